@@ -1,0 +1,122 @@
+import { ConfigError } from './config-error.js';
+
+export { ConfigError };
+
+/** Everything the control plane reads from its environment, parsed once at start-up. */
+export interface ControlPlaneConfig {
+  readonly host: string;
+  readonly port: number;
+  /** Public origin people open in a browser (links in emails and Slack messages). */
+  readonly publicUrl: string;
+  /** PostgreSQL URL; null means the embedded server under `stateDir`. */
+  readonly databaseUrl: string | null;
+  /** Where the embedded database, the local KMS key file and generated secrets live. */
+  readonly stateDir: string;
+  /** KMS spec: `local:<path>`, `local-key:<base64>` or `gcp:<cryptoKey resource>`. */
+  readonly kms: string;
+  /** Optional gRPC endpoint override for Google Cloud KMS (`host:port`, tests and emulators). */
+  readonly gcpKmsEndpoint: string | null;
+  /** HMAC key for Keyward keys, API tokens and node tokens (shared with data-plane nodes for keys). */
+  readonly keyPepper: Buffer;
+  /** Salt for hashing IP addresses in the audit trail. */
+  readonly hashSalt: Buffer;
+  readonly environment: 'development' | 'production' | 'test';
+  /** Allows `http://` loopback provider base URLs, for local mock providers. */
+  readonly allowLoopbackUpstreams: boolean;
+  readonly smtp: { readonly url: string; readonly from: string } | null;
+  readonly sessionTtlSeconds: number;
+  readonly maxBodyBytes: number;
+  readonly logLevel: string;
+  /** A node token the start script hands to its local data plane (registered on start-up). */
+  readonly bootstrapNodeToken: string | null;
+  /** Directory of the built console, served at `/` when present. */
+  readonly consoleDir: string | null;
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Parses the control plane's environment. Throws `ConfigError` naming the first bad variable.
+ * Secrets without a value are an error in production; in development the start script
+ * generates them into `.keyward/secrets.env`.
+ */
+export function loadControlPlaneConfig(env: Env = process.env): ControlPlaneConfig {
+  const environment = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'], 'development');
+  const stateDir = env.KEYWARD_STATE_DIR || '.keyward';
+  const config: ControlPlaneConfig = {
+    host: env.KEYWARD_CP_HOST || '127.0.0.1',
+    port: integer(env, 'KEYWARD_CP_PORT', 4000, 0, 65535),
+    publicUrl: url(env, 'KEYWARD_PUBLIC_URL', `http://localhost:${env.KEYWARD_CP_PORT || 4000}`),
+    databaseUrl: optionalUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    stateDir,
+    kms: env.KEYWARD_KMS || `local:${stateDir}/kek.json`,
+    gcpKmsEndpoint: env.KEYWARD_GCP_KMS_ENDPOINT || null,
+    keyPepper: secretBytes(env, 'KEYWARD_KEY_PEPPER'),
+    hashSalt: secretBytes(env, 'KEYWARD_HASH_SALT'),
+    environment,
+    allowLoopbackUpstreams: boolean(env, 'KEYWARD_ALLOW_LOOPBACK_UPSTREAMS', environment !== 'production'),
+    smtp: env.SMTP_URL
+      ? { url: url(env, 'SMTP_URL', '', ['smtp:', 'smtps:']), from: env.SMTP_FROM || 'Keyward <no-reply@keyward.local>' }
+      : null,
+    sessionTtlSeconds: integer(env, 'KEYWARD_SESSION_TTL_SECONDS', 7 * 24 * 3600, 300, 90 * 24 * 3600),
+    maxBodyBytes: integer(env, 'KEYWARD_CP_MAX_BODY_BYTES', 1_000_000, 1024, 100_000_000),
+    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    bootstrapNodeToken: env.KEYWARD_NODE_TOKEN || null,
+    consoleDir: env.KEYWARD_CONSOLE_DIR || null,
+  };
+  return Object.freeze(config);
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, not "${raw}".`);
+  }
+  return n;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${name} must be true or false, not "${raw}".`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, not "${raw}".`);
+  }
+  return raw as T;
+}
+
+function url(env: Env, name: string, fallback: string, protocols = ['http:', 'https:']): string {
+  const raw = env[name] || fallback;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an absolute URL.`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must use ${protocols.join(' or ')}.`);
+  }
+  return raw.replace(/\/$/, '');
+}
+
+function optionalUrl(env: Env, name: string, protocols: string[]): string | null {
+  return env[name] ? url(env, name, '', protocols) : null;
+}
+
+/** A secret given as base64 (or hex), at least 32 bytes. Never echoed in the error. */
+function secretBytes(env: Env, name: string): Buffer {
+  const raw = env[name];
+  if (!raw) throw new ConfigError(`${name} is required: 32 or more random bytes, base64-encoded.`);
+  const bytes = /^[0-9a-f]+$/i.test(raw) && raw.length % 2 === 0 ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+  if (bytes.length < 32) throw new ConfigError(`${name} must decode to at least 32 bytes.`);
+  return bytes;
+}

@@ -1,0 +1,19 @@
+/** CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum Google Cloud KMS uses for integrity fields. */
+const TABLE = buildTable(0x82f63b78);
+
+function buildTable(poly: number): Uint32Array {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ poly : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+}
+
+/** CRC-32C of `data` as an unsigned 32-bit integer. */
+export function crc32c(data: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (let i = 0; i < data.length; i++) crc = TABLE[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}

@@ -1,0 +1,128 @@
+/**
+ * The config contract between the control plane and data-plane nodes.
+ *
+ * A node subscribes and receives one `ConfigSnapshot` (even when empty), then `ConfigDelta`s.
+ * Every collection is keyed by a globally unique id (keys by their secret's hash) and every
+ * entry carries its `orgId`, so a node serving many organizations keeps flat maps.
+ * Versions are one monotonically increasing sequence per control plane: a delta applies only
+ * to a node whose current version equals `fromVersion`; otherwise the node resubscribes and
+ * receives a fresh snapshot.
+ */
+
+/** Which wire format a provider speaks and how it authenticates. */
+export type ProviderKind = 'openai' | 'anthropic' | 'gemini' | 'openai_compatible';
+
+/** The API family a data-plane route belongs to (what the agent's client speaks). */
+export type ApiFamily = 'openai' | 'anthropic' | 'gemini';
+
+export type Plan = 'free' | 'pro' | 'enterprise';
+
+/**
+ * An envelope-encrypted secret: AES-256-GCM under a fresh data key, the data key wrapped by a
+ * key-encryption key (KEK) held by the KMS. The associated data (`orgId:credentialId`) is not
+ * stored: the reader supplies it, so a ciphertext copied to another row does not decrypt.
+ */
+export interface SealedSecret {
+  /** Identifies the KEK (backend and key version) that wrapped `wrappedKey`. */
+  readonly kekId: string;
+  /** Base64 of the wrapped data key. */
+  readonly wrappedKey: string;
+  /** Base64 of the 12-byte GCM nonce. */
+  readonly iv: string;
+  /** Base64 of the ciphertext. */
+  readonly ciphertext: string;
+  /** Base64 of the 16-byte GCM tag. */
+  readonly tag: string;
+}
+
+export interface OrgConfig {
+  readonly id: string;
+  readonly plan: Plan;
+  /** IANA time zone used for budget periods and time-of-day policy conditions. */
+  readonly timeZone: string;
+  /** When true, prompt and completion text may be attached to events. */
+  readonly contentCapture: boolean;
+  /** What a node does when shared counters (Redis) are unreachable. */
+  readonly limiterFailMode: 'closed' | 'open';
+  /** Organization-defined models and prices, added to the built-in price table. */
+  readonly customModels: readonly ModelPriceEntry[];
+}
+
+/** Prices in integer micro-dollars per million tokens. */
+export interface ModelPriceEntry {
+  readonly model: string;
+  readonly provider: ProviderKind;
+  readonly inputPerMTok: number;
+  readonly outputPerMTok: number;
+  readonly cachedInputPerMTok: number;
+}
+
+export interface KeyConfig {
+  readonly id: string;
+  readonly orgId: string;
+  /** Hex HMAC-SHA256 of the secret: the map key the node looks up. */
+  readonly hash: string;
+  /** The non-secret display prefix (`kw_` plus a few characters). */
+  readonly prefix: string;
+  readonly name: string;
+  readonly ownerLabel: string;
+  readonly teamId: string | null;
+  readonly status: 'active' | 'revoked';
+  /** ISO time after which the key no longer works (null: no expiry). */
+  readonly expiresAt: string | null;
+  /**
+   * Set on the entry of a rotated-out secret: it keeps working until this ISO time.
+   * The new secret has its own entry with the same `id`.
+   */
+  readonly graceUntil: string | null;
+  /** Model globs the key may use; empty means any model the routes offer. */
+  readonly allowedModels: readonly string[];
+  /** Credential ids this key may route to, in order of preference; empty means any of the org's. */
+  readonly credentialIds: readonly string[];
+  readonly labels: Readonly<Record<string, string>>;
+  /** Ids of policies attached directly to the key (org and team policies are found by scope). */
+  readonly policyIds: readonly string[];
+}
+
+export interface CredentialConfig {
+  readonly id: string;
+  readonly orgId: string;
+  readonly provider: ProviderKind;
+  readonly name: string;
+  /** Custom base URL (required for openai_compatible); null means the provider's default. */
+  readonly baseUrl: string | null;
+  /** Model globs this credential serves; empty means every model of its provider. */
+  readonly models: readonly string[];
+  readonly secret: SealedSecret;
+  /** Bumped on every rotation so nodes drop cached plaintext. */
+  readonly secretVersion: number;
+}
+
+/** Collections a snapshot carries; deltas name changed and removed entries of the same ones. */
+export interface ConfigCollections {
+  readonly orgs: Readonly<Record<string, OrgConfig>>;
+  readonly keys: Readonly<Record<string, KeyConfig>>;
+  readonly credentials: Readonly<Record<string, CredentialConfig>>;
+}
+
+export type CollectionName = keyof ConfigCollections;
+
+export const COLLECTION_NAMES: readonly CollectionName[] = ['orgs', 'keys', 'credentials'];
+
+export interface ConfigSnapshot extends ConfigCollections {
+  readonly type: 'snapshot';
+  readonly version: number;
+  /** ISO time the control plane produced this message. */
+  readonly generatedAt: string;
+}
+
+export interface ConfigDelta {
+  readonly type: 'delta';
+  readonly fromVersion: number;
+  readonly version: number;
+  readonly generatedAt: string;
+  readonly changed: Partial<ConfigCollections>;
+  readonly removed: Partial<Record<CollectionName, readonly string[]>>;
+}
+
+export type ConfigMessage = ConfigSnapshot | ConfigDelta;
