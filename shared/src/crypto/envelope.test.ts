@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { needsRewrap, openSecret, rewrapSealed, sealSecret } from './envelope.js';
-import { SecretDecryptError } from './kms.js';
+import { SecretDecryptError, type Kms } from './kms.js';
 import { LocalFileKms } from './local-file-kms.js';
 
 const kms = LocalFileKms.fromKeyMaterial(Buffer.alloc(32, 1).toString('base64'));
@@ -74,7 +74,7 @@ describe('envelope encryption', () => {
 describe('re-wrapping', () => {
   it('moves the data key to the primary KEK and keeps the ciphertext', async () => {
     const sealed = await sealSecret(otherKms, secret, aad);
-    const combined = await LocalFileKmsWithBoth();
+    const combined = rotatedKms;
     expect(needsRewrap(combined, sealed)).toBe(true);
     const rewrapped = await rewrapSealed(combined, sealed, aad);
     expect(rewrapped.ciphertext).toBe(sealed.ciphertext);
@@ -89,13 +89,11 @@ describe('re-wrapping', () => {
   });
 });
 
-/** A KMS whose primary is `kms`'s KEK but that can still unwrap under `otherKms`'s KEK. */
-async function LocalFileKmsWithBoth() {
-  return {
-    name: 'both',
-    primaryKekId: () => kms.primaryKekId(),
-    wrap: (dataKey: Buffer, aadBytes: Buffer) => kms.wrap(dataKey, aadBytes),
-    unwrap: (kekId: string, wrapped: Buffer, aadBytes: Buffer) =>
-      kekId === kms.primaryKekId() ? kms.unwrap(kekId, wrapped, aadBytes) : otherKms.unwrap(kekId, wrapped, aadBytes),
-  };
-}
+/** The state after a rotation: wraps with `kms`'s KEK, still unwraps under `otherKms`'s. */
+const rotatedKms: Kms = {
+  name: 'rotated',
+  primaryKekId: () => kms.primaryKekId(),
+  wrap: (dataKey, aadBytes) => kms.wrap(dataKey, aadBytes),
+  unwrap: (kekId, wrapped, aadBytes) =>
+    kekId === kms.primaryKekId() ? kms.unwrap(kekId, wrapped, aadBytes) : otherKms.unwrap(kekId, wrapped, aadBytes),
+};

@@ -120,7 +120,7 @@ export class GcpKms implements Kms {
   private getClient(): Promise<KeyManagementServiceClient> {
     // Loaded on first use: the client library is large and most processes never need it.
     this.client ??= import('@google-cloud/kms').then(
-      (kms) => new kms.KeyManagementServiceClient({ fallback: false, ...this.options.clientOptions }),
+      (kms) => new kms.KeyManagementServiceClient({ fallback: false, ...noAuthDefaults(this.options.clientOptions), ...this.options.clientOptions }),
       (err: Error) => {
         this.client = null;
         throw new KmsError(`could not load the Cloud KMS client: ${err.message}`);
@@ -128,6 +128,16 @@ export class GcpKms implements Kms {
     );
     return this.client;
   }
+}
+
+/**
+ * With explicit channel credentials no Google credentials are used, yet the client still asks
+ * the auth library for the universe domain, which probes the GCE metadata server when there are
+ * no credentials. Naming the default universe skips that probe.
+ */
+function noAuthDefaults(options: GcpKmsClientOptions = {}): GcpKmsClientOptions {
+  const named = options.universeDomain !== undefined || options.universe_domain !== undefined;
+  return options.sslCreds !== undefined && !named ? { universeDomain: 'googleapis.com' } : {};
 }
 
 function kmsError(operation: string, err: unknown): KmsError {

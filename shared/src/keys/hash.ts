@@ -17,10 +17,10 @@ export function hashSecret(secret: string, pepper: Buffer): string {
 
 /**
  * Compares two secrets (or hashes) in time independent of where they differ. Both sides are
- * hashed first so differing lengths do not short-circuit either.
+ * hashed first, so differing lengths neither throw nor return early.
  */
 export function secretsEqual(a: string, b: string): boolean {
   const da = createHash('sha256').update(a, 'utf8').digest();
   const db = createHash('sha256').update(b, 'utf8').digest();
-  return timingSafeEqual(da, db) && a.length === b.length;
+  return timingSafeEqual(da, db);
 }

@@ -153,9 +153,15 @@ export async function startFakeGcpKms(): Promise<FakeGcpKms> {
     },
     close: () =>
       new Promise<void>((resolve) => {
-        server.tryShutdown(() => resolve());
-        // Clients may hold channels open; do not let a lingering one keep the test waiting.
-        setTimeout(() => server.forceShutdown(), 1000).unref();
+        // A client that was never closed keeps its channel open; do not let it hold the test up.
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 1000);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
       }),
   };
 }

@@ -1,0 +1,5 @@
+export * from './classify.js';
+export * from './errors.js';
+export * from './check-base-url.js';
+export * from './guarded-lookup.js';
+export * from './guarded-agent.js';

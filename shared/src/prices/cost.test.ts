@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import type { ModelPriceEntry } from '../wire/config.js';
+import { costMicros } from './cost.js';
+
+const gpt4o: ModelPriceEntry = { model: 'gpt-4o', provider: 'openai', inputPerMTok: 2_500_000, outputPerMTok: 10_000_000, cachedInputPerMTok: 1_250_000 };
+
+describe('request cost', () => {
+  it('charges a million input and output tokens their list prices', () => {
+    expect(costMicros(gpt4o, { inputTokens: 1_000_000, outputTokens: 1_000_000, cachedInputTokens: 0 })).toBe(12_500_000);
+  });
+
+  it('charges cached input at the cached price, out of the input total', () => {
+    // 600 uncached × 2.5 + 400 cached × 1.25 + 100 output × 10 = 1500 + 500 + 1000 micro-dollars.
+    expect(costMicros(gpt4o, { inputTokens: 1000, outputTokens: 100, cachedInputTokens: 400 })).toBe(3000);
+  });
+
+  it('rounds a partial micro-dollar up, so tiny requests are never free', () => {
+    expect(costMicros(gpt4o, { inputTokens: 1, outputTokens: 0, cachedInputTokens: 0 })).toBe(3);
+    expect(costMicros(gpt4o, { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 })).toBe(0);
+  });
+
+  it('stays exact for counts far beyond float precision', () => {
+    const pricey: ModelPriceEntry = { ...gpt4o, outputPerMTok: 600_000_000 };
+    expect(costMicros(pricey, { inputTokens: 0, outputTokens: 4_000_000_000_000, cachedInputTokens: 0 })).toBe(2_400_000_000_000_000);
+  });
+
+  it('never bills cached tokens beyond the input total', () => {
+    expect(costMicros(gpt4o, { inputTokens: 100, outputTokens: 0, cachedInputTokens: 500 })).toBe(125);
+  });
+
+  it('names the bad count', () => {
+    expect(() => costMicros(gpt4o, { inputTokens: -1, outputTokens: 0, cachedInputTokens: 0 })).toThrow('costMicros needs "inputTokens" as a non-negative integer');
+    expect(() => costMicros(gpt4o, { inputTokens: 1, outputTokens: 0.5, cachedInputTokens: 0 })).toThrow(/"outputTokens"/);
+  });
+});

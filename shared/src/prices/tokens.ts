@@ -1,0 +1,62 @@
+import { createRequire } from 'node:module';
+import type { Tiktoken, TiktokenBPE } from 'js-tiktoken/lite';
+
+type EncodingName = 'o200k_base' | 'cl100k_base';
+
+/** Models tokenized with o200k_base; everything else (older OpenAI, and other providers as an approximation) uses cl100k_base. */
+const O200K_MODELS = /^(?:models\/)?(?:gpt-4o|chatgpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|o1|o3|o4)(?:[-.@]|$)/i;
+/** Texts up to this many characters are encoded exactly. */
+const EXACT_LIMIT = 8192;
+/** Longer texts are estimated from this many evenly spaced samples of `SAMPLE_CHARS` each. */
+const SAMPLES = 8;
+const SAMPLE_CHARS = 1024;
+
+const require = createRequire(import.meta.url);
+const encoders = new Map<EncodingName, Tiktoken>();
+
+/**
+ * Estimates the prompt tokens of `text` for `model`, to reserve budget before forwarding.
+ * Encodes exactly up to 8 KiB of text; beyond that, pure-JS BPE costs milliseconds per 10 KiB,
+ * so it encodes eight 1 KiB samples spread over the text and scales their tokens-per-character
+ * ratio up to the full length (typically within a few percent). Rounds up.
+ */
+export function estimateTokens(text: string, model: string): number {
+  if (text.length === 0) return 0;
+  const encoder = encoderFor(encodingForModel(model));
+  if (text.length <= EXACT_LIMIT) return count(encoder, text);
+  const stride = Math.floor((text.length - SAMPLE_CHARS) / (SAMPLES - 1));
+  let sampledTokens = 0;
+  for (let i = 0; i < SAMPLES; i++) sampledTokens += count(encoder, text.slice(i * stride, i * stride + SAMPLE_CHARS));
+  return Math.ceil((sampledTokens / (SAMPLES * SAMPLE_CHARS)) * text.length);
+}
+
+/** The tiktoken encoding used for a model's estimates. */
+export function encodingForModel(model: string): EncodingName {
+  return O200K_MODELS.test(model) ? 'o200k_base' : 'cl100k_base';
+}
+
+/**
+ * Loads both encoders now. Each takes about a second to build; a data-plane node calls this at
+ * start-up so the first request does not pay for it.
+ */
+export function preloadTokenizers(): void {
+  encoderFor('o200k_base');
+  encoderFor('cl100k_base');
+}
+
+function count(encoder: Tiktoken, text: string): number {
+  // No special tokens: a prompt that contains "<|endoftext|>" is ordinary text, not an error.
+  return encoder.encode(text, [], []).length;
+}
+
+function encoderFor(name: EncodingName): Tiktoken {
+  let encoder = encoders.get(name);
+  if (!encoder) {
+    // Loaded synchronously on first use: the rank tables are megabytes, and callers are synchronous.
+    const { Tiktoken: TiktokenClass } = require('js-tiktoken/lite') as { Tiktoken: new (ranks: TiktokenBPE) => Tiktoken };
+    const ranks = require(`js-tiktoken/ranks/${name}`) as TiktokenBPE | { default: TiktokenBPE };
+    encoder = new TiktokenClass('default' in ranks ? ranks.default : ranks);
+    encoders.set(name, encoder);
+  }
+  return encoder;
+}

@@ -1,0 +1,205 @@
+import { describe, expect, it } from 'vitest';
+import type { ConfigDelta, ConfigSnapshot, CredentialConfig, KeyConfig, OrgConfig } from './config.js';
+import type { EventBatch, UsageEvent } from './events.js';
+import { validateConfigMessage, validateEventBatch, validateUsageEvent, WireError } from './validate.js';
+
+const ORG = '0190f3a1-7c2e-7a10-8b00-000000000001';
+const KEY = '0190f3a1-7c2e-7a10-8b00-000000000002';
+const CRED = '0190f3a1-7c2e-7a10-8b00-000000000003';
+const HASH = 'ab12'.repeat(16);
+
+const org: OrgConfig = {
+  id: ORG,
+  plan: 'pro',
+  timeZone: 'Europe/Paris',
+  contentCapture: false,
+  limiterFailMode: 'closed',
+  customModels: [{ model: 'my-llama', provider: 'openai_compatible', inputPerMTok: 100_000, outputPerMTok: 200_000, cachedInputPerMTok: 0 }],
+};
+
+const key: KeyConfig = {
+  id: KEY,
+  orgId: ORG,
+  hash: HASH,
+  prefix: 'kw_AbC12',
+  name: 'ci agent',
+  ownerLabel: 'alice@example.com',
+  teamId: null,
+  status: 'active',
+  expiresAt: '2026-01-01T00:00:00.000Z',
+  graceUntil: null,
+  allowedModels: ['gpt-4o*', 'claude-*'],
+  credentialIds: [CRED],
+  labels: { env: 'prod' },
+  policyIds: [],
+};
+
+const credential: CredentialConfig = {
+  id: CRED,
+  orgId: ORG,
+  provider: 'openai',
+  name: 'OpenAI prod',
+  baseUrl: null,
+  models: [],
+  secret: {
+    kekId: 'local:0011223344556677',
+    wrappedKey: Buffer.alloc(60, 1).toString('base64'),
+    iv: Buffer.alloc(12, 2).toString('base64'),
+    ciphertext: Buffer.from('ciphertext').toString('base64'),
+    tag: Buffer.alloc(16, 3).toString('base64'),
+  },
+  secretVersion: 1,
+};
+
+const snapshot: ConfigSnapshot = {
+  type: 'snapshot',
+  version: 7,
+  generatedAt: '2025-06-01T12:00:00.000Z',
+  orgs: { [ORG]: org },
+  keys: { [HASH]: key },
+  credentials: { [CRED]: credential },
+};
+
+const delta: ConfigDelta = {
+  type: 'delta',
+  fromVersion: 7,
+  version: 8,
+  generatedAt: '2025-06-01T12:00:01Z',
+  changed: { keys: { [HASH]: { ...key, status: 'revoked' } } },
+  removed: { credentials: [CRED] },
+};
+
+const event: UsageEvent = {
+  id: '0190f3a1-7c2e-7a10-8b00-0000000000aa',
+  orgId: ORG,
+  keyId: KEY,
+  keyPrefix: 'kw_AbC12',
+  ownerLabel: 'alice@example.com',
+  teamId: null,
+  provider: 'openai',
+  credentialId: CRED,
+  api: 'openai',
+  endpoint: 'chat.completions',
+  model: 'gpt-4o-mini',
+  stream: true,
+  status: 200,
+  decision: 'allowed',
+  errorCode: null,
+  startedAt: '2025-06-01T12:00:00.123Z',
+  latencyMs: 812,
+  ttftMs: 240,
+  inputTokens: 1200,
+  outputTokens: 300,
+  cachedInputTokens: 0,
+  costMicros: 360,
+  clientIpHash: 'c1',
+  userAgentHash: 'u1',
+  requestId: 'req_1',
+  nodeId: 'node-a',
+  tags: ['pii:email'],
+  content: null,
+};
+
+const batch: EventBatch = { type: 'events', nodeId: 'node-a', events: [event] };
+
+/** A deep copy with one change applied, so each test breaks exactly one field. */
+function tweak<T>(value: T, change: (copy: any) => void): unknown {
+  const copy = structuredClone(value);
+  change(copy);
+  return copy;
+}
+
+function messageOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(WireError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a WireError');
+}
+
+describe('config message validation', () => {
+  it('accepts a complete snapshot and returns it unchanged', () => {
+    expect(validateConfigMessage(snapshot)).toBe(snapshot);
+  });
+
+  it('accepts an empty snapshot, which a node must get even when there is no config', () => {
+    const empty = { type: 'snapshot', version: 0, generatedAt: '2025-06-01T12:00:00Z', orgs: {}, keys: {}, credentials: {} };
+    expect(validateConfigMessage(empty)).toEqual(empty);
+  });
+
+  it('accepts a delta with changed and removed entries', () => {
+    expect(validateConfigMessage(delta)).toBe(delta);
+  });
+
+  it('ignores fields it does not know, so a newer control plane can add some', () => {
+    expect(() => validateConfigMessage(tweak(snapshot, (s) => (s.keys[HASH].newField = 1)))).not.toThrow();
+  });
+
+  it.each([
+    ['a non-object', null, 'config message must be an object'],
+    ['an unknown type', { type: 'patch' }, 'config message "type" must be "snapshot" or "delta"'],
+    ['a negative version', tweak(snapshot, (s) => (s.version = -1)), 'config snapshot "version" must be a non-negative integer'],
+    ['a missing collection', tweak(snapshot, (s) => delete s.credentials), 'config snapshot "credentials" is missing'],
+    ['a bad date', tweak(snapshot, (s) => (s.generatedAt = 'yesterday')), 'config snapshot "generatedAt" must be an ISO 8601 date-time such as 2025-06-01T12:00:00Z'],
+    ['a bad plan', tweak(snapshot, (s) => (s.orgs[ORG].plan = 'gold')), `config snapshot "orgs.${ORG}.plan" must be one of "free", "pro", "enterprise"`],
+    ['an unknown time zone', tweak(snapshot, (s) => (s.orgs[ORG].timeZone = 'Mars/Olympus')), `config snapshot "orgs.${ORG}.timeZone" must be an IANA time zone such as Europe/Paris`],
+    ['a fractional price', tweak(snapshot, (s) => (s.orgs[ORG].customModels[0].inputPerMTok = 1.5)), `config snapshot "orgs.${ORG}.customModels[0].inputPerMTok" must be a non-negative integer`],
+    ['an org under another id', tweak(snapshot, (s) => (s.orgs[ORG].id = KEY)), `config snapshot "orgs.${ORG}.id" must equal its map key`],
+    ['a key not keyed by its hash', tweak(snapshot, (s) => (s.keys[HASH].hash = 'cd34'.repeat(16))), `config snapshot "keys.${HASH}.hash" must equal its map key`],
+    ['an upper-case hash', tweak(snapshot, (s) => (s.keys[HASH].hash = HASH.toUpperCase())), `config snapshot "keys.${HASH}.hash" must be 64 lower-case hex characters`],
+    ['a number among allowed models', tweak(snapshot, (s) => (s.keys[HASH].allowedModels[1] = 5)), `config snapshot "keys.${HASH}.allowedModels[1]" must be a non-empty string`],
+    ['a non-UUID credential id', tweak(snapshot, (s) => (s.keys[HASH].credentialIds = ['cred-1'])), `config snapshot "keys.${HASH}.credentialIds[0]" must be a UUID`],
+    ['a non-string label', tweak(snapshot, (s) => (s.keys[HASH].labels.env = true)), `config snapshot "keys.${HASH}.labels.env" must be a string`],
+    ['a bad expiry', tweak(snapshot, (s) => (s.keys[HASH].expiresAt = 12)), `config snapshot "keys.${HASH}.expiresAt" must be null or an ISO 8601 date-time such as 2025-06-01T12:00:00Z`],
+    ['a bad key status', tweak(snapshot, (s) => (s.keys[HASH].status = 'paused')), `config snapshot "keys.${HASH}.status" must be one of "active", "revoked"`],
+    ['a short IV', tweak(snapshot, (s) => (s.credentials[CRED].secret.iv = 'AAAA')), `config snapshot "credentials.${CRED}.secret.iv" must be base64 of 12 bytes`],
+    ['a compatible provider without a base URL', tweak(snapshot, (s) => (s.credentials[CRED].provider = 'openai_compatible')), `config snapshot "credentials.${CRED}.baseUrl" must be set for an openai_compatible provider`],
+    ['a relative base URL', tweak(snapshot, (s) => (s.credentials[CRED].baseUrl = '/v1')), `config snapshot "credentials.${CRED}.baseUrl" must be null or an absolute http or https URL`],
+  ])('rejects %s with a sentence naming the field', (_case, input, message) => {
+    expect(messageOf(() => validateConfigMessage(input))).toBe(message);
+  });
+
+  it.each([
+    ['a version that does not advance', tweak(delta, (d) => (d.version = 7)), 'config delta "version" must be greater than "fromVersion"'],
+    ['a bad changed entry', tweak(delta, (d) => (d.changed.keys[HASH].allowedModels = ['gpt-4o', 3])), `config delta "changed.keys.${HASH}.allowedModels[1]" must be a non-empty string`],
+    ['an unknown collection', tweak(delta, (d) => (d.changed.routes = {})), 'config delta "changed.routes" is not a known collection (expected orgs, keys, credentials)'],
+    ['removed ids that are not strings', tweak(delta, (d) => (d.removed.credentials = [1])), 'config delta "removed.credentials[0]" must be a non-empty string'],
+    ['an entry both changed and removed', tweak(delta, (d) => (d.removed.keys = [HASH])), `config delta "removed.keys[0]" is also in "changed.keys"`],
+    ['a missing removed map', tweak(delta, (d) => delete d.removed), 'config delta "removed" is missing'],
+  ])('rejects a delta with %s', (_case, input, message) => {
+    expect(messageOf(() => validateConfigMessage(input))).toBe(message);
+  });
+});
+
+describe('event validation', () => {
+  it('accepts a well-formed batch and returns it unchanged', () => {
+    expect(validateEventBatch(batch)).toBe(batch);
+  });
+
+  it('accepts an event with content captured and nothing known about the provider', () => {
+    const denied = { ...event, provider: null, credentialId: null, model: null, ttftMs: null, decision: 'denied', status: 401, errorCode: 'model_not_allowed', content: { request: 'hi', response: '' } };
+    expect(validateUsageEvent(denied)).toBe(denied);
+  });
+
+  it.each([
+    ['a wrong type', tweak(batch, (b) => (b.type = 'usage')), 'event batch "type" must be "events"'],
+    ['no node id', tweak(batch, (b) => (b.nodeId = '')), 'event batch "nodeId" must be a non-empty string'],
+    ['negative tokens', tweak(batch, (b) => (b.events[0].inputTokens = -1)), 'event batch "events[0].inputTokens" must be a non-negative integer'],
+    ['a fractional cost', tweak(batch, (b) => (b.events[0].costMicros = 0.5)), 'event batch "events[0].costMicros" must be a non-negative integer'],
+    ['an unknown decision', tweak(batch, (b) => (b.events[0].decision = 'maybe')), 'event batch "events[0].decision" must be one of "allowed", "redacted", "blocked", "held", "approved", "rejected", "rate_limited", "budget_exceeded", "denied", "error"'],
+    ['an impossible status', tweak(batch, (b) => (b.events[0].status = 99)), 'event batch "events[0].status" must be an integer from 100 to 599'],
+    ['a non-UUID id', tweak(batch, (b) => (b.events[0].id = 'evt-1')), 'event batch "events[0].id" must be a UUID'],
+    ['a non-string tag', tweak(batch, (b) => (b.events[0].tags = ['ok', null])), 'event batch "events[0].tags[1]" must be a string'],
+    ['content without a response', tweak(batch, (b) => (b.events[0].content = { request: 'x' })), 'event batch "events[0].content.response" is missing'],
+    ['events that are not an array', tweak(batch, (b) => (b.events = {})), 'event batch "events" must be an array'],
+  ])('rejects a batch with %s', (_case, input, message) => {
+    expect(messageOf(() => validateEventBatch(input))).toBe(message);
+  });
+
+  it('names fields from the event itself when validating one event', () => {
+    expect(messageOf(() => validateUsageEvent({ ...event, latencyMs: '5' }))).toBe('usage event "latencyMs" must be a non-negative integer');
+    expect(messageOf(() => validateUsageEvent('x'))).toBe('usage event must be an object');
+  });
+});

@@ -1,0 +1,255 @@
+/**
+ * Validators for everything that crosses between the planes, in the manner of graphql-ws's
+ * `validateMessage`: hand-written, allocation-free on success, and on failure one `WireError`
+ * sentence naming the field path (`config delta "changed.keys.ab12.allowedModels[1]" must be a
+ * string`). Both sides run every message through these before trusting it.
+ *
+ * Unknown fields inside entries are ignored, so a newer control plane can add a field without
+ * breaking older nodes; unknown collections are refused, because a node cannot enforce config
+ * it has nowhere to keep.
+ */
+import {
+  COLLECTION_NAMES,
+  type ApiFamily,
+  type CollectionName,
+  type ConfigCollections,
+  type ConfigDelta,
+  type ConfigMessage,
+  type ConfigSnapshot,
+  type CredentialConfig,
+  type KeyConfig,
+  type ModelPriceEntry,
+  type OrgConfig,
+  type ProviderKind,
+  type SealedSecret,
+} from './config.js';
+import type { Decision, EventBatch, UsageEvent } from './events.js';
+import {
+  arrayOf,
+  base64,
+  boolean,
+  child,
+  count,
+  FieldError,
+  hex,
+  httpUrl,
+  integerIn,
+  isoDateTime,
+  item,
+  nonEmptyString,
+  nullable,
+  object,
+  oneOf,
+  recordOf,
+  string,
+  timeZone,
+  uuid,
+} from './field-checks.js';
+
+/** A message between the planes is malformed; the message is one sentence naming the field. */
+export class WireError extends Error {
+  override name = 'WireError';
+}
+
+/** Every provider kind, in a stable order (for validators and forms). */
+export const PROVIDER_KINDS: readonly ProviderKind[] = ['openai', 'anthropic', 'gemini', 'openai_compatible'];
+/** Every API family a route can speak. */
+export const API_FAMILIES: readonly ApiFamily[] = ['openai', 'anthropic', 'gemini'];
+/** Every request decision an event can record. */
+export const DECISIONS: readonly Decision[] = [
+  'allowed', 'redacted', 'blocked', 'held', 'approved', 'rejected', 'rate_limited', 'budget_exceeded', 'denied', 'error',
+];
+
+/** Validates a config snapshot or delta received from the control plane. */
+export function validateConfigMessage(val: unknown): ConfigMessage {
+  const type = (val as { type?: unknown } | null)?.type;
+  if (type === 'snapshot') return run('config snapshot', () => snapshot(val));
+  if (type === 'delta') return run('config delta', () => delta(val));
+  if (typeof val !== 'object' || val === null || Array.isArray(val)) throw new WireError('config message must be an object');
+  throw new WireError('config message "type" must be "snapshot" or "delta"');
+}
+
+/** Validates a batch of usage events sent by a data-plane node. */
+export function validateEventBatch(val: unknown): EventBatch {
+  return run('event batch', () => {
+    const batch = object(val, '');
+    oneOf(batch.type, 'type', ['events'] as const);
+    nonEmptyString(batch.nodeId, 'nodeId');
+    arrayOf(batch.events, 'events', usageEvent);
+    return val as EventBatch;
+  });
+}
+
+/** Validates one usage event on its own (e.g. a line read back from a node's spool). */
+export function validateUsageEvent(val: unknown): UsageEvent {
+  return run('usage event', () => usageEvent(val, ''));
+}
+
+function run<T>(what: string, validate: () => T): T {
+  try {
+    return validate();
+  } catch (err) {
+    if (!(err instanceof FieldError)) throw err;
+    if (err.path === '') throw new WireError(`${what} ${err.expectation}`);
+    throw new WireError(`${what} "${err.path}" ${err.expectation}`);
+  }
+}
+
+function snapshot(val: unknown): ConfigSnapshot {
+  const message = object(val, '');
+  count(message.version, 'version');
+  isoDateTime(message.generatedAt, 'generatedAt');
+  for (const name of COLLECTION_NAMES) collection(name, message[name], name);
+  return val as ConfigSnapshot;
+}
+
+function delta(val: unknown): ConfigDelta {
+  const message = object(val, '');
+  const fromVersion = count(message.fromVersion, 'fromVersion');
+  const version = count(message.version, 'version');
+  if (version <= fromVersion) throw new FieldError('version', 'must be greater than "fromVersion"');
+  isoDateTime(message.generatedAt, 'generatedAt');
+
+  const changed = object(message.changed, 'changed');
+  for (const name of Object.keys(changed)) collection(collectionName(name, 'changed'), changed[name], child('changed', name));
+
+  const removed = object(message.removed, 'removed');
+  for (const name of Object.keys(removed)) {
+    const path = child('removed', collectionName(name, 'removed'));
+    const ids = arrayOf(removed[name], path, nonEmptyString);
+    const changedHere = changed[name] as Record<string, unknown> | undefined;
+    ids.forEach((id, i) => {
+      if (changedHere && Object.hasOwn(changedHere, id)) throw new FieldError(item(path, i), `is also in "${child('changed', name)}"`);
+    });
+  }
+  return val as ConfigDelta;
+}
+
+function collectionName(name: string, parent: string): CollectionName {
+  if ((COLLECTION_NAMES as readonly string[]).includes(name)) return name as CollectionName;
+  throw new FieldError(child(parent, name), `is not a known collection (expected ${COLLECTION_NAMES.join(', ')})`);
+}
+
+type EntryCheck<K extends CollectionName> = (value: unknown, path: string, mapKey: string) => ConfigCollections[K][string];
+
+/** One entry validator per collection: adding a collection to the contract fails to compile until it has one. */
+const ENTRY_CHECKS: { readonly [K in CollectionName]: EntryCheck<K> } = {
+  orgs: orgConfig,
+  keys: keyConfig,
+  credentials: credentialConfig,
+};
+
+function collection(name: CollectionName, value: unknown, path: string): void {
+  recordOf<unknown>(value, path, ENTRY_CHECKS[name]);
+}
+
+function sameAsMapKey(value: string, mapKey: string, path: string): void {
+  if (value !== mapKey) throw new FieldError(path, 'must equal its map key');
+}
+
+function orgConfig(value: unknown, path: string, mapKey: string): OrgConfig {
+  const org = object(value, path);
+  sameAsMapKey(uuid(org.id, child(path, 'id')), mapKey, child(path, 'id'));
+  oneOf(org.plan, child(path, 'plan'), ['free', 'pro', 'enterprise'] as const);
+  timeZone(org.timeZone, child(path, 'timeZone'));
+  boolean(org.contentCapture, child(path, 'contentCapture'));
+  oneOf(org.limiterFailMode, child(path, 'limiterFailMode'), ['closed', 'open'] as const);
+  arrayOf(org.customModels, child(path, 'customModels'), modelPriceEntry);
+  return org as unknown as OrgConfig;
+}
+
+function modelPriceEntry(value: unknown, path: string): ModelPriceEntry {
+  const entry = object(value, path);
+  nonEmptyString(entry.model, child(path, 'model'));
+  oneOf(entry.provider, child(path, 'provider'), PROVIDER_KINDS);
+  count(entry.inputPerMTok, child(path, 'inputPerMTok'));
+  count(entry.outputPerMTok, child(path, 'outputPerMTok'));
+  count(entry.cachedInputPerMTok, child(path, 'cachedInputPerMTok'));
+  return entry as unknown as ModelPriceEntry;
+}
+
+function keyConfig(value: unknown, path: string, mapKey: string): KeyConfig {
+  const key = object(value, path);
+  uuid(key.id, child(path, 'id'));
+  uuid(key.orgId, child(path, 'orgId'));
+  // Keys are looked up by the hash of the presented secret, so the map is keyed by hash, not id.
+  sameAsMapKey(hex(key.hash, child(path, 'hash'), 64), mapKey, child(path, 'hash'));
+  nonEmptyString(key.prefix, child(path, 'prefix'));
+  string(key.name, child(path, 'name'));
+  string(key.ownerLabel, child(path, 'ownerLabel'));
+  nullable(key.teamId, child(path, 'teamId'), uuid);
+  oneOf(key.status, child(path, 'status'), ['active', 'revoked'] as const);
+  nullable(key.expiresAt, child(path, 'expiresAt'), isoDateTime);
+  nullable(key.graceUntil, child(path, 'graceUntil'), isoDateTime);
+  arrayOf(key.allowedModels, child(path, 'allowedModels'), nonEmptyString);
+  arrayOf(key.credentialIds, child(path, 'credentialIds'), uuid);
+  recordOf(key.labels, child(path, 'labels'), string);
+  arrayOf(key.policyIds, child(path, 'policyIds'), uuid);
+  return key as unknown as KeyConfig;
+}
+
+function credentialConfig(value: unknown, path: string, mapKey: string): CredentialConfig {
+  const credential = object(value, path);
+  sameAsMapKey(uuid(credential.id, child(path, 'id')), mapKey, child(path, 'id'));
+  uuid(credential.orgId, child(path, 'orgId'));
+  const provider = oneOf(credential.provider, child(path, 'provider'), PROVIDER_KINDS);
+  string(credential.name, child(path, 'name'));
+  const baseUrl = nullable(credential.baseUrl, child(path, 'baseUrl'), httpUrl);
+  if (provider === 'openai_compatible' && baseUrl === null) {
+    throw new FieldError(child(path, 'baseUrl'), 'must be set for an openai_compatible provider');
+  }
+  arrayOf(credential.models, child(path, 'models'), nonEmptyString);
+  sealedSecret(credential.secret, child(path, 'secret'));
+  count(credential.secretVersion, child(path, 'secretVersion'));
+  return credential as unknown as CredentialConfig;
+}
+
+function sealedSecret(value: unknown, path: string): SealedSecret {
+  const sealed = object(value, path);
+  nonEmptyString(sealed.kekId, child(path, 'kekId'));
+  base64(sealed.wrappedKey, child(path, 'wrappedKey'));
+  base64(sealed.iv, child(path, 'iv'), 12);
+  // An empty secret encrypts to an empty ciphertext, so only the alphabet is checked here.
+  if (sealed.ciphertext !== '') base64(sealed.ciphertext, child(path, 'ciphertext'));
+  base64(sealed.tag, child(path, 'tag'), 16);
+  return sealed as unknown as SealedSecret;
+}
+
+function usageEvent(value: unknown, path: string): UsageEvent {
+  const event = object(value, path);
+  const at = (field: string) => child(path, field);
+  uuid(event.id, at('id'));
+  uuid(event.orgId, at('orgId'));
+  uuid(event.keyId, at('keyId'));
+  nonEmptyString(event.keyPrefix, at('keyPrefix'));
+  string(event.ownerLabel, at('ownerLabel'));
+  nullable(event.teamId, at('teamId'), uuid);
+  nullable(event.provider, at('provider'), (v, p) => oneOf(v, p, PROVIDER_KINDS));
+  nullable(event.credentialId, at('credentialId'), uuid);
+  oneOf(event.api, at('api'), API_FAMILIES);
+  nonEmptyString(event.endpoint, at('endpoint'));
+  nullable(event.model, at('model'), nonEmptyString);
+  boolean(event.stream, at('stream'));
+  integerIn(event.status, at('status'), 100, 599);
+  oneOf(event.decision, at('decision'), DECISIONS);
+  nullable(event.errorCode, at('errorCode'), nonEmptyString);
+  isoDateTime(event.startedAt, at('startedAt'));
+  count(event.latencyMs, at('latencyMs'));
+  nullable(event.ttftMs, at('ttftMs'), count);
+  count(event.inputTokens, at('inputTokens'));
+  count(event.outputTokens, at('outputTokens'));
+  count(event.cachedInputTokens, at('cachedInputTokens'));
+  count(event.costMicros, at('costMicros'));
+  string(event.clientIpHash, at('clientIpHash'));
+  string(event.userAgentHash, at('userAgentHash'));
+  nonEmptyString(event.requestId, at('requestId'));
+  nonEmptyString(event.nodeId, at('nodeId'));
+  arrayOf(event.tags, at('tags'), string);
+  nullable(event.content, at('content'), (v, p) => {
+    const content = object(v, p);
+    string(content.request, child(p, 'request'));
+    string(content.response, child(p, 'response'));
+    return content;
+  });
+  return event as unknown as UsageEvent;
+}
