@@ -1,0 +1,13 @@
+export * from './types.js';
+export { rateLimitHeaders, formatResetDuration } from './headers.js';
+export { periodWindow, periodKeyEndBound, type PeriodWindow } from './periods.js';
+export { MemoryLimiter, type MemoryLimiterOptions } from './memory-limiter.js';
+export { RedisLimiter, createLimiterRedis, type RedisLimiterOptions, type SpendEntry } from './redis-limiter.js';
+export {
+  ResilientLimiter,
+  LimiterTimeoutError,
+  type ResilientLimiterOptions,
+  type SharedLimiter,
+  type OverflowStats,
+  type OrgOverflow,
+} from './resilient-limiter.js';
