@@ -21,6 +21,8 @@ export interface RecordedRequest {
   aborted: boolean;
   /** True once the answer was completely written. */
   finished: boolean;
+  /** True when the reader (the gateway) stopped taking data for a while, so a write had to wait for `drain`. */
+  backpressured: boolean;
 }
 
 export interface MockProviderOptions {
@@ -88,6 +90,7 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
       credential: credentialOf(req, url),
       aborted: false,
       finished: false,
+      backpressured: false,
     };
     requests.push(record);
     res.on('close', () => {
@@ -122,7 +125,9 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
       res.writeHead(answer.status, { 'content-type': 'application/json', 'x-request-id': 'mock-req-1' });
       res.end(text);
     } else {
-      await writeStream(res, answer.plan, behaviour);
+      await writeStream(res, answer.plan, behaviour, () => {
+        record.backpressured = true;
+      });
     }
   }
 

@@ -20,7 +20,12 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * Writes a stream plan with the behaviour's pacing. Returns once the stream ended, stalled
  * (then the promise resolves when the client goes away) or failed.
  */
-export async function writeStream(res: ServerResponse, plan: StreamPlan, behaviour: ResolvedBehaviour): Promise<void> {
+export async function writeStream(
+  res: ServerResponse,
+  plan: StreamPlan,
+  behaviour: ResolvedBehaviour,
+  onBackpressure: () => void = () => undefined,
+): Promise<void> {
   let closed = false;
   res.on('close', () => {
     closed = true;
@@ -44,7 +49,13 @@ export async function writeStream(res: ServerResponse, plan: StreamPlan, behavio
     }
     if (i > 0 && behaviour.intervalMs > 0) await sleep(behaviour.intervalMs);
     if (closed) return;
-    res.write(plan.content[i]);
+    if (!res.write(plan.content[i])) {
+      onBackpressure();
+      await new Promise<void>((resolve) => {
+        res.once('drain', resolve);
+        res.once('close', resolve);
+      });
+    }
   }
   if (behaviour.stallAfterChunks !== null && behaviour.stallAfterChunks >= plan.content.length) {
     await new Promise<void>((resolve) => res.once('close', () => resolve()));

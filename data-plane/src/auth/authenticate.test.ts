@@ -1,0 +1,81 @@
+import { displayPrefix, generateSecret, hashSecret, type ConfigSnapshot, type KeyConfig } from '@keyward/shared';
+import { describe, expect, it } from 'vitest';
+import { ConfigView } from '../config/view.js';
+import { authenticateKey } from './authenticate.js';
+
+const ORG = '00000000-0000-7000-8000-000000000001';
+const pepper = Buffer.alloc(32, 3);
+const now = Date.parse('2030-01-01T00:00:00Z');
+
+function setup(over: Partial<KeyConfig> = {}) {
+  const secret = generateSecret('key');
+  const config: KeyConfig = {
+    id: '00000000-0000-7000-8000-0000000000aa',
+    orgId: ORG,
+    hash: hashSecret(secret, pepper),
+    prefix: displayPrefix(secret),
+    name: 'k',
+    ownerLabel: 'o',
+    teamId: null,
+    status: 'active',
+    expiresAt: null,
+    graceUntil: null,
+    allowedModels: [],
+    credentialIds: [],
+    labels: {},
+    policyIds: [],
+    ...over,
+  };
+  const snapshot: ConfigSnapshot = {
+    type: 'snapshot',
+    version: 1,
+    generatedAt: new Date(now).toISOString(),
+    orgs: { [ORG]: { id: ORG, plan: 'pro', timeZone: 'UTC', contentCapture: false, limiterFailMode: 'open', customModels: [] } },
+    keys: { [config.hash]: config },
+    credentials: {},
+  };
+  return { secret, view: new ConfigView(snapshot) };
+}
+
+describe('the key check', () => {
+  it('accepts an active key and names its key and org', () => {
+    const { secret, view } = setup();
+    const check = authenticateKey(secret, view, pepper, now);
+    expect(check.ok).toBe(true);
+    expect(check.key?.orgId).toBe(ORG);
+  });
+
+  it('refuses what is not a Keyward key before any lookup, without naming a key', () => {
+    const { secret, view } = setup();
+    for (const value of [null, '', 'sk-abc', secret.slice(0, -1) + 'x', generateSecret('api_token')]) {
+      const check = authenticateKey(value, view, pepper, now);
+      expect(check).toMatchObject({ ok: false, key: null, error: { code: 'invalid_api_key', status: 401 } });
+    }
+  });
+
+  it('refuses a well-formed key it does not know', () => {
+    const { view } = setup();
+    expect(authenticateKey(generateSecret('key'), view, pepper, now)).toMatchObject({ ok: false, error: { code: 'invalid_api_key' } });
+  });
+
+  it('refuses revoked and expired keys but still names them, so the denial is recorded', () => {
+    const revoked = setup({ status: 'revoked' });
+    expect(authenticateKey(revoked.secret, revoked.view, pepper, now)).toMatchObject({ ok: false, key: { status: 'revoked' }, error: { code: 'key_revoked' } });
+    const expired = setup({ expiresAt: '2029-12-31T23:59:59Z' });
+    const check = authenticateKey(expired.secret, expired.view, pepper, now);
+    expect(check).toMatchObject({ ok: false, error: { code: 'key_expired', status: 401 } });
+    expect(check.ok ? '' : check.error.message).toContain('expired');
+  });
+
+  it('keeps a rotated-out key valid until its grace period ends', () => {
+    const rotated = setup({ graceUntil: '2030-01-01T00:00:01Z' });
+    expect(authenticateKey(rotated.secret, rotated.view, pepper, now).ok).toBe(true);
+    expect(authenticateKey(rotated.secret, rotated.view, pepper, now + 1_000)).toMatchObject({ ok: false, error: { code: 'key_expired' } });
+  });
+
+  it('never repeats the key in its messages', () => {
+    const { secret, view } = setup({ status: 'revoked' });
+    const check = authenticateKey(secret, view, pepper, now);
+    expect(check.ok ? '' : check.error.message).not.toContain(secret);
+  });
+});

@@ -1,0 +1,38 @@
+import { hashSecret, parseSecret, type KeyConfig, type OrgConfig } from '@keyward/shared';
+import type { ConfigView } from '../config/view.js';
+import { GatewayError } from '../errors.js';
+
+/** The outcome of a key check. A refused key that was found still names its key and org, so the denial is recorded. */
+export type KeyCheck =
+  | { readonly ok: true; readonly key: KeyConfig; readonly org: OrgConfig }
+  | { readonly ok: false; readonly error: GatewayError; readonly key: KeyConfig | null; readonly org: OrgConfig | null };
+
+const INVALID = 'Invalid Keyward key. Check that the key is complete and has not been deleted.';
+
+/**
+ * Checks a presented Keyward key: a cheap format and checksum check (look-alikes and other
+ * secrets are refused without a lookup), then the keyed hash, then the snapshot's entry for
+ * status, expiry and rotation grace. Messages never repeat the key.
+ */
+export function authenticateKey(secret: string | null, view: ConfigView, pepper: Buffer, now = Date.now()): KeyCheck {
+  const refuse = (error: GatewayError, key: KeyConfig | null = null, org: OrgConfig | null = null): KeyCheck => ({ ok: false, error, key, org });
+  if (!secret) return refuse(new GatewayError('invalid_api_key', 401, 'Missing Keyward key. Send it where your client sends its API key.'));
+  if (parseSecret(secret)?.kind !== 'key') return refuse(new GatewayError('invalid_api_key', 401, INVALID));
+  const key = view.keyByHash(hashSecret(secret, pepper));
+  const org = key ? view.org(key.orgId) : undefined;
+  if (!key || !org) return refuse(new GatewayError('invalid_api_key', 401, INVALID));
+  if (key.status !== 'active') {
+    return refuse(new GatewayError('key_revoked', 401, 'This Keyward key has been revoked.'), key, org);
+  }
+  if (key.expiresAt !== null && Date.parse(key.expiresAt) <= now) {
+    return refuse(new GatewayError('key_expired', 401, `This Keyward key expired at ${key.expiresAt}.`), key, org);
+  }
+  if (key.graceUntil !== null && Date.parse(key.graceUntil) <= now) {
+    return refuse(
+      new GatewayError('key_expired', 401, `This Keyward key was rotated and expired when its grace period ended at ${key.graceUntil}. Use the new key.`),
+      key,
+      org,
+    );
+  }
+  return { ok: true, key, org };
+}

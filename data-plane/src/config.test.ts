@@ -1,0 +1,88 @@
+import { generateSecret } from '@keyward/shared';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadDataPlaneConfig } from './config.js';
+
+const base = {
+  KEYWARD_NODE_TOKEN: generateSecret('node_token'),
+  KEYWARD_KMS: 'local-key:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+  KEYWARD_KEY_PEPPER: Buffer.alloc(32, 7).toString('base64'),
+};
+
+describe('data-plane configuration from the environment', () => {
+  it('applies defaults and freezes the result', () => {
+    const config = loadDataPlaneConfig(base);
+    expect(config).toMatchObject({
+      port: 8080,
+      controlPlaneUrl: 'http://127.0.0.1:4000',
+      eventsUrl: 'http://127.0.0.1:4000/v1/node/events',
+      maxBodyBytes: 10 * 1024 * 1024,
+      drainTimeoutMs: 30_000,
+      allowLoopbackUpstreams: false,
+      heartbeatIntervalMs: 10_000,
+      logLevel: 'info',
+    });
+    expect(config.nodeId).toMatch(/^dp-/);
+    expect(config.hashSalt.length).toBe(32);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads every documented variable', () => {
+    const config = loadDataPlaneConfig({
+      ...base,
+      KEYWARD_DP_PORT: '9000',
+      KEYWARD_DP_HOST: '127.0.0.1',
+      KEYWARD_CONTROL_PLANE_URL: 'https://cp.example.com/',
+      KEYWARD_NODE_ID: 'node-a',
+      KEYWARD_DP_STATE_DIR: '/var/lib/keyward',
+      KEYWARD_HASH_SALT: 'a salt of some length',
+      KEYWARD_ALLOW_LOOPBACK_UPSTREAMS: 'true',
+      KEYWARD_MAX_BODY_BYTES: '2048',
+      KEYWARD_UPSTREAM_CONNECT_TIMEOUT_MS: '1000',
+      KEYWARD_UPSTREAM_FIRST_BYTE_TIMEOUT_MS: '2000',
+      KEYWARD_UPSTREAM_IDLE_TIMEOUT_MS: '3000',
+      KEYWARD_DRAIN_SECONDS: '2.5',
+      LOG_LEVEL: 'DEBUG',
+    });
+    expect(config).toMatchObject({
+      port: 9000,
+      host: '127.0.0.1',
+      controlPlaneUrl: 'https://cp.example.com',
+      eventsUrl: 'https://cp.example.com/v1/node/events',
+      nodeId: 'node-a',
+      stateDir: '/var/lib/keyward',
+      allowLoopbackUpstreams: true,
+      maxBodyBytes: 2048,
+      upstreamConnectTimeoutMs: 1000,
+      upstreamFirstByteTimeoutMs: 2000,
+      upstreamIdleTimeoutMs: 3000,
+      drainTimeoutMs: 2500,
+      logLevel: 'debug',
+    });
+    expect(config.hashSalt.toString()).toBe('a salt of some length');
+  });
+
+  it.each([
+    [{ KEYWARD_NODE_TOKEN: undefined }, /^KEYWARD_NODE_TOKEN is required/],
+    [{ KEYWARD_NODE_TOKEN: generateSecret('key') }, /^KEYWARD_NODE_TOKEN is not a valid node token/],
+    [{ KEYWARD_KMS: undefined }, /^KEYWARD_KMS is required/],
+    [{ KEYWARD_KMS: 'vault:thing' }, /^KEYWARD_KMS must start with/],
+    [{ KEYWARD_KEY_PEPPER: Buffer.alloc(16).toString('base64') }, /^KEYWARD_KEY_PEPPER must be base64 of at least 32 bytes/],
+    [{ KEYWARD_DP_PORT: '70000' }, /^KEYWARD_DP_PORT must be an integer from 0 to 65535/],
+    [{ KEYWARD_CONTROL_PLANE_URL: 'ftp://x' }, /^KEYWARD_CONTROL_PLANE_URL must be an http or https URL/],
+    [{ KEYWARD_ALLOW_LOOPBACK_UPSTREAMS: 'maybe' }, /^KEYWARD_ALLOW_LOOPBACK_UPSTREAMS must be true or false/],
+    [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],
+    [{ KEYWARD_HASH_SALT: 'short' }, /^KEYWARD_HASH_SALT must be at least 16 characters/],
+  ])('refuses %o with one sentence naming the variable', (override, message) => {
+    expect(() => loadDataPlaneConfig({ ...base, ...override })).toThrow(ConfigError);
+    expect(() => loadDataPlaneConfig({ ...base, ...override })).toThrow(message);
+  });
+
+  it('never puts a secret value in its error messages', () => {
+    const token = generateSecret('key');
+    try {
+      loadDataPlaneConfig({ ...base, KEYWARD_NODE_TOKEN: token });
+    } catch (err) {
+      expect((err as Error).message).not.toContain(token);
+    }
+  });
+});

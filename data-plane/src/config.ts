@@ -1,0 +1,193 @@
+import { createHmac } from 'node:crypto';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { parseSecret } from '@keyward/shared';
+
+/** Thrown by `loadDataPlaneConfig` with one sentence naming the variable that is wrong. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Everything a data-plane node needs, parsed once from the environment and frozen. */
+export interface DataPlaneConfig {
+  readonly port: number;
+  readonly host: string;
+  /** Base URL of the control plane (http or https); `/graphql` and `/v1/node/events` hang off it. */
+  readonly controlPlaneUrl: string;
+  /** Where event batches are posted; defaults to `${controlPlaneUrl}/v1/node/events`. */
+  readonly eventsUrl: string;
+  readonly nodeToken: string;
+  readonly nodeId: string;
+  /** Holds the last known good config and the event spool. */
+  readonly stateDir: string;
+  /** KMS spec (`local:<path>`, `local-key:<base64>`, `gcp:<resource>`). */
+  readonly kms: string;
+  /** Pepper for the keyed hash under which Keyward keys are looked up. */
+  readonly keyPepper: Buffer;
+  /** Salt for the client IP and user-agent hashes in events. */
+  readonly hashSalt: Buffer;
+  /** Lets credentials point at loopback addresses (local mocks); private and link-local stay refused. */
+  readonly allowLoopbackUpstreams: boolean;
+  /** Trust the first `X-Forwarded-For` entry as the client address (behind a load balancer). */
+  readonly trustForwardedFor: boolean;
+  readonly maxBodyBytes: number;
+  readonly upstreamConnectTimeoutMs: number;
+  /** Time allowed until the upstream's response headers (the first byte). */
+  readonly upstreamFirstByteTimeoutMs: number;
+  /** Time allowed between two body chunks of an upstream response. */
+  readonly upstreamIdleTimeoutMs: number;
+  /** How long open requests may run after SIGTERM before they are cut. */
+  readonly drainTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly eventBatchSize: number;
+  readonly eventFlushIntervalMs: number;
+  /** Longest pause between attempts to ship events. */
+  readonly eventRetryMaxMs: number;
+  /** Longest pause between attempts to reach the config stream. */
+  readonly configRetryMaxMs: number;
+  /** How long an unwrapped provider credential stays in memory. */
+  readonly credentialCacheTtlMs: number;
+  readonly logLevel: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const KMS_SCHEMES = ['local:', 'local-key:', 'gcp:'];
+const MIN_PEPPER_BYTES = 32;
+
+/**
+ * Reads the data plane's configuration from environment variables. Throws `ConfigError` naming
+ * the first variable that is missing or malformed; never includes a secret's value.
+ */
+export function loadDataPlaneConfig(env: Env = process.env): DataPlaneConfig {
+  const controlPlaneUrl = httpUrl(env, 'KEYWARD_CONTROL_PLANE_URL', 'http://127.0.0.1:4000');
+  const keyPepper = pepper(env);
+  const drainSeconds = number(env, 'KEYWARD_DRAIN_SECONDS', 30, { min: 0, max: 3600 });
+  const heartbeatSeconds = number(env, 'KEYWARD_HEARTBEAT_SECONDS', 10, { min: 1, max: 3600 });
+  return Object.freeze({
+    port: number(env, 'KEYWARD_DP_PORT', 8080, { min: 0, max: 65535, integer: true }),
+    host: text(env, 'KEYWARD_DP_HOST', '0.0.0.0'),
+    controlPlaneUrl,
+    eventsUrl: httpUrl(env, 'KEYWARD_EVENTS_URL', `${controlPlaneUrl}/v1/node/events`),
+    nodeToken: nodeToken(env),
+    nodeId: nodeId(env),
+    stateDir: resolve(text(env, 'KEYWARD_DP_STATE_DIR', '.keyward/data-plane')),
+    kms: kms(env),
+    keyPepper,
+    hashSalt: hashSalt(env, keyPepper),
+    allowLoopbackUpstreams: bool(env, 'KEYWARD_ALLOW_LOOPBACK_UPSTREAMS', false),
+    trustForwardedFor: bool(env, 'KEYWARD_TRUST_FORWARDED_FOR', false),
+    maxBodyBytes: number(env, 'KEYWARD_MAX_BODY_BYTES', 10 * 1024 * 1024, { min: 1024, max: 1024 ** 3, integer: true }),
+    upstreamConnectTimeoutMs: number(env, 'KEYWARD_UPSTREAM_CONNECT_TIMEOUT_MS', 10_000, { min: 1, integer: true }),
+    upstreamFirstByteTimeoutMs: number(env, 'KEYWARD_UPSTREAM_FIRST_BYTE_TIMEOUT_MS', 300_000, { min: 1, integer: true }),
+    upstreamIdleTimeoutMs: number(env, 'KEYWARD_UPSTREAM_IDLE_TIMEOUT_MS', 300_000, { min: 1, integer: true }),
+    drainTimeoutMs: Math.round(drainSeconds * 1000),
+    heartbeatIntervalMs: Math.round(heartbeatSeconds * 1000),
+    eventBatchSize: number(env, 'KEYWARD_EVENT_BATCH_SIZE', 200, { min: 1, max: 10_000, integer: true }),
+    eventFlushIntervalMs: number(env, 'KEYWARD_EVENT_FLUSH_MS', 250, { min: 1, max: 60_000, integer: true }),
+    eventRetryMaxMs: number(env, 'KEYWARD_EVENT_RETRY_MAX_MS', 30_000, { min: 10, max: 3_600_000, integer: true }),
+    configRetryMaxMs: number(env, 'KEYWARD_CONFIG_RETRY_MAX_MS', 30_000, { min: 10, max: 3_600_000, integer: true }),
+    credentialCacheTtlMs: number(env, 'KEYWARD_CREDENTIAL_CACHE_SECONDS', 300, { min: 0, max: 86_400 }) * 1000,
+    logLevel: logLevel(env),
+  });
+}
+
+function raw(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function text(env: Env, name: string, fallback: string): string {
+  return raw(env, name) ?? fallback;
+}
+
+function required(env: Env, name: string, what: string): string {
+  const value = raw(env, name);
+  if (value === undefined) throw new ConfigError(`${name} is required: set it to ${what}.`);
+  return value;
+}
+
+function number(env: Env, name: string, fallback: number, opts: { min?: number; max?: number; integer?: boolean }): number {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  const { min = -Infinity, max = Infinity, integer = false } = opts;
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+    const range = `${Number.isFinite(min) ? ` from ${min}` : ''}${Number.isFinite(max) ? ` to ${max}` : ''}`;
+    throw new ConfigError(`${name} must be ${integer ? 'an integer' : 'a number'}${range}, got "${value}".`);
+  }
+  return n;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const value = raw(env, name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (value === 'true' || value === '1' || value === 'yes') return true;
+  if (value === 'false' || value === '0' || value === 'no') return false;
+  throw new ConfigError(`${name} must be true or false, got "${value}".`);
+}
+
+function httpUrl(env: Env, name: string, fallback: string): string {
+  const value = raw(env, name) ?? fallback;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} must be an http or https URL, got "${value}".`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`${name} must be an http or https URL, got "${value}".`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+function nodeToken(env: Env): string {
+  const value = required(env, 'KEYWARD_NODE_TOKEN', 'the node token the control plane issued for this node');
+  if (parseSecret(value)?.kind !== 'node_token') {
+    throw new ConfigError('KEYWARD_NODE_TOKEN is not a valid node token (expected kwn_ followed by 49 characters with a valid checksum).');
+  }
+  return value;
+}
+
+function nodeId(env: Env): string {
+  const value = raw(env, 'KEYWARD_NODE_ID') ?? `dp-${hostname()}`;
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(value)) {
+    throw new ConfigError('KEYWARD_NODE_ID must be 1 to 128 letters, digits, dots, colons, underscores or dashes.');
+  }
+  return value;
+}
+
+function kms(env: Env): string {
+  const value = required(env, 'KEYWARD_KMS', 'a KMS spec such as local:/path/to/kek.json, local-key:<base64> or gcp:<key resource>');
+  if (!KMS_SCHEMES.some((scheme) => value.startsWith(scheme) && value.length > scheme.length)) {
+    throw new ConfigError('KEYWARD_KMS must start with local:, local-key: or gcp: followed by a path, key or resource.');
+  }
+  return value;
+}
+
+function pepper(env: Env): Buffer {
+  const value = required(env, 'KEYWARD_KEY_PEPPER', `the base64 key pepper shared with the control plane (at least ${MIN_PEPPER_BYTES} bytes)`);
+  const bytes = Buffer.from(value, 'base64');
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(value) || bytes.length < MIN_PEPPER_BYTES) {
+    throw new ConfigError(`KEYWARD_KEY_PEPPER must be base64 of at least ${MIN_PEPPER_BYTES} bytes.`);
+  }
+  return bytes;
+}
+
+/**
+ * Without an explicit salt, one is derived from the pepper: stable across restarts and nodes
+ * (so hashes of one client correlate), and as secret as the pepper itself.
+ */
+function hashSalt(env: Env, keyPepper: Buffer): Buffer {
+  const value = raw(env, 'KEYWARD_HASH_SALT');
+  if (value === undefined) return createHmac('sha256', keyPepper).update('keyward client hash salt').digest();
+  if (value.length < 16) throw new ConfigError('KEYWARD_HASH_SALT must be at least 16 characters long.');
+  return Buffer.from(value, 'utf8');
+}
+
+function logLevel(env: Env): string {
+  const value = (raw(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!LOG_LEVELS.includes(value)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${value}".`);
+  return value;
+}

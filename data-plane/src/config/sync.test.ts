@@ -1,0 +1,66 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ConfigSnapshot } from '@keyward/shared';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../observability/logger.js';
+import { backoffDelay } from './backoff.js';
+import { loadLastKnownGood } from './last-known-good.js';
+import { createManualConfigSource } from './source.js';
+import { ConfigSync } from './sync.js';
+
+const snapshot = (version: number): ConfigSnapshot => ({ type: 'snapshot', version, generatedAt: new Date().toISOString(), orgs: {}, keys: {}, credentials: {} });
+const delta = (fromVersion: number) => ({ type: 'delta', fromVersion, version: fromVersion + 1, generatedAt: new Date().toISOString(), changed: {}, removed: {} });
+
+describe('config sync', () => {
+  let dir: string;
+  const lines: string[] = [];
+  const logger = createLogger('info', { write: (l: string) => void lines.push(l) });
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sync-test-'));
+    lines.length = 0;
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('applies a delta only on top of the version it was made from, asking for a snapshot otherwise', async () => {
+    const source = createManualConfigSource();
+    const sync = new ConfigSync({ stateDir: dir, source, logger });
+    await sync.start();
+    source.publish(snapshot(1));
+    source.publish(delta(1));
+    expect(sync.view?.version).toBe(2);
+    await sync.flush();
+    expect((await loadLastKnownGood(dir))?.version).toBe(2);
+
+    source.publish(snapshot(4));
+    source.publish(delta(7));
+    expect(sync.view?.version).toBe(4);
+    expect(source.resyncRequests).toBe(1);
+  });
+
+  it('ignores an unreadable last known good file and waits for the source', async () => {
+    await writeFile(join(dir, 'config.json'), '{"type":"snapshot"');
+    const source = createManualConfigSource();
+    const sync = new ConfigSync({ stateDir: dir, source, logger });
+    await sync.start();
+    expect(sync.view).toBeNull();
+    expect(lines.some((l) => l.includes('ignoring unreadable last known good config'))).toBe(true);
+    const ready = sync.whenReady();
+    source.publish(snapshot(3));
+    await ready;
+    expect(sync.origin).toBe('manual');
+  });
+});
+
+describe('retry pacing', () => {
+  it('doubles up to the cap and never fires immediately', () => {
+    const options = { baseMs: 100, maxMs: 1_000 };
+    expect(backoffDelay(0, options, () => 0)).toBe(50);
+    expect(backoffDelay(0, options, () => 1)).toBe(100);
+    expect(backoffDelay(3, options, () => 1)).toBe(800);
+    expect(backoffDelay(30, options, () => 0.5)).toBe(750);
+  });
+});

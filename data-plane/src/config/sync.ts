@@ -1,0 +1,130 @@
+import { applyConfigDelta, validateConfigMessage, type ConfigSnapshot } from '@keyward/shared';
+import type { Logger } from '../observability/logger.js';
+import { loadLastKnownGood, saveLastKnownGood } from './last-known-good.js';
+import type { ConfigConsumer, ConfigSource } from './source.js';
+import { ConfigView } from './view.js';
+
+/** Where the config being served came from. */
+export type ConfigOrigin = 'disk' | string;
+
+/** What a `ConfigSync` reads from and reports to. */
+export interface ConfigSyncOptions {
+  readonly stateDir: string;
+  readonly source: ConfigSource;
+  readonly logger: Logger;
+  /** Called with each new view, after its indexes are built. */
+  readonly onChange?: (view: ConfigView, origin: ConfigOrigin) => void;
+}
+
+/**
+ * Keeps the node's config current: serves the last known good snapshot from disk at start,
+ * then whatever the source delivers. Snapshots replace everything; a delta applies only on top
+ * of the exact version it was made from, and any gap asks the source for a fresh snapshot.
+ * Every accepted change is written back to disk (latest wins when changes outpace the disk).
+ */
+export class ConfigSync implements ConfigConsumer {
+  private current: ConfigView | null = null;
+  private currentOrigin: ConfigOrigin | null = null;
+  private readonly log: Logger;
+  private pendingSave: ConfigSnapshot | null = null;
+  private saving: Promise<void> | null = null;
+  private readyWaiters: (() => void)[] = [];
+
+  constructor(private readonly options: ConfigSyncOptions) {
+    this.log = options.logger.child({ component: 'config' });
+  }
+
+  /** The config being served, or null before any arrived. */
+  get view(): ConfigView | null {
+    return this.current;
+  }
+
+  get origin(): ConfigOrigin | null {
+    return this.currentOrigin;
+  }
+
+  /** Loads the last known good snapshot (a bad file is logged and ignored) and starts the source. */
+  async start(): Promise<void> {
+    try {
+      const stored = await loadLastKnownGood(this.options.stateDir);
+      if (stored) {
+        this.install(stored, 'disk', false);
+        this.log.info({ version: stored.version }, 'serving last known good config from disk');
+      }
+    } catch (err) {
+      this.log.error({ reason: (err as Error).message }, 'ignoring unreadable last known good config');
+    }
+    this.options.source.start(this);
+  }
+
+  /** Resolves once some config is being served. */
+  whenReady(): Promise<void> {
+    if (this.current) return Promise.resolve();
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  currentVersion(): number | null {
+    return this.current?.version ?? null;
+  }
+
+  message(raw: unknown): void {
+    let message;
+    try {
+      message = validateConfigMessage(raw);
+    } catch (err) {
+      // The old config keeps serving; a skipped delta shows up as a gap on the next one.
+      this.log.error({ reason: (err as Error).message }, 'rejected invalid config message');
+      return;
+    }
+    if (message.type === 'snapshot') {
+      this.install(message, this.options.source.name, true);
+      return;
+    }
+    const view = this.current;
+    if (!view || message.fromVersion !== view.version) {
+      this.log.warn({ have: view?.version ?? null, fromVersion: message.fromVersion }, 'config delta does not follow the served version; asking for a snapshot');
+      this.options.source.resync();
+      return;
+    }
+    const collections = applyConfigDelta(view.snapshot, message);
+    const next: ConfigSnapshot = {
+      ...collections,
+      type: 'snapshot',
+      version: message.version,
+      generatedAt: message.generatedAt,
+    };
+    this.install(next, this.options.source.name, true);
+  }
+
+  /** Waits for the last pending write to disk. */
+  async flush(): Promise<void> {
+    while (this.saving) await this.saving;
+  }
+
+  private install(snapshot: ConfigSnapshot, origin: ConfigOrigin, persist: boolean): void {
+    const view = new ConfigView(snapshot);
+    this.current = view;
+    this.currentOrigin = origin;
+    this.log.info({ version: view.version, origin, ...view.counts() }, 'config installed');
+    this.options.onChange?.(view, origin);
+    for (const resolve of this.readyWaiters.splice(0)) resolve();
+    if (persist) this.save(snapshot);
+  }
+
+  private save(snapshot: ConfigSnapshot): void {
+    this.pendingSave = snapshot;
+    if (this.saving) return;
+    this.saving = (async () => {
+      while (this.pendingSave) {
+        const next = this.pendingSave;
+        this.pendingSave = null;
+        try {
+          await saveLastKnownGood(this.options.stateDir, next);
+        } catch (err) {
+          this.log.error({ reason: (err as Error).message, version: next.version }, 'could not store last known good config');
+        }
+      }
+      this.saving = null;
+    })();
+  }
+}

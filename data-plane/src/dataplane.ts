@@ -1,0 +1,218 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createGuardedAgent, createKms, preloadTokenizers, type Kms, type UsageEvent } from '@keyward/shared';
+import { Agent } from 'undici';
+import type { DataPlaneConfig } from './config.js';
+import { DEFAULT_BACKOFF, type BackoffOptions } from './config/backoff.js';
+import { createGraphqlConfigSource } from './config/graphql-source.js';
+import type { ConfigSource } from './config/source.js';
+import { ConfigSync } from './config/sync.js';
+import { startHeartbeat, type Heartbeat } from './control-plane/heartbeat.js';
+import { EventShipper } from './events/shipper.js';
+import { EventSpool } from './events/spool.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { createMetrics } from './observability/metrics.js';
+import type { EnforcementStep } from './pipeline/enforcement.js';
+import type { Gateway } from './pipeline/gateway.js';
+import { createApp, type Readiness } from './server/app.js';
+import { RequestTracker } from './server/tracker.js';
+import { uws, uwsImplementation, type us_listen_socket } from './server/uws.js';
+import { CredentialSecrets } from './upstream/credential-secrets.js';
+import { SOFTWARE_VERSION } from './version.js';
+
+/** Things a caller (a test, an embedding process) may supply instead of the defaults. */
+export interface StartDataPlaneOptions {
+  /** Where config comes from; the control plane's graphql-ws subscription by default. */
+  readonly configSource?: ConfigSource;
+  readonly logger?: Logger;
+  /** Steps between the key check and the upstream call (limits, budgets, policies). */
+  readonly enforcement?: readonly EnforcementStep[];
+  /** A KMS to use instead of building one from `config.kms`. */
+  readonly kms?: Kms;
+  /** Send heartbeats to the control plane (default true). */
+  readonly heartbeat?: boolean;
+  /** How long `close` keeps trying to ship spooled events (default 5 s). */
+  readonly eventFlushTimeoutMs?: number;
+}
+
+/** A running data-plane node. */
+export interface DataPlane {
+  readonly url: string;
+  readonly port: number;
+  readonly nodeId: string;
+  /** Which uWebSockets.js implementation serves (`fallback` is the slow pure-JS one). */
+  readonly server: 'native' | 'fallback';
+  /** Resolves once some config is being served. */
+  ready(): Promise<void>;
+  readiness(): Readiness;
+  /** Usage events spooled and not yet acknowledged. */
+  eventBacklog(): number;
+  /** Ships spooled events now; resolves true once none are left, false after `timeoutMs`. */
+  flushEvents(timeoutMs?: number): Promise<boolean>;
+  /**
+   * Graceful stop: closes the listen socket, lets open requests finish until the drain
+   * deadline (then cuts them), spools and ships their events, and releases everything.
+   */
+  close(): Promise<void>;
+}
+
+function retryPacing(maxMs: number): BackoffOptions {
+  return { baseMs: Math.min(DEFAULT_BACKOFF.baseMs, maxMs), maxMs };
+}
+
+/** Starts a data-plane node: config first (last known good from disk, then the source), then the listener. */
+export async function startDataPlane(config: DataPlaneConfig, options: StartDataPlaneOptions = {}): Promise<DataPlane> {
+  const log = options.logger ?? createLogger(config.logLevel);
+  const server = uwsImplementation();
+  if (server === 'native') log.info('uWebSockets.js native binding loaded');
+  else log.warn('uWebSockets.js native binding did not load; serving with the slow pure-JS fallback');
+
+  await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
+  const kms = options.kms ?? (await createKms(config.kms));
+  const controlPlaneAgent = new Agent({ keepAliveTimeout: 30_000, connect: { timeout: 10_000 } });
+  const upstream = createGuardedAgent({
+    allowLoopback: config.allowLoopbackUpstreams,
+    connect: { timeout: config.upstreamConnectTimeoutMs },
+    keepAliveTimeout: 30_000,
+    headersTimeout: config.upstreamFirstByteTimeoutMs,
+    bodyTimeout: config.upstreamIdleTimeoutMs,
+  });
+  const secrets = new CredentialSecrets(kms, config.credentialCacheTtlMs);
+
+  let shipper: EventShipper | null = null;
+  const spool = await EventSpool.open({ dir: join(config.stateDir, 'spool'), logger: log, onDurable: () => shipper?.notify() });
+  const configSource =
+    options.configSource ??
+    createGraphqlConfigSource({
+      controlPlaneUrl: config.controlPlaneUrl,
+      nodeId: config.nodeId,
+      nodeToken: config.nodeToken,
+      logger: log,
+      backoff: retryPacing(config.configRetryMaxMs),
+    });
+  const sync = new ConfigSync({ stateDir: config.stateDir, source: configSource, logger: log, onChange: () => secrets.prune() });
+  const metrics = createMetrics({ configVersion: () => sync.view?.version ?? null, eventBacklog: () => spool.backlog });
+  shipper = new EventShipper({
+    spool,
+    url: config.eventsUrl,
+    nodeId: config.nodeId,
+    nodeToken: config.nodeToken,
+    dispatcher: controlPlaneAgent,
+    batchSize: config.eventBatchSize,
+    flushIntervalMs: config.eventFlushIntervalMs,
+    logger: log,
+    backoff: retryPacing(config.eventRetryMaxMs),
+    onAcknowledged: ({ sent }) => metrics.eventsShipped.inc(sent),
+    onDeadLettered: (count) => metrics.eventsDeadLettered.inc(count),
+  });
+
+  let draining = false;
+  const appends = new Set<Promise<void>>();
+  const emit = (event: UsageEvent) => {
+    const appended = spool.append(event).catch((err: unknown) => {
+      log.error({ requestId: event.requestId, reason: (err as Error).message }, 'could not spool a usage event');
+    });
+    appends.add(appended);
+    void appended.finally(() => appends.delete(appended));
+  };
+  const tracker = new RequestTracker();
+  const gw: Gateway = {
+    config,
+    log,
+    metrics,
+    view: () => sync.view,
+    secrets,
+    upstream,
+    enforcement: options.enforcement ?? [],
+    emit,
+    tracker,
+    draining: () => draining,
+  };
+  const readiness = (): Readiness => ({
+    ready: sync.view !== null && !draining,
+    version: sync.view?.version ?? null,
+    source: sync.origin,
+    draining,
+  });
+
+  await sync.start();
+  // Estimating tokens needs the tokenizers, which take a second or two to build and block the
+  // event loop meanwhile: build them before the first request, not during one.
+  const tokenizersStarted = performance.now();
+  preloadTokenizers();
+  log.debug({ ms: Math.round(performance.now() - tokenizersStarted) }, 'tokenizers loaded');
+  const app = createApp(gw, readiness);
+  const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
+    app.listen(config.host, config.port, (socket) => {
+      if (socket) resolve(socket);
+      else reject(new Error(`could not listen on ${config.host}:${config.port}`));
+    });
+  });
+  const port = uws.us_socket_local_port(listenSocket);
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  log.info({ port, host: config.host, nodeId: config.nodeId, version: SOFTWARE_VERSION, server }, 'data plane listening');
+
+  const heartbeat: Heartbeat | null =
+    options.heartbeat === false
+      ? null
+      : startHeartbeat({
+          controlPlaneUrl: config.controlPlaneUrl,
+          nodeId: config.nodeId,
+          nodeToken: config.nodeToken,
+          intervalMs: config.heartbeatIntervalMs,
+          dispatcher: controlPlaneAgent,
+          logger: log,
+          softwareVersion: SOFTWARE_VERSION,
+          state: () => ({ configVersion: sync.view?.version ?? null, eventBacklog: spool.backlog }),
+        });
+  shipper.notify();
+
+  let closing: Promise<void> | null = null;
+  const flushAppends = async () => {
+    while (appends.size > 0) await Promise.all([...appends]);
+  };
+
+  async function shutdown(): Promise<void> {
+    draining = true;
+    uws.us_listen_socket_close(listenSocket);
+    log.info({ open: tracker.size, deadlineMs: config.drainTimeoutMs }, 'draining');
+    if (!(await tracker.idle(config.drainTimeoutMs))) {
+      log.warn({ open: tracker.size }, 'drain deadline passed; cutting the remaining requests');
+      tracker.destroyAll();
+      await tracker.idle(1_000);
+    }
+    heartbeat?.stop();
+    await configSource.close();
+    // Handlers finish their records just after their response ends; give them that turn.
+    await new Promise((resolve) => setImmediate(resolve));
+    await flushAppends();
+    const shipped = await shipper!.drain(options.eventFlushTimeoutMs ?? 5_000);
+    if (!shipped) log.warn({ backlog: spool.backlog }, 'events left in the spool for the next start');
+    await shipper!.close();
+    await spool.close();
+    await sync.flush();
+    (app as unknown as { close(): void }).close();
+    secrets.clear();
+    await Promise.allSettled([upstream.close(), controlPlaneAgent.close(), kms.close?.()]);
+    log.info('data plane stopped');
+  }
+
+  return {
+    url,
+    port,
+    nodeId: config.nodeId,
+    server,
+    ready: () => sync.whenReady(),
+    readiness,
+    eventBacklog: () => spool.backlog,
+    async flushEvents(timeoutMs = 5_000) {
+      await flushAppends();
+      return shipper!.drain(timeoutMs);
+    },
+    close() {
+      closing ??= shutdown();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,137 @@
+import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { uuidv7, type UsageEvent } from '@keyward/shared';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../observability/logger.js';
+import { EventSpool } from './spool.js';
+
+const logger = createLogger('silent');
+
+function event(n: number): UsageEvent {
+  return {
+    id: uuidv7(),
+    orgId: '00000000-0000-7000-8000-000000000001',
+    keyId: '00000000-0000-7000-8000-000000000002',
+    keyPrefix: 'kw_abcde',
+    ownerLabel: 'agent',
+    teamId: null,
+    provider: 'openai',
+    credentialId: null,
+    api: 'openai',
+    endpoint: 'chat.completions',
+    model: 'gpt-4o-mini',
+    stream: false,
+    status: 200,
+    decision: 'allowed',
+    errorCode: null,
+    startedAt: new Date().toISOString(),
+    latencyMs: n,
+    ttftMs: null,
+    inputTokens: n,
+    outputTokens: 0,
+    cachedInputTokens: 0,
+    costMicros: 0,
+    clientIpHash: 'x',
+    userAgentHash: 'y',
+    requestId: `req-${n}`,
+    nodeId: 'node',
+    tags: [],
+    content: null,
+  };
+}
+
+describe('the event spool', () => {
+  let dir: string;
+  const open = (segmentBytes?: number) => EventSpool.open({ dir, logger, segmentBytes });
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'spool-test-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('hands back appended events in order, and forgets them only once acknowledged', async () => {
+    const spool = await open();
+    await Promise.all([1, 2, 3].map((n) => spool.append(event(n))));
+    expect(spool.backlog).toBe(3);
+    const batch = await spool.readBatch(2);
+    expect(batch!.events.map((e) => e.requestId)).toEqual(['req-1', 'req-2']);
+    expect(spool.backlog).toBe(3);
+    await spool.acknowledge(batch!);
+    expect(spool.backlog).toBe(1);
+    expect((await spool.readBatch(10))!.events.map((e) => e.requestId)).toEqual(['req-3']);
+    await spool.close();
+  });
+
+  it('resumes after a restart exactly where the acknowledgements stopped', async () => {
+    const first = await open();
+    for (let n = 1; n <= 5; n++) await first.append(event(n));
+    await first.acknowledge((await first.readBatch(2))!);
+    await first.readBatch(2); // read but never acknowledged: must come back
+    await first.close();
+
+    const second = await open();
+    expect(second.backlog).toBe(3);
+    expect((await second.readBatch(10))!.events.map((e) => e.requestId)).toEqual(['req-3', 'req-4', 'req-5']);
+    await second.close();
+  });
+
+  it('cuts a torn last line left by a crash and keeps everything before it', async () => {
+    const first = await open();
+    await first.append(event(1));
+    await first.close();
+    const [segment] = (await readdir(dir)).filter((f) => f.startsWith('segment-'));
+    await appendFile(join(dir, segment), '{"id":"half-writ');
+
+    const second = await open();
+    expect(second.backlog).toBe(1);
+    expect((await second.readBatch(10))!.events).toHaveLength(1);
+    await second.append(event(2));
+    const batch = await second.readBatch(10);
+    expect(batch!.events.map((e) => e.requestId)).toEqual(['req-1', 'req-2']);
+    await second.close();
+  });
+
+  it('rolls over to new segments and deletes the ones fully acknowledged', async () => {
+    const spool = await open(600);
+    for (let n = 1; n <= 6; n++) await spool.append(event(n));
+    expect((await readdir(dir)).filter((f) => f.startsWith('segment-')).length).toBeGreaterThan(2);
+    const seen: string[] = [];
+    for (;;) {
+      const batch = await spool.readBatch(100);
+      if (!batch) break;
+      seen.push(...batch.events.map((e) => e.requestId));
+      await spool.acknowledge(batch);
+    }
+    expect(seen).toEqual(['req-1', 'req-2', 'req-3', 'req-4', 'req-5', 'req-6']);
+    expect(spool.backlog).toBe(0);
+    expect((await readdir(dir)).filter((f) => f.startsWith('segment-'))).toHaveLength(1);
+    await spool.close();
+  });
+
+  it('sets unreadable lines and refused batches aside in the dead-letter file', async () => {
+    const spool = await open();
+    await spool.append(event(1));
+    await spool.close();
+    const [segment] = (await readdir(dir)).filter((f) => f.startsWith('segment-'));
+    await appendFile(join(dir, segment), '{"not":"an event"}\n');
+
+    const reopened = await open();
+    await reopened.append(event(2));
+    const batch = await reopened.readBatch(10);
+    expect(batch!.events.map((e) => e.requestId)).toEqual(['req-1', 'req-2']);
+    expect(batch!.lines).toBe(3);
+    await reopened.deadLetter(batch!, 'rejected by the control plane as invalid');
+    expect(reopened.backlog).toBe(0);
+    const lines = (await readFile(join(dir, 'dead-letter.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.reason)).toEqual(['unreadable spool line', 'rejected by the control plane as invalid', 'rejected by the control plane as invalid']);
+    await reopened.close();
+  });
+
+  it('refuses to start from a cursor file it cannot read', async () => {
+    await writeFile(join(dir, 'cursor.json'), '{"segment":"x"}');
+    await expect(open()).rejects.toThrow(/not a valid spool cursor/);
+  });
+});

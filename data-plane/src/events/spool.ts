@@ -1,0 +1,248 @@
+import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { validateUsageEvent, type UsageEvent } from '@keyward/shared';
+import type { Logger } from '../observability/logger.js';
+import { syncDirectory, writeFileAtomic } from '../storage/atomic-write.js';
+import { countLines, CURSOR_FILE, fileSize, listSegments, readCursor, repairTornTail, segmentName } from './spool-files.js';
+
+/** A place in the spool: a segment number and a byte offset in it. */
+export interface SpoolPosition {
+  readonly segment: number;
+  readonly offset: number;
+}
+
+/** Events read from the spool, to be acknowledged (or dead-lettered) as one unit. */
+export interface SpoolBatch {
+  readonly events: readonly UsageEvent[];
+  /** Where the cursor moves once the batch is acknowledged. */
+  readonly end: SpoolPosition;
+  /** Lines the batch consumes, including unreadable ones already set aside. */
+  readonly lines: number;
+}
+
+/** Where a spool lives and how it reports. */
+export interface SpoolOptions {
+  readonly dir: string;
+  readonly logger: Logger;
+  /** A segment is closed and a new one started past this size. */
+  readonly segmentBytes?: number;
+  /** Called after appended events became durable, so a shipper can wake up. */
+  readonly onDurable?: () => void;
+}
+
+interface PendingAppend {
+  readonly line: string;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+const DEAD_LETTER_FILE = 'dead-letter.ndjson';
+const READ_CHUNK = 1024 * 1024;
+const NEWLINE = 0x0a;
+
+/**
+ * The node's durable event queue: append-only NDJSON segment files plus a cursor file that says
+ * how far the control plane has acknowledged. Appends made in the same tick share one write and
+ * one fsync (group commit); readers only see bytes that were fsync'd. The cursor moves (and
+ * fully shipped segments are deleted) only after an acknowledgement, so a crash anywhere
+ * replays at most the last unacknowledged batch, which the control plane deduplicates by id.
+ */
+export class EventSpool {
+  private queue: PendingAppend[] = [];
+  private flushing: Promise<void> | null = null;
+  private flushScheduled = false;
+  private closed = false;
+
+  private constructor(
+    private readonly options: SpoolOptions,
+    private active: FileHandle,
+    private activeSegment: number,
+    private activeSize: number,
+    private cursor: SpoolPosition,
+    private pendingLines: number,
+  ) {}
+
+  /** Opens (or creates) the spool in `dir`, repairing a torn last line left by a crash. */
+  static async open(options: SpoolOptions): Promise<EventSpool> {
+    const { dir, logger } = options;
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const cursor = await readCursor(dir);
+    let segments = await listSegments(dir);
+    for (const n of segments.filter((s) => s < cursor.segment)) await rm(join(dir, segmentName(n)), { force: true });
+    segments = segments.filter((s) => s >= cursor.segment);
+
+    const activeSegment = segments.length > 0 ? segments[segments.length - 1] : cursor.segment;
+    const activePath = join(dir, segmentName(activeSegment));
+    await repairTornTail(activePath, logger);
+    const active = await open(activePath, 'a', 0o600);
+    const activeSize = (await active.stat()).size;
+
+    let pending = 0;
+    for (const n of segments) pending += await countLines(join(dir, segmentName(n)), n === cursor.segment ? cursor.offset : 0);
+    if (pending > 0) logger.info({ backlog: pending }, 'event spool has unshipped events from an earlier run');
+    return new EventSpool(options, active, activeSegment, activeSize, cursor, pending);
+  }
+
+  /** Events written and not yet acknowledged (including ones still being fsync'd). */
+  get backlog(): number {
+    return this.pendingLines + this.queue.length;
+  }
+
+  /** Appends an event; resolves once it is on disk. */
+  append(event: UsageEvent): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('event spool is closed'));
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ line: `${JSON.stringify(event)}\n`, resolve, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  /**
+   * Reads up to `max` durable events after the cursor, from one segment. A batch with no
+   * events but a later `end` means the cursor only needs to step past a finished segment.
+   */
+  async readBatch(max: number): Promise<SpoolBatch | null> {
+    const { segment, offset } = this.cursor;
+    const path = join(this.options.dir, segmentName(segment));
+    const limit = segment === this.activeSegment ? this.activeSize : await fileSize(path);
+    if (offset >= limit) {
+      if (segment < this.activeSegment) return { events: [], end: { segment: segment + 1, offset: 0 }, lines: 0 };
+      return null;
+    }
+    const handle = await open(path, 'r');
+    try {
+      const events: UsageEvent[] = [];
+      const unreadable: string[] = [];
+      let position = offset;
+      let lines = 0;
+      let size = READ_CHUNK;
+      while (events.length < max && position < limit) {
+        const length = Math.min(size, limit - position);
+        const buf = Buffer.allocUnsafe(length);
+        const { bytesRead } = await handle.read(buf, 0, length, position);
+        const data = buf.subarray(0, bytesRead);
+        let start = 0;
+        let end = data.indexOf(NEWLINE, start);
+        if (end < 0) {
+          if (length < limit - position) {
+            // One line longer than the read: read a bigger piece (an event is never this large in practice).
+            size *= 2;
+            continue;
+          }
+          // Durable bytes with no line end can only be the remains of a failed write.
+          unreadable.push(data.toString('utf8'));
+          lines++;
+          position = limit;
+          break;
+        }
+        while (end >= 0 && events.length < max) {
+          const line = data.subarray(start, end).toString('utf8');
+          lines++;
+          const event = parseLine(line);
+          if (event) events.push(event);
+          else unreadable.push(line);
+          start = end + 1;
+          end = data.indexOf(NEWLINE, start);
+        }
+        position += start;
+      }
+      if (unreadable.length > 0) {
+        await this.appendDeadLetters(unreadable.map((line) => ({ reason: 'unreadable spool line', line })));
+        this.options.logger.error({ count: unreadable.length }, 'moved unreadable spool lines to the dead-letter file');
+      }
+      return { events, end: { segment, offset: position }, lines };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Moves the cursor past a batch the control plane accepted and deletes finished segments. */
+  async acknowledge(batch: SpoolBatch): Promise<void> {
+    const previous = this.cursor;
+    await writeFileAtomic(join(this.options.dir, CURSOR_FILE), JSON.stringify(batch.end));
+    this.cursor = batch.end;
+    this.pendingLines = Math.max(0, this.pendingLines - batch.lines);
+    if (batch.end.segment > previous.segment) {
+      for (let n = previous.segment; n < batch.end.segment; n++) await rm(join(this.options.dir, segmentName(n)), { force: true });
+      await syncDirectory(this.options.dir);
+    }
+  }
+
+  /** Sets a batch the control plane refused as invalid aside in the dead-letter file, then skips it. */
+  async deadLetter(batch: SpoolBatch, reason: string): Promise<void> {
+    await this.appendDeadLetters(batch.events.map((event) => ({ reason, event })));
+    await this.acknowledge(batch);
+  }
+
+  /** Writes out appends still queued and closes the active segment. */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.flushing || this.queue.length > 0) {
+      if (!this.flushing) this.flushing = this.flushQueue();
+      await this.flushing;
+    }
+    await this.active.close();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushing || this.flushScheduled) return;
+    this.flushScheduled = true;
+    // Waiting one turn of the event loop lets every append from this tick share the fsync.
+    setImmediate(() => {
+      this.flushScheduled = false;
+      if (!this.flushing) this.flushing = this.flushQueue();
+    });
+  }
+
+  private async flushQueue(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const group = this.queue.splice(0);
+        const data = Buffer.from(group.map((p) => p.line).join(''), 'utf8');
+        try {
+          await this.active.write(data);
+          await this.active.datasync();
+          this.activeSize += data.length;
+          this.pendingLines += group.length;
+          for (const p of group) p.resolve();
+        } catch (err) {
+          for (const p of group) p.reject(err);
+        }
+        if (this.activeSize >= (this.options.segmentBytes ?? 8 * 1024 * 1024)) await this.rotate();
+      }
+    } finally {
+      this.flushing = null;
+    }
+    this.options.onDurable?.();
+  }
+
+  private async rotate(): Promise<void> {
+    const next = this.activeSegment + 1;
+    const handle = await open(join(this.options.dir, segmentName(next)), 'a', 0o600);
+    await this.active.close();
+    this.active = handle;
+    this.activeSegment = next;
+    this.activeSize = 0;
+    await syncDirectory(this.options.dir);
+  }
+
+  private async appendDeadLetters(entries: readonly Record<string, unknown>[]): Promise<void> {
+    const at = new Date().toISOString();
+    const data = entries.map((e) => `${JSON.stringify({ deadLetteredAt: at, ...e })}\n`).join('');
+    const handle = await open(join(this.options.dir, DEAD_LETTER_FILE), 'a', 0o600);
+    try {
+      await handle.write(data);
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+function parseLine(line: string): UsageEvent | null {
+  try {
+    return validateUsageEvent(JSON.parse(line));
+  } catch {
+    return null;
+  }
+}

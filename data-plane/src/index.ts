@@ -1,0 +1,10 @@
+export { startDataPlane, type DataPlane, type StartDataPlaneOptions } from './dataplane.js';
+export { loadDataPlaneConfig, ConfigError, type DataPlaneConfig } from './config.js';
+export { createManualConfigSource, type ConfigSource, type ConfigConsumer, type ManualConfigSource } from './config/source.js';
+export { createGraphqlConfigSource, CONFIG_SUBSCRIPTION } from './config/graphql-source.js';
+export { HEARTBEAT_MUTATION } from './control-plane/heartbeat.js';
+export { GatewayError, type GatewayErrorCode } from './errors.js';
+export type { EnforcementStep, EnforcementContext, EnforcementVerdict, EnforcementOutcome } from './pipeline/enforcement.js';
+export { createLogger, REDACT_PATHS } from './observability/logger.js';
+export type { Readiness } from './server/app.js';
+export { stopOnSignals, type SignalTarget, type StopOnSignalsOptions } from './process.js';

@@ -1,0 +1,93 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The data plane's Prometheus metrics, on a registry of its own (several nodes can run in one process in tests). */
+export interface Metrics {
+  readonly registry: Registry;
+  readonly requests: Counter<'api' | 'endpoint' | 'status'>;
+  readonly latency: Histogram<'api' | 'endpoint' | 'stream'>;
+  readonly ttft: Histogram<'api' | 'endpoint'>;
+  readonly activeStreams: Gauge;
+  readonly upstreamErrors: Counter<'provider' | 'code'>;
+  readonly backpressureWaits: Counter;
+  readonly eventsShipped: Counter;
+  readonly eventsDeadLettered: Counter;
+}
+
+/** Gauges read at scrape time rather than kept in step by hand. */
+export interface MetricsSources {
+  configVersion(): number | null;
+  eventBacklog(): number;
+}
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
+/** Creates the registry with the request, upstream, config and event metrics plus Node's defaults. */
+export function createMetrics(sources: MetricsSources): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'keyward_dp_' });
+  new Gauge({
+    name: 'keyward_dp_config_version',
+    help: 'Version of the config snapshot being served (-1 before any).',
+    registers: [registry],
+    collect() {
+      this.set(sources.configVersion() ?? -1);
+    },
+  });
+  new Gauge({
+    name: 'keyward_dp_event_backlog',
+    help: 'Usage events spooled and not yet acknowledged by the control plane.',
+    registers: [registry],
+    collect() {
+      this.set(sources.eventBacklog());
+    },
+  });
+  return {
+    registry,
+    requests: new Counter({
+      name: 'keyward_dp_requests_total',
+      help: 'Requests answered, by API family, endpoint and HTTP status.',
+      labelNames: ['api', 'endpoint', 'status'],
+      registers: [registry],
+    }),
+    latency: new Histogram({
+      name: 'keyward_dp_request_duration_seconds',
+      help: 'Time from request arrival to the end of the response.',
+      labelNames: ['api', 'endpoint', 'stream'],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    ttft: new Histogram({
+      name: 'keyward_dp_time_to_first_token_seconds',
+      help: 'Time from request arrival to the first byte of the provider response body.',
+      labelNames: ['api', 'endpoint'],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    activeStreams: new Gauge({
+      name: 'keyward_dp_active_streams',
+      help: 'Streaming responses currently open.',
+      registers: [registry],
+    }),
+    upstreamErrors: new Counter({
+      name: 'keyward_dp_upstream_errors_total',
+      help: 'Failed upstream calls, by provider and stable error code.',
+      labelNames: ['provider', 'code'],
+      registers: [registry],
+    }),
+    backpressureWaits: new Counter({
+      name: 'keyward_dp_client_backpressure_waits_total',
+      help: 'Times a response paused reading from the provider until a slow client caught up.',
+      registers: [registry],
+    }),
+    eventsShipped: new Counter({
+      name: 'keyward_dp_events_shipped_total',
+      help: 'Usage events acknowledged by the control plane.',
+      registers: [registry],
+    }),
+    eventsDeadLettered: new Counter({
+      name: 'keyward_dp_events_dead_lettered_total',
+      help: 'Usage events the control plane refused as invalid, set aside in the dead-letter file.',
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,79 @@
+import type { ApiFamily, CredentialConfig, Decision, KeyConfig, OrgConfig } from '@keyward/shared';
+import type { GatewayError } from '../errors.js';
+import type { TokenUsage } from '../providers/types.js';
+
+/** What an enforcement step sees of a request that passed the key and model checks. */
+export interface EnforcementContext {
+  readonly requestId: string;
+  readonly org: OrgConfig;
+  readonly key: KeyConfig;
+  readonly api: ApiFamily;
+  readonly endpoint: string;
+  readonly model: string;
+  readonly stream: boolean;
+  /** Candidate credentials, best first. */
+  readonly candidates: readonly CredentialConfig[];
+  /** The request body; a step may replace it (redaction), which makes the gateway re-serialize it. */
+  body: Record<string, unknown>;
+  /** Set by a step that changed the request (e.g. `redacted`); `allowed` otherwise. */
+  decision: Decision;
+  /** Tags recorded on the request's event. */
+  readonly tags: string[];
+}
+
+/** A step's verdict before the request goes upstream. */
+export type EnforcementVerdict =
+  | { readonly action: 'continue' }
+  | { readonly action: 'deny'; readonly error: GatewayError; readonly decision: Decision };
+
+/** How the request ended, for steps that settle what they reserved (budgets, concurrency). */
+export interface EnforcementOutcome {
+  readonly status: number;
+  readonly usage: TokenUsage | null;
+  readonly costMicros: number;
+}
+
+/**
+ * One step of the enforcement chain that sits between the key check and the upstream call
+ * (limits and budget reservation, request policies). Steps run in order; the first `deny`
+ * answers the request. `after` runs once for every step whose `before` ran (the denying one
+ * included), whatever happened next, so reservations are always settled or released.
+ */
+export interface EnforcementStep {
+  readonly name: string;
+  before(ctx: EnforcementContext): EnforcementVerdict | void | Promise<EnforcementVerdict | void>;
+  after?(ctx: EnforcementContext, outcome: EnforcementOutcome): void | Promise<void>;
+}
+
+/**
+ * Runs the chain's `before` hooks, adding each step to `passed` as it runs (so a step that
+ * throws still leaves the earlier ones to be settled). Returns the first denial, or null.
+ */
+export async function runEnforcement(
+  steps: readonly EnforcementStep[],
+  ctx: EnforcementContext,
+  passed: EnforcementStep[],
+): Promise<Extract<EnforcementVerdict, { action: 'deny' }> | null> {
+  for (const step of steps) {
+    passed.push(step);
+    const verdict = await step.before(ctx);
+    if (verdict && verdict.action === 'deny') return verdict;
+  }
+  return null;
+}
+
+/** Runs `after` hooks of the steps that passed; a throwing hook is reported, not propagated. */
+export async function settleEnforcement(
+  steps: readonly EnforcementStep[],
+  ctx: EnforcementContext,
+  outcome: EnforcementOutcome,
+  onError: (step: string, err: unknown) => void,
+): Promise<void> {
+  for (const step of steps) {
+    try {
+      await step.after?.(ctx, outcome);
+    } catch (err) {
+      onError(step.name, err);
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import type { UsageEvent } from '@keyward/shared';
+import type { Dispatcher } from 'undici';
+import type { DataPlaneConfig } from '../config.js';
+import type { ConfigView } from '../config/view.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { RequestTracker } from '../server/tracker.js';
+import type { CredentialSecrets } from '../upstream/credential-secrets.js';
+import type { EnforcementStep } from './enforcement.js';
+
+/** What request handlers need from the running node, built once at start. */
+export interface Gateway {
+  readonly config: DataPlaneConfig;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  /** The config being served, or null before any arrived. */
+  view(): ConfigView | null;
+  readonly secrets: CredentialSecrets;
+  /** The guarded undici agent for provider calls (one keep-alive pool per origin). */
+  readonly upstream: Dispatcher;
+  readonly enforcement: readonly EnforcementStep[];
+  /** Spools one usage event. */
+  emit(event: UsageEvent): void;
+  readonly tracker: RequestTracker;
+  /** True once shutdown began: new requests are turned away. */
+  draining(): boolean;
+}

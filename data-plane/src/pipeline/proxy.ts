@@ -1,0 +1,229 @@
+import type { ApiFamily, Decision } from '@keyward/shared';
+import { authenticateKey } from '../auth/authenticate.js';
+import { clientHash } from '../events/client-hash.js';
+import { GatewayError, type GatewayErrorCode } from '../errors.js';
+import { PROVIDER_APIS } from '../providers/index.js';
+import type { Operation, ProviderApi } from '../providers/types.js';
+import { modelAllowed, routeCandidates } from '../routing/route.js';
+import { copyRequest, readBody, type IncomingRequest } from '../server/request.js';
+import { ClientResponse } from '../server/response.js';
+import type { HttpRequest, HttpResponse } from '../server/uws.js';
+import { truncateText } from '../streaming/collector.js';
+import { runEnforcement, settleEnforcement, type EnforcementContext, type EnforcementOutcome, type EnforcementStep } from './enforcement.js';
+import { forward, type ResponseText } from './forward.js';
+import type { Gateway } from './gateway.js';
+import { estimateMissingUsage, priceRecord } from './metering.js';
+import { RequestRecord } from './record.js';
+
+/** How a route finds its operation (and, for Gemini, the model in the path). */
+export interface ProxyRoute {
+  readonly family: ApiFamily;
+  /** Route parameters to copy out of the uWS request. */
+  readonly params: number;
+  resolve(incoming: IncomingRequest): { op: Operation; pathModel: string | null } | GatewayError;
+}
+
+const CAPTURE_CHARS = 64 * 1024;
+
+/** Decisions for failures the gateway itself decides; anything else is an `error`. */
+const DECISIONS: Partial<Record<GatewayErrorCode, Decision>> = {
+  invalid_api_key: 'denied',
+  key_revoked: 'denied',
+  key_expired: 'denied',
+  model_not_allowed: 'denied',
+  rate_limited: 'rate_limited',
+  budget_exceeded: 'budget_exceeded',
+  blocked: 'blocked',
+};
+
+/**
+ * The uWS handler for a proxied endpoint. Everything uWS-bound (request copy, abort handler,
+ * body reader) is set up synchronously here; the pipeline runs after.
+ */
+export function proxyHandler(gw: Gateway, route: ProxyRoute): (res: HttpResponse, req: HttpRequest) => void {
+  return (res, req) => {
+    const incoming = copyRequest(req, res, route.params);
+    const client = new ClientResponse(res);
+    const body = readBody(res, incoming.headers['content-length'], gw.config.maxBodyBytes);
+    void runProxy(gw, route, incoming, client, body);
+  };
+}
+
+/** A record for a request, with the client's address and agent already hashed. */
+export function newRecord(gw: Gateway, family: ApiFamily, endpoint: string, incoming: IncomingRequest): RequestRecord {
+  const forwarded = gw.config.trustForwardedFor ? incoming.headers['x-forwarded-for']?.split(',')[0]?.trim() : undefined;
+  const ip = forwarded || incoming.remoteAddress;
+  return new RequestRecord(family, endpoint, clientHash(ip, gw.config.hashSalt), clientHash(incoming.headers['user-agent'] ?? '', gw.config.hashSalt));
+}
+
+async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingRequest, client: ClientResponse, body: Promise<Buffer>): Promise<void> {
+  const api = PROVIDER_APIS[route.family];
+  const resolved = route.resolve(incoming);
+  const record = newRecord(gw, route.family, resolved instanceof GatewayError ? 'unknown' : resolved.op.endpoint, incoming);
+  let bodyRead = false;
+  body.then(
+    () => (bodyRead = true),
+    () => undefined,
+  );
+  let settle: ((outcome: EnforcementOutcome) => Promise<void>) | null = null;
+  let responseText: ResponseText = () => '';
+  let requestText = () => '';
+  gw.tracker.add(client);
+  try {
+    if (resolved instanceof GatewayError) throw resolved;
+    const { op, pathModel } = resolved;
+    if (gw.draining()) throw new GatewayError('draining', 503, 'This gateway node is shutting down; retry the request.');
+    const view = gw.view();
+    if (!view) throw new GatewayError('not_ready', 503, 'The gateway has not received its configuration yet; retry shortly.');
+
+    const check = authenticateKey(api.clientKey(incoming.headers, incoming.query), view, gw.config.keyPepper);
+    record.key = check.key;
+    record.org = check.org;
+    if (!check.ok) throw check.error;
+    const { key, org } = check;
+
+    const json = parseJsonObject(await body);
+    requestText = () => op.requestText(json);
+    const shape = op.describe({ body: json, pathModel, query: incoming.query });
+    record.model = shape.model || null;
+    record.stream = shape.stream;
+    if (!shape.model) throw new GatewayError('model_required', 400, 'The request does not name a model.');
+    const model = shape.model;
+    if (!modelAllowed(key, model)) throw new GatewayError('model_not_allowed', 403, `This Keyward key is not allowed to use the model "${model}".`);
+    const candidates = routeCandidates(view, key, route.family, model);
+    if (candidates.length === 0) throw new GatewayError('no_route', 404, `No provider credential serves the model "${model}" for this key.`);
+
+    const ctx: EnforcementContext = {
+      requestId: record.requestId,
+      org,
+      key,
+      api: route.family,
+      endpoint: op.endpoint,
+      model,
+      stream: shape.stream,
+      candidates,
+      body: json,
+      decision: 'allowed',
+      tags: record.tags,
+    };
+    const passed: EnforcementStep[] = [];
+    settle = settler(gw, passed, ctx);
+    const denial = await runEnforcement(gw.enforcement, ctx, passed);
+    if (denial) {
+      record.decision = denial.decision;
+      throw denial.error;
+    }
+    record.decision = ctx.decision;
+
+    const input = { body: ctx.body, pathModel, query: incoming.query };
+    const prepared = op.prepare(input, shape);
+    const upstreamBody = prepared.body ? JSON.stringify(prepared.body) : ctx.body !== json ? JSON.stringify(ctx.body) : await body;
+    responseText = await forward(gw, {
+      incoming,
+      client,
+      record,
+      api,
+      op,
+      model,
+      stream: shape.stream,
+      prepared,
+      candidates,
+      body: upstreamBody,
+      capture: org.contentCapture,
+    });
+  } catch (err) {
+    respondWithError(gw, api, client, record, err, !bodyRead);
+  }
+  // The request stays tracked until its event is spooled, so a drain does not close the spool under it.
+  try {
+    estimateMissingUsage(record, requestText, responseText);
+    if (record.org?.contentCapture && record.key) {
+      record.content = { request: truncateText(requestText(), CAPTURE_CHARS), response: truncateText(responseText(), CAPTURE_CHARS) };
+    }
+    await finish(gw, record, settle);
+  } catch (err) {
+    gw.log.error({ requestId: record.requestId, err }, 'could not record a finished request');
+  } finally {
+    gw.tracker.delete(client);
+  }
+}
+
+function settler(gw: Gateway, steps: EnforcementStep[], ctx: EnforcementContext) {
+  return (outcome: EnforcementOutcome) =>
+    settleEnforcement(steps, ctx, outcome, (step, err) =>
+      gw.log.error({ requestId: ctx.requestId, step, reason: (err as Error)?.message }, 'enforcement step failed to settle'),
+    );
+}
+
+/** Parses a request body that must be a JSON object. */
+export function parseJsonObject(bytes: Buffer): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new GatewayError('invalid_json', 400, 'The request body is not valid JSON.');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new GatewayError('invalid_request', 400, 'The request body must be a JSON object.');
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Answers a failure in the API family's error shape (the one place that renders errors for
+ * proxied routes). Unknown errors are logged and become a bare 500. When the status line is
+ * already out, the stream relay has handled it and only the record is updated.
+ */
+export function respondWithError(gw: Gateway, api: ProviderApi, client: ClientResponse, record: RequestRecord, err: unknown, closeConnection: boolean): void {
+  let error: GatewayError;
+  if (err instanceof GatewayError) {
+    error = err;
+  } else {
+    gw.log.error({ requestId: record.requestId, err }, 'unexpected error while handling a request');
+    error = new GatewayError('internal_error', 500, 'The gateway failed to handle the request.');
+  }
+  const decision = record.decision !== 'allowed' && record.decision !== 'redacted' ? record.decision : (DECISIONS[error.code] ?? 'error');
+  record.fail(error.status, error.code, decision);
+  if (client.headersSent || !client.open) return;
+  const headers: [string, string][] = [
+    ['content-type', 'application/json'],
+    ['x-request-id', record.requestId],
+  ];
+  if (error.status === 503) headers.push(['retry-after', '1']);
+  client.send(error.status, headers, api.errorBody(error), closeConnection || error.code === 'draining');
+}
+
+/** Prices the request, settles enforcement, counts it in metrics, logs it and spools its event. */
+export async function finish(gw: Gateway, record: RequestRecord, settle: ((outcome: EnforcementOutcome) => Promise<void>) | null): Promise<void> {
+  try {
+    priceRecord(record);
+  } catch (err) {
+    gw.log.error({ requestId: record.requestId, reason: (err as Error).message }, 'could not price usage');
+  }
+  await settle?.({ status: record.status, usage: record.usage, costMicros: record.costMicros });
+  const seconds = record.elapsedMs() / 1000;
+  const labels = { api: record.api, endpoint: record.endpoint };
+  gw.metrics.requests.inc({ ...labels, status: String(record.status) });
+  gw.metrics.latency.observe({ ...labels, stream: String(record.stream) }, seconds);
+  if (record.ttftMs !== null) gw.metrics.ttft.observe(labels, record.ttftMs / 1000);
+  gw.log.info(
+    {
+      requestId: record.requestId,
+      api: record.api,
+      endpoint: record.endpoint,
+      model: record.model,
+      stream: record.stream,
+      status: record.status,
+      decision: record.decision,
+      errorCode: record.errorCode,
+      keyPrefix: record.key?.prefix,
+      credentialId: record.credential?.id,
+      latencyMs: Math.round(record.elapsedMs()),
+      ttftMs: record.ttftMs,
+      usage: record.usage,
+    },
+    'request',
+  );
+  const event = record.toEvent(gw.config.nodeId);
+  if (event) gw.emit(event);
+}

@@ -1,0 +1,85 @@
+import { uuidv7, type ApiFamily, type CredentialConfig, type Decision, type KeyConfig, type OrgConfig, type UsageEvent } from '@keyward/shared';
+import type { TokenUsage } from '../providers/types.js';
+
+/**
+ * Everything learnt about one request while it runs, turned into its `UsageEvent` at the end.
+ * Mutable on purpose: each pipeline step fills in what it found out.
+ */
+export class RequestRecord {
+  readonly requestId = uuidv7();
+  readonly startedAt = Date.now();
+  private readonly startedMono = performance.now();
+  key: KeyConfig | null = null;
+  org: OrgConfig | null = null;
+  credential: CredentialConfig | null = null;
+  model: string | null = null;
+  stream = false;
+  status = 0;
+  decision: Decision = 'allowed';
+  errorCode: string | null = null;
+  ttftMs: number | null = null;
+  usage: TokenUsage | null = null;
+  costMicros = 0;
+  readonly tags: string[] = [];
+  content: { request: string; response: string } | null = null;
+
+  constructor(
+    readonly api: ApiFamily,
+    public endpoint: string,
+    readonly clientIpHash: string,
+    readonly userAgentHash: string,
+  ) {}
+
+  /** Milliseconds since the request arrived. */
+  elapsedMs(): number {
+    return Math.round((performance.now() - this.startedMono) * 1000) / 1000;
+  }
+
+  /** Notes the first byte of the upstream body (time to first token). */
+  markFirstByte(): void {
+    if (this.ttftMs === null) this.ttftMs = this.elapsedMs();
+  }
+
+  /** Records a failure with its stable code; `decision` defaults to `error`. */
+  fail(status: number, code: string, decision: Decision = 'error'): void {
+    this.status = status;
+    this.errorCode = code;
+    this.decision = decision;
+  }
+
+  /** The event for this request, or null when no key could be identified (no org to charge it to). */
+  toEvent(nodeId: string): UsageEvent | null {
+    if (!this.key || !this.org) return null;
+    const usage = this.usage ?? { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
+    return {
+      id: uuidv7(),
+      orgId: this.org.id,
+      keyId: this.key.id,
+      keyPrefix: this.key.prefix,
+      ownerLabel: this.key.ownerLabel,
+      teamId: this.key.teamId,
+      provider: this.credential?.provider ?? null,
+      credentialId: this.credential?.id ?? null,
+      api: this.api,
+      endpoint: this.endpoint,
+      model: this.model,
+      stream: this.stream,
+      status: this.status,
+      decision: this.decision,
+      errorCode: this.errorCode,
+      startedAt: new Date(this.startedAt).toISOString(),
+      latencyMs: Math.round(this.elapsedMs()),
+      ttftMs: this.ttftMs === null ? null : Math.round(this.ttftMs),
+      inputTokens: usage.inputTokens,
+      outputTokens: usage.outputTokens,
+      cachedInputTokens: usage.cachedInputTokens,
+      costMicros: this.costMicros,
+      clientIpHash: this.clientIpHash,
+      userAgentHash: this.userAgentHash,
+      requestId: this.requestId,
+      nodeId,
+      tags: [...this.tags],
+      content: this.content,
+    };
+  }
+}

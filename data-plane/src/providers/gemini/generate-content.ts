@@ -1,0 +1,52 @@
+import { hasObjectKey } from '../../streaming/json-peek.js';
+import { lastObjectForKey } from '../../streaming/tail-window.js';
+import { contentText, joinTexts } from '../text.js';
+import { field, parseData, type Operation, type TokenUsage } from '../types.js';
+import { geminiPath } from './api.js';
+import { geminiUsage } from './usage.js';
+
+function candidatesText(json: unknown): string {
+  const candidates = field(json, 'candidates');
+  if (!Array.isArray(candidates)) return '';
+  return joinTexts(candidates.map((c) => contentText(field(field(c, 'content'), 'parts'))));
+}
+
+function generate(method: 'generateContent' | 'streamGenerateContent'): Operation {
+  const stream = method === 'streamGenerateContent';
+  return {
+    family: 'gemini',
+    endpoint: method,
+    describe: ({ pathModel }) => ({ model: pathModel, stream }),
+    prepare: () => ({ body: null, hideUsageChunk: false }),
+    upstreamPath: (model, _stream, query) => geminiPath(model, method, query),
+    // Without `alt=sse` Gemini streams one JSON array, passed through like a plain body.
+    isSse: (isStream, query) => isStream && query.get('alt') === 'sse',
+    observeStream() {
+      let usage: TokenUsage | null = null;
+      return {
+        onEvent(event) {
+          // Every chunk carries the running totals; the last one wins.
+          if (event.data !== null && hasObjectKey(event.data, 'usageMetadata')) {
+            usage = geminiUsage(field(parseData(event.data), 'usageMetadata')) ?? usage;
+          }
+          return true;
+        },
+        usage: () => usage,
+      };
+    },
+    usageFromTail: (tail) => geminiUsage(lastObjectForKey(tail, 'usageMetadata')),
+    requestText(body) {
+      const contents = Array.isArray(body.contents) ? body.contents : [];
+      const system = contentText(field(body.systemInstruction, 'parts'));
+      return joinTexts([system, ...contents.map((c) => contentText(field(c, 'parts')))]);
+    },
+    responseText: candidatesText,
+    streamText: candidatesText,
+  };
+}
+
+/** `POST /v1beta/models/{model}:generateContent`. */
+export const generateContent = generate('generateContent');
+
+/** `POST /v1beta/models/{model}:streamGenerateContent` (SSE with `?alt=sse`). */
+export const streamGenerateContent = generate('streamGenerateContent');

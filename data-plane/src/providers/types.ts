@@ -1,0 +1,102 @@
+import type { ApiFamily, CredentialConfig, ProviderKind } from '@keyward/shared';
+import type { GatewayError } from '../errors.js';
+import type { SseEvent } from '../streaming/sse-parser.js';
+
+/** Token counts in one normalized form: `inputTokens` includes cached ones, as OpenAI and Gemini count. */
+export interface TokenUsage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cachedInputTokens: number;
+}
+
+/** The request as an operation sees it. */
+export interface OperationInput {
+  /** The parsed JSON body (empty for bodiless requests). */
+  readonly body: Record<string, unknown>;
+  /** The model named in the URL, for APIs that put it there (Gemini). */
+  readonly pathModel: string | null;
+  readonly query: URLSearchParams;
+}
+
+/** What the gateway needs to know about a request before routing it. */
+export interface RequestShape {
+  readonly model: string | null;
+  readonly stream: boolean;
+}
+
+/** How the body goes upstream. */
+export interface PreparedRequest {
+  /** A rewritten body, or null to forward the agent's bytes unchanged. */
+  readonly body: Record<string, unknown> | null;
+  /** True when the gateway asked for a usage-only stream chunk the agent did not ask for. */
+  readonly hideUsageChunk: boolean;
+}
+
+/** Watches a streamed answer event by event. */
+export interface StreamObserver {
+  /** Inspects one event; returns false when the agent must not see it. */
+  onEvent(event: SseEvent): boolean;
+  /** The usage the provider reported so far, or null. */
+  usage(): TokenUsage | null;
+}
+
+/** One endpoint of an API family (e.g. OpenAI chat completions). */
+export interface Operation {
+  readonly family: ApiFamily;
+  /** The event's `endpoint` label, e.g. `chat.completions`. */
+  readonly endpoint: string;
+  describe(input: OperationInput): RequestShape;
+  prepare(input: OperationInput, shape: RequestShape): PreparedRequest;
+  /** The path (with query) below the credential's base URL. */
+  upstreamPath(model: string, stream: boolean, query: URLSearchParams): string;
+  /** True when a streamed answer is SSE (so it is parsed event by event). */
+  isSse(stream: boolean, query: URLSearchParams): boolean;
+  observeStream(prepared: PreparedRequest): StreamObserver;
+  /** Usage from the last bytes of a non-SSE answer. */
+  usageFromTail(tail: string): TokenUsage | null;
+  /** The prompt text of a request, for content capture and token estimates. */
+  requestText(body: Record<string, unknown>): string;
+  /** The completion text of a whole JSON answer. */
+  responseText(json: unknown): string;
+  /** The completion text one stream event adds. */
+  streamText(json: unknown): string;
+}
+
+/** What a family's upstream API looks like and how its errors are written. */
+export interface ProviderApi {
+  readonly family: ApiFamily;
+  /** Provider kinds whose credentials speak this family. */
+  readonly providers: readonly ProviderKind[];
+  /** The credential's base URL (its own, or the provider's default), without a trailing slash. */
+  baseUrl(credential: CredentialConfig): string;
+  /** Headers that carry the provider credential. */
+  authHeaders(secret: string): Record<string, string>;
+  /** Headers the provider needs that an agent may leave out (their values are defaults). */
+  readonly defaultHeaders: Readonly<Record<string, string>>;
+  /** The Keyward key where this family's official client sends it, or null. */
+  clientKey(headers: Readonly<Record<string, string>>, query: URLSearchParams): string | null;
+  /** A gateway error as this family's JSON error body. */
+  errorBody(error: GatewayError): string;
+  /** A gateway error as the event this family's streams use to report failure. */
+  streamErrorEvent(error: GatewayError, endpoint: string): string;
+}
+
+/** Reads a non-negative integer field, treating anything else as zero. */
+export function count(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
+}
+
+/** Reads a nested object field, or undefined. */
+export function field(value: unknown, name: string): unknown {
+  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[name] : undefined;
+}
+
+/** Parses an event's data as JSON, or undefined when it is not JSON. */
+export function parseData(data: Buffer | null): unknown {
+  if (data === null) return undefined;
+  try {
+    return JSON.parse(data.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,28 @@
+import type { ApiFamily, CredentialConfig, KeyConfig } from '@keyward/shared';
+import type { ConfigView } from '../config/view.js';
+import { speaks } from '../providers/index.js';
+import { anyGlobMatches } from './globs.js';
+
+/** True when the key may use the model (an empty allow-list allows every model). */
+export function modelAllowed(key: KeyConfig, model: string): boolean {
+  return anyGlobMatches(key.allowedModels, model);
+}
+
+/**
+ * The credentials that may serve a request, best first: the key's own list in its order when it
+ * has one (otherwise all of the organization's), keeping those whose provider speaks the API
+ * family and whose model globs match. An `openai_compatible` credential without a base URL has
+ * nowhere to go and is skipped.
+ */
+export function routeCandidates(view: ConfigView, key: KeyConfig, family: ApiFamily, model: string): CredentialConfig[] {
+  const pool =
+    key.credentialIds.length > 0
+      ? key.credentialIds.map((id) => view.credential(id)).filter((c): c is CredentialConfig => c !== undefined && c.orgId === key.orgId)
+      : view.orgCredentials(key.orgId);
+  return pool.filter(
+    (c) =>
+      speaks(c.provider, family) &&
+      (c.provider !== 'openai_compatible' || (c.baseUrl !== null && c.baseUrl !== '')) &&
+      anyGlobMatches(c.models, model),
+  );
+}

@@ -1,0 +1,120 @@
+import { STATUS_CODES } from 'node:http';
+import type { HttpResponse } from './uws.js';
+
+/**
+ * The one wrapper through which the gateway writes to a uWS response. It owns the rules uWS
+ * imposes: register `onAborted` at once, never touch the response after it aborted or ended,
+ * cork every write made outside the route handler's synchronous part, and honour write
+ * backpressure with one waiter per connection (`write` resolves only once the socket drained).
+ */
+export class ClientResponse {
+  private state: 'open' | 'ended' | 'aborted' = 'open';
+  private headWritten = false;
+  private drainWaiter: (() => void) | null = null;
+  private readonly abortListeners: (() => void)[] = [];
+
+  constructor(private readonly res: HttpResponse) {
+    res.onAborted(() => {
+      this.state = 'aborted';
+      this.releaseWaiter();
+      for (const listener of this.abortListeners.splice(0)) listener();
+    });
+  }
+
+  /** True once the client went away; nothing may be written after that. */
+  get aborted(): boolean {
+    return this.state === 'aborted';
+  }
+
+  /** True while the response can still be written. */
+  get open(): boolean {
+    return this.state === 'open';
+  }
+
+  /** True once the status line was written: an error can then only travel inside the body. */
+  get headersSent(): boolean {
+    return this.headWritten;
+  }
+
+  /** Runs `listener` when the client disconnects before the response ended. */
+  onAbort(listener: () => void): void {
+    if (this.state === 'aborted') listener();
+    else if (this.state === 'open') this.abortListeners.push(listener);
+  }
+
+  /** Writes the status line and headers (sent with the first body bytes). */
+  writeHead(status: number, headers: Iterable<readonly [string, string]>): void {
+    if (this.state !== 'open' || this.headWritten) return;
+    this.headWritten = true;
+    this.res.cork(() => {
+      this.res.writeStatus(statusLine(status));
+      for (const [name, value] of headers) this.res.writeHeader(name, value);
+    });
+  }
+
+  /**
+   * Writes a body chunk. Returns nothing when the socket took it, or a promise that resolves
+   * once uWS drained its buffer (or the client left): callers await it before reading more
+   * from upstream, which is what pushes backpressure through to the provider.
+   */
+  write(chunk: Uint8Array | string): Promise<void> | void {
+    if (this.state !== 'open') return;
+    let accepted = true;
+    this.res.cork(() => {
+      accepted = this.res.write(chunk);
+    });
+    if (accepted) return;
+    return new Promise<void>((resolve) => {
+      this.drainWaiter = resolve;
+      this.res.onWritable(() => {
+        this.releaseWaiter();
+        // uWS already holds the unsent bytes; nothing to retry, so report success.
+        return true;
+      });
+    });
+  }
+
+  /** Ends the response, optionally with a last chunk, and may ask uWS to close the connection. */
+  end(body?: Uint8Array | string, closeConnection = false): void {
+    if (this.state !== 'open') return;
+    this.state = 'ended';
+    this.releaseWaiter();
+    this.res.cork(() => {
+      this.res.end(body, closeConnection);
+    });
+  }
+
+  /** Writes a whole small response (status, headers, body) in one corked call. */
+  send(status: number, headers: Iterable<readonly [string, string]>, body: string, closeConnection = false): void {
+    if (this.state !== 'open') return;
+    this.state = 'ended';
+    this.releaseWaiter();
+    this.res.cork(() => {
+      if (!this.headWritten) {
+        this.res.writeStatus(statusLine(status));
+        for (const [name, value] of headers) this.res.writeHeader(name, value);
+      }
+      this.headWritten = true;
+      this.res.end(body, closeConnection);
+    });
+  }
+
+  /** Cuts the connection: the only honest end for a non-SSE body that failed half way. */
+  destroy(): void {
+    if (this.state !== 'open') return;
+    this.state = 'ended';
+    this.releaseWaiter();
+    this.res.close();
+  }
+
+  private releaseWaiter(): void {
+    const waiter = this.drainWaiter;
+    this.drainWaiter = null;
+    waiter?.();
+  }
+}
+
+/** `200 OK`-style status line; uWS writes what it is given verbatim. */
+function statusLine(status: number): string {
+  return `${status} ${STATUS_CODES[status] ?? (status === 499 ? 'Client Closed Request' : 'Unknown')}`;
+}
