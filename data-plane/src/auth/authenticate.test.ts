@@ -33,6 +33,9 @@ function setup(over: Partial<KeyConfig> = {}) {
     orgs: { [ORG]: { id: ORG, plan: 'pro', timeZone: 'UTC', contentCapture: false, limiterFailMode: 'open', customModels: [] } },
     keys: { [config.hash]: config },
     credentials: {},
+    policies: {},
+    budgets: {},
+    rateLimits: {},
   };
   return { secret, view: new ConfigView(snapshot) };
 }

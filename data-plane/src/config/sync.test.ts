@@ -9,7 +9,7 @@ import { loadLastKnownGood } from './last-known-good.js';
 import { createManualConfigSource } from './source.js';
 import { ConfigSync } from './sync.js';
 
-const snapshot = (version: number): ConfigSnapshot => ({ type: 'snapshot', version, generatedAt: new Date().toISOString(), orgs: {}, keys: {}, credentials: {} });
+const snapshot = (version: number): ConfigSnapshot => ({ type: 'snapshot', version, generatedAt: new Date().toISOString(), orgs: {}, keys: {}, credentials: {}, policies: {}, budgets: {}, rateLimits: {} });
 const delta = (fromVersion: number) => ({ type: 'delta', fromVersion, version: fromVersion + 1, generatedAt: new Date().toISOString(), changed: {}, removed: {} });
 
 describe('config sync', () => {

@@ -6,47 +6,16 @@
  * Lua doubles, which are exact only up to 2^53.
  */
 
+import type { BudgetConfig, BudgetPeriod, RateLimitConfig, ScopeRef } from '@keyward/shared';
+
+/** Budgets and rate limits arrive in the pushed config; their shapes are the wire contract's. */
+export type { BudgetConfig, BudgetPeriod, RateLimitConfig };
+
 /** What a budget or rate limit is attached to. */
-export type LimitScopeKind = 'org' | 'team' | 'key';
+export type LimitScopeKind = ScopeRef['kind'];
 
 /** The entity a budget or rate limit counts: an organization, one of its teams, or one key. */
-export interface LimitScope {
-  readonly kind: LimitScopeKind;
-  readonly id: string;
-}
-
-/**
- * How often a budget starts over. `day`, `week` (ISO, starting Monday) and `month` are
- * calendar periods in the organization's time zone; `lifetime` never resets.
- */
-export type BudgetPeriod = 'day' | 'week' | 'month' | 'lifetime';
-
-/** A spending cap on a scope for a period. */
-export interface BudgetConfig {
-  readonly id: string;
-  readonly orgId: string;
-  readonly scope: LimitScope;
-  readonly period: BudgetPeriod;
-  /** The cap in integer micro-dollars. */
-  readonly limitMicros: number;
-  /**
-   * What the proxy does when a request does not fit: `block` refuses it, `hold` sends it for
-   * approval (an approved request is admitted again with this budget in `exemptBudgetIds`).
-   */
-  readonly action: 'block' | 'hold';
-  /** Percentages of `limitMicros` at which settled spend raises an alert, e.g. `[50, 80, 100]`. */
-  readonly alertThresholds: readonly number[];
-}
-
-/** Per-minute request and token rates and a cap on requests in flight, for one scope. */
-export interface RateLimitConfig {
-  readonly id: string;
-  readonly orgId: string;
-  readonly scope: LimitScope;
-  readonly requestsPerMinute?: number;
-  readonly tokensPerMinute?: number;
-  readonly concurrentRequests?: number;
-}
+export type LimitScope = ScopeRef;
 
 /** What a node does when the shared counters cannot be reached. */
 export type FailMode = 'closed' | 'open';

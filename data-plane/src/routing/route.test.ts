@@ -44,6 +44,9 @@ const view = (credentials: CredentialConfig[], orgs = [org(ORG), org(OTHER)]) =>
     orgs: Object.fromEntries(orgs.map((o) => [o.id, o])),
     keys: {},
     credentials: Object.fromEntries(credentials.map((c) => [c.id, c])),
+    policies: {},
+    budgets: {},
+    rateLimits: {},
   } satisfies ConfigSnapshot);
 
 describe('model globs', () => {

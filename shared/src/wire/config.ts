@@ -98,16 +98,69 @@ export interface CredentialConfig {
   readonly secretVersion: number;
 }
 
+/** Where a policy, budget or rate limit applies: the whole organization, one team or one key. */
+export interface ScopeRef {
+  readonly kind: 'org' | 'team' | 'key';
+  /** The organization's, team's or key's id. */
+  readonly id: string;
+}
+
+/**
+ * One version of a policy, as enforced. `document` is the policy language's normalized form
+ * (`PolicyDocument` from the policy module); nodes re-validate it with `validatePolicyDocument`
+ * and compile it once per config change.
+ */
+export interface PolicyConfig {
+  readonly id: string;
+  readonly orgId: string;
+  readonly name: string;
+  readonly version: number;
+  /** Disabled policies are still published so the console can show them, but nodes skip them. */
+  readonly enabled: boolean;
+  /** Where the policy is attached; an empty list means nowhere (not enforced). */
+  readonly attachments: readonly ScopeRef[];
+  readonly document: unknown;
+}
+
+/** How often a budget starts over; calendar periods follow the organization's time zone. */
+export type BudgetPeriod = 'day' | 'week' | 'month' | 'lifetime';
+
+/** A spending cap on a scope for a period, in integer micro-dollars. */
+export interface BudgetConfig {
+  readonly id: string;
+  readonly orgId: string;
+  readonly scope: ScopeRef;
+  readonly period: BudgetPeriod;
+  readonly limitMicros: number;
+  /** `block` refuses a request that does not fit; `hold` sends it for approval. */
+  readonly action: 'block' | 'hold';
+  /** Percentages of the limit at which settled spend raises an alert, e.g. `[50, 80, 100]`. */
+  readonly alertThresholds: readonly number[];
+}
+
+/** Per-minute request and token rates and a cap on requests in flight, for one scope. */
+export interface RateLimitConfig {
+  readonly id: string;
+  readonly orgId: string;
+  readonly scope: ScopeRef;
+  readonly requestsPerMinute?: number;
+  readonly tokensPerMinute?: number;
+  readonly concurrentRequests?: number;
+}
+
 /** Collections a snapshot carries; deltas name changed and removed entries of the same ones. */
 export interface ConfigCollections {
   readonly orgs: Readonly<Record<string, OrgConfig>>;
   readonly keys: Readonly<Record<string, KeyConfig>>;
   readonly credentials: Readonly<Record<string, CredentialConfig>>;
+  readonly policies: Readonly<Record<string, PolicyConfig>>;
+  readonly budgets: Readonly<Record<string, BudgetConfig>>;
+  readonly rateLimits: Readonly<Record<string, RateLimitConfig>>;
 }
 
 export type CollectionName = keyof ConfigCollections;
 
-export const COLLECTION_NAMES: readonly CollectionName[] = ['orgs', 'keys', 'credentials'];
+export const COLLECTION_NAMES: readonly CollectionName[] = ['orgs', 'keys', 'credentials', 'policies', 'budgets', 'rateLimits'];
 
 export interface ConfigSnapshot extends ConfigCollections {
   readonly type: 'snapshot';

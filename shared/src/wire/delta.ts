@@ -17,7 +17,7 @@ export function applyConfigDelta(state: ConfigCollections, delta: ConfigChanges)
     const changed = delta.changed[name] as AnyCollection | undefined;
     const removed = delta.removed[name];
     if (changed === undefined && (removed === undefined || removed.length === 0)) continue;
-    const map: Record<string, unknown> = { ...(state[name] as AnyCollection), ...changed };
+    const map: Record<string, unknown> = { ...((state[name] ?? {}) as AnyCollection), ...changed };
     for (const id of removed ?? []) delete map[id];
     (next as Record<CollectionName, AnyCollection>)[name] = map;
   }
@@ -33,8 +33,9 @@ export function diffConfigCollections(prev: ConfigCollections, next: ConfigColle
   const changed: Partial<Record<CollectionName, Record<string, unknown>>> = {};
   const removed: Partial<Record<CollectionName, string[]>> = {};
   for (const name of COLLECTION_NAMES) {
-    const before = prev[name] as AnyCollection;
-    const after = next[name] as AnyCollection;
+    // Collections added to the contract later are absent from older stored configs.
+    const before = (prev[name] ?? {}) as AnyCollection;
+    const after = (next[name] ?? {}) as AnyCollection;
     const changedHere: Record<string, unknown> = {};
     let anyChanged = false;
     for (const id of Object.keys(after)) {

@@ -58,6 +58,9 @@ const snapshot: ConfigSnapshot = {
   orgs: { [ORG]: org },
   keys: { [HASH]: key },
   credentials: { [CRED]: credential },
+  policies: {},
+  budgets: {},
+  rateLimits: {},
 };
 
 const delta: ConfigDelta = {
@@ -125,7 +128,7 @@ describe('config message validation', () => {
   });
 
   it('accepts an empty snapshot, which a node must get even when there is no config', () => {
-    const empty = { type: 'snapshot', version: 0, generatedAt: '2025-06-01T12:00:00Z', orgs: {}, keys: {}, credentials: {} };
+    const empty = { type: 'snapshot', version: 0, generatedAt: '2025-06-01T12:00:00Z', orgs: {}, keys: {}, credentials: {}, policies: {}, budgets: {}, rateLimits: {} };
     expect(validateConfigMessage(empty)).toEqual(empty);
   });
 
@@ -164,7 +167,7 @@ describe('config message validation', () => {
   it.each([
     ['a version that does not advance', tweak(delta, (d) => (d.version = 7)), 'config delta "version" must be greater than "fromVersion"'],
     ['a bad changed entry', tweak(delta, (d) => (d.changed.keys[HASH].allowedModels = ['gpt-4o', 3])), `config delta "changed.keys.${HASH}.allowedModels[1]" must be a non-empty string`],
-    ['an unknown collection', tweak(delta, (d) => (d.changed.routes = {})), 'config delta "changed.routes" is not a known collection (expected orgs, keys, credentials)'],
+    ['an unknown collection', tweak(delta, (d) => (d.changed.routes = {})), 'config delta "changed.routes" is not a known collection (expected orgs, keys, credentials, policies, budgets, rateLimits)'],
     ['removed ids that are not strings', tweak(delta, (d) => (d.removed.credentials = [1])), 'config delta "removed.credentials[0]" must be a non-empty string'],
     ['an entry both changed and removed', tweak(delta, (d) => (d.removed.keys = [HASH])), `config delta "removed.keys[0]" is also in "changed.keys"`],
     ['a missing removed map', tweak(delta, (d) => delete d.removed), 'config delta "removed" is missing'],
@@ -201,5 +204,39 @@ describe('event validation', () => {
   it('names fields from the event itself when validating one event', () => {
     expect(messageOf(() => validateUsageEvent({ ...event, latencyMs: '5' }))).toBe('usage event "latencyMs" must be a non-negative integer');
     expect(messageOf(() => validateUsageEvent('x'))).toBe('usage event must be an object');
+  });
+});
+
+describe('policy, budget and rate-limit entries', () => {
+  const ORG_ID = '0190f3a1-7c2e-7a10-8b00-000000000001';
+  const ID = '0190f3a1-7c2e-7a10-8b00-0000000000aa';
+  const base = { type: 'snapshot', version: 1, generatedAt: '2025-06-01T12:00:00Z', orgs: {}, keys: {}, credentials: {}, policies: {}, budgets: {}, rateLimits: {} };
+
+  it('accepts a policy whose document is a valid policy', () => {
+    const policy = {
+      id: ID,
+      orgId: ORG_ID,
+      name: 'no secrets',
+      version: 3,
+      enabled: true,
+      attachments: [{ kind: 'org', id: ORG_ID }],
+      document: { name: 'no secrets', rules: [{ id: 'block-keys', when: { prompt: { pii: ['openai_api_key'] } }, action: 'block' }] },
+    };
+    expect(() => validateConfigMessage({ ...base, policies: { [ID]: policy } })).not.toThrow();
+  });
+
+  it('names the policy whose document is not a valid policy', () => {
+    const policy = { id: ID, orgId: ORG_ID, name: 'bad', version: 1, enabled: true, attachments: [], document: { name: 'bad', rules: [{ id: 'x', action: 'explode' }] } };
+    expect(() => validateConfigMessage({ ...base, policies: { [ID]: policy } })).toThrow(`config snapshot "policies.${ID}.document" is not a valid policy`);
+  });
+
+  it('rejects a budget with a fractional amount', () => {
+    const budget = { id: ID, orgId: ORG_ID, scope: { kind: 'org', id: ORG_ID }, period: 'month', limitMicros: 1.5, action: 'block', alertThresholds: [80] };
+    expect(() => validateConfigMessage({ ...base, budgets: { [ID]: budget } })).toThrow(`config snapshot "budgets.${ID}.limitMicros"`);
+  });
+
+  it('rejects a rate limit with a zero rate', () => {
+    const limit = { id: ID, orgId: ORG_ID, scope: { kind: 'key', id: ID }, requestsPerMinute: 0 };
+    expect(() => validateConfigMessage({ ...base, rateLimits: { [ID]: limit } })).toThrow(`config snapshot "rateLimits.${ID}.requestsPerMinute"`);
   });
 });

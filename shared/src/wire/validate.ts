@@ -16,14 +16,19 @@ import {
   type ConfigDelta,
   type ConfigMessage,
   type ConfigSnapshot,
+  type BudgetConfig,
   type CredentialConfig,
   type KeyConfig,
+  type PolicyConfig,
+  type RateLimitConfig,
+  type ScopeRef,
   type ModelPriceEntry,
   type OrgConfig,
   type ProviderKind,
   type SealedSecret,
 } from './config.js';
 import type { Decision, EventBatch, UsageEvent } from './events.js';
+import { validatePolicyDocument } from '../policy/validate.js';
 import {
   arrayOf,
   base64,
@@ -137,6 +142,9 @@ const ENTRY_CHECKS: { readonly [K in CollectionName]: EntryCheck<K> } = {
   orgs: orgConfig,
   keys: keyConfig,
   credentials: credentialConfig,
+  policies: policyConfig,
+  budgets: budgetConfig,
+  rateLimits: rateLimitConfig,
 };
 
 function collection(name: CollectionName, value: unknown, path: string): void {
@@ -202,6 +210,52 @@ function credentialConfig(value: unknown, path: string, mapKey: string): Credent
   sealedSecret(credential.secret, child(path, 'secret'));
   count(credential.secretVersion, child(path, 'secretVersion'));
   return credential as unknown as CredentialConfig;
+}
+
+function scopeRef(value: unknown, path: string): ScopeRef {
+  const scope = object(value, path);
+  oneOf(scope.kind, child(path, 'kind'), ['org', 'team', 'key'] as const);
+  uuid(scope.id, child(path, 'id'));
+  return scope as unknown as ScopeRef;
+}
+
+function policyConfig(value: unknown, path: string, mapKey: string): PolicyConfig {
+  const policy = object(value, path);
+  sameAsMapKey(uuid(policy.id, child(path, 'id')), mapKey, child(path, 'id'));
+  uuid(policy.orgId, child(path, 'orgId'));
+  nonEmptyString(policy.name, child(path, 'name'));
+  count(policy.version, child(path, 'version'));
+  boolean(policy.enabled, child(path, 'enabled'));
+  arrayOf(policy.attachments, child(path, 'attachments'), scopeRef);
+  const checked = validatePolicyDocument(policy.document);
+  if (!checked.ok) {
+    const first = checked.errors[0];
+    throw new FieldError(child(path, 'document'), `is not a valid policy: ${first ? first.message : 'unknown error'}`);
+  }
+  return policy as unknown as PolicyConfig;
+}
+
+function budgetConfig(value: unknown, path: string, mapKey: string): BudgetConfig {
+  const budget = object(value, path);
+  sameAsMapKey(uuid(budget.id, child(path, 'id')), mapKey, child(path, 'id'));
+  uuid(budget.orgId, child(path, 'orgId'));
+  scopeRef(budget.scope, child(path, 'scope'));
+  oneOf(budget.period, child(path, 'period'), ['day', 'week', 'month', 'lifetime'] as const);
+  count(budget.limitMicros, child(path, 'limitMicros'));
+  oneOf(budget.action, child(path, 'action'), ['block', 'hold'] as const);
+  arrayOf(budget.alertThresholds, child(path, 'alertThresholds'), (v, p) => integerIn(v, p, 1, 1000));
+  return budget as unknown as BudgetConfig;
+}
+
+function rateLimitConfig(value: unknown, path: string, mapKey: string): RateLimitConfig {
+  const limit = object(value, path);
+  sameAsMapKey(uuid(limit.id, child(path, 'id')), mapKey, child(path, 'id'));
+  uuid(limit.orgId, child(path, 'orgId'));
+  scopeRef(limit.scope, child(path, 'scope'));
+  for (const field of ['requestsPerMinute', 'tokensPerMinute', 'concurrentRequests'] as const) {
+    if (limit[field] !== undefined) integerIn(limit[field], child(path, field), 1, Number.MAX_SAFE_INTEGER);
+  }
+  return limit as unknown as RateLimitConfig;
 }
 
 function sealedSecret(value: unknown, path: string): SealedSecret {

@@ -128,6 +128,9 @@ export async function createTestWorld(orgOverrides: Partial<OrgConfig> = {}): Pr
         orgs: Object.fromEntries([org, ...orgs].map((o) => [o.id, o])),
         keys: Object.fromEntries(keys.map((k) => [k.config.hash, k.config])),
         credentials: Object.fromEntries(credentials.map((c) => [c.config.id, c.config])),
+        policies: {},
+        budgets: {},
+        rateLimits: {},
       };
     },
   };
