@@ -55,8 +55,26 @@ export interface UsageEvent {
   readonly nodeId: string;
   /** Tags added by `log` policy actions and similar. */
   readonly tags: readonly string[];
+  /**
+   * Every policy rule that matched, enforced or in shadow mode, with the policy's version.
+   * Optional on the wire so nodes older than policies still validate; stored as [] when absent.
+   */
+  readonly policyMatches?: readonly PolicyMatchRecord[];
+  /** The approval request this call waited on, when a rule or budget held it. */
+  readonly approvalId?: string | null;
   /** Prompt and completion text, only when the organization turned content capture on. */
   readonly content: { readonly request: string; readonly response: string } | null;
+}
+
+/** One matched rule, as recorded on an event. */
+export interface PolicyMatchRecord {
+  readonly policyId: string;
+  readonly policyVersion: number;
+  readonly ruleId: string;
+  readonly action: 'allow' | 'block' | 'redact' | 'hold' | 'log';
+  readonly phase: 'request' | 'response';
+  /** True when the rule or its policy runs in shadow mode: recorded, not enforced. */
+  readonly shadow: boolean;
 }
 
 export interface EventBatch {

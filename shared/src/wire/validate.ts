@@ -27,7 +27,7 @@ import {
   type ProviderKind,
   type SealedSecret,
 } from './config.js';
-import type { Decision, EventBatch, UsageEvent } from './events.js';
+import type { Decision, EventBatch, PolicyMatchRecord, UsageEvent } from './events.js';
 import { validatePolicyDocument } from '../policy/validate.js';
 import {
   arrayOf,
@@ -269,6 +269,17 @@ function sealedSecret(value: unknown, path: string): SealedSecret {
   return sealed as unknown as SealedSecret;
 }
 
+function policyMatchRecord(value: unknown, path: string): PolicyMatchRecord {
+  const match = object(value, path);
+  uuid(match.policyId, child(path, 'policyId'));
+  count(match.policyVersion, child(path, 'policyVersion'));
+  nonEmptyString(match.ruleId, child(path, 'ruleId'));
+  oneOf(match.action, child(path, 'action'), ['allow', 'block', 'redact', 'hold', 'log'] as const);
+  oneOf(match.phase, child(path, 'phase'), ['request', 'response'] as const);
+  boolean(match.shadow, child(path, 'shadow'));
+  return match as unknown as PolicyMatchRecord;
+}
+
 function usageEvent(value: unknown, path: string): UsageEvent {
   const event = object(value, path);
   const at = (field: string) => child(path, field);
@@ -299,6 +310,8 @@ function usageEvent(value: unknown, path: string): UsageEvent {
   nonEmptyString(event.requestId, at('requestId'));
   nonEmptyString(event.nodeId, at('nodeId'));
   arrayOf(event.tags, at('tags'), string);
+  if (event.policyMatches !== undefined) arrayOf(event.policyMatches, at('policyMatches'), policyMatchRecord);
+  if (event.approvalId !== undefined) nullable(event.approvalId, at('approvalId'), uuid);
   nullable(event.content, at('content'), (v, p) => {
     const content = object(v, p);
     string(content.request, child(p, 'request'));
