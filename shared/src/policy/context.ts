@@ -1,0 +1,53 @@
+import type { ApiFamily, ProviderKind } from '../wire/config.js';
+
+/** One message of the conversation, reduced to its text. */
+export interface NormalizedMessage {
+  /** `user`, `assistant`, `tool`, … as the API family names it. */
+  readonly role: string;
+  readonly text: string;
+}
+
+/** A complete tool call. `arguments` may be the parsed object or its JSON text. */
+export interface ToolCall {
+  readonly name: string;
+  readonly arguments: unknown;
+}
+
+/**
+ * The data plane's normalized view of a request, the same for every API family. Fields a
+ * compiled policy set does not need (see `CompiledPolicySet.needs`) may be left empty.
+ */
+export interface RequestContext {
+  readonly provider: ProviderKind;
+  /** The API family the agent spoke. */
+  readonly api: ApiFamily;
+  /** e.g. `chat.completions`, `responses`, `messages`, `generateContent`. */
+  readonly endpoint: string;
+  readonly model: string;
+  readonly keyLabels: Readonly<Record<string, string>>;
+  readonly keyMetadata: Readonly<Record<string, unknown>>;
+  /** Only `x-keyward-*` headers, names in lower case. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly messages: readonly NormalizedMessage[];
+  /** System prompt or instructions; empty when none. */
+  readonly systemText: string;
+  /** Names of the tools offered to the model. */
+  readonly toolsOffered: readonly string[];
+  /** Tool calls present in the conversation history. */
+  readonly toolCalls: readonly ToolCall[];
+  readonly estimatedInputTokens: number;
+  /** Null when the request sets no limit. */
+  readonly maxOutputTokens: number | null;
+  /** Integer micro-dollars. */
+  readonly estimatedCostMicros: number;
+  readonly now: Date;
+}
+
+/** The model's answer, for response rules; the request context stays available to them. */
+export interface ResponseContext {
+  readonly request: RequestContext;
+  /** Text of the answer (as much as the data plane has assembled). */
+  readonly text: string;
+  /** Complete tool calls, assembled from streamed deltas. */
+  readonly toolCalls: readonly ToolCall[];
+}
