@@ -39,6 +39,10 @@ const PASSTHROUGH_CODES = new Set([
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
   'QUERY_TOO_COMPLEX',
+  // Raised while building the context (graphql/http-error.ts), always from an AppError's safe message.
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'RATE_LIMITED',
 ]);
 
 /** The one place that turns thrown errors into what clients see. */
@@ -85,7 +89,13 @@ interface ValidationErrorLike {
 }
 
 function isArgumentValidationError(e: unknown): e is ValidationErrorLike {
-  return typeof e === 'object' && e !== null && (e as { name?: string }).name === 'ArgumentValidationError';
+  if (typeof e !== 'object' || e === null) return false;
+  if ((e as { name?: string }).name === 'ArgumentValidationError') return true;
+  // type-graphql 2 throws a plain GraphQLError carrying the class-validator errors in its extensions.
+  const inExtensions = (e as GraphQLError).extensions?.validationErrors;
+  if (!Array.isArray(inExtensions)) return false;
+  (e as unknown as ValidationErrorLike).validationErrors ??= inExtensions as ValidationErrorLike['validationErrors'];
+  return true;
 }
 
 function validationFields(e: ValidationErrorLike): Record<string, string[]> {

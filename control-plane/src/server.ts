@@ -21,11 +21,13 @@ import { queryShapeLimit } from './graphql/limits.js';
 import { createKeywardPubSub } from './graphql/pubsub.js';
 import { buildKeywardSchema } from './graphql/schema.js';
 import { clientAddress } from './http/client-address.js';
+import { serveConsole } from './http/console-static.js';
 import { cookieJarFor, readCookie } from './http/cookies.js';
 import { requestIdFrom } from './http/request-id.js';
 import { ROUTES } from './http/routes.js';
 import { isSameOrigin } from './http/same-origin.js';
 import { createLogger, type Logger } from './logger.js';
+import { createMailer, type TerminalWriter } from './mail/mailer.js';
 import type { Services } from './services.js';
 import { STARTUP_TASKS } from './startup.js';
 
@@ -36,6 +38,8 @@ export interface StartOptions {
   readonly logDestination?: NodeJS.WritableStream;
   /** An already-built KMS (tests share one with a data plane). */
   readonly kms?: Kms;
+  /** Where plain-text operator output (the first-start sign-in link) goes; stdout by default. */
+  readonly terminal?: TerminalWriter;
 }
 
 export interface RunningControlPlane {
@@ -53,9 +57,11 @@ export async function startControlPlane(config: ControlPlaneConfig, options: Sta
   const databaseUrl = options.databaseUrl ?? config.databaseUrl;
   if (!databaseUrl) throw new Error('startControlPlane needs a database URL (DATABASE_URL or the embedded server).');
   const orm = await openDatabase(databaseUrl, log);
-  const kms = options.kms ?? (await createKms(config.kms, { gcpEndpoint: config.gcpKmsEndpoint ?? undefined }));
+  const kms = options.kms ?? (await createKms(config.kms, { gcpEndpoint: config.gcpKmsEndpoint ?? undefined, createKeyFile: true }));
   const pubSub = createKeywardPubSub();
-  const services: Services = { config, log, orm, kms, pubSub };
+  const terminal = options.terminal ?? ((text: string) => void process.stdout.write(text));
+  const mailer = createMailer(config, log, terminal);
+  const services: Services = { config, log, orm, kms, pubSub, mailer, terminal };
   for (const task of STARTUP_TASKS) await task(services);
 
   const schema = await buildKeywardSchema(pubSub);
@@ -136,6 +142,7 @@ export async function startControlPlane(config: ControlPlaneConfig, options: Sta
       },
     }),
   );
+  serveConsole(app, config.consoleDir);
   app.use(bodyErrorHandler(log));
 
   await new Promise<void>((resolve, reject) => {
@@ -153,6 +160,7 @@ export async function startControlPlane(config: ControlPlaneConfig, options: Sta
     async close() {
       await apollo.stop();
       await closeServer(httpServer);
+      mailer.close();
       await orm.close(true);
       log.info('control plane stopped');
     },
@@ -165,12 +173,19 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 
 /** graphql-ws on the same path as HTTP GraphQL, authenticated once per connection. */
 function attachGraphqlWs(httpServer: Server, schema: GraphQLSchema, services: Services): () => Promise<void> {
+  const formatError = createErrorFormatter(services.log);
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 1_000_000 });
   const viewers = new WeakMap<object, Viewer | null>();
   const disposable = useServer<Record<string, unknown> | undefined, { request: import('node:http').IncomingMessage }>(
     {
       schema,
       validate: (s, doc) => validate(s, doc, VALIDATION_RULES),
+      // Results sent over the socket pass through the same formatter as HTTP answers.
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if (!result.errors?.length) return result;
+        return { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } as unknown as typeof result;
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)) as never,
       onConnect: async (ctx) => {
         const req = ctx.extra.request;
         const params = ctx.connectionParams ?? {};

@@ -18,6 +18,7 @@ export const PERMISSIONS = [
   'keys:write',
   'credentials:read',
   'credentials:write',
+  'credentials:rewrap',
   'policies:read',
   'policies:write',
   'limits:read',
@@ -43,9 +44,12 @@ const READ: Permission[] = [
   'events:read',
 ];
 
+/** Permissions only owners hold: billing, and re-wrapping every credential under a new KEK. */
+const OWNER_ONLY: readonly Permission[] = ['billing:manage', 'credentials:rewrap'];
+
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   owner: new Set(PERMISSIONS),
-  admin: new Set(PERMISSIONS.filter((p) => p !== 'billing:manage')),
+  admin: new Set(PERMISSIONS.filter((p) => !OWNER_ONLY.includes(p))),
   developer: new Set([...READ, 'tokens:manage', 'keys:write', 'policies:write']),
   approver: new Set([...READ, 'tokens:manage', 'approvals:decide']),
   auditor: new Set([...READ, 'audit:read', 'nodes:read']),

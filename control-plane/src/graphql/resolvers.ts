@@ -1,6 +1,30 @@
 import type { NonEmptyArray } from 'type-graphql';
+import { AuditResolver } from '../audit/audit.resolver.js';
+import { CredentialResolver } from '../credentials/credential.resolver.js';
+import { UsageEventResolver } from '../events/usage-event.resolver.js';
+import { InvitationResolver } from '../invitations/invitation.resolver.js';
+import { KeyResolver } from '../keys/key.resolver.js';
+import { NodeResolver } from '../nodes/node.resolver.js';
+import { MemberResolver } from '../organizations/member.resolver.js';
+import { OrganizationResolver } from '../organizations/organization.resolver.js';
+import { SignInResolver } from '../sessions/sign-in.resolver.js';
+import { TeamResolver } from '../teams/team.resolver.js';
+import { ApiTokenResolver } from '../tokens/api-token.resolver.js';
 import { MetaResolver } from './meta.resolver.js';
 
 /** Every resolver class of the API. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const RESOLVERS: NonEmptyArray<Function> = [MetaResolver];
+export const RESOLVERS: NonEmptyArray<Function> = [
+  MetaResolver,
+  SignInResolver,
+  OrganizationResolver,
+  MemberResolver,
+  TeamResolver,
+  InvitationResolver,
+  ApiTokenResolver,
+  AuditResolver,
+  KeyResolver,
+  CredentialResolver,
+  NodeResolver,
+  UsageEventResolver,
+];

@@ -1,6 +1,9 @@
-import { Entity, Enum, Property } from '@mikro-orm/core';
+import { Entity, Enum, Property, type Opt } from '@mikro-orm/core';
+import { Field, ID, ObjectType } from 'type-graphql';
 import type { Plan } from '@keyward/shared';
 import { BaseEntity } from '../db/base.entity.js';
+import { PlanEnum } from './enums.js';
+import { OrganizationSettingsType } from './organization-settings.type.js';
 
 /** Settings an organization changes from the console; stored as one JSON document. */
 export interface OrganizationSettings {
@@ -14,6 +17,7 @@ export interface OrganizationSettings {
   limiterFailMode: 'closed' | 'open';
 }
 
+/** Settings of a new organization. */
 export const DEFAULT_ORGANIZATION_SETTINGS: OrganizationSettings = {
   timeZone: 'UTC',
   contentCapture: false,
@@ -21,18 +25,32 @@ export const DEFAULT_ORGANIZATION_SETTINGS: OrganizationSettings = {
   limiterFailMode: 'closed',
 };
 
+/** A tenant: everything else (members, keys, credentials, events) belongs to one. */
+@ObjectType({ description: 'A tenant: members, teams, keys and events all belong to one organization.' })
 @Entity({ tableName: 'organizations' })
 export class Organization extends BaseEntity {
+  @Field(() => ID)
+  override id!: string;
+
+  @Field(() => Date)
+  override createdAt!: Opt<Date>;
+
+  override updatedAt!: Opt<Date>;
+
+  @Field(() => String)
   @Property({ type: 'string', length: 120 })
   name!: string;
 
   /** URL-safe unique name. */
+  @Field(() => String, { description: 'URL-safe unique name.' })
   @Property({ type: 'string', length: 64, unique: true })
   slug!: string;
 
+  @Field(() => PlanEnum)
   @Enum({ items: ['free', 'pro', 'enterprise'], type: 'string', default: 'free' })
   plan: Plan = 'free';
 
+  @Field(() => OrganizationSettingsType)
   @Property({ type: 'json' })
   settings: OrganizationSettings = { ...DEFAULT_ORGANIZATION_SETTINGS };
 }

@@ -1,13 +1,25 @@
-import { Entity, Property, Unique } from '@mikro-orm/core';
+import { Entity, Property, Unique, type Opt } from '@mikro-orm/core';
+import { Field, ID, ObjectType } from 'type-graphql';
 import { OrgScopedEntity } from '../db/base.entity.js';
 
 /** A group inside an organization; keys, budgets and policies can belong to a team. */
+@ObjectType({ description: 'A group inside the organization; keys, budgets and policies can belong to a team.' })
 @Entity({ tableName: 'teams' })
 @Unique({ properties: ['organization', 'name'] })
 export class Team extends OrgScopedEntity {
+  @Field(() => ID)
+  override id!: string;
+
+  @Field(() => Date)
+  override createdAt!: Opt<Date>;
+
+  override updatedAt!: Opt<Date>;
+
+  @Field(() => String)
   @Property({ type: 'string', length: 120 })
   name!: string;
 
+  @Field(() => String, { nullable: true })
   @Property({ type: 'text', nullable: true })
   description: string | null = null;
 }

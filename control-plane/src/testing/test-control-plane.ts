@@ -10,11 +10,24 @@ import { startControlPlane, type RunningControlPlane } from '../server.js';
 export interface TestControlPlane extends RunningControlPlane {
   /** Every log line written so far (JSON strings), for secret scans. */
   readonly logs: string[];
+  /** Plain-text operator output (the first-start banner), in the order written. */
+  readonly terminal: string[];
   readonly config: ControlPlaneConfig;
   /** A URL of this control plane's own database (tests may inspect rows). */
   readonly databaseUrl: string;
+  /** Name of that database on the test server (pass it as `databaseName` to restart on it). */
+  readonly databaseName: string;
   /** Sends a GraphQL request over real HTTP. */
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, auth?: GqlAuth): Promise<GqlResult<T>>;
+}
+
+export interface TestControlPlaneOptions {
+  /** Reuse this existing database of the test server (a restart) instead of creating one. */
+  readonly databaseName?: string;
+  /** Connect through this URL instead (e.g. a proxy that can cut the database away). */
+  readonly databaseUrl?: string;
+  /** Leave the database in place on close, so another control plane can start on it. */
+  readonly keepDatabase?: boolean;
 }
 
 export interface GqlAuth {
@@ -38,13 +51,19 @@ export interface GqlResult<T> {
  * Starts a control plane on a fresh database of the test PostgreSQL server, on a free port,
  * with a local KMS key file and random secrets. `close()` stops it and drops the database.
  */
-export async function startTestControlPlane(pgAdminUrl: string, env: Record<string, string> = {}): Promise<TestControlPlane> {
-  const dbName = `kw_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: pgAdminUrl });
-  await admin.connect();
-  await admin.query(`create database "${dbName}"`);
-  await admin.end();
-  const databaseUrl = pgAdminUrl.replace(/\/[^/?]*(\?|$)/, `/${dbName}$1`);
+export async function startTestControlPlane(
+  pgAdminUrl: string,
+  env: Record<string, string> = {},
+  options: TestControlPlaneOptions = {},
+): Promise<TestControlPlane> {
+  const dbName = options.databaseName ?? `kw_${randomBytes(6).toString('hex')}`;
+  if (!options.databaseName) {
+    const admin = new pg.Client({ connectionString: pgAdminUrl });
+    await admin.connect();
+    await admin.query(`create database "${dbName}"`);
+    await admin.end();
+  }
+  const databaseUrl = options.databaseUrl ?? pgAdminUrl.replace(/\/[^/?]*(\?|$)/, `/${dbName}$1`);
   const stateDir = await mkdtemp(join(tmpdir(), 'keyward-cp-'));
   const config = loadControlPlaneConfig({
     NODE_ENV: 'test',
@@ -64,15 +83,25 @@ export async function startTestControlPlane(pgAdminUrl: string, env: Record<stri
       done();
     },
   });
-  const cp = await startControlPlane({ ...config, publicUrl: config.publicUrl }, { databaseUrl, logDestination: sink });
+  const terminal: string[] = [];
+  const cp = await startControlPlane(
+    { ...config, publicUrl: config.publicUrl },
+    { databaseUrl, logDestination: sink, terminal: (text) => void terminal.push(text) },
+  );
   return {
     ...cp,
     logs,
+    terminal,
     config,
     databaseUrl,
     gql: (query, variables, auth) => gqlRequest(cp.url, query, variables, auth),
+    databaseName: dbName,
     async close() {
       await cp.close();
+      if (options.keepDatabase) {
+        await rm(stateDir, { recursive: true, force: true });
+        return;
+      }
       const a = new pg.Client({ connectionString: pgAdminUrl });
       await a.connect();
       await a.query(`drop database if exists "${dbName}" with (force)`);

@@ -1,0 +1,160 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { ConfigCollections, CredentialConfig, KeyConfig, OrgConfig, Plan, ProviderKind } from '@keyward/shared';
+import { DEFAULT_ORGANIZATION_SETTINGS, type OrganizationSettings } from '../organizations/organization.entity.js';
+import { sqlRows } from './sql.js';
+
+/** Collections with nothing in them: the config of an organization that does not exist (any more). */
+export const EMPTY_COLLECTIONS: ConfigCollections = Object.freeze({ orgs: {}, keys: {}, credentials: {}, policies: {}, budgets: {}, rateLimits: {} });
+
+/** Facts the reference check needs that the compiled collections do not carry. */
+export interface CompileFacts {
+  /** For each key id that names a team: the organization that team belongs to (null: no such team). */
+  readonly teamOrgOfKey: ReadonlyMap<string, string | null>;
+}
+
+/** One organization's compiled config and what is needed to check it. */
+export interface CompiledOrg {
+  readonly collections: ConfigCollections;
+  readonly facts: CompileFacts;
+}
+
+interface OrgRow {
+  id: string;
+  plan: Plan;
+  settings: Partial<OrganizationSettings> & { customModels?: unknown };
+}
+
+interface KeyRow {
+  id: string;
+  name: string;
+  owner_label: string;
+  team_id: string | null;
+  team_org: string | null;
+  prefix: string;
+  secret_hash: string;
+  expires_at: Date | null;
+  allowed_models: string[];
+  credential_ids: string[];
+  labels: Record<string, string>;
+}
+
+interface GraceRow {
+  key_id: string;
+  secret_hash: string;
+  prefix: string;
+  grace_until: Date;
+}
+
+interface CredentialRow {
+  id: string;
+  provider: ProviderKind;
+  name: string;
+  base_url: string | null;
+  models: string[];
+  secret_version: number;
+  kek_id: string;
+  wrapped_key: string;
+  iv: string;
+  ciphertext: string;
+  tag: string;
+}
+
+/**
+ * Reads one organization's enforcement config from the database (through `em`, so inside the
+ * caller's transaction it sees the uncommitted change) and compiles it into wire entries.
+ * Revoked keys are left out: a node drops them when the delta removes their hashes. Rotated-out
+ * secrets past their grace period are left out too; expiry itself is evaluated by nodes from
+ * `expiresAt` and `graceUntil`, so time passing never needs a publish.
+ */
+export async function compileOrg(em: EntityManager, orgId: string, now: Date): Promise<CompiledOrg> {
+  const [org] = await sqlRows<OrgRow>(em, 'select id, plan, settings from organizations where id = ?', [orgId]);
+  if (!org) return { collections: EMPTY_COLLECTIONS, facts: { teamOrgOfKey: new Map() } };
+
+  const keyRows = await sqlRows<KeyRow>(
+    em,
+    `select k.id, k.name, k.owner_label, k.team_id, t.organization_id as team_org, k.prefix, k.secret_hash,
+            k.expires_at, k.allowed_models, k.credential_ids, k.labels
+       from keys k left join teams t on t.id = k.team_id
+      where k.organization_id = ? and k.status = 'active'
+      order by k.id`,
+    [orgId],
+  );
+  const graceRows = await sqlRows<GraceRow>(
+    em,
+    `select s.key_id, s.secret_hash, s.prefix, s.grace_until
+       from key_secrets s join keys k on k.id = s.key_id
+      where s.organization_id = ? and k.status = 'active' and s.grace_until > ?
+      order by s.key_id, s.grace_until`,
+    [orgId, now],
+  );
+  const credentialRows = await sqlRows<CredentialRow>(
+    em,
+    `select id, provider, name, base_url, models, secret_version, kek_id, wrapped_key, iv, ciphertext, tag
+       from credentials where organization_id = ? order by id`,
+    [orgId],
+  );
+
+  const settings = { ...DEFAULT_ORGANIZATION_SETTINGS, ...org.settings };
+  const orgConfig: OrgConfig = {
+    id: org.id,
+    plan: org.plan,
+    timeZone: settings.timeZone,
+    contentCapture: settings.contentCapture === true,
+    limiterFailMode: settings.limiterFailMode,
+    customModels: Array.isArray(settings.customModels) ? (settings.customModels as OrgConfig['customModels']) : [],
+  };
+
+  const keys: Record<string, KeyConfig> = {};
+  const teamOrgOfKey = new Map<string, string | null>();
+  const byId = new Map<string, KeyConfig>();
+  for (const row of keyRows) {
+    const entry: KeyConfig = {
+      id: row.id,
+      orgId,
+      hash: row.secret_hash,
+      prefix: row.prefix,
+      name: row.name,
+      ownerLabel: row.owner_label,
+      teamId: row.team_id,
+      status: 'active',
+      expiresAt: iso(row.expires_at),
+      graceUntil: null,
+      allowedModels: row.allowed_models ?? [],
+      credentialIds: row.credential_ids ?? [],
+      labels: row.labels ?? {},
+      policyIds: [],
+    };
+    keys[entry.hash] = entry;
+    byId.set(row.id, entry);
+    if (row.team_id) teamOrgOfKey.set(row.id, row.team_org);
+  }
+  for (const row of graceRows) {
+    const current = byId.get(row.key_id);
+    if (!current) continue;
+    keys[row.secret_hash] = { ...current, hash: row.secret_hash, prefix: row.prefix, graceUntil: iso(row.grace_until) };
+  }
+
+  const credentials: Record<string, CredentialConfig> = {};
+  for (const row of credentialRows) {
+    credentials[row.id] = {
+      id: row.id,
+      orgId,
+      provider: row.provider,
+      name: row.name,
+      baseUrl: row.base_url,
+      models: row.models ?? [],
+      secret: { kekId: row.kek_id, wrappedKey: row.wrapped_key, iv: row.iv, ciphertext: row.ciphertext, tag: row.tag },
+      secretVersion: row.secret_version,
+    };
+  }
+
+  return {
+    collections: { orgs: { [org.id]: orgConfig }, keys, credentials, policies: {}, budgets: {}, rateLimits: {} },
+    facts: { teamOrgOfKey },
+  };
+}
+
+function iso(value: Date | string | null): string | null {
+  if (value === null || value === undefined) return null;
+  return new Date(value).toISOString();
+}

@@ -1,0 +1,155 @@
+import {
+  COLLECTION_NAMES,
+  diffConfigCollections,
+  type CollectionName,
+  type ConfigCollections,
+  type ConfigSnapshot,
+  type ConfigChanges,
+} from '@keyward/shared';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from '../logger.js';
+import type { Services } from '../services.js';
+import { EMPTY_COLLECTIONS } from './compile.js';
+import { sqlRows } from './sql.js';
+
+/** One committed publish, as handed to config streams. */
+export interface ConfigUpdate extends ConfigChanges {
+  readonly orgId: string;
+  readonly fromVersion: number;
+  readonly version: number;
+}
+
+interface VersionRow {
+  version: string | number;
+  org_id: string;
+  collections: ConfigCollections;
+}
+
+/**
+ * The published config as this process serves it: the current version and every organization's
+ * compiled collections, mirrored from `config_versions`. Publishers commit rows under a lock, so
+ * versions appear in the table in order and without gaps; `catchUp` applies new rows one at a
+ * time and tells every listener, which is how a delta reaches nodes right after a commit.
+ */
+export class ConfigStore {
+  private current = 0;
+  private readonly orgs = new Map<string, ConfigCollections>();
+  private readonly listeners = new Set<(update: ConfigUpdate) => void>();
+  private pending: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly fork: () => EntityManager,
+    private readonly log: Logger,
+  ) {}
+
+  /** The newest version this process has applied. */
+  get version(): number {
+    return this.current;
+  }
+
+  /** An organization's current compiled collections (empty when it has none). */
+  collectionsOf(orgId: string): ConfigCollections {
+    return this.orgs.get(orgId) ?? EMPTY_COLLECTIONS;
+  }
+
+  /** A full snapshot of every organization (`scope` null) or of one organization. */
+  snapshot(scope: string | null): ConfigSnapshot {
+    const merged: Record<CollectionName, Record<string, unknown>> = Object.fromEntries(
+      COLLECTION_NAMES.map((name) => [name, {}]),
+    ) as Record<CollectionName, Record<string, unknown>>;
+    const parts = scope === null ? [...this.orgs.values()] : [this.collectionsOf(scope)];
+    for (const part of parts) {
+      // Collections added to the contract later are absent from configs stored before them.
+      for (const name of COLLECTION_NAMES) Object.assign(merged[name], part[name] ?? {});
+    }
+    return {
+      type: 'snapshot',
+      version: this.current,
+      generatedAt: new Date().toISOString(),
+      ...merged,
+    } as ConfigSnapshot;
+  }
+
+  /** Calls `listener` for every update applied from now on; returns the unsubscribe function. */
+  subscribe(listener: (update: ConfigUpdate) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Replaces the state with each organization's latest row (start-up). */
+  async load(): Promise<void> {
+    await this.serialize(async () => {
+      const em = this.fork();
+      const rows = await sqlRows<VersionRow>(
+        em,
+        'select distinct on (org_id) version, org_id, collections from config_versions order by org_id, version desc',
+      );
+      this.orgs.clear();
+      let max = 0;
+      for (const row of rows) {
+        // An organization's last row is an empty tombstone once it has been deleted.
+        if (!isEmpty(row.collections)) this.orgs.set(row.org_id, row.collections);
+        max = Math.max(max, Number(row.version));
+      }
+      this.current = max;
+      this.log.info({ version: max, organizations: rows.length }, 'config store loaded');
+    });
+  }
+
+  /**
+   * Applies every committed row newer than the current version, in order, and notifies
+   * listeners. Calls are serialized, so concurrent publishers never reorder deltas.
+   */
+  catchUp(): Promise<void> {
+    return this.serialize(async () => {
+      const em = this.fork();
+      const rows = await sqlRows<VersionRow>(
+        em,
+        'select version, org_id, collections from config_versions where version > ? order by version',
+        [this.current],
+      );
+      for (const row of rows) this.apply(Number(row.version), row.org_id, row.collections);
+    });
+  }
+
+  private apply(version: number, orgId: string, next: ConfigCollections): void {
+    const changes = diffConfigCollections(this.collectionsOf(orgId), next);
+    const update: ConfigUpdate = { orgId, fromVersion: this.current, version, changed: changes.changed, removed: changes.removed };
+    if (isEmpty(next)) this.orgs.delete(orgId);
+    else this.orgs.set(orgId, next);
+    this.current = version;
+    for (const listener of this.listeners) {
+      try {
+        listener(update);
+      } catch (error) {
+        this.log.error({ err: error, version }, 'config listener failed');
+      }
+    }
+  }
+
+  private serialize(work: () => Promise<void>): Promise<void> {
+    const run = this.pending.then(work);
+    // A failed catch-up must not wedge later ones; the next call simply retries from `current`.
+    this.pending = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function isEmpty(collections: ConfigCollections): boolean {
+  return (['orgs', 'keys', 'credentials'] as CollectionName[]).every((name) => Object.keys(collections[name]).length === 0);
+}
+
+const stores = new WeakMap<Services, ConfigStore>();
+
+/**
+ * The config store of a running control plane. Kept beside `Services` (created on first use)
+ * so the server wiring does not change; there is exactly one per `Services`.
+ */
+export function configStoreOf(services: Services): ConfigStore {
+  let store = stores.get(services);
+  if (!store) {
+    store = new ConfigStore(() => services.orm.em.fork({ clear: true }) as EntityManager, services.log);
+    stores.set(services, store);
+  }
+  return store;
+}

@@ -1,0 +1,114 @@
+import { validateConfigMessage, type ConfigDelta, type ConfigMessage } from '@keyward/shared';
+import type { Logger } from '../logger.js';
+import type { ConfigStore, ConfigUpdate } from './config-store.js';
+
+/** Deltas a slow node may have queued before it is sent one fresh snapshot instead. */
+const MAX_QUEUED_MESSAGES = 256;
+
+/** Who a stream serves: every organization (`scope` null) or one. */
+export interface ConfigStreamOptions {
+  readonly scope: string | null;
+  readonly log: Logger;
+  /** Called once when the stream ends, however it ends. */
+  readonly onClose?: () => void;
+}
+
+/**
+ * A node's config stream: the full snapshot first (even when empty), then one delta per publish
+ * with `fromVersion` equal to the previous message's version. A node scoped to one organization
+ * gets an empty delta for publishes of other organizations, so every node follows the one
+ * version sequence. Every message passes the same validator the node runs.
+ */
+export function openConfigStream(store: ConfigStore, options: ConfigStreamOptions): ConfigStream {
+  return new ConfigStream(store, options);
+}
+
+/** The async iterator graphql-ws drains; `return()` (client gone) unsubscribes. */
+export class ConfigStream implements AsyncIterableIterator<ConfigMessage> {
+  private readonly queue: ConfigMessage[] = [];
+  private waiter: ((result: IteratorResult<ConfigMessage>) => void) | null = null;
+  private done = false;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly store: ConfigStore,
+    private readonly options: ConfigStreamOptions,
+  ) {
+    // Subscription and snapshot happen in the same tick, so no update falls between them.
+    this.unsubscribe = store.subscribe((update) => this.onUpdate(update));
+    this.push(store.snapshot(options.scope));
+  }
+
+  /** Ends the stream from the server side (e.g. its node token was revoked). */
+  close(): void {
+    void this.return();
+  }
+
+  next(): Promise<IteratorResult<ConfigMessage>> {
+    if (this.queue.length > 0) return Promise.resolve({ value: this.queue.shift()!, done: false });
+    if (this.done) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => {
+      this.waiter = resolve;
+    });
+  }
+
+  return(): Promise<IteratorResult<ConfigMessage>> {
+    if (!this.done) {
+      this.done = true;
+      this.queue.length = 0;
+      this.unsubscribe();
+      this.options.onClose?.();
+      const waiter = this.waiter;
+      this.waiter = null;
+      waiter?.({ value: undefined, done: true });
+    }
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<ConfigMessage>> {
+    void this.return();
+    return Promise.reject(error);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  private onUpdate(update: ConfigUpdate): void {
+    const relevant = this.options.scope === null || this.options.scope === update.orgId;
+    const delta: ConfigDelta = {
+      type: 'delta',
+      fromVersion: update.fromVersion,
+      version: update.version,
+      generatedAt: new Date().toISOString(),
+      changed: relevant ? update.changed : {},
+      removed: relevant ? update.removed : {},
+    };
+    if (this.queue.length >= MAX_QUEUED_MESSAGES) {
+      // The node is not keeping up: one snapshot replaces everything it has not read yet.
+      this.queue.length = 0;
+      this.push(this.store.snapshot(this.options.scope));
+      return;
+    }
+    this.push(delta);
+  }
+
+  private push(message: ConfigMessage): void {
+    if (this.done) return;
+    try {
+      validateConfigMessage(message);
+    } catch (error) {
+      // Never send a node something it would reject; it reconnects and gets a fresh snapshot.
+      this.options.log.error({ err: error }, 'refusing to send an invalid config message; closing the stream');
+      void this.return();
+      return;
+    }
+    if (this.waiter) {
+      const waiter = this.waiter;
+      this.waiter = null;
+      waiter({ value: message, done: false });
+    } else {
+      this.queue.push(message);
+    }
+  }
+}

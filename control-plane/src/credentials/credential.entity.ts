@@ -1,0 +1,74 @@
+import { Entity, Enum, OptionalProps, Property, Unique } from '@mikro-orm/core';
+import type { ProviderKind, SealedSecret } from '@keyward/shared';
+import { OrgScopedEntity } from '../db/base.entity.js';
+
+/**
+ * A provider API key of one organization, envelope-encrypted: the columns below are the
+ * `SealedSecret` fields, sealed with `orgId:credentialId` as associated data, so a ciphertext
+ * copied to another row or organization does not open. The plaintext is never stored and never
+ * returned; only its last four characters are kept for recognition.
+ */
+@Entity({ tableName: 'credentials' })
+@Unique({ properties: ['organization', 'name'] })
+export class Credential extends OrgScopedEntity {
+  /** Properties with defaults, optional in `em.create`. */
+  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'baseUrl' | 'models' | 'secretVersion' | 'rotatedAt';
+
+  @Enum({ items: ['openai', 'anthropic', 'gemini', 'openai_compatible'], type: 'string' })
+  provider!: ProviderKind;
+
+  @Property({ type: 'string', length: 120 })
+  name!: string;
+
+  /** Custom base URL (required for openai_compatible); null means the provider's default. */
+  @Property({ type: 'text', nullable: true })
+  baseUrl: string | null = null;
+
+  /** Model globs this credential serves; empty means every model of its provider. */
+  @Property({ type: 'json' })
+  models: string[] = [];
+
+  @Property({ type: 'string', length: 4 })
+  lastFour!: string;
+
+  /** Bumped on every rotation so nodes drop cached plaintext. */
+  @Property({ type: 'integer', default: 1 })
+  secretVersion = 1;
+
+  @Property({ type: 'datetime', nullable: true })
+  rotatedAt: Date | null = null;
+
+  @Property({ type: 'string', length: 300, hidden: true })
+  kekId!: string;
+
+  @Property({ type: 'text', hidden: true })
+  wrappedKey!: string;
+
+  @Property({ type: 'string', length: 32, hidden: true })
+  iv!: string;
+
+  @Property({ type: 'text', hidden: true })
+  ciphertext!: string;
+
+  @Property({ type: 'string', length: 32, hidden: true })
+  tag!: string;
+
+  /** The sealed secret as the wire and `openSecret` expect it. */
+  sealed(): SealedSecret {
+    return { kekId: this.kekId, wrappedKey: this.wrappedKey, iv: this.iv, ciphertext: this.ciphertext, tag: this.tag };
+  }
+
+  /** Stores a sealed secret's fields. */
+  setSealed(sealed: SealedSecret): void {
+    this.kekId = sealed.kekId;
+    this.wrappedKey = sealed.wrappedKey;
+    this.iv = sealed.iv;
+    this.ciphertext = sealed.ciphertext;
+    this.tag = sealed.tag;
+  }
+}
+
+/** The associated data a credential's secret is sealed with: it binds the ciphertext to its row. */
+export function credentialAad(orgId: string, credentialId: string): string {
+  return `${orgId}:${credentialId}`;
+}

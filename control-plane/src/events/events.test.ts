@@ -1,0 +1,340 @@
+import { generateSecret, type UsageEvent } from '@keyward/shared';
+import { createClient, type Client } from 'graphql-ws';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import WebSocket from 'ws';
+import {
+  addMember,
+  createLocalKmsFile,
+  createNodeTokenFor,
+  createOrgWithMember,
+  findSecretsInLogs,
+  postEvents,
+  usageEvent,
+  type LocalKmsFile,
+  type OrgMember,
+} from '../testing/enforcement-fixtures.js';
+import { startTestControlPlane, type TestControlPlane } from '../testing/test-control-plane.js';
+
+const CREATE_KEY = 'mutation($input: CreateKeyInput!) { createKey(input: $input) { key { id prefix } } }';
+
+let cp: TestControlPlane;
+let kms: LocalKmsFile;
+const nodeToken = generateSecret('node_token');
+const clients: Client[] = [];
+
+async function keyOf(member: OrgMember, name = 'agent'): Promise<string> {
+  const res = await member.gql<{ createKey: { key: { id: string } } }>(CREATE_KEY, { input: { name, ownerLabel: name } });
+  return res.data!.createKey.key.id;
+}
+
+function batch(events: UsageEvent[]) {
+  return { type: 'events', nodeId: 'node-a', events };
+}
+
+interface Received {
+  events: Record<string, unknown>[];
+  errors: unknown[];
+}
+
+/** Subscribes to live usage events as `member` over graphql-ws; resolves once the subscription is live. */
+async function subscribeEvents(member: OrgMember, filter: Record<string, unknown> | null = null): Promise<Received> {
+  const received: Received = { events: [], errors: [] };
+  let connected: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (connected = resolve));
+  const client = createClient({
+    url: `${cp.url.replace(/^http/, 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${member.token}` },
+    retryAttempts: 0,
+    on: { connected: () => connected() },
+  });
+  clients.push(client);
+  client.subscribe<{ usageEvents: Record<string, unknown> }>(
+    {
+      query: 'subscription($filter: UsageEventStreamFilter) { usageEvents(filter: $filter) { id keyId model decision content { request } } }',
+      variables: { filter },
+    },
+    {
+      next: (result) => {
+        if (result.data) received.events.push(result.data.usageEvents);
+        if (result.errors) received.errors.push(...result.errors);
+      },
+      error: (error) => received.errors.push(error),
+      complete: () => undefined,
+    },
+  );
+  await ready;
+  // The subscribe message follows the connection ack; give the server a moment to register it.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  return received;
+}
+
+async function waitFor(check: () => boolean, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+beforeAll(async () => {
+  kms = await createLocalKmsFile();
+  cp = await startTestControlPlane(inject('pgAdminUrl'), { ...kms.env, KEYWARD_NODE_TOKEN: nodeToken });
+});
+
+afterAll(async () => {
+  for (const client of clients) await client.dispose();
+  await cp?.close();
+  await kms?.remove();
+});
+
+describe('storing event batches', () => {
+  it('accepts a batch once and counts a re-sent batch as duplicates, adding to the key totals once', async () => {
+    const org = await createOrgWithMember(cp, 'owner');
+    const keyId = await keyOf(org);
+    const latest = new Date(Date.now() - 1000).toISOString();
+    const events = [
+      usageEvent(org.orgId, keyId, { startedAt: new Date(Date.now() - 5000).toISOString() }),
+      usageEvent(org.orgId, keyId, { startedAt: latest, inputTokens: 100, outputTokens: 5, costMicros: 1000 }),
+      usageEvent(org.orgId, keyId, { startedAt: new Date(Date.now() - 3000).toISOString(), decision: 'blocked', status: 403 }),
+    ];
+    const first = await postEvents(cp, nodeToken, batch(events));
+    expect(first).toMatchObject({ status: 200, body: { accepted: 3, duplicates: 0 } });
+    const again = await postEvents(cp, nodeToken, batch(events));
+    expect(again).toMatchObject({ status: 200, body: { accepted: 0, duplicates: 3 } });
+    const overlapping = await postEvents(cp, nodeToken, batch([events[0], usageEvent(org.orgId, keyId, { startedAt: latest })]));
+    expect(overlapping.body).toEqual({ accepted: 1, duplicates: 1 });
+
+    const res = await org.gql<{ key: { lastUsedAt: string; usage: Record<string, number> } }>(
+      'query($id: ID!) { key(id: $id) { lastUsedAt usage { requests inputTokens outputTokens cachedInputTokens costMicros } } }',
+      { id: keyId },
+    );
+    expect(res.data!.key.usage).toEqual({ requests: 4, inputTokens: 130, outputTokens: 65, cachedInputTokens: 0, costMicros: 1450 });
+    expect(res.data!.key.lastUsedAt).toBe(latest);
+  });
+
+  it('stores an event that appears twice in one batch once', async () => {
+    const org = await createOrgWithMember(cp, 'owner');
+    const event = usageEvent(org.orgId, await keyOf(org));
+    const res = await postEvents(cp, nodeToken, batch([event, event]));
+    expect(res.body).toEqual({ accepted: 1, duplicates: 1 });
+  });
+
+  it('keeps every field of an event', async () => {
+    const org = await createOrgWithMember(cp, 'owner');
+    const keyId = await keyOf(org);
+    const event = usageEvent(org.orgId, keyId, {
+      provider: 'anthropic',
+      api: 'anthropic',
+      endpoint: 'messages',
+      model: 'claude-3-5-haiku',
+      stream: true,
+      status: 429,
+      decision: 'rate_limited',
+      errorCode: 'rate_limited',
+      latencyMs: 12,
+      ttftMs: null,
+      cachedInputTokens: 7,
+      tags: ['pii', 'eu'],
+    });
+    await postEvents(cp, nodeToken, batch([event]));
+    const res = await org.gql<{ usageEvents: { nodes: Record<string, unknown>[] } }>(
+      `{ usageEvents { nodes { id keyId keyPrefix ownerLabel teamId provider credentialId api endpoint model stream status decision
+         errorCode startedAt latencyMs ttftMs inputTokens outputTokens cachedInputTokens costMicros clientIpHash userAgentHash
+         requestId nodeId tags content { request } } } }`,
+    );
+    const { content: _content, orgId: _orgId, ...expected } = event;
+    expect(res.data!.usageEvents.nodes[0]).toEqual({
+      ...expected,
+      provider: 'ANTHROPIC',
+      decision: 'RATE_LIMITED',
+      content: null,
+    });
+  });
+
+  it('drops prompt and completion text unless the organization captures content', async () => {
+    const plain = await createOrgWithMember(cp, 'owner');
+    const capturing = await createOrgWithMember(cp, 'owner', { contentCapture: true });
+    const content = { request: 'my secret prompt', response: 'the answer' };
+    await postEvents(cp, nodeToken, batch([
+      usageEvent(plain.orgId, await keyOf(plain), { content }),
+      usageEvent(capturing.orgId, await keyOf(capturing), { content }),
+    ]));
+    const query = '{ usageEvents { nodes { content { request response } } } }';
+    expect((await plain.gql<{ usageEvents: { nodes: unknown[] } }>(query)).data!.usageEvents.nodes).toEqual([{ content: null }]);
+    expect((await capturing.gql<{ usageEvents: { nodes: unknown[] } }>(query)).data!.usageEvents.nodes).toEqual([{ content }]);
+
+    const db = new pg.Client({ connectionString: cp.databaseUrl });
+    await db.connect();
+    const { rows } = await db.query('select count(*)::int as n from usage_events where organization_id = $1 and content is not null', [plain.orgId]);
+    await db.end();
+    expect(rows[0].n).toBe(0);
+  });
+});
+
+describe('refusing bad batches', () => {
+  it('answers 400 with a message naming the bad field', async () => {
+    const org = await createOrgWithMember(cp, 'owner');
+    const keyId = await keyOf(org);
+    const cases: [unknown, RegExp][] = [
+      [batch([{ ...usageEvent(org.orgId, keyId), decision: 'maybe' } as unknown as UsageEvent]), /"events\[0\]\.decision" must be one of/],
+      [batch([usageEvent(org.orgId, keyId), { ...usageEvent(org.orgId, keyId), keyId: 'nope' }]), /"events\[1\]\.keyId"/],
+      [{ type: 'events', nodeId: 'n' }, /"events" is missing/],
+      [{ type: 'other', nodeId: 'n', events: [] }, /"type"/],
+      ['{not json', /not valid JSON/],
+    ];
+    for (const [body, message] of cases) {
+      const res = await postEvents(cp, nodeToken, body);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'INVALID_EVENT_BATCH' });
+      expect((res.body.error as { message: string }).message).toMatch(message);
+    }
+  });
+
+  it('answers 401 without a valid node token', async () => {
+    const org = await createOrgWithMember(cp, 'owner');
+    const body = batch([usageEvent(org.orgId, await keyOf(org))]);
+    for (const authorization of [null, 'Bearer nonsense', `Bearer ${org.token}`, `Bearer ${generateSecret('node_token')}`]) {
+      const res = await postEvents(cp, authorization, body);
+      expect(res.status).toBe(401);
+      expect(res.body.error).toMatchObject({ code: 'UNAUTHENTICATED' });
+    }
+  });
+
+  it('answers 403 when an organization node token sends another organization’s events', async () => {
+    const mine = await createOrgWithMember(cp, 'admin');
+    const theirs = await createOrgWithMember(cp, 'admin');
+    const token = await createNodeTokenFor(mine);
+    const ok = await postEvents(cp, token, batch([usageEvent(mine.orgId, await keyOf(mine))]));
+    expect(ok.body).toEqual({ accepted: 1, duplicates: 0 });
+    const refused = await postEvents(cp, token, batch([usageEvent(mine.orgId, await keyOf(mine)), usageEvent(theirs.orgId, await keyOf(theirs))]));
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toEqual({
+      code: 'FORBIDDEN',
+      message: 'event batch "events[1].orgId" is an organization this node token does not serve.',
+    });
+  });
+});
+
+describe('live usage events', () => {
+  it('reach subscribers of their own organization only, narrowed by filters', async () => {
+    const a = await createOrgWithMember(cp, 'auditor');
+    const b = await createOrgWithMember(cp, 'auditor');
+    const third = await createOrgWithMember(cp, 'admin');
+    // Auditors read events but cannot create keys: a developer of each organization does.
+    const writerA = await addMember(cp, a.orgId, 'developer');
+    const writerB = await addMember(cp, b.orgId, 'developer');
+    const key1 = await keyOf(writerA, 'one');
+    const key2 = await keyOf(writerA, 'two');
+    const keyB = await keyOf(writerB, 'b');
+
+    const everythingA = await subscribeEvents(a);
+    const onlyKey2 = await subscribeEvents(a, { keyId: key2 });
+    const blockedGpt = await subscribeEvents(a, { model: 'gpt-4o', decision: 'BLOCKED' });
+    const everythingB = await subscribeEvents(b);
+    const otherOrg = await subscribeEvents(third);
+
+    const events = [
+      usageEvent(a.orgId, key1, { model: 'gpt-4o', decision: 'blocked', status: 403 }),
+      usageEvent(a.orgId, key2, { model: 'gpt-4o' }),
+      usageEvent(b.orgId, keyB, { model: 'gpt-4o', decision: 'blocked', status: 403 }),
+    ];
+    expect((await postEvents(cp, nodeToken, batch(events))).body).toEqual({ accepted: 3, duplicates: 0 });
+    await waitFor(() => everythingA.events.length === 2 && everythingB.events.length === 1);
+    await postEvents(cp, nodeToken, batch(events)); // duplicates are not published again
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    expect(everythingA.events.map((e) => e.id).sort()).toEqual([events[0].id, events[1].id].sort());
+    expect(onlyKey2.events.map((e) => e.id)).toEqual([events[1].id]);
+    expect(blockedGpt.events.map((e) => e.id)).toEqual([events[0].id]);
+    expect(everythingB.events.map((e) => e.id)).toEqual([events[2].id]);
+    expect(otherOrg.events).toEqual([]);
+    expect(everythingA.errors).toEqual([]);
+  });
+
+  it('needs events:read', async () => {
+    const org = await createOrgWithMember(cp, 'owner');
+    const node = await createNodeTokenFor(org);
+    const asNode = await subscribeEvents({ ...org, token: node });
+    await waitFor(() => asNode.errors.length > 0);
+    expect(JSON.stringify(asNode.errors)).toContain('Data-plane node tokens cannot do this.');
+  });
+});
+
+describe('listing stored events', () => {
+  it('pages newest first and filters by key, model, decision and time', async () => {
+    const org = await createOrgWithMember(cp, 'owner');
+    const key1 = await keyOf(org, 'one');
+    const key2 = await keyOf(org, 'two');
+    const base = Date.now() - 60_000;
+    const at = (s: number) => new Date(base + s * 1000).toISOString();
+    const events = [
+      usageEvent(org.orgId, key1, { startedAt: at(1), model: 'gpt-4o' }),
+      usageEvent(org.orgId, key1, { startedAt: at(2), model: 'gpt-4o-mini', decision: 'blocked', status: 403 }),
+      usageEvent(org.orgId, key2, { startedAt: at(3), model: 'gpt-4o' }),
+      usageEvent(org.orgId, key2, { startedAt: at(4), model: 'claude-3-5-haiku', provider: 'anthropic', api: 'anthropic' }),
+      usageEvent(org.orgId, key1, { startedAt: at(5), model: 'gpt-4o' }),
+    ];
+    await postEvents(cp, nodeToken, batch(events));
+    const query = `query($filter: UsageEventFilter, $first: Int, $after: String) {
+      usageEvents(filter: $filter, first: $first, after: $after) { nodes { id } pageInfo { endCursor hasNextPage } } }`;
+    type Page = { usageEvents: { nodes: { id: string }[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } } };
+    const ids = (page: Page) => page.usageEvents.nodes.map((n) => n.id);
+
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page: { data: Page | null } = await org.gql<Page>(query, { first: 2, after });
+      seen.push(...ids(page.data!));
+      if (!page.data!.usageEvents.pageInfo.hasNextPage) break;
+      after = page.data!.usageEvents.pageInfo.endCursor;
+    }
+    expect(seen).toEqual([...events].reverse().map((e) => e.id));
+
+    const byKey = await org.gql<Page>(query, { filter: { keyId: key2 } });
+    expect(ids(byKey.data!)).toEqual([events[3].id, events[2].id]);
+    const byModel = await org.gql<Page>(query, { filter: { model: 'gpt-4o' } });
+    expect(ids(byModel.data!)).toEqual([events[4].id, events[2].id, events[0].id]);
+    const byDecision = await org.gql<Page>(query, { filter: { decision: 'BLOCKED' } });
+    expect(ids(byDecision.data!)).toEqual([events[1].id]);
+    const byTime = await org.gql<Page>(query, { filter: { from: at(2), to: at(4) } });
+    expect(ids(byTime.data!)).toEqual([events[2].id, events[1].id]);
+
+    const other = await createOrgWithMember(cp, 'owner');
+    expect(ids((await other.gql<Page>(query, {})).data!)).toEqual([]);
+    const bad = await org.gql(query, { first: 500 });
+    expect(bad.errors?.[0].message).toBe('`first` must be from 1 to 200.');
+  });
+});
+
+describe('when the database is unavailable', () => {
+  it('answers 503 so the node keeps the batch, and stores it once the database is back', async () => {
+    const org = await createOrgWithMember(cp, 'owner');
+    const body = batch([usageEvent(org.orgId, await keyOf(org))]);
+    const dbName = new URL(cp.databaseUrl).pathname.slice(1);
+    const admin = new pg.Client({ connectionString: inject('pgAdminUrl') });
+    await admin.connect();
+    try {
+      await admin.query(`alter database "${dbName}" allow_connections false`);
+      await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [dbName]);
+      const down = await postEvents(cp, nodeToken, body);
+      expect(down.status).toBe(503);
+      expect(down.body.error).toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
+      expect(down.headers.get('retry-after')).toBe('5');
+    } finally {
+      await admin.query(`alter database "${dbName}" allow_connections true`);
+      await admin.end();
+    }
+    let up = await postEvents(cp, nodeToken, body);
+    for (let i = 0; i < 20 && up.status === 503; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      up = await postEvents(cp, nodeToken, body);
+    }
+    expect(up).toMatchObject({ status: 200, body: { accepted: 1, duplicates: 0 } });
+  });
+
+  it('never logs a node token', () => {
+    expect(findSecretsInLogs(cp.logs, [nodeToken])).toEqual([]);
+  });
+});

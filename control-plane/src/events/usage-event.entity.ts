@@ -1,0 +1,105 @@
+import { BigIntType, Entity, Index, OptionalProps, Property } from '@mikro-orm/core';
+import type { ApiFamily, Decision, ProviderKind } from '@keyward/shared';
+import { OrgScopedEntity } from '../db/base.entity.js';
+
+/** Prompt and completion text, kept only for organizations with content capture on. */
+export interface UsageEventContent {
+  request: string;
+  response: string;
+}
+
+/**
+ * One proxied request, as reported by a data-plane node. Append-only: the id is the node's
+ * event id (UUID v7), inserted with `on conflict do nothing`, so a re-sent batch never counts
+ * twice. Strings are `text` because a node's values are only shape-checked: an overlong model
+ * name must not make a whole batch unstorable. `keyId` and `teamId` are plain columns, not foreign keys: an event must be storable
+ * whatever happened to its key or team since. `createdAt` is when the control plane received it.
+ */
+@Entity({ tableName: 'usage_events' })
+@Index({ name: 'usage_events_org_time_idx', expression: 'create index "usage_events_org_time_idx" on "usage_events" ("organization_id", "started_at" desc, "id" desc)' })
+@Index({ name: 'usage_events_key_time_idx', expression: 'create index "usage_events_key_time_idx" on "usage_events" ("organization_id", "key_id", "started_at" desc)' })
+@Index({ name: 'usage_events_model_time_idx', expression: 'create index "usage_events_model_time_idx" on "usage_events" ("organization_id", "model", "started_at" desc)' })
+@Index({ name: 'usage_events_decision_time_idx', expression: 'create index "usage_events_decision_time_idx" on "usage_events" ("organization_id", "decision", "started_at" desc)' })
+export class UsageEventRecord extends OrgScopedEntity {
+  /** Properties with defaults, optional in `em.create`. */
+  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'teamId' | 'provider' | 'credentialId' | 'model' | 'errorCode' | 'ttftMs' | 'tags' | 'content';
+
+  @Property({ type: 'uuid' })
+  keyId!: string;
+
+  @Property({ type: 'text' })
+  keyPrefix!: string;
+
+  @Property({ type: 'text' })
+  ownerLabel!: string;
+
+  @Property({ type: 'uuid', nullable: true })
+  teamId: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  provider: ProviderKind | null = null;
+
+  @Property({ type: 'uuid', nullable: true })
+  credentialId: string | null = null;
+
+  @Property({ type: 'text' })
+  api!: ApiFamily;
+
+  @Property({ type: 'text' })
+  endpoint!: string;
+
+  @Property({ type: 'text', nullable: true })
+  model: string | null = null;
+
+  @Property({ type: 'boolean' })
+  stream!: boolean;
+
+  @Property({ type: 'smallint' })
+  status!: number;
+
+  @Property({ type: 'text' })
+  decision!: Decision;
+
+  @Property({ type: 'text', nullable: true })
+  errorCode: string | null = null;
+
+  @Property({ type: 'datetime' })
+  startedAt!: Date;
+
+  @Property({ type: new BigIntType('number') })
+  latencyMs!: number;
+
+  @Property({ type: new BigIntType('number'), nullable: true })
+  ttftMs: number | null = null;
+
+  @Property({ type: new BigIntType('number') })
+  inputTokens!: number;
+
+  @Property({ type: new BigIntType('number') })
+  outputTokens!: number;
+
+  @Property({ type: new BigIntType('number') })
+  cachedInputTokens!: number;
+
+  /** Integer micro-dollars. */
+  @Property({ type: new BigIntType('number') })
+  costMicros!: number;
+
+  @Property({ type: 'text' })
+  clientIpHash!: string;
+
+  @Property({ type: 'text' })
+  userAgentHash!: string;
+
+  @Property({ type: 'text' })
+  requestId!: string;
+
+  @Property({ type: 'text' })
+  nodeId!: string;
+
+  @Property({ type: 'json' })
+  tags: string[] = [];
+
+  @Property({ type: 'json', nullable: true })
+  content: UsageEventContent | null = null;
+}

@@ -1,0 +1,37 @@
+import type { Decision } from '@keyward/shared';
+import { IsOptional, IsUUID, Length } from 'class-validator';
+import { Field, ID, InputType } from 'type-graphql';
+import { DecisionEnum } from './usage-event.type.js';
+
+@InputType({ description: 'Which live usage events to receive; every field given must match.' })
+export class UsageEventStreamFilter {
+  @Field(() => ID, { nullable: true })
+  @IsOptional()
+  @IsUUID('all', { message: 'must be a key id' })
+  keyId?: string | null;
+
+  @Field(() => ID, { nullable: true })
+  @IsOptional()
+  @IsUUID('all', { message: 'must be a team id' })
+  teamId?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Exact model name.' })
+  @IsOptional()
+  @Length(1, 200)
+  model?: string | null;
+
+  @Field(() => DecisionEnum, { nullable: true })
+  @IsOptional()
+  decision?: Decision | null;
+}
+
+@InputType({ description: 'Which stored usage events to list; every field given must match.' })
+export class UsageEventFilter extends UsageEventStreamFilter {
+  @Field(() => Date, { nullable: true, description: 'Requests started at or after this time.' })
+  @IsOptional()
+  from?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'Requests started before this time.' })
+  @IsOptional()
+  to?: Date | null;
+}

@@ -1,0 +1,131 @@
+import type { ApiFamily, Decision, ProviderKind } from '@keyward/shared';
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ProviderKindEnum } from '../credentials/credential.type.js';
+import { PageInfo } from '../keys/paging.js';
+
+export const DecisionEnum = {
+  ALLOWED: 'allowed',
+  REDACTED: 'redacted',
+  BLOCKED: 'blocked',
+  HELD: 'held',
+  APPROVED: 'approved',
+  REJECTED: 'rejected',
+  RATE_LIMITED: 'rate_limited',
+  BUDGET_EXCEEDED: 'budget_exceeded',
+  DENIED: 'denied',
+  ERROR: 'error',
+} as const satisfies Record<string, Decision>;
+registerEnumType(DecisionEnum, {
+  name: 'Decision',
+  description: 'What happened to a request, from the agent’s point of view (DENIED: bad key or model not allowed).',
+});
+
+@ObjectType({ description: 'Prompt and completion text, present only when the organization captures content.' })
+export class UsageEventContentType {
+  @Field(() => String)
+  request!: string;
+
+  @Field(() => String)
+  response!: string;
+}
+
+@ObjectType('UsageEvent', { description: 'One request that went through a data-plane node.' })
+export class UsageEventType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID)
+  keyId!: string;
+
+  @Field(() => String)
+  keyPrefix!: string;
+
+  @Field(() => String)
+  ownerLabel!: string;
+
+  @Field(() => ID, { nullable: true })
+  teamId!: string | null;
+
+  @Field(() => ProviderKindEnum, { nullable: true })
+  provider!: ProviderKind | null;
+
+  @Field(() => ID, { nullable: true })
+  credentialId!: string | null;
+
+  @Field(() => String, { description: 'The API family the agent spoke (openai, anthropic, gemini).' })
+  api!: ApiFamily;
+
+  @Field(() => String)
+  endpoint!: string;
+
+  @Field(() => String, { nullable: true })
+  model!: string | null;
+
+  @Field(() => Boolean)
+  stream!: boolean;
+
+  @Field(() => Int, { description: 'HTTP status returned to the agent.' })
+  status!: number;
+
+  @Field(() => DecisionEnum)
+  decision!: Decision;
+
+  @Field(() => String, { nullable: true })
+  errorCode!: string | null;
+
+  @Field(() => Date)
+  startedAt!: Date;
+
+  @Field(() => Date, { description: 'When the control plane stored the event.' })
+  receivedAt!: Date;
+
+  @Field(() => Float)
+  latencyMs!: number;
+
+  @Field(() => Float, { nullable: true, description: 'Time to first token.' })
+  ttftMs!: number | null;
+
+  @Field(() => Float)
+  inputTokens!: number;
+
+  @Field(() => Float)
+  outputTokens!: number;
+
+  @Field(() => Float)
+  cachedInputTokens!: number;
+
+  @Field(() => Float, { description: 'Integer micro-dollars.' })
+  costMicros!: number;
+
+  @Field(() => String, { description: 'Salted hash of the client address.' })
+  clientIpHash!: string;
+
+  @Field(() => String, { description: 'Salted hash of the user agent.' })
+  userAgentHash!: string;
+
+  @Field(() => String)
+  requestId!: string;
+
+  @Field(() => String)
+  nodeId!: string;
+
+  @Field(() => [String])
+  tags!: string[];
+
+  @Field(() => UsageEventContentType, { nullable: true })
+  content!: UsageEventContentType | null;
+}
+
+/** A stored event as subscriptions carry it: the GraphQL view plus its organization. */
+export interface UsageEventMessage extends UsageEventType {
+  readonly orgId: string;
+}
+
+@ObjectType({ description: 'A page of usage events, newest first.' })
+export class UsageEventConnection {
+  @Field(() => [UsageEventType])
+  nodes!: UsageEventType[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+}

@@ -1,0 +1,18 @@
+import { Field, Int, ObjectType } from 'type-graphql';
+import { LimiterFailModeEnum } from './enums.js';
+
+/** The GraphQL view of `Organization.settings` (a JSON column). */
+@ObjectType('OrganizationSettings', { description: 'Organization-wide settings.' })
+export class OrganizationSettingsType {
+  @Field(() => String, { description: 'IANA time zone for budget periods and time-of-day policy conditions.' })
+  timeZone!: string;
+
+  @Field(() => Boolean, { description: 'Whether prompt and completion text may be attached to events.' })
+  contentCapture!: boolean;
+
+  @Field(() => Int, { description: 'Days audit and usage events are kept.' })
+  retentionDays!: number;
+
+  @Field(() => LimiterFailModeEnum)
+  limiterFailMode!: 'closed' | 'open';
+}

@@ -1,0 +1,34 @@
+import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import type { GraphQLContext } from '../graphql/context.js';
+import { orgCallerOf } from '../sessions/caller.js';
+import { Team } from './team.entity.js';
+import { CreateTeamInput, RenameTeamArgs, TeamIdArgs } from './team.input.js';
+import { createTeam, deleteTeam, renameTeam } from './team.service.js';
+
+/** Teams of the caller's organization. */
+@Resolver(() => Team)
+export class TeamResolver {
+  @Authorized('org:read')
+  @Query(() => [Team], { description: 'Teams of the organization, by name.' })
+  teams(@Ctx() ctx: GraphQLContext): Promise<Team[]> {
+    return ctx.em.find(Team, {}, { orderBy: { name: 'asc', id: 'asc' } });
+  }
+
+  @Authorized('teams:manage')
+  @Mutation(() => Team)
+  createTeam(@Arg('input', () => CreateTeamInput) input: CreateTeamInput, @Ctx() ctx: GraphQLContext): Promise<Team> {
+    return createTeam(ctx.em, orgCallerOf(ctx).orgId, input);
+  }
+
+  @Authorized('teams:manage')
+  @Mutation(() => Team)
+  renameTeam(@Args() args: RenameTeamArgs, @Ctx() ctx: GraphQLContext): Promise<Team> {
+    return renameTeam(ctx.em, args.id, args.name);
+  }
+
+  @Authorized('teams:manage')
+  @Mutation(() => ID, { description: 'Deletes a team; refused while keys or budgets still belong to it. Answers the deleted id.' })
+  deleteTeam(@Args() args: TeamIdArgs, @Ctx() ctx: GraphQLContext): Promise<string> {
+    return deleteTeam(ctx.services, ctx.em, orgCallerOf(ctx).orgId, args.id);
+  }
+}
