@@ -14,6 +14,7 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const alias = {
   graphql: require.resolve('graphql', { paths: [here('./control-plane')] }),
   '@keyward/shared': here('./shared/src/index.ts'),
+  '@keyward/control-plane/testing': here('./control-plane/src/testing/index.ts'),
   '@keyward/control-plane': here('./control-plane/src/index.ts'),
   '@keyward/data-plane': here('./data-plane/src/index.ts'),
 };
@@ -30,6 +31,8 @@ export default defineConfig({
       { extends: true, test: { name: 'control-plane', include: ['control-plane/src/**/*.test.ts'] } },
       { extends: true, test: { name: 'data-plane', include: ['data-plane/src/**/*.test.ts'] } },
       { extends: true, test: { name: 'e2e', include: ['test/src/**/*.test.ts'], fileParallelism: false } },
+      // The console is a browser app: its own config (Vue plugin, happy-dom) and none of the server setup above.
+      here('./console/vitest.config.ts'),
     ],
   },
 });

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres } from '../../../control-plane/src/db/embedded-postgres.js';
+import { startEmbeddedPostgres } from '@keyward/control-plane';
 
 declare module 'vitest' {
   export interface ProvidedContext {
