@@ -23,6 +23,9 @@ export function auditMutations(schema: GraphQLSchema): GraphQLSchema {
 
 function audited(action: string, resolve: GraphQLFieldResolver<unknown, GraphQLContext>): GraphQLFieldResolver<unknown, GraphQLContext> {
   return async (source, args: Record<string, unknown>, ctx, info) => {
+    // Nodes call mutations (heartbeats) every few seconds on their own; they are telemetry,
+    // not administrative actions, and would drown the trail. Node state lives in `nodes`.
+    if (ctx.viewer?.kind === 'node') return resolve(source, args, ctx, info);
     let result: unknown;
     try {
       result = await resolve(source, args, ctx, info);
