@@ -1,0 +1,135 @@
+import { createRouter, createWebHistory, type RouteRecordRaw, type Router } from 'vue-router';
+import type { Session } from '@/session/session';
+import { homeRoute } from './navigation';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Shown in the browser tab. */
+    title?: string;
+    /** Reachable without signing in. */
+    public?: boolean;
+    /** Drawn without the sidebar (sign-in, invitations). */
+    bare?: boolean;
+    /** Needed to see the screen; without it the shell shows "no access" instead. */
+    permission?: string;
+  }
+}
+
+const routes: RouteRecordRaw[] = [
+  {
+    // `/signin` belongs to the control plane: it serves the one-time sign-in link page there.
+    path: '/login',
+    name: 'sign-in',
+    component: () => import('@/screens/sign-in/SignInView.vue'),
+    meta: { title: 'Sign in', public: true, bare: true },
+  },
+  {
+    path: '/accept-invitation',
+    name: 'accept-invitation',
+    component: () => import('@/screens/invitation/AcceptInvitationView.vue'),
+    meta: { title: 'Join an organization', public: true, bare: true },
+  },
+  { path: '/', name: 'home', component: { render: () => null } },
+  {
+    path: '/overview',
+    name: 'overview',
+    component: () => import('@/screens/overview/OverviewView.vue'),
+    meta: { title: 'Overview', permission: 'events:read' },
+  },
+  {
+    path: '/audit',
+    name: 'audit',
+    component: () => import('@/screens/audit/AuditView.vue'),
+    meta: { title: 'Requests', permission: 'events:read' },
+  },
+  {
+    path: '/keys',
+    name: 'keys',
+    component: () => import('@/screens/keys/KeysView.vue'),
+    meta: { title: 'Keys', permission: 'keys:read' },
+  },
+  {
+    path: '/credentials',
+    name: 'credentials',
+    component: () => import('@/screens/credentials/CredentialsView.vue'),
+    meta: { title: 'Provider credentials', permission: 'credentials:read' },
+  },
+  {
+    path: '/nodes',
+    name: 'nodes',
+    component: () => import('@/screens/nodes/NodesView.vue'),
+    meta: { title: 'Data-plane nodes', permission: 'nodes:read' },
+  },
+  {
+    path: '/members',
+    name: 'members',
+    component: () => import('@/screens/members/MembersView.vue'),
+    meta: { title: 'Members', permission: 'members:read' },
+  },
+  {
+    path: '/api-tokens',
+    name: 'api-tokens',
+    component: () => import('@/screens/api-tokens/ApiTokensView.vue'),
+    meta: { title: 'API tokens', permission: 'tokens:manage' },
+  },
+  {
+    path: '/admin-log',
+    name: 'admin-log',
+    component: () => import('@/screens/admin-log/AdminLogView.vue'),
+    meta: { title: 'Admin activity', permission: 'audit:read' },
+  },
+  {
+    path: '/settings',
+    name: 'settings',
+    component: () => import('@/screens/settings/SettingsView.vue'),
+    meta: { title: 'Settings', permission: 'org:read' },
+  },
+  {
+    path: '/:pathMatch(.*)*',
+    name: 'not-found',
+    component: () => import('@/screens/NotFoundView.vue'),
+    meta: { title: 'Not found' },
+  },
+];
+
+/**
+ * The console's routes. Every screen but sign-in and invitations needs a session: the guard
+ * loads the viewer once, sends signed-out people to sign-in (remembering where they were
+ * going) and sends `/` to the first screen the viewer's role can open.
+ */
+export function createConsoleRouter(session: Session): Router {
+  const router = createRouter({ history: createWebHistory(), routes });
+
+  router.beforeEach(async (to) => {
+    let viewer = session.viewer.value;
+    if (!viewer) {
+      try {
+        viewer = await session.load();
+      } catch {
+        viewer = null;
+      }
+    }
+    if (to.meta.public) {
+      return to.name === 'sign-in' && viewer ? { name: homeRoute(session.can) } : true;
+    }
+    if (!viewer) return { name: 'sign-in', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } };
+    if (to.name === 'home') return { name: homeRoute(session.can) };
+    return true;
+  });
+
+  router.afterEach((to) => {
+    document.title = to.meta.title ? `${to.meta.title} · Keyward` : 'Keyward';
+  });
+
+  session.onSignedOut(() => {
+    const current = router.currentRoute.value;
+    if (!current.meta.public) void router.replace({ name: 'sign-in', query: { redirect: current.fullPath } });
+  });
+
+  return router;
+}
+
+/** Where to go after signing in: the remembered path if it is one of ours, else home. */
+export function safeRedirect(value: unknown): string {
+  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') ? value : '/';
+}

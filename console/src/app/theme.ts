@@ -1,0 +1,51 @@
+import type { GlobalThemeOverrides } from 'naive-ui';
+
+const FONT = "Inter, ui-sans-serif, system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif";
+const MONO = "'JetBrains Mono', ui-monospace, SFMono-Regular, Menlo, Consolas, 'Liberation Mono', monospace";
+
+/** Naive UI overrides: one accent colour, neutral greys, quiet borders (matches `styles.css`). */
+export const THEME_OVERRIDES: GlobalThemeOverrides = {
+  common: {
+    fontFamily: FONT,
+    fontFamilyMono: MONO,
+    fontSize: '14px',
+    fontSizeMedium: '14px',
+    borderRadius: '6px',
+    primaryColor: '#2f5bea',
+    primaryColorHover: '#4a72f0',
+    primaryColorPressed: '#2449c4',
+    primaryColorSuppl: '#4a72f0',
+    textColorBase: '#111318',
+    textColor1: '#111318',
+    textColor2: '#2b2f38',
+    textColor3: '#6b7180',
+    borderColor: '#e4e6eb',
+    dividerColor: '#eceef2',
+    bodyColor: '#f7f8fa',
+    tableHeaderColor: '#fafbfc',
+    hoverColor: '#f2f4f7',
+  },
+  DataTable: {
+    thColor: '#fafbfc',
+    thTextColor: '#6b7180',
+    thFontWeight: '500',
+    tdColorHover: '#f8f9fb',
+    borderColor: '#eceef2',
+    fontSizeMedium: '13.5px',
+    thPaddingMedium: '10px 14px',
+    tdPaddingMedium: '11px 14px',
+  },
+  Menu: {
+    itemHeight: '34px',
+    borderRadius: '6px',
+    itemColorActive: '#eef2fe',
+    itemColorActiveHover: '#e6ecfd',
+    itemTextColorActive: '#2449c4',
+    itemIconColorActive: '#2449c4',
+    itemTextColorActiveHover: '#2449c4',
+    itemIconColorActiveHover: '#2449c4',
+    groupTextColor: '#8a909c',
+  },
+  Card: { borderColor: '#e4e6eb', paddingMedium: '20px 22px' },
+  Tag: { borderRadius: '999px' },
+};

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { usageEvent } from '@/testing/fixtures';
+import { csvField, eventsToCsv, eventsToJson } from './export';
+
+describe('exporting requests', () => {
+  it('quotes CSV fields that need it', () => {
+    expect(csvField('plain')).toBe('plain');
+    expect(csvField('a,b')).toBe('"a,b"');
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+    expect(csvField(null)).toBe('');
+    expect(csvField(['pii', 'redacted'])).toBe('pii redacted');
+  });
+
+  it('keeps spreadsheets from running a field as a formula', () => {
+    expect(csvField('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
+    expect(csvField('-12')).toBe('-12');
+  });
+
+  it('writes a header and one row per event, money in micro-dollars', () => {
+    const csv = eventsToCsv([usageEvent({ costMicros: 1_250_000, model: 'gpt-4o' })]);
+    const [header, row] = csv.trimEnd().split('\r\n');
+    expect(header!.split(',')).toContain('costMicros');
+    expect(row).toContain(',1250000,');
+    expect(row).toContain(',gpt-4o,');
+  });
+
+  it('writes JSON without GraphQL type names', () => {
+    const parsed = JSON.parse(eventsToJson([{ ...usageEvent({ costMicros: 42 }), __typename: 'UsageEvent' } as ReturnType<typeof usageEvent>]));
+    expect(parsed[0]).not.toHaveProperty('__typename');
+    expect(parsed[0].costMicros).toBe('42');
+  });
+});

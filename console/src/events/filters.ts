@@ -1,0 +1,50 @@
+import type { Decision, UsageEventFieldsFragment, UsageEventFilter } from '@/gql/graphql';
+
+/** The filters the request views share: by key, team, model and decision. Null means "any". */
+export interface EventFilter {
+  keyId: string | null;
+  teamId: string | null;
+  model: string | null;
+  decision: Decision | null;
+}
+
+/** A filter that lets everything through. */
+export function emptyFilter(): EventFilter {
+  return { keyId: null, teamId: null, model: null, decision: null };
+}
+
+/** Whether an event passes a filter (the live feed filters on the client). */
+export function matchesFilter(event: UsageEventFieldsFragment, filter: EventFilter): boolean {
+  return (
+    (!filter.keyId || event.keyId === filter.keyId) &&
+    (!filter.teamId || event.teamId === filter.teamId) &&
+    (!filter.model || event.model === filter.model) &&
+    (!filter.decision || event.decision === filter.decision)
+  );
+}
+
+/** The API's filter input for the same choices, within a time window (ISO instants). */
+export function toApiFilter(filter: EventFilter, window: { from?: string | null; to?: string | null } = {}): UsageEventFilter {
+  const out: UsageEventFilter = {};
+  if (filter.keyId) out.keyId = filter.keyId;
+  if (filter.teamId) out.teamId = filter.teamId;
+  if (filter.model) out.model = filter.model;
+  if (filter.decision) out.decision = filter.decision;
+  if (window.from) out.from = window.from;
+  if (window.to) out.to = window.to;
+  return out;
+}
+
+/** Every decision, in the order the filter menu lists them. */
+export const DECISIONS: readonly Decision[] = [
+  'ALLOWED',
+  'REDACTED',
+  'BLOCKED',
+  'HELD',
+  'APPROVED',
+  'REJECTED',
+  'RATE_LIMITED',
+  'BUDGET_EXCEEDED',
+  'DENIED',
+  'ERROR',
+];
