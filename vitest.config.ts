@@ -16,6 +16,7 @@ const alias = {
   '@keyward/shared': here('./shared/src/index.ts'),
   '@keyward/control-plane/testing': here('./control-plane/src/testing/index.ts'),
   '@keyward/control-plane': here('./control-plane/src/index.ts'),
+  '@keyward/data-plane/testing': here('./data-plane/src/testing/index.ts'),
   '@keyward/data-plane': here('./data-plane/src/index.ts'),
 };
 

@@ -8,3 +8,4 @@ export type { EnforcementStep, EnforcementContext, EnforcementVerdict, Enforceme
 export { createLogger, REDACT_PATHS } from './observability/logger.js';
 export type { Readiness } from './server/app.js';
 export { stopOnSignals, type SignalTarget, type StopOnSignalsOptions } from './process.js';
+export { MemoryLimiter, RedisLimiter, type AdmissionRequest, type Limiter } from './limits/index.js';

@@ -5,17 +5,9 @@
  * limits (requests, tokens and concurrency), then settles it: the work the data plane adds to
  * every call. Requests run one after another, so the Redis figure is one round trip per
  * operation on loopback plus the Lua script, not throughput under load.
- *
- * The limits engine is not yet exported by `@keyward/data-plane`'s index, hence the relative
- * imports into its source.
  */
-import {
-  MemoryLimiter,
-  RedisLimiter,
-  type AdmissionRequest,
-  type Limiter,
-} from '../../data-plane/src/limits/index.js';
-import { startRedisServer } from '../../data-plane/src/limits/testing/redis-server.js';
+import { MemoryLimiter, RedisLimiter, type AdmissionRequest, type Limiter } from '@keyward/data-plane';
+import { startRedisServer } from '@keyward/data-plane/testing';
 
 /** Latency figures in microseconds. */
 export interface LatencyStats {

@@ -1,0 +1,2 @@
+/** Helpers for tests and benchmarks that need real companions of a data-plane node. */
+export { startRedisServer, type RedisServer } from '../limits/testing/redis-server.js';
