@@ -49,9 +49,7 @@ export function buildAll() {
 /** Starts a child process that shares this terminal. */
 export function startChild(name, script, env) {
   const child = spawn(process.execPath, [script], { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
-  child.on('exit', (code, signal) => {
-    if (code !== 0 && signal === null) console.error(`${name} exited with code ${code}.`);
-  });
+  child.name = name;
   return child;
 }
 

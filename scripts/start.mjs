@@ -10,7 +10,10 @@ ensureInstalled();
 buildAll();
 
 const stateDir = process.env.KEYWARD_STATE_DIR || join(root, '.keyward');
-mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+// Traversable but not listable: PostgreSQL runs as its own user and needs to reach .keyward/pg;
+// the secrets and key files inside are 0600.
+mkdirSync(stateDir, { recursive: true });
+chmodSync(stateDir, 0o711);
 const secretsFile = join(stateDir, 'secrets.env');
 if (!existsSync(secretsFile)) {
   const { generateSecret } = await import('../shared/dist/index.js');
@@ -32,12 +35,15 @@ const common = {
   ...pick(process.env, ['KEYWARD_KEY_PEPPER', 'KEYWARD_HASH_SALT', 'KEYWARD_NODE_TOKEN']),
 };
 
+let stopping = false;
+const children = [];
+
 const controlPlane = startChild('control plane', 'control-plane/dist/main.js', {
   ...common,
   KEYWARD_CP_PORT: cpPort,
   KEYWARD_CONSOLE_DIR: join(root, 'console', 'dist'),
 });
-const children = [controlPlane];
+children.push(controlPlane);
 
 if (await waitForHealth(`http://127.0.0.1:${cpPort}/healthz`, controlPlane)) {
   children.push(
@@ -54,7 +60,6 @@ if (await waitForHealth(`http://127.0.0.1:${cpPort}/healthz`, controlPlane)) {
   stop(1);
 }
 
-let stopping = false;
 function stop(code = 0) {
   if (stopping) return;
   stopping = true;
@@ -70,7 +75,12 @@ function stop(code = 0) {
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
-for (const c of children) c.on('exit', () => stop(0));
+for (const c of children) {
+  c.on('exit', (code) => {
+    if (!stopping) console.error(`The ${c.name} exited unexpectedly (code ${code}); stopping the rest.`);
+    stop(stopping ? 0 : 1);
+  });
+}
 
 async function waitForHealth(url, child) {
   for (let i = 0; i < 600 && child.exitCode === null; i++) {
