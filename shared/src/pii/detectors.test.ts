@@ -288,6 +288,7 @@ describe('detectPii', () => {
   ])('stays linear on 100 kB of %s', (_what, hostile) => {
     const started = performance.now();
     detectPii(hostile);
-    expect(performance.now() - started).toBeLessThan(1500);
+    // Linear scans take tens of milliseconds; quadratic ones take minutes. Loose for shared CI machines.
+    expect(performance.now() - started).toBeLessThan(5_000);
   });
 });

@@ -101,6 +101,7 @@ describe('compileSafeRegex', () => {
     expect(accepted.ok).toBe(true);
     const started = performance.now();
     if (accepted.ok) accepted.regex.test(hostile.repeat(1000));
-    expect(performance.now() - started).toBeLessThan(200);
+    // Linear time is milliseconds here; a backtracking pattern would take minutes. The bound is loose for shared CI machines.
+    expect(performance.now() - started).toBeLessThan(2_000);
   });
 });
