@@ -44,7 +44,9 @@ async function write(ctx: GraphQLContext, action: string, args: Record<string, u
     orgId: note && 'orgId' in note ? (note.orgId ?? null) : (ctx.viewer?.orgId ?? null),
     actor: auditActor(ctx),
     action,
-    targetId: note?.targetId ?? targetIdOf(args) ?? targetIdOf(result),
+    // A top-level id argument names the target (revokeKey(id)); otherwise what was created or
+    // changed is in the result (createKey → key.id), before ids nested in the input (its teamId).
+    targetId: note?.targetId ?? ownId(args) ?? targetIdOf(result) ?? targetIdOf(args),
     outcome: errorCode ? 'failure' : 'success',
     errorCode,
     args,

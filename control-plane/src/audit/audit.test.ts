@@ -109,6 +109,20 @@ describe('the audit trail', () => {
     org = { ...org, owner: { ...org.owner, password: next } };
   });
 
+  it('names the created object, not an id it was given, as the target', async () => {
+    const team = await cp.gql<{ createTeam: { id: string } }>('mutation { createTeam(input: { name: "Key owners" }) { id } }', {}, { session: org.owner.session });
+    expectOk(team);
+    const res = await cp.gql<{ createKey: { key: { id: string }; secret: string } }>(
+      'mutation($t: ID!) { createKey(input: { name: "team key", ownerLabel: "bot", teamId: $t, allowedModels: [] }) { key { id } secret } }',
+      { t: team.data!.createTeam.id },
+      { session: org.owner.session },
+    );
+    expectOk(res);
+    secrets.push(res.data!.createKey.secret);
+    const [entry] = await entries({ action: 'createKey' });
+    expect(entry.targetId).toBe(res.data!.createKey.key.id);
+  });
+
   it("audits other domains' mutations too, without their secrets", async () => {
     const apiKey = `sk-audit-${'x'.repeat(24)}`;
     secrets.push(apiKey);
