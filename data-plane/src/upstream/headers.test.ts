@@ -4,7 +4,7 @@ import { openaiApi } from '../providers/openai/index.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 
 describe('headers crossing the gateway', () => {
-  it('strips the agent’s credentials, hop-by-hop headers and account selectors, and sets the provider’s auth', () => {
+  it('strips the agent’s credentials, hop-by-hop headers, account selectors and Keyward’s own headers, and sets the provider’s auth', () => {
     const headers = upstreamRequestHeaders(
       {
         authorization: 'Bearer kw_agentkey',
@@ -21,6 +21,8 @@ describe('headers crossing the gateway', () => {
         'accept-encoding': 'gzip',
         'user-agent': 'OpenAI/JS 6',
         'x-stainless-lang': 'js',
+        'x-keyward-agent-id': 'billing-bot',
+        'x-keyward-run-id': 'run-42',
       },
       openaiApi,
       'sk-real',

@@ -55,7 +55,8 @@ export function upstreamRequestHeaders(
   const connectionListed = new Set((incoming.connection ?? '').split(',').map((s) => s.trim().toLowerCase()));
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(incoming)) {
-    if (!REQUEST_DROP.has(name) && !connectionListed.has(name)) headers[name] = value;
+    // `x-keyward-*` headers (agent and run ids for policies) are for the gateway, not the provider.
+    if (!REQUEST_DROP.has(name) && !connectionListed.has(name) && !name.startsWith('x-keyward-')) headers[name] = value;
   }
   for (const [name, value] of Object.entries(api.defaultHeaders)) headers[name] ??= value;
   Object.assign(headers, api.authHeaders(secret));
