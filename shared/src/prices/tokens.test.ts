@@ -1,4 +1,5 @@
 import { Tiktoken } from 'js-tiktoken/lite';
+import cl100k from 'js-tiktoken/ranks/cl100k_base';
 import o200k from 'js-tiktoken/ranks/o200k_base';
 import { describe, expect, it } from 'vitest';
 import { encodingForModel, estimateTokens } from './tokens.js';
@@ -24,6 +25,25 @@ describe('token estimates', () => {
 
   it('treats special-token text in a prompt as ordinary text', () => {
     expect(estimateTokens('a <|endoftext|> b', 'gpt-4')).toBeGreaterThan(3);
+  });
+
+  it('counts exactly what the encoder counts, the first time a text is seen and every time after', () => {
+    const texts = [
+      'We are migrating the billing service; latency went from 120 ms to 340 ms at p99 (version 3.14.2).',
+      "It's done, they'll say: I'VE seen 12345678 tokens, d'you know?  Trailing   spaces   \n\n\r\n  and tabs\t\t.",
+      'const config = { "brokers": ["10.0.12.4:9092"], "maxPollRecords": 500 };\n    return out;\n}\n',
+      'Ключ, 鍵, キー, مفتاح — émojis 🙂🚀 and accents: naïve façade, Ünïcödé.',
+      '========== ---- ***** <|endoftext|> <|fim_prefix|> a' + ' '.repeat(200) + 'b' + '!'.repeat(150),
+      'x'.repeat(300),
+    ];
+    const encoders = { 'gpt-4o': new Tiktoken(o200k), 'gpt-4': new Tiktoken(cl100k) };
+    for (const [model, encoder] of Object.entries(encoders)) {
+      for (const text of texts) {
+        const exact = encoder.encode(text, [], []).length;
+        expect(estimateTokens(text, model)).toBe(exact);
+        expect(estimateTokens(text, model)).toBe(exact);
+      }
+    }
   });
 
   it('estimates long text from samples, within 5% of the exact count', () => {
