@@ -31,6 +31,18 @@ export interface ControlPlaneConfig {
   readonly bootstrapNodeToken: string | null;
   /** Directory of the built console, served at `/` when present. */
   readonly consoleDir: string | null;
+  /** Stripe billing (checkout and its webhook); null unless both secrets are set. */
+  readonly stripe: StripeConfig | null;
+}
+
+/** Stripe settings from `STRIPE_SECRET_KEY`, `STRIPE_WEBHOOK_SECRET` and friends. */
+export interface StripeConfig {
+  readonly secretKey: string;
+  readonly webhookSecret: string;
+  /** Stripe price ids of the paid plans' subscriptions (`STRIPE_PRICE_PRO`, `STRIPE_PRICE_ENTERPRISE`). */
+  readonly prices: { readonly pro: string | null; readonly enterprise: string | null };
+  /** Another API origin (`KEYWARD_STRIPE_API_URL`, e.g. stripe-mock in tests); null for Stripe itself. */
+  readonly apiUrl: string | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -63,8 +75,25 @@ export function loadControlPlaneConfig(env: Env = process.env): ControlPlaneConf
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     bootstrapNodeToken: env.KEYWARD_NODE_TOKEN || null,
     consoleDir: env.KEYWARD_CONSOLE_DIR || null,
+    stripe: stripeConfig(env),
   };
   return Object.freeze(config);
+}
+
+/** Stripe is on only with both secrets; one without the other is a mistake worth stopping for. Values are never echoed. */
+function stripeConfig(env: Env): StripeConfig | null {
+  const secretKey = env.STRIPE_SECRET_KEY || '';
+  const webhookSecret = env.STRIPE_WEBHOOK_SECRET || '';
+  if (!secretKey && !webhookSecret) return null;
+  if (!secretKey || !webhookSecret) throw new ConfigError('STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set together.');
+  if (!/^(sk|rk)_(test|live)_\w+$/.test(secretKey)) throw new ConfigError('STRIPE_SECRET_KEY must be a Stripe secret key (sk_live_… or sk_test_…).');
+  if (!/^whsec_\w+$/.test(webhookSecret)) throw new ConfigError('STRIPE_WEBHOOK_SECRET must be a Stripe webhook signing secret (whsec_…).');
+  return {
+    secretKey,
+    webhookSecret,
+    prices: { pro: env.STRIPE_PRICE_PRO || null, enterprise: env.STRIPE_PRICE_ENTERPRISE || null },
+    apiUrl: optionalUrl(env, 'KEYWARD_STRIPE_API_URL', ['http:', 'https:']),
+  };
 }
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {

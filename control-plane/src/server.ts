@@ -29,7 +29,7 @@ import { isSameOrigin } from './http/same-origin.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMailer, type TerminalWriter } from './mail/mailer.js';
 import type { Services } from './services.js';
-import { STARTUP_TASKS } from './startup.js';
+import { STARTUP_TASKS, type StopBackgroundWork } from './startup.js';
 
 export interface StartOptions {
   /** Overrides `config.databaseUrl` (e.g. the embedded server the caller started). */
@@ -62,7 +62,11 @@ export async function startControlPlane(config: ControlPlaneConfig, options: Sta
   const terminal = options.terminal ?? ((text: string) => void process.stdout.write(text));
   const mailer = createMailer(config, log, terminal);
   const services: Services = { config, log, orm, kms, pubSub, mailer, terminal };
-  for (const task of STARTUP_TASKS) await task(services);
+  const stopBackgroundWork: StopBackgroundWork[] = [];
+  for (const task of STARTUP_TASKS) {
+    const stop = await task(services);
+    if (stop) stopBackgroundWork.push(stop);
+  }
 
   const schema = await buildKeywardSchema(pubSub);
   const app = express();
@@ -160,6 +164,7 @@ export async function startControlPlane(config: ControlPlaneConfig, options: Sta
     async close() {
       await apollo.stop();
       await closeServer(httpServer);
+      for (const stop of stopBackgroundWork.reverse()) await stop();
       mailer.close();
       await orm.close(true);
       log.info('control plane stopped');

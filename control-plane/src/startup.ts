@@ -1,11 +1,19 @@
+import { startExpirySweeper } from './approvals/expiry-sweeper.js';
 import { loadPublishedConfig } from './config-publish/publish.js';
 import { registerBootstrapNodeToken } from './nodes/bootstrap-node-token.js';
 import { createFirstOwner } from './sessions/first-start.js';
 import { pruneSignInState } from './sessions/prune.js';
 import type { Services } from './services.js';
+import { startDeliveryWorker } from './webhooks/delivery-worker.js';
 
-/** Work done once after the database is ready and before the server listens (e.g. first-start owner). */
-export type StartupTask = (services: Services) => Promise<void>;
+/** Stops background work a start-up task began; awaited when the control plane closes, before the database. */
+export type StopBackgroundWork = () => Promise<void>;
+
+/**
+ * Work done once after the database is ready and before the server listens (e.g. first-start
+ * owner). A task that starts background work (a worker, a sweeper) returns how to stop it.
+ */
+export type StartupTask = (services: Services) => Promise<void | StopBackgroundWork>;
 
 /** Every start-up task, in order. */
 export const STARTUP_TASKS: StartupTask[] = [
@@ -14,4 +22,7 @@ export const STARTUP_TASKS: StartupTask[] = [
   registerBootstrapNodeToken,
   // After the first owner exists, so a brand-new organization is published before nodes connect.
   loadPublishedConfig,
+  // Held approvals and queued notifications are rows: these pick up where the last run stopped.
+  startExpirySweeper,
+  startDeliveryWorker,
 ];

@@ -47,6 +47,12 @@ export interface DataPlaneConfig {
   readonly configRetryMaxMs: number;
   /** How long an unwrapped provider credential stays in memory. */
   readonly credentialCacheTtlMs: number;
+  /** Redis shared by every node for budget and rate-limit counters; null keeps them in this node's memory. */
+  readonly redisUrl: string | null;
+  /** How often budget counters are reset to the control plane's spend figures (0: never). */
+  readonly spendReconcileIntervalMs: number;
+  /** Interval of the SSE keep-alive comments a stream held for approval receives. */
+  readonly holdKeepAliveMs: number;
   readonly logLevel: string;
 }
 
@@ -89,6 +95,9 @@ export function loadDataPlaneConfig(env: Env = process.env): DataPlaneConfig {
     eventRetryMaxMs: number(env, 'KEYWARD_EVENT_RETRY_MAX_MS', 30_000, { min: 10, max: 3_600_000, integer: true }),
     configRetryMaxMs: number(env, 'KEYWARD_CONFIG_RETRY_MAX_MS', 30_000, { min: 10, max: 3_600_000, integer: true }),
     credentialCacheTtlMs: number(env, 'KEYWARD_CREDENTIAL_CACHE_SECONDS', 300, { min: 0, max: 86_400 }) * 1000,
+    redisUrl: redisUrl(env),
+    spendReconcileIntervalMs: number(env, 'KEYWARD_SPEND_RECONCILE_SECONDS', 30, { min: 0, max: 3600, integer: true }) * 1000,
+    holdKeepAliveMs: Math.round(number(env, 'KEYWARD_HOLD_KEEPALIVE_SECONDS', 10, { min: 0.05, max: 300 }) * 1000),
     logLevel: logLevel(env),
   });
 }
@@ -184,6 +193,20 @@ function hashSalt(env: Env, keyPepper: Buffer): Buffer {
   if (value === undefined) return createHmac('sha256', keyPepper).update('keyward client hash salt').digest();
   if (value.length < 16) throw new ConfigError('KEYWARD_HASH_SALT must be at least 16 characters long.');
   return Buffer.from(value, 'utf8');
+}
+
+/** `REDIS_URL`: redis:// or rediss:// (Sentinel setups pass a client in-process instead). */
+function redisUrl(env: Env): string | null {
+  const value = raw(env, 'REDIS_URL');
+  if (value === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL.');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL.');
+  return value;
 }
 
 function logLevel(env: Env): string {

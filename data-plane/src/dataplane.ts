@@ -7,13 +7,21 @@ import { DEFAULT_BACKOFF, type BackoffOptions } from './config/backoff.js';
 import { createGraphqlConfigSource } from './config/graphql-source.js';
 import type { ConfigSource } from './config/source.js';
 import { ConfigSync } from './config/sync.js';
+import type { ConfigView } from './config/view.js';
+import { startSpendReconciler, type SpendReconciler } from './control-plane/budget-spend.js';
 import { startHeartbeat, type Heartbeat } from './control-plane/heartbeat.js';
 import { EventShipper } from './events/shipper.js';
 import { EventSpool } from './events/spool.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
+import { createNodeLimiter, type Limiter } from './limits/index.js';
 import type { EnforcementStep } from './pipeline/enforcement.js';
 import type { Gateway } from './pipeline/gateway.js';
+import { createLimitsStep } from './pipeline/limits-step.js';
+import { ApprovalClient } from './approvals/client.js';
+import { createBudgetHold } from './policy/budget-hold.js';
+import { createPolicyStep } from './policy/policy-step.js';
+import { PolicySets } from './policy/policy-sets.js';
 import { createApp, type Readiness } from './server/app.js';
 import { RequestTracker } from './server/tracker.js';
 import { uws, uwsImplementation, type us_listen_socket } from './server/uws.js';
@@ -25,8 +33,12 @@ export interface StartDataPlaneOptions {
   /** Where config comes from; the control plane's graphql-ws subscription by default. */
   readonly configSource?: ConfigSource;
   readonly logger?: Logger;
-  /** Steps between the key check and the upstream call (limits, budgets, policies). */
+  /** Steps run after the limits step, between the key check and the upstream call (policies). */
   readonly enforcement?: readonly EnforcementStep[];
+  /** Budget and rate-limit counters; by default Redis (`REDIS_URL`) behind a `ResilientLimiter`, else memory. Not closed by the node. */
+  readonly limiter?: Limiter;
+  /** Reset budget counters from the control plane's spend every `KEYWARD_SPEND_RECONCILE_SECONDS` (default true). */
+  readonly spendReconcile?: boolean;
   /** A KMS to use instead of building one from `config.kms`. */
   readonly kms?: Kms;
   /** Send heartbeats to the control plane (default true). */
@@ -90,7 +102,30 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
       logger: log,
       backoff: retryPacing(config.configRetryMaxMs),
     });
-  const sync = new ConfigSync({ stateDir: config.stateDir, source: configSource, logger: log, onChange: () => secrets.prune() });
+  // Policies are compiled when a config arrives, so no request pays for it.
+  const policySets = new PolicySets(log);
+  const onChange = (view: ConfigView) => {
+    secrets.prune();
+    policySets.prepare(view);
+  };
+  const sync = new ConfigSync({ stateDir: config.stateDir, source: configSource, logger: log, onChange });
+  const approvals = await ApprovalClient.open({
+    controlPlaneUrl: config.controlPlaneUrl,
+    nodeId: config.nodeId,
+    nodeToken: config.nodeToken,
+    stateDir: config.stateDir,
+    dispatcher: controlPlaneAgent,
+    logger: log,
+    backoff: retryPacing(config.eventRetryMaxMs),
+  });
+  const policyStep = createPolicyStep({
+    sets: policySets,
+    view: () => sync.view,
+    approvals,
+    nodeId: config.nodeId,
+    keepAliveMs: config.holdKeepAliveMs,
+    hashSecret: config.keyPepper,
+  });
   const metrics = createMetrics({ configVersion: () => sync.view?.version ?? null, eventBacklog: () => spool.backlog });
   shipper = new EventShipper({
     spool,
@@ -116,6 +151,14 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     void appended.finally(() => appends.delete(appended));
   };
   const tracker = new RequestTracker();
+  const limiter = options.limiter ?? createNodeLimiter(config.redisUrl, log);
+  const limitsStep = createLimitsStep({
+    limiter,
+    view: () => sync.view,
+    logger: log,
+    // `hold` budgets wait for a person through the same approval protocol as policy holds.
+    holdForApproval: createBudgetHold({ approvals, nodeId: config.nodeId, keepAliveMs: config.holdKeepAliveMs }),
+  });
   const gw: Gateway = {
     config,
     log,
@@ -123,7 +166,8 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     view: () => sync.view,
     secrets,
     upstream,
-    enforcement: options.enforcement ?? [],
+    // Limits come first: a request over budget is refused before any policy work is spent on it.
+    enforcement: [limitsStep, ...(options.enforcement ?? []), policyStep],
     emit,
     tracker,
     draining: () => draining,
@@ -166,6 +210,17 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
           softwareVersion: SOFTWARE_VERSION,
           state: () => ({ configVersion: sync.view?.version ?? null, eventBacklog: spool.backlog }),
         });
+  const reconciler: SpendReconciler | null =
+    options.spendReconcile === false || config.spendReconcileIntervalMs === 0
+      ? null
+      : startSpendReconciler({
+          controlPlaneUrl: config.controlPlaneUrl,
+          nodeToken: config.nodeToken,
+          dispatcher: controlPlaneAgent,
+          intervalMs: config.spendReconcileIntervalMs,
+          limiter,
+          logger: log,
+        });
   shipper.notify();
 
   let closing: Promise<void> | null = null;
@@ -175,6 +230,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
 
   async function shutdown(): Promise<void> {
     draining = true;
+    approvals.beginShutdown();
     uws.us_listen_socket_close(listenSocket);
     log.info({ open: tracker.size, deadlineMs: config.drainTimeoutMs }, 'draining');
     if (!(await tracker.idle(config.drainTimeoutMs))) {
@@ -183,6 +239,9 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
       await tracker.idle(1_000);
     }
     heartbeat?.stop();
+    // Outcomes of requests the drain cut; what cannot be delivered now is reported at the next start.
+    await approvals.close(2_000);
+    reconciler?.stop();
     await configSource.close();
     // Handlers finish their records just after their response ends; give them that turn.
     await new Promise((resolve) => setImmediate(resolve));
@@ -194,7 +253,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     await sync.flush();
     (app as unknown as { close(): void }).close();
     secrets.clear();
-    await Promise.allSettled([upstream.close(), controlPlaneAgent.close(), kms.close?.()]);
+    await Promise.allSettled([upstream.close(), controlPlaneAgent.close(), kms.close?.(), options.limiter ? undefined : limiter.close()]);
     log.info('data plane stopped');
   }
 

@@ -8,4 +8,16 @@ export type { EnforcementStep, EnforcementContext, EnforcementVerdict, Enforceme
 export { createLogger, REDACT_PATHS } from './observability/logger.js';
 export type { Readiness } from './server/app.js';
 export { stopOnSignals, type SignalTarget, type StopOnSignalsOptions } from './process.js';
-export { MemoryLimiter, RedisLimiter, type AdmissionRequest, type Limiter } from './limits/index.js';
+export {
+  MemoryLimiter,
+  RedisLimiter,
+  ResilientLimiter,
+  createNodeLimiter,
+  rateLimitHeaders,
+  type Limiter,
+  type Admission,
+  type BudgetUsage,
+  type OverflowStats,
+} from './limits/index.js';
+export { maxCostOf, DEFAULT_MAX_OUTPUT_TOKENS, type MaxCost } from './pipeline/max-cost.js';
+export type { AdmissionRequest } from './limits/index.js';

@@ -7,6 +7,7 @@ export * from './wire/config.js';
 export * from './wire/events.js';
 export * from './wire/approvals.js';
 export * from './wire/validate.js';
+export * from './wire/validate-approvals.js';
 export * from './wire/delta.js';
 export * from './policy/index.js';
 export * from './pii/index.js';

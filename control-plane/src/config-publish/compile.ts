@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ConfigCollections, CredentialConfig, KeyConfig, OrgConfig, Plan, ProviderKind } from '@keyward/shared';
 import { DEFAULT_ORGANIZATION_SETTINGS, type OrganizationSettings } from '../organizations/organization.entity.js';
+import { compilePolicyCollection } from './compile-policies.js';
+import { compileLimits } from './compile-limits.js';
 import { sqlRows } from './sql.js';
 
 /** Collections with nothing in them: the config of an organization that does not exist (any more). */
@@ -93,6 +95,7 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
        from credentials where organization_id = ? order by id`,
     [orgId],
   );
+  const policies = await compilePolicyCollection(em, orgId);
 
   const settings = { ...DEFAULT_ORGANIZATION_SETTINGS, ...org.settings };
   const orgConfig: OrgConfig = {
@@ -122,7 +125,7 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
       allowedModels: row.allowed_models ?? [],
       credentialIds: row.credential_ids ?? [],
       labels: row.labels ?? {},
-      policyIds: [],
+      policyIds: policies.keyPolicyIds.get(row.id) ?? [],
     };
     keys[entry.hash] = entry;
     byId.set(row.id, entry);
@@ -149,7 +152,7 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
   }
 
   return {
-    collections: { orgs: { [org.id]: orgConfig }, keys, credentials, policies: {}, budgets: {}, rateLimits: {} },
+    collections: { orgs: { [org.id]: orgConfig }, keys, credentials, policies: policies.collection, ...(await compileLimits(em, orgId)) },
     facts: { teamOrgOfKey },
   };
 }

@@ -1,7 +1,19 @@
+import { ApprovalEvent } from '../approvals/approval-event.entity.js';
+import { ApprovalLinkUse } from '../approvals/approval-link-use.entity.js';
+import { ApprovalRequest } from '../approvals/approval.entity.js';
+import { BillingAccount } from '../billing/billing-account.entity.js';
+import { CreditLedgerEntry } from '../billing/credit-ledger.entity.js';
+import { BudgetAlert } from '../budgets/budget-alert.entity.js';
+import { Budget } from '../budgets/budget.entity.js';
+import { RateLimit } from '../budgets/rate-limit.entity.js';
+import { SpendRollup } from '../budgets/spend-rollup.entity.js';
 import { ConfigVersion } from '../config-publish/config-version.entity.js';
 import { Credential } from '../credentials/credential.entity.js';
 import { UsageEventRecord } from '../events/usage-event.entity.js';
 import { Key } from '../keys/key.entity.js';
+import { PolicyAttachment } from '../policies/policy-attachment.entity.js';
+import { Policy } from '../policies/policy.entity.js';
+import { PolicyVersion } from '../policies/policy-version.entity.js';
 import { KeySecret } from '../keys/key-secret.entity.js';
 import { DataPlaneNode } from '../nodes/node.entity.js';
 import { NodeToken } from '../nodes/node-token.entity.js';
@@ -15,6 +27,8 @@ import { SignInCode } from '../sessions/sign-in-code.entity.js';
 import { SignInLink } from '../sessions/sign-in-link.entity.js';
 import { Team } from '../teams/team.entity.js';
 import { ApiToken } from '../tokens/api-token.entity.js';
+import { WebhookDelivery } from '../webhooks/webhook-delivery.entity.js';
+import { Webhook } from '../webhooks/webhook.entity.js';
 import { User } from '../users/user.entity.js';
 
 /**
@@ -40,4 +54,18 @@ export const ENTITIES = [
   NodeToken,
   DataPlaneNode,
   UsageEventRecord,
+  Policy,
+  PolicyVersion,
+  PolicyAttachment,
+  ApprovalRequest,
+  ApprovalEvent,
+  ApprovalLinkUse,
+  Webhook,
+  WebhookDelivery,
+  Budget,
+  RateLimit,
+  SpendRollup,
+  BudgetAlert,
+  BillingAccount,
+  CreditLedgerEntry,
 ];

@@ -1,5 +1,7 @@
 import type { EventBatch, EventBatchAck, UsageEvent } from '@keyward/shared';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { scheduleBudgetAlertCheck } from '../budgets/alerts.js';
+import { addToSpendRollups } from '../budgets/spend.js';
 import type { Services } from '../services.js';
 import type { UsageEventMessage } from './usage-event.type.js';
 
@@ -97,6 +99,8 @@ export async function storeEventBatch(services: Services, batch: EventBatch): Pr
     const result = await trx.raw<{ rows: UsageEventRow[] }>(INSERT_EVENTS, [JSON.stringify(batch.events)]);
     const totals = keyTotals(result.rows);
     if (totals.length > 0) await trx.raw(ADD_KEY_TOTALS, [JSON.stringify(totals)]);
+    // Budget spend is authoritative here: only newly inserted events reach the rollups.
+    await addToSpendRollups(trx, result.rows.map((row) => row.id));
     return { inserted: result.rows, known };
   });
   const skipped = batch.events.length - known;
@@ -106,6 +110,7 @@ export async function storeEventBatch(services: Services, batch: EventBatch): Pr
   for (const row of inserted) {
     void services.pubSub.publish(usageEventTopic(row.organization_id), toUsageEventMessage(row));
   }
+  scheduleBudgetAlertCheck(services, new Set(inserted.filter((row) => Number(row.cost_micros) > 0).map((row) => row.organization_id)));
   return { accepted: inserted.length, duplicates: known - inserted.length };
 }
 

@@ -1,15 +1,20 @@
 import type { NonEmptyArray } from 'type-graphql';
+import { ApprovalResolver } from '../approvals/approval.resolver.js';
 import { AuditResolver } from '../audit/audit.resolver.js';
+import { BillingResolver } from '../billing/billing.resolver.js';
+import { LimitsResolver } from '../budgets/budget.resolver.js';
 import { CredentialResolver } from '../credentials/credential.resolver.js';
 import { UsageEventResolver } from '../events/usage-event.resolver.js';
 import { InvitationResolver } from '../invitations/invitation.resolver.js';
 import { KeyResolver } from '../keys/key.resolver.js';
 import { NodeResolver } from '../nodes/node.resolver.js';
 import { MemberResolver } from '../organizations/member.resolver.js';
+import { PolicyResolver } from '../policies/policy.resolver.js';
 import { OrganizationResolver } from '../organizations/organization.resolver.js';
 import { SignInResolver } from '../sessions/sign-in.resolver.js';
 import { TeamResolver } from '../teams/team.resolver.js';
 import { ApiTokenResolver } from '../tokens/api-token.resolver.js';
+import { WebhookResolver } from '../webhooks/webhook.resolver.js';
 import { MetaResolver } from './meta.resolver.js';
 
 /** Every resolver class of the API. */
@@ -27,4 +32,9 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   CredentialResolver,
   NodeResolver,
   UsageEventResolver,
+  PolicyResolver,
+  ApprovalResolver,
+  WebhookResolver,
+  LimitsResolver,
+  BillingResolver,
 ];

@@ -2,9 +2,15 @@
 import { Migration20261123034852 } from './Migration20261123034852.js';
 import { Migration20261123040041 } from './Migration20261123040041.js';
 import { Migration20261123040121 } from './Migration20261123040121.js';
+import { Migration20261123042657 } from './Migration20261123042657.js';
+import { Migration20261123042950 } from './Migration20261123042950.js';
+import { Migration20261123043150 } from './Migration20261123043150.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261123034852', class: Migration20261123034852 },
   { name: 'Migration20261123040041', class: Migration20261123040041 },
   { name: 'Migration20261123040121', class: Migration20261123040121 },
+  { name: 'Migration20261123042657', class: Migration20261123042657 },
+  { name: 'Migration20261123042950', class: Migration20261123042950 },
+  { name: 'Migration20261123043150', class: Migration20261123043150 },
 ];

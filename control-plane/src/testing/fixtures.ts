@@ -6,6 +6,7 @@ import { DEFAULT_ORGANIZATION_SETTINGS, Organization } from '../organizations/or
 import { createSession } from '../sessions/session.service.js';
 import { hashPassword } from '../users/password.js';
 import { User } from '../users/user.entity.js';
+import { heldRequest, postApproval } from './approval-fixtures.js';
 import { startTestControlPlane, type GqlAuth, type GqlResult, type TestControlPlane } from './test-control-plane.js';
 
 /**
@@ -164,6 +165,59 @@ async function ownerQuery<T>(cp: TestControlPlane, org: TestOrg, query: string):
  * policies, webhooks…) adds an entry here, and the tenant-isolation test covers it.
  */
 export const ORG_OBJECT_FIXTURES: OrgObjectFixture[] = [
+  {
+    kind: 'policy',
+    matches: /polic/i,
+    async create(cp, org) {
+      const name = uniqueWord('Policy ');
+      const res = await cp.gql<{ createPolicy: { id: string } }>(
+        'mutation($s: String!) { createPolicy(input: { source: $s }) { id } }',
+        { s: `name: ${name}\nrules:\n  - id: no-shell\n    when: { toolOffered: shell* }\n    action: block\n` },
+        { session: org.owner.session },
+      );
+      expectOk(res);
+      return { id: res.data!.createPolicy.id, markers: [res.data!.createPolicy.id, name] };
+    },
+    snapshot: (cp, org) => ownerQuery(cp, org, '{ policies { id name enabled shadow currentVersion source attachments { kind id } } }'),
+  },
+  {
+    kind: 'webhook',
+    matches: /webhook|slack/i,
+    async create(cp, org) {
+      const path = `/${uniqueWord('hook')}`;
+      const res = await cp.gql<{ createWebhook: { webhook: { id: string }; secret: string } }>(
+        'mutation($u: String!) { createWebhook(input: { url: $u, events: ["approval.requested"] }) { webhook { id } secret } }',
+        { u: `https://hooks.example.com${path}` },
+        { session: org.owner.session },
+      );
+      expectOk(res);
+      const { webhook, secret } = res.data!.createWebhook;
+      return { id: webhook.id, markers: [webhook.id, path, secret] };
+    },
+    snapshot: (cp, org) => ownerQuery(cp, org, '{ webhooks { id kind url urlHint events } }'),
+  },
+  {
+    kind: 'approval',
+    matches: /approv|rejectrequest/i,
+    async create(cp, org) {
+      const key = await cp.gql<{ createKey: { key: { id: string } } }>(
+        'mutation { createKey(input: { name: "held agent", ownerLabel: "approval probe" }) { key { id } } }',
+        {},
+        { session: org.owner.session },
+      );
+      const node = await cp.gql<{ createNodeToken: { secret: string } }>('mutation { createNodeToken(name: "approvals node") { secret } }', {}, {
+        session: org.owner.session,
+      });
+      expectOk(key);
+      expectOk(node);
+      const marker = uniqueWord('held-');
+      const message = heldRequest(org.orgId, key.data!.createKey.key.id, { summary: { messages: [{ role: 'user', text: marker }], toolCalls: [] } });
+      const posted = await postApproval(cp.url, node.data!.createNodeToken.secret, message);
+      expect(posted.status).toBe(201);
+      return { id: message.id, markers: [message.id, marker, message.requestId] };
+    },
+    snapshot: (cp, org) => ownerQuery(cp, org, '{ approvals(first: 50) { nodes { id status decision decidedBy decisionReason outcome } } }'),
+  },
   {
     kind: 'apiToken',
     matches: /apitoken/i,

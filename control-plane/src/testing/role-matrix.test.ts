@@ -48,6 +48,15 @@ async function freshMember(role: Role): Promise<TestPerson> {
 }
 
 const OPERATIONS: Operation[] = [
+  { name: 'policies', permission: 'policies:read', run: (c) => cp.gql('{ policies { id } }', {}, { session: c.session }) },
+  {
+    name: 'createPolicy',
+    permission: 'policies:write',
+    run: (c) =>
+      cp.gql('mutation($s: String!) { createPolicy(input: { source: $s }) { id } }', { s: `name: ${uniqueWord('p')}\nrules:\n  - id: r\n    action: log\n` }, { session: c.session }),
+  },
+  { name: 'approvals', permission: 'approvals:read', run: (c) => cp.gql('{ approvals { totalCount } }', {}, { session: c.session }) },
+  { name: 'webhooks', permission: 'webhooks:manage', run: (c) => cp.gql('{ webhooks { id } }', {}, { session: c.session }) },
   { name: 'organization', permission: 'org:read', run: (c) => cp.gql('{ organization { id } }', {}, { session: c.session }) },
   { name: 'teams', permission: 'org:read', run: (c) => cp.gql('{ teams { id } }', {}, { session: c.session }) },
   { name: 'members', permission: 'members:read', run: (c) => cp.gql('{ members { id } }', {}, { session: c.session }) },

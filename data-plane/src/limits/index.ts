@@ -11,3 +11,4 @@ export {
   type OverflowStats,
   type OrgOverflow,
 } from './resilient-limiter.js';
+export { createNodeLimiter } from './node-limiter.js';

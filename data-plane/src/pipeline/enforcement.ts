@@ -1,6 +1,9 @@
 import type { ApiFamily, CredentialConfig, Decision, KeyConfig, OrgConfig } from '@keyward/shared';
 import type { GatewayError } from '../errors.js';
 import type { TokenUsage } from '../providers/types.js';
+import type { AgentConnection } from './agent-connection.js';
+import type { PolicyTrail } from './record.js';
+import type { ResponseFilter } from './response-filter.js';
 
 /** What an enforcement step sees of a request that passed the key and model checks. */
 export interface EnforcementContext {
@@ -19,6 +22,16 @@ export interface EnforcementContext {
   decision: Decision;
   /** Tags recorded on the request's event. */
   readonly tags: string[];
+  /** Adds a header to the agent's answer, success or refusal (e.g. `x-ratelimit-*`); ignored once the answer started. */
+  setResponseHeader(name: string, value: string): void;
+  /** The agent's request headers (lower-case names), copied before any await. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The agent's connection, for steps that keep it waiting (approvals) or must notice it leave. */
+  readonly connection: AgentConnection;
+  /** Filters steps install on a successful answer (restoring redacted values, inspecting tool calls), applied in order. */
+  readonly responseFilters: ResponseFilter[];
+  /** Policy matches and the approval the request waited on, recorded on its event. */
+  readonly policy: PolicyTrail;
 }
 
 /** A step's verdict before the request goes upstream. */

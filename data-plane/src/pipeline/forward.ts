@@ -9,8 +9,10 @@ import { ByteCollector } from '../streaming/collector.js';
 import { SseParser } from '../streaming/sse-parser.js';
 import { TailWindow } from '../streaming/tail-window.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from '../upstream/headers.js';
+import { relayFilteredBody } from './filtered-body.js';
 import type { Gateway } from './gateway.js';
 import type { RequestRecord } from './record.js';
+import { chainFilters, type FilterStep, type FilterStop, type ResponseFilter } from './response-filter.js';
 
 /** Everything the upstream leg of a request needs. */
 export interface ForwardRequest {
@@ -26,6 +28,8 @@ export interface ForwardRequest {
   readonly body: Buffer | string;
   /** Keep more of the completion, because the org captures content. */
   readonly capture: boolean;
+  /** Filters enforcement steps installed on a successful answer (none: bytes are relayed untouched). */
+  readonly filters?: readonly ResponseFilter[];
 }
 
 /** The completion text, computed only if someone asks (capture, usage estimate). */
@@ -61,8 +65,17 @@ export async function forward(gw: Gateway, req: ForwardRequest): Promise<Respons
   }
   const contentType = String(response.headers['content-type'] ?? '');
   const sse = status < 300 && req.op.isSse(req.stream, req.incoming.query) && contentType.includes('text/event-stream');
+  if (client.headersSent && !sse) {
+    // A stream held for approval already answered 200 with keep-alives: the provider's refusal
+    // can only reach the agent as the stream's error event.
+    const text = await response.body.text().catch(() => '');
+    if (status < 400) throw new GatewayError('upstream_error', 502, 'The provider did not answer with an event stream.');
+    throw new GatewayError('upstream_error', status, providerMessage(text) ?? `The provider answered with status ${status}.`);
+  }
+  const filter = status < 300 ? chainFilters(req.filters ?? []) : null;
+  if (filter && !sse) return relayFilteredBody(gw, req, response, filter, clientResponseHeaders(response.headers, record.requestId));
   client.writeHead(status, clientResponseHeaders(response.headers, record.requestId));
-  return sse ? relaySse(gw, req, response) : relayBody(gw, req, response);
+  return sse ? relaySse(gw, req, response, filter) : relayBody(gw, req, response);
 }
 
 async function connect(gw: Gateway, req: ForwardRequest, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
@@ -107,11 +120,18 @@ async function connect(gw: Gateway, req: ForwardRequest, signal: AbortSignal): P
   throw new GatewayError('no_route', 404, `No provider credential serves the model "${req.model}" for this key.`);
 }
 
-async function relaySse(gw: Gateway, req: ForwardRequest, response: Dispatcher.ResponseData): Promise<ResponseText> {
+async function relaySse(gw: Gateway, req: ForwardRequest, response: Dispatcher.ResponseData, filter: ResponseFilter | null): Promise<ResponseText> {
   const { client, record, op } = req;
   const parser = new SseParser();
   const observer = op.observeStream(req.prepared);
   const kept = new ByteCollector(req.capture ? CAPTURE_BYTES : ESTIMATE_BYTES);
+  // What the filters let through at one step; a stop ends the relay (the rest of the provider's answer is dropped).
+  let stop: FilterStop | undefined;
+  const take = (step: FilterStep, out: Buffer[]): FilterStop | undefined => {
+    for (const event of step.send) out.push(event.raw);
+    if (step.decision) record.decision = step.decision;
+    return step.stop;
+  };
   gw.metrics.activeStreams.inc();
   try {
     for await (const chunk of response.body as AsyncIterable<Buffer>) {
@@ -119,14 +139,30 @@ async function relaySse(gw: Gateway, req: ForwardRequest, response: Dispatcher.R
       const out: Buffer[] = [];
       for (const event of parser.push(chunk)) {
         if (!observer.onEvent(event)) continue;
-        out.push(event.raw);
         if (event.data) kept.push(event.data);
+        if (!filter) {
+          out.push(event.raw);
+          continue;
+        }
+        stop = take(filter.event(event), out);
+        if (stop) break;
       }
       if (out.length > 0) await relayWrite(gw, client, out.length === 1 ? out[0] : Buffer.concat(out));
-      if (!client.open) break;
+      if (stop || !client.open) break;
     }
-    const rest = parser.end();
-    if (rest && observer.onEvent(rest)) client.write(rest.raw);
+    const rest = stop ? null : parser.end();
+    const out: Buffer[] = [];
+    if (rest && observer.onEvent(rest)) {
+      if (filter) stop = take(filter.event(rest), out);
+      else out.push(rest.raw);
+    }
+    // The filters see the end of the answer (and may wait there, e.g. for an approval).
+    if (filter && !stop && client.open) stop = take(await filter.end(), out);
+    for (const data of out) client.write(data);
+    if (stop) {
+      record.fail(record.status, stop.error.code, stop.decision);
+      client.write(req.api.streamErrorEvent(stop.error, op.endpoint));
+    }
     if (client.aborted) record.errorCode = 'client_closed';
     client.end();
   } catch (err) {
@@ -140,6 +176,7 @@ async function relaySse(gw: Gateway, req: ForwardRequest, response: Dispatcher.R
       client.end();
     }
   } finally {
+    filter?.abandon();
     gw.metrics.activeStreams.dec();
   }
   record.usage = observer.usage();
@@ -188,4 +225,15 @@ function relayWrite(gw: Gateway, client: ClientResponse, data: Buffer): Promise<
   const drained = client.write(data);
   if (drained) gw.metrics.backpressureWaits.inc();
   return drained;
+}
+
+/** The message of a provider's JSON error body (`error.message`, or a top-level `message`), cut short. */
+function providerMessage(text: string): string | null {
+  try {
+    const json = JSON.parse(text) as { error?: { message?: unknown }; message?: unknown };
+    const message = json.error?.message ?? json.message;
+    return typeof message === 'string' && message ? message.slice(0, 500) : null;
+  } catch {
+    return null;
+  }
 }

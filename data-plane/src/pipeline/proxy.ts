@@ -9,6 +9,7 @@ import { copyRequest, readBody, type IncomingRequest } from '../server/request.j
 import { ClientResponse } from '../server/response.js';
 import type { HttpRequest, HttpResponse } from '../server/uws.js';
 import { truncateText } from '../streaming/collector.js';
+import { agentConnection } from './agent-connection.js';
 import { runEnforcement, settleEnforcement, type EnforcementContext, type EnforcementOutcome, type EnforcementStep } from './enforcement.js';
 import { forward, type ResponseText } from './forward.js';
 import type { Gateway } from './gateway.js';
@@ -105,6 +106,11 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
       body: json,
       decision: 'allowed',
       tags: record.tags,
+      setResponseHeader: (name, value) => client.setHeader(name, value),
+      headers: incoming.headers,
+      connection: agentConnection(client, record.requestId, op.isSse(shape.stream, incoming.query)),
+      responseFilters: [],
+      policy: record.policy,
     };
     const passed: EnforcementStep[] = [];
     settle = settler(gw, passed, ctx);
@@ -114,6 +120,8 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
       throw denial.error;
     }
     record.decision = ctx.decision;
+    // Capture and usage estimates describe what left the gateway: the redacted body.
+    if (ctx.body !== json) requestText = () => op.requestText(ctx.body);
 
     const input = { body: ctx.body, pathModel, query: incoming.query };
     const prepared = op.prepare(input, shape);
@@ -130,6 +138,7 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
       candidates,
       body: upstreamBody,
       capture: org.contentCapture,
+      filters: ctx.responseFilters,
     });
   } catch (err) {
     respondWithError(gw, api, client, record, err, !bodyRead);
@@ -172,7 +181,8 @@ export function parseJsonObject(bytes: Buffer): Record<string, unknown> {
 /**
  * Answers a failure in the API family's error shape (the one place that renders errors for
  * proxied routes). Unknown errors are logged and become a bare 500. When the status line is
- * already out, the stream relay has handled it and only the record is updated.
+ * already out, the stream relay has handled it and only the record is updated, unless the
+ * response is still open (a stream held for approval): then the error ends it as an event.
  */
 export function respondWithError(gw: Gateway, api: ProviderApi, client: ClientResponse, record: RequestRecord, err: unknown, closeConnection: boolean): void {
   let error: GatewayError;
@@ -184,7 +194,14 @@ export function respondWithError(gw: Gateway, api: ProviderApi, client: ClientRe
   }
   const decision = record.decision !== 'allowed' && record.decision !== 'redacted' ? record.decision : (DECISIONS[error.code] ?? 'error');
   record.fail(error.status, error.code, decision);
-  if (client.headersSent || !client.open) return;
+  if (!client.open) return;
+  if (client.headersSent) {
+    // Only a held stream sends its status line before forwarding (its keep-alives): the
+    // refusal or failure can only travel as the stream's error event now.
+    client.write(api.streamErrorEvent(error, record.endpoint));
+    client.end();
+    return;
+  }
   const headers: [string, string][] = [
     ['content-type', 'application/json'],
     ['x-request-id', record.requestId],

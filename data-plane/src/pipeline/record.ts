@@ -1,5 +1,13 @@
-import { uuidv7, type ApiFamily, type CredentialConfig, type Decision, type KeyConfig, type OrgConfig, type UsageEvent } from '@keyward/shared';
+import { uuidv7, type ApiFamily, type CredentialConfig, type Decision, type KeyConfig, type OrgConfig, type PolicyMatchRecord, type UsageEvent } from '@keyward/shared';
 import type { TokenUsage } from '../providers/types.js';
+
+/** What policies and approvals did to a request; shared with enforcement steps, recorded on the event. */
+export interface PolicyTrail {
+  /** Every rule that matched (shadow ones included), once per rule and phase. */
+  readonly matches: PolicyMatchRecord[];
+  /** The approval the request (or its answer) waited on. */
+  approvalId: string | null;
+}
 
 /**
  * Everything learnt about one request while it runs, turned into its `UsageEvent` at the end.
@@ -21,6 +29,7 @@ export class RequestRecord {
   usage: TokenUsage | null = null;
   costMicros = 0;
   readonly tags: string[] = [];
+  readonly policy: PolicyTrail = { matches: [], approvalId: null };
   content: { request: string; response: string } | null = null;
 
   constructor(
@@ -79,6 +88,8 @@ export class RequestRecord {
       requestId: this.requestId,
       nodeId,
       tags: [...this.tags],
+      policyMatches: [...this.policy.matches],
+      approvalId: this.policy.approvalId,
       content: this.content,
     };
   }

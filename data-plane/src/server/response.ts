@@ -12,6 +12,8 @@ export class ClientResponse {
   private headWritten = false;
   private drainWaiter: (() => void) | null = null;
   private readonly abortListeners: (() => void)[] = [];
+  /** Headers the gateway adds to whatever answer goes out (e.g. `x-ratelimit-*`), by lower-case name. */
+  private readonly extraHeaders = new Map<string, string>();
 
   constructor(private readonly res: HttpResponse) {
     res.onAborted(() => {
@@ -42,14 +44,20 @@ export class ClientResponse {
     else if (this.state === 'open') this.abortListeners.push(listener);
   }
 
+  /**
+   * Adds a header to the answer, whichever path writes it (relayed provider answer or the
+   * gateway's own error). It replaces a header of the same name from the provider. Has no
+   * effect once the status line is out.
+   */
+  setHeader(name: string, value: string): void {
+    if (!this.headWritten) this.extraHeaders.set(name.toLowerCase(), value);
+  }
+
   /** Writes the status line and headers (sent with the first body bytes). */
   writeHead(status: number, headers: Iterable<readonly [string, string]>): void {
     if (this.state !== 'open' || this.headWritten) return;
     this.headWritten = true;
-    this.res.cork(() => {
-      this.res.writeStatus(statusLine(status));
-      for (const [name, value] of headers) this.res.writeHeader(name, value);
-    });
+    this.res.cork(() => this.writeStatusAndHeaders(status, headers));
   }
 
   /**
@@ -90,10 +98,7 @@ export class ClientResponse {
     this.state = 'ended';
     this.releaseWaiter();
     this.res.cork(() => {
-      if (!this.headWritten) {
-        this.res.writeStatus(statusLine(status));
-        for (const [name, value] of headers) this.res.writeHeader(name, value);
-      }
+      if (!this.headWritten) this.writeStatusAndHeaders(status, headers);
       this.headWritten = true;
       this.res.end(body, closeConnection);
     });
@@ -105,6 +110,14 @@ export class ClientResponse {
     this.state = 'ended';
     this.releaseWaiter();
     this.res.close();
+  }
+
+  private writeStatusAndHeaders(status: number, headers: Iterable<readonly [string, string]>): void {
+    this.res.writeStatus(statusLine(status));
+    for (const [name, value] of headers) {
+      if (!this.extraHeaders.has(name.toLowerCase())) this.res.writeHeader(name, value);
+    }
+    for (const [name, value] of this.extraHeaders) this.res.writeHeader(name, value);
   }
 
   private releaseWaiter(): void {

@@ -68,6 +68,14 @@ describe('validatePolicyDocument', () => {
     });
   });
 
+  it('gives a tag-less log action back unchanged', () => {
+    const first = validatePolicyDocument({ name: 'x', rules: [{ id: 'seen', action: 'log' }] });
+    expect(first.ok).toBe(true);
+    if (!first.ok) return;
+    expect(first.policy.rules[0]!.action).toEqual({ type: 'log', tags: [] });
+    expect(validatePolicyDocument(first.policy)).toEqual(first);
+  });
+
   it('gives a normalized document back unchanged', () => {
     const first = validatePolicyDocument({
       name: 'x',

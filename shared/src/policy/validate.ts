@@ -150,7 +150,8 @@ function readAction(c: Checker, v: unknown, path: Path, phase: RulePhase): RuleA
       return timeoutSeconds === undefined || onTimeout === undefined ? undefined : { type, timeoutSeconds, onTimeout };
     }
     case 'log': {
-      if (obj.tags === undefined) return { type, tags: [] };
+      // An empty list is what normalization writes for a tag-less log, so it must validate again.
+      if (obj.tags === undefined || (Array.isArray(obj.tags) && obj.tags.length === 0)) return { type, tags: [] };
       const tags = readOneOrMany(c, obj.tags, [...path, 'tags'], 32, (item, p) => readString(c, item, p, TAG));
       return tags === undefined ? undefined : { type, tags: [...new Set(tags)] };
     }

@@ -49,8 +49,14 @@ export interface RunningNode {
   readonly logs: string[];
 }
 
+/** Options for `startTestSystem`. */
+export interface TestSystemOptions {
+  /** Extra control-plane environment (e.g. `KEYWARD_CONSOLE_DIR` to serve the built console), kept across restarts. */
+  readonly controlPlaneEnv?: Record<string, string>;
+}
+
 /** Starts the whole system in-process on free ports, on a fresh database of the test server. */
-export async function startTestSystem(pgAdminUrl: string): Promise<TestSystem> {
+export async function startTestSystem(pgAdminUrl: string, options: TestSystemOptions = {}): Promise<TestSystem> {
   const dir = await mkdtemp(join(tmpdir(), 'keyward-system-'));
   const kmsPath = join(dir, 'kek.json');
   await LocalFileKms.open(kmsPath, { create: true });
@@ -65,6 +71,7 @@ export async function startTestSystem(pgAdminUrl: string): Promise<TestSystem> {
     KEYWARD_HASH_SALT: secrets.hashSalt,
     KEYWARD_NODE_TOKEN: secrets.nodeToken,
     KEYWARD_KMS: secrets.kmsSpec,
+    ...options.controlPlaneEnv,
   };
   const mock = await startMockProvider();
   const retiredLogs: string[] = [];

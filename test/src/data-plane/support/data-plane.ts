@@ -10,6 +10,7 @@ import {
   type ConfigSource,
   type DataPlane,
   type EnforcementStep,
+  type Limiter,
   type ManualConfigSource,
 } from '@keyward/data-plane';
 import type { TestWorld } from './world.js';
@@ -33,6 +34,8 @@ export interface TestDataPlaneOptions {
   readonly heartbeat?: boolean;
   /** Enforcement steps between the key check and the upstream call. */
   readonly enforcement?: readonly EnforcementStep[];
+  /** Budget and rate-limit counters (default: the node's own, in memory). */
+  readonly limiter?: Limiter;
   /** How long close keeps trying to ship events (short by default: most tests have no collector). */
   readonly eventFlushTimeoutMs?: number;
 }
@@ -81,6 +84,9 @@ export async function startTestDataPlane(options: TestDataPlaneOptions): Promise
     logger,
     heartbeat: options.heartbeat ?? false,
     enforcement: options.enforcement,
+    limiter: options.limiter,
+    // No control plane answers these tests' spend queries.
+    spendReconcile: false,
     eventFlushTimeoutMs: options.eventFlushTimeoutMs ?? 300,
   });
   return {

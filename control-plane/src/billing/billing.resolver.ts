@@ -1,0 +1,161 @@
+import type { Plan } from '@keyward/shared';
+import { Arg, Authorized, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { actorOf } from '../auth/viewer.js';
+import { formatUsd } from '../budgets/money.js';
+import { AppError } from '../errors.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { PlanEnum } from '../organizations/enums.js';
+import { Organization } from '../organizations/organization.entity.js';
+import { orgCallerOf } from '../sessions/caller.js';
+import { CheckoutInput, TopUpCreditsInput } from './billing.input.js';
+import {
+  BillingStatementType,
+  CheckoutSessionType,
+  CreditAccountType,
+  CreditLedgerEntryType,
+  PlanTermsType,
+  UsageGroupByEnum,
+  UsageRollupType,
+} from './billing.type.js';
+import { CreditLedgerEntry } from './credit-ledger.entity.js';
+import { addCredits, creditStanding, parseTopUp, setCreditsEnabled, type CreditStanding } from './credits.service.js';
+import { PLANS } from './plans.js';
+import { buildStatement } from './statement.js';
+import { createCheckoutSession } from './stripe/checkout.js';
+import { stripeOf } from './stripe/stripe-client.js';
+import { setPlan } from './stripe/webhook.route.js';
+import { usageRollups, type UsageGroupBy } from './usage.js';
+
+/** Plans, prepaid credits, usage metering and monthly statements. */
+@Resolver()
+export class BillingResolver {
+  @Authorized('org:read')
+  @Query(() => [PlanTermsType], { description: 'Every plan with its fee, included usage, retention and features.' })
+  billingPlans(): PlanTermsType[] {
+    return (Object.keys(PLANS) as Plan[]).map((plan) => ({
+      plan,
+      label: PLANS[plan].label,
+      monthlyFee: formatUsd(PLANS[plan].monthlyFeeMicros),
+      includedUsage: formatUsd(PLANS[plan].includedUsageMicros),
+      auditRetentionDays: PLANS[plan].auditRetentionDays,
+      features: [...PLANS[plan].features],
+    }));
+  }
+
+  @Authorized('org:read')
+  @Query(() => CreditAccountType, { description: "The organization's prepaid credits." })
+  async credits(@Ctx() ctx: GraphQLContext): Promise<CreditAccountType> {
+    return toCreditAccount(await creditStanding(ctx.em, orgCallerOf(ctx).orgId));
+  }
+
+  @Authorized('org:read')
+  @Query(() => [CreditLedgerEntryType], { description: 'Credit ledger entries, newest first.' })
+  async creditLedger(@Ctx() ctx: GraphQLContext, @Arg('first', () => Int, { defaultValue: 50 }) first: number): Promise<CreditLedgerEntryType[]> {
+    if (!Number.isInteger(first) || first < 1 || first > 500) throw new AppError('BAD_USER_INPUT', 'first must be from 1 to 500.');
+    const entries = await ctx.em.find(CreditLedgerEntry, {}, { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: first });
+    return entries.map((e) => ({
+      id: e.id,
+      amount: formatUsd(Number(e.amountMicros)),
+      amountMicros: Number(e.amountMicros),
+      reason: e.reason,
+      actor: e.actor,
+      reference: e.reference,
+      note: e.note,
+      createdAt: e.createdAt,
+    }));
+  }
+
+  @Authorized('billing:manage')
+  @Mutation(() => CreditAccountType, { description: 'Adds prepaid credits by hand (owners). A repeated reference adds nothing.' })
+  async topUpCredits(@Ctx() ctx: GraphQLContext, @Arg('input', () => TopUpCreditsInput) input: TopUpCreditsInput): Promise<CreditAccountType> {
+    const { orgId } = orgCallerOf(ctx);
+    await addCredits(ctx.services, ctx.em, {
+      orgId,
+      amountMicros: parseTopUp(input.amount),
+      reason: 'top_up',
+      actor: actorOf(ctx.viewer!),
+      reference: input.reference?.trim() || null,
+      note: input.note?.trim() || null,
+    });
+    return toCreditAccount(await creditStanding(ctx.em, orgId));
+  }
+
+  @Authorized('billing:manage')
+  @Mutation(() => CreditAccountType, {
+    description: 'Turns enforcement of the credit balance on or off. From the first enabling on, usage draws on the credits.',
+  })
+  async setCreditsEnabled(@Ctx() ctx: GraphQLContext, @Arg('enabled', () => Boolean) enabled: boolean): Promise<CreditAccountType> {
+    const { orgId } = orgCallerOf(ctx);
+    await setCreditsEnabled(ctx.services, ctx.em, orgId, enabled);
+    return toCreditAccount(await creditStanding(ctx.em, orgId));
+  }
+
+  @Authorized('billing:manage')
+  @Mutation(() => PlanEnum, {
+    description: 'Changes the plan. With Stripe configured, paid plans are bought with createCheckoutSession; this then only moves down.',
+  })
+  async changePlan(@Ctx() ctx: GraphQLContext, @Arg('plan', () => PlanEnum) plan: Plan): Promise<Plan> {
+    const { orgId } = orgCallerOf(ctx);
+    const org = await ctx.em.findOneOrFail(Organization, { id: orgId });
+    const order: Plan[] = ['free', 'pro', 'enterprise'];
+    if (stripeOf(ctx.services) && order.indexOf(plan) > order.indexOf(org.plan)) {
+      throw new AppError('CONFLICT', `Upgrade to the ${PLANS[plan].label} plan with createCheckoutSession(kind: SUBSCRIPTION).`);
+    }
+    await setPlan(ctx.services, ctx.em, orgId, plan);
+    return plan;
+  }
+
+  @Authorized('billing:manage')
+  @Mutation(() => CheckoutSessionType, { description: 'Starts a Stripe Checkout for credits or a plan; send the person to its url.' })
+  createCheckoutSession(@Ctx() ctx: GraphQLContext, @Arg('input', () => CheckoutInput) input: CheckoutInput): Promise<CheckoutSessionType> {
+    const { orgId } = orgCallerOf(ctx);
+    if (input.kind === 'top_up') {
+      if (!input.amount) throw new AppError('BAD_USER_INPUT', 'amount is required for a TOP_UP.', { fields: { amount: ['is required'] } });
+      return createCheckoutSession(ctx.services, ctx.em, orgId, { kind: 'top_up', amountMicros: parseTopUp(input.amount) });
+    }
+    if (!input.plan) throw new AppError('BAD_USER_INPUT', 'plan is required for a SUBSCRIPTION.', { fields: { plan: ['is required'] } });
+    return createCheckoutSession(ctx.services, ctx.em, orgId, { kind: 'subscription', plan: input.plan });
+  }
+
+  @Authorized('events:read')
+  @Query(() => [UsageRollupType], {
+    description: "Usage from `from` to `to` (local days YYYY-MM-DD in the organization's time zone, both included), grouped for charts.",
+  })
+  async usageRollups(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('groupBy', () => UsageGroupByEnum) groupBy: UsageGroupBy,
+    @Arg('from', () => String) from: string,
+    @Arg('to', () => String) to: string,
+  ): Promise<UsageRollupType[]> {
+    const rows = await usageRollups(ctx.em, orgCallerOf(ctx).orgId, groupBy, from, to);
+    return rows.map((row) => ({ ...row, cost: formatUsd(row.costMicros) }));
+  }
+
+  @Authorized('org:read')
+  @Query(() => BillingStatementType, { description: "The statement of a calendar month (YYYY-MM, the organization's time zone)." })
+  async billingStatement(@Ctx() ctx: GraphQLContext, @Arg('month', () => String) month: string): Promise<BillingStatementType> {
+    const statement = await buildStatement(ctx.em, orgCallerOf(ctx).orgId, month);
+    return {
+      month: statement.month,
+      plan: statement.plan,
+      lines: statement.lines.map((line) => ({ ...line, amount: formatUsd(line.amountMicros) })),
+      usage: formatUsd(statement.usageMicros),
+      total: formatUsd(statement.totalMicros),
+      totalMicros: statement.totalMicros,
+      csvPath: `/v1/billing/statements/${statement.month}.csv`,
+    };
+  }
+}
+
+function toCreditAccount(standing: CreditStanding): CreditAccountType {
+  return {
+    enabled: standing.enabled,
+    balance: formatUsd(standing.balanceMicros),
+    balanceMicros: standing.balanceMicros,
+    used: formatUsd(standing.usedMicros),
+    usedMicros: standing.usedMicros,
+    remaining: formatUsd(standing.remainingMicros),
+    remainingMicros: standing.remainingMicros,
+    startDay: standing.startDay,
+  };
+}

@@ -1,0 +1,26 @@
+import { AppError } from '../errors.js';
+
+const USD = /^(\d{1,9})(?:\.(\d{1,6}))?$/;
+
+/**
+ * Parses a US-dollar amount given as a decimal string (`"25"`, `"25.00"`, `"0.000125"`) into
+ * integer micro-dollars, exactly: money never passes through a float. At most 999,999,999.999999
+ * (well inside the 2^53 the data plane's counters compute in). `field` names the input in the error.
+ */
+export function parseUsd(value: string, field: string): number {
+  const match = USD.exec(value.trim());
+  if (!match) {
+    throw new AppError('BAD_USER_INPUT', `${field} must be a US-dollar amount as a decimal string with at most 6 decimals, e.g. "25.00".`, {
+      fields: { [field]: ['must be a decimal string of US dollars'] },
+    });
+  }
+  return Number(match[1]) * 1_000_000 + Number((match[2] ?? '').padEnd(6, '0'));
+}
+
+/** Integer micro-dollars as a dollar string with at least two decimals (`25.00`, `0.000125`, `-3.50`). */
+export function formatUsd(micros: number): string {
+  const sign = micros < 0 ? '-' : '';
+  const abs = Math.abs(Math.trunc(micros));
+  const cents = String(abs % 1_000_000).padStart(6, '0').replace(/0{1,4}$/, '');
+  return `${sign}${Math.floor(abs / 1_000_000)}.${cents.padEnd(2, '0')}`;
+}

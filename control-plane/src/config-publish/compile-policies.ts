@@ -1,0 +1,83 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { PolicyConfig, ScopeRef } from '@keyward/shared';
+import { sqlRows } from './sql.js';
+
+/** One organization's policies as published, and which of them each key carries directly. */
+export interface CompiledPolicies {
+  /** Every policy, enabled or not, by id; each with its current version's document. */
+  readonly collection: Record<string, PolicyConfig>;
+  /** Key id → ids of the policies attached to that key, sorted (the order nodes evaluate them in). */
+  readonly keyPolicyIds: ReadonlyMap<string, readonly string[]>;
+}
+
+interface PolicyRow {
+  id: string;
+  name: string;
+  enabled: boolean;
+  version: number;
+  document: unknown;
+}
+
+interface AttachmentRow {
+  policy_id: string;
+  scope_kind: ScopeRef['kind'];
+  scope_id: string;
+}
+
+/**
+ * Reads one organization's policies, their current versions and attachments (through `em`, so
+ * inside a publishing transaction it sees the uncommitted change). Only attachments that still
+ * resolve inside the organization are published: the organization itself, its teams, and its
+ * active keys (a revoked key is gone from the config, so a policy attached to it applies
+ * nowhere). Documents are published as stored, already normalized; the reference check
+ * validates them again with the wire validator nodes run.
+ */
+export async function compilePolicyCollection(em: EntityManager, orgId: string): Promise<CompiledPolicies> {
+  const policyRows = await sqlRows<PolicyRow>(
+    em,
+    `select p.id, p.name, p.enabled, p.current_version as version, v.document
+       from policies p join policy_versions v on v.policy_id = p.id and v.version = p.current_version
+      where p.organization_id = ?
+      order by p.id`,
+    [orgId],
+  );
+  const attachmentRows = await sqlRows<AttachmentRow>(
+    em,
+    `select a.policy_id, a.scope_kind, a.scope_id
+       from policy_attachments a
+       left join teams t on a.scope_kind = 'team' and t.id = a.team_id and t.organization_id = a.organization_id
+       left join keys k on a.scope_kind = 'key' and k.id = a.key_id and k.organization_id = a.organization_id and k.status = 'active'
+      where a.organization_id = ?
+        and ((a.scope_kind = 'org' and a.scope_id = a.organization_id) or t.id is not null or k.id is not null)
+      order by a.policy_id, case a.scope_kind when 'org' then 0 when 'team' then 1 else 2 end, a.scope_id`,
+    [orgId],
+  );
+
+  const attachments = new Map<string, ScopeRef[]>();
+  const keyPolicyIds = new Map<string, string[]>();
+  for (const row of attachmentRows) {
+    let list = attachments.get(row.policy_id);
+    if (!list) attachments.set(row.policy_id, (list = []));
+    list.push({ kind: row.scope_kind, id: row.scope_id });
+    if (row.scope_kind === 'key') {
+      let ids = keyPolicyIds.get(row.scope_id);
+      if (!ids) keyPolicyIds.set(row.scope_id, (ids = []));
+      ids.push(row.policy_id);
+    }
+  }
+  for (const ids of keyPolicyIds.values()) ids.sort();
+
+  const collection: Record<string, PolicyConfig> = {};
+  for (const row of policyRows) {
+    collection[row.id] = {
+      id: row.id,
+      orgId,
+      name: row.name,
+      version: Number(row.version),
+      enabled: row.enabled,
+      attachments: attachments.get(row.id) ?? [],
+      document: row.document,
+    };
+  }
+  return { collection, keyPolicyIds };
+}

@@ -1,0 +1,13 @@
+/**
+ * Notification events an organization can subscribe a webhook to. Approvals send the first two;
+ * budgets send `budget.threshold` when settled spend crosses one of a budget's alert thresholds.
+ */
+export const WEBHOOK_EVENTS = ['approval.requested', 'approval.decided', 'budget.threshold'] as const;
+
+/** One notification event name. */
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+/** Whether a string names a known event. */
+export function isWebhookEvent(value: string): value is WebhookEvent {
+  return (WEBHOOK_EVENTS as readonly string[]).includes(value);
+}

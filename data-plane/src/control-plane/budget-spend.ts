@@ -1,0 +1,112 @@
+import { request, type Dispatcher } from 'undici';
+import type { Limiter } from '../limits/index.js';
+import type { Logger } from '../observability/logger.js';
+
+/** The query a node sends to learn each budget's spend in its current period, as PostgreSQL has it. */
+export const BUDGET_SPEND_QUERY = /* GraphQL */ `
+  query NodeBudgetSpend {
+    nodeBudgetSpend { budgetId periodKey spentMicros }
+  }
+`;
+
+/** One budget period's authoritative spend. */
+export interface BudgetSpendFigure {
+  readonly budgetId: string;
+  readonly periodKey: string;
+  readonly spentMicros: number;
+}
+
+/** Options of `startSpendReconciler`. */
+export interface SpendReconcilerOptions {
+  readonly controlPlaneUrl: string;
+  readonly nodeToken: string;
+  readonly dispatcher: Dispatcher;
+  readonly intervalMs: number;
+  readonly limiter: Limiter;
+  readonly logger: Logger;
+}
+
+/** A running reconciler. */
+export interface SpendReconciler {
+  /** Fetches and applies the figures now; resolves how many periods were reconciled (never rejects). */
+  run(): Promise<number>;
+  stop(): void;
+}
+
+/**
+ * Every `intervalMs`, asks the control plane for the spend of every budget's current period
+ * (summed from its rollups of stored usage events) and sets the limiter's settled spend to it.
+ * This corrects what counters cannot know by themselves: an emptied or restarted Redis, spend
+ * counted twice by a replay after an outage, spend admitted by other nodes while fail-open.
+ * The figure lags events still on their way (a second or so), which the next round corrects.
+ */
+export function startSpendReconciler(options: SpendReconcilerOptions): SpendReconciler {
+  const log = options.logger.child({ component: 'spend-reconciler' });
+  const url = `${options.controlPlaneUrl}/graphql`;
+  let failing = false;
+  let stopped = false;
+  let running: Promise<number> | null = null;
+
+  async function once(): Promise<number> {
+    try {
+      const figures = await fetchFigures(url, options);
+      for (const figure of figures) await options.limiter.reconcile(figure.budgetId, figure.periodKey, figure.spentMicros);
+      if (failing) log.info('budget spend reconciled again');
+      failing = false;
+      return figures.length;
+    } catch (err) {
+      if (!failing && !stopped) log.warn({ reason: (err as Error).message }, 'could not reconcile budget spend; will keep trying');
+      failing = true;
+      return 0;
+    }
+  }
+
+  const run = () => {
+    running ??= once().finally(() => (running = null));
+    return running;
+  };
+  const timer = setInterval(() => void run(), options.intervalMs);
+  timer.unref();
+  void run();
+  return {
+    run,
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+    },
+  };
+}
+
+async function fetchFigures(url: string, options: SpendReconcilerOptions): Promise<BudgetSpendFigure[]> {
+  const res = await request(url, {
+    method: 'POST',
+    dispatcher: options.dispatcher,
+    headers: { authorization: `Bearer ${options.nodeToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ query: BUDGET_SPEND_QUERY }),
+    headersTimeout: 10_000,
+    bodyTimeout: 10_000,
+  });
+  const body = (await res.body.json().catch(() => null)) as { data?: { nodeBudgetSpend?: unknown }; errors?: { message?: string }[] } | null;
+  if (res.statusCode >= 300 || body?.errors?.length) {
+    throw new Error(`status ${res.statusCode}${body?.errors?.length ? `: ${body.errors.map((e) => e.message).join('; ')}` : ''}`);
+  }
+  return parseFigures(body?.data?.nodeBudgetSpend);
+}
+
+/** Checks the control plane's answer before it touches counters. */
+export function parseFigures(value: unknown): BudgetSpendFigure[] {
+  if (!Array.isArray(value)) throw new Error('nodeBudgetSpend must be a list');
+  return value.map((item, i) => {
+    const figure = item as Partial<BudgetSpendFigure> | null;
+    if (
+      typeof figure?.budgetId !== 'string' ||
+      typeof figure.periodKey !== 'string' ||
+      !/^(?:\d{4}-\d{2}-\d{2}|\d{4}-W\d{2}|\d{4}-\d{2}|lifetime)$/.test(figure.periodKey) ||
+      !Number.isSafeInteger(figure.spentMicros) ||
+      (figure.spentMicros as number) < 0
+    ) {
+      throw new Error(`nodeBudgetSpend[${i}] is malformed`);
+    }
+    return { budgetId: figure.budgetId, periodKey: figure.periodKey, spentMicros: figure.spentMicros as number };
+  });
+}

@@ -1,0 +1,72 @@
+import { finish } from './openai.js';
+import { emptyExtraction, type RequestCodec } from './types.js';
+import { get, joinTexts, list, mapField, mapList, mapStringField, mapStrings, positiveInt, str, withField, type TextMap } from './walk.js';
+
+/** Text of a `system` or `tool_result.content`: a string or a list of text blocks. */
+function blocksText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  return joinTexts(list(content).map((block) => (get(block, 'type') === 'text' ? str(get(block, 'text')) : '')));
+}
+
+function mapBlocksText(content: unknown, f: TextMap): unknown {
+  if (typeof content === 'string') return f(content);
+  if (!Array.isArray(content)) return content;
+  return mapList(content, (block) => (get(block, 'type') === 'text' ? mapStringField(block, 'text', f) : block));
+}
+
+/**
+ * `POST /v1/messages`: `system` (a string or text blocks), `messages` whose content is a string
+ * or blocks (`text`, `tool_use`, `tool_result`…), `tools`. Thinking blocks are signed by the
+ * provider and never rewritten.
+ */
+export const messagesCodec: RequestCodec = {
+  extract(body, needs) {
+    const out = emptyExtraction();
+    if (needs.systemText) out.system.push(blocksText(body.system));
+    for (const message of list(body.messages)) {
+      const role = str(get(message, 'role'));
+      const content = get(message, 'content');
+      if (typeof content === 'string') {
+        if (needs.messages) out.messages.push({ role, text: content });
+        continue;
+      }
+      const texts: string[] = [];
+      for (const block of list(content)) {
+        const type = get(block, 'type');
+        if (type === 'text') texts.push(str(get(block, 'text')));
+        else if (type === 'tool_result') texts.push(blocksText(get(block, 'content')));
+        else if (type === 'tool_use' && needs.toolCalls) out.toolCalls.push({ name: str(get(block, 'name')), arguments: get(block, 'input') ?? {} });
+      }
+      if (needs.messages) out.messages.push({ role, text: joinTexts(texts) });
+    }
+    if (needs.toolsOffered) {
+      for (const tool of list(body.tools)) {
+        const name = str(get(tool, 'name')) || str(get(tool, 'type'));
+        if (name) out.toolsOffered.push(name);
+      }
+    }
+    return finish(out, needs, needs.maxOutputTokens ? positiveInt(body.max_tokens) : null);
+  },
+  mapTexts(body, f) {
+    let out = mapField(body, 'system', (system) => mapBlocksText(system, f)) as Record<string, unknown>;
+    if (!Array.isArray(out.messages)) return out;
+    out = withField(
+      out,
+      'messages',
+      mapList(out.messages, (message) =>
+        mapField(message, 'content', (content) => {
+          if (typeof content === 'string') return f(content);
+          if (!Array.isArray(content)) return content;
+          return mapList(content, (block) => {
+            const type = get(block, 'type');
+            if (type === 'text') return mapStringField(block, 'text', f);
+            if (type === 'tool_result') return mapField(block, 'content', (c) => mapBlocksText(c, f));
+            if (type === 'tool_use') return mapField(block, 'input', (input) => mapStrings(input, f));
+            return block;
+          });
+        }),
+      ),
+    );
+    return out;
+  },
+};

@@ -1,0 +1,90 @@
+import type { ApprovalSummary, Decision, HoldOutcome, PolicyDecision } from '@keyward/shared';
+import type { ApprovalClient } from '../approvals/client.js';
+import { holdForApproval, holdOutcome } from '../approvals/hold.js';
+import { GatewayError } from '../errors.js';
+import type { AgentConnection } from '../pipeline/agent-connection.js';
+import type { EnforcementContext } from '../pipeline/enforcement.js';
+
+/** What a policy hold needs from the node. */
+export interface HoldDeps {
+  readonly approvals: ApprovalClient;
+  readonly nodeId: string;
+  readonly keepAliveMs: number;
+}
+
+/** Whether the held request (or answer) goes on, and what the event records. */
+export type HoldVerdict =
+  | { readonly proceed: true; readonly decision: Decision | null; readonly tag: string | null }
+  | { readonly proceed: false; readonly error: GatewayError; readonly decision: Decision };
+
+const WHAT = {
+  request: { thing: 'This request', withheld: 'the request was not sent' },
+  response: { thing: "The model's answer", withheld: "the model's answer was withheld" },
+} as const;
+
+/**
+ * Holds a request (or, in the response phase, the model's answer) for approval under the rule
+ * that held it, keeps the agent waiting, reports the outcome and says what to do next:
+ * approved → go on (`approved`); rejected → 403 `request_rejected` with the approver's reason;
+ * expired → the hold's `onTimeout`; the agent gone → 499. When the control plane cannot be
+ * asked at all, `onTimeout` decides too (`approval_unavailable`, 503, when it blocks).
+ */
+export async function holdPolicyDecision(
+  deps: HoldDeps,
+  ctx: EnforcementContext,
+  connection: AgentConnection,
+  phase: 'request' | 'response',
+  decision: PolicyDecision,
+  summary: ApprovalSummary,
+): Promise<HoldVerdict> {
+  const hold: HoldOutcome = decision.hold!;
+  const rule = decision.matches.find((m) => !m.shadow && m.action === 'hold')!;
+  const result = await holdForApproval({
+    approvals: deps.approvals,
+    connection,
+    keepAliveMs: deps.keepAliveMs,
+    timeoutSeconds: hold.timeoutSeconds,
+    onTimeout: hold.onTimeout,
+    message: {
+      orgId: ctx.org.id,
+      keyId: ctx.key.id,
+      nodeId: deps.nodeId,
+      requestId: ctx.requestId,
+      phase,
+      reason: { kind: 'policy', policyId: rule.policyId, policyVersion: rule.policyVersion, ruleId: rule.ruleId },
+      api: ctx.api,
+      endpoint: ctx.endpoint,
+      model: ctx.model,
+      summary,
+    },
+  });
+  ctx.policy.approvalId = result.approvalId;
+  deps.approvals.report(result.approvalId, holdOutcome(result, hold.onTimeout, deps.approvals.shuttingDown));
+  const { thing, withheld } = WHAT[phase];
+  switch (result.kind) {
+    case 'approved':
+      return { proceed: true, decision: 'approved', tag: null };
+    case 'rejected':
+      return {
+        proceed: false,
+        decision: 'rejected',
+        error: new GatewayError('request_rejected', 403, `${thing} was rejected by an approver${result.reason ? `: ${result.reason}` : '.'}`),
+      };
+    case 'expired':
+      if (hold.onTimeout === 'allow') return { proceed: true, decision: null, tag: 'approval_timed_out' };
+      return {
+        proceed: false,
+        decision: 'blocked',
+        error: new GatewayError('approval_timeout', 403, `${thing} needed an approval and nobody answered within ${hold.timeoutSeconds} seconds; ${withheld}.`),
+      };
+    case 'unavailable':
+      if (hold.onTimeout === 'allow') return { proceed: true, decision: null, tag: 'approval_unavailable' };
+      return {
+        proceed: false,
+        decision: 'error',
+        error: new GatewayError('approval_unavailable', 503, `${thing} needs an approval, but the approval service could not be reached; ${withheld}.`),
+      };
+    case 'gone':
+      return { proceed: false, decision: 'held', error: new GatewayError('client_closed', 499, 'The client closed the connection while the request was held for approval.') };
+  }
+}
