@@ -336,6 +336,15 @@ describe('plan gating', () => {
     expect(res.errors?.[0]).toMatchObject({ message: 'Approvals are available on the Pro plan.', extensions: { code: 'PLAN_REQUIRED', requiredPlan: 'pro' } });
     expect((await createBudget(owner, { scopeKind: 'ORG', period: 'MONTH', limit: '10', action: 'HOLD' })).errors).toBeUndefined();
   });
+
+  it('refuses webhooks and Slack on the Free plan, naming the plan that has them', async () => {
+    const other = await createOrgWithMember(cp, 'owner');
+    await other.gql('mutation { changePlan(plan: FREE) }');
+    const webhook = await other.gql('mutation { createWebhook(input: { url: "https://hooks.example.com/keyward", events: ["approval.requested"] }) { secret } }');
+    expect(webhook.errors?.[0]).toMatchObject({ message: 'Webhooks are available on the Pro plan.', extensions: { code: 'PLAN_REQUIRED' } });
+    const slack = await other.gql('mutation { createSlackIntegration(input: { secretUrl: "https://hooks.slack.com/services/T0/B0/abc" }) { id } }');
+    expect(slack.errors?.[0]).toMatchObject({ message: 'Slack notifications are available on the Pro plan.', extensions: { code: 'PLAN_REQUIRED' } });
+  });
 });
 
 it('keeps tokens and Stripe secrets out of the logs', () => {

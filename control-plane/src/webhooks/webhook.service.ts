@@ -12,6 +12,7 @@ import { Webhook, webhookAad } from './webhook.entity.js';
 import type { CreateWebhookInput, SlackIntegrationInput } from './webhook.input.js';
 import type { CreatedWebhook, WebhookDeliveryType, WebhookType } from './webhook.type.js';
 import { generateWebhookSecret } from './signing.js';
+import { requireOrgPlanFeature } from '../billing/plan-gates.js';
 
 /** Most webhooks (Slack included) one organization may have. */
 export const MAX_WEBHOOKS_PER_ORG = 20;
@@ -26,6 +27,7 @@ export async function listWebhooks(ctx: GraphQLContext): Promise<WebhookType[]> 
 /** Creates a webhook with a fresh signing secret, returned this once and stored sealed. */
 export async function createWebhook(ctx: GraphQLContext, input: CreateWebhookInput): Promise<CreatedWebhook> {
   const orgId = orgOf(ctx);
+  await requireOrgPlanFeature(ctx.em, orgId, 'webhooks');
   const url = checkedUrl(ctx, input.url, 'url');
   const events = checkedEvents(input.events);
   const id = randomUUID();
@@ -66,6 +68,7 @@ export async function deleteWebhook(ctx: GraphQLContext, id: string): Promise<st
  */
 export async function setSlackIntegration(ctx: GraphQLContext, input: SlackIntegrationInput): Promise<WebhookType> {
   const orgId = orgOf(ctx);
+  await requireOrgPlanFeature(ctx.em, orgId, 'slack');
   const url = checkedUrl(ctx, input.secretUrl, 'secretUrl');
   const events = input.events ? checkedEvents(input.events) : SLACK_DEFAULT_EVENTS;
   const parsed = new URL(url);
