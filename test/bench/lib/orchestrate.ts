@@ -1,0 +1,358 @@
+/**
+ * One benchmark run: the micro-benchmarks first (quiet machine), then the servers as child
+ * processes, the mock's own ceiling, the interleaved rounds, the stream-capacity ramp, a check
+ * that Keyward's events reached the control plane, and the report. Every child is stopped in
+ * the end, whatever happened.
+ */
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { runLimitsBench, type LimitsBenchResult } from '../limits.js';
+import { runPolicyEvalBench, type PolicyEvalBenchResult } from '../policy-eval.js';
+import { canPin, pinSelf, stopAllChildren, type Child } from './children.js';
+import { loadAverage, machineInfo, secretsInLogs, type MachineInfo } from './machine.js';
+import { openStreams, closedLoop, openPool } from './load.js';
+import { rssBytes } from './proc.js';
+import type { BenchProfile } from './profile.js';
+import { renderMarkdown } from './markdown.js';
+import { ratios, summarizeRows, type Round, type RowSummary } from './report.js';
+import { measureCapacity, measureCeiling, measureLatency, measureStreamLatency, measureThroughput, type CapacityResult } from './scenarios.js';
+import { shuffled } from './stats.js';
+import {
+  layout,
+  mockTarget,
+  planeSecrets,
+  startBare,
+  startBenchControlPlane,
+  startFastMock,
+  startKeyward,
+  startNodeMock,
+  startPortkey,
+  TARGET_IDS,
+  TARGET_LABELS,
+  type ControlPlaneHello,
+  type Layout,
+  type Target,
+  type TargetId,
+} from './targets.js';
+import { chatBody } from './workload.js';
+
+/** The scenarios a run may be limited to. */
+export type Scenario = 'latency' | 'throughput' | 'streams' | 'capacity' | 'micro';
+/** Every scenario, in the order a run performs them. */
+export const ALL_SCENARIOS: readonly Scenario[] = ['micro', 'latency', 'throughput', 'streams', 'capacity'];
+
+/** Options of `runBenchmark`. */
+export interface BenchOptions {
+  readonly profile: BenchProfile;
+  /** Where the JSON and Markdown results go (created if missing). */
+  readonly outDir: string;
+  /** Pin the gateways to core 1 and everything else to core 0 (when `taskset` and two cores exist). */
+  readonly pin: boolean;
+  /** An existing PostgreSQL's maintenance URL instead of starting the embedded one. */
+  readonly pgAdminUrl?: string | null;
+  readonly targets?: readonly TargetId[];
+  readonly scenarios?: readonly Scenario[];
+  /** Extra Node flags for the Keyward data plane (e.g. `--cpu-prof`). */
+  readonly keywardNodeFlags?: readonly string[];
+  /** The command line to record in the report. */
+  readonly command: string;
+  readonly log?: (line: string) => void;
+}
+
+/** Everything a run produced; written as JSON. */
+export interface BenchResults {
+  readonly version: 1;
+  readonly startedAt: string;
+  readonly durationSeconds: number;
+  readonly command: string;
+  readonly profile: BenchProfile;
+  readonly machine: MachineInfo & { readonly loadAverageAtEnd: readonly number[] };
+  readonly pinning: { readonly enabled: boolean; readonly detail: string };
+  readonly workload: { readonly requestBytes: number; readonly streamRequestBytes: number; readonly model: string };
+  readonly keyward: {
+    readonly policy: ControlPlaneHello['setup']['policy'];
+    readonly budget: ControlPlaneHello['setup']['budget'];
+    readonly rateLimit: ControlPlaneHello['setup']['rateLimit'];
+    readonly notes: readonly string[];
+    readonly limiter: string;
+    /** Usage events stored by the control plane during the run, by decision. */
+    readonly eventsByDecision: Readonly<Record<string, number>>;
+    /** Tags and decision of one stored event, to show what the policy did. */
+    readonly sampleEvent: Readonly<Record<string, unknown>> | null;
+  } | null;
+  readonly ceilings: { readonly fastMock: { rps: number; concurrency: number } | null; readonly nodeMock: { rps: number; concurrency: number } | null };
+  readonly rounds: readonly Round[];
+  readonly capacity: Partial<Record<TargetId, CapacityResult>>;
+  readonly rows: Partial<Record<TargetId, RowSummary>>;
+  readonly ratios: ReturnType<typeof ratios>;
+  readonly idleRssBytes: Partial<Record<TargetId, number>>;
+  readonly policyEval: PolicyEvalBenchResult | null;
+  readonly limits: LimitsBenchResult | null;
+  readonly limitsError: string | null;
+  /** Names of secrets found in any server's log (should be empty). */
+  readonly secretsInLogs: readonly string[];
+}
+
+/** What `runBenchmark` returns. */
+export interface BenchRun {
+  readonly results: BenchResults;
+  readonly markdown: string;
+  readonly jsonPath: string;
+  readonly markdownPath: string;
+}
+
+const LOAD_CORE = '0';
+const GATEWAY_CORE = '1';
+
+/** Runs the benchmark end to end and writes `bench-<time>.json` and `.md` into `outDir`. */
+export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const profile = options.profile;
+  const wanted = new Set(options.targets ?? TARGET_IDS);
+  wanted.add('mock'); // the floor every "added" figure is measured against
+  const scenarios = new Set(options.scenarios ?? ALL_SCENARIOS);
+  const started = new Date();
+  const machine = machineInfo();
+  const workDir = await mkdtemp(join(tmpdir(), 'keyward-bench-'));
+  // As root, PostgreSQL runs as the `postgres` user, which must be able to reach its directory inside.
+  await chmod(workDir, 0o755);
+  const l = layout(workDir);
+
+  const pinning = decidePinning(options.pin, machine.cores);
+  const gatewayCores = pinning.enabled ? GATEWAY_CORE : null;
+  const loadCores = pinning.enabled ? LOAD_CORE : null;
+  log(`Keyward benchmark (${profile.name}): ${machine.cores} cores, ${machine.cpuModel}, Node ${machine.node}; load average ${machine.loadAverageAtStart.join(' ')}`);
+  log(`pinning: ${pinning.detail}`);
+
+  let policyEval: PolicyEvalBenchResult | null = null;
+  let limits: LimitsBenchResult | null = null;
+  let limitsError: string | null = null;
+  if (scenarios.has('micro')) {
+    log('policy evaluation alone…');
+    policyEval = runPolicyEvalBench({ iterations: profile.policyEvalIterations });
+    log('limiter reserve+settle…');
+    try {
+      limits = await runLimitsBench({ iterations: profile.limitsIterations, log: () => undefined });
+    } catch (err) {
+      limitsError = (err as Error).message;
+      log(`limiter benchmark failed: ${limitsError}`);
+    }
+  }
+
+  const body = chatBody(false);
+  const streamBody = chatBody(true);
+  const secrets = planeSecrets(l);
+  const children: Child[] = [];
+  const targets = new Map<TargetId, Target>();
+  let cp: { child: Child; hello: ControlPlaneHello } | null = null;
+  const ceilings: { fastMock: { rps: number; concurrency: number } | null; nodeMock: { rps: number; concurrency: number } | null } = { fastMock: null, nodeMock: null };
+  const rounds: Round[] = [];
+  const capacity: Partial<Record<TargetId, CapacityResult>> = {};
+  const idleRssBytes: Partial<Record<TargetId, number>> = {};
+  let eventsByDecision: Record<string, number> = {};
+  let sampleEvent: Record<string, unknown> | null = null;
+  const runsLoad = ['latency', 'throughput', 'streams', 'capacity'].some((s) => scenarios.has(s as Scenario));
+  try {
+    if (runsLoad) {
+      log('starting the mock provider and measuring its ceiling…');
+      const mock = await startFastMock(l, loadCores, profile.stream);
+      children.push(mock);
+      targets.set('mock', mockTarget(mock));
+      ceilings.fastMock = await measureCeiling(targets.get('mock')!.endpoint, body, profile);
+      const nodeMock = await startNodeMock(l, loadCores, profile.stream);
+      ceilings.nodeMock = await measureCeiling(mockTarget(nodeMock).endpoint, body, profile);
+      await nodeMock.stop();
+      log(`mock ceilings: fast uWS mock ${Math.round(ceilings.fastMock.rps)} req/s, node:http mock ${Math.round(ceilings.nodeMock.rps)} req/s`);
+      const mockUrl = targets.get('mock')!.endpoint.origin;
+
+      if (wanted.has('bare')) {
+        const bare = await startBare(l, gatewayCores, mockUrl);
+        children.push(bare.child);
+        targets.set('bare', bare.target);
+      }
+      if (wanted.has('keyward')) {
+        log('starting PostgreSQL, the control plane and a Keyward data-plane node…');
+        cp = await startBenchControlPlane(l, loadCores, secrets, mockUrl, options.pgAdminUrl ?? null);
+        children.push(cp.child);
+        for (const note of cp.hello.setup.notes) log(`note: ${note}`);
+        const keyward = await startKeyward(l, gatewayCores, secrets, cp, options.keywardNodeFlags);
+        children.push(keyward.child);
+        targets.set('keyward', keyward.target);
+      }
+      if (wanted.has('portkey')) {
+        log("starting Portkey's gateway…");
+        const portkey = await startPortkey(l, gatewayCores, mockUrl);
+        children.push(portkey.child);
+        targets.set('portkey', portkey.target);
+      }
+      for (const target of targets.values()) await checkTarget(target, body, streamBody, profile);
+      for (const target of targets.values()) idleRssBytes[target.id] = rssBytes(target.pid);
+
+      const ids = [...targets.keys()];
+      for (let r = 0; r < profile.rounds && (scenarios.has('latency') || scenarios.has('throughput') || scenarios.has('streams')); r++) {
+        const order = shuffled(ids);
+        const round: Round = { order, targets: {} };
+        log(`round ${r + 1}/${profile.rounds}: ${order.join(', ')}`);
+        for (const id of order) {
+          const target = targets.get(id)!;
+          const latency = scenarios.has('latency') ? await measureLatency(target, body, profile) : emptyLatency();
+          const throughput = scenarios.has('throughput') ? await measureThroughput(target, body, profile) : emptyThroughput();
+          const streamLatency = scenarios.has('streams') ? await measureStreamLatency(target, streamBody, profile) : emptyStreams();
+          round.targets[id] = { latency, throughput, streamLatency };
+          log(
+            `  ${id.padEnd(8)} c=1 p50 ${latency.latency.p50.toFixed(3)} ms p99 ${latency.latency.p99.toFixed(3)} ms | ` +
+              `${Math.round(throughput.maxRpsUnderLimit)} req/s under p99 ${profile.throughput.p99LimitMs} ms | ` +
+              `TTFT p50 ${streamLatency.ttft.p50.toFixed(2)} ms, gap p99 ${streamLatency.gap.p99.toFixed(2)} ms`,
+          );
+        }
+        rounds.push(round);
+      }
+
+      if (scenarios.has('capacity')) {
+        for (const id of shuffled(ids)) {
+          log(`stream capacity: ${id}…`);
+          capacity[id] = await measureCapacity(targets.get(id)!, streamBody, profile);
+          const c = capacity[id]!;
+          log(`  ${id}: held ${c.maxStreams} streams; ${(c.rssPerStreamBytes / 1024).toFixed(1)} KiB RSS per stream; steps ${c.steps.map((s) => `${s.streams}:${s.passed ? 'ok' : `lost ${s.lost}, stalled ${s.stalled}`}`).join(' ')}`);
+        }
+      }
+
+      if (cp) ({ eventsByDecision, sampleEvent } = await storedEvents(cp, cp.hello.setup.keyId));
+    }
+  } catch (err) {
+    log(`the servers' logs are kept in ${workDir}`);
+    throw err;
+  } finally {
+    await stopAllChildren();
+  }
+
+  const rows = summarizeRows(rounds, capacity, ceilings.fastMock?.rps ?? 0);
+  const rowRatios = ratios(rows);
+  const results: BenchResults = {
+    version: 1,
+    startedAt: started.toISOString(),
+    durationSeconds: Math.round((Date.now() - started.getTime()) / 1000),
+    command: options.command,
+    profile,
+    machine: { ...machine, loadAverageAtEnd: loadAverage() },
+    pinning,
+    workload: { requestBytes: Buffer.byteLength(body), streamRequestBytes: Buffer.byteLength(streamBody), model: 'gpt-4o' },
+    keyward: cp
+      ? {
+          policy: cp.hello.setup.policy,
+          budget: cp.hello.setup.budget,
+          rateLimit: cp.hello.setup.rateLimit,
+          notes: cp.hello.setup.notes,
+          limiter: 'in-memory (single node, no REDIS_URL)',
+          eventsByDecision,
+          sampleEvent,
+        }
+      : null,
+    ceilings,
+    rounds,
+    capacity,
+    rows,
+    ratios: rowRatios,
+    idleRssBytes,
+    policyEval,
+    limits,
+    limitsError,
+    secretsInLogs: secretsInLogs(
+      children.map((c) => c.logFile),
+      {
+        keywardKey: cp?.hello.setup.keySecret ?? '',
+        ownerToken: cp?.hello.ownerToken ?? '',
+        nodeToken: secrets.KEYWARD_NODE_TOKEN,
+        keyPepper: secrets.KEYWARD_KEY_PEPPER,
+        providerCredential: 'sk-bench-provider-credential',
+      },
+    ),
+  };
+  const markdown = renderMarkdown(results);
+  await mkdir(options.outDir, { recursive: true });
+  const stamp = started.toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19);
+  const jsonPath = join(options.outDir, `bench-${stamp}.json`);
+  const markdownPath = join(options.outDir, `bench-${stamp}.md`);
+  await writeFile(jsonPath, `${JSON.stringify(results, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
+  await writeFile(markdownPath, markdown);
+  await rm(workDir, { recursive: true, force: true });
+  return { results, markdown, jsonPath, markdownPath };
+}
+
+function decidePinning(wanted: boolean, cores: number): BenchResults['pinning'] {
+  if (!wanted) return { enabled: false, detail: 'off (--no-pin): every process may run on any core' };
+  if (cores < 2) return { enabled: false, detail: `off: only ${cores} core` };
+  if (!canPin()) return { enabled: false, detail: 'off: taskset (util-linux) is not available' };
+  if (!pinSelf(LOAD_CORE)) return { enabled: false, detail: 'off: taskset could not pin this process' };
+  return {
+    enabled: true,
+    detail: `load generator, mock provider, control plane and PostgreSQL on core ${LOAD_CORE}; each gateway (bare, Keyward, Portkey) on core ${GATEWAY_CORE}`,
+  };
+}
+
+/** One plain and one streamed request must succeed before anything is measured. */
+async function checkTarget(target: Target, body: string, streamBody: string, profile: BenchProfile): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  let answered = false;
+  let last = '';
+  const pool = openPool(target.endpoint, 1);
+  try {
+    // Keyward serves the key only once the control plane's config reached the node.
+    while (!answered && Date.now() < deadline) {
+      const batch = await closedLoop(pool, target.endpoint, body, { concurrency: 1, durationMs: 5_000, warmupMs: 0, maxRequests: 1 });
+      answered = batch.completed === 1;
+      if (!answered) {
+        last = batch.errorExamples[0] ?? 'no answer';
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  } finally {
+    await pool.close();
+  }
+  if (!answered) throw new Error(`${TARGET_LABELS[target.id]} does not answer the benchmark request: ${last}`);
+  const batch = await openStreams(target.endpoint, streamBody, { count: 1, spreadMs: 0, timeoutMs: 30_000 });
+  const s = batch.streams[0];
+  if (s.error !== null || s.contentEvents !== profile.stream.chunks || !s.sawDone) {
+    throw new Error(`${TARGET_LABELS[target.id]} does not stream the benchmark answer: ${s.error ?? `${s.contentEvents} chunks, done ${s.sawDone}`}`);
+  }
+}
+
+async function storedEvents(cp: { hello: ControlPlaneHello }, keyId: string): Promise<{ eventsByDecision: Record<string, number>; sampleEvent: Record<string, unknown> | null }> {
+  const hello = cp.hello;
+  // The node ships every ~250 ms; give the last batch time to land.
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const client = new pg.Client({ connectionString: hello.adminUrl.replace(/\/[^/?]*(\?|$)/, `/${hello.database}$1`) });
+  await client.connect();
+  try {
+    const counts = await client.query<{ decision: string; n: string }>('select decision, count(*)::text as n from usage_events where key_id = $1 group by decision', [keyId]);
+    const sample = await client.query<Record<string, unknown>>('select * from usage_events where key_id = $1 order by started_at desc limit 1', [keyId]);
+    const row = sample.rows[0];
+    return {
+      eventsByDecision: Object.fromEntries(counts.rows.map((r) => [r.decision, Number(r.n)])),
+      sampleEvent: row ? pickEventFields(row) : null,
+    };
+  } finally {
+    await client.end();
+  }
+}
+
+function pickEventFields(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) {
+    if (/decision|tags|policy|status|tokens|cost|model|stream|latency/i.test(k)) out[k] = v;
+  }
+  return out;
+}
+
+function emptyLatency() {
+  return { latency: { count: 0, p50: NaN, p90: NaN, p99: NaN, max: NaN, mean: NaN }, errors: 0, errorExamples: [] };
+}
+function emptyThroughput() {
+  return { steps: [], maxRpsUnderLimit: NaN, peakRps: NaN, cpuPer1k: NaN, helperCpuPer1k: NaN };
+}
+function emptyStreams() {
+  const none = { count: 0, p50: NaN, p90: NaN, p99: NaN, max: NaN, mean: NaN };
+  return { ttft: none, gap: none, failedStreams: 0 };
+}
