@@ -12,6 +12,8 @@ declare module 'vue-router' {
     bare?: boolean;
     /** Needed to see the screen; without it the shell shows "no access" instead. */
     permission?: string;
+    /** The sidebar entry to highlight, for screens under another one (a policy under Policies). */
+    nav?: string;
   }
 }
 
@@ -55,6 +57,37 @@ const routes: RouteRecordRaw[] = [
     meta: { title: 'Provider credentials', permission: 'credentials:read' },
   },
   {
+    path: '/policies',
+    name: 'policies',
+    component: () => import('@/screens/policies/PoliciesView.vue'),
+    meta: { title: 'Policies', permission: 'policies:read' },
+  },
+  {
+    path: '/policies/new',
+    name: 'policy-new',
+    component: () => import('@/screens/policies/PolicyCreateView.vue'),
+    meta: { title: 'New policy', permission: 'policies:write', nav: 'policies' },
+  },
+  {
+    path: '/policies/:id',
+    name: 'policy',
+    component: () => import('@/screens/policies/PolicyDetailView.vue'),
+    props: true,
+    meta: { title: 'Policy', permission: 'policies:read', nav: 'policies' },
+  },
+  {
+    path: '/approvals',
+    name: 'approvals',
+    component: () => import('@/screens/approvals/ApprovalsView.vue'),
+    meta: { title: 'Approvals', permission: 'approvals:read' },
+  },
+  {
+    path: '/budgets',
+    name: 'budgets',
+    component: () => import('@/screens/budgets/BudgetsView.vue'),
+    meta: { title: 'Budgets & limits', permission: 'limits:read' },
+  },
+  {
     path: '/nodes',
     name: 'nodes',
     component: () => import('@/screens/nodes/NodesView.vue'),
@@ -77,6 +110,18 @@ const routes: RouteRecordRaw[] = [
     name: 'admin-log',
     component: () => import('@/screens/admin-log/AdminLogView.vue'),
     meta: { title: 'Admin activity', permission: 'audit:read' },
+  },
+  {
+    path: '/webhooks',
+    name: 'webhooks',
+    component: () => import('@/screens/webhooks/WebhooksView.vue'),
+    meta: { title: 'Webhooks & Slack', permission: 'webhooks:manage' },
+  },
+  {
+    path: '/billing',
+    name: 'billing',
+    component: () => import('@/screens/billing/BillingView.vue'),
+    meta: { title: 'Usage & billing', permission: 'org:read' },
   },
   {
     path: '/settings',

@@ -1,4 +1,4 @@
-import type { GlobalThemeOverrides } from 'naive-ui';
+import { createLocale, enUS, type GlobalThemeOverrides } from 'naive-ui';
 
 const FONT = "Inter, ui-sans-serif, system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif";
 const MONO = "'JetBrains Mono', ui-monospace, SFMono-Regular, Menlo, Consolas, 'Liberation Mono', monospace";
@@ -49,3 +49,9 @@ export const THEME_OVERRIDES: GlobalThemeOverrides = {
   Card: { borderColor: '#e4e6eb', paddingMedium: '20px 22px' },
   Tag: { borderRadius: '999px' },
 };
+
+/**
+ * English, without Naive UI's "Please Input" filler: a field with nothing useful to suggest
+ * (a password, a name) stays empty rather than showing a placeholder that reads like a bug.
+ */
+export const LOCALE = createLocale({ Input: { placeholder: '' }, InputNumber: { placeholder: '' } }, enUS);

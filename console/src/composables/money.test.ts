@@ -43,7 +43,15 @@ describe('money formatting', () => {
 
   it('shortens large amounts for chart axes', () => {
     expect(formatMicrosCompact(12_000_000)).toBe('$12');
+    expect(formatMicrosCompact(0)).toBe('$0');
+    expect(formatMicrosCompact(2_500_000)).toBe('$2.50');
+    expect(formatMicrosCompact(-7_000_000)).toBe('-$7');
     expect(formatMicrosCompact(1_250_000_000)).toBe('$1.3k');
     expect(formatMicrosCompact(3_000_000_000_000n)).toBe('$3M');
+  });
+
+  it('keeps neighbouring small axis ticks apart instead of rounding them to the same cent', () => {
+    const ticks = [0, 5_000, 10_000, 15_000, 20_000, 25_000, 30_000].map((m) => formatMicrosCompact(m));
+    expect(ticks).toEqual(['$0', '$0.005', '$0.01', '$0.015', '$0.02', '$0.025', '$0.03']);
   });
 });

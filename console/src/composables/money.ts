@@ -51,13 +51,17 @@ export function formatMicros(value: MicrosInput, options: { decimals?: number } 
 }
 
 /**
- * A short label for chart axes ($0, $12, $1.2k, $3.4M), from whole micro-dollars. Display only:
- * the division happens after all arithmetic, on the way to a string.
+ * A short label for chart axes ($0, $0.015, $12, $1.2k, $3.4M), from whole micro-dollars. Below
+ * $1,000 it is exact (trailing zeros dropped): axis ticks such as $0.015 and $0.02 must not round
+ * to the same label. Display only: the division happens after all arithmetic, on the way to a string.
  */
 export function formatMicrosCompact(value: MicrosInput): string {
   const micros = toMicros(value);
   const abs = micros < 0n ? -micros : micros;
-  if (abs < MICROS_PER_DOLLAR * 1000n) return formatMicros(micros).replace(/\.00$/, '');
+  if (abs < MICROS_PER_DOLLAR * 1000n) {
+    const fraction = (abs % MICROS_PER_DOLLAR).toString().padStart(6, '0').replace(/0+$/, '');
+    return `${micros < 0n ? '-' : ''}$${abs / MICROS_PER_DOLLAR}${fraction ? `.${fraction.padEnd(2, '0')}` : ''}`;
+  }
   const units: [bigint, string][] = [
     [MICROS_PER_DOLLAR * 1_000_000n, 'M'],
     [MICROS_PER_DOLLAR * 1000n, 'k'],

@@ -13,6 +13,11 @@ describe('relative times', () => {
     expect(formatRelative(now + 10 * 60_000, now)).toBe('in 10 min');
   });
 
+  it('reads an instant a few seconds ahead of the browser as just now (clock skew), not the future', () => {
+    expect(formatRelative(now + 2_000, now)).toBe('just now');
+    expect(formatRelative(now + 30_000, now)).toBe('in a moment');
+  });
+
   it('falls back to the date after four weeks', () => {
     expect(formatRelative('2026-09-01T00:00:00Z', now)).toBe('Sep 1, 2026');
   });

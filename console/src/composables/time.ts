@@ -5,6 +5,8 @@ export type TimeInput = string | number | Date;
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
+/** How far ahead of this browser's clock the server's may run before "now" reads as the future. */
+const CLOCK_SKEW = 5 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
@@ -20,7 +22,8 @@ export function formatRelative(value: TimeInput, now: number = Date.now(), timeZ
   const diff = now - toMillis(value);
   const abs = Math.abs(diff);
   const say = (n: number, unit: string) => (diff >= 0 ? `${n} ${unit} ago` : `in ${n} ${unit}`);
-  if (abs < 45 * SECOND) return diff >= 0 ? 'just now' : 'in a moment';
+  // A few seconds ahead is the server's clock running ahead of this browser's, not the future.
+  if (abs < 45 * SECOND) return diff >= -CLOCK_SKEW ? 'just now' : 'in a moment';
   if (abs < 45 * MINUTE) return say(Math.max(1, Math.round(abs / MINUTE)), 'min');
   if (abs < 22 * HOUR) return say(Math.max(1, Math.round(abs / HOUR)), 'h');
   if (abs < 36 * HOUR) return diff >= 0 ? 'yesterday' : 'tomorrow';

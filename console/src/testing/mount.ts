@@ -1,13 +1,17 @@
 import { Client, makeErrorResult, makeResult, type Operation, type OperationResult } from '@urql/vue';
 import { mount, type VueWrapper } from '@vue/test-utils';
 import { NConfigProvider, NDialogProvider, NMessageProvider } from 'naive-ui';
-import { computed, defineComponent, h, shallowRef, type Component } from 'vue';
+import { computed, defineComponent, h, shallowRef, type Component, type Plugin } from 'vue';
 import { filter, fromValue, makeSubject, mergeMap, pipe, type Source, type Subject } from 'wonka';
 import { createConnectionState } from '@/api/client';
 import { SESSION_KEY, type Session, type SessionViewer } from '@/session/session';
 import { viewer as makeViewer } from './fixtures';
 
-/** Canned answers by operation name: data, or an Error to answer with a GraphQL error. */
+/**
+ * Canned answers by operation name: data, or an Error to answer with a GraphQL error (its
+ * `extensions`, when set, replace the default `FORBIDDEN` code), or a function of the
+ * operation's variables returning either (to check what a screen sent, or answer per call).
+ */
 export type MockResponses = Record<string, unknown>;
 
 /** A real urql client whose network is a table of answers, plus subjects to push subscription events. */
@@ -40,9 +44,11 @@ export function mockClient(responses: MockResponses = {}): MockClient {
       );
     }
     if (!(name in responses)) return fromValue(makeErrorResult(operation, new Error(`No mock response for ${name}.`)));
-    const response = responses[name];
+    const entry = responses[name];
+    const response = typeof entry === 'function' ? (entry as (variables: unknown) => unknown)(operation.variables) : entry;
     if (response instanceof Error) {
-      return fromValue(makeResult(operation, { errors: [{ message: response.message, extensions: { code: 'FORBIDDEN' } }] }));
+      const extensions = (response as Error & { extensions?: Record<string, unknown> }).extensions ?? { code: 'FORBIDDEN' };
+      return fromValue(makeResult(operation, { errors: [{ message: response.message, extensions }] }));
     }
     return fromValue(makeResult(operation, { data: response as Record<string, unknown> }));
   };
@@ -76,6 +82,8 @@ export interface MountOptions {
   permissions?: string[];
   responses?: MockResponses;
   mock?: MockClient;
+  /** Vue plugins to install, e.g. a memory-history router for screens that use routes. */
+  plugins?: Plugin[];
 }
 
 /**
@@ -91,7 +99,7 @@ export function mountScreen(component: Component, options: MountOptions = {}): {
   });
   const wrapper = mount(Host, {
     attachTo: document.body,
-    global: { provide: { [SESSION_KEY as symbol]: session, $urql: session.client } },
+    global: { plugins: options.plugins ?? [], provide: { [SESSION_KEY as symbol]: session, $urql: session.client } },
   });
   return { wrapper, mock, session };
 }
