@@ -1,14 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hashClientAddress } from '../http/client-address.js';
 import {
   addMember,
   createApiToken,
-  createOrgWithOwner,
   expectError,
-  expectNoSecretsInLogs,
   expectOk,
-  startPlane,
   strongPassword,
+  usePlaneWithOwner,
   type TestOrg,
 } from '../testing/fixtures.js';
 import type { TestControlPlane } from '../testing/test-control-plane.js';
@@ -32,18 +30,7 @@ interface Entry {
 
 let cp: TestControlPlane;
 let org: TestOrg;
-const secrets: string[] = [];
-
-beforeAll(async () => {
-  cp = await startPlane();
-  org = await createOrgWithOwner(cp);
-  secrets.push(org.owner.password, org.owner.session);
-});
-
-afterAll(async () => {
-  expectNoSecretsInLogs(cp, secrets);
-  await cp?.close();
-});
+const secrets = usePlaneWithOwner((plane) => ({ cp, org } = plane));
 
 async function entries(filter: Record<string, unknown> = {}, session = org.owner.session): Promise<Entry[]> {
   const res = await cp.gql<{ auditLog: { entries: Entry[] } }>(LOG, { filter, paging: { first: 200 } }, { session });

@@ -1,14 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   addMember,
   createOrgWithOwner,
   expectError,
-  expectNoSecretsInLogs,
   expectOk,
   sessionCookieOf,
   startPlane,
   strongPassword,
   uniqueWord,
+  usePlaneWithOwner,
   type TestOrg,
 } from '../testing/fixtures.js';
 import type { TestControlPlane } from '../testing/test-control-plane.js';
@@ -18,18 +18,7 @@ const ACCEPT = 'mutation($token: String!, $name: String, $password: String) { ac
 
 let cp: TestControlPlane;
 let org: TestOrg;
-const secrets: string[] = [];
-
-beforeAll(async () => {
-  cp = await startPlane();
-  org = await createOrgWithOwner(cp);
-  secrets.push(org.owner.password, org.owner.session);
-});
-
-afterAll(async () => {
-  expectNoSecretsInLogs(cp, secrets);
-  await cp?.close();
-});
+const secrets = usePlaneWithOwner((plane) => ({ cp, org } = plane));
 
 async function invite(email: string, role = 'DEVELOPER', session = org.owner.session) {
   const res = await cp.gql<{ inviteMember: { id: string; status: string; role: string; invitedBy: { email: string }; expiresAt: string } }>(INVITE, { email, role }, { session });

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { createClient } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startControlPlane } from '../server.js';
 import { gqlRequest, type TestControlPlane } from '../testing/test-control-plane.js';
@@ -8,11 +8,10 @@ import {
   addMember,
   createOrgWithOwner,
   expectError,
-  expectNoSecretsInLogs,
   expectOk,
   sessionCookieOf,
-  startPlane,
   strongPassword,
+  usePlaneWithOwner,
   type TestOrg,
 } from '../testing/fixtures.js';
 
@@ -23,18 +22,7 @@ const VIEWER = '{ viewer { kind user { email } role organization { id } } }';
 
 let cp: TestControlPlane;
 let org: TestOrg;
-const secrets: string[] = [];
-
-beforeAll(async () => {
-  cp = await startPlane();
-  org = await createOrgWithOwner(cp);
-  secrets.push(org.owner.password, org.owner.session);
-});
-
-afterAll(async () => {
-  expectNoSecretsInLogs(cp, secrets);
-  await cp?.close();
-});
+const secrets = usePlaneWithOwner((plane) => ({ cp, org } = plane));
 
 /** Rewinds a lock or a code's expiry, as if time had passed. */
 async function sql(text: string, params: unknown[] = []) {

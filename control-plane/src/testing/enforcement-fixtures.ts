@@ -7,7 +7,6 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import {
   displayPrefix,
   generateSecret,
@@ -19,11 +18,8 @@ import {
   type EventBatch,
   type UsageEvent,
 } from '@keyward/shared';
-import { createClient, type Client } from 'graphql-ws';
-import pg from 'pg';
-import WebSocket from 'ws';
 import type { Role } from '../auth/roles.js';
-import { loadControlPlaneConfig, type ControlPlaneConfig } from '../config.js';
+import type { ControlPlaneConfig } from '../config.js';
 import { requestConfigPublish } from '../config-publish/publish.js';
 import { Membership } from '../organizations/membership.entity.js';
 import { Organization } from '../organizations/organization.entity.js';
@@ -31,7 +27,8 @@ import type { RunningControlPlane } from '../server.js';
 import { startControlPlane } from '../server.js';
 import { ApiToken } from '../tokens/api-token.entity.js';
 import { User } from '../users/user.entity.js';
-import { gqlRequest, type GqlResult } from './test-control-plane.js';
+import { subscribe, type Subscription } from './graphql-ws-subscription.js';
+import { gqlRequest, prepareTestControlPlane, type GqlResult } from './test-control-plane.js';
 
 declare module 'vitest' {
   /** Provided by the global setup (`test/src/support/global-setup.ts`), which this package's tsconfig does not include. */
@@ -133,84 +130,19 @@ export async function createNodeTokenFor(member: OrgMember, name = 'node'): Prom
   return res.data.createNodeToken.secret;
 }
 
-/** A graphql-ws connection subscribed to `configStream`, as a data-plane node opens it. */
-export interface NodeStream {
-  /** The next config message (validated as a node would), or a rejection after `timeoutMs`. */
-  next(timeoutMs?: number): Promise<ConfigMessage>;
-  /** Resolves when nothing arrives within `ms` (and fails the test otherwise). */
-  expectSilence(ms: number): Promise<void>;
-  /** Errors the server sent instead of messages. */
-  readonly errors: unknown[];
-  /** Resolves when the server ends the subscription. */
-  readonly completed: Promise<void>;
-  close(): Promise<void>;
-}
+/** A graphql-ws connection subscribed to `configStream`, as a data-plane node opens it; messages are validated as a node would. */
+export type NodeStream = Subscription<ConfigMessage>;
 
 /** Opens a node's config stream over graphql-ws with `Authorization: Bearer <node token>`. */
 export function connectNode(cp: ControlPlaneLike, nodeToken: string, nodeId: string, knownVersion?: number): NodeStream {
-  const client: Client = createClient({
-    url: `${cp.url.replace(/^http/, 'ws')}/graphql`,
-    webSocketImpl: WebSocket,
-    connectionParams: { authorization: `Bearer ${nodeToken}` },
-    retryAttempts: 0,
-    lazy: false,
-    onNonLazyError: () => undefined,
-  });
-  const queue: ConfigMessage[] = [];
-  const errors: unknown[] = [];
-  let waiter: (() => void) | null = null;
-  let markCompleted: () => void = () => undefined;
-  const completed = new Promise<void>((resolve) => (markCompleted = resolve));
-  client.subscribe<{ configStream: unknown }>(
-    {
-      query: 'subscription($nodeId: String!, $knownVersion: Int) { configStream(nodeId: $nodeId, knownVersion: $knownVersion) }',
-      variables: { nodeId, knownVersion: knownVersion ?? null },
-    },
-    {
-      next: (result) => {
-        if (result.errors) errors.push(...result.errors);
-        if (result.data?.configStream) queue.push(validateConfigMessage(result.data.configStream));
-        waiter?.();
-      },
-      error: (error) => {
-        errors.push(error);
-        waiter?.();
-        markCompleted();
-      },
-      complete: () => {
-        waiter?.();
-        markCompleted();
-      },
-    },
+  const raw = subscribe<unknown>(
+    cp.url,
+    nodeToken,
+    'subscription($nodeId: String!, $knownVersion: Int) { configStream(nodeId: $nodeId, knownVersion: $knownVersion) }',
+    'configStream',
+    { nodeId, knownVersion: knownVersion ?? null },
   );
-  return {
-    errors,
-    completed,
-    async next(timeoutMs = 5000) {
-      const deadline = Date.now() + timeoutMs;
-      while (queue.length === 0) {
-        if (errors.length > 0) throw new Error(`config stream failed: ${JSON.stringify(errors)}`);
-        const left = deadline - Date.now();
-        if (left <= 0) throw new Error(`no config message within ${timeoutMs} ms`);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, left);
-          waiter = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        waiter = null;
-      }
-      return queue.shift()!;
-    },
-    async expectSilence(ms) {
-      await new Promise((resolve) => setTimeout(resolve, ms));
-      if (queue.length > 0) throw new Error(`expected no config message, got ${JSON.stringify(queue[0])}`);
-    },
-    async close() {
-      await client.dispose();
-    },
-  };
+  return { ...raw, next: async (timeoutMs) => validateConfigMessage(await raw.next(timeoutMs)) };
 }
 
 /** A usage event as a node reports it, for `key` of `orgId`; fields can be overridden. */
@@ -285,32 +217,10 @@ export interface RestartableControlPlane {
 
 /** Prepares a fresh database and state directory for a control plane a test restarts. */
 export async function restartableControlPlane(pgAdminUrl: string, env: Record<string, string> = {}): Promise<RestartableControlPlane> {
-  const dbName = `kw_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: pgAdminUrl });
-  await admin.connect();
-  await admin.query(`create database "${dbName}"`);
-  await admin.end();
-  const databaseUrl = pgAdminUrl.replace(/\/[^/?]*(\?|$)/, `/${dbName}$1`);
-  const stateDir = await mkdtemp(join(tmpdir(), 'keyward-cp-'));
-  await LocalFileKms.open(join(stateDir, 'kek.json'), { create: true });
-  const config = loadControlPlaneConfig({
-    NODE_ENV: 'test',
-    KEYWARD_CP_PORT: '0',
-    KEYWARD_STATE_DIR: stateDir,
-    KEYWARD_KMS: `local:${join(stateDir, 'kek.json')}`,
-    KEYWARD_KEY_PEPPER: randomBytes(32).toString('base64'),
-    KEYWARD_HASH_SALT: randomBytes(32).toString('base64'),
-    KEYWARD_ALLOW_LOOPBACK_UPSTREAMS: 'true',
-    LOG_LEVEL: 'debug',
-    ...env,
-  });
-  const logs: string[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      logs.push(...String(chunk).split('\n').filter(Boolean));
-      done();
-    },
-  });
+  const ground = await prepareTestControlPlane(pgAdminUrl, env);
+  const { config, databaseUrl, logs, sink } = ground;
+  // The KMS key file is provisioned before the first start, not by it.
+  await LocalFileKms.open(join(ground.stateDir, 'kek.json'), { create: true });
   let running: RunningControlPlane | null = null;
   return {
     config,
@@ -331,11 +241,7 @@ export async function restartableControlPlane(pgAdminUrl: string, env: Record<st
     async destroy() {
       if (running) await running.close();
       running = null;
-      const a = new pg.Client({ connectionString: pgAdminUrl });
-      await a.connect();
-      await a.query(`drop database if exists "${dbName}" with (force)`);
-      await a.end();
-      await rm(stateDir, { recursive: true, force: true });
+      await ground.remove();
     },
   };
 }

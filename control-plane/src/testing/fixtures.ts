@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { expect, inject } from 'vitest';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import type { Role } from '../auth/roles.js';
 import { Membership } from '../organizations/membership.entity.js';
 import { DEFAULT_ORGANIZATION_SETTINGS, Organization } from '../organizations/organization.entity.js';
@@ -60,6 +60,34 @@ export async function createOrgWithOwner(cp: TestControlPlane, options: { name?:
   await em.flush();
   const owner = await addMember(cp, org.id, 'owner', { email: options.email });
   return { orgId: org.id, name, slug, owner };
+}
+
+/** What `usePlaneWithOwner` hands a test file once its plane is up. */
+export interface PlaneWithOwner {
+  readonly cp: TestControlPlane;
+  readonly org: TestOrg;
+}
+
+/**
+ * The usual set-up of a test file: before its tests, a plane with one organization and its
+ * signed-in owner (handed to `onStarted`); after them, a check that no log line holds any of the
+ * returned secrets (the owner's password and session, plus whatever the tests add) and a close.
+ */
+export function usePlaneWithOwner(onStarted: (plane: PlaneWithOwner) => void): string[] {
+  const secrets: string[] = [];
+  let cp: TestControlPlane | undefined;
+  beforeAll(async () => {
+    cp = await startPlane();
+    const org = await createOrgWithOwner(cp);
+    secrets.push(org.owner.password, org.owner.session);
+    onStarted({ cp, org });
+  });
+  afterAll(async () => {
+    if (!cp) return;
+    expectNoSecretsInLogs(cp, secrets);
+    await cp.close();
+  });
+  return secrets;
 }
 
 /** Creates a person with a password, makes them a member of `orgId` with `role`, and signs them in there. */

@@ -56,6 +56,49 @@ export async function startTestControlPlane(
   env: Record<string, string> = {},
   options: TestControlPlaneOptions = {},
 ): Promise<TestControlPlane> {
+  const { dbName, databaseUrl, stateDir, config, logs, sink, remove } = await prepareTestControlPlane(pgAdminUrl, env, options);
+  const terminal: string[] = [];
+  const cp = await startControlPlane(
+    { ...config, publicUrl: config.publicUrl },
+    { databaseUrl, logDestination: sink, terminal: (text) => void terminal.push(text) },
+  );
+  return {
+    ...cp,
+    logs,
+    terminal,
+    config,
+    databaseUrl,
+    gql: (query, variables, auth) => gqlRequest(cp.url, query, variables, auth),
+    databaseName: dbName,
+    async close() {
+      await cp.close();
+      await remove({ keepDatabase: options.keepDatabase === true });
+    },
+  };
+}
+
+/** What a test control plane starts from; `remove` drops the database (unless kept) and the state directory. */
+export interface TestControlPlaneGround {
+  readonly dbName: string;
+  readonly databaseUrl: string;
+  readonly stateDir: string;
+  readonly config: ControlPlaneConfig;
+  /** Every log line written to `sink` (JSON strings), for secret scans. */
+  readonly logs: string[];
+  readonly sink: Writable;
+  remove(options?: { keepDatabase?: boolean }): Promise<void>;
+}
+
+/**
+ * A fresh database of the test PostgreSQL server (or the one named in `options`), a state
+ * directory, a config with a local KMS key file and random secrets, and a log sink: shared by
+ * the one-shot and the restartable test control planes.
+ */
+export async function prepareTestControlPlane(
+  pgAdminUrl: string,
+  env: Record<string, string> = {},
+  options: Pick<TestControlPlaneOptions, 'databaseName' | 'databaseUrl'> = {},
+): Promise<TestControlPlaneGround> {
   const dbName = options.databaseName ?? `kw_${randomBytes(6).toString('hex')}`;
   if (!options.databaseName) {
     const admin = new pg.Client({ connectionString: pgAdminUrl });
@@ -83,29 +126,20 @@ export async function startTestControlPlane(
       done();
     },
   });
-  const terminal: string[] = [];
-  const cp = await startControlPlane(
-    { ...config, publicUrl: config.publicUrl },
-    { databaseUrl, logDestination: sink, terminal: (text) => void terminal.push(text) },
-  );
   return {
-    ...cp,
-    logs,
-    terminal,
-    config,
+    dbName,
     databaseUrl,
-    gql: (query, variables, auth) => gqlRequest(cp.url, query, variables, auth),
-    databaseName: dbName,
-    async close() {
-      await cp.close();
-      if (options.keepDatabase) {
-        await rm(stateDir, { recursive: true, force: true });
-        return;
+    stateDir,
+    config,
+    logs,
+    sink,
+    async remove({ keepDatabase = false } = {}) {
+      if (!keepDatabase) {
+        const a = new pg.Client({ connectionString: pgAdminUrl });
+        await a.connect();
+        await a.query(`drop database if exists "${dbName}" with (force)`);
+        await a.end();
       }
-      const a = new pg.Client({ connectionString: pgAdminUrl });
-      await a.connect();
-      await a.query(`drop database if exists "${dbName}" with (force)`);
-      await a.end();
       await rm(stateDir, { recursive: true, force: true });
     },
   };

@@ -1,13 +1,11 @@
 import { parseSecret } from '@keyward/shared';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   addMember,
   createApiToken,
-  createOrgWithOwner,
   expectError,
-  expectNoSecretsInLogs,
   expectOk,
-  startPlane,
+  usePlaneWithOwner,
   type TestOrg,
 } from '../testing/fixtures.js';
 import type { TestControlPlane } from '../testing/test-control-plane.js';
@@ -17,18 +15,7 @@ const WHO = '{ viewer { kind role organization { id } user { email } permissions
 
 let cp: TestControlPlane;
 let org: TestOrg;
-const secrets: string[] = [];
-
-beforeAll(async () => {
-  cp = await startPlane();
-  org = await createOrgWithOwner(cp);
-  secrets.push(org.owner.password, org.owner.session);
-});
-
-afterAll(async () => {
-  expectNoSecretsInLogs(cp, secrets);
-  await cp?.close();
-});
+const secrets = usePlaneWithOwner((plane) => ({ cp, org } = plane));
 
 describe('API tokens', () => {
   it('shows the secret once, at creation, and stores only its hash and prefix', async () => {
