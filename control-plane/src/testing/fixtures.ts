@@ -52,11 +52,14 @@ export function strongPassword(): string {
  * Creates an organization and its owner directly in the database (the API path for this is
  * tested on its own) and signs the owner in.
  */
-export async function createOrgWithOwner(cp: TestControlPlane, options: { name?: string; email?: string } = {}): Promise<TestOrg> {
+export async function createOrgWithOwner(
+  cp: TestControlPlane,
+  options: { name?: string; email?: string; plan?: Organization['plan'] } = {},
+): Promise<TestOrg> {
   const name = options.name ?? uniqueWord('Org ');
   const slug = uniqueWord('org-');
   const em = cp.services.orm.em.fork();
-  const org = em.create(Organization, { name, slug, plan: 'free', settings: { ...DEFAULT_ORGANIZATION_SETTINGS } });
+  const org = em.create(Organization, { name, slug, plan: options.plan ?? 'free', settings: { ...DEFAULT_ORGANIZATION_SETTINGS } });
   await em.flush();
   const owner = await addMember(cp, org.id, 'owner', { email: options.email });
   return { orgId: org.id, name, slug, owner };

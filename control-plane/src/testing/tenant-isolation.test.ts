@@ -52,8 +52,9 @@ const secrets: string[] = [];
 beforeAll(async () => {
   cp = await startPlane();
   schema = await buildKeywardSchema(createKeywardPubSub());
-  victim = await createOrgWithOwner(cp);
-  attacker = await createOrgWithOwner(cp);
+  // On Pro, so every kind of object (webhooks, approval policies) can be planted and probed.
+  victim = await createOrgWithOwner(cp, { plan: 'pro' });
+  attacker = await createOrgWithOwner(cp, { plan: 'pro' });
   secrets.push(victim.owner.password, victim.owner.session, attacker.owner.password, attacker.owner.session);
   for (const fixture of ORG_OBJECT_FIXTURES) {
     const created = await fixture.create(cp, victim);

