@@ -39,11 +39,14 @@ export default async function setup(project: TestProject) {
  * handlers (which exit non-zero after stopping it) stay.
  */
 async function importEmbeddedPostgres() {
-  const events = ['beforeExit', 'exit'] as const;
-  const before = new Map(events.map((e) => [e, new Set(process.listeners(e))]));
+  const emitter: NodeJS.EventEmitter = process;
+  const events = ['beforeExit', 'exit'];
+  const before = new Map(events.map((e) => [e, new Set(emitter.listeners(e))]));
   const { startEmbeddedPostgres } = await import('@keyward/control-plane');
   for (const event of events) {
-    for (const listener of process.listeners(event)) if (!before.get(event)!.has(listener)) process.off(event, listener as never);
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)!.has(listener)) emitter.off(event, listener as (...args: unknown[]) => void);
+    }
   }
   return startEmbeddedPostgres;
 }
