@@ -60,20 +60,25 @@ if (await waitForHealth(`http://127.0.0.1:${cpPort}/healthz`, controlPlane)) {
   stop(1);
 }
 
-function stop(code = 0) {
+function stop(code = 0, askAfterMs = 0) {
   if (stopping) return;
   stopping = true;
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  // Ctrl-C in a terminal reaches the children too; asking again at once would make the data
+  // plane skip its drain ("second signal"), so give them a moment to stop on their own.
+  const ask = setTimeout(() => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  }, askAfterMs);
   const force = setTimeout(() => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     process.exit(code || 1);
-  }, 8000);
+  }, askAfterMs + 8000);
   Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null))).then(() => {
+    clearTimeout(ask);
     clearTimeout(force);
     process.exit(code);
   });
 }
-process.on('SIGINT', () => stop(0));
+process.on('SIGINT', () => stop(0, 1000));
 process.on('SIGTERM', () => stop(0));
 for (const c of children) {
   c.on('exit', (code) => {
