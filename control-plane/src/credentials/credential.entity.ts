@@ -1,6 +1,6 @@
 import { Entity, Enum, OptionalProps, Property, Unique } from '@mikro-orm/core';
-import type { ProviderKind, SealedSecret } from '@keyward/shared';
-import { OrgScopedEntity } from '../db/base.entity.js';
+import type { ProviderKind } from '@keyward/shared';
+import { SealedSecretEntity } from '../db/sealed-secret.entity.js';
 
 /**
  * A provider API key of one organization, envelope-encrypted: the columns below are the
@@ -10,7 +10,7 @@ import { OrgScopedEntity } from '../db/base.entity.js';
  */
 @Entity({ tableName: 'credentials' })
 @Unique({ properties: ['organization', 'name'] })
-export class Credential extends OrgScopedEntity {
+export class Credential extends SealedSecretEntity {
   /** Properties with defaults, optional in `em.create`. */
   [OptionalProps]?: 'createdAt' | 'updatedAt' | 'baseUrl' | 'models' | 'secretVersion' | 'rotatedAt';
 
@@ -37,35 +37,6 @@ export class Credential extends OrgScopedEntity {
 
   @Property({ type: 'datetime', nullable: true })
   rotatedAt: Date | null = null;
-
-  @Property({ type: 'string', length: 300, hidden: true })
-  kekId!: string;
-
-  @Property({ type: 'text', hidden: true })
-  wrappedKey!: string;
-
-  @Property({ type: 'string', length: 32, hidden: true })
-  iv!: string;
-
-  @Property({ type: 'text', hidden: true })
-  ciphertext!: string;
-
-  @Property({ type: 'string', length: 32, hidden: true })
-  tag!: string;
-
-  /** The sealed secret as the wire and `openSecret` expect it. */
-  sealed(): SealedSecret {
-    return { kekId: this.kekId, wrappedKey: this.wrappedKey, iv: this.iv, ciphertext: this.ciphertext, tag: this.tag };
-  }
-
-  /** Stores a sealed secret's fields. */
-  setSealed(sealed: SealedSecret): void {
-    this.kekId = sealed.kekId;
-    this.wrappedKey = sealed.wrappedKey;
-    this.iv = sealed.iv;
-    this.ciphertext = sealed.ciphertext;
-    this.tag = sealed.tag;
-  }
 }
 
 /** The associated data a credential's secret is sealed with: it binds the ciphertext to its row. */

@@ -1,6 +1,5 @@
 import { Entity, Enum, Index, OptionalProps, Property } from '@mikro-orm/core';
-import type { SealedSecret } from '@keyward/shared';
-import { OrgScopedEntity } from '../db/base.entity.js';
+import { SealedSecretEntity } from '../db/sealed-secret.entity.js';
 
 /** A generic signed HTTPS webhook, or a Slack incoming webhook. */
 export type WebhookKind = 'webhook' | 'slack';
@@ -13,7 +12,7 @@ export type WebhookKind = 'webhook' | 'slack';
  */
 @Entity({ tableName: 'webhooks' })
 @Index({ properties: ['organization', 'createdAt'] })
-export class Webhook extends OrgScopedEntity {
+export class Webhook extends SealedSecretEntity {
   /** Properties with defaults, optional in `em.create`. */
   [OptionalProps]?: 'createdAt' | 'updatedAt' | 'url';
 
@@ -35,35 +34,6 @@ export class Webhook extends OrgScopedEntity {
   /** Audit actor who created it. */
   @Property({ type: 'string', length: 80 })
   createdBy!: string;
-
-  @Property({ type: 'string', length: 300, hidden: true })
-  kekId!: string;
-
-  @Property({ type: 'text', hidden: true })
-  wrappedKey!: string;
-
-  @Property({ type: 'string', length: 32, hidden: true })
-  iv!: string;
-
-  @Property({ type: 'text', hidden: true })
-  ciphertext!: string;
-
-  @Property({ type: 'string', length: 32, hidden: true })
-  tag!: string;
-
-  /** The sealed signing secret (webhook) or URL (Slack). */
-  sealed(): SealedSecret {
-    return { kekId: this.kekId, wrappedKey: this.wrappedKey, iv: this.iv, ciphertext: this.ciphertext, tag: this.tag };
-  }
-
-  /** Stores a sealed secret's fields. */
-  setSealed(sealed: SealedSecret): void {
-    this.kekId = sealed.kekId;
-    this.wrappedKey = sealed.wrappedKey;
-    this.iv = sealed.iv;
-    this.ciphertext = sealed.ciphertext;
-    this.tag = sealed.tag;
-  }
 }
 
 /** Associated data a webhook's secret is sealed with, so a ciphertext copied to another row does not open. */
