@@ -1,4 +1,4 @@
-import { BigIntType, Entity, Index, OptionalProps, Property, Unique } from '@mikro-orm/core';
+import { BigIntType, Check, Entity, Index, OptionalProps, Property, Unique } from '@mikro-orm/core';
 import { OrgScopedEntity } from '../db/base.entity.js';
 
 /** Why credits moved. */
@@ -11,6 +11,8 @@ export type CreditReason = 'top_up' | 'stripe_payment' | 'adjustment' | 'refund'
  * payment delivered twice is credited once.
  */
 @Entity({ tableName: 'credit_ledger' })
+// Declared here as well as in its migration, so generated migrations never propose dropping it.
+@Check({ name: 'credit_ledger_amount_nonzero', expression: 'amount_micros <> 0' })
 @Index({ properties: ['organization', 'createdAt'] })
 @Unique({
   name: 'credit_ledger_reference_unique',
