@@ -10,6 +10,7 @@ import { ConfigSync } from './config/sync.js';
 import type { ConfigView } from './config/view.js';
 import { startSpendReconciler, type SpendReconciler } from './control-plane/budget-spend.js';
 import { startHeartbeat, type Heartbeat } from './control-plane/heartbeat.js';
+import { ClientHasher } from './events/client-hash.js';
 import { EventShipper } from './events/shipper.js';
 import { EventSpool } from './events/spool.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -92,7 +93,12 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
   const secrets = new CredentialSecrets(kms, config.credentialCacheTtlMs);
 
   let shipper: EventShipper | null = null;
-  const spool = await EventSpool.open({ dir: join(config.stateDir, 'spool'), logger: log, onDurable: () => shipper?.notify() });
+  const spool = await EventSpool.open({
+    dir: join(config.stateDir, 'spool'),
+    logger: log,
+    syncIntervalMs: config.spoolSyncIntervalMs,
+    onDurable: () => shipper?.notify(),
+  });
   const configSource =
     options.configSource ??
     createGraphqlConfigSource({
@@ -170,6 +176,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     enforcement: [limitsStep, ...(options.enforcement ?? []), policyStep],
     emit,
     tracker,
+    clientHasher: new ClientHasher(config.hashSalt),
     draining: () => draining,
   };
   const readiness = (): Readiness => ({

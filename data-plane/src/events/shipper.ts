@@ -134,7 +134,8 @@ export class EventShipper {
         method: 'POST',
         dispatcher,
         headers: { authorization: `Bearer ${nodeToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ type: 'events', nodeId, events: batch.events }),
+        // The spooled lines are the events' JSON already (`EventBatch` with the node's id).
+        body: `{"type":"events","nodeId":${JSON.stringify(nodeId)},"events":[${batch.events.join(',')}]}`,
         headersTimeout: timeout,
         bodyTimeout: timeout,
       });

@@ -16,19 +16,37 @@ export const segmentName = (n: number) => `segment-${String(n).padStart(12, '0')
 /** The cursor file's name inside the spool directory. */
 export const CURSOR_FILE = 'cursor.json';
 
-/** Where shipping resumes: the stored cursor, or the start of the oldest segment. */
-export async function readCursor(dir: string): Promise<SpoolPosition> {
+/**
+ * Where shipping resumes: the stored cursor, or the start of the oldest segment when there is
+ * none. The cursor is written without fsync (see `EventSpool.acknowledge`), so after a power
+ * cut it may be older than the last acknowledgement, or empty: an unreadable cursor is logged
+ * and shipping restarts from the oldest segment; the control plane drops events it already
+ * stored by id.
+ */
+export async function readCursor(dir: string, logger: Logger): Promise<SpoolPosition> {
+  const path = join(dir, CURSOR_FILE);
+  let text: string;
   try {
-    const parsed = JSON.parse(await readFile(join(dir, CURSOR_FILE), 'utf8')) as Partial<SpoolPosition>;
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return oldestSegmentStart(dir);
+  }
+  try {
+    const parsed = JSON.parse(text) as Partial<SpoolPosition>;
     if (Number.isInteger(parsed.segment) && Number.isInteger(parsed.offset) && parsed.segment! >= 1 && parsed.offset! >= 0) {
       return { segment: parsed.segment!, offset: parsed.offset! };
     }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    const first = (await listSegments(dir))[0];
-    return { segment: first ?? 1, offset: 0 };
+  } catch {
+    // Not JSON: handled below like any other unreadable cursor.
   }
-  throw new Error(`${join(dir, CURSOR_FILE)} is not a valid spool cursor`);
+  logger.warn({ path }, 'event spool cursor is unreadable; shipping again from the oldest segment (the control plane drops duplicates)');
+  return oldestSegmentStart(dir);
+}
+
+async function oldestSegmentStart(dir: string): Promise<SpoolPosition> {
+  const first = (await listSegments(dir))[0];
+  return { segment: first ?? 1, offset: 0 };
 }
 
 /** Segment numbers present in the directory, ascending. */

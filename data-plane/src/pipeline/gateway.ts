@@ -1,6 +1,7 @@
 import type { UsageEvent } from '@keyward/shared';
 import type { Dispatcher } from 'undici';
 import type { DataPlaneConfig } from '../config.js';
+import type { ClientHasher } from '../events/client-hash.js';
 import type { ConfigView } from '../config/view.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -22,6 +23,8 @@ export interface Gateway {
   /** Spools one usage event. */
   emit(event: UsageEvent): void;
   readonly tracker: RequestTracker;
+  /** Hashes client addresses and user agents for events, with the node's salt. */
+  readonly clientHasher: ClientHasher;
   /** True once shutdown began: new requests are turned away. */
   draining(): boolean;
 }

@@ -1,6 +1,5 @@
 import type { ApiFamily, Decision } from '@keyward/shared';
 import { authenticateKey } from '../auth/authenticate.js';
-import { clientHash } from '../events/client-hash.js';
 import { GatewayError, type GatewayErrorCode } from '../errors.js';
 import { PROVIDER_APIS } from '../providers/index.js';
 import type { Operation, ProviderApi } from '../providers/types.js';
@@ -54,7 +53,7 @@ export function proxyHandler(gw: Gateway, route: ProxyRoute): (res: HttpResponse
 export function newRecord(gw: Gateway, family: ApiFamily, endpoint: string, incoming: IncomingRequest): RequestRecord {
   const forwarded = gw.config.trustForwardedFor ? incoming.headers['x-forwarded-for']?.split(',')[0]?.trim() : undefined;
   const ip = forwarded || incoming.remoteAddress;
-  return new RequestRecord(family, endpoint, clientHash(ip, gw.config.hashSalt), clientHash(incoming.headers['user-agent'] ?? '', gw.config.hashSalt));
+  return new RequestRecord(family, endpoint, gw.clientHasher.hash(ip), gw.clientHasher.hash(incoming.headers['user-agent'] ?? ''));
 }
 
 async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingRequest, client: ClientResponse, body: Promise<Buffer>): Promise<void> {

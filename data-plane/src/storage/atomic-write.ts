@@ -3,17 +3,19 @@ import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 
 /**
- * Writes `data` to `path` so a crash leaves either the old file or the new one, never half of
- * one: a private (0600) temp file in the same directory, flushed, renamed over the target, then
- * the directory flushed so the rename itself survives power loss.
+ * Writes `data` to `path` so a crashed process leaves either the old file or the new one, never
+ * half of one: a private (0600) temp file in the same directory renamed over the target. With
+ * `durable` (the default) the file is flushed before the rename and the directory after it, so
+ * the new file also survives power loss; without, a power cut may leave the old file or an
+ * empty one.
  */
-export async function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Buffer, { durable = true }: { durable?: boolean } = {}): Promise<void> {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const handle = await open(temp, 'w', 0o600);
   try {
     await handle.writeFile(data);
-    await handle.sync();
+    if (durable) await handle.sync();
   } finally {
     await handle.close();
   }
@@ -23,7 +25,7 @@ export async function writeFileAtomic(path: string, data: string | Buffer): Prom
     await rm(temp, { force: true });
     throw err;
   }
-  await syncDirectory(dir);
+  if (durable) await syncDirectory(dir);
 }
 
 /** Flushes a directory's entries (new, renamed or deleted files) to disk. */
