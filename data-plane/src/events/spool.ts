@@ -36,8 +36,10 @@ export interface SpoolOptions {
   readonly onDurable?: () => void;
   /**
    * Least time between two fsyncs of the active segment (0: one per event-loop turn). Events
-   * are written to the file at once, so a crashed process loses none; the interval only bounds
-   * what a power cut could take, and lets one fsync cover every event of a busy interval.
+   * are written to the file in the next event-loop turn, or, when an fsync happened less than
+   * the interval ago, once the interval is over: one fsync then covers every event of a busy
+   * interval. A crashed process loses at most what waited in memory; a power cut at most one
+   * interval's events.
    */
   readonly syncIntervalMs?: number;
 }
@@ -56,9 +58,9 @@ const NEWLINE = 0x0a;
  * The node's durable event queue: append-only NDJSON segment files plus a cursor file that says
  * how far the control plane has acknowledged. Appends made in the same tick share one write, and
  * one fsync covers every write of a sync interval (group commit); readers only see bytes that
- * were fsync'd. The cursor moves (and
- * fully shipped segments are deleted) only after an acknowledgement, so a crash anywhere
- * replays at most the last unacknowledged batch, which the control plane deduplicates by id.
+ * were fsync'd. The cursor moves (and fully shipped segments are deleted) only after an
+ * acknowledgement, so a crash replays at most the batches whose acknowledgement it lost, which
+ * the control plane deduplicates by id.
  */
 export class EventSpool {
   private queue: PendingAppend[] = [];
@@ -217,7 +219,7 @@ export class EventSpool {
       while (this.queue.length > 0) {
         const written: PendingAppend[] = [];
         let bytes = 0;
-        // Write what is queued at once; appends that arrive while the sync interval runs out are written too.
+        // Write what is queued; appends that arrive while the sync interval runs out are written before the fsync too.
         for (let group = this.queue.splice(0); group.length > 0; group = this.queue.splice(0)) {
           const data = Buffer.from(group.map((p) => p.line).join(''), 'utf8');
           try {
