@@ -11,6 +11,7 @@ import { NodeResolver } from '../nodes/node.resolver.js';
 import { MemberResolver } from '../organizations/member.resolver.js';
 import { PolicyResolver } from '../policies/policy.resolver.js';
 import { OrganizationResolver } from '../organizations/organization.resolver.js';
+import { AccountResolver } from '../sessions/account.resolver.js';
 import { SignInResolver } from '../sessions/sign-in.resolver.js';
 import { TeamResolver } from '../teams/team.resolver.js';
 import { ApiTokenResolver } from '../tokens/api-token.resolver.js';
@@ -22,6 +23,7 @@ import { MetaResolver } from './meta.resolver.js';
 export const RESOLVERS: NonEmptyArray<Function> = [
   MetaResolver,
   SignInResolver,
+  AccountResolver,
   OrganizationResolver,
   MemberResolver,
   TeamResolver,

@@ -17,11 +17,12 @@ export interface ConsoleSystem {
 /**
  * Starts control plane (serving `console/dist`), data-plane node and mock provider, and adds an
  * owner with a password to the system's organization. Fails first if the console is not built
- * or chromium is missing, so a broken setup never costs a whole system start.
+ * or chromium is missing, so a broken setup never costs a whole system start. `controlPlaneEnv`
+ * adds control-plane settings (e.g. `NODE_ENV: 'development'`, where mail is printed).
  */
-export async function startConsoleSystem(pgAdminUrl: string): Promise<ConsoleSystem> {
+export async function startConsoleSystem(pgAdminUrl: string, controlPlaneEnv: Record<string, string> = {}): Promise<ConsoleSystem> {
   await requireBrowserPrerequisites();
-  const system = await startTestSystem(pgAdminUrl, { controlPlaneEnv: { KEYWARD_CONSOLE_DIR: CONSOLE_DIST } });
+  const system = await startTestSystem(pgAdminUrl, { controlPlaneEnv: { KEYWARD_CONSOLE_DIR: CONSOLE_DIST, ...controlPlaneEnv } });
   try {
     const operator = await addPersonWithPassword(system.cp, system.owner.orgId, 'owner', { name: 'Dana Operator' });
     return {
