@@ -58,4 +58,52 @@ describe('signing in with a printed code and setting a password', () => {
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
     expect(owner.errors).toEqual([]);
   });
+
+  it('sets a first password on the account page, reached from the user menu, and signs in with it next time', async () => {
+    const { page } = owner;
+    await page.locator('[data-test=account]').click();
+    await screenTitle(page, 'Your account').waitFor();
+    await settle(page);
+    expect(await page.locator('input[name=email]').inputValue()).toBe(OWNER_EMAIL);
+    expect(await page.locator('input[name=current-password]').count()).toBe(0);
+    await page.locator('[data-test=session-current]').waitFor();
+    await saveScreenshot(page, 'account');
+
+    await page.locator('input[name=new-password]').fill(password);
+    await page.locator('input[name=repeat-password]').fill(password);
+    await page.locator('[data-test=save-password]').click();
+    await page.getByText('Password set').waitFor();
+    // Now that a password exists, changing it asks for the current one.
+    await page.locator('input[name=current-password]').waitFor();
+
+    await page.locator('[data-test=sign-out]').click();
+    await page.waitForURL(/\/login/);
+    await fillSignIn(page, { email: OWNER_EMAIL, password });
+    await page.waitForURL((url) => !url.pathname.startsWith('/login'), { timeout: UI_TIMEOUT_MS });
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+    expect(owner.errors).toEqual([]);
+  });
+
+  it('signs another browser out from the account page', async () => {
+    const laptop = await openConsolePage(browser, DESKTOP);
+    await laptop.page.goto(`${world.consoleUrl}/login`);
+    await fillSignIn(laptop.page, { email: OWNER_EMAIL, password });
+    await laptop.page.waitForURL((url) => !url.pathname.startsWith('/login'), { timeout: UI_TIMEOUT_MS });
+
+    const { page } = owner;
+    await page.goto(`${world.consoleUrl}/account`);
+    await screenTitle(page, 'Your account').waitFor();
+    const other = page.locator('[data-test=session]');
+    await other.first().waitFor();
+    expect(await other.count()).toBe(1);
+    await other.locator('[data-test=sign-out-session]').click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).last().click();
+    await page.getByText('Signed out', { exact: true }).waitFor();
+    await other.first().waitFor({ state: 'detached' });
+
+    // The other browser is signed out on its next call.
+    await laptop.page.reload();
+    await laptop.page.waitForURL(/\/login/, { timeout: UI_TIMEOUT_MS });
+    await laptop.context.close();
+  });
 });
