@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually } from '../support/system.js';
-import { DESKTOP, launchBrowser, openConsolePage, saveScreenshot, UI_TIMEOUT_MS, type ConsolePage } from './support/browser.js';
+import { DESKTOP, launchBrowser, PHONE, openConsolePage, saveScreenshot, UI_TIMEOUT_MS, type ConsolePage } from './support/browser.js';
 import { fillSignIn, screenTitle, settle } from './support/console-actions.js';
 import { startConsoleSystem, type ConsoleSystem } from './support/console-system.js';
 
@@ -67,7 +67,11 @@ describe('signing in with a printed code and setting a password', () => {
     expect(await page.locator('input[name=email]').inputValue()).toBe(OWNER_EMAIL);
     expect(await page.locator('input[name=current-password]').count()).toBe(0);
     await page.locator('[data-test=session-current]').waitFor();
-    await saveScreenshot(page, 'account');
+    await saveScreenshot(page, 'account-desktop');
+    await page.setViewportSize(PHONE);
+    await settle(page);
+    await saveScreenshot(page, 'account-phone');
+    await page.setViewportSize(DESKTOP);
 
     await page.locator('input[name=new-password]').fill(password);
     await page.locator('input[name=repeat-password]').fill(password);
