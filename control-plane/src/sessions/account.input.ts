@@ -1,5 +1,6 @@
-import { IsOptional, IsString, IsUUID, Length, Matches, MaxLength } from 'class-validator';
+import { IsEmail, IsOptional, IsString, IsUUID, Length, Matches, MaxLength } from 'class-validator';
 import { ArgsType, Field, ID } from 'type-graphql';
+import { MAX_EMAIL_LENGTH } from '../users/email.js';
 import { MAX_PASSWORD_INPUT } from './sign-in.input.js';
 
 /** Arguments of `updateAccount`. */
@@ -33,4 +34,27 @@ export class ChangePasswordArgs {
   @IsString()
   @MaxLength(MAX_PASSWORD_INPUT)
   newPassword!: string;
+}
+
+/** Arguments of `requestEmailChange`. */
+@ArgsType()
+export class RequestEmailChangeArgs {
+  @Field(() => String)
+  @IsEmail({}, { message: 'newEmail must be an email address' })
+  @MaxLength(MAX_EMAIL_LENGTH)
+  newEmail!: string;
+
+  @Field(() => String, { nullable: true, description: 'Required when the account has a password.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_PASSWORD_INPUT)
+  currentPassword?: string | null;
+}
+
+/** Arguments of `confirmEmailChange`. */
+@ArgsType()
+export class ConfirmEmailChangeArgs {
+  @Field(() => String, { description: 'The six digits sent to the new address.' })
+  @Matches(/^\d{6}$/, { message: 'code must be the six digits from the email' })
+  code!: string;
 }

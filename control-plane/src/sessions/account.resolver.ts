@@ -2,22 +2,15 @@ import { Args, Authorized, Ctx, Int, Mutation, Query, Resolver } from 'type-grap
 import { SESSION_COOKIE } from '../auth/authenticate.js';
 import { AppError } from '../errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
-import { normalizeEmail } from '../users/email.js';
 import { assertPasswordAcceptable } from '../users/password-policy.js';
-import { hashPassword, verifyPassword } from '../users/password.js';
+import { hashPassword } from '../users/password.js';
 import { User } from '../users/user.entity.js';
-import { ChangePasswordArgs, SessionIdArgs, UpdateAccountArgs } from './account.input.js';
+import { ChangePasswordArgs, ConfirmEmailChangeArgs, RequestEmailChangeArgs, SessionIdArgs, UpdateAccountArgs } from './account.input.js';
 import { Account, AccountSession } from './account.type.js';
-import { personOf, type PersonViewer } from './caller.js';
+import { personOf } from './caller.js';
+import { confirmIdentity, FIRST_PASSWORD_WINDOW_MINUTES, isRecent } from './confirm-identity.js';
+import { confirmEmailChange, requestEmailChange } from './email-change.service.js';
 import { Session } from './session.entity.js';
-import { clearThrottle, lockedFor, recordFailure, throttleKey } from './throttle.js';
-
-/**
- * How soon after signing in a person without a password may set a first one with nothing but
- * their session. Later, a stolen or forgotten-open session must not be able to add a password
- * (a lasting way in), so the person signs in again with a code first.
- */
-export const FIRST_PASSWORD_WINDOW_MINUTES = 15;
 
 /** The caller's own account: name, password and sessions. Only people at the console, never tokens. */
 @Resolver()
@@ -63,14 +56,28 @@ export class AccountResolver {
   async changePassword(@Args() args: ChangePasswordArgs, @Ctx() ctx: GraphQLContext): Promise<boolean> {
     const person = personOf(ctx);
     const user = await ctx.em.findOneOrFail(User, { id: person.userId }, { populate: ['passwordHash'] });
-    if (user.passwordHash) await checkCurrentPassword(ctx, user, args.currentPassword);
-    else await checkRecentSignIn(ctx, person);
+    await confirmIdentity(ctx, person, user, args.currentPassword);
     assertPasswordAcceptable(args.newPassword, user.email);
     user.passwordHash = await hashPassword(args.newPassword);
     await ctx.em.flush();
     await ctx.em.nativeDelete(Session, { user: user.id, id: { $ne: person.sessionId } });
     ctx.log.info({ userId: user.id }, 'password changed');
     return true;
+  }
+
+  @Authorized()
+  @Mutation(() => Boolean, {
+    description:
+      'Sends a six-digit code to a new email address; confirmEmailChange with it makes the change. Needs the current password, or a recent sign-in without one.',
+  })
+  requestEmailChange(@Args() args: RequestEmailChangeArgs, @Ctx() ctx: GraphQLContext): Promise<boolean> {
+    return requestEmailChange(ctx, personOf(ctx), args.newEmail, args.currentPassword);
+  }
+
+  @Authorized()
+  @Mutation(() => User, { description: 'Makes the new address yours with the code sent to it; ends your other sessions and tells the old address.' })
+  confirmEmailChange(@Args() args: ConfirmEmailChangeArgs, @Ctx() ctx: GraphQLContext): Promise<User> {
+    return confirmEmailChange(ctx, personOf(ctx), args.code);
   }
 
   @Authorized()
@@ -91,31 +98,3 @@ export class AccountResolver {
   }
 }
 
-function isRecent(session: Session): boolean {
-  return session.createdAt.getTime() > Date.now() - FIRST_PASSWORD_WINDOW_MINUTES * 60_000;
-}
-
-/** Guessing the current password here is throttled like guessing it at sign-in. */
-async function checkCurrentPassword(ctx: GraphQLContext, user: User, currentPassword: string | null | undefined): Promise<void> {
-  const key = throttleKey('signin', [normalizeEmail(user.email), ctx.ip], ctx.services.config.hashSalt);
-  const locked = await lockedFor(ctx.em, key);
-  if (locked > 0) throw new AppError('RATE_LIMITED', `Too many wrong passwords; try again in ${locked} seconds.`, { retryAfterSeconds: locked });
-  if (!currentPassword || !(await verifyPassword(user.passwordHash, currentPassword))) {
-    await recordFailure(ctx.em, key);
-    ctx.log.warn({ userId: user.id }, 'password change refused: wrong current password');
-    throw new AppError('BAD_USER_INPUT', 'The current password is incorrect.', { reason: 'BAD_CREDENTIALS', fields: { currentPassword: ['incorrect'] } });
-  }
-  await clearThrottle(ctx.em, key);
-}
-
-/** A first password needs a fresh sign-in (by code or link), not just any open session. */
-async function checkRecentSignIn(ctx: GraphQLContext, person: PersonViewer): Promise<void> {
-  const session = await ctx.em.findOne(Session, { id: person.sessionId });
-  if (session && isRecent(session)) return;
-  ctx.log.warn({ userId: person.userId }, 'first password refused: the sign-in is not recent');
-  throw new AppError(
-    'FORBIDDEN',
-    `To set your first password, sign in again with an emailed code, then set it within ${FIRST_PASSWORD_WINDOW_MINUTES} minutes.`,
-    { reason: 'RECENT_SIGN_IN_REQUIRED' },
-  );
-}

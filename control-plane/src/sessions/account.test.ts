@@ -125,3 +125,69 @@ describe('your account', () => {
     expectError(await cp.gql('mutation { signOutOtherSessions }', {}, { token: token.secret }), 'FORBIDDEN');
   });
 });
+
+describe('changing your email', () => {
+  const REQUEST = 'mutation($e: String!, $p: String) { requestEmailChange(newEmail: $e, currentPassword: $p) }';
+  const CONFIRM = 'mutation($c: String!) { confirmEmailChange(code: $c) { email } }';
+
+  function codeSentTo(email: string): string {
+    const mail = [...(cp.services.mailer.outbox ?? [])].reverse().find((m) => m.to === email);
+    const code = mail && /confirmation code is: (\d{6})/.exec(mail.text)?.[1];
+    if (!code) throw new Error(`no confirmation code was sent to ${email}`);
+    secrets.push(code);
+    return code;
+  }
+
+  it('sends a code to the new address, changes the email once it comes back, and tells the old address', async () => {
+    const p = await person();
+    const laptop = await newSession(cp, p.userId, org.orgId);
+    secrets.push(laptop);
+    const next = `moved-${Date.now()}@example.test`;
+    expectOk(await cp.gql(REQUEST, { e: next.toUpperCase(), p: p.password }, { session: p.session }));
+    const code = codeSentTo(next);
+    // Nothing changed yet: the old address still signs in.
+    expect((await accountOf(p.session)).user.email).toBe(p.email);
+
+    const wrong = code === '000000' ? '111111' : '000000';
+    expectError(await cp.gql(CONFIRM, { c: wrong }, { session: p.session }), 'BAD_USER_INPUT', /wrong, used or expired/);
+    const res = await cp.gql<{ confirmEmailChange: { email: string } }>(CONFIRM, { c: code }, { session: p.session });
+    expectOk(res);
+    expect(res.data!.confirmEmailChange.email).toBe(next);
+    expectOk(await cp.gql(SIGN_IN, { email: next, password: p.password }));
+    expectError(await cp.gql(SIGN_IN, { email: p.email, password: p.password }), 'UNAUTHENTICATED');
+    expect(await viewerOf(laptop)).toBeNull();
+    const notice = cp.services.mailer.outbox!.find((m) => m.to === p.email && /was changed/.test(m.subject));
+    expect(notice?.text).toContain(next);
+    // The code works once.
+    expectError(await cp.gql(CONFIRM, { c: code }, { session: p.session }), 'BAD_USER_INPUT');
+  });
+
+  it('needs the current password, and refuses an address another account uses', async () => {
+    const p = await person();
+    const other = await person();
+    expectError(await cp.gql(REQUEST, { e: 'fresh@example.test', p: 'not-it' }, { session: p.session }), 'BAD_USER_INPUT', /current password is incorrect/);
+    expectError(await cp.gql(REQUEST, { e: other.email, p: p.password }, { session: p.session }), 'CONFLICT', /Another account/);
+    expectError(await cp.gql(REQUEST, { e: p.email, p: p.password }, { session: p.session }), 'BAD_USER_INPUT', /already your email/);
+  });
+
+  it('lets a person without a password change it only right after signing in', async () => {
+    const p = await personWithoutPassword();
+    await cp.services.orm.em.fork().execute(`update sessions set created_at = now() - interval '16 minutes' where user_id = ?`, [p.userId]);
+    expectError(await cp.gql(REQUEST, { e: `late-${Date.now()}@example.test` }, { session: p.session }), 'FORBIDDEN', /sign in again/);
+    const fresh = await newSession(cp, p.userId, org.orgId);
+    secrets.push(fresh);
+    const next = `early-${Date.now()}@example.test`;
+    expectOk(await cp.gql(REQUEST, { e: next }, { session: fresh }));
+    expectOk(await cp.gql(CONFIRM, { c: codeSentTo(next) }, { session: fresh }));
+  });
+
+  it('stops a code after five wrong guesses', async () => {
+    const p = await person();
+    const next = `guessed-${Date.now()}@example.test`;
+    expectOk(await cp.gql(REQUEST, { e: next, p: p.password }, { session: p.session }));
+    const code = codeSentTo(next);
+    const wrong = code === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 5; i++) expectError(await cp.gql(CONFIRM, { c: wrong }, { session: p.session }), 'BAD_USER_INPUT');
+    expectError(await cp.gql(CONFIRM, { c: code }, { session: p.session }), 'BAD_USER_INPUT', /wrong, used or expired/);
+  });
+});

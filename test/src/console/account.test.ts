@@ -10,13 +10,15 @@ const OWNER_EMAIL = 'owner@keyward.local';
 /**
  * The first owner's first days, on a development install without a mail server: they sign in
  * with a code the console says is printed in the terminal (and it is, on a plain line), open
- * their account from the user menu, set a first password, and sign in with it next time.
+ * their account from the user menu, set a first password, sign in with it next time, move the
+ * account to their real address, and sign a second browser out.
  */
-describe('signing in with a printed code and setting a password', () => {
+describe('signing in with a printed code and managing your account', () => {
   let world: ConsoleSystem;
   let browser: Browser;
   let owner: ConsolePage;
   const password = `Keyward-first-${Date.now()}`;
+  const movedEmail = `owner.moved.${Date.now()}@example.com`;
 
   beforeAll(async () => {
     browser = await launchBrowser();
@@ -88,10 +90,34 @@ describe('signing in with a printed code and setting a password', () => {
     expect(owner.errors).toEqual([]);
   });
 
+  it('changes the email with a code sent to the new address, which then signs in', async () => {
+    const { page } = owner;
+    await page.goto(`${world.consoleUrl}/account`);
+    await screenTitle(page, 'Your account').waitFor();
+    await page.locator('[data-test=change-email]').click();
+    await page.locator('input[name=new-email]').fill(movedEmail);
+    await page.locator('input[name=email-change-password]').fill(password);
+    await page.locator('[data-test=send-email-code]').click();
+    await page.locator('[data-test=email-code-sent]').getByText('printed in the terminal', { exact: false }).waitFor();
+    const code = await eventually(() => {
+      const text = world.system.cp.terminal.join('');
+      const block = text.slice(text.lastIndexOf(`Email to ${movedEmail}`));
+      return /^ {2}Your Keyward confirmation code is: (\d{6})$/m.exec(block)?.[1];
+    }, 5_000, 'the printed confirmation code');
+    await page.locator('input[name=email-code]').fill(code);
+    await page.locator('[data-test=confirm-email]').click();
+    await page.getByText(`Your email is now ${movedEmail}`).waitFor();
+    expect(await page.locator('input[name=email]').inputValue()).toBe(movedEmail);
+    // The old address is told, on the terminal like every email here.
+    expect(world.system.cp.terminal.join('')).toContain(`Email to ${OWNER_EMAIL}`);
+    expect(world.system.cp.terminal.join('')).toMatch(/now signs in with owner\.moved/);
+    expect(owner.errors).toEqual([]);
+  });
+
   it('signs another browser out from the account page', async () => {
     const laptop = await openConsolePage(browser, DESKTOP);
     await laptop.page.goto(`${world.consoleUrl}/login`);
-    await fillSignIn(laptop.page, { email: OWNER_EMAIL, password });
+    await fillSignIn(laptop.page, { email: movedEmail, password });
     await laptop.page.waitForURL((url) => !url.pathname.startsWith('/login'), { timeout: UI_TIMEOUT_MS });
 
     const { page } = owner;

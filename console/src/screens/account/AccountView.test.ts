@@ -23,6 +23,8 @@ function account(overrides: Partial<Account> = {}): { account: Account } {
   };
 }
 
+const DELIVERY = { SignInCodeDelivery: { signInCodeDelivery: 'EMAIL' } };
+
 const find = <T extends HTMLElement = HTMLElement>(selector: string) => document.querySelector<T>(selector);
 
 async function type(name: string, value: string) {
@@ -44,14 +46,14 @@ afterEach(() => {
 });
 
 describe('your account', () => {
-  it('shows your name, your email read-only with why, and where you are signed in', async () => {
-    const { wrapper } = mountScreen(AccountView, { responses: { Account: account() } });
+  it('shows your name, your email (changed only through a code), and where you are signed in', async () => {
+    const { wrapper } = mountScreen(AccountView, { responses: { ...DELIVERY, Account: account() } });
     await settle();
     expect(find<HTMLInputElement>('input[name="name"]')!.value).toBe('Dana Operator');
     const email = find<HTMLInputElement>('input[name="email"]')!;
     expect(email.value).toBe('dana@example.com');
     expect(email.readOnly).toBe(true);
-    expect(wrapper.get('[data-test="email-note"]').text()).toContain('cannot be changed');
+    expect(wrapper.get('[data-test="email-note"]').text()).toContain('confirmed with a code sent to it');
     expect(wrapper.get('[data-test="session-current"]').text()).toContain('Chrome on Linux');
     expect(wrapper.get('[data-test="session-current"]').text()).toContain('This browser');
     expect(wrapper.get('[data-test="session"]').text()).toContain('Safari on iOS');
@@ -60,7 +62,7 @@ describe('your account', () => {
   it('saves a new name', async () => {
     let sent: unknown;
     mountScreen(AccountView, {
-      responses: { Account: account(), UpdateAccount: (v: unknown) => ((sent = v), { updateAccount: { id: 'user_1', name: 'Dana O.' } }) },
+      responses: { ...DELIVERY, Account: account(), UpdateAccount: (v: unknown) => ((sent = v), { updateAccount: { id: 'user_1', name: 'Dana O.' } }) },
     });
     await settle();
     await type('name', '  Dana O. ');
@@ -71,7 +73,7 @@ describe('your account', () => {
 
   it('asks for the current password to change one, and only submits two matching new ones', async () => {
     let sent: unknown;
-    mountScreen(AccountView, { responses: { Account: account(), ChangePassword: (v: unknown) => ((sent = v), { changePassword: true }) } });
+    mountScreen(AccountView, { responses: { ...DELIVERY, Account: account(), ChangePassword: (v: unknown) => ((sent = v), { changePassword: true }) } });
     await settle();
     const save = find<HTMLButtonElement>('[data-test="save-password"]')!;
     expect(save.textContent).toContain('Change password');
@@ -92,7 +94,7 @@ describe('your account', () => {
     let sent: unknown;
     const refusal = Object.assign(new Error('The password must be at least 12 characters.'), { extensions: { code: 'BAD_USER_INPUT' } });
     mountScreen(AccountView, {
-      responses: { Account: account({ hasPassword: false, canSetFirstPassword: true }), ChangePassword: (v: unknown) => ((sent = v), refusal) },
+      responses: { ...DELIVERY, Account: account({ hasPassword: false, canSetFirstPassword: true }), ChangePassword: (v: unknown) => ((sent = v), refusal) },
     });
     await settle();
     expect(find('input[name="current-password"]')).toBeNull();
@@ -106,7 +108,7 @@ describe('your account', () => {
   });
 
   it('tells a person without a password to sign in again when their sign-in is no longer recent', async () => {
-    mountScreen(AccountView, { responses: { Account: account({ hasPassword: false, canSetFirstPassword: false }) } });
+    mountScreen(AccountView, { responses: { ...DELIVERY, Account: account({ hasPassword: false, canSetFirstPassword: false }) } });
     await settle();
     expect(find('[data-test="password-reauth"]')!.textContent).toContain('sign in again with an emailed code');
     expect(find('input[name="new-password"]')).toBeNull();
@@ -116,6 +118,7 @@ describe('your account', () => {
     const calls: string[] = [];
     mountScreen(AccountView, {
       responses: {
+        ...DELIVERY,
         Account: account(),
         SignOutSession: (v: { id: string }) => (calls.push(`one:${v.id}`), { signOutSession: true }),
         SignOutOtherSessions: () => (calls.push('others'), { signOutOtherSessions: 1 }),
@@ -132,5 +135,31 @@ describe('your account', () => {
     expect(document.body.textContent).toContain('Sign out everywhere else?');
     await confirmDialog();
     expect(calls).toEqual(['one:ses_phone', 'others']);
+  });
+
+  it('changes the email in two steps: the new address with the current password, then the code sent there', async () => {
+    const sent: unknown[] = [];
+    mountScreen(AccountView, {
+      responses: {
+        ...DELIVERY,
+        Account: account(),
+        RequestEmailChange: (v: unknown) => (sent.push(v), { requestEmailChange: true }),
+        ConfirmEmailChange: (v: unknown) => (sent.push(v), { confirmEmailChange: { id: 'user_1', email: 'dana@new.example.com' } }),
+      },
+    });
+    await settle();
+    find('[data-test="change-email"]')!.click();
+    await settle();
+    await type('new-email', 'dana@new.example.com');
+    expect(find<HTMLButtonElement>('[data-test="send-email-code"]')!.disabled).toBe(true);
+    await type('email-change-password', 'Old-password-1');
+    find('[data-test="send-email-code"]')!.click();
+    await settle();
+    expect(find('[data-test="email-code-sent"]')!.textContent).toContain('We sent a 6-digit code to dana@new.example.com');
+    await type('email-code', '123456');
+    find('[data-test="confirm-email"]')!.click();
+    await settle();
+    expect(sent).toEqual([{ newEmail: 'dana@new.example.com', currentPassword: 'Old-password-1' }, { code: '123456' }]);
+    expect(document.body.textContent).toContain('Your email is now dana@new.example.com');
   });
 });
