@@ -2,8 +2,7 @@ import type { ApiFamily } from '@keyward/shared';
 import { authenticateKey } from '../auth/authenticate.js';
 import { GatewayError } from '../errors.js';
 import { PROVIDER_APIS } from '../providers/index.js';
-import { listModels, retrieveModel } from '../providers/openai/index.js';
-import { availableModels } from '../routing/models.js';
+import { availableModels, callableModel } from '../routing/models.js';
 import { copyRequest, type IncomingRequest } from '../server/request.js';
 import { ClientResponse } from '../server/response.js';
 import type { HttpRequest, HttpResponse } from '../server/uws.js';
@@ -11,15 +10,18 @@ import type { Gateway } from './gateway.js';
 import { finish, newRecord, respondWithError } from './proxy.js';
 
 /**
- * `GET /v1/models` and `GET /v1/models/{model}`, answered by the gateway itself: the models this
- * key may use, never the provider's full list. Recorded like any other request.
+ * `GET /v1/models`, `GET /v1/models/{model}` (OpenAI's, or Anthropic's when the client sends
+ * Anthropic's headers) and Gemini's `GET /v1beta/models[/{model}]`, answered by the gateway
+ * itself in the caller's shape: the models this key may use, never the provider's full list.
+ * Recorded like any other request.
  */
-export function modelsHandler(gw: Gateway, single: boolean): (res: HttpResponse, req: HttpRequest) => void {
+export function modelsHandler(gw: Gateway, route: { family: ApiFamily | 'by-headers'; single: boolean }): (res: HttpResponse, req: HttpRequest) => void {
   return (res, req) => {
-    const incoming = copyRequest(req, res, single ? 1 : 0);
+    const incoming = copyRequest(req, res, route.single ? 1 : 0);
     const client = new ClientResponse(res);
-    const api = PROVIDER_APIS.openai;
-    const record = newRecord(gw, 'openai', 'models', incoming);
+    const family = route.family === 'by-headers' ? guessFamily(incoming) : route.family;
+    const api = PROVIDER_APIS[family];
+    const record = newRecord(gw, family, 'models', incoming);
     try {
       if (gw.draining()) throw new GatewayError('draining', 503, 'This gateway node is shutting down; retry the request.');
       const view = gw.view();
@@ -28,16 +30,15 @@ export function modelsHandler(gw: Gateway, single: boolean): (res: HttpResponse,
       record.key = check.key;
       record.org = check.org;
       if (!check.ok) throw check.error;
-      const models = availableModels(view, check.key, check.org, 'openai');
       let body: string;
-      if (single) {
-        const wanted = safeDecode(incoming.params[0]);
+      if (route.single) {
+        const wanted = safeDecode(incoming.params[0]).replace(/^models\//, '');
         record.model = wanted || null;
-        const model = models.find((m) => m.id.toLowerCase() === wanted.toLowerCase());
+        const model = callableModel(view, check.key, check.org, family, wanted);
         if (!model) throw new GatewayError('model_not_allowed', 404, `The model "${wanted}" does not exist or this Keyward key may not use it.`);
-        body = retrieveModel(model);
+        body = api.modelInfo(model);
       } else {
-        body = listModels(models);
+        body = api.modelList(availableModels(view, check.key, check.org, family));
       }
       record.status = 200;
       client.send(200, [['content-type', 'application/json'], ['x-request-id', record.requestId]], body);
@@ -49,7 +50,7 @@ export function modelsHandler(gw: Gateway, single: boolean): (res: HttpResponse,
 }
 
 /** Paths the gateway serves, to tell a wrong method (405) from an unknown path (404). */
-const KNOWN_PATHS = new Set(['/v1/chat/completions', '/v1/responses', '/v1/embeddings', '/v1/models', '/v1/messages', '/healthz', '/readyz', '/metrics']);
+const KNOWN_PATHS = new Set(['/v1/chat/completions', '/v1/responses', '/v1/embeddings', '/v1/models', '/v1/messages', '/v1beta/models', '/healthz', '/readyz', '/metrics']);
 
 /** Everything no route matched: 404 (or 405 for a known path), in the format the caller most likely speaks. */
 export function fallbackHandler(gw: Gateway): (res: HttpResponse, req: HttpRequest) => void {
