@@ -3,7 +3,7 @@ import { authenticateKey } from '../auth/authenticate.js';
 import { GatewayError } from '../errors.js';
 import { PROVIDER_APIS } from '../providers/index.js';
 import { availableModels, callableModel } from '../routing/models.js';
-import { copyRequest, type IncomingRequest } from '../server/request.js';
+import { copyRequest, readBody, type IncomingRequest } from '../server/request.js';
 import { ClientResponse } from '../server/response.js';
 import type { HttpRequest, HttpResponse } from '../server/uws.js';
 import type { Gateway } from './gateway.js';
@@ -43,7 +43,7 @@ export function modelsHandler(gw: Gateway, route: { family: ApiFamily | 'by-head
       record.status = 200;
       client.send(200, [['content-type', 'application/json'], ['x-request-id', record.requestId]], body);
     } catch (err) {
-      respondWithError(gw, api, client, record, err, false);
+      respondWithError(gw, api, client, record, err, null);
     }
     finish(gw, record, null).catch((err: unknown) => gw.log.error({ requestId: record.requestId, err }, 'could not record a finished request'));
   };
@@ -63,9 +63,9 @@ export function fallbackHandler(gw: Gateway): (res: HttpResponse, req: HttpReque
     const error = known
       ? new GatewayError('method_not_allowed', 405, `${incoming.method} is not supported on ${incoming.path}.`)
       : new GatewayError('not_found', 404, `Unknown route ${incoming.method} ${incoming.path}.`);
-    // An unread body would be taken for the next request on a kept-alive connection.
+    // Nothing here wants a body: one that comes is read and dropped, and the connection closed after it.
     const hasBody = (incoming.headers['content-length'] ?? '0') !== '0' || incoming.headers['transfer-encoding'] !== undefined;
-    respondWithError(gw, PROVIDER_APIS[family], client, record, error, hasBody);
+    respondWithError(gw, PROVIDER_APIS[family], client, record, error, hasBody ? readBody(res, incoming.headers['content-length'], 0) : null);
     finish(gw, record, null).catch((err: unknown) => gw.log.error({ requestId: record.requestId, err }, 'could not record a finished request'));
   };
 }
