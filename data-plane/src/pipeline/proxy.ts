@@ -103,7 +103,7 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
       tags: record.tags,
       setResponseHeader: (name, value) => client.setHeader(name, value),
       headers: incoming.headers,
-      connection: agentConnection(client, record.requestId, op.isSse(shape.stream, incoming.query)),
+      connection: agentConnection(client, record.requestId, op.isSse(shape.stream, incoming.query), record.startedAt),
       responseFilters: [],
       policy: record.policy,
     };
