@@ -33,6 +33,8 @@ export function modelsHandler(gw: Gateway, route: { family: ApiFamily | 'by-head
       let body: string;
       if (route.single) {
         const wanted = safeDecode(incoming.params[0]).replace(/^models\//, '');
+        // `{model}:{method}` is one of Gemini's POST methods, not a model.
+        if (family === 'gemini' && wanted.includes(':')) throw new GatewayError('method_not_allowed', 405, `${incoming.method} is not supported on ${incoming.path}.`);
         record.model = wanted || null;
         const model = callableModel(view, check.key, check.org, family, wanted);
         if (!model) throw new GatewayError('model_not_allowed', 404, `The model "${wanted}" does not exist or this Keyward key may not use it.`);

@@ -45,7 +45,7 @@ export function createBudgetHold(deps: HoldDeps): (ctx: EnforcementContext, refu
       case 'rejected':
         return { approved: false, approvalId: result.approvalId, reason: `This request is over budget and was rejected by an approver${result.reason ? `: ${result.reason}` : '.'}` };
       case 'expired':
-        return { approved: false, approvalId: result.approvalId, reason: `This request is over budget and ${expiredText(result.cut, DEFAULT_HOLD_SECONDS, deps.unstreamedMaxSeconds).replace('answered', 'approved it')}.` };
+        return { approved: false, approvalId: result.approvalId, reason: `This request is over budget and ${expiredText(result.cut, DEFAULT_HOLD_SECONDS, deps.unstreamedMaxSeconds, 'approved it')}.` };
       case 'unavailable':
         return { approved: false, approvalId: result.approvalId, reason: 'This request is over budget and the approval service could not be reached.' };
       default:

@@ -92,11 +92,14 @@ export async function holdPolicyDecision(
   }
 }
 
-/** Why a hold expired, for the agent: the rule's own timeout, or the limit for requests that are not streamed. */
-export function expiredText(cut: boolean, timeoutSeconds: number, unstreamedMaxSeconds: number): string {
-  if (!cut) return `nobody answered within ${timeoutSeconds} seconds`;
+/**
+ * Why a hold expired, for the agent ("nobody answered within…"): the hold's own timeout, or the
+ * limit for requests that are not streamed.
+ */
+export function expiredText(cut: boolean, timeoutSeconds: number, unstreamedMaxSeconds: number, verb = 'answered'): string {
+  if (!cut) return `nobody ${verb} within ${timeoutSeconds} seconds`;
   return (
-    `nobody answered within ${unstreamedMaxSeconds} seconds of its arrival, the longest a request that is not streamed is held ` +
+    `nobody ${verb} within ${unstreamedMaxSeconds} seconds of its arrival, the longest a request that is not streamed is held ` +
     `(HTTP clients stop waiting for an answer's headers, Node's after 300 seconds); stream the request to wait the hold's ${timeoutSeconds} seconds`
   );
 }

@@ -94,6 +94,8 @@ describe('model discovery through the gateway', () => {
       expect(names).toEqual(builtIn('gemini', 'gemini-2.5-').map((m) => `models/${m}`));
       expect((await ai.models.get({ model: 'gemini-2.5-flash' })).name).toBe('models/gemini-2.5-flash');
       await expect(ai.models.get({ model: 'gemini-2.0-flash' })).rejects.toThrow(/404|NOT_FOUND/);
+      const method = await fetch(`${dp.url}/v1beta/models/gemini-2.5-flash:generateContent`, { headers: { 'x-goog-api-key': mixedKey.secret } });
+      expect(method.status).toBe(405);
     });
   });
 });
