@@ -42,7 +42,7 @@ export function copyRequest(req: HttpRequest, res: HttpResponse, paramCount = 0)
  * gateway reads and drops before it answers and closes anyway (at least the body limit, when
  * that is larger).
  */
-export const DISCARD_BYTES = 64 * 1024 * 1024;
+const DISCARD_BYTES = 64 * 1024 * 1024;
 
 /** A request body being read. */
 export interface RequestBody {
