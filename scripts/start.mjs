@@ -42,6 +42,9 @@ const controlPlane = startChild('control plane', 'control-plane/dist/main.js', {
   ...common,
   KEYWARD_CP_PORT: cpPort,
   KEYWARD_CONSOLE_DIR: join(root, 'console', 'dist'),
+  // A local installation: every feature on, no plans; the console shows agents the local data plane.
+  KEYWARD_EDITION: process.env.KEYWARD_EDITION || 'self-hosted',
+  KEYWARD_GATEWAY_URL: process.env.KEYWARD_GATEWAY_URL || `http://localhost:${process.env.KEYWARD_DP_PORT || '8080'}`,
 });
 children.push(controlPlane);
 

@@ -48,7 +48,7 @@ const spend = (orgId: string, key: string, costs: number[], model = 'gpt-4o-mini
 
 beforeAll(async () => {
   kms = await createLocalKmsFile();
-  cp = await startTestControlPlane(inject('pgAdminUrl'), { ...kms.env, STRIPE_SECRET_KEY: STRIPE_KEY, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET });
+  cp = await startTestControlPlane(inject('pgAdminUrl'), { ...kms.env, KEYWARD_EDITION: 'service', STRIPE_SECRET_KEY: STRIPE_KEY, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET });
   owner = await createOrgWithMember(cp, 'owner');
   nodeToken = await createNodeTokenFor(owner);
   keyId = await createKey(owner, 'crawler');

@@ -31,7 +31,7 @@ export const registerStatementRoutes: RouteRegistrar = (app, services) => {
       if (!viewer) throw new AppError('UNAUTHENTICATED', 'Sign in or send an API token to download statements.');
       if (viewer.kind === 'node' || !viewer.orgId || !viewer.role) throw new AppError('FORBIDDEN', 'Only members of an organization can download its statements.');
       if (!roleCan(viewer.role, STATEMENT_PERMISSION)) throw new AppError('FORBIDDEN', `Your role (${viewer.role}) does not allow ${STATEMENT_PERMISSION}.`);
-      const statement = await buildStatement(forkForOrg(services, viewer.orgId), viewer.orgId, match[1]);
+      const statement = await buildStatement(services.config.edition, forkForOrg(services, viewer.orgId), viewer.orgId, match[1]);
       res.setHeader('content-type', 'text/csv; charset=utf-8');
       res.setHeader('content-disposition', `attachment; filename="keyward-statement-${statement.month}.csv"`);
       res.setHeader('cache-control', 'private, no-store');

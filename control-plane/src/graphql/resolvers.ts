@@ -5,6 +5,7 @@ import { BillingResolver } from '../billing/billing.resolver.js';
 import { LimitsResolver } from '../budgets/budget.resolver.js';
 import { CredentialResolver } from '../credentials/credential.resolver.js';
 import { UsageEventResolver } from '../events/usage-event.resolver.js';
+import { InstallationResolver } from '../installation/installation.resolver.js';
 import { InvitationResolver } from '../invitations/invitation.resolver.js';
 import { KeyResolver } from '../keys/key.resolver.js';
 import { NodeResolver } from '../nodes/node.resolver.js';
@@ -21,6 +22,7 @@ import { MetaResolver } from './meta.resolver.js';
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const RESOLVERS: NonEmptyArray<Function> = [
   MetaResolver,
+  InstallationResolver,
   SignInResolver,
   OrganizationResolver,
   MemberResolver,

@@ -1,5 +1,5 @@
 import { addPersonWithPassword, type TestPerson } from '@keyward/control-plane/testing';
-import { eventually, startTestSystem, type TestSystem } from '../../support/system.js';
+import { eventually, startTestSystem, type TestSystem, type TestSystemOptions } from '../../support/system.js';
 import { CONSOLE_DIST, requireBrowserPrerequisites } from './browser.js';
 
 /** The whole system with the built console served by the control plane, and a person who signs in with a password. */
@@ -19,9 +19,9 @@ export interface ConsoleSystem {
  * owner with a password to the system's organization. Fails first if the console is not built
  * or chromium is missing, so a broken setup never costs a whole system start.
  */
-export async function startConsoleSystem(pgAdminUrl: string): Promise<ConsoleSystem> {
+export async function startConsoleSystem(pgAdminUrl: string, options: TestSystemOptions = {}): Promise<ConsoleSystem> {
   await requireBrowserPrerequisites();
-  const system = await startTestSystem(pgAdminUrl, { controlPlaneEnv: { KEYWARD_CONSOLE_DIR: CONSOLE_DIST } });
+  const system = await startTestSystem(pgAdminUrl, { ...options, controlPlaneEnv: { ...options.controlPlaneEnv, KEYWARD_CONSOLE_DIR: CONSOLE_DIST } });
   try {
     const operator = await addPersonWithPassword(system.cp, system.owner.orgId, 'owner', { name: 'Dana Operator' });
     return {
