@@ -173,6 +173,10 @@ export interface ConfigSnapshot extends ConfigCollections {
   readonly generatedAt: string;
 }
 
+/**
+ * What changed between two versions. `version` is greater than `fromVersion`, except for the
+ * empty delta at a node's own version that confirms a resumed node is current.
+ */
 export interface ConfigDelta {
   readonly type: 'delta';
   readonly fromVersion: number;
