@@ -9,11 +9,15 @@
  * receives a fresh snapshot.
  */
 
+/** Every provider kind, in a stable order (for validators and forms). */
+export const PROVIDER_KINDS = ['openai', 'anthropic', 'gemini', 'openai_compatible'] as const;
 /** Which wire format a provider speaks and how it authenticates. */
-export type ProviderKind = 'openai' | 'anthropic' | 'gemini' | 'openai_compatible';
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 
+/** Every API family a route can speak. */
+export const API_FAMILIES = ['openai', 'anthropic', 'gemini'] as const;
 /** The API family a data-plane route belongs to (what the agent's client speaks). */
-export type ApiFamily = 'openai' | 'anthropic' | 'gemini';
+export type ApiFamily = (typeof API_FAMILIES)[number];
 
 export type Plan = 'free' | 'pro' | 'enterprise';
 
@@ -169,6 +173,10 @@ export interface ConfigSnapshot extends ConfigCollections {
   readonly generatedAt: string;
 }
 
+/**
+ * What changed between two versions. `version` is greater than `fromVersion`, except for the
+ * empty delta at a node's own version that confirms a resumed node is current.
+ */
 export interface ConfigDelta {
   readonly type: 'delta';
   readonly fromVersion: number;
