@@ -7,10 +7,12 @@ const STOP_TIMEOUT_MS = 20_000;
 
 /**
  * Makes the data directory free for a new server. A `postmaster.pid` left by an earlier run
- * either names a PostgreSQL still serving this directory (its parent process crashed and left it
- * running): that server is asked to stop (fast shutdown) and awaited; or it names a process that
- * is gone or is something else (the pid was reused after a reboot or a container restart): the
- * file is removed, since PostgreSQL would refuse to start while the pid is alive.
+ * either names a PostgreSQL still serving this directory: if the Node process that started it
+ * still runs (another start on the same state directory), this one refuses with a sentence;
+ * if that process crashed and left it running, the server is asked to stop (fast shutdown) and
+ * awaited. Or the file names a process that is gone or is something else (the pid was reused
+ * after a reboot or a container restart): the file is removed, since PostgreSQL would refuse
+ * to start while that pid is alive.
  */
 export async function clearStaleServer(dataDir: string, log: (line: string) => void): Promise<void> {
   const lockFile = join(dataDir, 'postmaster.pid');
@@ -18,6 +20,12 @@ export async function clearStaleServer(dataDir: string, log: (line: string) => v
   if (lock === null) return;
   const pid = Number(lock.split('\n')[0]);
   if (Number.isInteger(pid) && pid > 0 && (await isPostgresServing(pid, dataDir))) {
+    const owner = await runningParent(pid);
+    if (owner) {
+      throw new Error(
+        `PostgreSQL on ${dataDir} is in use by another running start (process ${owner}); stop that one first, or give this one another KEYWARD_STATE_DIR.`,
+      );
+    }
     log(`Stopping PostgreSQL (pid ${pid}) left running on ${dataDir} by an earlier run.\n`);
     signal(pid, 'SIGINT');
     const deadline = Date.now() + STOP_TIMEOUT_MS;
@@ -37,6 +45,18 @@ async function isPostgresServing(pid: number, dataDir: string): Promise<boolean>
   const args = cmdline.split('\0');
   const d = args.indexOf('-D');
   return /(^|\/)postgres$/.test(args[0] ?? '') && d >= 0 && resolve(args[d + 1] ?? '') === resolve(dataDir);
+}
+
+/**
+ * The pid of the Node process that still runs the server (another start on the same state
+ * directory), or null when the server was orphaned: its parent is gone and it was re-parented
+ * to init or a subreaper.
+ */
+async function runningParent(pid: number): Promise<number | null> {
+  const ppid = Number(/^\d+ \(.*\) \S (\d+)/.exec(readStat(pid) ?? '')?.[1]);
+  if (!ppid || ppid === 1) return null;
+  const args = (await readFile(`/proc/${ppid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+  return /(^|\/)node$/.test(args[0] ?? '') ? ppid : null;
 }
 
 /** Without /proc (macOS), trust the lock file's own second line, the data directory it locks. */
