@@ -68,7 +68,7 @@ const database = controlPlaneEnv.DATABASE_URL
       {
         name: 'embedded PostgreSQL',
         script: 'control-plane/dist/db/postgres-main.js',
-        env: () => ({ ...common, ...pick(process.env, ['KEYWARD_EMBEDDED_PG_PORT']) }),
+        env: () => ({ KEYWARD_STATE_DIR: stateDir, ...pick(process.env, ['KEYWARD_EMBEDDED_PG_PORT']) }),
         // A restarted server may have had to take another port: the control plane follows it.
         ready: async (child) => {
           const ready = await message(child, 'ready');
