@@ -54,6 +54,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const port = options.port || (await freePort());
   const server = await startServer(bin.postgres, options.dataDir, port, runAs, log);
   const exited = new Promise<number | string>((resolve) => server.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  // A parent that exits without stopping the server (an uncaught error, process.exit) still asks it to stop.
+  const stopWithParent = () => void server.kill('SIGINT');
+  process.once('exit', stopWithParent);
+  void exited.then(() => process.off('exit', stopWithParent));
   const urlFor = (db: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${db}`;
   const admin = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => {
     const client = new pg.Client({ connectionString: urlFor('postgres') });

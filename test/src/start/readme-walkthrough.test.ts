@@ -223,7 +223,7 @@ describe('npm start from a fresh clone, as the README says', () => {
     expect(existsSync(join(dataDir(), 'postmaster.pid'))).toBe(false);
   }, MINUTE);
 
-  it('rebuilds what changed and takes a free port when PostgreSQL\'s port is taken', async () => {
+  it('rebuilds what changed, takes a free port when PostgreSQL\'s port is taken, and keeps a second start off its database', async () => {
     appendFileSync(join(checkout, 'data-plane/src/version.ts'), '\n// changed after the last build\n');
     const blocker = createServer();
     await new Promise<void>((done) => blocker.listen(ports.pg, '127.0.0.1', done));
@@ -237,6 +237,13 @@ describe('npm start from a fresh clone, as the README says', () => {
     );
     expect(Number(other)).not.toBe(ports.pg);
     expect((await graphql('{ usageEvents(first: 5) { nodes { model } } }')).errors).toBeUndefined();
+
+    // A second start on the same state directory must not take the running one's database away.
+    const second = npmStart({ KEYWARD_CP_PORT: String(await freePort()), KEYWARD_DP_PORT: String(await freePort()) });
+    expect(await second.exited).not.toBe(0);
+    expect(second.output()).toMatch(/Keyward database failed to start: PostgreSQL on \S+ is in use by another running start \(process \d+\); stop that one first, or give this one another KEYWARD_STATE_DIR\.\n/);
+    expect((await graphql('{ usageEvents(first: 5) { nodes { model } } }')).errors).toBeUndefined();
+
     expect(await ctrlC(start)).toBeLessThan(20_000);
     expect(running()).toEqual({ node: [], postgres: [] });
   }, 5 * MINUTE);
