@@ -15,7 +15,7 @@ export interface ControlPlaneConfig {
   readonly port: number;
   /** Public origin people open in a browser (links in emails and Slack messages). */
   readonly publicUrl: string;
-  /** PostgreSQL URL; null means the embedded server under `stateDir`. */
+  /** PostgreSQL URL; null when unset (the process then refuses to start; `npm start` sets it). */
   readonly databaseUrl: string | null;
   /** Where the embedded database, the local KMS key file and generated secrets live. */
   readonly stateDir: string;
