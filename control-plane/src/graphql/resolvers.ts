@@ -3,6 +3,7 @@ import { ApprovalResolver } from '../approvals/approval.resolver.js';
 import { AuditResolver } from '../audit/audit.resolver.js';
 import { BillingResolver } from '../billing/billing.resolver.js';
 import { LimitsResolver } from '../budgets/budget.resolver.js';
+import { ModelPricesResolver, UnpricedModelsSettingResolver } from '../budgets/model-price.resolver.js';
 import { CredentialResolver } from '../credentials/credential.resolver.js';
 import { UsageEventResolver } from '../events/usage-event.resolver.js';
 import { InvitationResolver } from '../invitations/invitation.resolver.js';
@@ -36,5 +37,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   ApprovalResolver,
   WebhookResolver,
   LimitsResolver,
+  ModelPricesResolver,
+  UnpricedModelsSettingResolver,
   BillingResolver,
 ];
