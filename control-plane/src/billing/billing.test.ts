@@ -85,6 +85,9 @@ describe('budgets and rate limits through GraphQL', () => {
       limitMicros: 25_500_000,
       action: 'block',
       alertThresholds: [50, 80, 100],
+      name: 'crawler daily',
+      // What the key already spent this period, so nodes do not count from zero.
+      spend: { periodKey: today, spentMicros: 0 },
     });
   });
 

@@ -18,7 +18,7 @@ export const DecisionEnum = {
 } as const satisfies Record<string, Decision>;
 registerEnumType(DecisionEnum, {
   name: 'Decision',
-  description: 'What happened to a request, from the agent’s point of view (DENIED: bad key or model not allowed).',
+  description: 'What happened to a request, from the agent’s point of view (DENIED: bad key, model not allowed, or a model without a price under a budget).',
 });
 
 @ObjectType({ description: 'Prompt and completion text, present only when the organization captures content.' })

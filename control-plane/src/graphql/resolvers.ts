@@ -3,6 +3,7 @@ import { ApprovalResolver } from '../approvals/approval.resolver.js';
 import { AuditResolver } from '../audit/audit.resolver.js';
 import { BillingResolver } from '../billing/billing.resolver.js';
 import { LimitsResolver } from '../budgets/budget.resolver.js';
+import { ModelPricesResolver, UnpricedModelsSettingResolver } from '../budgets/model-price.resolver.js';
 import { CredentialResolver } from '../credentials/credential.resolver.js';
 import { UsageEventResolver } from '../events/usage-event.resolver.js';
 import { InstallationResolver } from '../installation/installation.resolver.js';
@@ -38,5 +39,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   ApprovalResolver,
   WebhookResolver,
   LimitsResolver,
+  ModelPricesResolver,
+  UnpricedModelsSettingResolver,
   BillingResolver,
 ];

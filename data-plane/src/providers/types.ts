@@ -38,6 +38,11 @@ export interface StreamObserver {
   onEvent(event: SseEvent): boolean;
   /** The usage the provider reported so far, or null. */
   usage(): TokenUsage | null;
+  /**
+   * True once the provider reported its final usage. A stream cut before that (by the agent or
+   * the provider) may carry partial counts, e.g. Anthropic's `message_start` says one output token.
+   */
+  usageFinal(): boolean;
 }
 
 /** One endpoint of an API family (e.g. OpenAI chat completions). */

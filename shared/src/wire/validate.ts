@@ -19,6 +19,9 @@ import {
   type ConfigMessage,
   type ConfigSnapshot,
   type BudgetConfig,
+  type BudgetSpendSeed,
+  type UnpricedModelsPolicy,
+  UNPRICED_MODEL_MODES,
   type CredentialConfig,
   type KeyConfig,
   type PolicyConfig,
@@ -59,6 +62,8 @@ export class WireError extends Error {
   override name = 'WireError';
 }
 
+/** A budget period key: a local day, ISO week, month, or `lifetime`. */
+const PERIOD_KEY = /^(?:\d{4}-\d{2}-\d{2}|\d{4}-W\d{2}|\d{4}-\d{2}|lifetime)$/;
 
 /** Validates a config snapshot or delta received from the control plane. */
 export function validateConfigMessage(val: unknown): ConfigMessage {
@@ -161,6 +166,7 @@ function orgConfig(value: unknown, path: string, mapKey: string): OrgConfig {
   boolean(org.contentCapture, child(path, 'contentCapture'));
   oneOf(org.limiterFailMode, child(path, 'limiterFailMode'), ['closed', 'open'] as const);
   arrayOf(org.customModels, child(path, 'customModels'), modelPriceEntry);
+  if (org.unpricedModels !== undefined) unpricedModelsPolicy(org.unpricedModels, child(path, 'unpricedModels'));
   return org as unknown as OrgConfig;
 }
 
@@ -233,6 +239,24 @@ function policyConfig(value: unknown, path: string, mapKey: string): PolicyConfi
   return policy as unknown as PolicyConfig;
 }
 
+function spendSeed(value: unknown, path: string): BudgetSpendSeed {
+  const seed = object(value, path);
+  const key = string(seed.periodKey, child(path, 'periodKey'));
+  if (!PERIOD_KEY.test(key)) throw new FieldError(child(path, 'periodKey'), 'must be a day, ISO week, month or "lifetime"');
+  count(seed.spentMicros, child(path, 'spentMicros'));
+  return seed as unknown as BudgetSpendSeed;
+}
+
+function unpricedModelsPolicy(value: unknown, path: string): UnpricedModelsPolicy {
+  const policy = object(value, path);
+  const mode = oneOf(policy.mode, child(path, 'mode'), UNPRICED_MODEL_MODES);
+  if (mode === 'charge') {
+    count(policy.inputPerMTok, child(path, 'inputPerMTok'));
+    count(policy.outputPerMTok, child(path, 'outputPerMTok'));
+  }
+  return policy as unknown as UnpricedModelsPolicy;
+}
+
 function budgetConfig(value: unknown, path: string, mapKey: string): BudgetConfig {
   const budget = object(value, path);
   sameAsMapKey(uuid(budget.id, child(path, 'id')), mapKey, child(path, 'id'));
@@ -242,6 +266,8 @@ function budgetConfig(value: unknown, path: string, mapKey: string): BudgetConfi
   count(budget.limitMicros, child(path, 'limitMicros'));
   oneOf(budget.action, child(path, 'action'), ['block', 'hold'] as const);
   arrayOf(budget.alertThresholds, child(path, 'alertThresholds'), (v, p) => integerIn(v, p, 1, 1000));
+  if (budget.name !== undefined) string(budget.name, child(path, 'name'));
+  if (budget.spend !== undefined) nullable(budget.spend, child(path, 'spend'), spendSeed);
   return budget as unknown as BudgetConfig;
 }
 
