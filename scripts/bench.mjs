@@ -2,10 +2,10 @@
 // arguments go to it, e.g. `npm run bench -- --quick` or `npm run bench -- --rounds 3`.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { buildAll, checkNode, ensureInstalled, root } from './lib.mjs';
+import { buildChanged, checkNode, ensureInstalled, root } from './lib.mjs';
 
 checkNode();
 ensureInstalled();
-buildAll();
+buildChanged();
 const result = spawnSync(process.execPath, [join(root, 'test', 'dist', 'bench', 'run.js'), ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
 process.exit(result.status ?? 1);

@@ -1,8 +1,9 @@
 // Helpers shared by `npm start` and `npm test`: Node version check, dependency install, build.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packagesToBuild, writeStamps } from './build-stamp.mjs';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const PNPM = 'pnpm@10.34.8';
@@ -40,17 +41,20 @@ export function ensureInstalled() {
   pnpm(['install', '--frozen-lockfile']);
 }
 
-/** Builds every package (TypeScript to dist, the console with Vite). */
-export function buildAll() {
-  console.log('Building…');
-  pnpm(['-r', '--workspace-concurrency=1', 'run', 'build'], { quiet: !process.env.KEYWARD_VERBOSE_BUILD });
-}
-
-/** Starts a child process that shares this terminal. */
-export function startChild(name, script, env) {
-  const child = spawn(process.execPath, [script], { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
-  child.name = name;
-  return child;
+/**
+ * Builds the packages whose sources changed since their last successful build, and those that
+ * depend on them (TypeScript to dist, the console with Vite); nothing when all are current.
+ */
+export function buildChanged() {
+  const changed = packagesToBuild(root);
+  if (changed.length === 0) {
+    console.log('Build is up to date.');
+    return;
+  }
+  console.log(`Building ${changed.map((p) => p.dir).join(', ')}…`);
+  const filters = changed.flatMap((p) => ['--filter', p.name]);
+  pnpm(['-r', '--workspace-concurrency=1', ...filters, 'run', 'build'], { quiet: !process.env.KEYWARD_VERBOSE_BUILD });
+  writeStamps(root, changed);
 }
 
 /** Reads KEY=value lines. */

@@ -1,16 +1,19 @@
-// `npm start`: install, build, then run the control plane (embedded PostgreSQL unless
-// DATABASE_URL is set) on :4000 and a data-plane node on :8080. Ctrl-C stops both.
+// `npm start`: install, build what changed, then run the embedded PostgreSQL (unless
+// DATABASE_URL is set), the control plane and console on :4000 and a data-plane node on :8080.
+// A part that crashes is restarted with backoff; Ctrl-C stops the data plane, then the control
+// plane, then PostgreSQL.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { buildAll, checkNode, ensureInstalled, readEnvFile, root, startChild } from './lib.mjs';
+import { join, resolve } from 'node:path';
+import { buildChanged, checkNode, ensureInstalled, readEnvFile, root } from './lib.mjs';
+import { healthy, message, supervise } from './supervise.mjs';
 
 checkNode();
 ensureInstalled();
-buildAll();
+buildChanged();
 
-const stateDir = process.env.KEYWARD_STATE_DIR || join(root, '.keyward');
-// Traversable but not listable: PostgreSQL runs as its own user and needs to reach .keyward/pg;
+const stateDir = resolve(process.env.KEYWARD_STATE_DIR || join(root, '.keyward'));
+// Traversable but not listable: PostgreSQL runs as its own user and may need to reach .keyward/pg;
 // the secrets and key files inside are 0600.
 mkdirSync(stateDir, { recursive: true });
 chmodSync(stateDir, 0o711);
@@ -27,6 +30,9 @@ if (!existsSync(secretsFile)) {
 chmodSync(secretsFile, 0o600);
 const secrets = readEnvFile(secretsFile);
 const cpPort = process.env.KEYWARD_CP_PORT || '4000';
+const dpPort = process.env.KEYWARD_DP_PORT || '8080';
+
+/** What every part shares. */
 const common = {
   NODE_ENV: process.env.NODE_ENV || 'development',
   KEYWARD_STATE_DIR: stateDir,
@@ -35,68 +41,86 @@ const common = {
   ...pick(process.env, ['KEYWARD_KEY_PEPPER', 'KEYWARD_HASH_SALT', 'KEYWARD_NODE_TOKEN']),
 };
 
-let stopping = false;
-const children = [];
-
-const controlPlane = startChild('control plane', 'control-plane/dist/main.js', {
+/** The environment handed to the control plane (DATABASE_URL is filled in once PostgreSQL is ready). */
+const controlPlaneEnv = {
   ...common,
   KEYWARD_CP_PORT: cpPort,
   KEYWARD_CONSOLE_DIR: join(root, 'console', 'dist'),
-});
-children.push(controlPlane);
+  // A local installation: every feature on, no plans; the console shows agents the local data plane.
+  KEYWARD_EDITION: process.env.KEYWARD_EDITION || 'self-hosted',
+  KEYWARD_GATEWAY_URL: process.env.KEYWARD_GATEWAY_URL || `http://localhost:${dpPort}`,
+  ...pick(process.env, ['DATABASE_URL']),
+};
 
-if (await waitForHealth(`http://127.0.0.1:${cpPort}/healthz`, controlPlane)) {
-  children.push(
-    startChild('data plane', 'data-plane/dist/main.js', {
-      ...common,
-      KEYWARD_CONTROL_PLANE_URL: `http://127.0.0.1:${cpPort}`,
-      KEYWARD_DP_STATE_DIR: join(stateDir, 'data-plane'),
-      KEYWARD_ALLOW_LOOPBACK_UPSTREAMS: process.env.KEYWARD_ALLOW_LOOPBACK_UPSTREAMS || 'true',
-      KEYWARD_DRAIN_SECONDS: process.env.KEYWARD_DRAIN_SECONDS || '3',
-    }),
-  );
-} else {
-  console.error('The control plane did not become healthy; stopping.');
-  stop(1);
+/** The environment handed to the data plane. */
+const dataPlaneEnv = {
+  ...common,
+  KEYWARD_DP_PORT: dpPort,
+  KEYWARD_CONTROL_PLANE_URL: `http://127.0.0.1:${cpPort}`,
+  KEYWARD_DP_STATE_DIR: join(stateDir, 'data-plane'),
+  KEYWARD_ALLOW_LOOPBACK_UPSTREAMS: process.env.KEYWARD_ALLOW_LOOPBACK_UPSTREAMS || 'true',
+  KEYWARD_DRAIN_SECONDS: process.env.KEYWARD_DRAIN_SECONDS || '3',
+};
+
+let stopping = false;
+const hooks = { onFatal: (sentence) => void stop(1, sentence) };
+
+const database = controlPlaneEnv.DATABASE_URL
+  ? null
+  : supervise(
+      {
+        name: 'embedded PostgreSQL',
+        script: 'control-plane/dist/db/postgres-main.js',
+        env: () => ({ KEYWARD_STATE_DIR: stateDir, ...pick(process.env, ['KEYWARD_EMBEDDED_PG_PORT']) }),
+        // A restarted server may have had to take another port: the control plane follows it.
+        ready: async (child) => {
+          const ready = await message(child, 'ready');
+          if (ready) controlPlaneEnv.DATABASE_URL = ready.databaseUrl;
+          return ready !== null;
+        },
+      },
+      hooks,
+    );
+const controlPlane = supervise(
+  {
+    name: 'control plane',
+    script: 'control-plane/dist/main.js',
+    env: () => controlPlaneEnv,
+    ready: (child) => healthy(`http://127.0.0.1:${cpPort}/healthz`, child),
+  },
+  hooks,
+);
+const dataPlane = supervise(
+  {
+    name: 'data plane',
+    script: 'data-plane/dist/main.js',
+    env: () => dataPlaneEnv,
+    ready: (child) => healthy(`http://127.0.0.1:${dpPort}/healthz`, child),
+  },
+  hooks,
+);
+/** In start order; stopped in reverse. */
+const parts = [database, controlPlane, dataPlane].filter(Boolean);
+
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+process.on('SIGHUP', () => void stop(0));
+
+for (const part of parts) {
+  if (stopping) break;
+  if (!(await part.start())) {
+    void stop(1, `The ${part.name} did not become ready within two minutes; stopping.`);
+    break;
+  }
 }
 
-function stop(code = 0, askAfterMs = 0) {
+/** Stops the planes, then PostgreSQL, so no plane sees its database go away first. */
+async function stop(code, sentence) {
   if (stopping) return;
   stopping = true;
-  // Ctrl-C in a terminal reaches the children too; asking again at once would make the data
-  // plane skip its drain ("second signal"), so give them a moment to stop on their own.
-  const ask = setTimeout(() => {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-  }, askAfterMs);
-  const force = setTimeout(() => {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-    process.exit(code || 1);
-  }, askAfterMs + 8000);
-  Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null))).then(() => {
-    clearTimeout(ask);
-    clearTimeout(force);
-    process.exit(code);
-  });
-}
-process.on('SIGINT', () => stop(0, 1000));
-process.on('SIGTERM', () => stop(0));
-for (const c of children) {
-  c.on('exit', (code) => {
-    if (!stopping) console.error(`The ${c.name} exited unexpectedly (code ${code}); stopping the rest.`);
-    stop(stopping ? 0 : 1);
-  });
-}
-
-async function waitForHealth(url, child) {
-  for (let i = 0; i < 600 && child.exitCode === null; i++) {
-    try {
-      if ((await fetch(url)).ok) return true;
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
+  if (sentence) console.error(sentence);
+  for (const part of [...parts].reverse()) await part.stop();
+  process.exit(code);
 }
 
 function pick(env, names) {

@@ -4,11 +4,18 @@ export { ConfigError };
 
 /** Everything the control plane reads from its environment, parsed once at start-up. */
 export interface ControlPlaneConfig {
+  /**
+   * How Keyward is run (`KEYWARD_EDITION`): `self-hosted` (every feature on, no plans, no prices
+   * of plans, Stripe off) or `service` (organizations buy plans, which gate features).
+   */
+  readonly edition: Edition;
+  /** Where agents reach the data plane (`KEYWARD_GATEWAY_URL`), shown in the console; null when not configured. */
+  readonly gatewayUrl: string | null;
   readonly host: string;
   readonly port: number;
   /** Public origin people open in a browser (links in emails and Slack messages). */
   readonly publicUrl: string;
-  /** PostgreSQL URL; null means the embedded server under `stateDir`. */
+  /** PostgreSQL URL; null when unset (the process then refuses to start; `npm start` sets it). */
   readonly databaseUrl: string | null;
   /** Where the embedded database, the local KMS key file and generated secrets live. */
   readonly stateDir: string;
@@ -35,6 +42,10 @@ export interface ControlPlaneConfig {
   readonly stripe: StripeConfig | null;
 }
 
+/** The installation-wide ways of running Keyward. */
+export const EDITIONS = ['self-hosted', 'service'] as const;
+export type Edition = (typeof EDITIONS)[number];
+
 /** Stripe settings from `STRIPE_SECRET_KEY`, `STRIPE_WEBHOOK_SECRET` and friends. */
 export interface StripeConfig {
   readonly secretKey: string;
@@ -55,7 +66,10 @@ type Env = Record<string, string | undefined>;
 export function loadControlPlaneConfig(env: Env = process.env): ControlPlaneConfig {
   const environment = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'], 'development');
   const stateDir = env.KEYWARD_STATE_DIR || '.keyward';
+  const edition = oneOf(env, 'KEYWARD_EDITION', EDITIONS, 'self-hosted');
   const config: ControlPlaneConfig = {
+    edition,
+    gatewayUrl: optionalUrl(env, 'KEYWARD_GATEWAY_URL', ['http:', 'https:']),
     host: env.KEYWARD_CP_HOST || '127.0.0.1',
     port: integer(env, 'KEYWARD_CP_PORT', 4000, 0, 65535),
     publicUrl: url(env, 'KEYWARD_PUBLIC_URL', `http://localhost:${env.KEYWARD_CP_PORT || 4000}`),
@@ -75,16 +89,20 @@ export function loadControlPlaneConfig(env: Env = process.env): ControlPlaneConf
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     bootstrapNodeToken: env.KEYWARD_NODE_TOKEN || null,
     consoleDir: env.KEYWARD_CONSOLE_DIR || null,
-    stripe: stripeConfig(env),
+    stripe: stripeConfig(env, edition),
   };
   return Object.freeze(config);
 }
 
-/** Stripe is on only with both secrets; one without the other is a mistake worth stopping for. Values are never echoed. */
-function stripeConfig(env: Env): StripeConfig | null {
+/**
+ * Stripe is on only with both secrets; one without the other is a mistake worth stopping for, and
+ * so is Stripe on a self-hosted installation, which sells nothing. Values are never echoed.
+ */
+function stripeConfig(env: Env, edition: Edition): StripeConfig | null {
   const secretKey = env.STRIPE_SECRET_KEY || '';
   const webhookSecret = env.STRIPE_WEBHOOK_SECRET || '';
   if (!secretKey && !webhookSecret) return null;
+  if (edition !== 'service') throw new ConfigError('STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are only used with KEYWARD_EDITION=service; a self-hosted installation sells no plans.');
   if (!secretKey || !webhookSecret) throw new ConfigError('STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set together.');
   if (!/^(sk|rk)_(test|live)_\w+$/.test(secretKey)) throw new ConfigError('STRIPE_SECRET_KEY must be a Stripe secret key (sk_live_… or sk_test_…).');
   if (!/^whsec_\w+$/.test(webhookSecret)) throw new ConfigError('STRIPE_WEBHOOK_SECRET must be a Stripe webhook signing secret (whsec_…).');

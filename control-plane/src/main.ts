@@ -1,16 +1,16 @@
 /**
- * The control-plane process: embedded PostgreSQL when no DATABASE_URL is given, then the API.
- * SIGINT/SIGTERM stop the server first, then the database.
+ * The control-plane process: the API on the PostgreSQL named by DATABASE_URL (`npm start` runs
+ * an embedded one as a process of its own and passes its URL). SIGINT/SIGTERM stop the server.
+ * Every start failure is one line naming its cause.
  */
-import { join } from 'node:path';
 import { ConfigError, loadControlPlaneConfig } from './config.js';
-import { startEmbeddedPostgres, type RunningPostgres } from './db/embedded-postgres.js';
 import { startControlPlane } from './server.js';
 
 async function main() {
   let config;
   try {
     config = loadControlPlaneConfig(process.env);
+    if (!config.databaseUrl) throw new ConfigError('DATABASE_URL must name a PostgreSQL 14+ database (npm start sets it to its embedded PostgreSQL).');
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`Keyward control plane cannot start: ${error.message}\n`);
@@ -18,17 +18,7 @@ async function main() {
     }
     throw error;
   }
-  let pg: RunningPostgres | null = null;
-  let databaseUrl = config.databaseUrl;
-  if (!databaseUrl) {
-    pg = await startEmbeddedPostgres({
-      dataDir: join(config.stateDir, 'pg'),
-      port: Number(process.env.KEYWARD_EMBEDDED_PG_PORT || 54329),
-    });
-    await pg.ensureDatabase('keyward');
-    databaseUrl = pg.urlFor('keyward');
-  }
-  const cp = await startControlPlane(config, { databaseUrl });
+  const cp = await startControlPlane(config, { databaseUrl: config.databaseUrl });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -37,14 +27,16 @@ async function main() {
     const force = setTimeout(() => process.exit(1), 8000);
     force.unref();
     await cp.close().catch(() => undefined);
-    await pg?.stop().catch(() => undefined);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // Run by `npm start` over an IPC channel: when the start script is gone, so is the reason to run.
+  process.on('disconnect', () => void stop('parent exited'));
 }
 
-main().catch((error) => {
-  process.stderr.write(`Keyward control plane failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+main().catch((error: unknown) => {
+  const cause = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`Keyward control plane failed to start: ${cause.split('\n')[0] || 'an unknown error'}\n`);
   process.exit(1);
 });

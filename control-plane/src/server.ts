@@ -79,6 +79,9 @@ export async function startControlPlane(config: ControlPlaneConfig, options: Sta
     includeStacktraceInErrorResponses: false,
     validationRules: [queryShapeLimit],
     csrfPrevention: true,
+    // The process's own handlers (main.ts) stop everything in order; Apollo's would race them
+    // and hold the process until the forced exit.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { async serverWillStart() { return { async drainServer() { await wsCleanup(); } }; } },

@@ -1,5 +1,6 @@
 import { startExpirySweeper } from './approvals/expiry-sweeper.js';
 import { loadPublishedConfig } from './config-publish/publish.js';
+import { startRetentionSweeper } from './events/retention.js';
 import { registerBootstrapNodeToken } from './nodes/bootstrap-node-token.js';
 import { createFirstOwner } from './sessions/first-start.js';
 import { pruneSignInState } from './sessions/prune.js';
@@ -25,4 +26,6 @@ export const STARTUP_TASKS: StartupTask[] = [
   // Held approvals and queued notifications are rows: these pick up where the last run stopped.
   startExpirySweeper,
   startDeliveryWorker,
+  // Events and admin-log entries older than their organization's retention.
+  startRetentionSweeper,
 ];

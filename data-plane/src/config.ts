@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { parseSecret } from '@keyward/shared';
+import { DEFAULT_HOLD_SECONDS, parseSecret } from '@keyward/shared';
 
 /** Thrown by `loadDataPlaneConfig` with one sentence naming the variable that is wrong. */
 export class ConfigError extends Error {
@@ -55,6 +55,8 @@ export interface DataPlaneConfig {
   readonly spendReconcileIntervalMs: number;
   /** Interval of the SSE keep-alive comments a stream held for approval receives. */
   readonly holdKeepAliveMs: number;
+  /** Longest hold of a request that is not streamed, counted from its arrival. */
+  readonly unstreamedHoldSeconds: number;
   readonly logLevel: string;
 }
 
@@ -101,6 +103,7 @@ export function loadDataPlaneConfig(env: Env = process.env): DataPlaneConfig {
     redisUrl: redisUrl(env),
     spendReconcileIntervalMs: number(env, 'KEYWARD_SPEND_RECONCILE_SECONDS', 30, { min: 0, max: 3600, integer: true }) * 1000,
     holdKeepAliveMs: Math.round(number(env, 'KEYWARD_HOLD_KEEPALIVE_SECONDS', 10, { min: 0.05, max: 300 }) * 1000),
+    unstreamedHoldSeconds: number(env, 'KEYWARD_UNSTREAMED_HOLD_SECONDS', DEFAULT_HOLD_SECONDS, { min: 1, max: 86_400 }),
     logLevel: logLevel(env),
   });
 }

@@ -130,6 +130,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     approvals,
     nodeId: config.nodeId,
     keepAliveMs: config.holdKeepAliveMs,
+    unstreamedMaxSeconds: config.unstreamedHoldSeconds,
     hashSecret: config.keyPepper,
   });
   const metrics = createMetrics({ configVersion: () => sync.view?.version ?? null, eventBacklog: () => spool.backlog });
@@ -163,7 +164,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     view: () => sync.view,
     logger: log,
     // `hold` budgets wait for a person through the same approval protocol as policy holds.
-    holdForApproval: createBudgetHold({ approvals, nodeId: config.nodeId, keepAliveMs: config.holdKeepAliveMs }),
+    holdForApproval: createBudgetHold({ approvals, nodeId: config.nodeId, keepAliveMs: config.holdKeepAliveMs, unstreamedMaxSeconds: config.unstreamedHoldSeconds }),
   });
   const gw: Gateway = {
     config,

@@ -9,6 +9,7 @@ export type GatewayErrorCode =
   | 'key_expired'
   | 'model_required'
   | 'model_not_allowed'
+  | 'model_unpriced'
   | 'no_route'
   | 'invalid_json'
   | 'invalid_request'

@@ -1,6 +1,7 @@
 /**
  * The data-plane process: configuration from the environment, JSON logs on stdout, graceful
- * drain on SIGTERM/SIGINT (a second signal exits at once).
+ * drain on SIGTERM/SIGINT (a second signal exits at once) or when the parent that started it
+ * over IPC (`npm start`) goes away.
  */
 import { ConfigError, loadDataPlaneConfig, type DataPlaneConfig } from './config.js';
 import { startDataPlane } from './dataplane.js';
@@ -24,6 +25,8 @@ process.on('unhandledRejection', (reason) => {
 try {
   const node = await startDataPlane(config, { logger: log });
   stopOnSignals(node, log, { exit: (code) => process.exit(code) });
+  // Run by `npm start` over an IPC channel: when the start script is gone, drain and stop as on SIGTERM.
+  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
 } catch (err) {
   log.fatal({ reason: (err as Error).message }, 'data plane failed to start');
   process.exit(1);

@@ -90,4 +90,59 @@ describe('budget spend across the planes', () => {
     );
     expect(error).toMatchObject({ status: 429, code: 'budget_exceeded', type: 'insufficient_quota' });
   });
+
+  it('counts a budget created on a key that already spent this period from that spend, and names it when it refuses', async () => {
+    const tz = await system.owner.gql('mutation { updateOrganizationSettings(input: { timeZone: "Europe/Paris" }) { id } }');
+    expect(tz.errors).toBeUndefined();
+    const spender = await system.createKey();
+    const openai = new OpenAI({ apiKey: spender.secret, baseURL: `${system.dp.url}/v1`, maxRetries: 0 });
+    system.mock.setBehaviour({ usage: { inputTokens: 1_000, outputTokens: 1_000 } });
+    for (let i = 0; i < 3; i++) {
+      await openai.chat.completions.create({ model: 'gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
+    }
+    // gpt-4o-mini: $0.15 in and $0.60 out per million tokens, so each call cost 750 micro-dollars.
+    const spent = 3 * 750;
+    const db = new pg.Client({ connectionString: system.cp.databaseUrl });
+    await db.connect();
+    try {
+      await eventually(
+        async () => (Number((await db.query('select coalesce(sum(cost_micros), 0) as cost from spend_rollups where key_id = $1', [spender.id])).rows[0].cost) === spent ? true : undefined),
+        10_000,
+        'the spend in the rollups',
+      );
+    } finally {
+      await db.end();
+    }
+
+    // A daily budget below what the key already spent today: the node must know at once, not at its next re-sync.
+    const before = system.dp.node.readiness().version ?? 0;
+    const created = await system.owner.gql<{ createBudget: { id: string } }>(
+      'mutation($key: ID!) { createBudget(input: { name: "agent daily", scopeKind: KEY, scopeId: $key, period: DAY, limit: "0.002" }) { id } }',
+      { key: spender.id },
+    );
+    const budget = created.data!.createBudget.id;
+    await eventually(() => ((system.dp.node.readiness().version ?? 0) > before ? true : undefined), 10_000, 'the budget to reach the node');
+    const forwarded = system.mock.requests.length;
+
+    const error = (await openai.chat.completions
+      .create({ model: 'gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect(error).toMatchObject({ status: 429, code: 'budget_exceeded', type: 'insufficient_quota' });
+    expect(system.mock.requests.length).toBe(forwarded);
+
+    // The refusal names the budget, its limit and spend, and when it renews, in words and in headers.
+    const renewsAt = error.headers!.get('x-keyward-budget-renews-at')!;
+    expect(error.headers!.get('x-keyward-budget-id')).toBe(budget);
+    expect(Number(error.headers!.get('retry-after'))).toBeGreaterThan(0);
+    const renewal = new Date(renewsAt);
+    expect(renewal.toISOString()).toBe(renewsAt);
+    const paris = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(renewal);
+    expect(paris).toMatch(/^\d{4}-\d{2}-\d{2} 00:00$/);
+    expect(renewal.getTime() - Date.now()).toBeGreaterThan(0);
+    expect(renewal.getTime() - Date.now()).toBeLessThanOrEqual(25 * 3_600_000);
+    const message = (error.error as { message: string }).message;
+    expect(message).toBe(`Budget 'agent daily' ($0.002 per day) is used up: $0.00225 spent. It renews ${renewsAt} (${paris} Europe/Paris).`);
+    expect(message).not.toContain(spender.secret);
+  });
 });

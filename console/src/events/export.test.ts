@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { usageEvent } from '@/testing/fixtures';
-import { csvField, eventsToCsv, eventsToJson } from './export';
+import { csvField, eventsToCsv, eventsToJson, EXPORT_COLUMNS } from './export';
 
 describe('exporting requests', () => {
   it('quotes CSV fields that need it', () => {
@@ -28,5 +28,23 @@ describe('exporting requests', () => {
     const parsed = JSON.parse(eventsToJson([{ ...usageEvent({ costMicros: 42 }), __typename: 'UsageEvent' } as ReturnType<typeof usageEvent>]));
     expect(parsed[0]).not.toHaveProperty('__typename');
     expect(parsed[0].costMicros).toBe('42');
+  });
+
+  it('exports every field the console reads except captured content, the matched policy rules included', () => {
+    expect(EXPORT_COLUMNS).toEqual(expect.arrayContaining(['policyMatches', 'approvalId', 'receivedAt', 'clientIpHash']));
+    expect(EXPORT_COLUMNS).not.toContain('content');
+    const event = usageEvent({
+      approvalId: 'appr_1',
+      policyMatches: [
+        { policyId: 'pol_1', policyVersion: 4, ruleId: 'contacts', action: 'REDACT', phase: 'REQUEST', shadow: false },
+        { policyId: 'pol_1', policyVersion: 4, ruleId: 'trial', action: 'BLOCK', phase: 'REQUEST', shadow: true },
+      ],
+    });
+    const [header, row] = eventsToCsv([event]).trimEnd().split('\r\n');
+    expect(header!.split(',')).toContain('policyMatches');
+    expect(row).toMatch(/,pol_1@v4:contacts:redact pol_1@v4:trial:block:shadow,appr_1$/);
+    expect(header!.split(',')[0]).toBe('startedAt');
+    const parsed = JSON.parse(eventsToJson([event]));
+    expect(parsed[0].policyMatches[1]).toEqual({ policyId: 'pol_1', policyVersion: 4, ruleId: 'trial', action: 'BLOCK', phase: 'REQUEST', shadow: true });
   });
 });

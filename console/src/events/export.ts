@@ -1,32 +1,35 @@
 import { toMicros } from '@/composables/money';
-import type { UsageEventFieldsFragment } from '@/gql/graphql';
+import { Kind } from 'graphql';
+import { UsageEventFieldsFragmentDoc, type UsageEventFieldsFragment } from '@/gql/graphql';
 
-/** Fields of an export, in order (also what leaves out GraphQL's `__typename`). */
-const CSV_COLUMNS: readonly (keyof UsageEventFieldsFragment)[] = [
-  'startedAt',
-  'id',
-  'requestId',
-  'decision',
-  'status',
-  'errorCode',
-  'keyId',
-  'keyPrefix',
-  'ownerLabel',
-  'teamId',
-  'provider',
-  'credentialId',
-  'endpoint',
-  'model',
-  'stream',
-  'inputTokens',
-  'outputTokens',
-  'cachedInputTokens',
-  'costMicros',
-  'latencyMs',
-  'ttftMs',
-  'nodeId',
-  'tags',
-];
+/**
+ * Fields of an export, in order: every field the console reads of an event (the
+ * `UsageEventFields` fragment, which a test checks against the API's `UsageEvent` type), except
+ * captured content. A field added to the fragment is exported without a second list to update.
+ */
+export const EXPORT_COLUMNS: readonly (keyof UsageEventFieldsFragment)[] = fragmentFields().filter((name) => name !== 'content');
+
+function fragmentFields(): (keyof UsageEventFieldsFragment)[] {
+  const fragment = UsageEventFieldsFragmentDoc.definitions[0];
+  if (fragment?.kind !== Kind.FRAGMENT_DEFINITION) throw new Error('UsageEventFields is not a fragment');
+  return fragment.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD && !s.name.value.startsWith('__') ? [s.name.value as keyof UsageEventFieldsFragment] : []));
+}
+
+/** A policy match as one readable token: `<policy id>@v<version>:<rule>:<action>`, with `:shadow` when not enforced. */
+export function formatPolicyMatch(m: UsageEventFieldsFragment['policyMatches'][number]): string {
+  return `${m.policyId}@v${m.policyVersion}:${m.ruleId}:${m.action.toLowerCase()}${m.shadow ? ':shadow' : ''}`;
+}
+
+/** The value a column holds in an export: money as a string of micro-dollars. */
+function columnValue(event: UsageEventFieldsFragment, column: keyof UsageEventFieldsFragment, csv: boolean): unknown {
+  if (column === 'costMicros') return toMicros(event.costMicros).toString();
+  if (column === 'policyMatches') {
+    return csv
+      ? event.policyMatches.map(formatPolicyMatch)
+      : event.policyMatches.map((m) => ({ policyId: m.policyId, policyVersion: m.policyVersion, ruleId: m.ruleId, action: m.action, phase: m.phase, shadow: m.shadow }));
+  }
+  return event[column];
+}
 
 /**
  * One CSV field (RFC 4180): quoted when it holds a comma, quote or line break. A leading
@@ -39,14 +42,14 @@ export function csvField(value: unknown): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** Events as CSV with a header row; money stays in integer micro-dollars (`costMicros`). */
+/** Events as CSV with a header row; money stays in integer micro-dollars (`costMicros`), policy matches as tokens separated by spaces. */
 export function eventsToCsv(events: readonly UsageEventFieldsFragment[]): string {
-  const rows = events.map((e) => CSV_COLUMNS.map((c) => csvField(c === 'costMicros' ? toMicros(e.costMicros).toString() : e[c])).join(','));
-  return [CSV_COLUMNS.join(','), ...rows].join('\r\n') + '\r\n';
+  const rows = events.map((e) => EXPORT_COLUMNS.map((c) => csvField(columnValue(e, c, true))).join(','));
+  return [EXPORT_COLUMNS.join(','), ...rows].join('\r\n') + '\r\n';
 }
 
 /** Events as a JSON array of the same fields as the CSV; money as a string of micro-dollars. */
 export function eventsToJson(events: readonly UsageEventFieldsFragment[]): string {
-  const rows = events.map((e) => Object.fromEntries(CSV_COLUMNS.map((c) => [c, c === 'costMicros' ? toMicros(e.costMicros).toString() : e[c]])));
+  const rows = events.map((e) => Object.fromEntries(EXPORT_COLUMNS.map((c) => [c, columnValue(e, c, false)])));
   return JSON.stringify(rows, null, 2);
 }

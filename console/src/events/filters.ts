@@ -1,16 +1,20 @@
 import type { Decision, UsageEventFieldsFragment, UsageEventFilter } from '@/gql/graphql';
 
-/** The filters the request views share: by key, team, model and decision. Null means "any". */
+/** The filters the request views share: by key, team, model, decision and matched policy rule. Null means "any". */
 export interface EventFilter {
   keyId: string | null;
   teamId: string | null;
   model: string | null;
   decision: Decision | null;
+  /** A policy one of whose rules matched (shadow matches included). */
+  policyId: string | null;
+  /** A rule id that matched; with `policyId`, that policy's rule. */
+  ruleId: string | null;
 }
 
 /** A filter that lets everything through. */
 export function emptyFilter(): EventFilter {
-  return { keyId: null, teamId: null, model: null, decision: null };
+  return { keyId: null, teamId: null, model: null, decision: null, policyId: null, ruleId: null };
 }
 
 /** Whether an event passes a filter (the live feed filters on the client). */
@@ -19,7 +23,9 @@ export function matchesFilter(event: UsageEventFieldsFragment, filter: EventFilt
     (!filter.keyId || event.keyId === filter.keyId) &&
     (!filter.teamId || event.teamId === filter.teamId) &&
     (!filter.model || event.model === filter.model) &&
-    (!filter.decision || event.decision === filter.decision)
+    (!filter.decision || event.decision === filter.decision) &&
+    (!(filter.policyId || filter.ruleId) ||
+      event.policyMatches.some((m) => (!filter.policyId || m.policyId === filter.policyId) && (!filter.ruleId || m.ruleId === filter.ruleId)))
   );
 }
 
@@ -30,6 +36,8 @@ export function toApiFilter(filter: EventFilter, window: { from?: string | null;
   if (filter.teamId) out.teamId = filter.teamId;
   if (filter.model) out.model = filter.model;
   if (filter.decision) out.decision = filter.decision;
+  if (filter.policyId) out.policyId = filter.policyId;
+  if (filter.ruleId) out.ruleId = filter.ruleId;
   if (window.from) out.from = window.from;
   if (window.to) out.to = window.to;
   return out;

@@ -48,7 +48,7 @@ describe('the live request feed', () => {
   });
 
   it('filters by key, team and model together', () => {
-    const filter = ref<EventFilter>({ keyId: 'key_2', teamId: 'team_9', model: 'gpt-4o', decision: null });
+    const filter = ref<EventFilter>({ ...emptyFilter(), keyId: 'key_2', teamId: 'team_9', model: 'gpt-4o' });
     const feed = createLiveFeed(filter);
     const match = usageEvent({ keyId: 'key_2', teamId: 'team_9', model: 'gpt-4o' });
     feed.push(match);

@@ -29,9 +29,13 @@ export function usageEvent(overrides: Partial<UsageEventFieldsFragment> = {}): U
     outputTokens: 300,
     cachedInputTokens: 0,
     costMicros: 425,
+    clientIpHash: 'ip-hash',
+    userAgentHash: 'ua-hash',
     requestId: `req_${sequence}`,
     nodeId: 'node-a',
     tags: [],
+    policyMatches: [],
+    approvalId: null,
     content: null,
     ...overrides,
   };

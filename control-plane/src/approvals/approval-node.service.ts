@@ -2,9 +2,11 @@ import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ApprovalOutcomeMessage, ApprovalRequestMessage } from '@keyward/shared';
 import { AppError } from '../errors.js';
+import { RouteError } from '../http/rest-errors.js';
 import { forkForOrg, type GraphQLContext } from '../graphql/context.js';
 import { Key } from '../keys/key.entity.js';
 import { connectedNodesOf } from '../nodes/connected-nodes.js';
+import type { NodeCaller } from '../nodes/node-auth.js';
 import { NODE_ID, NODE_ID_RULE } from '../nodes/node.input.js';
 import type { Services } from '../services.js';
 import { enqueueNotifications } from '../webhooks/notify.js';
@@ -18,24 +20,6 @@ import { expirySweeperOf } from './expiry-sweeper.js';
 /** A request further out than this is refused: no hold waits longer than a day, budgets included. */
 const MAX_HOLD_MS = 7 * 24 * 3600 * 1000;
 
-/** The node a plain HTTP request or subscription comes from: its token id, and the organization it serves (null: all). */
-export interface NodeCaller {
-  readonly tokenId: string;
-  readonly orgId: string | null;
-}
-
-/** A refusal of a node's request, with the HTTP status and stable code the route answers with. */
-export class NodeRequestError extends Error {
-  override name = 'NodeRequestError';
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /**
  * Stores an approval request from a node, records it in the request's history, queues the
  * `approval.requested` notifications in the same transaction, then shows it in the live queue
@@ -48,18 +32,18 @@ export async function receiveApprovalRequest(
   message: ApprovalRequestMessage,
 ): Promise<{ created: boolean; approval: ApprovalRequest }> {
   if (node.orgId !== null && message.orgId !== node.orgId) {
-    throw new NodeRequestError(403, 'FORBIDDEN', 'approval request "orgId" is an organization this node token does not serve.');
+    throw new RouteError(403, 'FORBIDDEN', 'approval request "orgId" is an organization this node token does not serve.');
   }
-  if (!NODE_ID.test(message.nodeId)) throw new NodeRequestError(400, 'INVALID_APPROVAL_REQUEST', `approval request "nodeId" must be ${NODE_ID_RULE}.`);
+  if (!NODE_ID.test(message.nodeId)) throw new RouteError(400, 'INVALID_APPROVAL_REQUEST', `approval request "nodeId" must be ${NODE_ID_RULE}.`);
   const expiresAt = new Date(message.expiresAt);
   if (expiresAt.getTime() - Date.now() > MAX_HOLD_MS) {
-    throw new NodeRequestError(400, 'INVALID_APPROVAL_REQUEST', 'approval request "expiresAt" must be at most 7 days ahead.');
+    throw new RouteError(400, 'INVALID_APPROVAL_REQUEST', 'approval request "expiresAt" must be at most 7 days ahead.');
   }
   for (const [field, value] of [['requestId', message.requestId], ['endpoint', message.endpoint], ['model', message.model ?? '']] as const) {
-    if (value.length > 200) throw new NodeRequestError(400, 'INVALID_APPROVAL_REQUEST', `approval request "${field}" must be at most 200 characters.`);
+    if (value.length > 200) throw new RouteError(400, 'INVALID_APPROVAL_REQUEST', `approval request "${field}" must be at most 200 characters.`);
   }
   if (message.reason.kind === 'policy' && message.reason.ruleId.length > 200) {
-    throw new NodeRequestError(400, 'INVALID_APPROVAL_REQUEST', 'approval request "reason.ruleId" must be at most 200 characters.');
+    throw new RouteError(400, 'INVALID_APPROVAL_REQUEST', 'approval request "reason.ruleId" must be at most 200 characters.');
   }
 
   const em = forkForOrg(services, message.orgId);
@@ -67,7 +51,7 @@ export async function receiveApprovalRequest(
   if (existing) return { created: false, approval: existing };
   const key = await em.findOne(Key, { id: message.keyId });
   if (!key) {
-    throw new NodeRequestError(400, 'INVALID_APPROVAL_REQUEST', `approval request "keyId" is not a key of organization ${message.orgId}.`);
+    throw new RouteError(400, 'INVALID_APPROVAL_REQUEST', `approval request "keyId" is not a key of organization ${message.orgId}.`);
   }
   let approval: ApprovalRequest;
   try {
@@ -116,7 +100,7 @@ async function findExisting(em: EntityManager, node: NodeCaller, message: Approv
   const existing = await em.findOne(ApprovalRequest, { id: message.id }, { filters: { tenant: false } });
   if (!existing) return null;
   if (existing.organization.id !== message.orgId || existing.nodeTokenId !== node.tokenId) {
-    throw new NodeRequestError(409, 'CONFLICT', `approval request "id" ${message.id} is already used by another request.`);
+    throw new RouteError(409, 'CONFLICT', `approval request "id" ${message.id} is already used by another request.`);
   }
   return existing;
 }
@@ -148,11 +132,11 @@ export async function recordApprovalOutcome(
     const row = await tx.findOne(ApprovalRequest, { id }, { filters: { tenant: false }, lockMode: LockMode.PESSIMISTIC_WRITE });
     // Another token's request is answered like a missing one: its existence is not this node's business.
     if (!row || row.nodeTokenId !== node.tokenId || (node.orgId !== null && row.organization.id !== node.orgId)) {
-      throw new NodeRequestError(404, 'NOT_FOUND', `No approval request ${id} was made with this node token.`);
+      throw new RouteError(404, 'NOT_FOUND', `No approval request ${id} was made with this node token.`);
     }
     if (row.outcome !== null) {
       if (row.outcome === message.outcome) return row;
-      throw new NodeRequestError(409, 'CONFLICT', `approval request ${id} already has the outcome "${row.outcome}".`);
+      throw new RouteError(409, 'CONFLICT', `approval request ${id} already has the outcome "${row.outcome}".`);
     }
     const now = new Date();
     if (row.status === 'pending' && (message.outcome === 'timed_out_allowed' || message.outcome === 'timed_out_blocked')) {

@@ -19,7 +19,7 @@ import {
 } from './billing.type.js';
 import { CreditLedgerEntry } from './credit-ledger.entity.js';
 import { addCredits, creditStanding, parseTopUp, setCreditsEnabled, type CreditStanding } from './credits.service.js';
-import { PLANS } from './plans.js';
+import { PLANS, plansApply } from './plans.js';
 import { buildStatement } from './statement.js';
 import { createCheckoutSession } from './stripe/checkout.js';
 import { stripeOf } from './stripe/stripe-client.js';
@@ -30,14 +30,14 @@ import { usageRollups, type UsageGroupBy } from './usage.js';
 @Resolver()
 export class BillingResolver {
   @Authorized('org:read')
-  @Query(() => [PlanTermsType], { description: 'Every plan with its fee, included usage, retention and features.' })
-  billingPlans(): PlanTermsType[] {
+  @Query(() => [PlanTermsType], { description: 'Every plan with its fee, included usage and features; empty on a self-hosted installation, which has no plans.' })
+  billingPlans(@Ctx() ctx: GraphQLContext): PlanTermsType[] {
+    if (!plansApply(ctx.services.config.edition)) return [];
     return (Object.keys(PLANS) as Plan[]).map((plan) => ({
       plan,
       label: PLANS[plan].label,
       monthlyFee: formatUsd(PLANS[plan].monthlyFeeMicros),
       includedUsage: formatUsd(PLANS[plan].includedUsageMicros),
-      auditRetentionDays: PLANS[plan].auditRetentionDays,
       features: [...PLANS[plan].features],
     }));
   }
@@ -96,6 +96,7 @@ export class BillingResolver {
   })
   async changePlan(@Ctx() ctx: GraphQLContext, @Arg('plan', () => PlanEnum) plan: Plan): Promise<Plan> {
     const { orgId } = orgCallerOf(ctx);
+    requirePlans(ctx);
     const org = await ctx.em.findOneOrFail(Organization, { id: orgId });
     const order: Plan[] = ['free', 'pro', 'enterprise'];
     if (stripeOf(ctx.services) && order.indexOf(plan) > order.indexOf(org.plan)) {
@@ -113,6 +114,7 @@ export class BillingResolver {
       if (!input.amount) throw new AppError('BAD_USER_INPUT', 'amount is required for a TOP_UP.', { fields: { amount: ['is required'] } });
       return createCheckoutSession(ctx.services, ctx.em, orgId, { kind: 'top_up', amountMicros: parseTopUp(input.amount) });
     }
+    requirePlans(ctx);
     if (!input.plan) throw new AppError('BAD_USER_INPUT', 'plan is required for a SUBSCRIPTION.', { fields: { plan: ['is required'] } });
     return createCheckoutSession(ctx.services, ctx.em, orgId, { kind: 'subscription', plan: input.plan });
   }
@@ -134,7 +136,7 @@ export class BillingResolver {
   @Authorized('org:read')
   @Query(() => BillingStatementType, { description: "The statement of a calendar month (YYYY-MM, the organization's time zone)." })
   async billingStatement(@Ctx() ctx: GraphQLContext, @Arg('month', () => String) month: string): Promise<BillingStatementType> {
-    const statement = await buildStatement(ctx.em, orgCallerOf(ctx).orgId, month);
+    const statement = await buildStatement(ctx.services.config.edition, ctx.em, orgCallerOf(ctx).orgId, month);
     return {
       month: statement.month,
       plan: statement.plan,
@@ -144,6 +146,13 @@ export class BillingResolver {
       totalMicros: statement.totalMicros,
       csvPath: `/v1/billing/statements/${statement.month}.csv`,
     };
+  }
+}
+
+/** Refuses plan changes where there are no plans to change to. */
+function requirePlans(ctx: GraphQLContext): void {
+  if (!plansApply(ctx.services.config.edition)) {
+    throw new AppError('CONFLICT', 'This Keyward installation is self-hosted: it has no plans, and every feature is on.');
   }
 }
 

@@ -48,7 +48,7 @@ const spend = (orgId: string, key: string, costs: number[], model = 'gpt-4o-mini
 
 beforeAll(async () => {
   kms = await createLocalKmsFile();
-  cp = await startTestControlPlane(inject('pgAdminUrl'), { ...kms.env, STRIPE_SECRET_KEY: STRIPE_KEY, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET });
+  cp = await startTestControlPlane(inject('pgAdminUrl'), { ...kms.env, KEYWARD_EDITION: 'service', STRIPE_SECRET_KEY: STRIPE_KEY, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET });
   owner = await createOrgWithMember(cp, 'owner');
   nodeToken = await createNodeTokenFor(owner);
   keyId = await createKey(owner, 'crawler');
@@ -85,6 +85,9 @@ describe('budgets and rate limits through GraphQL', () => {
       limitMicros: 25_500_000,
       action: 'block',
       alertThresholds: [50, 80, 100],
+      name: 'crawler daily',
+      // What the key already spent this period, so nodes do not count from zero.
+      spend: { periodKey: today, spentMicros: 0 },
     });
   });
 

@@ -1,4 +1,4 @@
-import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { PlanEnum } from '../organizations/enums.js';
 
 /** How usage rows are grouped. */
@@ -23,10 +23,7 @@ export class PlanTermsType {
   @Field(() => String, { description: 'Model usage included each month, in US dollars at list price.' })
   includedUsage!: string;
 
-  @Field(() => Int)
-  auditRetentionDays!: number;
-
-  @Field(() => [String], { description: 'approvals, webhooks, slack, siem_export, custom_retention.' })
+  @Field(() => [String], { description: 'approvals, webhooks, slack.' })
   features!: string[];
 }
 
@@ -143,8 +140,8 @@ export class BillingStatementType {
   @Field(() => String)
   month!: string;
 
-  @Field(() => PlanEnum)
-  plan!: string;
+  @Field(() => PlanEnum, { nullable: true, description: 'The plan the statement is priced with; null on a self-hosted installation, which has no plans.' })
+  plan!: string | null;
 
   @Field(() => [StatementLineType])
   lines!: StatementLineType[];

@@ -1,8 +1,9 @@
 import type { Plan } from '@keyward/shared';
+import type { Edition } from '../config.js';
 import { AppError } from '../errors.js';
 
-/** Capabilities that depend on the organization's plan. */
-export type PlanFeature = 'approvals' | 'webhooks' | 'slack' | 'siem_export' | 'custom_retention';
+/** Capabilities that depend on the organization's plan (on a service installation). */
+export type PlanFeature = 'approvals' | 'webhooks' | 'slack';
 
 /** What a plan costs and includes. Money in integer micro-dollars. */
 export interface PlanTerms {
@@ -11,8 +12,6 @@ export interface PlanTerms {
   readonly monthlyFeeMicros: number;
   /** Model usage (at list price) covered by the fee each month; above it, usage is billed. */
   readonly includedUsageMicros: number;
-  /** Days audit entries and usage events are kept. */
-  readonly auditRetentionDays: number;
   readonly features: ReadonlySet<PlanFeature>;
 }
 
@@ -22,22 +21,19 @@ export const PLANS: Readonly<Record<Plan, PlanTerms>> = Object.freeze({
     label: 'Free',
     monthlyFeeMicros: 0,
     includedUsageMicros: 5_000_000,
-    auditRetentionDays: 7,
     features: new Set<PlanFeature>(),
   },
   pro: {
     label: 'Pro',
     monthlyFeeMicros: 49_000_000,
     includedUsageMicros: 100_000_000,
-    auditRetentionDays: 90,
     features: new Set<PlanFeature>(['approvals', 'webhooks', 'slack']),
   },
   enterprise: {
     label: 'Enterprise',
     monthlyFeeMicros: 499_000_000,
     includedUsageMicros: 2_000_000_000,
-    auditRetentionDays: 365,
-    features: new Set<PlanFeature>(['approvals', 'webhooks', 'slack', 'siem_export', 'custom_retention']),
+    features: new Set<PlanFeature>(['approvals', 'webhooks', 'slack']),
   },
 });
 
@@ -49,9 +45,12 @@ const FEATURE_PHRASES: Readonly<Record<PlanFeature, string>> = {
   approvals: 'Approvals are',
   webhooks: 'Webhooks are',
   slack: 'Slack notifications are',
-  siem_export: 'SIEM export is',
-  custom_retention: 'Custom retention is',
 };
+
+/** Whether organizations have plans: only where Keyward runs as a service that sells them. */
+export function plansApply(edition: Edition): boolean {
+  return edition === 'service';
+}
 
 /** Whether `plan` includes `feature`. */
 export function planHas(plan: Plan, feature: PlanFeature): boolean {
@@ -64,11 +63,12 @@ export function cheapestPlanWith(feature: PlanFeature): Plan {
 }
 
 /**
- * Throws `PLAN_REQUIRED` ("Webhooks are available on the Pro plan.") unless the organization's
- * plan includes the feature. Call it in the service of anything a plan unlocks.
+ * Throws `PLAN_REQUIRED` ("Webhooks are available on the Pro plan.") unless the installation is
+ * self-hosted (every feature on) or the organization's plan includes the feature. Call it in the
+ * service of anything a plan unlocks.
  */
-export function requirePlanFeature(org: { readonly plan: Plan }, feature: PlanFeature): void {
-  if (planHas(org.plan, feature)) return;
+export function requirePlanFeature(edition: Edition, org: { readonly plan: Plan }, feature: PlanFeature): void {
+  if (!plansApply(edition) || planHas(org.plan, feature)) return;
   const needed = cheapestPlanWith(feature);
   throw new AppError('PLAN_REQUIRED', `${FEATURE_PHRASES[feature]} available on the ${PLANS[needed].label} plan.`, {
     feature,

@@ -2,9 +2,9 @@ import type { Request, Response } from 'express';
 import { authenticate, SESSION_COOKIE } from '../auth/authenticate.js';
 import { roleCan } from '../auth/roles.js';
 import { AppError } from '../errors.js';
-import { isDatabaseUnavailable } from '../events/database-errors.js';
 import { forkForOrg } from '../graphql/context.js';
 import { readCookie } from '../http/cookies.js';
+import { answerRouteFailure, sendRouteError } from '../http/rest-errors.js';
 import type { RouteRegistrar } from '../http/routes.js';
 import type { Services } from '../services.js';
 import { buildStatement, statementCsv } from './statement.js';
@@ -21,7 +21,7 @@ export const STATEMENT_PERMISSION = 'org:read';
 export const registerStatementRoutes: RouteRegistrar = (app, services) => {
   app.get('/v1/billing/statements/:file', async (req: Request, res: Response) => {
     const match = /^(\d{4}-\d{2})\.csv$/.exec(String(req.params.file));
-    if (!match) return sendError(res, 404, 'NOT_FOUND', 'Statements are at /v1/billing/statements/YYYY-MM.csv.');
+    if (!match) return sendRouteError(res, 404, 'NOT_FOUND', 'Statements are at /v1/billing/statements/YYYY-MM.csv.');
     try {
       const viewer = await authenticate(services, forkForOrg(services, null), {
         authorization: req.headers.authorization,
@@ -31,7 +31,7 @@ export const registerStatementRoutes: RouteRegistrar = (app, services) => {
       if (!viewer) throw new AppError('UNAUTHENTICATED', 'Sign in or send an API token to download statements.');
       if (viewer.kind === 'node' || !viewer.orgId || !viewer.role) throw new AppError('FORBIDDEN', 'Only members of an organization can download its statements.');
       if (!roleCan(viewer.role, STATEMENT_PERMISSION)) throw new AppError('FORBIDDEN', `Your role (${viewer.role}) does not allow ${STATEMENT_PERMISSION}.`);
-      const statement = await buildStatement(forkForOrg(services, viewer.orgId), viewer.orgId, match[1]);
+      const statement = await buildStatement(services.config.edition, forkForOrg(services, viewer.orgId), viewer.orgId, match[1]);
       res.setHeader('content-type', 'text/csv; charset=utf-8');
       res.setHeader('content-disposition', `attachment; filename="keyward-statement-${statement.month}.csv"`);
       res.setHeader('cache-control', 'private, no-store');
@@ -45,13 +45,7 @@ export const registerStatementRoutes: RouteRegistrar = (app, services) => {
 function failure(services: Services, res: Response, error: unknown): void {
   if (error instanceof AppError) {
     const status = error.code === 'UNAUTHENTICATED' ? 401 : error.code === 'FORBIDDEN' ? 403 : error.code === 'NOT_FOUND' ? 404 : 400;
-    return sendError(res, status, error.code, error.message);
+    return sendRouteError(res, status, error.code, error.message);
   }
-  if (isDatabaseUnavailable(error)) return sendError(res, 503, 'DATABASE_UNAVAILABLE', 'The database is unavailable; try again shortly.');
-  services.log.error({ err: error }, 'could not build a statement');
-  sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error.');
-}
-
-function sendError(res: Response, status: number, code: string, message: string): void {
-  res.status(status).json({ error: { code, message } });
+  answerRouteFailure(res, services.log, error, 'building a statement');
 }

@@ -3,8 +3,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { formatUsd } from '../budgets/money.js';
 import { monthDays } from '../budgets/periods.js';
 import { sqlRows } from '../config-publish/sql.js';
+import type { Edition } from '../config.js';
 import { AppError } from '../errors.js';
-import { PLANS } from './plans.js';
+import { PLANS, plansApply, type PlanTerms } from './plans.js';
 
 /** One line of a monthly statement. Money in integer micro-dollars. */
 export interface StatementLine {
@@ -21,11 +22,12 @@ export interface StatementLine {
 /** An organization's statement for one calendar month of its time zone. */
 export interface Statement {
   readonly month: string;
-  readonly plan: Plan;
+  /** The plan the statement is priced with; null on a self-hosted installation, which has no plans. */
+  readonly plan: Plan | null;
   readonly lines: readonly StatementLine[];
   /** Model usage at list price, before the plan's included allowance. */
   readonly usageMicros: number;
-  /** Plan fee plus usage above the included allowance. */
+  /** Plan fee plus usage above the included allowance (usage alone without plans). */
   readonly totalMicros: number;
 }
 
@@ -40,14 +42,15 @@ export function checkMonth(month: string): string {
 /**
  * Builds the statement of `month` from the spend rollups: the plan's monthly fee, one usage
  * line per model (cost at list price when the request ran), and the plan's included usage as a
- * credit up to the usage. The plan is the organization's current one. Late events for a past
- * month (a node that was offline) change its statement when they arrive.
+ * credit up to the usage. The plan is the organization's current one; a self-hosted
+ * installation has no plans, so its statements are the usage lines alone. Late events for a
+ * past month (a node that was offline) change its statement when they arrive.
  */
-export async function buildStatement(em: EntityManager, orgId: string, month: string): Promise<Statement> {
+export async function buildStatement(edition: Edition, em: EntityManager, orgId: string, month: string): Promise<Statement> {
   const days = monthDays(checkMonth(month));
   const [org] = await sqlRows<{ plan: Plan }>(em, 'select plan from organizations where id = ?', [orgId]);
   if (!org) throw new AppError('NOT_FOUND', 'This organization does not exist.');
-  const terms = PLANS[org.plan];
+  const terms: PlanTerms | null = plansApply(edition) ? PLANS[org.plan] : null;
   const usage = await sqlRows<{ model: string; requests: string; input: string; output: string; cost: string }>(
     em,
     `select r.model, sum(r.requests) as requests, sum(r.input_tokens) as input, sum(r.output_tokens) as output, sum(r.cost_micros) as cost
@@ -55,9 +58,10 @@ export async function buildStatement(em: EntityManager, orgId: string, month: st
       group by r.model order by r.model`,
     [orgId, days.fromDay, days.toDay],
   );
-  const lines: StatementLine[] = [
-    { kind: 'plan_fee', description: `${terms.label} plan, ${month}`, model: null, requests: 0, inputTokens: 0, outputTokens: 0, amountMicros: terms.monthlyFeeMicros },
-  ];
+  const lines: StatementLine[] = [];
+  if (terms) {
+    lines.push({ kind: 'plan_fee', description: `${terms.label} plan, ${month}`, model: null, requests: 0, inputTokens: 0, outputTokens: 0, amountMicros: terms.monthlyFeeMicros });
+  }
   let usageMicros = 0;
   for (const row of usage) {
     const amountMicros = Number(row.cost);
@@ -72,6 +76,7 @@ export async function buildStatement(em: EntityManager, orgId: string, month: st
       amountMicros,
     });
   }
+  if (!terms) return { month, plan: null, lines, usageMicros, totalMicros: usageMicros };
   const included = Math.min(usageMicros, terms.includedUsageMicros);
   if (included > 0) {
     lines.push({

@@ -1,9 +1,9 @@
 import { ArrayMaxSize, IsIn, IsInt, IsOptional, IsUUID, Length, Matches, Max, Min } from 'class-validator';
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { BudgetActionEnum, BudgetPeriodEnum, LimitScopeKindEnum } from './budget.type.js';
+import { USD_INPUT } from './money.js';
 
 const PRINTABLE = /^[^\p{Cc}]*$/u;
-const USD = /^\s*\d{1,9}(?:\.\d{1,6})?\s*$/;
 const USD_MESSAGE = 'must be a US-dollar amount as a decimal string with at most 6 decimals, e.g. "25.00"';
 
 @InputType({ description: 'A new budget.' })
@@ -27,7 +27,7 @@ export class CreateBudgetInput {
   period!: 'day' | 'week' | 'month' | 'lifetime';
 
   @Field(() => String, { description: 'The cap in US dollars as a decimal string, e.g. "25.00".' })
-  @Matches(USD, { message: USD_MESSAGE })
+  @Matches(USD_INPUT, { message: USD_MESSAGE })
   limit!: string;
 
   @Field(() => BudgetActionEnum, { defaultValue: 'block' })
@@ -58,7 +58,7 @@ export class UpdateBudgetInput {
 
   @Field(() => String, { nullable: true, description: 'The cap in US dollars as a decimal string.' })
   @IsOptional()
-  @Matches(USD, { message: USD_MESSAGE })
+  @Matches(USD_INPUT, { message: USD_MESSAGE })
   limit?: string | null;
 
   @Field(() => BudgetActionEnum, { nullable: true })

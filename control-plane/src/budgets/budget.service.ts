@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { requirePlanFeature } from '../billing/plans.js';
+import { requireOrgPlanFeature } from '../billing/plan-gates.js';
 import { applyConfigChange } from '../config-publish/publish.js';
 import { AppError } from '../errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
@@ -33,7 +33,7 @@ export async function createBudget(ctx: GraphQLContext, input: CreateBudgetInput
   const { orgId } = orgCallerOf(ctx);
   const limitMicros = parseUsd(input.limit, 'limit');
   const budget = await applyConfigChange(ctx.services, ctx.em, orgId, 'budget created', async (tx) => {
-    if (input.action === 'hold') requirePlanFeature(await tx.findOneOrFail(Organization, { id: orgId }), 'approvals');
+    if (input.action === 'hold') await requireOrgPlanFeature(ctx.services.config.edition, tx, orgId, 'approvals');
     const scope = await resolveScope(tx, orgId, input.scopeKind, input.scopeId);
     return tx.create(Budget, {
       organization: orgId,
@@ -56,7 +56,7 @@ export async function updateBudget(ctx: GraphQLContext, id: string, input: Updat
   const limitMicros = input.limit != null ? parseUsd(input.limit, 'limit') : null;
   const budget = await applyConfigChange(ctx.services, ctx.em, orgId, 'budget updated', async (tx) => {
     const budget = await findBudget(tx, id);
-    if (input.action === 'hold' && budget.action !== 'hold') requirePlanFeature(await tx.findOneOrFail(Organization, { id: orgId }), 'approvals');
+    if (input.action === 'hold' && budget.action !== 'hold') await requireOrgPlanFeature(ctx.services.config.edition, tx, orgId, 'approvals');
     if (input.name != null) budget.name = input.name.trim();
     if (input.period != null) budget.period = input.period;
     if (limitMicros !== null) budget.limitMicros = limitMicros;

@@ -25,6 +25,7 @@ export interface BudgetPeriodSpend {
 
 interface BudgetRow {
   id: string;
+  name: string;
   organization_id: string;
   scope_kind: ScopeRef['kind'];
   scope_id: string;
@@ -54,6 +55,9 @@ interface RateLimitRow {
 /** Alert thresholds of the credit budget: when most of the balance is used, and when it is gone. */
 export const CREDIT_ALERT_THRESHOLDS: readonly number[] = [80, 100];
 
+/** How nodes name the prepaid credit balance in refusals. */
+export const CREDIT_BUDGET_NAME = 'prepaid credits';
+
 /** Budgets and rate limits whose scope no longer resolves (a deleted team, a revoked key) are left out. */
 const SCOPE_RESOLVES = (table: string) => `(
   (${table}.scope_kind = 'org' and ${table}.scope_id = ${table}.organization_id)
@@ -74,7 +78,7 @@ export async function loadEnforcedBudgets(em: EntityManager, orgIds: readonly st
   const budgetsFilter = orgFilter('b.organization_id', orgIds);
   const rows = await sqlRows<BudgetRow>(
     em,
-    `select b.id, b.organization_id, b.scope_kind, b.scope_id, b.period, b.limit_micros, b.action, b.alert_thresholds
+    `select b.id, b.name, b.organization_id, b.scope_kind, b.scope_id, b.period, b.limit_micros, b.action, b.alert_thresholds
        from budgets b where ${budgetsFilter.sql} and ${SCOPE_RESOLVES('b')} order by b.id`,
     budgetsFilter.bindings,
   );
@@ -97,6 +101,7 @@ export async function loadEnforcedBudgets(em: EntityManager, orgIds: readonly st
       limitMicros: Number(row.limit_micros),
       action: row.action,
       alertThresholds: row.alert_thresholds ?? [],
+      name: row.name,
     },
   }));
   for (const row of credits) {
@@ -111,6 +116,7 @@ export async function loadEnforcedBudgets(em: EntityManager, orgIds: readonly st
         limitMicros: Math.max(0, Number(row.balance)),
         action: 'block',
         alertThresholds: [...CREDIT_ALERT_THRESHOLDS],
+        name: CREDIT_BUDGET_NAME,
       },
     });
   }

@@ -2,6 +2,9 @@ import { AppError } from '../errors.js';
 
 const USD = /^(\d{1,9})(?:\.(\d{1,6}))?$/;
 
+/** What input classes accept as a dollar amount (`@Matches(USD_INPUT)`); `parseUsd` then reads it exactly. */
+export const USD_INPUT = /^\s*\d{1,9}(?:\.\d{1,6})?\s*$/;
+
 /**
  * Parses a US-dollar amount given as a decimal string (`"25"`, `"25.00"`, `"0.000125"`) into
  * integer micro-dollars, exactly: money never passes through a float. At most 999,999,999.999999

@@ -3,6 +3,7 @@ import type { ConfigCollections, CredentialConfig, KeyConfig, OrgConfig, Plan, P
 import { DEFAULT_ORGANIZATION_SETTINGS, type OrganizationSettings } from '../organizations/organization.entity.js';
 import { compilePolicyCollection } from './compile-policies.js';
 import { compileLimits } from './compile-limits.js';
+import { pricingOf, type PricingSettings } from '../budgets/pricing-settings.js';
 import { sqlRows } from './sql.js';
 
 /** Collections with nothing in them: the config of an organization that does not exist (any more). */
@@ -23,7 +24,7 @@ export interface CompiledOrg {
 interface OrgRow {
   id: string;
   plan: Plan;
-  settings: Partial<OrganizationSettings> & { customModels?: unknown };
+  settings: Partial<OrganizationSettings> & PricingSettings;
 }
 
 interface KeyRow {
@@ -104,7 +105,7 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
     timeZone: settings.timeZone,
     contentCapture: settings.contentCapture === true,
     limiterFailMode: settings.limiterFailMode,
-    customModels: Array.isArray(settings.customModels) ? (settings.customModels as OrgConfig['customModels']) : [],
+    ...pricingOf(settings),
   };
 
   const keys: Record<string, KeyConfig> = {};
@@ -152,7 +153,7 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
   }
 
   return {
-    collections: { orgs: { [org.id]: orgConfig }, keys, credentials, policies: policies.collection, ...(await compileLimits(em, orgId)) },
+    collections: { orgs: { [org.id]: orgConfig }, keys, credentials, policies: policies.collection, ...(await compileLimits(em, orgId, now)) },
     facts: { teamOrgOfKey },
   };
 }

@@ -1,6 +1,7 @@
 import {
   COLLECTION_NAMES,
   diffConfigCollections,
+  mergeConfigChanges,
   type CollectionName,
   type ConfigCollections,
   type ConfigSnapshot,
@@ -19,6 +20,9 @@ export interface ConfigUpdate extends ConfigChanges {
   readonly version: number;
 }
 
+/** Updates kept so that a reconnecting node can be sent what it missed instead of everything. */
+const HISTORY_LIMIT = 1024;
+
 interface VersionRow {
   version: string | number;
   org_id: string;
@@ -35,6 +39,8 @@ export class ConfigStore {
   private current = 0;
   private readonly orgs = new Map<string, ConfigCollections>();
   private readonly listeners = new Set<(update: ConfigUpdate) => void>();
+  /** The latest applied updates, oldest first, without gaps: `history[i + 1].fromVersion === history[i].version`. */
+  private readonly history: ConfigUpdate[] = [];
   private pending: Promise<void> = Promise.resolve();
 
   constructor(
@@ -70,6 +76,23 @@ export class ConfigStore {
     } as ConfigSnapshot;
   }
 
+  /**
+   * What changed for `scope` (every organization when null) since `version`, or null when this
+   * process no longer holds every update since then (it restarted, or they were too many): the
+   * node then needs a snapshot. Empty changes when `version` is the current one.
+   */
+  changesSince(version: number, scope: string | null): ConfigChanges | null {
+    if (version > this.current) return null;
+    if (version === this.current) return { changed: {}, removed: {} };
+    const start = this.history.findIndex((update) => update.fromVersion === version);
+    if (start === -1) return null;
+    let changes: ConfigChanges = { changed: {}, removed: {} };
+    for (const update of this.history.slice(start)) {
+      if (scope === null || update.orgId === scope) changes = mergeConfigChanges(changes, update);
+    }
+    return changes;
+  }
+
   /** Calls `listener` for every update applied from now on; returns the unsubscribe function. */
   subscribe(listener: (update: ConfigUpdate) => void): () => void {
     this.listeners.add(listener);
@@ -85,6 +108,7 @@ export class ConfigStore {
         'select distinct on (org_id) version, org_id, collections from config_versions order by org_id, version desc',
       );
       this.orgs.clear();
+      this.history.length = 0;
       let max = 0;
       for (const row of rows) {
         // An organization's last row is an empty tombstone once it has been deleted.
@@ -118,6 +142,8 @@ export class ConfigStore {
     if (isEmpty(next)) this.orgs.delete(orgId);
     else this.orgs.set(orgId, next);
     this.current = version;
+    this.history.push(update);
+    if (this.history.length > HISTORY_LIMIT) this.history.shift();
     for (const listener of this.listeners) {
       try {
         listener(update);

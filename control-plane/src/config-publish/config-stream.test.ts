@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { generateSecret, hashSecret, type ConfigDelta, type ConfigSnapshot } from '@keyward/shared';
+import { applyConfigDelta, generateSecret, hashSecret, type ConfigDelta, type ConfigSnapshot } from '@keyward/shared';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import {
   connectNode,
@@ -175,11 +175,37 @@ describe('a node subscribing to the config', () => {
     expect(key.data!.key.credentialIds).toEqual([]);
   });
 
-  it('gets a snapshot at the current version when it reconnects with the version it knows', async () => {
+  it('gets only an empty delta confirming its version when it reconnects at the current version', async () => {
     const version = configStoreOf(cp.services).version;
-    const snapshot = await snapshotOf(node(globalToken, 'returning-node', version));
-    expect(snapshot.version).toBe(version);
-    expect(snapshot.orgs[owner.orgId]).toBeDefined();
+    const stream = node(globalToken, 'returning-node', version);
+    expect(await deltaOf(stream)).toMatchObject({ fromVersion: version, version, changed: {}, removed: {} });
+    await createKey(owner, { name: 'after the return' });
+    expect(await deltaOf(stream)).toMatchObject({ fromVersion: version, version: version + 1 });
+  });
+
+  it('gets one delta with what it missed when it reconnects with an older version, and the same config as a new node', async () => {
+    const first = node(globalToken, 'away-node');
+    const before = await snapshotOf(first);
+    await first.close();
+    const kept = await createKey(owner, { name: 'made while away' });
+    const dropped = await createKey(owner, { name: 'revoked while away' });
+    await owner.gql('mutation($id: ID!) { revokeKey(id: $id) { id } }', { id: dropped.data!.createKey.key.id });
+    const version = configStoreOf(cp.services).version;
+    expect(version).toBeGreaterThanOrEqual(before.version + 3);
+
+    const resumed = await deltaOf(node(globalToken, 'away-node', before.version));
+    expect(resumed).toMatchObject({ fromVersion: before.version, version });
+    expect(Object.values(resumed.changed.keys ?? {}).map((k) => k.name)).toEqual(expect.arrayContaining(['made while away']));
+    const fresh = await snapshotOf(node(globalToken, 'new-node'));
+    const { generatedAt: _a, ...applied } = { ...before, ...applyConfigDelta(before, resumed), version };
+    const { generatedAt: _b, ...expected } = fresh;
+    expect(applied).toEqual(expected);
+    expect(kept.data!.createKey.key.id).toBeTruthy();
+  });
+
+  it('gets a snapshot when it names a version the control plane never reached', async () => {
+    const version = configStoreOf(cp.services).version;
+    expect((await node(globalToken, 'from-the-future', version + 1000).next()).type).toBe('snapshot');
   });
 });
 
@@ -303,11 +329,16 @@ describe('restarting the control plane', () => {
 
       const second = await lifecycle.start();
       expect(configStoreOf(second.services).version).toBe(version);
+      // A node that was current needs nothing; one that was behind gets a snapshot, since the
+      // updates it missed went with the old process.
+      const behind = connectNode(second, token, 'behind-restart', version - 1);
+      const snapshot = (await behind.next()) as ConfigSnapshot;
+      await behind.close();
+      expect(snapshot).toMatchObject({ type: 'snapshot', version });
+      expect(snapshot.keys[hash]).toMatchObject({ name: 'durable' });
       const stream = connectNode(second, token, 'after-restart', version);
       try {
-        const snapshot = (await stream.next()) as ConfigSnapshot;
-        expect(snapshot).toMatchObject({ type: 'snapshot', version });
-        expect(snapshot.keys[hash]).toMatchObject({ name: 'durable' });
+        expect(await stream.next()).toMatchObject({ type: 'delta', fromVersion: version, version, changed: {}, removed: {} });
         await gqlRequest(second.url, CREATE_KEY, { input: { name: 'next', ownerLabel: 'a' } }, { token: org.token });
         const delta = (await stream.next()) as ConfigDelta;
         expect(delta).toMatchObject({ type: 'delta', fromVersion: version, version: version + 1 });

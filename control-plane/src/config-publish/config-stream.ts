@@ -8,6 +8,8 @@ const MAX_QUEUED_MESSAGES = 256;
 /** Who a stream serves: every organization (`scope` null) or one. */
 export interface ConfigStreamOptions {
   readonly scope: string | null;
+  /** The version the node already serves: it is sent only what changed since, when the store still knows. */
+  readonly knownVersion?: number | null;
   readonly log: Logger;
   /** Called once when the stream ends, however it ends. */
   readonly onClose?: () => void;
@@ -15,7 +17,10 @@ export interface ConfigStreamOptions {
 
 /**
  * A node's config stream: the full snapshot first (even when empty), then one delta per publish
- * with `fromVersion` equal to the previous message's version. A node scoped to one organization
+ * with `fromVersion` equal to the previous message's version. A node that names the version it
+ * already serves is spared the snapshot when the store still holds every update since: it gets
+ * one delta from its version to the current one (an empty one at its own version when it is
+ * already current, which tells it the stream is live). A node scoped to one organization
  * gets an empty delta for publishes of other organizations, so every node follows the one
  * version sequence. Every message passes the same validator the node runs.
  */
@@ -34,9 +39,12 @@ export class ConfigStream implements AsyncIterableIterator<ConfigMessage> {
     private readonly store: ConfigStore,
     private readonly options: ConfigStreamOptions,
   ) {
-    // Subscription and snapshot happen in the same tick, so no update falls between them.
+    // Subscription and first message happen in the same tick, so no update falls between them.
     this.unsubscribe = store.subscribe((update) => this.onUpdate(update));
-    this.push(store.snapshot(options.scope));
+    const known = options.knownVersion ?? null;
+    const missed = known === null ? null : store.changesSince(known, options.scope);
+    if (missed === null) this.push(store.snapshot(options.scope));
+    else this.push({ type: 'delta', fromVersion: known!, version: store.version, generatedAt: new Date().toISOString(), ...missed });
   }
 
   /** Ends the stream from the server side (e.g. its node token was revoked). */

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../errors.js';
 import type { Services } from '../services.js';
 import { compileOrg, EMPTY_COLLECTIONS } from './compile.js';
+import { keepPublishedSpend } from './compile-limits.js';
 import { configStoreOf } from './config-store.js';
 import { checkReferences } from './reference-check.js';
 import { sqlRows } from './sql.js';
@@ -45,7 +46,8 @@ export async function publishOrgConfig(services: Services, em: EntityManager, or
     [orgId],
   );
   const previous = latest?.collections ?? EMPTY_COLLECTIONS;
-  const diff = diffConfigCollections(previous, compiled.collections);
+  const collections = { ...compiled.collections, budgets: keepPublishedSpend(previous.budgets ?? {}, compiled.collections.budgets) };
+  const diff = diffConfigCollections(previous, collections);
   if (Object.keys(diff.changed).length === 0 && Object.keys(diff.removed).length === 0) {
     return { version: latest ? Number(latest.version) : 0, published: false };
   }
@@ -55,7 +57,7 @@ export async function publishOrgConfig(services: Services, em: EntityManager, or
     `insert into config_versions (version, org_id, collections, reason, created_at)
      select coalesce(max(version), 0) + 1, ?, ?::jsonb, ?, now() from config_versions
      returning version`,
-    [orgId, JSON.stringify(compiled.collections), reason.slice(0, 200)],
+    [orgId, JSON.stringify(collections), reason.slice(0, 200)],
   );
   await sqlRows(
     em,

@@ -1,5 +1,7 @@
-import { generateSecret, type UsageEvent } from '@keyward/shared';
+import { randomUUID } from 'node:crypto';
+import { generateSecret, USAGE_EVENT_FIELDS, type UsageEvent } from '@keyward/shared';
 import { createClient, type Client } from 'graphql-ws';
+import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import WebSocket from 'ws';
@@ -15,6 +17,18 @@ import {
   type OrgMember,
 } from '../testing/enforcement-fixtures.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/test-control-plane.js';
+import { ormOptions } from '../db/orm.js';
+
+/** The last migration before usage events kept policy matches and approvals. */
+const PREVIOUS_MIGRATION = 'Migration20261123043150';
+
+/** A selection of every field the field table exposes through GraphQL, sub-fields included. */
+const EVERY_EVENT_FIELD = [
+  'receivedAt',
+  ...USAGE_EVENT_FIELDS.filter((f) => f.graphql).map((f) =>
+    f.name === 'policyMatches' ? 'policyMatches { policyId policyVersion ruleId action phase shadow }' : f.name === 'content' ? 'content { request response }' : f.name,
+  ),
+].join(' ');
 
 const CREATE_KEY = 'mutation($input: CreateKeyInput!) { createKey(input: $input) { key { id prefix } } }';
 
@@ -121,7 +135,7 @@ describe('storing event batches', () => {
     expect(res.body).toEqual({ accepted: 1, duplicates: 1 });
   });
 
-  it('keeps every field of an event', async () => {
+  it('keeps every field of an event, the matched policy rules and the approval included', async () => {
     const org = await createOrgWithMember(cp, 'owner');
     const keyId = await keyOf(org);
     const event = usageEvent(org.orgId, keyId, {
@@ -137,20 +151,31 @@ describe('storing event batches', () => {
       ttftMs: null,
       cachedInputTokens: 7,
       tags: ['pii', 'eu'],
+      policyMatches: [
+        { policyId: randomUUID(), policyVersion: 3, ruleId: 'contacts', action: 'redact', phase: 'request', shadow: false },
+        { policyId: randomUUID(), policyVersion: 1, ruleId: 'trial-block', action: 'block', phase: 'request', shadow: true },
+      ],
+      approvalId: randomUUID(),
     });
     await postEvents(cp, nodeToken, batch([event]));
-    const res = await org.gql<{ usageEvents: { nodes: Record<string, unknown>[] } }>(
-      `{ usageEvents { nodes { id keyId keyPrefix ownerLabel teamId provider credentialId api endpoint model stream status decision
-         errorCode startedAt latencyMs ttftMs inputTokens outputTokens cachedInputTokens costMicros clientIpHash userAgentHash
-         requestId nodeId tags content { request } } } }`,
-    );
+    const res = await org.gql<{ usageEvents: { nodes: Record<string, unknown>[] } }>(`{ usageEvents { nodes { ${EVERY_EVENT_FIELD} } } }`);
     const { content: _content, orgId: _orgId, ...expected } = event;
     expect(res.data!.usageEvents.nodes[0]).toEqual({
       ...expected,
       provider: 'ANTHROPIC',
       decision: 'RATE_LIMITED',
+      policyMatches: event.policyMatches!.map((m) => ({ ...m, action: m.action.toUpperCase(), phase: m.phase.toUpperCase() })),
       content: null,
+      receivedAt: expect.any(String),
     });
+  });
+
+  it('stores events of nodes that send no policy matches or approval as having none', async () => {
+    const org = await createOrgWithMember(cp, 'owner');
+    const { policyMatches: _m, approvalId: _a, ...older } = usageEvent(org.orgId, await keyOf(org));
+    expect((await postEvents(cp, nodeToken, batch([older as UsageEvent]))).body).toEqual({ accepted: 1, duplicates: 0 });
+    const res = await org.gql<{ usageEvents: { nodes: unknown[] } }>('{ usageEvents { nodes { policyMatches { ruleId } approvalId } } }');
+    expect(res.data!.usageEvents.nodes).toEqual([{ policyMatches: [], approvalId: null }]);
   });
 
   it('drops prompt and completion text unless the organization captures content', async () => {
@@ -305,6 +330,66 @@ describe('listing stored events', () => {
     expect(ids((await other.gql<Page>(query, {})).data!)).toEqual([]);
     const bad = await org.gql(query, { first: 500 });
     expect(bad.errors?.[0].message).toBe('`first` must be from 1 to 200.');
+  });
+});
+
+describe('finding events by the policy rule that matched', () => {
+  it('filters the history and the live feed by policy and rule, shadow matches included', async () => {
+    const org = await createOrgWithMember(cp, 'owner');
+    const keyId = await keyOf(org);
+    const guardrails = randomUUID();
+    const trial = randomUUID();
+    const match = (policyId: string, ruleId: string, shadow = false) =>
+      ({ policyId, policyVersion: 2, ruleId, action: 'redact', phase: 'request', shadow }) as const;
+    const byRule = await subscribeEvents(org, { policyId: guardrails, ruleId: 'contacts' });
+    const events = [
+      usageEvent(org.orgId, keyId, { policyMatches: [match(guardrails, 'contacts')] }),
+      usageEvent(org.orgId, keyId, { policyMatches: [match(guardrails, 'secrets'), match(trial, 'contacts', true)] }),
+      usageEvent(org.orgId, keyId, { policyMatches: [] }),
+    ];
+    await postEvents(cp, nodeToken, batch(events));
+    const query = 'query($filter: UsageEventFilter) { usageEvents(filter: $filter) { nodes { id } } }';
+    const ids = async (filter: Record<string, string>) =>
+      (await org.gql<{ usageEvents: { nodes: { id: string }[] } }>(query, { filter })).data!.usageEvents.nodes.map((n) => n.id).sort();
+    expect(await ids({ policyId: guardrails })).toEqual([events[0].id, events[1].id].sort());
+    expect(await ids({ policyId: guardrails, ruleId: 'contacts' })).toEqual([events[0].id]);
+    expect(await ids({ ruleId: 'contacts' })).toEqual([events[0].id, events[1].id].sort());
+    expect(await ids({ policyId: trial })).toEqual([events[1].id]);
+    await waitFor(() => byRule.events.length === 1);
+    expect(byRule.events.map((e) => e.id)).toEqual([events[0].id]);
+    const bad = await org.gql(query, { filter: { policyId: 'nope' } });
+    expect(bad.errors?.[0].message).toMatch(/policy id/);
+  });
+});
+
+describe('events stored before policy matches were kept', () => {
+  it('read back unchanged, with no matches and no approval', async () => {
+    const org = await createOrgWithMember(cp, 'owner');
+    const event = usageEvent(org.orgId, await keyOf(org), { tags: ['legacy'] });
+    const orm = await MikroORM.init(ormOptions(cp.databaseUrl));
+    try {
+      const migrator = orm.getMigrator();
+      await migrator.down({ to: PREVIOUS_MIGRATION });
+      const db = orm.em.getKnex();
+      const row = {
+        id: event.id, created_at: event.startedAt, updated_at: event.startedAt, organization_id: event.orgId, key_id: event.keyId,
+        key_prefix: event.keyPrefix, owner_label: event.ownerLabel, team_id: null, provider: event.provider, credential_id: null,
+        api: event.api, endpoint: event.endpoint, model: event.model, stream: event.stream, status: event.status,
+        decision: event.decision, error_code: null, started_at: event.startedAt, latency_ms: event.latencyMs, ttft_ms: event.ttftMs,
+        input_tokens: event.inputTokens, output_tokens: event.outputTokens, cached_input_tokens: 0, cost_micros: event.costMicros,
+        client_ip_hash: event.clientIpHash, user_agent_hash: event.userAgentHash, request_id: event.requestId, node_id: event.nodeId,
+        tags: event.tags, content: null,
+      };
+      await db.raw('insert into usage_events select (json_populate_record(null::usage_events, ?::json)).*', [JSON.stringify(row)]);
+      await migrator.up();
+    } finally {
+      await orm.close(true);
+    }
+    const res = await org.gql<{ usageEvents: { nodes: Record<string, unknown>[] } }>(`{ usageEvents { nodes { ${EVERY_EVENT_FIELD} } } }`);
+    const { content: _content, orgId: _orgId, ...expected } = event;
+    expect(res.data!.usageEvents.nodes).toEqual([
+      { ...expected, provider: 'OPENAI', decision: 'ALLOWED', content: null, policyMatches: [], approvalId: null, receivedAt: event.startedAt },
+    ]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { BigIntType, Entity, Index, OptionalProps, Property } from '@mikro-orm/core';
-import type { ApiFamily, Decision, ProviderKind } from '@keyward/shared';
+import type { ApiFamily, Decision, PolicyMatchRecord, ProviderKind } from '@keyward/shared';
 import { OrgScopedEntity } from '../db/base.entity.js';
 
 /** Prompt and completion text, kept only for organizations with content capture on. */
@@ -19,10 +19,11 @@ export interface UsageEventContent {
 @Index({ name: 'usage_events_org_time_idx', expression: 'create index "usage_events_org_time_idx" on "usage_events" ("organization_id", "started_at" desc, "id" desc)' })
 @Index({ name: 'usage_events_key_time_idx', expression: 'create index "usage_events_key_time_idx" on "usage_events" ("organization_id", "key_id", "started_at" desc)' })
 @Index({ name: 'usage_events_model_time_idx', expression: 'create index "usage_events_model_time_idx" on "usage_events" ("organization_id", "model", "started_at" desc)' })
+@Index({ name: 'usage_events_policy_matches_idx', expression: 'create index "usage_events_policy_matches_idx" on "usage_events" using gin ("policy_matches" jsonb_path_ops)' })
 @Index({ name: 'usage_events_decision_time_idx', expression: 'create index "usage_events_decision_time_idx" on "usage_events" ("organization_id", "decision", "started_at" desc)' })
 export class UsageEventRecord extends OrgScopedEntity {
   /** Properties with defaults, optional in `em.create`. */
-  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'teamId' | 'provider' | 'credentialId' | 'model' | 'errorCode' | 'ttftMs' | 'tags' | 'content';
+  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'teamId' | 'provider' | 'credentialId' | 'model' | 'errorCode' | 'ttftMs' | 'tags' | 'policyMatches' | 'approvalId' | 'content';
 
   @Property({ type: 'uuid' })
   keyId!: string;
@@ -99,6 +100,14 @@ export class UsageEventRecord extends OrgScopedEntity {
 
   @Property({ type: 'json' })
   tags: string[] = [];
+
+  /** Every policy rule that matched, enforced or in shadow mode, with the policy's version. */
+  @Property({ type: 'json', default: "'[]'::jsonb" })
+  policyMatches: PolicyMatchRecord[] = [];
+
+  /** The approval request this call waited on, when a rule or budget held it. */
+  @Property({ type: 'uuid', nullable: true })
+  approvalId: string | null = null;
 
   @Property({ type: 'json', nullable: true })
   content: UsageEventContent | null = null;

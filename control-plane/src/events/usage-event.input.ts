@@ -23,6 +23,16 @@ export class UsageEventStreamFilter {
   @Field(() => DecisionEnum, { nullable: true })
   @IsOptional()
   decision?: Decision | null;
+
+  @Field(() => ID, { nullable: true, description: 'Requests on which a rule of this policy matched (shadow matches included).' })
+  @IsOptional()
+  @IsUUID('all', { message: 'must be a policy id' })
+  policyId?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Requests on which a rule with this id matched; with `policyId`, that policy’s rule.' })
+  @IsOptional()
+  @Length(1, 200)
+  ruleId?: string | null;
 }
 
 @InputType({ description: 'Which stored usage events to list; every field given must match.' })

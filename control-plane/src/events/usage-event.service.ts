@@ -1,9 +1,11 @@
-import type { FilterQuery } from '@mikro-orm/core';
+import { raw, type FilterQuery } from '@mikro-orm/core';
+import type { PolicyMatchRecord } from '@keyward/shared';
 import { filter as filterStream, pipe } from '@graphql-yoga/subscription';
 import { AppError } from '../errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { orgOf } from '../keys/key.service.js';
 import { afterCursor, decodeCursor, encodeCursor, pageSize } from '../keys/paging.js';
+import { toUsageEventMessage } from './event-columns.js';
 import { usageEventTopic } from './ingest.js';
 import type { UsageEventFilter, UsageEventStreamFilter } from './usage-event.input.js';
 import { UsageEventRecord } from './usage-event.entity.js';
@@ -28,6 +30,8 @@ export async function listUsageEvents(
   if (filter?.teamId) conditions.push({ teamId: filter.teamId });
   if (filter?.model) conditions.push({ model: filter.model });
   if (filter?.decision) conditions.push({ decision: filter.decision });
+  const match = policyMatchPattern(filter);
+  if (match) conditions.push({ [raw('policy_matches @> ?::jsonb', [JSON.stringify([match])])]: true } as FilterQuery<UsageEventRecord>);
   if (filter?.from) conditions.push({ startedAt: { $gte: filter.from } });
   if (filter?.to) conditions.push({ startedAt: { $lt: filter.to } });
   if (cursor) conditions.push(afterCursor('startedAt', cursor) as FilterQuery<UsageEventRecord>);
@@ -49,7 +53,7 @@ export async function listUsageEvents(
  */
 export function subscribeUsageEvents(ctx: GraphQLContext, filter: UsageEventStreamFilter | null | undefined) {
   const orgId = orgOf(ctx);
-  for (const field of ['keyId', 'teamId'] as const) {
+  for (const field of ['keyId', 'teamId', 'policyId'] as const) {
     const value = filter?.[field];
     if (value != null && !UUID.test(value)) throw new AppError('BAD_USER_INPUT', `filter.${field} must be an id.`);
   }
@@ -62,41 +66,28 @@ export function subscribeUsageEvents(ctx: GraphQLContext, filter: UsageEventStre
         (filter?.keyId == null || event.keyId === filter.keyId) &&
         (filter?.teamId == null || event.teamId === filter.teamId) &&
         (filter?.model == null || event.model === filter.model) &&
-        (filter?.decision == null || event.decision === filter.decision),
+        (filter?.decision == null || event.decision === filter.decision) &&
+        matchesPolicyFilter(event, filter),
     ),
   );
 }
 
-/** The GraphQL view of a stored event. */
+/** The part of a policy match a filter asks for, or null when it asks for none. */
+function policyMatchPattern(filter: UsageEventStreamFilter | null | undefined): Partial<PolicyMatchRecord> | null {
+  if (!filter?.policyId && !filter?.ruleId) return null;
+  return { ...(filter.policyId ? { policyId: filter.policyId } : {}), ...(filter.ruleId ? { ruleId: filter.ruleId } : {}) };
+}
+
+/** Whether one of an event's policy matches has the filter's policy and rule. */
+function matchesPolicyFilter(event: UsageEventMessage, filter: UsageEventStreamFilter | null | undefined): boolean {
+  const pattern = policyMatchPattern(filter);
+  if (!pattern) return true;
+  return event.policyMatches.some(
+    (m) => (pattern.policyId === undefined || m.policyId === pattern.policyId) && (pattern.ruleId === undefined || m.ruleId === pattern.ruleId),
+  );
+}
+
+/** The GraphQL view of a stored event entity (its properties carry the field table's names). */
 export function toUsageEventType(row: UsageEventRecord): UsageEventType {
-  return {
-    id: row.id,
-    keyId: row.keyId,
-    keyPrefix: row.keyPrefix,
-    ownerLabel: row.ownerLabel,
-    teamId: row.teamId,
-    provider: row.provider,
-    credentialId: row.credentialId,
-    api: row.api,
-    endpoint: row.endpoint,
-    model: row.model,
-    stream: row.stream,
-    status: row.status,
-    decision: row.decision,
-    errorCode: row.errorCode,
-    startedAt: row.startedAt,
-    receivedAt: row.createdAt,
-    latencyMs: row.latencyMs,
-    ttftMs: row.ttftMs,
-    inputTokens: row.inputTokens,
-    outputTokens: row.outputTokens,
-    cachedInputTokens: row.cachedInputTokens,
-    costMicros: row.costMicros,
-    clientIpHash: row.clientIpHash,
-    userAgentHash: row.userAgentHash,
-    requestId: row.requestId,
-    nodeId: row.nodeId,
-    tags: row.tags,
-    content: row.content,
-  };
+  return toUsageEventMessage({ ...row, orgId: row.organization.id, receivedAt: row.createdAt });
 }

@@ -1,7 +1,8 @@
-import type { ApiFamily, Decision, ProviderKind } from '@keyward/shared';
+import type { ApiFamily, Decision, PolicyMatchRecord, ProviderKind } from '@keyward/shared';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ProviderKindEnum } from '../credentials/credential.type.js';
 import { PageInfo } from '../keys/paging.js';
+import { PolicyActionEnum, RulePhaseEnum } from '../policies/policy-test.type.js';
 
 export const DecisionEnum = {
   ALLOWED: 'allowed',
@@ -17,7 +18,7 @@ export const DecisionEnum = {
 } as const satisfies Record<string, Decision>;
 registerEnumType(DecisionEnum, {
   name: 'Decision',
-  description: 'What happened to a request, from the agent’s point of view (DENIED: bad key or model not allowed).',
+  description: 'What happened to a request, from the agent’s point of view (DENIED: bad key, model not allowed, or a model without a price under a budget).',
 });
 
 @ObjectType({ description: 'Prompt and completion text, present only when the organization captures content.' })
@@ -27,6 +28,27 @@ export class UsageEventContentType {
 
   @Field(() => String)
   response!: string;
+}
+
+@ObjectType('PolicyMatch', { description: 'A policy rule that matched a request or its answer.' })
+export class PolicyMatchType implements PolicyMatchRecord {
+  @Field(() => ID)
+  policyId!: string;
+
+  @Field(() => Int, { description: 'The policy version that was in force.' })
+  policyVersion!: number;
+
+  @Field(() => String)
+  ruleId!: string;
+
+  @Field(() => PolicyActionEnum)
+  action!: PolicyMatchRecord['action'];
+
+  @Field(() => RulePhaseEnum)
+  phase!: PolicyMatchRecord['phase'];
+
+  @Field(() => Boolean, { description: 'Recorded, not enforced: the rule or its policy runs in shadow mode.' })
+  shadow!: boolean;
 }
 
 @ObjectType('UsageEvent', { description: 'One request that went through a data-plane node.' })
@@ -111,6 +133,12 @@ export class UsageEventType {
 
   @Field(() => [String])
   tags!: string[];
+
+  @Field(() => [PolicyMatchType], { description: 'Every policy rule that matched, shadow matches included.' })
+  policyMatches!: PolicyMatchType[];
+
+  @Field(() => ID, { nullable: true, description: 'The approval request the call waited on, when it was held.' })
+  approvalId!: string | null;
 
   @Field(() => UsageEventContentType, { nullable: true })
   content!: UsageEventContentType | null;

@@ -3,8 +3,10 @@ import { ApprovalResolver } from '../approvals/approval.resolver.js';
 import { AuditResolver } from '../audit/audit.resolver.js';
 import { BillingResolver } from '../billing/billing.resolver.js';
 import { LimitsResolver } from '../budgets/budget.resolver.js';
+import { ModelPricesResolver, UnpricedModelsSettingResolver } from '../budgets/model-price.resolver.js';
 import { CredentialResolver } from '../credentials/credential.resolver.js';
 import { UsageEventResolver } from '../events/usage-event.resolver.js';
+import { InstallationResolver } from '../installation/installation.resolver.js';
 import { InvitationResolver } from '../invitations/invitation.resolver.js';
 import { KeyResolver } from '../keys/key.resolver.js';
 import { NodeResolver } from '../nodes/node.resolver.js';
@@ -22,6 +24,7 @@ import { MetaResolver } from './meta.resolver.js';
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const RESOLVERS: NonEmptyArray<Function> = [
   MetaResolver,
+  InstallationResolver,
   SignInResolver,
   AccountResolver,
   OrganizationResolver,
@@ -38,5 +41,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   ApprovalResolver,
   WebhookResolver,
   LimitsResolver,
+  ModelPricesResolver,
+  UnpricedModelsSettingResolver,
   BillingResolver,
 ];

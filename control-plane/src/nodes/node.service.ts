@@ -115,11 +115,16 @@ export async function openNodeConfigStream(
   await upsertNode(ctx.em, viewer.nodeId, viewer.orgId, nodeId, { configVersion: (knownVersion as number | null) ?? null });
   if (typeof knownVersion === 'number' && knownVersion > store.version) {
     // The node holds a version this control plane never reached (e.g. a restored database): the
-    // snapshot it is about to receive replaces its state.
+    // snapshot it is about to receive replaces its state (`changesSince` answers null for it).
     ctx.log.warn({ nodeId, knownVersion, version: store.version }, 'node is ahead of the control plane; sending a snapshot');
   }
   let forget = () => {};
-  const stream = openConfigStream(store, { scope: viewer.orgId, log: ctx.log, onClose: () => forget() });
+  const stream = openConfigStream(store, {
+    scope: viewer.orgId,
+    knownVersion: (knownVersion as number | null | undefined) ?? null,
+    log: ctx.log,
+    onClose: () => forget(),
+  });
   forget = connectedNodesOf(ctx.services).add(viewer.nodeId, nodeId, stream);
   ctx.log.info({ nodeId, tokenId: viewer.nodeId, version: store.version }, 'node config stream opened');
   return stream;

@@ -10,7 +10,7 @@ export class OrganizationSettingsType {
   @Field(() => Boolean, { description: 'Whether prompt and completion text may be attached to events.' })
   contentCapture!: boolean;
 
-  @Field(() => Int, { description: 'Days audit and usage events are kept.' })
+  @Field(() => Int, { description: 'Days request events and admin-log entries are kept; older ones are deleted every hour.' })
   retentionDays!: number;
 
   @Field(() => LimiterFailModeEnum)

@@ -2,7 +2,6 @@ import { Entity, Enum, Property, type Opt } from '@mikro-orm/core';
 import { Field, ID, ObjectType } from 'type-graphql';
 import type { Plan } from '@keyward/shared';
 import { BaseEntity } from '../db/base.entity.js';
-import { PlanEnum } from './enums.js';
 import { OrganizationSettingsType } from './organization-settings.type.js';
 
 /** Settings an organization changes from the console; stored as one JSON document. */
@@ -11,7 +10,7 @@ export interface OrganizationSettings {
   timeZone: string;
   /** Attach prompt and completion text to events. Off by default. */
   contentCapture: boolean;
-  /** Days audit and usage events are kept. */
+  /** Days request events and admin-log entries are kept (`events/retention.ts` deletes older ones). */
   retentionDays: number;
   /** What data-plane nodes do when shared rate-limit counters are unreachable. */
   limiterFailMode: 'closed' | 'open';
@@ -46,7 +45,7 @@ export class Organization extends BaseEntity {
   @Property({ type: 'string', length: 64, unique: true })
   slug!: string;
 
-  @Field(() => PlanEnum)
+  /** Exposed through `OrganizationResolver.plan`, which hides it where plans do not apply. */
   @Enum({ items: ['free', 'pro', 'enterprise'], type: 'string', default: 'free' })
   plan: Plan = 'free';
 

@@ -1,8 +1,9 @@
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
 import { ROLES, type Role } from '../auth/roles.js';
 import { LimiterFailModeEnum, RoleEnum } from './enums.js';
 import { IsIanaTimeZone } from './time-zone.js';
+import { UnpricedModelsInput } from '../budgets/model-price.input.js';
 
 /** Shortest event retention an organization may choose. */
 export const MIN_RETENTION_DAYS = 1;
@@ -58,6 +59,11 @@ export class UpdateOrganizationSettingsInput {
   @IsOptional()
   @IsIn(['closed', 'open'])
   limiterFailMode?: 'closed' | 'open' | null;
+
+  @Field(() => UnpricedModelsInput, { nullable: true, description: 'What happens to models without a price while a budget or prepaid credits apply.' })
+  @IsOptional()
+  @ValidateNested()
+  unpricedModels?: UnpricedModelsInput | null;
 }
 
 /** Arguments of `changeMemberRole`. */

@@ -1,9 +1,12 @@
-import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import type { Plan } from '@keyward/shared';
+import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { noteAudit } from '../audit/audit.service.js';
+import { plansApply } from '../billing/plans.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { orgCallerOf, personOf } from '../sessions/caller.js';
 import { Session } from '../sessions/session.entity.js';
 import { CreateOrganizationInput, UpdateOrganizationSettingsInput } from './organization.input.js';
+import { PlanEnum } from './enums.js';
 import { Organization } from './organization.entity.js';
 import { createOrganization, updateOrganizationSettings } from './organization.service.js';
 
@@ -33,5 +36,10 @@ export class OrganizationResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<Organization> {
     return updateOrganizationSettings(ctx.services, ctx.em, orgCallerOf(ctx).orgId, input);
+  }
+
+  @FieldResolver(() => PlanEnum, { nullable: true, description: "The organization's plan; null on a self-hosted installation, which has no plans." })
+  plan(@Root() org: Organization, @Ctx() ctx: GraphQLContext): Plan | null {
+    return plansApply(ctx.services.config.edition) ? org.plan : null;
   }
 }

@@ -7,6 +7,8 @@ import type { Services } from '../services.js';
 import { Membership } from './membership.entity.js';
 import { DEFAULT_ORGANIZATION_SETTINGS, Organization, type OrganizationSettings } from './organization.entity.js';
 import type { UpdateOrganizationSettingsInput } from './organization.input.js';
+import { unpricedModelsPolicyFrom } from '../budgets/model-price.service.js';
+import type { PricingSettings } from '../budgets/pricing-settings.js';
 
 /**
  * Creates an organization with `ownerId` as its owner and publishes its (empty) config, so
@@ -55,6 +57,7 @@ export async function updateOrganizationSettings(
     if (input.contentCapture != null) settings.contentCapture = input.contentCapture;
     if (input.retentionDays != null) settings.retentionDays = input.retentionDays;
     if (input.limiterFailMode != null) settings.limiterFailMode = input.limiterFailMode;
+    if (input.unpricedModels != null) (settings as PricingSettings).unpricedModels = unpricedModelsPolicyFrom(input.unpricedModels);
     org.settings = settings;
     if (input.name != null) org.name = input.name.trim();
     return org;

@@ -27,7 +27,7 @@ async function member(role: (typeof ROLES)[number], target = org): Promise<TestP
 }
 
 beforeAll(async () => {
-  cp = await startPlane();
+  cp = await startPlane({ KEYWARD_EDITION: 'service' });
   org = await createOrgWithOwner(cp);
   secrets.push(org.owner.password, org.owner.session);
 });

@@ -47,7 +47,7 @@ export async function createPolicy(ctx: GraphQLContext, input: CreatePolicyInput
   const checked = checkPolicySource(input.source, input.format);
   const actor = actorOf(ctx.viewer!);
   const policy = await applyConfigChange(ctx.services, ctx.em, orgId, 'policy created', async (tx) => {
-    await requirePlanForPolicy(tx, orgId, checked.document);
+    await requirePlanForPolicy(ctx.services.config.edition, tx, orgId, checked.document);
     const existing = await tx.count(Policy, {});
     if (existing >= MAX_POLICIES_PER_ORG) {
       throw new AppError('CONFLICT', `An organization may have at most ${MAX_POLICIES_PER_ORG} policies; delete one first.`);
@@ -188,7 +188,7 @@ async function changeVersion(
     const policy = await findPolicy(tx, id, true);
     const change = next(await policySourceOf(tx, policy));
     if (change === null) return;
-    await requirePlanForPolicy(tx, orgId, change.document);
+    await requirePlanForPolicy(ctx.services.config.edition, tx, orgId, change.document);
     policy.currentVersion += 1;
     policy.name = change.document.name;
     policy.description = change.document.description ?? null;

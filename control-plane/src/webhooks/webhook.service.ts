@@ -27,7 +27,7 @@ export async function listWebhooks(ctx: GraphQLContext): Promise<WebhookType[]> 
 /** Creates a webhook with a fresh signing secret, returned this once and stored sealed. */
 export async function createWebhook(ctx: GraphQLContext, input: CreateWebhookInput): Promise<CreatedWebhook> {
   const orgId = orgOf(ctx);
-  await requireOrgPlanFeature(ctx.em, orgId, 'webhooks');
+  await requireOrgPlanFeature(ctx.services.config.edition, ctx.em, orgId, 'webhooks');
   const url = checkedUrl(ctx, input.url, 'url');
   const events = checkedEvents(input.events);
   const id = randomUUID();
@@ -68,7 +68,7 @@ export async function deleteWebhook(ctx: GraphQLContext, id: string): Promise<st
  */
 export async function setSlackIntegration(ctx: GraphQLContext, input: SlackIntegrationInput): Promise<WebhookType> {
   const orgId = orgOf(ctx);
-  await requireOrgPlanFeature(ctx.em, orgId, 'slack');
+  await requireOrgPlanFeature(ctx.services.config.edition, ctx.em, orgId, 'slack');
   const url = checkedUrl(ctx, input.secretUrl, 'secretUrl');
   const events = input.events ? checkedEvents(input.events) : SLACK_DEFAULT_EVENTS;
   const parsed = new URL(url);

@@ -16,14 +16,19 @@ export interface HoldOptions {
   readonly onTimeout: 'allow' | 'block';
   /** Interval of SSE keep-alive comments (streams only). */
   readonly keepAliveMs: number;
+  /** Longest wait, counted from the request's arrival, for an agent that is not streamed. */
+  readonly unstreamedMaxSeconds: number;
 }
 
 /** How a hold ended. */
 export type HoldResult =
   | { readonly kind: 'approved'; readonly approvalId: string }
   | { readonly kind: 'rejected'; readonly approvalId: string; readonly reason: string | null }
-  /** Nobody decided in time (the control plane's expiry, or the node's own deadline). */
-  | { readonly kind: 'expired'; readonly approvalId: string }
+  /**
+   * Nobody decided in time (the control plane's expiry, or the node's own deadline); `cut` when
+   * the deadline was the limit for agents that are not streamed rather than the hold's own.
+   */
+  | { readonly kind: 'expired'; readonly approvalId: string; readonly cut: boolean }
   /** The agent disconnected, or the node cut it while shutting down. */
   | { readonly kind: 'gone'; readonly approvalId: string }
   /** The control plane could not be asked. */
@@ -32,14 +37,20 @@ export type HoldResult =
 /**
  * Asks for an approval and keeps the agent waiting for the decision: streaming agents get an
  * SSE comment every `keepAliveMs` (the first one sends the stream's headers, so a quick
- * decision still gets an ordinary response), others simply wait. Ends when a person decides,
- * the hold expires, or the agent leaves. The caller forwards or refuses, then reports the
- * outcome with `holdOutcome`.
+ * decision still gets an ordinary response), others simply wait, but never past
+ * `unstreamedMaxSeconds` after their request arrived: nothing can be sent to them before the
+ * answer's headers, and their HTTP client gives up on those (Node's after 300 s), so they get
+ * the timeout's outcome while they can still read it. Ends when a person decides, the hold
+ * expires, or the agent leaves. The approval's `expiresAt` is the deadline that applies. The
+ * caller forwards or refuses, then reports the outcome with `holdOutcome`.
  */
 export async function holdForApproval(options: HoldOptions): Promise<HoldResult> {
   const { approvals, connection } = options;
   const approvalId = uuidv7();
-  const expires = Date.now() + options.timeoutSeconds * 1000;
+  const own = Date.now() + options.timeoutSeconds * 1000;
+  const limit = connection.sse ? Infinity : connection.arrivedAt + options.unstreamedMaxSeconds * 1000;
+  const cut = limit < own;
+  const expires = Math.min(own, limit);
   const abort = new AbortController();
   connection.onAbort(() => abort.abort());
   const keepAlive = connection.sse ? setInterval(() => connection.comment(HOLD_COMMENT), options.keepAliveMs) : null;
@@ -62,7 +73,7 @@ export async function holdForApproval(options: HoldOptions): Promise<HoldResult>
         return { kind: 'rejected', approvalId, reason: result.reason };
       case 'expired':
       case 'deadline':
-        return { kind: 'expired', approvalId };
+        return { kind: 'expired', approvalId, cut };
       default:
         // 'cancelled': the agent left (or the node is closing).
         return { kind: 'gone', approvalId };

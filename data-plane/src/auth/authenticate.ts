@@ -8,15 +8,22 @@ export type KeyCheck =
   | { readonly ok: false; readonly error: GatewayError; readonly key: KeyConfig | null; readonly org: OrgConfig | null };
 
 const INVALID = 'Invalid Keyward key. Check that the key is complete and has not been deleted.';
+const UNPRINTABLE =
+  'The Keyward key contains a character no key has (a space, or a non-ASCII character such as a non-breaking or zero-width space copied along with it). Send the key exactly as it was shown.';
+/** Every character a key may have: printable ASCII, nothing else (keys are base62 after their prefix). */
+const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
 
 /**
- * Checks a presented Keyward key: a cheap format and checksum check (look-alikes and other
- * secrets are refused without a lookup), then the keyed hash, then the snapshot's entry for
- * status, expiry and rotation grace. Messages never repeat the key.
+ * Checks a presented Keyward key exactly as the client sent it (nothing is trimmed or
+ * normalized here): printable ASCII only, with its own message for anything else (a space or a
+ * non-ASCII look-alike pasted with the key), then a cheap format and checksum check
+ * (look-alikes and other secrets are refused without a lookup), then the keyed hash, then the
+ * snapshot's entry for status, expiry and rotation grace. Messages never repeat the key.
  */
 export function authenticateKey(secret: string | null, view: ConfigView, pepper: Buffer, now = Date.now()): KeyCheck {
   const refuse = (error: GatewayError, key: KeyConfig | null = null, org: OrgConfig | null = null): KeyCheck => ({ ok: false, error, key, org });
   if (!secret) return refuse(new GatewayError('invalid_api_key', 401, 'Missing Keyward key. Send it where your client sends its API key.'));
+  if (!PRINTABLE_ASCII.test(secret)) return refuse(new GatewayError('invalid_api_key', 401, UNPRINTABLE));
   if (parseSecret(secret)?.kind !== 'key') return refuse(new GatewayError('invalid_api_key', 401, INVALID));
   const key = view.keyByHash(hashSecret(secret, pepper));
   const org = key ? view.org(key.orgId) : undefined;

@@ -41,6 +41,27 @@ describe('config sync', () => {
     expect(source.resyncRequests).toBe(1);
   });
 
+  it('resumes from disk: an empty delta at the served version confirms it without rebuilding, a later one applies', async () => {
+    const first = new ConfigSync({ stateDir: dir, source: createManualConfigSource(), logger });
+    await first.start();
+    (first as unknown as { options: { source: ReturnType<typeof createManualConfigSource> } }).options.source.publish(snapshot(5));
+    await first.flush();
+
+    const source = createManualConfigSource();
+    const changes: number[] = [];
+    const sync = new ConfigSync({ stateDir: dir, source, logger, onChange: (view) => void changes.push(view.version) });
+    await sync.start();
+    expect(sync.origin).toBe('disk');
+    const served = sync.view;
+    source.publish({ ...delta(5), version: 5 });
+    expect(sync.view).toBe(served);
+    expect(sync.origin).toBe('manual');
+    source.publish(delta(5));
+    expect(sync.view?.version).toBe(6);
+    expect(changes).toEqual([5, 6]);
+    expect(source.resyncRequests).toBe(0);
+  });
+
   it('ignores an unreadable last known good file and waits for the source', async () => {
     await writeFile(join(dir, 'config.json'), '{"type":"snapshot"');
     const source = createManualConfigSource();

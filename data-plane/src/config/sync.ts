@@ -86,6 +86,12 @@ export class ConfigSync implements ConfigConsumer {
       this.options.source.resync();
       return;
     }
+    if (message.version === view.version) {
+      // The control plane confirms the version this node resumed with: nothing to rebuild.
+      this.currentOrigin = this.options.source.name;
+      this.log.info({ version: view.version }, 'config is current');
+      return;
+    }
     const collections = applyConfigDelta(view.snapshot, message);
     const next: ConfigSnapshot = {
       ...collections,

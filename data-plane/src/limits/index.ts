@@ -1,6 +1,6 @@
 export * from './types.js';
 export { rateLimitHeaders, formatResetDuration } from './headers.js';
-export { periodWindow, periodKeyEndBound, type PeriodWindow } from './periods.js';
+export { periodWindow, periodKeyEndBound, localMinute, type PeriodWindow } from './periods.js';
 export { MemoryLimiter, type MemoryLimiterOptions } from './memory-limiter.js';
 export { RedisLimiter, createLimiterRedis, type RedisLimiterOptions, type SpendEntry } from './redis-limiter.js';
 export {
@@ -12,3 +12,4 @@ export {
   type OrgOverflow,
 } from './resilient-limiter.js';
 export { createNodeLimiter } from './node-limiter.js';
+export { appliesTo } from './plan.js';

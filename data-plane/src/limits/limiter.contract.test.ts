@@ -170,6 +170,21 @@ describe.each(backends)('$name', ({ setup }) => {
       expect(await limiter.admit(request({ budgets: [keyBudget], reserveMicros: 200_000 }))).toMatchObject({ reason: 'budget_exceeded' });
     });
 
+    it('seeds a new budget with spend already made, never lowering a counter nor counting a figure twice', async () => {
+      await limiter.seed('b_key', '2025-03', 900_000);
+      expect(await limiter.usage('b_key', '2025-03')).toEqual({ spentMicros: 900_000, reservedMicros: 0, reservations: 0 });
+      expect(await limiter.admit(request({ budgets: [keyBudget], reserveMicros: 200_000 }))).toMatchObject({ reason: 'budget_exceeded', spentMicros: 900_000 });
+      const ticket = ticketOf(await limiter.admit(request({ budgets: [keyBudget], reserveMicros: 50_000 })));
+      await limiter.settle(ticket, { costMicros: 40_000, tokens: 0 });
+      // The same figure again (a later snapshot), or an older lower one, changes nothing.
+      await limiter.seed('b_key', '2025-03', 900_000);
+      await limiter.seed('b_key', '2025-03', 100_000);
+      expect(await limiter.usage('b_key', '2025-03')).toEqual({ spentMicros: 940_000, reservedMicros: 0, reservations: 0 });
+      // The re-sync still sets the authoritative figure.
+      await limiter.reconcile('b_key', '2025-03', 930_000);
+      expect(await limiter.usage('b_key', '2025-03')).toMatchObject({ spentMicros: 930_000 });
+    });
+
     it('admits only what fits among 50 concurrent requests and returns the reservation to exactly zero', async () => {
       const admissions = await Promise.all(
         Array.from({ length: 50 }, () => limiter.admit(request({ budgets: [keyBudget], reserveMicros: 30_000 }))),

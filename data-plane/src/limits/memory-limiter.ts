@@ -91,6 +91,10 @@ export class MemoryLimiter implements Limiter {
     this.reconcileSync(budgetId, periodKey, spentMicros);
   }
 
+  async seed(budgetId: string, periodKey: string, spentMicros: number): Promise<void> {
+    this.seedSync(budgetId, periodKey, spentMicros);
+  }
+
   async usage(budgetId: string, periodKey: string, now = this.options.clock()): Promise<BudgetUsage> {
     this.lapse(now);
     const state = this.budgets.get(budgetKey(budgetId, periodKey));
@@ -190,6 +194,13 @@ export class MemoryLimiter implements Limiter {
   reconcileSync(budgetId: string, periodKey: string, spentMicros: number): void {
     requireAmount(spentMicros, 'spentMicros');
     this.budgetState(budgetId, periodKey, periodKeyEndBound(periodKey) + this.options.retentionMs).spent = spentMicros;
+  }
+
+  /** `seed` without the promise. */
+  seedSync(budgetId: string, periodKey: string, spentMicros: number): void {
+    requireAmount(spentMicros, 'spentMicros');
+    const state = this.budgetState(budgetId, periodKey, periodKeyEndBound(periodKey) + this.options.retentionMs);
+    state.spent = Math.max(state.spent, spentMicros);
   }
 
   /** Drops lapsed leases, finished periods and idle rate counters; the timer calls it. */

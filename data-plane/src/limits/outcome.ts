@@ -95,6 +95,7 @@ export function admissionOutcome(
       reservedMicros,
       requestedMicros: request.reserveMicros,
       retryAfterSeconds: Number.isFinite(window.endMs) ? Math.max(1, Math.ceil((window.endMs - request.now) / 1000)) : null,
+      renewsAt: Number.isFinite(window.endMs) ? window.endMs : null,
       rateLimit,
     };
   }

@@ -55,6 +55,12 @@ export function periodKeyEndBound(periodKey: string): number {
   throw new RangeError(`Budget period key "${periodKey}" is not a day, ISO week, month or "lifetime".`);
 }
 
+/** An instant as the zone's wall clock shows it, to the minute: `2026-12-07 00:00`. */
+export function localMinute(ms: number, timeZone: string): string {
+  const { year, month, day, hour, minute } = zonedParts(ms, timeZone);
+  return `${year}-${pad(month)}-${pad(day)} ${pad(hour)}:${pad(minute)}`;
+}
+
 function computeWindow(period: Exclude<BudgetPeriod, 'lifetime'>, now: number, timeZone: string): PeriodWindow {
   const first = windowForDate(period, zonedDate(now, timeZone), timeZone);
   // Where clocks fall back across midnight, the local date briefly repeats the previous day

@@ -108,7 +108,8 @@ export function requireAmount(value: number, name: string): void {
   }
 }
 
-function appliesTo(scope: LimitScope, request: AdmissionRequest): boolean {
+/** True when a budget or rate limit with this scope counts the request's organization, team or key. */
+export function appliesTo(scope: LimitScope, request: Pick<AdmissionRequest, 'orgId' | 'teamId' | 'keyId'>): boolean {
   switch (scope.kind) {
     case 'org':
       return scope.id === request.orgId;

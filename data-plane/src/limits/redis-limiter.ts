@@ -4,7 +4,7 @@ import { admissionOutcome, type BudgetObservation, type RateObservation, type Ve
 import { withDefaults } from './options.js';
 import { periodKeyEndBound } from './periods.js';
 import { planAdmission, requireAmount, ticketFor, type AdmissionPlan } from './plan.js';
-import { ADD_SPEND_LUA, ADMIT_LUA, RECONCILE_LUA, SETTLE_LUA, USAGE_LUA } from './redis-scripts.js';
+import { ADD_SPEND_LUA, ADMIT_LUA, RECONCILE_LUA, SEED_LUA, SETTLE_LUA, USAGE_LUA } from './redis-scripts.js';
 import { windowCorrection } from './rate-window.js';
 import type {
   ActualUsage,
@@ -55,6 +55,7 @@ const COMMANDS = {
   settle: { name: 'keywardLimitsSettle', lua: SETTLE_LUA },
   usage: { name: 'keywardLimitsUsage', lua: USAGE_LUA },
   reconcile: { name: 'keywardLimitsReconcile', lua: RECONCILE_LUA },
+  seed: { name: 'keywardLimitsSeed', lua: SEED_LUA },
   addSpend: { name: 'keywardLimitsAddSpend', lua: ADD_SPEND_LUA },
 } as const;
 
@@ -161,6 +162,12 @@ export class RedisLimiter implements Limiter {
     requireAmount(spentMicros, 'spentMicros');
     const ttl = this.budgetTtl(periodKeyEndBound(periodKey), this.options.clock());
     await this.scripts.reconcile(1, this.budgetKey(budgetId, periodKey), spentMicros, ttl);
+  }
+
+  async seed(budgetId: string, periodKey: string, spentMicros: number): Promise<void> {
+    requireAmount(spentMicros, 'spentMicros');
+    const ttl = this.budgetTtl(periodKeyEndBound(periodKey), this.options.clock());
+    await this.scripts.seed(1, this.budgetKey(budgetId, periodKey), spentMicros, ttl);
   }
 
   async usage(budgetId: string, periodKey: string, now = this.options.clock()): Promise<BudgetUsage> {

@@ -198,3 +198,11 @@ for i = 1, #KEYS do
 end
 return #KEYS
 `;
+
+/** Raises settled spend to at least a figure, never lowering it. KEYS: hash. ARGV: spent, ttlMs. */
+export const SEED_LUA = `
+local spent = tonumber(redis.call('HGET', KEYS[1], 'spent') or '0')
+if spent < tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'spent', ARGV[1]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`;

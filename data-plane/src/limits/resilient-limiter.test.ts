@@ -64,6 +64,15 @@ describe('ResilientLimiter', () => {
     expect(limiter.overflowStats()).toMatchObject({ admittedRequests: 0, refusedRequests: 0, pendingMicros: 0 });
   });
 
+  it('seeds both the shared counters and its own fallback, so a budget already spent refuses even while Redis is away', async () => {
+    await limiter.seed('b_org', '2025-03', 900_000);
+    expect(await shared.usage('b_org', '2025-03')).toMatchObject({ spentMicros: 900_000 });
+    expect(await limiter.admit(request({ budgets: [monthly], reserveMicros: 200_000 }))).toMatchObject({ reason: 'budget_exceeded' });
+    await server.stop();
+    const open = await limiter.admit(request({ budgets: [monthly], reserveMicros: 200_000, failMode: 'open' }));
+    expect(open).toMatchObject({ reason: 'budget_exceeded', spentMicros: 900_000 });
+  });
+
   it('refuses with limiter_unavailable when Redis stops and the organization fails closed', async () => {
     await server.stop();
     const refused = await limiter.admit(request({ budgets: [monthly], reserveMicros: 1, failMode: 'closed' }));

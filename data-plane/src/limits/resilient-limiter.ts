@@ -180,6 +180,13 @@ export class ResilientLimiter implements Limiter {
     this.succeeded();
   }
 
+  /** Seeds this node's fallback counters, then the shared store (throwing if it is away). */
+  async seed(budgetId: string, periodKey: string, spentMicros: number): Promise<void> {
+    await this.local.seed(budgetId, periodKey, spentMicros);
+    await this.withinTimeout(this.settings.writeBackTimeoutMs, this.shared.seed(budgetId, periodKey, spentMicros));
+    this.succeeded();
+  }
+
   /** The shared store's figures (throwing if it is away: this node's alone would mislead). */
   async usage(budgetId: string, periodKey: string, now?: number): Promise<BudgetUsage> {
     const usage = await this.withinTimeout(this.settings.writeBackTimeoutMs, this.shared.usage(budgetId, periodKey, now));

@@ -128,6 +128,8 @@ export interface BudgetRefusal {
   readonly requestedMicros: number;
   /** Seconds until the period starts over; null for lifetime budgets. */
   readonly retryAfterSeconds: number | null;
+  /** Epoch ms the period starts over; null for lifetime budgets. */
+  readonly renewsAt: number | null;
   readonly rateLimit: RateLimitStatus;
 }
 
@@ -206,6 +208,12 @@ export interface Limiter {
   release(ticket: Ticket): Promise<void>;
   /** Sets a period's settled spend to the control plane's authoritative figure; reservations stay. */
   reconcile(budgetId: string, periodKey: string, spentMicros: number): Promise<void>;
+  /**
+   * Raises a period's settled spend to at least `spentMicros` and never lowers it: the figure
+   * a new budget arrives with may already include spend this limiter counted, so adding it
+   * would count that twice. Reservations stay.
+   */
+  seed(budgetId: string, periodKey: string, spentMicros: number): Promise<void>;
   /** Reads a budget period after dropping lapsed reservations. */
   usage(budgetId: string, periodKey: string, now?: number): Promise<BudgetUsage>;
   close(): Promise<void>;

@@ -7,6 +7,8 @@ import type { ClientResponse } from '../server/response.js';
 export interface AgentConnection {
   /** True when the answer is a server-sent event stream, so comment lines can keep the agent waiting. */
   readonly sse: boolean;
+  /** When the request arrived (ms since the epoch): a client that is not streamed counts its wait from then. */
+  readonly arrivedAt: number;
   /** True once the agent disconnected. */
   readonly aborted: boolean;
   /** True once the status line went out (after the first keep-alive of a held stream). */
@@ -22,9 +24,10 @@ export interface AgentConnection {
 }
 
 /** Wraps the client response of one proxied request. */
-export function agentConnection(client: ClientResponse, requestId: string, sse: boolean): AgentConnection {
+export function agentConnection(client: ClientResponse, requestId: string, sse: boolean, arrivedAt: number): AgentConnection {
   return {
     sse,
+    arrivedAt,
     get aborted() {
       return client.aborted;
     },

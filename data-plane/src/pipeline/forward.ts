@@ -179,7 +179,8 @@ async function relaySse(gw: Gateway, req: ForwardRequest, response: Dispatcher.R
     filter?.abandon();
     gw.metrics.activeStreams.dec();
   }
-  record.usage = observer.usage();
+  if (observer.usageFinal()) record.usage = observer.usage();
+  else record.partialUsage = observer.usage();
   return () => kept.buffers.map((data) => op.streamText(parseData(data))).join('');
 }
 
@@ -211,7 +212,12 @@ async function relayBody(gw: Gateway, req: ForwardRequest, response: Dispatcher.
   } finally {
     if (req.stream) gw.metrics.activeStreams.dec();
   }
-  if (record.status < 300) record.usage = op.usageFromTail(tail.text());
+  if (record.status < 300) {
+    // A body cut short may end on running totals (a Gemini JSON-array stream): not final.
+    const usage = op.usageFromTail(tail.text());
+    if (record.errorCode === null) record.usage = usage;
+    else record.partialUsage = usage;
+  }
   return () => {
     if (!kept) return '';
     const body = kept.concat();

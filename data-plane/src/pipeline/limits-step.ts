@@ -1,10 +1,11 @@
-import type { BudgetConfig, ConfigSnapshot, RateLimitConfig } from '@keyward/shared';
+import type { BudgetConfig, BudgetPeriod, ConfigSnapshot, RateLimitConfig } from '@keyward/shared';
 import type { ConfigView } from '../config/view.js';
 import { GatewayError } from '../errors.js';
-import { rateLimitHeaders, type Admission, type BudgetRefusal, type Limiter, type Refusal, type Ticket } from '../limits/index.js';
+import { appliesTo, localMinute, periodWindow, rateLimitHeaders, type Admission, type BudgetRefusal, type LimitScope, type Limiter, type Refusal, type Ticket } from '../limits/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { EnforcementContext, EnforcementOutcome, EnforcementStep, EnforcementVerdict } from './enforcement.js';
 import { maxCostOf } from './max-cost.js';
+import { UNPRICED_TAG } from './metering.js';
 
 /** What a person decided about a request a `hold` budget stopped. */
 export interface BudgetHoldDecision {
@@ -30,12 +31,15 @@ export interface LimitsStepOptions {
   readonly clock?: () => number;
 }
 
-interface OrgLimits {
+/** One organization's budgets and rate limits, as the config carries them. */
+export interface OrgLimits {
   readonly budgets: BudgetConfig[];
   readonly rateLimits: RateLimitConfig[];
+  /** Applying the spend figures new budgets arrived with; null once done (or when there were none). */
+  seeding: Promise<void> | null;
 }
 
-const NO_LIMITS: OrgLimits = Object.freeze({ budgets: [], rateLimits: [] });
+const NO_LIMITS: OrgLimits = Object.freeze({ budgets: [], rateLimits: [], seeding: null });
 
 /**
  * The enforcement step for budgets and rate limits. Before forwarding it reserves the request's
@@ -52,15 +56,47 @@ export function createLimitsStep(options: LimitsStepOptions): EnforcementStep {
   const tickets = new WeakMap<EnforcementContext, Ticket>();
   const indexes = new WeakMap<ConfigSnapshot, Map<string, OrgLimits>>();
 
+  // Spend figures already given to the limiter, per budget: each is applied once, not per snapshot.
+  const seeded = new Map<string, string>();
+
   const limitsOf = (orgId: string): OrgLimits => {
     const snapshot = options.view()?.snapshot;
     if (!snapshot) return NO_LIMITS;
     let index = indexes.get(snapshot);
     if (!index) {
       index = indexLimits(snapshot);
+      for (const [id, limits] of index) limits.seeding = seedSpend(snapshot.orgs[id]?.timeZone ?? 'UTC', limits);
       indexes.set(snapshot, index);
     }
     return index.get(orgId) ?? NO_LIMITS;
+  };
+
+  /**
+   * Counts a budget that arrived with its period's spend (`BudgetConfig.spend`) from that figure,
+   * so a budget created below what its scope already spent refuses at once rather than after
+   * the next re-sync. `seed` never lowers a counter, so a figure this node already counted is
+   * not counted twice; figures of a period that has ended are skipped.
+   */
+  const seedSpend = (timeZone: string, limits: OrgLimits): Promise<void> | null => {
+    const now = clock();
+    const pending: Promise<void>[] = [];
+    for (const budget of limits.budgets) {
+      const spend = budget.spend;
+      if (!spend || spend.spentMicros === 0) continue;
+      const mark = `${spend.periodKey}:${spend.spentMicros}`;
+      if (seeded.get(budget.id) === mark || periodWindow(budget.period, now, timeZone).key !== spend.periodKey) continue;
+      seeded.set(budget.id, mark);
+      pending.push(
+        options.limiter.seed(budget.id, spend.periodKey, spend.spentMicros).catch((err: unknown) => {
+          seeded.delete(budget.id);
+          options.logger.warn({ budgetId: budget.id, reason: (err as Error).message }, 'could not seed a budget with its spend; the next re-sync will');
+        }),
+      );
+    }
+    if (pending.length === 0) return null;
+    return Promise.all(pending).then(() => {
+      limits.seeding = null;
+    });
   };
 
   const admit = (ctx: EnforcementContext, limits: OrgLimits, cost: { micros: number; tokens: number }, exempt: readonly string[]) =>
@@ -83,12 +119,17 @@ export function createLimitsStep(options: LimitsStepOptions): EnforcementStep {
     async before(ctx): Promise<EnforcementVerdict | void> {
       const limits = limitsOf(ctx.org.id);
       if (limits.budgets.length === 0 && limits.rateLimits.length === 0) return;
-      const cost = maxCostOf(ctx.api, ctx.endpoint, ctx.body, ctx.model, ctx.org.customModels);
+      if (limits.seeding) await limits.seeding;
+      const cost = maxCostOf(ctx.api, ctx.endpoint, ctx.body, ctx.model, ctx.org);
+      if (!cost.priced && (ctx.org.unpricedModels?.mode ?? 'refuse') === 'refuse' && limits.budgets.some((b) => appliesTo(b.scope, requestScope(ctx)))) {
+        ctx.tags.push(UNPRICED_TAG);
+        return { action: 'deny', error: unpricedModelError(ctx.model), decision: 'denied' };
+      }
       let admission = await admit(ctx, limits, cost, []);
       if (!admission.ok && admission.reason === 'budget_exceeded' && admission.action === 'hold' && options.holdForApproval) {
         const decision = await options.holdForApproval(ctx, admission);
         if (!decision.approved) {
-          return deny(ctx, admission, new GatewayError('budget_exceeded', 429, decision.reason ?? refusalMessage(admission)), 'rejected');
+          return deny(ctx, admission, new GatewayError('budget_exceeded', 429, decision.reason ?? refusalMessage(admission, limits, ctx.org.timeZone)), 'rejected');
         }
         // Approved: charged to the held budget, which no longer refuses this one request.
         admission = await admit(ctx, limits, cost, [admission.budgetId]);
@@ -98,7 +139,7 @@ export function createLimitsStep(options: LimitsStepOptions): EnforcementStep {
         tickets.set(ctx, admission.ticket);
         return;
       }
-      return refuse(ctx, admission);
+      return refuse(ctx, admission, limits);
     },
     async after(ctx, outcome: EnforcementOutcome): Promise<void> {
       const ticket = tickets.get(ctx);
@@ -119,9 +160,30 @@ export function createLimitsStep(options: LimitsStepOptions): EnforcementStep {
   };
 }
 
-function refuse(ctx: EnforcementContext, refusal: Refusal): EnforcementVerdict {
+function requestScope(ctx: EnforcementContext) {
+  return { orgId: ctx.org.id, teamId: ctx.key.teamId, keyId: ctx.key.id };
+}
+
+/**
+ * A model without a price would pass every budget and prepaid credit balance at $0 while the
+ * provider charges for it, so while one applies it is refused unless the organization chose a
+ * fallback (`unpricedModels`: charge a set price, or allow and tag the event `unpriced`).
+ */
+export function unpricedModelError(model: string): GatewayError {
+  return new GatewayError(
+    'model_unpriced',
+    403,
+    `The model "${model}" has no price, so the budgets and prepaid credits that apply to this key cannot count its cost. ` +
+      'An administrator can add its price per million tokens (GraphQL mutation setCustomModelPrice, or Budgets → Model prices in the console), ' +
+      'or choose what happens to unpriced models (organization setting unpricedModels: charge a set price, or allow and tag).',
+  );
+}
+
+function refuse(ctx: EnforcementContext, refusal: Refusal, limits: OrgLimits): EnforcementVerdict {
   if (refusal.reason === 'budget_exceeded') {
-    return deny(ctx, refusal, new GatewayError('budget_exceeded', 429, refusalMessage(refusal)), 'budget_exceeded');
+    ctx.setResponseHeader('x-keyward-budget-id', refusal.budgetId);
+    if (refusal.renewsAt !== null) ctx.setResponseHeader('x-keyward-budget-renews-at', new Date(refusal.renewsAt).toISOString());
+    return deny(ctx, refusal, new GatewayError('budget_exceeded', 429, refusalMessage(refusal, limits, ctx.org.timeZone)), 'budget_exceeded');
   }
   if (refusal.reason === 'rate_limited') {
     return deny(ctx, refusal, new GatewayError('rate_limited', 429, refusal.message), 'rate_limited');
@@ -134,11 +196,30 @@ function deny(ctx: EnforcementContext, refusal: Refusal, error: GatewayError, de
   return { action: 'deny', error, decision };
 }
 
-/** A refusal message that names the budget and says what would help, in words an agent's operator reads. */
-function refusalMessage(refusal: BudgetRefusal): string {
-  const scope = refusal.scope.kind === 'org' ? 'organization' : refusal.scope.kind;
-  const when = refusal.retryAfterSeconds === null ? 'It does not renew (lifetime budget).' : `It renews in ${refusal.retryAfterSeconds} s.`;
-  return `Budget ${refusal.budgetId} of this ${scope} (${refusal.periodKey}) is exhausted: ${usd(refusal.limitMicros - refusal.spentMicros - refusal.reservedMicros)} of ${usd(refusal.limitMicros)} left, and this request may cost up to ${usd(refusal.requestedMicros)}. ${when}`;
+const PER_PERIOD: Readonly<Record<BudgetPeriod, string>> = { day: 'per day', week: 'per week', month: 'per month', lifetime: 'in total' };
+const PERIOD_ADJECTIVES: Readonly<Record<BudgetPeriod, string>> = { day: 'daily', week: 'weekly', month: 'monthly', lifetime: 'lifetime' };
+const SCOPE_WORDS: Readonly<Record<LimitScope['kind'], string>> = { org: 'organization', team: 'team', key: 'key' };
+
+/**
+ * A refusal an agent's operator can act on: the budget by its name (or scope and period when it
+ * has none), its limit, what is spent, and when it renews as an ISO instant and as the
+ * organization's wall clock (`It renews 2026-12-07T00:00:00.000Z (2026-12-07 00:00 Europe/Paris).`).
+ * The same facts travel as `retry-after`, `x-keyward-budget-id` and `x-keyward-budget-renews-at`.
+ */
+export function refusalMessage(refusal: BudgetRefusal, limits: OrgLimits, timeZone: string): string {
+  const config = limits.budgets.find((b) => b.id === refusal.budgetId);
+  const period = config?.period ?? 'lifetime';
+  const label = config?.name ? `Budget '${config.name}'` : `The ${SCOPE_WORDS[refusal.scope.kind]}'s ${PERIOD_ADJECTIVES[period]} budget`;
+  const left = refusal.limitMicros - refusal.spentMicros - refusal.reservedMicros;
+  const state =
+    refusal.spentMicros >= refusal.limitMicros
+      ? `is used up: ${usd(refusal.spentMicros)} spent`
+      : `has ${usd(left)} left${refusal.reservedMicros > 0 ? ` (${usd(refusal.reservedMicros)} is held by requests in flight)` : ''}, and this request may cost up to ${usd(refusal.requestedMicros)}`;
+  const renewal =
+    refusal.renewsAt === null
+      ? 'It does not renew: raise its limit or add credits.'
+      : `It renews ${new Date(refusal.renewsAt).toISOString()} (${localMinute(refusal.renewsAt, timeZone)} ${timeZone}).`;
+  return `${label} (${usd(refusal.limitMicros)} ${PER_PERIOD[period]}) ${state}. ${renewal}`;
 }
 
 function usd(micros: number): string {
@@ -157,11 +238,11 @@ function applyHeaders(ctx: EnforcementContext, admission: Admission): void {
 
 /** Budgets and rate limits grouped by organization, in id order so refusals name a stable one. */
 function indexLimits(snapshot: ConfigSnapshot): Map<string, OrgLimits> {
-  const index = new Map<string, { budgets: BudgetConfig[]; rateLimits: RateLimitConfig[] }>();
+  const index = new Map<string, OrgLimits>();
   const of = (orgId: string) => {
     let entry = index.get(orgId);
     if (!entry) {
-      entry = { budgets: [], rateLimits: [] };
+      entry = { budgets: [], rateLimits: [], seeding: null };
       index.set(orgId, entry);
     }
     return entry;

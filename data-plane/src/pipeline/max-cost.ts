@@ -1,4 +1,4 @@
-import { costMicros, findPrice, type ApiFamily, type ModelPriceEntry } from '@keyward/shared';
+import { costMicros, orgPrice, type ApiFamily, type OrgConfig } from '@keyward/shared';
 import { OPERATIONS } from '../providers/index.js';
 import type { Operation } from '../providers/types.js';
 import { promptTokens } from './prompt-tokens.js';
@@ -27,9 +27,9 @@ export interface MaxCost {
   readonly maxOutputTokens: number;
   /** Prompt plus output: charged to tokens-per-minute limits. */
   readonly tokens: number;
-  /** Integer micro-dollars at the model's price; 0 for a model without a price. */
+  /** Integer micro-dollars at the model's price (or the organization's fallback); 0 without either. */
   readonly micros: number;
-  /** False when the model has no price (its requests cost nothing, as metering records them). */
+  /** False when neither the organization's custom models nor the built-in table price the model. */
   readonly priced: boolean;
 }
 
@@ -38,21 +38,22 @@ export interface MaxCost {
  * output it asks for at most (`max_completion_tokens`/`max_tokens` for OpenAI chat,
  * `max_output_tokens` for Responses, `max_tokens` for Anthropic,
  * `generationConfig.maxOutputTokens` for Gemini; otherwise `DEFAULT_MAX_OUTPUT_TOKENS`), at the
- * model's price from the organization's custom models or the built-in table.
+ * model's price for the organization (`orgPrice`: custom models, the built-in table, then the
+ * organization's fallback for unpriced models).
  */
 export function maxCostOf(
   api: ApiFamily,
   endpoint: string,
   body: Record<string, unknown>,
   model: string,
-  customModels: readonly ModelPriceEntry[],
+  org: Pick<OrgConfig, 'customModels' | 'unpricedModels'>,
 ): MaxCost {
   const op = operation(api, endpoint);
   const inputTokens = op ? promptTokens(body, op.requestText(body), model) : 0;
   const maxOutputTokens = endpoint === 'embeddings' ? 0 : (requestedMaxOutput(api, endpoint, body) ?? defaultMaxOutput(model));
-  const price = findPrice(model, customModels);
+  const { price, listed } = orgPrice(model, org);
   const micros = price ? costMicros(price, { inputTokens, outputTokens: maxOutputTokens, cachedInputTokens: 0 }) : 0;
-  return { inputTokens, maxOutputTokens, tokens: inputTokens + maxOutputTokens, micros, priced: price !== null };
+  return { inputTokens, maxOutputTokens, tokens: inputTokens + maxOutputTokens, micros, priced: listed };
 }
 
 /** The output cap the request names, or null when it names none (or a nonsensical one). */

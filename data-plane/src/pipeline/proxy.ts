@@ -4,7 +4,7 @@ import { GatewayError, type GatewayErrorCode } from '../errors.js';
 import { PROVIDER_APIS } from '../providers/index.js';
 import type { Operation, ProviderApi } from '../providers/types.js';
 import { modelAllowed, routeCandidates } from '../routing/route.js';
-import { copyRequest, readBody, type IncomingRequest } from '../server/request.js';
+import { copyRequest, readBody, type IncomingRequest, type RequestBody } from '../server/request.js';
 import { ClientResponse } from '../server/response.js';
 import type { HttpRequest, HttpResponse } from '../server/uws.js';
 import { truncateText } from '../streaming/collector.js';
@@ -56,15 +56,11 @@ export function newRecord(gw: Gateway, family: ApiFamily, endpoint: string, inco
   return new RequestRecord(family, endpoint, gw.clientHasher.hash(ip), gw.clientHasher.hash(incoming.headers['user-agent'] ?? ''));
 }
 
-async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingRequest, client: ClientResponse, body: Promise<Buffer>): Promise<void> {
+async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingRequest, client: ClientResponse, requestBody: RequestBody): Promise<void> {
   const api = PROVIDER_APIS[route.family];
   const resolved = route.resolve(incoming);
   const record = newRecord(gw, route.family, resolved instanceof GatewayError ? 'unknown' : resolved.op.endpoint, incoming);
-  let bodyRead = false;
-  body.then(
-    () => (bodyRead = true),
-    () => undefined,
-  );
+  const body = requestBody.bytes;
   let settle: ((outcome: EnforcementOutcome) => Promise<void>) | null = null;
   let responseText: ResponseText = () => '';
   let requestText = () => '';
@@ -107,7 +103,7 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
       tags: record.tags,
       setResponseHeader: (name, value) => client.setHeader(name, value),
       headers: incoming.headers,
-      connection: agentConnection(client, record.requestId, op.isSse(shape.stream, incoming.query)),
+      connection: agentConnection(client, record.requestId, op.isSse(shape.stream, incoming.query), record.startedAt),
       responseFilters: [],
       policy: record.policy,
     };
@@ -140,7 +136,7 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
       filters: ctx.responseFilters,
     });
   } catch (err) {
-    respondWithError(gw, api, client, record, err, !bodyRead);
+    respondWithError(gw, api, client, record, err, requestBody);
   }
   // The request stays tracked until its event is spooled, so a drain does not close the spool under it.
   try {
@@ -182,8 +178,11 @@ export function parseJsonObject(bytes: Buffer): Record<string, unknown> {
  * proxied routes). Unknown errors are logged and become a bare 500. When the status line is
  * already out, the stream relay has handled it and only the record is updated, unless the
  * response is still open (a stream held for approval): then the error ends it as an event.
+ * When the request's body was not read to its end, the rest of the upload is read and dropped
+ * first, then the answer goes out and the connection closes, so the client can read the answer
+ * (see `RequestBody.discardThen`).
  */
-export function respondWithError(gw: Gateway, api: ProviderApi, client: ClientResponse, record: RequestRecord, err: unknown, closeConnection: boolean): void {
+export function respondWithError(gw: Gateway, api: ProviderApi, client: ClientResponse, record: RequestRecord, err: unknown, body: RequestBody | null): void {
   let error: GatewayError;
   if (err instanceof GatewayError) {
     error = err;
@@ -206,7 +205,8 @@ export function respondWithError(gw: Gateway, api: ProviderApi, client: ClientRe
     ['x-request-id', record.requestId],
   ];
   if (error.status === 503) headers.push(['retry-after', '1']);
-  client.send(error.status, headers, api.errorBody(error), closeConnection || error.code === 'draining');
+  if (body && !body.complete) body.discardThen(() => client.send(error.status, headers, api.errorBody(error), true));
+  else client.send(error.status, headers, api.errorBody(error), error.code === 'draining');
 }
 
 /** Prices the request, settles enforcement, counts it in metrics, logs it and spools its event. */

@@ -27,6 +27,8 @@ export class RequestRecord {
   errorCode: string | null = null;
   ttftMs: number | null = null;
   usage: TokenUsage | null = null;
+  /** Counts a provider reported before its answer was cut short: a floor for the estimate. */
+  partialUsage: TokenUsage | null = null;
   costMicros = 0;
   readonly tags: string[] = [];
   readonly policy: PolicyTrail = { matches: [], approvalId: null };

@@ -88,11 +88,12 @@ describe('policy step benchmark', () => {
       approvals: {} as ApprovalClient,
       nodeId: 'bench',
       keepAliveMs: 10_000,
+      unstreamedMaxSeconds: 240,
       hashSecret: Buffer.alloc(32, 1),
       // Monday noon: the off-hours rule does not hold.
       now: () => new Date('2025-03-10T11:00:00Z'),
     });
-    const connection: AgentConnection = { sse: true, aborted: false, headersSent: false, onAbort: () => undefined, comment: () => undefined };
+    const connection: AgentConnection = { sse: true, arrivedAt: Date.now(), aborted: false, headersSent: false, onAbort: () => undefined, comment: () => undefined };
     const body = (withEmail: boolean) => ({
       model: 'gpt-4o',
       max_tokens: 1000,

@@ -4,14 +4,14 @@ import type { BudgetRefusal } from '../limits/index.js';
 import type { EnforcementContext } from '../pipeline/enforcement.js';
 import type { BudgetHoldDecision } from '../pipeline/limits-step.js';
 import { EXTRACT_ALL, requestCodec } from './body/index.js';
-import type { HoldDeps } from './holds.js';
+import { expiredText, type HoldDeps } from './holds.js';
 import { approvalSummary } from './summary.js';
 
 /**
  * Holds a request that a `hold` budget refused until a person decides, through the same
  * approval protocol as policy holds (reason `{ kind: 'budget', budgetId }`). Budgets carry no
- * hold timeout of their own: the request waits the policy language's default (300 s) and is
- * refused when nobody answers.
+ * hold timeout of their own: the request waits the policy language's default (240 s; less for
+ * a request that is not streamed, see `holdForApproval`) and is refused when nobody answers.
  */
 export function createBudgetHold(deps: HoldDeps): (ctx: EnforcementContext, refusal: BudgetRefusal) => Promise<BudgetHoldDecision> {
   return async (ctx, refusal) => {
@@ -21,6 +21,7 @@ export function createBudgetHold(deps: HoldDeps): (ctx: EnforcementContext, refu
       approvals: deps.approvals,
       connection: ctx.connection,
       keepAliveMs: deps.keepAliveMs,
+      unstreamedMaxSeconds: deps.unstreamedMaxSeconds,
       timeoutSeconds: DEFAULT_HOLD_SECONDS,
       onTimeout: 'block',
       message: {
@@ -44,7 +45,7 @@ export function createBudgetHold(deps: HoldDeps): (ctx: EnforcementContext, refu
       case 'rejected':
         return { approved: false, approvalId: result.approvalId, reason: `This request is over budget and was rejected by an approver${result.reason ? `: ${result.reason}` : '.'}` };
       case 'expired':
-        return { approved: false, approvalId: result.approvalId, reason: `This request is over budget and nobody approved it within ${DEFAULT_HOLD_SECONDS} seconds.` };
+        return { approved: false, approvalId: result.approvalId, reason: `This request is over budget and ${expiredText(result.cut, DEFAULT_HOLD_SECONDS, deps.unstreamedMaxSeconds, 'approved it')}.` };
       case 'unavailable':
         return { approved: false, approvalId: result.approvalId, reason: 'This request is over budget and the approval service could not be reached.' };
       default:

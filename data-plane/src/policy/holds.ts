@@ -10,6 +10,8 @@ export interface HoldDeps {
   readonly approvals: ApprovalClient;
   readonly nodeId: string;
   readonly keepAliveMs: number;
+  /** `KEYWARD_UNSTREAMED_HOLD_SECONDS`: the longest hold of a request that is not streamed, from its arrival. */
+  readonly unstreamedMaxSeconds: number;
 }
 
 /** Whether the held request (or answer) goes on, and what the event records. */
@@ -43,6 +45,7 @@ export async function holdPolicyDecision(
     approvals: deps.approvals,
     connection,
     keepAliveMs: deps.keepAliveMs,
+    unstreamedMaxSeconds: deps.unstreamedMaxSeconds,
     timeoutSeconds: hold.timeoutSeconds,
     onTimeout: hold.onTimeout,
     message: {
@@ -75,7 +78,7 @@ export async function holdPolicyDecision(
       return {
         proceed: false,
         decision: 'blocked',
-        error: new GatewayError('approval_timeout', 403, `${thing} needed an approval and nobody answered within ${hold.timeoutSeconds} seconds; ${withheld}.`),
+        error: new GatewayError('approval_timeout', 403, `${thing} needed an approval and ${expiredText(result.cut, hold.timeoutSeconds, deps.unstreamedMaxSeconds)}; ${withheld}.`),
       };
     case 'unavailable':
       if (hold.onTimeout === 'allow') return { proceed: true, decision: null, tag: 'approval_unavailable' };
@@ -87,4 +90,16 @@ export async function holdPolicyDecision(
     case 'gone':
       return { proceed: false, decision: 'held', error: new GatewayError('client_closed', 499, 'The client closed the connection while the request was held for approval.') };
   }
+}
+
+/**
+ * Why a hold expired, for the agent ("nobody answered within…"): the hold's own timeout, or the
+ * limit for requests that are not streamed.
+ */
+export function expiredText(cut: boolean, timeoutSeconds: number, unstreamedMaxSeconds: number, verb = 'answered'): string {
+  if (!cut) return `nobody ${verb} within ${timeoutSeconds} seconds`;
+  return (
+    `nobody ${verb} within ${unstreamedMaxSeconds} seconds of its arrival, the longest a request that is not streamed is held ` +
+    `(HTTP clients stop waiting for an answer's headers, Node's after 300 seconds); stream the request to wait the hold's ${timeoutSeconds} seconds`
+  );
 }

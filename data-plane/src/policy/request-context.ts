@@ -36,7 +36,7 @@ export function keywardHeaders(headers: Readonly<Record<string, string>>): Recor
 export function buildRequestContext(ctx: EnforcementContext, codec: RequestCodec | null, needs: PolicyNeeds, now: Date): { request: RequestContext; extracted: ExtractedRequest } {
   const want = extractNeeds(needs);
   const extracted = codec && (want.messages || want.systemText || want.toolsOffered || want.toolCalls || want.maxOutputTokens) ? codec.extract(ctx.body, want) : NONE;
-  const cost = needs.estimatedInputTokens || needs.estimatedCostMicros ? maxCostOf(ctx.api, ctx.endpoint, ctx.body, ctx.model, ctx.org.customModels) : null;
+  const cost = needs.estimatedInputTokens || needs.estimatedCostMicros ? maxCostOf(ctx.api, ctx.endpoint, ctx.body, ctx.model, ctx.org) : null;
   const request: RequestContext = {
     provider: ctx.candidates[0]?.provider ?? (ctx.api === 'openai' ? 'openai' : ctx.api),
     api: ctx.api,

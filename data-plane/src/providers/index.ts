@@ -23,5 +23,5 @@ export function speaks(provider: ProviderKind, family: ApiFamily): boolean {
   return PROVIDER_APIS[family].providers.includes(provider);
 }
 
-export type { Operation, ProviderApi, TokenUsage, StreamObserver, PreparedRequest, RequestShape } from './types.js';
+export type { ModelEntry, Operation, ProviderApi, TokenUsage, StreamObserver, PreparedRequest, RequestShape } from './types.js';
 export { parseModelMethod } from './gemini/index.js';

@@ -38,6 +38,11 @@ export interface StreamObserver {
   onEvent(event: SseEvent): boolean;
   /** The usage the provider reported so far, or null. */
   usage(): TokenUsage | null;
+  /**
+   * True once the provider reported its final usage. A stream cut before that (by the agent or
+   * the provider) may carry partial counts, e.g. Anthropic's `message_start` says one output token.
+   */
+  usageFinal(): boolean;
 }
 
 /** One endpoint of an API family (e.g. OpenAI chat completions). */
@@ -62,6 +67,12 @@ export interface Operation {
   streamText(json: unknown): string;
 }
 
+/** A model a key may call, and the provider kind of the credential that would serve it. */
+export interface ModelEntry {
+  readonly id: string;
+  readonly provider: ProviderKind;
+}
+
 /** What a family's upstream API looks like and how its errors are written. */
 export interface ProviderApi {
   readonly family: ApiFamily;
@@ -75,6 +86,10 @@ export interface ProviderApi {
   readonly defaultHeaders: Readonly<Record<string, string>>;
   /** The Keyward key where this family's official client sends it, or null. */
   clientKey(headers: Readonly<Record<string, string>>, query: URLSearchParams): string | null;
+  /** The body of this family's model list (`GET /v1/models`, Gemini's `GET /v1beta/models`). */
+  modelList(models: readonly ModelEntry[]): string;
+  /** The body of this family's single-model answer (`GET /v1/models/{id}`). */
+  modelInfo(model: ModelEntry): string;
   /** A gateway error as this family's JSON error body. */
   errorBody(error: GatewayError): string;
   /** A gateway error as the event this family's streams use to report failure. */

@@ -1,44 +1,63 @@
 import { BUILT_IN_PRICES, findPrice, type ApiFamily, type KeyConfig, type ModelPriceEntry, type OrgConfig, type ProviderKind } from '@keyward/shared';
 import type { ConfigView } from '../config/view.js';
-import { speaks } from '../providers/index.js';
+import type { ModelEntry } from '../providers/index.js';
 import { anyGlobMatches, isGlob } from './globs.js';
+import { familyCredentials, modelAllowed, routeCandidates } from './route.js';
 
-/** A model a key can use, and the provider kind that would serve it. */
-export interface AvailableModel {
-  readonly id: string;
-  readonly provider: ProviderKind;
+/**
+ * The providers whose model names a credential of this kind answers to: an OpenAI-compatible
+ * host speaks OpenAI's API, so a request naming an OpenAI model is forwarded to it.
+ */
+function namesOf(provider: ProviderKind): readonly ProviderKind[] {
+  return provider === 'openai_compatible' ? ['openai_compatible', 'openai'] : [provider];
 }
 
 /**
- * The models a key may use through an API family: what its credentials serve (their exact model
- * names, and the known models of the price table, org custom models first, that their globs or
- * "any model" cover) intersected with the key's allow-list. Sorted by id.
+ * The models a key may use through an API family: for each credential the key can reach in
+ * that family, its exact model names and the known models (the org's custom models, then the
+ * built-in price table) of its provider that its globs or "any model" cover, plus exact names
+ * on the key's allow-list that it serves and that are not known to belong to another
+ * provider; all intersected with the key's allow-list. Sorted by id.
  */
-export function availableModels(view: ConfigView, key: KeyConfig, org: OrgConfig, family: ApiFamily): AvailableModel[] {
-  const credentials = (
-    key.credentialIds.length > 0
-      ? key.credentialIds.map((id) => view.credential(id)).filter((c) => c !== undefined && c.orgId === key.orgId)
-      : view.orgCredentials(key.orgId)
-  ).filter((c): c is NonNullable<typeof c> => c !== undefined && speaks(c.provider, family));
+export function availableModels(view: ConfigView, key: KeyConfig, org: OrgConfig, family: ApiFamily): ModelEntry[] {
   const known: readonly ModelPriceEntry[] = [...org.customModels, ...BUILT_IN_PRICES];
-  const found = new Map<string, AvailableModel>();
+  const found = new Map<string, ModelEntry>();
   const add = (id: string, provider: ProviderKind) => {
     const lower = id.toLowerCase();
-    if (!found.has(lower) && anyGlobMatches(key.allowedModels, id)) found.set(lower, { id, provider });
+    if (!found.has(lower) && modelAllowed(key, id)) found.set(lower, { id, provider });
   };
-  for (const credential of credentials) {
+  for (const credential of familyCredentials(view, key, family)) {
     const serves = (model: string) => anyGlobMatches(credential.models, model);
+    const names = namesOf(credential.provider);
     for (const pattern of credential.models) if (!isGlob(pattern)) add(pattern, credential.provider);
     for (const entry of known) {
-      if (entry.provider === credential.provider && serves(entry.model)) add(entry.model, credential.provider);
+      if (names.includes(entry.provider) && serves(entry.model)) add(entry.model, credential.provider);
     }
-    // Exact names on the key's allow-list count when a credential serves them: named by its
-    // globs, or (for "any model of its provider") not known to belong to another provider.
     for (const allowed of key.allowedModels) {
-      if (isGlob(allowed) || !serves(allowed)) continue;
-      const owner = credential.models.length === 0 ? findPrice(allowed, org.customModels)?.provider : undefined;
-      if (owner === undefined || owner === credential.provider) add(allowed, credential.provider);
+      if (!isGlob(allowed) && serves(allowed) && ownedBy(allowed, org, names, credential.models)) add(allowed, credential.provider);
     }
   }
   return [...found.values()].sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/**
+ * The model a key may call by this id, for `GET /v1/models/{id}`: a listed one, or a name in no
+ * table that the key's allow-list covers and a credential would be sent (a request for it
+ * would be forwarded, so discovery says it exists). Null otherwise, including for a known
+ * model of another provider that a catch-all credential would only forward to fail.
+ */
+export function callableModel(view: ConfigView, key: KeyConfig, org: OrgConfig, family: ApiFamily, id: string): ModelEntry | null {
+  const wanted = id.toLowerCase();
+  const listed = availableModels(view, key, org, family).find((m) => m.id.toLowerCase() === wanted);
+  if (listed) return listed;
+  if (id === '' || !modelAllowed(key, id)) return null;
+  const credential = routeCandidates(view, key, family, id).find((c) => ownedBy(id, org, namesOf(c.provider), c.models));
+  return credential ? { id, provider: credential.provider } : null;
+}
+
+/** True unless a credential serving "any model" is offered a name the price tables give to another provider. */
+function ownedBy(model: string, org: OrgConfig, names: readonly ProviderKind[], credentialModels: readonly string[]): boolean {
+  if (credentialModels.length > 0) return true;
+  const owner = findPrice(model, org.customModels)?.provider;
+  return owner === undefined || names.includes(owner);
 }

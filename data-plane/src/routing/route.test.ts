@@ -2,7 +2,7 @@ import type { ConfigSnapshot, CredentialConfig, KeyConfig, OrgConfig } from '@ke
 import { describe, expect, it } from 'vitest';
 import { ConfigView } from '../config/view.js';
 import { globMatch } from './globs.js';
-import { availableModels } from './models.js';
+import { availableModels, callableModel } from './models.js';
 import { modelAllowed, routeCandidates } from './route.js';
 
 const ORG = '00000000-0000-7000-8000-000000000001';
@@ -93,5 +93,24 @@ describe('credential routing', () => {
   it('lists the priced models of a credential that serves any model', () => {
     const listing = availableModels(view([cred('c1', 'openai')]), key({ allowedModels: ['gpt-4o', 'gpt-4o-mini', 'claude-haiku-4-5'] }), org(ORG), 'openai');
     expect(listing.map((m) => m.id)).toEqual(['gpt-4o', 'gpt-4o-mini']);
+  });
+
+  it('lists OpenAI’s priced models for an OpenAI-compatible credential that names none, filtered by the key’s globs', () => {
+    const compatible = cred('c1', 'openai_compatible', [], ORG, 'https://llm.example.com/v1');
+    const listing = availableModels(view([compatible]), key({ allowedModels: ['gpt-4o*'] }), org(ORG), 'openai');
+    expect(listing.map((m) => m.id)).toEqual(['gpt-4o', 'gpt-4o-2024-05-13', 'gpt-4o-mini']);
+    expect(listing.every((m) => m.provider === 'openai_compatible')).toBe(true);
+    // Without a base URL it has nowhere to send requests, so it serves nothing.
+    expect(availableModels(view([cred('c1', 'openai_compatible')]), key({ allowedModels: ['gpt-4o*'] }), org(ORG), 'openai')).toEqual([]);
+  });
+
+  it('finds a callable model by id: listed, or in no table but allowed and served; never another provider’s', () => {
+    const v = view([cred('c1', 'openai', ['gpt-4o*']), cred('c2', 'anthropic')]);
+    const k = key({ allowedModels: ['gpt-4o*', 'claude-*', 'gpt-5'] });
+    expect(callableModel(v, k, org(ORG), 'openai', 'GPT-4O-MINI')).toEqual({ id: 'gpt-4o-mini', provider: 'openai' });
+    expect(callableModel(v, k, org(ORG), 'openai', 'gpt-4o-realtime-2099')).toEqual({ id: 'gpt-4o-realtime-2099', provider: 'openai' });
+    expect(callableModel(v, k, org(ORG), 'openai', 'gpt-5')).toBeNull();
+    expect(callableModel(v, k, org(ORG), 'anthropic', 'gpt-4o-mini')).toBeNull();
+    expect(callableModel(v, k, org(ORG), 'anthropic', 'claude-next')).toEqual({ id: 'claude-next', provider: 'anthropic' });
   });
 });

@@ -34,10 +34,12 @@ export function createApp(gw: Gateway, readiness: () => Readiness): TemplatedApp
   app.post('/v1/chat/completions', proxyHandler(gw, fixed('openai', OPERATIONS.openai['chat.completions'])));
   app.post('/v1/responses', proxyHandler(gw, fixed('openai', OPERATIONS.openai.responses)));
   app.post('/v1/embeddings', proxyHandler(gw, fixed('openai', OPERATIONS.openai.embeddings)));
-  app.get('/v1/models', modelsHandler(gw, false));
-  app.get('/v1/models/:model', modelsHandler(gw, true));
+  app.get('/v1/models', modelsHandler(gw, { family: 'by-headers', single: false }));
+  app.get('/v1/models/:model', modelsHandler(gw, { family: 'by-headers', single: true }));
   app.post('/v1/messages', proxyHandler(gw, fixed('anthropic', OPERATIONS.anthropic.messages)));
   app.post('/v1beta/models/:modelMethod', proxyHandler(gw, geminiRoute));
+  app.get('/v1beta/models', modelsHandler(gw, { family: 'gemini', single: false }));
+  app.get('/v1beta/models/:model', modelsHandler(gw, { family: 'gemini', single: true }));
 
   app.get('/healthz', (res) => {
     res.cork(() => res.writeHeader('content-type', 'application/json').end('{"status":"ok"}'));

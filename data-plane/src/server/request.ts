@@ -38,38 +38,90 @@ export function copyRequest(req: HttpRequest, res: HttpResponse, paramCount = 0)
 }
 
 /**
+ * How many bytes of an unwanted body (over the limit, or refused before it was read) the
+ * gateway reads and drops before it answers and closes anyway (at least the body limit, when
+ * that is larger).
+ */
+const DISCARD_BYTES = 64 * 1024 * 1024;
+
+/** A request body being read. */
+export interface RequestBody {
+  /** Resolves with the whole body; rejects with `body_too_large` as soon as it passes the limit. */
+  readonly bytes: Promise<Buffer>;
+  /** True once the last chunk arrived. */
+  readonly complete: boolean;
+  /**
+   * Stops keeping the body and runs `answer` once the client sent the rest (read and dropped),
+   * or at once if it already did, or after `DISCARD_BYTES`. The answer should close the
+   * connection. Answering and closing with unread bytes in the socket makes the kernel send a
+   * reset, which destroys the answer before a client still uploading reads it (official clients
+   * then report a connection error and retry the whole upload); reading them first makes the
+   * close a clean FIN after a readable answer. uWS forbids touching a response after it ended,
+   * so the answer waits for the body rather than the close.
+   */
+  discardThen(answer: () => void): void;
+}
+
+/**
  * Starts reading the request body; must be called inside the route handler, before any await,
  * because uWS delivers body chunks only to a handler registered by then. Chunks are copied
- * (uWS reuses their memory after the callback). Rejects with `body_too_large` as soon as the
- * declared or received size passes `limit`.
+ * (uWS reuses their memory after the callback). Over `limit` (declared or received), `bytes`
+ * rejects with `body_too_large` and the rest of the body is dropped as it arrives.
  */
-export function readBody(res: HttpResponse, declaredLength: string | undefined, limit: number): Promise<Buffer> {
+export function readBody(res: HttpResponse, declaredLength: string | undefined, limit: number): RequestBody {
   const declared = declaredLength === undefined || declaredLength === '' ? NaN : Number(declaredLength);
-  return new Promise<Buffer>((resolve, reject) => {
-    const tooLarge = () =>
-      new GatewayError('body_too_large', 413, `The request body is larger than the ${limit}-byte limit.`);
-    if (declared > limit) {
-      // Still register a handler: uWS needs one to consume the body it is about to receive.
-      res.onData(() => undefined);
-      reject(tooLarge());
-      return;
-    }
-    const exact = Number.isInteger(declared) && declared >= 0 ? Buffer.allocUnsafe(declared) : null;
-    const chunks: Buffer[] = [];
-    let received = 0;
-    let failed = false;
-    res.onData((chunk, isLast) => {
-      if (failed) return;
-      const size = chunk.byteLength;
-      if (received + size > limit || (exact && received + size > exact.length)) {
-        failed = true;
-        reject(tooLarge());
-        return;
-      }
-      if (exact) Buffer.from(chunk).copy(exact, received);
-      else if (size > 0) chunks.push(Buffer.from(new Uint8Array(chunk)));
-      received += size;
-      if (isLast) resolve(exact ? exact.subarray(0, received) : Buffer.concat(chunks, received));
-    });
+  let resolveBytes!: (body: Buffer) => void;
+  let rejectBytes!: (err: GatewayError) => void;
+  const bytes = new Promise<Buffer>((resolve, reject) => {
+    resolveBytes = resolve;
+    rejectBytes = reject;
   });
+  // A rejected body nobody awaits (the request was refused first) must not surface as unhandled.
+  bytes.catch(() => undefined);
+  const tooLarge = () => new GatewayError('body_too_large', 413, `The request body is larger than the ${limit}-byte limit.`);
+  const discardLimit = Math.max(DISCARD_BYTES, limit);
+  let exact = Number.isInteger(declared) && declared >= 0 && declared <= limit ? Buffer.allocUnsafe(declared) : null;
+  let chunks: Buffer[] = [];
+  let received = 0;
+  let discarding = false;
+  let complete = false;
+  let pendingAnswer: (() => void) | null = null;
+  const discard = () => {
+    discarding = true;
+    exact = null;
+    chunks = [];
+  };
+  if (declared > limit) {
+    discard();
+    rejectBytes(tooLarge());
+  }
+  res.onData((chunk, isLast) => {
+    const size = chunk.byteLength;
+    received += size;
+    complete = isLast;
+    if (!discarding && (received > limit || (exact && received > exact.length))) {
+      discard();
+      rejectBytes(tooLarge());
+    }
+    if (!discarding) {
+      if (exact) Buffer.from(chunk).copy(exact, received - size);
+      else if (size > 0) chunks.push(Buffer.from(new Uint8Array(chunk)));
+      if (isLast) resolveBytes(exact ? exact.subarray(0, received) : Buffer.concat(chunks, received));
+    } else if (pendingAnswer && (isLast || received > discardLimit)) {
+      const answer = pendingAnswer;
+      pendingAnswer = null;
+      answer();
+    }
+  });
+  return {
+    bytes,
+    get complete() {
+      return complete;
+    },
+    discardThen(answer) {
+      if (complete) return answer();
+      discard();
+      pendingAnswer = answer;
+    },
+  };
 }

@@ -203,7 +203,7 @@ describe('shadow mode', () => {
       action: 'allow',
       redact: [],
       tags: [],
-      shadow: { action: 'hold', hold: { timeoutSeconds: 300, onTimeout: 'block' } },
+      shadow: { action: 'hold', hold: { timeoutSeconds: 240, onTimeout: 'block' } },
     });
     expect(decision.matches).toEqual([{ policyId: 's', policyVersion: 1, ruleId: 'h', action: 'hold', shadow: true }]);
   });

@@ -4,7 +4,7 @@ import type { NormalizedMessage, RequestContext, ResponseContext, ToolCall } fro
 import type { PolicyDecision } from './decision.js';
 import { EvalState } from './eval-state.js';
 import type { ActionType, PolicyError, RulePhase } from './types.js';
-import { API_FAMILIES, PROVIDER_KINDS } from './validate-condition.js';
+import { API_FAMILIES, PROVIDER_KINDS } from '../wire/config.js';
 import { validatePolicyDocument } from './validate.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { ApiFamily, ProviderKind } from '../wire/config.js';
+import { API_FAMILIES, PROVIDER_KINDS } from '../wire/config.js';
 import { DETECTOR_GROUPS, DETECTOR_NAMES, expandDetectorRefs, type DetectorRef } from '../pii/types.js';
 import {
   describe,
@@ -28,18 +28,9 @@ import type {
 } from './types.js';
 import { isKnownTimeZone } from './zoned-time.js';
 
-/** Provider kinds a `provider` condition may name (every `ProviderKind`). */
-export const PROVIDER_KINDS = ['openai', 'anthropic', 'gemini', 'openai_compatible'] as const satisfies readonly ProviderKind[];
-/** API families an `api` condition may name (every `ApiFamily`). */
-export const API_FAMILIES = ['openai', 'anthropic', 'gemini'] as const satisfies readonly ApiFamily[];
 /** Weekday names, Monday first. */
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const satisfies readonly Weekday[];
 
-// Compile-time proof that the lists above name every member of the wire types.
-const everyProvider: [Exclude<ProviderKind, (typeof PROVIDER_KINDS)[number]>] extends [never] ? true : never = true;
-const everyApi: [Exclude<ApiFamily, (typeof API_FAMILIES)[number]>] extends [never] ? true : never = true;
-void everyProvider;
-void everyApi;
 
 /** Every condition key, in the order error messages list them. */
 export const CONDITION_KEYS = [

@@ -59,7 +59,7 @@ describe('validatePolicyDocument', () => {
             id: 'agent',
             on: 'request',
             when: { header: { name: 'x-keyward-agent-id', eq: 'planner' } },
-            action: { type: 'hold', timeoutSeconds: 300, onTimeout: 'block' },
+            action: { type: 'hold', timeoutSeconds: 240, onTimeout: 'block' },
             shadow: false,
           },
           { id: 'audit', on: 'request', action: { type: 'log', tags: ['audited'] }, shadow: false },

@@ -22,8 +22,14 @@ export const DEFAULT_BLOCK_MESSAGE: Readonly<Record<RulePhase, string>> = {
   request: 'This request was blocked by a Keyward policy.',
   response: 'The response was blocked by a Keyward policy.',
 };
-/** Defaults of `hold`. */
-export const DEFAULT_HOLD_SECONDS = 300;
+/**
+ * Defaults of `hold`. The default timeout is what a client that does not stream can wait for:
+ * Node's HTTP client (undici, under `fetch` and the official SDKs) gives up on response headers
+ * after 300 s, and a held request still has its provider's answer to wait for after the hold.
+ * Longer holds are for streamed requests (kept alive with SSE comments); data-plane nodes end
+ * the hold of a request that is not streamed earlier (`KEYWARD_UNSTREAMED_HOLD_SECONDS`).
+ */
+export const DEFAULT_HOLD_SECONDS = 240;
 export const MAX_HOLD_SECONDS = 86_400;
 
 const RULE_ID = { maxLength: 64, pattern: /^[a-z0-9][a-z0-9_-]*$/, patternText: 'lower-case letters, digits, "-" and "_"' };

@@ -2,3 +2,4 @@ export * from './table.js';
 export * from './find-price.js';
 export * from './cost.js';
 export * from './tokens.js';
+export * from './org-price.js';

@@ -9,11 +9,15 @@
  * receives a fresh snapshot.
  */
 
+/** Every provider kind, in a stable order (for validators and forms). */
+export const PROVIDER_KINDS = ['openai', 'anthropic', 'gemini', 'openai_compatible'] as const;
 /** Which wire format a provider speaks and how it authenticates. */
-export type ProviderKind = 'openai' | 'anthropic' | 'gemini' | 'openai_compatible';
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 
+/** Every API family a route can speak. */
+export const API_FAMILIES = ['openai', 'anthropic', 'gemini'] as const;
 /** The API family a data-plane route belongs to (what the agent's client speaks). */
-export type ApiFamily = 'openai' | 'anthropic' | 'gemini';
+export type ApiFamily = (typeof API_FAMILIES)[number];
 
 export type Plan = 'free' | 'pro' | 'enterprise';
 
@@ -46,7 +50,25 @@ export interface OrgConfig {
   readonly limiterFailMode: 'closed' | 'open';
   /** Organization-defined models and prices, added to the built-in price table. */
   readonly customModels: readonly ModelPriceEntry[];
+  /**
+   * What a node does with a model that has no price while a budget or prepaid credits apply.
+   * Absent (an older control plane) means `refuse`.
+   */
+  readonly unpricedModels?: UnpricedModelsPolicy;
 }
+
+/**
+ * The organization's choice for models without a price (neither built in nor custom): `refuse`
+ * them while a budget or credits apply (the default), `charge` a set price per million tokens,
+ * or `allow` them at no cost with the event tagged `unpriced`.
+ */
+export type UnpricedModelsPolicy =
+  | { readonly mode: 'refuse' }
+  | { readonly mode: 'charge'; readonly inputPerMTok: number; readonly outputPerMTok: number }
+  | { readonly mode: 'allow' };
+
+/** Every `UnpricedModelsPolicy` mode, in a stable order. */
+export const UNPRICED_MODEL_MODES = ['refuse', 'charge', 'allow'] as const satisfies readonly UnpricedModelsPolicy['mode'][];
 
 /** Prices in integer micro-dollars per million tokens. */
 export interface ModelPriceEntry {
@@ -136,6 +158,20 @@ export interface BudgetConfig {
   readonly action: 'block' | 'hold';
   /** Percentages of the limit at which settled spend raises an alert, e.g. `[50, 80, 100]`. */
   readonly alertThresholds: readonly number[];
+  /** The name people gave it (empty when none; `prepaid credits` for the credit balance). */
+  readonly name?: string;
+  /**
+   * What was already spent in the current period when the control plane compiled this entry,
+   * so a node counts a new budget from there rather than from zero until its next re-sync.
+   */
+  readonly spend?: BudgetSpendSeed | null;
+}
+
+/** A budget period's settled spend as PostgreSQL had it at compile time. */
+export interface BudgetSpendSeed {
+  /** The period it belongs to (`2025-03-12`, `2025-W11`, `2025-03`, `lifetime`). */
+  readonly periodKey: string;
+  readonly spentMicros: number;
 }
 
 /** Per-minute request and token rates and a cap on requests in flight, for one scope. */
@@ -169,6 +205,10 @@ export interface ConfigSnapshot extends ConfigCollections {
   readonly generatedAt: string;
 }
 
+/**
+ * What changed between two versions. `version` is greater than `fromVersion`, except for the
+ * empty delta at a node's own version that confirms a resumed node is current.
+ */
 export interface ConfigDelta {
   readonly type: 'delta';
   readonly fromVersion: number;

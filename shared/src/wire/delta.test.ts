@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConfigCollections, OrgConfig } from './config.js';
-import { applyConfigDelta, diffConfigCollections, stableJson } from './delta.js';
+import { applyConfigDelta, diffConfigCollections, mergeConfigChanges, stableJson } from './delta.js';
 
 function org(id: string, plan: OrgConfig['plan'] = 'free'): OrgConfig {
   return { id, plan, timeZone: 'UTC', contentCapture: false, limiterFailMode: 'closed', customModels: [] };
@@ -58,5 +58,24 @@ describe('diffing config collections', () => {
 describe('stable JSON', () => {
   it('sorts keys at every level and keeps array order', () => {
     expect(stableJson({ b: 1, a: { d: [3, 1], c: null } })).toBe('{"a":{"c":null,"d":[3,1]},"b":1}');
+  });
+});
+
+describe('merging config changes', () => {
+  it('applies like the two deltas one after the other, whatever happened to an entry in between', () => {
+    const start: ConfigCollections = { ...empty, orgs: { a: org('a'), b: org('b'), c: org('c') } };
+    const first = { changed: { orgs: { a: org('a', 'pro'), d: org('d') } }, removed: { orgs: ['b', 'c'] } };
+    const second = { changed: { orgs: { b: org('b', 'enterprise'), a: org('a', 'enterprise') } }, removed: { orgs: ['d'] } };
+    const merged = mergeConfigChanges(first, second);
+    expect(applyConfigDelta(start, merged)).toEqual(applyConfigDelta(applyConfigDelta(start, first), second));
+    expect(Object.keys(merged.changed.orgs ?? {}).sort()).toEqual(['a', 'b']);
+    expect([...(merged.removed.orgs ?? [])].sort()).toEqual(['c', 'd']);
+  });
+
+  it('leaves out collections neither touched, and changes neither argument', () => {
+    const first = { changed: { keys: {} }, removed: {} };
+    const merged = mergeConfigChanges(first, { changed: {}, removed: {} });
+    expect(merged).toEqual({ changed: {}, removed: {} });
+    expect(first).toEqual({ changed: { keys: {} }, removed: {} });
   });
 });

@@ -25,6 +25,33 @@ export function applyConfigDelta(state: ConfigCollections, delta: ConfigChanges)
 }
 
 /**
+ * The changes of `first` followed by those of `second`, as one set: the later value of an entry
+ * wins, an entry removed and then added again is changed, one changed and then removed is
+ * removed. Pure; neither argument is modified.
+ */
+export function mergeConfigChanges(first: ConfigChanges, second: ConfigChanges): ConfigChanges {
+  const changed: Partial<Record<CollectionName, Record<string, unknown>>> = {};
+  const removed: Partial<Record<CollectionName, string[]>> = {};
+  for (const name of COLLECTION_NAMES) {
+    const laterChanged = (second.changed[name] ?? {}) as AnyCollection;
+    const laterRemoved = second.removed[name] ?? [];
+    const map: Record<string, unknown> = { ...((first.changed[name] ?? {}) as AnyCollection) };
+    const gone = new Set(first.removed[name] ?? []);
+    for (const id of laterRemoved) {
+      delete map[id];
+      gone.add(id);
+    }
+    for (const id of Object.keys(laterChanged)) {
+      map[id] = laterChanged[id];
+      gone.delete(id);
+    }
+    if (Object.keys(map).length > 0) changed[name] = map;
+    if (gone.size > 0) removed[name] = [...gone];
+  }
+  return { changed: changed as ConfigDelta['changed'], removed };
+}
+
+/**
  * The delta that turns `prev` into `next`: entries that are new or differ (compared as stable
  * JSON, so key order does not matter) and ids that disappeared. Collections without changes are
  * left out, so an empty result means nothing to publish.

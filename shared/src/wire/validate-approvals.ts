@@ -21,7 +21,8 @@ import {
   string,
   uuid,
 } from './field-checks.js';
-import { API_FAMILIES, WireError } from './validate.js';
+import { API_FAMILIES } from './config.js';
+import { WireError } from './validate.js';
 
 /** Every decision a person (or the expiry sweeper) can send a node. */
 export const APPROVAL_DECISIONS: readonly ApprovalDecisionMessage['decision'][] = ['approved', 'rejected', 'expired'];

@@ -235,6 +235,30 @@ describe('policy, budget and rate-limit entries', () => {
     expect(() => validateConfigMessage({ ...base, budgets: { [ID]: budget } })).toThrow(`config snapshot "budgets.${ID}.limitMicros"`);
   });
 
+  it('accepts a budget with its name and current spend, and rejects a spend of no known period', () => {
+    const budget = { id: ID, orgId: ORG_ID, scope: { kind: 'org', id: ORG_ID }, period: 'day', limitMicros: 5_000_000, action: 'block', alertThresholds: [], name: 'daily' };
+    const spent = { ...budget, spend: { periodKey: '2026-12-06', spentMicros: 5_020_000 } };
+    expect(() => validateConfigMessage({ ...base, budgets: { [ID]: spent } })).not.toThrow();
+    const odd = { ...budget, spend: { periodKey: 'today', spentMicros: 1 } };
+    expect(messageOf(() => validateConfigMessage({ ...base, budgets: { [ID]: odd } }))).toBe(
+      `config snapshot "budgets.${ID}.spend.periodKey" must be a day, ISO week, month or "lifetime"`,
+    );
+  });
+
+  it('checks an organization’s choice for unpriced models', () => {
+    const org = { id: ORG_ID, plan: 'free', timeZone: 'UTC', contentCapture: false, limiterFailMode: 'closed', customModels: [] };
+    const charge = { ...org, unpricedModels: { mode: 'charge', inputPerMTok: 1_000_000, outputPerMTok: 4_000_000 } };
+    expect(() => validateConfigMessage({ ...base, orgs: { [ORG_ID]: charge } })).not.toThrow();
+    const unpriced = { ...org, unpricedModels: { mode: 'charge', inputPerMTok: 1_000_000 } };
+    expect(messageOf(() => validateConfigMessage({ ...base, orgs: { [ORG_ID]: unpriced } }))).toBe(
+      `config snapshot "orgs.${ORG_ID}.unpricedModels.outputPerMTok" is missing`,
+    );
+    const unknown = { ...org, unpricedModels: { mode: 'ignore' } };
+    expect(messageOf(() => validateConfigMessage({ ...base, orgs: { [ORG_ID]: unknown } }))).toBe(
+      `config snapshot "orgs.${ORG_ID}.unpricedModels.mode" must be one of "refuse", "charge", "allow"`,
+    );
+  });
+
   it('rejects a rate limit with a zero rate', () => {
     const limit = { id: ID, orgId: ORG_ID, scope: { kind: 'key', id: ID }, requestsPerMinute: 0 };
     expect(() => validateConfigMessage({ ...base, rateLimits: { [ID]: limit } })).toThrow(`config snapshot "rateLimits.${ID}.requestsPerMinute"`);

@@ -9,7 +9,9 @@
  * it has nowhere to keep.
  */
 import {
+  API_FAMILIES,
   COLLECTION_NAMES,
+  PROVIDER_KINDS,
   type ApiFamily,
   type CollectionName,
   type ConfigCollections,
@@ -17,6 +19,9 @@ import {
   type ConfigMessage,
   type ConfigSnapshot,
   type BudgetConfig,
+  type BudgetSpendSeed,
+  type UnpricedModelsPolicy,
+  UNPRICED_MODEL_MODES,
   type CredentialConfig,
   type KeyConfig,
   type PolicyConfig,
@@ -27,7 +32,8 @@ import {
   type ProviderKind,
   type SealedSecret,
 } from './config.js';
-import type { Decision, EventBatch, PolicyMatchRecord, UsageEvent } from './events.js';
+import type { EventBatch, UsageEvent } from './events.js';
+import { checkUsageEventFields } from './event-fields.js';
 import { validatePolicyDocument } from '../policy/validate.js';
 import {
   arrayOf,
@@ -56,14 +62,8 @@ export class WireError extends Error {
   override name = 'WireError';
 }
 
-/** Every provider kind, in a stable order (for validators and forms). */
-export const PROVIDER_KINDS: readonly ProviderKind[] = ['openai', 'anthropic', 'gemini', 'openai_compatible'];
-/** Every API family a route can speak. */
-export const API_FAMILIES: readonly ApiFamily[] = ['openai', 'anthropic', 'gemini'];
-/** Every request decision an event can record. */
-export const DECISIONS: readonly Decision[] = [
-  'allowed', 'redacted', 'blocked', 'held', 'approved', 'rejected', 'rate_limited', 'budget_exceeded', 'denied', 'error',
-];
+/** A budget period key: a local day, ISO week, month, or `lifetime`. */
+const PERIOD_KEY = /^(?:\d{4}-\d{2}-\d{2}|\d{4}-W\d{2}|\d{4}-\d{2}|lifetime)$/;
 
 /** Validates a config snapshot or delta received from the control plane. */
 export function validateConfigMessage(val: unknown): ConfigMessage {
@@ -112,13 +112,16 @@ function delta(val: unknown): ConfigDelta {
   const message = object(val, '');
   const fromVersion = count(message.fromVersion, 'fromVersion');
   const version = count(message.version, 'version');
-  if (version <= fromVersion) throw new FieldError('version', 'must be greater than "fromVersion"');
   isoDateTime(message.generatedAt, 'generatedAt');
 
   const changed = object(message.changed, 'changed');
+  const removedMap = object(message.removed, 'removed');
+  // An empty delta at the node's own version confirms a resumed node is current; any other must advance.
+  const empty = Object.values(changed).every((c) => Object.keys(c ?? {}).length === 0) && Object.values(removedMap).every((r) => Array.isArray(r) && r.length === 0);
+  if (version < fromVersion || (version === fromVersion && !empty)) throw new FieldError('version', 'must be greater than "fromVersion"');
   for (const name of Object.keys(changed)) collection(collectionName(name, 'changed'), changed[name], child('changed', name));
 
-  const removed = object(message.removed, 'removed');
+  const removed = removedMap;
   for (const name of Object.keys(removed)) {
     const path = child('removed', collectionName(name, 'removed'));
     const ids = arrayOf(removed[name], path, nonEmptyString);
@@ -163,6 +166,7 @@ function orgConfig(value: unknown, path: string, mapKey: string): OrgConfig {
   boolean(org.contentCapture, child(path, 'contentCapture'));
   oneOf(org.limiterFailMode, child(path, 'limiterFailMode'), ['closed', 'open'] as const);
   arrayOf(org.customModels, child(path, 'customModels'), modelPriceEntry);
+  if (org.unpricedModels !== undefined) unpricedModelsPolicy(org.unpricedModels, child(path, 'unpricedModels'));
   return org as unknown as OrgConfig;
 }
 
@@ -235,6 +239,24 @@ function policyConfig(value: unknown, path: string, mapKey: string): PolicyConfi
   return policy as unknown as PolicyConfig;
 }
 
+function spendSeed(value: unknown, path: string): BudgetSpendSeed {
+  const seed = object(value, path);
+  const key = string(seed.periodKey, child(path, 'periodKey'));
+  if (!PERIOD_KEY.test(key)) throw new FieldError(child(path, 'periodKey'), 'must be a day, ISO week, month or "lifetime"');
+  count(seed.spentMicros, child(path, 'spentMicros'));
+  return seed as unknown as BudgetSpendSeed;
+}
+
+function unpricedModelsPolicy(value: unknown, path: string): UnpricedModelsPolicy {
+  const policy = object(value, path);
+  const mode = oneOf(policy.mode, child(path, 'mode'), UNPRICED_MODEL_MODES);
+  if (mode === 'charge') {
+    count(policy.inputPerMTok, child(path, 'inputPerMTok'));
+    count(policy.outputPerMTok, child(path, 'outputPerMTok'));
+  }
+  return policy as unknown as UnpricedModelsPolicy;
+}
+
 function budgetConfig(value: unknown, path: string, mapKey: string): BudgetConfig {
   const budget = object(value, path);
   sameAsMapKey(uuid(budget.id, child(path, 'id')), mapKey, child(path, 'id'));
@@ -244,6 +266,8 @@ function budgetConfig(value: unknown, path: string, mapKey: string): BudgetConfi
   count(budget.limitMicros, child(path, 'limitMicros'));
   oneOf(budget.action, child(path, 'action'), ['block', 'hold'] as const);
   arrayOf(budget.alertThresholds, child(path, 'alertThresholds'), (v, p) => integerIn(v, p, 1, 1000));
+  if (budget.name !== undefined) string(budget.name, child(path, 'name'));
+  if (budget.spend !== undefined) nullable(budget.spend, child(path, 'spend'), spendSeed);
   return budget as unknown as BudgetConfig;
 }
 
@@ -269,54 +293,7 @@ function sealedSecret(value: unknown, path: string): SealedSecret {
   return sealed as unknown as SealedSecret;
 }
 
-function policyMatchRecord(value: unknown, path: string): PolicyMatchRecord {
-  const match = object(value, path);
-  uuid(match.policyId, child(path, 'policyId'));
-  count(match.policyVersion, child(path, 'policyVersion'));
-  nonEmptyString(match.ruleId, child(path, 'ruleId'));
-  oneOf(match.action, child(path, 'action'), ['allow', 'block', 'redact', 'hold', 'log'] as const);
-  oneOf(match.phase, child(path, 'phase'), ['request', 'response'] as const);
-  boolean(match.shadow, child(path, 'shadow'));
-  return match as unknown as PolicyMatchRecord;
-}
-
 function usageEvent(value: unknown, path: string): UsageEvent {
-  const event = object(value, path);
-  const at = (field: string) => child(path, field);
-  uuid(event.id, at('id'));
-  uuid(event.orgId, at('orgId'));
-  uuid(event.keyId, at('keyId'));
-  nonEmptyString(event.keyPrefix, at('keyPrefix'));
-  string(event.ownerLabel, at('ownerLabel'));
-  nullable(event.teamId, at('teamId'), uuid);
-  nullable(event.provider, at('provider'), (v, p) => oneOf(v, p, PROVIDER_KINDS));
-  nullable(event.credentialId, at('credentialId'), uuid);
-  oneOf(event.api, at('api'), API_FAMILIES);
-  nonEmptyString(event.endpoint, at('endpoint'));
-  nullable(event.model, at('model'), nonEmptyString);
-  boolean(event.stream, at('stream'));
-  integerIn(event.status, at('status'), 100, 599);
-  oneOf(event.decision, at('decision'), DECISIONS);
-  nullable(event.errorCode, at('errorCode'), nonEmptyString);
-  isoDateTime(event.startedAt, at('startedAt'));
-  count(event.latencyMs, at('latencyMs'));
-  nullable(event.ttftMs, at('ttftMs'), count);
-  count(event.inputTokens, at('inputTokens'));
-  count(event.outputTokens, at('outputTokens'));
-  count(event.cachedInputTokens, at('cachedInputTokens'));
-  count(event.costMicros, at('costMicros'));
-  string(event.clientIpHash, at('clientIpHash'));
-  string(event.userAgentHash, at('userAgentHash'));
-  nonEmptyString(event.requestId, at('requestId'));
-  nonEmptyString(event.nodeId, at('nodeId'));
-  arrayOf(event.tags, at('tags'), string);
-  if (event.policyMatches !== undefined) arrayOf(event.policyMatches, at('policyMatches'), policyMatchRecord);
-  if (event.approvalId !== undefined) nullable(event.approvalId, at('approvalId'), uuid);
-  nullable(event.content, at('content'), (v, p) => {
-    const content = object(v, p);
-    string(content.request, child(p, 'request'));
-    string(content.response, child(p, 'response'));
-    return content;
-  });
-  return event as unknown as UsageEvent;
+  checkUsageEventFields(object(value, path), path);
+  return value as UsageEvent;
 }

@@ -23,7 +23,7 @@ describe('signing in with a printed code and managing your account', () => {
   beforeAll(async () => {
     browser = await launchBrowser();
     // Development without SMTP: emails (sign-in codes) go to the terminal.
-    world = await startConsoleSystem(inject('pgAdminUrl'), { NODE_ENV: 'development' });
+    world = await startConsoleSystem(inject('pgAdminUrl'), { controlPlaneEnv: { NODE_ENV: 'development' } });
     owner = await openConsolePage(browser, DESKTOP);
   });
 

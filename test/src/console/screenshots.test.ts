@@ -37,7 +37,8 @@ describe('console screenshots', () => {
 
   beforeAll(async () => {
     browser = await launchBrowser();
-    world = await startConsoleSystem(inject('pgAdminUrl'));
+    // With the gateway's address, so Keys shows the client snippets.
+    world = await startConsoleSystem(inject('pgAdminUrl'), { advertiseGateway: true });
     seeded = await seedOrganization(world);
   }, 120_000);
 

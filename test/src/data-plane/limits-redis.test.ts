@@ -24,6 +24,7 @@ describe('budgets shared by three data-plane nodes through one Redis', () => {
   const limiters: ResilientLimiter[] = [];
   const nodes: TestDataPlane[] = [];
   const budgets: BudgetConfig[] = [];
+  let snapshot: ConfigSnapshot;
 
   const ask = (node: TestDataPlane, key: TestKey, maxTokens = 1_000): Promise<Outcome> =>
     new OpenAI({ apiKey: key.secret, baseURL: `${node.url}/v1`, maxRetries: 0 }).chat.completions
@@ -52,7 +53,7 @@ describe('budgets shared by three data-plane nodes through one Redis', () => {
         alertThresholds: [],
       });
     }
-    const snapshot: ConfigSnapshot = {
+    snapshot = {
       ...world.snapshot({ keys: [closedKey, openKey], credentials, orgs: [openOrg] }),
       budgets: Object.fromEntries(budgets.map((b) => [b.id, b])),
     };
@@ -85,6 +86,27 @@ describe('budgets shared by three data-plane nodes through one Redis', () => {
     for (const limiter of limiters) {
       expect(await limiter.usage(budgets[0].id, 'lifetime')).toEqual({ spentMicros: admitted * costOf(9, 7), reservedMicros: 0, reservations: 0 });
     }
+  });
+
+  it('counts a budget that arrives with spend already made from that spend on every node, once', async () => {
+    const seeded: BudgetConfig = {
+      id: uuidv7(),
+      orgId: world.org.id,
+      scope: { kind: 'key', id: closedKey.config.id },
+      period: 'lifetime',
+      limitMicros: 1_000,
+      action: 'block',
+      alertThresholds: [],
+      name: 'closed key',
+      spend: { periodKey: 'lifetime', spentMicros: 1_200 },
+    };
+    for (const node of nodes) node.source!.publish({ ...snapshot, version: 2, budgets: { ...snapshot.budgets, [seeded.id]: seeded } });
+    // The very first request on any node is refused: the key already spent more than the new budget.
+    const outcomes = await Promise.all(nodes.map((node) => ask(node, closedKey, 10)));
+    expect(outcomes).toEqual(nodes.map(() => ({ status: 429, code: 'budget_exceeded' })));
+    // Three nodes seeded the same figure: counted once.
+    expect(await limiters[0].usage(seeded.id, 'lifetime')).toEqual({ spentMicros: 1_200, reservedMicros: 0, reservations: 0 });
+    for (const node of nodes) node.source!.publish({ ...snapshot, version: 3 });
   });
 
   it('with Redis stopped, refuses an organization that fails closed with 503 and serves one that fails open, counting the overflow', async () => {

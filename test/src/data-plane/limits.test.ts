@@ -102,7 +102,9 @@ describe('budgets and rate limits on a data-plane node', () => {
     expect(mock.requests).toHaveLength(admitted.length);
     for (const { error } of refused) {
       expect(error).toMatchObject({ status: 429, code: 'budget_exceeded', type: 'insufficient_quota' });
-      expect(error!.message).toContain(`Budget ${budget.id}`);
+      // Named by scope and period (this budget has no name), with what is left; the id travels as a header.
+      expect(error!.message).toMatch(/The key's lifetime budget \(\$[\d.]+ in total\) has \$[\d.]+ left.*may cost up to \$[\d.]+\. It does not renew/);
+      expect(error!.headers?.get('x-keyward-budget-id')).toBe(budget.id);
     }
 
     // Every reservation was settled to the real cost: nothing stays reserved.

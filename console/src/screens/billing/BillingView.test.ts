@@ -9,8 +9,8 @@ vi.mock('vue-echarts', () => ({ default: { props: ['option'], render: () => null
 const MONTH = new Date().toISOString().slice(0, 7);
 
 const plans = [
-  { plan: 'FREE', label: 'Free', monthlyFee: '0.00', includedUsage: '5.00', auditRetentionDays: 7, features: [] },
-  { plan: 'PRO', label: 'Pro', monthlyFee: '49.00', includedUsage: '100.00', auditRetentionDays: 90, features: ['approvals', 'webhooks', 'slack'] },
+  { plan: 'FREE', label: 'Free', monthlyFee: '0.00', includedUsage: '5.00', features: [] },
+  { plan: 'PRO', label: 'Pro', monthlyFee: '49.00', includedUsage: '100.00', features: ['approvals', 'webhooks', 'slack'] },
 ];
 const rollup = (group: string | null, label: string | null, costMicros: number, requests: number) => ({
   group,
@@ -23,6 +23,7 @@ const rollup = (group: string | null, label: string | null, costMicros: number, 
 });
 const credits = { enabled: false, balance: '200.00', balanceMicros: 200_000_000, used: '12.50', usedMicros: 12_500_000, remaining: '187.50', remainingMicros: 187_500_000, startDay: '2026-11-01' };
 const responses = {
+  Installation: { installation: { edition: 'SERVICE', gatewayUrl: null } },
   BillingOverview: { organization: { id: 'org_1', plan: 'PRO' }, billingPlans: plans },
   Credits: { credits, creditLedger: [{ id: 'c1', amount: '200.00', amountMicros: 200_000_000, reason: 'top_up', actor: 'user:user_1', reference: 'INV-42', note: null, createdAt: '2026-11-01T00:00:00Z' }] },
   UsageRollups: (v: { groupBy: string }) => ({
@@ -68,6 +69,24 @@ describe('usage and billing', () => {
     expect(wrapper.get('[data-test="remaining"]').text()).toBe('$187.50');
     expect(wrapper.get('[data-test="statement-total"]').text()).toBe('$49.00');
     expect(wrapper.get('[data-test="statement-csv"]').attributes('href')).toBe(`/v1/billing/statements/${MONTH}.csv`);
+  });
+
+  it('shows no plan on a self-hosted installation, only usage, credits and statements', async () => {
+    const { wrapper } = mountScreen(BillingView, {
+      permissions: ['org:read', 'events:read', 'billing:manage'],
+      responses: {
+        ...responses,
+        Installation: { installation: { edition: 'SELF_HOSTED', gatewayUrl: null } },
+        BillingOverview: new Error('plans are not asked for on a self-hosted installation'),
+        BillingStatement: { billingStatement: { ...responses.BillingStatement.billingStatement, plan: null, lines: [responses.BillingStatement.billingStatement.lines[1]], total: '10.00', totalMicros: 10_000_000 } },
+      },
+    });
+    await settle();
+    expect(wrapper.find('[aria-label="Plan"]').exists()).toBe(false);
+    expect(wrapper.text()).not.toMatch(/plan|\/ month|Upgrade/i);
+    expect(wrapper.get('[data-test="usage-spend"]').text()).toBe('$12.35');
+    expect(wrapper.get('[data-test="remaining"]').text()).toBe('$187.50');
+    expect(wrapper.get('[data-test="statement-total"]').text()).toBe('$10.00');
   });
 
   it('offers plan changes and credits only to owners', async () => {

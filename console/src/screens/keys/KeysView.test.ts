@@ -5,7 +5,9 @@ import KeysView from './KeysView.vue';
 
 const page = (nodes: ReturnType<typeof key>[]) => ({ keys: { nodes, pageInfo: { hasNextPage: false, endCursor: null }, totalCount: nodes.length } });
 const options = { teams: [{ id: 't1', name: 'Support' }], credentials: [] };
+const installation = (gatewayUrl: string | null) => ({ installation: { edition: 'SELF_HOSTED', gatewayUrl } });
 const responses = {
+  Installation: installation('https://gw.example.com'),
   Keys: page([key({ name: 'support-agent', usage: { requests: 1234, costMicros: 12_500_000 }, team: { id: 't1', name: 'Support' } })]),
   KeyFormOptions: options,
 };
@@ -39,7 +41,7 @@ describe('the keys screen', () => {
   });
 
   it('explains an empty list and offers the first key', async () => {
-    const { wrapper } = mountScreen(KeysView, { permissions: ['keys:read', 'keys:write'], responses: { Keys: page([]), KeyFormOptions: options } });
+    const { wrapper } = mountScreen(KeysView, { permissions: ['keys:read', 'keys:write'], responses: { ...responses, Keys: page([]) } });
     await settle();
     // Active keys are shown by default; with no key at all the filter is cleared first.
     expect(wrapper.text()).toContain('No key matches these filters');
@@ -50,9 +52,31 @@ describe('the keys screen', () => {
   });
 
   it('shows why the list could not load', async () => {
-    const { wrapper } = mountScreen(KeysView, { permissions: ['keys:read'], responses: { Keys: new Error('Your role (auditor) does not allow keys:read.'), KeyFormOptions: options } });
+    const { wrapper } = mountScreen(KeysView, { permissions: ['keys:read'], responses: { ...responses, Keys: new Error('Your role (auditor) does not allow keys:read.') } });
     await settle();
     expect(wrapper.text()).toContain('Could not load keys');
     expect(wrapper.text()).toContain('does not allow keys:read');
+  });
+
+  it("shows the gateway's address and snippets for each client that read the key from $KEYWARD_KEY", async () => {
+    const { wrapper } = mountScreen(KeysView, { permissions: ['keys:read'], responses });
+    await settle();
+    expect(wrapper.get('[data-test="gateway-url"]').text()).toBe('https://gw.example.com');
+    const snippet = (client: string) => wrapper.get(`[data-test="snippet-${client}"]`).text();
+    expect(snippet('openai-node')).toContain("baseURL: 'https://gw.example.com/v1'");
+    expect(snippet('openai-node')).toContain('apiKey: process.env.KEYWARD_KEY');
+    expect(snippet('openai-python')).toContain('base_url="https://gw.example.com/v1"');
+    expect(snippet('openai-python')).toContain('api_key=os.environ["KEYWARD_KEY"]');
+    expect(snippet('anthropic-node')).toContain("baseURL: 'https://gw.example.com'");
+    expect(snippet('gemini-node')).toContain("httpOptions: { baseUrl: 'https://gw.example.com' }");
+    expect(snippet('curl')).toContain(`curl 'https://gw.example.com/v1/chat/completions'`);
+    expect(snippet('curl')).toContain('-H "Authorization: Bearer $KEYWARD_KEY"');
+  });
+
+  it('says the gateway address is not configured rather than guessing one', async () => {
+    const { wrapper } = mountScreen(KeysView, { permissions: ['keys:read'], responses: { ...responses, Installation: installation(null) } });
+    await settle();
+    expect(wrapper.get('[data-test="gateway-unknown"]').text()).toContain('Set KEYWARD_GATEWAY_URL on the control plane');
+    expect(wrapper.find('[data-test^="snippet-"]').exists()).toBe(false);
   });
 });

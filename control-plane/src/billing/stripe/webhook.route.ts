@@ -4,7 +4,8 @@ import express, { type Request, type Response } from 'express';
 import type Stripe from 'stripe';
 import { requestConfigPublish } from '../../config-publish/publish.js';
 import { sqlRows } from '../../config-publish/sql.js';
-import { isDatabaseUnavailable } from '../../events/database-errors.js';
+import { isDatabaseUnavailable } from '../../db/database-errors.js';
+import { sendRouteError } from '../../http/rest-errors.js';
 import type { RouteRegistrar } from '../../http/routes.js';
 import type { Services } from '../../services.js';
 import { addCredits, billingAccountOf } from '../credits.service.js';
@@ -26,7 +27,7 @@ const PAID_PLANS: readonly Plan[] = ['pro', 'enterprise'];
 export const registerStripeWebhookRoute: RouteRegistrar = (app, services) => {
   app.post(STRIPE_WEBHOOK_PATH, express.raw({ type: () => true, limit: 1_000_000 }), async (req: Request, res: Response) => {
     const stripe = stripeOf(services);
-    if (!stripe) return sendError(res, 404, 'STRIPE_NOT_CONFIGURED', 'Stripe billing is not configured on this control plane.');
+    if (!stripe) return sendRouteError(res, 404, 'STRIPE_NOT_CONFIGURED', 'Stripe billing is not configured on this control plane.');
     const signature = req.headers['stripe-signature'];
     let event: Stripe.Event;
     try {
@@ -34,7 +35,7 @@ export const registerStripeWebhookRoute: RouteRegistrar = (app, services) => {
       event = stripe.client.webhooks.constructEvent(req.body, signature, stripe.config.webhookSecret);
     } catch {
       services.log.warn({ path: STRIPE_WEBHOOK_PATH }, 'refused a Stripe webhook with a bad signature');
-      return sendError(res, 400, 'INVALID_SIGNATURE', 'The Stripe-Signature header does not match this payload.');
+      return sendRouteError(res, 400, 'INVALID_SIGNATURE', 'The Stripe-Signature header does not match this payload.');
     }
     try {
       const outcome = await handleStripeEvent(services, event);
@@ -44,7 +45,7 @@ export const registerStripeWebhookRoute: RouteRegistrar = (app, services) => {
       // A 5xx makes Stripe redeliver later; the ledger reference keeps the retry from crediting twice.
       services.log.error({ err: error, stripeEventId: event.id, type: event.type }, 'could not handle a Stripe event');
       const unavailable = isDatabaseUnavailable(error);
-      sendError(res, unavailable ? 503 : 500, unavailable ? 'DATABASE_UNAVAILABLE' : 'INTERNAL_SERVER_ERROR', 'The event could not be processed; Stripe will retry.');
+      sendRouteError(res, unavailable ? 503 : 500, unavailable ? 'DATABASE_UNAVAILABLE' : 'INTERNAL_SERVER_ERROR', 'The event could not be processed; Stripe will retry.');
     }
   });
 };
@@ -107,8 +108,4 @@ export async function setPlan(services: Services, em: EntityManager, orgId: stri
   if (rows.length === 0) return false;
   await requestConfigPublish(services, orgId, 'plan changed');
   return true;
-}
-
-function sendError(res: Response, status: number, code: string, message: string): void {
-  res.status(status).json({ error: { code, message } });
 }

@@ -1,6 +1,7 @@
 import type { Operation, ProviderApi } from '../types.js';
 import { anthropicAuthHeaders, anthropicBaseUrl, anthropicClientKey, ANTHROPIC_DEFAULT_VERSION } from './api.js';
 import { anthropicErrorBody, anthropicStreamErrorEvent } from './errors.js';
+import { anthropicModelInfo, anthropicModelList } from './models.js';
 import { messages } from './messages.js';
 
 /** The Anthropic API family. */
@@ -11,6 +12,8 @@ export const anthropicApi: ProviderApi = {
   authHeaders: anthropicAuthHeaders,
   defaultHeaders: { 'anthropic-version': ANTHROPIC_DEFAULT_VERSION },
   clientKey: anthropicClientKey,
+  modelList: anthropicModelList,
+  modelInfo: anthropicModelInfo,
   errorBody: anthropicErrorBody,
   streamErrorEvent: anthropicStreamErrorEvent,
 };

@@ -6,7 +6,9 @@ import { anthropicUsage, mergeAnthropicUsage, type AnthropicUsageFields } from '
 
 /**
  * `POST /v1/messages`. Streamed usage is split: `message_start` carries the input side,
- * `message_delta` the (cumulative) output; only those two events are parsed.
+ * `message_delta` the (cumulative) output; only those two events are parsed. Until the
+ * `message_delta` arrives the output count is `message_start`'s placeholder (1), so a stream cut
+ * before it is not final.
  */
 export const messages: Operation = {
   family: 'anthropic',
@@ -17,16 +19,20 @@ export const messages: Operation = {
   isSse: (stream) => stream,
   observeStream() {
     const fields: AnthropicUsageFields = {};
+    let final = false;
     return {
       onEvent(event) {
         if (event.event === 'message_start') {
           mergeAnthropicUsage(fields, field(field(parseData(event.data), 'message'), 'usage'));
         } else if (event.event === 'message_delta') {
-          mergeAnthropicUsage(fields, field(parseData(event.data), 'usage'));
+          const usage = field(parseData(event.data), 'usage');
+          mergeAnthropicUsage(fields, usage);
+          final ||= usage !== undefined;
         }
         return true;
       },
       usage: () => anthropicUsage(fields),
+      usageFinal: () => final,
     };
   },
   usageFromTail(tail) {

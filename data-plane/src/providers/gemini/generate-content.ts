@@ -23,15 +23,21 @@ function generate(method: 'generateContent' | 'streamGenerateContent'): Operatio
     isSse: (isStream, query) => isStream && query.get('alt') === 'sse',
     observeStream() {
       let usage: TokenUsage | null = null;
+      let final = false;
       return {
         onEvent(event) {
-          // Every chunk carries the running totals; the last one wins.
+          // Every chunk carries the running totals; the last one wins, and is final once a
+          // candidate says why it finished.
           if (event.data !== null && hasObjectKey(event.data, 'usageMetadata')) {
-            usage = geminiUsage(field(parseData(event.data), 'usageMetadata')) ?? usage;
+            const json = parseData(event.data);
+            usage = geminiUsage(field(json, 'usageMetadata')) ?? usage;
+            const candidates = field(json, 'candidates');
+            final ||= Array.isArray(candidates) && candidates.some((c) => typeof field(c, 'finishReason') === 'string');
           }
           return true;
         },
         usage: () => usage,
+        usageFinal: () => final,
       };
     },
     usageFromTail: (tail) => geminiUsage(lastObjectForKey(tail, 'usageMetadata')),

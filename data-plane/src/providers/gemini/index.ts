@@ -1,6 +1,7 @@
 import type { Operation, ProviderApi } from '../types.js';
 import { geminiAuthHeaders, geminiBaseUrl, geminiClientKey } from './api.js';
 import { geminiErrorBody, geminiStreamErrorEvent } from './errors.js';
+import { geminiModelInfo, geminiModelList } from './models.js';
 import { generateContent, streamGenerateContent } from './generate-content.js';
 
 /** The Gemini API family. */
@@ -11,6 +12,8 @@ export const geminiApi: ProviderApi = {
   authHeaders: geminiAuthHeaders,
   defaultHeaders: {},
   clientKey: geminiClientKey,
+  modelList: geminiModelList,
+  modelInfo: geminiModelInfo,
   errorBody: geminiErrorBody,
   streamErrorEvent: geminiStreamErrorEvent,
 };

@@ -20,9 +20,15 @@ export function openaiAuthHeaders(secret: string): Record<string, string> {
   return { authorization: `Bearer ${secret}` };
 }
 
-/** The token of an `Authorization: Bearer …` header, or null. */
+/**
+ * What follows the scheme of an `Authorization: Bearer …` header, or null when the header is
+ * absent or names another scheme. The scheme (any letter case) must be followed by spaces or
+ * tabs, which are dropped (RFC 9110); the rest is returned unaltered for the key check to judge,
+ * so a look-alike separator (a non-breaking space), a second word or stray characters make the
+ * key fail instead of being cut away.
+ */
 export function bearerToken(header: string | undefined): string | null {
   if (!header) return null;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  const match = /^Bearer(?:[ \t]+|(?=[^\x00-\x7f]))(.*)$/is.exec(header);
   return match ? match[1] : null;
 }

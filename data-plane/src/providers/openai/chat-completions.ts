@@ -38,6 +38,8 @@ export const chatCompletions: Operation = {
         return !(prepared.hideUsageChunk && Array.isArray(choices) && choices.length === 0);
       },
       usage: () => usage,
+      // The usage chunk is the last one: any usage seen is the final count.
+      usageFinal: () => usage !== null,
     };
   },
   usageFromTail: (tail) => openaiUsage(lastObjectForKey(tail, 'usage')),

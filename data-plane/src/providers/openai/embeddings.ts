@@ -11,7 +11,7 @@ export const embeddings: Operation = {
   prepare: () => ({ body: null, hideUsageChunk: false }),
   upstreamPath: () => OPENAI_PATHS.embeddings,
   isSse: () => false,
-  observeStream: () => ({ onEvent: () => true, usage: () => null }),
+  observeStream: () => ({ onEvent: () => true, usage: () => null, usageFinal: () => false }),
   usageFromTail: (tail) => openaiUsage(lastObjectForKey(tail, 'usage')),
   requestText(body) {
     const input = body.input;

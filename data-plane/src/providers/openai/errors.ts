@@ -10,7 +10,7 @@ function errorType(error: GatewayError): string {
 }
 
 function errorObject(error: GatewayError) {
-  const param = error.code === 'model_required' || error.code === 'model_not_allowed' || error.code === 'no_route' ? 'model' : null;
+  const param = error.code === 'model_required' || error.code === 'model_not_allowed' || error.code === 'model_unpriced' || error.code === 'no_route' ? 'model' : null;
   return { message: error.message, type: errorType(error), param, code: error.code };
 }
 

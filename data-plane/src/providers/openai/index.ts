@@ -3,6 +3,7 @@ import { bearerToken, openaiAuthHeaders, openaiBaseUrl } from './api.js';
 import { chatCompletions } from './chat-completions.js';
 import { embeddings } from './embeddings.js';
 import { openaiErrorBody, openaiStreamErrorEvent } from './errors.js';
+import { openaiModelInfo, openaiModelList } from './models.js';
 import { responses } from './responses.js';
 
 /** The OpenAI API family, spoken by `openai` and `openai_compatible` credentials. */
@@ -13,6 +14,8 @@ export const openaiApi: ProviderApi = {
   authHeaders: openaiAuthHeaders,
   defaultHeaders: {},
   clientKey: (headers) => bearerToken(headers.authorization),
+  modelList: openaiModelList,
+  modelInfo: openaiModelInfo,
   errorBody: openaiErrorBody,
   streamErrorEvent: openaiStreamErrorEvent,
 };
@@ -23,5 +26,3 @@ export const openaiOperations = {
   responses,
   embeddings,
 } as const satisfies Record<string, Operation>;
-
-export { listModels, retrieveModel } from './models.js';

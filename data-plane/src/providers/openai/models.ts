@@ -1,14 +1,14 @@
-import type { AvailableModel } from '../../routing/models.js';
+import type { ModelEntry } from '../types.js';
+
+/** OpenAI's model object; the gateway knows no creation date, and OpenAI's clients accept 0. */
+const model = (m: ModelEntry) => ({ id: m.id, object: 'model', created: 0, owned_by: m.provider });
 
 /** The body of OpenAI's `GET /v1/models` for the models a key may use. */
-export function listModels(models: readonly AvailableModel[]): string {
-  return JSON.stringify({
-    object: 'list',
-    data: models.map((m) => ({ id: m.id, object: 'model', created: 0, owned_by: m.provider })),
-  });
+export function openaiModelList(models: readonly ModelEntry[]): string {
+  return JSON.stringify({ object: 'list', data: models.map(model) });
 }
 
 /** The body of OpenAI's `GET /v1/models/{model}`. */
-export function retrieveModel(model: AvailableModel): string {
-  return JSON.stringify({ id: model.id, object: 'model', created: 0, owned_by: model.provider });
+export function openaiModelInfo(entry: ModelEntry): string {
+  return JSON.stringify(model(entry));
 }

@@ -24,6 +24,8 @@ export const responses: Operation = {
         return true;
       },
       usage: () => usage,
+      // Only the terminal events (`response.completed`, `.incomplete`, `.failed`) carry usage.
+      usageFinal: () => usage !== null,
     };
   },
   usageFromTail: (tail) => openaiUsage(lastObjectForKey(tail, 'usage')),

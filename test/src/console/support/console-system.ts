@@ -1,5 +1,5 @@
 import { addPersonWithPassword, type TestPerson } from '@keyward/control-plane/testing';
-import { eventually, startTestSystem, type TestSystem } from '../../support/system.js';
+import { eventually, startTestSystem, type TestSystem, type TestSystemOptions } from '../../support/system.js';
 import { CONSOLE_DIST, requireBrowserPrerequisites } from './browser.js';
 
 /** The whole system with the built console served by the control plane, and a person who signs in with a password. */
@@ -17,12 +17,11 @@ export interface ConsoleSystem {
 /**
  * Starts control plane (serving `console/dist`), data-plane node and mock provider, and adds an
  * owner with a password to the system's organization. Fails first if the console is not built
- * or chromium is missing, so a broken setup never costs a whole system start. `controlPlaneEnv`
- * adds control-plane settings (e.g. `NODE_ENV: 'development'`, where mail is printed).
+ * or chromium is missing, so a broken setup never costs a whole system start.
  */
-export async function startConsoleSystem(pgAdminUrl: string, controlPlaneEnv: Record<string, string> = {}): Promise<ConsoleSystem> {
+export async function startConsoleSystem(pgAdminUrl: string, options: TestSystemOptions = {}): Promise<ConsoleSystem> {
   await requireBrowserPrerequisites();
-  const system = await startTestSystem(pgAdminUrl, { controlPlaneEnv: { KEYWARD_CONSOLE_DIR: CONSOLE_DIST, ...controlPlaneEnv } });
+  const system = await startTestSystem(pgAdminUrl, { ...options, controlPlaneEnv: { ...options.controlPlaneEnv, KEYWARD_CONSOLE_DIR: CONSOLE_DIST } });
   try {
     const operator = await addPersonWithPassword(system.cp, system.owner.orgId, 'owner', { name: 'Dana Operator' });
     return {

@@ -1,0 +1,59 @@
+import { USAGE_EVENT_FIELDS, type EventFieldSpec } from '@keyward/shared';
+import type { UsageEventMessage } from './usage-event.type.js';
+
+/**
+ * SQL and row mapping derived from the shared event field table, so a field added there is
+ * stored, returned and shown without a second list to keep in step.
+ */
+
+/** The value stored for one field, read from the `jsonb_to_recordset` alias `e`. */
+function storedValue(field: EventFieldSpec): string {
+  const value = `e."${field.name}"`;
+  if (field.content) {
+    // Content text is kept only for organizations with capture on; otherwise it never touches disk.
+    return `case when coalesce((o.settings ->> 'contentCapture')::boolean, false) then nullif(${value}, 'null'::jsonb) else null end`;
+  }
+  if (field.list) return `coalesce(nullif(${value}, 'null'::jsonb), '[]'::jsonb)`;
+  return value;
+}
+
+/** `column as "name"` for every field, plus when the control plane received the event. */
+export function eventSelectList(fields: readonly EventFieldSpec[] = USAGE_EVENT_FIELDS, table = ''): string {
+  const prefix = table ? `${table}.` : '';
+  return [`${prefix}created_at as "receivedAt"`, ...fields.map((f) => `${prefix}${f.column} as "${f.name}"`)].join(', ');
+}
+
+/**
+ * Stores events idempotently by id. Events of organizations that do not exist (deleted since)
+ * are skipped by the join; a re-sent id is skipped by the conflict clause.
+ */
+export function insertEventsStatement(fields: readonly EventFieldSpec[] = USAGE_EVENT_FIELDS): string {
+  return [
+    `insert into usage_events (created_at, updated_at, ${fields.map((f) => f.column).join(', ')})`,
+    `select now(), now(), ${fields.map(storedValue).join(', ')}`,
+    `from jsonb_to_recordset(?::jsonb) as e(${fields.map((f) => `"${f.name}" ${f.columnType}`).join(', ')})`,
+    'join organizations o on o.id = e."orgId"',
+    'on conflict (id) do nothing',
+    `returning ${eventSelectList(fields)}`,
+  ].join('\n');
+}
+
+/** A stored event as `eventSelectList` returns it (PostgreSQL sends bigints as strings). */
+export type UsageEventRow = Record<string, unknown>;
+
+/**
+ * The GraphQL view of a stored event, from a row selected with `eventSelectList` or from an
+ * entity (whose properties carry the same names). Bigints become numbers, times become dates,
+ * absent lists become empty ones.
+ */
+export function toUsageEventMessage(row: UsageEventRow, fields: readonly EventFieldSpec[] = USAGE_EVENT_FIELDS): UsageEventMessage {
+  const view: Record<string, unknown> = { receivedAt: new Date(row.receivedAt as string | Date) };
+  for (const field of fields) {
+    const value = row[field.name];
+    if (value === undefined || value === null) view[field.name] = field.list ? [] : null;
+    else if (field.columnType === 'bigint') view[field.name] = Number(value);
+    else if (field.columnType === 'timestamptz') view[field.name] = new Date(value as string | Date);
+    else view[field.name] = value;
+  }
+  return view as unknown as UsageEventMessage;
+}

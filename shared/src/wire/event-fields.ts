@@ -1,0 +1,125 @@
+/**
+ * The one definition of a usage event's fields. The wire validator, the control plane's insert
+ * statement, its row mapping and the stored column list are derived from this table; the
+ * GraphQL type, the entity and the console's fragment are checked against it by tests, so a
+ * field added here that one of them misses fails the build's tests instead of being dropped.
+ */
+import { API_FAMILIES, PROVIDER_KINDS } from './config.js';
+import { DECISIONS, type PolicyMatchRecord, type UsageEvent } from './events.js';
+import {
+  arrayOf,
+  boolean,
+  child,
+  count,
+  integerIn,
+  isoDateTime,
+  nonEmptyString,
+  nullable,
+  object,
+  oneOf,
+  string,
+  uuid,
+} from './field-checks.js';
+
+/** PostgreSQL column types an event field can be stored as. */
+export type EventColumnType = 'uuid' | 'text' | 'boolean' | 'smallint' | 'bigint' | 'timestamptz' | 'jsonb';
+
+/** Checks one wire value and throws `FieldError` naming `path` when it is wrong. */
+export type EventFieldCheck = (value: unknown, path: string) => unknown;
+
+export interface EventFieldSpec {
+  /** Name on the wire, in GraphQL and on the entity. */
+  readonly name: string;
+  /** Column in `usage_events`. */
+  readonly column: string;
+  readonly columnType: EventColumnType;
+  readonly check: EventFieldCheck;
+  /** Older nodes may leave the field out; it is then stored empty (null, or `[]` for a list). */
+  readonly optional?: boolean;
+  /** A JSON array: stored and read back as `[]` when absent. */
+  readonly list?: boolean;
+  /** Prompt or answer text: stored only for organizations with content capture on. */
+  readonly content?: boolean;
+  /** Shown through the GraphQL `UsageEvent` type (false for fields the type carries elsewhere). */
+  readonly graphql: boolean;
+}
+
+const nullableOf = (check: EventFieldCheck): EventFieldCheck => (v, p) => nullable(v, p, check);
+
+function policyMatch(value: unknown, path: string): PolicyMatchRecord {
+  const match = object(value, path);
+  uuid(match.policyId, child(path, 'policyId'));
+  count(match.policyVersion, child(path, 'policyVersion'));
+  nonEmptyString(match.ruleId, child(path, 'ruleId'));
+  oneOf(match.action, child(path, 'action'), ['allow', 'block', 'redact', 'hold', 'log'] as const);
+  oneOf(match.phase, child(path, 'phase'), ['request', 'response'] as const);
+  boolean(match.shadow, child(path, 'shadow'));
+  return match as unknown as PolicyMatchRecord;
+}
+
+function content(value: unknown, path: string): unknown {
+  const text = object(value, path);
+  string(text.request, child(path, 'request'));
+  string(text.response, child(path, 'response'));
+  return text;
+}
+
+/** Every field of a usage event, in column order. */
+export const USAGE_EVENT_FIELDS = [
+  { name: 'id', column: 'id', columnType: 'uuid', check: uuid, graphql: true },
+  { name: 'orgId', column: 'organization_id', columnType: 'uuid', check: uuid, graphql: false },
+  { name: 'keyId', column: 'key_id', columnType: 'uuid', check: uuid, graphql: true },
+  { name: 'keyPrefix', column: 'key_prefix', columnType: 'text', check: nonEmptyString, graphql: true },
+  { name: 'ownerLabel', column: 'owner_label', columnType: 'text', check: string, graphql: true },
+  { name: 'teamId', column: 'team_id', columnType: 'uuid', check: nullableOf(uuid), graphql: true },
+  { name: 'provider', column: 'provider', columnType: 'text', check: nullableOf((v, p) => oneOf(v, p, PROVIDER_KINDS)), graphql: true },
+  { name: 'credentialId', column: 'credential_id', columnType: 'uuid', check: nullableOf(uuid), graphql: true },
+  { name: 'api', column: 'api', columnType: 'text', check: (v, p) => oneOf(v, p, API_FAMILIES), graphql: true },
+  { name: 'endpoint', column: 'endpoint', columnType: 'text', check: nonEmptyString, graphql: true },
+  { name: 'model', column: 'model', columnType: 'text', check: nullableOf(nonEmptyString), graphql: true },
+  { name: 'stream', column: 'stream', columnType: 'boolean', check: boolean, graphql: true },
+  { name: 'status', column: 'status', columnType: 'smallint', check: (v, p) => integerIn(v, p, 100, 599), graphql: true },
+  { name: 'decision', column: 'decision', columnType: 'text', check: (v, p) => oneOf(v, p, DECISIONS), graphql: true },
+  { name: 'errorCode', column: 'error_code', columnType: 'text', check: nullableOf(nonEmptyString), graphql: true },
+  { name: 'startedAt', column: 'started_at', columnType: 'timestamptz', check: isoDateTime, graphql: true },
+  { name: 'latencyMs', column: 'latency_ms', columnType: 'bigint', check: count, graphql: true },
+  { name: 'ttftMs', column: 'ttft_ms', columnType: 'bigint', check: nullableOf(count), graphql: true },
+  { name: 'inputTokens', column: 'input_tokens', columnType: 'bigint', check: count, graphql: true },
+  { name: 'outputTokens', column: 'output_tokens', columnType: 'bigint', check: count, graphql: true },
+  { name: 'cachedInputTokens', column: 'cached_input_tokens', columnType: 'bigint', check: count, graphql: true },
+  { name: 'costMicros', column: 'cost_micros', columnType: 'bigint', check: count, graphql: true },
+  { name: 'clientIpHash', column: 'client_ip_hash', columnType: 'text', check: string, graphql: true },
+  { name: 'userAgentHash', column: 'user_agent_hash', columnType: 'text', check: string, graphql: true },
+  { name: 'requestId', column: 'request_id', columnType: 'text', check: nonEmptyString, graphql: true },
+  { name: 'nodeId', column: 'node_id', columnType: 'text', check: nonEmptyString, graphql: true },
+  { name: 'tags', column: 'tags', columnType: 'jsonb', check: (v, p) => arrayOf(v, p, string), list: true, graphql: true },
+  {
+    name: 'policyMatches',
+    column: 'policy_matches',
+    columnType: 'jsonb',
+    check: (v, p) => arrayOf(v, p, policyMatch),
+    optional: true,
+    list: true,
+    graphql: true,
+  },
+  { name: 'approvalId', column: 'approval_id', columnType: 'uuid', check: nullableOf(uuid), optional: true, graphql: true },
+  { name: 'content', column: 'content', columnType: 'jsonb', check: nullableOf(content), content: true, graphql: true },
+] as const satisfies readonly EventFieldSpec[];
+
+/** The name of a usage-event field. */
+export type UsageEventFieldName = (typeof USAGE_EVENT_FIELDS)[number]['name'];
+
+// Compile-time proof that the table and the `UsageEvent` interface name the same fields.
+const everyFieldInTable: [Exclude<keyof UsageEvent, UsageEventFieldName>] extends [never] ? true : never = true;
+const everyTableFieldOnEvent: [Exclude<UsageEventFieldName, keyof UsageEvent>] extends [never] ? true : never = true;
+void everyFieldInTable;
+void everyTableFieldOnEvent;
+
+/** Checks every field of one event against the table; throws `FieldError` at the first bad one. */
+export function checkUsageEventFields(event: Record<string, unknown>, path: string, fields: readonly EventFieldSpec[] = USAGE_EVENT_FIELDS): void {
+  for (const field of fields) {
+    const value = event[field.name];
+    if (value === undefined && field.optional) continue;
+    field.check(value, child(path, field.name));
+  }
+}
