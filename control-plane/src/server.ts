@@ -94,7 +94,10 @@ export async function startControlPlane(config: ControlPlaneConfig, options: Sta
   app.use((req, res, next) => {
     res.setHeader('x-request-id', requestIdFrom(req.headers['x-request-id']));
     res.setHeader('x-content-type-options', 'nosniff');
-    res.setHeader('referrer-policy', 'no-referrer');
+    // No address (sign-in and approval links carry tokens) ever leaves for another site; our own
+    // pages keep theirs, so browsers send our real Origin (not `null`) with the console's and
+    // the link pages' POSTs, which the same-origin check needs where Sec-Fetch-Site is missing.
+    res.setHeader('referrer-policy', 'same-origin');
     next();
   });
   app.get('/healthz', (_req, res) => {

@@ -130,6 +130,13 @@ const routes: RouteRecordRaw[] = [
     meta: { title: 'Settings', permission: 'org:read' },
   },
   {
+    // Every role's own account; reached from the user menu, not the sidebar.
+    path: '/account',
+    name: 'account',
+    component: () => import('@/screens/account/AccountView.vue'),
+    meta: { title: 'Your account' },
+  },
+  {
     path: '/:pathMatch(.*)*',
     name: 'not-found',
     component: () => import('@/screens/NotFoundView.vue'),

@@ -23,6 +23,7 @@ import { Membership } from '../organizations/membership.entity.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { AuthThrottle } from '../sessions/auth-throttle.entity.js';
 import { Session } from '../sessions/session.entity.js';
+import { EmailChange } from '../sessions/email-change.entity.js';
 import { SignInCode } from '../sessions/sign-in-code.entity.js';
 import { SignInLink } from '../sessions/sign-in-link.entity.js';
 import { Team } from '../teams/team.entity.js';
@@ -42,6 +43,7 @@ export const ENTITIES = [
   Team,
   Session,
   SignInCode,
+  EmailChange,
   SignInLink,
   AuthThrottle,
   ApiToken,

@@ -13,6 +13,7 @@ import { NodeResolver } from '../nodes/node.resolver.js';
 import { MemberResolver } from '../organizations/member.resolver.js';
 import { PolicyResolver } from '../policies/policy.resolver.js';
 import { OrganizationResolver } from '../organizations/organization.resolver.js';
+import { AccountResolver } from '../sessions/account.resolver.js';
 import { SignInResolver } from '../sessions/sign-in.resolver.js';
 import { TeamResolver } from '../teams/team.resolver.js';
 import { ApiTokenResolver } from '../tokens/api-token.resolver.js';
@@ -25,6 +26,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   MetaResolver,
   InstallationResolver,
   SignInResolver,
+  AccountResolver,
   OrganizationResolver,
   MemberResolver,
   TeamResolver,

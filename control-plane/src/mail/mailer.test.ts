@@ -32,7 +32,8 @@ describe('the mailer', () => {
     const mailer = createMailer(config({ NODE_ENV: 'development' }), log, (t) => void printed.push(t));
     expect(mailer.transport).toBe('terminal');
     await mailer.send(message);
-    expect(printed.join('')).toContain('123456');
+    // Framed between rules like the first-start banner, the code on a plain line of its own.
+    expect(printed.join('')).toMatch(/^={78}\n {2}Email to a@example\.test .*\n(.*\n)*? {2}Your Keyward sign-in code is: 123456\n={78}$/m);
     expect(lines.join('')).not.toContain('123456');
     expect(mailer.outbox).toBeNull();
   });

@@ -2,6 +2,7 @@ import nodemailer from 'nodemailer';
 import type { ControlPlaneConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { terminalBlock } from './terminal-block.js';
 
 /** A plain-text email. Subjects never carry a secret (they show up in mail logs and previews). */
 export interface MailMessage {
@@ -82,7 +83,14 @@ function terminalMailer(terminal: TerminalWriter): Mailer {
     transport: 'terminal',
     outbox: null,
     send(message) {
-      terminal(`\n--- email (no SMTP_URL set; development only) ---\nTo: ${message.to}\nSubject: ${message.subject}\n\n${message.text}\n---\n`);
+      terminal(
+        terminalBlock([
+          `Email to ${message.to} (no SMTP_URL is set, so it is printed here; development only)`,
+          `Subject: ${message.subject}`,
+          '',
+          ...message.text.split('\n'),
+        ]),
+      );
       return Promise.resolve();
     },
     assertCanDeliver() {},

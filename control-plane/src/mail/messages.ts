@@ -28,3 +28,30 @@ export function invitationMessage(to: string, input: { orgName: string; inviterN
     ].join('\n'),
   };
 }
+
+/** The email carrying the code that confirms a new address. The code is in the body only. */
+export function emailChangeCodeMessage(to: string, code: string, minutes: number): MailMessage {
+  return {
+    to,
+    subject: 'Confirm your new Keyward email address',
+    text: [
+      `Your Keyward confirmation code is: ${code}`,
+      '',
+      `Type it on your account page to make ${to} the address you sign in with. It works once and expires in ${minutes} minutes.`,
+      'If you did not ask for this, ignore this email: nothing changes without the code.',
+    ].join('\n'),
+  };
+}
+
+/** The notice to the old address once the email of an account changed. */
+export function emailChangedMessage(to: string, newEmail: string): MailMessage {
+  return {
+    to,
+    subject: 'Your Keyward email address was changed',
+    text: [
+      `The Keyward account that used ${to} now signs in with ${newEmail}.`,
+      '',
+      'If you did not make this change, contact an owner of your organization at once: someone else may be using your account.',
+    ].join('\n'),
+  };
+}

@@ -1,4 +1,5 @@
 import { ConfigError } from '../config-error.js';
+import { terminalBlock } from '../mail/terminal-block.js';
 import { Membership } from '../organizations/membership.entity.js';
 import { DEFAULT_ORGANIZATION_SETTINGS, Organization } from '../organizations/organization.entity.js';
 import type { Services } from '../services.js';
@@ -50,19 +51,13 @@ function ownerEmail(env: Record<string, string | undefined>): string {
 }
 
 function firstStartBanner(email: string, link: string): string {
-  const rule = '='.repeat(78);
-  return [
+  return terminalBlock([
+    'Keyward first start: an owner account was created.',
     '',
-    rule,
-    '  Keyward first start: an owner account was created.',
+    `Owner:  ${email}  (organization "Keyward")`,
+    `Sign in: ${link}`,
     '',
-    `  Owner:  ${email}  (organization "Keyward")`,
-    `  Sign in: ${link}`,
-    '',
-    `  The link works once and expires in ${FIRST_START_LINK_HOURS} hours. It is shown only this once;`,
-    '  afterwards sign in with an emailed code and set a password under your account.',
-    rule,
-    '',
-    '',
-  ].join('\n');
+    `The link works once and expires in ${FIRST_START_LINK_HOURS} hours. It is shown only this once;`,
+    'afterwards sign in with an emailed code and set a password under your account.',
+  ]);
 }

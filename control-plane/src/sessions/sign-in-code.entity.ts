@@ -1,29 +1,11 @@
-import { Entity, Index, Property, type Opt } from '@mikro-orm/core';
-import { BaseEntity } from '../db/base.entity.js';
+import { Entity, Index, Property } from '@mikro-orm/core';
+import { EmailedCode } from './emailed-code.entity.js';
 
-/** A six-digit code emailed to a person; single use, short-lived, with a guess budget. */
+/** A six-digit code emailed to a person; single use, short-lived, with a guess budget. The hash binds the email (`email:code`), so a code cannot be tried against other accounts. */
 @Entity({ tableName: 'sign_in_codes' })
 @Index({ properties: ['email', 'createdAt'] })
-export class SignInCode extends BaseEntity {
-  override createdAt!: Opt<Date>;
-
-  override updatedAt!: Opt<Date>;
-
+export class SignInCode extends EmailedCode {
   /** Lower-cased email the code was sent to. */
   @Property({ type: 'string', length: 254 })
   email!: string;
-
-  /** `hashSecret(email + ':' + code, keyPepper)`: binding the email stops a code being tried against other accounts. */
-  @Property({ type: 'string', length: 64 })
-  codeHash!: string;
-
-  @Property({ type: 'datetime' })
-  expiresAt!: Date;
-
-  /** Wrong guesses so far; the code stops working at the limit. */
-  @Property({ type: 'integer', default: 0 })
-  attempts: number = 0;
-
-  @Property({ type: 'datetime', nullable: true })
-  consumedAt: Date | null = null;
 }

@@ -1,9 +1,9 @@
-import { IsEmail, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import { ArgsType, Field, ID } from 'type-graphql';
 import { MAX_EMAIL_LENGTH } from '../users/email.js';
 
 /** Longest password string even looked at (the policy caps new ones lower). */
-const MAX_PASSWORD_INPUT = 1024;
+export const MAX_PASSWORD_INPUT = 1024;
 
 /** Arguments of `signInWithPassword`. */
 @ArgsType()
@@ -49,21 +49,6 @@ export class SignInWithLinkTokenArgs {
   @IsString()
   @MaxLength(200)
   token!: string;
-}
-
-/** Arguments of `changePassword`. */
-@ArgsType()
-export class ChangePasswordArgs {
-  @Field(() => String, { nullable: true, description: 'Required when the account already has a password.' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(MAX_PASSWORD_INPUT)
-  currentPassword?: string | null;
-
-  @Field(() => String)
-  @IsString()
-  @MaxLength(MAX_PASSWORD_INPUT)
-  newPassword!: string;
 }
 
 /** Arguments of `switchOrganization`. */

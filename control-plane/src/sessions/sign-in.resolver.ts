@@ -3,17 +3,13 @@ import { noteAudit } from '../audit/audit.service.js';
 import { SESSION_COOKIE } from '../auth/authenticate.js';
 import { AppError } from '../errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
-import { normalizeEmail } from '../users/email.js';
-import { assertPasswordAcceptable } from '../users/password-policy.js';
-import { hashPassword, verifyPassword } from '../users/password.js';
-import { User } from '../users/user.entity.js';
+import { CodeDeliveryEnum, codeDeliveryOf, type CodeDelivery } from '../mail/code-delivery.type.js';
 import { viewerInfo } from '../users/viewer-info.js';
 import { ViewerInfo } from '../users/viewer-info.type.js';
 import { personOf } from './caller.js';
 import { Session } from './session.entity.js';
 import { pickMembership } from './session.service.js';
 import {
-  ChangePasswordArgs,
   RequestSignInCodeArgs,
   SignInWithCodeArgs,
   SignInWithLinkTokenArgs,
@@ -21,9 +17,8 @@ import {
   SwitchOrganizationArgs,
 } from './sign-in.input.js';
 import { requestSignInCode, signInWithCode, signInWithLinkToken, signInWithPassword } from './sign-in.service.js';
-import { clearThrottle, lockedFor, recordFailure, throttleKey } from './throttle.js';
 
-/** Sign-in, sign-out and the caller's own account. */
+/** Sign-in, sign-out and switching organization. */
 @Resolver()
 export class SignInResolver {
   /** Who is calling; null when nobody is signed in (the console's first question). */
@@ -33,6 +28,12 @@ export class SignInResolver {
     if (!v || v.kind === 'node') return null;
     const session = v.kind === 'user' ? await ctx.em.findOne(Session, { id: v.sessionId }) : null;
     return viewerInfo(ctx.em, { kind: v.kind, userId: v.userId, orgId: v.orgId, role: v.role, sessionExpiresAt: session?.expiresAt ?? null });
+  }
+
+  /** Public: it says how this server sends mail, never a code or whether an account exists. */
+  @Query(() => CodeDeliveryEnum, { description: 'Where sign-in codes go (email, or the terminal in development without a mail server). Never the code.' })
+  signInCodeDelivery(@Ctx() ctx: GraphQLContext): CodeDelivery {
+    return codeDeliveryOf(ctx.services.mailer);
   }
 
   @Mutation(() => ViewerInfo, { description: 'Signs in with email and password; sets the session cookie.' })
@@ -61,31 +62,6 @@ export class SignInResolver {
   async signOut(@Ctx() ctx: GraphQLContext): Promise<boolean> {
     if (ctx.viewer?.kind === 'user') await ctx.em.nativeDelete(Session, { id: ctx.viewer.sessionId });
     ctx.cookies?.clear(SESSION_COOKIE);
-    return true;
-  }
-
-  @Authorized()
-  @Mutation(() => Boolean, { description: "Sets a new password and ends the person's other sessions." })
-  async changePassword(@Args() args: ChangePasswordArgs, @Ctx() ctx: GraphQLContext): Promise<boolean> {
-    const person = personOf(ctx);
-    const user = await ctx.em.findOneOrFail(User, { id: person.userId }, { populate: ['passwordHash'] });
-    if (user.passwordHash) {
-      // Guessing the current password here is throttled like guessing it at sign-in.
-      const key = throttleKey('signin', [normalizeEmail(user.email), ctx.ip], ctx.services.config.hashSalt);
-      const locked = await lockedFor(ctx.em, key);
-      if (locked > 0) throw new AppError('RATE_LIMITED', `Too many wrong passwords; try again in ${locked} seconds.`, { retryAfterSeconds: locked });
-      if (!args.currentPassword || !(await verifyPassword(user.passwordHash, args.currentPassword))) {
-        await recordFailure(ctx.em, key);
-        ctx.log.warn({ userId: user.id }, 'password change refused: wrong current password');
-        throw new AppError('BAD_USER_INPUT', 'The current password is incorrect.', { reason: 'BAD_CREDENTIALS', fields: { currentPassword: ['incorrect'] } });
-      }
-      await clearThrottle(ctx.em, key);
-    }
-    assertPasswordAcceptable(args.newPassword, user.email);
-    user.passwordHash = await hashPassword(args.newPassword);
-    await ctx.em.flush();
-    await ctx.em.nativeDelete(Session, { user: user.id, id: { $ne: person.sessionId } });
-    ctx.log.info({ userId: user.id }, 'password changed');
     return true;
   }
 

@@ -202,6 +202,13 @@ describe('signing in with an emailed code', () => {
     expect(cp.services.mailer.outbox!.length).toBe(before);
   });
 
+  it('tells anyone where codes go, without naming a code or an account', async () => {
+    const res = await cp.gql<{ signInCodeDelivery: string }>('{ signInCodeDelivery }');
+    expectOk(res);
+    // Tests keep mail in an outbox standing in for email; development without SMTP says TERMINAL (browser test).
+    expect(res.data!.signInCodeDelivery).toBe('EMAIL');
+  });
+
   it('refuses an expired code', async () => {
     const person = await addMember(cp, org.orgId, 'developer');
     secrets.push(person.password, person.session);
