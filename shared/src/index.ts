@@ -3,6 +3,7 @@ export * from './keys/index.js';
 export * from './crypto/index.js';
 export * from './net/index.js';
 export * from './prices/index.js';
+export * from './budgets/periods.js';
 export * from './wire/config.js';
 export * from './wire/events.js';
 export * from './wire/event-fields.js';

@@ -1,4 +1,4 @@
-import type { BudgetPeriod } from '@keyward/shared';
+import { periodWindow, type BudgetPeriod } from '@keyward/shared';
 
 /**
  * One budget period as local calendar days in the organization's time zone, with the same key
@@ -13,7 +13,6 @@ export interface PeriodDays {
   readonly toDay: string;
 }
 
-const DAY_MS = 86_400_000;
 /** Bounds that contain every rollup day, for lifetime budgets. */
 export const FIRST_DAY = '0001-01-01';
 export const AFTER_LAST_DAY = '9999-12-31';
@@ -30,23 +29,14 @@ export function localDay(at: Date, timeZone: string): string {
   return format.format(at);
 }
 
-/** The period of `period` that contains `at`, as local days of `timeZone`. */
+/**
+ * The period of `period` that contains `at`, as local days of `timeZone`. The key and bounds
+ * come from the same `periodWindow` nodes use, so both planes name every period alike.
+ */
 export function periodDays(period: BudgetPeriod, at: Date, timeZone: string): PeriodDays {
   if (period === 'lifetime') return { key: 'lifetime', fromDay: FIRST_DAY, toDay: AFTER_LAST_DAY };
-  const day = localDay(at, timeZone);
-  const [y, m, d] = day.split('-').map(Number);
-  const utc = Date.UTC(y, m - 1, d);
-  if (period === 'day') return { key: day, fromDay: day, toDay: iso(utc + DAY_MS) };
-  if (period === 'month') {
-    const next = m === 12 ? Date.UTC(y + 1, 0, 1) : Date.UTC(y, m, 1);
-    return { key: day.slice(0, 7), fromDay: `${day.slice(0, 7)}-01`, toDay: iso(next) };
-  }
-  const weekday = (new Date(utc).getUTCDay() + 6) % 7;
-  const monday = utc - weekday * DAY_MS;
-  const thursday = monday + 3 * DAY_MS;
-  const weekYear = new Date(thursday).getUTCFullYear();
-  const week = 1 + Math.floor((thursday - Date.UTC(weekYear, 0, 1)) / (7 * DAY_MS));
-  return { key: `${weekYear}-W${String(week).padStart(2, '0')}`, fromDay: iso(monday), toDay: iso(monday + 7 * DAY_MS) };
+  const window = periodWindow(period, at.getTime(), timeZone);
+  return { key: window.key, fromDay: localDay(new Date(window.startMs), timeZone), toDay: localDay(new Date(window.endMs), timeZone) };
 }
 
 /** The local days of a calendar month `YYYY-MM`. */

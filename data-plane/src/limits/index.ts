@@ -1,6 +1,6 @@
 export * from './types.js';
 export { rateLimitHeaders, formatResetDuration } from './headers.js';
-export { periodWindow, periodKeyEndBound, localMinute, type PeriodWindow } from './periods.js';
+export { periodWindow, periodKeyEndBound, localMinute, type PeriodWindow } from '@keyward/shared';
 export { MemoryLimiter, type MemoryLimiterOptions } from './memory-limiter.js';
 export { RedisLimiter, createLimiterRedis, type RedisLimiterOptions, type SpendEntry } from './redis-limiter.js';
 export {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { admissionOutcome, decide, type BudgetObservation, type RateObservation } from './outcome.js';
-import { periodKeyEndBound } from './periods.js';
+import { periodKeyEndBound } from '@keyward/shared';
 import { withDefaults } from './options.js';
 import { planAdmission, requireAmount, ticketFor } from './plan.js';
 import { windowCorrection } from './rate-window.js';

@@ -1,4 +1,4 @@
-import { periodWindow, type PeriodWindow } from './periods.js';
+import { periodWindow, type PeriodWindow } from '@keyward/shared';
 import { windowCost } from './rate-window.js';
 import type {
   AdmissionRequest,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { admissionOutcome, type BudgetObservation, type RateObservation, type Verdict } from './outcome.js';
 import { withDefaults } from './options.js';
-import { periodKeyEndBound } from './periods.js';
+import { periodKeyEndBound } from '@keyward/shared';
 import { planAdmission, requireAmount, ticketFor, type AdmissionPlan } from './plan.js';
 import { ADD_SPEND_LUA, ADMIT_LUA, RECONCILE_LUA, SEED_LUA, SETTLE_LUA, USAGE_LUA } from './redis-scripts.js';
 import { windowCorrection } from './rate-window.js';

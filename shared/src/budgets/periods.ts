@@ -1,4 +1,4 @@
-import type { BudgetPeriod } from './types.js';
+import type { BudgetPeriod } from '../wire/config.js';
 
 /** One budget period: its key (`2025-03-09`, `2025-W10`, `2025-03`, `lifetime`) and its instants. */
 export interface PeriodWindow {
