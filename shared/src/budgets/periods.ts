@@ -1,3 +1,4 @@
+import { zonedParts } from '../time/zoned-time.js';
 import type { BudgetPeriod } from '../wire/config.js';
 
 /** One budget period: its key (`2025-03-09`, `2025-W10`, `2025-03`, `lifetime`) and its instants. */
@@ -21,7 +22,6 @@ interface CivilDate {
   readonly day: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
 const windows = new Map<string, PeriodWindow>();
 
 /**
@@ -121,36 +121,6 @@ function zoneOffset(ms: number, timeZone: string): number {
 function zonedDate(ms: number, timeZone: string): CivilDate {
   const { year, month, day } = zonedParts(ms, timeZone);
   return { year, month, day };
-}
-
-function zonedParts(ms: number, timeZone: string) {
-  const values = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
-  for (const part of formatter(timeZone).formatToParts(ms)) {
-    if (part.type in values) values[part.type as keyof typeof values] = Number(part.value);
-  }
-  return values;
-}
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let format = formatters.get(timeZone);
-  if (format === undefined) {
-    try {
-      format = new Intl.DateTimeFormat('en-US', {
-        timeZone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: 'numeric',
-        day: 'numeric',
-        hour: 'numeric',
-        minute: 'numeric',
-        second: 'numeric',
-      });
-    } catch {
-      throw new RangeError(`Time zone "${timeZone}" is not an IANA time zone this runtime knows.`);
-    }
-    formatters.set(timeZone, format);
-  }
-  return format;
 }
 
 function isoWeekday(date: CivilDate): number {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mergeHolds } from './decision.js';
 import { compileGlobs } from './glob.js';
 import { EVERY, parseJsonPath, someAtPath } from './json-path.js';
-import { isKnownTimeZone, localWeekMinute, zoneOffsetMs } from './zoned-time.js';
+import { isKnownTimeZone, localWeekMinute, zoneOffsetMs } from '../time/zoned-time.js';
 
 describe('globs', () => {
   it('match exactly, by prefix, by suffix and anywhere', () => {

@@ -5,7 +5,7 @@ import { compileSafeRegex } from './safe-regex.js';
 import { compilePathTest, compileValueOperators, describeValueTest, list, quote } from './compile-value.js';
 import type { Condition, NumberTest, RulePhase, TextTest, TimeOfDayTest, ValueTest } from './types.js';
 import { WEEKDAYS } from './validate-condition.js';
-import { localWeekMinute } from './zoned-time.js';
+import { localWeekMinute } from '../time/zoned-time.js';
 
 /** A condition's verdict with a short reason, for the console's test panel. */
 export interface Explanation {

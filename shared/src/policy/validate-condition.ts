@@ -26,7 +26,7 @@ import type {
   ValueTest,
   Weekday,
 } from './types.js';
-import { isKnownTimeZone } from './zoned-time.js';
+import { isKnownTimeZone } from '../time/zoned-time.js';
 
 /** Weekday names, Monday first. */
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const satisfies readonly Weekday[];

@@ -31,25 +31,47 @@ export function isKnownTimeZone(zone: string): boolean {
 function formatterFor(zone: string): Intl.DateTimeFormat {
   let f = formatters.get(zone);
   if (f === undefined) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
+    try {
+      f = new Intl.DateTimeFormat('en-US', {
+        timeZone: zone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+      });
+    } catch {
+      throw new RangeError(`Time zone "${zone}" is not an IANA time zone this runtime knows.`);
+    }
     formatters.set(zone, f);
   }
   return f;
 }
 
+/** The wall clock of the IANA zone `zone` at instant `ms`, to the second (month from 1). */
+export interface ZonedParts {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+/** What the zone's wall clock shows at `ms`; throws a `RangeError` sentence for an unknown zone. */
+export function zonedParts(ms: number, zone: string): ZonedParts {
+  const values: ZonedParts = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
+  for (const part of formatterFor(zone).formatToParts(ms)) {
+    if (part.type in values) values[part.type as keyof ZonedParts] = Number(part.value);
+  }
+  return values;
+}
+
 function computeOffset(zone: string, ms: number): number {
-  const parts = formatterFor(zone).formatToParts(ms);
-  const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value);
-  const localAsUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  const p = zonedParts(ms, zone);
+  const localAsUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
   return localAsUtc - (ms - (((ms % 1000) + 1000) % 1000));
 }
 
