@@ -107,7 +107,8 @@ describe('signing in with a printed code and managing your account', () => {
     await page.locator('input[name=email-code]').fill(code);
     await page.locator('[data-test=confirm-email]').click();
     await page.getByText(`Your email is now ${movedEmail}`).waitFor();
-    expect(await page.locator('input[name=email]').inputValue()).toBe(movedEmail);
+    // The success note comes from the mutation; the profile form fills from the account query it refetches.
+    await expect.poll(() => page.locator('input[name=email]').inputValue(), { timeout: UI_TIMEOUT_MS }).toBe(movedEmail);
     // The old address is told, on the terminal like every email here.
     expect(world.system.cp.terminal.join('')).toContain(`Email to ${OWNER_EMAIL}`);
     expect(world.system.cp.terminal.join('')).toMatch(/now signs in with owner\.moved/);
