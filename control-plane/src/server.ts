@@ -28,6 +28,7 @@ import { ROUTES } from './http/routes.js';
 import { isSameOrigin } from './http/same-origin.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMailer, type TerminalWriter } from './mail/mailer.js';
+import { createServices } from './create-services.js';
 import type { Services } from './services.js';
 import { STARTUP_TASKS, type StopBackgroundWork } from './startup.js';
 
@@ -61,7 +62,7 @@ export async function startControlPlane(config: ControlPlaneConfig, options: Sta
   const pubSub = createKeywardPubSub();
   const terminal = options.terminal ?? ((text: string) => void process.stdout.write(text));
   const mailer = createMailer(config, log, terminal);
-  const services: Services = { config, log, orm, kms, pubSub, mailer, terminal };
+  const services: Services = createServices({ config, log, orm, kms, pubSub, mailer, terminal });
   const stopBackgroundWork: StopBackgroundWork[] = [];
   for (const task of STARTUP_TASKS) {
     const stop = await task(services);

@@ -4,12 +4,16 @@ import type { ControlPlaneConfig } from './config.js';
 import type { Logger } from './logger.js';
 import type { KeywardPubSub } from './graphql/pubsub.js';
 import type { Mailer, TerminalWriter } from './mail/mailer.js';
+import type { DecisionHub } from './approvals/decision-stream.js';
+import type { ExpirySweeper } from './approvals/expiry-sweeper.js';
+import type { StripeBilling } from './billing/stripe/stripe-client.js';
+import type { AlertScheduler } from './budgets/alerts.js';
+import type { ConfigStore } from './config-publish/config-store.js';
+import type { ConnectedNodes } from './nodes/connected-nodes.js';
+import type { DeliveryWorker } from './webhooks/delivery-worker.js';
 
-/**
- * The long-lived collaborators of a running control plane, created once in `startControlPlane`
- * and reachable from every resolver as `ctx.services`.
- */
-export interface Services {
+/** What a control plane is made from: settings, connections and outputs, before its workers. */
+export interface CoreServices {
   readonly config: ControlPlaneConfig;
   readonly log: Logger;
   readonly orm: MikroORM;
@@ -19,4 +23,26 @@ export interface Services {
   readonly mailer: Mailer;
   /** Plain-text output for the operator (the first-start banner), outside the JSON logs. */
   readonly terminal: TerminalWriter;
+}
+
+/**
+ * The long-lived collaborators of a running control plane, created once by `createServices` in
+ * `startControlPlane` and reachable from every resolver as `ctx.services`. Every piece of state
+ * or background work the process keeps is a field here; none hides in a module.
+ */
+export interface Services extends CoreServices {
+  /** The published config as this process serves it, with the recent updates nodes resume from. */
+  readonly configStore: ConfigStore;
+  /** Which nodes hold an open config stream here. */
+  readonly connectedNodes: ConnectedNodes;
+  /** Open approval-decision streams of the nodes holding requests. */
+  readonly decisionHub: DecisionHub;
+  /** Expires held requests on time (started by a start-up task). */
+  readonly expirySweeper: ExpirySweeper;
+  /** Checks budget alerts after spend grows. */
+  readonly alerts: AlertScheduler;
+  /** Delivers webhook and Slack notifications (started by a start-up task). */
+  readonly deliveryWorker: DeliveryWorker;
+  /** Stripe, when configured. */
+  readonly stripe: StripeBilling | null;
 }

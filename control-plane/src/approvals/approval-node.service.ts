@@ -5,7 +5,6 @@ import { AppError } from '../errors.js';
 import { RouteError } from '../http/rest-errors.js';
 import { forkForOrg, type GraphQLContext } from '../graphql/context.js';
 import { Key } from '../keys/key.entity.js';
-import { connectedNodesOf } from '../nodes/connected-nodes.js';
 import type { NodeCaller } from '../nodes/node-auth.js';
 import { NODE_ID, NODE_ID_RULE } from '../nodes/node.input.js';
 import type { Services } from '../services.js';
@@ -14,8 +13,7 @@ import { ApprovalRequest, type ApprovalStatus } from './approval.entity.js';
 import { ApprovalEvent } from './approval-event.entity.js';
 import { afterApprovalChange, decisionMessageOf } from './approval-publish.js';
 import { toApprovalTypes } from './approval-view.js';
-import { decisionHubOf, type DecisionStream } from './decision-stream.js';
-import { expirySweeperOf } from './expiry-sweeper.js';
+import { type DecisionStream } from './decision-stream.js';
 
 /** A request further out than this is refused: no hold waits longer than a day, budgets included. */
 const MAX_HOLD_MS = 7 * 24 * 3600 * 1000;
@@ -91,7 +89,7 @@ export async function receiveApprovalRequest(
     throw error;
   }
   services.log.info({ approvalId: approval.id, orgId: message.orgId, nodeId: message.nodeId }, 'approval requested');
-  expirySweeperOf(services).noteExpiry(expiresAt);
+  services.expirySweeper.noteExpiry(expiresAt);
   await afterApprovalChange(services, approval);
   return { created: true, approval };
 }
@@ -170,9 +168,9 @@ export async function openApprovalDecisionStream(ctx: GraphQLContext, nodeId: un
   if (viewer?.kind !== 'node') throw new AppError('FORBIDDEN', 'Only data-plane nodes may do this.');
   if (typeof nodeId !== 'string' || !NODE_ID.test(nodeId)) throw new AppError('BAD_USER_INPUT', `nodeId must be ${NODE_ID_RULE}.`);
   let forget = () => {};
-  const stream = decisionHubOf(ctx.services).open(viewer.nodeId, nodeId, ctx.log, () => forget());
+  const stream = ctx.services.decisionHub.open(viewer.nodeId, nodeId, ctx.log, () => forget());
   // Registered like config streams, so revoking the node token ends this stream too.
-  forget = connectedNodesOf(ctx.services).add(viewer.nodeId, nodeId, stream);
+  forget = ctx.services.connectedNodes.add(viewer.nodeId, nodeId, stream);
   let backlog: ApprovalRequest[];
   try {
     backlog = await ctx.services.orm.em.fork({ clear: true }).find(

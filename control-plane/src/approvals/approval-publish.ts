@@ -5,7 +5,6 @@ import { wakeDeliveries } from '../webhooks/notify.js';
 import { ApprovalRequest } from './approval.entity.js';
 import type { ApprovalType } from './approval.type.js';
 import { toApprovalTypes } from './approval-view.js';
-import { decisionHubOf } from './decision-stream.js';
 
 /** What the `approvalQueue` subscription carries: one approval that changed, and its organization. */
 export interface ApprovalQueueMessage {
@@ -38,7 +37,7 @@ export function decisionMessageOf(approval: ApprovalRequest): ApprovalDecisionMe
 export async function afterApprovalChange(services: Services, approval: ApprovalRequest): Promise<void> {
   try {
     const message = approval.outcome === null ? decisionMessageOf(approval) : null;
-    if (message) decisionHubOf(services).publish(approval.nodeTokenId, approval.nodeId, message);
+    if (message) services.decisionHub.publish(approval.nodeTokenId, approval.nodeId, message);
     const orgId = approval.organization.id;
     const em = forkForOrg(services, orgId);
     const [view] = await toApprovalTypes(em, [await em.findOneOrFail(ApprovalRequest, { id: approval.id }, { populate: ['key'] })]);

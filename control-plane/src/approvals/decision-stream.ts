@@ -112,11 +112,3 @@ export class DecisionHub {
   }
 }
 
-const hubs = new WeakMap<Services, DecisionHub>();
-
-/** The decision hub of a running control plane (one per `Services`). */
-export function decisionHubOf(services: Services): DecisionHub {
-  let hub = hubs.get(services);
-  if (!hub) hubs.set(services, (hub = new DecisionHub()));
-  return hub;
-}

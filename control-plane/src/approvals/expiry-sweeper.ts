@@ -114,18 +114,9 @@ export class ExpirySweeper {
   }
 }
 
-const sweepers = new WeakMap<Services, ExpirySweeper>();
-
-/** The expiry sweeper of a running control plane (one per `Services`). */
-export function expirySweeperOf(services: Services): ExpirySweeper {
-  let sweeper = sweepers.get(services);
-  if (!sweeper) sweepers.set(services, (sweeper = new ExpirySweeper(services)));
-  return sweeper;
-}
-
 /** Start-up task: starts the sweeper (expiring what came due while stopped) and returns how to stop it. */
 export async function startExpirySweeper(services: Services): Promise<() => Promise<void>> {
-  const sweeper = expirySweeperOf(services);
+  const sweeper = services.expirySweeper;
   sweeper.start();
   return () => sweeper.stop();
 }

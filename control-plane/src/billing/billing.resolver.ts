@@ -22,7 +22,6 @@ import { addCredits, creditStanding, parseTopUp, setCreditsEnabled, type CreditS
 import { PLANS, plansApply } from './plans.js';
 import { buildStatement } from './statement.js';
 import { createCheckoutSession } from './stripe/checkout.js';
-import { stripeOf } from './stripe/stripe-client.js';
 import { setPlan } from './stripe/webhook.route.js';
 import { usageRollups, type UsageGroupBy } from './usage.js';
 
@@ -99,7 +98,7 @@ export class BillingResolver {
     requirePlans(ctx);
     const org = await ctx.em.findOneOrFail(Organization, { id: orgId });
     const order: Plan[] = ['free', 'pro', 'enterprise'];
-    if (stripeOf(ctx.services) && order.indexOf(plan) > order.indexOf(org.plan)) {
+    if (ctx.services.stripe && order.indexOf(plan) > order.indexOf(org.plan)) {
       throw new AppError('CONFLICT', `Upgrade to the ${PLANS[plan].label} plan with createCheckoutSession(kind: SUBSCRIPTION).`);
     }
     await setPlan(ctx.services, ctx.em, orgId, plan);

@@ -3,7 +3,6 @@ import pg from 'pg';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it, inject, vi } from 'vitest';
 import { localDay } from '../budgets/periods.js';
-import { configStoreOf } from '../config-publish/config-store.js';
 import {
   addMember,
   createLocalKmsFile,
@@ -76,7 +75,7 @@ describe('budgets and rate limits through GraphQL', () => {
       currentPeriod: today,
       spentMicros: 0,
     });
-    const published = configStoreOf(cp.services).collectionsOf(owner.orgId).budgets[res.data!.createBudget.id];
+    const published = cp.services.configStore.collectionsOf(owner.orgId).budgets[res.data!.createBudget.id];
     expect(published).toEqual({
       id: res.data!.createBudget.id,
       orgId: owner.orgId,
@@ -110,10 +109,10 @@ describe('budgets and rate limits through GraphQL', () => {
       { id, input: { limit: '150.25', period: 'MONTH', alertThresholds: [90, 25, 90] } },
     );
     expect(updated.data!.updateBudget).toEqual({ limit: '150.25', period: 'MONTH', alertThresholds: [25, 90] });
-    expect(configStoreOf(cp.services).collectionsOf(owner.orgId).budgets[id]).toMatchObject({ limitMicros: 150_250_000, period: 'month' });
+    expect(cp.services.configStore.collectionsOf(owner.orgId).budgets[id]).toMatchObject({ limitMicros: 150_250_000, period: 'month' });
     const deleted = await owner.gql('mutation($id: ID!) { deleteBudget(id: $id) }', { id });
     expect(deleted.data).toEqual({ deleteBudget: id });
-    expect(configStoreOf(cp.services).collectionsOf(owner.orgId).budgets[id]).toBeUndefined();
+    expect(cp.services.configStore.collectionsOf(owner.orgId).budgets[id]).toBeUndefined();
   });
 
   it('creates rate limits with at least one dimension and publishes them', async () => {
@@ -124,7 +123,7 @@ describe('budgets and rate limits through GraphQL', () => {
       { key: keyId },
     );
     expect(res.data!.createRateLimit).toMatchObject({ requestsPerMinute: 60, concurrentRequests: null });
-    expect(configStoreOf(cp.services).collectionsOf(owner.orgId).rateLimits[res.data!.createRateLimit.id]).toEqual({
+    expect(cp.services.configStore.collectionsOf(owner.orgId).rateLimits[res.data!.createRateLimit.id]).toEqual({
       id: res.data!.createRateLimit.id,
       orgId: owner.orgId,
       scope: { kind: 'key', id: keyId },
@@ -274,7 +273,7 @@ describe('prepaid credits', () => {
     expect(res.data!.setCreditsEnabled).toMatchObject({ enabled: true, startDay: today });
     const { usedMicros, remainingMicros } = res.data!.setCreditsEnabled;
     expect(remainingMicros).toBe(100_500_000 - usedMicros);
-    const credit = Object.values(configStoreOf(cp.services).collectionsOf(owner.orgId).budgets).find((b) => b.period === 'lifetime');
+    const credit = Object.values(cp.services.configStore.collectionsOf(owner.orgId).budgets).find((b) => b.period === 'lifetime');
     expect(credit).toMatchObject({ scope: { kind: 'org', id: owner.orgId }, limitMicros: 100_500_000, action: 'block' });
     const node = await gqlRequest<{ nodeBudgetSpend: { budgetId: string; periodKey: string; spentMicros: number }[] }>(
       cp.url, '{ nodeBudgetSpend { budgetId periodKey spentMicros } }', {}, { token: nodeToken });
@@ -334,7 +333,7 @@ describe('plan gating', () => {
   it('refuses hold budgets on the Free plan with PLAN_REQUIRED', async () => {
     const other = await createOrgWithMember(cp, 'owner');
     expect((await other.gql('mutation { changePlan(plan: FREE) }')).data).toEqual({ changePlan: 'FREE' });
-    expect(configStoreOf(cp.services).collectionsOf(other.orgId).orgs[other.orgId].plan).toBe('free');
+    expect(cp.services.configStore.collectionsOf(other.orgId).orgs[other.orgId].plan).toBe('free');
     const res = await createBudget(other, { scopeKind: 'ORG', period: 'MONTH', limit: '10', action: 'HOLD' });
     expect(res.errors?.[0]).toMatchObject({ message: 'Approvals are available on the Pro plan.', extensions: { code: 'PLAN_REQUIRED', requiredPlan: 'pro' } });
     expect((await createBudget(owner, { scopeKind: 'ORG', period: 'MONTH', limit: '10', action: 'HOLD' })).errors).toBeUndefined();

@@ -50,8 +50,12 @@ export async function checkBudgetAlerts(services: Services, orgIds: readonly str
   return sent;
 }
 
-/** Coalesces checks after event batches: a busy organization is checked once per `delayMs`, not per batch. */
-class AlertScheduler {
+/**
+ * Runs budget alert checks for organizations whose spend just grew (event ingestion calls
+ * `schedule` after its commit), coalesced: a busy organization is checked once per `delayMs`,
+ * not per batch, one check at a time.
+ */
+export class AlertScheduler {
   private pending = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> = Promise.resolve();
@@ -79,17 +83,3 @@ class AlertScheduler {
   }
 }
 
-const schedulers = new WeakMap<Services, AlertScheduler>();
-
-/**
- * Schedules a budget alert check for organizations whose spend just grew (called by event
- * ingestion after its commit). Checks run within about half a second, one at a time.
- */
-export function scheduleBudgetAlertCheck(services: Services, orgIds: Iterable<string>): void {
-  let scheduler = schedulers.get(services);
-  if (!scheduler) {
-    scheduler = new AlertScheduler(services, 250);
-    schedulers.set(services, scheduler);
-  }
-  scheduler.schedule(orgIds);
-}

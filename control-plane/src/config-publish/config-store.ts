@@ -164,18 +164,3 @@ export class ConfigStore {
 function isEmpty(collections: ConfigCollections): boolean {
   return (['orgs', 'keys', 'credentials'] as CollectionName[]).every((name) => Object.keys(collections[name]).length === 0);
 }
-
-const stores = new WeakMap<Services, ConfigStore>();
-
-/**
- * The config store of a running control plane. Kept beside `Services` (created on first use)
- * so the server wiring does not change; there is exactly one per `Services`.
- */
-export function configStoreOf(services: Services): ConfigStore {
-  let store = stores.get(services);
-  if (!store) {
-    store = new ConfigStore(() => services.orm.em.fork({ clear: true }) as EntityManager, services.log);
-    stores.set(services, store);
-  }
-  return store;
-}

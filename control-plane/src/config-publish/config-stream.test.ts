@@ -13,7 +13,6 @@ import {
   type OrgMember,
 } from '../testing/enforcement-fixtures.js';
 import { gqlRequest, startTestControlPlane, type TestControlPlane } from '../testing/test-control-plane.js';
-import { configStoreOf } from './config-store.js';
 import { requestConfigPublish } from './publish.js';
 
 const CREATE_KEY = 'mutation($input: CreateKeyInput!) { createKey(input: $input) { secret key { id prefix } } }';
@@ -67,7 +66,7 @@ describe('a node subscribing to the config', () => {
     const org = await createOrgWithMember(cp, 'admin');
     const stream = node(await createNodeTokenFor(org), 'empty-org-node');
     const snapshot = await snapshotOf(stream);
-    expect(snapshot.version).toBe(configStoreOf(cp.services).version);
+    expect(snapshot.version).toBe(cp.services.configStore.version);
     expect(Object.keys(snapshot.orgs)).toEqual([org.orgId]);
     expect(snapshot.keys).toEqual({});
     expect(snapshot.credentials).toEqual({});
@@ -153,7 +152,7 @@ describe('a node subscribing to the config', () => {
       { input: { provider: 'OPENAI', name: 'theirs', apiKey: 'sk-theirs-0123456789' } },
     );
     await deltaOf(stream);
-    const versionBefore = configStoreOf(cp.services).version;
+    const versionBefore = cp.services.configStore.version;
     expect(versionBefore).toBe(snapshot.version + 2);
 
     const { data } = await createKey(owner, { name: 'keeps working' });
@@ -168,7 +167,7 @@ describe('a node subscribing to the config', () => {
       `The change was not applied because the config would be inconsistent: key "keeps working" (${data!.createKey.key.prefix}) routes to credential ${foreignId}, which does not exist in this organization.`,
     );
     await stream.expectSilence(300);
-    expect(configStoreOf(cp.services).version).toBe(versionBefore + 1);
+    expect(cp.services.configStore.version).toBe(versionBefore + 1);
     const key = await owner.gql<{ key: { credentialIds: string[] } }>('query($id: ID!) { key(id: $id) { credentialIds } }', {
       id: data!.createKey.key.id,
     });
@@ -176,7 +175,7 @@ describe('a node subscribing to the config', () => {
   });
 
   it('gets only an empty delta confirming its version when it reconnects at the current version', async () => {
-    const version = configStoreOf(cp.services).version;
+    const version = cp.services.configStore.version;
     const stream = node(globalToken, 'returning-node', version);
     expect(await deltaOf(stream)).toMatchObject({ fromVersion: version, version, changed: {}, removed: {} });
     await createKey(owner, { name: 'after the return' });
@@ -190,7 +189,7 @@ describe('a node subscribing to the config', () => {
     const kept = await createKey(owner, { name: 'made while away' });
     const dropped = await createKey(owner, { name: 'revoked while away' });
     await owner.gql('mutation($id: ID!) { revokeKey(id: $id) { id } }', { id: dropped.data!.createKey.key.id });
-    const version = configStoreOf(cp.services).version;
+    const version = cp.services.configStore.version;
     expect(version).toBeGreaterThanOrEqual(before.version + 3);
 
     const resumed = await deltaOf(node(globalToken, 'away-node', before.version));
@@ -204,7 +203,7 @@ describe('a node subscribing to the config', () => {
   });
 
   it('gets a snapshot when it names a version the control plane never reached', async () => {
-    const version = configStoreOf(cp.services).version;
+    const version = cp.services.configStore.version;
     expect((await node(globalToken, 'from-the-future', version + 1000).next()).type).toBe('snapshot');
   });
 });
@@ -323,12 +322,12 @@ describe('restarting the control plane', () => {
       const org = await createOrgWithMember(first, 'owner');
       const { data } = await org.gql<{ createKey: { secret: string } }>(CREATE_KEY, { input: { name: 'durable', ownerLabel: 'a' } });
       const hash = hashSecret(data!.createKey.secret, lifecycle.config.keyPepper);
-      const version = configStoreOf(first.services).version;
+      const version = first.services.configStore.version;
       expect(version).toBeGreaterThanOrEqual(2);
       await first.close();
 
       const second = await lifecycle.start();
-      expect(configStoreOf(second.services).version).toBe(version);
+      expect(second.services.configStore.version).toBe(version);
       // A node that was current needs nothing; one that was behind gets a snapshot, since the
       // updates it missed went with the old process.
       const behind = connectNode(second, token, 'behind-restart', version - 1);

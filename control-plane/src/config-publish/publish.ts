@@ -4,7 +4,6 @@ import { AppError } from '../errors.js';
 import type { Services } from '../services.js';
 import { compileOrg, EMPTY_COLLECTIONS } from './compile.js';
 import { keepPublishedSpend } from './compile-limits.js';
-import { configStoreOf } from './config-store.js';
 import { checkReferences } from './reference-check.js';
 import { sqlRows } from './sql.js';
 
@@ -74,7 +73,7 @@ export async function publishOrgConfig(services: Services, em: EntityManager, or
  */
 export async function afterConfigCommit(services: Services): Promise<void> {
   try {
-    await configStoreOf(services).catchUp();
+    await services.configStore.catchUp();
   } catch (error) {
     services.log.error({ err: error }, 'could not push the new config version to nodes');
   }
@@ -122,7 +121,7 @@ export async function requestConfigPublish(services: Services, orgId: string, re
  * logged and skipped so it cannot keep the control plane down.
  */
 export async function loadPublishedConfig(services: Services): Promise<void> {
-  const store = configStoreOf(services);
+  const store = services.configStore;
   await store.load();
   const em = services.orm.em.fork({ clear: true }) as EntityManager;
   const missing = await sqlRows<{ id: string }>(

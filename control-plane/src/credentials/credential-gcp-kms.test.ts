@@ -1,6 +1,5 @@
 import { openSecret, startFakeGcpKms, type FakeGcpKms } from '@keyward/shared';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { configStoreOf } from '../config-publish/config-store.js';
 import { createOrgWithMember, findSecretsInLogs, type OrgMember } from '../testing/enforcement-fixtures.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/test-control-plane.js';
 import { credentialAad } from './credential.entity.js';
@@ -38,7 +37,7 @@ describe('credentials under Google Cloud KMS', () => {
     expect(needsRewrap).toBe(false);
     expect(fake.calls.encrypt).toBe(encryptsBefore + 1);
 
-    const sealed = configStoreOf(cp.services).collectionsOf(owner.orgId).credentials[id].secret;
+    const sealed = cp.services.configStore.collectionsOf(owner.orgId).credentials[id].secret;
     expect(sealed.kekId).toMatch(/^gcp:/);
     const decryptsBefore = fake.calls.decrypt;
     expect(await openSecret(cp.services.kms, sealed, credentialAad(owner.orgId, id))).toBe(apiKey);

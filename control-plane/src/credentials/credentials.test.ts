@@ -1,7 +1,6 @@
 import { LocalFileKms, openSecret, type CredentialConfig } from '@keyward/shared';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { configStoreOf } from '../config-publish/config-store.js';
 import {
   addMember,
   createLocalKmsFile,
@@ -54,7 +53,7 @@ async function createCredential(member: OrgMember, input: Record<string, unknown
 }
 
 function published(orgId: string, id: string): CredentialConfig | undefined {
-  return configStoreOf(cp.services).collectionsOf(orgId).credentials[id];
+  return cp.services.configStore.collectionsOf(orgId).credentials[id];
 }
 
 /** Decrypts a credential server-side the way a node does, from what was published. */

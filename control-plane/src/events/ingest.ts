@@ -1,6 +1,5 @@
 import type { EventBatch, EventBatchAck, UsageEvent } from '@keyward/shared';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { scheduleBudgetAlertCheck } from '../budgets/alerts.js';
 import { addToSpendRollups } from '../budgets/spend.js';
 import type { Services } from '../services.js';
 import { insertEventsStatement, toUsageEventMessage, type UsageEventRow } from './event-columns.js';
@@ -55,7 +54,7 @@ export async function storeEventBatch(services: Services, batch: EventBatch): Pr
     services.log.warn({ nodeId: batch.nodeId, skipped }, 'skipped usage events of organizations that do not exist');
   }
   for (const event of inserted) void services.pubSub.publish(usageEventTopic(event.orgId), event);
-  scheduleBudgetAlertCheck(services, new Set(inserted.filter((event) => event.costMicros > 0).map((event) => event.orgId)));
+  services.alerts.schedule(new Set(inserted.filter((event) => event.costMicros > 0).map((event) => event.orgId)));
   return { accepted: inserted.length, duplicates: known - inserted.length };
 }
 

@@ -1,7 +1,6 @@
 import { hashSecret, parseSecret, type KeyConfig } from '@keyward/shared';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { configStoreOf } from '../config-publish/config-store.js';
 import {
   addMember,
   createLocalKmsFile,
@@ -36,7 +35,7 @@ const secrets: string[] = [];
 
 /** The published key entries of an organization (one per valid secret hash). */
 function publishedKeys(orgId: string): KeyConfig[] {
-  return Object.values(configStoreOf(cp.services).collectionsOf(orgId).keys);
+  return Object.values(cp.services.configStore.collectionsOf(orgId).keys);
 }
 
 async function createKey(member: OrgMember, input: Record<string, unknown>) {
@@ -142,12 +141,12 @@ describe('creating a key', () => {
   });
 
   it('rejects a key routed to a credential that does not exist, naming it, and publishes nothing', async () => {
-    const before = configStoreOf(cp.services).version;
+    const before = cp.services.configStore.version;
     const missing = '0b5e2a8e-0000-4000-8000-000000000001';
     const res = await createKey(owner, { name: 'dangling', credentialIds: [missing] });
     expect(res.errors?.[0].extensions?.code).toBe('CONFIG_REJECTED');
     expect(res.errors?.[0].message).toContain(`routes to credential ${missing}, which does not exist in this organization`);
-    expect(configStoreOf(cp.services).version).toBe(before);
+    expect(cp.services.configStore.version).toBe(before);
     const list = await owner.gql<{ keys: { nodes: { name: string }[] } }>(`{ keys(filter: { search: "dangling" }) { nodes { name } } }`);
     expect(list.data!.keys.nodes).toEqual([]);
   });

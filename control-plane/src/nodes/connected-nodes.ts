@@ -37,15 +37,3 @@ export class ConnectedNodes {
     for (const stream of [...(this.streams.get(tokenId)?.keys() ?? [])]) stream.close();
   }
 }
-
-const registries = new WeakMap<Services, ConnectedNodes>();
-
-/** The connected-node registry of a running control plane (one per `Services`). */
-export function connectedNodesOf(services: Services): ConnectedNodes {
-  let registry = registries.get(services);
-  if (!registry) {
-    registry = new ConnectedNodes();
-    registries.set(services, registry);
-  }
-  return registry;
-}

@@ -2,14 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { displayPrefix, generateSecret, hashSecret, type ConfigMessage } from '@keyward/shared';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { actorOf } from '../auth/viewer.js';
-import { configStoreOf } from '../config-publish/config-store.js';
 import { openConfigStream } from '../config-publish/config-stream.js';
 import { sqlRows } from '../config-publish/sql.js';
 import { AppError } from '../errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { orgOf } from '../keys/key.service.js';
 import { assertUuid } from '../keys/validators.js';
-import { connectedNodesOf } from './connected-nodes.js';
 import { NodeToken } from './node-token.entity.js';
 import { DataPlaneNode } from './node.entity.js';
 import { NODE_ID, NODE_ID_RULE, type NodeHeartbeatInput } from './node.input.js';
@@ -50,7 +48,7 @@ export async function revokeNodeToken(ctx: GraphQLContext, id: string): Promise<
     token.revokedAt = new Date();
     await ctx.em.flush();
   }
-  connectedNodesOf(ctx.services).closeToken(token.id);
+  ctx.services.connectedNodes.closeToken(token.id);
   return toNodeTokenType(token);
 }
 
@@ -63,8 +61,8 @@ export async function listNodeTokens(ctx: GraphQLContext): Promise<NodeTokenType
 /** Nodes serving the organization (its own and global ones), most recently seen first. */
 export async function listNodes(ctx: GraphQLContext): Promise<DataPlaneNodeType[]> {
   const nodes = await ctx.em.find(DataPlaneNode, {}, { populate: ['token'], orderBy: { lastSeenAt: 'desc' }, limit: MAX_NODES_LISTED });
-  const current = configStoreOf(ctx.services).version;
-  const connected = connectedNodesOf(ctx.services);
+  const current = ctx.services.configStore.version;
+  const connected = ctx.services.connectedNodes;
   return nodes.map((node) => {
     const token = node.token.getEntity();
     return {
@@ -110,7 +108,7 @@ export async function openNodeConfigStream(
   if (knownVersion !== null && knownVersion !== undefined && (!Number.isInteger(knownVersion) || (knownVersion as number) < 0)) {
     throw new AppError('BAD_USER_INPUT', 'knownVersion must be a whole number of 0 or more.');
   }
-  const store = configStoreOf(ctx.services);
+  const store = ctx.services.configStore;
   await store.catchUp().catch((error) => ctx.log.warn({ err: error }, 'config catch-up failed before a stream opened'));
   await upsertNode(ctx.em, viewer.nodeId, viewer.orgId, nodeId, { configVersion: (knownVersion as number | null) ?? null });
   if (typeof knownVersion === 'number' && knownVersion > store.version) {
@@ -125,7 +123,7 @@ export async function openNodeConfigStream(
     log: ctx.log,
     onClose: () => forget(),
   });
-  forget = connectedNodesOf(ctx.services).add(viewer.nodeId, nodeId, stream);
+  forget = ctx.services.connectedNodes.add(viewer.nodeId, nodeId, stream);
   ctx.log.info({ nodeId, tokenId: viewer.nodeId, version: store.version }, 'node config stream opened');
   return stream;
 }

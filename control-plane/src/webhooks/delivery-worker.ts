@@ -230,18 +230,9 @@ function describeFailure(error: unknown, url: string): string {
   return `${code}: ${message}`.slice(0, 300);
 }
 
-const workers = new WeakMap<Services, DeliveryWorker>();
-
-/** The delivery worker of a running control plane (one per `Services`). */
-export function deliveryWorkerOf(services: Services): DeliveryWorker {
-  let worker = workers.get(services);
-  if (!worker) workers.set(services, (worker = new DeliveryWorker(services)));
-  return worker;
-}
-
 /** Start-up task: starts the delivery worker and returns how to stop it. */
 export async function startDeliveryWorker(services: Services): Promise<() => Promise<void>> {
-  const worker = deliveryWorkerOf(services);
+  const worker = services.deliveryWorker;
   worker.start();
   return () => worker.stop();
 }

@@ -1,6 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Services } from '../services.js';
-import { deliveryWorkerOf } from './delivery-worker.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
 import type { WebhookEvent } from './webhook-events.js';
 import { Webhook } from './webhook.entity.js';
@@ -46,7 +45,7 @@ export async function enqueueNotifications(
 
 /** Tells the delivery worker that new deliveries are due (after the transaction that queued them committed). */
 export function wakeDeliveries(services: Services): void {
-  deliveryWorkerOf(services).wake();
+  services.deliveryWorker.wake();
 }
 
 /**

@@ -11,7 +11,7 @@ import {
   type OrgMember,
 } from '../testing/enforcement-fixtures.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/test-control-plane.js';
-import { deliveryWorkerOf, MAX_DELIVERY_ATTEMPTS } from './delivery-worker.js';
+import { MAX_DELIVERY_ATTEMPTS } from './delivery-worker.js';
 import { notify } from './notify.js';
 import { verifyWebhookSignature } from './signing.js';
 
@@ -64,7 +64,7 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, tim
 /** Makes every waiting delivery due now, as if its backoff had passed, and wakes the worker. */
 async function skipBackoff(): Promise<void> {
   await cp.services.orm.em.fork().getConnection().execute(`update webhook_deliveries set next_attempt_at = now() where status = 'pending'`);
-  deliveryWorkerOf(cp.services).wake();
+  cp.services.deliveryWorker.wake();
 }
 
 beforeAll(async () => {

@@ -5,7 +5,6 @@ import { AppError } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { billingAccountOf } from '../credits.service.js';
 import { PLANS } from '../plans.js';
-import { stripeOf } from './stripe-client.js';
 
 /** Smallest prepaid top-up through Stripe (card fees make smaller ones pointless). */
 export const MIN_STRIPE_TOP_UP_MICROS = 5_000_000;
@@ -25,7 +24,7 @@ export interface CheckoutSession {
  * session's metadata, which the webhook trusts only after checking Stripe's signature.
  */
 export async function createCheckoutSession(services: Services, em: EntityManager, orgId: string, purchase: CheckoutPurchase): Promise<CheckoutSession> {
-  const stripe = stripeOf(services);
+  const stripe = services.stripe;
   if (!stripe) throw new AppError('CONFLICT', 'Stripe billing is not configured on this control plane (STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET).');
   const account = await billingAccountOf(em, orgId);
   const returnUrl = `${services.config.publicUrl}/settings/billing`;

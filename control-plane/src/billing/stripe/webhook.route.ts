@@ -9,7 +9,6 @@ import { sendRouteError } from '../../http/rest-errors.js';
 import type { RouteRegistrar } from '../../http/routes.js';
 import type { Services } from '../../services.js';
 import { addCredits, billingAccountOf } from '../credits.service.js';
-import { stripeOf } from './stripe-client.js';
 
 /** Where Stripe delivers events. */
 export const STRIPE_WEBHOOK_PATH = '/v1/billing/stripe/webhook';
@@ -26,7 +25,7 @@ const PAID_PLANS: readonly Plan[] = ['pro', 'enterprise'];
  */
 export const registerStripeWebhookRoute: RouteRegistrar = (app, services) => {
   app.post(STRIPE_WEBHOOK_PATH, express.raw({ type: () => true, limit: 1_000_000 }), async (req: Request, res: Response) => {
-    const stripe = stripeOf(services);
+    const stripe = services.stripe;
     if (!stripe) return sendRouteError(res, 404, 'STRIPE_NOT_CONFIGURED', 'Stripe billing is not configured on this control plane.');
     const signature = req.headers['stripe-signature'];
     let event: Stripe.Event;
