@@ -3,7 +3,7 @@ import express, { type Request, type Response } from 'express';
 import { recordAudit } from '../audit/audit.service.js';
 import { AppError } from '../errors.js';
 import { clientAddress } from '../http/client-address.js';
-import type { RouteRegistrar } from '../http/routes.js';
+import type { RouteRegistrar } from '../http/route-registrar.js';
 import { isSameOrigin } from '../http/same-origin.js';
 import type { Services } from '../services.js';
 import { ApprovalRequest } from './approval.entity.js';

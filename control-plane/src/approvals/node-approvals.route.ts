@@ -1,7 +1,7 @@
 import { validateApprovalOutcome, validateApprovalRequest, WireError } from '@keyward/shared';
 import express, { type Response } from 'express';
 import { answerRouteFailure, jsonBodyErrors, sendRouteError } from '../http/rest-errors.js';
-import type { RouteRegistrar } from '../http/routes.js';
+import type { RouteRegistrar } from '../http/route-registrar.js';
 import type { Logger } from '../logger.js';
 import { nodeCallerOf, requireNodeToken } from '../nodes/node-auth.js';
 import type { ApprovalRequest } from './approval.entity.js';

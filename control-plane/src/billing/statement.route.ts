@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import { forkForOrg } from '../graphql/context.js';
 import { readCookie } from '../http/cookies.js';
 import { answerRouteFailure, sendRouteError } from '../http/rest-errors.js';
-import type { RouteRegistrar } from '../http/routes.js';
+import type { RouteRegistrar } from '../http/route-registrar.js';
 import type { Services } from '../services.js';
 import { buildStatement, statementCsv } from './statement.js';
 

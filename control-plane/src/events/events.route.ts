@@ -1,7 +1,7 @@
 import { validateEventBatch, type EventBatch } from '@keyward/shared';
 import express from 'express';
 import { answerRouteFailure, jsonBodyErrors, sendRouteError } from '../http/rest-errors.js';
-import type { RouteRegistrar } from '../http/routes.js';
+import type { RouteRegistrar } from '../http/route-registrar.js';
 import { nodeCallerOf, requireNodeToken } from '../nodes/node-auth.js';
 import { storeEventBatch } from './ingest.js';
 

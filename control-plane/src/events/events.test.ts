@@ -17,7 +17,7 @@ import {
   type OrgMember,
 } from '../testing/enforcement-fixtures.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/test-control-plane.js';
-import { ormOptions } from '../db/orm.js';
+import { ormOptions } from '../database.js';
 
 /** The last migration before usage events kept policy matches and approvals. */
 const PREVIOUS_MIGRATION = 'Migration20261123043150';

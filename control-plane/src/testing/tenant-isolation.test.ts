@@ -17,7 +17,7 @@ import {
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeywardPubSub } from '../graphql/pubsub.js';
-import { buildKeywardSchema } from '../graphql/schema.js';
+import { buildKeywardSchema } from '../schema.js';
 import {
   createApiToken,
   createOrgWithOwner,

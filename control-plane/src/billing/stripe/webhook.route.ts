@@ -6,7 +6,7 @@ import { requestConfigPublish } from '../../config-publish/publish.js';
 import { sqlRows } from '../../config-publish/sql.js';
 import { isDatabaseUnavailable } from '../../db/database-errors.js';
 import { sendRouteError } from '../../http/rest-errors.js';
-import type { RouteRegistrar } from '../../http/routes.js';
+import type { RouteRegistrar } from '../../http/route-registrar.js';
 import type { Services } from '../../services.js';
 import { addCredits, billingAccountOf } from '../credits.service.js';
 

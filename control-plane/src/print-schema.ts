@@ -6,7 +6,7 @@
 import 'reflect-metadata';
 import { writeFile } from 'node:fs/promises';
 import { printSchema } from 'graphql';
-import { createKeywardPubSub } from './pubsub.js';
+import { createKeywardPubSub } from './graphql/pubsub.js';
 import { buildKeywardSchema } from './schema.js';
 
 const out = process.argv[2] ?? 'schema.graphql';

@@ -8,8 +8,8 @@ import { mkdtemp, readdir, rm, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { ormOptions } from './orm.js';
-import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { ormOptions } from './database.js';
+import { startEmbeddedPostgres } from './db/embedded-postgres.js';
 
 const migrationsDir = resolve(process.argv[2] ?? 'src/migrations');
 

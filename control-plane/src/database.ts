@@ -1,10 +1,10 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
-import { MIGRATIONS } from '../migrations/index.js';
+import { MIGRATIONS } from './migrations/index.js';
 import { ENTITIES } from './entities.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from './logger.js';
 
-/** ORM options shared by the server and the migration generator. */
+/** ORM options shared by the server, the migration generator and tests: every entity and migration. */
 export function ormOptions(clientUrl: string, log?: Logger): Options {
   return {
     clientUrl,

@@ -1,0 +1,47 @@
+import type { NonEmptyArray } from 'type-graphql';
+import { ApprovalResolver } from './approvals/approval.resolver.js';
+import { AuditResolver } from './audit/audit.resolver.js';
+import { BillingResolver } from './billing/billing.resolver.js';
+import { LimitsResolver } from './budgets/budget.resolver.js';
+import { ModelPricesResolver, UnpricedModelsSettingResolver } from './budgets/model-price.resolver.js';
+import { CredentialResolver } from './credentials/credential.resolver.js';
+import { UsageEventResolver } from './events/usage-event.resolver.js';
+import { InstallationResolver } from './installation/installation.resolver.js';
+import { InvitationResolver } from './invitations/invitation.resolver.js';
+import { KeyResolver } from './keys/key.resolver.js';
+import { NodeResolver } from './nodes/node.resolver.js';
+import { MemberResolver } from './organizations/member.resolver.js';
+import { PolicyResolver } from './policies/policy.resolver.js';
+import { OrganizationResolver } from './organizations/organization.resolver.js';
+import { AccountResolver } from './sessions/account.resolver.js';
+import { SignInResolver } from './sessions/sign-in.resolver.js';
+import { TeamResolver } from './teams/team.resolver.js';
+import { ApiTokenResolver } from './tokens/api-token.resolver.js';
+import { WebhookResolver } from './webhooks/webhook.resolver.js';
+import { MetaResolver } from './graphql/meta.resolver.js';
+
+/** Every resolver class of the API. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export const RESOLVERS: NonEmptyArray<Function> = [
+  MetaResolver,
+  InstallationResolver,
+  SignInResolver,
+  AccountResolver,
+  OrganizationResolver,
+  MemberResolver,
+  TeamResolver,
+  InvitationResolver,
+  ApiTokenResolver,
+  AuditResolver,
+  KeyResolver,
+  CredentialResolver,
+  NodeResolver,
+  UsageEventResolver,
+  PolicyResolver,
+  ApprovalResolver,
+  WebhookResolver,
+  LimitsResolver,
+  ModelPricesResolver,
+  UnpricedModelsSettingResolver,
+  BillingResolver,
+];

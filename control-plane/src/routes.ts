@@ -1,0 +1,10 @@
+import { registerApprovalLinkRoutes } from './approvals/approval-link.route.js';
+import { registerNodeApprovalRoutes } from './approvals/node-approvals.route.js';
+import { registerStatementRoutes } from './billing/statement.route.js';
+import { registerStripeWebhookRoute } from './billing/stripe/webhook.route.js';
+import { registerEventRoutes } from './events/events.route.js';
+import { registerSignInLinkRoutes } from './sessions/sign-in-link.route.js';
+import type { RouteRegistrar } from './http/route-registrar.js';
+
+/** Every plain HTTP route group, mounted before GraphQL. */
+export const ROUTES: RouteRegistrar[] = [registerSignInLinkRoutes, registerEventRoutes, registerStatementRoutes, registerStripeWebhookRoute, registerNodeApprovalRoutes, registerApprovalLinkRoutes];
