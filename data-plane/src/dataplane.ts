@@ -9,6 +9,7 @@ import type { ConfigSource } from './config/source.js';
 import { ConfigSync } from './config/sync.js';
 import type { ConfigView } from './config/view.js';
 import { startSpendReconciler, type SpendReconciler } from './control-plane/budget-spend.js';
+import { ControlPlaneClient } from './control-plane/client.js';
 import { startHeartbeat, type Heartbeat } from './control-plane/heartbeat.js';
 import { ClientHasher } from './events/client-hash.js';
 import { EventShipper } from './events/shipper.js';
@@ -83,6 +84,8 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
   await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
   const kms = options.kms ?? (await createKms(config.kms));
   const controlPlaneAgent = new Agent({ keepAliveTimeout: 30_000, connect: { timeout: 10_000 } });
+  // Every call to the control plane (events, approvals, heartbeats, spend) goes through this one client.
+  const controlPlane = new ControlPlaneClient({ controlPlaneUrl: config.controlPlaneUrl, nodeToken: config.nodeToken, dispatcher: controlPlaneAgent });
   const upstream = createGuardedAgent({
     allowLoopback: config.allowLoopbackUpstreams,
     connect: { timeout: config.upstreamConnectTimeoutMs },
@@ -116,11 +119,10 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
   };
   const sync = new ConfigSync({ stateDir: config.stateDir, source: configSource, logger: log, onChange });
   const approvals = await ApprovalClient.open({
-    controlPlaneUrl: config.controlPlaneUrl,
+    client: controlPlane,
     nodeId: config.nodeId,
     nodeToken: config.nodeToken,
     stateDir: config.stateDir,
-    dispatcher: controlPlaneAgent,
     logger: log,
     backoff: retryPacing(config.eventRetryMaxMs),
   });
@@ -136,10 +138,9 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
   const metrics = createMetrics({ configVersion: () => sync.view?.version ?? null, eventBacklog: () => spool.backlog });
   shipper = new EventShipper({
     spool,
-    url: config.eventsUrl,
+    client: controlPlane,
+    target: config.eventsUrl,
     nodeId: config.nodeId,
-    nodeToken: config.nodeToken,
-    dispatcher: controlPlaneAgent,
     batchSize: config.eventBatchSize,
     flushIntervalMs: config.eventFlushIntervalMs,
     logger: log,
@@ -209,11 +210,9 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     options.heartbeat === false
       ? null
       : startHeartbeat({
-          controlPlaneUrl: config.controlPlaneUrl,
+          client: controlPlane,
           nodeId: config.nodeId,
-          nodeToken: config.nodeToken,
           intervalMs: config.heartbeatIntervalMs,
-          dispatcher: controlPlaneAgent,
           logger: log,
           softwareVersion: SOFTWARE_VERSION,
           state: () => ({ configVersion: sync.view?.version ?? null, eventBacklog: spool.backlog }),
@@ -222,9 +221,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     options.spendReconcile === false || config.spendReconcileIntervalMs === 0
       ? null
       : startSpendReconciler({
-          controlPlaneUrl: config.controlPlaneUrl,
-          nodeToken: config.nodeToken,
-          dispatcher: controlPlaneAgent,
+          client: controlPlane,
           intervalMs: config.spendReconcileIntervalMs,
           limiter,
           logger: log,

@@ -7,6 +7,7 @@ import { generateSecret, uuidv7, type ApprovalRequestMessage } from '@keyward/sh
 import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../observability/logger.js';
+import { ControlPlaneClient } from '../control-plane/client.js';
 import { ApprovalClient, ApprovalUnavailableError } from './client.js';
 import { IN_FLIGHT_FILE } from './in-flight.js';
 
@@ -29,11 +30,10 @@ describe('the approval client', () => {
   const lines: string[] = [];
   const open = () =>
     ApprovalClient.open({
-      controlPlaneUrl: url,
+      client: new ControlPlaneClient({ controlPlaneUrl: url, nodeToken: token, dispatcher: agent }),
       nodeId: 'n1',
       nodeToken: token,
       stateDir: dir,
-      dispatcher: agent,
       logger: createLogger('info', { write: (line: string) => void lines.push(line) }),
       backoff: { baseMs: 10, maxMs: 40 },
       requestRetryMs: 200,

@@ -1,5 +1,5 @@
 import type { ApprovalDecisionMessage, ApprovalRequestMessage } from '@keyward/shared';
-import { request, type Dispatcher } from 'undici';
+import { controlPlaneErrorMessage, type ControlPlaneClient } from '../control-plane/client.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../config/backoff.js';
 import type { Logger } from '../observability/logger.js';
 import { createDecisionStream, type DecisionStream } from './decision-stream.js';
@@ -10,13 +10,13 @@ export const APPROVALS_PATH = '/v1/node/approvals';
 
 /** How an `ApprovalClient` reaches the control plane and where it keeps its state. */
 export interface ApprovalClientOptions {
-  /** The control plane's base URL; requests go to `${url}/v1/node/approvals`, decisions come over `/graphql`. */
-  readonly controlPlaneUrl: string;
+  /** Requests and outcomes go to `/v1/node/approvals` through it; decisions come over its base URL's `/graphql`. */
+  readonly client: ControlPlaneClient;
   readonly nodeId: string;
+  /** For the decision stream's socket. */
   readonly nodeToken: string;
   /** `approvals.json` (ids in flight) lives here. */
   readonly stateDir: string;
-  readonly dispatcher: Dispatcher;
   readonly logger: Logger;
   readonly backoff?: BackoffOptions;
   /** How long creating an approval keeps retrying a control plane that does not answer (default 15 s). */
@@ -66,7 +66,7 @@ export class ApprovalClient {
   ) {
     this.log = options.logger.child({ component: 'approvals' });
     this.stream = createDecisionStream({
-      controlPlaneUrl: options.controlPlaneUrl,
+      controlPlaneUrl: options.client.baseUrl,
       nodeId: options.nodeId,
       nodeToken: options.nodeToken,
       logger: options.logger,
@@ -288,27 +288,8 @@ export class ApprovalClient {
   }
 
   private async post(path: string, body: string): Promise<{ status: number; error: string | null }> {
-    const res = await request(`${this.options.controlPlaneUrl}${path}`, {
-      method: 'POST',
-      dispatcher: this.options.dispatcher,
-      headers: { authorization: `Bearer ${this.options.nodeToken}`, 'content-type': 'application/json' },
-      body,
-      headersTimeout: HTTP_TIMEOUT_MS,
-      bodyTimeout: HTTP_TIMEOUT_MS,
-    });
-    const text = await res.body.text().catch(() => '');
-    return { status: res.statusCode, error: res.statusCode >= 300 ? errorMessage(text) : null };
-  }
-}
-
-/** The `error.message` (or `error.code`) of a control-plane error body, cut short. */
-function errorMessage(text: string): string | null {
-  try {
-    const error = (JSON.parse(text) as { error?: { message?: unknown; code?: unknown } }).error;
-    const message = typeof error?.message === 'string' ? error.message : typeof error?.code === 'string' ? error.code : null;
-    return message === null ? null : message.slice(0, 300);
-  } catch {
-    return null;
+    const answer = await this.options.client.post(path, body, HTTP_TIMEOUT_MS);
+    return { status: answer.status, error: answer.status >= 300 ? controlPlaneErrorMessage(answer.text) : null };
   }
 }
 

@@ -1,6 +1,6 @@
-import { request, type Dispatcher } from 'undici';
 import type { Limiter } from '../limits/index.js';
 import type { Logger } from '../observability/logger.js';
+import { FailureStreak, type ControlPlaneClient } from './client.js';
 
 /** The query a node sends to learn each budget's spend in its current period, as PostgreSQL has it. */
 export const BUDGET_SPEND_QUERY = /* GraphQL */ `
@@ -8,6 +8,9 @@ export const BUDGET_SPEND_QUERY = /* GraphQL */ `
     nodeBudgetSpend { budgetId periodKey spentMicros }
   }
 `;
+
+/** How long one fetch of the figures may take. */
+const FETCH_TIMEOUT_MS = 10_000;
 
 /** One budget period's authoritative spend. */
 export interface BudgetSpendFigure {
@@ -18,9 +21,7 @@ export interface BudgetSpendFigure {
 
 /** Options of `startSpendReconciler`. */
 export interface SpendReconcilerOptions {
-  readonly controlPlaneUrl: string;
-  readonly nodeToken: string;
-  readonly dispatcher: Dispatcher;
+  readonly client: ControlPlaneClient;
   readonly intervalMs: number;
   readonly limiter: Limiter;
   readonly logger: Logger;
@@ -41,22 +42,21 @@ export interface SpendReconciler {
  * The figure lags events still on their way (a second or so), which the next round corrects.
  */
 export function startSpendReconciler(options: SpendReconcilerOptions): SpendReconciler {
-  const log = options.logger.child({ component: 'spend-reconciler' });
-  const url = `${options.controlPlaneUrl}/graphql`;
-  let failing = false;
-  let stopped = false;
+  const streak = new FailureStreak(options.logger.child({ component: 'spend-reconciler' }), {
+    failing: 'could not reconcile budget spend; will keep trying',
+    recovered: 'budget spend reconciled again',
+  });
   let running: Promise<number> | null = null;
 
   async function once(): Promise<number> {
     try {
-      const figures = await fetchFigures(url, options);
+      const data = await options.client.graphql<{ nodeBudgetSpend?: unknown }>(BUDGET_SPEND_QUERY, undefined, FETCH_TIMEOUT_MS);
+      const figures = parseFigures(data.nodeBudgetSpend);
       for (const figure of figures) await options.limiter.reconcile(figure.budgetId, figure.periodKey, figure.spentMicros);
-      if (failing) log.info('budget spend reconciled again');
-      failing = false;
+      streak.succeeded();
       return figures.length;
     } catch (err) {
-      if (!failing && !stopped) log.warn({ reason: (err as Error).message }, 'could not reconcile budget spend; will keep trying');
-      failing = true;
+      streak.failed((err as Error).message);
       return 0;
     }
   }
@@ -71,26 +71,10 @@ export function startSpendReconciler(options: SpendReconcilerOptions): SpendReco
   return {
     run,
     stop() {
-      stopped = true;
+      streak.stop();
       clearInterval(timer);
     },
   };
-}
-
-async function fetchFigures(url: string, options: SpendReconcilerOptions): Promise<BudgetSpendFigure[]> {
-  const res = await request(url, {
-    method: 'POST',
-    dispatcher: options.dispatcher,
-    headers: { authorization: `Bearer ${options.nodeToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ query: BUDGET_SPEND_QUERY }),
-    headersTimeout: 10_000,
-    bodyTimeout: 10_000,
-  });
-  const body = (await res.body.json().catch(() => null)) as { data?: { nodeBudgetSpend?: unknown }; errors?: { message?: string }[] } | null;
-  if (res.statusCode >= 300 || body?.errors?.length) {
-    throw new Error(`status ${res.statusCode}${body?.errors?.length ? `: ${body.errors.map((e) => e.message).join('; ')}` : ''}`);
-  }
-  return parseFigures(body?.data?.nodeBudgetSpend);
 }
 
 /** Checks the control plane's answer before it touches counters. */

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
-import { request, type Dispatcher } from 'undici';
 import type { Logger } from '../observability/logger.js';
+import { FailureStreak, type ControlPlaneClient } from './client.js';
 
 /** The mutation a node sends every interval so the control plane can show it alive, current and caught up. */
 export const HEARTBEAT_MUTATION = /* GraphQL */ `
@@ -11,12 +11,9 @@ export const HEARTBEAT_MUTATION = /* GraphQL */ `
 
 /** Where heartbeats go, how often, and what they report. */
 export interface HeartbeatOptions {
-  /** The control plane's base URL; the mutation goes to `/graphql`. */
-  readonly controlPlaneUrl: string;
+  readonly client: ControlPlaneClient;
   readonly nodeId: string;
-  readonly nodeToken: string;
   readonly intervalMs: number;
-  readonly dispatcher: Dispatcher;
   readonly logger: Logger;
   readonly softwareVersion: string;
   /** Current state, read at each beat. */
@@ -35,33 +32,20 @@ export interface Heartbeat {
  * start and when they stop, not on every beat, and never stop the node from serving.
  */
 export function startHeartbeat(options: HeartbeatOptions): Heartbeat {
-  const log = options.logger.child({ component: 'heartbeat' });
-  const url = `${options.controlPlaneUrl}/graphql`;
+  const streak = new FailureStreak(options.logger.child({ component: 'heartbeat' }), {
+    failing: 'heartbeat failed; will keep trying',
+    recovered: 'heartbeat accepted again',
+  });
   const host = hostname();
-  let failing = false;
-  let stopped = false;
 
   async function beat(): Promise<void> {
     const { configVersion, eventBacklog } = options.state();
     const input = { nodeId: options.nodeId, configVersion: configVersion ?? 0, eventBacklog, hostname: host, softwareVersion: options.softwareVersion };
     try {
-      const res = await request(url, {
-        method: 'POST',
-        dispatcher: options.dispatcher,
-        headers: { authorization: `Bearer ${options.nodeToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ query: HEARTBEAT_MUTATION, variables: { input } }),
-        headersTimeout: options.intervalMs,
-        bodyTimeout: options.intervalMs,
-      });
-      const body = (await res.body.json().catch(() => null)) as { errors?: { message?: string }[] } | null;
-      if (res.statusCode >= 300 || body?.errors?.length) {
-        throw new Error(`status ${res.statusCode}${body?.errors?.length ? `: ${body.errors.map((e) => e.message).join('; ')}` : ''}`);
-      }
-      if (failing) log.info('heartbeat accepted again');
-      failing = false;
+      await options.client.graphql(HEARTBEAT_MUTATION, { input }, options.intervalMs);
+      streak.succeeded();
     } catch (err) {
-      if (!failing && !stopped) log.warn({ reason: (err as Error).message }, 'heartbeat failed; will keep trying');
-      failing = true;
+      streak.failed((err as Error).message);
     }
   }
 
@@ -71,7 +55,7 @@ export function startHeartbeat(options: HeartbeatOptions): Heartbeat {
   return {
     beat,
     stop() {
-      stopped = true;
+      streak.stop();
       clearInterval(timer);
     },
   };

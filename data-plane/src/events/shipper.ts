@@ -1,4 +1,4 @@
-import { request, type Dispatcher } from 'undici';
+import { controlPlaneErrorMessage, type ControlPlaneClient } from '../control-plane/client.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../config/backoff.js';
 import type { Logger } from '../observability/logger.js';
 import type { EventSpool, SpoolBatch } from './spool.js';
@@ -6,11 +6,10 @@ import type { EventSpool, SpoolBatch } from './spool.js';
 /** Where and how an `EventShipper` sends batches. */
 export interface ShipperOptions {
   readonly spool: EventSpool;
-  /** `POST` target for `EventBatch`es (the control plane's `/v1/node/events`). */
-  readonly url: string;
+  readonly client: ControlPlaneClient;
+  /** `POST` target for `EventBatch`es: a path of the control plane (`/v1/node/events`) or an absolute URL. */
+  readonly target: string;
   readonly nodeId: string;
-  readonly nodeToken: string;
-  readonly dispatcher: Dispatcher;
   readonly batchSize: number;
   /** How long the first event of a batch waits for company before the batch goes. */
   readonly flushIntervalMs: number;
@@ -125,22 +124,13 @@ export class EventShipper {
   }
 
   private async post(batch: SpoolBatch): Promise<Outcome> {
-    const { url, nodeId, nodeToken, dispatcher } = this.options;
-    const timeout = this.options.requestTimeoutMs ?? 30_000;
+    const { client, target, nodeId } = this.options;
     let status: number;
     let text: string;
     try {
-      const res = await request(url, {
-        method: 'POST',
-        dispatcher,
-        headers: { authorization: `Bearer ${nodeToken}`, 'content-type': 'application/json' },
-        // The spooled lines are the events' JSON already (`EventBatch` with the node's id).
-        body: `{"type":"events","nodeId":${JSON.stringify(nodeId)},"events":[${batch.events.join(',')}]}`,
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-      });
-      status = res.statusCode;
-      text = await res.body.text();
+      // The spooled lines are the events' JSON already (`EventBatch` with the node's id).
+      const body = `{"type":"events","nodeId":${JSON.stringify(nodeId)},"events":[${batch.events.join(',')}]}`;
+      ({ status, text } = await client.post(target, body, this.options.requestTimeoutMs ?? 30_000));
     } catch (err) {
       this.log[this.failures === 0 ? 'warn' : 'debug']({ reason: (err as Error).message, failures: this.failures }, 'could not reach the control plane to ship events; retrying with backoff');
       return 'retry';
@@ -158,7 +148,7 @@ export class EventShipper {
     }
     if (status === 413) return 'too_large';
     if (status === 400 || status === 422) {
-      this.log.error({ status, events: batch.events.length, reason: errorMessage(text) }, 'control plane rejected an event batch as invalid; moved it to the dead-letter file');
+      this.log.error({ status, events: batch.events.length, reason: controlPlaneErrorMessage(text) ?? text.slice(0, 300) }, 'control plane rejected an event batch as invalid; moved it to the dead-letter file');
       return 'invalid';
     }
     if (status === 401 || status === 403) {
@@ -194,16 +184,5 @@ function parseAck(text: string): { accepted: number; duplicates: number } {
     return { accepted: Number(ack.accepted) || 0, duplicates: Number(ack.duplicates) || 0 };
   } catch {
     return { accepted: 0, duplicates: 0 };
-  }
-}
-
-/** The control plane's explanation of a refusal, kept short for the log. */
-function errorMessage(text: string): string {
-  try {
-    const body = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
-    const message = typeof body.error === 'string' ? body.error : (body.error?.message ?? body.message);
-    return String(message ?? '').slice(0, 300);
-  } catch {
-    return text.slice(0, 300);
   }
 }

@@ -1,0 +1,117 @@
+import { request, type Dispatcher } from 'undici';
+import type { Logger } from '../observability/logger.js';
+
+/** How a node reaches its control plane over HTTP. */
+export interface ControlPlaneClientOptions {
+  /** The control plane's base URL (`http://127.0.0.1:4000`). */
+  readonly controlPlaneUrl: string;
+  /** The node token, sent as `Authorization: Bearer kwn_…` on every call. */
+  readonly nodeToken: string;
+  /** The keep-alive pool for control-plane calls (never the providers' pool). */
+  readonly dispatcher: Dispatcher;
+}
+
+/** What the control plane answered: any status, with its body as text. */
+export interface ControlPlaneAnswer {
+  readonly status: number;
+  readonly text: string;
+}
+
+/**
+ * The node's one HTTP client to its control plane: event batches, approval messages,
+ * heartbeats and spend figures all go through it, with the same authentication, timeouts and
+ * error reading. Network failures and timeouts reject; every HTTP status resolves.
+ */
+export class ControlPlaneClient {
+  constructor(private readonly options: ControlPlaneClientOptions) {}
+
+  /** The control plane's base URL (also where its graphql-ws endpoint lives). */
+  get baseUrl(): string {
+    return this.options.controlPlaneUrl;
+  }
+
+  /** POSTs a JSON text to a path of the control plane (`/v1/node/…`) or to an absolute URL. */
+  async post(target: string, json: string, timeoutMs: number): Promise<ControlPlaneAnswer> {
+    const res = await request(/^https?:\/\//.test(target) ? target : `${this.options.controlPlaneUrl}${target}`, {
+      method: 'POST',
+      dispatcher: this.options.dispatcher,
+      headers: { authorization: `Bearer ${this.options.nodeToken}`, 'content-type': 'application/json' },
+      body: json,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    return { status: res.statusCode, text: await res.body.text().catch(() => '') };
+  }
+
+  /**
+   * Runs a GraphQL operation as the node and returns its `data`. Rejects with a sentence naming
+   * the status and the GraphQL errors when the call did not succeed.
+   */
+  async graphql<T>(query: string, variables: Record<string, unknown> | undefined, timeoutMs: number): Promise<T> {
+    const answer = await this.post('/graphql', JSON.stringify({ query, variables }), timeoutMs);
+    const body = parseGraphqlBody<T>(answer.text);
+    if (answer.status >= 300 || body?.errors?.length || body?.data === undefined) {
+      const messages = body?.errors?.map((e) => e.message).join('; ');
+      throw new Error(`status ${answer.status}${messages ? `: ${messages}` : ''}`);
+    }
+    return body.data;
+  }
+}
+
+/** A GraphQL answer's body, or null when it is not JSON (a proxy's error page, an empty body). */
+function parseGraphqlBody<T>(text: string): { data?: T; errors?: { message?: string }[] } | null {
+  try {
+    return JSON.parse(text) as { data?: T; errors?: { message?: string }[] };
+  } catch {
+    return null;
+  }
+}
+
+/** The control plane's explanation in an error body (`{ error: { code, message } }`), cut short; null when there is none. */
+export function controlPlaneErrorMessage(text: string): string | null {
+  try {
+    const body = JSON.parse(text) as { error?: { message?: unknown; code?: unknown } | string; message?: unknown };
+    const error = body.error;
+    const message =
+      typeof error === 'string'
+        ? error
+        : typeof error?.message === 'string'
+          ? error.message
+          : typeof error?.code === 'string'
+            ? error.code
+            : typeof body.message === 'string'
+              ? body.message
+              : null;
+    return message === null ? null : message.slice(0, 300);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Logs a repeating call's trouble once when a streak of failures starts and once when it ends,
+ * instead of on every attempt. `stop()` silences it for a node that is shutting down.
+ */
+export class FailureStreak {
+  private failing = false;
+  private stopped = false;
+
+  constructor(
+    private readonly log: Logger,
+    private readonly said: { readonly failing: string; readonly recovered: string },
+  ) {}
+
+  failed(reason: string): void {
+    if (!this.failing && !this.stopped) this.log.warn({ reason }, this.said.failing);
+    this.failing = true;
+  }
+
+  succeeded(): void {
+    if (this.failing) this.log.info(this.said.recovered);
+    this.failing = false;
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+}
