@@ -4,7 +4,7 @@ export { createManualConfigSource, type ConfigSource, type ConfigConsumer, type 
 export { createGraphqlConfigSource, CONFIG_SUBSCRIPTION } from './config/graphql-source.js';
 export { HEARTBEAT_MUTATION } from './control-plane/heartbeat.js';
 export { GatewayError, type GatewayErrorCode } from './errors.js';
-export type { EnforcementStep, EnforcementContext, EnforcementVerdict, EnforcementOutcome } from './pipeline/enforcement.js';
+export type { EnforcementStep, EnforcementContext, EnforcementVerdict, EnforcementOutcome } from './steps/contract.js';
 export { createLogger, REDACT_PATHS } from './observability/logger.js';
 export type { Readiness } from './server/app.js';
 export { stopOnSignals, type SignalTarget, type StopOnSignalsOptions } from './process.js';
@@ -19,5 +19,5 @@ export {
   type BudgetUsage,
   type OverflowStats,
 } from './limits/index.js';
-export { maxCostOf, DEFAULT_MAX_OUTPUT_TOKENS, type MaxCost } from './pipeline/max-cost.js';
+export { maxCostOf, DEFAULT_MAX_OUTPUT_TOKENS, type MaxCost } from './estimate/max-cost.js';
 export type { AdmissionRequest } from './limits/index.js';

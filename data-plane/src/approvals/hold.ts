@@ -1,5 +1,5 @@
 import { uuidv7, type ApprovalRequestMessage } from '@keyward/shared';
-import type { AgentConnection } from '../pipeline/agent-connection.js';
+import type { AgentConnection } from '../steps/agent-connection.js';
 import { ApprovalUnavailableError, type ApprovalClient } from './client.js';
 import type { ApprovalOutcome } from './in-flight.js';
 

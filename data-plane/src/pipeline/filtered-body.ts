@@ -4,7 +4,7 @@ import { parseData } from '../providers/types.js';
 import { ByteCollector } from '../streaming/collector.js';
 import type { ForwardRequest, ResponseText } from './forward.js';
 import type { Gateway } from './gateway.js';
-import type { ResponseFilter } from './response-filter.js';
+import type { ResponseFilter } from '../steps/response-filter.js';
 
 /** The largest answer the gateway holds in memory to filter it. */
 export const MAX_FILTERED_BODY_BYTES = 32 * 1024 * 1024;

@@ -12,7 +12,7 @@ import { clientResponseHeaders, upstreamRequestHeaders } from '../upstream/heade
 import { relayFilteredBody } from './filtered-body.js';
 import type { Gateway } from './gateway.js';
 import type { RequestRecord } from './record.js';
-import { chainFilters, type FilterStep, type FilterStop, type ResponseFilter } from './response-filter.js';
+import { chainFilters, type FilterStep, type FilterStop, type ResponseFilter } from '../steps/response-filter.js';
 
 /** Everything the upstream leg of a request needs. */
 export interface ForwardRequest {

@@ -7,7 +7,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RequestTracker } from '../server/tracker.js';
 import type { CredentialSecrets } from '../upstream/credential-secrets.js';
-import type { EnforcementStep } from './enforcement.js';
+import type { EnforcementStep } from '../steps/contract.js';
 
 /** What request handlers need from the running node, built once at start. */
 export interface Gateway {

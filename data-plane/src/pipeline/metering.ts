@@ -1,5 +1,6 @@
 import { costMicros, estimateTokens, orgPrice } from '@keyward/shared';
 import type { RequestRecord } from './record.js';
+import { UNPRICED_TAG } from '../estimate/max-cost.js';
 
 /**
  * Fills in usage a provider never reported in full (a stream cut short by the agent or the
@@ -21,8 +22,6 @@ export function estimateMissingUsage(record: RequestRecord, requestText: () => s
   record.tags.push('usage_estimated');
 }
 
-/** The tag on events of a model without a price of its own (charged at a fallback or at nothing). */
-export const UNPRICED_TAG = 'unpriced';
 
 /**
  * Prices the recorded usage from the org's custom models, then the built-in table, then the

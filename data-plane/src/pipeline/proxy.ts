@@ -8,8 +8,9 @@ import { copyRequest, readBody, type IncomingRequest, type RequestBody } from '.
 import { ClientResponse } from '../server/response.js';
 import type { HttpRequest, HttpResponse } from '../server/uws.js';
 import { truncateText } from '../streaming/collector.js';
-import { agentConnection } from './agent-connection.js';
-import { runEnforcement, settleEnforcement, type EnforcementContext, type EnforcementOutcome, type EnforcementStep } from './enforcement.js';
+import { agentConnection } from '../steps/agent-connection.js';
+import type { EnforcementContext, EnforcementOutcome, EnforcementStep } from '../steps/contract.js';
+import { runEnforcement, settleEnforcement } from './enforcement.js';
 import { forward, type ResponseText } from './forward.js';
 import type { Gateway } from './gateway.js';
 import { estimateMissingUsage, priceRecord } from './metering.js';

@@ -1,13 +1,7 @@
 import { uuidv7, type ApiFamily, type CredentialConfig, type Decision, type KeyConfig, type OrgConfig, type PolicyMatchRecord, type UsageEvent } from '@keyward/shared';
 import type { TokenUsage } from '../providers/types.js';
+import type { PolicyTrail } from '../steps/contract.js';
 
-/** What policies and approvals did to a request; shared with enforcement steps, recorded on the event. */
-export interface PolicyTrail {
-  /** Every rule that matched (shadow ones included), once per rule and phase. */
-  readonly matches: PolicyMatchRecord[];
-  /** The approval the request (or its answer) waited on. */
-  approvalId: string | null;
-}
 
 /**
  * Everything learnt about one request while it runs, turned into its `UsageEvent` at the end.

@@ -3,9 +3,9 @@ import { preloadTokenizers, type ConfigSnapshot, type KeyConfig, type PolicyDocu
 import { describe, expect, it } from 'vitest';
 import { ConfigView } from '../config/view.js';
 import { createLogger } from '../observability/logger.js';
-import type { AgentConnection } from '../pipeline/agent-connection.js';
-import type { EnforcementContext } from '../pipeline/enforcement.js';
-import { sseEvent } from '../pipeline/response-filter.js';
+import type { AgentConnection } from '../steps/agent-connection.js';
+import type { EnforcementContext } from '../steps/contract.js';
+import { sseEvent } from '../steps/response-filter.js';
 import type { ApprovalClient } from '../approvals/client.js';
 import { answerCodec } from './answers/index.js';
 import { PolicySets } from './policy-sets.js';

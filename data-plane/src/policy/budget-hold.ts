@@ -1,8 +1,8 @@
 import { DEFAULT_HOLD_SECONDS } from '@keyward/shared';
 import { holdForApproval, holdOutcome } from '../approvals/hold.js';
 import type { BudgetRefusal } from '../limits/index.js';
-import type { EnforcementContext } from '../pipeline/enforcement.js';
-import type { BudgetHoldDecision } from '../pipeline/limits-step.js';
+import type { EnforcementContext } from '../steps/contract.js';
+import type { BudgetHoldDecision } from '../limits/limits-step.js';
 import { EXTRACT_ALL, requestCodec } from './body/index.js';
 import { expiredText, type HoldDeps } from './holds.js';
 import { approvalSummary } from './summary.js';

@@ -1,9 +1,9 @@
 import type { CompiledPolicySet, NormalizedMessage, RequestContext } from '@keyward/shared';
 import { HOLD_COMMENT } from '../approvals/hold.js';
 import { GatewayError } from '../errors.js';
-import type { AgentConnection } from '../pipeline/agent-connection.js';
-import type { EnforcementContext } from '../pipeline/enforcement.js';
-import type { BodyStep, FilterStep, FilterStop, ResponseFilter } from '../pipeline/response-filter.js';
+import type { AgentConnection } from '../steps/agent-connection.js';
+import type { EnforcementContext } from '../steps/contract.js';
+import type { BodyStep, FilterStep, FilterStop, ResponseFilter } from '../steps/response-filter.js';
 import { parseData } from '../providers/types.js';
 import type { SseEvent } from '../streaming/sse-parser.js';
 import type { AnswerCodec } from './answers/index.js';

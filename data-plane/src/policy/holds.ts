@@ -2,8 +2,8 @@ import type { ApprovalSummary, Decision, HoldOutcome, PolicyDecision } from '@ke
 import type { ApprovalClient } from '../approvals/client.js';
 import { holdForApproval, holdOutcome } from '../approvals/hold.js';
 import { GatewayError } from '../errors.js';
-import type { AgentConnection } from '../pipeline/agent-connection.js';
-import type { EnforcementContext } from '../pipeline/enforcement.js';
+import type { AgentConnection } from '../steps/agent-connection.js';
+import type { EnforcementContext } from '../steps/contract.js';
 
 /** What a policy hold needs from the node. */
 export interface HoldDeps {

@@ -1,5 +1,5 @@
 import type { PolicyMatch } from '@keyward/shared';
-import type { PolicyTrail } from '../pipeline/record.js';
+import type { PolicyTrail } from '../steps/contract.js';
 
 /** Adds a phase's matched rules to the request's trail, each rule once per phase. */
 export function recordMatches(trail: PolicyTrail, matches: readonly PolicyMatch[], phase: 'request' | 'response'): void {

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createRedactor, PolicyCompileError, type Decision, type PolicyDecision } from '@keyward/shared';
 import type { ConfigView } from '../config/view.js';
 import { GatewayError } from '../errors.js';
-import type { EnforcementContext, EnforcementStep, EnforcementVerdict } from '../pipeline/enforcement.js';
+import type { EnforcementContext, EnforcementStep, EnforcementVerdict } from '../steps/contract.js';
 import { answerCodec } from './answers/index.js';
 import { EXTRACT_ALL, requestCodec, type RequestCodec } from './body/index.js';
 import { guardFilter } from './guard-filter.js';

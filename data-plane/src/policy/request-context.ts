@@ -1,6 +1,6 @@
 import type { PolicyNeeds, RequestContext } from '@keyward/shared';
-import type { EnforcementContext } from '../pipeline/enforcement.js';
-import { maxCostOf } from '../pipeline/max-cost.js';
+import type { EnforcementContext } from '../steps/contract.js';
+import { maxCostOf } from '../estimate/max-cost.js';
 import type { ExtractNeeds, ExtractedRequest, RequestCodec } from './body/index.js';
 
 const NONE: ExtractedRequest = { messages: [], systemText: '', toolsOffered: [], toolCalls: [], maxOutputTokens: null };

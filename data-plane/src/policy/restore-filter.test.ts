@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sseEvent } from '../pipeline/response-filter.js';
+import { sseEvent } from '../steps/response-filter.js';
 import { SseParser, type SseEvent } from '../streaming/sse-parser.js';
 import { answerCodec } from './answers/index.js';
 import { restoreFilter } from './restore-filter.js';

@@ -1,4 +1,4 @@
-import { sseEvent, type ResponseFilter } from '../pipeline/response-filter.js';
+import { sseEvent, type ResponseFilter } from '../steps/response-filter.js';
 import { parseData } from '../providers/types.js';
 import type { AnswerCodec, Payload } from './answers/index.js';
 

@@ -3,6 +3,9 @@ import { OPERATIONS } from '../providers/index.js';
 import type { Operation } from '../providers/types.js';
 import { promptTokens } from './prompt-tokens.js';
 
+/** The tag on events of a model without a price of its own (charged at a fallback or at nothing). */
+export const UNPRICED_TAG = 'unpriced';
+
 /**
  * Output tokens assumed when a request does not cap its answer. Chosen near the largest answer
  * each kind of model usually gives, so a budget holds back enough without refusing ordinary

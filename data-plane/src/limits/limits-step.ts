@@ -1,11 +1,10 @@
 import type { BudgetConfig, BudgetPeriod, ConfigSnapshot, RateLimitConfig } from '@keyward/shared';
 import type { ConfigView } from '../config/view.js';
 import { GatewayError } from '../errors.js';
-import { appliesTo, localMinute, periodWindow, rateLimitHeaders, type Admission, type BudgetRefusal, type LimitScope, type Limiter, type Refusal, type Ticket } from '../limits/index.js';
+import { appliesTo, localMinute, periodWindow, rateLimitHeaders, type Admission, type BudgetRefusal, type LimitScope, type Limiter, type Refusal, type Ticket } from './index.js';
 import type { Logger } from '../observability/logger.js';
-import type { EnforcementContext, EnforcementOutcome, EnforcementStep, EnforcementVerdict } from './enforcement.js';
-import { maxCostOf } from './max-cost.js';
-import { UNPRICED_TAG } from './metering.js';
+import { maxCostOf, UNPRICED_TAG } from '../estimate/max-cost.js';
+import type { EnforcementContext, EnforcementOutcome, EnforcementStep, EnforcementVerdict } from '../steps/contract.js';
 
 /** What a person decided about a request a `hold` budget stopped. */
 export interface BudgetHoldDecision {
