@@ -1,0 +1,60 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from './console/support/browser.js';
+
+const CONFIG = join(REPO_ROOT, '.dependency-cruiser.cjs');
+const CLI = join(REPO_ROOT, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
+
+/** Every TypeScript source of the given folders, tests included (their imports obey the same rules). */
+async function sources(root: string, folders: readonly string[]): Promise<string[]> {
+  const found: string[] = [];
+  async function walk(dir: string): Promise<void> {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      if (entry.name === 'node_modules' || entry.name === 'dist') continue;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) found.push(relative(root, path));
+    }
+  }
+  for (const folder of folders) await walk(join(root, folder));
+  return found.sort();
+}
+
+/** Runs dependency-cruiser with the project's rules on `files`, from `cwd`. */
+function cruise(cwd: string, files: readonly string[]): { status: number | null; output: string } {
+  const result = spawnSync(process.execPath, [CLI, '--config', CONFIG, '--output-type', 'err', ...files], { cwd, encoding: 'utf8' });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+describe('the import rules (.dependency-cruiser.cjs)', () => {
+  it('hold for every package: no cycles, steps below the pipeline, lists at the top, packages through their surface', async () => {
+    const files = await sources(REPO_ROOT, ['shared/src', 'control-plane/src', 'data-plane/src', 'test/src']);
+    expect(files.length).toBeGreaterThan(500);
+    const { status, output } = cruise(REPO_ROOT, files);
+    expect(output).toMatch(/no dependency violations found \(\d+ modules/);
+    expect(status).toBe(0);
+  });
+
+  it('fail with the rule’s name when a step imports the pipeline or modules import each other in a circle', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'keyward-deps-'));
+    try {
+      const write = async (path: string, text: string) => {
+        await mkdir(dirname(join(dir, path)), { recursive: true });
+        await writeFile(join(dir, path), text);
+      };
+      await write('data-plane/src/pipeline/proxy.ts', 'export const proxy = 1;\n');
+      await write('data-plane/src/policy/policy-step.ts', "import { proxy } from '../pipeline/proxy.js';\nexport const step = proxy;\n");
+      await write('shared/src/a.ts', "import { b } from './b.js';\nexport const a = () => b;\n");
+      await write('shared/src/b.ts', "import { a } from './a.js';\nexport const b = () => a;\n");
+      const { status, output } = cruise(dir, ['data-plane/src/policy/policy-step.ts', 'shared/src/a.ts']);
+      expect(status).not.toBe(0);
+      expect(output).toContain('steps-below-pipeline');
+      expect(output).toContain('no-cycles');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
