@@ -1,19 +1,10 @@
-import type { BudgetConfig, BudgetPeriod, ConfigSnapshot, RateLimitConfig } from '@keyward/shared';
+import type { BudgetConfig, BudgetPeriod, ConfigSnapshot, Decision, RateLimitConfig } from '@keyward/shared';
 import type { ConfigView } from '../config/view.js';
 import { GatewayError } from '../errors.js';
 import { appliesTo, localMinute, periodWindow, rateLimitHeaders, type Admission, type BudgetRefusal, type LimitScope, type Limiter, type Refusal, type Ticket } from './index.js';
 import type { Logger } from '../observability/logger.js';
 import { maxCostOf, UNPRICED_TAG } from '../estimate/max-cost.js';
-import type { EnforcementContext, EnforcementOutcome, EnforcementStep, EnforcementVerdict } from '../steps/contract.js';
-
-/** What a person decided about a request a `hold` budget stopped. */
-export interface BudgetHoldDecision {
-  readonly approved: boolean;
-  /** The approval request the call waited on (recorded on the event). */
-  readonly approvalId: string | null;
-  /** Shown to the agent when refused. */
-  readonly reason: string | null;
-}
+import type { EnforcementContext, EnforcementOutcome, EnforcementStep, EnforcementVerdict, HoldVerdict } from '../steps/contract.js';
 
 /** Options of `createLimitsStep`. */
 export interface LimitsStepOptions {
@@ -25,7 +16,7 @@ export interface LimitsStepOptions {
    * Holds a request that a `hold` budget refused until a person decides. Without it, such a
    * request is refused like a `block` budget's (the approvals client is not wired in).
    */
-  readonly holdForApproval?: (ctx: EnforcementContext, refusal: BudgetRefusal) => Promise<BudgetHoldDecision>;
+  readonly holdForApproval?: (ctx: EnforcementContext, refusal: BudgetRefusal) => Promise<HoldVerdict>;
   /** Epoch ms; the limiter's periods follow it. */
   readonly clock?: () => number;
 }
@@ -126,10 +117,8 @@ export function createLimitsStep(options: LimitsStepOptions): EnforcementStep {
       }
       let admission = await admit(ctx, limits, cost, []);
       if (!admission.ok && admission.reason === 'budget_exceeded' && admission.action === 'hold' && options.holdForApproval) {
-        const decision = await options.holdForApproval(ctx, admission);
-        if (!decision.approved) {
-          return deny(ctx, admission, new GatewayError('budget_exceeded', 429, decision.reason ?? refusalMessage(admission, limits, ctx.org.timeZone)), 'rejected');
-        }
+        const verdict = await options.holdForApproval(ctx, admission);
+        if (!verdict.proceed) return deny(ctx, admission, verdict.error, verdict.decision);
         // Approved: charged to the held budget, which no longer refuses this one request.
         admission = await admit(ctx, limits, cost, [admission.budgetId]);
       }
@@ -190,7 +179,7 @@ function refuse(ctx: EnforcementContext, refusal: Refusal, limits: OrgLimits): E
   return deny(ctx, refusal, new GatewayError('limiter_unavailable', 503, refusal.message), 'error');
 }
 
-function deny(ctx: EnforcementContext, refusal: Refusal, error: GatewayError, decision: 'budget_exceeded' | 'rate_limited' | 'rejected' | 'error'): EnforcementVerdict {
+function deny(ctx: EnforcementContext, refusal: Refusal, error: GatewayError, decision: Decision): EnforcementVerdict {
   ctx.tags.push(tagOf(refusal));
   return { action: 'deny', error, decision };
 }

@@ -1,9 +1,9 @@
-import type { ApprovalSummary, Decision, HoldOutcome, PolicyDecision } from '@keyward/shared';
+import type { ApprovalRequestMessage, ApprovalSummary, HoldOutcome, PolicyDecision } from '@keyward/shared';
 import type { ApprovalClient } from '../approvals/client.js';
 import { holdForApproval, holdOutcome } from '../approvals/hold.js';
 import { GatewayError } from '../errors.js';
 import type { AgentConnection } from '../steps/agent-connection.js';
-import type { EnforcementContext } from '../steps/contract.js';
+import type { EnforcementContext, HoldVerdict } from '../steps/contract.js';
 
 /** What a policy hold needs from the node. */
 export interface HoldDeps {
@@ -14,24 +14,22 @@ export interface HoldDeps {
   readonly unstreamedMaxSeconds: number;
 }
 
-/** Whether the held request (or answer) goes on, and what the event records. */
-export type HoldVerdict =
-  | { readonly proceed: true; readonly decision: Decision | null; readonly tag: string | null }
-  | { readonly proceed: false; readonly error: GatewayError; readonly decision: Decision };
+/** What is held, why, for how long, and what the approver is shown. */
+export interface HoldRequest {
+  readonly phase: 'request' | 'response';
+  readonly reason: ApprovalRequestMessage['reason'];
+  readonly timeoutSeconds: number;
+  readonly onTimeout: 'allow' | 'block';
+  readonly summary: ApprovalSummary;
+}
 
 const WHAT = {
   request: { thing: 'This request', withheld: 'the request was not sent' },
   response: { thing: "The model's answer", withheld: "the model's answer was withheld" },
 } as const;
 
-/**
- * Holds a request (or, in the response phase, the model's answer) for approval under the rule
- * that held it, keeps the agent waiting, reports the outcome and says what to do next:
- * approved → go on (`approved`); rejected → 403 `request_rejected` with the approver's reason;
- * expired → the hold's `onTimeout`; the agent gone → 499. When the control plane cannot be
- * asked at all, `onTimeout` decides too (`approval_unavailable`, 503, when it blocks).
- */
-export async function holdPolicyDecision(
+/** Holds a request (or the model's answer) under the policy rule that held it; see `holdForDecision`. */
+export function holdPolicyDecision(
   deps: HoldDeps,
   ctx: EnforcementContext,
   connection: AgentConnection,
@@ -41,24 +39,44 @@ export async function holdPolicyDecision(
 ): Promise<HoldVerdict> {
   const hold: HoldOutcome = decision.hold!;
   const rule = decision.matches.find((m) => !m.shadow && m.action === 'hold')!;
+  return holdForDecision(deps, ctx, connection, {
+    phase,
+    reason: { kind: 'policy', policyId: rule.policyId, policyVersion: rule.policyVersion, ruleId: rule.ruleId },
+    timeoutSeconds: hold.timeoutSeconds,
+    onTimeout: hold.onTimeout,
+    summary,
+  });
+}
+
+/**
+ * Holds a request (or, in the response phase, the model's answer) for a person's decision, keeps
+ * the agent waiting, reports the outcome and says what to do next, the same for every kind of
+ * hold: approved → go on (`approved`); rejected → 403 `request_rejected` with the approver's
+ * reason; expired → the hold's `onTimeout` (403 `approval_timeout` when it blocks); the agent
+ * gone → 499. When the control plane cannot be asked at all, `onTimeout` decides too
+ * (`approval_unavailable`, 503, when it blocks).
+ */
+export async function holdForDecision(deps: HoldDeps, ctx: EnforcementContext, connection: AgentConnection, request: HoldRequest): Promise<HoldVerdict> {
+  const { phase, timeoutSeconds, onTimeout } = request;
+  const hold = { timeoutSeconds, onTimeout };
   const result = await holdForApproval({
     approvals: deps.approvals,
     connection,
     keepAliveMs: deps.keepAliveMs,
     unstreamedMaxSeconds: deps.unstreamedMaxSeconds,
-    timeoutSeconds: hold.timeoutSeconds,
-    onTimeout: hold.onTimeout,
+    timeoutSeconds,
+    onTimeout,
     message: {
       orgId: ctx.org.id,
       keyId: ctx.key.id,
       nodeId: deps.nodeId,
       requestId: ctx.requestId,
       phase,
-      reason: { kind: 'policy', policyId: rule.policyId, policyVersion: rule.policyVersion, ruleId: rule.ruleId },
+      reason: request.reason,
       api: ctx.api,
       endpoint: ctx.endpoint,
       model: ctx.model,
-      summary,
+      summary: request.summary,
     },
   });
   ctx.policy.approvalId = result.approvalId;

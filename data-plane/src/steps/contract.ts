@@ -70,3 +70,12 @@ export interface PolicyTrail {
   /** The approval the request (or its answer) waited on. */
   approvalId: string | null;
 }
+
+/**
+ * How a held request (or answer) goes on, from the one outcome table every hold uses (policy
+ * rules and `hold` budgets alike): go on, with the decision and tag the event records, or stop
+ * with the error the agent receives.
+ */
+export type HoldVerdict =
+  | { readonly proceed: true; readonly decision: Decision | null; readonly tag: string | null }
+  | { readonly proceed: false; readonly error: GatewayError; readonly decision: Decision };

@@ -228,6 +228,22 @@ describe('holding requests for human approval', () => {
       expect(await eventFor(collector, response.headers.get('x-request-id'))).toMatchObject({ approvalId: request.id, status: 200 });
     });
 
+    it('answers a rejected `hold` budget as every hold does: 403 request_rejected with the approver’s reason', async () => {
+      const client = new OpenAI({ apiKey: budgetKey.secret, baseURL: `${dp.url}/v1`, maxRetries: 0 });
+      const call = failure(client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }));
+      const request = await approvals.nextRequest();
+      expect(request).toMatchObject({ reason: { kind: 'budget' } });
+      approvals.decide(request.id, 'rejected', 'The month is nearly over.');
+      const err = await call;
+      expect(err.status).toBe(403);
+      expect(err.error.code).toBe('request_rejected');
+      expect(err.message).toContain('rejected by an approver: The month is nearly over.');
+      expect(mock.requests).toHaveLength(0);
+      expect(await approvals.outcomeOf(request.id)).toBe('rejected');
+      const event = await eventFor(collector, err.headers.get('x-request-id'));
+      expect(event).toMatchObject({ decision: 'rejected', errorCode: 'request_rejected', approvalId: request.id });
+    });
+
     it('reports client_gone when the agent disconnects while held', async () => {
       const abort = new AbortController();
       const res = await streamChat({}, abort.signal);
