@@ -54,7 +54,7 @@ export function createErrorFormatter(log: Logger) {
         message: original.message,
         path: formatted.path,
         locations: formatted.locations,
-        extensions: { code: original.code, ...(original.details ?? {}) },
+        extensions: { code: original.code, ...original.details },
       };
     }
     if (isArgumentValidationError(original)) {

@@ -230,7 +230,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
 
   let closing: Promise<void> | null = null;
   const flushAppends = async () => {
-    while (appends.size > 0) await Promise.all([...appends]);
+    while (appends.size > 0) await Promise.all(appends);
   };
 
   async function shutdown(): Promise<void> {

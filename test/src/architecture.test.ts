@@ -7,6 +7,7 @@ import { REPO_ROOT } from './console/support/browser.js';
 
 const CONFIG = join(REPO_ROOT, '.dependency-cruiser.cjs');
 const CLI = join(REPO_ROOT, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
+const OXLINT = join(REPO_ROOT, 'node_modules', 'oxlint', 'bin', 'oxlint');
 
 /** Every TypeScript source of the given folders, tests included (their imports obey the same rules). */
 async function sources(root: string, folders: readonly string[]): Promise<string[]> {
@@ -56,5 +57,15 @@ describe('the import rules (.dependency-cruiser.cjs)', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the linter (.oxlintrc.json)', () => {
+  it('finds nothing in any package, scripts included', () => {
+    const folders = ['shared/src', 'control-plane/src', 'data-plane/src', 'test/src', 'console/src', 'scripts'];
+    const result = spawnSync(process.execPath, [OXLINT, '-c', '.oxlintrc.json', '--deny-warnings', ...folders], { cwd: REPO_ROOT, encoding: 'utf8' });
+    const output = `${result.stdout}${result.stderr}`;
+    expect(output).toMatch(/Found 0 warnings and 0 errors/);
+    expect(result.status).toBe(0);
   });
 });

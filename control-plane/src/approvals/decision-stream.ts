@@ -1,6 +1,5 @@
 import { validateApprovalDecision, type ApprovalDecisionMessage } from '@keyward/shared';
 import type { Logger } from '../logger.js';
-import type { Services } from '../services.js';
 
 /** Decisions a node may leave unread before its stream is closed (it resubscribes and gets the backlog again). */
 const MAX_QUEUED = 1000;

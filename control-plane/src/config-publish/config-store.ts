@@ -9,7 +9,6 @@ import {
 } from '@keyward/shared';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from '../logger.js';
-import type { Services } from '../services.js';
 import { EMPTY_COLLECTIONS } from './compile.js';
 import { sqlRows } from './sql.js';
 

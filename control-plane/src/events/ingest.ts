@@ -1,4 +1,4 @@
-import type { EventBatch, EventBatchAck, UsageEvent } from '@keyward/shared';
+import type { EventBatch, EventBatchAck } from '@keyward/shared';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { addToSpendRollups } from '../budgets/spend.js';
 import type { Services } from '../services.js';

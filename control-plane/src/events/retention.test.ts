@@ -1,4 +1,4 @@
-import { generateSecret, type UsageEvent } from '@keyward/shared';
+import { type UsageEvent } from '@keyward/shared';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import {

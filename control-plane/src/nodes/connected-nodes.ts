@@ -1,4 +1,3 @@
-import type { Services } from '../services.js';
 
 /** Something that can be ended from the server side (a node's config stream). */
 export interface Closable {
@@ -34,6 +33,7 @@ export class ConnectedNodes {
 
   /** Ends every stream opened with a token. */
   closeToken(tokenId: string): void {
-    for (const stream of [...(this.streams.get(tokenId)?.keys() ?? [])]) stream.close();
+    // A copy: closing a stream removes it from the map.
+    for (const stream of Array.from(this.streams.get(tokenId)?.keys() ?? [])) stream.close();
   }
 }

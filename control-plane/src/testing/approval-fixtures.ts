@@ -84,7 +84,7 @@ export async function startReceiver(): Promise<Receiver> {
       const status = receiver.respond({ path, json });
       requests.push({ path, headers: req.headers, body, json, at: Date.now() });
       res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'nope');
-      for (const wake of [...waiters]) wake();
+      for (const wake of Array.from(waiters)) wake();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));

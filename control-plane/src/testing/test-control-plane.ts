@@ -56,7 +56,7 @@ export async function startTestControlPlane(
   env: Record<string, string> = {},
   options: TestControlPlaneOptions = {},
 ): Promise<TestControlPlane> {
-  const { dbName, databaseUrl, stateDir, config, logs, sink, remove } = await prepareTestControlPlane(pgAdminUrl, env, options);
+  const { dbName, databaseUrl, config, logs, sink, remove } = await prepareTestControlPlane(pgAdminUrl, env, options);
   const terminal: string[] = [];
   const cp = await startControlPlane(
     { ...config, publicUrl: config.publicUrl },

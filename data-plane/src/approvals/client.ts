@@ -183,7 +183,8 @@ export class ApprovalClient {
    */
   async close(timeoutMs: number): Promise<void> {
     this.closing = true;
-    for (const waiter of [...this.waiters.values()]) waiter.resolve({ decision: 'cancelled' });
+    // A copy: resolving a waiter removes it from the map.
+    for (const waiter of Array.from(this.waiters.values())) waiter.resolve({ decision: 'cancelled' });
     const until = Date.now() + timeoutMs;
     while (this.hasDeliverable() && Date.now() < until) {
       if (this.deliveryTimer) {

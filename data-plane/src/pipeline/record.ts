@@ -1,4 +1,4 @@
-import { uuidv7, type ApiFamily, type CredentialConfig, type Decision, type KeyConfig, type OrgConfig, type PolicyMatchRecord, type UsageEvent } from '@keyward/shared';
+import { uuidv7, type ApiFamily, type CredentialConfig, type Decision, type KeyConfig, type OrgConfig, type UsageEvent } from '@keyward/shared';
 import type { TokenUsage } from '../providers/types.js';
 import type { PolicyTrail } from '../steps/contract.js';
 

@@ -91,7 +91,7 @@ export class EvalState {
     const calls = this.calls(source);
     let cache = this.parsedArgs[source];
     if (cache === null) {
-      cache = new Array<unknown>(calls.length).fill(UNPARSED);
+      cache = Array.from({ length: calls.length }, () => UNPARSED);
       this.parsedArgs[source] = cache;
     }
     let value = cache[index];

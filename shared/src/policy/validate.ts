@@ -11,7 +11,7 @@ import {
   type Path,
 } from './checker.js';
 import { readCondition, readRegex } from './validate-condition.js';
-import type { PolicyDocument, PolicyRule, PolicyValidationResult, RedactionPattern, RuleAction, RulePhase } from './types.js';
+import type { PolicyRule, PolicyValidationResult, RedactionPattern, RuleAction, RulePhase } from './types.js';
 
 /** Most rules a policy may have. */
 export const MAX_RULES = 200;

@@ -9,10 +9,8 @@
  * it has nowhere to keep.
  */
 import {
-  API_FAMILIES,
   COLLECTION_NAMES,
   PROVIDER_KINDS,
-  type ApiFamily,
   type CollectionName,
   type ConfigCollections,
   type ConfigDelta,
@@ -29,7 +27,6 @@ import {
   type ScopeRef,
   type ModelPriceEntry,
   type OrgConfig,
-  type ProviderKind,
   type SealedSecret,
 } from './config.js';
 import type { EventBatch, UsageEvent } from './events.js';

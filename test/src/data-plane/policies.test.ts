@@ -39,7 +39,6 @@ describe('request policies, enforced on every API', () => {
   const openai = (secret = key.secret) => new OpenAI({ apiKey: secret, baseURL: `${dp.url}/v1`, maxRetries: 0 });
   const anthropic = () => new Anthropic({ apiKey: key.secret, baseURL: dp.url, maxRetries: 0 });
   const gemini = () => new GoogleGenAI({ apiKey: key.secret, httpOptions: { baseUrl: dp.url } });
-  const upstreamBody = (i = 0) => JSON.stringify(mock.requests[i].body);
 
   beforeAll(async () => {
     world = await createTestWorld();

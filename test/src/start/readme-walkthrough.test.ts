@@ -171,7 +171,7 @@ describe('npm start from a fresh clone, as the README says', () => {
     let models: string[] = [];
     for (let i = 0; i < 50 && models.length < 3; i++) {
       const answer = await graphql(query);
-      models = ((answer.data?.usageEvents as { nodes: { model: string; decision: string }[] }).nodes ?? []).map((n) => n.model);
+      models = ((answer.data?.usageEvents as { nodes: { model: string; decision: string }[] } | undefined)?.nodes ?? []).map((n) => n.model);
       if (models.length < 3) await sleep(200);
     }
     expect(models.sort()).toEqual(['claude-haiku-4-5', 'gemini-2.5-flash', 'gpt-4o-mini']);
@@ -207,7 +207,7 @@ describe('npm start from a fresh clone, as the README says', () => {
     expect(start.output()).toContain(`Stopping PostgreSQL (pid ${postmaster.pid}) left running on ${dataDir()} by an earlier run.`);
     expect(start.output()).not.toMatch(/undefined|\n\s+at /);
     const answer = await graphql('{ usageEvents(first: 5) { nodes { model } } }');
-    expect((answer.data?.usageEvents as { nodes: unknown[] }).nodes).toHaveLength(3);
+    expect((answer.data?.usageEvents as { nodes: unknown[] } | undefined)?.nodes).toHaveLength(3);
   }, 3 * MINUTE);
 
   it('stops the data plane, then the control plane, then PostgreSQL on Ctrl-C', async () => {

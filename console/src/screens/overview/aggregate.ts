@@ -72,7 +72,7 @@ export function bucketize(events: readonly Event[], edges: readonly number[], gr
     .map(([name]) => name);
   const kept = new Set(ranked.slice(0, top));
   const names = [...ranked.slice(0, top), ...(ranked.length > top ? [OTHER] : [])];
-  const series = new Map(names.map((name) => [name, { name, requests: new Array<number>(n).fill(0), spendMicros: new Array<bigint>(n).fill(0n) }]));
+  const series = new Map(names.map((name) => [name, { name, requests: Array.from({ length: n }, () => 0), spendMicros: Array.from({ length: n }, () => 0n) }]));
   for (const p of placed) {
     const s = series.get(kept.has(p.group) ? p.group : OTHER)!;
     s.requests[p.bucket]! += 1;

@@ -43,7 +43,7 @@ export class RestoreStreams {
    */
   flushAll(prefix = ''): ['text' | 'json', string, string][] {
     const out: ['text' | 'json', string, string][] = [];
-    for (const name of [...this.streams.keys()]) {
+    for (const name of Array.from(this.streams.keys())) {
       if (!name.startsWith(prefix, 2)) continue;
       const rest = this.flush(name);
       if (rest) out.push([name.startsWith('t:') ? 'text' : 'json', name.slice(2), rest]);

@@ -29,6 +29,7 @@ export function openaiAuthHeaders(secret: string): Record<string, string> {
  */
 export function bearerToken(header: string | undefined): string | null {
   if (!header) return null;
+  // oxlint-disable-next-line no-control-regex -- the class is every non-ASCII character
   const match = /^Bearer(?:[ \t]+|(?=[^\x00-\x7f]))(.*)$/is.exec(header);
   return match ? match[1] : null;
 }
