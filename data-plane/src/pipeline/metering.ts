@@ -1,6 +1,6 @@
 import { costMicros, estimateTokens, orgPrice } from '@keyward/shared';
-import type { RequestRecord } from './record.js';
 import { UNPRICED_TAG } from '../estimate/max-cost.js';
+import type { RequestRecord } from './record.js';
 
 /**
  * Fills in usage a provider never reported in full (a stream cut short by the agent or the
@@ -21,7 +21,6 @@ export function estimateMissingUsage(record: RequestRecord, requestText: () => s
   };
   record.tags.push('usage_estimated');
 }
-
 
 /**
  * Prices the recorded usage from the org's custom models, then the built-in table, then the

@@ -58,7 +58,6 @@ export function holdPolicyDecision(
  */
 export async function holdForDecision(deps: HoldDeps, ctx: EnforcementContext, connection: AgentConnection, request: HoldRequest): Promise<HoldVerdict> {
   const { phase, timeoutSeconds, onTimeout } = request;
-  const hold = { timeoutSeconds, onTimeout };
   const result = await holdForApproval({
     approvals: deps.approvals,
     connection,
@@ -80,7 +79,7 @@ export async function holdForDecision(deps: HoldDeps, ctx: EnforcementContext, c
     },
   });
   ctx.policy.approvalId = result.approvalId;
-  deps.approvals.report(result.approvalId, holdOutcome(result, hold.onTimeout, deps.approvals.shuttingDown));
+  deps.approvals.report(result.approvalId, holdOutcome(result, onTimeout, deps.approvals.shuttingDown));
   const { thing, withheld } = WHAT[phase];
   switch (result.kind) {
     case 'approved':
@@ -92,14 +91,14 @@ export async function holdForDecision(deps: HoldDeps, ctx: EnforcementContext, c
         error: new GatewayError('request_rejected', 403, `${thing} was rejected by an approver${result.reason ? `: ${result.reason}` : '.'}`),
       };
     case 'expired':
-      if (hold.onTimeout === 'allow') return { proceed: true, decision: null, tag: 'approval_timed_out' };
+      if (onTimeout === 'allow') return { proceed: true, decision: null, tag: 'approval_timed_out' };
       return {
         proceed: false,
         decision: 'blocked',
-        error: new GatewayError('approval_timeout', 403, `${thing} needed an approval and ${expiredText(result.cut, hold.timeoutSeconds, deps.unstreamedMaxSeconds)}; ${withheld}.`),
+        error: new GatewayError('approval_timeout', 403, `${thing} needed an approval and ${expiredText(result.cut, timeoutSeconds, deps.unstreamedMaxSeconds)}; ${withheld}.`),
       };
     case 'unavailable':
-      if (hold.onTimeout === 'allow') return { proceed: true, decision: null, tag: 'approval_unavailable' };
+      if (onTimeout === 'allow') return { proceed: true, decision: null, tag: 'approval_unavailable' };
       return {
         proceed: false,
         decision: 'error',
@@ -114,10 +113,10 @@ export async function holdForDecision(deps: HoldDeps, ctx: EnforcementContext, c
  * Why a hold expired, for the agent ("nobody answered within…"): the hold's own timeout, or the
  * limit for requests that are not streamed.
  */
-export function expiredText(cut: boolean, timeoutSeconds: number, unstreamedMaxSeconds: number, verb = 'answered'): string {
-  if (!cut) return `nobody ${verb} within ${timeoutSeconds} seconds`;
+function expiredText(cut: boolean, timeoutSeconds: number, unstreamedMaxSeconds: number): string {
+  if (!cut) return `nobody answered within ${timeoutSeconds} seconds`;
   return (
-    `nobody ${verb} within ${unstreamedMaxSeconds} seconds of its arrival, the longest a request that is not streamed is held ` +
+    `nobody answered within ${unstreamedMaxSeconds} seconds of its arrival, the longest a request that is not streamed is held ` +
     `(HTTP clients stop waiting for an answer's headers, Node's after 300 seconds); stream the request to wait the hold's ${timeoutSeconds} seconds`
   );
 }
