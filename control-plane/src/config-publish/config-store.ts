@@ -2,8 +2,10 @@ import {
   COLLECTION_NAMES,
   diffConfigCollections,
   mergeConfigChanges,
+  validateConfigMessage,
   type CollectionName,
   type ConfigCollections,
+  type ConfigDelta,
   type ConfigSnapshot,
   type ConfigChanges,
 } from '@keyward/shared';
@@ -12,11 +14,20 @@ import type { Logger } from '../logger.js';
 import { EMPTY_COLLECTIONS } from './compile.js';
 import { sqlRows } from './sql.js';
 
-/** One committed publish, as handed to config streams. */
+/**
+ * One committed publish, as handed to config streams. Its messages are built and checked once,
+ * here, and every stream sends the same objects.
+ */
 export interface ConfigUpdate extends ConfigChanges {
   readonly orgId: string;
   readonly fromVersion: number;
   readonly version: number;
+  /** The delta for nodes that serve the organization (its own and global ones). */
+  readonly delta: ConfigDelta;
+  /** The empty delta for nodes scoped to another organization, which still follow the version. */
+  readonly elsewhere: ConfigDelta;
+  /** Why `delta` fails the wire validator nodes run (null: it passes); streams close rather than send it. */
+  readonly invalid: string | null;
 }
 
 /** Updates kept so that a reconnecting node can be sent what it missed instead of everything. */
@@ -26,6 +37,8 @@ interface VersionRow {
   version: string | number;
   org_id: string;
   collections: ConfigCollections;
+  /** The diff from the organization's previous row, as its publisher worked it out (null on older rows). */
+  changes: ConfigChanges | null;
 }
 
 /**
@@ -128,16 +141,21 @@ export class ConfigStore {
       const em = this.fork();
       const rows = await sqlRows<VersionRow>(
         em,
-        'select version, org_id, collections from config_versions where version > ? order by version',
+        'select version, org_id, collections, changes from config_versions where version > ? order by version',
         [this.current],
       );
-      for (const row of rows) this.apply(Number(row.version), row.org_id, row.collections);
+      for (const row of rows) this.apply(Number(row.version), row.org_id, row.collections, row.changes);
     });
   }
 
-  private apply(version: number, orgId: string, next: ConfigCollections): void {
-    const changes = diffConfigCollections(this.collectionsOf(orgId), next);
-    const update: ConfigUpdate = { orgId, fromVersion: this.current, version, changed: changes.changed, removed: changes.removed };
+  /**
+   * `stored` is the publisher's diff against the organization's previous row, which is what this
+   * store holds for it: rows are applied in order without gaps, so it is used as is and the diff
+   * is never worked out twice. Rows from before it was stored are diffed here.
+   */
+  private apply(version: number, orgId: string, next: ConfigCollections, stored: ConfigChanges | null): void {
+    const changes = stored ?? diffConfigCollections(this.collectionsOf(orgId), next);
+    const update = updateOf(orgId, this.current, version, changes);
     if (isEmpty(next)) this.orgs.delete(orgId);
     else this.orgs.set(orgId, next);
     this.current = version;
@@ -158,6 +176,19 @@ export class ConfigStore {
     this.pending = run.catch(() => undefined);
     return run;
   }
+}
+
+function updateOf(orgId: string, fromVersion: number, version: number, changes: ConfigChanges): ConfigUpdate {
+  const generatedAt = new Date().toISOString();
+  const delta: ConfigDelta = Object.freeze({ type: 'delta', fromVersion, version, generatedAt, changed: changes.changed, removed: changes.removed });
+  let invalid: string | null = null;
+  try {
+    validateConfigMessage(delta);
+  } catch (error) {
+    invalid = (error as Error).message;
+  }
+  const elsewhere: ConfigDelta = Object.freeze({ type: 'delta', fromVersion, version, generatedAt, changed: {}, removed: {} });
+  return { orgId, fromVersion, version, changed: changes.changed, removed: changes.removed, delta, elsewhere, invalid };
 }
 
 function isEmpty(collections: ConfigCollections): boolean {

@@ -1,4 +1,4 @@
-import { validateConfigMessage, type ConfigDelta, type ConfigMessage } from '@keyward/shared';
+import { validateConfigMessage, type ConfigMessage } from '@keyward/shared';
 import type { Logger } from '../logger.js';
 import type { ConfigStore, ConfigUpdate } from './config-store.js';
 
@@ -22,7 +22,8 @@ export interface ConfigStreamOptions {
  * one delta from its version to the current one (an empty one at its own version when it is
  * already current, which tells it the stream is live). A node scoped to one organization
  * gets an empty delta for publishes of other organizations, so every node follows the one
- * version sequence. Every message passes the same validator the node runs.
+ * version sequence. Every message passes the same validator the node runs; a publish's delta
+ * is built and checked once by the store and sent as the same object on every stream.
  */
 export function openConfigStream(store: ConfigStore, options: ConfigStreamOptions): ConfigStream {
   return new ConfigStream(store, options);
@@ -82,34 +83,34 @@ export class ConfigStream implements AsyncIterableIterator<ConfigMessage> {
     return this;
   }
 
+  /** Never sends a node something it would reject: the stream ends, and the node reconnects for a fresh snapshot. */
+  private refuse(reason: string): void {
+    this.options.log.error({ reason }, 'refusing to send an invalid config message; closing the stream');
+    void this.return();
+  }
+
   private onUpdate(update: ConfigUpdate): void {
     const relevant = this.options.scope === null || this.options.scope === update.orgId;
-    const delta: ConfigDelta = {
-      type: 'delta',
-      fromVersion: update.fromVersion,
-      version: update.version,
-      generatedAt: new Date().toISOString(),
-      changed: relevant ? update.changed : {},
-      removed: relevant ? update.removed : {},
-    };
     if (this.queue.length >= MAX_QUEUED_MESSAGES) {
       // The node is not keeping up: one snapshot replaces everything it has not read yet.
       this.queue.length = 0;
       this.push(this.store.snapshot(this.options.scope));
       return;
     }
-    this.push(delta);
+    if (relevant && update.invalid !== null) this.refuse(update.invalid);
+    else this.push(relevant ? update.delta : update.elsewhere, true);
   }
 
-  private push(message: ConfigMessage): void {
+  /** `checked`: the message already passed the validator (the store checks each publish's delta once). */
+  private push(message: ConfigMessage, checked = false): void {
     if (this.done) return;
-    try {
-      validateConfigMessage(message);
-    } catch (error) {
-      // Never send a node something it would reject; it reconnects and gets a fresh snapshot.
-      this.options.log.error({ err: error }, 'refusing to send an invalid config message; closing the stream');
-      void this.return();
-      return;
+    if (!checked) {
+      try {
+        validateConfigMessage(message);
+      } catch (error) {
+        this.refuse((error as Error).message);
+        return;
+      }
     }
     if (this.waiter) {
       const waiter = this.waiter;

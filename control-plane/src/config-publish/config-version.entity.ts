@@ -1,5 +1,5 @@
 import { BigIntType, Entity, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
-import type { ConfigCollections } from '@keyward/shared';
+import type { ConfigChanges, ConfigCollections } from '@keyward/shared';
 
 /**
  * One publish: the complete compiled collections of one organization at `version`. Versions
@@ -23,6 +23,14 @@ export class ConfigVersion {
 
   @Property({ type: 'json' })
   collections!: ConfigCollections;
+
+  /**
+   * What changed from the organization's previous row, as the publisher worked it out to see
+   * whether anything changed at all; the config store hands it to nodes as is. Null on rows
+   * published before the column existed.
+   */
+  @Property({ type: 'json', nullable: true })
+  changes?: ConfigChanges | null;
 
   /** What caused the publish (`key created`, `credential rotated`…), for operators. */
   @Property({ type: 'string', length: 200 })

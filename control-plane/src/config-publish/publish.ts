@@ -51,12 +51,13 @@ export async function publishOrgConfig(services: Services, em: EntityManager, or
     return { version: latest ? Number(latest.version) : 0, published: false };
   }
 
+  // The diff is stored with the row, so that the config store sends it to nodes without working it out again.
   const [row] = await sqlRows<{ version: string }>(
     em,
-    `insert into config_versions (version, org_id, collections, reason, created_at)
-     select coalesce(max(version), 0) + 1, ?, ?::jsonb, ?, now() from config_versions
+    `insert into config_versions (version, org_id, collections, changes, reason, created_at)
+     select coalesce(max(version), 0) + 1, ?, ?::jsonb, ?::jsonb, ?, now() from config_versions
      returning version`,
-    [orgId, JSON.stringify(collections), reason.slice(0, 200)],
+    [orgId, JSON.stringify(collections), JSON.stringify(diff), reason.slice(0, 200)],
   );
   await sqlRows(
     em,
