@@ -6,7 +6,7 @@ import type { DataPlaneConfig } from './config.js';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './config/backoff.js';
 import { createGraphqlConfigSource } from './config/graphql-source.js';
 import type { ConfigSource } from './config/source.js';
-import { ConfigSync } from './config/sync.js';
+import { ConfigSync, type ConfigOrigin, type ViewUpdate } from './config/sync.js';
 import type { ConfigView } from './config/view.js';
 import { startSpendReconciler, type SpendReconciler } from './control-plane/budget-spend.js';
 import { ControlPlaneClient } from './control-plane/client.js';
@@ -113,9 +113,9 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     });
   // Policies are compiled when a config arrives, so no request pays for it.
   const policySets = new PolicySets(log);
-  const onChange = (view: ConfigView) => {
+  const onChange = (view: ConfigView, _origin: ConfigOrigin, update: ViewUpdate | null) => {
     secrets.prune();
-    policySets.prepare(view);
+    policySets.prepare(view, update);
   };
   const sync = new ConfigSync({ stateDir: config.stateDir, source: configSource, logger: log, onChange });
   const approvals = await ApprovalClient.open({

@@ -2,14 +2,6 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { PolicyConfig, ScopeRef } from '@keyward/shared';
 import { sqlRows } from './sql.js';
 
-/** One organization's policies as published, and which of them each key carries directly. */
-export interface CompiledPolicies {
-  /** Every policy, enabled or not, by id; each with its current version's document. */
-  readonly collection: Record<string, PolicyConfig>;
-  /** Key id → ids of the policies attached to that key, sorted (the order nodes evaluate them in). */
-  readonly keyPolicyIds: ReadonlyMap<string, readonly string[]>;
-}
-
 interface PolicyRow {
   id: string;
   name: string;
@@ -29,10 +21,12 @@ interface AttachmentRow {
  * inside a publishing transaction it sees the uncommitted change). Only attachments that still
  * resolve inside the organization are published: the organization itself, its teams, and its
  * active keys (a revoked key is gone from the config, so a policy attached to it applies
- * nowhere). Documents are published as stored, already normalized; the reference check
- * validates them again with the wire validator nodes run.
+ * nowhere). The attachments are the only place a key's policies are published: nodes find
+ * them by scope, as they find the organization's and the team's. Documents are published as
+ * stored, already normalized; the reference check validates them again with the wire validator
+ * nodes run. Every policy, enabled or not, by id.
  */
-export async function compilePolicyCollection(em: EntityManager, orgId: string): Promise<CompiledPolicies> {
+export async function compilePolicyCollection(em: EntityManager, orgId: string): Promise<Record<string, PolicyConfig>> {
   const policyRows = await sqlRows<PolicyRow>(
     em,
     `select p.id, p.name, p.enabled, p.current_version as version, v.document
@@ -54,18 +48,11 @@ export async function compilePolicyCollection(em: EntityManager, orgId: string):
   );
 
   const attachments = new Map<string, ScopeRef[]>();
-  const keyPolicyIds = new Map<string, string[]>();
   for (const row of attachmentRows) {
     let list = attachments.get(row.policy_id);
     if (!list) attachments.set(row.policy_id, (list = []));
     list.push({ kind: row.scope_kind, id: row.scope_id });
-    if (row.scope_kind === 'key') {
-      let ids = keyPolicyIds.get(row.scope_id);
-      if (!ids) keyPolicyIds.set(row.scope_id, (ids = []));
-      ids.push(row.policy_id);
-    }
   }
-  for (const ids of keyPolicyIds.values()) ids.sort();
 
   const collection: Record<string, PolicyConfig> = {};
   for (const row of policyRows) {
@@ -79,5 +66,5 @@ export async function compilePolicyCollection(em: EntityManager, orgId: string):
       document: row.document,
     };
   }
-  return { collection, keyPolicyIds };
+  return collection;
 }

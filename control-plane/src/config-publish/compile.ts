@@ -126,7 +126,6 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
       allowedModels: row.allowed_models ?? [],
       credentialIds: row.credential_ids ?? [],
       labels: row.labels ?? {},
-      policyIds: policies.keyPolicyIds.get(row.id) ?? [],
     };
     keys[entry.hash] = entry;
     byId.set(row.id, entry);
@@ -153,7 +152,7 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
   }
 
   return {
-    collections: { orgs: { [org.id]: orgConfig }, keys, credentials, policies: policies.collection, ...(await compileLimits(em, orgId, now)) },
+    collections: { orgs: { [org.id]: orgConfig }, keys, credentials, policies, ...(await compileLimits(em, orgId, now)) },
     facts: { teamOrgOfKey },
   };
 }

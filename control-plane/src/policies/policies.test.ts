@@ -213,7 +213,7 @@ describe('writing policies', () => {
 });
 
 describe('attaching policies', () => {
-  it('publishes organization, team and key attachments, and the key’s own policy ids', async () => {
+  it('publishes organization, team and key attachments, and a key’s policies only there, not again on the key', async () => {
     const org = await createOrgWithMember(cp, 'admin');
     const stream = node('policy-attach-node');
     await stream.next();
@@ -240,7 +240,8 @@ describe('attaching policies', () => {
       { kind: 'team', id: teamId },
       { kind: 'key', id: key.id },
     ]);
-    expect(delta.changed.keys![key.hash].policyIds).toEqual([policy.id]);
+    // Published once, as the policy's attachment: the key's own entry does not change.
+    expect(delta.changed.keys?.[key.hash]).toBeUndefined();
 
     const again = await org.gql<{ attachPolicy: PolicyView }>(ATTACH, { id: policy.id, scope: { kind: 'KEY', id: key.id } });
     expect(again.data!.attachPolicy.attachments).toHaveLength(3);
@@ -248,7 +249,11 @@ describe('attaching policies', () => {
     const detached = await org.gql<{ detachPolicy: PolicyView }>(DETACH, { id: policy.id, scope: { kind: 'KEY', id: key.id } });
     expect(detached.data!.detachPolicy.attachments.map((a) => a.kind)).toEqual(['ORG', 'TEAM']);
     const after = await policyDelta(stream);
-    expect(after.changed.keys![key.hash].policyIds).toEqual([]);
+    expect(after.changed.policies![policy.id].attachments).toEqual([
+      { kind: 'org', id: org.orgId },
+      { kind: 'team', id: teamId },
+    ]);
+    expect(after.changed.keys?.[key.hash]).toBeUndefined();
 
     const notThere = await org.gql(DETACH, { id: policy.id, scope: { kind: 'KEY', id: key.id } });
     expect(notThere.errors?.[0]).toMatchObject({ message: `Policy "Everywhere" is not attached to key ${key.id}.`, extensions: { code: 'NOT_FOUND' } });
@@ -285,7 +290,7 @@ describe('attaching policies', () => {
     expect(list.data!.policies).toEqual([]);
   });
 
-  it('removes a deleted policy from the config and from its keys', async () => {
+  it('removes a deleted policy from the config, which takes it off its keys', async () => {
     const org = await createOrgWithMember(cp, 'admin');
     const stream = node('policy-delete-node');
     await stream.next();
@@ -293,13 +298,13 @@ describe('attaching policies', () => {
     const key = await createKey(org, 'k');
     await org.gql(ATTACH, { id: policy.id, scope: { kind: 'KEY', id: key.id } });
     let delta = await policyDelta(stream);
-    while (!delta.changed.keys?.[key.hash]?.policyIds.length) delta = await policyDelta(stream);
+    while (!delta.changed.policies?.[policy.id]?.attachments.some((a) => a.id === key.id)) delta = await policyDelta(stream);
 
     const res = await org.gql<{ deletePolicy: string }>('mutation($id: ID!) { deletePolicy(id: $id) }', { id: policy.id });
     expect(res.data!.deletePolicy).toBe(policy.id);
     const removal = await policyDelta(stream);
     expect(removal.removed.policies).toEqual([policy.id]);
-    expect(removal.changed.keys![key.hash].policyIds).toEqual([]);
+    expect(removal.changed.keys?.[key.hash]).toBeUndefined();
     const gone = await org.gql('query($id: ID!) { policyVersions(id: $id) { version } }', { id: policy.id });
     expect(gone.errors?.[0].extensions?.code).toBe('NOT_FOUND');
   });

@@ -23,7 +23,6 @@ function setup(over: Partial<KeyConfig> = {}) {
     allowedModels: [],
     credentialIds: [],
     labels: {},
-    policyIds: [],
     ...over,
   };
   const snapshot: ConfigSnapshot = {

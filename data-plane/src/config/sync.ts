@@ -1,4 +1,4 @@
-import { applyConfigDelta, validateConfigMessage, type ConfigSnapshot } from '@keyward/shared';
+import { validateConfigMessage, type ConfigChanges } from '@keyward/shared';
 import type { Logger } from '../observability/logger.js';
 import { loadLastKnownGood, saveLastKnownGood } from './last-known-good.js';
 import type { ConfigConsumer, ConfigSource } from './source.js';
@@ -12,8 +12,18 @@ export interface ConfigSyncOptions {
   readonly stateDir: string;
   readonly source: ConfigSource;
   readonly logger: Logger;
-  /** Called with each new view, after its indexes are built. */
-  readonly onChange?: (view: ConfigView, origin: ConfigOrigin) => void;
+  /**
+   * Called with each new view, after its indexes are built; with `update` when the view was
+   * derived from the previous one by a delta, so that what hangs off views can update only what
+   * the delta touched.
+   */
+  readonly onChange?: (view: ConfigView, origin: ConfigOrigin, update: ViewUpdate | null) => void;
+}
+
+/** How a view came from the one served before it. */
+export interface ViewUpdate {
+  readonly previous: ConfigView;
+  readonly changes: ConfigChanges;
 }
 
 /**
@@ -26,7 +36,7 @@ export class ConfigSync implements ConfigConsumer {
   private current: ConfigView | null = null;
   private currentOrigin: ConfigOrigin | null = null;
   private readonly log: Logger;
-  private pendingSave: ConfigSnapshot | null = null;
+  private pendingSave: ConfigView | null = null;
   private saving: Promise<void> | null = null;
   private readyWaiters: (() => void)[] = [];
 
@@ -48,7 +58,7 @@ export class ConfigSync implements ConfigConsumer {
     try {
       const stored = await loadLastKnownGood(this.options.stateDir);
       if (stored) {
-        this.install(stored, 'disk', false);
+        this.install(new ConfigView(stored), 'disk', false, null);
         this.log.info({ version: stored.version }, 'serving last known good config from disk');
       }
     } catch (err) {
@@ -77,7 +87,7 @@ export class ConfigSync implements ConfigConsumer {
       return;
     }
     if (message.type === 'snapshot') {
-      this.install(message, this.options.source.name, true);
+      this.install(new ConfigView(message), this.options.source.name, true, null);
       return;
     }
     const view = this.current;
@@ -92,14 +102,7 @@ export class ConfigSync implements ConfigConsumer {
       this.log.info({ version: view.version }, 'config is current');
       return;
     }
-    const collections = applyConfigDelta(view.snapshot, message);
-    const next: ConfigSnapshot = {
-      ...collections,
-      type: 'snapshot',
-      version: message.version,
-      generatedAt: message.generatedAt,
-    };
-    this.install(next, this.options.source.name, true);
+    this.install(view.applying(message), this.options.source.name, true, { previous: view, changes: message });
   }
 
   /** Waits for the last pending write to disk. */
@@ -107,25 +110,27 @@ export class ConfigSync implements ConfigConsumer {
     while (this.saving) await this.saving;
   }
 
-  private install(snapshot: ConfigSnapshot, origin: ConfigOrigin, persist: boolean): void {
-    const view = new ConfigView(snapshot);
+  private install(view: ConfigView, origin: ConfigOrigin, persist: boolean, update: ViewUpdate | null): void {
     this.current = view;
     this.currentOrigin = origin;
     this.log.info({ version: view.version, origin, ...view.counts() }, 'config installed');
-    this.options.onChange?.(view, origin);
+    this.options.onChange?.(view, origin, update);
     for (const resolve of this.readyWaiters.splice(0)) resolve();
-    if (persist) this.save(snapshot);
+    if (persist) this.save(view);
   }
 
-  private save(snapshot: ConfigSnapshot): void {
-    this.pendingSave = snapshot;
+  /** The view's whole snapshot is built here, when it is written, so a burst of deltas builds only the last. */
+  private save(view: ConfigView): void {
+    this.pendingSave = view;
     if (this.saving) return;
     this.saving = (async () => {
+      // Off the caller's turn: building and writing the whole snapshot walks every key.
+      await new Promise((resolve) => setImmediate(resolve));
       while (this.pendingSave) {
         const next = this.pendingSave;
         this.pendingSave = null;
         try {
-          await saveLastKnownGood(this.options.stateDir, next);
+          await saveLastKnownGood(this.options.stateDir, next.snapshot);
         } catch (err) {
           this.log.error({ reason: (err as Error).message, version: next.version }, 'could not store last known good config');
         }

@@ -1,4 +1,4 @@
-import type { BudgetConfig, BudgetPeriod, ConfigSnapshot, Decision, RateLimitConfig } from '@keyward/shared';
+import type { BudgetConfig, BudgetPeriod, Decision, RateLimitConfig } from '@keyward/shared';
 import type { ConfigView } from '../config/view.js';
 import { GatewayError } from '../errors.js';
 import { appliesTo, localMinute, periodWindow, rateLimitHeaders, type Admission, type BudgetRefusal, type LimitScope, type Limiter, type Refusal, type Ticket } from './index.js';
@@ -44,21 +44,23 @@ const NO_LIMITS: OrgLimits = Object.freeze({ budgets: [], rateLimits: [], seedin
 export function createLimitsStep(options: LimitsStepOptions): EnforcementStep {
   const clock = options.clock ?? Date.now;
   const tickets = new WeakMap<EnforcementContext, Ticket>();
-  const indexes = new WeakMap<ConfigSnapshot, Map<string, OrgLimits>>();
+  // By the view's budgets collection, which stays the same object while budgets do not change.
+  const indexes = new WeakMap<ConfigView['budgets'], { rateLimits: ConfigView['rateLimits']; index: Map<string, OrgLimits> }>();
 
   // Spend figures already given to the limiter, per budget: each is applied once, not per snapshot.
   const seeded = new Map<string, string>();
 
   const limitsOf = (orgId: string): OrgLimits => {
-    const snapshot = options.view()?.snapshot;
-    if (!snapshot) return NO_LIMITS;
-    let index = indexes.get(snapshot);
-    if (!index) {
-      index = indexLimits(snapshot);
-      for (const [id, limits] of index) limits.seeding = seedSpend(snapshot.orgs[id]?.timeZone ?? 'UTC', limits);
-      indexes.set(snapshot, index);
+    const view = options.view();
+    if (!view) return NO_LIMITS;
+    let entry = indexes.get(view.budgets);
+    if (entry?.rateLimits !== view.rateLimits) {
+      const index = indexLimits(view);
+      for (const [id, limits] of index) limits.seeding = seedSpend(view.org(id)?.timeZone ?? 'UTC', limits);
+      entry = { rateLimits: view.rateLimits, index };
+      indexes.set(view.budgets, entry);
     }
-    return index.get(orgId) ?? NO_LIMITS;
+    return entry.index.get(orgId) ?? NO_LIMITS;
   };
 
   /**
@@ -225,7 +227,7 @@ function applyHeaders(ctx: EnforcementContext, admission: Admission): void {
 }
 
 /** Budgets and rate limits grouped by organization, in id order so refusals name a stable one. */
-function indexLimits(snapshot: ConfigSnapshot): Map<string, OrgLimits> {
+function indexLimits(snapshot: Pick<ConfigView, 'budgets' | 'rateLimits'>): Map<string, OrgLimits> {
   const index = new Map<string, OrgLimits>();
   const of = (orgId: string) => {
     let entry = index.get(orgId);

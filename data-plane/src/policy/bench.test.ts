@@ -46,7 +46,7 @@ describe('policy step benchmark', () => {
     preloadTokenizers();
     const { BENCH_POLICY, benchRequest } = (await import(benchPath)) as PolicyEvalBenchModule;
     const sample = benchRequest();
-    const key = (n: number, policyIds: string[]): KeyConfig => ({
+    const key = (n: number): KeyConfig => ({
       id: `0190a5d0-0000-7000-8000-00000000010${n}`,
       orgId: ORG,
       hash: String(n).padStart(64, '0'),
@@ -60,9 +60,8 @@ describe('policy step benchmark', () => {
       allowedModels: [],
       credentialIds: [],
       labels: { env: 'prod', team: 'billing' },
-      policyIds,
     });
-    const [plain, guarded, uncosted] = [key(1, []), key(2, [POLICY]), key(3, [NO_COST_POLICY])];
+    const [plain, guarded, uncosted] = [key(1), key(2), key(3)];
     const document = BENCH_POLICY.document as { name: string; rules: { id: string }[] };
     const withoutCost = { ...document, rules: document.rules.filter((r) => r.id !== 'expensive') };
     const snapshot: ConfigSnapshot = {
@@ -73,8 +72,8 @@ describe('policy step benchmark', () => {
       keys: { [plain.hash]: plain, [guarded.hash]: guarded, [uncosted.hash]: uncosted },
       credentials: {},
       policies: {
-        [POLICY]: { id: POLICY, orgId: ORG, name: 'bench', version: 1, enabled: true, attachments: [], document },
-        [NO_COST_POLICY]: { id: NO_COST_POLICY, orgId: ORG, name: 'bench', version: 1, enabled: true, attachments: [], document: withoutCost },
+        [POLICY]: { id: POLICY, orgId: ORG, name: 'bench', version: 1, enabled: true, attachments: [{ kind: 'key', id: guarded.id }], document },
+        [NO_COST_POLICY]: { id: NO_COST_POLICY, orgId: ORG, name: 'bench', version: 1, enabled: true, attachments: [{ kind: 'key', id: uncosted.id }], document: withoutCost },
       },
       budgets: {},
       rateLimits: {},

@@ -23,7 +23,6 @@ const key = (n: number, extra: Partial<KeyConfig> = {}): KeyConfig => ({
   allowedModels: [],
   credentialIds: [],
   labels: {},
-  policyIds: [],
   ...extra,
 });
 
@@ -57,12 +56,12 @@ describe('policy sets per key', () => {
   const sets = () => new PolicySets(createLogger('silent'));
 
   it('orders the organization’s, the team’s and the key’s policies, each once, and skips disabled and foreign ones', () => {
-    const k = key(1, { teamId: TEAM, policyIds: [id(5)] });
+    const k = key(1, { teamId: TEAM });
     const v = view(
       [k],
       [
         policy(4, { attachments: [{ kind: 'key', id: k.id }] }),
-        policy(5, { attachments: [] }),
+        policy(5, { attachments: [{ kind: 'key', id: k.id }] }),
         policy(3, { attachments: [{ kind: 'team', id: TEAM }, { kind: 'key', id: k.id }] }),
         policy(2),
         policy(6, { enabled: false }),

@@ -1,4 +1,4 @@
-import { compilePolicies, PolicyCompileError, type CompiledPolicySet, type KeyConfig, type PolicyConfig, type PolicyDocumentWithMeta, type PolicyScope } from '@keyward/shared';
+import { compilePolicies, PolicyCompileError, type CompiledPolicySet, type ConfigChanges, type KeyConfig, type PolicyConfig, type PolicyDocumentWithMeta, type PolicyScope } from '@keyward/shared';
 import type { ConfigView } from '../config/view.js';
 import type { Logger } from '../observability/logger.js';
 
@@ -7,18 +7,27 @@ export type KeyPolicies = CompiledPolicySet | PolicyCompileError | null;
 
 /** One view's policies, indexed by where they are attached. */
 interface ViewIndex {
-  readonly byId: ReadonlyMap<string, PolicyConfig>;
   readonly byScope: ReadonlyMap<string, PolicyConfig[]>;
-  /** Each key's result, worked out once per view. */
+  /**
+   * Each key's result, worked out once. Shared by consecutive views whose policies and
+   * organizations are the same objects: a result depends only on the key's entry (an unchanged
+   * key keeps its object from view to view), the policies and the organization's time zone.
+   */
   readonly perKey: WeakMap<KeyConfig, KeyPolicies>;
+}
+
+/** How a view came from the one before it (see `ConfigSync`'s `onChange`). */
+export interface PolicyViewUpdate {
+  readonly previous: ConfigView;
+  readonly changes: ConfigChanges;
 }
 
 const scopeKey = (kind: PolicyScope, id: string) => `${kind}:${id}`;
 
 /**
  * Finds and compiles the policies of each key: the enabled policies attached to its
- * organization, then to its team, then to the key itself (by attachment or by
- * `KeyConfig.policyIds`), each policy once, at its broadest scope. Compiled sets are cached by
+ * organization, then to its team, then to the key itself, each policy once, at its broadest
+ * scope. Compiled sets are cached by
  * the time zone and the ordered list of `policyId@version`, so keys sharing policies share one
  * set and a config change recompiles only sets that did not exist before. Policies are indexed
  * when a config view is installed (`prepare`), never per request.
@@ -30,18 +39,29 @@ export class PolicySets {
   constructor(private readonly log: Logger) {}
 
   /**
-   * Indexes a newly installed view and compiles every key's set ahead of its first request;
-   * sets no key of the view uses any more are dropped.
+   * Indexes a newly installed view and compiles every key's set ahead of its first request.
+   * A view derived by a delta that leaves policies and organizations alone (keys, credentials,
+   * budgets, rate limits) keeps the previous view's index and resolves only the keys the delta
+   * changed. Otherwise every key is resolved again, which is always correct: a policy change
+   * may reach every key of an organization, and is rare next to key changes. Sets are compiled
+   * only for signatures not seen before either way, and a full pass drops the sets no key uses
+   * any more.
    */
-  prepare(view: ConfigView): void {
+  prepare(view: ConfigView, update: PolicyViewUpdate | null = null): void {
+    const earlier = update && this.views.get(update.previous);
+    if (earlier && view.policies === update.previous.policies && !update.changes.changed.orgs && !update.changes.removed.orgs?.length) {
+      this.views.set(view, earlier);
+      for (const key of Object.values(update.changes.changed.keys ?? {})) this.resolve(earlier, key, this.timeZoneOf(view, key), this.compiled);
+      return;
+    }
     const index = this.index(view);
     const previous = this.compiled;
     this.compiled = new Map();
     const timeZones = new Map<string, string>();
-    for (const key of Object.values(view.snapshot.keys)) {
+    for (const key of view.allKeys()) {
       let zone = timeZones.get(key.orgId);
       if (zone === undefined) {
-        zone = view.org(key.orgId)?.timeZone ?? 'UTC';
+        zone = this.timeZoneOf(view, key);
         timeZones.set(key.orgId, zone);
       }
       this.resolve(index, key, zone, previous);
@@ -69,6 +89,10 @@ export class PolicySets {
     return result;
   }
 
+  private timeZoneOf(view: ConfigView, key: KeyConfig): string {
+    return view.org(key.orgId)?.timeZone ?? 'UTC';
+  }
+
   private compile(applicable: readonly { policy: PolicyConfig; scope: PolicyScope }[], timeZone: string): CompiledPolicySet | PolicyCompileError {
     const metas: PolicyDocumentWithMeta[] = applicable.map(({ policy, scope }) => ({
       id: policy.id,
@@ -90,12 +114,10 @@ export class PolicySets {
   private index(view: ConfigView): ViewIndex {
     let index = this.views.get(view);
     if (index) return index;
-    const byId = new Map<string, PolicyConfig>();
     const byScope = new Map<string, PolicyConfig[]>();
-    const sorted = Object.values(view.snapshot.policies).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const sorted = Object.values(view.policies).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     for (const policy of sorted) {
       if (!policy.enabled) continue;
-      byId.set(policy.id, policy);
       for (const attachment of policy.attachments) {
         const at = scopeKey(attachment.kind, attachment.id);
         const list = byScope.get(at);
@@ -104,7 +126,7 @@ export class PolicySets {
         } else byScope.set(at, [policy]);
       }
     }
-    index = { byId, byScope, perKey: new WeakMap() };
+    index = { byScope, perKey: new WeakMap() };
     this.views.set(view, index);
     return index;
   }
@@ -122,12 +144,6 @@ function applicablePolicies(index: ViewIndex, key: KeyConfig): { policy: PolicyC
   };
   for (const policy of index.byScope.get(scopeKey('org', key.orgId)) ?? []) add(policy, 'org');
   if (key.teamId !== null) for (const policy of index.byScope.get(scopeKey('team', key.teamId)) ?? []) add(policy, 'team');
-  const own: PolicyConfig[] = [...(index.byScope.get(scopeKey('key', key.id)) ?? [])];
-  for (const id of key.policyIds) {
-    const policy = index.byId.get(id);
-    if (policy && !own.includes(policy)) own.push(policy);
-  }
-  own.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  for (const policy of own) add(policy, 'key');
+  for (const policy of index.byScope.get(scopeKey('key', key.id)) ?? []) add(policy, 'key');
   return out;
 }

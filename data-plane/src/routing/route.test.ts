@@ -33,7 +33,6 @@ const key = (over: Partial<KeyConfig> = {}): KeyConfig => ({
   allowedModels: [],
   credentialIds: [],
   labels: {},
-  policyIds: [],
   ...over,
 });
 const view = (credentials: CredentialConfig[], orgs = [org(ORG), org(OTHER)]) =>

@@ -102,8 +102,9 @@ export interface KeyConfig {
   /** Credential ids this key may route to, in order of preference; empty means any of the org's. */
   readonly credentialIds: readonly string[];
   readonly labels: Readonly<Record<string, string>>;
-  /** Ids of policies attached directly to the key (org and team policies are found by scope). */
-  readonly policyIds: readonly string[];
+  // The policies attached to the key are found by their attachments (`{ kind: 'key', id }`), like
+  // those of its organization and team. Control planes before that also sent `policyIds` here,
+  // the same policies a second time; nodes ignore it.
 }
 
 export interface CredentialConfig {

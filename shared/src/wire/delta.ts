@@ -14,14 +14,22 @@ type AnyCollection = Readonly<Record<string, unknown>>;
 export function applyConfigDelta(state: ConfigCollections, delta: ConfigChanges): ConfigCollections {
   const next: MutableCollections = { ...state };
   for (const name of COLLECTION_NAMES) {
-    const changed = delta.changed[name] as AnyCollection | undefined;
-    const removed = delta.removed[name];
-    if (changed === undefined && (removed === undefined || removed.length === 0)) continue;
-    const map: Record<string, unknown> = { ...((state[name] ?? {}) as AnyCollection), ...changed };
-    for (const id of removed ?? []) delete map[id];
-    (next as Record<CollectionName, AnyCollection>)[name] = map;
+    const entries = applyCollectionChanges<AnyCollection>(state[name], delta.changed[name], delta.removed[name]);
+    if (entries !== state[name]) (next as Record<CollectionName, AnyCollection>)[name] = entries;
   }
   return next;
+}
+
+/**
+ * One collection after a delta's `changed` and `removed` entries for it: a new record, or the
+ * same `entries` object when the delta does not touch it. `entries` is left untouched.
+ */
+export function applyCollectionChanges<T extends AnyCollection>(entries: T, changed: T | undefined, removed: readonly string[] | undefined): T {
+  if (changed === undefined && (removed === undefined || removed.length === 0)) return entries;
+  // Collections added to the contract later are absent from older stored configs.
+  const map: Record<string, unknown> = { ...((entries ?? {}) as AnyCollection), ...changed };
+  for (const id of removed ?? []) delete map[id];
+  return map as T;
 }
 
 /**

@@ -31,7 +31,6 @@ const key: KeyConfig = {
   allowedModels: ['gpt-4o*', 'claude-*'],
   credentialIds: [CRED],
   labels: { env: 'prod' },
-  policyIds: [],
 };
 
 const credential: CredentialConfig = {
@@ -134,6 +133,11 @@ describe('config message validation', () => {
 
   it('accepts a delta with changed and removed entries', () => {
     expect(validateConfigMessage(delta)).toBe(delta);
+  });
+
+  it('accepts keys without policyIds (their policies are attachments), and those of older control planes that still list them', () => {
+    expect(validateConfigMessage(snapshot)).toBe(snapshot);
+    expect(() => validateConfigMessage(tweak(snapshot, (s) => (s.keys[HASH].policyIds = [KEY])))).not.toThrow();
   });
 
   it('ignores fields it does not know, so a newer control plane can add some', () => {

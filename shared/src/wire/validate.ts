@@ -193,7 +193,6 @@ function keyConfig(value: unknown, path: string, mapKey: string): KeyConfig {
   arrayOf(key.allowedModels, child(path, 'allowedModels'), nonEmptyString);
   arrayOf(key.credentialIds, child(path, 'credentialIds'), uuid);
   recordOf(key.labels, child(path, 'labels'), string);
-  arrayOf(key.policyIds, child(path, 'policyIds'), uuid);
   return key as unknown as KeyConfig;
 }
 

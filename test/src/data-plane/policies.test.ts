@@ -214,17 +214,19 @@ describe('request policies, enforced on every API', () => {
   });
 
   describe('where policies apply', () => {
-    it('applies team and key policies (by attachment and by policyIds) after the organization’s, and ignores disabled and foreign ones', async () => {
+    it('applies team and key policies (by attachment) after the organization’s, and ignores disabled and foreign ones and the policyIds older control planes listed', async () => {
       const tag = (name: string) => ({ name, rules: [{ id: name, action: { type: 'log', tags: [name] } }] });
       const team = testPolicy(world, tag('team'), { attachments: [{ kind: 'team', id: teamKey.config.teamId! }] });
       const attached = testPolicy(world, tag('attached'), { attachments: [{ kind: 'key', id: teamKey.config.id }] });
-      const listed = testPolicy(world, tag('listed'), { attachments: [] });
+      const listed = testPolicy(world, tag('listed'), { attachments: [{ kind: 'key', id: teamKey.config.id }] });
+      const unattached = testPolicy(world, tag('unattached'), { attachments: [] });
       const disabled = testPolicy(world, tag('disabled'), { enabled: false });
       const other = world.newOrg();
       const foreign = testPolicy(world, tag('foreign'), { orgId: other.id, attachments: [{ kind: 'key', id: teamKey.config.id }] });
-      const keyWithList = { ...teamKey, config: { ...teamKey.config, policyIds: [listed.id] } };
+      // Before attachments were the only place, keys also listed their policies; nodes ignore the list.
+      const keyWithList = { ...teamKey, config: { ...teamKey.config, policyIds: [listed.id, unattached.id] } };
       dp.source!.publish(
-        withPolicies(world.snapshot({ keys: [key, keyWithList], credentials, orgs: [other], version: 2 }), [org, team, attached, listed, disabled, foreign]),
+        withPolicies(world.snapshot({ keys: [key, keyWithList], credentials, orgs: [other], version: 2 }), [org, team, attached, listed, unattached, disabled, foreign]),
       );
       await vi.waitFor(() => expect(dp.node.readiness().version).toBe(2));
       const { response } = await openai(teamKey.secret).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }).withResponse();

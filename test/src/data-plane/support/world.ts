@@ -99,7 +99,6 @@ export async function createTestWorld(orgOverrides: Partial<OrgConfig> = {}): Pr
         allowedModels: options.allowedModels ?? [],
         credentialIds: options.credentialIds ?? [],
         labels: {},
-        policyIds: [],
       };
       return { secret, config };
     },
