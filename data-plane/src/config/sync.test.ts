@@ -8,6 +8,7 @@ import { backoffDelay } from './backoff.js';
 import { loadLastKnownGood } from './last-known-good.js';
 import { createManualConfigSource } from './source.js';
 import { ConfigSync } from './sync.js';
+import type { ViewUpdate } from './view.js';
 
 const snapshot = (version: number): ConfigSnapshot => ({ type: 'snapshot', version, generatedAt: new Date().toISOString(), orgs: {}, keys: {}, credentials: {}, policies: {}, budgets: {}, rateLimits: {} });
 const delta = (fromVersion: number) => ({ type: 'delta', fromVersion, version: fromVersion + 1, generatedAt: new Date().toISOString(), changed: {}, removed: {} });
@@ -60,6 +61,26 @@ describe('config sync', () => {
     expect(sync.view?.version).toBe(6);
     expect(changes).toEqual([5, 6]);
     expect(source.resyncRequests).toBe(0);
+  });
+
+  it('derives a delta’s view from the served one and tells onChange how, then writes the change to disk', async () => {
+    const source = createManualConfigSource();
+    const updates: { version: number; update: ViewUpdate | null }[] = [];
+    const sync = new ConfigSync({ stateDir: dir, source, logger, onChange: (view, _origin, update) => void updates.push({ version: view.version, update }) });
+    await sync.start();
+    source.publish(snapshot(1));
+    const first = sync.view!;
+    const org = { id: '0190a5d0-0000-7000-8000-000000000001', plan: 'pro', timeZone: 'UTC', contentCapture: false, limiterFailMode: 'open', customModels: [] };
+    const change = { ...delta(1), changed: { orgs: { [org.id]: org } } };
+    source.publish(change);
+    expect(sync.view!.org(org.id)).toEqual(org);
+    expect(first.org(org.id)).toBeUndefined();
+    expect(updates).toEqual([
+      { version: 1, update: null },
+      { version: 2, update: { previous: first, changes: change } },
+    ]);
+    await sync.flush();
+    expect((await loadLastKnownGood(dir))?.orgs).toEqual({ [org.id]: org });
   });
 
   it('ignores an unreadable last known good file and waits for the source', async () => {

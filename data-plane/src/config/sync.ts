@@ -1,8 +1,8 @@
-import { validateConfigMessage, type ConfigChanges } from '@keyward/shared';
+import { validateConfigMessage } from '@keyward/shared';
 import type { Logger } from '../observability/logger.js';
 import { loadLastKnownGood, saveLastKnownGood } from './last-known-good.js';
 import type { ConfigConsumer, ConfigSource } from './source.js';
-import { ConfigView } from './view.js';
+import { ConfigView, type ViewUpdate } from './view.js';
 
 /** Where the config being served came from. */
 export type ConfigOrigin = 'disk' | string;
@@ -18,12 +18,6 @@ export interface ConfigSyncOptions {
    * the delta touched.
    */
   readonly onChange?: (view: ConfigView, origin: ConfigOrigin, update: ViewUpdate | null) => void;
-}
-
-/** How a view came from the one served before it. */
-export interface ViewUpdate {
-  readonly previous: ConfigView;
-  readonly changes: ConfigChanges;
 }
 
 /**

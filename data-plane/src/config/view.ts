@@ -7,6 +7,12 @@ export interface ViewChange extends ConfigChanges {
   readonly generatedAt: string;
 }
 
+/** How a view came from the one served before it: what hangs off views updates only what `changes` touched. */
+export interface ViewUpdate {
+  readonly previous: ConfigView;
+  readonly changes: ConfigChanges;
+}
+
 /** The collections a view keeps as the snapshot carries them (all but the keys, which can be many). */
 type SmallCollections = Omit<ConfigCollections, 'keys'>;
 

@@ -1,5 +1,5 @@
-import { compilePolicies, PolicyCompileError, type CompiledPolicySet, type ConfigChanges, type KeyConfig, type PolicyConfig, type PolicyDocumentWithMeta, type PolicyScope } from '@keyward/shared';
-import type { ConfigView } from '../config/view.js';
+import { compilePolicies, PolicyCompileError, type CompiledPolicySet, type KeyConfig, type PolicyConfig, type PolicyDocumentWithMeta, type PolicyScope } from '@keyward/shared';
+import type { ConfigView, ViewUpdate } from '../config/view.js';
 import type { Logger } from '../observability/logger.js';
 
 /** The policies that apply to one key, compiled, or why they could not be. */
@@ -16,11 +16,6 @@ interface ViewIndex {
   readonly perKey: WeakMap<KeyConfig, KeyPolicies>;
 }
 
-/** How a view came from the one before it (see `ConfigSync`'s `onChange`). */
-export interface PolicyViewUpdate {
-  readonly previous: ConfigView;
-  readonly changes: ConfigChanges;
-}
 
 const scopeKey = (kind: PolicyScope, id: string) => `${kind}:${id}`;
 
@@ -47,7 +42,7 @@ export class PolicySets {
    * only for signatures not seen before either way, and a full pass drops the sets no key uses
    * any more.
    */
-  prepare(view: ConfigView, update: PolicyViewUpdate | null = null): void {
+  prepare(view: ConfigView, update: ViewUpdate | null = null): void {
     const earlier = update && this.views.get(update.previous);
     if (earlier && view.policies === update.previous.policies && !update.changes.changed.orgs && !update.changes.removed.orgs?.length) {
       this.views.set(view, earlier);
