@@ -1,4 +1,7 @@
 import type { CredentialConfig } from '@keyward/shared';
+import type { ProviderApi } from '../types.js';
+import { geminiErrorBody, geminiStreamErrorEvent } from './errors.js';
+import { geminiModelInfo, geminiModelList } from './models.js';
 
 /** The Gemini API; like the official client's `baseUrl`, it excludes the API version. */
 export const GEMINI_DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com';
@@ -28,21 +31,17 @@ export function geminiClientKey(headers: Readonly<Record<string, string>>, query
   return headers['x-goog-api-key'] || query.get('key') || null;
 }
 
-/**
- * Splits the `{model}:{method}` path segment (`gemini-2.5-flash:generateContent`); the model
- * may itself be written `models/…` by hand-made requests.
- */
-export function parseModelMethod(segment: string): { model: string; method: string } | null {
-  const decoded = safeDecode(segment);
-  const colon = decoded.lastIndexOf(':');
-  if (colon <= 0) return null;
-  return { model: decoded.slice(0, colon).replace(/^models\//, ''), method: decoded.slice(colon + 1) };
-}
-
-function safeDecode(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
-}
+/** The Gemini API family. */
+export const geminiApi: ProviderApi = {
+  family: 'gemini',
+  name: 'Gemini',
+  providers: ['gemini'],
+  baseUrl: geminiBaseUrl,
+  authHeaders: geminiAuthHeaders,
+  defaultHeaders: {},
+  clientKey: geminiClientKey,
+  modelList: geminiModelList,
+  modelInfo: geminiModelInfo,
+  errorBody: geminiErrorBody,
+  streamErrorEvent: geminiStreamErrorEvent,
+};
