@@ -8,6 +8,7 @@ import { REPO_ROOT } from './console/support/browser.js';
 const CONFIG = join(REPO_ROOT, '.dependency-cruiser.cjs');
 const CLI = join(REPO_ROOT, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
 const OXLINT = join(REPO_ROOT, 'node_modules', 'oxlint', 'bin', 'oxlint');
+const KNIP = join(REPO_ROOT, 'node_modules', 'knip', 'bin', 'knip.js');
 
 /** Every TypeScript source of the given folders, tests included (their imports obey the same rules). */
 async function sources(root: string, folders: readonly string[]): Promise<string[]> {
@@ -71,4 +72,12 @@ describe('the linter (.oxlintrc.json)', () => {
     expect(output).toMatch(/Found 0 warnings and 0 errors/);
     expect(result.status).toBe(0);
   });
+});
+
+describe('unused code (knip.jsonc)', () => {
+  it('finds no unused file, export or dependency in any package', () => {
+    const result = spawnSync(process.execPath, [KNIP, '--no-progress', '--no-config-hints'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    expect(`${result.stdout}${result.stderr}`.trim()).toBe('');
+    expect(result.status).toBe(0);
+  }, 180_000);
 });
