@@ -51,7 +51,7 @@ export function maxCostOf(operation: Operation, body: Record<string, unknown>, m
 }
 
 /** The output tokens assumed for a model whose request sets no cap. */
-export function defaultMaxOutput(model: string): number {
+function defaultMaxOutput(model: string): number {
   for (const { pattern, tokens } of DEFAULT_MAX_OUTPUT_TOKENS) if (pattern.test(model)) return tokens;
   return 4_096;
 }

@@ -22,7 +22,7 @@ export interface LimitsStepOptions {
 }
 
 /** One organization's budgets and rate limits, as the config carries them. */
-export interface OrgLimits {
+interface OrgLimits {
   readonly budgets: BudgetConfig[];
   readonly rateLimits: RateLimitConfig[];
   /** Applying the spend figures new budgets arrived with; null once done (or when there were none). */
@@ -157,7 +157,7 @@ function requestScope(ctx: EnforcementContext) {
  * provider charges for it, so while one applies it is refused unless the organization chose a
  * fallback (`unpricedModels`: charge a set price, or allow and tag the event `unpriced`).
  */
-export function unpricedModelError(model: string): GatewayError {
+function unpricedModelError(model: string): GatewayError {
   return new GatewayError(
     'model_unpriced',
     403,
@@ -194,7 +194,7 @@ const SCOPE_WORDS: Readonly<Record<LimitScope['kind'], string>> = { org: 'organi
  * organization's wall clock (`It renews 2026-12-07T00:00:00.000Z (2026-12-07 00:00 Europe/Paris).`).
  * The same facts travel as `retry-after`, `x-keyward-budget-id` and `x-keyward-budget-renews-at`.
  */
-export function refusalMessage(refusal: BudgetRefusal, limits: OrgLimits, timeZone: string): string {
+function refusalMessage(refusal: BudgetRefusal, limits: OrgLimits, timeZone: string): string {
   const config = limits.budgets.find((b) => b.id === refusal.budgetId);
   const period = config?.period ?? 'lifetime';
   const label = config?.name ? `Budget '${config.name}'` : `The ${SCOPE_WORDS[refusal.scope.kind]}'s ${PERIOD_ADJECTIVES[period]} budget`;

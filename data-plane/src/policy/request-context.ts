@@ -7,7 +7,7 @@ const NONE: ExtractedRequest = { messages: [], systemText: '', toolsOffered: [],
 const HEADER_PREFIX = 'x-keyward-';
 
 /** What to read from the body for a policy set's needs. */
-export function extractNeeds(needs: PolicyNeeds): ExtractNeeds {
+function extractNeeds(needs: PolicyNeeds): ExtractNeeds {
   return {
     messages: needs.promptText,
     systemText: needs.systemText,
@@ -17,7 +17,7 @@ export function extractNeeds(needs: PolicyNeeds): ExtractNeeds {
 }
 
 /** The agent's `x-keyward-*` headers (names are already lower case). */
-export function keywardHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+function keywardHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name in headers) if (name.startsWith(HEADER_PREFIX)) out[name] = headers[name];
   return out;

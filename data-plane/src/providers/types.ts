@@ -12,7 +12,7 @@ export interface TokenUsage {
 }
 
 /** The request as an operation sees it. */
-export interface OperationInput {
+interface OperationInput {
   /** The parsed JSON body (empty for bodiless requests). */
   readonly body: Record<string, unknown>;
   /** The model named in the URL, for APIs that put it there (Gemini). */
@@ -48,7 +48,7 @@ export interface StreamObserver {
 }
 
 /** Where agents send an operation's requests (always `POST`). */
-export interface OperationRoute {
+interface OperationRoute {
   /** The uWS path pattern, e.g. `/v1/chat/completions` or `/v1beta/models/:modelMethod`. */
   readonly pattern: string;
   /**

@@ -5,23 +5,23 @@ import { anthropicErrorBody, anthropicStreamErrorEvent } from './errors.js';
 import { anthropicModelInfo, anthropicModelList } from './models.js';
 
 /** Anthropic's public API; like the official client's `baseURL`, it excludes `/v1`. */
-export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com';
+const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com';
 
 /** The API version sent when the agent's client did not name one. */
-export const ANTHROPIC_DEFAULT_VERSION = '2023-06-01';
+const ANTHROPIC_DEFAULT_VERSION = '2023-06-01';
 
 /** The base URL a credential's requests go to. */
-export function anthropicBaseUrl(credential: CredentialConfig): string {
+function anthropicBaseUrl(credential: CredentialConfig): string {
   return (credential.baseUrl ?? ANTHROPIC_DEFAULT_BASE_URL).replace(/\/+$/, '');
 }
 
 /** Anthropic authenticates with `x-api-key`. */
-export function anthropicAuthHeaders(secret: string): Record<string, string> {
+function anthropicAuthHeaders(secret: string): Record<string, string> {
   return { 'x-api-key': secret };
 }
 
 /** The official client sends `x-api-key`; a bearer token (its `authToken` option) is accepted too. */
-export function anthropicClientKey(headers: Readonly<Record<string, string>>): string | null {
+function anthropicClientKey(headers: Readonly<Record<string, string>>): string | null {
   return headers['x-api-key'] || bearerToken(headers.authorization);
 }
 

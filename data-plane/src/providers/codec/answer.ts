@@ -38,7 +38,7 @@ export interface AnswerCodec {
 }
 
 /** Text kept for response rules and approval summaries. */
-export const MAX_ANSWER_TEXT = 256 * 1024;
+const MAX_ANSWER_TEXT = 256 * 1024;
 
 /** Appends to a bounded text. */
 export class TextBuffer {

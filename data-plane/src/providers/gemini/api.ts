@@ -4,13 +4,13 @@ import { geminiErrorBody, geminiStreamErrorEvent } from './errors.js';
 import { geminiModelInfo, geminiModelList } from './models.js';
 
 /** The Gemini API; like the official client's `baseUrl`, it excludes the API version. */
-export const GEMINI_DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com';
+const GEMINI_DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com';
 
 /** The API version in the path, which the gateway mirrors. */
-export const GEMINI_API_VERSION = 'v1beta';
+const GEMINI_API_VERSION = 'v1beta';
 
 /** The base URL a credential's requests go to. */
-export function geminiBaseUrl(credential: CredentialConfig): string {
+function geminiBaseUrl(credential: CredentialConfig): string {
   return (credential.baseUrl ?? GEMINI_DEFAULT_BASE_URL).replace(/\/+$/, '');
 }
 
@@ -22,12 +22,12 @@ export function geminiPath(model: string, method: 'generateContent' | 'streamGen
 }
 
 /** Gemini authenticates with `x-goog-api-key`, which keeps the credential out of URLs and logs. */
-export function geminiAuthHeaders(secret: string): Record<string, string> {
+function geminiAuthHeaders(secret: string): Record<string, string> {
   return { 'x-goog-api-key': secret };
 }
 
 /** The official client sends `x-goog-api-key`; the REST examples use `?key=`. */
-export function geminiClientKey(headers: Readonly<Record<string, string>>, query: URLSearchParams): string | null {
+function geminiClientKey(headers: Readonly<Record<string, string>>, query: URLSearchParams): string | null {
   return headers['x-goog-api-key'] || query.get('key') || null;
 }
 

@@ -4,15 +4,15 @@ import { openaiErrorBody, openaiStreamErrorEvent } from './errors.js';
 import { openaiModelInfo, openaiModelList } from './models.js';
 
 /** OpenAI's public API; the official client's `baseURL` includes `/v1`, and so do credentials' base URLs. */
-export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
 /** The base URL a credential's requests go to; `openai_compatible` credentials always carry their own. */
-export function openaiBaseUrl(credential: CredentialConfig): string {
+function openaiBaseUrl(credential: CredentialConfig): string {
   return (credential.baseUrl ?? OPENAI_DEFAULT_BASE_URL).replace(/\/+$/, '');
 }
 
 /** OpenAI authenticates with a bearer token. */
-export function openaiAuthHeaders(secret: string): Record<string, string> {
+function openaiAuthHeaders(secret: string): Record<string, string> {
   return { authorization: `Bearer ${secret}` };
 }
 
