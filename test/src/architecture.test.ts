@@ -38,7 +38,7 @@ describe('the import rules (.dependency-cruiser.cjs)', () => {
     const { status, output } = cruise(REPO_ROOT, files);
     expect(output).toMatch(/no dependency violations found \(\d+ modules/);
     expect(status).toBe(0);
-  });
+  }, 180_000);
 
   it('fail with the rule’s name when a step imports the pipeline, providers import a layer above them or modules import each other in a circle', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'keyward-deps-'));
