@@ -152,7 +152,7 @@ function settler(gw: Gateway, steps: EnforcementStep[], ctx: EnforcementContext)
 }
 
 /** Parses a request body that must be a JSON object. */
-export function parseJsonObject(bytes: Buffer): Record<string, unknown> {
+function parseJsonObject(bytes: Buffer): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(bytes.toString('utf8'));
