@@ -43,7 +43,7 @@ export interface ControlPlaneConfig {
 }
 
 /** The installation-wide ways of running Keyward. */
-export const EDITIONS = ['self-hosted', 'service'] as const;
+const EDITIONS = ['self-hosted', 'service'] as const;
 export type Edition = (typeof EDITIONS)[number];
 
 /** Stripe settings from `STRIPE_SECRET_KEY`, `STRIPE_WEBHOOK_SECRET` and friends. */

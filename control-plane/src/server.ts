@@ -9,7 +9,6 @@ import { specifiedRules, validate, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { createKms, type Kms } from '@keyward/shared';
-import type { MikroORM } from '@mikro-orm/postgresql';
 import { authenticate, SESSION_COOKIE } from './auth/authenticate.js';
 import type { Viewer } from './auth/viewer.js';
 import type { ControlPlaneConfig } from './config.js';
@@ -262,5 +261,3 @@ function closeServer(server: Server): Promise<void> {
     server.closeAllConnections();
   });
 }
-
-export type { MikroORM };

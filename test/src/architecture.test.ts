@@ -8,6 +8,7 @@ import { REPO_ROOT } from './console/support/browser.js';
 const CONFIG = join(REPO_ROOT, '.dependency-cruiser.cjs');
 const CLI = join(REPO_ROOT, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
 const OXLINT = join(REPO_ROOT, 'node_modules', 'oxlint', 'bin', 'oxlint');
+const KNIP = join(REPO_ROOT, 'node_modules', 'knip', 'bin', 'knip.js');
 
 /** Every TypeScript source of the given folders, tests included (their imports obey the same rules). */
 async function sources(root: string, folders: readonly string[]): Promise<string[]> {
@@ -31,15 +32,15 @@ function cruise(cwd: string, files: readonly string[]): { status: number | null;
 }
 
 describe('the import rules (.dependency-cruiser.cjs)', () => {
-  it('hold for every package: no cycles, steps below the pipeline, lists at the top, packages through their surface', async () => {
+  it('hold for every package: no cycles, steps below the pipeline, providers at the bottom, lists at the top, packages through their surface', async () => {
     const files = await sources(REPO_ROOT, ['shared/src', 'control-plane/src', 'data-plane/src', 'test/src']);
     expect(files.length).toBeGreaterThan(500);
     const { status, output } = cruise(REPO_ROOT, files);
     expect(output).toMatch(/no dependency violations found \(\d+ modules/);
     expect(status).toBe(0);
-  });
+  }, 180_000);
 
-  it('fail with the rule’s name when a step imports the pipeline or modules import each other in a circle', async () => {
+  it('fail with the rule’s name when a step imports the pipeline, providers import a layer above them or modules import each other in a circle', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'keyward-deps-'));
     try {
       const write = async (path: string, text: string) => {
@@ -48,11 +49,14 @@ describe('the import rules (.dependency-cruiser.cjs)', () => {
       };
       await write('data-plane/src/pipeline/proxy.ts', 'export const proxy = 1;\n');
       await write('data-plane/src/policy/policy-step.ts', "import { proxy } from '../pipeline/proxy.js';\nexport const step = proxy;\n");
+      await write('data-plane/src/steps/contract.ts', 'export const contract = 1;\n');
+      await write('data-plane/src/providers/types.ts', "import { contract } from '../steps/contract.js';\nexport const types = contract;\n");
       await write('shared/src/a.ts', "import { b } from './b.js';\nexport const a = () => b;\n");
       await write('shared/src/b.ts', "import { a } from './a.js';\nexport const b = () => a;\n");
-      const { status, output } = cruise(dir, ['data-plane/src/policy/policy-step.ts', 'shared/src/a.ts']);
+      const { status, output } = cruise(dir, ['data-plane/src/policy/policy-step.ts', 'data-plane/src/providers/types.ts', 'shared/src/a.ts']);
       expect(status).not.toBe(0);
       expect(output).toContain('steps-below-pipeline');
+      expect(output).toContain('providers-at-the-bottom');
       expect(output).toContain('no-cycles');
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -68,4 +72,12 @@ describe('the linter (.oxlintrc.json)', () => {
     expect(output).toMatch(/Found 0 warnings and 0 errors/);
     expect(result.status).toBe(0);
   });
+});
+
+describe('unused code (knip.jsonc)', () => {
+  it('finds no unused file, export or dependency in any package', () => {
+    const result = spawnSync(process.execPath, [KNIP, '--no-progress', '--no-config-hints'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    expect(`${result.stdout}${result.stderr}`.trim()).toBe('');
+    expect(result.status).toBe(0);
+  }, 180_000);
 });

@@ -1,7 +1,7 @@
 import type { IconName } from '@/components/icon-paths';
 
 /** One entry of the sidebar. */
-export interface NavItem {
+interface NavItem {
   /** Route name (also the menu key). */
   readonly route: string;
   readonly label: string;
@@ -19,7 +19,7 @@ export interface NavGroup {
 }
 
 /** The console's sidebar, in order. */
-export const NAVIGATION: readonly NavGroup[] = [
+const NAVIGATION: readonly NavGroup[] = [
   {
     label: 'Monitor',
     items: [

@@ -12,7 +12,7 @@ export interface DollarInputOptions {
 }
 
 /** The API's largest amount: 999,999,999.999999 US dollars. */
-export const MAX_DOLLAR_MICROS = 999_999_999_999_999n;
+const MAX_DOLLAR_MICROS = 999_999_999_999_999n;
 
 const GROUPED = /^\d{1,3}(,\d{3})+$/;
 const PLAIN = /^\d+$/;

@@ -47,7 +47,7 @@ export function formatExact(value: TimeInput, timeZone = 'UTC'): string {
 }
 
 /** The calendar date ("Nov 3, 2026") in a time zone. */
-export function formatDate(value: TimeInput, timeZone = 'UTC'): string {
+function formatDate(value: TimeInput, timeZone = 'UTC'): string {
   return new Intl.DateTimeFormat('en-US', { year: 'numeric', month: 'short', day: 'numeric', timeZone }).format(toMillis(value));
 }
 

@@ -16,7 +16,7 @@ function fragmentFields(): (keyof UsageEventFieldsFragment)[] {
 }
 
 /** A policy match as one readable token: `<policy id>@v<version>:<rule>:<action>`, with `:shadow` when not enforced. */
-export function formatPolicyMatch(m: UsageEventFieldsFragment['policyMatches'][number]): string {
+function formatPolicyMatch(m: UsageEventFieldsFragment['policyMatches'][number]): string {
   return `${m.policyId}@v${m.policyVersion}:${m.ruleId}:${m.action.toLowerCase()}${m.shadow ? ':shadow' : ''}`;
 }
 

@@ -6,7 +6,7 @@
  */
 
 /** Which client a snippet is for. */
-export type SnippetClient = 'openai-node' | 'openai-python' | 'anthropic-node' | 'gemini-node' | 'curl';
+type SnippetClient = 'openai-node' | 'openai-python' | 'anthropic-node' | 'gemini-node' | 'curl';
 
 /** One snippet, as shown on screen. */
 export interface ClientSnippet {
@@ -25,7 +25,7 @@ export const KEY_VARIABLE = 'KEYWARD_KEY';
 const PROMPT = 'Hello through Keyward';
 
 /** The base URL each client is given, from the gateway's origin (no trailing slash). */
-export function clientBaseUrls(gatewayUrl: string): { readonly openai: string; readonly anthropic: string; readonly gemini: string } {
+function clientBaseUrls(gatewayUrl: string): { readonly openai: string; readonly anthropic: string; readonly gemini: string } {
   const origin = gatewayUrl.replace(/\/+$/, '');
   return { openai: `${origin}/v1`, anthropic: origin, gemini: origin };
 }

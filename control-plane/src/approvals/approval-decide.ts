@@ -12,7 +12,7 @@ import { afterApprovalChange } from './approval-publish.js';
 import { toApprovalTypes } from './approval-view.js';
 
 /** Longest reason a person may give (it is shown to the agent on rejection). */
-export const MAX_REASON_LENGTH = 500;
+const MAX_REASON_LENGTH = 500;
 // oxlint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/;
 

@@ -12,7 +12,7 @@ import { Key } from '../keys/key.entity.js';
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'forwarded' | 'refused' | 'node_lost';
 
 /** Every status, for enums and validation. */
-export const APPROVAL_STATUSES: readonly ApprovalStatus[] = ['pending', 'approved', 'rejected', 'expired', 'forwarded', 'refused', 'node_lost'];
+const APPROVAL_STATUSES: readonly ApprovalStatus[] = ['pending', 'approved', 'rejected', 'expired', 'forwarded', 'refused', 'node_lost'];
 
 /** What was decided; kept apart from `status` because the node's outcome later replaces the status. */
 export type ApprovalDecision = 'approved' | 'rejected' | 'expired';

@@ -20,7 +20,7 @@ registerEnumType(ApprovalStatusEnum, {
     'PENDING waits for a person; APPROVED, REJECTED and EXPIRED are decisions the node has not acted on yet; then FORWARDED (the call went upstream), REFUSED (it did not) or NODE_LOST (the node restarted while holding it).',
 });
 
-export const ApprovalDecisionEnum = { APPROVED: 'approved', REJECTED: 'rejected', EXPIRED: 'expired' } as const;
+const ApprovalDecisionEnum = { APPROVED: 'approved', REJECTED: 'rejected', EXPIRED: 'expired' } as const;
 registerEnumType(ApprovalDecisionEnum, { name: 'ApprovalDecision', description: 'What was decided for a held request.' });
 
 @ObjectType('ApprovalKey', { description: 'The key whose request is held.' })

@@ -8,7 +8,7 @@ import type { ApprovalRequest } from './approval.entity.js';
 import { receiveApprovalRequest, recordApprovalOutcome } from './approval-node.service.js';
 
 /** Where nodes post approval requests; outcomes go to `${APPROVALS_PATH}/<id>/outcome`. */
-export const APPROVALS_PATH = '/v1/node/approvals';
+const APPROVALS_PATH = '/v1/node/approvals';
 /** Largest request body: a summary of a long conversation fits easily. */
 const MAX_BODY_BYTES = 512 * 1024;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -3,7 +3,7 @@ import { Field, InputType, Int } from 'type-graphql';
 import { AuditOutcomeEnum, type AuditOutcome } from './audit-entry.entity.js';
 
 /** Most entries one page returns. */
-export const MAX_AUDIT_PAGE = 200;
+const MAX_AUDIT_PAGE = 200;
 
 /** Which audit entries `auditLog` returns. */
 @InputType({ description: 'Every given field must match.' })

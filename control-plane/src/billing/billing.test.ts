@@ -135,6 +135,12 @@ describe('budgets and rate limits through GraphQL', () => {
       { id: res.data!.createRateLimit.id },
     );
     expect(cleared.data!.updateRateLimit.requestsPerMinute).toBeNull();
+    const zero = await owner.gql('mutation { createRateLimit(input: { scopeKind: ORG, requestsPerMinute: 0 }) { id } }');
+    expect(zero.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    const tooMany = await owner.gql(`mutation($id: ID!) { updateRateLimit(id: $id, input: { concurrentRequests: 100001 }) { id } }`, {
+      id: res.data!.createRateLimit.id,
+    });
+    expect(tooMany.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
   });
 
   it('lets auditors read limits but not change them', async () => {

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { dayText, localDay } from '../budgets/periods.js';
-import { formatUsd, parseUsd } from '../budgets/money.js';
+import { parseUsd } from '../budgets/money.js';
 import { sumSpend } from '../budgets/spend.js';
 import { applyConfigChange } from '../config-publish/publish.js';
 import { sqlRows } from '../config-publish/sql.js';
@@ -51,7 +51,7 @@ export async function billingAccountOf(em: EntityManager, orgId: string): Promis
  * Appends one movement to the credit ledger inside `em`'s transaction. Returns false when a
  * movement with the same reference was already recorded (a payment delivered twice).
  */
-export async function appendCredit(em: EntityManager, movement: CreditMovement): Promise<boolean> {
+async function appendCredit(em: EntityManager, movement: CreditMovement): Promise<boolean> {
   if (!Number.isSafeInteger(movement.amountMicros) || movement.amountMicros === 0) {
     throw new AppError('BAD_USER_INPUT', 'A credit movement must be a non-zero whole number of micro-dollars.');
   }
@@ -107,9 +107,4 @@ export async function creditStanding(em: EntityManager, orgId: string): Promise<
     usedMicros = spent.get('credits') ?? 0;
   }
   return { enabled: account?.creditsEnabled ?? false, balanceMicros, usedMicros, remainingMicros: balanceMicros - usedMicros, startDay };
-}
-
-/** A sentence for logs and messages. */
-export function describeCredits(standing: CreditStanding): string {
-  return `$${formatUsd(standing.remainingMicros)} left of $${formatUsd(standing.balanceMicros)}`;
 }

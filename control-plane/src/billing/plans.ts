@@ -53,12 +53,12 @@ export function plansApply(edition: Edition): boolean {
 }
 
 /** Whether `plan` includes `feature`. */
-export function planHas(plan: Plan, feature: PlanFeature): boolean {
+function planHas(plan: Plan, feature: PlanFeature): boolean {
   return PLANS[plan].features.has(feature);
 }
 
 /** The cheapest plan that includes `feature`. */
-export function cheapestPlanWith(feature: PlanFeature): Plan {
+function cheapestPlanWith(feature: PlanFeature): Plan {
   return PLAN_ORDER.find((plan) => planHas(plan, feature)) ?? 'enterprise';
 }
 

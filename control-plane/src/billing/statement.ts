@@ -8,7 +8,7 @@ import { AppError } from '../errors.js';
 import { PLANS, plansApply, type PlanTerms } from './plans.js';
 
 /** One line of a monthly statement. Money in integer micro-dollars. */
-export interface StatementLine {
+interface StatementLine {
   readonly kind: 'plan_fee' | 'usage' | 'included_usage';
   readonly description: string;
   /** The model, for usage lines. */
@@ -34,7 +34,7 @@ export interface Statement {
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 
 /** Checks a `YYYY-MM` month. */
-export function checkMonth(month: string): string {
+function checkMonth(month: string): string {
   if (!MONTH.test(month)) throw new AppError('BAD_USER_INPUT', 'month must be a calendar month written YYYY-MM.', { fields: { month: ['must be YYYY-MM'] } });
   return month;
 }

@@ -5,7 +5,7 @@ import { deliverBudgetAlert, type BudgetAlertNotice } from './alert-delivery.js'
 import { currentSpend, loadEnforcedBudgets } from './definitions.js';
 
 /** Thresholds whose spend `spent` has reached on a limit of `limit` (a zero limit counts any spend as 100 %). */
-export function reachedThresholds(thresholds: readonly number[], spent: number, limit: number): number[] {
+function reachedThresholds(thresholds: readonly number[], spent: number, limit: number): number[] {
   if (limit === 0) return spent > 0 ? [...thresholds] : [];
   // Integer arithmetic: spent/limit >= t/100  ⇔  spent*100 >= t*limit.
   return thresholds.filter((t) => spent * 100 >= t * limit);
@@ -17,7 +17,7 @@ export function reachedThresholds(thresholds: readonly number[], spent: number, 
  * period. A row in `budget_alerts` per budget, period and threshold is claimed before sending,
  * so several control planes, or checks racing each other, send each alert once.
  */
-export async function checkBudgetAlerts(services: Services, orgIds: readonly string[], now = new Date()): Promise<BudgetAlertNotice[]> {
+async function checkBudgetAlerts(services: Services, orgIds: readonly string[], now = new Date()): Promise<BudgetAlertNotice[]> {
   const em = services.orm.em.fork({ clear: true }) as EntityManager;
   const spends = await currentSpend(em, await loadEnforcedBudgets(em, orgIds), now);
   const sent: BudgetAlertNotice[] = [];

@@ -75,22 +75,9 @@ export class UpdateBudgetInput {
   alertThresholds?: number[] | null;
 }
 
-@InputType({ description: 'A new rate limit; set at least one of the three dimensions.' })
-export class CreateRateLimitInput {
-  @Field(() => String, { defaultValue: '' })
-  @Length(0, 120)
-  @Matches(PRINTABLE, { message: 'must not contain control characters' })
-  name!: string;
-
-  @Field(() => LimitScopeKindEnum)
-  @IsIn(Object.values(LimitScopeKindEnum))
-  scopeKind!: 'org' | 'team' | 'key';
-
-  @Field(() => ID, { nullable: true, description: 'The team or key id; omit for the organization.' })
-  @IsOptional()
-  @IsUUID('all', { message: 'must be a team or key id' })
-  scopeId?: string | null;
-
+/** The three dimensions of a rate limit, shared by creating and changing one. */
+@InputType('RateLimitDimensionsInput', { description: 'The three dimensions of a rate limit; each is optional.' })
+abstract class RateLimitDimensionsInput {
   @Field(() => Int, { nullable: true })
   @IsOptional()
   @IsInt()
@@ -111,30 +98,28 @@ export class CreateRateLimitInput {
   concurrentRequests?: number | null;
 }
 
+@InputType({ description: 'A new rate limit; set at least one of the three dimensions.' })
+export class CreateRateLimitInput extends RateLimitDimensionsInput {
+  @Field(() => String, { defaultValue: '' })
+  @Length(0, 120)
+  @Matches(PRINTABLE, { message: 'must not contain control characters' })
+  name!: string;
+
+  @Field(() => LimitScopeKindEnum)
+  @IsIn(Object.values(LimitScopeKindEnum))
+  scopeKind!: 'org' | 'team' | 'key';
+
+  @Field(() => ID, { nullable: true, description: 'The team or key id; omit for the organization.' })
+  @IsOptional()
+  @IsUUID('all', { message: 'must be a team or key id' })
+  scopeId?: string | null;
+}
+
 @InputType({ description: 'Changes to a rate limit. Omitted fields stay; an explicit null removes that dimension.' })
-export class UpdateRateLimitInput {
+export class UpdateRateLimitInput extends RateLimitDimensionsInput {
   @Field(() => String, { nullable: true })
   @IsOptional()
   @Length(0, 120)
   @Matches(PRINTABLE, { message: 'must not contain control characters' })
   name?: string | null;
-
-  @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  requestsPerMinute?: number | null;
-
-  @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  tokensPerMinute?: number | null;
-
-  @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(100_000)
-  concurrentRequests?: number | null;
 }

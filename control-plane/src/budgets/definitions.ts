@@ -53,10 +53,10 @@ interface RateLimitRow {
 }
 
 /** Alert thresholds of the credit budget: when most of the balance is used, and when it is gone. */
-export const CREDIT_ALERT_THRESHOLDS: readonly number[] = [80, 100];
+const CREDIT_ALERT_THRESHOLDS: readonly number[] = [80, 100];
 
 /** How nodes name the prepaid credit balance in refusals. */
-export const CREDIT_BUDGET_NAME = 'prepaid credits';
+const CREDIT_BUDGET_NAME = 'prepaid credits';
 
 /** Budgets and rate limits whose scope no longer resolves (a deleted team, a revoked key) are left out. */
 const SCOPE_RESOLVES = (table: string) => `(
@@ -143,7 +143,7 @@ export async function loadEnforcedRateLimits(em: EntityManager, orgIds: readonly
 }
 
 /** Each organization's IANA time zone. */
-export async function orgTimeZones(em: EntityManager, orgIds: readonly string[]): Promise<Map<string, string>> {
+async function orgTimeZones(em: EntityManager, orgIds: readonly string[]): Promise<Map<string, string>> {
   const zones = new Map<string, string>();
   if (orgIds.length === 0) return zones;
   const rows = await sqlRows<{ id: string; tz: string | null }>(

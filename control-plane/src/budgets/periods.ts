@@ -14,8 +14,8 @@ export interface PeriodDays {
 }
 
 /** Bounds that contain every rollup day, for lifetime budgets. */
-export const FIRST_DAY = '0001-01-01';
-export const AFTER_LAST_DAY = '9999-12-31';
+const FIRST_DAY = '0001-01-01';
+const AFTER_LAST_DAY = '9999-12-31';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 

@@ -10,7 +10,7 @@ export interface PricingSettings {
 }
 
 /** Models without a price are refused while a budget or credits apply, unless the organization chose otherwise. */
-export const DEFAULT_UNPRICED_MODELS: UnpricedModelsPolicy = Object.freeze({ mode: 'refuse' });
+const DEFAULT_UNPRICED_MODELS: UnpricedModelsPolicy = Object.freeze({ mode: 'refuse' });
 
 /** The pricing settings of a settings document, with defaults. */
 export function pricingOf(settings: Partial<OrganizationSettings> & PricingSettings): Required<PricingSettings> {

@@ -10,7 +10,7 @@ import { sqlRows } from './sql.js';
 export const EMPTY_COLLECTIONS: ConfigCollections = Object.freeze({ orgs: {}, keys: {}, credentials: {}, policies: {}, budgets: {}, rateLimits: {} });
 
 /** Facts the reference check needs that the compiled collections do not carry. */
-export interface CompileFacts {
+interface CompileFacts {
   /** For each key id that names a team: the organization that team belongs to (null: no such team). */
   readonly teamOrgOfKey: ReadonlyMap<string, string | null>;
 }

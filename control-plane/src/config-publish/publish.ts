@@ -26,7 +26,7 @@ export interface PublishResult {
  * reference, which rolls the caller's change back with it, so the old config keeps serving.
  * Nodes hear about the new version once the caller has committed and called `afterConfigCommit`.
  */
-export async function publishOrgConfig(services: Services, em: EntityManager, orgId: string, reason: string): Promise<PublishResult> {
+async function publishOrgConfig(services: Services, em: EntityManager, orgId: string, reason: string): Promise<PublishResult> {
   if (!em.isInTransaction()) throw new Error('publishOrgConfig must run inside a transaction');
   // Taken before compiling: under READ COMMITTED the compile then sees every earlier publisher's
   // committed change, so two racing changes cannot both pass a check the pair would fail.
@@ -72,7 +72,7 @@ export async function publishOrgConfig(services: Services, em: EntityManager, or
  * Tells connected nodes about versions committed since the last call. Never throws: the change
  * is already committed, and the next publish (or a node's next subscription) catches up.
  */
-export async function afterConfigCommit(services: Services): Promise<void> {
+async function afterConfigCommit(services: Services): Promise<void> {
   try {
     await services.configStore.catchUp();
   } catch (error) {

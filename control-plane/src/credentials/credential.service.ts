@@ -132,7 +132,7 @@ export async function listCredentials(ctx: GraphQLContext): Promise<CredentialTy
 }
 
 /** A credential of the caller's organization (the tenant filter hides every other). */
-export async function findCredential(em: EntityManager, id: string): Promise<Credential> {
+async function findCredential(em: EntityManager, id: string): Promise<Credential> {
   assertUuid(id, 'a credential id');
   const credential = await em.findOne(Credential, { id });
   if (!credential) throw new AppError('NOT_FOUND', `No credential with id ${id} in this organization.`);

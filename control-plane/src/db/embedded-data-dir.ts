@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { othersCanReach, SHARED_ROOT, type PostgresUser } from './postgres-binaries.js';
 
 /** File in the state directory naming the data directory when it lives elsewhere. */
-export const POINTER_FILE = 'pg-location';
+const POINTER_FILE = 'pg-location';
 
 /**
  * Where the embedded PostgreSQL of a state directory keeps its data: `<stateDir>/pg`, unless

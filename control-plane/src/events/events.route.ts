@@ -6,9 +6,9 @@ import { nodeCallerOf, requireNodeToken } from '../nodes/node-auth.js';
 import { storeEventBatch } from './ingest.js';
 
 /** Where nodes post usage event batches. */
-export const EVENTS_PATH = '/v1/node/events';
+const EVENTS_PATH = '/v1/node/events';
 /** Largest batch body accepted; nodes split bigger spools into several batches. */
-export const EVENT_BATCH_MAX_BYTES = 5 * 1024 * 1024;
+const EVENT_BATCH_MAX_BYTES = 5 * 1024 * 1024;
 
 /**
  * `POST /v1/node/events`: a node token in `Authorization: Bearer kwn_…`, a JSON `EventBatch`

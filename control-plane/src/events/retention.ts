@@ -28,7 +28,7 @@ delete from audit_entries where id in (
    limit ${BATCH})`;
 
 /** What one sweep deleted. */
-export interface RetentionSweep {
+interface RetentionSweep {
   readonly usageEvents: number;
   readonly auditEntries: number;
 }
@@ -38,7 +38,7 @@ export interface RetentionSweep {
  * their organization's `retentionDays`. Spend, budgets, usage charts and statements read the
  * spend rollups, not the events, so they keep their figures.
  */
-export async function sweepExpiredEvents(em: EntityManager): Promise<RetentionSweep> {
+async function sweepExpiredEvents(em: EntityManager): Promise<RetentionSweep> {
   return { usageEvents: await deleteInBatches(em, DELETE_USAGE_EVENTS), auditEntries: await deleteInBatches(em, DELETE_AUDIT_ENTRIES) };
 }
 

@@ -88,6 +88,6 @@ function matchesPolicyFilter(event: UsageEventMessage, filter: UsageEventStreamF
 }
 
 /** The GraphQL view of a stored event entity (its properties carry the field table's names). */
-export function toUsageEventType(row: UsageEventRecord): UsageEventType {
+function toUsageEventType(row: UsageEventRecord): UsageEventType {
   return toUsageEventMessage({ ...row, orgId: row.organization.id, receivedAt: row.createdAt });
 }

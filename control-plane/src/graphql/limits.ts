@@ -8,9 +8,9 @@ import {
 } from 'graphql';
 
 /** How deep a selection may nest. The schema's deepest legitimate query is well under this. */
-export const MAX_QUERY_DEPTH = 10;
+const MAX_QUERY_DEPTH = 10;
 /** How many fields one operation may select in all (after fragments and aliases). */
-export const MAX_QUERY_FIELDS = 1500;
+const MAX_QUERY_FIELDS = 1500;
 
 /**
  * Rejects operations that nest too deep or select too many fields, before anything executes,

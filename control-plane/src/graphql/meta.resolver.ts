@@ -1,7 +1,7 @@
 import { Query, Resolver } from 'type-graphql';
 
 /** Version of the running control plane, for clients and nodes to check compatibility. */
-export const KEYWARD_VERSION = '0.1.0';
+const KEYWARD_VERSION = '0.1.0';
 
 @Resolver()
 export class MetaResolver {

@@ -24,7 +24,7 @@ export class RouteError extends Error {
 }
 
 /** Seconds a caller should wait before retrying after a 503. */
-export const RETRY_AFTER_SECONDS = 5;
+const RETRY_AFTER_SECONDS = 5;
 
 /**
  * Answers an error a route handler caught: a `RouteError` as it says, an unreachable database

@@ -1,7 +1,7 @@
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
 
 /** How Keyward is run, installation-wide (`KEYWARD_EDITION`). */
-export const EditionEnum = { SELF_HOSTED: 'self-hosted', SERVICE: 'service' } as const;
+const EditionEnum = { SELF_HOSTED: 'self-hosted', SERVICE: 'service' } as const;
 
 registerEnumType(EditionEnum, {
   name: 'Edition',

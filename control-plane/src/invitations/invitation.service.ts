@@ -18,7 +18,7 @@ import type { ViewerInfo } from '../users/viewer-info.type.js';
 import { Invitation } from './invitation.entity.js';
 
 /** How long an invitation link works. */
-export const INVITATION_DAYS = 7;
+const INVITATION_DAYS = 7;
 
 /** The state of an invitation, derived from its timestamps. */
 export type InvitationStatus = 'pending' | 'accepted' | 'revoked' | 'expired';

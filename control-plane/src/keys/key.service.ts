@@ -13,7 +13,7 @@ import { afterCursor, decodeCursor, encodeCursor, pageSize } from './paging.js';
 import { assertUuid } from './validators.js';
 
 /** Longest grace period a rotated-out secret may get. */
-export const MAX_GRACE_SECONDS = 30 * 24 * 3600;
+const MAX_GRACE_SECONDS = 30 * 24 * 3600;
 
 /** The organization the caller acts in; resolvers guarded by a permission always have one. */
 export function orgOf(ctx: GraphQLContext): string {
@@ -161,7 +161,7 @@ export async function listKeys(
 }
 
 /** A key of the caller's organization (the tenant filter hides every other), with its team. */
-export async function findKey(em: EntityManager, id: string): Promise<Key> {
+async function findKey(em: EntityManager, id: string): Promise<Key> {
   assertUuid(id, 'a key id');
   const key = await em.findOne(Key, { id }, { populate: ['team'] });
   if (!key) throw new AppError('NOT_FOUND', `No key with id ${id} in this organization.`);

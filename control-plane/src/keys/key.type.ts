@@ -15,7 +15,7 @@ registerEnumType(KeyStatusEnum, {
 });
 
 /** Where a key stands at `now`. */
-export function keyStatusOf(key: Pick<Key, 'status' | 'expiresAt'>, now = new Date()): KeyStatus {
+function keyStatusOf(key: Pick<Key, 'status' | 'expiresAt'>, now = new Date()): KeyStatus {
   if (key.status === 'revoked') return 'revoked';
   if (key.expiresAt && key.expiresAt.getTime() <= now.getTime()) return 'expired';
   return 'active';

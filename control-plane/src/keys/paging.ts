@@ -2,8 +2,8 @@ import { Field, ObjectType } from 'type-graphql';
 import { AppError } from '../errors.js';
 
 /** Default and largest page sizes of cursor-paged lists. */
-export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 200;
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 200;
 
 @ObjectType({ description: 'Where a page of a cursor-paged list ends.' })
 export class PageInfo {

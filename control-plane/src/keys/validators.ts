@@ -6,18 +6,18 @@ import { AppError } from '../errors.js';
  * `gpt-4o*`, `claude-3-5-*`, `models/gemini-*`. No brackets or braces, so nodes match with a
  * trivial matcher and a glob can never be an expensive pattern.
  */
-export const MODEL_GLOB = /^[A-Za-z0-9._:/@*?+-]{1,128}$/;
+const MODEL_GLOB = /^[A-Za-z0-9._:/@*?+-]{1,128}$/;
 /** Most globs one key or credential may list. */
 export const MAX_GLOBS = 64;
 
 /** Label keys: a letter or digit, then letters, digits and `._/-` (like Kubernetes label names). */
-export const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/;
+const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/;
 /** Most labels one key may carry, and the longest value. */
-export const MAX_LABELS = 32;
-export const MAX_LABEL_VALUE = 256;
+const MAX_LABELS = 32;
+const MAX_LABEL_VALUE = 256;
 
 /** What is wrong with a list of model globs, or null when it is fine. */
-export function globListProblem(value: unknown): string | null {
+function globListProblem(value: unknown): string | null {
   if (!Array.isArray(value)) return 'must be a list of model globs';
   if (value.length > MAX_GLOBS) return `may list at most ${MAX_GLOBS} globs`;
   for (const [i, glob] of value.entries()) {
@@ -29,7 +29,7 @@ export function globListProblem(value: unknown): string | null {
 }
 
 /** What is wrong with a label map, or null when it is fine. */
-export function labelMapProblem(value: unknown): string | null {
+function labelMapProblem(value: unknown): string | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'must be an object of string labels';
   const entries = Object.entries(value);
   if (entries.length > MAX_LABELS) return `may hold at most ${MAX_LABELS} labels`;

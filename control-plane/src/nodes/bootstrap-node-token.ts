@@ -4,7 +4,7 @@ import type { Services } from '../services.js';
 import { NodeToken } from './node-token.entity.js';
 
 /** The name the environment's token is listed under. */
-export const BOOTSTRAP_TOKEN_NAME = 'KEYWARD_NODE_TOKEN';
+const BOOTSTRAP_TOKEN_NAME = 'KEYWARD_NODE_TOKEN';
 
 /**
  * Start-up: registers the operator's `KEYWARD_NODE_TOKEN` as the global node token (serving

@@ -3,7 +3,7 @@ import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 /** Whether a node token serves every organization or only its own. */
 export type NodeScope = 'global' | 'organization';
 
-export const NodeScopeEnum = { GLOBAL: 'global', ORGANIZATION: 'organization' } as const;
+const NodeScopeEnum = { GLOBAL: 'global', ORGANIZATION: 'organization' } as const;
 registerEnumType(NodeScopeEnum, {
   name: 'NodeScope',
   description: "GLOBAL: the operator's environment token, serving every organization. ORGANIZATION: serves only its organization.",

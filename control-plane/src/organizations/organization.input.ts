@@ -6,12 +6,12 @@ import { IsIanaTimeZone } from './time-zone.js';
 import { UnpricedModelsInput } from '../budgets/model-price.input.js';
 
 /** Shortest event retention an organization may choose. */
-export const MIN_RETENTION_DAYS = 1;
+const MIN_RETENTION_DAYS = 1;
 /** Longest event retention an organization may choose (ten years). */
-export const MAX_RETENTION_DAYS = 3650;
+const MAX_RETENTION_DAYS = 3650;
 
 /** A slug: lower-case letters, digits and inner hyphens, 3 to 64 characters. */
-export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{1,62}[a-z0-9])$/;
+const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{1,62}[a-z0-9])$/;
 
 /** Arguments of `createOrganization`. */
 @InputType()

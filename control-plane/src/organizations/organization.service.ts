@@ -65,7 +65,7 @@ export async function updateOrganizationSettings(
 }
 
 /** A slug candidate from a name: ASCII letters and digits joined by hyphens. */
-export function slugFrom(name: string): string {
+function slugFrom(name: string): string {
   const base = name
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')

@@ -3,7 +3,7 @@ import { registerDecorator, type ValidationOptions } from 'class-validator';
 const ZONES: ReadonlySet<string> = new Set([...Intl.supportedValuesOf('timeZone'), 'UTC']);
 
 /** Whether `zone` is an IANA time zone name this runtime knows (`Europe/Paris`, `UTC`). */
-export function isIanaTimeZone(zone: unknown): zone is string {
+function isIanaTimeZone(zone: unknown): zone is string {
   return typeof zone === 'string' && ZONES.has(zone);
 }
 

@@ -19,9 +19,9 @@ import type { PolicyType, PolicyVersionType } from './policy.type.js';
 import { toPolicyTypes, toPolicyVersionTypes } from './policy-view.js';
 
 /** Most policies one organization may have (each is compiled into every node's config). */
-export const MAX_POLICIES_PER_ORG = 200;
+const MAX_POLICIES_PER_ORG = 200;
 /** Most places one policy may be attached. */
-export const MAX_ATTACHMENTS_PER_POLICY = 1000;
+const MAX_ATTACHMENTS_PER_POLICY = 1000;
 
 /** Every policy of the organization, by name. */
 export async function listPolicies(ctx: GraphQLContext): Promise<PolicyType[]> {

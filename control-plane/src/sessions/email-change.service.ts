@@ -13,7 +13,7 @@ import { SIGN_IN_CODE_MAX_ATTEMPTS, SIGN_IN_CODE_MINUTES } from './sign-in.servi
 import { hitWindow, throttleKey } from './throttle.js';
 
 /** Email-change codes a person may ask for per window. */
-export const EMAIL_CHANGE_REQUESTS = 5;
+const EMAIL_CHANGE_REQUESTS = 5;
 const EMAIL_CHANGE_WINDOW_SECONDS = 15 * 60;
 
 /**

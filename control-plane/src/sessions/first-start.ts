@@ -9,9 +9,9 @@ import { hashOpaqueToken, newOpaqueToken } from './opaque-token.js';
 import { SignInLink } from './sign-in-link.entity.js';
 
 /** How long the first-start sign-in link works. */
-export const FIRST_START_LINK_HOURS = 24;
+const FIRST_START_LINK_HOURS = 24;
 /** The owner email when `KEYWARD_OWNER_EMAIL` is not set. */
-export const DEFAULT_OWNER_EMAIL = 'owner@keyward.local';
+const DEFAULT_OWNER_EMAIL = 'owner@keyward.local';
 /** Advisory lock id held while checking for users, so two replicas starting at once create one owner. */
 const FIRST_START_LOCK = 0x4b57_0001;
 

@@ -22,11 +22,11 @@ export const SIGN_IN_CODE_MINUTES = 10;
 /** Wrong guesses a code survives. */
 export const SIGN_IN_CODE_MAX_ATTEMPTS = 5;
 /** Code requests allowed per email per window. */
-export const CODE_REQUESTS_PER_EMAIL = 5;
+const CODE_REQUESTS_PER_EMAIL = 5;
 /** Code requests allowed per client address per window, whatever the emails. */
-export const CODE_REQUESTS_PER_ADDRESS = 20;
+const CODE_REQUESTS_PER_ADDRESS = 20;
 /** The fixed window code requests are counted in. */
-export const CODE_REQUEST_WINDOW_SECONDS = 15 * 60;
+const CODE_REQUEST_WINDOW_SECONDS = 15 * 60;
 
 /** Signs a person in with email and password. Unknown emails and wrong passwords get the same answer in the same time. */
 export async function signInWithPassword(ctx: GraphQLContext, rawEmail: string, password: string): Promise<ViewerInfo> {

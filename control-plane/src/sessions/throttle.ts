@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 /** Failed sign-ins allowed per email and address before the first lock. */
-export const FREE_FAILURES = 5;
+const FREE_FAILURES = 5;
 /** The first lock; each further failure doubles it. */
 const FIRST_LOCK_SECONDS = 30;
 /** The longest lock. */

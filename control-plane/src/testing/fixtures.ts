@@ -7,7 +7,7 @@ import { createSession } from '../sessions/session.service.js';
 import { hashPassword } from '../users/password.js';
 import { User } from '../users/user.entity.js';
 import { heldRequest, postApproval } from './approval-fixtures.js';
-import { startTestControlPlane, type GqlAuth, type GqlResult, type TestControlPlane } from './test-control-plane.js';
+import { startTestControlPlane, type GqlResult, type TestControlPlane } from './test-control-plane.js';
 
 /**
  * Starts a test control plane for identity and access tests. The KMS comes from the
@@ -159,11 +159,6 @@ export function expectNoSecretsInLogs(cp: TestControlPlane, secrets: readonly st
     if (!secret) continue;
     expect(all.includes(secret), `a log line contains the secret ${secret.slice(0, 4)}…`).toBe(false);
   }
-}
-
-/** Auth options for a person's session. */
-export function as(person: { session: string }, orgId?: string): GqlAuth {
-  return orgId ? { session: person.session, orgId } : { session: person.session };
 }
 
 /**

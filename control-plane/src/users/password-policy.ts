@@ -2,9 +2,9 @@ import { AppError } from '../errors.js';
 import { COMMON_PASSWORDS } from './common-passwords.js';
 
 /** Shortest password accepted. */
-export const MIN_PASSWORD_LENGTH = 12;
+const MIN_PASSWORD_LENGTH = 12;
 /** Longest password accepted: argon2 hashes any length, but megabyte passwords only cost us CPU. */
-export const MAX_PASSWORD_LENGTH = 256;
+const MAX_PASSWORD_LENGTH = 256;
 
 const CLASSES: readonly RegExp[] = [/\p{Ll}/u, /\p{Lu}/u, /\p{Nd}/u, /[^\p{Ll}\p{Lu}\p{Nd}]/u];
 

@@ -5,7 +5,7 @@ import { Organization } from '../organizations/organization.entity.js';
 import { User } from './user.entity.js';
 
 /** How the caller authenticated. */
-export const ViewerKindEnum = { USER: 'user', API_TOKEN: 'api_token' } as const;
+const ViewerKindEnum = { USER: 'user', API_TOKEN: 'api_token' } as const;
 registerEnumType(ViewerKindEnum, { name: 'ViewerKind', description: 'USER: a person with a session; API_TOKEN: automation.' });
 
 /** One of the caller's organizations. */

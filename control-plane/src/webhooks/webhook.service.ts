@@ -15,7 +15,7 @@ import { generateWebhookSecret } from './signing.js';
 import { requireOrgPlanFeature } from '../billing/plan-gates.js';
 
 /** Most webhooks (Slack included) one organization may have. */
-export const MAX_WEBHOOKS_PER_ORG = 20;
+const MAX_WEBHOOKS_PER_ORG = 20;
 const SLACK_DEFAULT_EVENTS: WebhookEvent[] = ['approval.requested', 'approval.decided'];
 
 /** The organization's webhooks and Slack integration, oldest first. */

@@ -3,10 +3,10 @@ import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { DeliveryStatus } from './webhook-delivery.entity.js';
 import type { WebhookKind } from './webhook.entity.js';
 
-export const WebhookKindEnum = { WEBHOOK: 'webhook', SLACK: 'slack' } as const;
+const WebhookKindEnum = { WEBHOOK: 'webhook', SLACK: 'slack' } as const;
 registerEnumType(WebhookKindEnum, { name: 'WebhookKind', description: 'WEBHOOK: signed JSON POSTs to a URL; SLACK: messages through a Slack incoming webhook.' });
 
-export const DeliveryStatusEnum = { PENDING: 'pending', DELIVERED: 'delivered', FAILED: 'failed' } as const;
+const DeliveryStatusEnum = { PENDING: 'pending', DELIVERED: 'delivered', FAILED: 'failed' } as const;
 registerEnumType(DeliveryStatusEnum, {
   name: 'WebhookDeliveryStatus',
   description: 'PENDING: waiting for its next attempt; DELIVERED: answered 2xx; FAILED: gave up after the last attempt.',

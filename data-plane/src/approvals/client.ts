@@ -6,7 +6,7 @@ import { createDecisionStream, type DecisionStream } from './decision-stream.js'
 import { InFlightApprovals, type ApprovalOutcome } from './in-flight.js';
 
 /** Where a node posts approval requests (`POST`) and, below it, outcomes. */
-export const APPROVALS_PATH = '/v1/node/approvals';
+const APPROVALS_PATH = '/v1/node/approvals';
 
 /** How an `ApprovalClient` reaches the control plane and where it keeps its state. */
 export interface ApprovalClientOptions {

@@ -4,7 +4,7 @@ import { createResilientSubscription } from '../control-plane/resilient-subscrip
 import type { Logger } from '../observability/logger.js';
 
 /** The subscription a node holds while it keeps requests waiting for approval. */
-export const APPROVAL_DECISIONS_SUBSCRIPTION = /* GraphQL */ `
+const APPROVAL_DECISIONS_SUBSCRIPTION = /* GraphQL */ `
   subscription ApprovalDecisions($nodeId: String!) {
     approvalDecisions(nodeId: $nodeId)
   }

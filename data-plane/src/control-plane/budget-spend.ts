@@ -3,7 +3,7 @@ import type { Logger } from '../observability/logger.js';
 import { FailureStreak, type ControlPlaneClient } from './client.js';
 
 /** The query a node sends to learn each budget's spend in its current period, as PostgreSQL has it. */
-export const BUDGET_SPEND_QUERY = /* GraphQL */ `
+const BUDGET_SPEND_QUERY = /* GraphQL */ `
   query NodeBudgetSpend {
     nodeBudgetSpend { budgetId periodKey spentMicros }
   }
@@ -13,7 +13,7 @@ export const BUDGET_SPEND_QUERY = /* GraphQL */ `
 const FETCH_TIMEOUT_MS = 10_000;
 
 /** One budget period's authoritative spend. */
-export interface BudgetSpendFigure {
+interface BudgetSpendFigure {
   readonly budgetId: string;
   readonly periodKey: string;
   readonly spentMicros: number;
@@ -78,7 +78,7 @@ export function startSpendReconciler(options: SpendReconcilerOptions): SpendReco
 }
 
 /** Checks the control plane's answer before it touches counters. */
-export function parseFigures(value: unknown): BudgetSpendFigure[] {
+function parseFigures(value: unknown): BudgetSpendFigure[] {
   if (!Array.isArray(value)) throw new Error('nodeBudgetSpend must be a list');
   return value.map((item, i) => {
     const figure = item as Partial<BudgetSpendFigure> | null;

@@ -4,7 +4,7 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../config/ba
 import type { Logger } from '../observability/logger.js';
 
 /** How long closing a client may take before its socket is cut: a stuck handshake never ends. */
-export const DEFAULT_DISPOSE_TIMEOUT_MS = 1_000;
+const DEFAULT_DISPOSE_TIMEOUT_MS = 1_000;
 
 /** One graphql-ws subscription to the control plane and what to do with its results. */
 export interface ResilientSubscriptionOptions {

@@ -1,5 +1,4 @@
-import { costMicros, orgPrice, type ApiFamily, type OrgConfig } from '@keyward/shared';
-import { OPERATIONS } from '../providers/index.js';
+import { costMicros, orgPrice, type OrgConfig } from '@keyward/shared';
 import type { Operation } from '../providers/types.js';
 import { promptTokens } from './prompt-tokens.js';
 
@@ -38,58 +37,21 @@ export interface MaxCost {
 
 /**
  * The most a request can cost: its prompt tokens (estimated with the real tokenizer) plus the
- * output it asks for at most (`max_completion_tokens`/`max_tokens` for OpenAI chat,
- * `max_output_tokens` for Responses, `max_tokens` for Anthropic,
- * `generationConfig.maxOutputTokens` for Gemini; otherwise `DEFAULT_MAX_OUTPUT_TOKENS`), at the
- * model's price for the organization (`orgPrice`: custom models, the built-in table, then the
- * organization's fallback for unpriced models).
+ * output it asks for at most (the operation's `maxOutputTokens`, at most `MAX_BELIEVED_OUTPUT`;
+ * otherwise `DEFAULT_MAX_OUTPUT_TOKENS`), at the model's price for the organization (`orgPrice`:
+ * custom models, the built-in table, then the organization's fallback for unpriced models).
  */
-export function maxCostOf(
-  api: ApiFamily,
-  endpoint: string,
-  body: Record<string, unknown>,
-  model: string,
-  org: Pick<OrgConfig, 'customModels' | 'unpricedModels'>,
-): MaxCost {
-  const op = operation(api, endpoint);
-  const inputTokens = op ? promptTokens(body, op.requestText(body), model) : 0;
-  const maxOutputTokens = endpoint === 'embeddings' ? 0 : (requestedMaxOutput(api, endpoint, body) ?? defaultMaxOutput(model));
+export function maxCostOf(operation: Operation, body: Record<string, unknown>, model: string, org: Pick<OrgConfig, 'customModels' | 'unpricedModels'>): MaxCost {
+  const inputTokens = promptTokens(body, operation.requestText(body), model);
+  const requested = operation.maxOutputTokens(body);
+  const maxOutputTokens = requested === null ? defaultMaxOutput(model) : Math.min(requested, MAX_BELIEVED_OUTPUT);
   const { price, listed } = orgPrice(model, org);
   const micros = price ? costMicros(price, { inputTokens, outputTokens: maxOutputTokens, cachedInputTokens: 0 }) : 0;
   return { inputTokens, maxOutputTokens, tokens: inputTokens + maxOutputTokens, micros, priced: listed };
 }
 
-/** The output cap the request names, or null when it names none (or a nonsensical one). */
-export function requestedMaxOutput(api: ApiFamily, endpoint: string, body: Record<string, unknown>): number | null {
-  const candidates: unknown[] =
-    api === 'anthropic'
-      ? [body.max_tokens]
-      : api === 'gemini'
-        ? [fieldOf(body.generationConfig, 'maxOutputTokens') ?? fieldOf(body.generation_config, 'max_output_tokens')]
-        : endpoint === 'responses'
-          ? [body.max_output_tokens]
-          : [body.max_completion_tokens, body.max_tokens];
-  for (const value of candidates) {
-    if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return Math.min(value, MAX_BELIEVED_OUTPUT);
-  }
-  return null;
-}
-
 /** The output tokens assumed for a model whose request sets no cap. */
-export function defaultMaxOutput(model: string): number {
+function defaultMaxOutput(model: string): number {
   for (const { pattern, tokens } of DEFAULT_MAX_OUTPUT_TOKENS) if (pattern.test(model)) return tokens;
   return 4_096;
-}
-
-const operationIndex = new Map<string, Operation>();
-for (const [family, ops] of Object.entries(OPERATIONS)) {
-  for (const op of Object.values(ops) as Operation[]) operationIndex.set(`${family}:${op.endpoint}`, op);
-}
-
-function operation(api: ApiFamily, endpoint: string): Operation | undefined {
-  return operationIndex.get(`${api}:${endpoint}`);
-}
-
-function fieldOf(value: unknown, name: string): unknown {
-  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[name] : undefined;
 }

@@ -1,15 +1,8 @@
 export * from './types.js';
-export { rateLimitHeaders, formatResetDuration } from './headers.js';
-export { periodWindow, periodKeyEndBound, localMinute, type PeriodWindow } from '@keyward/shared';
-export { MemoryLimiter, type MemoryLimiterOptions } from './memory-limiter.js';
-export { RedisLimiter, createLimiterRedis, type RedisLimiterOptions, type SpendEntry } from './redis-limiter.js';
-export {
-  ResilientLimiter,
-  LimiterTimeoutError,
-  type ResilientLimiterOptions,
-  type SharedLimiter,
-  type OverflowStats,
-  type OrgOverflow,
-} from './resilient-limiter.js';
+export { rateLimitHeaders } from './headers.js';
+export { periodWindow, localMinute } from '@keyward/shared';
+export { MemoryLimiter } from './memory-limiter.js';
+export { RedisLimiter } from './redis-limiter.js';
+export { ResilientLimiter, type OverflowStats } from './resilient-limiter.js';
 export { createNodeLimiter } from './node-limiter.js';
 export { appliesTo } from './plan.js';

@@ -22,7 +22,7 @@ export interface LimitsStepOptions {
 }
 
 /** One organization's budgets and rate limits, as the config carries them. */
-export interface OrgLimits {
+interface OrgLimits {
   readonly budgets: BudgetConfig[];
   readonly rateLimits: RateLimitConfig[];
   /** Applying the spend figures new budgets arrived with; null once done (or when there were none). */
@@ -112,7 +112,7 @@ export function createLimitsStep(options: LimitsStepOptions): EnforcementStep {
       const limits = limitsOf(ctx.org.id);
       if (limits.budgets.length === 0 && limits.rateLimits.length === 0) return;
       if (limits.seeding) await limits.seeding;
-      const cost = maxCostOf(ctx.api, ctx.endpoint, ctx.body, ctx.model, ctx.org);
+      const cost = maxCostOf(ctx.operation, ctx.body, ctx.model, ctx.org);
       if (!cost.priced && (ctx.org.unpricedModels?.mode ?? 'refuse') === 'refuse' && limits.budgets.some((b) => appliesTo(b.scope, requestScope(ctx)))) {
         ctx.tags.push(UNPRICED_TAG);
         return { action: 'deny', error: unpricedModelError(ctx.model), decision: 'denied' };
@@ -159,7 +159,7 @@ function requestScope(ctx: EnforcementContext) {
  * provider charges for it, so while one applies it is refused unless the organization chose a
  * fallback (`unpricedModels`: charge a set price, or allow and tag the event `unpriced`).
  */
-export function unpricedModelError(model: string): GatewayError {
+function unpricedModelError(model: string): GatewayError {
   return new GatewayError(
     'model_unpriced',
     403,
@@ -196,7 +196,7 @@ const SCOPE_WORDS: Readonly<Record<LimitScope['kind'], string>> = { org: 'organi
  * organization's wall clock (`It renews 2026-12-07T00:00:00.000Z (2026-12-07 00:00 Europe/Paris).`).
  * The same facts travel as `retry-after`, `x-keyward-budget-id` and `x-keyward-budget-renews-at`.
  */
-export function refusalMessage(refusal: BudgetRefusal, limits: OrgLimits, timeZone: string): string {
+function refusalMessage(refusal: BudgetRefusal, limits: OrgLimits, timeZone: string): string {
   const config = limits.budgets.find((b) => b.id === refusal.budgetId);
   const period = config?.period ?? 'lifetime';
   const label = config?.name ? `Budget '${config.name}'` : `The ${SCOPE_WORDS[refusal.scope.kind]}'s ${PERIOD_ADJECTIVES[period]} budget`;

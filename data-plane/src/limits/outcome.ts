@@ -127,7 +127,7 @@ export function admissionOutcome(
 }
 
 /** The tightest request and token windows, counting this request only if it was admitted. */
-export function rateLimitStatus(plan: AdmissionPlan, limits: readonly RateObservation[], admitted: boolean): RateLimitStatus {
+function rateLimitStatus(plan: AdmissionPlan, limits: readonly RateObservation[], admitted: boolean): RateLimitStatus {
   let requests: RateWindowStatus | null = null;
   let tokens: RateWindowStatus | null = null;
   plan.rateLimits.forEach((limit, j) => {

@@ -10,7 +10,7 @@ import type {
 } from './types.js';
 
 /** A budget that applies to a request, with its current period resolved. */
-export interface PlannedBudget {
+interface PlannedBudget {
   readonly config: BudgetConfig;
   readonly window: PeriodWindow;
   /** False for budgets in `exemptBudgetIds`: charged, never refusing. */
@@ -19,7 +19,7 @@ export interface PlannedBudget {
 }
 
 /** A rate limit that applies to a request, with the request's costs in GCRA microseconds. */
-export interface PlannedRateLimit {
+interface PlannedRateLimit {
   readonly config: RateLimitConfig;
   readonly requestCostUs: number | null;
   readonly tokenCostUs: number | null;

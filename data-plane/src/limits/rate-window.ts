@@ -9,7 +9,7 @@ import type { RateWindowStatus } from './types.js';
  * integer arithmetic (exact in Lua doubles) decide, at the price of at most a microsecond of
  * leniency per request.
  */
-export const WINDOW_US = 60_000_000;
+const WINDOW_US = 60_000_000;
 
 /** The TAT advance, in microseconds, for `units` requests or tokens under a per-minute limit. */
 export function windowCost(units: number, perMinute: number): number {

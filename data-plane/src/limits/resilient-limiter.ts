@@ -46,7 +46,7 @@ export interface ResilientLimiterOptions {
 }
 
 /** Requests one organization had admitted or refused without the shared store. */
-export interface OrgOverflow {
+interface OrgOverflow {
   readonly admittedRequests: number;
   readonly admittedMicros: number;
   readonly refusedRequests: number;

@@ -6,13 +6,10 @@
  * Lua doubles, which are exact only up to 2^53.
  */
 
-import type { BudgetConfig, BudgetPeriod, RateLimitConfig, ScopeRef } from '@keyward/shared';
+import type { BudgetConfig, RateLimitConfig, ScopeRef } from '@keyward/shared';
 
 /** Budgets and rate limits arrive in the pushed config; their shapes are the wire contract's. */
-export type { BudgetConfig, BudgetPeriod, RateLimitConfig };
-
-/** What a budget or rate limit is attached to. */
-export type LimitScopeKind = ScopeRef['kind'];
+export type { BudgetConfig, RateLimitConfig };
 
 /** The entity a budget or rate limit counts: an organization, one of its teams, or one key. */
 export type LimitScope = ScopeRef;
@@ -50,7 +47,7 @@ export interface BudgetThreshold {
 }
 
 /** A budget as a ticket remembers it: settlement charges the period the request was admitted in. */
-export interface TicketBudget {
+interface TicketBudget {
   readonly budgetId: string;
   readonly periodKey: string;
   /** Epoch ms the period ends (`Infinity` for lifetime budgets). */
@@ -60,7 +57,7 @@ export interface TicketBudget {
 }
 
 /** A rate limit as a ticket remembers it, to correct tokens and free a concurrency slot. */
-export interface TicketRateLimit {
+interface TicketRateLimit {
   readonly rateLimitId: string;
   readonly tokensPerMinute: number | null;
   readonly holdsConcurrencySlot: boolean;
@@ -105,7 +102,7 @@ export interface BudgetStanding {
 }
 
 /** The request may go ahead; its costs are reserved under `ticket`. */
-export interface AdmissionGranted {
+interface AdmissionGranted {
   readonly ok: true;
   readonly ticket: Ticket;
   /** Every applicable budget after this request's reservation. */
@@ -134,7 +131,7 @@ export interface BudgetRefusal {
 }
 
 /** A requests, tokens or concurrency limit has no room for the request. */
-export interface RateLimitRefusal {
+interface RateLimitRefusal {
   readonly ok: false;
   readonly reason: 'rate_limited';
   readonly message: string;

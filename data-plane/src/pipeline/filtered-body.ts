@@ -7,7 +7,7 @@ import type { Gateway } from './gateway.js';
 import type { ResponseFilter } from '../steps/response-filter.js';
 
 /** The largest answer the gateway holds in memory to filter it. */
-export const MAX_FILTERED_BODY_BYTES = 32 * 1024 * 1024;
+const MAX_FILTERED_BODY_BYTES = 32 * 1024 * 1024;
 
 /**
  * Relays a successful non-SSE answer through response filters. Filters need the whole JSON

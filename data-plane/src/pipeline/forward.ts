@@ -161,7 +161,7 @@ async function relaySse(gw: Gateway, req: ForwardRequest, response: Dispatcher.R
     for (const data of out) client.write(data);
     if (stop) {
       record.fail(record.status, stop.error.code, stop.decision);
-      client.write(req.api.streamErrorEvent(stop.error, op.endpoint));
+      client.write(op.errors.streamErrorEvent(stop.error));
     }
     if (client.aborted) record.errorCode = 'client_closed';
     client.end();
@@ -172,7 +172,7 @@ async function relaySse(gw: Gateway, req: ForwardRequest, response: Dispatcher.R
       const failure = mapUpstreamFailure(err, 'body');
       record.fail(record.status, failure.code);
       gw.metrics.upstreamErrors.inc({ provider: record.credential!.provider, code: failure.code });
-      client.write(req.api.streamErrorEvent(failure, op.endpoint));
+      client.write(op.errors.streamErrorEvent(failure));
       client.end();
     }
   } finally {

@@ -1,8 +1,7 @@
 import type { ApiFamily, Decision } from '@keyward/shared';
 import { authenticateKey } from '../auth/authenticate.js';
 import { GatewayError, type GatewayErrorCode } from '../errors.js';
-import { PROVIDER_APIS } from '../providers/index.js';
-import type { Operation, ProviderApi } from '../providers/types.js';
+import type { ErrorShape, ProxyRoute } from '../providers/index.js';
 import { modelAllowed, routeCandidates } from '../routing/route.js';
 import { copyRequest, readBody, type IncomingRequest, type RequestBody } from '../server/request.js';
 import { ClientResponse } from '../server/response.js';
@@ -15,14 +14,6 @@ import { forward, type ResponseText } from './forward.js';
 import type { Gateway } from './gateway.js';
 import { estimateMissingUsage, priceRecord } from './metering.js';
 import { RequestRecord } from './record.js';
-
-/** How a route finds its operation (and, for Gemini, the model in the path). */
-export interface ProxyRoute {
-  readonly family: ApiFamily;
-  /** Route parameters to copy out of the uWS request. */
-  readonly params: number;
-  resolve(incoming: IncomingRequest): { op: Operation; pathModel: string | null } | GatewayError;
-}
 
 const CAPTURE_CHARS = 64 * 1024;
 
@@ -58,7 +49,6 @@ export function newRecord(gw: Gateway, family: ApiFamily, endpoint: string, inco
 }
 
 async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingRequest, client: ClientResponse, requestBody: RequestBody): Promise<void> {
-  const api = PROVIDER_APIS[route.family];
   const resolved = route.resolve(incoming);
   const record = newRecord(gw, route.family, resolved instanceof GatewayError ? 'unknown' : resolved.op.endpoint, incoming);
   const body = requestBody.bytes;
@@ -73,7 +63,7 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
     const view = gw.view();
     if (!view) throw new GatewayError('not_ready', 503, 'The gateway has not received its configuration yet; retry shortly.');
 
-    const check = authenticateKey(api.clientKey(incoming.headers, incoming.query), view, gw.config.keyPepper);
+    const check = authenticateKey(op.clientKey(incoming.headers, incoming.query), view, gw.config.keyPepper);
     record.key = check.key;
     record.org = check.org;
     if (!check.ok) throw check.error;
@@ -96,6 +86,7 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
       key,
       api: route.family,
       endpoint: op.endpoint,
+      operation: op,
       model,
       stream: shape.stream,
       candidates,
@@ -126,7 +117,7 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
       incoming,
       client,
       record,
-      api,
+      api: op.api,
       op,
       model,
       stream: shape.stream,
@@ -137,7 +128,7 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
       filters: ctx.responseFilters,
     });
   } catch (err) {
-    respondWithError(gw, api, client, record, err, requestBody);
+    respondWithError(gw, resolved instanceof GatewayError ? route.api : resolved.op.errors, client, record, err, requestBody);
   }
   // The request stays tracked until its event is spooled, so a drain does not close the spool under it.
   try {
@@ -161,7 +152,7 @@ function settler(gw: Gateway, steps: EnforcementStep[], ctx: EnforcementContext)
 }
 
 /** Parses a request body that must be a JSON object. */
-export function parseJsonObject(bytes: Buffer): Record<string, unknown> {
+function parseJsonObject(bytes: Buffer): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(bytes.toString('utf8'));
@@ -175,15 +166,15 @@ export function parseJsonObject(bytes: Buffer): Record<string, unknown> {
 }
 
 /**
- * Answers a failure in the API family's error shape (the one place that renders errors for
- * proxied routes). Unknown errors are logged and become a bare 500. When the status line is
- * already out, the stream relay has handled it and only the record is updated, unless the
- * response is still open (a stream held for approval): then the error ends it as an event.
+ * Answers a failure in the operation's error shape, or its family's before the operation is
+ * known (the one place that renders errors for proxied routes). Unknown errors are logged and
+ * become a bare 500. When the status line is already out, the stream relay has handled it and
+ * only the record is updated, unless the response is still open (a stream held for approval): then the error ends it as an event.
  * When the request's body was not read to its end, the rest of the upload is read and dropped
  * first, then the answer goes out and the connection closes, so the client can read the answer
  * (see `RequestBody.discardThen`).
  */
-export function respondWithError(gw: Gateway, api: ProviderApi, client: ClientResponse, record: RequestRecord, err: unknown, body: RequestBody | null): void {
+export function respondWithError(gw: Gateway, errors: ErrorShape, client: ClientResponse, record: RequestRecord, err: unknown, body: RequestBody | null): void {
   let error: GatewayError;
   if (err instanceof GatewayError) {
     error = err;
@@ -197,7 +188,7 @@ export function respondWithError(gw: Gateway, api: ProviderApi, client: ClientRe
   if (client.headersSent) {
     // Only a held stream sends its status line before forwarding (its keep-alives): the
     // refusal or failure can only travel as the stream's error event now.
-    client.write(api.streamErrorEvent(error, record.endpoint));
+    client.write(errors.streamErrorEvent(error));
     client.end();
     return;
   }
@@ -206,8 +197,8 @@ export function respondWithError(gw: Gateway, api: ProviderApi, client: ClientRe
     ['x-request-id', record.requestId],
   ];
   if (error.status === 503) headers.push(['retry-after', '1']);
-  if (body && !body.complete) body.discardThen(() => client.send(error.status, headers, api.errorBody(error), true));
-  else client.send(error.status, headers, api.errorBody(error), error.code === 'draining');
+  if (body && !body.complete) body.discardThen(() => client.send(error.status, headers, errors.errorBody(error), true));
+  else client.send(error.status, headers, errors.errorBody(error), error.code === 'draining');
 }
 
 /** Prices the request, settles enforcement, counts it in metrics, logs it and spools its event. */

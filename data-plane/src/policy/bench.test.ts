@@ -7,7 +7,7 @@ import type { AgentConnection } from '../steps/agent-connection.js';
 import type { EnforcementContext } from '../steps/contract.js';
 import { sseEvent } from '../steps/response-filter.js';
 import type { ApprovalClient } from '../approvals/client.js';
-import { answerCodec } from './answers/index.js';
+import { chatCompletions } from '../providers/openai/chat-completions/index.js';
 import { PolicySets } from './policy-sets.js';
 import { createPolicyStep } from './policy-step.js';
 import { restoreFilter } from './restore-filter.js';
@@ -105,6 +105,7 @@ describe('policy step benchmark', () => {
       key: k,
       api: 'openai',
       endpoint: 'chat.completions',
+      operation: chatCompletions,
       model: 'gpt-4o',
       stream: true,
       candidates: [{ id: 'c', orgId: ORG, provider: 'openai', name: 'c', baseUrl: null, models: [], secret: { kekId: 'k', wrappedKey: '', iv: '', ciphertext: '', tag: '' }, secretVersion: 1 }],
@@ -127,7 +128,7 @@ describe('policy step benchmark', () => {
     const evaluated = await measure(() => step.before(context(guarded, clean)), ITERATIONS);
     const untokenized = await measure(() => step.before(context(uncosted, clean)), ITERATIONS);
     const redacted = await measure(() => step.before(context(guarded, withEmail)), ITERATIONS);
-    const restore = restoreFilter(answerCodec('openai', 'chat.completions'), new Map([['[EMAIL_1]', 'alice.martin@example.com']]));
+    const restore = restoreFilter(chatCompletions.answers, new Map([['[EMAIL_1]', 'alice.martin@example.com']]));
     const chunk = sseEvent(JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta: { content: 'a few words of answer' }, finish_reason: null }] }));
     const perEvent = await measure(() => restore.event(chunk), ITERATIONS * 10);
 

@@ -1,9 +1,8 @@
 import { DEFAULT_HOLD_SECONDS } from '@keyward/shared';
 import type { BudgetRefusal } from '../limits/index.js';
 import type { EnforcementContext, HoldVerdict } from '../steps/contract.js';
-import { EXTRACT_ALL, requestCodec } from './body/index.js';
 import { holdForDecision, type HoldDeps } from './holds.js';
-import { approvalSummary } from './summary.js';
+import { requestSummary } from './summary.js';
 
 /**
  * Holds a request that a `hold` budget refused until a person decides, through the same hold
@@ -14,13 +13,12 @@ import { approvalSummary } from './summary.js';
  */
 export function createBudgetHold(deps: HoldDeps): (ctx: EnforcementContext, refusal: BudgetRefusal) => Promise<HoldVerdict> {
   return (ctx, refusal) => {
-    const all = requestCodec(ctx.api, ctx.endpoint)?.extract(ctx.body, EXTRACT_ALL);
     return holdForDecision(deps, ctx, ctx.connection, {
       phase: 'request',
       reason: { kind: 'budget', budgetId: refusal.budgetId },
       timeoutSeconds: DEFAULT_HOLD_SECONDS,
       onTimeout: 'block',
-      summary: approvalSummary({ systemText: all?.systemText ?? '', messages: all?.messages ?? [], toolCalls: all?.toolCalls ?? [] }),
+      summary: requestSummary(ctx),
     });
   };
 }

@@ -6,7 +6,7 @@ import type { EnforcementContext } from '../steps/contract.js';
 import type { BodyStep, FilterStep, FilterStop, ResponseFilter } from '../steps/response-filter.js';
 import { parseData } from '../providers/types.js';
 import type { SseEvent } from '../streaming/sse-parser.js';
-import type { AnswerCodec } from './answers/index.js';
+import type { AnswerCodec } from '../providers/index.js';
 import { holdPolicyDecision, type HoldDeps } from './holds.js';
 import { addTags, recordMatches } from './matches.js';
 import { approvalSummary } from './summary.js';

@@ -3,15 +3,14 @@ import { createRedactor, PolicyCompileError, type Decision, type PolicyDecision 
 import type { ConfigView } from '../config/view.js';
 import { GatewayError } from '../errors.js';
 import type { EnforcementContext, EnforcementStep, EnforcementVerdict } from '../steps/contract.js';
-import { answerCodec } from './answers/index.js';
-import { EXTRACT_ALL, requestCodec, type RequestCodec } from './body/index.js';
+import { EXTRACT_ALL, type RequestCodec } from '../providers/index.js';
 import { guardFilter } from './guard-filter.js';
 import { holdPolicyDecision, type HoldDeps } from './holds.js';
 import { addTags, recordMatches } from './matches.js';
 import type { PolicySets } from './policy-sets.js';
 import { buildRequestContext } from './request-context.js';
 import { restoreFilter } from './restore-filter.js';
-import { approvalSummary } from './summary.js';
+import { requestSummary } from './summary.js';
 
 /** What the policy step needs from the node. */
 export interface PolicyStepOptions extends HoldDeps {
@@ -60,25 +59,24 @@ export function createPolicyStep(options: PolicyStepOptions): EnforcementStep {
       if (set instanceof PolicyCompileError) {
         return deny(new GatewayError('policy_unavailable', 503, 'A policy that applies to this key could not be loaded; an administrator needs to correct it.'), 'error');
       }
-      const codec = requestCodec(ctx.api, ctx.endpoint);
-      const { request } = buildRequestContext(ctx, codec, set.needs, options.now?.() ?? new Date());
+      const { request: codec, answers } = ctx.operation;
+      const request = buildRequestContext(ctx, set.needs, options.now?.() ?? new Date());
       const decision = set.evaluateRequest(request);
       recordMatches(ctx.policy, decision.matches, 'request');
       addTags(ctx.tags, decision.tags);
 
       if (decision.action === 'block') return deny(new GatewayError('blocked', decision.block!.status, decision.block!.message), 'blocked');
       if (decision.action === 'hold') {
-        const held = await holdPolicyDecision(options, ctx, ctx.connection, 'request', decision, requestSummary(codec, ctx));
+        const held = await holdPolicyDecision(options, ctx, ctx.connection, 'request', decision, requestSummary(ctx));
         if (!held.proceed) return deny(held.error, held.decision);
         if (held.decision) ctx.decision = held.decision;
         if (held.tag) addTags(ctx.tags, [held.tag]);
       }
 
-      const answers = answerCodec(ctx.api, ctx.endpoint);
-      const restorable = codec ? redact(ctx, codec, decision, hashKey(ctx.org.id)) : null;
+      const restorable = redact(ctx, codec, decision, hashKey(ctx.org.id));
       if (restorable) ctx.responseFilters.push(restoreFilter(answers, restorable));
       if (set.needs.responseRules) {
-        const history = () => (codec ? codec.extract(ctx.body, EXTRACT_ALL).messages : []);
+        const history = () => codec.extract(ctx.body, EXTRACT_ALL).messages;
         ctx.responseFilters.push(guardFilter({ set, request, codec: answers, ctx, connection: ctx.connection, holds: options, history }));
       }
     },
@@ -97,10 +95,4 @@ function redact(ctx: EnforcementContext, codec: RequestCodec, decision: PolicyDe
   ctx.body = body;
   if (ctx.decision === 'allowed') ctx.decision = 'redacted';
   return redactor.restores && redactor.mapping.restorable.size > 0 ? redactor.mapping.restorable : null;
-}
-
-/** The approver's view of a held request, parsed in full (holds are rare; this path may read everything). */
-function requestSummary(codec: RequestCodec | null, ctx: EnforcementContext) {
-  const all = codec ? codec.extract(ctx.body, EXTRACT_ALL) : null;
-  return approvalSummary({ systemText: all?.systemText ?? '', messages: all?.messages ?? [], toolCalls: all?.toolCalls ?? [] });
 }

@@ -1,24 +1,23 @@
 import type { PolicyNeeds, RequestContext } from '@keyward/shared';
 import type { EnforcementContext } from '../steps/contract.js';
 import { maxCostOf } from '../estimate/max-cost.js';
-import type { ExtractNeeds, ExtractedRequest, RequestCodec } from './body/index.js';
+import type { ExtractNeeds, ExtractedRequest } from '../providers/index.js';
 
-const NONE: ExtractedRequest = { messages: [], systemText: '', toolsOffered: [], toolCalls: [], maxOutputTokens: null };
+const NONE: ExtractedRequest = { messages: [], systemText: '', toolsOffered: [], toolCalls: [] };
 const HEADER_PREFIX = 'x-keyward-';
 
 /** What to read from the body for a policy set's needs. */
-export function extractNeeds(needs: PolicyNeeds): ExtractNeeds {
+function extractNeeds(needs: PolicyNeeds): ExtractNeeds {
   return {
     messages: needs.promptText,
     systemText: needs.systemText,
     toolsOffered: needs.toolsOffered,
     toolCalls: needs.toolCalls,
-    maxOutputTokens: needs.maxOutputTokens,
   };
 }
 
 /** The agent's `x-keyward-*` headers (names are already lower case). */
-export function keywardHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+function keywardHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name in headers) if (name.startsWith(HEADER_PREFIX)) out[name] = headers[name];
   return out;
@@ -33,11 +32,11 @@ export function keywardHeaders(headers: Readonly<Record<string, string>>): Recor
  * only for sets with a token or cost condition. Keys carry no metadata of their own in the
  * config, so `keyMetadata` conditions read the key's labels.
  */
-export function buildRequestContext(ctx: EnforcementContext, codec: RequestCodec | null, needs: PolicyNeeds, now: Date): { request: RequestContext; extracted: ExtractedRequest } {
+export function buildRequestContext(ctx: EnforcementContext, needs: PolicyNeeds, now: Date): RequestContext {
   const want = extractNeeds(needs);
-  const extracted = codec && (want.messages || want.systemText || want.toolsOffered || want.toolCalls || want.maxOutputTokens) ? codec.extract(ctx.body, want) : NONE;
-  const cost = needs.estimatedInputTokens || needs.estimatedCostMicros ? maxCostOf(ctx.api, ctx.endpoint, ctx.body, ctx.model, ctx.org) : null;
-  const request: RequestContext = {
+  const extracted = want.messages || want.systemText || want.toolsOffered || want.toolCalls ? ctx.operation.request.extract(ctx.body, want) : NONE;
+  const cost = needs.estimatedInputTokens || needs.estimatedCostMicros ? maxCostOf(ctx.operation, ctx.body, ctx.model, ctx.org) : null;
+  return {
     provider: ctx.candidates[0]?.provider ?? (ctx.api === 'openai' ? 'openai' : ctx.api),
     api: ctx.api,
     endpoint: ctx.endpoint,
@@ -50,9 +49,8 @@ export function buildRequestContext(ctx: EnforcementContext, codec: RequestCodec
     toolsOffered: extracted.toolsOffered,
     toolCalls: extracted.toolCalls,
     estimatedInputTokens: cost?.inputTokens ?? 0,
-    maxOutputTokens: extracted.maxOutputTokens,
+    maxOutputTokens: needs.maxOutputTokens ? ctx.operation.maxOutputTokens(ctx.body) : null,
     estimatedCostMicros: cost?.micros ?? 0,
     now,
   };
-  return { request, extracted };
 }

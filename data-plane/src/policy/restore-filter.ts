@@ -1,6 +1,6 @@
 import { sseEvent, type ResponseFilter } from '../steps/response-filter.js';
 import { parseData } from '../providers/types.js';
-import type { AnswerCodec, Payload } from './answers/index.js';
+import type { AnswerCodec, Payload } from '../providers/index.js';
 
 const toEvent = (payload: Payload) => sseEvent(JSON.stringify(payload.json), payload.name);
 

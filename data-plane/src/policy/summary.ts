@@ -1,4 +1,6 @@
 import { detectPii, RedactionMapping, redactText, type ApprovalSummary, type NormalizedMessage, type ToolCall } from '@keyward/shared';
+import { EXTRACT_ALL } from '../providers/index.js';
+import type { EnforcementContext } from '../steps/contract.js';
 
 /** The most recent messages shown to an approver. */
 const MAX_MESSAGES = 20;
@@ -24,6 +26,11 @@ export function approvalSummary(parts: { systemText: string; messages: readonly 
     arguments: clean(typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments ?? null)),
   }));
   return { messages, toolCalls };
+}
+
+/** The approver's view of a held request, parsed in full (holds are rare; this path may read everything). */
+export function requestSummary(ctx: Pick<EnforcementContext, 'operation' | 'body'>): ApprovalSummary {
+  return approvalSummary(ctx.operation.request.extract(ctx.body, EXTRACT_ALL));
 }
 
 function cut(text: string): string {

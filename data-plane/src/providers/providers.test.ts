@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../errors.js';
 import { SseParser } from '../streaming/sse-parser.js';
-import { anthropicApi, anthropicOperations } from './anthropic/index.js';
-import { geminiApi, geminiOperations, parseModelMethod } from './gemini/index.js';
-import { openaiApi, openaiOperations } from './openai/index.js';
+import { anthropicApi } from './anthropic/index.js';
+import { messages } from './anthropic/messages/index.js';
+import { geminiApi } from './gemini/index.js';
+import { streamGenerateContent } from './gemini/generate-content/index.js';
+import { chatCompletions } from './openai/chat-completions/index.js';
+import { openaiApi } from './openai/index.js';
+import { responses } from './openai/responses/index.js';
+import { parseModelMethod } from './routes.js';
 import type { Operation, PreparedRequest } from './types.js';
 
 /** Feeds SSE text through an operation's observer; returns the forwarded text and the usage. */
@@ -21,7 +26,7 @@ function observe(op: Operation, text: string, prepared: PreparedRequest = { body
 const input = (body: Record<string, unknown>, query = '') => ({ body, pathModel: null, query: new URLSearchParams(query) });
 
 describe('OpenAI chat completions', () => {
-  const op = openaiOperations['chat.completions'];
+  const op = chatCompletions;
 
   it('asks for streamed usage, keeping the agent’s other stream options', () => {
     const body = { model: 'm', stream: true, stream_options: { include_obfuscation: false } };
@@ -61,7 +66,7 @@ describe('OpenAI responses', () => {
     const text =
       'event: response.created\ndata: {"type":"response.created","response":{"usage":null}}\n\n' +
       'event: response.completed\ndata: {"type":"response.completed","response":{"usage":{"input_tokens":8,"output_tokens":5,"input_tokens_details":{"cached_tokens":2}}}}\n\n';
-    expect(observe(openaiOperations.responses, text).usage).toEqual({ inputTokens: 8, outputTokens: 5, cachedInputTokens: 2 });
+    expect(observe(responses, text).usage).toEqual({ inputTokens: 8, outputTokens: 5, cachedInputTokens: 2 });
   });
 });
 
@@ -71,7 +76,7 @@ describe('Anthropic messages', () => {
       'event: message_start\ndata: {"type":"message_start","message":{"usage":{"input_tokens":10,"cache_creation_input_tokens":5,"cache_read_input_tokens":20,"output_tokens":1}}}\n\n' +
       'event: content_block_delta\ndata: {"type":"content_block_delta","delta":{"type":"text_delta","text":"hi"}}\n\n' +
       'event: message_delta\ndata: {"type":"message_delta","usage":{"output_tokens":42}}\n\n';
-    expect(observe(anthropicOperations.messages, text).usage).toEqual({ inputTokens: 35, outputTokens: 42, cachedInputTokens: 20 });
+    expect(observe(messages, text).usage).toEqual({ inputTokens: 35, outputTokens: 42, cachedInputTokens: 20 });
   });
 });
 
@@ -80,14 +85,14 @@ describe('Gemini generateContent', () => {
     const text =
       'data: {"candidates":[],"usageMetadata":{"promptTokenCount":9,"candidatesTokenCount":1}}\r\n\r\n' +
       'data: {"candidates":[],"usageMetadata":{"promptTokenCount":9,"candidatesTokenCount":6,"thoughtsTokenCount":3,"cachedContentTokenCount":2}}\r\n\r\n';
-    expect(observe(geminiOperations.streamGenerateContent, text).usage).toEqual({ inputTokens: 9, outputTokens: 9, cachedInputTokens: 2 });
+    expect(observe(streamGenerateContent, text).usage).toEqual({ inputTokens: 9, outputTokens: 9, cachedInputTokens: 2 });
   });
 
   it('reads the model and method from the path and never forwards the agent’s key parameter', () => {
     expect(parseModelMethod('gemini-2.5-flash:streamGenerateContent')).toEqual({ model: 'gemini-2.5-flash', method: 'streamGenerateContent' });
     expect(parseModelMethod('models%2Fgemini-2.5-pro:generateContent')).toEqual({ model: 'gemini-2.5-pro', method: 'generateContent' });
     expect(parseModelMethod('no-method')).toBeNull();
-    const path = geminiOperations.streamGenerateContent.upstreamPath('gemini-2.5-flash', true, new URLSearchParams('alt=sse&key=kw_secret'));
+    const path = streamGenerateContent.upstreamPath('gemini-2.5-flash', true, new URLSearchParams('alt=sse&key=kw_secret'));
     expect(path).toBe('/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
   });
 });
@@ -101,10 +106,10 @@ describe('error shapes', () => {
     expect(JSON.parse(geminiApi.errorBody(error))).toEqual({ error: { code: 504, message: 'The provider stopped sending data.', status: 'DEADLINE_EXCEEDED' } });
   });
 
-  it('renders each family’s mid-stream error event', () => {
-    expect(openaiApi.streamErrorEvent(error, 'chat.completions')).toMatch(/^data: \{"error":\{.*"code":"upstream_stalled"\}\}\n\n$/);
-    expect(openaiApi.streamErrorEvent(error, 'responses')).toMatch(/^event: error\ndata: \{"type":"error","code":"upstream_stalled"/);
-    expect(anthropicApi.streamErrorEvent(error, 'messages')).toMatch(/^event: error\ndata: \{"type":"error","error":\{"type":"timeout_error"/);
-    expect(geminiApi.streamErrorEvent(error, 'streamGenerateContent')).toMatch(/^data: \{"error":\{"code":504/);
+  it('renders each operation’s mid-stream error event', () => {
+    expect(chatCompletions.errors.streamErrorEvent(error)).toMatch(/^data: \{"error":\{.*"code":"upstream_stalled"\}\}\n\n$/);
+    expect(responses.errors.streamErrorEvent(error)).toMatch(/^event: error\ndata: \{"type":"error","code":"upstream_stalled"/);
+    expect(messages.errors.streamErrorEvent(error)).toMatch(/^event: error\ndata: \{"type":"error","error":\{"type":"timeout_error"/);
+    expect(streamGenerateContent.errors.streamErrorEvent(error)).toMatch(/^data: \{"error":\{"code":504/);
   });
 });

@@ -1,6 +1,8 @@
 import type { ApiFamily, CredentialConfig, ProviderKind } from '@keyward/shared';
 import type { GatewayError } from '../errors.js';
 import type { SseEvent } from '../streaming/sse-parser.js';
+import type { AnswerCodec } from './codec/answer.js';
+import type { RequestCodec } from './codec/request.js';
 
 /** Token counts in one normalized form: `inputTokens` includes cached ones, as OpenAI and Gemini count. */
 export interface TokenUsage {
@@ -10,7 +12,7 @@ export interface TokenUsage {
 }
 
 /** The request as an operation sees it. */
-export interface OperationInput {
+interface OperationInput {
   /** The parsed JSON body (empty for bodiless requests). */
   readonly body: Record<string, unknown>;
   /** The model named in the URL, for APIs that put it there (Gemini). */
@@ -45,11 +47,50 @@ export interface StreamObserver {
   usageFinal(): boolean;
 }
 
-/** One endpoint of an API family (e.g. OpenAI chat completions). */
+/** Where agents send an operation's requests (always `POST`). */
+interface OperationRoute {
+  /** The uWS path pattern, e.g. `/v1/chat/completions` or `/v1beta/models/:modelMethod`. */
+  readonly pattern: string;
+  /**
+   * For a pattern several operations share, whose one parameter is `{model}:{method}` (Gemini):
+   * the method that names this operation. Null for a pattern of its own.
+   */
+  readonly modelMethod: string | null;
+}
+
+/** How a gateway error is written for an agent: as a JSON body, or as an event of a stream already under way. */
+export interface ErrorShape {
+  /** A gateway error as a JSON error body. */
+  errorBody(error: GatewayError): string;
+  /** A gateway error as the event streams use to report failure. */
+  streamErrorEvent(error: GatewayError): string;
+}
+
+/**
+ * One endpoint of an API family (e.g. OpenAI chat completions), everything about its wire
+ * format in one object: the route, where the key is, what policies read and redact of the
+ * request, the answer's text and tool calls, the output cap, usage and the error shape. Each
+ * lives in `providers/<family>/<operation>/` and is registered in its family's `index.ts`.
+ */
 export interface Operation {
   readonly family: ApiFamily;
   /** The event's `endpoint` label, e.g. `chat.completions`. */
   readonly endpoint: string;
+  /** The family's upstream API (base URL, credential headers, model list). */
+  readonly api: ProviderApi;
+  readonly route: OperationRoute;
+  /** The Keyward key where this endpoint's official client sends it, or null. */
+  clientKey(headers: Readonly<Record<string, string>>, query: URLSearchParams): string | null;
+  readonly errors: ErrorShape;
+  /** What policies read of the request body and how redaction rewrites it. */
+  readonly request: RequestCodec;
+  /** The answer's text and tool calls, streamed and whole, and how redactions are restored in it. */
+  readonly answers: AnswerCodec;
+  /**
+   * The output cap the request names (a non-negative integer), 0 for an endpoint whose answers
+   * have no output tokens, or null when the request names none.
+   */
+  maxOutputTokens(body: Record<string, unknown>): number | null;
   describe(input: OperationInput): RequestShape;
   prepare(input: OperationInput, shape: RequestShape): PreparedRequest;
   /** The path (with query) below the credential's base URL. */
@@ -73,9 +114,11 @@ export interface ModelEntry {
   readonly provider: ProviderKind;
 }
 
-/** What a family's upstream API looks like and how its errors are written. */
-export interface ProviderApi {
+/** What a family's upstream API looks like and how its errors are written (before an operation is known, and by default). */
+export interface ProviderApi extends ErrorShape {
   readonly family: ApiFamily;
+  /** The family's name in messages, e.g. `Gemini`. */
+  readonly name: string;
   /** Provider kinds whose credentials speak this family. */
   readonly providers: readonly ProviderKind[];
   /** The credential's base URL (its own, or the provider's default), without a trailing slash. */
@@ -84,16 +127,12 @@ export interface ProviderApi {
   authHeaders(secret: string): Record<string, string>;
   /** Headers the provider needs that an agent may leave out (their values are defaults). */
   readonly defaultHeaders: Readonly<Record<string, string>>;
-  /** The Keyward key where this family's official client sends it, or null. */
+  /** The Keyward key where this family's official clients send it, or null (operations may differ). */
   clientKey(headers: Readonly<Record<string, string>>, query: URLSearchParams): string | null;
   /** The body of this family's model list (`GET /v1/models`, Gemini's `GET /v1beta/models`). */
   modelList(models: readonly ModelEntry[]): string;
   /** The body of this family's single-model answer (`GET /v1/models/{id}`). */
   modelInfo(model: ModelEntry): string;
-  /** A gateway error as this family's JSON error body. */
-  errorBody(error: GatewayError): string;
-  /** A gateway error as the event this family's streams use to report failure. */
-  streamErrorEvent(error: GatewayError, endpoint: string): string;
 }
 
 /** Reads a non-negative integer field, treating anything else as zero. */

@@ -5,7 +5,7 @@
  */
 import type { ApiFamily, CredentialConfig, Decision, KeyConfig, OrgConfig, PolicyMatchRecord } from '@keyward/shared';
 import type { GatewayError } from '../errors.js';
-import type { TokenUsage } from '../providers/types.js';
+import type { Operation, TokenUsage } from '../providers/types.js';
 import type { AgentConnection } from './agent-connection.js';
 import type { ResponseFilter } from './response-filter.js';
 
@@ -16,6 +16,8 @@ export interface EnforcementContext {
   readonly key: KeyConfig;
   readonly api: ApiFamily;
   readonly endpoint: string;
+  /** The endpoint's adapter: what policies read of the body, the answer's codec, the output cap. */
+  readonly operation: Operation;
   readonly model: string;
   readonly stream: boolean;
   /** Candidate credentials, best first. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** The base62 alphabet: digits, then upper case, then lower case (the order `0-9A-Za-z` sorts in). */
-export const BASE62_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const BASE62_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /** 248 = 4 × 62: bytes at or above it are dropped so every character is equally likely. */
 const REJECTION_LIMIT = 248;

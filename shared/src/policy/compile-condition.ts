@@ -8,7 +8,7 @@ import { WEEKDAYS } from './validate-condition.js';
 import { localWeekMinute } from '../time/zoned-time.js';
 
 /** A condition's verdict with a short reason, for the console's test panel. */
-export interface Explanation {
+interface Explanation {
   readonly matched: boolean;
   readonly reason: string;
 }

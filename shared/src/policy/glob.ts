@@ -11,7 +11,7 @@ export type NameMatcher = (name: string) => boolean;
  * Names come from agents' requests. A glob with several stars backtracks polynomially on a long
  * name, so names longer than this never match a glob that needs the regex form.
  */
-export const MAX_GLOB_NAME = 512;
+const MAX_GLOB_NAME = 512;
 
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

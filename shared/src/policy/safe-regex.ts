@@ -33,7 +33,7 @@ import { CharSet, Parser, type Node, type UnboundedQuantifier } from './regex-pa
 export const MAX_REGEX_LENGTH = 512;
 
 /** Upper bound given to unbounded repetitions: `*` compiles as `{0,256}`, `+` as `{1,256}`. */
-export const MAX_REPEAT = 256;
+const MAX_REPEAT = 256;
 
 /** Result of `compileSafeRegex`: the regex, or the end of a sentence saying why it was refused. */
 export type SafeRegexResult = { readonly ok: true; readonly regex: RegExp } | { readonly ok: false; readonly reason: string };

@@ -8,7 +8,7 @@
 import { BENCH_POLICY } from '../policy-eval.js';
 
 /** What a GraphQL call returns (the subset the setup reads). */
-export interface GqlAnswer<T> {
+interface GqlAnswer<T> {
   readonly data: T | null;
   readonly errors?: readonly { readonly message: string; readonly extensions?: { readonly code?: string } }[];
 }
@@ -30,9 +30,9 @@ export interface KeywardSetup {
 }
 
 /** Far above what any benchmark run spends, so enforcement runs on every call but never refuses. */
-export const BENCH_BUDGET_USD = '10000000.00';
+const BENCH_BUDGET_USD = '10000000.00';
 /** The key's rate limit: enforced on every call, never reached. */
-export const BENCH_RATE_LIMIT = { requestsPerMinute: 100_000_000, tokensPerMinute: 2_000_000_000, concurrentRequests: 100_000 } as const;
+const BENCH_RATE_LIMIT = { requestsPerMinute: 100_000_000, tokensPerMinute: 2_000_000_000, concurrentRequests: 100_000 } as const;
 
 function unavailable(errors: GqlAnswer<unknown>['errors']): boolean {
   return (errors ?? []).some((e) => e.extensions?.code === 'GRAPHQL_VALIDATION_FAILED' && /Cannot query field|Unknown type/.test(e.message));

@@ -87,7 +87,7 @@ export async function closedLoop(
 }
 
 /** One SSE stream as the client saw it. */
-export interface StreamObservation {
+interface StreamObservation {
   readonly status: number;
   /** Milliseconds from sending the request to the first SSE event. */
   readonly ttftMs: number;

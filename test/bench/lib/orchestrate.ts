@@ -32,7 +32,6 @@ import {
   TARGET_IDS,
   TARGET_LABELS,
   type ControlPlaneHello,
-  type Layout,
   type Target,
   type TargetId,
 } from './targets.js';

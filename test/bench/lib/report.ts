@@ -8,7 +8,7 @@ import { spread, type Spread } from './stats.js';
 import { TARGET_IDS, TARGET_LABELS, type TargetId } from './targets.js';
 
 /** Everything measured against one target in one round. */
-export interface RoundMeasurement {
+interface RoundMeasurement {
   readonly latency: LatencyResult;
   readonly throughput: ThroughputResult;
   readonly streamLatency: StreamLatencyResult;
@@ -41,7 +41,7 @@ export interface RowSummary {
 }
 
 /** The metrics the ratio table covers, with how they are shown. */
-export const METRICS = [
+const METRICS = [
   { key: 'addedP50Ms', title: 'added p50 (ms)', digits: 3 },
   { key: 'addedP99Ms', title: 'added p99 (ms)', digits: 3 },
   { key: 'rpsUnderP99Limit', title: 'req/s, p99 < 5 ms', digits: 0 },
@@ -57,7 +57,7 @@ export const METRICS = [
 type MetricKey = (typeof METRICS)[number]['key'];
 
 /** A row's value of a metric: the median for per-round figures. */
-export function metricValue(row: RowSummary, key: MetricKey): number {
+function metricValue(row: RowSummary, key: MetricKey): number {
   const v = row[key];
   return typeof v === 'number' ? v : v.median;
 }

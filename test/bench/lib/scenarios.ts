@@ -18,7 +18,7 @@ export interface LatencyResult {
 }
 
 /** One step of the throughput ramp. */
-export interface ThroughputStep {
+interface ThroughputStep {
   readonly concurrency: number;
   readonly rps: number;
   readonly latency: LatencySummary;
@@ -49,7 +49,7 @@ export interface StreamLatencyResult {
 }
 
 /** One step of the capacity ramp. */
-export interface CapacityStep {
+interface CapacityStep {
   readonly streams: number;
   readonly peakOpen: number;
   readonly completed: number;

@@ -4,14 +4,14 @@
  */
 
 /** Percentile `p` (0–100) of ascending `sorted` samples, nearest rank; NaN when empty. */
-export function percentile(sorted: ArrayLike<number>, p: number): number {
+function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.ceil((p / 100) * sorted.length) - 1;
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank))];
 }
 
 /** Sorts a copy of `samples` ascending (numeric, not lexicographic). */
-export function sortedCopy(samples: ArrayLike<number>): Float64Array {
+function sortedCopy(samples: ArrayLike<number>): Float64Array {
   const copy = Float64Array.from(samples);
   copy.sort();
   return copy;

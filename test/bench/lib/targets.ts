@@ -58,7 +58,7 @@ export function layout(workDir: string): Layout {
 }
 
 /** The credential the mock expects; not a secret (the mock accepts any bearer). */
-export const PROVIDER_KEY = 'sk-bench-provider-credential';
+const PROVIDER_KEY = 'sk-bench-provider-credential';
 
 /** Starts the fast mock (the floor and every proxy's upstream). */
 export function startFastMock(l: Layout, cores: string | null, stream: { chunks: number; intervalMs: number }): Promise<Child> {

@@ -6,7 +6,7 @@
 import { benchRequest } from '../policy-eval.js';
 
 /** The chat model the request names (the policy approves it, the key allows it). */
-export const BENCH_MODEL = 'gpt-4o';
+const BENCH_MODEL = 'gpt-4o';
 
 /** Headers every target gets besides its own authentication (the policy tags the agent id). */
 export const AGENT_HEADERS: Readonly<Record<string, string>> = { 'x-keyward-agent-id': 'billing-refactor', 'user-agent': 'keyward-bench/1' };

@@ -25,12 +25,12 @@ export interface MockBehaviour {
   readonly failWith?: 'reset' | 'event';
 }
 
-export interface MockToolCall {
+interface MockToolCall {
   readonly name: string;
   readonly arguments: Readonly<Record<string, unknown>>;
 }
 
-export interface MockUsage {
+interface MockUsage {
   readonly inputTokens?: number;
   readonly outputTokens?: number;
   readonly cachedInputTokens?: number;

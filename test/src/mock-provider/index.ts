@@ -1,2 +1,2 @@
-export { startMockProvider, type MockProvider, type MockProviderOptions, type RecordedRequest } from './server.js';
-export { BEHAVIOUR_HEADER, type MockBehaviour, type MockError, type MockToolCall, type MockUsage } from './behaviour.js';
+export { startMockProvider, type MockProvider } from './server.js';
+export { BEHAVIOUR_HEADER, type MockBehaviour } from './behaviour.js';

@@ -8,7 +8,7 @@ import * as openai from './openai.js';
 import { writeStream } from './stream.js';
 
 /** One request the mock received, as it arrived. */
-export interface RecordedRequest {
+interface RecordedRequest {
   readonly method: string;
   readonly path: string;
   readonly query: Readonly<Record<string, string>>;

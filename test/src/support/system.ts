@@ -15,7 +15,7 @@ import { createLogger, loadDataPlaneConfig, startDataPlane, type DataPlane } fro
 import { startMockProvider, type MockProvider } from '../mock-provider/index.js';
 
 /** Secrets and key material both planes must share, made once per system. */
-export interface SharedSecrets {
+interface SharedSecrets {
   readonly pepper: string;
   readonly hashSalt: string;
   readonly nodeToken: string;
@@ -44,7 +44,7 @@ export interface TestSystem {
 }
 
 /** A data-plane node with its captured logs. */
-export interface RunningNode {
+interface RunningNode {
   readonly node: DataPlane;
   readonly url: string;
   readonly logs: string[];

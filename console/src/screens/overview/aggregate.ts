@@ -30,7 +30,7 @@ export function summarize(events: readonly Event[], since: number): Summary {
 }
 
 /** Per-bucket totals for one group (a model, a key, or "Other"). */
-export interface Series {
+interface Series {
   readonly name: string;
   readonly requests: number[];
   readonly spendMicros: bigint[];

@@ -7,7 +7,7 @@ import { billingAccountOf } from '../credits.service.js';
 import { PLANS } from '../plans.js';
 
 /** Smallest prepaid top-up through Stripe (card fees make smaller ones pointless). */
-export const MIN_STRIPE_TOP_UP_MICROS = 5_000_000;
+const MIN_STRIPE_TOP_UP_MICROS = 5_000_000;
 
 /** What the organization is buying. */
 export type CheckoutPurchase = { readonly kind: 'top_up'; readonly amountMicros: number } | { readonly kind: 'subscription'; readonly plan: Exclude<Plan, 'free'> };

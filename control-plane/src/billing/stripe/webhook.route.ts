@@ -11,7 +11,7 @@ import type { Services } from '../../services.js';
 import { addCredits, billingAccountOf } from '../credits.service.js';
 
 /** Where Stripe delivers events. */
-export const STRIPE_WEBHOOK_PATH = '/v1/billing/stripe/webhook';
+const STRIPE_WEBHOOK_PATH = '/v1/billing/stripe/webhook';
 
 const PAID_PLANS: readonly Plan[] = ['pro', 'enterprise'];
 
@@ -50,10 +50,10 @@ export const registerStripeWebhookRoute: RouteRegistrar = (app, services) => {
 };
 
 /** What handling one verified event did (for logs and the answer). */
-export type StripeEventOutcome = 'credited' | 'already_credited' | 'plan_changed' | 'ignored';
+type StripeEventOutcome = 'credited' | 'already_credited' | 'plan_changed' | 'ignored';
 
 /** Applies one verified Stripe event. */
-export async function handleStripeEvent(services: Services, event: Stripe.Event): Promise<StripeEventOutcome> {
+async function handleStripeEvent(services: Services, event: Stripe.Event): Promise<StripeEventOutcome> {
   const em = services.orm.em.fork({ clear: true }) as EntityManager;
   if (event.type === 'checkout.session.completed' || event.type === 'checkout.session.async_payment_succeeded') {
     const session = event.data.object;

@@ -1,13 +1,16 @@
 import type { CredentialConfig } from '@keyward/shared';
+import type { ProviderApi } from '../types.js';
+import { geminiErrorBody, geminiStreamErrorEvent } from './errors.js';
+import { geminiModelInfo, geminiModelList } from './models.js';
 
 /** The Gemini API; like the official client's `baseUrl`, it excludes the API version. */
-export const GEMINI_DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com';
+const GEMINI_DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com';
 
 /** The API version in the path, which the gateway mirrors. */
-export const GEMINI_API_VERSION = 'v1beta';
+const GEMINI_API_VERSION = 'v1beta';
 
 /** The base URL a credential's requests go to. */
-export function geminiBaseUrl(credential: CredentialConfig): string {
+function geminiBaseUrl(credential: CredentialConfig): string {
   return (credential.baseUrl ?? GEMINI_DEFAULT_BASE_URL).replace(/\/+$/, '');
 }
 
@@ -19,30 +22,26 @@ export function geminiPath(model: string, method: 'generateContent' | 'streamGen
 }
 
 /** Gemini authenticates with `x-goog-api-key`, which keeps the credential out of URLs and logs. */
-export function geminiAuthHeaders(secret: string): Record<string, string> {
+function geminiAuthHeaders(secret: string): Record<string, string> {
   return { 'x-goog-api-key': secret };
 }
 
 /** The official client sends `x-goog-api-key`; the REST examples use `?key=`. */
-export function geminiClientKey(headers: Readonly<Record<string, string>>, query: URLSearchParams): string | null {
+function geminiClientKey(headers: Readonly<Record<string, string>>, query: URLSearchParams): string | null {
   return headers['x-goog-api-key'] || query.get('key') || null;
 }
 
-/**
- * Splits the `{model}:{method}` path segment (`gemini-2.5-flash:generateContent`); the model
- * may itself be written `models/…` by hand-made requests.
- */
-export function parseModelMethod(segment: string): { model: string; method: string } | null {
-  const decoded = safeDecode(segment);
-  const colon = decoded.lastIndexOf(':');
-  if (colon <= 0) return null;
-  return { model: decoded.slice(0, colon).replace(/^models\//, ''), method: decoded.slice(colon + 1) };
-}
-
-function safeDecode(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
-}
+/** The Gemini API family. */
+export const geminiApi: ProviderApi = {
+  family: 'gemini',
+  name: 'Gemini',
+  providers: ['gemini'],
+  baseUrl: geminiBaseUrl,
+  authHeaders: geminiAuthHeaders,
+  defaultHeaders: {},
+  clientKey: geminiClientKey,
+  modelList: geminiModelList,
+  modelInfo: geminiModelInfo,
+  errorBody: geminiErrorBody,
+  streamErrorEvent: geminiStreamErrorEvent,
+};

@@ -1,24 +1,7 @@
-import type { Operation, ProviderApi } from '../types.js';
-import { geminiAuthHeaders, geminiBaseUrl, geminiClientKey } from './api.js';
-import { geminiErrorBody, geminiStreamErrorEvent } from './errors.js';
-import { geminiModelInfo, geminiModelList } from './models.js';
-import { generateContent, streamGenerateContent } from './generate-content.js';
+import type { Operation } from '../types.js';
+import { generateContent, streamGenerateContent } from './generate-content/index.js';
 
-/** The Gemini API family. */
-export const geminiApi: ProviderApi = {
-  family: 'gemini',
-  providers: ['gemini'],
-  baseUrl: geminiBaseUrl,
-  authHeaders: geminiAuthHeaders,
-  defaultHeaders: {},
-  clientKey: geminiClientKey,
-  modelList: geminiModelList,
-  modelInfo: geminiModelInfo,
-  errorBody: geminiErrorBody,
-  streamErrorEvent: geminiStreamErrorEvent,
-};
+export { geminiApi } from './api.js';
 
-/** The proxied Gemini operations by method name. */
-export const geminiOperations = { generateContent, streamGenerateContent } as const satisfies Record<string, Operation>;
-
-export { parseModelMethod } from './api.js';
+/** The proxied Gemini operations, one line per folder (`generate-content` serves both methods). */
+export const geminiOperations: readonly Operation[] = [generateContent, streamGenerateContent];

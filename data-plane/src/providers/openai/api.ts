@@ -1,22 +1,18 @@
 import type { CredentialConfig } from '@keyward/shared';
+import type { ProviderApi } from '../types.js';
+import { openaiErrorBody, openaiStreamErrorEvent } from './errors.js';
+import { openaiModelInfo, openaiModelList } from './models.js';
 
 /** OpenAI's public API; the official client's `baseURL` includes `/v1`, and so do credentials' base URLs. */
-export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
-
-/** Upstream path of each proxied OpenAI operation, below the base URL. */
-export const OPENAI_PATHS = {
-  'chat.completions': '/chat/completions',
-  responses: '/responses',
-  embeddings: '/embeddings',
-} as const;
+const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
 /** The base URL a credential's requests go to; `openai_compatible` credentials always carry their own. */
-export function openaiBaseUrl(credential: CredentialConfig): string {
+function openaiBaseUrl(credential: CredentialConfig): string {
   return (credential.baseUrl ?? OPENAI_DEFAULT_BASE_URL).replace(/\/+$/, '');
 }
 
 /** OpenAI authenticates with a bearer token. */
-export function openaiAuthHeaders(secret: string): Record<string, string> {
+function openaiAuthHeaders(secret: string): Record<string, string> {
   return { authorization: `Bearer ${secret}` };
 }
 
@@ -33,3 +29,18 @@ export function bearerToken(header: string | undefined): string | null {
   const match = /^Bearer(?:[ \t]+|(?=[^\x00-\x7f]))(.*)$/is.exec(header);
   return match ? match[1] : null;
 }
+
+/** The OpenAI API family, spoken by `openai` and `openai_compatible` credentials. */
+export const openaiApi: ProviderApi = {
+  family: 'openai',
+  name: 'OpenAI',
+  providers: ['openai', 'openai_compatible'],
+  baseUrl: openaiBaseUrl,
+  authHeaders: openaiAuthHeaders,
+  defaultHeaders: {},
+  clientKey: (headers) => bearerToken(headers.authorization),
+  modelList: openaiModelList,
+  modelInfo: openaiModelInfo,
+  errorBody: openaiErrorBody,
+  streamErrorEvent: openaiStreamErrorEvent,
+};

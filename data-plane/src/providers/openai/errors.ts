@@ -9,25 +9,18 @@ function errorType(error: GatewayError): string {
   return 'invalid_request_error';
 }
 
-function errorObject(error: GatewayError) {
+/** The `error` object of OpenAI's error bodies and events. */
+export function openaiErrorObject(error: GatewayError) {
   const param = error.code === 'model_required' || error.code === 'model_not_allowed' || error.code === 'model_unpriced' || error.code === 'no_route' ? 'model' : null;
   return { message: error.message, type: errorType(error), param, code: error.code };
 }
 
 /** OpenAI's error body: `{ error: { message, type, param, code } }`. */
 export function openaiErrorBody(error: GatewayError): string {
-  return JSON.stringify({ error: errorObject(error) });
+  return JSON.stringify({ error: openaiErrorObject(error) });
 }
 
-/**
- * How an OpenAI stream reports a failure: chat completions send a `data:` line whose JSON has
- * an `error`; the Responses API sends an `error` event. The official client throws on either.
- */
-export function openaiStreamErrorEvent(error: GatewayError, endpoint: string): string {
-  const object = errorObject(error);
-  if (endpoint === 'responses') {
-    const data = { type: 'error', code: object.code, message: object.message, param: object.param, error: object };
-    return `event: error\ndata: ${JSON.stringify(data)}\n\n`;
-  }
-  return `data: ${JSON.stringify({ error: object })}\n\n`;
+/** How a chat completions stream reports a failure: a `data:` line whose JSON has an `error`; the official client throws on it. */
+export function openaiStreamErrorEvent(error: GatewayError): string {
+  return `data: ${JSON.stringify({ error: openaiErrorObject(error) })}\n\n`;
 }

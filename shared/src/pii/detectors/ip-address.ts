@@ -33,7 +33,7 @@ function countGroups(part: string, allowV4Tail: boolean): number {
  * must contain a digit so that words made of hex letters (`dead::beef`, `Add::Bad`) are not
  * taken for addresses.
  */
-export function isIpv6(s: string): boolean {
+function isIpv6(s: string): boolean {
   const double = s.indexOf('::');
   if (double < 0) return countGroups(s, true) === 8;
   if (s.indexOf('::', double + 1) >= 0 || !/\d/.test(s)) return false;

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
 
 /** Debian's chromium package; `npx playwright install` cannot download a browser on the project's machines. */
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+const CHROMIUM_PATH = '/usr/bin/chromium';
 
 /** Generous wait for anything the console shows: two shared cores run several engineers' tests at once. */
 export const UI_TIMEOUT_MS = 15_000;
@@ -27,7 +27,7 @@ export const REPO_ROOT = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
 export const CONSOLE_DIST = join(REPO_ROOT, 'console', 'dist');
 
 /** Where screenshots go (gitignored). */
-export const ARTIFACTS_DIR = join(REPO_ROOT, 'test-artifacts', 'console');
+const ARTIFACTS_DIR = join(REPO_ROOT, 'test-artifacts', 'console');
 
 function findRepoRoot(from: string): string {
   let dir = from;

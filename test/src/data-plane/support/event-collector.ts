@@ -6,7 +6,7 @@ import { validateEventBatch, type UsageEvent } from '@keyward/shared';
  * How the collector answers event batches. `lose-ack` stores the batch and then answers 503, as
  * when the control plane committed but its answer never reached the node.
  */
-export type CollectorMode = 'accept' | 'unavailable' | 'invalid' | 'unauthorized' | 'lose-ack';
+type CollectorMode = 'accept' | 'unavailable' | 'invalid' | 'unauthorized' | 'lose-ack';
 
 /** A stand-in for the control plane's node endpoints: `/v1/node/events` and the heartbeat mutation. */
 export interface EventCollector {

@@ -11,7 +11,7 @@ import { vi } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 /** How the fake answers outcome posts: `unavailable` answers 503 (the node keeps them and retries). */
-export type OutcomeMode = 'accept' | 'unavailable';
+type OutcomeMode = 'accept' | 'unavailable';
 
 /** The control plane's approval endpoints, as a node sees them. */
 export interface FakeApprovals {

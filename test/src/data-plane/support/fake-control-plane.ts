@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 /** A config subscription a node opened. */
-export interface FakeSubscription {
+interface FakeSubscription {
   readonly connectionParams: Record<string, unknown>;
   readonly query: string;
   readonly variables: Record<string, unknown>;

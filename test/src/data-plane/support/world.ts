@@ -16,7 +16,7 @@ import {
 } from '@keyward/shared';
 
 /** Options for one test key; anything left out is a plain active key with no restrictions. */
-export interface KeyOptions {
+interface KeyOptions {
   readonly status?: 'active' | 'revoked';
   readonly expiresAt?: string | null;
   readonly graceUntil?: string | null;

@@ -69,7 +69,7 @@ export interface ProcessInfo {
 }
 
 /** Every process of the machine (Linux /proc), skipping zombies. */
-export function listProcesses(): ProcessInfo[] {
+function listProcesses(): ProcessInfo[] {
   const out: ProcessInfo[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;

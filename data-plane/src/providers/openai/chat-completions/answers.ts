@@ -1,7 +1,7 @@
-import { partsText } from '../body/openai.js';
-import { get, isObject, list, mapArray, mapField, mapList, mapStringField, str, withField } from '../body/walk.js';
-import { RestoreStreams } from './restore-streams.js';
-import { CallAssembler, TextBuffer, type AnswerCodec, type Payload } from './types.js';
+import { partsText } from '../parts.js';
+import { get, isObject, list, mapArray, mapField, mapList, mapStringField, str, withField } from '../../codec/walk.js';
+import { RestoreStreams } from '../../codec/restore-streams.js';
+import { CallAssembler, TextBuffer, type AnswerCodec, type Payload } from '../../codec/answer.js';
 
 const position = (value: unknown, fallback: number) => {
   const index = get(value, 'index');

@@ -1,8 +1,12 @@
-import { lastObjectForKey } from '../../streaming/tail-window.js';
-import { contentText, joinTexts } from '../text.js';
-import { field, parseData, type Operation } from '../types.js';
-import { ANTHROPIC_PATHS } from './api.js';
-import { anthropicUsage, mergeAnthropicUsage, type AnthropicUsageFields } from './usage.js';
+import { lastObjectForKey } from '../../../streaming/tail-window.js';
+import { contentText } from '../../codec/text.js';
+import { joinTexts, nonNegativeInt } from '../../codec/walk.js';
+import { defineOperation } from '../../operation.js';
+import { field, parseData } from '../../types.js';
+import { anthropicApi } from '../api.js';
+import { anthropicUsage, mergeAnthropicUsage, type AnthropicUsageFields } from '../usage.js';
+import { messagesAnswers } from './answers.js';
+import { messagesCodec } from './request.js';
 
 /**
  * `POST /v1/messages`. Streamed usage is split: `message_start` carries the input side,
@@ -10,12 +14,15 @@ import { anthropicUsage, mergeAnthropicUsage, type AnthropicUsageFields } from '
  * `message_delta` arrives the output count is `message_start`'s placeholder (1), so a stream cut
  * before it is not final.
  */
-export const messages: Operation = {
-  family: 'anthropic',
+export const messages = defineOperation(anthropicApi, {
   endpoint: 'messages',
+  route: { pattern: '/v1/messages', modelMethod: null },
+  request: messagesCodec,
+  answers: messagesAnswers,
+  maxOutputTokens: (body) => nonNegativeInt(body.max_tokens),
   describe: ({ body }) => ({ model: typeof body.model === 'string' ? body.model : null, stream: body.stream === true }),
   prepare: () => ({ body: null, hideUsageChunk: false }),
-  upstreamPath: () => ANTHROPIC_PATHS.messages,
+  upstreamPath: () => '/v1/messages',
   isSse: (stream) => stream,
   observeStream() {
     const fields: AnthropicUsageFields = {};
@@ -51,4 +58,4 @@ export const messages: Operation = {
     const text = field(delta, 'text') ?? field(delta, 'partial_json');
     return typeof text === 'string' ? text : '';
   },
-};
+});

@@ -38,7 +38,7 @@ export interface AnswerCodec {
 }
 
 /** Text kept for response rules and approval summaries. */
-export const MAX_ANSWER_TEXT = 256 * 1024;
+const MAX_ANSWER_TEXT = 256 * 1024;
 
 /** Appends to a bounded text. */
 export class TextBuffer {
@@ -82,3 +82,9 @@ export class CallAssembler {
     return [...this.calls.values()].map((c) => ({ name: c.name, arguments: c.value !== undefined ? c.value : c.args === '' ? {} : c.args }));
   }
 }
+
+/** Answers without text or tool calls (embeddings): nothing to restore or assemble. */
+export const NO_TEXT_ANSWERS: AnswerCodec = {
+  restorer: () => ({ event: () => null, end: () => [], body: (json) => json }),
+  inspector: () => ({ event: () => false, body: () => undefined, text: () => '', toolCalls: () => [] }),
+};

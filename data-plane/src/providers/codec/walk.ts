@@ -33,9 +33,9 @@ export function str(value: unknown): string {
   return typeof value === 'string' ? value : '';
 }
 
-/** A positive integer field, or null. */
-export function positiveInt(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : null;
+/** A non-negative integer field (an output cap), or null. */
+export function nonNegativeInt(value: unknown): number | null {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : null;
 }
 
 /** `items` with `f` applied to each; the same array when no item changed. */

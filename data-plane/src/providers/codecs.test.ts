@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { messagesCodec } from './anthropic.js';
-import { generateContentCodec } from './gemini.js';
-import { EXTRACT_ALL } from './index.js';
-import { chatCompletionsCodec, embeddingsCodec, responsesCodec } from './openai.js';
+import { messages } from './anthropic/messages/index.js';
+import { EXTRACT_ALL } from './codec/request.js';
+import { generateContent } from './gemini/generate-content/index.js';
+import { chatCompletions } from './openai/chat-completions/index.js';
+import { embeddings } from './openai/embeddings/index.js';
+import { responses } from './openai/responses/index.js';
 
 const upper = (text: string) => text.toUpperCase();
-const NOTHING = { messages: false, systemText: false, toolsOffered: false, toolCalls: false, maxOutputTokens: false };
+const NOTHING = { messages: false, systemText: false, toolsOffered: false, toolCalls: false };
 
-describe('request codecs', () => {
+describe('request codecs and output caps', () => {
   describe('OpenAI chat completions', () => {
     const body = {
       model: 'gpt-4o',
@@ -23,7 +25,7 @@ describe('request codecs', () => {
     };
 
     it('reads system and developer messages as the system prompt, the rest as the conversation', () => {
-      expect(chatCompletionsCodec.extract(body, EXTRACT_ALL)).toEqual({
+      expect(chatCompletions.request.extract(body, EXTRACT_ALL)).toEqual({
         systemText: 'Be terse.\nNo secrets.',
         messages: [
           { role: 'user', text: 'look\nhere' },
@@ -32,16 +34,18 @@ describe('request codecs', () => {
         ],
         toolsOffered: ['shell_exec', 'grep'],
         toolCalls: [{ name: 'shell_exec', arguments: '{"cmd":"ls"}' }],
-        maxOutputTokens: 300,
       });
+      expect(chatCompletions.maxOutputTokens(body)).toBe(300);
+      expect(chatCompletions.maxOutputTokens({ max_tokens: 50 })).toBe(50);
+      expect(chatCompletions.maxOutputTokens({ max_tokens: 'lots' })).toBeNull();
     });
 
     it('reads nothing it was not asked for', () => {
-      expect(chatCompletionsCodec.extract(body, NOTHING)).toEqual({ systemText: '', messages: [], toolsOffered: [], toolCalls: [], maxOutputTokens: null });
+      expect(chatCompletions.request.extract(body, NOTHING)).toEqual({ systemText: '', messages: [], toolsOffered: [], toolCalls: [] });
     });
 
     it('rewrites text parts and tool-call arguments, leaving images and every other field alone', () => {
-      const out = chatCompletionsCodec.mapTexts(body, upper) as typeof body;
+      const out = chatCompletions.request.mapTexts(body, upper) as typeof body;
       expect(out.messages[2].content).toEqual([{ type: 'text', text: 'LOOK' }, body.messages[2].content![1], { type: 'text', text: 'HERE' }]);
       expect(out.messages[3].tool_calls![0].function.arguments).toBe('{"CMD":"LS"}');
       expect(out.tools).toBe(body.tools);
@@ -49,7 +53,7 @@ describe('request codecs', () => {
     });
 
     it('returns the very same body when no text changed, so the agent’s bytes are forwarded', () => {
-      expect(chatCompletionsCodec.mapTexts(body, (t) => t)).toBe(body);
+      expect(chatCompletions.request.mapTexts(body, (t) => t)).toBe(body);
     });
   });
 
@@ -66,7 +70,7 @@ describe('request codecs', () => {
         { type: 'reasoning', id: 'r', summary: [] },
       ],
     };
-    expect(responsesCodec.extract(body, EXTRACT_ALL)).toEqual({
+    expect(responses.request.extract(body, EXTRACT_ALL)).toEqual({
       systemText: 'Be brief.\nUse tools.',
       messages: [
         { role: 'user', text: 'ship' },
@@ -74,20 +78,21 @@ describe('request codecs', () => {
       ],
       toolsOffered: ['deploy', 'web_search_preview'],
       toolCalls: [{ name: 'deploy', arguments: '{}' }],
-      maxOutputTokens: 64,
     });
-    const out = responsesCodec.mapTexts(body, upper) as typeof body;
+    expect(responses.maxOutputTokens(body)).toBe(64);
+    const out = responses.request.mapTexts(body, upper) as typeof body;
     expect(out.instructions).toBe('BE BRIEF.');
     expect(out.input[4]).toBe(body.input[4]);
-    expect(responsesCodec.mapTexts({ input: 'hello' }, upper)).toEqual({ input: 'HELLO' });
+    expect(responses.request.mapTexts({ input: 'hello' }, upper)).toEqual({ input: 'HELLO' });
   });
 
   it('reads embeddings input strings and skips token arrays', () => {
-    expect(embeddingsCodec.extract({ input: ['a', [1, 2], 'b'] }, EXTRACT_ALL).messages).toEqual([
+    expect(embeddings.request.extract({ input: ['a', [1, 2], 'b'] }, EXTRACT_ALL).messages).toEqual([
       { role: 'user', text: 'a' },
       { role: 'user', text: 'b' },
     ]);
-    expect(embeddingsCodec.mapTexts({ input: ['a', [1, 2]] }, upper)).toEqual({ input: ['A', [1, 2]] });
+    expect(embeddings.request.mapTexts({ input: ['a', [1, 2]] }, upper)).toEqual({ input: ['A', [1, 2]] });
+    expect(embeddings.maxOutputTokens({ input: 'a', max_tokens: 10 })).toBe(0);
   });
 
   it('reads Anthropic system blocks, tool results and tool_use blocks, and never rewrites thinking', () => {
@@ -107,7 +112,7 @@ describe('request codecs', () => {
         { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: 'a.txt' }] },
       ],
     };
-    expect(messagesCodec.extract(body, EXTRACT_ALL)).toEqual({
+    expect(messages.request.extract(body, EXTRACT_ALL)).toEqual({
       systemText: 'Sys',
       messages: [
         { role: 'user', text: 'hi' },
@@ -116,9 +121,9 @@ describe('request codecs', () => {
       ],
       toolsOffered: ['bash'],
       toolCalls: [{ name: 'bash', arguments: { command: 'ls' } }],
-      maxOutputTokens: 1024,
     });
-    const out = messagesCodec.mapTexts(body, upper) as typeof body;
+    expect(messages.maxOutputTokens(body)).toBe(1024);
+    const out = messages.request.mapTexts(body, upper) as typeof body;
     expect((out.messages[1].content as unknown[])[0]).toBe(body.messages[1].content[0]);
     expect((out.messages[1].content as { input?: unknown }[])[1].input).toEqual({ command: 'LS' });
   });
@@ -134,7 +139,7 @@ describe('request codecs', () => {
         { role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: { temp: 20 } } }] },
       ],
     };
-    expect(generateContentCodec.extract(body, EXTRACT_ALL)).toEqual({
+    expect(generateContent.request.extract(body, EXTRACT_ALL)).toEqual({
       systemText: 'Sys',
       messages: [
         { role: 'user', text: 'weather?' },
@@ -143,9 +148,10 @@ describe('request codecs', () => {
       ],
       toolsOffered: ['get_weather', 'googleSearch'],
       toolCalls: [{ name: 'get_weather', arguments: { city: 'Rome' } }],
-      maxOutputTokens: 99,
     });
-    const out = generateContentCodec.mapTexts(body, upper) as typeof body;
+    expect(generateContent.maxOutputTokens(body)).toBe(99);
+    expect(generateContent.maxOutputTokens({ generation_config: { max_output_tokens: 7 } })).toBe(7);
+    const out = generateContent.request.mapTexts(body, upper) as typeof body;
     expect(out.system_instruction.parts[0].text).toBe('SYS');
     expect(out.contents[1].parts[0]).toBe(body.contents[1].parts[0]);
     expect(out.contents[1].parts[1]).toEqual({ functionCall: { name: 'get_weather', args: { city: 'ROME' } } });

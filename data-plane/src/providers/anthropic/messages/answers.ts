@@ -1,6 +1,6 @@
-import { get, isObject, list, mapArray, mapField, mapStringField, str } from '../body/walk.js';
-import { RestoreStreams } from './restore-streams.js';
-import { CallAssembler, TextBuffer, type AnswerCodec, type Payload } from './types.js';
+import { get, isObject, list, mapArray, mapField, mapStringField, str } from '../../codec/walk.js';
+import { RestoreStreams } from '../../codec/restore-streams.js';
+import { CallAssembler, TextBuffer, type AnswerCodec, type Payload } from '../../codec/answer.js';
 
 const TOOL_BLOCKS = new Set(['tool_use', 'server_tool_use']);
 

@@ -1,9 +1,13 @@
-import { hasObjectKey } from '../../streaming/json-peek.js';
-import { lastObjectForKey } from '../../streaming/tail-window.js';
-import { contentText, joinTexts } from '../text.js';
-import { field, parseData, type Operation, type TokenUsage } from '../types.js';
-import { OPENAI_PATHS } from './api.js';
-import { openaiUsage } from './usage.js';
+import { hasObjectKey } from '../../../streaming/json-peek.js';
+import { lastObjectForKey } from '../../../streaming/tail-window.js';
+import { contentText } from '../../codec/text.js';
+import { joinTexts, nonNegativeInt } from '../../codec/walk.js';
+import { defineOperation } from '../../operation.js';
+import { field, parseData, type TokenUsage } from '../../types.js';
+import { openaiApi } from '../api.js';
+import { openaiUsage } from '../usage.js';
+import { chatCompletionsAnswers } from './answers.js';
+import { chatCompletionsCodec } from './request.js';
 
 const DONE = Buffer.from('[DONE]');
 
@@ -12,9 +16,12 @@ const DONE = Buffer.from('[DONE]');
  * (`stream_options.include_usage`) and hides the extra usage-only chunk from an agent that
  * did not ask for it.
  */
-export const chatCompletions: Operation = {
-  family: 'openai',
+export const chatCompletions = defineOperation(openaiApi, {
   endpoint: 'chat.completions',
+  route: { pattern: '/v1/chat/completions', modelMethod: null },
+  request: chatCompletionsCodec,
+  answers: chatCompletionsAnswers,
+  maxOutputTokens: (body) => nonNegativeInt(body.max_completion_tokens) ?? nonNegativeInt(body.max_tokens),
   describe: ({ body }) => ({ model: typeof body.model === 'string' ? body.model : null, stream: body.stream === true }),
   prepare({ body }, shape) {
     if (!shape.stream) return { body: null, hideUsageChunk: false };
@@ -23,7 +30,7 @@ export const chatCompletions: Operation = {
     const merged = options !== null && typeof options === 'object' ? { ...options, include_usage: true } : { include_usage: true };
     return { body: { ...body, stream_options: merged }, hideUsageChunk: true };
   },
-  upstreamPath: () => OPENAI_PATHS['chat.completions'],
+  upstreamPath: () => '/chat/completions',
   isSse: (stream) => stream,
   observeStream(prepared) {
     let usage: TokenUsage | null = null;
@@ -69,4 +76,4 @@ export const chatCompletions: Operation = {
     }
     return text;
   },
-};
+});

@@ -1,7 +1,7 @@
-import { partsText } from '../body/openai.js';
-import { get, isObject, list, mapArray, mapField, mapStringField, str } from '../body/walk.js';
-import { RestoreStreams } from './restore-streams.js';
-import { CallAssembler, TextBuffer, type AnswerCodec, type Payload } from './types.js';
+import { partsText } from '../parts.js';
+import { get, isObject, list, mapArray, mapField, mapStringField, str } from '../../codec/walk.js';
+import { RestoreStreams } from '../../codec/restore-streams.js';
+import { CallAssembler, TextBuffer, type AnswerCodec, type Payload } from '../../codec/answer.js';
 
 const TOOL_ITEMS = new Set(['function_call', 'custom_tool_call']);
 /** Events that carry the whole response object (its `output` items). */

@@ -1,6 +1,5 @@
-import { finish } from './openai.js';
-import { emptyExtraction, type RequestCodec } from './types.js';
-import { get, getEither, isObject, joinTexts, list, mapArray, mapField, mapList, mapStrings, positiveInt, str, withField, type TextMap } from './walk.js';
+import { emptyExtraction, finishExtraction, type RequestCodec } from '../../codec/request.js';
+import { get, getEither, isObject, joinTexts, list, mapArray, mapField, mapList, mapStrings, str, withField, type TextMap } from '../../codec/walk.js';
 
 /** Tool entries other than function declarations (`googleSearch`, `codeExecution`…) count as tools by their key. */
 const FUNCTION_DECLARATIONS = new Set(['functionDeclarations', 'function_declarations']);
@@ -64,8 +63,7 @@ export const generateContentCodec: RequestCodec = {
         }
       }
     }
-    const config = getEither(body, 'generationConfig', 'generation_config');
-    return finish(out, needs, needs.maxOutputTokens ? positiveInt(getEither(config, 'maxOutputTokens', 'max_output_tokens')) : null);
+    return finishExtraction(out, needs);
   },
   mapTexts(body, f) {
     let out = body;

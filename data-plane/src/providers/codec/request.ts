@@ -1,5 +1,5 @@
 import type { NormalizedMessage, ToolCall } from '@keyward/shared';
-import type { TextMap } from './walk.js';
+import { joinTexts, type TextMap } from './walk.js';
 
 /** What to read from a request body; anything not asked for is left empty. */
 export interface ExtractNeeds {
@@ -9,21 +9,18 @@ export interface ExtractNeeds {
   readonly toolsOffered: boolean;
   /** Tool calls in the conversation history. */
   readonly toolCalls: boolean;
-  readonly maxOutputTokens: boolean;
 }
 
-/** The policy-relevant parts of a request body, the same for every API. */
+/** The policy-relevant texts and tools of a request body, the same for every API. */
 export interface ExtractedRequest {
   readonly messages: NormalizedMessage[];
   /** System prompt, developer messages or instructions, joined by newlines. */
   readonly systemText: string;
   readonly toolsOffered: string[];
   readonly toolCalls: ToolCall[];
-  /** The output limit the request sets, or null. */
-  readonly maxOutputTokens: number | null;
 }
 
-/** How one endpoint's request body carries texts, tools and limits. */
+/** How one endpoint's request body carries texts and tools: what policies read and redact. */
 export interface RequestCodec {
   extract(body: Record<string, unknown>, needs: ExtractNeeds): ExtractedRequest;
   /**
@@ -35,9 +32,22 @@ export interface RequestCodec {
 }
 
 /** Every field, for approval summaries and tests. */
-export const EXTRACT_ALL: ExtractNeeds = { messages: true, systemText: true, toolsOffered: true, toolCalls: true, maxOutputTokens: true };
+export const EXTRACT_ALL: ExtractNeeds = { messages: true, systemText: true, toolsOffered: true, toolCalls: true };
+
+/** An extraction being filled in; `system` collects the system texts to join. */
+export interface Extraction {
+  readonly messages: NormalizedMessage[];
+  readonly system: string[];
+  readonly toolsOffered: string[];
+  readonly toolCalls: ToolCall[];
+}
 
 /** A fresh, empty extraction to fill in. */
-export function emptyExtraction(): { messages: NormalizedMessage[]; system: string[]; toolsOffered: string[]; toolCalls: ToolCall[] } {
+export function emptyExtraction(): Extraction {
   return { messages: [], system: [], toolsOffered: [], toolCalls: [] };
+}
+
+/** Assembles a filled-in extraction. */
+export function finishExtraction(out: Extraction, needs: ExtractNeeds): ExtractedRequest {
+  return { messages: out.messages, systemText: needs.systemText ? joinTexts(out.system) : '', toolsOffered: out.toolsOffered, toolCalls: out.toolCalls };
 }

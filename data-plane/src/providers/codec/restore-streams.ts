@@ -1,5 +1,5 @@
 import { createRestoreStream, type RestoreStream } from '@keyward/shared';
-import { mapStrings } from '../body/walk.js';
+import { mapStrings } from './walk.js';
 
 /**
  * The restore streams of one answer, one per text being streamed (a choice's content, a tool

@@ -1,6 +1,6 @@
-import { get, getEither, isObject, list, mapArray, mapField, mapList, str, withField } from '../body/walk.js';
-import { RestoreStreams } from './restore-streams.js';
-import { CallAssembler, TextBuffer, type AnswerCodec, type AnswerRestorer, type Payload } from './types.js';
+import { get, getEither, isObject, list, mapArray, mapField, mapList, str, withField } from '../../codec/walk.js';
+import { RestoreStreams } from '../../codec/restore-streams.js';
+import { CallAssembler, TextBuffer, type AnswerCodec, type AnswerRestorer, type Payload } from '../../codec/answer.js';
 
 const position = (candidate: unknown, fallback: number) => {
   const index = get(candidate, 'index');

@@ -1,4 +1,4 @@
-import { field } from './types.js';
+import { field } from '../types.js';
 
 /**
  * Text of a message `content` in any of the shapes the three APIs use: a string, or an array
@@ -14,9 +14,4 @@ export function contentText(content: unknown): string {
     if (typeof text === 'string') texts.push(text);
   }
   return texts.join('\n');
-}
-
-/** Joins the non-empty texts with newlines. */
-export function joinTexts(texts: readonly string[]): string {
-  return texts.filter((t) => t.length > 0).join('\n');
 }

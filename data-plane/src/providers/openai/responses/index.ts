@@ -1,17 +1,35 @@
-import { hasObjectKey } from '../../streaming/json-peek.js';
-import { lastObjectForKey } from '../../streaming/tail-window.js';
-import { contentText, joinTexts } from '../text.js';
-import { field, parseData, type Operation, type TokenUsage } from '../types.js';
-import { OPENAI_PATHS } from './api.js';
-import { openaiUsage } from './usage.js';
+import type { GatewayError } from '../../../errors.js';
+import { hasObjectKey } from '../../../streaming/json-peek.js';
+import { lastObjectForKey } from '../../../streaming/tail-window.js';
+import { contentText } from '../../codec/text.js';
+import { joinTexts, nonNegativeInt } from '../../codec/walk.js';
+import { defineOperation } from '../../operation.js';
+import { field, parseData, type TokenUsage } from '../../types.js';
+import { openaiApi } from '../api.js';
+import { openaiErrorBody, openaiErrorObject } from '../errors.js';
+import { openaiUsage } from '../usage.js';
+import { responsesAnswers } from './answers.js';
+import { responsesCodec } from './request.js';
 
 /** `POST /v1/responses`. Streamed usage arrives in the final `response.completed` (or `.incomplete`/`.failed`) event. */
-export const responses: Operation = {
-  family: 'openai',
+export const responses = defineOperation(openaiApi, {
   endpoint: 'responses',
+  route: { pattern: '/v1/responses', modelMethod: null },
+  request: responsesCodec,
+  answers: responsesAnswers,
+  maxOutputTokens: (body) => nonNegativeInt(body.max_output_tokens),
+  // A Responses stream reports failure with an `error` event; the official client throws on it.
+  errors: {
+    errorBody: openaiErrorBody,
+    streamErrorEvent(error: GatewayError) {
+      const object = openaiErrorObject(error);
+      const data = { type: 'error', code: object.code, message: object.message, param: object.param, error: object };
+      return `event: error\ndata: ${JSON.stringify(data)}\n\n`;
+    },
+  },
   describe: ({ body }) => ({ model: typeof body.model === 'string' ? body.model : null, stream: body.stream === true }),
   prepare: () => ({ body: null, hideUsageChunk: false }),
-  upstreamPath: () => OPENAI_PATHS.responses,
+  upstreamPath: () => '/responses',
   isSse: (stream) => stream,
   observeStream() {
     let usage: TokenUsage | null = null;
@@ -49,4 +67,4 @@ export const responses: Operation = {
     }
     return '';
   },
-};
+});

@@ -1,9 +1,13 @@
-import { hasObjectKey } from '../../streaming/json-peek.js';
-import { lastObjectForKey } from '../../streaming/tail-window.js';
-import { contentText, joinTexts } from '../text.js';
-import { field, parseData, type Operation, type TokenUsage } from '../types.js';
-import { geminiPath } from './api.js';
-import { geminiUsage } from './usage.js';
+import { hasObjectKey } from '../../../streaming/json-peek.js';
+import { lastObjectForKey } from '../../../streaming/tail-window.js';
+import { contentText } from '../../codec/text.js';
+import { getEither, joinTexts, nonNegativeInt } from '../../codec/walk.js';
+import { defineOperation } from '../../operation.js';
+import { field, parseData, type Operation, type TokenUsage } from '../../types.js';
+import { geminiApi, geminiPath } from '../api.js';
+import { geminiUsage } from '../usage.js';
+import { generateContentAnswers } from './answers.js';
+import { generateContentCodec } from './request.js';
 
 function candidatesText(json: unknown): string {
   const candidates = field(json, 'candidates');
@@ -13,9 +17,12 @@ function candidatesText(json: unknown): string {
 
 function generate(method: 'generateContent' | 'streamGenerateContent'): Operation {
   const stream = method === 'streamGenerateContent';
-  return {
-    family: 'gemini',
+  return defineOperation(geminiApi, {
     endpoint: method,
+    route: { pattern: '/v1beta/models/:modelMethod', modelMethod: method },
+    request: generateContentCodec,
+    answers: generateContentAnswers,
+    maxOutputTokens: (body) => nonNegativeInt(getEither(getEither(body, 'generationConfig', 'generation_config'), 'maxOutputTokens', 'max_output_tokens')),
     describe: ({ pathModel }) => ({ model: pathModel, stream }),
     prepare: () => ({ body: null, hideUsageChunk: false }),
     upstreamPath: (model, _stream, query) => geminiPath(model, method, query),
@@ -48,7 +55,7 @@ function generate(method: 'generateContent' | 'streamGenerateContent'): Operatio
     },
     responseText: candidatesText,
     streamText: candidatesText,
-  };
+  });
 }
 
 /** `POST /v1beta/models/{model}:generateContent`. */

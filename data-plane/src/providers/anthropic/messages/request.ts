@@ -1,6 +1,5 @@
-import { finish } from './openai.js';
-import { emptyExtraction, type RequestCodec } from './types.js';
-import { get, joinTexts, list, mapField, mapList, mapStringField, mapStrings, positiveInt, str, withField, type TextMap } from './walk.js';
+import { emptyExtraction, finishExtraction, type RequestCodec } from '../../codec/request.js';
+import { get, joinTexts, list, mapField, mapList, mapStringField, mapStrings, str, withField, type TextMap } from '../../codec/walk.js';
 
 /** Text of a `system` or `tool_result.content`: a string or a list of text blocks. */
 function blocksText(content: unknown): string {
@@ -45,7 +44,7 @@ export const messagesCodec: RequestCodec = {
         if (name) out.toolsOffered.push(name);
       }
     }
-    return finish(out, needs, needs.maxOutputTokens ? positiveInt(body.max_tokens) : null);
+    return finishExtraction(out, needs);
   },
   mapTexts(body, f) {
     let out = mapField(body, 'system', (system) => mapBlocksText(system, f)) as Record<string, unknown>;

@@ -1,0 +1,23 @@
+import { emptyExtraction, finishExtraction, type RequestCodec } from '../../codec/request.js';
+import { list, mapList, withField } from '../../codec/walk.js';
+
+/** `POST /v1/embeddings`: `input` is a string or a list of strings (token arrays carry no text). */
+export const embeddingsCodec: RequestCodec = {
+  extract(body, needs) {
+    const out = emptyExtraction();
+    if (needs.messages) {
+      const inputs = typeof body.input === 'string' ? [body.input] : list(body.input);
+      for (const input of inputs) if (typeof input === 'string') out.messages.push({ role: 'user', text: input });
+    }
+    return finishExtraction(out, needs);
+  },
+  mapTexts(body, f) {
+    if (typeof body.input === 'string') return withField(body, 'input', f(body.input));
+    if (!Array.isArray(body.input)) return body;
+    return withField(
+      body,
+      'input',
+      mapList(body.input, (input) => (typeof input === 'string' ? f(input) : input)),
+    );
+  },
+};
