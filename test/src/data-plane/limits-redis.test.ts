@@ -60,7 +60,9 @@ describe('budgets shared by three data-plane nodes through one Redis', () => {
     for (let i = 0; i < 3; i++) {
       const shared = new RedisLimiter({ redis: redis.url });
       await new Promise((resolve) => shared.redis.once('ready', resolve));
-      const limiter = new ResilientLimiter({ shared });
+      // A generous timeout: these tests are about shared counting, not about a slow store (50
+      // requests on three nodes in one process keep the event loop busy longer than the default).
+      const limiter = new ResilientLimiter({ shared, timeoutMs: 2_000 });
       limiters.push(limiter);
       nodes.push(await startTestDataPlane({ world, snapshot, limiter }));
     }
