@@ -1,0 +1,23 @@
+/**
+ * RFC 8785 (JSON Canonicalization Scheme) for the values a chained row holds: objects with
+ * their keys sorted by UTF-16 code units, no whitespace, strings and finite numbers written
+ * as ECMAScript's `JSON.stringify` writes them (which is what RFC 8785 prescribes). Written
+ * here rather than taken from a package so the README's offline check can carry the same few
+ * lines. `undefined` object members are left out, as `JSON.stringify` does; anything else that
+ * JSON cannot hold (non-finite numbers, bigints, functions) is refused.
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new TypeError('canonical JSON holds only finite numbers');
+    return JSON.stringify(value);
+  }
+  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(',')}]`;
+  if (typeof value === 'object' && !(value instanceof Date)) {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    // Default sort compares UTF-16 code units, as RFC 8785 section 3.2.3 requires.
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  throw new TypeError(`canonical JSON cannot hold a ${value instanceof Date ? 'Date (write it as an ISO string)' : typeof value}`);
+}

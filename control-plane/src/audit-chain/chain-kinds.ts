@@ -1,0 +1,80 @@
+import { createHash } from 'node:crypto';
+import { eventSelectList, toUsageEventMessage, type UsageEventRow } from '../events/event-columns.js';
+import { canonicalJson } from './canonical-json.js';
+
+/**
+ * The two chains of an organization: one over its stored usage events (`usage`), one over its
+ * administrative audit entries (`audit`). Each is ordered by `chain_seq` (1, 2, 3, … in commit
+ * order) and each row stores `prev_hash` and `chain_hash = sha256(prev_hash ‖ canonical row)`,
+ * where `prev_hash` is the previous row's `chain_hash` (64 zero hex digits before the first),
+ * both hashes are taken as their 32 raw bytes, and the canonical row is the RFC 8785 JSON of
+ * what `canonicalRow` returns, in UTF-8.
+ *
+ * "The row" is every stored column a reader can see, under its API name: for a usage event
+ * every field of the shared event table plus `receivedAt`; for an audit entry `id`, `orgId`,
+ * `createdAt`, `actor`, `action`, `targetId`, `outcome`, `errorCode`, `args`, `ipHash`,
+ * `userAgent` and `requestId`. Times are ISO 8601 UTC strings to the millisecond, absent values
+ * `null`. The chain columns themselves and `updated_at` are not part of it: the position is
+ * bound by `prev_hash`, so moving a row breaks the link rather than the row's own hash.
+ */
+export type ChainKindName = 'usage' | 'audit';
+
+export const CHAIN_KIND_NAMES: readonly ChainKindName[] = ['usage', 'audit'];
+
+/** The hash before the first row of every chain. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** One chain: where its rows live and how a row read with `selectList` becomes canonical. */
+export interface ChainKind {
+  readonly name: ChainKindName;
+  readonly table: 'usage_events' | 'audit_entries';
+  /** `column as "name"` for every canonical field, unqualified. */
+  readonly selectList: string;
+  canonicalRow(row: Record<string, unknown>): Record<string, unknown>;
+}
+
+const AUDIT_SELECT = [
+  'id as "id"',
+  'organization_id as "orgId"',
+  'created_at as "createdAt"',
+  'actor as "actor"',
+  'action as "action"',
+  'target_id as "targetId"',
+  'outcome as "outcome"',
+  'error_code as "errorCode"',
+  'args as "args"',
+  'ip_hash as "ipHash"',
+  'user_agent as "userAgent"',
+  'request_id as "requestId"',
+].join(', ');
+
+/** The names `AUDIT_SELECT` gives its columns. */
+const AUDIT_FIELDS = AUDIT_SELECT.split(', ').map((column) => /"(\w+)"/.exec(column)![1]!);
+
+export const USAGE_CHAIN: ChainKind = {
+  name: 'usage',
+  table: 'usage_events',
+  selectList: eventSelectList(),
+  canonicalRow: (row) => plainJson(toUsageEventMessage(row as UsageEventRow) as unknown as Record<string, unknown>),
+};
+
+export const AUDIT_CHAIN: ChainKind = {
+  name: 'audit',
+  table: 'audit_entries',
+  selectList: AUDIT_SELECT,
+  canonicalRow: (row) => plainJson({ ...Object.fromEntries(AUDIT_FIELDS.map((name) => [name, row[name] ?? null])), createdAt: new Date(row.createdAt as string | Date) }),
+};
+
+export const CHAIN_KINDS: Record<ChainKindName, ChainKind> = { usage: USAGE_CHAIN, audit: AUDIT_CHAIN };
+
+/** `sha256(prev ‖ canonical JSON of row)` in hex, the link every chained row stores. */
+export function linkHash(prevHash: string, canonicalRow: Record<string, unknown>): string {
+  return createHash('sha256').update(Buffer.from(prevHash, 'hex')).update(canonicalJson(canonicalRow), 'utf8').digest('hex');
+}
+
+/** Dates as ISO strings, bigints given as strings left alone, `undefined` as null: what JSON carries. */
+function plainJson(view: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(view)) out[name] = value instanceof Date ? value.toISOString() : (value ?? null);
+  return out;
+}
