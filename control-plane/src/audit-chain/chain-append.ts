@@ -38,7 +38,7 @@ export async function appendToChain(trx: Knex, kind: ChainKind, rows: readonly R
     const head = heads.get(row.orgId as string)!;
     const prev = head.hash;
     head.seq += 1;
-    head.hash = linkHash(prev, kind.canonicalRow(row));
+    head.hash = linkHash(prev, kind.canonicalText(row));
     return { id: row.id, seq: head.seq, prev, hash: head.hash };
   });
   const moved = [...heads].map(([org, head]) => ({ org, seq: head.seq, hash: head.hash }));

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { USAGE_EVENT_FIELDS, type EventFieldSpec } from '@keyward/shared';
 import { eventSelectList, toUsageEventMessage, type UsageEventRow } from '../events/event-columns.js';
 import { canonicalJson } from './canonical-json.js';
 
@@ -31,6 +32,8 @@ export interface ChainKind {
   /** `column as "name"` for every canonical field, unqualified. */
   readonly selectList: string;
   canonicalRow(row: Record<string, unknown>): Record<string, unknown>;
+  /** `canonicalJson(canonicalRow(row))`, possibly by a faster road (ingestion hashes every row). */
+  canonicalText(row: Record<string, unknown>): string;
 }
 
 const AUDIT_SELECT = [
@@ -51,25 +54,57 @@ const AUDIT_SELECT = [
 /** The names `AUDIT_SELECT` gives its columns. */
 const AUDIT_FIELDS = AUDIT_SELECT.split(', ').map((column) => /"(\w+)"/.exec(column)![1]!);
 
+/** Usage event fields with `receivedAt`, in canonical (sorted) order, each with its `"name":` prefix. */
+const USAGE_CANONICAL_FIELDS = [{ name: 'receivedAt', columnType: 'timestamptz', list: false }, ...(USAGE_EVENT_FIELDS as readonly EventFieldSpec[])]
+  .sort((a, b) => (a.name < b.name ? -1 : 1))
+  .map((field, i) => ({ ...field, prefix: `${i === 0 ? '' : ','}${JSON.stringify(field.name)}:` }));
+
+/**
+ * The canonical JSON of a usage event row written straight from the row, the way
+ * `canonicalJson(USAGE_CHAIN.canonicalRow(row))` writes it (a test holds them equal), without
+ * the intermediate objects: ingestion hashes every event in the transaction that stores it.
+ */
+function usageCanonicalText(row: Record<string, unknown>): string {
+  let out = '{';
+  for (const field of USAGE_CANONICAL_FIELDS) {
+    const value = row[field.name];
+    out += field.prefix;
+    if (value === null || value === undefined) out += field.list ? '[]' : 'null';
+    else if (field.columnType === 'bigint') out += JSON.stringify(Number(value));
+    else if (field.columnType === 'timestamptz') out += `"${new Date(value as string | Date).toISOString()}"`;
+    else out += canonicalJson(value);
+  }
+  return `${out}}`;
+}
+
 export const USAGE_CHAIN: ChainKind = {
   name: 'usage',
   table: 'usage_events',
   selectList: eventSelectList(),
   canonicalRow: (row) => plainJson(toUsageEventMessage(row as UsageEventRow) as unknown as Record<string, unknown>),
+  canonicalText: usageCanonicalText,
 };
 
 export const AUDIT_CHAIN: ChainKind = {
   name: 'audit',
   table: 'audit_entries',
   selectList: AUDIT_SELECT,
-  canonicalRow: (row) => plainJson({ ...Object.fromEntries(AUDIT_FIELDS.map((name) => [name, row[name] ?? null])), createdAt: new Date(row.createdAt as string | Date) }),
+  canonicalRow: auditCanonicalRow,
+  canonicalText: (row) => canonicalJson(auditCanonicalRow(row)),
 };
+
+function auditCanonicalRow(row: Record<string, unknown>): Record<string, unknown> {
+  return plainJson({ ...Object.fromEntries(AUDIT_FIELDS.map((name) => [name, row[name] ?? null])), createdAt: new Date(row.createdAt as string | Date) });
+}
 
 export const CHAIN_KINDS: Record<ChainKindName, ChainKind> = { usage: USAGE_CHAIN, audit: AUDIT_CHAIN };
 
-/** `sha256(prev ‖ canonical JSON of row)` in hex, the link every chained row stores. */
-export function linkHash(prevHash: string, canonicalRow: Record<string, unknown>): string {
-  return createHash('sha256').update(Buffer.from(prevHash, 'hex')).update(canonicalJson(canonicalRow), 'utf8').digest('hex');
+/** `sha256(prev ‖ canonical JSON of row)` in hex, the link every chained row stores; `row` as `canonicalRow` returns it, or its canonical text. */
+export function linkHash(prevHash: string, row: Record<string, unknown> | string): string {
+  return createHash('sha256')
+    .update(Buffer.from(prevHash, 'hex'))
+    .update(typeof row === 'string' ? row : canonicalJson(row), 'utf8')
+    .digest('hex');
 }
 
 /** Dates as ISO strings, bigints given as strings left alone, `undefined` as null: what JSON carries. */

@@ -55,7 +55,7 @@ export class Migration20261206233000 extends Migration {
           const links = page.map((row) => {
             const prev = hash;
             seq += 1;
-            hash = linkHash(prev, kind.canonicalRow(row));
+            hash = linkHash(prev, kind.canonicalText(row));
             return { id: row.id, seq, prev, hash };
           });
           await this.execute(
