@@ -1,6 +1,35 @@
-import { BigIntType, Entity, Property, Unique } from '@mikro-orm/core';
+import { BigIntType, Entity, Index, ManyToOne, PrimaryKey, Property, Unique, type Ref } from '@mikro-orm/core';
 import { BaseEntity, OrgScopedEntity } from '../db/base.entity.js';
+import { Organization } from '../organizations/organization.entity.js';
 import type { ChainKindName } from './chain-kinds.js';
+
+/**
+ * One row's place in its organization's chain of `kind`: `hash = sha256(prevHash ‖ canonical
+ * row)`, the row being the usage event or audit entry `rowId`. Links live beside the rows, not
+ * in them: storing a row stays one insert (no second write of a wide row and its indexes), the
+ * rows' tables keep their columns, and a row deleted behind the chain's back leaves its link.
+ */
+@Entity({ tableName: 'audit_chain_links' })
+@Index({ properties: ['rowId'] })
+export class AuditChainLink {
+  @ManyToOne({ entity: () => Organization, ref: true, primary: true, deleteRule: 'cascade' })
+  organization!: Ref<Organization>;
+
+  @PrimaryKey({ type: 'text' })
+  kind!: ChainKindName;
+
+  @PrimaryKey({ type: new BigIntType('number'), autoincrement: false })
+  seq!: number;
+
+  @Property({ type: 'uuid' })
+  rowId!: string;
+
+  @Property({ type: 'text' })
+  prevHash!: string;
+
+  @Property({ type: 'text' })
+  hash!: string;
+}
 
 /**
  * The last link of one organization's chain of one kind: its sequence number and hash. The row

@@ -90,8 +90,8 @@ async function store(nodeToken: string, nodeId: string, events: UsageEvent[]): P
   expect(res.body).toEqual({ accepted: events.length, duplicates: 0 });
 }
 
-async function chainOf(table: 'usage_events' | 'audit_entries', orgId: string): Promise<{ id: string; seq: number }[]> {
-  const { rows } = await db.query<{ id: string; seq: string }>(`select id, chain_seq as seq from ${table} where organization_id = $1 order by chain_seq`, [orgId]);
+async function chainOf(kind: 'usage' | 'audit', orgId: string): Promise<{ id: string; seq: number }[]> {
+  const { rows } = await db.query<{ id: string; seq: string }>(`select row_id as id, seq from audit_chain_links where organization_id = $1 and kind = $2 order by seq`, [orgId, kind]);
   return rows.map((r) => ({ id: r.id, seq: Number(r.seq) }));
 }
 
@@ -103,10 +103,10 @@ describe('tamper-evident audit trail', () => {
     const batches = Array.from({ length: 12 }, () => Array.from({ length: 25 }, () => usageEvent(owner.orgId, keyId)));
     await Promise.all(batches.map((events, i) => store(i % 2 ? tokenB : tokenA, i % 2 ? 'node-b' : 'node-a', events)));
 
-    const chain = await chainOf('usage_events', owner.orgId);
+    const chain = await chainOf('usage', owner.orgId);
     expect(chain.map((r) => r.seq)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
     // createKey and both createNodeToken calls were chained as audit entries.
-    expect((await chainOf('audit_entries', owner.orgId)).map((r) => r.seq)).toEqual([1, 2, 3]);
+    expect((await chainOf('audit', owner.orgId)).map((r) => r.seq)).toEqual([1, 2, 3]);
     await signDueCheckpoints(cp.services, { all: true });
 
     const result = await verifyTrail(owner);
@@ -135,10 +135,10 @@ describe('tamper-evident audit trail', () => {
 
     await db.query(`update usage_events set cost_micros = 1 where id = $1`, [id(3)]);
     await db.query(`delete from usage_events where id = $1`, [id(5)]);
-    await db.query(`update usage_events set chain_seq = -chain_seq where id in ($1, $2)`, [id(7), id(8)]);
-    await db.query(`update usage_events set chain_seq = case when id = $1 then 8 else 7 end where id in ($1, $2)`, [id(7), id(8)]);
+    await db.query(`update audit_chain_links set seq = -seq where row_id in ($1, $2)`, [id(7), id(8)]);
+    await db.query(`update audit_chain_links set seq = case when row_id = $1 then 8 else 7 end where row_id in ($1, $2)`, [id(7), id(8)]);
     const { rows } = await db.query<{ id: string }>(
-      `insert into usage_events select (jsonb_populate_record(null::usage_events, to_jsonb(u) || jsonb_build_object('id', gen_random_uuid(), 'chain_seq', null, 'prev_hash', null, 'chain_hash', null))).*
+      `insert into usage_events select (jsonb_populate_record(null::usage_events, to_jsonb(u) || jsonb_build_object('id', gen_random_uuid()))).*
          from usage_events u where u.id = $1 returning id`,
       [id(2)],
     );
@@ -149,7 +149,7 @@ describe('tamper-evident audit trail', () => {
     const named = result.problems.map((p) => ({ problem: p.problem, chain: p.chain, seq: p.seq, rowId: p.rowId }));
     expect(named).toEqual([
       { problem: 'ALTERED', chain: 'USAGE', seq: 3, rowId: id(3) },
-      { problem: 'DELETED', chain: 'USAGE', seq: 5, rowId: id(6) },
+      { problem: 'DELETED', chain: 'USAGE', seq: 5, rowId: id(5) },
       { problem: 'REORDERED', chain: 'USAGE', seq: 7, rowId: id(8) },
       { problem: 'INSERTED', chain: 'USAGE', seq: null, rowId: forged },
     ]);
@@ -189,7 +189,7 @@ describe('tamper-evident audit trail', () => {
 
     const swept = await sweepExpiredEvents(cp.services);
     expect(swept.usageEvents).toBeGreaterThanOrEqual(4);
-    expect((await chainOf('usage_events', owner.orgId)).map((r) => r.id)).toEqual(recent.map((e) => e.id));
+    expect((await chainOf('usage', owner.orgId)).map((r) => r.id)).toEqual(recent.map((e) => e.id));
 
     const result = await verifyTrail(owner);
     expect(result.problems).toEqual([]);

@@ -15,17 +15,18 @@ select gen_random_uuid(), org, ?, 0, repeat('0', 64) from unnest(?::uuid[]) as o
 on conflict (organization_id, kind) do update set seq = audit_chain_heads.seq
 returning organization_id as "orgId", seq, hash`;
 
-/** Writes each new row's place in its chain and moves the heads, in one statement. */
-const writeLinks = (table: string) => `
-with links as (select * from jsonb_to_recordset(?::jsonb) as l(id uuid, seq bigint, prev text, hash text)),
-heads as (select * from jsonb_to_recordset(?::jsonb) as h(org uuid, seq bigint, hash text)),
-rows as (update ${table} t set chain_seq = l.seq, prev_hash = l.prev, chain_hash = l.hash from links l where t.id = l.id returning 1)
+/** Inserts each new row's link and moves the heads, in one statement. */
+const WRITE_LINKS = `
+with links as (
+  insert into audit_chain_links (organization_id, kind, seq, row_id, prev_hash, hash)
+  select l.org, ?, l.seq, l.id, l.prev, l.hash from jsonb_to_recordset(?::jsonb) as l(org uuid, seq bigint, id uuid, prev text, hash text)
+  returning 1)
 update audit_chain_heads a set seq = h.seq, hash = h.hash, updated_at = now()
-  from heads h where a.organization_id = h.org and a.kind = ?`;
+  from jsonb_to_recordset(?::jsonb) as h(org uuid, seq bigint, hash text) where a.organization_id = h.org and a.kind = ?`;
 
 /**
  * Appends rows just inserted in the transaction `trx` to their organizations' chains of `kind`,
- * in the order given. Each row must carry what `kind.selectList` selects (`id` and `orgId`
+ * in the order given. Each row must carry what `kind.selectList()` selects (`id` and `orgId`
  * included); rows without an organization are not chained.
  */
 export async function appendToChain(trx: Knex, kind: ChainKind, rows: readonly Record<string, unknown>[]): Promise<void> {
@@ -39,10 +40,10 @@ export async function appendToChain(trx: Knex, kind: ChainKind, rows: readonly R
     const prev = head.hash;
     head.seq += 1;
     head.hash = linkHash(prev, kind.canonicalText(row));
-    return { id: row.id, seq: head.seq, prev, hash: head.hash };
+    return { org: row.orgId, seq: head.seq, id: row.id, prev, hash: head.hash };
   });
   const moved = [...heads].map(([org, head]) => ({ org, seq: head.seq, hash: head.hash }));
-  await trx.raw(writeLinks(kind.table), [JSON.stringify(links), JSON.stringify(moved), kind.name]);
+  await trx.raw(WRITE_LINKS, [kind.name, JSON.stringify(links), JSON.stringify(moved), kind.name]);
 }
 
 /**
@@ -52,6 +53,6 @@ export async function appendToChain(trx: Knex, kind: ChainKind, rows: readonly R
 export async function appendStoredRow(em: EntityManager, kind: ChainKind, id: string): Promise<void> {
   const trx = em.getTransactionContext<Knex.Transaction>();
   if (!trx) throw new Error('appendStoredRow runs inside the transaction that inserted the row');
-  const rows = await sqlRows(em, `select ${kind.selectList} from ${kind.table} where id = ?`, [id]);
+  const rows = await sqlRows(em, `select ${kind.selectList()} from ${kind.table} where id = ?`, [id]);
   await appendToChain(trx, kind, rows);
 }

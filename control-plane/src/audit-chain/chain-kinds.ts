@@ -5,18 +5,18 @@ import { canonicalJson } from './canonical-json.js';
 
 /**
  * The two chains of an organization: one over its stored usage events (`usage`), one over its
- * administrative audit entries (`audit`). Each is ordered by `chain_seq` (1, 2, 3, … in commit
- * order) and each row stores `prev_hash` and `chain_hash = sha256(prev_hash ‖ canonical row)`,
- * where `prev_hash` is the previous row's `chain_hash` (64 zero hex digits before the first),
- * both hashes are taken as their 32 raw bytes, and the canonical row is the RFC 8785 JSON of
- * what `canonicalRow` returns, in UTF-8.
+ * administrative audit entries (`audit`). Each row's link (`audit_chain_links`) holds its
+ * position `seq` (1, 2, 3, … in commit order), `prev_hash` and `hash = sha256(prev_hash ‖
+ * canonical row)`, where `prev_hash` is the previous link's hash (64 zero hex digits before the
+ * first), both hashes are taken as their 32 raw bytes, and the canonical row is the RFC 8785
+ * JSON of what `canonicalRow` returns, in UTF-8.
  *
  * "The row" is every stored column a reader can see, under its API name: for a usage event
  * every field of the shared event table plus `receivedAt`; for an audit entry `id`, `orgId`,
  * `createdAt`, `actor`, `action`, `targetId`, `outcome`, `errorCode`, `args`, `ipHash`,
  * `userAgent` and `requestId`. Times are ISO 8601 UTC strings to the millisecond, absent values
- * `null`. The chain columns themselves and `updated_at` are not part of it: the position is
- * bound by `prev_hash`, so moving a row breaks the link rather than the row's own hash.
+ * `null`. `updated_at` is not part of it, nor the position: that is bound by `prev_hash`, so
+ * moving a link breaks the chain there rather than a row's own hash.
  */
 export type ChainKindName = 'usage' | 'audit';
 
@@ -29,30 +29,28 @@ export const GENESIS_HASH = '0'.repeat(64);
 export interface ChainKind {
   readonly name: ChainKindName;
   readonly table: 'usage_events' | 'audit_entries';
-  /** `column as "name"` for every canonical field, unqualified. */
-  readonly selectList: string;
+  /** `column as "name"` for every canonical field, columns qualified with `alias.` when given. */
+  selectList(alias?: string): string;
   canonicalRow(row: Record<string, unknown>): Record<string, unknown>;
   /** `canonicalJson(canonicalRow(row))`, possibly by a faster road (ingestion hashes every row). */
   canonicalText(row: Record<string, unknown>): string;
 }
 
-const AUDIT_SELECT = [
-  'id as "id"',
-  'organization_id as "orgId"',
-  'created_at as "createdAt"',
-  'actor as "actor"',
-  'action as "action"',
-  'target_id as "targetId"',
-  'outcome as "outcome"',
-  'error_code as "errorCode"',
-  'args as "args"',
-  'ip_hash as "ipHash"',
-  'user_agent as "userAgent"',
-  'request_id as "requestId"',
-].join(', ');
+const AUDIT_COLUMNS: readonly [column: string, name: string][] = [
+  ['id', 'id'],
+  ['organization_id', 'orgId'],
+  ['created_at', 'createdAt'],
+  ['actor', 'actor'],
+  ['action', 'action'],
+  ['target_id', 'targetId'],
+  ['outcome', 'outcome'],
+  ['error_code', 'errorCode'],
+  ['args', 'args'],
+  ['ip_hash', 'ipHash'],
+  ['user_agent', 'userAgent'],
+  ['request_id', 'requestId'],
+];
 
-/** The names `AUDIT_SELECT` gives its columns. */
-const AUDIT_FIELDS = AUDIT_SELECT.split(', ').map((column) => /"(\w+)"/.exec(column)![1]!);
 
 /** Usage event fields with `receivedAt`, in canonical (sorted) order, each with its `"name":` prefix. */
 const USAGE_CANONICAL_FIELDS = [{ name: 'receivedAt', columnType: 'timestamptz', list: false }, ...(USAGE_EVENT_FIELDS as readonly EventFieldSpec[])]
@@ -80,7 +78,7 @@ function usageCanonicalText(row: Record<string, unknown>): string {
 export const USAGE_CHAIN: ChainKind = {
   name: 'usage',
   table: 'usage_events',
-  selectList: eventSelectList(),
+  selectList: (alias) => eventSelectList(undefined, alias ?? ''),
   canonicalRow: (row) => plainJson(toUsageEventMessage(row as UsageEventRow) as unknown as Record<string, unknown>),
   canonicalText: usageCanonicalText,
 };
@@ -88,13 +86,13 @@ export const USAGE_CHAIN: ChainKind = {
 export const AUDIT_CHAIN: ChainKind = {
   name: 'audit',
   table: 'audit_entries',
-  selectList: AUDIT_SELECT,
+  selectList: (alias) => AUDIT_COLUMNS.map(([column, name]) => `${alias ? `${alias}.` : ''}${column} as "${name}"`).join(', '),
   canonicalRow: auditCanonicalRow,
   canonicalText: (row) => canonicalJson(auditCanonicalRow(row)),
 };
 
 function auditCanonicalRow(row: Record<string, unknown>): Record<string, unknown> {
-  return plainJson({ ...Object.fromEntries(AUDIT_FIELDS.map((name) => [name, row[name] ?? null])), createdAt: new Date(row.createdAt as string | Date) });
+  return plainJson({ ...Object.fromEntries(AUDIT_COLUMNS.map(([, name]) => [name, row[name] ?? null])), createdAt: new Date(row.createdAt as string | Date) });
 }
 
 export const CHAIN_KINDS: Record<ChainKindName, ChainKind> = { usage: USAGE_CHAIN, audit: AUDIT_CHAIN };

@@ -31,13 +31,11 @@ async function insertEvent(knex: Knex, orgId: string, i: number): Promise<Record
        latency_ms, input_tokens, output_tokens, cached_input_tokens, cost_micros, client_ip_hash, user_agent_hash, request_id, node_id, tags, policy_matches)
      values (gen_random_uuid(), now() - make_interval(secs => ?), now(), ?, gen_random_uuid(), 'kw_AbCdE', 'agent', 'openai', 'chat.completions', ?, false, 200, 'allowed',
        now() - make_interval(secs => ?), 100, 10, 20, 0, ?, 'c', 'u', gen_random_uuid()::text, 'node-a', '["a"]', '[]')
-     returning ${USAGE_CHAIN.selectList}`,
+     returning ${USAGE_CHAIN.selectList()}`,
     [2_000 - i, orgId, `model-${i}`, 2_000 - i, i],
   );
   return result.rows;
 }
-
-const CHAIN_COLUMNS = `- 'chain_seq' - 'prev_hash' - 'chain_hash'`;
 
 describe('the audit chain migration', () => {
   it('chains the rows stored before it, which read back unchanged, and new rows continue the chain', async () => {
@@ -54,15 +52,17 @@ describe('the audit chain migration', () => {
       [orgId, orgId],
     );
     const snapshot = async () => ({
-      usage: (await knex.raw(`select to_jsonb(u) ${CHAIN_COLUMNS} as row from usage_events u order by id`)).rows,
-      audit: (await knex.raw(`select to_jsonb(a) ${CHAIN_COLUMNS} as row from audit_entries a order by id`)).rows,
+      usage: (await knex.raw(`select to_jsonb(u) as row from usage_events u order by id`)).rows,
+      audit: (await knex.raw(`select to_jsonb(a) as row from audit_entries a order by id`)).rows,
     });
     const before = await snapshot();
 
     await orm.getMigrator().up();
 
     expect(await snapshot()).toEqual(before);
-    const seqs = (await knex.raw(`select chain_seq from usage_events where organization_id = ? order by created_at, id`, [orgId])).rows.map((r: { chain_seq: string }) => Number(r.chain_seq));
+    const seqs = (
+      await knex.raw(`select l.seq from usage_events e join audit_chain_links l on l.row_id = e.id where e.organization_id = ? order by e.created_at, e.id`, [orgId])
+    ).rows.map((r: { seq: string }) => Number(r.seq));
     expect(seqs).toEqual(Array.from({ length: 1_203 }, (_, i) => i + 1));
 
     await knex.transaction(async (trx) => appendToChain(trx, USAGE_CHAIN, await insertEvent(trx, orgId, 0)));

@@ -39,7 +39,8 @@ const ROW_NAMES: Record<ChainKindName, string> = { usage: 'usage event', audit: 
  * same rules as the README's offline check:
  *
  * - a row whose hash is not `sha256(prevHash ‖ row)` was ALTERED;
- * - a position skipped in the sequence (or missing at the end) was DELETED;
+ * - a link whose row is gone, or a position skipped in the sequence (or missing at the end),
+ *   was DELETED;
  * - a row with no position was INSERTED around the chain;
  * - a row whose `prevHash` is not the hash of the row before it (with no gap to explain it) is
  *   REORDERED; the rows right after it that only follow from that break are not named again;
@@ -75,18 +76,18 @@ export async function verifyTrailLines(lines: AsyncIterable<TrailLine>): Promise
         report('CHECKPOINT_MISMATCH', line.seq, null, `The ${line.chain} chain at seq ${line.seq} no longer has the hash its checkpoint signed.`);
       }
     } else if (line.type === 'row') {
-      const id = String(line.row.id);
-      const what = `${ROW_NAMES[line.chain]} ${id}`;
+      const what = `${ROW_NAMES[line.chain]} ${line.id}`;
       if (line.seq === null) {
-        report('INSERTED', null, id, `The ${what} was inserted around the chain: it has no place in it.`);
+        report('INSERTED', null, line.id, `The ${what} was inserted around the chain: it has no place in it.`);
         continue;
       }
       c.rows += 1;
       const gap = line.seq > c.seq + 1;
       const linked = line.prevHash === c.hash;
-      if (gap) report('DELETED', c.seq + 1, id, `${ROW_NAMES[line.chain]} seq ${c.seq + 1}${line.seq - 1 > c.seq + 1 ? `–${line.seq - 1}` : ''} deleted (before ${what}, seq ${line.seq}).`);
-      if (linkHash(line.prevHash!, line.row) !== line.hash) report('ALTERED', line.seq, id, `The ${what} (seq ${line.seq}) was altered: its contents no longer match its hash.`);
-      else if (!gap && !linked && !c.broken) report('REORDERED', line.seq, id, `The ${what} (seq ${line.seq}) does not follow seq ${c.seq}: rows were reordered or inserted here.`);
+      if (gap) report('DELETED', c.seq + 1, line.id, `${ROW_NAMES[line.chain]} seq ${c.seq + 1}${line.seq - 1 > c.seq + 1 ? `–${line.seq - 1}` : ''} deleted with its link (before ${what}, seq ${line.seq}).`);
+      if (line.row === null) report('DELETED', line.seq, line.id, `The ${what} (seq ${line.seq}) was deleted.`);
+      else if (linkHash(line.prevHash!, line.row) !== line.hash) report('ALTERED', line.seq, line.id, `The ${what} (seq ${line.seq}) was altered: its contents no longer match its hash.`);
+      else if (!gap && !linked && !c.broken) report('REORDERED', line.seq, line.id, `The ${what} (seq ${line.seq}) does not follow seq ${c.seq}: the chain was reordered or rewritten here.`);
       Object.assign(c, { seq: line.seq, hash: line.hash!, broken: !linked && !gap });
     } else if (line.seq > c.seq) {
       report('DELETED', c.seq + 1, null, `${ROW_NAMES[line.chain]} seq ${c.seq + 1}${line.seq > c.seq + 1 ? `–${line.seq}` : ''} deleted (the end of the chain).`);

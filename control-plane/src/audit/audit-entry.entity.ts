@@ -1,4 +1,4 @@
-import { BigIntType, Entity, Enum, Filter, Index, ManyToOne, Property, type Ref, type Opt } from '@mikro-orm/core';
+import { Entity, Enum, Filter, Index, ManyToOne, Property, type Ref, type Opt } from '@mikro-orm/core';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { BaseEntity, TENANT_FILTER } from '../db/base.entity.js';
@@ -23,7 +23,6 @@ registerEnumType(AuditOutcomeEnum, { name: 'AuditOutcome' });
 @ObjectType({ description: 'One mutation someone ran, with its arguments minus every secret.' })
 @Entity({ tableName: 'audit_entries' })
 @Index({ properties: ['organization', 'createdAt'] })
-@Index({ name: 'audit_entries_chain_idx', expression: 'create unique index "audit_entries_chain_idx" on "audit_entries" ("organization_id", "chain_seq")' })
 @Filter({
   name: TENANT_FILTER,
   default: true,
@@ -78,16 +77,4 @@ export class AuditEntry extends BaseEntity {
   @Field(() => String)
   @Property({ type: 'string', length: 128 })
   requestId!: string;
-
-  /** Position in the organization's `audit` hash chain (`audit-chain/`); set in the transaction that stores the row. */
-  @Property({ type: new BigIntType('number'), nullable: true, hidden: true })
-  chainSeq: number | null = null;
-
-  /** The chain hash of the row before (64 zero digits before the first). */
-  @Property({ type: 'text', nullable: true, hidden: true })
-  prevHash: string | null = null;
-
-  /** `sha256(prevHash ‖ canonical row)`, hex. */
-  @Property({ type: 'text', nullable: true, hidden: true })
-  chainHash: string | null = null;
 }

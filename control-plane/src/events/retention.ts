@@ -13,51 +13,61 @@ const BATCH = 5_000;
 /** The oldest moment kept for the organization joined as `o`: `settings.retentionDays` before now, or `fallbackDays`. */
 const cutoff = (fallbackDays: number) => `now() - make_interval(days => coalesce((o.settings ->> 'retentionDays')::int, ${fallbackDays}))`;
 
-/**
- * How far retention may delete one organization's chain of `kind` (`audit-chain/`): up to its
- * latest signed checkpoint before the first row still kept, so what remains is a suffix of the
- * chain that verifies from that checkpoint. Rows expired after it wait for the next checkpoint.
- */
-const chainBounds = (table: string, kind: string, time: string, fallbackDays: number) => `
-with bounds as (
-  select o.id as org, (select max(c.seq) from audit_checkpoints c
-     where c.organization_id = o.id and c.kind = '${kind}'
-       and c.seq < coalesce((select min(k.chain_seq) from ${table} k
-                              where k.organization_id = o.id and k.chain_seq is not null and k.${time} >= ${cutoff(fallbackDays)}),
-                            9223372036854775807)) as upto
-  from organizations o)`;
+/** The first position of each organization's chain of `kind` whose row is still kept. */
+const firstKept = (table: string, kind: string, time: string, fallbackDays: number) => `
+(select min(l.seq) from audit_chain_links l join ${table} k on k.id = l.row_id
+  where l.organization_id = o.id and l.kind = '${kind}' and k.${time} >= ${cutoff(fallbackDays)})`;
 
-/** Chained rows go a prefix at a time, oldest position first; rows outside any chain by age alone. */
-const DELETE_USAGE_EVENTS = `${chainBounds('usage_events', 'usage', 'started_at', DEFAULT_ORGANIZATION_SETTINGS.retentionDays)}
-delete from usage_events where id in (
-  select e.id from usage_events e join organizations o on o.id = e.organization_id join bounds b on b.org = o.id
-   where e.started_at < ${cutoff(DEFAULT_ORGANIZATION_SETTINGS.retentionDays)} and (e.chain_seq is null or e.chain_seq <= b.upto)
-   order by e.chain_seq nulls first
-   limit ${BATCH})`;
+/**
+ * Chained rows (`audit-chain/`) go with their links, a prefix of the chain at a time, up to the
+ * latest signed checkpoint before the first row still kept: what remains verifies from it.
+ */
+const deleteChainPrefix = (table: string, kind: string, time: string, fallbackDays: number) => `
+with bounds as (
+  select o.id as org, (select max(c.seq) from audit_checkpoints c where c.organization_id = o.id and c.kind = '${kind}'
+     and c.seq < coalesce(${firstKept(table, kind, time, fallbackDays)}, 9223372036854775807)) as upto
+  from organizations o),
+doomed as (
+  select l.organization_id, l.seq, l.row_id from audit_chain_links l join bounds b on b.org = l.organization_id
+   where l.kind = '${kind}' and l.seq <= b.upto order by l.organization_id, l.seq limit ${BATCH}),
+unlinked as (
+  delete from audit_chain_links l using doomed d where l.organization_id = d.organization_id and l.kind = '${kind}' and l.seq = d.seq returning 1)
+delete from ${table} where id in (select row_id from doomed)`;
+
+/** Rows outside any chain (written around it, or while chaining was off) go by age alone. */
+const unlinkedExpired = (alias: string) => `not exists (select 1 from audit_chain_links l where l.row_id = ${alias}.id)`;
+
+const DELETE_USAGE_EVENTS = [
+  deleteChainPrefix('usage_events', 'usage', 'started_at', DEFAULT_ORGANIZATION_SETTINGS.retentionDays),
+  `delete from usage_events where id in (
+     select e.id from usage_events e join organizations o on o.id = e.organization_id
+      where e.started_at < ${cutoff(DEFAULT_ORGANIZATION_SETTINGS.retentionDays)} and ${unlinkedExpired('e')}
+      limit ${BATCH})`,
+];
 
 /**
  * The same rule the audit trail's append-only trigger applies (365 days for rows of no
  * organization), so the trigger lets exactly these rows go; chained rows also wait for a checkpoint.
  */
-const DELETE_AUDIT_ENTRIES = `${chainBounds('audit_entries', 'audit', 'created_at', 365)}
-delete from audit_entries where id in (
-  select a.id from audit_entries a left join organizations o on o.id = a.organization_id left join bounds b on b.org = o.id
-   where a.created_at < ${cutoff(365)} and (a.chain_seq is null or a.chain_seq <= b.upto)
-   order by a.chain_seq nulls first
-   limit ${BATCH})`;
+const DELETE_AUDIT_ENTRIES = [
+  deleteChainPrefix('audit_entries', 'audit', 'created_at', 365),
+  `delete from audit_entries where id in (
+     select a.id from audit_entries a left join organizations o on o.id = a.organization_id
+      where a.created_at < ${cutoff(365)} and ${unlinkedExpired('a')}
+      limit ${BATCH})`,
+];
 
 /**
- * Per organization, the last position of each chain that retention may delete (the row before
- * the first one still kept, or the head when none is) with that row's hash, where no checkpoint
- * marks it yet.
+ * Per organization, the last position of each chain that retention may delete (the one before
+ * the first row still kept, or the head when none is) with its hash, where no checkpoint marks
+ * it yet.
  */
 const unmarkedBoundaries = (table: string, kind: string, time: string, fallbackDays: number) => `
-select o.id as "orgId", '${kind}' as kind, r.chain_seq as seq, r.chain_hash as hash
+select o.id as "orgId", '${kind}' as kind, r.seq, r.hash
   from organizations o
-  cross join lateral (select coalesce(
-      (select min(k.chain_seq) from ${table} k where k.organization_id = o.id and k.chain_seq is not null and k.${time} >= ${cutoff(fallbackDays)}),
+  cross join lateral (select coalesce(${firstKept(table, kind, time, fallbackDays)},
       (select h.seq + 1 from audit_chain_heads h where h.organization_id = o.id and h.kind = '${kind}')) - 1 as seq) b
-  join ${table} r on r.organization_id = o.id and r.chain_seq = b.seq
+  join audit_chain_links r on r.organization_id = o.id and r.kind = '${kind}' and r.seq = b.seq
  where not exists (select 1 from audit_checkpoints c where c.organization_id = o.id and c.kind = '${kind}' and c.seq = b.seq)`;
 
 const BOUNDARIES = [
@@ -85,7 +95,11 @@ export async function sweepExpiredEvents(services: Services): Promise<RetentionS
       await signCheckpoint(services, em, { ...at, seq: Number(at.seq) });
     }
   }
-  return { usageEvents: await deleteInBatches(em, DELETE_USAGE_EVENTS), auditEntries: await deleteInBatches(em, DELETE_AUDIT_ENTRIES) };
+  let usageEvents = 0;
+  let auditEntries = 0;
+  for (const statement of DELETE_USAGE_EVENTS) usageEvents += await deleteInBatches(em, statement);
+  for (const statement of DELETE_AUDIT_ENTRIES) auditEntries += await deleteInBatches(em, statement);
+  return { usageEvents, auditEntries };
 }
 
 async function deleteInBatches(em: EntityManager, statement: string): Promise<number> {

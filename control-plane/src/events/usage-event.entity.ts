@@ -20,11 +20,10 @@ export interface UsageEventContent {
 @Index({ name: 'usage_events_key_time_idx', expression: 'create index "usage_events_key_time_idx" on "usage_events" ("organization_id", "key_id", "started_at" desc)' })
 @Index({ name: 'usage_events_model_time_idx', expression: 'create index "usage_events_model_time_idx" on "usage_events" ("organization_id", "model", "started_at" desc)' })
 @Index({ name: 'usage_events_policy_matches_idx', expression: 'create index "usage_events_policy_matches_idx" on "usage_events" using gin ("policy_matches" jsonb_path_ops)' })
-@Index({ name: 'usage_events_chain_idx', expression: 'create unique index "usage_events_chain_idx" on "usage_events" ("organization_id", "chain_seq")' })
 @Index({ name: 'usage_events_decision_time_idx', expression: 'create index "usage_events_decision_time_idx" on "usage_events" ("organization_id", "decision", "started_at" desc)' })
 export class UsageEventRecord extends OrgScopedEntity {
   /** Properties with defaults, optional in `em.create`. */
-  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'teamId' | 'provider' | 'credentialId' | 'model' | 'errorCode' | 'ttftMs' | 'tags' | 'policyMatches' | 'approvalId' | 'content' | 'chainSeq' | 'prevHash' | 'chainHash';
+  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'teamId' | 'provider' | 'credentialId' | 'model' | 'errorCode' | 'ttftMs' | 'tags' | 'policyMatches' | 'approvalId' | 'content';
 
   @Property({ type: 'uuid' })
   keyId!: string;
@@ -112,16 +111,4 @@ export class UsageEventRecord extends OrgScopedEntity {
 
   @Property({ type: 'json', nullable: true })
   content: UsageEventContent | null = null;
-
-  /** Position in the organization's `usage` hash chain (`audit-chain/`); set in the transaction that stores the row. */
-  @Property({ type: new BigIntType('number'), nullable: true, hidden: true })
-  chainSeq: number | null = null;
-
-  /** The chain hash of the row before (64 zero digits before the first). */
-  @Property({ type: 'text', nullable: true, hidden: true })
-  prevHash: string | null = null;
-
-  /** `sha256(prevHash ‖ canonical row)`, hex. */
-  @Property({ type: 'text', nullable: true, hidden: true })
-  chainHash: string | null = null;
 }
