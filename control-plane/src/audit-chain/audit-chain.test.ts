@@ -96,12 +96,25 @@ async function chainOf(kind: 'usage' | 'audit', orgId: string): Promise<{ id: st
 }
 
 describe('tamper-evident audit trail', () => {
-  it('gives concurrent batches from two nodes one gap-free chain that verifies, in GraphQL, the CLI and offline', async () => {
+  it('gives concurrent batches from two nodes through two control-plane instances one gap-free chain that verifies, in GraphQL, the CLI and offline', async () => {
     const owner = await createOrgWithMember(cp, 'owner');
     const keyId = await keyOf(owner);
     const [tokenA, tokenB] = [await createNodeTokenFor(owner, 'a'), await createNodeTokenFor(owner, 'b')];
-    const batches = Array.from({ length: 12 }, () => Array.from({ length: 25 }, () => usageEvent(owner.orgId, keyId)));
-    await Promise.all(batches.map((events, i) => store(i % 2 ? tokenB : tokenA, i % 2 ? 'node-b' : 'node-a', events)));
+    // A second instance on the same database, secrets and KMS, as behind a load balancer.
+    const secrets = { KEYWARD_KMS: cp.config.kms, KEYWARD_KEY_PEPPER: cp.config.keyPepper.toString('base64'), KEYWARD_HASH_SALT: cp.config.hashSalt.toString('base64') };
+    const cp2 = await startTestControlPlane(inject('pgAdminUrl'), secrets, { databaseName: cp.databaseName, keepDatabase: true });
+    try {
+      const batches = Array.from({ length: 12 }, () => Array.from({ length: 25 }, () => usageEvent(owner.orgId, keyId)));
+      await Promise.all(
+        batches.map(async (events, i) => {
+          const [plane, token, nodeId] = i % 2 ? [cp2, tokenB, 'node-b'] : [cp, tokenA, 'node-a'];
+          const res = await postEvents(plane, token, { type: 'events', nodeId, events });
+          expect(res.body).toEqual({ accepted: events.length, duplicates: 0 });
+        }),
+      );
+    } finally {
+      await cp2.close();
+    }
 
     const chain = await chainOf('usage', owner.orgId);
     expect(chain.map((r) => r.seq)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
@@ -203,6 +216,8 @@ describe('tamper-evident audit trail', () => {
     const owner = await createOrgWithMember(cp, 'owner');
     await keyOf(owner);
     await signDueCheckpoints(cp.services, { all: true });
+    // The key was created at start-up, before any checkpoint; there is still only that one.
+    expect((await db.query('select created_at < (select min(signed_at) from audit_checkpoints) as first from audit_signing_keys')).rows).toEqual([{ first: true }]);
     const wellKnown = await fetch(`${cp.url}/.well-known/keyward-audit-keys.json`);
     expect(wellKnown.status).toBe(200);
     const { keys } = (await wellKnown.json()) as { keys: { keyId: string; algorithm: string; publicKey: string }[] };

@@ -68,8 +68,13 @@ export async function signCheckpoint(services: Services, em: EntityManager, at: 
   return rows.length;
 }
 
-/** Start-up task: signs due checkpoints now and every 15 seconds until the control plane closes. */
+/**
+ * Start-up task: opens (or creates) the signing key, so the public key is published from the
+ * first start, then signs due checkpoints now and every 15 seconds until the control plane
+ * closes. A KMS that cannot open the key is logged and retried with the next checkpoint.
+ */
 export async function startCheckpointSigner(services: Services): Promise<StopBackgroundWork> {
+  await services.auditSigner.keyId().catch((error: unknown) => services.log.error({ err: error }, 'could not open the audit signing key; checkpoints wait for it'));
   let running: Promise<void> = Promise.resolve();
   const tick = () => {
     running = running.then(() =>

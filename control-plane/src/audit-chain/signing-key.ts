@@ -32,12 +32,21 @@ export class AuditSigner {
 
   /** Signs the message `build` makes for the current key's id; returns that id and the base64 signature. */
   async sign(build: (keyId: string) => string): Promise<{ keyId: string; signature: string }> {
+    const { keyId, privateKey } = await this.key();
+    return { keyId, signature: sign(null, Buffer.from(build(keyId), 'utf8'), privateKey).toString('base64') };
+  }
+
+  /** Opens the key (creating it on the installation's first start), so its public half is published. */
+  async keyId(): Promise<string> {
+    return (await this.key()).keyId;
+  }
+
+  private key(): Promise<{ keyId: string; privateKey: KeyObject }> {
     this.opened ??= this.open().catch((error: unknown) => {
       this.opened = null;
       throw error;
     });
-    const { keyId, privateKey } = await this.opened;
-    return { keyId, signature: sign(null, Buffer.from(build(keyId), 'utf8'), privateKey).toString('base64') };
+    return this.opened;
   }
 
   /** Every key that ever signed a checkpoint here, oldest first. */
