@@ -8,7 +8,7 @@ import { CHAIN_KINDS, GENESIS_HASH, linkHash } from '../audit-chain/chain-kinds.
  * continues the chain. The rows themselves are not touched. Statements run at once (`execute`)
  * because the linking reads what they create.
  */
-export class Migration20261206233000 extends Migration {
+export class Migration20261207000500 extends Migration {
 
   override async up(): Promise<void> {
     await this.execute(`create table "audit_chain_links" ("organization_id" uuid not null, "kind" text not null, "seq" bigint not null, "row_id" uuid not null, "prev_hash" text not null, "hash" text not null, constraint "audit_chain_links_pkey" primary key ("organization_id", "kind", "seq"));`);
