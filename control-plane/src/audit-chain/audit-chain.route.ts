@@ -7,10 +7,10 @@ import type { RouteRegistrar } from '../http/route-registrar.js';
 import { auditTrailLines, trailRange } from './trail.service.js';
 
 /** Reading the trail as a file needs what reading the admin log in GraphQL needs. */
-export const TRAIL_EXPORT_PERMISSION: Permission = 'audit:read';
+const TRAIL_EXPORT_PERMISSION: Permission = 'audit:read';
 
 /** Where anyone finds the public keys that sign checkpoints, without signing in. */
-export const AUDIT_KEYS_PATH = '/.well-known/keyward-audit-keys.json';
+const AUDIT_KEYS_PATH = '/.well-known/keyward-audit-keys.json';
 
 /**
  * `GET /.well-known/keyward-audit-keys.json`: `{ keys: [{ keyId, algorithm, publicKey, createdAt }] }`

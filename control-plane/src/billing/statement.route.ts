@@ -7,7 +7,7 @@ import type { RouteRegistrar } from '../http/route-registrar.js';
 import { buildStatement, statementCsv } from './statement.js';
 
 /** The permission a caller needs to download statements (the same as reading them in GraphQL). */
-export const STATEMENT_PERMISSION: Permission = 'org:read';
+const STATEMENT_PERMISSION: Permission = 'org:read';
 
 /**
  * `GET /v1/billing/statements/:month.csv` (`2025-03.csv`): the organization's monthly statement
