@@ -40,6 +40,21 @@ export interface ControlPlaneConfig {
   readonly consoleDir: string | null;
   /** Stripe billing (checkout and its webhook); null unless both secrets are set. */
   readonly stripe: StripeConfig | null;
+  /** The tamper-evident audit trail (`audit-chain/`). */
+  readonly auditChain: AuditChainConfig;
+}
+
+/** Hash chaining and checkpoint signing of usage events and audit entries. */
+export interface AuditChainConfig {
+  /**
+   * Links every stored row into its organization's chain (`KEYWARD_AUDIT_CHAIN`, on by default).
+   * Off only to measure what chaining costs: rows stored meanwhile verify as INSERTED.
+   */
+  readonly enabled: boolean;
+  /** A chain gets a signed checkpoint after this many rows (`KEYWARD_AUDIT_CHECKPOINT_ROWS`, 1,000)… */
+  readonly checkpointRows: number;
+  /** …or this many minutes after its last one, when it has rows since (`KEYWARD_AUDIT_CHECKPOINT_MINUTES`, 10). */
+  readonly checkpointMinutes: number;
 }
 
 /** The installation-wide ways of running Keyward. */
@@ -90,8 +105,18 @@ export function loadControlPlaneConfig(env: Env = process.env): ControlPlaneConf
     bootstrapNodeToken: env.KEYWARD_NODE_TOKEN || null,
     consoleDir: env.KEYWARD_CONSOLE_DIR || null,
     stripe: stripeConfig(env, edition),
+    auditChain: {
+      enabled: boolean(env, 'KEYWARD_AUDIT_CHAIN', true),
+      checkpointRows: integer(env, 'KEYWARD_AUDIT_CHECKPOINT_ROWS', 1_000, 1, 10_000_000),
+      checkpointMinutes: integer(env, 'KEYWARD_AUDIT_CHECKPOINT_MINUTES', 10, 1, 1_440),
+    },
   };
   return Object.freeze(config);
+}
+
+/** `DATABASE_URL` alone, for tools that read the control plane's database without running it (`audit-verify.ts`). */
+export function loadDatabaseUrl(env: Env = process.env): string | null {
+  return optionalUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DecisionHub } from './approvals/decision-stream.js';
 import { ExpirySweeper } from './approvals/expiry-sweeper.js';
+import { AuditSigner } from './audit-chain/signing-key.js';
 import { createStripeBilling } from './billing/stripe/stripe-client.js';
 import { AlertScheduler } from './budgets/alerts.js';
 import { ConfigStore } from './config-publish/config-store.js';
@@ -24,6 +25,7 @@ export function createServices(core: CoreServices): Services {
   services.expirySweeper = new ExpirySweeper(services);
   services.alerts = new AlertScheduler(services, ALERT_DELAY_MS);
   services.deliveryWorker = new DeliveryWorker(services);
+  services.auditSigner = new AuditSigner(core.kms, () => core.orm.em.fork({ clear: true }) as EntityManager);
   services.stripe = createStripeBilling(core.config.stripe);
   return services;
 }

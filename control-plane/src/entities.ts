@@ -18,6 +18,7 @@ import { KeySecret } from './keys/key-secret.entity.js';
 import { DataPlaneNode } from './nodes/node.entity.js';
 import { NodeToken } from './nodes/node-token.entity.js';
 import { AuditEntry } from './audit/audit-entry.entity.js';
+import { AuditChainHead, AuditChainLink, AuditCheckpoint, AuditSigningKey } from './audit-chain/audit-chain.entity.js';
 import { Invitation } from './invitations/invitation.entity.js';
 import { Membership } from './organizations/membership.entity.js';
 import { Organization } from './organizations/organization.entity.js';
@@ -49,6 +50,10 @@ export const ENTITIES = [
   ApiToken,
   Invitation,
   AuditEntry,
+  AuditChainLink,
+  AuditChainHead,
+  AuditCheckpoint,
+  AuditSigningKey,
   Key,
   KeySecret,
   Credential,

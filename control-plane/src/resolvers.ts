@@ -1,6 +1,7 @@
 import type { NonEmptyArray } from 'type-graphql';
 import { ApprovalResolver } from './approvals/approval.resolver.js';
 import { AuditResolver } from './audit/audit.resolver.js';
+import { AuditChainResolver } from './audit-chain/audit-chain.resolver.js';
 import { BillingResolver } from './billing/billing.resolver.js';
 import { LimitsResolver } from './budgets/budget.resolver.js';
 import { ModelPricesResolver, UnpricedModelsSettingResolver } from './budgets/model-price.resolver.js';
@@ -33,6 +34,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   InvitationResolver,
   ApiTokenResolver,
   AuditResolver,
+  AuditChainResolver,
   KeyResolver,
   CredentialResolver,
   NodeResolver,

@@ -1,4 +1,5 @@
 import { registerApprovalLinkRoutes } from './approvals/approval-link.route.js';
+import { registerAuditChainRoutes } from './audit-chain/audit-chain.route.js';
 import { registerNodeApprovalRoutes } from './approvals/node-approvals.route.js';
 import { registerStatementRoutes } from './billing/statement.route.js';
 import { registerStripeWebhookRoute } from './billing/stripe/webhook.route.js';
@@ -7,4 +8,4 @@ import { registerSignInLinkRoutes } from './sessions/sign-in-link.route.js';
 import type { RouteRegistrar } from './http/route-registrar.js';
 
 /** Every plain HTTP route group, mounted before GraphQL. */
-export const ROUTES: RouteRegistrar[] = [registerSignInLinkRoutes, registerEventRoutes, registerStatementRoutes, registerStripeWebhookRoute, registerNodeApprovalRoutes, registerApprovalLinkRoutes];
+export const ROUTES: RouteRegistrar[] = [registerSignInLinkRoutes, registerEventRoutes, registerStatementRoutes, registerStripeWebhookRoute, registerNodeApprovalRoutes, registerApprovalLinkRoutes, registerAuditChainRoutes];

@@ -5,6 +5,7 @@ import type { Logger } from './logger.js';
 import type { KeywardPubSub } from './graphql/pubsub.js';
 import type { Mailer, TerminalWriter } from './mail/mailer.js';
 import type { DecisionHub } from './approvals/decision-stream.js';
+import type { AuditSigner } from './audit-chain/signing-key.js';
 import type { ExpirySweeper } from './approvals/expiry-sweeper.js';
 import type { StripeBilling } from './billing/stripe/stripe-client.js';
 import type { AlertScheduler } from './budgets/alerts.js';
@@ -43,6 +44,8 @@ export interface Services extends CoreServices {
   readonly alerts: AlertScheduler;
   /** Delivers webhook and Slack notifications (started by a start-up task). */
   readonly deliveryWorker: DeliveryWorker;
+  /** Signs audit checkpoints with the installation's Ed25519 key, kept under the KMS. */
+  readonly auditSigner: AuditSigner;
   /** Stripe, when configured. */
   readonly stripe: StripeBilling | null;
 }

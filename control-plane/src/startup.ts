@@ -1,4 +1,5 @@
 import { startExpirySweeper } from './approvals/expiry-sweeper.js';
+import { startCheckpointSigner } from './audit-chain/checkpoints.js';
 import { loadPublishedConfig } from './config-publish/publish.js';
 import { startRetentionSweeper } from './events/retention.js';
 import { registerBootstrapNodeToken } from './nodes/bootstrap-node-token.js';
@@ -28,4 +29,6 @@ export const STARTUP_TASKS: StartupTask[] = [
   startDeliveryWorker,
   // Events and admin-log entries older than their organization's retention.
   startRetentionSweeper,
+  // Signs the audit chains' checkpoints every N rows or M minutes.
+  startCheckpointSigner,
 ];

@@ -1,3 +1,6 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AUDIT_CHAIN } from '../audit-chain/chain-kinds.js';
+import { appendStoredRow } from '../audit-chain/chain-append.js';
 import { actorOf } from '../auth/viewer.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { hashClientAddress } from '../http/client-address.js';
@@ -49,20 +52,24 @@ export interface AuditRecord {
  */
 export async function recordAudit(services: Services, record: AuditRecord): Promise<void> {
   try {
-    const em = services.orm.em.fork({ clear: true });
-    em.create(AuditEntry, {
-      organization: record.orgId,
-      actor: record.actor.slice(0, 80),
-      action: record.action.slice(0, 120),
-      targetId: record.targetId?.slice(0, 120) ?? null,
-      outcome: record.outcome,
-      errorCode: record.errorCode?.slice(0, 64) ?? null,
-      args: redactArgs(record.args),
-      ipHash: hashClientAddress(record.ip, services.config.hashSalt),
-      userAgent: record.userAgent.slice(0, 300),
-      requestId: record.requestId.slice(0, 128),
+    const em = services.orm.em.fork({ clear: true }) as EntityManager;
+    await em.transactional(async (tx) => {
+      const entry = tx.create(AuditEntry, {
+        organization: record.orgId,
+        actor: record.actor.slice(0, 80),
+        action: record.action.slice(0, 120),
+        targetId: record.targetId?.slice(0, 120) ?? null,
+        outcome: record.outcome,
+        errorCode: record.errorCode?.slice(0, 64) ?? null,
+        args: redactArgs(record.args),
+        ipHash: hashClientAddress(record.ip, services.config.hashSalt),
+        userAgent: record.userAgent.slice(0, 300),
+        requestId: record.requestId.slice(0, 128),
+      });
+      await tx.flush();
+      // Tamper evidence: the entry joins its organization's hash chain in the same transaction.
+      if (services.config.auditChain.enabled) await appendStoredRow(tx, AUDIT_CHAIN, entry.id);
     });
-    await em.flush();
   } catch (err) {
     services.log.error({ err, action: record.action, requestId: record.requestId }, 'could not write audit entry');
   }

@@ -1,5 +1,7 @@
 import type { EventBatch, EventBatchAck } from '@keyward/shared';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { USAGE_CHAIN } from '../audit-chain/chain-kinds.js';
+import { appendToChain } from '../audit-chain/chain-append.js';
 import { addToSpendRollups } from '../budgets/spend.js';
 import type { Services } from '../services.js';
 import { insertEventsStatement, toUsageEventMessage, type UsageEventRow } from './event-columns.js';
@@ -42,6 +44,8 @@ export async function storeEventBatch(services: Services, batch: EventBatch): Pr
     const existing = new Set(orgs.rows.map((r) => r.id));
     const known = batch.events.filter((e) => existing.has(e.orgId)).length;
     const result = await trx.raw<{ rows: UsageEventRow[] }>(INSERT_EVENTS, [JSON.stringify(batch.events)]);
+    // Tamper evidence: the new rows join their organizations' hash chains before the commit.
+    if (services.config.auditChain.enabled) await appendToChain(trx, USAGE_CHAIN, result.rows);
     const stored = result.rows.map((row) => toUsageEventMessage(row));
     const totals = keyTotals(stored);
     if (totals.length > 0) await trx.raw(ADD_KEY_TOTALS, [JSON.stringify(totals)]);

@@ -1,4 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { ChainKindName } from '../audit-chain/chain-kinds.js';
+import { signCheckpoint } from '../audit-chain/checkpoints.js';
 import { sqlRows } from '../config-publish/sql.js';
 import { DEFAULT_ORGANIZATION_SETTINGS } from '../organizations/organization.entity.js';
 import type { Services } from '../services.js';
@@ -11,21 +13,67 @@ const BATCH = 5_000;
 /** The oldest moment kept for the organization joined as `o`: `settings.retentionDays` before now, or `fallbackDays`. */
 const cutoff = (fallbackDays: number) => `now() - make_interval(days => coalesce((o.settings ->> 'retentionDays')::int, ${fallbackDays}))`;
 
-const DELETE_USAGE_EVENTS = `
-delete from usage_events where id in (
-  select e.id from usage_events e join organizations o on o.id = e.organization_id
-   where e.started_at < ${cutoff(DEFAULT_ORGANIZATION_SETTINGS.retentionDays)}
-   limit ${BATCH})`;
+/** The first position of each organization's chain of `kind` whose row is still kept. */
+const firstKept = (table: string, kind: string, time: string, fallbackDays: number) => `
+(select min(l.seq) from audit_chain_links l join ${table} k on k.id = l.row_id
+  where l.organization_id = o.id and l.kind = '${kind}' and k.${time} >= ${cutoff(fallbackDays)})`;
+
+/**
+ * Chained rows (`audit-chain/`) go with their links, a prefix of the chain at a time, up to the
+ * latest signed checkpoint before the first row still kept: what remains verifies from it.
+ */
+const deleteChainPrefix = (table: string, kind: string, time: string, fallbackDays: number) => `
+with bounds as (
+  select o.id as org, (select max(c.seq) from audit_checkpoints c where c.organization_id = o.id and c.kind = '${kind}'
+     and c.seq < coalesce(${firstKept(table, kind, time, fallbackDays)}, 9223372036854775807)) as upto
+  from organizations o),
+doomed as (
+  select l.organization_id, l.seq, l.row_id from audit_chain_links l join bounds b on b.org = l.organization_id
+   where l.kind = '${kind}' and l.seq <= b.upto order by l.organization_id, l.seq limit ${BATCH}),
+unlinked as (
+  delete from audit_chain_links l using doomed d where l.organization_id = d.organization_id and l.kind = '${kind}' and l.seq = d.seq returning 1)
+delete from ${table} where id in (select row_id from doomed)`;
+
+/** Rows outside any chain (written around it, or while chaining was off) go by age alone. */
+const unlinkedExpired = (alias: string) => `not exists (select 1 from audit_chain_links l where l.row_id = ${alias}.id)`;
+
+const DELETE_USAGE_EVENTS = [
+  deleteChainPrefix('usage_events', 'usage', 'started_at', DEFAULT_ORGANIZATION_SETTINGS.retentionDays),
+  `delete from usage_events where id in (
+     select e.id from usage_events e join organizations o on o.id = e.organization_id
+      where e.started_at < ${cutoff(DEFAULT_ORGANIZATION_SETTINGS.retentionDays)} and ${unlinkedExpired('e')}
+      limit ${BATCH})`,
+];
 
 /**
  * The same rule the audit trail's append-only trigger applies (365 days for rows of no
- * organization), so the trigger lets exactly these rows go.
+ * organization), so the trigger lets exactly these rows go; chained rows also wait for a checkpoint.
  */
-const DELETE_AUDIT_ENTRIES = `
-delete from audit_entries where id in (
-  select a.id from audit_entries a left join organizations o on o.id = a.organization_id
-   where a.created_at < ${cutoff(365)}
-   limit ${BATCH})`;
+const DELETE_AUDIT_ENTRIES = [
+  deleteChainPrefix('audit_entries', 'audit', 'created_at', 365),
+  `delete from audit_entries where id in (
+     select a.id from audit_entries a left join organizations o on o.id = a.organization_id
+      where a.created_at < ${cutoff(365)} and ${unlinkedExpired('a')}
+      limit ${BATCH})`,
+];
+
+/**
+ * Per organization, the last position of each chain that retention may delete (the one before
+ * the first row still kept, or the head when none is) with its hash, where no checkpoint marks
+ * it yet.
+ */
+const unmarkedBoundaries = (table: string, kind: string, time: string, fallbackDays: number) => `
+select o.id as "orgId", '${kind}' as kind, r.seq, r.hash
+  from organizations o
+  cross join lateral (select coalesce(${firstKept(table, kind, time, fallbackDays)},
+      (select h.seq + 1 from audit_chain_heads h where h.organization_id = o.id and h.kind = '${kind}')) - 1 as seq) b
+  join audit_chain_links r on r.organization_id = o.id and r.kind = '${kind}' and r.seq = b.seq
+ where not exists (select 1 from audit_checkpoints c where c.organization_id = o.id and c.kind = '${kind}' and c.seq = b.seq)`;
+
+const BOUNDARIES = [
+  unmarkedBoundaries('usage_events', 'usage', 'started_at', DEFAULT_ORGANIZATION_SETTINGS.retentionDays),
+  unmarkedBoundaries('audit_entries', 'audit', 'created_at', 365),
+];
 
 /** What one sweep deleted. */
 interface RetentionSweep {
@@ -35,11 +83,23 @@ interface RetentionSweep {
 
 /**
  * Deletes request events (`usage_events`) and admin-log entries (`audit_entries`) older than
- * their organization's `retentionDays`. Spend, budgets, usage charts and statements read the
+ * their organization's `retentionDays`. Chained rows go a prefix at a time, each ending at a
+ * signed checkpoint (signed here first when none marks the boundary), so what remains of every
+ * chain verifies from that checkpoint. Spend, budgets, usage charts and statements read the
  * spend rollups, not the events, so they keep their figures.
  */
-async function sweepExpiredEvents(em: EntityManager): Promise<RetentionSweep> {
-  return { usageEvents: await deleteInBatches(em, DELETE_USAGE_EVENTS), auditEntries: await deleteInBatches(em, DELETE_AUDIT_ENTRIES) };
+export async function sweepExpiredEvents(services: Services): Promise<RetentionSweep> {
+  const em = services.orm.em.fork({ clear: true }) as EntityManager;
+  for (const statement of BOUNDARIES) {
+    for (const at of await sqlRows<{ orgId: string; kind: ChainKindName; seq: string; hash: string }>(em, statement)) {
+      await signCheckpoint(services, em, { ...at, seq: Number(at.seq) });
+    }
+  }
+  let usageEvents = 0;
+  let auditEntries = 0;
+  for (const statement of DELETE_USAGE_EVENTS) usageEvents += await deleteInBatches(em, statement);
+  for (const statement of DELETE_AUDIT_ENTRIES) auditEntries += await deleteInBatches(em, statement);
+  return { usageEvents, auditEntries };
 }
 
 async function deleteInBatches(em: EntityManager, statement: string): Promise<number> {
@@ -55,7 +115,7 @@ async function deleteInBatches(em: EntityManager, statement: string): Promise<nu
 export async function startRetentionSweeper(services: Services): Promise<StopBackgroundWork> {
   let running: Promise<void> = Promise.resolve();
   const sweep = () => {
-    running = sweepExpiredEvents(services.orm.em.fork({ clear: true }) as EntityManager).then(
+    running = sweepExpiredEvents(services).then(
       (swept) => {
         if (swept.usageEvents + swept.auditEntries > 0) services.log.info(swept, 'deleted events older than their retention');
       },

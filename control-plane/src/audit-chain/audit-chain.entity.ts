@@ -1,0 +1,110 @@
+import { BigIntType, Entity, Index, ManyToOne, PrimaryKey, Property, Unique, type Ref } from '@mikro-orm/core';
+import { BaseEntity, OrgScopedEntity } from '../db/base.entity.js';
+import { Organization } from '../organizations/organization.entity.js';
+import type { ChainKindName } from './chain-kinds.js';
+
+/**
+ * One row's place in its organization's chain of `kind`: `hash = sha256(prevHash ‖ canonical
+ * row)`, the row being the usage event or audit entry `rowId`. Links live beside the rows, not
+ * in them: storing a row stays one insert (no second write of a wide row and its indexes), the
+ * rows' tables keep their columns, and a row deleted behind the chain's back leaves its link.
+ */
+@Entity({ tableName: 'audit_chain_links' })
+@Index({ properties: ['rowId'] })
+export class AuditChainLink {
+  @ManyToOne({ entity: () => Organization, ref: true, primary: true, deleteRule: 'cascade' })
+  organization!: Ref<Organization>;
+
+  @PrimaryKey({ type: 'text' })
+  kind!: ChainKindName;
+
+  @PrimaryKey({ type: new BigIntType('number'), autoincrement: false })
+  seq!: number;
+
+  @Property({ type: 'uuid' })
+  rowId!: string;
+
+  @Property({ type: 'text' })
+  prevHash!: string;
+
+  @Property({ type: 'text' })
+  hash!: string;
+}
+
+/**
+ * The last link of one organization's chain of one kind: its sequence number and hash. The row
+ * is locked by every transaction that appends to the chain (`chain-append.ts`), which is what
+ * makes the order of a chain the order of commits.
+ */
+@Entity({ tableName: 'audit_chain_heads' })
+@Unique({ properties: ['organization', 'kind'] })
+export class AuditChainHead extends OrgScopedEntity {
+  @Property({ type: 'text' })
+  kind!: ChainKindName;
+
+  @Property({ type: new BigIntType('number') })
+  seq!: number;
+
+  @Property({ type: 'text' })
+  hash!: string;
+}
+
+/**
+ * A signed statement that an organization's chain of one kind had reached `seq` with `hash` at
+ * `signedAt`. Kept when retention deletes the rows it covers, so the rest of the chain still
+ * verifies from it.
+ */
+@Entity({ tableName: 'audit_checkpoints' })
+@Unique({ properties: ['organization', 'kind', 'seq'] })
+export class AuditCheckpoint extends OrgScopedEntity {
+  @Property({ type: 'text' })
+  kind!: ChainKindName;
+
+  @Property({ type: new BigIntType('number') })
+  seq!: number;
+
+  @Property({ type: 'text' })
+  hash!: string;
+
+  @Property({ type: 'datetime' })
+  signedAt!: Date;
+
+  /** `keyId` of the `AuditSigningKey` that signed it. */
+  @Property({ type: 'text' })
+  keyId!: string;
+
+  /** Ed25519 signature of `checkpointMessage(…)`, base64. */
+  @Property({ type: 'text' })
+  signature!: string;
+}
+
+/**
+ * The installation's Ed25519 key for checkpoints. The public key is published; the private key
+ * (PKCS#8 PEM) is envelope-encrypted under the KMS exactly like a provider credential, with
+ * `audit-signing-key:<keyId>` as associated data, and never leaves the process that opens it.
+ */
+@Entity({ tableName: 'audit_signing_keys' })
+export class AuditSigningKey extends BaseEntity {
+  /** First 16 hex digits of the SHA-256 of the public key (SPKI DER). */
+  @Property({ type: 'text', unique: true })
+  keyId!: string;
+
+  /** SPKI DER, base64. */
+  @Property({ type: 'text' })
+  publicKey!: string;
+
+  @Property({ type: 'string', length: 300, hidden: true })
+  kekId!: string;
+
+  @Property({ type: 'text', hidden: true })
+  wrappedKey!: string;
+
+  @Property({ type: 'string', length: 32, hidden: true })
+  iv!: string;
+
+  @Property({ type: 'text', hidden: true })
+  ciphertext!: string;
+
+  @Property({ type: 'string', length: 32, hidden: true })
+  tag!: string;
+}

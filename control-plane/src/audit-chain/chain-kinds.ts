@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import { USAGE_EVENT_FIELDS, type EventFieldSpec } from '@keyward/shared';
+import { eventSelectList, toUsageEventMessage, type UsageEventRow } from '../events/event-columns.js';
+import { canonicalJson } from './canonical-json.js';
+
+/**
+ * The two chains of an organization: one over its stored usage events (`usage`), one over its
+ * administrative audit entries (`audit`). Each row's link (`audit_chain_links`) holds its
+ * position `seq` (1, 2, 3, … in commit order), `prev_hash` and `hash = sha256(prev_hash ‖
+ * canonical row)`, where `prev_hash` is the previous link's hash (64 zero hex digits before the
+ * first), both hashes are taken as their 32 raw bytes, and the canonical row is the RFC 8785
+ * JSON of what `canonicalRow` returns, in UTF-8.
+ *
+ * "The row" is every stored column a reader can see, under its API name: for a usage event
+ * every field of the shared event table plus `receivedAt`; for an audit entry `id`, `orgId`,
+ * `createdAt`, `actor`, `action`, `targetId`, `outcome`, `errorCode`, `args`, `ipHash`,
+ * `userAgent` and `requestId`. Times are ISO 8601 UTC strings to the millisecond, absent values
+ * `null`. `updated_at` is not part of it, nor the position: that is bound by `prev_hash`, so
+ * moving a link breaks the chain there rather than a row's own hash.
+ */
+export type ChainKindName = 'usage' | 'audit';
+
+export const CHAIN_KIND_NAMES: readonly ChainKindName[] = ['usage', 'audit'];
+
+/** The hash before the first row of every chain. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** One chain: where its rows live and how a row read with `selectList` becomes canonical. */
+export interface ChainKind {
+  readonly name: ChainKindName;
+  readonly table: 'usage_events' | 'audit_entries';
+  /** `column as "name"` for every canonical field, columns qualified with `alias.` when given. */
+  selectList(alias?: string): string;
+  canonicalRow(row: Record<string, unknown>): Record<string, unknown>;
+  /** `canonicalJson(canonicalRow(row))`, possibly by a faster road (ingestion hashes every row). */
+  canonicalText(row: Record<string, unknown>): string;
+}
+
+const AUDIT_COLUMNS: readonly [column: string, name: string][] = [
+  ['id', 'id'],
+  ['organization_id', 'orgId'],
+  ['created_at', 'createdAt'],
+  ['actor', 'actor'],
+  ['action', 'action'],
+  ['target_id', 'targetId'],
+  ['outcome', 'outcome'],
+  ['error_code', 'errorCode'],
+  ['args', 'args'],
+  ['ip_hash', 'ipHash'],
+  ['user_agent', 'userAgent'],
+  ['request_id', 'requestId'],
+];
+
+
+/** Usage event fields with `receivedAt`, in canonical (sorted) order, each with its `"name":` prefix. */
+const USAGE_CANONICAL_FIELDS = [{ name: 'receivedAt', columnType: 'timestamptz', list: false }, ...(USAGE_EVENT_FIELDS as readonly EventFieldSpec[])]
+  .sort((a, b) => (a.name < b.name ? -1 : 1))
+  .map((field, i) => ({ ...field, prefix: `${i === 0 ? '' : ','}${JSON.stringify(field.name)}:` }));
+
+/**
+ * The canonical JSON of a usage event row written straight from the row, the way
+ * `canonicalJson(USAGE_CHAIN.canonicalRow(row))` writes it (a test holds them equal), without
+ * the intermediate objects: ingestion hashes every event in the transaction that stores it.
+ */
+function usageCanonicalText(row: Record<string, unknown>): string {
+  let out = '{';
+  for (const field of USAGE_CANONICAL_FIELDS) {
+    const value = row[field.name];
+    out += field.prefix;
+    if (value === null || value === undefined) out += field.list ? '[]' : 'null';
+    else if (field.columnType === 'bigint') out += JSON.stringify(Number(value));
+    else if (field.columnType === 'timestamptz') out += `"${new Date(value as string | Date).toISOString()}"`;
+    else out += canonicalJson(value);
+  }
+  return `${out}}`;
+}
+
+export const USAGE_CHAIN: ChainKind = {
+  name: 'usage',
+  table: 'usage_events',
+  selectList: (alias) => eventSelectList(undefined, alias ?? ''),
+  canonicalRow: (row) => plainJson(toUsageEventMessage(row as UsageEventRow) as unknown as Record<string, unknown>),
+  canonicalText: usageCanonicalText,
+};
+
+export const AUDIT_CHAIN: ChainKind = {
+  name: 'audit',
+  table: 'audit_entries',
+  selectList: (alias) => AUDIT_COLUMNS.map(([column, name]) => `${alias ? `${alias}.` : ''}${column} as "${name}"`).join(', '),
+  canonicalRow: auditCanonicalRow,
+  canonicalText: (row) => canonicalJson(auditCanonicalRow(row)),
+};
+
+function auditCanonicalRow(row: Record<string, unknown>): Record<string, unknown> {
+  return plainJson({ ...Object.fromEntries(AUDIT_COLUMNS.map(([, name]) => [name, row[name] ?? null])), createdAt: new Date(row.createdAt as string | Date) });
+}
+
+export const CHAIN_KINDS: Record<ChainKindName, ChainKind> = { usage: USAGE_CHAIN, audit: AUDIT_CHAIN };
+
+/** `sha256(prev ‖ canonical JSON of row)` in hex, the link every chained row stores; `row` as `canonicalRow` returns it, or its canonical text. */
+export function linkHash(prevHash: string, row: Record<string, unknown> | string): string {
+  return createHash('sha256')
+    .update(Buffer.from(prevHash, 'hex'))
+    .update(typeof row === 'string' ? row : canonicalJson(row), 'utf8')
+    .digest('hex');
+}
+
+/** Dates as ISO strings, bigints given as strings left alone, `undefined` as null: what JSON carries. */
+function plainJson(view: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(view)) out[name] = value instanceof Date ? value.toISOString() : (value ?? null);
+  return out;
+}
