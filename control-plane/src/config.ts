@@ -45,7 +45,7 @@ export interface ControlPlaneConfig {
 }
 
 /** Hash chaining and checkpoint signing of usage events and audit entries. */
-export interface AuditChainConfig {
+interface AuditChainConfig {
   /**
    * Links every stored row into its organization's chain (`KEYWARD_AUDIT_CHAIN`, on by default).
    * Off only to measure what chaining costs: rows stored meanwhile verify as INSERTED.

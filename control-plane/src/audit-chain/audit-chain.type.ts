@@ -1,11 +1,11 @@
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 /** GraphQL enum of `ChainKindName`. */
-export const AuditChainEnum = { USAGE: 'usage', AUDIT: 'audit' } as const;
+const AuditChainEnum = { USAGE: 'usage', AUDIT: 'audit' } as const;
 registerEnumType(AuditChainEnum, { name: 'AuditChain', description: 'Usage events (`USAGE`) or administrative audit entries (`AUDIT`).' });
 
 /** GraphQL enum of `ChainProblemKind`. */
-export const AuditChainProblemEnum = {
+const AuditChainProblemEnum = {
   ALTERED: 'ALTERED',
   DELETED: 'DELETED',
   INSERTED: 'INSERTED',

@@ -31,7 +31,7 @@ export type TrailLine =
     }
   | { readonly type: 'end'; readonly chain: ChainKindName; readonly seq: number };
 
-export interface CheckpointLine extends CheckpointFields {
+interface CheckpointLine extends CheckpointFields {
   readonly type: 'checkpoint';
   readonly chain: ChainKindName;
   readonly anchor?: true;

@@ -4,9 +4,9 @@ import { GENESIS_HASH, linkHash, type ChainKindName } from './chain-kinds.js';
 import type { TrailLine } from './trail-lines.js';
 
 /** What is wrong at one place of a chain. */
-export type ChainProblemKind = 'ALTERED' | 'DELETED' | 'INSERTED' | 'REORDERED' | 'CHECKPOINT_MISMATCH' | 'BAD_SIGNATURE';
+type ChainProblemKind = 'ALTERED' | 'DELETED' | 'INSERTED' | 'REORDERED' | 'CHECKPOINT_MISMATCH' | 'BAD_SIGNATURE';
 
-export interface ChainProblem {
+interface ChainProblem {
   readonly problem: ChainProblemKind;
   readonly chain: ChainKindName;
   /** The position concerned (the first missing one for `DELETED`); null for a row outside the chain. */
@@ -16,7 +16,7 @@ export interface ChainProblem {
   readonly message: string;
 }
 
-export interface ChainSummary {
+interface ChainSummary {
   readonly chain: ChainKindName;
   /** The checkpoint the walk started from (retention deleted what came before), or null from the first row. */
   readonly anchorSeq: number | null;
