@@ -49,22 +49,12 @@ export function insertEventsStatement(fields: readonly EventFieldSpec[] = USAGE_
 export type UsageEventRow = Record<string, unknown>;
 
 /**
- * The GraphQL view of a stored event, from a row selected with `eventSelectList`, from an
- * entity (whose properties carry the same names) or from a wire event (`storedEventMessage`).
- * Bigints become numbers, times become dates, ids are read as PostgreSQL prints them (lower
- * case), absent lists become empty ones.
+ * The GraphQL view of a stored event, from a row selected with `eventSelectList` or from an
+ * entity (whose properties carry the same names). Bigints become numbers, times become dates,
+ * ids are read as PostgreSQL prints them (lower case), absent lists become empty ones.
  */
 export function toUsageEventMessage(row: UsageEventRow, fields: readonly EventFieldSpec[] = USAGE_EVENT_FIELDS): UsageEventMessage {
-  const view: Record<string, unknown> = { receivedAt: new Date(row.receivedAt as string | Date) };
-  for (const field of fields) {
-    const value = row[field.name];
-    if (value === undefined || value === null) view[field.name] = field.list ? [] : null;
-    else if (field.columnType === 'bigint') view[field.name] = Number(value);
-    else if (field.columnType === 'timestamptz') view[field.name] = new Date(value as string | Date);
-    else if (field.columnType === 'uuid') view[field.name] = String(value).toLowerCase();
-    else view[field.name] = value;
-  }
-  return view as unknown as UsageEventMessage;
+  return messageOf(row, row.receivedAt as string | Date, true, fields);
 }
 
 /**
@@ -78,7 +68,18 @@ export function storedEventMessage(
   captured: boolean,
   fields: readonly EventFieldSpec[] = USAGE_EVENT_FIELDS,
 ): UsageEventMessage {
-  const row: UsageEventRow = { ...event, receivedAt };
-  if (!captured) for (const field of fields) if (field.content) row[field.name] = null;
-  return toUsageEventMessage(row, fields);
+  return messageOf(event as unknown as UsageEventRow, receivedAt, captured, fields);
+}
+
+function messageOf(source: UsageEventRow, receivedAt: string | Date, captured: boolean, fields: readonly EventFieldSpec[]): UsageEventMessage {
+  const view: Record<string, unknown> = { receivedAt: new Date(receivedAt) };
+  for (const field of fields) {
+    const value = field.content && !captured ? null : source[field.name];
+    if (value === undefined || value === null) view[field.name] = field.list ? [] : null;
+    else if (field.columnType === 'bigint') view[field.name] = Number(value);
+    else if (field.columnType === 'timestamptz') view[field.name] = new Date(value as string | Date);
+    else if (field.columnType === 'uuid') view[field.name] = String(value).toLowerCase();
+    else view[field.name] = value;
+  }
+  return view as unknown as UsageEventMessage;
 }
