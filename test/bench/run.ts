@@ -5,7 +5,8 @@
  *
  *   node test/dist/bench/run.js [--quick] [--rounds N] [--no-pin] [--out DIR]
  *                               [--targets bare,keyward,portkey] [--scenarios latency,throughput,streams,capacity,micro]
- *                               [--cpu-prof]   (profile the Keyward data plane; profiles land in DIR/profiles)
+ *                               [--cpu-prof]   (profile the Keyward data plane and the control plane; profiles land in
+ *                                               DIR/profiles/data-plane and DIR/profiles/control-plane)
  *                               [--pg-admin-url URL]   (an existing PostgreSQL instead of the embedded one)
  *   node test/dist/bench/run.js --render bench-results/bench-….json   (print a saved run's report again)
  */
@@ -73,7 +74,8 @@ async function main(): Promise<void> {
     pgAdminUrl: values['pg-admin-url'] ?? null,
     targets: list<TargetId>(values.targets, TARGET_IDS, '--targets'),
     scenarios,
-    keywardNodeFlags: values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(outDir, 'profiles')}`] : [],
+    keywardNodeFlags: values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(outDir, 'profiles', 'data-plane')}`] : [],
+    controlPlaneNodeFlags: values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(outDir, 'profiles', 'control-plane')}`] : [],
     command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
   });
   console.log('');

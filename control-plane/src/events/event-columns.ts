@@ -1,4 +1,4 @@
-import { USAGE_EVENT_FIELDS, type EventFieldSpec } from '@keyward/shared';
+import { USAGE_EVENT_FIELDS, type EventFieldSpec, type UsageEvent } from '@keyward/shared';
 import type { UsageEventMessage } from './usage-event.type.js';
 
 /**
@@ -6,12 +6,17 @@ import type { UsageEventMessage } from './usage-event.type.js';
  * stored, returned and shown without a second list to keep in step.
  */
 
+/** SQL: whether the organization row `alias` keeps prompt and completion text (content capture on). */
+export function contentCaptured(alias: string): string {
+  return `coalesce((${alias}.settings ->> 'contentCapture')::boolean, false)`;
+}
+
 /** The value stored for one field, read from the `jsonb_to_recordset` alias `e`. */
 function storedValue(field: EventFieldSpec): string {
   const value = `e."${field.name}"`;
   if (field.content) {
     // Content text is kept only for organizations with capture on; otherwise it never touches disk.
-    return `case when coalesce((o.settings ->> 'contentCapture')::boolean, false) then nullif(${value}, 'null'::jsonb) else null end`;
+    return `case when ${contentCaptured('o')} then nullif(${value}, 'null'::jsonb) else null end`;
   }
   if (field.list) return `coalesce(nullif(${value}, 'null'::jsonb), '[]'::jsonb)`;
   return value;
@@ -25,7 +30,9 @@ export function eventSelectList(fields: readonly EventFieldSpec[] = USAGE_EVENT_
 
 /**
  * Stores events idempotently by id. Events of organizations that do not exist (deleted since)
- * are skipped by the join; a re-sent id is skipped by the conflict clause.
+ * are skipped by the join; a re-sent id is skipped by the conflict clause. Returns only the ids
+ * stored: reading every row back costs more than storing it (PostgreSQL prints the rows,
+ * the client parses them), and `storedEventMessage` knows what was stored.
  */
 export function insertEventsStatement(fields: readonly EventFieldSpec[] = USAGE_EVENT_FIELDS): string {
   return [
@@ -34,7 +41,7 @@ export function insertEventsStatement(fields: readonly EventFieldSpec[] = USAGE_
     `from jsonb_to_recordset(?::jsonb) as e(${fields.map((f) => `"${f.name}" ${f.columnType}`).join(', ')})`,
     'join organizations o on o.id = e."orgId"',
     'on conflict (id) do nothing',
-    `returning ${eventSelectList(fields)}`,
+    'returning id',
   ].join('\n');
 }
 
@@ -44,15 +51,34 @@ export type UsageEventRow = Record<string, unknown>;
 /**
  * The GraphQL view of a stored event, from a row selected with `eventSelectList` or from an
  * entity (whose properties carry the same names). Bigints become numbers, times become dates,
- * absent lists become empty ones.
+ * ids are read as PostgreSQL prints them (lower case), absent lists become empty ones.
  */
 export function toUsageEventMessage(row: UsageEventRow, fields: readonly EventFieldSpec[] = USAGE_EVENT_FIELDS): UsageEventMessage {
-  const view: Record<string, unknown> = { receivedAt: new Date(row.receivedAt as string | Date) };
+  return messageOf(row, row.receivedAt as string | Date, true, fields);
+}
+
+/**
+ * The view of an event as `insertEventsStatement` stored it, without reading it back: received
+ * at `receivedAt` (the storing transaction's `now()`), its content text kept only when its
+ * organization captures content.
+ */
+export function storedEventMessage(
+  event: UsageEvent,
+  receivedAt: Date,
+  captured: boolean,
+  fields: readonly EventFieldSpec[] = USAGE_EVENT_FIELDS,
+): UsageEventMessage {
+  return messageOf(event as unknown as UsageEventRow, receivedAt, captured, fields);
+}
+
+function messageOf(source: UsageEventRow, receivedAt: string | Date, captured: boolean, fields: readonly EventFieldSpec[]): UsageEventMessage {
+  const view: Record<string, unknown> = { receivedAt: new Date(receivedAt) };
   for (const field of fields) {
-    const value = row[field.name];
+    const value = field.content && !captured ? null : source[field.name];
     if (value === undefined || value === null) view[field.name] = field.list ? [] : null;
     else if (field.columnType === 'bigint') view[field.name] = Number(value);
     else if (field.columnType === 'timestamptz') view[field.name] = new Date(value as string | Date);
+    else if (field.columnType === 'uuid') view[field.name] = String(value).toLowerCase();
     else view[field.name] = value;
   }
   return view as unknown as UsageEventMessage;

@@ -52,7 +52,11 @@ interface Received {
 }
 
 /** Subscribes to live usage events as `member` over graphql-ws; resolves once the subscription is live. */
-async function subscribeEvents(member: OrgMember, filter: Record<string, unknown> | null = null): Promise<Received> {
+async function subscribeEvents(
+  member: OrgMember,
+  filter: Record<string, unknown> | null = null,
+  selection = 'id keyId model decision content { request }',
+): Promise<Received> {
   const received: Received = { events: [], errors: [] };
   let connected: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (connected = resolve));
@@ -66,7 +70,7 @@ async function subscribeEvents(member: OrgMember, filter: Record<string, unknown
   clients.push(client);
   client.subscribe<{ usageEvents: Record<string, unknown> }>(
     {
-      query: 'subscription($filter: UsageEventStreamFilter) { usageEvents(filter: $filter) { id keyId model decision content { request } } }',
+      query: `subscription($filter: UsageEventStreamFilter) { usageEvents(filter: $filter) { ${selection} } }`,
       variables: { filter },
     },
     {
@@ -276,6 +280,40 @@ describe('live usage events', () => {
     expect(everythingB.events.map((e) => e.id)).toEqual([events[2].id]);
     expect(otherOrg.events).toEqual([]);
     expect(everythingA.errors).toEqual([]);
+  });
+
+  it('carry every field exactly as the stored history returns it, content only where it is captured', async () => {
+    const plain = await createOrgWithMember(cp, 'owner');
+    const capturing = await createOrgWithMember(cp, 'owner', { contentCapture: true });
+    const livePlain = await subscribeEvents(plain, null, EVERY_EVENT_FIELD);
+    const liveCapturing = await subscribeEvents(capturing, null, EVERY_EVENT_FIELD);
+    const content = { request: 'my secret prompt', response: 'the answer' };
+    const everything = {
+      tags: ['pii'],
+      policyMatches: [{ policyId: randomUUID(), policyVersion: 2, ruleId: 'contacts', action: 'redact' as const, phase: 'request' as const, shadow: false }],
+      approvalId: randomUUID(),
+      content,
+    };
+    const events = [
+      // An id in upper case is the same id: it is stored, shown and published in lower case.
+      usageEvent(plain.orgId, await keyOf(plain), { ...everything, id: randomUUID().toUpperCase() }),
+      usageEvent(plain.orgId, await keyOf(plain, 'second'), { ttftMs: 40, cachedInputTokens: 3 }),
+      usageEvent(capturing.orgId, await keyOf(capturing), everything),
+    ];
+    const { policyMatches: _m, approvalId: _a, ...older } = usageEvent(capturing.orgId, await keyOf(capturing, 'older'));
+    events.push(older as UsageEvent);
+    expect((await postEvents(cp, nodeToken, batch(events))).body).toEqual({ accepted: 4, duplicates: 0 });
+    await waitFor(() => livePlain.events.length === 2 && liveCapturing.events.length === 2);
+
+    const byId = (list: Record<string, unknown>[]) => [...list].sort((x, y) => String(x.id).localeCompare(String(y.id)));
+    for (const [org, live] of [[plain, livePlain], [capturing, liveCapturing]] as const) {
+      const history = await org.gql<{ usageEvents: { nodes: Record<string, unknown>[] } }>(`{ usageEvents { nodes { ${EVERY_EVENT_FIELD} } } }`);
+      expect(byId(live.events)).toEqual(byId(history.data!.usageEvents.nodes));
+      expect(live.errors).toEqual([]);
+    }
+    expect(livePlain.events.map((e) => e.content)).toEqual([null, null]);
+    expect(livePlain.events.map((e) => e.id)).toContain(events[0].id.toLowerCase());
+    expect(liveCapturing.events.find((e) => e.id === events[2].id)).toMatchObject({ content, approvalId: everything.approvalId });
   });
 
   it('needs events:read', async () => {

@@ -1,10 +1,10 @@
-import type { EventBatch, EventBatchAck } from '@keyward/shared';
+import type { EventBatch, EventBatchAck, UsageEvent } from '@keyward/shared';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { USAGE_CHAIN } from '../audit-chain/chain-kinds.js';
 import { appendToChain } from '../audit-chain/chain-append.js';
 import { addToSpendRollups } from '../budgets/spend.js';
 import type { Services } from '../services.js';
-import { insertEventsStatement, toUsageEventMessage, type UsageEventRow } from './event-columns.js';
+import { contentCaptured, insertEventsStatement, storedEventMessage } from './event-columns.js';
 import type { UsageEventMessage } from './usage-event.type.js';
 
 /** The pubsub topic one organization's stored events are published on. */
@@ -29,24 +29,33 @@ where k.id = t.key_id and k.organization_id = t.org_id`;
 
 /**
  * Stores a validated batch in one transaction: new events are inserted (known ids are counted
- * as duplicates), and the keys' `lastUsedAt` and totals grow by the new events only. Returns
- * only after the commit, then publishes the new events to their organizations' subscribers.
+ * as duplicates, an id repeated within the batch is stored as it first appears), and the keys'
+ * `lastUsedAt` and totals grow by the new events only. Returns only after the commit, then
+ * publishes the new events to their organizations' subscribers.
  */
 export async function storeEventBatch(services: Services, batch: EventBatch): Promise<EventBatchAck> {
   if (batch.events.length === 0) return { accepted: 0, duplicates: 0 };
   const knex = (services.orm.em as EntityManager).getKnex();
   const { inserted, known } = await knex.transaction(async (trx) => {
     const orgIds = [...new Set(batch.events.map((e) => e.orgId))];
-    const orgs = await trx.raw<{ rows: { id: string }[] }>(
-      'select id from organizations where id in (select jsonb_array_elements_text(?::jsonb)::uuid)',
+    // `now()` is the transaction's start, so it is also every new row's `created_at`.
+    const orgs = await trx.raw<{ rows: { id: string; captured: boolean; receivedAt: Date }[] }>(
+      `select id, ${contentCaptured('organizations')} as captured, now() as "receivedAt" from organizations
+       where id in (select jsonb_array_elements_text(?::jsonb)::uuid)`,
       [JSON.stringify(orgIds)],
     );
-    const existing = new Set(orgs.rows.map((r) => r.id));
-    const known = batch.events.filter((e) => existing.has(e.orgId)).length;
-    const result = await trx.raw<{ rows: UsageEventRow[] }>(INSERT_EVENTS, [JSON.stringify(batch.events)]);
-    // Tamper evidence: the new rows join their organizations' hash chains before the commit.
-    if (services.config.auditChain.enabled) await appendToChain(trx, USAGE_CHAIN, result.rows);
-    const stored = result.rows.map((row) => toUsageEventMessage(row));
+    const captures = new Map(orgs.rows.map((r) => [r.id, r.captured]));
+    const known = batch.events.filter((e) => captures.has(e.orgId.toLowerCase())).length;
+    const firsts = firstOfEachId(batch.events);
+    const result = await trx.raw<{ rows: { id: string }[] }>(INSERT_EVENTS, [JSON.stringify([...firsts.values()])]);
+    const receivedAt = orgs.rows[0]?.receivedAt ?? new Date();
+    const stored = result.rows.map(({ id }) => {
+      const event = firsts.get(id)!;
+      return storedEventMessage(event, receivedAt, captures.get(event.orgId.toLowerCase()) ?? false);
+    });
+    // Tamper evidence: the new rows join their organizations' hash chains before the commit. A
+    // stored event's message carries every stored field under its API name, as the chain hashes it.
+    if (services.config.auditChain.enabled) await appendToChain(trx, USAGE_CHAIN, stored as unknown as Record<string, unknown>[]);
     const totals = keyTotals(stored);
     if (totals.length > 0) await trx.raw(ADD_KEY_TOTALS, [JSON.stringify(totals)]);
     // Budget spend is authoritative here: only newly inserted events reach the rollups.
@@ -60,6 +69,16 @@ export async function storeEventBatch(services: Services, batch: EventBatch): Pr
   for (const event of inserted) void services.pubSub.publish(usageEventTopic(event.orgId), event);
   services.alerts.schedule(new Set(inserted.filter((event) => event.costMicros > 0).map((event) => event.orgId)));
   return { accepted: inserted.length, duplicates: known - inserted.length };
+}
+
+/** The batch's events by id as PostgreSQL prints it (lower case), each id's first occurrence only. */
+function firstOfEachId(events: readonly UsageEvent[]): Map<string, UsageEvent> {
+  const firsts = new Map<string, UsageEvent>();
+  for (const event of events) {
+    const id = event.id.toLowerCase();
+    if (!firsts.has(id)) firsts.set(id, event);
+  }
+  return firsts;
 }
 
 /** Per-key sums of the new rows, in key order so concurrent batches lock keys in the same order. */

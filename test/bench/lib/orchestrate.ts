@@ -55,6 +55,8 @@ export interface BenchOptions {
   readonly scenarios?: readonly Scenario[];
   /** Extra Node flags for the Keyward data plane (e.g. `--cpu-prof`). */
   readonly keywardNodeFlags?: readonly string[];
+  /** Extra Node flags for the control plane child, whose CPU is the "helper" figure (e.g. `--cpu-prof`). */
+  readonly controlPlaneNodeFlags?: readonly string[];
   /** The command line to record in the report. */
   readonly command: string;
   readonly log?: (line: string) => void;
@@ -173,7 +175,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
       }
       if (wanted.has('keyward')) {
         log('starting PostgreSQL, the control plane and a Keyward data-plane node…');
-        cp = await startBenchControlPlane(l, loadCores, secrets, mockUrl, options.pgAdminUrl ?? null);
+        cp = await startBenchControlPlane(l, loadCores, secrets, mockUrl, options.pgAdminUrl ?? null, options.controlPlaneNodeFlags);
         children.push(cp.child);
         for (const note of cp.hello.setup.notes) log(`note: ${note}`);
         const keyward = await startKeyward(l, gatewayCores, secrets, cp, options.keywardNodeFlags);

@@ -182,11 +182,13 @@ export async function startBenchControlPlane(
   secrets: PlaneSecrets,
   mockUrl: string,
   pgAdminUrl: string | null,
+  nodeFlags: readonly string[] = [],
 ): Promise<{ child: Child; hello: ControlPlaneHello }> {
   const child = await startChild({
     name: 'control plane',
     script: join(l.benchDist, 'servers', 'control-plane.js'),
     cores,
+    nodeFlags,
     logFile: join(l.workDir, 'control-plane.log'),
     env: { ...secrets, BENCH_STATE_DIR: join(l.workDir, 'cp-state'), BENCH_MOCK_URL: mockUrl, ...(pgAdminUrl ? { BENCH_PG_ADMIN_URL: pgAdminUrl } : {}) },
     waitForHello: true,

@@ -123,3 +123,23 @@ describe('the benchmark (quick profile)', () => {
     expect(results.secretsInLogs).toEqual([]);
   });
 });
+
+describe('the benchmark with --cpu-prof', () => {
+  it('writes a CPU profile of the data plane and one of the control plane, each in its own folder', async () => {
+    const outDir = await mkdtemp(join(tmpdir(), 'keyward-bench-prof-'));
+    try {
+      const run = await runBench(['--quick', '--no-pin', '--targets', 'keyward', '--scenarios', 'throughput', '--cpu-prof', '--out', outDir, '--pg-admin-url', inject('pgAdminUrl')]);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      for (const plane of ['data-plane', 'control-plane']) {
+        const profiles = (await readdir(join(outDir, 'profiles', plane))).filter((f) => f.endsWith('.cpuprofile'));
+        expect(profiles, plane).toHaveLength(1);
+        const profile = JSON.parse(await readFile(join(outDir, 'profiles', plane, profiles[0]), 'utf8')) as { nodes: unknown[]; samples: unknown[] };
+        expect(profile.nodes.length, plane).toBeGreaterThan(0);
+        expect(profile.samples.length, plane).toBeGreaterThan(0);
+      }
+    } finally {
+      await rm(outDir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
