@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { openSecret, type UsageEvent } from '@keyward/shared';
+import { generateSecret, openSecret, type UsageEvent } from '@keyward/shared';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { sweepExpiredEvents } from '../events/retention.js';
@@ -16,6 +16,8 @@ import { signDueCheckpoints } from './checkpoints.js';
 const run = promisify(execFile);
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const DAY = 86_400_000;
+/** The installation's node token (`KEYWARD_NODE_TOKEN`): it may post events of every organization in one batch. */
+const globalNodeToken = generateSecret('node_token');
 
 let cp: TestControlPlane;
 let db: pg.Client;
@@ -24,7 +26,7 @@ let workDir: string;
 let offlineCheck: string;
 
 beforeAll(async () => {
-  cp = await startTestControlPlane(inject('pgAdminUrl'));
+  cp = await startTestControlPlane(inject('pgAdminUrl'), { KEYWARD_NODE_TOKEN: globalNodeToken });
   db = new pg.Client({ connectionString: cp.databaseUrl });
   await db.connect();
   workDir = await mkdtemp(join(tmpdir(), 'keyward-audit-'));
@@ -178,6 +180,24 @@ describe('tamper-evident audit trail', () => {
     expect((cli as { code?: number }).code).toBe(1);
     expect(cli.stdout).toContain(`ALTERED usage seq=3 row=${id(3)}`);
     expect(cli.stdout).toContain('The audit trail does not verify: 4 problem(s).');
+  });
+
+  it('gives each organization of a mixed batch its own gap-free chain that verifies', async () => {
+    const [first, second] = [await createOrgWithMember(cp, 'owner'), await createOrgWithMember(cp, 'owner')];
+    const [firstKey, secondKey] = [await keyOf(first), await keyOf(second)];
+    const batch = () => Array.from({ length: 30 }, (_, i) => (i % 3 === 0 ? usageEvent(second.orgId, secondKey) : usageEvent(first.orgId, firstKey)));
+    const [one, two] = [batch(), batch()];
+    await store(globalNodeToken, 'node-global', one);
+    await store(globalNodeToken, 'node-global', two);
+
+    for (const [member, count] of [[first, 40], [second, 20]] as const) {
+      const stored = [...one, ...two].filter((event) => event.orgId === member.orgId).map((event) => event.id);
+      expect(await chainOf('usage', member.orgId)).toEqual(stored.map((id, i) => ({ id, seq: i + 1 })));
+      expect(stored).toHaveLength(count);
+      const result = await verifyTrail(member);
+      expect(result.problems).toEqual([]);
+      expect(result.chains[0]).toMatchObject({ chain: 'USAGE', anchorSeq: null, lastSeq: count, rowsChecked: count });
+    }
   });
 
   it('flags a checkpoint whose signature or hash no longer matches', async () => {

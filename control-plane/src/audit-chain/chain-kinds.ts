@@ -99,10 +99,12 @@ export const CHAIN_KINDS: Record<ChainKindName, ChainKind> = { usage: USAGE_CHAI
 
 /** `sha256(prev ‖ canonical JSON of row)` in hex, the link every chained row stores; `row` as `canonicalRow` returns it, or its canonical text. */
 export function linkHash(prevHash: string, row: Record<string, unknown> | string): string {
-  return createHash('sha256')
-    .update(Buffer.from(prevHash, 'hex'))
-    .update(typeof row === 'string' ? row : canonicalJson(row), 'utf8')
-    .digest('hex');
+  return linkDigest(Buffer.from(prevHash, 'hex'), typeof row === 'string' ? row : canonicalJson(row)).toString('hex');
+}
+
+/** `linkHash` on raw bytes: the previous hash's 32 bytes and the canonical text (UTF-8 when a string). */
+export function linkDigest(prev: Buffer, canonical: Buffer | string): Buffer {
+  return createHash('sha256').update(prev).update(canonical).digest();
 }
 
 /** Dates as ISO strings, bigints given as strings left alone, `undefined` as null: what JSON carries. */
