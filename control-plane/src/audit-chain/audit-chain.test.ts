@@ -103,7 +103,12 @@ describe('tamper-evident audit trail', () => {
     const keyId = await keyOf(owner);
     const [tokenA, tokenB] = [await createNodeTokenFor(owner, 'a'), await createNodeTokenFor(owner, 'b')];
     // A second instance on the same database, secrets and KMS, as behind a load balancer.
-    const secrets = { KEYWARD_KMS: cp.config.kms, KEYWARD_KEY_PEPPER: cp.config.keyPepper.toString('base64'), KEYWARD_HASH_SALT: cp.config.hashSalt.toString('base64') };
+    const secrets = {
+      KEYWARD_KMS: cp.config.kms,
+      KEYWARD_KEY_PEPPER: cp.config.keyPepper.toString('base64'),
+      KEYWARD_HASH_SALT: cp.config.hashSalt.toString('base64'),
+      KEYWARD_NODE_TOKEN: globalNodeToken,
+    };
     const cp2 = await startTestControlPlane(inject('pgAdminUrl'), secrets, { databaseName: cp.databaseName, keepDatabase: true });
     try {
       const batches = Array.from({ length: 12 }, () => Array.from({ length: 25 }, () => usageEvent(owner.orgId, keyId)));
