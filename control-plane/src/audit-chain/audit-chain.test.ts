@@ -205,6 +205,23 @@ describe('tamper-evident audit trail', () => {
     }
   });
 
+  it('deletes an organization\'s chain links with the organization, and no one else\'s', async () => {
+    const kept = await createOrgWithMember(cp, 'owner');
+    const keptKey = await keyOf(kept);
+    // An organization with no audit entries yet (those outlive their organization): only then can one be deleted.
+    const { rows } = await db.query<{ id: string }>(
+      `insert into organizations (id, name, slug, settings) values (gen_random_uuid(), 'Gone', 'gone-' || gen_random_uuid(), '{}') returning id`,
+    );
+    const gone = rows[0]!.id;
+    await store(globalNodeToken, 'node-global', [usageEvent(gone, keptKey), usageEvent(kept.orgId, keptKey), usageEvent(gone, keptKey)]);
+    expect((await chainOf('usage', gone)).map((r) => r.seq)).toEqual([1, 2]);
+
+    await db.query('delete from organizations where id = $1', [gone]);
+    expect(await chainOf('usage', gone)).toEqual([]);
+    expect((await chainOf('usage', kept.orgId)).map((r) => r.seq)).toEqual([1]);
+    expect((await verifyTrail(kept)).ok).toBe(true);
+  });
+
   it('flags a checkpoint whose signature or hash no longer matches', async () => {
     const owner = await createOrgWithMember(cp, 'owner');
     await keyOf(owner);
