@@ -29,7 +29,9 @@ module.exports = {
       comment:
         'data-plane/src/providers/ describes each endpoint (route, key, request and answer codecs, output cap, usage, errors); the pipeline and the steps read it through the operation they hold, and it imports none of the layers above it.',
       from: { path: '^data-plane/src/providers/' },
-      to: { path: '^data-plane/src/((auth|limits|policy|approvals|steps|pipeline|estimate|server|routing|config|events|upstream|control-plane)/|(dataplane|index|main)\\.ts$)' },
+      to: {
+        path: '^data-plane/src/((auth|limits|policy|approvals|steps|pipeline|estimate|server|routing|config|events|upstream|control-plane)/|(dataplane|index|main)\\.ts$)',
+      },
     },
     {
       name: 'lists-at-the-top',

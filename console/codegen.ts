@@ -4,7 +4,9 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 
 const schema = fileURLToPath(new URL('../control-plane/schema.graphql', import.meta.url));
 if (!existsSync(schema)) {
-  throw new Error(`The console generates its operations from ${schema}, which does not exist: build the control plane first (pnpm -r run build builds it before the console).`);
+  throw new Error(
+    `The console generates its operations from ${schema}, which does not exist: build the control plane first (pnpm -r run build builds it before the console).`,
+  );
 }
 
 /**

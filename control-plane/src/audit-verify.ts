@@ -22,7 +22,8 @@ function parseArgs(argv: readonly string[]): { orgId: string; from: Date | null;
     values.set(name, value);
   }
   const orgId = values.get('--org');
-  if (!orgId || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(orgId)) throw new ConfigError(`--org must be an organization id (a UUID); ${USAGE}`);
+  if (!orgId || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(orgId))
+    throw new ConfigError(`--org must be an organization id (a UUID); ${USAGE}`);
   const time = (name: string) => {
     const raw = values.get(name);
     if (raw === undefined) return null;
@@ -51,9 +52,12 @@ async function main(): Promise<number> {
     const result = await verifyTrailLines(trailLines(em, await publicSigningKeys(em), range));
     for (const chain of result.chains) {
       const start = chain.anchorSeq === null ? 'from its first row' : `from the checkpoint at seq ${chain.anchorSeq}`;
-      process.stdout.write(`${chain.chain} chain: ${chain.rowsChecked} rows and ${chain.checkpointsChecked} checkpoints checked ${start} to seq ${chain.lastSeq}\n`);
+      process.stdout.write(
+        `${chain.chain} chain: ${chain.rowsChecked} rows and ${chain.checkpointsChecked} checkpoints checked ${start} to seq ${chain.lastSeq}\n`,
+      );
     }
-    for (const problem of result.problems) process.stdout.write(`${problem.problem} ${problem.chain} seq=${problem.seq ?? '-'} row=${problem.rowId ?? '-'}: ${problem.message}\n`);
+    for (const problem of result.problems)
+      process.stdout.write(`${problem.problem} ${problem.chain} seq=${problem.seq ?? '-'} row=${problem.rowId ?? '-'}: ${problem.message}\n`);
     process.stdout.write(result.ok ? 'The audit trail verifies.\n' : `The audit trail does not verify: ${result.problems.length} problem(s).\n`);
     return result.ok ? 0 : 1;
   } finally {

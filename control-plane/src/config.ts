@@ -96,9 +96,7 @@ export function loadControlPlaneConfig(env: Env = process.env): ControlPlaneConf
     hashSalt: secretBytes(env, 'KEYWARD_HASH_SALT'),
     environment,
     allowLoopbackUpstreams: boolean(env, 'KEYWARD_ALLOW_LOOPBACK_UPSTREAMS', environment !== 'production'),
-    smtp: env.SMTP_URL
-      ? { url: url(env, 'SMTP_URL', '', ['smtp:', 'smtps:']), from: env.SMTP_FROM || 'Keyward <no-reply@keyward.local>' }
-      : null,
+    smtp: env.SMTP_URL ? { url: url(env, 'SMTP_URL', '', ['smtp:', 'smtps:']), from: env.SMTP_FROM || 'Keyward <no-reply@keyward.local>' } : null,
     sessionTtlSeconds: integer(env, 'KEYWARD_SESSION_TTL_SECONDS', 7 * 24 * 3600, 300, 90 * 24 * 3600),
     maxBodyBytes: integer(env, 'KEYWARD_CP_MAX_BODY_BYTES', 1_000_000, 1024, 100_000_000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
@@ -127,7 +125,8 @@ function stripeConfig(env: Env, edition: Edition): StripeConfig | null {
   const secretKey = env.STRIPE_SECRET_KEY || '';
   const webhookSecret = env.STRIPE_WEBHOOK_SECRET || '';
   if (!secretKey && !webhookSecret) return null;
-  if (edition !== 'service') throw new ConfigError('STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are only used with KEYWARD_EDITION=service; a self-hosted installation sells no plans.');
+  if (edition !== 'service')
+    throw new ConfigError('STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are only used with KEYWARD_EDITION=service; a self-hosted installation sells no plans.');
   if (!secretKey || !webhookSecret) throw new ConfigError('STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set together.');
   if (!/^(sk|rk)_(test|live)_\w+$/.test(secretKey)) throw new ConfigError('STRIPE_SECRET_KEY must be a Stripe secret key (sk_live_… or sk_test_…).');
   if (!/^whsec_\w+$/.test(webhookSecret)) throw new ConfigError('STRIPE_WEBHOOK_SECRET must be a Stripe webhook signing secret (whsec_…).');

@@ -8,4 +8,12 @@ import { registerSignInLinkRoutes } from './sessions/sign-in-link.route.js';
 import type { RouteRegistrar } from './http/route-registrar.js';
 
 /** Every plain HTTP route group, mounted before GraphQL. */
-export const ROUTES: RouteRegistrar[] = [registerSignInLinkRoutes, registerEventRoutes, registerStatementRoutes, registerStripeWebhookRoute, registerNodeApprovalRoutes, registerApprovalLinkRoutes, registerAuditChainRoutes];
+export const ROUTES: RouteRegistrar[] = [
+  registerSignInLinkRoutes,
+  registerEventRoutes,
+  registerStatementRoutes,
+  registerStripeWebhookRoute,
+  registerNodeApprovalRoutes,
+  registerApprovalLinkRoutes,
+  registerAuditChainRoutes,
+];

@@ -84,7 +84,15 @@ export async function startControlPlane(config: ControlPlaneConfig, options: Sta
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      { async serverWillStart() { return { async drainServer() { await wsCleanup(); } }; } },
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await wsCleanup();
+            },
+          };
+        },
+      },
     ],
   });
   await apollo.start();

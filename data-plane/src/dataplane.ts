@@ -165,7 +165,12 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     view: () => sync.view,
     logger: log,
     // `hold` budgets wait for a person through the same approval protocol as policy holds.
-    holdForApproval: createBudgetHold({ approvals, nodeId: config.nodeId, keepAliveMs: config.holdKeepAliveMs, unstreamedMaxSeconds: config.unstreamedHoldSeconds }),
+    holdForApproval: createBudgetHold({
+      approvals,
+      nodeId: config.nodeId,
+      keepAliveMs: config.holdKeepAliveMs,
+      unstreamedMaxSeconds: config.unstreamedHoldSeconds,
+    }),
   });
   const gw: Gateway = {
     config,

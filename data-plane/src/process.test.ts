@@ -15,7 +15,11 @@ describe('stopping on signals', () => {
     const target = new EventEmitter();
     const exits: number[] = [];
     let closes = 0;
-    stopOnSignals(fakeNode(async () => void closes++), silent, { exit: (c) => exits.push(c), target });
+    stopOnSignals(
+      fakeNode(async () => void closes++),
+      silent,
+      { exit: (c) => exits.push(c), target },
+    );
     target.emit('SIGTERM');
     await new Promise((resolve) => setImmediate(resolve));
     expect(closes).toBe(1);
@@ -25,7 +29,11 @@ describe('stopping on signals', () => {
   it('exits at once with 1 on a second signal while draining', () => {
     const target = new EventEmitter();
     const exits: number[] = [];
-    stopOnSignals(fakeNode(() => new Promise(() => undefined)), silent, { exit: (c) => exits.push(c), target });
+    stopOnSignals(
+      fakeNode(() => new Promise(() => undefined)),
+      silent,
+      { exit: (c) => exits.push(c), target },
+    );
     target.emit('SIGINT');
     target.emit('SIGTERM');
     expect(exits).toEqual([1]);
@@ -34,7 +42,11 @@ describe('stopping on signals', () => {
   it('exits 1 when the drain itself fails', async () => {
     const target = new EventEmitter();
     const exits: number[] = [];
-    stopOnSignals(fakeNode(() => Promise.reject(new Error('disk gone'))), silent, { exit: (c) => exits.push(c), target });
+    stopOnSignals(
+      fakeNode(() => Promise.reject(new Error('disk gone'))),
+      silent,
+      { exit: (c) => exits.push(c), target },
+    );
     target.emit('SIGTERM');
     await new Promise((resolve) => setImmediate(resolve));
     expect(exits).toEqual([1]);
@@ -42,7 +54,11 @@ describe('stopping on signals', () => {
 
   it('can be uninstalled', () => {
     const target = new EventEmitter();
-    const uninstall = stopOnSignals(fakeNode(async () => undefined), silent, { exit: () => undefined, target });
+    const uninstall = stopOnSignals(
+      fakeNode(async () => undefined),
+      silent,
+      { exit: () => undefined, target },
+    );
     uninstall();
     expect(target.listenerCount('SIGTERM') + target.listenerCount('SIGINT')).toBe(0);
   });

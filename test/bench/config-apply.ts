@@ -170,7 +170,14 @@ export async function runConfigApplyBench(options: ConfigApplyBenchOptions): Pro
     for (let i = 0; i < warmup + options.deltas; i++) {
       const key = change(i);
       version++;
-      const elapsed = timeOne({ type: 'delta', fromVersion: version - 1, version, generatedAt: new Date().toISOString(), changed: { keys: { [key.hash]: key } }, removed: {} });
+      const elapsed = timeOne({
+        type: 'delta',
+        fromVersion: version - 1,
+        version,
+        generatedAt: new Date().toISOString(),
+        changed: { keys: { [key.hash]: key } },
+        removed: {},
+      });
       if (i >= warmup) deltaTimes.push(elapsed);
       await settle();
     }
@@ -208,8 +215,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     deltas: positive(values.deltas, 200, '--deltas'),
     snapshots: positive(values.snapshots, 50, '--snapshots'),
   });
-  const row = (name: string, s: ApplyStats) =>
-    `| ${name} | ${s.count} | ${s.medianMs.toFixed(3)} | ${s.p95Ms.toFixed(3)} | ${s.maxMs.toFixed(3)} |`;
+  const row = (name: string, s: ApplyStats) => `| ${name} | ${s.count} | ${s.medianMs.toFixed(3)} | ${s.p95Ms.toFixed(3)} | ${s.maxMs.toFixed(3)} |`;
   console.log(`Config apply with ${result.keys.toLocaleString('en')} keys (node ${process.version})\n`);
   console.log('| change | count | median ms | p95 ms | max ms |');
   console.log('| --- | ---: | ---: | ---: | ---: |');

@@ -90,7 +90,9 @@ async function main() {
     const [off, on] = [median(results.off), median(results.on)];
     console.log(`\n| audit chain | events/s (median of ${rounds}) |\n| --- | --- |`);
     console.log(`| off | ${Math.round(off).toLocaleString('en')} |\n| on | ${Math.round(on).toLocaleString('en')} |`);
-    console.log(`\n${events.toLocaleString('en')} events, ${nodes} nodes, batches of ${BATCH}: chaining costs ${(((off - on) / off) * 100).toFixed(1)}% of ingest throughput.`);
+    console.log(
+      `\n${events.toLocaleString('en')} events, ${nodes} nodes, batches of ${BATCH}: chaining costs ${(((off - on) / off) * 100).toFixed(1)}% of ingest throughput.`,
+    );
   } finally {
     await stop();
   }

@@ -76,10 +76,7 @@ export const BENCH_POLICY: PolicyDocumentWithMeta = {
       {
         id: 'off-hours-shell',
         when: {
-          all: [
-            { toolOffered: 'shell*' },
-            { not: { timeOfDay: { between: ['08:00', '20:00'], weekdays: ['mon', 'tue', 'wed', 'thu', 'fri'] } } },
-          ],
+          all: [{ toolOffered: 'shell*' }, { not: { timeOfDay: { between: ['08:00', '20:00'], weekdays: ['mon', 'tue', 'wed', 'thu', 'fri'] } } }],
         },
         action: 'hold',
       },
@@ -192,8 +189,6 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   const fmt = (n: number) => n.toFixed(2).padStart(9);
   console.log(`policy evaluation: ${r.rules} rules, ${r.promptBytes}-byte prompt, ${r.iterations} evaluations`);
   console.log(' p50 µs    p90 µs    p99 µs    max µs   mean µs   evals/s');
-  console.log(
-    `${fmt(r.p50us)} ${fmt(r.p90us)} ${fmt(r.p99us)} ${fmt(r.maxUs)} ${fmt(r.meanUs)} ${String(r.evaluationsPerSecond).padStart(9)}`,
-  );
+  console.log(`${fmt(r.p50us)} ${fmt(r.p90us)} ${fmt(r.p99us)} ${fmt(r.maxUs)} ${fmt(r.meanUs)} ${String(r.evaluationsPerSecond).padStart(9)}`);
   console.log(`decision: ${r.action}; matched: ${r.matchedRules.join(', ')}`);
 }

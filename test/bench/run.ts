@@ -27,7 +27,10 @@ function fail(message: string): never {
 
 function list<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T[] | undefined {
   if (value === undefined) return undefined;
-  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const item of items) if (!allowed.includes(item as T)) fail(`${flag} takes a comma-separated list of ${allowed.join(', ')}; "${item}" is not one.`);
   return items as T[];
 }

@@ -9,6 +9,7 @@ const CONFIG = join(REPO_ROOT, '.dependency-cruiser.cjs');
 const CLI = join(REPO_ROOT, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
 const OXLINT = join(REPO_ROOT, 'node_modules', 'oxlint', 'bin', 'oxlint');
 const KNIP = join(REPO_ROOT, 'node_modules', 'knip', 'bin', 'knip.js');
+const PRETTIER = join(REPO_ROOT, 'node_modules', 'prettier', 'bin', 'prettier.cjs');
 
 /** Every TypeScript source of the given folders, tests included (their imports obey the same rules). */
 async function sources(root: string, folders: readonly string[]): Promise<string[]> {
@@ -77,6 +78,14 @@ describe('the linter (.oxlintrc.json)', () => {
 describe('unused code (knip.jsonc)', () => {
   it('finds no unused file, export or dependency in any package', () => {
     const result = spawnSync(process.execPath, [KNIP, '--no-progress', '--no-config-hints'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    expect(`${result.stdout}${result.stderr}`.trim()).toBe('');
+    expect(result.status).toBe(0);
+  }, 180_000);
+});
+
+describe('the formatter (.prettierrc.json)', () => {
+  it('leaves every file as it is (run `npx prettier --write .` to format)', () => {
+    const result = spawnSync(process.execPath, [PRETTIER, '--list-different', '.'], { cwd: REPO_ROOT, encoding: 'utf8' });
     expect(`${result.stdout}${result.stderr}`.trim()).toBe('');
     expect(result.status).toBe(0);
   }, 180_000);

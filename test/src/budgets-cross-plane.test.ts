@@ -106,7 +106,10 @@ describe('budget spend across the planes', () => {
     await db.connect();
     try {
       await eventually(
-        async () => (Number((await db.query('select coalesce(sum(cost_micros), 0) as cost from spend_rollups where key_id = $1', [spender.id])).rows[0].cost) === spent ? true : undefined),
+        async () =>
+          Number((await db.query('select coalesce(sum(cost_micros), 0) as cost from spend_rollups where key_id = $1', [spender.id])).rows[0].cost) === spent
+            ? true
+            : undefined,
         10_000,
         'the spend in the rollups',
       );
@@ -137,7 +140,15 @@ describe('budget spend across the planes', () => {
     expect(Number(error.headers!.get('retry-after'))).toBeGreaterThan(0);
     const renewal = new Date(renewsAt);
     expect(renewal.toISOString()).toBe(renewsAt);
-    const paris = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(renewal);
+    const paris = new Intl.DateTimeFormat('sv-SE', {
+      timeZone: 'Europe/Paris',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    }).format(renewal);
     expect(paris).toMatch(/^\d{4}-\d{2}-\d{2} 00:00$/);
     expect(renewal.getTime() - Date.now()).toBeGreaterThan(0);
     expect(renewal.getTime() - Date.now()).toBeLessThanOrEqual(25 * 3_600_000);

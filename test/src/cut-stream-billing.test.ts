@@ -63,7 +63,12 @@ describe('streams cut short are billed for what was relayed', () => {
       model: 'claude-haiku-4-5',
       async open(secret) {
         const client = new Anthropic({ apiKey: secret, baseURL: system.dp.url, maxRetries: 0 });
-        const stream = await client.messages.create({ model: 'claude-haiku-4-5', max_tokens: 2_000, stream: true, messages: [{ role: 'user', content: 'Write a long essay.' }] });
+        const stream = await client.messages.create({
+          model: 'claude-haiku-4-5',
+          max_tokens: 2_000,
+          stream: true,
+          messages: [{ role: 'user', content: 'Write a long essay.' }],
+        });
         await readUntilCut(stream);
       },
     },
@@ -71,7 +76,12 @@ describe('streams cut short are billed for what was relayed', () => {
       model: 'gpt-4o-mini',
       async open(secret) {
         const client = new OpenAI({ apiKey: secret, baseURL: `${system.dp.url}/v1`, maxRetries: 0 });
-        const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', stream: true, max_tokens: 2_000, messages: [{ role: 'user', content: 'Write a long essay.' }] });
+        const stream = await client.chat.completions.create({
+          model: 'gpt-4o-mini',
+          stream: true,
+          max_tokens: 2_000,
+          messages: [{ role: 'user', content: 'Write a long essay.' }],
+        });
         await readUntilCut(stream);
       },
     },

@@ -30,10 +30,13 @@ describe('models without a price', () => {
     await eventually(() => ((system.dp.node.readiness().version ?? 0) > before ? true : undefined), 10_000, 'the change to reach the node');
   };
   const chat = (model: string) =>
-    openai.chat.completions.create({ model, max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] }).withResponse().then(
-      ({ response }) => ({ requestId: response.headers.get('x-request-id')!, error: null }),
-      (error: InstanceType<typeof OpenAI.APIError>) => ({ requestId: error.headers?.get('x-request-id') ?? '', error }),
-    );
+    openai.chat.completions
+      .create({ model, max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] })
+      .withResponse()
+      .then(
+        ({ response }) => ({ requestId: response.headers.get('x-request-id')!, error: null }),
+        (error: InstanceType<typeof OpenAI.APIError>) => ({ requestId: error.headers?.get('x-request-id') ?? '', error }),
+      );
   const eventOf = (requestId: string) =>
     eventually(
       async () => (await db.query('select * from usage_events where request_id = $1', [requestId])).rows[0] as Record<string, unknown> | undefined,
@@ -70,7 +73,9 @@ describe('models without a price', () => {
     // A key with a budget of its own is refused the same model.
     const budgeted = await system.createKey();
     await published(() =>
-      system.owner.gql('mutation($key: ID!) { createBudget(input: { scopeKind: KEY, scopeId: $key, period: MONTH, limit: "5.00" }) { id } }', { key: budgeted.id }),
+      system.owner.gql('mutation($key: ID!) { createBudget(input: { scopeKind: KEY, scopeId: $key, period: MONTH, limit: "5.00" }) { id } }', {
+        key: budgeted.id,
+      }),
     );
     const refused = await new OpenAI({ apiKey: budgeted.secret, baseURL: `${system.dp.url}/v1`, maxRetries: 0 }).chat.completions
       .create({ model: UNKNOWN, max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] })
@@ -100,16 +105,24 @@ describe('models without a price', () => {
 
     // Anthropic's client gets Anthropic's error shape.
     const anthropic = new Anthropic({ apiKey: key.secret, baseURL: system.dp.url, maxRetries: 0 });
-    const error = await anthropic.messages.create({ model: 'claude-nonexistent-9', max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    const error = await anthropic.messages
+      .create({ model: 'claude-nonexistent-9', max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Anthropic.PermissionDeniedError);
     expect((error as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: 'error', error: { type: 'permission_error' } });
     expect(system.mock.requests.length).toBe(forwarded);
 
     // The console's list of models called without a price.
-    const listed = await eventually(async () => {
-      const res = await system.owner.gql<{ unpricedModels: { model: string; refused: number; served: number }[] }>('{ unpricedModels { model refused served } }');
-      return res.data!.unpricedModels.length === 3 ? res.data!.unpricedModels : undefined;
-    }, 10_000, 'three unpriced models listed');
+    const listed = await eventually(
+      async () => {
+        const res = await system.owner.gql<{ unpricedModels: { model: string; refused: number; served: number }[] }>(
+          '{ unpricedModels { model refused served } }',
+        );
+        return res.data!.unpricedModels.length === 3 ? res.data!.unpricedModels : undefined;
+      },
+      10_000,
+      'three unpriced models listed',
+    );
     expect(listed).toEqual(
       expect.arrayContaining([
         { model: UNKNOWN, refused: 2, served: 1 },
@@ -121,12 +134,16 @@ describe('models without a price', () => {
 
   it('passes at the price the organization sets for it, and leaves the list of unpriced models', async () => {
     await published(() =>
-      system.owner.gql(`mutation { setCustomModelPrice(input: { model: "${UNKNOWN}", provider: OPENAI, inputPrice: "1.00", outputPrice: "4.00" }) { model inputPrice } }`),
+      system.owner.gql(
+        `mutation { setCustomModelPrice(input: { model: "${UNKNOWN}", provider: OPENAI, inputPrice: "1.00", outputPrice: "4.00" }) { model inputPrice } }`,
+      ),
     );
     const { requestId, error } = await chat(UNKNOWN);
     expect(error).toBeNull();
     const event = await eventOf(requestId);
-    expect(Number(event.cost_micros)).toBe(costMicros({ model: UNKNOWN, provider: 'openai', inputPerMTok: 1_000_000, outputPerMTok: 4_000_000, cachedInputPerMTok: 1_000_000 }, USAGE));
+    expect(Number(event.cost_micros)).toBe(
+      costMicros({ model: UNKNOWN, provider: 'openai', inputPerMTok: 1_000_000, outputPerMTok: 4_000_000, cachedInputPerMTok: 1_000_000 }, USAGE),
+    );
     expect(Number(event.cost_micros)).toBeGreaterThan(0);
     expect(event.tags).not.toContain('unpriced');
 
@@ -140,12 +157,16 @@ describe('models without a price', () => {
   it('follows the organization’s fallback: charge a set price, or allow and tag', async () => {
     const settings = 'unpricedModels { mode inputPrice outputPrice }';
     await published(() =>
-      system.owner.gql(`mutation { updateOrganizationSettings(input: { unpricedModels: { mode: CHARGE, inputPrice: "2.00", outputPrice: "8.00" } }) { settings { ${settings} } } }`),
+      system.owner.gql(
+        `mutation { updateOrganizationSettings(input: { unpricedModels: { mode: CHARGE, inputPrice: "2.00", outputPrice: "8.00" } }) { settings { ${settings} } } }`,
+      ),
     );
     const charged = await chat(FINE_TUNED);
     expect(charged.error).toBeNull();
     const chargedEvent = await eventOf(charged.requestId);
-    expect(Number(chargedEvent.cost_micros)).toBe(costMicros({ model: FINE_TUNED, provider: 'openai', inputPerMTok: 2_000_000, outputPerMTok: 8_000_000, cachedInputPerMTok: 2_000_000 }, USAGE));
+    expect(Number(chargedEvent.cost_micros)).toBe(
+      costMicros({ model: FINE_TUNED, provider: 'openai', inputPerMTok: 2_000_000, outputPerMTok: 8_000_000, cachedInputPerMTok: 2_000_000 }, USAGE),
+    );
     expect(chargedEvent.tags).toContain('unpriced');
 
     await published(() => system.owner.gql('mutation { updateOrganizationSettings(input: { unpricedModels: { mode: ALLOW } }) { id } }'));
@@ -157,7 +178,9 @@ describe('models without a price', () => {
     const read = await system.owner.gql<{ organization: { settings: { unpricedModels: unknown } } }>(`{ organization { settings { ${settings} } } }`);
     expect(read.data!.organization.settings.unpricedModels).toEqual({ mode: 'ALLOW', inputPrice: null, outputPrice: null });
 
-    const incomplete = await system.owner.gql('mutation { updateOrganizationSettings(input: { unpricedModels: { mode: CHARGE, inputPrice: "2.00" } }) { id } }');
+    const incomplete = await system.owner.gql(
+      'mutation { updateOrganizationSettings(input: { unpricedModels: { mode: CHARGE, inputPrice: "2.00" } }) { id } }',
+    );
     expect(incomplete.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
     expect(incomplete.errors?.[0].message).toContain('needs inputPrice and outputPrice');
   });

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { homeRoute, visibleNavigation } from './navigation';
 
-const canOnly = (...granted: string[]) => (p: string) => granted.includes(p);
+const canOnly =
+  (...granted: string[]) =>
+  (p: string) =>
+    granted.includes(p);
 
 describe('the sidebar', () => {
   it('leaves out screens a role cannot open', () => {

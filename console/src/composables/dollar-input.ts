@@ -1,7 +1,5 @@
 /** What a typed dollar amount means: exact micro-dollars and the decimal string the API takes, or why it is refused. */
-export type DollarInput =
-  | { readonly ok: true; readonly micros: bigint; readonly decimal: string }
-  | { readonly ok: false; readonly message: string };
+export type DollarInput = { readonly ok: true; readonly micros: bigint; readonly decimal: string } | { readonly ok: false; readonly message: string };
 
 /** Options for `parseDollarInput`. */
 export interface DollarInputOptions {
@@ -24,7 +22,10 @@ const PLAIN = /^\d+$/;
  * counts micro-dollars), a comma used as the decimal mark ("2,5"), and anything that is not a number.
  */
 export function parseDollarInput(text: string, options: DollarInputOptions = {}): DollarInput {
-  const trimmed = text.trim().replace(/^\$\s*/, '').replace(/^US\$\s*/i, '');
+  const trimmed = text
+    .trim()
+    .replace(/^\$\s*/, '')
+    .replace(/^US\$\s*/i, '');
   if (trimmed === '') return { ok: false, message: 'Enter an amount in US dollars.' };
   if (trimmed.startsWith('-')) return { ok: false, message: 'The amount cannot be negative.' };
   const [whole = '', fraction, extra] = trimmed.split('.');

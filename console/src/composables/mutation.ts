@@ -13,9 +13,7 @@ export interface MutationAction<Data, Variables extends AnyVariables> {
  * Wraps `useMutation` so screens read as "run, then say what happened": GraphQL errors become a
  * thrown Error with a readable message (dialogs and forms show it where the person is looking).
  */
-export function useMutationAction<Data, Variables extends AnyVariables>(
-  document: DocumentInput<Data, Variables>,
-): MutationAction<Data, Variables> {
+export function useMutationAction<Data, Variables extends AnyVariables>(document: DocumentInput<Data, Variables>): MutationAction<Data, Variables> {
   const mutation = useMutation(document);
   return {
     fetching: mutation.fetching,

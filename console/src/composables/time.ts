@@ -53,9 +53,7 @@ function formatDate(value: TimeInput, timeZone = 'UTC'): string {
 
 /** The wall-clock time ("14:05:09") in a time zone, for dense live lists. */
 export function formatClock(value: TimeInput, timeZone = 'UTC'): string {
-  return new Intl.DateTimeFormat('en-US', { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone }).format(
-    toMillis(value),
-  );
+  return new Intl.DateTimeFormat('en-US', { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone }).format(toMillis(value));
 }
 
 /** A latency: milliseconds below a second, else seconds with one decimal. */

@@ -12,7 +12,9 @@ export const EXPORT_COLUMNS: readonly (keyof UsageEventFieldsFragment)[] = fragm
 function fragmentFields(): (keyof UsageEventFieldsFragment)[] {
   const fragment = UsageEventFieldsFragmentDoc.definitions[0];
   if (fragment?.kind !== Kind.FRAGMENT_DEFINITION) throw new Error('UsageEventFields is not a fragment');
-  return fragment.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD && !s.name.value.startsWith('__') ? [s.name.value as keyof UsageEventFieldsFragment] : []));
+  return fragment.selectionSet.selections.flatMap((s) =>
+    s.kind === Kind.FIELD && !s.name.value.startsWith('__') ? [s.name.value as keyof UsageEventFieldsFragment] : [],
+  );
 }
 
 /** A policy match as one readable token: `<policy id>@v<version>:<rule>:<action>`, with `:shadow` when not enforced. */
@@ -26,7 +28,14 @@ function columnValue(event: UsageEventFieldsFragment, column: keyof UsageEventFi
   if (column === 'policyMatches') {
     return csv
       ? event.policyMatches.map(formatPolicyMatch)
-      : event.policyMatches.map((m) => ({ policyId: m.policyId, policyVersion: m.policyVersion, ruleId: m.ruleId, action: m.action, phase: m.phase, shadow: m.shadow }));
+      : event.policyMatches.map((m) => ({
+          policyId: m.policyId,
+          policyVersion: m.policyVersion,
+          ruleId: m.ruleId,
+          action: m.action,
+          phase: m.phase,
+          shadow: m.shadow,
+        }));
   }
   return event[column];
 }

@@ -54,7 +54,14 @@ export function mockClient(responses: MockResponses = {}): MockClient {
   };
   const client = new Client({
     url: '/graphql',
-    exchanges: [() => (operations$) => pipe(operations$, filter((op) => op.kind !== 'teardown'), mergeMap(answer))],
+    exchanges: [
+      () => (operations$) =>
+        pipe(
+          operations$,
+          filter((op) => op.kind !== 'teardown'),
+          mergeMap(answer),
+        ),
+    ],
   });
   return { client, subscription: subject };
 }
@@ -94,8 +101,7 @@ export function mountScreen(component: Component, options: MountOptions = {}): {
   const mock = options.mock ?? mockClient(options.responses);
   const session = fakeSession(mock.client, options.permissions ?? []);
   const Host = defineComponent({
-    setup: () => () =>
-      h(NConfigProvider, null, () => h(NMessageProvider, null, () => h(NDialogProvider, null, () => h(component, options.props ?? {})))),
+    setup: () => () => h(NConfigProvider, null, () => h(NMessageProvider, null, () => h(NDialogProvider, null, () => h(component, options.props ?? {})))),
   });
   const wrapper = mount(Host, {
     attachTo: document.body,

@@ -87,7 +87,9 @@ export async function settleApproval(services: Services, orgId: string, id: stri
 
 function assertDecidable(row: ApprovalRequest, decision: ApprovalDecision): void {
   if (row.status !== 'pending') {
-    const what = row.decision ? `already ${row.decision}${row.decidedAt ? ` at ${row.decidedAt.toISOString()}` : ''}` : `no longer waiting (${row.status.replace('_', ' ')})`;
+    const what = row.decision
+      ? `already ${row.decision}${row.decidedAt ? ` at ${row.decidedAt.toISOString()}` : ''}`
+      : `no longer waiting (${row.status.replace('_', ' ')})`;
     throw new AppError('CONFLICT', `This request was ${what}.`);
   }
   if (decision !== 'expired' && row.expiresAt.getTime() <= Date.now()) {

@@ -50,7 +50,15 @@ export const registerApprovalLinkRoutes: RouteRegistrar = (app, services) => {
     const { approval, action, link } = checked;
     const orgId = approval.organization.id;
     const actor = `link:${link.channel}`;
-    const audit = { orgId, actor, action: `${action}Request`, targetId: approval.id, ip: clientAddress(req), userAgent: String(req.headers['user-agent'] ?? ''), requestId: String(res.getHeader('x-request-id')) };
+    const audit = {
+      orgId,
+      actor,
+      action: `${action}Request`,
+      targetId: approval.id,
+      ip: clientAddress(req),
+      userAgent: String(req.headers['user-agent'] ?? ''),
+      requestId: String(res.getHeader('x-request-id')),
+    };
     let reason: string | null = null;
     try {
       reason = checkedReason(typeof req.body?.reason === 'string' ? req.body.reason : null);
@@ -66,9 +74,7 @@ export const registerApprovalLinkRoutes: RouteRegistrar = (app, services) => {
   });
 };
 
-type LinkCheck =
-  | { ok: true; approval: ApprovalRequest; action: LinkAction; link: VerifiedLink }
-  | { ok: false; status: number; title: string; body: string };
+type LinkCheck = { ok: true; approval: ApprovalRequest; action: LinkAction; link: VerifiedLink } | { ok: false; status: number; title: string; body: string };
 
 async function checkLink(services: Services, req: Request): Promise<LinkCheck> {
   const id = String(req.params.id);

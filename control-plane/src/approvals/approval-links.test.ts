@@ -31,7 +31,10 @@ describe('signed approval links', () => {
     expect(verifyApprovalLinkToken(pepper, randomUUID(), 'approve', token)).toEqual({ ok: false, problem: 'invalid' });
     expect(verifyApprovalLinkToken(randomBytes(32), approvalId, 'approve', token)).toEqual({ ok: false, problem: 'invalid' });
     const [exp, ...rest] = token.split('.');
-    expect(verifyApprovalLinkToken(pepper, approvalId, 'approve', [String(Number(exp) + 3600_000), ...rest].join('.'))).toEqual({ ok: false, problem: 'invalid' });
+    expect(verifyApprovalLinkToken(pepper, approvalId, 'approve', [String(Number(exp) + 3600_000), ...rest].join('.'))).toEqual({
+      ok: false,
+      problem: 'invalid',
+    });
     expect(verifyApprovalLinkToken(pepper, approvalId, 'approve', token.replace('.slack.', '.email.'))).toEqual({ ok: false, problem: 'malformed' });
     expect(verifyApprovalLinkToken(pepper, approvalId, 'approve', '')).toEqual({ ok: false, problem: 'malformed' });
   });

@@ -37,7 +37,11 @@ export async function receiveApprovalRequest(
   if (expiresAt.getTime() - Date.now() > MAX_HOLD_MS) {
     throw new RouteError(400, 'INVALID_APPROVAL_REQUEST', 'approval request "expiresAt" must be at most 7 days ahead.');
   }
-  for (const [field, value] of [['requestId', message.requestId], ['endpoint', message.endpoint], ['model', message.model ?? '']] as const) {
+  for (const [field, value] of [
+    ['requestId', message.requestId],
+    ['endpoint', message.endpoint],
+    ['model', message.model ?? ''],
+  ] as const) {
     if (value.length > 200) throw new RouteError(400, 'INVALID_APPROVAL_REQUEST', `approval request "${field}" must be at most 200 characters.`);
   }
   if (message.reason.kind === 'policy' && message.reason.ruleId.length > 200) {
@@ -119,12 +123,7 @@ const STATUS_OF_OUTCOME: Record<ApprovalOutcomeMessage['outcome'], ApprovalStatu
  * agent hung up, the node restarted, or the node's timer beat the sweeper) ends it: nobody can
  * decide it any more.
  */
-export async function recordApprovalOutcome(
-  services: Services,
-  node: NodeCaller,
-  id: string,
-  message: ApprovalOutcomeMessage,
-): Promise<ApprovalRequest> {
+export async function recordApprovalOutcome(services: Services, node: NodeCaller, id: string, message: ApprovalOutcomeMessage): Promise<ApprovalRequest> {
   const em = services.orm.em.fork({ clear: true }) as EntityManager;
   const approval = await em.transactional(async (tx) => {
     const row = await tx.findOne(ApprovalRequest, { id }, { filters: { tenant: false }, lockMode: LockMode.PESSIMISTIC_WRITE });
@@ -173,11 +172,13 @@ export async function openApprovalDecisionStream(ctx: GraphQLContext, nodeId: un
   forget = ctx.services.connectedNodes.add(viewer.nodeId, nodeId, stream);
   let backlog: ApprovalRequest[];
   try {
-    backlog = await ctx.services.orm.em.fork({ clear: true }).find(
-      ApprovalRequest,
-      { nodeTokenId: viewer.nodeId, nodeId, decision: { $ne: null }, outcome: null },
-      { filters: { tenant: false }, orderBy: [{ decidedAt: 'asc' }, { id: 'asc' }] },
-    );
+    backlog = await ctx.services.orm.em
+      .fork({ clear: true })
+      .find(
+        ApprovalRequest,
+        { nodeTokenId: viewer.nodeId, nodeId, decision: { $ne: null }, outcome: null },
+        { filters: { tenant: false }, orderBy: [{ decidedAt: 'asc' }, { id: 'asc' }] },
+      );
   } catch (error) {
     void stream.return();
     throw error;

@@ -47,4 +47,3 @@ export async function afterApprovalChange(services: Services, approval: Approval
     services.log.error({ err: error, approvalId: approval.id }, 'could not publish an approval change');
   }
 }
-

@@ -15,7 +15,10 @@ export async function toApprovalTypes(em: EntityManager, approvals: readonly App
   const policyIds = [...new Set(approvals.map((a) => a.policyId).filter((id): id is string => id !== null))];
   const [policies, names] = await Promise.all([
     policyIds.length ? em.find(Policy, { id: { $in: policyIds } }, { fields: ['id', 'name'] }) : [],
-    actorNames(em, approvals.map((a) => a.decidedBy)),
+    actorNames(
+      em,
+      approvals.map((a) => a.decidedBy),
+    ),
   ]);
   const policyName = new Map(policies.map((p) => [p.id, p.name]));
   return approvals.map((a) => {
@@ -56,7 +59,10 @@ export async function toApprovalTypes(em: EntityManager, approvals: readonly App
 /** An approval's history, oldest first. */
 export async function toApprovalEventViews(em: EntityManager, approvalId: string): Promise<ApprovalEventView[]> {
   const events = await em.find(ApprovalEvent, { approval: approvalId }, { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
-  const names = await actorNames(em, events.map((e) => e.actor));
+  const names = await actorNames(
+    em,
+    events.map((e) => e.actor),
+  );
   return events.map((e) => ({
     type: e.type,
     actor: e.actor,

@@ -24,9 +24,7 @@ export async function listApprovals(
   const conditions: FilterQuery<ApprovalRequest>[] = [];
   if (statuses && statuses.length > 0) conditions.push({ status: { $in: [...statuses] } });
   const where: FilterQuery<ApprovalRequest> = conditions.length ? { $and: conditions } : {};
-  const paged: FilterQuery<ApprovalRequest> = cursor
-    ? { $and: [...conditions, afterCursor('createdAt', cursor) as FilterQuery<ApprovalRequest>] }
-    : where;
+  const paged: FilterQuery<ApprovalRequest> = cursor ? { $and: [...conditions, afterCursor('createdAt', cursor) as FilterQuery<ApprovalRequest>] } : where;
   const [rows, totalCount] = await Promise.all([
     ctx.em.find(ApprovalRequest, paged, { populate: ['key'], orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: limit + 1 }),
     ctx.em.count(ApprovalRequest, where),

@@ -136,7 +136,10 @@ export class ApprovalType {
   @Field(() => Date, { nullable: true })
   decidedAt!: Date | null;
 
-  @Field(() => String, { nullable: true, description: "The node's report: forwarded, rejected, timed_out_allowed, timed_out_blocked, client_gone or node_restarted." })
+  @Field(() => String, {
+    nullable: true,
+    description: "The node's report: forwarded, rejected, timed_out_allowed, timed_out_blocked, client_gone or node_restarted.",
+  })
   outcome!: string | null;
 
   @Field(() => Date, { nullable: true })

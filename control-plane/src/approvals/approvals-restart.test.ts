@@ -30,7 +30,9 @@ describe('a control-plane restart', () => {
   it('keeps held requests waiting, expires them on time, and resumes undelivered notifications', async () => {
     const first: RunningControlPlane = await plane.start();
     const owner = await createOrgWithMember(first, 'owner');
-    const key = await owner.gql<{ createKey: { key: { id: string }; secret: string } }>('mutation { createKey(input: { name: "k", ownerLabel: "o" }) { key { id } secret } }');
+    const key = await owner.gql<{ createKey: { key: { id: string }; secret: string } }>(
+      'mutation { createKey(input: { name: "k", ownerLabel: "o" }) { key { id } secret } }',
+    );
     const nodeToken = await createNodeTokenFor(owner);
     const path = `/restart/${randomUUID()}`;
     const hook = await owner.gql<{ createWebhook: { secret: string } }>(

@@ -73,7 +73,9 @@ function track<T>(subscription: Subscription<T>): Subscription<T> {
 const settle = () => new Promise((resolve) => setTimeout(resolve, 250));
 
 function slackFor(org: ApprovalOrg, approvalId: string): Promise<ReceivedRequest> {
-  return receiver.waitFor((r) => r.path === org.slackPath && JSON.stringify(r.json).includes(approvalId) && r.json.blocks?.some((b: any) => b.type === 'actions'));
+  return receiver.waitFor(
+    (r) => r.path === org.slackPath && JSON.stringify(r.json).includes(approvalId) && r.json.blocks?.some((b: any) => b.type === 'actions'),
+  );
 }
 
 function linkOf(slack: ReceivedRequest, action: 'approve' | 'reject'): string {
@@ -119,7 +121,12 @@ describe('a request held for approval', () => {
     expect(retried.status).toBe(200);
 
     const queued = await queue.next();
-    expect(queued).toMatchObject({ id: message.id, status: 'PENDING', key: { id: org.keyId, name: 'ops agent' }, reason: { kind: 'policy', ruleId: 'big-spend' } });
+    expect(queued).toMatchObject({
+      id: message.id,
+      status: 'PENDING',
+      key: { id: org.keyId, name: 'ops agent' },
+      reason: { kind: 'policy', ruleId: 'big-spend' },
+    });
 
     const hook = await receiver.waitFor((r) => r.path === org.hookPath && r.json?.data?.approval?.id === message.id);
     expect(hook.headers['x-keyward-event']).toBe('approval.requested');
@@ -166,12 +173,20 @@ describe('a request held for approval', () => {
     expect(await reused.text()).toContain('This link was already used');
 
     expect((await postOutcome(cp.url, org.nodeToken, message.id, 'forwarded')).body).toMatchObject({ status: 'forwarded', outcome: 'forwarded' });
-    const decided = await receiver.waitFor((r) => r.path === org.hookPath && r.headers['x-keyward-event'] === 'approval.decided' && r.json.data.approval.id === message.id);
+    const decided = await receiver.waitFor(
+      (r) => r.path === org.hookPath && r.headers['x-keyward-event'] === 'approval.decided' && r.json.data.approval.id === message.id,
+    );
     expect(decided.json.data.approval).toMatchObject({ decision: 'approved', decidedBy: 'link:slack', decisionReason: 'Ticket CHG-42' });
     expect(decided.json.data.links).toBeUndefined();
 
     const final = await approvalOf(org.approver, message.id);
-    expect(final).toMatchObject({ status: 'FORWARDED', decision: 'APPROVED', decidedBy: 'link:slack', decidedByName: 'signed slack link', outcome: 'forwarded' });
+    expect(final).toMatchObject({
+      status: 'FORWARDED',
+      decision: 'APPROVED',
+      decidedBy: 'link:slack',
+      decidedByName: 'signed slack link',
+      outcome: 'forwarded',
+    });
     const history = final.events.map((e: any) => `${e.type}${e.channel ? ` ${e.channel.split(':')[0]}` : ''}`);
     expect(history.slice(0, 1)).toEqual(['requested']);
     expect(history).toEqual(expect.arrayContaining(['notified webhook', 'notified slack', 'approved', 'outcome']));
@@ -193,10 +208,23 @@ describe('a request held for approval', () => {
     const refused = await developer.gql('mutation($id: ID!) { approveRequest(id: $id) { id } }', { id: message.id });
     expect(refused.errors?.[0].extensions?.code).toBe('FORBIDDEN');
 
-    const res = await org.approver.gql<{ rejectRequest: any }>(`mutation($id: ID!) { rejectRequest(id: $id, reason: "Not during the freeze") { ${APPROVAL_FIELDS} } }`, { id: message.id });
+    const res = await org.approver.gql<{ rejectRequest: any }>(
+      `mutation($id: ID!) { rejectRequest(id: $id, reason: "Not during the freeze") { ${APPROVAL_FIELDS} } }`,
+      { id: message.id },
+    );
     expect(res.errors).toBeUndefined();
-    expect(res.data!.rejectRequest).toMatchObject({ status: 'REJECTED', decision: 'REJECTED', decisionReason: 'Not during the freeze', decidedByName: 'API token "approver token"' });
-    expect(await node.next()).toEqual({ approvalId: message.id, decision: 'rejected', reason: 'Not during the freeze', decidedBy: res.data!.rejectRequest.decidedBy });
+    expect(res.data!.rejectRequest).toMatchObject({
+      status: 'REJECTED',
+      decision: 'REJECTED',
+      decisionReason: 'Not during the freeze',
+      decidedByName: 'API token "approver token"',
+    });
+    expect(await node.next()).toEqual({
+      approvalId: message.id,
+      decision: 'rejected',
+      reason: 'Not during the freeze',
+      decidedBy: res.data!.rejectRequest.decidedBy,
+    });
     expect(res.data!.rejectRequest.decidedBy).toMatch(/^token:/);
 
     const again = await org.owner.gql('mutation($id: ID!) { approveRequest(id: $id) { id } }', { id: message.id });
@@ -208,7 +236,10 @@ describe('a request held for approval', () => {
     expect(page.status).toBe(409);
     expect(await page.text()).toContain('This request was already rejected');
 
-    const long = await org.approver.gql('mutation($id: ID!, $r: String!) { rejectRequest(id: $id, reason: $r) { id } }', { id: message.id, r: 'x'.repeat(501) });
+    const long = await org.approver.gql('mutation($id: ID!, $r: String!) { rejectRequest(id: $id, reason: $r) { id } }', {
+      id: message.id,
+      r: 'x'.repeat(501),
+    });
     expect(long.errors?.[0]).toMatchObject({ message: 'reason must be at most 500 characters.', extensions: { code: 'BAD_USER_INPUT' } });
   });
 
@@ -235,7 +266,9 @@ describe('a request held for approval', () => {
 
     expect((await postOutcome(cp.url, org.nodeToken, message.id, 'timed_out_allowed')).body.status).toBe('forwarded');
     const notice = await receiver.waitFor((r) => r.path === org.slackPath && r.json.text?.includes('expired without a decision'));
-    expect(notice.json.text).toBe(`Request from ops agent (${(await approvalOf(org.owner, message.id)).key.prefix}) expired without a decision; it was allowed`);
+    expect(notice.json.text).toBe(
+      `Request from ops agent (${(await approvalOf(org.owner, message.id)).key.prefix}) expired without a decision; it was allowed`,
+    );
   });
 
   it('refuses a link whose action or approval was changed', async () => {
@@ -243,13 +276,21 @@ describe('a request held for approval', () => {
     const message = heldRequest(org.owner.orgId, org.keyId);
     await postApproval(cp.url, org.nodeToken, message);
     const approveUrl = linkOf(await slackFor(org, message.id), 'approve');
-    const swapped = await fetch(approveUrl.replace('/approve?', '/reject?'), { method: 'POST', body: '', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const swapped = await fetch(approveUrl.replace('/approve?', '/reject?'), {
+      method: 'POST',
+      body: '',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(swapped.status).toBe(400);
     const other = heldRequest(org.owner.orgId, org.keyId);
     await postApproval(cp.url, org.nodeToken, other);
     const moved = await fetch(approveUrl.replace(message.id, other.id));
     expect(moved.status).toBe(400);
-    const crossSite = await fetch(approveUrl, { method: 'POST', body: '', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' } });
+    const crossSite = await fetch(approveUrl, {
+      method: 'POST',
+      body: '',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
+    });
     expect(crossSite.status).toBe(403);
     expect((await approvalOf(org.owner, message.id)).status).toBe('PENDING');
     expect((await approvalOf(org.owner, other.id)).status).toBe('PENDING');
@@ -307,7 +348,10 @@ describe('the node protocol', () => {
     const good = heldRequest(org.owner.orgId, org.keyId);
     expect(await postApproval(cp.url, null, good)).toMatchObject({ status: 401, body: { error: { code: 'UNAUTHENTICATED' } } });
     expect(await postApproval(cp.url, org.owner.token, good)).toMatchObject({ status: 401 });
-    const bad = await postApproval(cp.url, org.nodeToken, { ...good, reason: { kind: 'policy', policyId: good.reason.kind === 'policy' ? good.reason.policyId : '', policyVersion: 1 } });
+    const bad = await postApproval(cp.url, org.nodeToken, {
+      ...good,
+      reason: { kind: 'policy', policyId: good.reason.kind === 'policy' ? good.reason.policyId : '', policyVersion: 1 },
+    });
     expect(bad).toEqual({ status: 400, body: { error: { code: 'INVALID_APPROVAL_REQUEST', message: 'approval request "reason.ruleId" is missing' } } });
     expect((await postApproval(cp.url, org.nodeToken, '{"id":')).body.error.code).toBe('INVALID_APPROVAL_REQUEST');
     const unknownKey = await postApproval(cp.url, org.nodeToken, heldRequest(org.owner.orgId, randomUUID()));
@@ -340,7 +384,9 @@ describe('organizations', () => {
       const res = await attempt;
       expect(res.errors?.[0]).toMatchObject({ message: `No approval with id ${message.id} in this organization.`, extensions: { code: 'NOT_FOUND' } });
     }
-    const list = await b.approver.gql<{ approvals: { nodes: { id: string }[]; totalCount: number } }>('{ approvals(filter: { status: [PENDING] }) { nodes { id } totalCount } }');
+    const list = await b.approver.gql<{ approvals: { nodes: { id: string }[]; totalCount: number } }>(
+      '{ approvals(filter: { status: [PENDING] }) { nodes { id } totalCount } }',
+    );
     expect(list.data!.approvals).toEqual({ nodes: [], totalCount: 0 });
     await queueB.expectSilence(300);
 

@@ -110,4 +110,3 @@ export class DecisionHub {
     for (const stream of this.streams.get(`${tokenId}\u0000${nodeId}`) ?? []) stream.push(message);
   }
 }
-

@@ -101,11 +101,10 @@ export class ExpirySweeper {
   }
 
   private due(): Promise<{ id: string; organization_id: string }[]> {
-    return sqlRows(
-      this.em(),
-      `select id, organization_id from approval_requests where status = 'pending' and expires_at <= ? order by expires_at limit ?`,
-      [new Date(), BATCH],
-    );
+    return sqlRows(this.em(), `select id, organization_id from approval_requests where status = 'pending' and expires_at <= ? order by expires_at limit ?`, [
+      new Date(),
+      BATCH,
+    ]);
   }
 
   private async nextExpiry(): Promise<number> {

@@ -18,7 +18,8 @@ export class AuditChainResolver {
 
   @Authorized('audit:read')
   @Query(() => AuditTrailVerification, {
-    description: "Re-walks the organization's hash chains (usage events and audit entries received in [from, to), from the last signed checkpoint before) and names every row altered, deleted, inserted or reordered, and every checkpoint that fails.",
+    description:
+      "Re-walks the organization's hash chains (usage events and audit entries received in [from, to), from the last signed checkpoint before) and names every row altered, deleted, inserted or reordered, and every checkpoint that fails.",
   })
   async verifyAuditTrail(
     @Arg('from', () => Date, { nullable: true }) from: Date | null,

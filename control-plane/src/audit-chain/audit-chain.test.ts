@@ -9,7 +9,15 @@ import { generateSecret, openSecret, type UsageEvent } from '@keyward/shared';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { sweepExpiredEvents } from '../events/retention.js';
-import { createNodeTokenFor, createOrgWithMember, findSecretsInLogs, postEvents, addMember, usageEvent, type OrgMember } from '../testing/enforcement-fixtures.js';
+import {
+  createNodeTokenFor,
+  createOrgWithMember,
+  findSecretsInLogs,
+  postEvents,
+  addMember,
+  usageEvent,
+  type OrgMember,
+} from '../testing/enforcement-fixtures.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/test-control-plane.js';
 import { signDueCheckpoints } from './checkpoints.js';
 
@@ -54,7 +62,13 @@ const VERIFY = `query($from: DateTimeISO, $to: DateTimeISO) { verifyAuditTrail(f
   ok problemCount chains { chain anchorSeq lastSeq rowsChecked checkpointsChecked } problems { problem chain seq rowId message } } }`;
 
 async function verifyTrail(member: OrgMember, range: { from?: string; to?: string } = {}) {
-  const res = await member.gql<{ verifyAuditTrail: { ok: boolean; problems: (Problem & { message: string })[]; chains: { chain: string; anchorSeq: number | null; lastSeq: number; rowsChecked: number }[] } }>(VERIFY, range);
+  const res = await member.gql<{
+    verifyAuditTrail: {
+      ok: boolean;
+      problems: (Problem & { message: string })[];
+      chains: { chain: string; anchorSeq: number | null; lastSeq: number; rowsChecked: number }[];
+    };
+  }>(VERIFY, range);
   if (!res.data) throw new Error(JSON.stringify(res.errors));
   return res.data.verifyAuditTrail;
 }
@@ -93,7 +107,10 @@ async function store(nodeToken: string, nodeId: string, events: UsageEvent[]): P
 }
 
 async function chainOf(kind: 'usage' | 'audit', orgId: string): Promise<{ id: string; seq: number }[]> {
-  const { rows } = await db.query<{ id: string; seq: string }>(`select row_id as id, seq from audit_chain_links where organization_id = $1 and kind = $2 order by seq`, [orgId, kind]);
+  const { rows } = await db.query<{ id: string; seq: string }>(
+    `select row_id as id, seq from audit_chain_links where organization_id = $1 and kind = $2 order by seq`,
+    [orgId, kind],
+  );
   return rows.map((r) => ({ id: r.id, seq: Number(r.seq) }));
 }
 
@@ -137,7 +154,10 @@ describe('tamper-evident audit trail', () => {
       { chain: 'AUDIT', anchorSeq: null, lastSeq: 3, rowsChecked: 3, checkpointsChecked: 1 },
     ]);
     expect(await offlineCheckOf(await exportTrail(owner))).toEqual({ code: 0, lines: ['The export verifies.'] });
-    const cli = await run('npm', ['run', '--silent', 'audit:verify', '--', '--org', owner.orgId], { cwd: repoRoot, env: { ...process.env, DATABASE_URL: cp.databaseUrl } });
+    const cli = await run('npm', ['run', '--silent', 'audit:verify', '--', '--org', owner.orgId], {
+      cwd: repoRoot,
+      env: { ...process.env, DATABASE_URL: cp.databaseUrl },
+    });
     expect(cli.stdout).toContain('usage chain: 300 rows and 1 checkpoints checked from its first row to seq 300');
     expect(cli.stdout).toContain('The audit trail verifies.');
   });
@@ -179,9 +199,10 @@ describe('tamper-evident audit trail', () => {
     expect(offline.code).toBe(1);
     expect(offline.lines).toEqual(named.map((p) => asLine({ ...p, chain: p.chain.toLowerCase() })));
 
-    const cli = await run('npm', ['run', '--silent', 'audit:verify', '--', '--org', owner.orgId], { cwd: repoRoot, env: { ...process.env, DATABASE_URL: cp.databaseUrl } }).catch(
-      (error: { code: number; stdout: string }) => error,
-    );
+    const cli = await run('npm', ['run', '--silent', 'audit:verify', '--', '--org', owner.orgId], {
+      cwd: repoRoot,
+      env: { ...process.env, DATABASE_URL: cp.databaseUrl },
+    }).catch((error: { code: number; stdout: string }) => error);
     expect((cli as { code?: number }).code).toBe(1);
     expect(cli.stdout).toContain(`ALTERED usage seq=3 row=${id(3)}`);
     expect(cli.stdout).toContain('The audit trail does not verify: 4 problem(s).');
@@ -195,7 +216,10 @@ describe('tamper-evident audit trail', () => {
     await store(globalNodeToken, 'node-global', one);
     await store(globalNodeToken, 'node-global', two);
 
-    for (const [member, count] of [[first, 40], [second, 20]] as const) {
+    for (const [member, count] of [
+      [first, 40],
+      [second, 20],
+    ] as const) {
       const stored = [...one, ...two].filter((event) => event.orgId === member.orgId).map((event) => event.id);
       expect(await chainOf('usage', member.orgId)).toEqual(stored.map((id, i) => ({ id, seq: i + 1 })));
       expect(stored).toHaveLength(count);
@@ -205,7 +229,7 @@ describe('tamper-evident audit trail', () => {
     }
   });
 
-  it('deletes an organization\'s chain links with the organization, and no one else\'s', async () => {
+  it("deletes an organization's chain links with the organization, and no one else's", async () => {
     const kept = await createOrgWithMember(cp, 'owner');
     const keptKey = await keyOf(kept);
     // An organization with no audit entries yet (those outlive their organization): only then can one be deleted.
@@ -259,7 +283,9 @@ describe('tamper-evident audit trail', () => {
     await keyOf(owner);
     await signDueCheckpoints(cp.services, { all: true });
     // The key was created at start-up, before any checkpoint; there is still only that one.
-    expect((await db.query('select created_at < (select min(signed_at) from audit_checkpoints) as first from audit_signing_keys')).rows).toEqual([{ first: true }]);
+    expect((await db.query('select created_at < (select min(signed_at) from audit_checkpoints) as first from audit_signing_keys')).rows).toEqual([
+      { first: true },
+    ]);
     const wellKnown = await fetch(`${cp.url}/.well-known/keyward-audit-keys.json`);
     expect(wellKnown.status).toBe(200);
     const { keys } = (await wellKnown.json()) as { keys: { keyId: string; algorithm: string; publicKey: string }[] };
@@ -268,17 +294,35 @@ describe('tamper-evident audit trail', () => {
     const gql = await cp.gql<{ auditSigningKeys: { keyId: string; publicKey: string }[] }>('{ auditSigningKeys { keyId publicKey } }');
     expect(gql.data!.auditSigningKeys).toEqual([{ keyId: keys[0]!.keyId, publicKey: keys[0]!.publicKey }]);
 
-    const { rows } = await db.query(`select seq, hash, signed_at, key_id, signature, organization_id from audit_checkpoints where organization_id = $1`, [owner.orgId]);
+    const { rows } = await db.query(`select seq, hash, signed_at, key_id, signature, organization_id from audit_checkpoints where organization_id = $1`, [
+      owner.orgId,
+    ]);
     const cp0 = rows[0]!;
-    const message = JSON.stringify({ hash: cp0.hash, keyId: cp0.key_id, kind: 'audit', orgId: owner.orgId, seq: Number(cp0.seq), signedAt: cp0.signed_at.toISOString(), type: 'keyward.audit.checkpoint' });
+    const message = JSON.stringify({
+      hash: cp0.hash,
+      keyId: cp0.key_id,
+      kind: 'audit',
+      orgId: owner.orgId,
+      seq: Number(cp0.seq),
+      signedAt: cp0.signed_at.toISOString(),
+      type: 'keyward.audit.checkpoint',
+    });
     const publicKey = createPublicKey({ key: Buffer.from(keys[0]!.publicKey, 'base64'), format: 'der', type: 'spki' });
     expect(verifySignature(null, Buffer.from(message), publicKey, Buffer.from(cp0.signature, 'base64'))).toBe(true);
 
     const [sealed] = (await db.query(`select key_id, kek_id as "kekId", wrapped_key as "wrappedKey", iv, ciphertext, tag from audit_signing_keys`)).rows;
     const pem = await openSecret(cp.services.kms, sealed, `audit-signing-key:${sealed.key_id}`);
-    const privateBody = pem.split('\n').filter((line) => line && !line.startsWith('-----')).join('');
+    const privateBody = pem
+      .split('\n')
+      .filter((line) => line && !line.startsWith('-----'))
+      .join('');
     expect(privateBody.length).toBeGreaterThan(40);
-    const answers = [await (await fetch(`${cp.url}/.well-known/keyward-audit-keys.json`)).text(), JSON.stringify(gql), await readFile(await exportTrail(owner), 'utf8'), JSON.stringify(await verifyTrail(owner))];
+    const answers = [
+      await (await fetch(`${cp.url}/.well-known/keyward-audit-keys.json`)).text(),
+      JSON.stringify(gql),
+      await readFile(await exportTrail(owner), 'utf8'),
+      JSON.stringify(await verifyTrail(owner)),
+    ];
     for (const text of answers) expect(text).not.toContain(privateBody);
     expect(findSecretsInLogs(cp.logs, [privateBody])).toEqual([]);
   });

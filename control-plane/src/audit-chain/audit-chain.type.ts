@@ -53,7 +53,10 @@ export class AuditChainSummary {
   @Field(() => AuditChainEnum)
   chain!: string;
 
-  @Field(() => Int, { nullable: true, description: 'The signed checkpoint the walk resumed from (older rows were deleted by retention); null when it began at the first row.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'The signed checkpoint the walk resumed from (older rows were deleted by retention); null when it began at the first row.',
+  })
   anchorSeq!: number | null;
 
   @Field(() => Int)

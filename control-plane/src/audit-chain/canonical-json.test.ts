@@ -5,25 +5,84 @@ import { AUDIT_CHAIN, USAGE_CHAIN } from './chain-kinds.js';
 describe('canonical JSON (RFC 8785)', () => {
   it('sorts keys by UTF-16 code units, writes numbers and strings as ECMAScript does, and adds no whitespace', () => {
     // RFC 8785 section 3.2.3's sorting example, and its number and string examples.
-    expect(canonicalJson({ '\u20ac': 'Euro Sign', '\r': 'Carriage Return', '\ufb33': 'Hebrew Letter Dalet With Dagesh', '1': 'One', '\ud83d\ude00': 'Emoji: Grinning Face', '\u0080': 'Control', '\u00f6': 'Latin Small Letter O With Diaeresis' }))
-      .toBe('{"\\r":"Carriage Return","1":"One","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis","\u20ac":"Euro Sign","\ud83d\ude00":"Emoji: Grinning Face","\ufb33":"Hebrew Letter Dalet With Dagesh"}');
-    expect(canonicalJson({ numbers: [333333333.3333333, 1e30, 4.5, 0.002, 1e-27, -0], string: '\u20ac$\u000f\u000aA\'\u0042\u0022\u005c\\"/', literals: [null, true, false] }))
-      .toBe('{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27,0],"string":"\u20ac$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}');
+    expect(
+      canonicalJson({
+        '\u20ac': 'Euro Sign',
+        '\r': 'Carriage Return',
+        '\ufb33': 'Hebrew Letter Dalet With Dagesh',
+        '1': 'One',
+        '\ud83d\ude00': 'Emoji: Grinning Face',
+        '\u0080': 'Control',
+        '\u00f6': 'Latin Small Letter O With Diaeresis',
+      }),
+    ).toBe(
+      '{"\\r":"Carriage Return","1":"One","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis","\u20ac":"Euro Sign","\ud83d\ude00":"Emoji: Grinning Face","\ufb33":"Hebrew Letter Dalet With Dagesh"}',
+    );
+    expect(
+      canonicalJson({
+        numbers: [333333333.3333333, 1e30, 4.5, 0.002, 1e-27, -0],
+        string: '\u20ac$\u000f\u000aA\'\u0042\u0022\u005c\\"/',
+        literals: [null, true, false],
+      }),
+    ).toBe('{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27,0],"string":"\u20ac$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}');
     expect(() => canonicalJson({ n: Number.NaN })).toThrow(TypeError);
     expect(() => canonicalJson(new Date())).toThrow(/ISO string/);
   });
 
   it('writes a usage event row the same by the fast road ingestion takes and by the object the export carries', () => {
     const row = {
-      receivedAt: '2026-12-06 23:37:48.614123+00', id: '01a24db7-b9af-773c-a8a9-d3f6235f0580', orgId: 'caa3d30d-e01c-42cb-b253-86eee089af8c', keyId: 'caa3d30d-e01c-42cb-b253-86eee089af8c',
-      keyPrefix: 'kw_AbCdE', ownerLabel: 'agent "ö"', teamId: null, provider: 'openai', credentialId: null, api: 'openai', endpoint: 'chat.completions', model: 'gpt-4o-mini',
-      stream: true, status: 200, decision: 'redacted', errorCode: null, startedAt: new Date('2026-12-06T23:37:48.000Z'), latencyMs: '120', ttftMs: null, inputTokens: '10',
-      outputTokens: '20', cachedInputTokens: '0', costMicros: '150', clientIpHash: 'c1', userAgentHash: 'u1', requestId: 'r', nodeId: 'node-a', tags: null,
-      policyMatches: [{ rule: 'pii', version: 3, shadow: false, detail: { z: 1, a: [1.5, 'x'] } }], approvalId: null, content: { response: 'b', request: 'a' },
+      receivedAt: '2026-12-06 23:37:48.614123+00',
+      id: '01a24db7-b9af-773c-a8a9-d3f6235f0580',
+      orgId: 'caa3d30d-e01c-42cb-b253-86eee089af8c',
+      keyId: 'caa3d30d-e01c-42cb-b253-86eee089af8c',
+      keyPrefix: 'kw_AbCdE',
+      ownerLabel: 'agent "ö"',
+      teamId: null,
+      provider: 'openai',
+      credentialId: null,
+      api: 'openai',
+      endpoint: 'chat.completions',
+      model: 'gpt-4o-mini',
+      stream: true,
+      status: 200,
+      decision: 'redacted',
+      errorCode: null,
+      startedAt: new Date('2026-12-06T23:37:48.000Z'),
+      latencyMs: '120',
+      ttftMs: null,
+      inputTokens: '10',
+      outputTokens: '20',
+      cachedInputTokens: '0',
+      costMicros: '150',
+      clientIpHash: 'c1',
+      userAgentHash: 'u1',
+      requestId: 'r',
+      nodeId: 'node-a',
+      tags: null,
+      policyMatches: [{ rule: 'pii', version: 3, shadow: false, detail: { z: 1, a: [1.5, 'x'] } }],
+      approvalId: null,
+      content: { response: 'b', request: 'a' },
     };
     expect(USAGE_CHAIN.canonicalText(row)).toBe(canonicalJson(USAGE_CHAIN.canonicalRow(row)));
-    expect(USAGE_CHAIN.canonicalText({ ...row, tags: ['x'], content: null, ttftMs: '7' })).toBe(canonicalJson(USAGE_CHAIN.canonicalRow({ ...row, tags: ['x'], content: null, ttftMs: '7' })));
-    const entry = { id: 'a', orgId: 'o', createdAt: '2026-12-06 23:37:48.614123+00', actor: 'user:1', action: 'createKey', targetId: null, outcome: 'success', errorCode: null, args: { b: 1, a: 2 }, ipHash: 'h', userAgent: 'ua', requestId: 'r' };
-    expect(AUDIT_CHAIN.canonicalText(entry)).toBe('{"action":"createKey","actor":"user:1","args":{"a":2,"b":1},"createdAt":"2026-12-06T23:37:48.614Z","errorCode":null,"id":"a","ipHash":"h","orgId":"o","outcome":"success","requestId":"r","targetId":null,"userAgent":"ua"}');
+    expect(USAGE_CHAIN.canonicalText({ ...row, tags: ['x'], content: null, ttftMs: '7' })).toBe(
+      canonicalJson(USAGE_CHAIN.canonicalRow({ ...row, tags: ['x'], content: null, ttftMs: '7' })),
+    );
+    const entry = {
+      id: 'a',
+      orgId: 'o',
+      createdAt: '2026-12-06 23:37:48.614123+00',
+      actor: 'user:1',
+      action: 'createKey',
+      targetId: null,
+      outcome: 'success',
+      errorCode: null,
+      args: { b: 1, a: 2 },
+      ipHash: 'h',
+      userAgent: 'ua',
+      requestId: 'r',
+    };
+    expect(AUDIT_CHAIN.canonicalText(entry)).toBe(
+      '{"action":"createKey","actor":"user:1","args":{"a":2,"b":1},"createdAt":"2026-12-06T23:37:48.614Z","errorCode":null,"id":"a","ipHash":"h","orgId":"o","outcome":"success","requestId":"r","targetId":null,"userAgent":"ua"}',
+    );
   });
 });

@@ -51,7 +51,6 @@ const AUDIT_COLUMNS: readonly [column: string, name: string][] = [
   ['request_id', 'requestId'],
 ];
 
-
 /** Usage event fields with `receivedAt`, in canonical (sorted) order, each with its `"name":` prefix. */
 const USAGE_CANONICAL_FIELDS = [{ name: 'receivedAt', columnType: 'timestamptz', list: false }, ...(USAGE_EVENT_FIELDS as readonly EventFieldSpec[])]
   .sort((a, b) => (a.name < b.name ? -1 : 1))

@@ -43,7 +43,10 @@ describe('the audit chain migration', () => {
     const em = orm.em.fork({ clear: true }) as EntityManager;
     const knex = em.getKnex();
     const orgId = randomUUID();
-    await knex.raw(`insert into organizations (id, name, slug, plan, settings) values (?, 'Old', ?, 'pro', '{"retentionDays": 30}')`, [orgId, `old-${orgId.slice(0, 8)}`]);
+    await knex.raw(`insert into organizations (id, name, slug, plan, settings) values (?, 'Old', ?, 'pro', '{"retentionDays": 30}')`, [
+      orgId,
+      `old-${orgId.slice(0, 8)}`,
+    ]);
     for (let i = 0; i < 1_203; i += 1) await insertEvent(knex, orgId, i);
     await knex.raw(
       `insert into audit_entries (id, created_at, organization_id, actor, action, outcome, args, ip_hash, user_agent, request_id)
@@ -61,7 +64,9 @@ describe('the audit chain migration', () => {
 
     expect(await snapshot()).toEqual(before);
     const seqs = (
-      await knex.raw(`select l.seq from usage_events e join audit_chain_links l on l.row_id = e.id where e.organization_id = ? order by e.created_at, e.id`, [orgId])
+      await knex.raw(`select l.seq from usage_events e join audit_chain_links l on l.row_id = e.id where e.organization_id = ? order by e.created_at, e.id`, [
+        orgId,
+      ])
     ).rows.map((r: { seq: string }) => Number(r.seq));
     expect(seqs).toEqual(Array.from({ length: 1_203 }, (_, i) => i + 1));
 

@@ -46,7 +46,11 @@ select h.organization_id as "orgId", h.kind, h.seq, h.hash
 export async function signDueCheckpoints(services: Services, options: { all?: boolean } = {}): Promise<number> {
   const em = services.orm.em.fork({ clear: true }) as EntityManager;
   const { checkpointRows, checkpointMinutes } = services.config.auditChain;
-  const due = await sqlRows<{ orgId: string; kind: ChainKindName; seq: string; hash: string }>(em, DUE_HEADS, [options.all === true, checkpointRows, checkpointMinutes]);
+  const due = await sqlRows<{ orgId: string; kind: ChainKindName; seq: string; hash: string }>(em, DUE_HEADS, [
+    options.all === true,
+    checkpointRows,
+    checkpointMinutes,
+  ]);
   let written = 0;
   for (const head of due) written += await signCheckpoint(services, em, { orgId: head.orgId, kind: head.kind, seq: Number(head.seq), hash: head.hash });
   return written;
@@ -74,7 +78,9 @@ export async function signCheckpoint(services: Services, em: EntityManager, at: 
  * closes. A KMS that cannot open the key is logged and retried with the next checkpoint.
  */
 export async function startCheckpointSigner(services: Services): Promise<StopBackgroundWork> {
-  await services.auditSigner.keyId().catch((error: unknown) => services.log.error({ err: error }, 'could not open the audit signing key; checkpoints wait for it'));
+  await services.auditSigner
+    .keyId()
+    .catch((error: unknown) => services.log.error({ err: error }, 'could not open the audit signing key; checkpoints wait for it'));
   let running: Promise<void> = Promise.resolve();
   const tick = () => {
     running = running.then(() =>

@@ -120,6 +120,15 @@ async function checkpoints(em: EntityManager, kind: ChainKind, orgId: string, wh
     `select ${CHECKPOINT_SELECT} from audit_checkpoints where organization_id = ? and kind = ? and ${where}`,
     [orgId, kind.name, ...bindings],
   );
-  return rows.map((c) => ({ type: 'checkpoint', chain: kind.name, orgId: c.orgId, kind: c.kind, seq: Number(c.seq), hash: c.hash, signedAt: new Date(c.signedAt).toISOString(), keyId: c.keyId, signature: c.signature }));
+  return rows.map((c) => ({
+    type: 'checkpoint',
+    chain: kind.name,
+    orgId: c.orgId,
+    kind: c.kind,
+    seq: Number(c.seq),
+    hash: c.hash,
+    signedAt: new Date(c.signedAt).toISOString(),
+    keyId: c.keyId,
+    signature: c.signature,
+  }));
 }
-

@@ -84,13 +84,26 @@ export async function verifyTrailLines(lines: AsyncIterable<TrailLine>): Promise
       c.rows += 1;
       const gap = line.seq > c.seq + 1;
       const linked = line.prevHash === c.hash;
-      if (gap) report('DELETED', c.seq + 1, line.id, `${ROW_NAMES[line.chain]} seq ${c.seq + 1}${line.seq - 1 > c.seq + 1 ? `–${line.seq - 1}` : ''} deleted with its link (before ${what}, seq ${line.seq}).`);
+      if (gap)
+        report(
+          'DELETED',
+          c.seq + 1,
+          line.id,
+          `${ROW_NAMES[line.chain]} seq ${c.seq + 1}${line.seq - 1 > c.seq + 1 ? `–${line.seq - 1}` : ''} deleted with its link (before ${what}, seq ${line.seq}).`,
+        );
       if (line.row === null) report('DELETED', line.seq, line.id, `The ${what} (seq ${line.seq}) was deleted.`);
-      else if (linkHash(line.prevHash!, line.row) !== line.hash) report('ALTERED', line.seq, line.id, `The ${what} (seq ${line.seq}) was altered: its contents no longer match its hash.`);
-      else if (!gap && !linked && !c.broken) report('REORDERED', line.seq, line.id, `The ${what} (seq ${line.seq}) does not follow seq ${c.seq}: the chain was reordered or rewritten here.`);
+      else if (linkHash(line.prevHash!, line.row) !== line.hash)
+        report('ALTERED', line.seq, line.id, `The ${what} (seq ${line.seq}) was altered: its contents no longer match its hash.`);
+      else if (!gap && !linked && !c.broken)
+        report('REORDERED', line.seq, line.id, `The ${what} (seq ${line.seq}) does not follow seq ${c.seq}: the chain was reordered or rewritten here.`);
       Object.assign(c, { seq: line.seq, hash: line.hash!, broken: !linked && !gap });
     } else if (line.seq > c.seq) {
-      report('DELETED', c.seq + 1, null, `${ROW_NAMES[line.chain]} seq ${c.seq + 1}${line.seq > c.seq + 1 ? `–${line.seq}` : ''} deleted (the end of the chain).`);
+      report(
+        'DELETED',
+        c.seq + 1,
+        null,
+        `${ROW_NAMES[line.chain]} seq ${c.seq + 1}${line.seq > c.seq + 1 ? `–${line.seq}` : ''} deleted (the end of the chain).`,
+      );
     }
   }
   return {

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hashClientAddress } from '../http/client-address.js';
-import {
-  addMember,
-  createApiToken,
-  expectError,
-  expectOk,
-  strongPassword,
-  usePlaneWithOwner,
-  type TestOrg,
-} from '../testing/fixtures.js';
+import { addMember, createApiToken, expectError, expectOk, strongPassword, usePlaneWithOwner, type TestOrg } from '../testing/fixtures.js';
 import type { TestControlPlane } from '../testing/test-control-plane.js';
 
 const LOG = `query($filter: AuditLogFilter, $paging: PageInput) {
@@ -86,7 +78,11 @@ describe('the audit trail', () => {
 
     const next = strongPassword();
     secrets.push(next);
-    await cp.gql('mutation($c: String, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }', { c: org.owner.password, n: next }, { session: org.owner.session });
+    await cp.gql(
+      'mutation($c: String, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }',
+      { c: org.owner.password, n: next },
+      { session: org.owner.session },
+    );
     const [created] = await entries({ action: 'createApiToken' });
     const [changed] = await entries({ action: 'changePassword' });
     expect(created.targetId).toBe(token.id);
@@ -97,7 +93,11 @@ describe('the audit trail', () => {
   });
 
   it('names the created object, not an id it was given, as the target', async () => {
-    const team = await cp.gql<{ createTeam: { id: string } }>('mutation { createTeam(input: { name: "Key owners" }) { id } }', {}, { session: org.owner.session });
+    const team = await cp.gql<{ createTeam: { id: string } }>(
+      'mutation { createTeam(input: { name: "Key owners" }) { id } }',
+      {},
+      { session: org.owner.session },
+    );
     expectOk(team);
     const res = await cp.gql<{ createKey: { key: { id: string }; secret: string } }>(
       'mutation($t: ID!) { createKey(input: { name: "team key", ownerLabel: "bot", teamId: $t, allowedModels: [] }) { key { id } secret } }',
@@ -130,7 +130,9 @@ describe('the audit trail', () => {
     await cp.gql('mutation($e: String!, $p: String!) { signInWithPassword(email: $e, password: $p) { role } }', { e: org.owner.email, p: org.owner.password });
     await cp.gql('mutation($e: String!, $p: String!) { signInWithPassword(email: $e, password: $p) { role } }', { e: org.owner.email, p: 'Wrong-password-1' });
     const signIns = await entries({ action: 'signInWithPassword' });
-    expect(signIns).toEqual([expect.objectContaining({ actor: `user:${org.owner.userId}`, outcome: 'SUCCESS', args: { email: org.owner.email, password: '[redacted]' } })]);
+    expect(signIns).toEqual([
+      expect.objectContaining({ actor: `user:${org.owner.userId}`, outcome: 'SUCCESS', args: { email: org.owner.email, password: '[redacted]' } }),
+    ]);
     // The failed attempt belongs to no organization: it is kept, but no organization can read it.
     const rows = await cp.services.orm.em
       .fork()
@@ -146,7 +148,11 @@ describe('the audit trail', () => {
       { paging: { first: 3, after: first.data!.auditLog.nextCursor } },
       { session: org.owner.session },
     );
-    expect(first.data!.auditLog.entries.map((e) => e.args)).toEqual([{ input: { name: 'Page 4' } }, { input: { name: 'Page 3' } }, { input: { name: 'Page 2' } }]);
+    expect(first.data!.auditLog.entries.map((e) => e.args)).toEqual([
+      { input: { name: 'Page 4' } },
+      { input: { name: 'Page 3' } },
+      { input: { name: 'Page 2' } },
+    ]);
     expect(second.data!.auditLog.entries.map((e) => e.args).slice(0, 2)).toEqual([{ input: { name: 'Page 1' } }, { input: { name: 'Page 0' } }]);
     expect(await entries({ since: new Date(Date.now() + 60_000).toISOString() })).toEqual([]);
     expectError(await cp.gql(LOG, { paging: { after: 'garbage' } }, { session: org.owner.session }), 'BAD_USER_INPUT', /cursor/);

@@ -33,16 +33,7 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const READ: Permission[] = [
-  'org:read',
-  'members:read',
-  'keys:read',
-  'credentials:read',
-  'policies:read',
-  'limits:read',
-  'approvals:read',
-  'events:read',
-];
+const READ: Permission[] = ['org:read', 'members:read', 'keys:read', 'credentials:read', 'policies:read', 'limits:read', 'approvals:read', 'events:read'];
 
 /** Permissions only owners hold: billing, and re-wrapping every credential under a new KEK. */
 const OWNER_ONLY: readonly Permission[] = ['billing:manage', 'credentials:rewrap'];

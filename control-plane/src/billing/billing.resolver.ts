@@ -29,7 +29,9 @@ import { usageRollups, type UsageGroupBy } from './usage.js';
 @Resolver()
 export class BillingResolver {
   @Authorized('org:read')
-  @Query(() => [PlanTermsType], { description: 'Every plan with its fee, included usage and features; empty on a self-hosted installation, which has no plans.' })
+  @Query(() => [PlanTermsType], {
+    description: 'Every plan with its fee, included usage and features; empty on a self-hosted installation, which has no plans.',
+  })
   billingPlans(@Ctx() ctx: GraphQLContext): PlanTermsType[] {
     if (!plansApply(ctx.services.config.edition)) return [];
     return (Object.keys(PLANS) as Plan[]).map((plan) => ({

@@ -47,7 +47,12 @@ const spend = (orgId: string, key: string, costs: number[], model = 'gpt-4o-mini
 
 beforeAll(async () => {
   kms = await createLocalKmsFile();
-  cp = await startTestControlPlane(inject('pgAdminUrl'), { ...kms.env, KEYWARD_EDITION: 'service', STRIPE_SECRET_KEY: STRIPE_KEY, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET });
+  cp = await startTestControlPlane(inject('pgAdminUrl'), {
+    ...kms.env,
+    KEYWARD_EDITION: 'service',
+    STRIPE_SECRET_KEY: STRIPE_KEY,
+    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+  });
   owner = await createOrgWithMember(cp, 'owner');
   nodeToken = await createNodeTokenFor(owner);
   keyId = await createKey(owner, 'crawler');
@@ -153,7 +158,11 @@ describe('budgets and rate limits through GraphQL', () => {
 
 describe('spend from stored usage events', () => {
   it('adds each new event to the rollups once, even when a batch is delivered twice', async () => {
-    const batch = { type: 'events' as const, nodeId: 'node-a', events: [usageEvent(owner.orgId, otherKeyId, { costMicros: 1_000 }), usageEvent(owner.orgId, otherKeyId, { costMicros: 2_000, model: 'gpt-4o' })] };
+    const batch = {
+      type: 'events' as const,
+      nodeId: 'node-a',
+      events: [usageEvent(owner.orgId, otherKeyId, { costMicros: 1_000 }), usageEvent(owner.orgId, otherKeyId, { costMicros: 2_000, model: 'gpt-4o' })],
+    };
     expect((await postEvents(cp, nodeToken, batch)).body).toEqual({ accepted: 2, duplicates: 0 });
     expect((await postEvents(cp, nodeToken, batch)).body).toEqual({ accepted: 0, duplicates: 2 });
     const res = await owner.gql<{ usageRollups: { group: string; label: string; requests: number; costMicros: number; cost: string }[] }>(
@@ -191,7 +200,14 @@ describe('spend from stored usage events', () => {
   });
 
   it('alerts once per threshold and period when stored spend crosses it', async () => {
-    const { data } = await createBudget(owner, { name: 'alerting', scopeKind: 'KEY', scopeId: otherKeyId, period: 'DAY', limit: '0.01', alertThresholds: [50, 100] });
+    const { data } = await createBudget(owner, {
+      name: 'alerting',
+      scopeKind: 'KEY',
+      scopeId: otherKeyId,
+      period: 'DAY',
+      limit: '0.01',
+      alertThresholds: [50, 100],
+    });
     const id = data!.createBudget.id;
     const outbox = cp.services.mailer.outbox!;
     const alertsFor = () => outbox.filter((m) => m.text.includes(id));
@@ -211,10 +227,9 @@ describe('spend from stored usage events', () => {
 describe('statements', () => {
   it('lists the plan fee, usage by model and the included allowance, also as CSV', async () => {
     const month = today.slice(0, 7);
-    const res = await owner.gql<{ billingStatement: { plan: string; lines: { kind: string; model: string | null; amount: string }[]; total: string; csvPath: string } }>(
-      'query($month: String!) { billingStatement(month: $month) { plan lines { kind model amount } total csvPath } }',
-      { month },
-    );
+    const res = await owner.gql<{
+      billingStatement: { plan: string; lines: { kind: string; model: string | null; amount: string }[]; total: string; csvPath: string };
+    }>('query($month: String!) { billingStatement(month: $month) { plan lines { kind model amount } total csvPath } }', { month });
     const statement = res.data!.billingStatement;
     expect(statement.plan).toBe('PRO');
     expect(statement.lines[0]).toEqual({ kind: 'plan_fee', model: null, amount: '49.00' });
@@ -282,14 +297,22 @@ describe('prepaid credits', () => {
     const credit = Object.values(cp.services.configStore.collectionsOf(owner.orgId).budgets).find((b) => b.period === 'lifetime');
     expect(credit).toMatchObject({ scope: { kind: 'org', id: owner.orgId }, limitMicros: 100_500_000, action: 'block' });
     const node = await gqlRequest<{ nodeBudgetSpend: { budgetId: string; periodKey: string; spentMicros: number }[] }>(
-      cp.url, '{ nodeBudgetSpend { budgetId periodKey spentMicros } }', {}, { token: nodeToken });
+      cp.url,
+      '{ nodeBudgetSpend { budgetId periodKey spentMicros } }',
+      {},
+      { token: nodeToken },
+    );
     expect(node.data!.nodeBudgetSpend).toContainEqual({ budgetId: credit!.id, periodKey: 'lifetime', spentMicros: usedMicros });
   });
 });
 
 describe('Stripe', () => {
   const deliver = (payload: string, signature: string) =>
-    fetch(`${cp.url}/v1/billing/stripe/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: payload });
+    fetch(`${cp.url}/v1/billing/stripe/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+      body: payload,
+    });
   const stripe = new Stripe(STRIPE_KEY);
 
   it('credits a paid checkout once, even when Stripe delivers it twice', async () => {
@@ -348,7 +371,9 @@ describe('plan gating', () => {
   it('refuses webhooks and Slack on the Free plan, naming the plan that has them', async () => {
     const other = await createOrgWithMember(cp, 'owner');
     await other.gql('mutation { changePlan(plan: FREE) }');
-    const webhook = await other.gql('mutation { createWebhook(input: { url: "https://hooks.example.com/keyward", events: ["approval.requested"] }) { secret } }');
+    const webhook = await other.gql(
+      'mutation { createWebhook(input: { url: "https://hooks.example.com/keyward", events: ["approval.requested"] }) { secret } }',
+    );
     expect(webhook.errors?.[0]).toMatchObject({ message: 'Webhooks are available on the Pro plan.', extensions: { code: 'PLAN_REQUIRED' } });
     const slack = await other.gql('mutation { createSlackIntegration(input: { secretUrl: "https://hooks.slack.com/services/T0/B0/abc" }) { id } }');
     expect(slack.errors?.[0]).toMatchObject({ message: 'Slack notifications are available on the Pro plan.', extensions: { code: 'PLAN_REQUIRED' } });

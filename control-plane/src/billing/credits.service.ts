@@ -98,7 +98,9 @@ export async function setCreditsEnabled(services: Services, em: EntityManager, o
 /** Balance, usage and what is left of an organization's credits. */
 export async function creditStanding(em: EntityManager, orgId: string): Promise<CreditStanding> {
   const account = await em.findOne(BillingAccount, { organization: orgId }, { filters: { tenant: false } });
-  const [row] = await sqlRows<{ balance: string }>(em, 'select coalesce(sum(amount_micros), 0) as balance from credit_ledger where organization_id = ?', [orgId]);
+  const [row] = await sqlRows<{ balance: string }>(em, 'select coalesce(sum(amount_micros), 0) as balance from credit_ledger where organization_id = ?', [
+    orgId,
+  ]);
   const balanceMicros = Number(row.balance);
   const startDay = account?.creditsStartDay ? dayText(account.creditsStartDay as string | Date) : null;
   let usedMicros = 0;

@@ -60,7 +60,15 @@ export async function buildStatement(edition: Edition, em: EntityManager, orgId:
   );
   const lines: StatementLine[] = [];
   if (terms) {
-    lines.push({ kind: 'plan_fee', description: `${terms.label} plan, ${month}`, model: null, requests: 0, inputTokens: 0, outputTokens: 0, amountMicros: terms.monthlyFeeMicros });
+    lines.push({
+      kind: 'plan_fee',
+      description: `${terms.label} plan, ${month}`,
+      model: null,
+      requests: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      amountMicros: terms.monthlyFeeMicros,
+    });
   }
   let usageMicros = 0;
   for (const row of usage) {

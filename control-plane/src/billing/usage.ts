@@ -32,7 +32,10 @@ const GROUP_SQL: Readonly<Record<UsageGroupBy, { key: string; label: string; joi
 
 /** Checks a `from`–`to` range of local days (both inclusive) and returns the exclusive end. */
 function checkDayRange(from: string, to: string): { fromDay: string; toDay: string } {
-  for (const [name, value] of [['from', from], ['to', to]] as const) {
+  for (const [name, value] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
     if (!DAY.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)) || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
       throw new AppError('BAD_USER_INPUT', `${name} must be a calendar day written YYYY-MM-DD.`, { fields: { [name]: ['must be YYYY-MM-DD'] } });
     }

@@ -23,7 +23,11 @@ export interface BudgetAlertNotice {
  * by email to the owners and admins, so an alert is never sent nowhere.
  */
 export async function deliverBudgetAlert(services: Services, em: EntityManager, notice: BudgetAlertNotice): Promise<void> {
-  const queued = await notify(services, notice.orgId, 'budget.threshold', { ...notice, limit: formatUsd(notice.limitMicros), spent: formatUsd(notice.spentMicros) });
+  const queued = await notify(services, notice.orgId, 'budget.threshold', {
+    ...notice,
+    limit: formatUsd(notice.limitMicros),
+    spent: formatUsd(notice.spentMicros),
+  });
   if (queued > 0) return;
   const recipients = await sqlRows<{ email: string }>(
     em,

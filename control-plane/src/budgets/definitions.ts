@@ -157,7 +157,10 @@ async function orgTimeZones(em: EntityManager, orgIds: readonly string[]): Promi
 
 /** The current period of each budget at `now` and its spend so far, summed from the rollups. */
 export async function currentSpend(em: EntityManager, budgets: readonly EnforcedBudget[], now: Date): Promise<BudgetPeriodSpend[]> {
-  const zones = await orgTimeZones(em, budgets.map((b) => b.config.orgId));
+  const zones = await orgTimeZones(
+    em,
+    budgets.map((b) => b.config.orgId),
+  );
   const periods = budgets.map((budget) => {
     const zone = zones.get(budget.config.orgId) ?? DEFAULT_ORGANIZATION_SETTINGS.timeZone;
     const days = periodDays(budget.config.period, now, zone);
@@ -165,7 +168,13 @@ export async function currentSpend(em: EntityManager, budgets: readonly Enforced
   });
   const spent = await sumSpend(
     em,
-    budgets.map((budget, i) => ({ id: budget.config.id, orgId: budget.config.orgId, scope: budget.config.scope, fromDay: periods[i].fromDay, toDay: periods[i].toDay })),
+    budgets.map((budget, i) => ({
+      id: budget.config.id,
+      orgId: budget.config.orgId,
+      scope: budget.config.scope,
+      fromDay: periods[i].fromDay,
+      toDay: periods[i].toDay,
+    })),
   );
   return budgets.map((budget, i) => ({
     budget,

@@ -11,7 +11,7 @@ import { ModelPriceType, UnpricedModelsSettingType, UnpricedModelType } from './
 @Resolver()
 export class ModelPricesResolver {
   @Authorized('limits:read')
-  @Query(() => [ModelPriceType], { description: "Prices the organization set for models, overriding the built-in table." })
+  @Query(() => [ModelPriceType], { description: 'Prices the organization set for models, overriding the built-in table.' })
   customModelPrices(@Ctx() ctx: GraphQLContext): Promise<ModelPriceType[]> {
     return prices.listCustomModelPrices(ctx);
   }

@@ -13,7 +13,9 @@ import { formatUsd, parseUsd } from './money.js';
 /** The organization's own model prices, by model name. */
 export async function listCustomModelPrices(ctx: GraphQLContext): Promise<ModelPriceType[]> {
   const org = await ctx.em.findOneOrFail(Organization, { id: orgCallerOf(ctx).orgId });
-  return pricingOf(org.settings).customModels.map(toModelPriceType).sort((a, b) => a.model.localeCompare(b.model));
+  return pricingOf(org.settings)
+    .customModels.map(toModelPriceType)
+    .sort((a, b) => a.model.localeCompare(b.model));
 }
 
 /** Adds or replaces the price of one model and publishes it to nodes in the same transaction. */
@@ -70,7 +72,13 @@ export async function listUnpricedModels(ctx: GraphQLContext, days: number): Pro
   const { customModels } = pricingOf(org.settings);
   return rows
     .filter((row) => !orgPrice(row.model, { customModels }).listed)
-    .map((row) => ({ model: row.model, refused: Number(row.refused), served: Number(row.served), costMicros: Number(row.cost), lastSeenAt: new Date(row.last) }));
+    .map((row) => ({
+      model: row.model,
+      refused: Number(row.refused),
+      served: Number(row.served),
+      costMicros: Number(row.cost),
+      lastSeenAt: new Date(row.last),
+    }));
 }
 
 /** Checks an `unpricedModels` input: CHARGE needs both prices, the other modes take none. */
@@ -114,7 +122,11 @@ async function changePricing(
 
 /** Model names compare as the price lookup does: case and Gemini's `models/` prefix aside. */
 function sameModel(a: string, b: string): boolean {
-  const normal = (name: string) => name.trim().toLowerCase().replace(/^models\//, '');
+  const normal = (name: string) =>
+    name
+      .trim()
+      .toLowerCase()
+      .replace(/^models\//, '');
   return normal(a) === normal(b);
 }
 

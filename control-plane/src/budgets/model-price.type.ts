@@ -11,7 +11,7 @@ registerEnumType(UnpricedModelModeEnum, {
     'CHARGE: it is charged at the set price per million tokens. ALLOW: it passes at no cost and its events are tagged `unpriced`.',
 });
 
-@ObjectType('ModelPrice', { description: "A price the organization set for a model, in US dollars per million tokens." })
+@ObjectType('ModelPrice', { description: 'A price the organization set for a model, in US dollars per million tokens.' })
 export class ModelPriceType {
   @Field(() => String, { description: 'The model name; releases of it (`-2024-08-06`, `@20250514`) use the same price.' })
   model!: string;

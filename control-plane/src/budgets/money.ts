@@ -24,6 +24,8 @@ export function parseUsd(value: string, field: string): number {
 export function formatUsd(micros: number): string {
   const sign = micros < 0 ? '-' : '';
   const abs = Math.abs(Math.trunc(micros));
-  const cents = String(abs % 1_000_000).padStart(6, '0').replace(/0{1,4}$/, '');
+  const cents = String(abs % 1_000_000)
+    .padStart(6, '0')
+    .replace(/0{1,4}$/, '');
   return `${sign}${Math.floor(abs / 1_000_000)}.${cents.padEnd(2, '0')}`;
 }

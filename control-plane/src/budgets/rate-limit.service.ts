@@ -75,7 +75,11 @@ async function findRateLimit(em: EntityManager, id: string): Promise<RateLimit> 
 }
 
 async function toRateLimitTypes(em: EntityManager, orgId: string, limits: readonly RateLimit[]): Promise<RateLimitType[]> {
-  const live = await liveScopes(em, orgId, limits.map((l) => ({ kind: l.scopeKind, id: l.scopeId })));
+  const live = await liveScopes(
+    em,
+    orgId,
+    limits.map((l) => ({ kind: l.scopeKind, id: l.scopeId })),
+  );
   return limits.map((l) => ({
     id: l.id,
     name: l.name,

@@ -10,7 +10,10 @@ import { Team } from '../teams/team.entity.js';
  */
 export async function resolveScope(em: EntityManager, orgId: string, kind: ScopeRef['kind'], id: string | null | undefined): Promise<ScopeRef> {
   if (kind === 'org') {
-    if (id && id !== orgId) throw new AppError('BAD_USER_INPUT', 'scopeId must be omitted (or be this organization) for an ORG scope.', { fields: { scopeId: ['must be omitted for ORG'] } });
+    if (id && id !== orgId)
+      throw new AppError('BAD_USER_INPUT', 'scopeId must be omitted (or be this organization) for an ORG scope.', {
+        fields: { scopeId: ['must be omitted for ORG'] },
+      });
     return { kind, id: orgId };
   }
   if (!id) throw new AppError('BAD_USER_INPUT', `scopeId is required for a ${kind.toUpperCase()} scope.`, { fields: { scopeId: ['is required'] } });

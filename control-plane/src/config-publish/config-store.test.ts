@@ -75,7 +75,11 @@ describe('a publish reaching many nodes', () => {
     streams.push(resumed);
     const message = (await nextOf(resumed)) as shared.ConfigDelta;
     expect(message).toMatchObject({ type: 'delta', fromVersion: before, version: before + 2 });
-    expect(Object.values(message.changed.keys!).map((k) => k.name).sort()).toEqual(['while away 1', 'while away 2']);
+    expect(
+      Object.values(message.changed.keys!)
+        .map((k) => k.name)
+        .sort(),
+    ).toEqual(['while away 1', 'while away 2']);
     expect(diffs).not.toHaveBeenCalled();
   });
 });

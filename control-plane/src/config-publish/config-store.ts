@@ -72,9 +72,10 @@ export class ConfigStore {
 
   /** A full snapshot of every organization (`scope` null) or of one organization. */
   snapshot(scope: string | null): ConfigSnapshot {
-    const merged: Record<CollectionName, Record<string, unknown>> = Object.fromEntries(
-      COLLECTION_NAMES.map((name) => [name, {}]),
-    ) as Record<CollectionName, Record<string, unknown>>;
+    const merged: Record<CollectionName, Record<string, unknown>> = Object.fromEntries(COLLECTION_NAMES.map((name) => [name, {}])) as Record<
+      CollectionName,
+      Record<string, unknown>
+    >;
     const parts = scope === null ? [...this.orgs.values()] : [this.collectionsOf(scope)];
     for (const part of parts) {
       // Collections added to the contract later are absent from configs stored before them.
@@ -115,10 +116,7 @@ export class ConfigStore {
   async load(): Promise<void> {
     await this.serialize(async () => {
       const em = this.fork();
-      const rows = await sqlRows<VersionRow>(
-        em,
-        'select distinct on (org_id) version, org_id, collections from config_versions order by org_id, version desc',
-      );
+      const rows = await sqlRows<VersionRow>(em, 'select distinct on (org_id) version, org_id, collections from config_versions order by org_id, version desc');
       this.orgs.clear();
       this.history.length = 0;
       let max = 0;
@@ -139,11 +137,9 @@ export class ConfigStore {
   catchUp(): Promise<void> {
     return this.serialize(async () => {
       const em = this.fork();
-      const rows = await sqlRows<VersionRow>(
-        em,
-        'select version, org_id, collections, changes from config_versions where version > ? order by version',
-        [this.current],
-      );
+      const rows = await sqlRows<VersionRow>(em, 'select version, org_id, collections, changes from config_versions where version > ? order by version', [
+        this.current,
+      ]);
       for (const row of rows) this.apply(Number(row.version), row.org_id, row.collections, row.changes);
     });
   }

@@ -98,10 +98,7 @@ describe('a node subscribing to the config', () => {
     const id = data!.createKey.key.id;
     await deltaOf(stream);
 
-    const rotated = await owner.gql<{ rotateKey: { secret: string } }>(
-      'mutation($id: ID!) { rotateKey(id: $id, graceSeconds: 600) { secret } }',
-      { id },
-    );
+    const rotated = await owner.gql<{ rotateKey: { secret: string } }>('mutation($id: ID!) { rotateKey(id: $id, graceSeconds: 600) { secret } }', { id });
     const newHash = hashSecret(rotated.data!.rotateKey.secret, cp.config.keyPepper);
     const rotation = await deltaOf(stream);
     expect(rotation.fromVersion).toBe(snapshot.version + 1);
@@ -127,17 +124,11 @@ describe('a node subscribing to the config', () => {
     const stream = node(globalToken, 'settings-node');
     await snapshotOf(stream);
     const em = cp.services.orm.em.fork();
-    await em.getConnection().execute(
-      `update organizations set settings = jsonb_set(settings, '{contentCapture}', 'true') where id = ?`,
-      [owner.orgId],
-    );
+    await em.getConnection().execute(`update organizations set settings = jsonb_set(settings, '{contentCapture}', 'true') where id = ?`, [owner.orgId]);
     await requestConfigPublish(cp.services, owner.orgId, 'settings changed');
     const delta = await deltaOf(stream);
     expect(delta.changed.orgs![owner.orgId].contentCapture).toBe(true);
-    await em.getConnection().execute(
-      `update organizations set settings = jsonb_set(settings, '{contentCapture}', 'false') where id = ?`,
-      [owner.orgId],
-    );
+    await em.getConnection().execute(`update organizations set settings = jsonb_set(settings, '{contentCapture}', 'false') where id = ?`, [owner.orgId]);
     await requestConfigPublish(cp.services, owner.orgId, 'settings changed');
     expect((await deltaOf(stream)).changed.orgs![owner.orgId].contentCapture).toBe(false);
   });
@@ -301,9 +292,14 @@ describe('node status', () => {
     });
     expect(revoked.data!.revokeNodeToken.revokedAt).not.toBeNull();
     await stream.completed;
-    const beat = await gqlRequest(cp.url, HEARTBEAT, {
-      input: { nodeId: 'doomed-1', configVersion: 0, eventBacklog: 0, hostname: 'h', softwareVersion: '1' },
-    }, { token });
+    const beat = await gqlRequest(
+      cp.url,
+      HEARTBEAT,
+      {
+        input: { nodeId: 'doomed-1', configVersion: 0, eventBacklog: 0, hostname: 'h', softwareVersion: '1' },
+      },
+      { token },
+    );
     expect(beat.status).toBe(401);
     expect(beat.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
   });

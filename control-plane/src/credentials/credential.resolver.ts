@@ -21,10 +21,7 @@ export class CredentialResolver {
 
   @Authorized('credentials:write')
   @Mutation(() => CredentialType, { description: 'Stores a provider API key, envelope-encrypted. The key is write-only.' })
-  createCredential(
-    @Ctx() ctx: GraphQLContext,
-    @Arg('input', () => CreateCredentialInput) input: CreateCredentialInput,
-  ): Promise<CredentialType> {
+  createCredential(@Ctx() ctx: GraphQLContext, @Arg('input', () => CreateCredentialInput) input: CreateCredentialInput): Promise<CredentialType> {
     return credentials.createCredential(ctx, input);
   }
 
@@ -40,11 +37,7 @@ export class CredentialResolver {
 
   @Authorized('credentials:write')
   @Mutation(() => CredentialType, { description: "Replaces a credential's secret; nodes pick up the new one at once." })
-  rotateCredentialSecret(
-    @Ctx() ctx: GraphQLContext,
-    @Arg('id', () => ID) id: string,
-    @Arg('apiKey', () => String) apiKey: string,
-  ): Promise<CredentialType> {
+  rotateCredentialSecret(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string, @Arg('apiKey', () => String) apiKey: string): Promise<CredentialType> {
     return credentials.rotateCredentialSecret(ctx, id, apiKey);
   }
 

@@ -86,7 +86,10 @@ export async function deleteCredential(ctx: GraphQLContext, id: string): Promise
     const credential = await findCredential(tx, id);
     const users = (await keysNaming(tx, orgId, [credential.id])).get(credential.id) ?? [];
     if (users.length > 0) {
-      const names = users.slice(0, 5).map((k) => `"${k.name}" (${k.prefix})`).join(', ');
+      const names = users
+        .slice(0, 5)
+        .map((k) => `"${k.name}" (${k.prefix})`)
+        .join(', ');
       const more = users.length > 5 ? ` and ${users.length - 5} more` : '';
       throw new AppError(
         'CONFLICT',
@@ -127,7 +130,11 @@ export async function getCredential(ctx: GraphQLContext, id: string): Promise<Cr
 /** Every credential of the organization, by name. */
 export async function listCredentials(ctx: GraphQLContext): Promise<CredentialType[]> {
   const credentials = await ctx.em.find(Credential, {}, { orderBy: { name: 'asc', id: 'asc' } });
-  const users = await keysNaming(ctx.em, orgOf(ctx), credentials.map((c) => c.id));
+  const users = await keysNaming(
+    ctx.em,
+    orgOf(ctx),
+    credentials.map((c) => c.id),
+  );
   return credentials.map((c) => toCredentialType(ctx.services, c, users));
 }
 

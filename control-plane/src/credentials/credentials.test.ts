@@ -1,14 +1,7 @@
 import { LocalFileKms, openSecret, type CredentialConfig } from '@keyward/shared';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import {
-  addMember,
-  createLocalKmsFile,
-  createOrgWithMember,
-  findSecretsInLogs,
-  type LocalKmsFile,
-  type OrgMember,
-} from '../testing/enforcement-fixtures.js';
+import { addMember, createLocalKmsFile, createOrgWithMember, findSecretsInLogs, type LocalKmsFile, type OrgMember } from '../testing/enforcement-fixtures.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/test-control-plane.js';
 import { credentialAad } from './credential.entity.js';
 
@@ -287,6 +280,11 @@ describe('secrecy', () => {
     const { rows } = await db.query(`select row_to_json(a)::text as row from audit_entries a where action like '%redential%'`);
     await db.end();
     expect(rows.length).toBeGreaterThan(10);
-    expect(findSecretsInLogs(rows.map((r) => r.row as string), apiKeys)).toEqual([]);
+    expect(
+      findSecretsInLogs(
+        rows.map((r) => r.row as string),
+        apiKeys,
+      ),
+    ).toEqual([]);
   });
 });

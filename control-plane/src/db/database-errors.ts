@@ -11,7 +11,8 @@ const UNAVAILABLE_STATES = [
 /** Node socket errors on the way to the database. */
 const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
 /** Messages of pg, knex and MikroORM when the connection or pool fails (they carry no code). */
-const UNAVAILABLE_MESSAGES = /Connection terminated|Timeout acquiring a connection|pool is (?:probably full|destroyed)|Client has encountered a connection error|connection is closed|not queryable/i;
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|Timeout acquiring a connection|pool is (?:probably full|destroyed)|Client has encountered a connection error|connection is closed|not queryable/i;
 
 /**
  * Whether an error means the database is unreachable or temporarily unable to commit, as

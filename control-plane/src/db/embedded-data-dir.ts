@@ -17,9 +17,15 @@ export async function embeddedDataDir(stateDir: string, runAs: PostgresUser | nu
   const recorded = (await readFile(pointer, 'utf8').catch(() => '')).trim();
   if (recorded) return recorded;
   const inside = resolve(stateDir, 'pg');
-  const exists = await stat(join(inside, 'PG_VERSION')).then(() => true, () => false);
+  const exists = await stat(join(inside, 'PG_VERSION')).then(
+    () => true,
+    () => false,
+  );
   if (!runAs || exists || (await othersCanReach(resolve(stateDir)))) return inside;
-  const id = createHash('sha256').update(await realpath(stateDir)).digest('hex').slice(0, 16);
+  const id = createHash('sha256')
+    .update(await realpath(stateDir))
+    .digest('hex')
+    .slice(0, 16);
   const outside = join(SHARED_ROOT, `pg-${id}`);
   await mkdir(SHARED_ROOT, { recursive: true, mode: 0o755 });
   await writeFile(pointer, `${outside}\n`, { mode: 0o600 });

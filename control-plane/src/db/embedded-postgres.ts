@@ -48,7 +48,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const log = options.onLog ?? (() => undefined);
   const runAs = await postgresUser();
   const bin = await postgresBinaries(runAs);
-  const initialised = await stat(join(options.dataDir, 'PG_VERSION')).then(() => true, () => false);
+  const initialised = await stat(join(options.dataDir, 'PG_VERSION')).then(
+    () => true,
+    () => false,
+  );
   if (!initialised) await initialise(bin.initdb, options.dataDir, runAs, Boolean(options.ephemeral), log);
   await clearStaleServer(options.dataDir, log);
   const port = options.port || (await freePort());

@@ -50,7 +50,12 @@ export async function postgresBinaries(runAs: PostgresUser | null): Promise<{ in
   let native = installed.dir;
   if (runAs && !(await othersCanReach(native))) {
     native = join(SHARED_ROOT, `postgres-${installed.version}`);
-    if (!(await stat(join(native, 'bin', 'postgres')).then(() => true, () => false))) {
+    if (
+      !(await stat(join(native, 'bin', 'postgres')).then(
+        () => true,
+        () => false,
+      ))
+    ) {
       await mkdir(SHARED_ROOT, { recursive: true, mode: 0o755 });
       const partial = `${native}.partial-${process.pid}`;
       await rm(partial, { recursive: true, force: true });
@@ -72,7 +77,9 @@ function installedNativeDir(): { dir: string; version: string } {
   try {
     entry = fromEmbedded.resolve(name);
   } catch {
-    throw new Error(`The embedded PostgreSQL has no binaries for ${process.platform}-${process.arch} (${name} is not installed); set DATABASE_URL to a PostgreSQL server.`);
+    throw new Error(
+      `The embedded PostgreSQL has no binaries for ${process.platform}-${process.arch} (${name} is not installed); set DATABASE_URL to a PostgreSQL server.`,
+    );
   }
   const packageDir = dirname(dirname(entry));
   const version = (fromEmbedded(join(packageDir, 'package.json')) as { version: string }).version;

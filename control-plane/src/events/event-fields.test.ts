@@ -43,7 +43,8 @@ function gapsFor(fields: readonly EventFieldSpec[], consumers: Consumers): strin
   for (const field of fields) {
     const graphqlType = consumers.graphqlFields.get(field.name);
     if (field.graphql && graphqlType === undefined) gaps.push(`GraphQL type UsageEvent has no field "${field.name}"`);
-    else if (field.graphql && Boolean(field.list) !== graphqlType!.startsWith('[')) gaps.push(`GraphQL field UsageEvent.${field.name} is ${graphqlType}, which does not match a ${field.list ? 'list' : 'single value'}`);
+    else if (field.graphql && Boolean(field.list) !== graphqlType!.startsWith('['))
+      gaps.push(`GraphQL field UsageEvent.${field.name} is ${graphqlType}, which does not match a ${field.list ? 'list' : 'single value'}`);
     if (consumers.entityColumns.get(field.name) !== field.column) gaps.push(`entity UsageEventRecord does not map "${field.name}" to column ${field.column}`);
     const dataType = consumers.databaseColumns.get(field.column);
     if (dataType !== DATA_TYPES[field.columnType]) gaps.push(`table usage_events has no ${field.columnType} column ${field.column} (a migration is missing)`);
@@ -76,9 +77,7 @@ beforeAll(async () => {
   if (fragment?.kind !== Kind.FRAGMENT_DEFINITION) throw new Error('the console has no UsageEventFields fragment');
   consumers = {
     graphqlFields: new Map(Object.values(type.getFields()).map((f) => [f.name, String(f.type)])),
-    entityColumns: new Map(
-      Object.values(meta.properties).map((p) => [p.name === 'organization' ? 'orgId' : p.name, p.fieldNames?.[0] ?? '']),
-    ),
+    entityColumns: new Map(Object.values(meta.properties).map((p) => [p.name === 'organization' ? 'orgId' : p.name, p.fieldNames?.[0] ?? ''])),
     databaseColumns: new Map(rows.map((r) => [r.column_name, r.data_type])),
     consoleFragmentFields: new Set(fragment.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD ? [s.name.value] : []))),
   };

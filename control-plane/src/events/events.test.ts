@@ -26,7 +26,11 @@ const PREVIOUS_MIGRATION = 'Migration20261123043150';
 const EVERY_EVENT_FIELD = [
   'receivedAt',
   ...USAGE_EVENT_FIELDS.filter((f) => f.graphql).map((f) =>
-    f.name === 'policyMatches' ? 'policyMatches { policyId policyVersion ruleId action phase shadow }' : f.name === 'content' ? 'content { request response }' : f.name,
+    f.name === 'policyMatches'
+      ? 'policyMatches { policyId policyVersion ruleId action phase shadow }'
+      : f.name === 'content'
+        ? 'content { request response }'
+        : f.name,
   ),
 ].join(' ');
 
@@ -186,10 +190,11 @@ describe('storing event batches', () => {
     const plain = await createOrgWithMember(cp, 'owner');
     const capturing = await createOrgWithMember(cp, 'owner', { contentCapture: true });
     const content = { request: 'my secret prompt', response: 'the answer' };
-    await postEvents(cp, nodeToken, batch([
-      usageEvent(plain.orgId, await keyOf(plain), { content }),
-      usageEvent(capturing.orgId, await keyOf(capturing), { content }),
-    ]));
+    await postEvents(
+      cp,
+      nodeToken,
+      batch([usageEvent(plain.orgId, await keyOf(plain), { content }), usageEvent(capturing.orgId, await keyOf(capturing), { content })]),
+    );
     const query = '{ usageEvents { nodes { content { request response } } } }';
     expect((await plain.gql<{ usageEvents: { nodes: unknown[] } }>(query)).data!.usageEvents.nodes).toEqual([{ content: null }]);
     expect((await capturing.gql<{ usageEvents: { nodes: unknown[] } }>(query)).data!.usageEvents.nodes).toEqual([{ content }]);
@@ -306,7 +311,10 @@ describe('live usage events', () => {
     await waitFor(() => livePlain.events.length === 2 && liveCapturing.events.length === 2);
 
     const byId = (list: Record<string, unknown>[]) => [...list].sort((x, y) => String(x.id).localeCompare(String(y.id)));
-    for (const [org, live] of [[plain, livePlain], [capturing, liveCapturing]] as const) {
+    for (const [org, live] of [
+      [plain, livePlain],
+      [capturing, liveCapturing],
+    ] as const) {
       const history = await org.gql<{ usageEvents: { nodes: Record<string, unknown>[] } }>(`{ usageEvents { nodes { ${EVERY_EVENT_FIELD} } } }`);
       expect(byId(live.events)).toEqual(byId(history.data!.usageEvents.nodes));
       expect(live.errors).toEqual([]);
@@ -410,13 +418,36 @@ describe('events stored before policy matches were kept', () => {
       await migrator.down({ to: PREVIOUS_MIGRATION });
       const db = orm.em.getKnex();
       const row = {
-        id: event.id, created_at: event.startedAt, updated_at: event.startedAt, organization_id: event.orgId, key_id: event.keyId,
-        key_prefix: event.keyPrefix, owner_label: event.ownerLabel, team_id: null, provider: event.provider, credential_id: null,
-        api: event.api, endpoint: event.endpoint, model: event.model, stream: event.stream, status: event.status,
-        decision: event.decision, error_code: null, started_at: event.startedAt, latency_ms: event.latencyMs, ttft_ms: event.ttftMs,
-        input_tokens: event.inputTokens, output_tokens: event.outputTokens, cached_input_tokens: 0, cost_micros: event.costMicros,
-        client_ip_hash: event.clientIpHash, user_agent_hash: event.userAgentHash, request_id: event.requestId, node_id: event.nodeId,
-        tags: event.tags, content: null,
+        id: event.id,
+        created_at: event.startedAt,
+        updated_at: event.startedAt,
+        organization_id: event.orgId,
+        key_id: event.keyId,
+        key_prefix: event.keyPrefix,
+        owner_label: event.ownerLabel,
+        team_id: null,
+        provider: event.provider,
+        credential_id: null,
+        api: event.api,
+        endpoint: event.endpoint,
+        model: event.model,
+        stream: event.stream,
+        status: event.status,
+        decision: event.decision,
+        error_code: null,
+        started_at: event.startedAt,
+        latency_ms: event.latencyMs,
+        ttft_ms: event.ttftMs,
+        input_tokens: event.inputTokens,
+        output_tokens: event.outputTokens,
+        cached_input_tokens: 0,
+        cost_micros: event.costMicros,
+        client_ip_hash: event.clientIpHash,
+        user_agent_hash: event.userAgentHash,
+        request_id: event.requestId,
+        node_id: event.nodeId,
+        tags: event.tags,
+        content: null,
       };
       await db.raw('insert into usage_events select (json_populate_record(null::usage_events, ?::json)).*', [JSON.stringify(row)]);
       await migrator.up();

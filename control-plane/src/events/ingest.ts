@@ -59,7 +59,10 @@ export async function storeEventBatch(services: Services, batch: EventBatch): Pr
     const totals = keyTotals(stored);
     if (totals.length > 0) await trx.raw(ADD_KEY_TOTALS, [JSON.stringify(totals)]);
     // Budget spend is authoritative here: only newly inserted events reach the rollups.
-    await addToSpendRollups(trx, stored.map((event) => event.id));
+    await addToSpendRollups(
+      trx,
+      stored.map((event) => event.id),
+    );
     return { inserted: stored, known };
   });
   const skipped = batch.events.length - known;
@@ -83,7 +86,19 @@ function firstOfEachId(events: readonly UsageEvent[]): Map<string, UsageEvent> {
 
 /** Per-key sums of the new rows, in key order so concurrent batches lock keys in the same order. */
 function keyTotals(events: readonly UsageEventMessage[]) {
-  const byKey = new Map<string, { key_id: string; org_id: string; requests: number; input_tokens: number; output_tokens: number; cached_input_tokens: number; cost_micros: number; last_used_at: string }>();
+  const byKey = new Map<
+    string,
+    {
+      key_id: string;
+      org_id: string;
+      requests: number;
+      input_tokens: number;
+      output_tokens: number;
+      cached_input_tokens: number;
+      cost_micros: number;
+      last_used_at: string;
+    }
+  >();
   for (const event of events) {
     const id = `${event.orgId}/${event.keyId}`;
     const started = event.startedAt.toISOString();

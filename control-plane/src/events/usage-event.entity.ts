@@ -16,14 +16,30 @@ export interface UsageEventContent {
  * whatever happened to its key or team since. `createdAt` is when the control plane received it.
  */
 @Entity({ tableName: 'usage_events' })
-@Index({ name: 'usage_events_org_time_idx', expression: 'create index "usage_events_org_time_idx" on "usage_events" ("organization_id", "started_at" desc, "id" desc)' })
-@Index({ name: 'usage_events_key_time_idx', expression: 'create index "usage_events_key_time_idx" on "usage_events" ("organization_id", "key_id", "started_at" desc)' })
-@Index({ name: 'usage_events_model_time_idx', expression: 'create index "usage_events_model_time_idx" on "usage_events" ("organization_id", "model", "started_at" desc)' })
-@Index({ name: 'usage_events_policy_matches_idx', expression: 'create index "usage_events_policy_matches_idx" on "usage_events" using gin ("policy_matches" jsonb_path_ops)' })
-@Index({ name: 'usage_events_decision_time_idx', expression: 'create index "usage_events_decision_time_idx" on "usage_events" ("organization_id", "decision", "started_at" desc)' })
+@Index({
+  name: 'usage_events_org_time_idx',
+  expression: 'create index "usage_events_org_time_idx" on "usage_events" ("organization_id", "started_at" desc, "id" desc)',
+})
+@Index({
+  name: 'usage_events_key_time_idx',
+  expression: 'create index "usage_events_key_time_idx" on "usage_events" ("organization_id", "key_id", "started_at" desc)',
+})
+@Index({
+  name: 'usage_events_model_time_idx',
+  expression: 'create index "usage_events_model_time_idx" on "usage_events" ("organization_id", "model", "started_at" desc)',
+})
+@Index({
+  name: 'usage_events_policy_matches_idx',
+  expression: 'create index "usage_events_policy_matches_idx" on "usage_events" using gin ("policy_matches" jsonb_path_ops)',
+})
+@Index({
+  name: 'usage_events_decision_time_idx',
+  expression: 'create index "usage_events_decision_time_idx" on "usage_events" ("organization_id", "decision", "started_at" desc)',
+})
 export class UsageEventRecord extends OrgScopedEntity {
   /** Properties with defaults, optional in `em.create`. */
-  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'teamId' | 'provider' | 'credentialId' | 'model' | 'errorCode' | 'ttftMs' | 'tags' | 'policyMatches' | 'approvalId' | 'content';
+  [OptionalProps]?:
+    'createdAt' | 'updatedAt' | 'teamId' | 'provider' | 'credentialId' | 'model' | 'errorCode' | 'ttftMs' | 'tags' | 'policyMatches' | 'approvalId' | 'content';
 
   @Property({ type: 'uuid' })
   keyId!: string;

@@ -1,11 +1,4 @@
-import {
-  GraphQLError,
-  Kind,
-  type ASTNode,
-  type FragmentDefinitionNode,
-  type SelectionSetNode,
-  type ValidationContext,
-} from 'graphql';
+import { GraphQLError, Kind, type ASTNode, type FragmentDefinitionNode, type SelectionSetNode, type ValidationContext } from 'graphql';
 
 /** How deep a selection may nest. The schema's deepest legitimate query is well under this. */
 const MAX_QUERY_DEPTH = 10;

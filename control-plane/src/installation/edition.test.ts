@@ -65,7 +65,9 @@ describe('a self-hosted installation', () => {
 
   it('turns every feature on, whatever plan the organization row holds', async () => {
     const { owner } = planes['self-hosted'];
-    const webhook = await owner.gql('mutation { createWebhook(input: { url: "https://hooks.example.com/keyward", events: ["approval.requested"] }) { secret } }');
+    const webhook = await owner.gql(
+      'mutation { createWebhook(input: { url: "https://hooks.example.com/keyward", events: ["approval.requested"] }) { secret } }',
+    );
     expect(webhook.errors).toBeUndefined();
     const slack = await owner.gql('mutation { createSlackIntegration(input: { secretUrl: "https://hooks.slack.com/services/T0/B0/abc" }) { id } }');
     expect(slack.errors).toBeUndefined();
@@ -100,7 +102,9 @@ describe('a service installation', () => {
       billingStatement: { plan: 'FREE', lines: [{ kind: 'plan_fee' }] },
     });
     expect(res.data!.billingPlans).toHaveLength(3);
-    const webhook = await owner.gql('mutation { createWebhook(input: { url: "https://hooks.example.com/keyward", events: ["approval.requested"] }) { secret } }');
+    const webhook = await owner.gql(
+      'mutation { createWebhook(input: { url: "https://hooks.example.com/keyward", events: ["approval.requested"] }) { secret } }',
+    );
     expect(webhook.errors?.[0]).toMatchObject({ message: 'Webhooks are available on the Pro plan.', extensions: { code: 'PLAN_REQUIRED' } });
     const policy = await owner.gql('mutation($source: String!) { createPolicy(input: { source: $source }) { id } }', { source: HOLD_POLICY });
     expect(policy.errors?.[0].extensions?.code).toBe('PLAN_REQUIRED');

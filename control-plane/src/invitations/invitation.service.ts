@@ -58,10 +58,7 @@ export async function inviteMember(ctx: GraphQLContext, rawEmail: string, role: 
     expiresAt: new Date(Date.now() + INVITATION_DAYS * 86_400_000),
   });
   await ctx.em.flush();
-  const [org, inviter] = await Promise.all([
-    ctx.em.findOneOrFail(Organization, { id: caller.orgId }),
-    ctx.em.findOneOrFail(User, { id: caller.userId }),
-  ]);
+  const [org, inviter] = await Promise.all([ctx.em.findOneOrFail(Organization, { id: caller.orgId }), ctx.em.findOneOrFail(User, { id: caller.userId })]);
   const link = `${ctx.services.config.publicUrl}/accept-invitation?token=${token}`;
   try {
     await ctx.services.mailer.send(invitationMessage(email, { orgName: org.name, inviterName: inviter.name, role, link, days: INVITATION_DAYS }));
@@ -91,19 +88,12 @@ export async function revokeInvitation(em: EntityManager, id: string): Promise<I
  * to the inviting organization. An existing account keeps its password: an invitation link is
  * not a way to reset one.
  */
-export async function acceptInvitation(
-  ctx: GraphQLContext,
-  input: { token: string; name?: string | null; password?: string | null },
-): Promise<ViewerInfo> {
+export async function acceptInvitation(ctx: GraphQLContext, input: { token: string; name?: string | null; password?: string | null }): Promise<ViewerInfo> {
   requireCookies(ctx);
   const invalid = () => new AppError('UNAUTHENTICATED', 'This invitation link is wrong, used or revoked.', { reason: 'INVITATION_INVALID' });
   if (!isOpaqueToken(input.token)) throw invalid();
   // The token is the only thing that identifies the invitation, before any organization is known.
-  const inv = await ctx.em.findOne(
-    Invitation,
-    { tokenHash: hashOpaqueToken(input.token, ctx.services.config.keyPepper) },
-    { filters: { tenant: false } },
-  );
+  const inv = await ctx.em.findOne(Invitation, { tokenHash: hashOpaqueToken(input.token, ctx.services.config.keyPepper) }, { filters: { tenant: false } });
   if (!inv) throw invalid();
   const status = invitationStatus(inv);
   if (status === 'expired') {

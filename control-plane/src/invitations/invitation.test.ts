@@ -14,14 +14,19 @@ import {
 import type { TestControlPlane } from '../testing/test-control-plane.js';
 
 const INVITE = 'mutation($email: String!, $role: Role!) { inviteMember(email: $email, role: $role) { id email role status expiresAt invitedBy { email } } }';
-const ACCEPT = 'mutation($token: String!, $name: String, $password: String) { acceptInvitation(token: $token, name: $name, password: $password) { user { email name } role organization { id } } }';
+const ACCEPT =
+  'mutation($token: String!, $name: String, $password: String) { acceptInvitation(token: $token, name: $name, password: $password) { user { email name } role organization { id } } }';
 
 let cp: TestControlPlane;
 let org: TestOrg;
 const secrets = usePlaneWithOwner((plane) => ({ cp, org } = plane));
 
 async function invite(email: string, role = 'DEVELOPER', session = org.owner.session) {
-  const res = await cp.gql<{ inviteMember: { id: string; status: string; role: string; invitedBy: { email: string }; expiresAt: string } }>(INVITE, { email, role }, { session });
+  const res = await cp.gql<{ inviteMember: { id: string; status: string; role: string; invitedBy: { email: string }; expiresAt: string } }>(
+    INVITE,
+    { email, role },
+    { session },
+  );
   expectOk(res);
   return { ...res.data!.inviteMember, token: linkTokenFor(email.toLowerCase()) };
 }
@@ -86,7 +91,12 @@ describe('invitations', () => {
     expectOk(res);
     expect(res.data!.acceptInvitation).toMatchObject({ role: 'AUDITOR', organization: { id: org.orgId } });
     secrets.push(sessionCookieOf(res)!);
-    expectOk(await cp.gql('mutation($e: String!, $p: String!) { signInWithPassword(email: $e, password: $p) { role } }', { e: other.owner.email, p: other.owner.password }));
+    expectOk(
+      await cp.gql('mutation($e: String!, $p: String!) { signInWithPassword(email: $e, password: $p) { role } }', {
+        e: other.owner.email,
+        p: other.owner.password,
+      }),
+    );
   });
 
   it('needs a name for a new account and applies the password policy', async () => {
@@ -112,7 +122,11 @@ describe('invitations', () => {
   it('refuses a revoked invitation, and a new invitation to the same address replaces the old one', async () => {
     const email = `${uniqueWord('twice')}@example.test`;
     const first = await invite(email);
-    const revoked = await cp.gql<{ revokeInvitation: { status: string } }>('mutation($id: ID!) { revokeInvitation(id: $id) { status } }', { id: first.id }, { session: org.owner.session });
+    const revoked = await cp.gql<{ revokeInvitation: { status: string } }>(
+      'mutation($id: ID!) { revokeInvitation(id: $id) { status } }',
+      { id: first.id },
+      { session: org.owner.session },
+    );
     expect(revoked.data!.revokeInvitation.status).toBe('REVOKED');
     expectError(await cp.gql(ACCEPT, { token: first.token, name: 'X' }), 'UNAUTHENTICATED');
 
@@ -127,7 +141,7 @@ describe('invitations', () => {
     );
   });
 
-  it('cannot offer a role above the inviter\'s', async () => {
+  it("cannot offer a role above the inviter's", async () => {
     const admin = await addMember(cp, org.orgId, 'admin');
     secrets.push(admin.password, admin.session);
     expectError(await cp.gql(INVITE, { email: 'x@example.test', role: 'OWNER' }, { session: admin.session }), 'FORBIDDEN', /more permissions than you/);

@@ -14,7 +14,23 @@ export type KeyRecordStatus = 'active' | 'revoked';
 @Index({ properties: ['organization', 'createdAt'] })
 export class Key extends OrgScopedEntity {
   /** Properties with defaults, optional in `em.create`. */
-  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'team' | 'status' | 'expiresAt' | 'revokedAt' | 'rotatedAt' | 'allowedModels' | 'credentialIds' | 'labels' | 'lastUsedAt' | 'requestCount' | 'inputTokens' | 'outputTokens' | 'cachedInputTokens' | 'costMicros';
+  [OptionalProps]?:
+    | 'createdAt'
+    | 'updatedAt'
+    | 'team'
+    | 'status'
+    | 'expiresAt'
+    | 'revokedAt'
+    | 'rotatedAt'
+    | 'allowedModels'
+    | 'credentialIds'
+    | 'labels'
+    | 'lastUsedAt'
+    | 'requestCount'
+    | 'inputTokens'
+    | 'outputTokens'
+    | 'cachedInputTokens'
+    | 'costMicros';
 
   @Property({ type: 'string', length: 120 })
   name!: string;

@@ -32,11 +32,7 @@ export class KeyResolver {
 
   @Authorized('keys:write')
   @Mutation(() => KeyType, { description: 'Changes a key; omitted fields stay as they are.' })
-  updateKey(
-    @Ctx() ctx: GraphQLContext,
-    @Arg('id', () => ID) id: string,
-    @Arg('input', () => UpdateKeyInput) input: UpdateKeyInput,
-  ): Promise<KeyType> {
+  updateKey(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string, @Arg('input', () => UpdateKeyInput) input: UpdateKeyInput): Promise<KeyType> {
     return keys.updateKey(ctx, id, input);
   }
 

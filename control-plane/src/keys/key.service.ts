@@ -151,10 +151,19 @@ export async function listKeys(
     ctx.em.count(Key, where),
   ]);
   const page = keys.slice(0, limit);
-  const grace = await graceSecretsOf(ctx.em, page.map((k) => k.id));
+  const grace = await graceSecretsOf(
+    ctx.em,
+    page.map((k) => k.id),
+  );
   const last = page[page.length - 1];
   return {
-    nodes: page.map((k) => toKeyType(k, grace.filter((s) => s.key.id === k.id), now)),
+    nodes: page.map((k) =>
+      toKeyType(
+        k,
+        grace.filter((s) => s.key.id === k.id),
+        now,
+      ),
+    ),
     pageInfo: { endCursor: last ? encodeCursor(last.createdAt, last.id) : null, hasNextPage: keys.length > limit },
     totalCount,
   };

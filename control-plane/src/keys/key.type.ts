@@ -116,9 +116,7 @@ export function toKeyType(key: Key, graceSecrets: readonly KeySecret[], now = ne
     allowedModels: key.allowedModels,
     credentialIds: key.credentialIds,
     labels: key.labels,
-    graceSecrets: graceSecrets
-      .filter((s) => s.graceUntil.getTime() > now.getTime())
-      .map((s) => ({ prefix: s.prefix, graceUntil: s.graceUntil })),
+    graceSecrets: graceSecrets.filter((s) => s.graceUntil.getTime() > now.getTime()).map((s) => ({ prefix: s.prefix, graceUntil: s.graceUntil })),
     usage: {
       requests: key.requestCount,
       inputTokens: key.inputTokens,

@@ -1,14 +1,7 @@
 import { hashSecret, parseSecret, type KeyConfig } from '@keyward/shared';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import {
-  addMember,
-  createLocalKmsFile,
-  createOrgWithMember,
-  findSecretsInLogs,
-  type LocalKmsFile,
-  type OrgMember,
-} from '../testing/enforcement-fixtures.js';
+import { addMember, createLocalKmsFile, createOrgWithMember, findSecretsInLogs, type LocalKmsFile, type OrgMember } from '../testing/enforcement-fixtures.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/test-control-plane.js';
 
 const KEY_FIELDS = `id name ownerLabel prefix status expiresAt revokedAt rotatedAt lastUsedAt createdAt allowedModels credentialIds
@@ -123,14 +116,12 @@ describe('creating a key', () => {
   it('puts a key in a team of the organization, and treats another organization’s team as unknown', async () => {
     const em = cp.services.orm.em.fork();
     const other = await createOrgWithMember(cp, 'owner');
-    const [{ id: teamId }] = await em.getConnection().execute(
-      `insert into teams (id, organization_id, name) values (gen_random_uuid(), ?, 'platform') returning id`,
-      [owner.orgId],
-    );
-    const [{ id: foreignTeamId }] = await em.getConnection().execute(
-      `insert into teams (id, organization_id, name) values (gen_random_uuid(), ?, 'theirs') returning id`,
-      [other.orgId],
-    );
+    const [{ id: teamId }] = await em
+      .getConnection()
+      .execute(`insert into teams (id, organization_id, name) values (gen_random_uuid(), ?, 'platform') returning id`, [owner.orgId]);
+    const [{ id: foreignTeamId }] = await em
+      .getConnection()
+      .execute(`insert into teams (id, organization_id, name) values (gen_random_uuid(), ?, 'theirs') returning id`, [other.orgId]);
     const ok = await createKey(owner, { teamId });
     expect(ok.data!.createKey.key.team).toEqual({ id: teamId, name: 'platform' });
     expect(publishedKeys(owner.orgId).find((k) => k.id === ok.data!.createKey.key.id)!.teamId).toBe(teamId);
@@ -221,7 +212,9 @@ describe('key lifecycle', () => {
     );
     secrets.push(res.data!.rotateKey.secret);
     expect(res.data!.rotateKey.previousSecretValidUntil).toBeNull();
-    const hashes = publishedKeys(owner.orgId).filter((k) => k.id === key.id).map((k) => k.hash);
+    const hashes = publishedKeys(owner.orgId)
+      .filter((k) => k.id === key.id)
+      .map((k) => k.hash);
     expect(hashes).toEqual([hashSecret(res.data!.rotateKey.secret, cp.config.keyPepper)]);
     expect(hashes).not.toContain(hashSecret(oldSecret, cp.config.keyPepper));
   });
@@ -248,10 +241,10 @@ describe('key lifecycle', () => {
     const { data } = await createKey(owner, { name: 'editable' });
     const id = data!.createKey.key.id;
     const expiresAt = new Date(Date.now() + 7 * 86_400_000).toISOString();
-    const res = await owner.gql<{ updateKey: KeyView }>(
-      `mutation($id: ID!, $input: UpdateKeyInput!) { updateKey(id: $id, input: $input) { ${KEY_FIELDS} } }`,
-      { id, input: { name: 'edited', allowedModels: ['gemini-*'], labels: { env: 'staging' }, expiresAt } },
-    );
+    const res = await owner.gql<{ updateKey: KeyView }>(`mutation($id: ID!, $input: UpdateKeyInput!) { updateKey(id: $id, input: $input) { ${KEY_FIELDS} } }`, {
+      id,
+      input: { name: 'edited', allowedModels: ['gemini-*'], labels: { env: 'staging' }, expiresAt },
+    });
     expect(res.data!.updateKey).toMatchObject({ name: 'edited', allowedModels: ['gemini-*'], labels: { env: 'staging' }, expiresAt });
     expect(publishedKeys(owner.orgId).find((k) => k.id === id)).toMatchObject({
       name: 'edited',
@@ -303,6 +296,11 @@ describe('secrets in logs', () => {
     const { rows } = await db.query('select row_to_json(a)::text as row from audit_entries a');
     await db.end();
     expect(rows.length).toBeGreaterThan(10);
-    expect(findSecretsInLogs(rows.map((r) => r.row as string), secrets)).toEqual([]);
+    expect(
+      findSecretsInLogs(
+        rows.map((r) => r.row as string),
+        secrets,
+      ),
+    ).toEqual([]);
   });
 });

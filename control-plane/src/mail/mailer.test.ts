@@ -62,7 +62,9 @@ describe('the mailer', () => {
       let data = '';
       socket.write('220 test ESMTP\r\n');
       socket.on('data', (chunk) => {
-        for (const line of String(chunk).split('\r\n').filter((l, i, all) => l !== '' || i < all.length - 1)) {
+        for (const line of String(chunk)
+          .split('\r\n')
+          .filter((l, i, all) => l !== '' || i < all.length - 1)) {
           if (inData) {
             if (line === '.') {
               inData = false;

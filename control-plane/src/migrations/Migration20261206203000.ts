@@ -5,7 +5,6 @@ import { Migration } from '@mikro-orm/migrations';
  * held call waited on. Rows stored before this migration read back with no matches and no approval.
  */
 export class Migration20261206203000 extends Migration {
-
   override async up(): Promise<void> {
     this.addSql(`alter table "usage_events" add column "policy_matches" jsonb not null default '[]'::jsonb, add column "approval_id" uuid null;`);
     this.addSql(`create index "usage_events_policy_matches_idx" on "usage_events" using gin ("policy_matches" jsonb_path_ops);`);
@@ -15,5 +14,4 @@ export class Migration20261206203000 extends Migration {
     this.addSql(`drop index if exists "usage_events_policy_matches_idx";`);
     this.addSql(`alter table "usage_events" drop column "policy_matches", drop column "approval_id";`);
   }
-
 }

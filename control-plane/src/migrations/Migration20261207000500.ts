@@ -9,18 +9,33 @@ import { CHAIN_KINDS, GENESIS_HASH, linkHash } from '../audit-chain/chain-kinds.
  * because the linking reads what they create.
  */
 export class Migration20261207000500 extends Migration {
-
   override async up(): Promise<void> {
-    await this.execute(`create table "audit_chain_links" ("organization_id" uuid not null, "kind" text not null, "seq" bigint not null, "row_id" uuid not null, "prev_hash" text not null, "hash" text not null, constraint "audit_chain_links_pkey" primary key ("organization_id", "kind", "seq"));`);
+    await this.execute(
+      `create table "audit_chain_links" ("organization_id" uuid not null, "kind" text not null, "seq" bigint not null, "row_id" uuid not null, "prev_hash" text not null, "hash" text not null, constraint "audit_chain_links_pkey" primary key ("organization_id", "kind", "seq"));`,
+    );
     await this.execute(`create index "audit_chain_links_row_id_index" on "audit_chain_links" ("row_id");`);
-    await this.execute(`alter table "audit_chain_links" add constraint "audit_chain_links_organization_id_foreign" foreign key ("organization_id") references "organizations" ("id") on update cascade on delete cascade;`);
-    await this.execute(`create table "audit_chain_heads" ("id" uuid not null, "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "organization_id" uuid not null, "kind" text not null, "seq" bigint not null, "hash" text not null, constraint "audit_chain_heads_pkey" primary key ("id"));`);
+    await this.execute(
+      `alter table "audit_chain_links" add constraint "audit_chain_links_organization_id_foreign" foreign key ("organization_id") references "organizations" ("id") on update cascade on delete cascade;`,
+    );
+    await this.execute(
+      `create table "audit_chain_heads" ("id" uuid not null, "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "organization_id" uuid not null, "kind" text not null, "seq" bigint not null, "hash" text not null, constraint "audit_chain_heads_pkey" primary key ("id"));`,
+    );
     await this.execute(`alter table "audit_chain_heads" add constraint "audit_chain_heads_organization_id_kind_unique" unique ("organization_id", "kind");`);
-    await this.execute(`alter table "audit_chain_heads" add constraint "audit_chain_heads_organization_id_foreign" foreign key ("organization_id") references "organizations" ("id") on update cascade on delete cascade;`);
-    await this.execute(`create table "audit_checkpoints" ("id" uuid not null, "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "organization_id" uuid not null, "kind" text not null, "seq" bigint not null, "hash" text not null, "signed_at" timestamptz not null, "key_id" text not null, "signature" text not null, constraint "audit_checkpoints_pkey" primary key ("id"));`);
-    await this.execute(`alter table "audit_checkpoints" add constraint "audit_checkpoints_organization_id_kind_seq_unique" unique ("organization_id", "kind", "seq");`);
-    await this.execute(`alter table "audit_checkpoints" add constraint "audit_checkpoints_organization_id_foreign" foreign key ("organization_id") references "organizations" ("id") on update cascade on delete cascade;`);
-    await this.execute(`create table "audit_signing_keys" ("id" uuid not null, "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "key_id" text not null, "public_key" text not null, "kek_id" varchar(300) not null, "wrapped_key" text not null, "iv" varchar(32) not null, "ciphertext" text not null, "tag" varchar(32) not null, constraint "audit_signing_keys_pkey" primary key ("id"));`);
+    await this.execute(
+      `alter table "audit_chain_heads" add constraint "audit_chain_heads_organization_id_foreign" foreign key ("organization_id") references "organizations" ("id") on update cascade on delete cascade;`,
+    );
+    await this.execute(
+      `create table "audit_checkpoints" ("id" uuid not null, "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "organization_id" uuid not null, "kind" text not null, "seq" bigint not null, "hash" text not null, "signed_at" timestamptz not null, "key_id" text not null, "signature" text not null, constraint "audit_checkpoints_pkey" primary key ("id"));`,
+    );
+    await this.execute(
+      `alter table "audit_checkpoints" add constraint "audit_checkpoints_organization_id_kind_seq_unique" unique ("organization_id", "kind", "seq");`,
+    );
+    await this.execute(
+      `alter table "audit_checkpoints" add constraint "audit_checkpoints_organization_id_foreign" foreign key ("organization_id") references "organizations" ("id") on update cascade on delete cascade;`,
+    );
+    await this.execute(
+      `create table "audit_signing_keys" ("id" uuid not null, "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "key_id" text not null, "public_key" text not null, "kek_id" varchar(300) not null, "wrapped_key" text not null, "iv" varchar(32) not null, "ciphertext" text not null, "tag" varchar(32) not null, constraint "audit_signing_keys_pkey" primary key ("id"));`,
+    );
     await this.execute(`alter table "audit_signing_keys" add constraint "audit_signing_keys_key_id_unique" unique ("key_id");`);
 
     for (const kind of Object.values(CHAIN_KINDS)) {
@@ -50,10 +65,12 @@ export class Migration20261207000500 extends Migration {
           const last = page[page.length - 1]!;
           after = { createdAt: last.storedAt as string, id: last.id as string };
         }
-        await this.execute(
-          `insert into audit_chain_heads (id, organization_id, kind, seq, hash) values (gen_random_uuid(), ?, ?, ?, ?)`,
-          [orgId, kind.name, seq, hash],
-        );
+        await this.execute(`insert into audit_chain_heads (id, organization_id, kind, seq, hash) values (gen_random_uuid(), ?, ?, ?, ?)`, [
+          orgId,
+          kind.name,
+          seq,
+          hash,
+        ]);
       }
     }
   }
@@ -64,5 +81,4 @@ export class Migration20261207000500 extends Migration {
     this.addSql(`drop table if exists "audit_chain_heads" cascade;`);
     this.addSql(`drop table if exists "audit_chain_links" cascade;`);
   }
-
 }

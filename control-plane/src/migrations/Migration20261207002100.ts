@@ -9,7 +9,6 @@ import { Migration } from '@mikro-orm/migrations';
  * id moves them.
  */
 export class Migration20261207002100 extends Migration {
-
   override async up(): Promise<void> {
     this.addSql(`alter table "audit_chain_links" drop constraint "audit_chain_links_organization_id_foreign";`);
     this.addSql(`create function audit_chain_links_follow_organization() returns trigger language plpgsql as $$
@@ -21,14 +20,17 @@ begin
   end if;
   return null;
 end $$;`);
-    this.addSql(`create trigger audit_chain_links_follow_organization after delete or update of id on "organizations" for each row execute function audit_chain_links_follow_organization();`);
+    this.addSql(
+      `create trigger audit_chain_links_follow_organization after delete or update of id on "organizations" for each row execute function audit_chain_links_follow_organization();`,
+    );
   }
 
   override async down(): Promise<void> {
     this.addSql(`drop trigger if exists audit_chain_links_follow_organization on "organizations";`);
     this.addSql(`drop function if exists audit_chain_links_follow_organization();`);
     this.addSql(`delete from audit_chain_links l where not exists (select 1 from organizations o where o.id = l.organization_id);`);
-    this.addSql(`alter table "audit_chain_links" add constraint "audit_chain_links_organization_id_foreign" foreign key ("organization_id") references "organizations" ("id") on update cascade on delete cascade;`);
+    this.addSql(
+      `alter table "audit_chain_links" add constraint "audit_chain_links_organization_id_foreign" foreign key ("organization_id") references "organizations" ("id") on update cascade on delete cascade;`,
+    );
   }
-
 }

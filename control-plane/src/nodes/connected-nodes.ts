@@ -1,4 +1,3 @@
-
 /** Something that can be ended from the server side (a node's config stream). */
 export interface Closable {
   close(): void;

@@ -24,7 +24,7 @@ export class NodeResolver {
 
   @Authorized('nodes:manage')
   @Mutation(() => CreatedNodeToken, {
-    description: "Creates a node token serving only this organization. The answer holds its secret, shown this once.",
+    description: 'Creates a node token serving only this organization. The answer holds its secret, shown this once.',
   })
   createNodeToken(@Ctx() ctx: GraphQLContext, @Arg('name', () => String) name: string): Promise<CreatedNodeToken> {
     return nodes.createNodeToken(ctx, name);
@@ -44,8 +44,7 @@ export class NodeResolver {
 
   @Authorized(NODE_ONLY)
   @Subscription(() => GraphQLJSON, {
-    description:
-      'Nodes only: a ConfigSnapshot of everything the node token serves (even when empty), then a ConfigDelta per publish.',
+    description: 'Nodes only: a ConfigSnapshot of everything the node token serves (even when empty), then a ConfigDelta per publish.',
     subscribe: ({ args, context }) => nodes.openNodeConfigStream(context as GraphQLContext, args.nodeId, args.knownVersion),
   })
   configStream(

@@ -98,11 +98,7 @@ export async function recordHeartbeat(ctx: GraphQLContext, input: NodeHeartbeatI
  * Opens a node's config stream: the snapshot of what its token serves, then deltas. The node's
  * row is touched so it shows up at once, and the stream is registered as connected until it ends.
  */
-export async function openNodeConfigStream(
-  ctx: GraphQLContext,
-  nodeId: unknown,
-  knownVersion: unknown,
-): Promise<AsyncIterableIterator<ConfigMessage>> {
+export async function openNodeConfigStream(ctx: GraphQLContext, nodeId: unknown, knownVersion: unknown): Promise<AsyncIterableIterator<ConfigMessage>> {
   const viewer = requireNode(ctx);
   if (typeof nodeId !== 'string' || !NODE_ID.test(nodeId)) throw new AppError('BAD_USER_INPUT', `nodeId must be ${NODE_ID_RULE}.`);
   if (knownVersion !== null && knownVersion !== undefined && (!Number.isInteger(knownVersion) || (knownVersion as number) < 0)) {

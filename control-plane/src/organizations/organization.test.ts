@@ -1,18 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { permissionsOf, ROLES } from '../auth/roles.js';
-import {
-  addMember,
-  createOrgWithOwner,
-  expectError,
-  expectNoSecretsInLogs,
-  expectOk,
-  startPlane,
-  type TestOrg,
-  type TestPerson,
-} from '../testing/fixtures.js';
+import { addMember, createOrgWithOwner, expectError, expectNoSecretsInLogs, expectOk, startPlane, type TestOrg, type TestPerson } from '../testing/fixtures.js';
 import type { TestControlPlane } from '../testing/test-control-plane.js';
 
-const SETTINGS = 'mutation($input: UpdateOrganizationSettingsInput!) { updateOrganizationSettings(input: $input) { name settings { timeZone contentCapture retentionDays limiterFailMode } } }';
+const SETTINGS =
+  'mutation($input: UpdateOrganizationSettingsInput!) { updateOrganizationSettings(input: $input) { name settings { timeZone contentCapture retentionDays limiterFailMode } } }';
 const CHANGE_ROLE = 'mutation($m: ID!, $r: Role!) { changeMemberRole(memberId: $m, role: $r) { id role user { email } } }';
 const REMOVE = 'mutation($m: ID!) { removeMember(memberId: $m) }';
 
@@ -75,14 +67,26 @@ describe('creating an organization', () => {
       .fork()
       .execute<{ n: number }[]>('select count(*)::int as n from config_versions where org_id = ?', [created.id]);
     expect(published.n).toBe(1);
-    const again = await cp.gql<{ createOrganization: { slug: string } }>('mutation { createOrganization(input: { name: "Unicode Labs" }) { slug } }', {}, { session: p.session });
+    const again = await cp.gql<{ createOrganization: { slug: string } }>(
+      'mutation { createOrganization(input: { name: "Unicode Labs" }) { slug } }',
+      {},
+      { session: p.session },
+    );
     expect(again.data!.createOrganization.slug).toMatch(/^unicode-labs-[0-9a-f]{6}$/);
   });
 
   it('refuses a taken or malformed slug', async () => {
     const p = await member('developer');
-    expectError(await cp.gql(`mutation { createOrganization(input: { name: "X", slug: "${org.slug}" }) { id } }`, {}, { session: p.session }), 'CONFLICT', /taken/);
-    expectError(await cp.gql('mutation { createOrganization(input: { name: "X", slug: "Bad Slug" }) { id } }', {}, { session: p.session }), 'BAD_USER_INPUT', /slug/);
+    expectError(
+      await cp.gql(`mutation { createOrganization(input: { name: "X", slug: "${org.slug}" }) { id } }`, {}, { session: p.session }),
+      'CONFLICT',
+      /taken/,
+    );
+    expectError(
+      await cp.gql('mutation { createOrganization(input: { name: "X", slug: "Bad Slug" }) { id } }', {}, { session: p.session }),
+      'BAD_USER_INPUT',
+      /slug/,
+    );
   });
 });
 
@@ -103,7 +107,12 @@ describe('organization settings', () => {
       { input: { contentCapture: true, limiterFailMode: 'OPEN' } },
       { session: org.owner.session },
     );
-    expect(more.data!.updateOrganizationSettings.settings).toEqual({ timeZone: 'Europe/Paris', contentCapture: true, retentionDays: 90, limiterFailMode: 'OPEN' });
+    expect(more.data!.updateOrganizationSettings.settings).toEqual({
+      timeZone: 'Europe/Paris',
+      contentCapture: true,
+      retentionDays: 90,
+      limiterFailMode: 'OPEN',
+    });
   });
 
   it('refuses a time zone that is not IANA and a retention out of range, naming the field', async () => {
@@ -137,7 +146,11 @@ describe('organization settings', () => {
 describe('members', () => {
   it('lists everyone with their role and email', async () => {
     const dev = await member('developer');
-    const res = await cp.gql<{ members: { id: string; role: string; user: { email: string } }[] }>('{ members { id role user { email } } }', {}, { session: dev.session });
+    const res = await cp.gql<{ members: { id: string; role: string; user: { email: string } }[] }>(
+      '{ members { id role user { email } } }',
+      {},
+      { session: dev.session },
+    );
     expect(res.data!.members).toEqual(expect.arrayContaining([{ id: dev.memberId, role: 'DEVELOPER', user: { email: dev.email } }]));
     expect(res.data!.members[0].user.email).toBe(org.owner.email);
   });

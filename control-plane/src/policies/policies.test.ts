@@ -107,7 +107,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const stream of streams) await stream.close();
-  expect(findSecretsInLogs(cp?.logs ?? [], [globalToken, owner?.token].filter((s): s is string => !!s))).toEqual([]);
+  expect(
+    findSecretsInLogs(
+      cp?.logs ?? [],
+      [globalToken, owner?.token].filter((s): s is string => !!s),
+    ),
+  ).toEqual([]);
   await cp?.close();
   await kms?.remove();
 });
@@ -145,7 +150,10 @@ describe('writing policies', () => {
   });
 
   it('keeps every version, listable with who changed what and why', async () => {
-    const policy = await createPolicy(owner, '{"name": "Model allow-list", "rules": [{"id": "only-mini", "when": {"not": {"model": "gpt-4o-mini"}}, "action": "block"}]}');
+    const policy = await createPolicy(
+      owner,
+      '{"name": "Model allow-list", "rules": [{"id": "only-mini", "when": {"not": {"model": "gpt-4o-mini"}}, "action": "block"}]}',
+    );
     expect(policy.format).toBe('JSON');
     const updated = await owner.gql<{ updatePolicy: PolicyView }>(UPDATE, {
       id: policy.id,
@@ -158,10 +166,9 @@ describe('writing policies', () => {
     const same = await owner.gql<{ updatePolicy: PolicyView }>(UPDATE, { id: policy.id, source: updated.data!.updatePolicy.source });
     expect(same.data!.updatePolicy.currentVersion).toBe(2);
 
-    const versions = await owner.gql<{ policyVersions: { version: number; format: string; note: string | null; changedBy: string; changedByName: string; source: string }[] }>(
-      'query($id: ID!) { policyVersions(id: $id) { version format note changedBy changedByName source } }',
-      { id: policy.id },
-    );
+    const versions = await owner.gql<{
+      policyVersions: { version: number; format: string; note: string | null; changedBy: string; changedByName: string; source: string }[];
+    }>('query($id: ID!) { policyVersions(id: $id) { version format note changedBy changedByName source } }', { id: policy.id });
     expect(versions.data!.policyVersions.map((v) => [v.version, v.format, v.note])).toEqual([
       [2, 'YAML', 'Allow Haiku too'],
       [1, 'JSON', null],
@@ -170,7 +177,9 @@ describe('writing policies', () => {
     expect(versions.data!.policyVersions[0].changedByName).toBe('API token "owner token"');
     expect(versions.data!.policyVersions[1].source).toContain('"only-mini"');
 
-    const one = await owner.gql<{ policy: { versions: { version: number }[] } }>('query($id: ID!) { policy(id: $id) { versions { version } } }', { id: policy.id });
+    const one = await owner.gql<{ policy: { versions: { version: number }[] } }>('query($id: ID!) { policy(id: $id) { versions { version } } }', {
+      id: policy.id,
+    });
     expect(one.data!.policy.versions.map((v) => v.version)).toEqual([2, 1]);
   });
 
@@ -180,10 +189,9 @@ describe('writing policies', () => {
     const policy = await createPolicy(owner, GUARDRAILS_YAML.replace('Production guardrails', 'Shadow candidate'));
     await policyDelta(stream);
 
-    const res = await owner.gql<{ setPolicyShadow: PolicyView }>(
-      `mutation($id: ID!) { setPolicyShadow(id: $id, shadow: true) { ${POLICY_FIELDS} } }`,
-      { id: policy.id },
-    );
+    const res = await owner.gql<{ setPolicyShadow: PolicyView }>(`mutation($id: ID!) { setPolicyShadow(id: $id, shadow: true) { ${POLICY_FIELDS} } }`, {
+      id: policy.id,
+    });
     expect(res.errors).toBeUndefined();
     const shadowed = res.data!.setPolicyShadow;
     expect(shadowed).toMatchObject({ shadow: true, currentVersion: 2, format: 'YAML' });
@@ -206,7 +214,9 @@ describe('writing policies', () => {
     const policy = await createPolicy(owner, 'name: Toggle me\nrules:\n  - id: tag-all\n    action: { type: log, tags: [seen] }\n', { enabled: false });
     expect(policy.enabled).toBe(false);
     expect((await policyDelta(stream)).changed.policies![policy.id]).toMatchObject({ enabled: false, version: 1 });
-    const res = await owner.gql<{ setPolicyEnabled: PolicyView }>(`mutation($id: ID!) { setPolicyEnabled(id: $id, enabled: true) { ${POLICY_FIELDS} } }`, { id: policy.id });
+    const res = await owner.gql<{ setPolicyEnabled: PolicyView }>(`mutation($id: ID!) { setPolicyEnabled(id: $id, enabled: true) { ${POLICY_FIELDS} } }`, {
+      id: policy.id,
+    });
     expect(res.data!.setPolicyEnabled).toMatchObject({ enabled: true, currentVersion: 1 });
     expect((await policyDelta(stream)).changed.policies![policy.id]).toMatchObject({ enabled: true, version: 1 });
   });
@@ -282,7 +292,10 @@ describe('attaching policies', () => {
     const mine = await createKey(org, 'soon revoked');
     await org.gql('mutation($id: ID!) { revokeKey(id: $id) { id } }', { id: mine.id });
     const revoked = await org.gql(ATTACH, { id: policy.id, scope: { kind: 'KEY', id: mine.id } });
-    expect(revoked.errors?.[0]).toMatchObject({ message: 'Key "soon revoked" is revoked; policies cannot be attached to it.', extensions: { code: 'CONFLICT' } });
+    expect(revoked.errors?.[0]).toMatchObject({
+      message: 'Key "soon revoked" is revoked; policies cannot be attached to it.',
+      extensions: { code: 'CONFLICT' },
+    });
 
     const theirs = await other.gql('query($id: ID!) { policy(id: $id) { id } }', { id: policy.id });
     expect(theirs.errors?.[0].extensions?.code).toBe('NOT_FOUND');
@@ -326,7 +339,9 @@ rules:
     expect(res.data).toBeNull();
     const error = res.errors![0];
     expect(error.extensions?.code).toBe('BAD_USER_INPUT');
-    expect(error.message).toMatch(/^The policy is not valid: rule "block-secrets" \(#2\): "when\.all\[1\]\.prompt\.regex" is not a valid regular expression.*\(and 1 more error\)$/);
+    expect(error.message).toMatch(
+      /^The policy is not valid: rule "block-secrets" \(#2\): "when\.all\[1\]\.prompt\.regex" is not a valid regular expression.*\(and 1 more error\)$/,
+    );
     const errors = error.extensions!.errors as { path: string; rule: { index: number; id: string | null } | null; message: string }[];
     expect(errors.map((e) => [e.path, e.rule])).toEqual([
       ['rules[1].when.all[1].prompt.regex', { index: 1, id: 'block-secrets' }],

@@ -44,7 +44,10 @@ function toSample(sample: PolicySampleInput): SampleRequest {
   set('api', sample.api);
   set('endpoint', sample.endpoint);
   set('model', sample.model);
-  set('messages', sample.messages?.map((m) => ({ role: m.role, text: m.text })));
+  set(
+    'messages',
+    sample.messages?.map((m) => ({ role: m.role, text: m.text })),
+  );
   set('systemText', sample.system);
   set('toolsOffered', sample.tools);
   set('toolCalls', sample.toolCalls ? toolCalls(sample.toolCalls) : undefined);

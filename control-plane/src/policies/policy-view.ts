@@ -52,7 +52,10 @@ export async function toPolicyTypes(em: EntityManager, policies: readonly Policy
 /** Every version of a policy, newest first, with the names of who made them. */
 export async function toPolicyVersionTypes(em: EntityManager, policyId: string): Promise<PolicyVersionType[]> {
   const versions = await em.find(PolicyVersion, { policy: policyId }, { orderBy: { version: 'desc' } });
-  const names = await actorNames(em, versions.map((v) => v.changedBy));
+  const names = await actorNames(
+    em,
+    versions.map((v) => v.changedBy),
+  );
   return versions.map((v) => ({
     version: v.version,
     document: v.document,

@@ -130,7 +130,7 @@ export class TestPolicyInput {
   @IsOptional()
   policyId?: string | null;
 
-  @Field(() => Int, { nullable: true, description: "With policyId: the version to test (default: the current one)." })
+  @Field(() => Int, { nullable: true, description: 'With policyId: the version to test (default: the current one).' })
   @IsOptional()
   @Min(1)
   @Max(1_000_000)

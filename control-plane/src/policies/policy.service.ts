@@ -197,15 +197,7 @@ async function changeVersion(
   return viewOf(ctx, orgId, id);
 }
 
-function addVersion(
-  tx: EntityManager,
-  orgId: string,
-  policy: Policy,
-  version: number,
-  checked: CheckedPolicySource,
-  actor: string,
-  note: string | null,
-): void {
+function addVersion(tx: EntityManager, orgId: string, policy: Policy, version: number, checked: CheckedPolicySource, actor: string, note: string | null): void {
   tx.create(PolicyVersion, {
     organization: orgId,
     policy,
@@ -251,4 +243,3 @@ async function viewOf(ctx: GraphQLContext, orgId: string, id: string): Promise<P
   const [view] = await toPolicyTypes(em, [await findPolicy(em, id)]);
   return view!;
 }
-

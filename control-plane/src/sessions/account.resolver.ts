@@ -97,4 +97,3 @@ export class AccountResolver {
     return ctx.em.nativeDelete(Session, { user: person.userId, id: { $ne: person.sessionId } });
   }
 }
-

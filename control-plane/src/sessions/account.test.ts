@@ -18,7 +18,12 @@ const SIGN_IN = 'mutation($email: String!, $password: String!) { signInWithPassw
 const VIEWER = '{ viewer { user { email } } }';
 
 interface AccountAnswer {
-  account: { user: { email: string; name: string }; hasPassword: boolean; canSetFirstPassword: boolean; sessions: { id: string; current: boolean; userAgent: string }[] };
+  account: {
+    user: { email: string; name: string };
+    hasPassword: boolean;
+    canSetFirstPassword: boolean;
+    sessions: { id: string; current: boolean; userAgent: string }[];
+  };
 }
 
 let cp: TestControlPlane;

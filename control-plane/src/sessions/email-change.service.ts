@@ -21,7 +21,12 @@ const EMAIL_CHANGE_WINDOW_SECONDS = 15 * 60;
  * sign-in without one), sends a six-digit code to the new address. Nothing changes until the
  * code comes back through `confirmEmailChange`.
  */
-export async function requestEmailChange(ctx: GraphQLContext, person: PersonViewer, rawEmail: string, currentPassword: string | null | undefined): Promise<boolean> {
+export async function requestEmailChange(
+  ctx: GraphQLContext,
+  person: PersonViewer,
+  rawEmail: string,
+  currentPassword: string | null | undefined,
+): Promise<boolean> {
   ctx.services.mailer.assertCanDeliver();
   const user = await ctx.em.findOneOrFail(User, { id: person.userId }, { populate: ['passwordHash'] });
   await confirmIdentity(ctx, person, user, currentPassword);
@@ -30,7 +35,9 @@ export async function requestEmailChange(ctx: GraphQLContext, person: PersonView
   if (await ctx.em.count(User, { email: newEmail })) throw new AppError('CONFLICT', 'Another account already uses that email address.');
   const hit = await hitWindow(ctx.em, throttleKey('email-change', [user.id], ctx.services.config.hashSalt), EMAIL_CHANGE_REQUESTS, EMAIL_CHANGE_WINDOW_SECONDS);
   if (!hit.allowed) {
-    throw new AppError('RATE_LIMITED', `Too many confirmation codes requested; try again in ${hit.retryAfterSeconds} seconds.`, { retryAfterSeconds: hit.retryAfterSeconds });
+    throw new AppError('RATE_LIMITED', `Too many confirmation codes requested; try again in ${hit.retryAfterSeconds} seconds.`, {
+      retryAfterSeconds: hit.retryAfterSeconds,
+    });
   }
   const code = generateSignInCode();
   // One live change per person: a new request retires the previous code.

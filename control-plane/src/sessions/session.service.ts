@@ -45,17 +45,9 @@ export async function deleteSessionByToken(services: Services, em: EntityManager
  * The membership a person acts through: the first of `preferred` they belong to, else their
  * oldest membership, else null (a person with no organization yet).
  */
-export async function pickMembership(
-  em: EntityManager,
-  userId: string,
-  preferred: readonly (string | null | undefined)[],
-): Promise<Membership | null> {
+export async function pickMembership(em: EntityManager, userId: string, preferred: readonly (string | null | undefined)[]): Promise<Membership | null> {
   // Memberships of every organization the person is in: the tenant filter is off on purpose.
-  const memberships = await em.find(
-    Membership,
-    { user: userId },
-    { filters: { tenant: false }, orderBy: { createdAt: 'asc', id: 'asc' } },
-  );
+  const memberships = await em.find(Membership, { user: userId }, { filters: { tenant: false }, orderBy: { createdAt: 'asc', id: 'asc' } });
   for (const orgId of preferred) {
     if (!orgId || !isUuid(orgId)) continue;
     const match = memberships.find((m) => m.organization.id === orgId);

@@ -41,8 +41,16 @@ export function registerSignInLinkRoutes(app: Express, services: Services): void
     if (!user) {
       services.log.warn({ requestId }, 'sign-in link refused');
       await recordAudit(services, {
-        orgId: null, actor: 'anonymous', action: 'signInWithLink', targetId: null, outcome: 'failure',
-        errorCode: 'UNAUTHENTICATED', args: {}, ip, userAgent, requestId,
+        orgId: null,
+        actor: 'anonymous',
+        action: 'signInWithLink',
+        targetId: null,
+        outcome: 'failure',
+        errorCode: 'UNAUTHENTICATED',
+        args: {},
+        ip,
+        userAgent,
+        requestId,
       });
       return page(res, 400, 'This sign-in link does not work', '<p>It was already used, or it expired. Ask for a sign-in code instead.</p>');
     }
@@ -54,8 +62,16 @@ export function registerSignInLinkRoutes(app: Express, services: Services): void
     const session = await createSession(services, em, { userId: user.id, orgId, ip, userAgent });
     cookies.set(SESSION_COOKIE, session.token, { maxAgeSeconds: services.config.sessionTtlSeconds });
     await recordAudit(services, {
-      orgId, actor: `user:${user.id}`, action: 'signInWithLink', targetId: user.id, outcome: 'success',
-      errorCode: null, args: {}, ip, userAgent, requestId,
+      orgId,
+      actor: `user:${user.id}`,
+      action: 'signInWithLink',
+      targetId: user.id,
+      outcome: 'success',
+      errorCode: null,
+      args: {},
+      ip,
+      userAgent,
+      requestId,
     });
     services.log.info({ userId: user.id, requestId }, 'signed in with a sign-in link');
     res.redirect(303, '/');

@@ -9,13 +9,7 @@ import { ViewerInfo } from '../users/viewer-info.type.js';
 import { personOf } from './caller.js';
 import { Session } from './session.entity.js';
 import { pickMembership } from './session.service.js';
-import {
-  RequestSignInCodeArgs,
-  SignInWithCodeArgs,
-  SignInWithLinkTokenArgs,
-  SignInWithPasswordArgs,
-  SwitchOrganizationArgs,
-} from './sign-in.input.js';
+import { RequestSignInCodeArgs, SignInWithCodeArgs, SignInWithLinkTokenArgs, SignInWithPasswordArgs, SwitchOrganizationArgs } from './sign-in.input.js';
 import { requestSignInCode, signInWithCode, signInWithLinkToken, signInWithPassword } from './sign-in.service.js';
 
 /** Sign-in, sign-out and switching organization. */

@@ -4,18 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startControlPlane } from '../server.js';
 import { gqlRequest, type TestControlPlane } from '../testing/test-control-plane.js';
-import {
-  addMember,
-  createOrgWithOwner,
-  expectError,
-  expectOk,
-  sessionCookieOf,
-  strongPassword,
-  usePlaneWithOwner,
-  type TestOrg,
-} from '../testing/fixtures.js';
+import { addMember, createOrgWithOwner, expectError, expectOk, sessionCookieOf, strongPassword, usePlaneWithOwner, type TestOrg } from '../testing/fixtures.js';
 
-const SIGN_IN = 'mutation($email: String!, $password: String!) { signInWithPassword(email: $email, password: $password) { user { email } role organization { id } } }';
+const SIGN_IN =
+  'mutation($email: String!, $password: String!) { signInWithPassword(email: $email, password: $password) { user { email } role organization { id } } }';
 const REQUEST_CODE = 'mutation($email: String!) { requestSignInCode(email: $email) }';
 const SIGN_IN_CODE = 'mutation($email: String!, $code: String!) { signInWithCode(email: $email, code: $code) { user { email } role } }';
 const VIEWER = '{ viewer { kind user { email } role organization { id } } }';
@@ -111,7 +103,6 @@ describe('signing in with a password', () => {
     expect(failures.length).toBeGreaterThanOrEqual(6);
     expect(failures.join('\n')).not.toContain('Wrong-guess');
   });
-
 });
 
 describe('sessions', () => {
@@ -146,10 +137,14 @@ describe('sessions', () => {
   });
 
   it('refuses a cross-site POST that carries the session cookie', async () => {
-    const res = await cp.gql('mutation { createTeam(input: { name: "from evil" }) { id } }', {}, {
-      session: org.owner.session,
-      headers: { origin: 'https://evil.example' },
-    });
+    const res = await cp.gql(
+      'mutation { createTeam(input: { name: "from evil" }) { id } }',
+      {},
+      {
+        session: org.owner.session,
+        headers: { origin: 'https://evil.example' },
+      },
+    );
     expect(res.status).toBe(403);
     expectError(res, 'FORBIDDEN', /Cross-site/);
     const teams = await cp.gql<{ teams: { name: string }[] }>('{ teams { name } }', {}, { session: org.owner.session });
@@ -290,11 +285,7 @@ describe('changing a password', () => {
     );
     const secret = res.data!.createApiToken.secret;
     secrets.push(secret);
-    expectError(
-      await cp.gql('mutation { changePassword(newPassword: "Another-strong-1") }', {}, { token: secret }),
-      'FORBIDDEN',
-      /signed in to the console/,
-    );
+    expectError(await cp.gql('mutation { changePassword(newPassword: "Another-strong-1") }', {}, { token: secret }), 'FORBIDDEN', /signed in to the console/);
   });
 });
 
@@ -311,7 +302,7 @@ describe('organizations of a person', () => {
     expect(notMine.data!.viewer.organization.id).toBe(org.orgId);
   });
 
-  it('switches the session to another of the person\'s organizations, and refuses one they are not in', async () => {
+  it("switches the session to another of the person's organizations, and refuses one they are not in", async () => {
     const second = await createOrgWithOwner(cp);
     secrets.push(second.owner.password, second.owner.session);
     const person = await addMember(cp, org.orgId, 'developer');

@@ -21,9 +21,9 @@ export function throttleKey(kind: string, parts: readonly string[], salt: Buffer
 /** Seconds until a locked key may try again (0 when it is not locked). */
 export async function lockedFor(em: EntityManager, key: string): Promise<number> {
   const rows = await em.execute<{ seconds: number }[]>(
-      'select ceil(extract(epoch from (locked_until - now())))::int as seconds from auth_throttles where key = ? and locked_until > now()',
-      [key],
-    );
+    'select ceil(extract(epoch from (locked_until - now())))::int as seconds from auth_throttles where key = ? and locked_until > now()',
+    [key],
+  );
   return rows[0]?.seconds ?? 0;
 }
 
@@ -75,8 +75,7 @@ export async function hitWindow(
 
 /** Deletes throttle rows nobody will consult again. */
 export async function pruneThrottles(em: EntityManager): Promise<void> {
-  await em.execute(
-      `delete from auth_throttles where window_started_at < now() - make_interval(secs => ?) and (locked_until is null or locked_until < now())`,
-      [FAILURE_MEMORY_SECONDS],
-    );
+  await em.execute(`delete from auth_throttles where window_started_at < now() - make_interval(secs => ?) and (locked_until is null or locked_until < now())`, [
+    FAILURE_MEMORY_SECONDS,
+  ]);
 }

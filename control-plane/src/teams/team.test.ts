@@ -29,9 +29,17 @@ describe('teams', () => {
       { name: 'Alpha', description: null },
       { name: 'Beta', description: 'second' },
     ]);
-    const renamed = await cp.gql<{ renameTeam: { name: string } }>('mutation($id: ID!) { renameTeam(id: $id, name: "Gamma") { name } }', { id: b.data!.createTeam.id }, { session: org.owner.session });
+    const renamed = await cp.gql<{ renameTeam: { name: string } }>(
+      'mutation($id: ID!) { renameTeam(id: $id, name: "Gamma") { name } }',
+      { id: b.data!.createTeam.id },
+      { session: org.owner.session },
+    );
     expect(renamed.data!.renameTeam.name).toBe('Gamma');
-    const deleted = await cp.gql<{ deleteTeam: string }>('mutation($id: ID!) { deleteTeam(id: $id) }', { id: a.data!.createTeam.id }, { session: org.owner.session });
+    const deleted = await cp.gql<{ deleteTeam: string }>(
+      'mutation($id: ID!) { deleteTeam(id: $id) }',
+      { id: a.data!.createTeam.id },
+      { session: org.owner.session },
+    );
     expect(deleted.data!.deleteTeam).toBe(a.data!.createTeam.id);
     const after = await cp.gql<{ teams: { name: string }[] }>('{ teams { name } }', {}, { session: org.owner.session });
     expect(after.data!.teams.map((t) => t.name)).toEqual(['Gamma']);

@@ -6,13 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  uuidv7,
-  validateApprovalDecision,
-  type ApprovalDecisionMessage,
-  type ApprovalOutcomeMessage,
-  type ApprovalRequestMessage,
-} from '@keyward/shared';
+import { uuidv7, validateApprovalDecision, type ApprovalDecisionMessage, type ApprovalOutcomeMessage, type ApprovalRequestMessage } from '@keyward/shared';
 import { subscribe, type Subscription } from './graphql-ws-subscription.js';
 
 export { subscribe, type Subscription } from './graphql-ws-subscription.js';
@@ -64,10 +58,11 @@ export async function startReceiver(): Promise<Receiver> {
         });
       }
     },
-    close: () => new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];

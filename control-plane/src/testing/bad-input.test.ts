@@ -103,7 +103,11 @@ describe('bad values', () => {
   });
 
   it('refuses a weak password with the reason', async () => {
-    const res = await cp.gql('mutation($c: String, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }', { c: org.owner.password, n: 'aaaaaaaaaaaaaaaa' }, owner());
+    const res = await cp.gql(
+      'mutation($c: String, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }',
+      { c: org.owner.password, n: 'aaaaaaaaaaaaaaaa' },
+      owner(),
+    );
     expectError(res, 'BAD_USER_INPUT', /two kinds of character/);
     expect(res.errors![0].extensions!.reason).toBe('WEAK_PASSWORD');
   });
@@ -136,7 +140,11 @@ describe('bad values', () => {
     const token = 'A'.repeat(43);
     expectError(await cp.gql(`mutation { signInWithLinkToken(token: "${token}") { kind } }`), 'UNAUTHENTICATED', /wrong, used or expired/);
     expectError(await cp.gql(`mutation { acceptInvitation(token: "${token}") { kind } }`), 'UNAUTHENTICATED', /wrong, used or revoked/);
-    expectError(await cp.gql('mutation { signInWithCode(email: "nobody@example.test", code: "123456") { kind } }'), 'UNAUTHENTICATED', /wrong, used or expired/);
+    expectError(
+      await cp.gql('mutation { signInWithCode(email: "nobody@example.test", code: "123456") { kind } }'),
+      'UNAUTHENTICATED',
+      /wrong, used or expired/,
+    );
     expectError(await cp.gql('{ viewer { kind } }', {}, { token: 'kwt_definitely_not_valid' }), 'UNAUTHENTICATED');
   });
 
@@ -146,6 +154,10 @@ describe('bad values', () => {
   });
 
   it('refuses over-long strings', async () => {
-    expectError(await cp.gql('mutation($n: String!) { createTeam(input: { name: $n }) { id } }', { n: 'n'.repeat(5000) }, owner()), 'BAD_USER_INPUT', /1 to 120/);
+    expectError(
+      await cp.gql('mutation($n: String!) { createTeam(input: { name: $n }) { id } }', { n: 'n'.repeat(5000) }, owner()),
+      'BAD_USER_INPUT',
+      /1 to 120/,
+    );
   });
 });

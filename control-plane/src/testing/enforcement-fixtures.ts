@@ -77,11 +77,7 @@ export interface OrgMember {
  * Creates an organization with one member of `role` (and its API token) directly in the
  * database, then publishes its config as the organization's creation would.
  */
-export async function createOrgWithMember(
-  cp: ControlPlaneLike,
-  role: Role = 'owner',
-  settings: Partial<Organization['settings']> = {},
-): Promise<OrgMember> {
+export async function createOrgWithMember(cp: ControlPlaneLike, role: Role = 'owner', settings: Partial<Organization['settings']> = {}): Promise<OrgMember> {
   const em = cp.services.orm.em.fork({ clear: true });
   const suffix = randomBytes(4).toString('hex');
   const org = em.create(Organization, {
@@ -122,10 +118,7 @@ export async function addMember(cp: ControlPlaneLike, orgId: string, role: Role)
 
 /** Creates an organization-scoped node token through the API, as an admin would. */
 export async function createNodeTokenFor(member: OrgMember, name = 'node'): Promise<string> {
-  const res = await member.gql<{ createNodeToken: { secret: string } }>(
-    'mutation($name: String!) { createNodeToken(name: $name) { secret } }',
-    { name },
-  );
+  const res = await member.gql<{ createNodeToken: { secret: string } }>('mutation($name: String!) { createNodeToken(name: $name) { secret } }', { name });
   if (!res.data) throw new Error(`createNodeToken failed: ${JSON.stringify(res.errors)}`);
   return res.data.createNodeToken.secret;
 }

@@ -52,10 +52,7 @@ export function strongPassword(): string {
  * Creates an organization and its owner directly in the database (the API path for this is
  * tested on its own) and signs the owner in.
  */
-export async function createOrgWithOwner(
-  cp: TestControlPlane,
-  options: { name?: string; email?: string; plan?: Organization['plan'] } = {},
-): Promise<TestOrg> {
+export async function createOrgWithOwner(cp: TestControlPlane, options: { name?: string; email?: string; plan?: Organization['plan'] } = {}): Promise<TestOrg> {
   const name = options.name ?? uniqueWord('Org ');
   const slug = uniqueWord('org-');
   const em = cp.services.orm.em.fork();
@@ -94,12 +91,7 @@ export function usePlaneWithOwner(onStarted: (plane: PlaneWithOwner) => void): s
 }
 
 /** Creates a person with a password, makes them a member of `orgId` with `role`, and signs them in there. */
-export async function addMember(
-  cp: TestControlPlane,
-  orgId: string,
-  role: Role,
-  options: { email?: string; name?: string } = {},
-): Promise<TestPerson> {
+export async function addMember(cp: TestControlPlane, orgId: string, role: Role, options: { email?: string; name?: string } = {}): Promise<TestPerson> {
   const email = options.email ?? `${uniqueWord(role)}@example.test`;
   const name = options.name ?? uniqueWord(`${role} `);
   const password = strongPassword();
@@ -231,9 +223,13 @@ export const ORG_OBJECT_FIXTURES: OrgObjectFixture[] = [
         {},
         { session: org.owner.session },
       );
-      const node = await cp.gql<{ createNodeToken: { secret: string } }>('mutation { createNodeToken(name: "approvals node") { secret } }', {}, {
-        session: org.owner.session,
-      });
+      const node = await cp.gql<{ createNodeToken: { secret: string } }>(
+        'mutation { createNodeToken(name: "approvals node") { secret } }',
+        {},
+        {
+          session: org.owner.session,
+        },
+      );
       expectOk(key);
       expectOk(node);
       const marker = uniqueWord('held-');
@@ -299,7 +295,8 @@ export const ORG_OBJECT_FIXTURES: OrgObjectFixture[] = [
       const { key, secret } = res.data!.createKey;
       return { id: key.id, markers: [key.id, name, secret, key.prefix] };
     },
-    snapshot: (cp, org) => ownerQuery(cp, org, '{ keys(first: 100) { nodes { id name status prefix expiresAt revokedAt allowedModels credentialIds labels } } }'),
+    snapshot: (cp, org) =>
+      ownerQuery(cp, org, '{ keys(first: 100) { nodes { id name status prefix expiresAt revokedAt allowedModels credentialIds labels } } }'),
   },
   {
     kind: 'invitation',

@@ -1,15 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { roleCan, ROLES, type Permission, type Role } from '../auth/roles.js';
-import {
-  addMember,
-  createApiToken,
-  createOrgWithOwner,
-  expectNoSecretsInLogs,
-  uniqueWord,
-  startPlane,
-  type TestOrg,
-  type TestPerson,
-} from './fixtures.js';
+import { addMember, createApiToken, createOrgWithOwner, expectNoSecretsInLogs, uniqueWord, startPlane, type TestOrg, type TestPerson } from './fixtures.js';
 import type { GqlResult, TestControlPlane } from './test-control-plane.js';
 
 let cp: TestControlPlane;
@@ -53,7 +44,11 @@ const OPERATIONS: Operation[] = [
     name: 'createPolicy',
     permission: 'policies:write',
     run: (c) =>
-      cp.gql('mutation($s: String!) { createPolicy(input: { source: $s }) { id } }', { s: `name: ${uniqueWord('p')}\nrules:\n  - id: r\n    action: log\n` }, { session: c.session }),
+      cp.gql(
+        'mutation($s: String!) { createPolicy(input: { source: $s }) { id } }',
+        { s: `name: ${uniqueWord('p')}\nrules:\n  - id: r\n    action: log\n` },
+        { session: c.session },
+      ),
   },
   { name: 'approvals', permission: 'approvals:read', run: (c) => cp.gql('{ approvals { totalCount } }', {}, { session: c.session }) },
   { name: 'webhooks', permission: 'webhooks:manage', run: (c) => cp.gql('{ webhooks { id } }', {}, { session: c.session }) },
@@ -76,7 +71,8 @@ const OPERATIONS: Operation[] = [
   {
     name: 'renameTeam',
     permission: 'teams:manage',
-    run: async (c) => cp.gql('mutation($id: ID!, $n: String!) { renameTeam(id: $id, name: $n) { id } }', { id: await freshTeam(), n: uniqueWord('r') }, { session: c.session }),
+    run: async (c) =>
+      cp.gql('mutation($id: ID!, $n: String!) { renameTeam(id: $id, name: $n) { id } }', { id: await freshTeam(), n: uniqueWord('r') }, { session: c.session }),
   },
   {
     name: 'deleteTeam',
@@ -87,7 +83,11 @@ const OPERATIONS: Operation[] = [
     name: 'inviteMember',
     permission: 'members:manage',
     run: (c) =>
-      cp.gql('mutation($e: String!, $r: Role!) { inviteMember(email: $e, role: $r) { id } }', { e: `${uniqueWord('n')}@example.test`, r: c.role.toUpperCase() }, { session: c.session }),
+      cp.gql(
+        'mutation($e: String!, $r: Role!) { inviteMember(email: $e, role: $r) { id } }',
+        { e: `${uniqueWord('n')}@example.test`, r: c.role.toUpperCase() },
+        { session: c.session },
+      ),
   },
   {
     name: 'revokeInvitation',
@@ -98,7 +98,11 @@ const OPERATIONS: Operation[] = [
     name: 'changeMemberRole',
     permission: 'members:manage',
     run: async (c) =>
-      cp.gql('mutation($m: ID!) { changeMemberRole(memberId: $m, role: APPROVER) { id } }', { m: (await freshMember('developer')).memberId }, { session: c.session }),
+      cp.gql(
+        'mutation($m: ID!) { changeMemberRole(memberId: $m, role: APPROVER) { id } }',
+        { m: (await freshMember('developer')).memberId },
+        { session: c.session },
+      ),
   },
   {
     name: 'removeMember',

@@ -18,15 +18,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeywardPubSub } from '../graphql/pubsub.js';
 import { buildKeywardSchema } from '../schema.js';
-import {
-  createApiToken,
-  createOrgWithOwner,
-  expectNoSecretsInLogs,
-  newSession,
-  ORG_OBJECT_FIXTURES,
-  startPlane,
-  type TestOrg,
-} from './fixtures.js';
+import { createApiToken, createOrgWithOwner, expectNoSecretsInLogs, newSession, ORG_OBJECT_FIXTURES, startPlane, type TestOrg } from './fixtures.js';
 import type { TestControlPlane } from './test-control-plane.js';
 
 /**
@@ -64,9 +56,13 @@ beforeAll(async () => {
   for (const fixture of ORG_OBJECT_FIXTURES) before.set(fixture.kind, await fixture.snapshot(cp, victim));
   const token = await createApiToken(cp, attacker.owner, 'owner');
   attackerToken = token.secret;
-  const node = await cp.gql<{ createNodeToken: { secret: string } }>('mutation { createNodeToken(name: "attacker node") { secret } }', {}, {
-    session: attacker.owner.session,
-  });
+  const node = await cp.gql<{ createNodeToken: { secret: string } }>(
+    'mutation { createNodeToken(name: "attacker node") { secret } }',
+    {},
+    {
+      session: attacker.owner.session,
+    },
+  );
   attackerNodeToken = node.data!.createNodeToken.secret;
   secrets.push(attackerToken, attackerNodeToken);
 });

@@ -146,12 +146,7 @@ export async function prepareTestControlPlane(
 }
 
 /** A GraphQL POST with optional bearer token, session cookie and organization header. */
-export async function gqlRequest<T>(
-  baseUrl: string,
-  query: string,
-  variables?: Record<string, unknown>,
-  auth: GqlAuth = {},
-): Promise<GqlResult<T>> {
+export async function gqlRequest<T>(baseUrl: string, query: string, variables?: Record<string, unknown>, auth: GqlAuth = {}): Promise<GqlResult<T>> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...auth.headers };
   if (auth.token) headers.authorization = `Bearer ${auth.token}`;
   if (auth.session) headers.cookie = `kw_session=${auth.session}`;

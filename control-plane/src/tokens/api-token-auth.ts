@@ -20,11 +20,7 @@ export async function findApiTokenViewer(services: Services, em: EntityManager, 
   const token = await em.findOne(ApiToken, { tokenHash: hashSecret(secret, services.config.keyPepper) }, { filters: { tenant: false } });
   if (!token || token.revokedAt) return null;
   if (token.expiresAt && token.expiresAt.getTime() <= Date.now()) return null;
-  const creator = await em.findOne(
-    Membership,
-    { user: token.createdBy.id, organization: token.organization.id },
-    { filters: { tenant: false } },
-  );
+  const creator = await em.findOne(Membership, { user: token.createdBy.id, organization: token.organization.id }, { filters: { tenant: false } });
   if (!creator || !roleIncludes(creator.role, token.role)) return null;
   const now = Date.now();
   if (!token.lastUsedAt || now - token.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {

@@ -1,16 +1,10 @@
 import { parseSecret } from '@keyward/shared';
 import { describe, expect, it } from 'vitest';
-import {
-  addMember,
-  createApiToken,
-  expectError,
-  expectOk,
-  usePlaneWithOwner,
-  type TestOrg,
-} from '../testing/fixtures.js';
+import { addMember, createApiToken, expectError, expectOk, usePlaneWithOwner, type TestOrg } from '../testing/fixtures.js';
 import type { TestControlPlane } from '../testing/test-control-plane.js';
 
-const CREATE = 'mutation($name: String!, $role: Role!, $exp: DateTimeISO) { createApiToken(name: $name, role: $role, expiresAt: $exp) { secret token { id name prefix role expiresAt revokedAt lastUsedAt createdBy { email } } } }';
+const CREATE =
+  'mutation($name: String!, $role: Role!, $exp: DateTimeISO) { createApiToken(name: $name, role: $role, expiresAt: $exp) { secret token { id name prefix role expiresAt revokedAt lastUsedAt createdBy { email } } } }';
 const WHO = '{ viewer { kind role organization { id } user { email } permissions } }';
 
 let cp: TestControlPlane;
@@ -47,7 +41,11 @@ describe('API tokens', () => {
     expectOk(res);
     expect(res.data!.viewer).toMatchObject({ kind: 'API_TOKEN', role: 'AUDITOR', organization: { id: org.orgId } });
     expect(res.data!.viewer.permissions).toContain('audit:read');
-    const list = await cp.gql<{ apiTokens: { id: string; lastUsedAt: string | null }[] }>('{ apiTokens { id lastUsedAt } }', {}, { session: org.owner.session });
+    const list = await cp.gql<{ apiTokens: { id: string; lastUsedAt: string | null }[] }>(
+      '{ apiTokens { id lastUsedAt } }',
+      {},
+      { session: org.owner.session },
+    );
     expect(list.data!.apiTokens.find((t) => t.id === id)!.lastUsedAt).not.toBeNull();
     // An auditor token can read the audit trail but cannot manage teams.
     expectOk(await cp.gql('{ auditLog { entries { id } } }', {}, { token: secret }));
@@ -58,7 +56,11 @@ describe('API tokens', () => {
     const { id, secret } = await createApiToken(cp, org.owner, 'developer');
     secrets.push(secret);
     expectOk(await cp.gql(WHO, {}, { token: secret }));
-    const revoked = await cp.gql<{ revokeApiToken: { revokedAt: string } }>('mutation($id: ID!) { revokeApiToken(id: $id) { revokedAt } }', { id }, { session: org.owner.session });
+    const revoked = await cp.gql<{ revokeApiToken: { revokedAt: string } }>(
+      'mutation($id: ID!) { revokeApiToken(id: $id) { revokedAt } }',
+      { id },
+      { session: org.owner.session },
+    );
     expectOk(revoked);
     expect(revoked.data!.revokeApiToken.revokedAt).not.toBeNull();
     const after = await cp.gql(WHO, {}, { token: secret });
@@ -106,7 +108,9 @@ describe('API tokens', () => {
     secrets.push(adminToken.secret, devToken.secret);
     expectOk(await cp.gql(WHO, {}, { token: adminToken.secret }));
 
-    expectOk(await cp.gql('mutation($m: ID!) { changeMemberRole(memberId: $m, role: DEVELOPER) { role } }', { m: admin.memberId }, { session: org.owner.session }));
+    expectOk(
+      await cp.gql('mutation($m: ID!) { changeMemberRole(memberId: $m, role: DEVELOPER) { role } }', { m: admin.memberId }, { session: org.owner.session }),
+    );
     expectError(await cp.gql(WHO, {}, { token: adminToken.secret }), 'UNAUTHENTICATED');
     expectOk(await cp.gql(WHO, {}, { token: devToken.secret }));
 

@@ -149,7 +149,10 @@ export class DeliveryWorker {
     } else {
       const wait = FIRST_RETRY_MS * RETRY_FACTOR ** (delivery.attempts - 1);
       delivery.nextAttemptAt = new Date(Date.now() + Math.round(wait * (0.9 + Math.random() * 0.2)));
-      this.services.log.info({ deliveryId: id, webhookId: webhook.id, attempts: delivery.attempts, status: result.status }, 'webhook delivery failed; will retry');
+      this.services.log.info(
+        { deliveryId: id, webhookId: webhook.id, attempts: delivery.attempts, status: result.status },
+        'webhook delivery failed; will retry',
+      );
     }
     await em.flush();
   }

@@ -52,7 +52,10 @@ function requested(a: ApprovalPayload, links: ApprovalLinks | null): Record<stri
         field('Call', `${a.api} ${a.endpoint}${a.model ? ` · ${a.model}` : ''}`),
         field('Held by', a.reason.kind === 'policy' ? `policy ${a.reason.policyName ?? '(deleted)'} · rule ${a.reason.ruleId}` : `budget ${a.reason.budgetId}`),
         // Slack's date token shows the time in each reader's own zone; the ISO text is its fallback.
-        rawField('Expires', `<!date^${Math.floor(Date.parse(a.expiresAt) / 1000)}^{date_short} {time}|${escape(a.expiresAt)}>, then ${a.onTimeout === 'allow' ? 'allowed' : 'blocked'}`),
+        rawField(
+          'Expires',
+          `<!date^${Math.floor(Date.parse(a.expiresAt) / 1000)}^{date_short} {time}|${escape(a.expiresAt)}>, then ${a.onTimeout === 'allow' ? 'allowed' : 'blocked'}`,
+        ),
       ],
     },
   ];
@@ -76,9 +79,7 @@ function requested(a: ApprovalPayload, links: ApprovalLinks | null): Record<stri
 function decided(a: ApprovalPayload): Record<string, unknown> {
   const who = a.decidedByName ?? a.decidedBy;
   const verdict =
-    a.decision === 'expired'
-      ? `expired without a decision; it was ${a.onTimeout === 'allow' ? 'allowed' : 'blocked'}`
-      : `${a.decision} by ${who ?? 'someone'}`;
+    a.decision === 'expired' ? `expired without a decision; it was ${a.onTimeout === 'allow' ? 'allowed' : 'blocked'}` : `${a.decision} by ${who ?? 'someone'}`;
   const text = `Request from ${a.key.name} (${a.key.prefix}) ${verdict}`;
   const reason = a.decisionReason ? `\n>${escape(cut(a.decisionReason, 500))}` : '';
   return { text, blocks: [section(`${escape(text)}${reason}`)] };

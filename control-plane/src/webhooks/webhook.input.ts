@@ -15,7 +15,9 @@ export class CreateWebhookInput {
 
 @InputType({ description: 'The Slack incoming webhook notifications are posted through.' })
 export class SlackIntegrationInput {
-  @Field(() => String, { description: 'The incoming webhook URL Slack gave (https://hooks.slack.com/services/…). It is a secret: stored sealed, never shown again.' })
+  @Field(() => String, {
+    description: 'The incoming webhook URL Slack gave (https://hooks.slack.com/services/…). It is a secret: stored sealed, never shown again.',
+  })
   @Length(1, 2000)
   secretUrl!: string;
 

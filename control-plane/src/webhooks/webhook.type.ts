@@ -4,7 +4,10 @@ import type { DeliveryStatus } from './webhook-delivery.entity.js';
 import type { WebhookKind } from './webhook.entity.js';
 
 const WebhookKindEnum = { WEBHOOK: 'webhook', SLACK: 'slack' } as const;
-registerEnumType(WebhookKindEnum, { name: 'WebhookKind', description: 'WEBHOOK: signed JSON POSTs to a URL; SLACK: messages through a Slack incoming webhook.' });
+registerEnumType(WebhookKindEnum, {
+  name: 'WebhookKind',
+  description: 'WEBHOOK: signed JSON POSTs to a URL; SLACK: messages through a Slack incoming webhook.',
+});
 
 const DeliveryStatusEnum = { PENDING: 'pending', DELIVERED: 'delivered', FAILED: 'failed' } as const;
 registerEnumType(DeliveryStatusEnum, {

@@ -15,8 +15,10 @@ import { MAX_DELIVERY_ATTEMPTS } from './delivery-worker.js';
 import { notify } from './notify.js';
 import { verifyWebhookSignature } from './signing.js';
 
-const CREATE = 'mutation($url: String!, $events: [String!]!) { createWebhook(input: { url: $url, events: $events }) { secret webhook { id kind url urlHint events } } }';
-const DELIVERIES = 'query($id: ID!) { webhookDeliveries(webhookId: $id) { id event status attempts lastStatusCode lastError nextAttemptAt deliveredAt payload } }';
+const CREATE =
+  'mutation($url: String!, $events: [String!]!) { createWebhook(input: { url: $url, events: $events }) { secret webhook { id kind url urlHint events } } }';
+const DELIVERIES =
+  'query($id: ID!) { webhookDeliveries(webhookId: $id) { id event status attempts lastStatusCode lastError nextAttemptAt deliveredAt payload } }';
 
 let cp: TestControlPlane;
 let kms: LocalKmsFile;
@@ -36,10 +38,13 @@ interface Delivery {
 }
 
 async function createWebhook(member: OrgMember, path: string, events = ['budget.threshold']) {
-  const res = await member.gql<{ createWebhook: { secret: string; webhook: { id: string; kind: string; url: string; urlHint: string; events: string[] } } }>(CREATE, {
-    url: `${receiver.url}${path}`,
-    events,
-  });
+  const res = await member.gql<{ createWebhook: { secret: string; webhook: { id: string; kind: string; url: string; urlHint: string; events: string[] } } }>(
+    CREATE,
+    {
+      url: `${receiver.url}${path}`,
+      events,
+    },
+  );
   expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
   secrets.push(res.data!.createWebhook.secret);
   return res.data!.createWebhook;
@@ -103,7 +108,10 @@ describe('webhooks', () => {
     expect(verifyWebhookSignature(secret, got.body, signature, { now: new Date(Date.now() + 3600_000) })).toBe(false);
     expect(got.json).toMatchObject({ id: got.headers['x-keyward-delivery'], type: 'budget.threshold', organizationId: owner.orgId, data: { threshold: 80 } });
 
-    const [delivery] = await until(() => deliveriesOf(owner, webhook.id), (d) => d[0]?.status === 'DELIVERED');
+    const [delivery] = await until(
+      () => deliveriesOf(owner, webhook.id),
+      (d) => d[0]?.status === 'DELIVERED',
+    );
     expect(delivery).toMatchObject({ id: got.json.id, event: 'budget.threshold', attempts: 1, lastStatusCode: 200, lastError: null, nextAttemptAt: null });
   });
 
@@ -116,19 +124,28 @@ describe('webhooks', () => {
     receiver.respond = (req) => (req.path === path ? (answers.shift() ?? 200) : 200);
 
     await notify(cp.services, owner.orgId, 'budget.threshold', { threshold: 50 });
-    let [delivery] = await until(() => deliveriesOf(owner, webhook.id), (d) => d[0]?.attempts === 1);
+    let [delivery] = await until(
+      () => deliveriesOf(owner, webhook.id),
+      (d) => d[0]?.attempts === 1,
+    );
     expect(delivery).toMatchObject({ status: 'PENDING', lastStatusCode: 500, lastError: 'the endpoint answered HTTP 500' });
     const wait = Date.parse(delivery!.nextAttemptAt!) - Date.now();
     expect(wait).toBeGreaterThan(5_000);
     expect(wait).toBeLessThan(12_000);
 
     await skipBackoff();
-    [delivery] = await until(() => deliveriesOf(owner, webhook.id), (d) => d[0]?.attempts === 2);
+    [delivery] = await until(
+      () => deliveriesOf(owner, webhook.id),
+      (d) => d[0]?.attempts === 2,
+    );
     expect(delivery).toMatchObject({ status: 'PENDING', lastStatusCode: 503 });
     expect(Date.parse(delivery!.nextAttemptAt!) - Date.now()).toBeGreaterThan(40_000);
 
     await skipBackoff();
-    [delivery] = await until(() => deliveriesOf(owner, webhook.id), (d) => d[0]?.status === 'DELIVERED');
+    [delivery] = await until(
+      () => deliveriesOf(owner, webhook.id),
+      (d) => d[0]?.status === 'DELIVERED',
+    );
     expect(delivery!.attempts).toBe(3);
     const ids = new Set(receiver.requests.filter((r) => r.path === path).map((r) => r.headers['x-keyward-delivery']));
     expect(ids).toEqual(new Set([delivery!.id]));
@@ -136,7 +153,10 @@ describe('webhooks', () => {
     answers = Array(MAX_DELIVERY_ATTEMPTS).fill(500);
     await notify(cp.services, owner.orgId, 'budget.threshold', { threshold: 100 });
     for (let attempt = 1; attempt <= MAX_DELIVERY_ATTEMPTS; attempt++) {
-      await until(() => deliveriesOf(owner, webhook.id), (d) => d[0]?.attempts === attempt);
+      await until(
+        () => deliveriesOf(owner, webhook.id),
+        (d) => d[0]?.attempts === attempt,
+      );
       await skipBackoff();
     }
     const [failed] = await deliveriesOf(owner, webhook.id);
@@ -153,7 +173,11 @@ describe('webhooks', () => {
       ['https://169.254.169.254/latest', ['approval.requested'], /^url: the URL host 169\.254\.169\.254 is/],
       ['https://user:pw@hooks.example.com/x', ['approval.requested'], /^url: the URL must not contain a user name or password/],
       ['ftp://hooks.example.com/x', ['approval.requested'], /^url: the URL must use https \(got "ftp:"\)\.$/],
-      ['https://hooks.example.com/x', ['approval.granted'], /^events: "approval\.granted" is not an event \(expected approval\.requested, approval\.decided, budget\.threshold\)\.$/],
+      [
+        'https://hooks.example.com/x',
+        ['approval.granted'],
+        /^events: "approval\.granted" is not an event \(expected approval\.requested, approval\.decided, budget\.threshold\)\.$/,
+      ],
     ];
     for (const [url, events, message] of cases) {
       const res = await owner.gql(CREATE, { url, events });
@@ -175,7 +199,9 @@ describe('webhooks', () => {
     expect((await other.gql<{ webhooks: unknown[] }>('{ webhooks { id } }')).data!.webhooks).toEqual([]);
     expect((await other.gql('mutation($id: ID!) { deleteWebhook(id: $id) }', { id: webhook.id })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
     expect((await other.gql(DELIVERIES, { id: webhook.id })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
-    expect((await owner.gql<{ deleteWebhook: string }>('mutation($id: ID!) { deleteWebhook(id: $id) }', { id: webhook.id })).data!.deleteWebhook).toBe(webhook.id);
+    expect((await owner.gql<{ deleteWebhook: string }>('mutation($id: ID!) { deleteWebhook(id: $id) }', { id: webhook.id })).data!.deleteWebhook).toBe(
+      webhook.id,
+    );
     expect((await owner.gql<{ webhooks: unknown[] }>('{ webhooks { id } }')).data!.webhooks).toEqual([]);
   });
 });
@@ -191,9 +217,17 @@ describe('the Slack integration', () => {
       { u: `${receiver.url}${slackPath}` },
     );
     expect(set.errors).toBeUndefined();
-    expect(set.data!.createSlackIntegration).toMatchObject({ kind: 'SLACK', url: null, urlHint: `${new URL(receiver.url).host}/services/…XyZ9`, events: ['approval.requested', 'approval.decided'] });
+    expect(set.data!.createSlackIntegration).toMatchObject({
+      kind: 'SLACK',
+      url: null,
+      urlHint: `${new URL(receiver.url).host}/services/…XyZ9`,
+      events: ['approval.requested', 'approval.decided'],
+    });
 
-    const row = await cp.services.orm.em.fork().getConnection().execute('select url, ciphertext from webhooks where id = ?', [set.data!.createSlackIntegration.id]);
+    const row = await cp.services.orm.em
+      .fork()
+      .getConnection()
+      .execute('select url, ciphertext from webhooks where id = ?', [set.data!.createSlackIntegration.id]);
     expect(row[0].url).toBeNull();
     expect(JSON.stringify(row)).not.toContain(token);
 
@@ -203,7 +237,9 @@ describe('the Slack integration', () => {
     );
     expect(replaced.data!.createSlackIntegration.id).toBe(set.data!.createSlackIntegration.id);
 
-    const key = await owner.gql<{ createKey: { key: { id: string }; secret: string } }>('mutation { createKey(input: { name: "k", ownerLabel: "o" }) { key { id } secret } }');
+    const key = await owner.gql<{ createKey: { key: { id: string }; secret: string } }>(
+      'mutation { createKey(input: { name: "k", ownerLabel: "o" }) { key { id } secret } }',
+    );
     secrets.push(key.data!.createKey.secret);
     const nodeToken = await createNodeTokenFor(owner);
     secrets.push(nodeToken);
@@ -213,7 +249,9 @@ describe('the Slack integration', () => {
     expect(slack.json.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Approval needed' } });
     for (const link of slack.json.blocks.find((b: any) => b.type === 'actions').elements) secrets.push(new URL(link.url).searchParams.get('t')!);
 
-    const audit = await owner.gql<{ auditLog: { entries: { action: string; args: any }[] } }>('{ auditLog(filter: { action: "createSlackIntegration" }) { entries { action args } } }');
+    const audit = await owner.gql<{ auditLog: { entries: { action: string; args: any }[] } }>(
+      '{ auditLog(filter: { action: "createSlackIntegration" }) { entries { action args } } }',
+    );
     expect(audit.data!.auditLog.entries[0].args.input.secretUrl).toBe('[redacted]');
     expect(JSON.stringify(audit.data)).not.toContain(token);
 

@@ -281,10 +281,13 @@ export class ApprovalClient {
       return;
     }
     if (this.closing) return;
-    this.deliveryTimer = setTimeout(() => {
-      this.deliveryTimer = null;
-      this.deliver();
-    }, backoffDelay(this.deliveryFailures++, this.options.backoff ?? DEFAULT_BACKOFF));
+    this.deliveryTimer = setTimeout(
+      () => {
+        this.deliveryTimer = null;
+        this.deliver();
+      },
+      backoffDelay(this.deliveryFailures++, this.options.backoff ?? DEFAULT_BACKOFF),
+    );
     this.deliveryTimer.unref();
   }
 

@@ -56,10 +56,7 @@ export async function holdForApproval(options: HoldOptions): Promise<HoldResult>
   const keepAlive = connection.sse ? setInterval(() => connection.comment(HOLD_COMMENT), options.keepAliveMs) : null;
   try {
     try {
-      await approvals.request(
-        { ...options.message, id: approvalId, expiresAt: new Date(expires).toISOString(), onTimeout: options.onTimeout },
-        abort.signal,
-      );
+      await approvals.request({ ...options.message, id: approvalId, expiresAt: new Date(expires).toISOString(), onTimeout: options.onTimeout }, abort.signal);
     } catch (err) {
       if (!(err instanceof ApprovalUnavailableError)) throw err;
       return { kind: connection.aborted ? 'gone' : 'unavailable', approvalId };

@@ -10,8 +10,25 @@ import { createManualConfigSource } from './source.js';
 import { ConfigSync } from './sync.js';
 import type { ViewUpdate } from './view.js';
 
-const snapshot = (version: number): ConfigSnapshot => ({ type: 'snapshot', version, generatedAt: new Date().toISOString(), orgs: {}, keys: {}, credentials: {}, policies: {}, budgets: {}, rateLimits: {} });
-const delta = (fromVersion: number) => ({ type: 'delta', fromVersion, version: fromVersion + 1, generatedAt: new Date().toISOString(), changed: {}, removed: {} });
+const snapshot = (version: number): ConfigSnapshot => ({
+  type: 'snapshot',
+  version,
+  generatedAt: new Date().toISOString(),
+  orgs: {},
+  keys: {},
+  credentials: {},
+  policies: {},
+  budgets: {},
+  rateLimits: {},
+});
+const delta = (fromVersion: number) => ({
+  type: 'delta',
+  fromVersion,
+  version: fromVersion + 1,
+  generatedAt: new Date().toISOString(),
+  changed: {},
+  removed: {},
+});
 
 describe('config sync', () => {
   let dir: string;

@@ -86,7 +86,10 @@ export class ConfigSync implements ConfigConsumer {
     }
     const view = this.current;
     if (!view || message.fromVersion !== view.version) {
-      this.log.warn({ have: view?.version ?? null, fromVersion: message.fromVersion }, 'config delta does not follow the served version; asking for a snapshot');
+      this.log.warn(
+        { have: view?.version ?? null, fromVersion: message.fromVersion },
+        'config delta does not follow the served version; asking for a snapshot',
+      );
       this.options.source.resync();
       return;
     }

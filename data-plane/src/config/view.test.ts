@@ -1,4 +1,13 @@
-import { applyConfigDelta, PolicyCompileError, type ConfigChanges, type ConfigCollections, type ConfigSnapshot, type KeyConfig, type PolicyConfig, type ScopeRef } from '@keyward/shared';
+import {
+  applyConfigDelta,
+  PolicyCompileError,
+  type ConfigChanges,
+  type ConfigCollections,
+  type ConfigSnapshot,
+  type KeyConfig,
+  type PolicyConfig,
+  type ScopeRef,
+} from '@keyward/shared';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../observability/logger.js';
 import { PolicySets } from '../policy/policy-sets.js';

@@ -1,4 +1,12 @@
-import { applyCollectionChanges, type ConfigChanges, type ConfigCollections, type ConfigSnapshot, type CredentialConfig, type KeyConfig, type OrgConfig } from '@keyward/shared';
+import {
+  applyCollectionChanges,
+  type ConfigChanges,
+  type ConfigCollections,
+  type ConfigSnapshot,
+  type CredentialConfig,
+  type KeyConfig,
+  type OrgConfig,
+} from '@keyward/shared';
 import { LayeredMap } from './layered-map.js';
 
 /** A delta's part that a view applies: its changes and the version they lead to. */

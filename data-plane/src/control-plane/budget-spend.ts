@@ -5,7 +5,11 @@ import { FailureStreak, type ControlPlaneClient } from './client.js';
 /** The query a node sends to learn each budget's spend in its current period, as PostgreSQL has it. */
 const BUDGET_SPEND_QUERY = /* GraphQL */ `
   query NodeBudgetSpend {
-    nodeBudgetSpend { budgetId periodKey spentMicros }
+    nodeBudgetSpend {
+      budgetId
+      periodKey
+      spentMicros
+    }
   }
 `;
 

@@ -20,7 +20,7 @@ describe('the node’s client to its control plane', () => {
         res.setHeader('content-type', 'application/json');
         if (req.url === '/graphql' && body.includes('Broken')) return res.end(JSON.stringify({ errors: [{ message: 'Unknown field' }] }));
         if (req.url === '/graphql') return res.end(JSON.stringify({ data: { ok: true } }));
-        if (req.url === '/html') return (res.statusCode = 502), res.end('<html>bad gateway</html>');
+        if (req.url === '/html') return ((res.statusCode = 502), res.end('<html>bad gateway</html>'));
         res.statusCode = 409;
         res.end(JSON.stringify({ error: { code: 'CONFLICT', message: 'already decided' } }));
       });

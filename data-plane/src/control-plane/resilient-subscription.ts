@@ -123,10 +123,13 @@ export function createResilientSubscription(options: ResilientSubscriptionOption
   function retryLater(): void {
     teardown();
     if (!running || timer) return;
-    timer = setTimeout(() => {
-      timer = null;
-      subscribe();
-    }, backoffDelay(attempt++, options.backoff ?? DEFAULT_BACKOFF));
+    timer = setTimeout(
+      () => {
+        timer = null;
+        subscribe();
+      },
+      backoffDelay(attempt++, options.backoff ?? DEFAULT_BACKOFF),
+    );
   }
 
   return {

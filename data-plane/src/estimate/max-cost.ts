@@ -41,7 +41,12 @@ export interface MaxCost {
  * otherwise `DEFAULT_MAX_OUTPUT_TOKENS`), at the model's price for the organization (`orgPrice`:
  * custom models, the built-in table, then the organization's fallback for unpriced models).
  */
-export function maxCostOf(operation: Operation, body: Record<string, unknown>, model: string, org: Pick<OrgConfig, 'customModels' | 'unpricedModels'>): MaxCost {
+export function maxCostOf(
+  operation: Operation,
+  body: Record<string, unknown>,
+  model: string,
+  org: Pick<OrgConfig, 'customModels' | 'unpricedModels'>,
+): MaxCost {
   const inputTokens = promptTokens(body, operation.requestText(body), model);
   const requested = operation.maxOutputTokens(body);
   const maxOutputTokens = requested === null ? defaultMaxOutput(model) : Math.min(requested, MAX_BELIEVED_OUTPUT);

@@ -132,7 +132,10 @@ export class EventShipper {
       const body = `{"type":"events","nodeId":${JSON.stringify(nodeId)},"events":[${batch.events.join(',')}]}`;
       ({ status, text } = await client.post(target, body, this.options.requestTimeoutMs ?? 30_000));
     } catch (err) {
-      this.log[this.failures === 0 ? 'warn' : 'debug']({ reason: (err as Error).message, failures: this.failures }, 'could not reach the control plane to ship events; retrying with backoff');
+      this.log[this.failures === 0 ? 'warn' : 'debug'](
+        { reason: (err as Error).message, failures: this.failures },
+        'could not reach the control plane to ship events; retrying with backoff',
+      );
       return 'retry';
     }
     if (status >= 200 && status < 300) {
@@ -148,7 +151,10 @@ export class EventShipper {
     }
     if (status === 413) return 'too_large';
     if (status === 400 || status === 422) {
-      this.log.error({ status, events: batch.events.length, reason: controlPlaneErrorMessage(text) ?? text.slice(0, 300) }, 'control plane rejected an event batch as invalid; moved it to the dead-letter file');
+      this.log.error(
+        { status, events: batch.events.length, reason: controlPlaneErrorMessage(text) ?? text.slice(0, 300) },
+        'control plane rejected an event batch as invalid; moved it to the dead-letter file',
+      );
       return 'invalid';
     }
     if (status === 401 || status === 403) {

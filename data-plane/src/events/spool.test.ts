@@ -131,8 +131,15 @@ describe('the event spool', () => {
     expect(batch!.lines).toBe(3);
     await reopened.deadLetter(batch!, 'rejected by the control plane as invalid');
     expect(reopened.backlog).toBe(0);
-    const lines = (await readFile(join(dir, 'dead-letter.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.map((l) => l.reason)).toEqual(['unreadable spool line', 'rejected by the control plane as invalid', 'rejected by the control plane as invalid']);
+    const lines = (await readFile(join(dir, 'dead-letter.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.reason)).toEqual([
+      'unreadable spool line',
+      'rejected by the control plane as invalid',
+      'rejected by the control plane as invalid',
+    ]);
     await reopened.close();
   });
 

@@ -276,7 +276,7 @@ export class EventSpool {
 
 /** Writes all of `data` at the file's end (a regular file takes it in one write, but the API allows less). */
 function writeAll(fd: number, data: Buffer): void {
-  for (let offset = 0; offset < data.length; ) offset += writeSync(fd, data, offset);
+  for (let offset = 0; offset < data.length;) offset += writeSync(fd, data, offset);
 }
 
 /**

@@ -12,7 +12,13 @@ export function formatResetDuration(ms: number): string {
   const hours = Math.floor(whole / 3_600_000);
   const minutes = Math.floor((whole % 3_600_000) / 60_000);
   const millis = whole % 60_000;
-  const seconds = `${Math.floor(millis / 1000)}${millis % 1000 === 0 ? '' : `.${String(millis % 1000).padStart(3, '0').replace(/0+$/, '')}`}s`;
+  const seconds = `${Math.floor(millis / 1000)}${
+    millis % 1000 === 0
+      ? ''
+      : `.${String(millis % 1000)
+          .padStart(3, '0')
+          .replace(/0+$/, '')}`
+  }s`;
   if (hours > 0) return `${hours}h${minutes}m${seconds}`;
   if (minutes > 0) return `${minutes}m${seconds}`;
   return seconds;

@@ -126,9 +126,7 @@ describe.each(backends)('$name', ({ setup }) => {
       const lower = ticketOf(await limiter.admit(request({ budgets: [keyBudget], reserveMicros: 100_000 })));
       const higher = ticketOf(await limiter.admit(request({ budgets: [keyBudget], reserveMicros: 100_000 })));
       const settled = await limiter.settle(lower, { costMicros: 40_000, tokens: 0 });
-      expect(settled.budgets).toEqual([
-        { budgetId: 'b_key', periodKey: '2025-03', limitMicros: 1_000_000, spentMicros: 40_000, reservedMicros: 100_000 },
-      ]);
+      expect(settled.budgets).toEqual([{ budgetId: 'b_key', periodKey: '2025-03', limitMicros: 1_000_000, spentMicros: 40_000, reservedMicros: 100_000 }]);
       await limiter.settle(higher, { costMicros: 150_000, tokens: 0 });
       expect(await limiter.usage('b_key', '2025-03')).toEqual({ spentMicros: 190_000, reservedMicros: 0, reservations: 0 });
     });
@@ -186,9 +184,7 @@ describe.each(backends)('$name', ({ setup }) => {
     });
 
     it('admits only what fits among 50 concurrent requests and returns the reservation to exactly zero', async () => {
-      const admissions = await Promise.all(
-        Array.from({ length: 50 }, () => limiter.admit(request({ budgets: [keyBudget], reserveMicros: 30_000 }))),
-      );
+      const admissions = await Promise.all(Array.from({ length: 50 }, () => limiter.admit(request({ budgets: [keyBudget], reserveMicros: 30_000 }))));
       const tickets = admissions.filter((a) => a.ok).map(ticketOf);
       expect(tickets).toHaveLength(33);
       expect(admissions.filter((a) => !a.ok).every((a) => !a.ok && a.reason === 'budget_exceeded')).toBe(true);
@@ -208,7 +204,9 @@ describe.each(backends)('$name', ({ setup }) => {
         const first = ticketOf(await limiter.admit(request({ budgets: [{ ...daily, id: timeZone }], reserveMicros: 100, now: lateEvening, timeZone })));
         await limiter.settle(first, { costMicros: 100, tokens: 0, now: lateEvening });
       }
-      const ny = await limiter.admit(request({ budgets: [{ ...daily, id: 'America/New_York' }], reserveMicros: 100, now: afterMidnight, timeZone: 'America/New_York' }));
+      const ny = await limiter.admit(
+        request({ budgets: [{ ...daily, id: 'America/New_York' }], reserveMicros: 100, now: afterMidnight, timeZone: 'America/New_York' }),
+      );
       const utc = await limiter.admit(request({ budgets: [{ ...daily, id: 'UTC' }], reserveMicros: 100, now: afterMidnight, timeZone: 'UTC' }));
       expect(ny.ok && ny.budgets[0].periodKey).toBe('2025-03-12');
       expect(utc).toMatchObject({ reason: 'budget_exceeded', periodKey: '2025-03-12' });

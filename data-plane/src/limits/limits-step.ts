@@ -1,7 +1,18 @@
 import type { BudgetConfig, BudgetPeriod, Decision, RateLimitConfig } from '@keyward/shared';
 import type { ConfigView } from '../config/view.js';
 import { GatewayError } from '../errors.js';
-import { appliesTo, localMinute, periodWindow, rateLimitHeaders, type Admission, type BudgetRefusal, type LimitScope, type Limiter, type Refusal, type Ticket } from './index.js';
+import {
+  appliesTo,
+  localMinute,
+  periodWindow,
+  rateLimitHeaders,
+  type Admission,
+  type BudgetRefusal,
+  type LimitScope,
+  type Limiter,
+  type Refusal,
+  type Ticket,
+} from './index.js';
 import type { Logger } from '../observability/logger.js';
 import { maxCostOf, UNPRICED_TAG } from '../estimate/max-cost.js';
 import type { EnforcementContext, EnforcementOutcome, EnforcementStep, EnforcementVerdict, HoldVerdict } from '../steps/contract.js';

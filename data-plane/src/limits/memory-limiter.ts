@@ -4,17 +4,7 @@ import { periodKeyEndBound } from '@keyward/shared';
 import { withDefaults } from './options.js';
 import { planAdmission, requireAmount, ticketFor } from './plan.js';
 import { windowCorrection } from './rate-window.js';
-import type {
-  ActualUsage,
-  Admission,
-  AdmissionRequest,
-  BudgetStanding,
-  BudgetUsage,
-  Limiter,
-  SettleResult,
-  ThresholdCrossing,
-  Ticket,
-} from './types.js';
+import type { ActualUsage, Admission, AdmissionRequest, BudgetStanding, BudgetUsage, Limiter, SettleResult, ThresholdCrossing, Ticket } from './types.js';
 
 /** Options of `MemoryLimiter`; every field has a default. */
 export interface MemoryLimiterOptions {
@@ -114,9 +104,7 @@ export class MemoryLimiter implements Limiter {
     const plan = planAdmission(req);
     this.lapse(req.now);
     const nowUs = req.now * 1000;
-    const budgetStates = plan.budgets.map((b) =>
-      this.budgetState(b.config.id, b.window.key, b.window.endMs + this.options.retentionMs),
-    );
+    const budgetStates = plan.budgets.map((b) => this.budgetState(b.config.id, b.window.key, b.window.endMs + this.options.retentionMs));
     const rateStates = plan.rateLimits.map((l) => this.rateState(l.config.id));
     const budgets: BudgetObservation[] = budgetStates.map((s) => ({ spentMicros: s.spent, reservedMicros: s.reserved }));
     const limits: RateObservation[] = rateStates.map((s) => ({

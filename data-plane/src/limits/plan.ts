@@ -1,13 +1,6 @@
 import { periodWindow, type PeriodWindow } from '@keyward/shared';
 import { windowCost } from './rate-window.js';
-import type {
-  AdmissionRequest,
-  BudgetConfig,
-  BudgetThreshold,
-  LimitScope,
-  RateLimitConfig,
-  Ticket,
-} from './types.js';
+import type { AdmissionRequest, BudgetConfig, BudgetThreshold, LimitScope, RateLimitConfig, Ticket } from './types.js';
 
 /** A budget that applies to a request, with its current period resolved. */
 interface PlannedBudget {

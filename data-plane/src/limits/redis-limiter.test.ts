@@ -45,9 +45,7 @@ describe('RedisLimiter across nodes', () => {
   it('lets three nodes sharing one Redis admit only what fits among 50 concurrent requests', async () => {
     const prefix = `nodes${++run}:`;
     const nodes = [await node(prefix), await node(prefix), await node(prefix)];
-    const admissions = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => nodes[i % 3].admit(request({ budgets: [shared], reserveMicros: 30_000 }))),
-    );
+    const admissions = await Promise.all(Array.from({ length: 50 }, (_, i) => nodes[i % 3].admit(request({ budgets: [shared], reserveMicros: 30_000 }))));
     const admitted = admissions.map((a, i) => ({ a, node: nodes[i % 3] })).filter(({ a }) => a.ok);
     expect(admitted).toHaveLength(33);
     const costs = admitted.map((_, i) => 25_000 + ((i * 7_919) % 5_001));

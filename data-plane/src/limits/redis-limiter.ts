@@ -6,17 +6,7 @@ import { periodKeyEndBound } from '@keyward/shared';
 import { planAdmission, requireAmount, ticketFor, type AdmissionPlan } from './plan.js';
 import { ADD_SPEND_LUA, ADMIT_LUA, RECONCILE_LUA, SEED_LUA, SETTLE_LUA, USAGE_LUA } from './redis-scripts.js';
 import { windowCorrection } from './rate-window.js';
-import type {
-  ActualUsage,
-  Admission,
-  AdmissionRequest,
-  BudgetStanding,
-  BudgetUsage,
-  Limiter,
-  SettleResult,
-  ThresholdCrossing,
-  Ticket,
-} from './types.js';
+import type { ActualUsage, Admission, AdmissionRequest, BudgetStanding, BudgetUsage, Limiter, SettleResult, ThresholdCrossing, Ticket } from './types.js';
 
 /** Options of `RedisLimiter`. */
 export interface RedisLimiterOptions {
@@ -125,15 +115,7 @@ export class RedisLimiter implements Limiter {
       return admissionOutcome(plan, [], [], { kind: 'admit' }, ticket);
     }
     const keys: string[] = [];
-    const args: (string | number)[] = [
-      req.now,
-      id,
-      ticket.expiresAt,
-      req.reserveMicros,
-      plan.budgets.length,
-      plan.rateLimits.length,
-      this.options.leaseMs,
-    ];
+    const args: (string | number)[] = [req.now, id, ticket.expiresAt, req.reserveMicros, plan.budgets.length, plan.rateLimits.length, this.options.leaseMs];
     for (const b of plan.budgets) {
       keys.push(this.budgetKey(b.config.id, b.window.key), this.leasesKey(b.config.id, b.window.key));
       args.push(b.config.limitMicros, b.enforce ? 1 : 0, this.budgetTtl(b.window.endMs, req.now));

@@ -31,7 +31,11 @@ export async function relayFilteredBody(
       record.markFirstByte();
       collected.push(chunk);
       if (collected.truncated) {
-        throw new GatewayError('response_too_large', 502, `The provider's answer is larger than the ${MAX_FILTERED_BODY_BYTES}-byte limit for answers a policy inspects.`);
+        throw new GatewayError(
+          'response_too_large',
+          502,
+          `The provider's answer is larger than the ${MAX_FILTERED_BODY_BYTES}-byte limit for answers a policy inspects.`,
+        );
       }
       if (!client.open) break;
     }

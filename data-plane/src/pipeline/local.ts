@@ -34,7 +34,8 @@ export function modelsHandler(gw: Gateway, route: { family: ApiFamily | 'by-head
       if (route.single) {
         const wanted = safeDecode(incoming.params[0]).replace(/^models\//, '');
         // `{model}:{method}` is one of Gemini's POST methods, not a model.
-        if (family === 'gemini' && wanted.includes(':')) throw new GatewayError('method_not_allowed', 405, `${incoming.method} is not supported on ${incoming.path}.`);
+        if (family === 'gemini' && wanted.includes(':'))
+          throw new GatewayError('method_not_allowed', 405, `${incoming.method} is not supported on ${incoming.path}.`);
         record.model = wanted || null;
         const model = callableModel(view, check.key, check.org, family, wanted);
         if (!model) throw new GatewayError('model_not_allowed', 404, `The model "${wanted}" does not exist or this Keyward key may not use it.`);
@@ -43,7 +44,14 @@ export function modelsHandler(gw: Gateway, route: { family: ApiFamily | 'by-head
         body = api.modelList(availableModels(view, check.key, check.org, family));
       }
       record.status = 200;
-      client.send(200, [['content-type', 'application/json'], ['x-request-id', record.requestId]], body);
+      client.send(
+        200,
+        [
+          ['content-type', 'application/json'],
+          ['x-request-id', record.requestId],
+        ],
+        body,
+      );
     } catch (err) {
       respondWithError(gw, api, client, record, err, null);
     }
@@ -52,7 +60,17 @@ export function modelsHandler(gw: Gateway, route: { family: ApiFamily | 'by-head
 }
 
 /** Paths the gateway serves, to tell a wrong method (405) from an unknown path (404). */
-const KNOWN_PATHS = new Set(['/v1/chat/completions', '/v1/responses', '/v1/embeddings', '/v1/models', '/v1/messages', '/v1beta/models', '/healthz', '/readyz', '/metrics']);
+const KNOWN_PATHS = new Set([
+  '/v1/chat/completions',
+  '/v1/responses',
+  '/v1/embeddings',
+  '/v1/models',
+  '/v1/messages',
+  '/v1beta/models',
+  '/healthz',
+  '/readyz',
+  '/metrics',
+]);
 
 /** Everything no route matched: 404 (or 405 for a known path), in the format the caller most likely speaks. */
 export function fallbackHandler(gw: Gateway): (res: HttpResponse, req: HttpRequest) => void {

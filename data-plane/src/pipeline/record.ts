@@ -2,7 +2,6 @@ import { uuidv7, type ApiFamily, type CredentialConfig, type Decision, type KeyC
 import type { TokenUsage } from '../providers/types.js';
 import type { PolicyTrail } from '../steps/contract.js';
 
-
 /**
  * Everything learnt about one request while it runs, turned into its `UsageEvent` at the end.
  * Mutable on purpose: each pipeline step fills in what it found out.

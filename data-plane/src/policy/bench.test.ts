@@ -73,7 +73,15 @@ describe('policy step benchmark', () => {
       credentials: {},
       policies: {
         [POLICY]: { id: POLICY, orgId: ORG, name: 'bench', version: 1, enabled: true, attachments: [{ kind: 'key', id: guarded.id }], document },
-        [NO_COST_POLICY]: { id: NO_COST_POLICY, orgId: ORG, name: 'bench', version: 1, enabled: true, attachments: [{ kind: 'key', id: uncosted.id }], document: withoutCost },
+        [NO_COST_POLICY]: {
+          id: NO_COST_POLICY,
+          orgId: ORG,
+          name: 'bench',
+          version: 1,
+          enabled: true,
+          attachments: [{ kind: 'key', id: uncosted.id }],
+          document: withoutCost,
+        },
       },
       budgets: {},
       rateLimits: {},
@@ -92,7 +100,14 @@ describe('policy step benchmark', () => {
       // Monday noon: the off-hours rule does not hold.
       now: () => new Date('2025-03-10T11:00:00Z'),
     });
-    const connection: AgentConnection = { sse: true, arrivedAt: Date.now(), aborted: false, headersSent: false, onAbort: () => undefined, comment: () => undefined };
+    const connection: AgentConnection = {
+      sse: true,
+      arrivedAt: Date.now(),
+      aborted: false,
+      headersSent: false,
+      onAbort: () => undefined,
+      comment: () => undefined,
+    };
     const body = (withEmail: boolean) => ({
       model: 'gpt-4o',
       max_tokens: 1000,
@@ -108,7 +123,18 @@ describe('policy step benchmark', () => {
       operation: chatCompletions,
       model: 'gpt-4o',
       stream: true,
-      candidates: [{ id: 'c', orgId: ORG, provider: 'openai', name: 'c', baseUrl: null, models: [], secret: { kekId: 'k', wrappedKey: '', iv: '', ciphertext: '', tag: '' }, secretVersion: 1 }],
+      candidates: [
+        {
+          id: 'c',
+          orgId: ORG,
+          provider: 'openai',
+          name: 'c',
+          baseUrl: null,
+          models: [],
+          secret: { kekId: 'k', wrappedKey: '', iv: '', ciphertext: '', tag: '' },
+          secretVersion: 1,
+        },
+      ],
       body: json,
       decision: 'allowed',
       tags: [],
@@ -129,7 +155,15 @@ describe('policy step benchmark', () => {
     const untokenized = await measure(() => step.before(context(uncosted, clean)), ITERATIONS);
     const redacted = await measure(() => step.before(context(guarded, withEmail)), ITERATIONS);
     const restore = restoreFilter(chatCompletions.answers, new Map([['[EMAIL_1]', 'alice.martin@example.com']]));
-    const chunk = sseEvent(JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta: { content: 'a few words of answer' }, finish_reason: null }] }));
+    const chunk = sseEvent(
+      JSON.stringify({
+        id: 'chatcmpl-1',
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'gpt-4o',
+        choices: [{ index: 0, delta: { content: 'a few words of answer' }, finish_reason: null }],
+      }),
+    );
     const perEvent = await measure(() => restore.event(chunk), ITERATIONS * 10);
 
     const rows = [
@@ -140,7 +174,9 @@ describe('policy step benchmark', () => {
       ['restore filter, one chat chunk', perEvent],
     ] as const;
     for (const [name, stats] of rows) {
-      console.log(`${name.padEnd(48)} p50 ${stats.p50.toFixed(1).padStart(7)} µs  p99 ${stats.p99.toFixed(1).padStart(7)} µs  mean ${stats.mean.toFixed(1).padStart(7)} µs`);
+      console.log(
+        `${name.padEnd(48)} p50 ${stats.p50.toFixed(1).padStart(7)} µs  p99 ${stats.p99.toFixed(1).padStart(7)} µs  mean ${stats.mean.toFixed(1).padStart(7)} µs`,
+      );
       expect(Number.isFinite(stats.p99) && stats.p99 > 0).toBe(true);
     }
   });

@@ -95,7 +95,11 @@ export async function holdForDecision(deps: HoldDeps, ctx: EnforcementContext, c
       return {
         proceed: false,
         decision: 'blocked',
-        error: new GatewayError('approval_timeout', 403, `${thing} needed an approval and ${expiredText(result.cut, timeoutSeconds, deps.unstreamedMaxSeconds)}; ${withheld}.`),
+        error: new GatewayError(
+          'approval_timeout',
+          403,
+          `${thing} needed an approval and ${expiredText(result.cut, timeoutSeconds, deps.unstreamedMaxSeconds)}; ${withheld}.`,
+        ),
       };
     case 'unavailable':
       if (onTimeout === 'allow') return { proceed: true, decision: null, tag: 'approval_unavailable' };
@@ -105,7 +109,11 @@ export async function holdForDecision(deps: HoldDeps, ctx: EnforcementContext, c
         error: new GatewayError('approval_unavailable', 503, `${thing} needs an approval, but the approval service could not be reached; ${withheld}.`),
       };
     case 'gone':
-      return { proceed: false, decision: 'held', error: new GatewayError('client_closed', 499, 'The client closed the connection while the request was held for approval.') };
+      return {
+        proceed: false,
+        decision: 'held',
+        error: new GatewayError('client_closed', 499, 'The client closed the connection while the request was held for approval.'),
+      };
   }
 }
 

@@ -62,7 +62,12 @@ describe('policy sets per key', () => {
       [
         policy(4, { attachments: [{ kind: 'key', id: k.id }] }),
         policy(5, { attachments: [{ kind: 'key', id: k.id }] }),
-        policy(3, { attachments: [{ kind: 'team', id: TEAM }, { kind: 'key', id: k.id }] }),
+        policy(3, {
+          attachments: [
+            { kind: 'team', id: TEAM },
+            { kind: 'key', id: k.id },
+          ],
+        }),
         policy(2),
         policy(6, { enabled: false }),
         policy(7, { orgId: OTHER_ORG, attachments: [{ kind: 'key', id: k.id }] }),

@@ -1,4 +1,12 @@
-import { compilePolicies, PolicyCompileError, type CompiledPolicySet, type KeyConfig, type PolicyConfig, type PolicyDocumentWithMeta, type PolicyScope } from '@keyward/shared';
+import {
+  compilePolicies,
+  PolicyCompileError,
+  type CompiledPolicySet,
+  type KeyConfig,
+  type PolicyConfig,
+  type PolicyDocumentWithMeta,
+  type PolicyScope,
+} from '@keyward/shared';
 import type { ConfigView, ViewUpdate } from '../config/view.js';
 import type { Logger } from '../observability/logger.js';
 
@@ -15,7 +23,6 @@ interface ViewIndex {
    */
   readonly perKey: WeakMap<KeyConfig, KeyPolicies>;
 }
-
 
 const scopeKey = (kind: PolicyScope, id: string) => `${kind}:${id}`;
 

@@ -57,7 +57,10 @@ export function createPolicyStep(options: PolicyStepOptions): EnforcementStep {
       const set = options.sets.forKey(view, ctx.key, ctx.org.timeZone);
       if (set === null) return;
       if (set instanceof PolicyCompileError) {
-        return deny(new GatewayError('policy_unavailable', 503, 'A policy that applies to this key could not be loaded; an administrator needs to correct it.'), 'error');
+        return deny(
+          new GatewayError('policy_unavailable', 503, 'A policy that applies to this key could not be loaded; an administrator needs to correct it.'),
+          'error',
+        );
       }
       const { request: codec, answers } = ctx.operation;
       const request = buildRequestContext(ctx, set.needs, options.now?.() ?? new Date());

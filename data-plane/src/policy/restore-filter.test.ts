@@ -20,7 +20,8 @@ async function through(op: Operation, events: SseEvent[]): Promise<SseEvent[]> {
 }
 
 const json = (event: SseEvent) => JSON.parse(event.data!.toString()) as Record<string, any>;
-const chat = (delta: object, finish: string | null = null) => sseEvent(JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] }));
+const chat = (delta: object, finish: string | null = null) =>
+  sseEvent(JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] }));
 
 describe('the restore filter', () => {
   it('sends events without placeholders as the provider’s own bytes', async () => {
@@ -31,7 +32,12 @@ describe('the restore filter', () => {
 
   it('restores an OpenAI chat placeholder split across deltas, holding back only the unfinished tail', async () => {
     const out = await through(chatCompletions, [chat({ content: 'Mail [EMA' }), chat({ content: 'IL_1] now' }), chat({}, 'stop'), sseEvent('[DONE]')]);
-    expect(out.map((e) => (e.data!.toString() === '[DONE]' ? '[DONE]' : (json(e).choices[0].delta.content ?? '')))).toEqual(['Mail ', 'jane@example.com now', '', '[DONE]']);
+    expect(out.map((e) => (e.data!.toString() === '[DONE]' ? '[DONE]' : (json(e).choices[0].delta.content ?? '')))).toEqual([
+      'Mail ',
+      'jane@example.com now',
+      '',
+      '[DONE]',
+    ]);
   });
 
   it('releases a held-back tail that never became a placeholder with the finish chunk', async () => {
@@ -42,15 +48,21 @@ describe('the restore filter', () => {
   it('writes originals JSON-escaped into streamed tool-call arguments', async () => {
     const quoted = new Map([['[NAME_1]', 'Jane "JJ" Doe']]);
     const filter = restoreFilter(chatCompletions.answers, quoted);
-    const args = ['{"who":"[NA', 'ME_1]"}'].map((a, i) =>
-      filter.event(chat({ tool_calls: [{ index: 0, ...(i === 0 ? { id: 'x', function: { name: 'f', arguments: a } } : { function: { arguments: a } }) }] })).send,
+    const args = ['{"who":"[NA', 'ME_1]"}'].map(
+      (a, i) =>
+        filter.event(chat({ tool_calls: [{ index: 0, ...(i === 0 ? { id: 'x', function: { name: 'f', arguments: a } } : { function: { arguments: a } }) }] }))
+          .send,
     );
-    const text = args.flat().map((e) => json(e).choices[0].delta.tool_calls[0].function.arguments).join('');
+    const text = args
+      .flat()
+      .map((e) => json(e).choices[0].delta.tool_calls[0].function.arguments)
+      .join('');
     expect(JSON.parse(text)).toEqual({ who: 'Jane "JJ" Doe' });
   });
 
   it('releases a held-back Anthropic tail before the block stops', async () => {
-    const delta = (text: string) => sseEvent(JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }), 'content_block_delta');
+    const delta = (text: string) =>
+      sseEvent(JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }), 'content_block_delta');
     const out = await through(messages, [delta('to [EMAIL'), sseEvent(JSON.stringify({ type: 'content_block_stop', index: 0 }), 'content_block_stop')]);
     expect(out.map((e) => [e.event, json(e).delta?.text])).toEqual([
       ['content_block_delta', 'to '],
@@ -60,7 +72,8 @@ describe('the restore filter', () => {
   });
 
   it('restores Gemini chunks and appends a held-back tail to the finishing chunk', async () => {
-    const chunk = (text: string, finish = false) => sseEvent(JSON.stringify({ candidates: [{ index: 0, content: { role: 'model', parts: [{ text }] }, ...(finish ? { finishReason: 'STOP' } : {}) }] }));
+    const chunk = (text: string, finish = false) =>
+      sseEvent(JSON.stringify({ candidates: [{ index: 0, content: { role: 'model', parts: [{ text }] }, ...(finish ? { finishReason: 'STOP' } : {}) }] }));
     const out = await through(streamGenerateContent, [chunk('hi [EMAIL_'), chunk('1] and [x', true)]);
     expect(out.map((e) => json(e).candidates[0].content.parts[0].text)).toEqual(['hi ', 'jane@example.com and [x']);
   });

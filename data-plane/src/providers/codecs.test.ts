@@ -14,11 +14,21 @@ describe('request codecs and output caps', () => {
     const body = {
       model: 'gpt-4o',
       max_completion_tokens: 300,
-      tools: [{ type: 'function', function: { name: 'shell_exec' } }, { type: 'custom', custom: { name: 'grep' } }],
+      tools: [
+        { type: 'function', function: { name: 'shell_exec' } },
+        { type: 'custom', custom: { name: 'grep' } },
+      ],
       messages: [
         { role: 'developer', content: 'Be terse.' },
         { role: 'system', content: [{ type: 'text', text: 'No secrets.' }] },
-        { role: 'user', content: [{ type: 'text', text: 'look' }, { type: 'image_url', image_url: { url: 'data:…' } }, { type: 'text', text: 'here' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'look' },
+            { type: 'image_url', image_url: { url: 'data:…' } },
+            { type: 'text', text: 'here' },
+          ],
+        },
         { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'shell_exec', arguments: '{"cmd":"ls"}' } }] },
         { role: 'tool', tool_call_id: 'c1', content: 'a.txt' },
       ],
@@ -49,7 +59,11 @@ describe('request codecs and output caps', () => {
       expect(out.messages[2].content).toEqual([{ type: 'text', text: 'LOOK' }, body.messages[2].content![1], { type: 'text', text: 'HERE' }]);
       expect(out.messages[3].tool_calls![0].function.arguments).toBe('{"CMD":"LS"}');
       expect(out.tools).toBe(body.tools);
-      expect(body.messages[2].content).toEqual([{ type: 'text', text: 'look' }, { type: 'image_url', image_url: { url: 'data:…' } }, { type: 'text', text: 'here' }]);
+      expect(body.messages[2].content).toEqual([
+        { type: 'text', text: 'look' },
+        { type: 'image_url', image_url: { url: 'data:…' } },
+        { type: 'text', text: 'here' },
+      ]);
     });
 
     it('returns the very same body when no text changed, so the agent’s bytes are forwarded', () => {

@@ -34,7 +34,10 @@ describe('OpenAI chat completions', () => {
       body: { ...body, stream_options: { include_obfuscation: false, include_usage: true } },
       hideUsageChunk: true,
     });
-    expect(op.prepare(input({ stream: true, stream_options: { include_usage: true } }), { model: 'm', stream: true })).toEqual({ body: null, hideUsageChunk: false });
+    expect(op.prepare(input({ stream: true, stream_options: { include_usage: true } }), { model: 'm', stream: true })).toEqual({
+      body: null,
+      hideUsageChunk: false,
+    });
     expect(op.prepare(input({}), { model: 'm', stream: false })).toEqual({ body: null, hideUsageChunk: false });
   });
 
@@ -101,9 +104,16 @@ describe('error shapes', () => {
   const error = new GatewayError('upstream_stalled', 504, 'The provider stopped sending data.');
 
   it('renders each family’s JSON error body', () => {
-    expect(JSON.parse(openaiApi.errorBody(error))).toEqual({ error: { message: 'The provider stopped sending data.', type: 'server_error', param: null, code: 'upstream_stalled' } });
-    expect(JSON.parse(anthropicApi.errorBody(error))).toEqual({ type: 'error', error: { type: 'timeout_error', message: 'The provider stopped sending data.' } });
-    expect(JSON.parse(geminiApi.errorBody(error))).toEqual({ error: { code: 504, message: 'The provider stopped sending data.', status: 'DEADLINE_EXCEEDED' } });
+    expect(JSON.parse(openaiApi.errorBody(error))).toEqual({
+      error: { message: 'The provider stopped sending data.', type: 'server_error', param: null, code: 'upstream_stalled' },
+    });
+    expect(JSON.parse(anthropicApi.errorBody(error))).toEqual({
+      type: 'error',
+      error: { type: 'timeout_error', message: 'The provider stopped sending data.' },
+    });
+    expect(JSON.parse(geminiApi.errorBody(error))).toEqual({
+      error: { code: 504, message: 'The provider stopped sending data.', status: 'DEADLINE_EXCEEDED' },
+    });
   });
 
   it('renders each operation’s mid-stream error event', () => {

@@ -42,7 +42,8 @@ export function proxyRoutes(operations: readonly Operation[]): ProxyRoute[] {
     }
     const byMethod = new Map<string, Operation>();
     for (const op of ops) {
-      if (op.route.modelMethod === null || byMethod.has(op.route.modelMethod)) throw new Error(`Operations on ${pattern} must each name a method of their own.`);
+      if (op.route.modelMethod === null || byMethod.has(op.route.modelMethod))
+        throw new Error(`Operations on ${pattern} must each name a method of their own.`);
       byMethod.set(op.route.modelMethod, op);
     }
     return {

@@ -85,7 +85,12 @@ describe('credential routing', () => {
   });
 
   it('lists the models a key may use: allow-list ∩ what its credentials serve', () => {
-    const listing = availableModels(view([cred('c1', 'openai', ['gpt-4o*', 'ft:my-model'])]), key({ allowedModels: ['gpt-4o-mini', 'ft:*', 'o3'] }), org(ORG), 'openai');
+    const listing = availableModels(
+      view([cred('c1', 'openai', ['gpt-4o*', 'ft:my-model'])]),
+      key({ allowedModels: ['gpt-4o-mini', 'ft:*', 'o3'] }),
+      org(ORG),
+      'openai',
+    );
     expect(listing.map((m) => m.id)).toEqual(['ft:my-model', 'gpt-4o-mini']);
   });
 

@@ -41,9 +41,7 @@ export interface EnforcementContext {
 }
 
 /** A step's verdict before the request goes upstream. */
-export type EnforcementVerdict =
-  | { readonly action: 'continue' }
-  | { readonly action: 'deny'; readonly error: GatewayError; readonly decision: Decision };
+export type EnforcementVerdict = { readonly action: 'continue' } | { readonly action: 'deny'; readonly error: GatewayError; readonly decision: Decision };
 
 /** How the request ended, for steps that settle what they reserved (budgets, concurrency). */
 export interface EnforcementOutcome {
@@ -63,7 +61,6 @@ export interface EnforcementStep {
   before(ctx: EnforcementContext): EnforcementVerdict | void | Promise<EnforcementVerdict | void>;
   after?(ctx: EnforcementContext, outcome: EnforcementOutcome): void | Promise<void>;
 }
-
 
 /** What policies and approvals did to a request; shared with enforcement steps, recorded on the event. */
 export interface PolicyTrail {

@@ -11,7 +11,10 @@ describe('reading usage from the end of a body', () => {
 
   it('finds the top-level usage after content that mentions the same key', () => {
     const body = JSON.stringify({
-      content: [{ type: 'tool_use', input: { usage: { input_tokens: 999 } } }, { type: 'text', text: 'the "usage": {"input_tokens": 5} in text' }],
+      content: [
+        { type: 'tool_use', input: { usage: { input_tokens: 999 } } },
+        { type: 'text', text: 'the "usage": {"input_tokens": 5} in text' },
+      ],
       usage: { input_tokens: 12, output_tokens: 3 },
     });
     expect(lastObjectForKey(body, 'usage')).toEqual({ input_tokens: 12, output_tokens: 3 });

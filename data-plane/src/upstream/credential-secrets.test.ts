@@ -22,7 +22,13 @@ describe('provider credentials in memory', () => {
 
   beforeAll(async () => {
     const real = await createKms(`local-key:${randomBytes(32).toString('base64')}`);
-    kms = { ...real, name: real.name, wrap: real.wrap.bind(real), primaryKekId: real.primaryKekId.bind(real), unwrap: (...args) => (unwraps++, real.unwrap(...args)) };
+    kms = {
+      ...real,
+      name: real.name,
+      wrap: real.wrap.bind(real),
+      primaryKekId: real.primaryKekId.bind(real),
+      unwrap: (...args) => (unwraps++, real.unwrap(...args)),
+    };
   });
 
   it('unwraps once and serves the cached plaintext until the TTL passes', async () => {

@@ -45,7 +45,13 @@ describe('headers crossing the gateway', () => {
 
   it('passes provider response headers on under the gateway’s request id', () => {
     const out = clientResponseHeaders(
-      { 'content-type': 'text/event-stream', 'x-request-id': 'up-1', 'set-cookie': ['a=b'], 'transfer-encoding': 'chunked', 'x-ratelimit-remaining-requests': '99' },
+      {
+        'content-type': 'text/event-stream',
+        'x-request-id': 'up-1',
+        'set-cookie': ['a=b'],
+        'transfer-encoding': 'chunked',
+        'x-ratelimit-remaining-requests': '99',
+      },
       'gw-1',
     );
     expect(out).toEqual([

@@ -2,7 +2,17 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { ProviderApi } from '../providers/types.js';
 
 /** Connection-level headers (RFC 9110 §7.6.1) that never cross a proxy. */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+];
 
 /**
  * Request headers the gateway never forwards: the agent's credentials in every family's header,

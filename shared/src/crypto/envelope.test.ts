@@ -37,7 +37,7 @@ describe('envelope encryption', () => {
     await expect(openSecret(kms, sealed, 'org-1:cred-2')).rejects.toBeInstanceOf(SecretDecryptError);
   });
 
-  it('refuses a ciphertext moved onto another row, even with that row\'s wrapped key', async () => {
+  it("refuses a ciphertext moved onto another row, even with that row's wrapped key", async () => {
     const mine = await sealSecret(kms, secret, aad);
     const theirs = await sealSecret(kms, 'another-secret', 'org-2:cred-9');
     const moved = { ...theirs, iv: mine.iv, ciphertext: mine.ciphertext, tag: mine.tag };
@@ -94,6 +94,5 @@ const rotatedKms: Kms = {
   name: 'rotated',
   primaryKekId: () => kms.primaryKekId(),
   wrap: (dataKey, aadBytes) => kms.wrap(dataKey, aadBytes),
-  unwrap: (kekId, wrapped, aadBytes) =>
-    kekId === kms.primaryKekId() ? kms.unwrap(kekId, wrapped, aadBytes) : otherKms.unwrap(kekId, wrapped, aadBytes),
+  unwrap: (kekId, wrapped, aadBytes) => (kekId === kms.primaryKekId() ? kms.unwrap(kekId, wrapped, aadBytes) : otherKms.unwrap(kekId, wrapped, aadBytes)),
 };

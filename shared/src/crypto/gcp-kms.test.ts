@@ -30,7 +30,7 @@ describe('Google Cloud KMS backend', () => {
     expect(fake.calls.decrypt - before.decrypt).toBe(1);
   });
 
-  it('turns the service\'s INVALID_ARGUMENT for a wrong AAD into SecretDecryptError', async () => {
+  it("turns the service's INVALID_ARGUMENT for a wrong AAD into SecretDecryptError", async () => {
     const sealed = await sealSecret(kms, 'sk-ant-provider-secret', 'org-1:cred-1');
     await expect(openSecret(kms, sealed, 'org-1:cred-2')).rejects.toBeInstanceOf(SecretDecryptError);
   });

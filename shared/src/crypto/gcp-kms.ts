@@ -17,9 +17,23 @@ const KEK_ID_PREFIX = 'gcp:';
 const CRYPTO_KEY_NAME = /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/;
 const GRPC_INVALID_ARGUMENT = 3;
 const GRPC_CODE_NAMES = [
-  'OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED',
-  'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE',
-  'DATA_LOSS', 'UNAUTHENTICATED',
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
 ];
 
 /**
@@ -41,9 +55,7 @@ export class GcpKms implements Kms {
     private readonly options: GcpKmsOptions = {},
   ) {
     if (!CRYPTO_KEY_NAME.test(cryptoKeyName)) {
-      throw new KmsError(
-        'Cloud KMS key must be a CryptoKey resource name: projects/<project>/locations/<location>/keyRings/<ring>/cryptoKeys/<key>',
-      );
+      throw new KmsError('Cloud KMS key must be a CryptoKey resource name: projects/<project>/locations/<location>/keyRings/<ring>/cryptoKeys/<key>');
     }
     this.timeoutMs = options.timeoutMs ?? 10_000;
   }

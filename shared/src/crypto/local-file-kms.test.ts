@@ -42,9 +42,7 @@ describe('local key file KMS', () => {
     await chmod(path, 0o644);
     const error = await LocalFileKms.open(path, { create: false }).catch((e: Error) => e);
     expect(error).toBeInstanceOf(KmsError);
-    expect((error as Error).message).toBe(
-      `KMS key file ${path} has mode 0644 and must not be accessible by group or others; run chmod 600 on it`,
-    );
+    expect((error as Error).message).toBe(`KMS key file ${path} has mode 0644 and must not be accessible by group or others; run chmod 600 on it`);
   });
 
   it('names the bad field of a corrupt key file without printing any key', async () => {

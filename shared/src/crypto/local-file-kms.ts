@@ -174,7 +174,6 @@ export class LocalFileKms implements Kms {
       throw err;
     }
   }
-
 }
 
 async function writeFile(path: string, text: string, flag: 'wx'): Promise<void> {

@@ -51,9 +51,7 @@ describe('base URL check', () => {
     });
 
     it('still requires https for any other host', () => {
-      expect(() => checkBaseUrl('http://api.example.com', dev)).toThrow(
-        'base URL may use plain http only for a loopback host; use https for api.example.com',
-      );
+      expect(() => checkBaseUrl('http://api.example.com', dev)).toThrow('base URL may use plain http only for a loopback host; use https for api.example.com');
     });
 
     it('still refuses private and metadata addresses', () => {

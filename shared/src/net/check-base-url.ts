@@ -29,7 +29,10 @@ export function checkBaseUrl(url: string, policy: AddressPolicy): URL {
   // `new URL('https://h/#')` keeps an empty hash, so look at the input too.
   if (parsed.hash !== '' || url.includes('#')) throw new UnsafeUrlError('base URL must not contain a fragment (#…)');
 
-  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '').toLowerCase();
+  const host = parsed.hostname
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '')
+    .toLowerCase();
   if (host === '') throw new UnsafeUrlError('base URL must name a host');
   const loopbackName = host === 'localhost' || host.endsWith('.localhost');
   const addressClass = isIP(host) ? classifyAddress(host) : loopbackName ? 'loopback' : null;

@@ -4,15 +4,7 @@ import { parseIPv4, parseIPv6 } from './ip.js';
  * What kind of destination an IP address is. Only `public` is reachable by default; everything
  * else is inside the gateway's own network or otherwise not a provider's API.
  */
-export type AddressClass =
-  | 'public'
-  | 'loopback'
-  | 'private'
-  | 'link-local'
-  | 'metadata'
-  | 'unspecified'
-  | 'multicast'
-  | 'reserved';
+export type AddressClass = 'public' | 'loopback' | 'private' | 'link-local' | 'metadata' | 'unspecified' | 'multicast' | 'reserved';
 
 /** Which non-public destinations a caller accepts. */
 export interface AddressPolicy {

@@ -38,9 +38,7 @@ describe('guarded agent', () => {
     const before = hits;
     const error = await get(`http://127.0.0.1:${port}/`, false).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnsafeAddressError);
-    expect((error as Error).message).toBe(
-      'refusing to connect to 127.0.0.1: it is a loopback address, and providers must be reached at public addresses',
-    );
+    expect((error as Error).message).toBe('refusing to connect to 127.0.0.1: it is a loopback address, and providers must be reached at public addresses');
     expect(hits).toBe(before);
   });
 

@@ -9,9 +9,7 @@ function found(detector: DetectorName, text: string): string[] {
 
 describe('email detector', () => {
   it('finds addresses in prose, with plus tags and subdomains', () => {
-    expect(found('email', 'Write to jane.doe+billing@mail.example.co.uk today.')).toEqual([
-      'jane.doe+billing@mail.example.co.uk',
-    ]);
+    expect(found('email', 'Write to jane.doe+billing@mail.example.co.uk today.')).toEqual(['jane.doe+billing@mail.example.co.uk']);
   });
 
   it('reports offsets that slice back to the value', () => {
@@ -142,15 +140,12 @@ describe('IP address detectors', () => {
     expect(found('ipv4', '256.1.1.1, v1.2.3.4, 1.2.3.4.5 and 1.2.3')).toEqual([]);
   });
 
-  it.each([
-    ['2001:0db8:85a3:0000:0000:8a2e:0370:7334'],
-    ['2001:db8::8a2e:370:7334'],
-    ['fe80::1'],
-    ['::1'],
-    ['::ffff:192.0.2.128'],
-  ])('finds the IPv6 address %s', (address) => {
-    expect(found('ipv6', `host ${address}.`)).toEqual([address]);
-  });
+  it.each([['2001:0db8:85a3:0000:0000:8a2e:0370:7334'], ['2001:db8::8a2e:370:7334'], ['fe80::1'], ['::1'], ['::ffff:192.0.2.128']])(
+    'finds the IPv6 address %s',
+    (address) => {
+      expect(found('ipv6', `host ${address}.`)).toEqual([address]);
+    },
+  );
 
   it.each([
     ['a time', 'at 12:30:45'],
@@ -171,10 +166,7 @@ describe('credential detectors', () => {
   const anthropic = 'sk-ant-api03-' + 'x9Yb2Cd5Ef8Gh1Ij4Kl7Mn0Op3Qr6St9Uv2Wx5Yz8Ab1Cd4Ef7Gh0Ij3Kl6Mn9-AA';
 
   it('finds OpenAI keys, legacy and project-scoped', () => {
-    expect(found('openai_api_key', `OPENAI_API_KEY=${openaiLegacy}\nkey: ${openaiProject}`)).toEqual([
-      openaiLegacy,
-      openaiProject,
-    ]);
+    expect(found('openai_api_key', `OPENAI_API_KEY=${openaiLegacy}\nkey: ${openaiProject}`)).toEqual([openaiLegacy, openaiProject]);
   });
 
   it('leaves Anthropic keys to the Anthropic detector', () => {
@@ -229,9 +221,7 @@ describe('credential detectors', () => {
 
   it('finds a truncated private key block up to the end of its body', () => {
     const text = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7\n\nCan you fix this key?';
-    expect(found('private_key', text)).toEqual([
-      '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7',
-    ]);
+    expect(found('private_key', text)).toEqual(['-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7']);
   });
 
   it('ignores public keys and certificates', () => {
@@ -239,8 +229,7 @@ describe('credential detectors', () => {
   });
 
   it('finds JWTs whose header decodes to JSON with an alg', () => {
-    const token =
-      'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
+    const token = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
     expect(found('jwt', `Authorization: Bearer ${token}`)).toEqual([token]);
   });
 

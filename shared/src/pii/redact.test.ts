@@ -46,8 +46,6 @@ describe('redactText', () => {
   });
 
   it('refuses findings that do not belong to the text', () => {
-    expect(() => redactText('short', [{ detector: 'email', start: 0, end: 9, value: 'a@b.cd.ef' }], 'mask')).toThrow(
-      /does not match the text/,
-    );
+    expect(() => redactText('short', [{ detector: 'email', start: 0, end: 9, value: 'a@b.cd.ef' }], 'mask')).toThrow(/does not match the text/);
   });
 });

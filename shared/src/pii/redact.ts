@@ -20,12 +20,7 @@ export interface RedactionResult {
  * Replaces findings in `text`, choosing each one's treatment with `treat`. Findings may be in any
  * order and may overlap (overlaps are resolved as in `detectPii`).
  */
-export function replaceFindings(
-  text: string,
-  findings: readonly Finding[],
-  treat: (finding: Finding) => FindingTreatment,
-  mapping: RedactionMapping,
-): string {
+export function replaceFindings(text: string, findings: readonly Finding[], treat: (finding: Finding) => FindingTreatment, mapping: RedactionMapping): string {
   if (findings.length === 0) return text;
   const ordered = resolveOverlaps(findings.slice());
   let out = '';

@@ -25,10 +25,7 @@ const TOKEN_SHAPE = /^\[[^[\]]+\]$/;
  * chunks (`[EMA` + `IL_1]`) is restored whole: only a tail that could still become a
  * placeholder is held back, never more than the longest token minus one character.
  */
-export function createRestoreStream(
-  mapping: RedactionMapping | ReadonlyMap<string, string>,
-  options: RestoreStreamOptions = {},
-): RestoreStream {
+export function createRestoreStream(mapping: RedactionMapping | ReadonlyMap<string, string>, options: RestoreStreamOptions = {}): RestoreStream {
   const source = mapping instanceof RedactionMapping ? mapping.restorable : mapping;
   const replacements = new Map<string, string>();
   const prefixes = new Set<string>();

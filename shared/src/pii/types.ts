@@ -30,16 +30,7 @@ export type DetectorName = (typeof DETECTOR_NAMES)[number];
 export const DETECTOR_GROUPS = {
   all: DETECTOR_NAMES,
   personal: ['email', 'phone', 'payment_card', 'iban', 'us_ssn', 'ipv4', 'ipv6'],
-  credentials: [
-    'openai_api_key',
-    'anthropic_api_key',
-    'aws_access_key_id',
-    'aws_secret_access_key',
-    'github_token',
-    'google_api_key',
-    'private_key',
-    'jwt',
-  ],
+  credentials: ['openai_api_key', 'anthropic_api_key', 'aws_access_key_id', 'aws_secret_access_key', 'github_token', 'google_api_key', 'private_key', 'jwt'],
   ip_address: ['ipv4', 'ipv6'],
 } as const satisfies Record<string, readonly DetectorName[]>;
 

@@ -47,8 +47,7 @@ export class Checker {
     const full = formatPath(path);
     let message: string;
     if (this.rule !== undefined) {
-      const who =
-        this.rule.id !== undefined ? `rule "${this.rule.id}" (#${this.rule.index + 1})` : `rule #${this.rule.index + 1}`;
+      const who = this.rule.id !== undefined ? `rule "${this.rule.id}" (#${this.rule.index + 1})` : `rule #${this.rule.index + 1}`;
       const relative = formatPath(path.slice(this.rulePathLength));
       message = relative === '' ? `${who} ${text}` : `${who}: "${relative}" ${text}`;
     } else {

@@ -60,12 +60,7 @@ function escapeRegex(s: string): string {
 }
 
 /** A string-keyed lookup (labels, headers) tested by name. */
-function compileNamed(
-  name: string,
-  t: ValueTest,
-  record: (s: EvalState) => Readonly<Record<string, unknown>>,
-  what: string,
-): CompiledCondition {
+function compileNamed(name: string, t: ValueTest, record: (s: EvalState) => Readonly<Record<string, unknown>>, what: string): CompiledCondition {
   const check = compileValueOperators(t);
   const absentOk = t.exists === false;
   const test = (s: EvalState) => {
@@ -176,9 +171,7 @@ function compileTimeOfDay(t: TimeOfDayTest, opts: ConditionOptions): CompiledCon
     const weekday = Math.floor(packed / 1440);
     const minute = packed - weekday * 1440;
     const local = `${WEEKDAY_LABELS[weekday]} ${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
-    const window = [t.between ? `${t.between[0]}–${t.between[1]}` : '', t.weekdays ? t.weekdays.join('/') : '']
-      .filter(Boolean)
-      .join(' on ');
+    const window = [t.between ? `${t.between[0]}–${t.between[1]}` : '', t.weekdays ? t.weekdays.join('/') : ''].filter(Boolean).join(' on ');
     return `local time ${local} in ${zone} is ${matched ? 'within' : 'outside'} ${window}`;
   });
 }
@@ -254,9 +247,7 @@ export function compileCondition(c: Condition, opts: ConditionOptions): Compiled
       for (let i = 0; i < tools.length; i++) if (match(tools[i])) return true;
       return false;
     };
-    return leaf(test, (s, m) =>
-      m ? `tool ${quote(s.request.toolsOffered.find(match))} is offered` : `no offered tool matches ${list(c.toolOffered)}`,
-    );
+    return leaf(test, (s, m) => (m ? `tool ${quote(s.request.toolsOffered.find(match))} is offered` : `no offered tool matches ${list(c.toolOffered)}`));
   }
   if ('toolCall' in c) {
     const source = opts.phase === 'response' ? CallSource.Answer : CallSource.History;
@@ -276,8 +267,7 @@ export function compileCondition(c: Condition, opts: ConditionOptions): Compiled
     const where = source === CallSource.Answer ? 'in the answer' : 'in the conversation';
     return leaf(
       (s) => matchingCall(s) >= 0,
-      (s, m) =>
-        m ? `tool call ${quote(s.calls(source)[matchingCall(s)].name)} ${where} matches` : `no tool call ${where} matches`,
+      (s, m) => (m ? `tool call ${quote(s.calls(source)[matchingCall(s)].name)} ${where} matches` : `no tool call ${where} matches`),
     );
   }
   if ('inputTokens' in c) {

@@ -51,17 +51,13 @@ export function compileValueOperators(t: ValueTest): (v: unknown) => boolean {
   if (t.contains !== undefined) {
     const operand = t.contains;
     const needle = String(operand);
-    checks.push((v) =>
-      typeof v === 'string' ? v.includes(needle) : Array.isArray(v) ? v.some((e) => scalarEquals(e, operand)) : false,
-    );
+    checks.push((v) => (typeof v === 'string' ? v.includes(needle) : Array.isArray(v) ? v.some((e) => scalarEquals(e, operand)) : false));
   }
   if (t.regex !== undefined) {
     const compiled = compileSafeRegex(t.regex);
     if (!compiled.ok) throw new Error(`regex ${quote(t.regex)} ${compiled.reason}`);
     const re = compiled.regex;
-    checks.push((v) =>
-      typeof v === 'string' ? re.test(v) : typeof v === 'number' || typeof v === 'boolean' ? re.test(String(v)) : false,
-    );
+    checks.push((v) => (typeof v === 'string' ? re.test(v) : typeof v === 'number' || typeof v === 'boolean' ? re.test(String(v)) : false));
   }
   if (t.gt !== undefined) {
     const bound = t.gt;

@@ -25,10 +25,7 @@ function request(overrides: Partial<RequestContext> = {}): RequestContext {
 }
 
 let counter = 0;
-function policy(
-  rules: unknown[],
-  extra: { id?: string; scope?: PolicyScope; shadow?: boolean; version?: number } = {},
-): PolicyDocumentWithMeta {
+function policy(rules: unknown[], extra: { id?: string; scope?: PolicyScope; shadow?: boolean; version?: number } = {}): PolicyDocumentWithMeta {
   return {
     id: extra.id ?? `p${++counter}`,
     version: extra.version ?? 1,
@@ -85,9 +82,7 @@ describe('decisions within one policy', () => {
     const decision = set.evaluateRequest(request());
     expect(decision.action).toBe('allow');
     expect(decision.tags).toEqual(['seen', 'audit']);
-    expect(decision.redact).toEqual([
-      { policyId: 'acc', ruleId: 'emails', detectors: ['email'], patterns: [], replacement: 'placeholder', restore: true },
-    ]);
+    expect(decision.redact).toEqual([{ policyId: 'acc', ruleId: 'emails', detectors: ['email'], patterns: [], replacement: 'placeholder', restore: true }]);
     expect(decision.matches.map((m) => m.ruleId)).toEqual(['tag', 'emails', 'stop']);
   });
 });
@@ -160,9 +155,7 @@ describe('decisions across policies', () => {
 
   it('reports the policy version in matches', () => {
     const set = compilePolicies([policy([{ id: 'r', action: 'allow' }], { id: 'v', version: 7 })]);
-    expect(set.evaluateRequest(request()).matches).toEqual([
-      { policyId: 'v', policyVersion: 7, ruleId: 'r', action: 'allow', shadow: false },
-    ]);
+    expect(set.evaluateRequest(request()).matches).toEqual([{ policyId: 'v', policyVersion: 7, ruleId: 'r', action: 'allow', shadow: false }]);
   });
 });
 
@@ -250,18 +243,12 @@ describe('response rules', () => {
         },
       ]),
     ]);
-    expect(
-      set.evaluateResponse(answer({ toolCalls: [{ name: 'shell_exec', arguments: '{"command":"rm -rf /"}' }] })),
-    ).toMatchObject({
+    expect(set.evaluateResponse(answer({ toolCalls: [{ name: 'shell_exec', arguments: '{"command":"rm -rf /"}' }] }))).toMatchObject({
       action: 'block',
       block: { status: 451 },
     });
-    expect(set.evaluateResponse(answer({ toolCalls: [{ name: 'shell_exec', arguments: { command: 'ls' } }] })).action).toBe(
-      'allow',
-    );
-    expect(set.evaluateResponse(answer({ toolCalls: [{ name: 'read_file', arguments: { command: 'rm -rf /' } }] })).action).toBe(
-      'allow',
-    );
+    expect(set.evaluateResponse(answer({ toolCalls: [{ name: 'shell_exec', arguments: { command: 'ls' } }] })).action).toBe('allow');
+    expect(set.evaluateResponse(answer({ toolCalls: [{ name: 'read_file', arguments: { command: 'rm -rf /' } }] })).action).toBe('allow');
   });
 
   it('inspect the answer text, and hold it for approval', () => {
@@ -295,9 +282,7 @@ describe('response rules', () => {
 
   it('can read the request alongside the answer', () => {
     const set = compilePolicies([
-      policy([
-        { id: 'r', on: 'response', when: { all: [{ model: 'gpt-*' }, { completion: { contains: 'x' } }] }, action: 'block' },
-      ]),
+      policy([{ id: 'r', on: 'response', when: { all: [{ model: 'gpt-*' }, { completion: { contains: 'x' } }] }, action: 'block' }]),
     ]);
     expect(set.evaluateResponse(answer({ text: 'x' })).action).toBe('block');
   });
@@ -333,9 +318,7 @@ describe('compiled needs', () => {
   });
 
   it('needs nothing for a policy on model and provider alone', () => {
-    const { needs } = compilePolicies([
-      policy([{ id: 'a', when: { any: [{ model: 'x' }, { provider: 'gemini' }] }, action: 'block' }]),
-    ]);
+    const { needs } = compilePolicies([policy([{ id: 'a', when: { any: [{ model: 'x' }, { provider: 'gemini' }] }, action: 'block' }])]);
     expect(Object.entries(needs).filter(([, v]) => v === true)).toEqual([]);
     expect(needs.piiDetectors.size).toBe(0);
   });
@@ -345,9 +328,7 @@ describe('compiled needs', () => {
   });
 
   it('does not join the prompt or run detectors when no reached condition needs them', () => {
-    const set = compilePolicies([
-      policy([{ id: 'a', when: { all: [{ model: 'claude-*' }, { prompt: { pii: 'all' } }] }, action: 'block' }]),
-    ]);
+    const set = compilePolicies([policy([{ id: 'a', when: { all: [{ model: 'claude-*' }, { prompt: { pii: 'all' } }] }, action: 'block' }])]);
     const messages = new Proxy([] as { role: string; text: string }[], {
       get() {
         throw new Error('messages were read');

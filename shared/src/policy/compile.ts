@@ -12,15 +12,7 @@ import {
   type TerminalAction,
 } from './decision.js';
 import { EvalState } from './eval-state.js';
-import type {
-  PolicyDocument,
-  PolicyDocumentWithMeta,
-  PolicyError,
-  PolicyRule,
-  PolicyScope,
-  RuleAction,
-  RulePhase,
-} from './types.js';
+import type { PolicyDocument, PolicyDocumentWithMeta, PolicyError, PolicyRule, PolicyScope, RuleAction, RulePhase } from './types.js';
 import { validatePolicyDocument } from './validate.js';
 
 /**
@@ -101,18 +93,9 @@ const SCOPE_ORDER: Readonly<Record<PolicyScope, number>> = { org: 0, team: 1, ke
 const EMPTY: readonly never[] = Object.freeze([]);
 const ALLOW: PolicyDecision = Object.freeze({ action: 'allow', redact: EMPTY, tags: EMPTY, matches: EMPTY, shadow: null });
 
-function compileRule(
-  policy: PolicyDocumentWithMeta,
-  doc: PolicyDocument,
-  rule: PolicyRule,
-  index: number,
-  needs: MutableNeeds,
-): CompiledRule {
+function compileRule(policy: PolicyDocumentWithMeta, doc: PolicyDocument, rule: PolicyRule, index: number, needs: MutableNeeds): CompiledRule {
   const shadow = doc.shadow || rule.shadow;
-  const condition =
-    rule.when === undefined
-      ? null
-      : compileCondition(rule.when, { phase: rule.on, defaultTimeZone: policy.defaultTimeZone ?? 'UTC', needs });
+  const condition = rule.when === undefined ? null : compileCondition(rule.when, { phase: rule.on, defaultTimeZone: policy.defaultTimeZone ?? 'UTC', needs });
   const action: RuleAction = rule.action;
   const match: PolicyMatch = Object.freeze({
     policyId: policy.id,
@@ -203,9 +186,7 @@ export function compilePolicy(meta: PolicyDocumentWithMeta, needs: MutableNeeds)
  */
 export function compilePolicies(policies: readonly PolicyDocumentWithMeta[]): CompiledPolicySet {
   const needs = emptyNeeds();
-  const ordered = [...policies].sort(
-    (a, b) => SCOPE_ORDER[a.scope] - SCOPE_ORDER[b.scope] || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-  );
+  const ordered = [...policies].sort((a, b) => SCOPE_ORDER[a.scope] - SCOPE_ORDER[b.scope] || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const compiled = ordered.map((meta) => compilePolicy(meta, needs));
   const redaction = compiled.some((p) => p.request.some((r) => r.redaction !== undefined));
   const responseRules = compiled.some((p) => p.response.length > 0);
@@ -242,12 +223,7 @@ const fastTest: RuleTester = (rule, s) => rule.condition === null || rule.condit
  * terminal action wins (block > hold > allow). Shadow rules run on a second track that shows
  * what enforcing them would have done, and never touch the enforced decision.
  */
-export function evaluatePhase(
-  policies: readonly CompiledPolicy[],
-  phase: RulePhase,
-  s: EvalState,
-  tester: RuleTester = fastTest,
-): PolicyDecision {
+export function evaluatePhase(policies: readonly CompiledPolicy[], phase: RulePhase, s: EvalState, tester: RuleTester = fastTest): PolicyDecision {
   let action: TerminalAction = 'allow';
   let block: BlockOutcome | undefined;
   let hold: HoldOutcome | undefined;

@@ -28,9 +28,7 @@ function request(overrides: Partial<RequestContext> = {}): RequestContext {
 
 /** Whether a single rule with condition `when` matches the request. */
 function matches(when: unknown, ctx: RequestContext = request()): boolean {
-  const set = compilePolicies([
-    { id: 'p', version: 1, scope: 'org', document: { name: 'p', rules: [{ id: 'r', when, action: 'block' }] } },
-  ]);
+  const set = compilePolicies([{ id: 'p', version: 1, scope: 'org', document: { name: 'p', rules: [{ id: 'r', when, action: 'block' }] } }]);
   return set.evaluateRequest(ctx).action === 'block';
 }
 
@@ -150,17 +148,10 @@ describe('conditions', () => {
     expect(matches({ timeOfDay: { between: ['09:00', '17:00'], timeZone: 'Europe/Paris' } })).toBe(true);
     expect(matches({ timeOfDay: { between: ['09:00', '17:00'], timeZone: 'UTC' } })).toBe(false);
     expect(matches({ timeOfDay: { weekdays: ['tue'], timeZone: 'Europe/Paris' } })).toBe(true);
-    expect(matches({ timeOfDay: { between: ['09:00', '17:00'], weekdays: ['sat', 'sun'], timeZone: 'Europe/Paris' } })).toBe(
-      false,
-    );
+    expect(matches({ timeOfDay: { between: ['09:00', '17:00'], weekdays: ['sat', 'sun'], timeZone: 'Europe/Paris' } })).toBe(false);
     // Tuesday 00:30 in Auckland (UTC+13 in March) is still Monday in UTC.
     expect(matches({ timeOfDay: { weekdays: ['mon'] } }, request({ now: new Date('2025-03-03T11:30:00Z') }))).toBe(true);
-    expect(
-      matches(
-        { timeOfDay: { weekdays: ['tue'], timeZone: 'Pacific/Auckland' } },
-        request({ now: new Date('2025-03-03T11:30:00Z') }),
-      ),
-    ).toBe(true);
+    expect(matches({ timeOfDay: { weekdays: ['tue'], timeZone: 'Pacific/Auckland' } }, request({ now: new Date('2025-03-03T11:30:00Z') }))).toBe(true);
   });
 
   it('handle windows that wrap past midnight, start inclusive and end exclusive', () => {
@@ -169,12 +160,7 @@ describe('conditions', () => {
     expect(matches(night, request({ now: new Date('2025-03-04T05:59:00Z') }))).toBe(true);
     expect(matches(night, request({ now: new Date('2025-03-04T06:00:00Z') }))).toBe(false);
     expect(matches(night, request({ now: new Date('2025-03-04T22:00:00Z') }))).toBe(true);
-    expect(
-      matches(
-        { timeOfDay: { between: ['18:00', '24:00'], timeZone: 'UTC' } },
-        request({ now: new Date('2025-03-04T23:59:00Z') }),
-      ),
-    ).toBe(true);
+    expect(matches({ timeOfDay: { between: ['18:00', '24:00'], timeZone: 'UTC' } }, request({ now: new Date('2025-03-04T23:59:00Z') }))).toBe(true);
   });
 
   it('follow daylight saving time changes', () => {

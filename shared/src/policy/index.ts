@@ -32,14 +32,7 @@ export {
   type ShadowOutcome,
   type TerminalAction,
 } from './decision.js';
-export {
-  DEFAULT_BLOCK_MESSAGE,
-  DEFAULT_BLOCK_STATUS,
-  DEFAULT_HOLD_SECONDS,
-  MAX_HOLD_SECONDS,
-  MAX_RULES,
-  validatePolicyDocument,
-} from './validate.js';
+export { DEFAULT_BLOCK_MESSAGE, DEFAULT_BLOCK_STATUS, DEFAULT_HOLD_SECONDS, MAX_HOLD_SECONDS, MAX_RULES, validatePolicyDocument } from './validate.js';
 export { CONDITION_KEYS, WEEKDAYS } from './validate-condition.js';
 export { MAX_POLICY_TEXT, parsePolicyDocument, type PolicyFormat } from './parse.js';
 export { compileSafeRegex, MAX_REGEX_LENGTH, type SafeRegexResult } from './safe-regex.js';

@@ -12,9 +12,7 @@ export type PathStep = string | number | typeof EVERY;
 export const EVERY: unique symbol = Symbol('every');
 
 /** Result of `parseJsonPath`. */
-export type JsonPathResult =
-  | { readonly ok: true; readonly steps: readonly PathStep[] }
-  | { readonly ok: false; readonly reason: string };
+export type JsonPathResult = { readonly ok: true; readonly steps: readonly PathStep[] } | { readonly ok: false; readonly reason: string };
 
 const NAME = /^[A-Za-z_$][A-Za-z0-9_$-]*/;
 const MAX_STEPS = 32;

@@ -17,22 +17,14 @@ describe('createRedactor', () => {
     expect(redactor.redact('Reply to ann@corp.example and bob@corp.example')).toBe('Reply to [EMAIL_1] and [EMAIL_2]');
     expect(redactor.restores).toBe(true);
     const stream = createRestoreStream(redactor.mapping);
-    expect(stream.push('Dear [EMA') + stream.push('IL_2], re [EMPLOYEE_ID_1]') + stream.flush()).toBe(
-      'Dear bob@corp.example, re E123456',
-    );
+    expect(stream.push('Dear [EMA') + stream.push('IL_2], re [EMPLOYEE_ID_1]') + stream.flush()).toBe('Dear bob@corp.example, re E123456');
   });
 
   it('applies the strongest style when two redactions cover the same detector, restoring only if both asked', () => {
-    const redactor = createRedactor([
-      spec({ detectors: ['email'], restore: true }),
-      spec({ detectors: ['email'], replacement: 'mask' }),
-    ]);
+    const redactor = createRedactor([spec({ detectors: ['email'], restore: true }), spec({ detectors: ['email'], replacement: 'mask' })]);
     expect(redactor.redact('x ann@corp.example')).toBe('x ****');
     expect(redactor.restores).toBe(false);
-    const hashed = createRedactor([
-      spec({ detectors: ['phone'], replacement: 'hash', restore: true }),
-      spec({ detectors: ['phone'], restore: false }),
-    ]);
+    const hashed = createRedactor([spec({ detectors: ['phone'], replacement: 'hash', restore: true }), spec({ detectors: ['phone'], restore: false })]);
     expect(hashed.redact('call +33 6 12 34 56 78')).toMatch(/^call \[PHONE_[0-9a-f]{12}\]$/);
     expect(hashed.restores).toBe(false);
   });

@@ -66,9 +66,7 @@ export function createRedactor(specs: readonly RedactionSpec[], options: Redacti
       patterns.push({ detector, regex: scanningRegex(p.regex, p.ignoreCase) });
     }
   }
-  const detectors = [...treatments.keys()]
-    .filter((k) => !k.startsWith('custom:'))
-    .map((k) => DETECTORS[k as keyof typeof DETECTORS]);
+  const detectors = [...treatments.keys()].filter((k) => !k.startsWith('custom:')).map((k) => DETECTORS[k as keyof typeof DETECTORS]);
   const mapping = new RedactionMapping(options);
   const treat = (f: Finding) => treatments.get(f.detector)!;
   const restores = [...treatments.values()].some((t) => t.restore);

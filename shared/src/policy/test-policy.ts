@@ -50,9 +50,7 @@ const STRING_FIELDS = ['endpoint', 'model', 'systemText'] as const;
 const NUMBER_FIELDS = ['estimatedInputTokens', 'estimatedCostMicros'] as const;
 
 /** Checks a sample field by field and fills the defaults; returns the errors instead when any. */
-function normalizeSample(
-  sample: unknown,
-): { ok: true; request: RequestContext; response: ResponseContext | null } | { ok: false; errors: PolicyError[] } {
+function normalizeSample(sample: unknown): { ok: true; request: RequestContext; response: ResponseContext | null } | { ok: false; errors: PolicyError[] } {
   const errors: PolicyError[] = [];
   const fail = (path: Path, text: string) => {
     const p = formatPath(['sample', ...path]);
@@ -64,27 +62,21 @@ function normalizeSample(
       errors: [{ path: 'sample', message: `the sample request must be an object, not ${describeValue(sample)}` }],
     };
   const s = sample;
-  for (const f of STRING_FIELDS)
-    if (s[f] !== undefined && typeof s[f] !== 'string') fail([f], `must be a string, not ${describeValue(s[f])}`);
+  for (const f of STRING_FIELDS) if (s[f] !== undefined && typeof s[f] !== 'string') fail([f], `must be a string, not ${describeValue(s[f])}`);
   for (const f of NUMBER_FIELDS)
-    if (s[f] !== undefined && (typeof s[f] !== 'number' || !Number.isFinite(s[f])))
-      fail([f], `must be a number, not ${describeValue(s[f])}`);
+    if (s[f] !== undefined && (typeof s[f] !== 'number' || !Number.isFinite(s[f]))) fail([f], `must be a number, not ${describeValue(s[f])}`);
   if (s.maxOutputTokens !== undefined && s.maxOutputTokens !== null && typeof s.maxOutputTokens !== 'number') {
     fail(['maxOutputTokens'], `must be a number or null, not ${describeValue(s.maxOutputTokens)}`);
   }
   if (s.provider !== undefined && !(PROVIDER_KINDS as readonly unknown[]).includes(s.provider))
     fail(['provider'], `must be one of ${PROVIDER_KINDS.join(', ')}`);
-  if (s.api !== undefined && !(API_FAMILIES as readonly unknown[]).includes(s.api))
-    fail(['api'], `must be one of ${API_FAMILIES.join(', ')}`);
+  if (s.api !== undefined && !(API_FAMILIES as readonly unknown[]).includes(s.api)) fail(['api'], `must be one of ${API_FAMILIES.join(', ')}`);
   for (const f of ['keyLabels', 'headers'] as const) {
     if (s[f] === undefined) continue;
     if (!isRecord(s[f])) fail([f], `must be an object of strings, not ${describeValue(s[f])}`);
-    else
-      for (const [k, v] of Object.entries(s[f]))
-        if (typeof v !== 'string') fail([f, k], `must be a string, not ${describeValue(v)}`);
+    else for (const [k, v] of Object.entries(s[f])) if (typeof v !== 'string') fail([f, k], `must be a string, not ${describeValue(v)}`);
   }
-  if (s.keyMetadata !== undefined && !isRecord(s.keyMetadata))
-    fail(['keyMetadata'], `must be an object, not ${describeValue(s.keyMetadata)}`);
+  if (s.keyMetadata !== undefined && !isRecord(s.keyMetadata)) fail(['keyMetadata'], `must be an object, not ${describeValue(s.keyMetadata)}`);
   const messages: NormalizedMessage[] = [];
   if (s.messages !== undefined) {
     if (!Array.isArray(s.messages)) fail(['messages'], `must be a list of { "role", "text" }, not ${describeValue(s.messages)}`);
@@ -111,20 +103,17 @@ function normalizeSample(
   const toolCalls = readCalls(s.toolCalls, ['toolCalls']);
   let toolsOffered: string[] = [];
   if (s.toolsOffered !== undefined) {
-    if (!Array.isArray(s.toolsOffered) || s.toolsOffered.some((t: unknown) => typeof t !== 'string'))
-      fail(['toolsOffered'], 'must be a list of tool names');
+    if (!Array.isArray(s.toolsOffered) || s.toolsOffered.some((t: unknown) => typeof t !== 'string')) fail(['toolsOffered'], 'must be a list of tool names');
     else toolsOffered = s.toolsOffered as string[];
   }
   let now = new Date();
   if (s.now !== undefined) {
     now = s.now instanceof Date ? s.now : new Date(typeof s.now === 'string' ? s.now : Number.NaN);
-    if (Number.isNaN(now.getTime()))
-      fail(['now'], `must be an ISO date-time such as "2025-01-31T09:30:00Z", not ${describeValue(s.now)}`);
+    if (Number.isNaN(now.getTime())) fail(['now'], `must be an ISO date-time such as "2025-01-31T09:30:00Z", not ${describeValue(s.now)}`);
   }
   let answer: { text: string; toolCalls: ToolCall[] } | null = null;
   if (s.response !== undefined) {
-    if (!isRecord(s.response))
-      fail(['response'], `must be an object with "text" and/or "toolCalls", not ${describeValue(s.response)}`);
+    if (!isRecord(s.response)) fail(['response'], `must be an object with "text" and/or "toolCalls", not ${describeValue(s.response)}`);
     else {
       if (s.response.text !== undefined && typeof s.response.text !== 'string')
         fail(['response', 'text'], `must be a string, not ${describeValue(s.response.text)}`);
@@ -142,9 +131,7 @@ function normalizeSample(
     model: (s.model as string) ?? '',
     keyLabels: (s.keyLabels as Record<string, string>) ?? {},
     keyMetadata: (s.keyMetadata as Record<string, unknown>) ?? {},
-    headers: Object.fromEntries(
-      Object.entries((s.headers as Record<string, string>) ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
-    ),
+    headers: Object.fromEntries(Object.entries((s.headers as Record<string, string>) ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
     messages,
     systemText: (s.systemText as string) ?? '',
     toolsOffered,
@@ -161,8 +148,7 @@ function normalizeSample(
 function tracePhase(policy: CompiledPolicy, phase: RulePhase, s: EvalState): PhaseTestResult {
   const rules = policy[phase];
   const explained = new Map<CompiledRule, { matched: boolean; reason: string }>();
-  for (const r of rules)
-    explained.set(r, r.condition === null ? { matched: true, reason: 'no condition: always matches' } : r.condition.explain(s));
+  for (const r of rules) explained.set(r, r.condition === null ? { matched: true, reason: 'no condition: always matches' } : r.condition.explain(s));
   const reached = new Set<CompiledRule>();
   const decision = evaluatePhase([policy], phase, s, (r) => {
     reached.add(r);
@@ -189,11 +175,7 @@ function tracePhase(policy: CompiledPolicy, phase: RulePhase, s: EvalState): Pha
  * rules run only when the sample carries a `response`. Invalid documents or samples return
  * their errors.
  */
-export function testPolicy(
-  doc: unknown,
-  sampleRequest: SampleRequest | unknown,
-  options: { readonly defaultTimeZone?: string } = {},
-): PolicyTestResult {
+export function testPolicy(doc: unknown, sampleRequest: SampleRequest | unknown, options: { readonly defaultTimeZone?: string } = {}): PolicyTestResult {
   const validated = validatePolicyDocument(doc);
   if (!validated.ok) return validated;
   const sample = normalizeSample(sampleRequest);

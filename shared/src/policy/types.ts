@@ -171,6 +171,4 @@ export interface PolicyError {
 }
 
 /** Outcome of validation: the normalized policy, or every error found. */
-export type PolicyValidationResult =
-  | { readonly ok: true; readonly policy: PolicyDocument }
-  | { readonly ok: false; readonly errors: readonly PolicyError[] };
+export type PolicyValidationResult = { readonly ok: true; readonly policy: PolicyDocument } | { readonly ok: false; readonly errors: readonly PolicyError[] };

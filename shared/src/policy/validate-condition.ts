@@ -1,16 +1,6 @@
 import { API_FAMILIES, PROVIDER_KINDS } from '../wire/config.js';
 import { DETECTOR_GROUPS, DETECTOR_NAMES, expandDetectorRefs, type DetectorRef } from '../pii/types.js';
-import {
-  describe,
-  isRecord,
-  readBoolean,
-  readEnum,
-  readNumber,
-  readOneOrMany,
-  readString,
-  type Checker,
-  type Path,
-} from './checker.js';
+import { describe, isRecord, readBoolean, readEnum, readNumber, readOneOrMany, readString, type Checker, type Path } from './checker.js';
 import { parseJsonPath } from './json-path.js';
 import { compileSafeRegex } from './safe-regex.js';
 import type {
@@ -30,7 +20,6 @@ import { isKnownTimeZone } from '../time/zoned-time.js';
 
 /** Weekday names, Monday first. */
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const satisfies readonly Weekday[];
-
 
 /** Every condition key, in the order error messages list them. */
 export const CONDITION_KEYS = [
@@ -73,12 +62,7 @@ function readScalar(c: Checker, v: unknown, path: Path): Scalar | undefined {
 }
 
 /** Reads the operators of a value test from `obj`, whose other keys are `extraKeys`. */
-function readValueTest(
-  c: Checker,
-  obj: Record<string, unknown>,
-  path: Path,
-  extraKeys: readonly string[],
-): ValueTest | undefined {
+function readValueTest(c: Checker, obj: Record<string, unknown>, path: Path, extraKeys: readonly string[]): ValueTest | undefined {
   let ok = c.knownKeys(obj, path, [...extraKeys, ...VALUE_OPERATORS]);
   if (!VALUE_OPERATORS.some((op) => obj[op] !== undefined)) {
     c.fail(path, `must test the value with at least one of: ${VALUE_OPERATORS.join(', ')}`);
@@ -139,10 +123,7 @@ export function readRegex(c: Checker, v: unknown, path: Path, ignoreCase: boolea
 
 function readNamedTest(c: Checker, v: unknown, path: Path, header: boolean): NamedValueTest | undefined {
   if (!isRecord(v)) {
-    c.fail(
-      path,
-      `must be an object such as { "name": "${header ? 'x-keyward-agent-id' : 'env'}", "eq": "…" }, not ${describe(v)}`,
-    );
+    c.fail(path, `must be an object such as { "name": "${header ? 'x-keyward-agent-id' : 'env'}", "eq": "…" }, not ${describe(v)}`);
     return undefined;
   }
   let name: string | undefined;
@@ -208,9 +189,7 @@ function readTextTest(c: Checker, v: unknown, path: Path): TextTest | undefined 
     const regex = readRegex(c, v.regex, [...path, 'regex'], ignoreCase);
     return regex === undefined ? undefined : { regex, ignoreCase };
   }
-  const contains = readOneOrMany(c, v.contains, [...path, 'contains'], MAX_LIST, (item, p) =>
-    readString(c, item, p, { maxLength: 1024 }),
-  );
+  const contains = readOneOrMany(c, v.contains, [...path, 'contains'], MAX_LIST, (item, p) => readString(c, item, p, { maxLength: 1024 }));
   return contains === undefined ? undefined : { contains, ignoreCase };
 }
 
@@ -276,10 +255,7 @@ function readTimeOfDay(c: Checker, v: unknown, path: Path): TimeOfDayTest | unde
     } else {
       const times = b.map((t, i) => {
         if (typeof t === 'string' && HH_MM.test(t) && !(i === 0 && t === '24:00')) return t;
-        c.fail(
-          [...path, 'between', i],
-          `must be a time written HH:MM (00:00 to 23:59${i === 1 ? ', or 24:00' : ''}), not ${describe(t)}`,
-        );
+        c.fail([...path, 'between', i], `must be a time written HH:MM (00:00 to 23:59${i === 1 ? ', or 24:00' : ''}), not ${describe(t)}`);
         return undefined;
       });
       if (times[0] === undefined || times[1] === undefined) ok = false;
@@ -391,11 +367,7 @@ export function readCondition(c: Checker, v: unknown, path: Path, phase: RulePha
     case 'costMicros': {
       const test = readNumberTest(c, value, at);
       if (test === undefined) return undefined;
-      return key === 'inputTokens'
-        ? { inputTokens: test }
-        : key === 'maxOutputTokens'
-          ? { maxOutputTokens: test }
-          : { costMicros: test };
+      return key === 'inputTokens' ? { inputTokens: test } : key === 'maxOutputTokens' ? { maxOutputTokens: test } : { costMicros: test };
     }
     case 'timeOfDay': {
       const test = readTimeOfDay(c, value, at);

@@ -124,9 +124,7 @@ describe('validatePolicyDocument', () => {
     });
     expect(error.path).toBe('rules[1].when.all[1].prompt.regex');
     expect(error.rule).toEqual({ index: 1, id: 'block-secrets' });
-    expect(error.message).toMatch(
-      /^rule "block-secrets" \(#2\): "when\.all\[1\]\.prompt\.regex" is not a valid regular expression: /,
-    );
+    expect(error.message).toMatch(/^rule "block-secrets" \(#2\): "when\.all\[1\]\.prompt\.regex" is not a valid regular expression: /);
   });
 
   it('returns every error, not just the first', () => {
@@ -158,10 +156,7 @@ describe('validatePolicyDocument', () => {
 
   it('rejects a document that is not an object, and missing fields', () => {
     expect(errorsOf([]).map((e) => e.message)).toEqual(['the policy must be an object with "name" and "rules", not an array']);
-    expect(errorsOf({}).map((e) => e.message)).toEqual([
-      'the policy must have a "name"',
-      'the policy must have "rules" (a list, possibly empty)',
-    ]);
+    expect(errorsOf({}).map((e) => e.message)).toEqual(['the policy must have a "name"', 'the policy must have "rules" (a list, possibly empty)']);
     expect(errorsOf({ ...minimal, extra: 1 }).map((e) => e.message)).toEqual([
       '"extra" is not a known field; expected one of: name, description, shadow, rules',
     ]);
@@ -181,34 +176,24 @@ describe('validatePolicyDocument', () => {
       'rule "r" (#1): "when.provider" must be one of "openai", "anthropic", "gemini", "openai_compatible", not the string "azure"',
     );
     expect(first({ all: [] })).toBe('rule "r" (#1): "when.all" must be a non-empty list of conditions, not an array');
-    expect(first({ header: { name: 'authorization', eq: 'x' } })).toMatch(
-      /"when\.header\.name" must be made of a header name starting with "x-keyward-"/,
-    );
+    expect(first({ header: { name: 'authorization', eq: 'x' } })).toMatch(/"when\.header\.name" must be made of a header name starting with "x-keyward-"/);
     expect(first({ keyLabel: { name: 'env' } })).toMatch(/"when\.keyLabel" must test the value with at least one of: eq, neq/);
     expect(first({ keyMetadata: { path: '$..x', eq: 1 } })).toMatch(/"when\.keyMetadata\.path" is not a valid JSON path/);
     expect(first({ prompt: { contains: 'a', regex: 'b' } })).toMatch(/"when\.prompt" must have only one of "contains", "regex"/);
     expect(first({ prompt: { pii: ['email', 'passport'] } })).toMatch(/"when\.prompt\.pii\[1\]" must be one of "email"/);
-    expect(first({ inputTokens: { gt: 'many' } })).toBe(
-      'rule "r" (#1): "when.inputTokens.gt" must be a number, not the string "many"',
-    );
+    expect(first({ inputTokens: { gt: 'many' } })).toBe('rule "r" (#1): "when.inputTokens.gt" must be a number, not the string "many"');
     expect(first({ inputTokens: { above: 3 } })).toMatch(/"when\.inputTokens\.above" is not a known comparison/);
-    expect(first({ timeOfDay: { between: ['9:00', '17:00'] } })).toMatch(
-      /"when\.timeOfDay\.between\[0\]" must be a time written HH:MM/,
-    );
+    expect(first({ timeOfDay: { between: ['9:00', '17:00'] } })).toMatch(/"when\.timeOfDay\.between\[0\]" must be a time written HH:MM/);
     expect(first({ timeOfDay: { between: ['09:00', '09:00'] } })).toMatch(/must not start and end at the same time/);
     expect(first({ timeOfDay: { weekdays: ['monday'] } })).toMatch(/"when\.timeOfDay\.weekdays\[0\]" must be one of "mon"/);
     expect(first({ timeOfDay: { between: ['09:00', '17:00'], timeZone: 'Mars/Olympus' } })).toMatch(/must be an IANA time zone/);
-    expect(first({ completion: { contains: 'x' } })).toMatch(
-      /"when\.completion" is only available on rules with "on": "response"/,
-    );
+    expect(first({ completion: { contains: 'x' } })).toMatch(/"when\.completion" is only available on rules with "on": "response"/);
   });
 
   it('limits how deep conditions nest', () => {
     let when: unknown = { model: 'x' };
     for (let i = 0; i < 20; i++) when = { not: when };
-    expect(errorsOf({ name: 'p', rules: [{ id: 'r', when, action: 'allow' }] })[0].message).toMatch(
-      /is nested more than 16 levels deep/,
-    );
+    expect(errorsOf({ name: 'p', rules: [{ id: 'r', when, action: 'allow' }] })[0].message).toMatch(/is nested more than 16 levels deep/);
   });
 
   it('checks actions', () => {
@@ -217,19 +202,11 @@ describe('validatePolicyDocument', () => {
     expect(first({ type: 'redact', detectors: 'email', replacement: 'mask', restore: true })).toMatch(
       /"action\.restore" needs "replacement": "placeholder" or "hash"/,
     );
-    expect(first({ type: 'redact', patterns: [{ name: 'emp', regex: 'x' }] })).toMatch(
-      /"action\.patterns\[0\]\.name" must be made of upper-case letters/,
-    );
-    expect(first({ type: 'redact', detectors: 'email' }, 'response')).toMatch(
-      /"action\.type" cannot be "redact" on a response rule/,
-    );
-    expect(first({ type: 'hold', timeoutSeconds: 0 })).toBe(
-      'rule "r" (#1): "action.timeoutSeconds" must be between 1 and 86400, not 0',
-    );
+    expect(first({ type: 'redact', patterns: [{ name: 'emp', regex: 'x' }] })).toMatch(/"action\.patterns\[0\]\.name" must be made of upper-case letters/);
+    expect(first({ type: 'redact', detectors: 'email' }, 'response')).toMatch(/"action\.type" cannot be "redact" on a response rule/);
+    expect(first({ type: 'hold', timeoutSeconds: 0 })).toBe('rule "r" (#1): "action.timeoutSeconds" must be between 1 and 86400, not 0');
     expect(first({ type: 'hold', onTimeout: 'approve' })).toMatch(/"action\.onTimeout" must be one of "allow", "block"/);
-    expect(first({ type: 'block', reason: 'x' })).toMatch(
-      /"action\.reason" is not a known field of a "block" action; expected one of: type, status, message/,
-    );
+    expect(first({ type: 'block', reason: 'x' })).toMatch(/"action\.reason" is not a known field of a "block" action; expected one of: type, status, message/);
     expect(first({ type: 'log', tags: ['ok', 'not ok'] })).toMatch(/"action\.tags\[1\]" must be made of letters, digits/);
     expect(first(7)).toMatch(/"action" must be an action such as "allow"/);
   });

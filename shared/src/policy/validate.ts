@@ -1,15 +1,5 @@
 import { DETECTOR_GROUPS, DETECTOR_NAMES, expandDetectorRefs, type DetectorName, type DetectorRef } from '../pii/types.js';
-import {
-  Checker,
-  describe,
-  isRecord,
-  readBoolean,
-  readEnum,
-  readNumber,
-  readOneOrMany,
-  readString,
-  type Path,
-} from './checker.js';
+import { Checker, describe, isRecord, readBoolean, readEnum, readNumber, readOneOrMany, readString, type Path } from './checker.js';
 import { readCondition, readRegex } from './validate-condition.js';
 import type { PolicyRule, PolicyValidationResult, RedactionPattern, RuleAction, RulePhase } from './types.js';
 
@@ -56,15 +46,9 @@ function readPattern(c: Checker, v: unknown, path: Path): RedactionPattern | und
     return undefined;
   }
   if (!c.knownKeys(v, path, ['name', 'regex', 'ignoreCase'])) return undefined;
-  const name =
-    v.name === undefined
-      ? (c.fail(path, 'must have a "name"'), undefined)
-      : readString(c, v.name, [...path, 'name'], PATTERN_NAME);
+  const name = v.name === undefined ? (c.fail(path, 'must have a "name"'), undefined) : readString(c, v.name, [...path, 'name'], PATTERN_NAME);
   const ignoreCase = readBoolean(c, v.ignoreCase, [...path, 'ignoreCase'], false);
-  const regex =
-    v.regex === undefined
-      ? (c.fail(path, 'must have a "regex"'), undefined)
-      : readRegex(c, v.regex, [...path, 'regex'], ignoreCase);
+  const regex = v.regex === undefined ? (c.fail(path, 'must have a "regex"'), undefined) : readRegex(c, v.regex, [...path, 'regex'], ignoreCase);
   return name === undefined || regex === undefined ? undefined : { name, regex, ignoreCase };
 }
 
@@ -98,16 +82,11 @@ function readRedact(c: Checker, v: Record<string, unknown>, path: Path): RuleAct
     ok = false;
   }
   const replacement =
-    v.replacement === undefined
-      ? 'placeholder'
-      : readEnum(c, v.replacement, [...path, 'replacement'], ['placeholder', 'mask', 'hash'] as const);
+    v.replacement === undefined ? 'placeholder' : readEnum(c, v.replacement, [...path, 'replacement'], ['placeholder', 'mask', 'hash'] as const);
   const restore = readBoolean(c, v.restore, [...path, 'restore'], false);
   if (replacement === undefined) return undefined;
   if (restore && replacement === 'mask') {
-    c.fail(
-      [...path, 'restore'],
-      'needs "replacement": "placeholder" or "hash": masked values cannot be told apart, so they cannot be put back',
-    );
+    c.fail([...path, 'restore'], 'needs "replacement": "placeholder" or "hash": masked values cannot be told apart, so they cannot be put back');
     return undefined;
   }
   return ok ? { type: 'redact', detectors, patterns, replacement, restore } : undefined;
@@ -134,14 +113,8 @@ function readAction(c: Checker, v: unknown, path: Path, phase: RulePhase): RuleA
     case 'allow':
       return { type };
     case 'block': {
-      const status =
-        obj.status === undefined
-          ? DEFAULT_BLOCK_STATUS
-          : readNumber(c, obj.status, [...path, 'status'], { integer: true, min: 400, max: 599 });
-      const message =
-        obj.message === undefined
-          ? DEFAULT_BLOCK_MESSAGE[phase]
-          : readString(c, obj.message, [...path, 'message'], { maxLength: 1000 });
+      const status = obj.status === undefined ? DEFAULT_BLOCK_STATUS : readNumber(c, obj.status, [...path, 'status'], { integer: true, min: 400, max: 599 });
+      const message = obj.message === undefined ? DEFAULT_BLOCK_MESSAGE[phase] : readString(c, obj.message, [...path, 'message'], { maxLength: 1000 });
       return status === undefined || message === undefined ? undefined : { type, status, message };
     }
     case 'redact':
@@ -151,8 +124,7 @@ function readAction(c: Checker, v: unknown, path: Path, phase: RulePhase): RuleA
         obj.timeoutSeconds === undefined
           ? DEFAULT_HOLD_SECONDS
           : readNumber(c, obj.timeoutSeconds, [...path, 'timeoutSeconds'], { integer: true, min: 1, max: MAX_HOLD_SECONDS });
-      const onTimeout =
-        obj.onTimeout === undefined ? 'block' : readEnum(c, obj.onTimeout, [...path, 'onTimeout'], ['allow', 'block'] as const);
+      const onTimeout = obj.onTimeout === undefined ? 'block' : readEnum(c, obj.onTimeout, [...path, 'onTimeout'], ['allow', 'block'] as const);
       return timeoutSeconds === undefined || onTimeout === undefined ? undefined : { type, timeoutSeconds, onTimeout };
     }
     case 'log': {
@@ -173,14 +145,12 @@ function readRule(c: Checker, v: unknown, index: number, usedIds: Map<string, nu
     return undefined;
   }
   // Name the rule in its own errors as soon as it has a usable id.
-  const idCandidate =
-    typeof v.id === 'string' && RULE_ID.pattern.test(v.id) && v.id.length <= RULE_ID.maxLength ? v.id : undefined;
+  const idCandidate = typeof v.id === 'string' && RULE_ID.pattern.test(v.id) && v.id.length <= RULE_ID.maxLength ? v.id : undefined;
   c.enterRule(idCandidate === undefined ? { index } : { index, id: idCandidate }, path);
   try {
     c.knownKeys(v, path, ['id', 'name', 'description', 'on', 'when', 'action', 'shadow']);
     let ok = true;
-    const id =
-      v.id === undefined ? (c.fail(path, 'must have an "id"'), undefined) : readString(c, v.id, [...path, 'id'], RULE_ID);
+    const id = v.id === undefined ? (c.fail(path, 'must have an "id"'), undefined) : readString(c, v.id, [...path, 'id'], RULE_ID);
     if (id !== undefined) {
       const previous = usedIds.get(id);
       if (previous !== undefined) {
@@ -189,8 +159,7 @@ function readRule(c: Checker, v: unknown, index: number, usedIds: Map<string, nu
       } else usedIds.set(id, index);
     }
     const name = v.name === undefined ? undefined : readString(c, v.name, [...path, 'name'], { maxLength: 200 });
-    const description =
-      v.description === undefined ? undefined : readString(c, v.description, [...path, 'description'], { maxLength: 2000 });
+    const description = v.description === undefined ? undefined : readString(c, v.description, [...path, 'description'], { maxLength: 2000 });
     const on = v.on === undefined ? 'request' : readEnum(c, v.on, [...path, 'on'], ['request', 'response'] as const);
     const shadow = readBoolean(c, v.shadow, [...path, 'shadow'], false);
     const when = v.when === undefined || on === undefined ? undefined : readCondition(c, v.when, [...path, 'when'], on);
@@ -238,12 +207,8 @@ export function validatePolicyDocument(val: unknown): PolicyValidationResult {
     return { ok: false, errors: c.errors };
   }
   c.knownKeys(val, [], ['name', 'description', 'shadow', 'rules']);
-  const name =
-    val.name === undefined
-      ? (c.fail([], 'must have a "name"'), undefined)
-      : readString(c, val.name, ['name'], { maxLength: 200 });
-  const description =
-    val.description === undefined ? undefined : readString(c, val.description, ['description'], { maxLength: 2000 });
+  const name = val.name === undefined ? (c.fail([], 'must have a "name"'), undefined) : readString(c, val.name, ['name'], { maxLength: 200 });
+  const description = val.description === undefined ? undefined : readString(c, val.description, ['description'], { maxLength: 2000 });
   const shadow = readBoolean(c, val.shadow, ['shadow'], false);
   const rules: PolicyRule[] = [];
   if (val.rules === undefined) c.fail([], 'must have "rules" (a list, possibly empty)');

@@ -29,7 +29,9 @@ describe('request cost', () => {
   });
 
   it('names the bad count', () => {
-    expect(() => costMicros(gpt4o, { inputTokens: -1, outputTokens: 0, cachedInputTokens: 0 })).toThrow('costMicros needs "inputTokens" as a non-negative integer');
+    expect(() => costMicros(gpt4o, { inputTokens: -1, outputTokens: 0, cachedInputTokens: 0 })).toThrow(
+      'costMicros needs "inputTokens" as a non-negative integer',
+    );
     expect(() => costMicros(gpt4o, { inputTokens: 1, outputTokens: 0.5, cachedInputTokens: 0 })).toThrow(/"outputTokens"/);
   });
 });

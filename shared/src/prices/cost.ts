@@ -22,9 +22,7 @@ export function costMicros(price: ModelPriceEntry, usage: TokenUsage): number {
   // Providers occasionally report more cached than total tokens on retries; never bill below zero.
   const cached = Math.min(tokens(usage.cachedInputTokens, 'cachedInputTokens'), input);
   const total =
-    BigInt(input - cached) * BigInt(price.inputPerMTok) +
-    BigInt(cached) * BigInt(price.cachedInputPerMTok) +
-    BigInt(output) * BigInt(price.outputPerMTok);
+    BigInt(input - cached) * BigInt(price.inputPerMTok) + BigInt(cached) * BigInt(price.cachedInputPerMTok) + BigInt(output) * BigInt(price.outputPerMTok);
   return Number((total + TOKENS_PER_MILLION - 1n) / TOKENS_PER_MILLION);
 }
 

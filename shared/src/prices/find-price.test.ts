@@ -39,7 +39,7 @@ describe('price lookup', () => {
     },
   );
 
-  it('prefers an organization\'s custom entry over the built-in one', () => {
+  it("prefers an organization's custom entry over the built-in one", () => {
     const negotiated: ModelPriceEntry = { model: 'gpt-4o', provider: 'openai', inputPerMTok: 1, outputPerMTok: 2, cachedInputPerMTok: 1 };
     expect(findPrice('gpt-4o-2024-08-06', [negotiated])).toBe(negotiated);
   });

@@ -51,7 +51,10 @@ function match(table: Indexed, name: string): ModelPriceEntry | null {
 
 function isReleaseSuffix(suffix: string): boolean {
   if (suffix[0] !== '-' && suffix[0] !== '@') return false;
-  return suffix.slice(1).split(/[-@]/).every((word) => VERSION_WORD.test(word));
+  return suffix
+    .slice(1)
+    .split(/[-@]/)
+    .every((word) => VERSION_WORD.test(word));
 }
 
 function normalize(model: string): string {

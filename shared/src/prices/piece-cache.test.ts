@@ -20,7 +20,6 @@ function remember(cache: PieceCache, piece: string, tokens: number, offset = 5):
   cache.set(view, offset, offset + piece.length, tokens);
 }
 
-
 describe('piece cache', () => {
   it('finds pieces of every length by their bytes, wherever they are in the text', () => {
     const cache = new PieceCache(1000, 64);

@@ -21,7 +21,7 @@ function scannedPieces(scanner: AsciiScanner, text: string): string[] {
   const ascii = asciiBytes(text);
   if (!ascii) throw new Error(`not ASCII: ${JSON.stringify(text)}`);
   const pieces: string[] = [];
-  for (let start = 0; start < text.length; ) {
+  for (let start = 0; start < text.length;) {
     const end = scanner(ascii.bytes, start);
     if (!(end > start && end <= text.length)) throw new Error(`piece end ${end} after ${start} in ${JSON.stringify(text)}`);
     pieces.push(text.slice(start, end));
@@ -43,7 +43,6 @@ function expectSameSplit(texts: Iterable<string>): void {
     }
   }
 }
-
 
 /** Random ASCII strings of 0 to 200 characters, weighted towards what makes the patterns branch. */
 function fuzzCorpus(count: number, seed: number): string[] {
@@ -182,7 +181,11 @@ describe('ASCII pre-tokenizer', () => {
     expect(asciiBytes('🙂')).toBeUndefined();
     expect(Array.from(asciiBytes('Hi\x00\x7f')!.bytes.subarray(0, 4))).toEqual([0x48, 0x69, 0x00, 0x7f]);
     const long = 'x'.repeat(20_000);
-    expect(asciiBytes(long)!.bytes.subarray(0, long.length).every((byte) => byte === 0x78)).toBe(true);
+    expect(
+      asciiBytes(long)!
+        .bytes.subarray(0, long.length)
+        .every((byte) => byte === 0x78),
+    ).toBe(true);
     expect(scannedPieces(o200kPieceEnd, `${long} a`)).toEqual(regexPieces(o200k.pat_str, `${long} a`));
   });
 });

@@ -73,7 +73,7 @@ describe('token estimates', () => {
       `${prose.repeat(8)}\n\`\`\`ts\n${code}\n\`\`\`\nDraft a note to alice.martin@example.com summarising the gain.`,
       code.replaceAll('\n', '\r\n'),
       '# Plan\n\n1. Batch the lookups.\n2. Cache hot customers (TTL 60s).\n\n| step | p99 |\n|------|-----|\n| now  | 340 |\n',
-      '$ git log --oneline | head -3\n9f1c2ab Fix: don\'t retry on 4xx\n\tat Object.<anonymous> (/srv/app/index.js:12:5)\n    \n',
+      "$ git log --oneline | head -3\n9f1c2ab Fix: don't retry on 4xx\n\tat Object.<anonymous> (/srv/app/index.js:12:5)\n    \n",
       JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: prose }], tools: [{ type: 'function' }] }),
     ];
     expectExactCounts(texts);

@@ -91,7 +91,7 @@ function countAscii(encoding: Encoding, pieceEnd: AsciiScanner, text: string, as
   const { bytes, view } = ascii;
   const length = text.length;
   let total = 0;
-  for (let start = 0; start < length; ) {
+  for (let start = 0; start < length;) {
     const end = pieceEnd(bytes, start);
     if (end - start > MAX_CACHED_PIECE) {
       total += encoder.encode(text.slice(start, end), [], []).length;

@@ -63,9 +63,7 @@ export interface OrgConfig {
  * or `allow` them at no cost with the event tagged `unpriced`.
  */
 export type UnpricedModelsPolicy =
-  | { readonly mode: 'refuse' }
-  | { readonly mode: 'charge'; readonly inputPerMTok: number; readonly outputPerMTok: number }
-  | { readonly mode: 'allow' };
+  { readonly mode: 'refuse' } | { readonly mode: 'charge'; readonly inputPerMTok: number; readonly outputPerMTok: number } | { readonly mode: 'allow' };
 
 /** Every `UnpricedModelsPolicy` mode, in a stable order. */
 export const UNPRICED_MODEL_MODES = ['refuse', 'charge', 'allow'] as const satisfies readonly UnpricedModelsPolicy['mode'][];

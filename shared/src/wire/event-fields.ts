@@ -6,20 +6,7 @@
  */
 import { API_FAMILIES, PROVIDER_KINDS } from './config.js';
 import { DECISIONS, type PolicyMatchRecord, type UsageEvent } from './events.js';
-import {
-  arrayOf,
-  boolean,
-  child,
-  count,
-  integerIn,
-  isoDateTime,
-  nonEmptyString,
-  nullable,
-  object,
-  oneOf,
-  string,
-  uuid,
-} from './field-checks.js';
+import { arrayOf, boolean, child, count, integerIn, isoDateTime, nonEmptyString, nullable, object, oneOf, string, uuid } from './field-checks.js';
 
 /** PostgreSQL column types an event field can be stored as. */
 export type EventColumnType = 'uuid' | 'text' | 'boolean' | 'smallint' | 'bigint' | 'timestamptz' | 'jsonb';
@@ -44,7 +31,10 @@ export interface EventFieldSpec {
   readonly graphql: boolean;
 }
 
-const nullableOf = (check: EventFieldCheck): EventFieldCheck => (v, p) => nullable(v, p, check);
+const nullableOf =
+  (check: EventFieldCheck): EventFieldCheck =>
+  (v, p) =>
+    nullable(v, p, check);
 
 function policyMatch(value: unknown, path: string): PolicyMatchRecord {
   const match = object(value, path);

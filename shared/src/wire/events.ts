@@ -9,9 +9,7 @@ import type { ApiFamily, ProviderKind } from './config.js';
  * What happened to a request, from the agent's point of view. `denied`: a bad, revoked or
  * expired key, or a model the key may not use; `error`: an upstream or gateway failure.
  */
-export const DECISIONS = [
-  'allowed', 'redacted', 'blocked', 'held', 'approved', 'rejected', 'rate_limited', 'budget_exceeded', 'denied', 'error',
-] as const;
+export const DECISIONS = ['allowed', 'redacted', 'blocked', 'held', 'approved', 'rejected', 'rate_limited', 'budget_exceeded', 'denied', 'error'] as const;
 export type Decision = (typeof DECISIONS)[number];
 
 export interface UsageEvent {

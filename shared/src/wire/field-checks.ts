@@ -93,11 +93,7 @@ export function hex(value: unknown, path: string, length: number): string {
 
 /** Base64 that decodes to exactly `bytes` bytes, or to at least one byte when `bytes` is omitted. */
 export function base64(value: unknown, path: string, bytes?: number): string {
-  const ok =
-    typeof value === 'string' &&
-    value.length > 0 &&
-    BASE64.test(value) &&
-    (bytes === undefined || Buffer.byteLength(value, 'base64') === bytes);
+  const ok = typeof value === 'string' && value.length > 0 && BASE64.test(value) && (bytes === undefined || Buffer.byteLength(value, 'base64') === bytes);
   ensure(value, path, ok, bytes === undefined ? 'must be non-empty base64' : `must be base64 of ${bytes} bytes`);
   return value as string;
 }

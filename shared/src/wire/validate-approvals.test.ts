@@ -73,14 +73,26 @@ describe('approval request validation', () => {
     ['an unknown phase', tweak(request, (r) => (r.phase = 'stream')), 'approval request "phase" must be one of "request", "response"'],
     ['an unknown reason kind', tweak(request, (r) => (r.reason.kind = 'rate')), 'approval request "reason.kind" must be one of "policy", "budget"'],
     ['a policy reason without a rule', tweak(request, (r) => delete r.reason.ruleId), 'approval request "reason.ruleId" is missing'],
-    ['a fractional policy version', tweak(request, (r) => (r.reason.policyVersion = 1.5)), 'approval request "reason.policyVersion" must be a non-negative integer'],
+    [
+      'a fractional policy version',
+      tweak(request, (r) => (r.reason.policyVersion = 1.5)),
+      'approval request "reason.policyVersion" must be a non-negative integer',
+    ],
     ['a budget reason with a bad id', tweak(request, (r) => (r.reason = { kind: 'budget', budgetId: 7 })), 'approval request "reason.budgetId" must be a UUID'],
     ['an unknown API family', tweak(request, (r) => (r.api = 'cohere')), 'approval request "api" must be one of "openai", "anthropic", "gemini"'],
     ['an empty model', tweak(request, (r) => (r.model = '')), 'approval request "model" must be null or a non-empty string'],
-    ['an expiry without a zone', tweak(request, (r) => (r.expiresAt = '2025-06-01 12:05')), 'approval request "expiresAt" must be an ISO 8601 date-time such as 2025-06-01T12:00:00Z'],
+    [
+      'an expiry without a zone',
+      tweak(request, (r) => (r.expiresAt = '2025-06-01 12:05')),
+      'approval request "expiresAt" must be an ISO 8601 date-time such as 2025-06-01T12:00:00Z',
+    ],
     ['an unknown timeout action', tweak(request, (r) => (r.onTimeout = 'retry')), 'approval request "onTimeout" must be one of "allow", "block"'],
     ['a summary message without text', tweak(request, (r) => delete r.summary.messages[0].text), 'approval request "summary.messages[0].text" is missing'],
-    ['tool-call arguments as an object', tweak(request, (r) => (r.summary.toolCalls[0].arguments = { command: 'ls' })), 'approval request "summary.toolCalls[0].arguments" must be a string'],
+    [
+      'tool-call arguments as an object',
+      tweak(request, (r) => (r.summary.toolCalls[0].arguments = { command: 'ls' })),
+      'approval request "summary.toolCalls[0].arguments" must be a string',
+    ],
     ['a missing summary', tweak(request, (r) => delete r.summary), 'approval request "summary" is missing'],
   ])('rejects %s with a sentence naming the field', (_case, input, message) => {
     expect(messageOf(() => validateApprovalRequest(input))).toBe(message);
@@ -98,7 +110,11 @@ describe('approval decision validation', () => {
     ['an unknown decision', tweak(decision, (d) => (d.decision = 'maybe')), 'approval decision "decision" must be one of "approved", "rejected", "expired"'],
     ['a non-string reason', tweak(decision, (d) => (d.reason = 5)), 'approval decision "reason" must be null or a string'],
     ['an expiry with an author', tweak(decision, (d) => (d.decision = 'expired')), 'approval decision "decidedBy" must be null when "decision" is "expired"'],
-    ['a rejection without an author', tweak(decision, (d) => ((d.decision = 'rejected'), (d.decidedBy = null))), 'approval decision "decidedBy" must name who decided when "decision" is "rejected"'],
+    [
+      'a rejection without an author',
+      tweak(decision, (d) => ((d.decision = 'rejected'), (d.decidedBy = null))),
+      'approval decision "decidedBy" must name who decided when "decision" is "rejected"',
+    ],
     ['a bad approval id', tweak(decision, (d) => (d.approvalId = 'req_123')), 'approval decision "approvalId" must be a UUID'],
   ])('rejects %s with a sentence naming the field', (_case, input, message) => {
     expect(messageOf(() => validateApprovalDecision(input))).toBe(message);

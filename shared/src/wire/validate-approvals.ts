@@ -8,19 +8,7 @@
  * Unknown fields are ignored, so either side may add one without breaking the other.
  */
 import type { ApprovalDecisionMessage, ApprovalOutcomeMessage, ApprovalRequestMessage, ApprovalSummary } from './approvals.js';
-import {
-  arrayOf,
-  child,
-  count,
-  FieldError,
-  isoDateTime,
-  nonEmptyString,
-  nullable,
-  object,
-  oneOf,
-  string,
-  uuid,
-} from './field-checks.js';
+import { arrayOf, child, count, FieldError, isoDateTime, nonEmptyString, nullable, object, oneOf, string, uuid } from './field-checks.js';
 import { API_FAMILIES } from './config.js';
 import { WireError } from './validate.js';
 

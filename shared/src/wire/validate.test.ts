@@ -127,7 +127,17 @@ describe('config message validation', () => {
   });
 
   it('accepts an empty snapshot, which a node must get even when there is no config', () => {
-    const empty = { type: 'snapshot', version: 0, generatedAt: '2025-06-01T12:00:00Z', orgs: {}, keys: {}, credentials: {}, policies: {}, budgets: {}, rateLimits: {} };
+    const empty = {
+      type: 'snapshot',
+      version: 0,
+      generatedAt: '2025-06-01T12:00:00Z',
+      orgs: {},
+      keys: {},
+      credentials: {},
+      policies: {},
+      budgets: {},
+      rateLimits: {},
+    };
     expect(validateConfigMessage(empty)).toEqual(empty);
   });
 
@@ -149,30 +159,86 @@ describe('config message validation', () => {
     ['an unknown type', { type: 'patch' }, 'config message "type" must be "snapshot" or "delta"'],
     ['a negative version', tweak(snapshot, (s) => (s.version = -1)), 'config snapshot "version" must be a non-negative integer'],
     ['a missing collection', tweak(snapshot, (s) => delete s.credentials), 'config snapshot "credentials" is missing'],
-    ['a bad date', tweak(snapshot, (s) => (s.generatedAt = 'yesterday')), 'config snapshot "generatedAt" must be an ISO 8601 date-time such as 2025-06-01T12:00:00Z'],
+    [
+      'a bad date',
+      tweak(snapshot, (s) => (s.generatedAt = 'yesterday')),
+      'config snapshot "generatedAt" must be an ISO 8601 date-time such as 2025-06-01T12:00:00Z',
+    ],
     ['a bad plan', tweak(snapshot, (s) => (s.orgs[ORG].plan = 'gold')), `config snapshot "orgs.${ORG}.plan" must be one of "free", "pro", "enterprise"`],
-    ['an unknown time zone', tweak(snapshot, (s) => (s.orgs[ORG].timeZone = 'Mars/Olympus')), `config snapshot "orgs.${ORG}.timeZone" must be an IANA time zone such as Europe/Paris`],
-    ['a fractional price', tweak(snapshot, (s) => (s.orgs[ORG].customModels[0].inputPerMTok = 1.5)), `config snapshot "orgs.${ORG}.customModels[0].inputPerMTok" must be a non-negative integer`],
+    [
+      'an unknown time zone',
+      tweak(snapshot, (s) => (s.orgs[ORG].timeZone = 'Mars/Olympus')),
+      `config snapshot "orgs.${ORG}.timeZone" must be an IANA time zone such as Europe/Paris`,
+    ],
+    [
+      'a fractional price',
+      tweak(snapshot, (s) => (s.orgs[ORG].customModels[0].inputPerMTok = 1.5)),
+      `config snapshot "orgs.${ORG}.customModels[0].inputPerMTok" must be a non-negative integer`,
+    ],
     ['an org under another id', tweak(snapshot, (s) => (s.orgs[ORG].id = KEY)), `config snapshot "orgs.${ORG}.id" must equal its map key`],
-    ['a key not keyed by its hash', tweak(snapshot, (s) => (s.keys[HASH].hash = 'cd34'.repeat(16))), `config snapshot "keys.${HASH}.hash" must equal its map key`],
-    ['an upper-case hash', tweak(snapshot, (s) => (s.keys[HASH].hash = HASH.toUpperCase())), `config snapshot "keys.${HASH}.hash" must be 64 lower-case hex characters`],
-    ['a number among allowed models', tweak(snapshot, (s) => (s.keys[HASH].allowedModels[1] = 5)), `config snapshot "keys.${HASH}.allowedModels[1]" must be a non-empty string`],
-    ['a non-UUID credential id', tweak(snapshot, (s) => (s.keys[HASH].credentialIds = ['cred-1'])), `config snapshot "keys.${HASH}.credentialIds[0]" must be a UUID`],
+    [
+      'a key not keyed by its hash',
+      tweak(snapshot, (s) => (s.keys[HASH].hash = 'cd34'.repeat(16))),
+      `config snapshot "keys.${HASH}.hash" must equal its map key`,
+    ],
+    [
+      'an upper-case hash',
+      tweak(snapshot, (s) => (s.keys[HASH].hash = HASH.toUpperCase())),
+      `config snapshot "keys.${HASH}.hash" must be 64 lower-case hex characters`,
+    ],
+    [
+      'a number among allowed models',
+      tweak(snapshot, (s) => (s.keys[HASH].allowedModels[1] = 5)),
+      `config snapshot "keys.${HASH}.allowedModels[1]" must be a non-empty string`,
+    ],
+    [
+      'a non-UUID credential id',
+      tweak(snapshot, (s) => (s.keys[HASH].credentialIds = ['cred-1'])),
+      `config snapshot "keys.${HASH}.credentialIds[0]" must be a UUID`,
+    ],
     ['a non-string label', tweak(snapshot, (s) => (s.keys[HASH].labels.env = true)), `config snapshot "keys.${HASH}.labels.env" must be a string`],
-    ['a bad expiry', tweak(snapshot, (s) => (s.keys[HASH].expiresAt = 12)), `config snapshot "keys.${HASH}.expiresAt" must be null or an ISO 8601 date-time such as 2025-06-01T12:00:00Z`],
+    [
+      'a bad expiry',
+      tweak(snapshot, (s) => (s.keys[HASH].expiresAt = 12)),
+      `config snapshot "keys.${HASH}.expiresAt" must be null or an ISO 8601 date-time such as 2025-06-01T12:00:00Z`,
+    ],
     ['a bad key status', tweak(snapshot, (s) => (s.keys[HASH].status = 'paused')), `config snapshot "keys.${HASH}.status" must be one of "active", "revoked"`],
-    ['a short IV', tweak(snapshot, (s) => (s.credentials[CRED].secret.iv = 'AAAA')), `config snapshot "credentials.${CRED}.secret.iv" must be base64 of 12 bytes`],
-    ['a compatible provider without a base URL', tweak(snapshot, (s) => (s.credentials[CRED].provider = 'openai_compatible')), `config snapshot "credentials.${CRED}.baseUrl" must be set for an openai_compatible provider`],
-    ['a relative base URL', tweak(snapshot, (s) => (s.credentials[CRED].baseUrl = '/v1')), `config snapshot "credentials.${CRED}.baseUrl" must be null or an absolute http or https URL`],
+    [
+      'a short IV',
+      tweak(snapshot, (s) => (s.credentials[CRED].secret.iv = 'AAAA')),
+      `config snapshot "credentials.${CRED}.secret.iv" must be base64 of 12 bytes`,
+    ],
+    [
+      'a compatible provider without a base URL',
+      tweak(snapshot, (s) => (s.credentials[CRED].provider = 'openai_compatible')),
+      `config snapshot "credentials.${CRED}.baseUrl" must be set for an openai_compatible provider`,
+    ],
+    [
+      'a relative base URL',
+      tweak(snapshot, (s) => (s.credentials[CRED].baseUrl = '/v1')),
+      `config snapshot "credentials.${CRED}.baseUrl" must be null or an absolute http or https URL`,
+    ],
   ])('rejects %s with a sentence naming the field', (_case, input, message) => {
     expect(messageOf(() => validateConfigMessage(input))).toBe(message);
   });
 
   it.each([
     ['a version that does not advance', tweak(delta, (d) => (d.version = 7)), 'config delta "version" must be greater than "fromVersion"'],
-    ['a bad changed entry', tweak(delta, (d) => (d.changed.keys[HASH].allowedModels = ['gpt-4o', 3])), `config delta "changed.keys.${HASH}.allowedModels[1]" must be a non-empty string`],
-    ['an unknown collection', tweak(delta, (d) => (d.changed.routes = {})), 'config delta "changed.routes" is not a known collection (expected orgs, keys, credentials, policies, budgets, rateLimits)'],
-    ['removed ids that are not strings', tweak(delta, (d) => (d.removed.credentials = [1])), 'config delta "removed.credentials[0]" must be a non-empty string'],
+    [
+      'a bad changed entry',
+      tweak(delta, (d) => (d.changed.keys[HASH].allowedModels = ['gpt-4o', 3])),
+      `config delta "changed.keys.${HASH}.allowedModels[1]" must be a non-empty string`,
+    ],
+    [
+      'an unknown collection',
+      tweak(delta, (d) => (d.changed.routes = {})),
+      'config delta "changed.routes" is not a known collection (expected orgs, keys, credentials, policies, budgets, rateLimits)',
+    ],
+    [
+      'removed ids that are not strings',
+      tweak(delta, (d) => (d.removed.credentials = [1])),
+      'config delta "removed.credentials[0]" must be a non-empty string',
+    ],
     ['an entry both changed and removed', tweak(delta, (d) => (d.removed.keys = [HASH])), `config delta "removed.keys[0]" is also in "changed.keys"`],
     ['a missing removed map', tweak(delta, (d) => delete d.removed), 'config delta "removed" is missing'],
   ])('rejects a delta with %s', (_case, input, message) => {
@@ -186,7 +252,17 @@ describe('event validation', () => {
   });
 
   it('accepts an event with content captured and nothing known about the provider', () => {
-    const denied = { ...event, provider: null, credentialId: null, model: null, ttftMs: null, decision: 'denied', status: 401, errorCode: 'model_not_allowed', content: { request: 'hi', response: '' } };
+    const denied = {
+      ...event,
+      provider: null,
+      credentialId: null,
+      model: null,
+      ttftMs: null,
+      decision: 'denied',
+      status: 401,
+      errorCode: 'model_not_allowed',
+      content: { request: 'hi', response: '' },
+    };
     expect(validateUsageEvent(denied)).toBe(denied);
   });
 
@@ -195,7 +271,11 @@ describe('event validation', () => {
     ['no node id', tweak(batch, (b) => (b.nodeId = '')), 'event batch "nodeId" must be a non-empty string'],
     ['negative tokens', tweak(batch, (b) => (b.events[0].inputTokens = -1)), 'event batch "events[0].inputTokens" must be a non-negative integer'],
     ['a fractional cost', tweak(batch, (b) => (b.events[0].costMicros = 0.5)), 'event batch "events[0].costMicros" must be a non-negative integer'],
-    ['an unknown decision', tweak(batch, (b) => (b.events[0].decision = 'maybe')), 'event batch "events[0].decision" must be one of "allowed", "redacted", "blocked", "held", "approved", "rejected", "rate_limited", "budget_exceeded", "denied", "error"'],
+    [
+      'an unknown decision',
+      tweak(batch, (b) => (b.events[0].decision = 'maybe')),
+      'event batch "events[0].decision" must be one of "allowed", "redacted", "blocked", "held", "approved", "rejected", "rate_limited", "budget_exceeded", "denied", "error"',
+    ],
     ['an impossible status', tweak(batch, (b) => (b.events[0].status = 99)), 'event batch "events[0].status" must be an integer from 100 to 599'],
     ['a non-UUID id', tweak(batch, (b) => (b.events[0].id = 'evt-1')), 'event batch "events[0].id" must be a UUID'],
     ['a non-string tag', tweak(batch, (b) => (b.events[0].tags = ['ok', null])), 'event batch "events[0].tags[1]" must be a string'],
@@ -214,7 +294,17 @@ describe('event validation', () => {
 describe('policy, budget and rate-limit entries', () => {
   const ORG_ID = '0190f3a1-7c2e-7a10-8b00-000000000001';
   const ID = '0190f3a1-7c2e-7a10-8b00-0000000000aa';
-  const base = { type: 'snapshot', version: 1, generatedAt: '2025-06-01T12:00:00Z', orgs: {}, keys: {}, credentials: {}, policies: {}, budgets: {}, rateLimits: {} };
+  const base = {
+    type: 'snapshot',
+    version: 1,
+    generatedAt: '2025-06-01T12:00:00Z',
+    orgs: {},
+    keys: {},
+    credentials: {},
+    policies: {},
+    budgets: {},
+    rateLimits: {},
+  };
 
   it('accepts a policy whose document is a valid policy', () => {
     const policy = {
@@ -230,7 +320,15 @@ describe('policy, budget and rate-limit entries', () => {
   });
 
   it('names the policy whose document is not a valid policy', () => {
-    const policy = { id: ID, orgId: ORG_ID, name: 'bad', version: 1, enabled: true, attachments: [], document: { name: 'bad', rules: [{ id: 'x', action: 'explode' }] } };
+    const policy = {
+      id: ID,
+      orgId: ORG_ID,
+      name: 'bad',
+      version: 1,
+      enabled: true,
+      attachments: [],
+      document: { name: 'bad', rules: [{ id: 'x', action: 'explode' }] },
+    };
     expect(() => validateConfigMessage({ ...base, policies: { [ID]: policy } })).toThrow(`config snapshot "policies.${ID}.document" is not a valid policy`);
   });
 
@@ -240,7 +338,16 @@ describe('policy, budget and rate-limit entries', () => {
   });
 
   it('accepts a budget with its name and current spend, and rejects a spend of no known period', () => {
-    const budget = { id: ID, orgId: ORG_ID, scope: { kind: 'org', id: ORG_ID }, period: 'day', limitMicros: 5_000_000, action: 'block', alertThresholds: [], name: 'daily' };
+    const budget = {
+      id: ID,
+      orgId: ORG_ID,
+      scope: { kind: 'org', id: ORG_ID },
+      period: 'day',
+      limitMicros: 5_000_000,
+      action: 'block',
+      alertThresholds: [],
+      name: 'daily',
+    };
     const spent = { ...budget, spend: { periodKey: '2026-12-06', spentMicros: 5_020_000 } };
     expect(() => validateConfigMessage({ ...base, budgets: { [ID]: spent } })).not.toThrow();
     const odd = { ...budget, spend: { periodKey: 'today', spentMicros: 1 } };

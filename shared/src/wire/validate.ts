@@ -114,7 +114,8 @@ function delta(val: unknown): ConfigDelta {
   const changed = object(message.changed, 'changed');
   const removedMap = object(message.removed, 'removed');
   // An empty delta at the node's own version confirms a resumed node is current; any other must advance.
-  const empty = Object.values(changed).every((c) => Object.keys(c ?? {}).length === 0) && Object.values(removedMap).every((r) => Array.isArray(r) && r.length === 0);
+  const empty =
+    Object.values(changed).every((c) => Object.keys(c ?? {}).length === 0) && Object.values(removedMap).every((r) => Array.isArray(r) && r.length === 0);
   if (version < fromVersion || (version === fromVersion && !empty)) throw new FieldError('version', 'must be greater than "fromVersion"');
   for (const name of Object.keys(changed)) collection(collectionName(name, 'changed'), changed[name], child('changed', name));
 

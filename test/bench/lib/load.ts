@@ -112,11 +112,7 @@ export interface StreamBatch {
  * `spreadMs` (so the listen backlog is not flooded), and times every SSE event. Gives up on a
  * stream after `timeoutMs`.
  */
-export async function openStreams(
-  endpoint: Endpoint,
-  body: string,
-  options: { count: number; spreadMs: number; timeoutMs: number },
-): Promise<StreamBatch> {
+export async function openStreams(endpoint: Endpoint, body: string, options: { count: number; spreadMs: number; timeoutMs: number }): Promise<StreamBatch> {
   const pool = openPool(endpoint, options.count);
   const headers = { ...endpoint.headers, 'content-type': 'application/json', accept: 'text/event-stream' };
   let open = 0;

@@ -20,7 +20,11 @@ export function renderMarkdown(r: BenchResults): string {
       `- Keyward: ${k.policy ? `${k.policy.rules}-rule policy attached to the key (PII detection and redaction)` : 'no policy'}; ` +
         `${k.budget ? `budget ${k.budget.limitUsd} USD per ${k.budget.period}` : 'no budget'}; ` +
         `${k.rateLimit ? `rate limit ${k.rateLimit.requestsPerMinute} req/min, ${k.rateLimit.tokensPerMinute} tokens/min, ${k.rateLimit.concurrentRequests} concurrent` : 'no rate limit'}; ` +
-        `limiter ${k.limiter}; events shipped to a running control plane on PostgreSQL (stored: ${Object.entries(k.eventsByDecision).map(([d, n]) => `${n} ${d}`).join(', ') || 'none'})`,
+        `limiter ${k.limiter}; events shipped to a running control plane on PostgreSQL (stored: ${
+          Object.entries(k.eventsByDecision)
+            .map(([d, n]) => `${n} ${d}`)
+            .join(', ') || 'none'
+        })`,
     );
     for (const note of k.notes) lines.push(`- note: ${note}`);
   }
@@ -38,7 +42,10 @@ export function renderMarkdown(r: BenchResults): string {
   );
   if (r.policyEval) {
     const p = r.policyEval;
-    lines.push(`Policy evaluation alone (${p.rules} rules, ${p.promptBytes}-byte prompt): p50 ${p.p50us.toFixed(2)} µs, p99 ${p.p99us.toFixed(2)} µs (${p.iterations} evaluations).`, '');
+    lines.push(
+      `Policy evaluation alone (${p.rules} rules, ${p.promptBytes}-byte prompt): p50 ${p.p50us.toFixed(2)} µs, p99 ${p.p99us.toFixed(2)} µs (${p.iterations} evaluations).`,
+      '',
+    );
   }
   if (r.limits) {
     lines.push(

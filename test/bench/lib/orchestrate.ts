@@ -124,7 +124,9 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
   const pinning = decidePinning(options.pin, machine.cores);
   const gatewayCores = pinning.enabled ? GATEWAY_CORE : null;
   const loadCores = pinning.enabled ? LOAD_CORE : null;
-  log(`Keyward benchmark (${profile.name}): ${machine.cores} cores, ${machine.cpuModel}, Node ${machine.node}; load average ${machine.loadAverageAtStart.join(' ')}`);
+  log(
+    `Keyward benchmark (${profile.name}): ${machine.cores} cores, ${machine.cpuModel}, Node ${machine.node}; load average ${machine.loadAverageAtStart.join(' ')}`,
+  );
   log(`pinning: ${pinning.detail}`);
 
   let policyEval: PolicyEvalBenchResult | null = null;
@@ -148,7 +150,10 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
   const children: Child[] = [];
   const targets = new Map<TargetId, Target>();
   let cp: { child: Child; hello: ControlPlaneHello } | null = null;
-  const ceilings: { fastMock: { rps: number; concurrency: number } | null; nodeMock: { rps: number; concurrency: number } | null } = { fastMock: null, nodeMock: null };
+  const ceilings: { fastMock: { rps: number; concurrency: number } | null; nodeMock: { rps: number; concurrency: number } | null } = {
+    fastMock: null,
+    nodeMock: null,
+  };
   const rounds: Round[] = [];
   const capacity: Partial<Record<TargetId, CapacityResult>> = {};
   const idleRssBytes: Partial<Record<TargetId, number>> = {};
@@ -216,7 +221,9 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
           log(`stream capacity: ${id}…`);
           capacity[id] = await measureCapacity(targets.get(id)!, streamBody, profile);
           const c = capacity[id]!;
-          log(`  ${id}: held ${c.maxStreams} streams; ${(c.rssPerStreamBytes / 1024).toFixed(1)} KiB RSS per stream; steps ${c.steps.map((s) => `${s.streams}:${s.passed ? 'ok' : `lost ${s.lost}, stalled ${s.stalled}`}`).join(' ')}`);
+          log(
+            `  ${id}: held ${c.maxStreams} streams; ${(c.rssPerStreamBytes / 1024).toFixed(1)} KiB RSS per stream; steps ${c.steps.map((s) => `${s.streams}:${s.passed ? 'ok' : `lost ${s.lost}, stalled ${s.stalled}`}`).join(' ')}`,
+          );
         }
       }
 
@@ -320,14 +327,20 @@ async function checkTarget(target: Target, body: string, streamBody: string, pro
   }
 }
 
-async function storedEvents(cp: { hello: ControlPlaneHello }, keyId: string): Promise<{ eventsByDecision: Record<string, number>; sampleEvent: Record<string, unknown> | null }> {
+async function storedEvents(
+  cp: { hello: ControlPlaneHello },
+  keyId: string,
+): Promise<{ eventsByDecision: Record<string, number>; sampleEvent: Record<string, unknown> | null }> {
   const hello = cp.hello;
   // The node ships every ~250 ms; give the last batch time to land.
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   const client = new pg.Client({ connectionString: hello.adminUrl.replace(/\/[^/?]*(\?|$)/, `/${hello.database}$1`) });
   await client.connect();
   try {
-    const counts = await client.query<{ decision: string; n: string }>('select decision, count(*)::text as n from usage_events where key_id = $1 group by decision', [keyId]);
+    const counts = await client.query<{ decision: string; n: string }>(
+      'select decision, count(*)::text as n from usage_events where key_id = $1 group by decision',
+      [keyId],
+    );
     const sample = await client.query<Record<string, unknown>>('select * from usage_events where key_id = $1 order by started_at desc limit 1', [keyId]);
     const row = sample.rows[0];
     return {

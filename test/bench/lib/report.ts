@@ -73,8 +73,7 @@ export function summarizeRows(
     const mine = rounds.map((r) => r.targets[id]);
     if (mine.every((m) => m === undefined)) continue;
     const floor = rounds.map((r) => r.targets.mock);
-    const added = (pick: (m: RoundMeasurement) => number) =>
-      spread(mine.map((m, i) => (m && floor[i] ? pick(m) - pick(floor[i]!) : Number.NaN)));
+    const added = (pick: (m: RoundMeasurement) => number) => spread(mine.map((m, i) => (m && floor[i] ? pick(m) - pick(floor[i]!) : Number.NaN)));
     const each = (pick: (m: RoundMeasurement) => number) => spread(mine.map((m) => (m ? pick(m) : Number.NaN)));
     const rps = each((m) => m.throughput.maxRpsUnderLimit);
     const cap = capacity[id];
@@ -134,10 +133,7 @@ function ratio(v: number): string {
 }
 
 /** The Markdown tables: absolute figures, then ratios to rows 2 and 4. */
-export function markdownTables(
-  rows: Partial<Record<TargetId, RowSummary>>,
-  rowRatios: ReturnType<typeof ratios>,
-): string {
+export function markdownTables(rows: Partial<Record<TargetId, RowSummary>>, rowRatios: ReturnType<typeof ratios>): string {
   const lines: string[] = [];
   const header = ['#', 'target', 'p50 / p99 c=1 (ms)', ...METRICS.map((m) => m.title), 'helper CPU s / 1k'];
   lines.push(`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`);

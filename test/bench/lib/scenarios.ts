@@ -111,7 +111,14 @@ export async function measureThroughput(target: Target, body: string, profile: B
       const helperCpu = cpuSecondsOf(helpers) - helperBefore;
       const latency = summarize(batch.samples);
       const per1k = (seconds: number) => (batch.completed > 0 ? (seconds / batch.completed) * 1000 : Number.NaN);
-      steps.push({ concurrency, rps: batch.completed / batch.elapsedSeconds, latency, errors: batch.errors, cpuPer1k: per1k(cpu), helperCpuPer1k: per1k(helperCpu) });
+      steps.push({
+        concurrency,
+        rps: batch.completed / batch.elapsedSeconds,
+        latency,
+        errors: batch.errors,
+        cpuPer1k: per1k(cpu),
+        helperCpuPer1k: per1k(helperCpu),
+      });
       if (batch.errors > 0) break;
       if (latency.p99 >= p99LimitMs && concurrency >= cpuConcurrency) break;
     } finally {

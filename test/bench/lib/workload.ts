@@ -22,7 +22,11 @@ export function chatBody(stream: boolean): string {
     // No shell tool: the policy holds shell access outside office hours, and a held request would wait for a person.
     tools: ['read_file', 'write_file'].map((name) => ({
       type: 'function',
-      function: { name, description: `${name.replace('_', ' ')} in the repository`, parameters: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] } },
+      function: {
+        name,
+        description: `${name.replace('_', ' ')} in the repository`,
+        parameters: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
+      },
     })),
     ...(stream ? { stream: true } : {}),
   };

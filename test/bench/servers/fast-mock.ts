@@ -77,7 +77,12 @@ app.post('/v1/chat/completions', (res, req) => {
     const id = ++nextId;
     const model = modelOf(body);
     if (!auth.startsWith('Bearer ')) {
-      res.cork(() => res.writeStatus('401 Unauthorized').writeHeader('content-type', 'application/json').end('{"error":{"message":"missing key","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}'));
+      res.cork(() =>
+        res
+          .writeStatus('401 Unauthorized')
+          .writeHeader('content-type', 'application/json')
+          .end('{"error":{"message":"missing key","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}'),
+      );
       return;
     }
     if (!body.includes('"stream":true')) {

@@ -91,7 +91,15 @@ describe('the benchmark (quick profile)', () => {
     for (const id of TARGETS) {
       const row = results.rows[id];
       expect(row, id).toBeDefined();
-      for (const figure of [row.p50Ms.median, row.p99Ms.median, row.addedP50Ms.median, row.peakRps.median, row.addedTtftMs.median, row.addedGapP99Ms.median, row.cpuSecondsPer1k.median]) {
+      for (const figure of [
+        row.p50Ms.median,
+        row.p99Ms.median,
+        row.addedP50Ms.median,
+        row.peakRps.median,
+        row.addedTtftMs.median,
+        row.addedGapP99Ms.median,
+        row.cpuSecondsPer1k.median,
+      ]) {
         expect(typeof figure, id).toBe('number');
       }
       expect(row.maxStreams, id).toBeGreaterThanOrEqual(0);
@@ -105,7 +113,7 @@ describe('the benchmark (quick profile)', () => {
     expect(results.limits.redis.p99Us).toBeGreaterThan(0);
   });
 
-  it("runs Keyward with a policy, a budget and a rate limit, and its events reach the control plane", () => {
+  it('runs Keyward with a policy, a budget and a rate limit, and its events reach the control plane', () => {
     expect(results.keyward.policy.rules).toBe(10);
     expect(results.keyward.budget).not.toBeNull();
     expect(results.keyward.rateLimit).not.toBeNull();
@@ -128,7 +136,19 @@ describe('the benchmark with --cpu-prof', () => {
   it('writes a CPU profile of the data plane and one of the control plane, each in its own folder', async () => {
     const outDir = await mkdtemp(join(tmpdir(), 'keyward-bench-prof-'));
     try {
-      const run = await runBench(['--quick', '--no-pin', '--targets', 'keyward', '--scenarios', 'throughput', '--cpu-prof', '--out', outDir, '--pg-admin-url', inject('pgAdminUrl')]);
+      const run = await runBench([
+        '--quick',
+        '--no-pin',
+        '--targets',
+        'keyward',
+        '--scenarios',
+        'throughput',
+        '--cpu-prof',
+        '--out',
+        outDir,
+        '--pg-admin-url',
+        inject('pgAdminUrl'),
+      ]);
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
       for (const plane of ['data-plane', 'control-plane']) {

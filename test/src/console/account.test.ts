@@ -99,11 +99,15 @@ describe('signing in with a printed code and managing your account', () => {
     await page.locator('input[name=email-change-password]').fill(password);
     await page.locator('[data-test=send-email-code]').click();
     await page.locator('[data-test=email-code-sent]').getByText('printed in the terminal', { exact: false }).waitFor();
-    const code = await eventually(() => {
-      const text = world.system.cp.terminal.join('');
-      const block = text.slice(text.lastIndexOf(`Email to ${movedEmail}`));
-      return /^ {2}Your Keyward confirmation code is: (\d{6})$/m.exec(block)?.[1];
-    }, 5_000, 'the printed confirmation code');
+    const code = await eventually(
+      () => {
+        const text = world.system.cp.terminal.join('');
+        const block = text.slice(text.lastIndexOf(`Email to ${movedEmail}`));
+        return /^ {2}Your Keyward confirmation code is: (\d{6})$/m.exec(block)?.[1];
+      },
+      5_000,
+      'the printed confirmation code',
+    );
     await page.locator('input[name=email-code]').fill(code);
     await page.locator('[data-test=confirm-email]').click();
     await page.getByText(`Your email is now ${movedEmail}`).waitFor();

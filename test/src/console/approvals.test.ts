@@ -67,7 +67,13 @@ describe('approving a held request in the console', () => {
           (answer) => ({ answer }),
           (error: unknown) => ({ error }),
         );
-        const held = await card.first().waitFor({ timeout: 3_000 }).then(() => true, () => false);
+        const held = await card
+          .first()
+          .waitFor({ timeout: 3_000 })
+          .then(
+            () => true,
+            () => false,
+          );
         // Wrapped: an async function returning the promise itself would wait for it.
         if (held) return { pending };
         await pending;

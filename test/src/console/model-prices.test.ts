@@ -68,7 +68,9 @@ describe('model prices in the console', () => {
     await form.waitFor({ state: 'hidden' });
 
     // Listed with the organization's prices, gone from the unpriced list, and used by the node.
-    await tableRows(page, /\$0\.30.*\$1\.20/).filter({ hasText: FINE_TUNED }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await tableRows(page, /\$0\.30.*\$1\.20/)
+      .filter({ hasText: FINE_TUNED })
+      .waitFor({ timeout: UI_TIMEOUT_MS });
     await row.waitFor({ state: 'detached', timeout: UI_TIMEOUT_MS });
     await eventually(() => (version() > before ? true : undefined), 10_000, 'the price to reach the node');
     expect(await call()).toBeNull();

@@ -40,7 +40,10 @@ describe('the console in a browser', () => {
     await page.waitForURL((url) => url.pathname === '/login' && url.searchParams.get('redirect') === '/keys');
 
     await fillSignIn(page, { email: world.operator.email, password: 'not-the-password-1A' });
-    await page.getByRole('alert').filter({ hasText: /password/i }).waitFor();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /password/i })
+      .waitFor();
     expect(page.url()).toContain('/login');
 
     await fillSignIn(page, world.operator);

@@ -85,12 +85,16 @@ describe('the policy rules that matched a request', () => {
   it('are returned by the usageEvents query, with the policy version and rule ids, and found by the policy filter', async () => {
     const query = `query($filter: UsageEventFilter) { usageEvents(filter: $filter) {
       nodes { decision policyMatches { policyId policyVersion ruleId action phase shadow } } } }`;
-    const event = await eventually(async () => {
-      const res = await world.system.owner.gql<{ usageEvents: { nodes: { decision: string; policyMatches: Match[] }[] } }>(query, {
-        filter: { policyId, ruleId: 'trial-block' },
-      });
-      return res.data?.usageEvents.nodes[0];
-    }, 10_000, 'the event to be stored');
+    const event = await eventually(
+      async () => {
+        const res = await world.system.owner.gql<{ usageEvents: { nodes: { decision: string; policyMatches: Match[] }[] } }>(query, {
+          filter: { policyId, ruleId: 'trial-block' },
+        });
+        return res.data?.usageEvents.nodes[0];
+      },
+      10_000,
+      'the event to be stored',
+    );
     expect(event.decision).toBe('REDACTED');
     expect(event.policyMatches).toEqual(expected.map((m) => ({ ...m, action: m.action.toUpperCase(), phase: m.phase.toUpperCase() })));
   });
@@ -131,8 +135,6 @@ describe('the policy rules that matched a request', () => {
     const [header, ...rows] = (await exported('CSV')).trimEnd().split('\r\n');
     expect(header!.split(',')).toContain('policyMatches');
     const row = rows.find((r) => r.includes(',chat.completions,'));
-    expect(row).toContain(
-      `${policyId}@v1:contacts:redact ${policyId}@v1:trial-block:block:shadow ${policyId}@v1:known-agents:allow`,
-    );
+    expect(row).toContain(`${policyId}@v1:contacts:redact ${policyId}@v1:trial-block:block:shadow ${policyId}@v1:known-agents:allow`);
   });
 });

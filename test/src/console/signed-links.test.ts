@@ -94,7 +94,9 @@ describe('one-time and signed links in a browser', () => {
   }
 
   async function approvalStatus(id: string): Promise<string | undefined> {
-    const res = await world.system.owner.gql<{ approvals: { nodes: { id: string; status: string }[] } }>(`query { approvals(first: 20) { nodes { id status } } }`);
+    const res = await world.system.owner.gql<{ approvals: { nodes: { id: string; status: string }[] } }>(
+      `query { approvals(first: 20) { nodes { id status } } }`,
+    );
     return res.data?.approvals.nodes.find((n) => n.id === id)?.status;
   }
 
@@ -128,7 +130,11 @@ describe('one-time and signed links in a browser', () => {
     await page.waitForURL((url) => url.origin === world.consoleUrl && url.pathname !== '/signin' && url.pathname !== '/login', { timeout: UI_TIMEOUT_MS });
     await page.getByRole('navigation', { name: 'Main' }).waitFor({ timeout: UI_TIMEOUT_MS });
     const viewer = await page.evaluate(async () => {
-      const res = await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ viewer { user { email } } }' }) });
+      const res = await fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ viewer { user { email } } }' }),
+      });
       return (await res.json()) as { data: { viewer: { user: { email: string } } | null } };
     });
     expect(viewer.data.viewer?.user.email).toBe('owner@keyward.local');

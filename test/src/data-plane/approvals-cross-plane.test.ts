@@ -95,10 +95,14 @@ describe('approvals across the planes', () => {
     const forwarded = system.mock.requests.filter((r) => r.path === '/v1/chat/completions').at(-1)!;
     expect(JSON.stringify(forwarded.body)).toContain('[EMAIL_1]');
     expect(JSON.stringify(forwarded.body)).not.toContain('ops@example.com');
-    const closed = await eventually(async () => {
-      const a = await approval(held.id);
-      return a.status === 'FORWARDED' ? a : undefined;
-    }, 10_000, 'the forwarded outcome');
+    const closed = await eventually(
+      async () => {
+        const a = await approval(held.id);
+        return a.status === 'FORWARDED' ? a : undefined;
+      },
+      10_000,
+      'the forwarded outcome',
+    );
     expect(closed).toMatchObject({ decision: 'APPROVED', outcome: 'forwarded' });
   });
 
@@ -108,10 +112,14 @@ describe('approvals across the planes', () => {
     const err = (await call) as InstanceType<typeof OpenAI.APIError>;
     expect(err.status).toBe(403);
     expect(err.error).toMatchObject({ code: 'request_rejected', message: 'This request was rejected by an approver: Use the runbook instead.' });
-    const closed = await eventually(async () => {
-      const a = await approval(held.id);
-      return a.status === 'REFUSED' ? a : undefined;
-    }, 10_000, 'the refused outcome');
+    const closed = await eventually(
+      async () => {
+        const a = await approval(held.id);
+        return a.status === 'REFUSED' ? a : undefined;
+      },
+      10_000,
+      'the refused outcome',
+    );
     expect(closed).toMatchObject({ decision: 'REJECTED', outcome: 'rejected' });
   });
 

@@ -61,7 +61,12 @@ describe('holding requests for human approval', () => {
       method: 'POST',
       signal,
       headers: { authorization: `Bearer ${key.secret}`, 'content-type': 'application/json', ...extra },
-      body: JSON.stringify({ model: 'gpt-4o-mini', stream: true, tools: [SHELL_TOOL], messages: [{ role: 'user', content: 'Clean the disk of jane.doe@example.com' }] }),
+      body: JSON.stringify({
+        model: 'gpt-4o-mini',
+        stream: true,
+        tools: [SHELL_TOOL],
+        messages: [{ role: 'user', content: 'Clean the disk of jane.doe@example.com' }],
+      }),
     });
 
   beforeAll(async () => {
@@ -69,20 +74,40 @@ describe('holding requests for human approval', () => {
     mock = await startMockProvider();
     collector = await startEventCollector();
     approvals = await startFakeApprovals();
-    const credentials = [await world.credential('openai', `${mock.url}/v1`), await world.credential('anthropic', mock.url), await world.credential('gemini', mock.url)];
+    const credentials = [
+      await world.credential('openai', `${mock.url}/v1`),
+      await world.credential('anthropic', mock.url),
+      await world.credential('gemini', mock.url),
+    ];
     key = world.key();
     policy = testPolicy(world, {
       name: 'Needs a human',
       rules: [
-        { id: 'quick-block', when: { header: { name: 'x-keyward-case', eq: 'timeout-block' } }, action: { type: 'hold', timeoutSeconds: 1, onTimeout: 'block' } },
-        { id: 'quick-allow', when: { header: { name: 'x-keyward-case', eq: 'timeout-allow' } }, action: { type: 'hold', timeoutSeconds: 1, onTimeout: 'allow' } },
+        {
+          id: 'quick-block',
+          when: { header: { name: 'x-keyward-case', eq: 'timeout-block' } },
+          action: { type: 'hold', timeoutSeconds: 1, onTimeout: 'block' },
+        },
+        {
+          id: 'quick-allow',
+          when: { header: { name: 'x-keyward-case', eq: 'timeout-allow' } },
+          action: { type: 'hold', timeoutSeconds: 1, onTimeout: 'allow' },
+        },
         { id: 'shell-access', when: { toolOffered: 'shell*' }, action: { type: 'hold', timeoutSeconds: 60, onTimeout: 'block' } },
         { id: 'claude-review', when: { model: 'claude-*' }, action: { type: 'hold', timeoutSeconds: 60 } },
         { id: 'deploys', on: 'response', when: { toolCall: { name: 'deploy' } }, action: { type: 'hold', timeoutSeconds: 60 } },
       ],
     });
     budgetKey = world.key();
-    const budget = { id: uuidv7(), orgId: world.org.id, scope: { kind: 'key' as const, id: budgetKey.config.id }, period: 'month' as const, limitMicros: 1, action: 'hold' as const, alertThresholds: [] };
+    const budget = {
+      id: uuidv7(),
+      orgId: world.org.id,
+      scope: { kind: 'key' as const, id: budgetKey.config.id },
+      period: 'month' as const,
+      limitMicros: 1,
+      action: 'hold' as const,
+      alertThresholds: [],
+    };
     snapshot = { ...withPolicies(world.snapshot({ keys: [key, budgetKey], credentials }), [policy]), budgets: { [budget.id]: budget } };
     dp = await startTestDataPlane({
       world,
@@ -145,7 +170,9 @@ describe('holding requests for human approval', () => {
       await body.until((t) => t.includes(': keyward-hold'));
       approvals.decide(request.id, 'approved');
       const text = await body.rest();
-      expect(text.trimEnd().split('\n\n').at(-1)).toBe(`data: ${JSON.stringify({ error: { message: 'Slow down.', type: 'rate_limit_exceeded', param: null, code: 'upstream_error' } })}`);
+      expect(text.trimEnd().split('\n\n').at(-1)).toBe(
+        `data: ${JSON.stringify({ error: { message: 'Slow down.', type: 'rate_limit_exceeded', param: null, code: 'upstream_error' } })}`,
+      );
       const event = await eventFor(collector, res.headers.get('x-request-id'));
       expect(event).toMatchObject({ decision: 'error', status: 429, errorCode: 'upstream_error', approvalId: request.id });
     });
@@ -178,7 +205,10 @@ describe('holding requests for human approval', () => {
       approvals.decide(first.id, 'rejected', 'Use the cheaper model.');
       const err = await rejected;
       expect(err.status).toBe(403);
-      expect(err.error).toEqual({ type: 'error', error: { type: 'permission_error', message: 'This request was rejected by an approver: Use the cheaper model.' } });
+      expect(err.error).toEqual({
+        type: 'error',
+        error: { type: 'permission_error', message: 'This request was rejected by an approver: Use the cheaper model.' },
+      });
 
       const approved = anthropic().messages.create({ model: 'claude-haiku-4-5', max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] });
       approvals.decide((await approvals.nextRequest()).id, 'approved');
@@ -187,7 +217,9 @@ describe('holding requests for human approval', () => {
 
     it('applies onTimeout: block when nobody answers in time', async () => {
       const started = Date.now();
-      const err = await failure(openai().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { headers: caseHeader('timeout-block') }));
+      const err = await failure(
+        openai().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { headers: caseHeader('timeout-block') }),
+      );
       expect(Date.now() - started).toBeGreaterThanOrEqual(900);
       expect(err.status).toBe(403);
       expect(err.error).toMatchObject({ code: 'approval_timeout', message: expect.stringContaining('nobody answered within 1 seconds') });
@@ -199,7 +231,11 @@ describe('holding requests for human approval', () => {
     });
 
     it('applies onTimeout: allow (Gemini), tagging the event', async () => {
-      const result = await gemini().models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi', config: { httpOptions: { headers: caseHeader('timeout-allow') } } });
+      const result = await gemini().models.generateContent({
+        model: 'gemini-2.5-flash',
+        contents: 'hi',
+        config: { httpOptions: { headers: caseHeader('timeout-allow') } },
+      });
       expect(result.text).toBe('Hello from the mock provider.');
       const request = await approvals.nextRequest();
       expect(request).toMatchObject({ api: 'gemini', onTimeout: 'allow' });
@@ -220,7 +256,12 @@ describe('holding requests for human approval', () => {
       const client = new OpenAI({ apiKey: budgetKey.secret, baseURL: `${dp.url}/v1`, maxRetries: 0 });
       const call = client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
       const request = await approvals.nextRequest();
-      expect(request).toMatchObject({ keyId: budgetKey.config.id, phase: 'request', reason: { kind: 'budget', budgetId: Object.keys(snapshot.budgets)[0] }, onTimeout: 'block' });
+      expect(request).toMatchObject({
+        keyId: budgetKey.config.id,
+        phase: 'request',
+        reason: { kind: 'budget', budgetId: Object.keys(snapshot.budgets)[0] },
+        onTimeout: 'block',
+      });
       approvals.decide(request.id, 'approved');
       const { response } = await call;
       expect(mock.requests).toHaveLength(1);
@@ -257,7 +298,11 @@ describe('holding requests for human approval', () => {
   });
 
   describe('after the model answered', () => {
-    const DEPLOY: MockBehaviour = { text: 'Deploying now.', chunks: 2, toolCalls: [{ name: 'deploy', arguments: { service: 'billing', to: 'jane.doe@example.com' } }] };
+    const DEPLOY: MockBehaviour = {
+      text: 'Deploying now.',
+      chunks: 2,
+      toolCalls: [{ name: 'deploy', arguments: { service: 'billing', to: 'jane.doe@example.com' } }],
+    };
 
     it('holds a streamed tool call, keeps the agent waiting, and delivers it once approved', async () => {
       const res = await fetch(`${dp.url}/v1/chat/completions`, {
@@ -293,7 +338,10 @@ describe('holding requests for human approval', () => {
     });
 
     it('ends an Anthropic stream with an error when the held tool call is rejected', async () => {
-      const stream = anthropic().messages.stream({ model: 'claude-haiku-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'ship it' }] }, { headers: headers(DEPLOY) });
+      const stream = anthropic().messages.stream(
+        { model: 'claude-haiku-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'ship it' }] },
+        { headers: headers(DEPLOY) },
+      );
       approvals.decide((await approvals.nextRequest()).id, 'approved'); // the request-phase hold on claude-*
       const request = await approvals.nextRequest();
       expect(request.phase).toBe('response');

@@ -20,7 +20,13 @@ interface RawUpload {
  * Uploads `size` bytes after `head` over a plain socket, as fast as the socket takes them, and
  * reads whatever comes back until the gateway closes the connection.
  */
-function rawUpload(url: string, head: string, size: number, frame: (chunk: Buffer) => Buffer[] = (c) => [c], trailer: Buffer | null = null): Promise<RawUpload> {
+function rawUpload(
+  url: string,
+  head: string,
+  size: number,
+  frame: (chunk: Buffer) => Buffer[] = (c) => [c],
+  trailer: Buffer | null = null,
+): Promise<RawUpload> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
     const socket = connect(Number(port), hostname);

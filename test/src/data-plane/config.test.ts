@@ -25,7 +25,10 @@ describe('config on a data-plane node', () => {
   const nodes: TestDataPlane[] = [];
 
   const chat = (dp: TestDataPlane, key: TestKey) =>
-    new OpenAI({ apiKey: key.secret, baseURL: `${dp.url}/v1`, maxRetries: 0 }).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+    new OpenAI({ apiKey: key.secret, baseURL: `${dp.url}/v1`, maxRetries: 0 }).chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
   const status = async (dp: TestDataPlane, key: TestKey) => {
     try {
       await chat(dp, key);
@@ -121,7 +124,13 @@ describe('config on a data-plane node', () => {
       const beat = cp.heartbeats.find((h) => h.input.configVersion === 4)!;
       expect(beat.authorization).toBe(`Bearer ${world.nodeToken}`);
       expect(beat.query).toContain('nodeHeartbeat(input: $input)');
-      expect(beat.input).toEqual({ nodeId: 'test-node', configVersion: 4, eventBacklog: expect.any(Number), hostname: expect.any(String), softwareVersion: expect.any(String) });
+      expect(beat.input).toEqual({
+        nodeId: 'test-node',
+        configVersion: 4,
+        eventBacklog: expect.any(Number),
+        hostname: expect.any(String),
+        softwareVersion: expect.any(String),
+      });
     });
   });
 

@@ -100,7 +100,9 @@ describe('errors, answered in the called API’s own format', () => {
     });
 
     it('refuses a revoked key in Anthropic’s shape and records the denial', async () => {
-      const err = await failure(anthropic(keys.revoked.secret).messages.create({ model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }));
+      const err = await failure(
+        anthropic(keys.revoked.secret).messages.create({ model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
+      );
       expect(err.status).toBe(401);
       expect(err.error).toMatchObject({ type: 'error', error: { type: 'authentication_error', message: expect.stringContaining('revoked') } });
       const event = await eventFor(collector, err.requestID ?? err.headers?.get?.('x-request-id'));
@@ -189,7 +191,10 @@ describe('errors, answered in the called API’s own format', () => {
 
     it('turns a provider refusing the gateway’s credential into 502, not a 401 the agent would blame on its key', async () => {
       const err = await failure(
-        anthropic(keys.good.secret).messages.create({ model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }, behaviour({ error: { status: 401 } })),
+        anthropic(keys.good.secret).messages.create(
+          { model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] },
+          behaviour({ error: { status: 401 } }),
+        ),
       );
       expect(err.status).toBe(502);
       expect(err.error).toMatchObject({ type: 'error', error: { type: 'api_error' } });
@@ -218,10 +223,14 @@ describe('errors, answered in the called API’s own format', () => {
       const o = await failure(openai(keys.good.secret).chat.completions.create(chat, slow));
       expect(o.status).toBe(504);
       expect(o.error.code).toBe('upstream_timeout');
-      const a = await failure(anthropic(keys.good.secret).messages.create({ model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }, slow));
+      const a = await failure(
+        anthropic(keys.good.secret).messages.create({ model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }, slow),
+      );
       expect(a.status).toBe(504);
       expect(a.error).toMatchObject({ type: 'error', error: { type: 'timeout_error' } });
-      const g = await failure(gemini(keys.good.secret).models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi', config: { httpOptions: { headers: slow.headers } } }));
+      const g = await failure(
+        gemini(keys.good.secret).models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi', config: { httpOptions: { headers: slow.headers } } }),
+      );
       expect(g.status).toBe(504);
       expect(g.message).toContain('DEADLINE_EXCEEDED');
     });

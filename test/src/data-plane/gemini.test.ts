@@ -48,7 +48,14 @@ describe('the Gemini API through the gateway', () => {
       config: { httpOptions: { headers: { [BEHAVIOUR_HEADER]: JSON.stringify({ usage: { inputTokens: 40, outputTokens: 15, cachedInputTokens: 10 } }) } } },
     });
     const event = await eventFor(collector, result.sdkHttpResponse?.headers?.['x-request-id'] ?? null);
-    expect(event).toMatchObject({ api: 'gemini', endpoint: 'generateContent', model: 'gemini-2.5-flash', inputTokens: 40, outputTokens: 15, cachedInputTokens: 10 });
+    expect(event).toMatchObject({
+      api: 'gemini',
+      endpoint: 'generateContent',
+      model: 'gemini-2.5-flash',
+      inputTokens: 40,
+      outputTokens: 15,
+      cachedInputTokens: 10,
+    });
     expect(event.costMicros).toBeGreaterThan(0);
   });
 
@@ -56,7 +63,9 @@ describe('the Gemini API through the gateway', () => {
     const stream = await ai.models.generateContentStream({
       model: 'gemini-2.5-flash',
       contents: 'hi',
-      config: { httpOptions: { headers: { [BEHAVIOUR_HEADER]: JSON.stringify({ text: 'a b c d e f', chunks: 3, usage: { inputTokens: 7, outputTokens: 6 } }) } } },
+      config: {
+        httpOptions: { headers: { [BEHAVIOUR_HEADER]: JSON.stringify({ text: 'a b c d e f', chunks: 3, usage: { inputTokens: 7, outputTokens: 6 } }) } },
+      },
     });
     let text = '';
     let requestId: string | null = null;

@@ -86,7 +86,11 @@ describe('how long a held request can wait', () => {
   it('by default ends holds a minute before Node’s HTTP client stops waiting for response headers', () => {
     const clientWaitsSeconds = defaultHeadersTimeoutMs() / 1000;
     expect(clientWaitsSeconds).toBe(300);
-    const defaults = loadDataPlaneConfig({ KEYWARD_NODE_TOKEN: world.nodeToken, KEYWARD_KMS: world.kmsSpec, KEYWARD_KEY_PEPPER: world.pepper.toString('base64') });
+    const defaults = loadDataPlaneConfig({
+      KEYWARD_NODE_TOKEN: world.nodeToken,
+      KEYWARD_KMS: world.kmsSpec,
+      KEYWARD_KEY_PEPPER: world.pepper.toString('base64'),
+    });
     expect(defaults.unstreamedHoldSeconds).toBe(240);
     expect(DEFAULT_HOLD_SECONDS).toBe(240);
     expect(clientWaitsSeconds - defaults.unstreamedHoldSeconds).toBeGreaterThanOrEqual(60);

@@ -56,7 +56,8 @@ describe('a presented key is taken exactly as sent', () => {
   let dp: TestDataPlane;
   let key: TestKey;
   /** `name: value` with the value's bytes given. */
-  const header = (name: string, ...value: (string | Buffer)[]) => Buffer.concat([Buffer.from(`${name}: `), ...value.map((v) => (Buffer.isBuffer(v) ? v : Buffer.from(v)))]);
+  const header = (name: string, ...value: (string | Buffer)[]) =>
+    Buffer.concat([Buffer.from(`${name}: `), ...value.map((v) => (Buffer.isBuffer(v) ? v : Buffer.from(v)))]);
   const refusedForItsBytes = (res: RawResponse) => {
     expect(res.status).toBe(401);
     expect(res.body).toContain(UNPRINTABLE);
@@ -67,7 +68,11 @@ describe('a presented key is taken exactly as sent', () => {
     world = await createTestWorld();
     mock = await startMockProvider();
     key = world.key();
-    const credentials = [await world.credential('openai', `${mock.url}/v1`), await world.credential('anthropic', mock.url), await world.credential('gemini', mock.url)];
+    const credentials = [
+      await world.credential('openai', `${mock.url}/v1`),
+      await world.credential('anthropic', mock.url),
+      await world.credential('gemini', mock.url),
+    ];
     dp = await startTestDataPlane({ world, snapshot: world.snapshot({ keys: [key], credentials }) });
   });
 

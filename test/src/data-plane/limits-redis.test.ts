@@ -127,11 +127,16 @@ describe('budgets shared by three data-plane nodes through one Redis', () => {
 
   it('writes back what was settled meanwhile once Redis is back', async () => {
     await redis.restart();
-    await Promise.all(limiters.map((l) => new Promise<void>((resolve) => {
-      const shared = (l as unknown as { shared: RedisLimiter }).shared;
-      if (shared.available) resolve();
-      else shared.redis.once('ready', () => resolve());
-    })));
+    await Promise.all(
+      limiters.map(
+        (l) =>
+          new Promise<void>((resolve) => {
+            const shared = (l as unknown as { shared: RedisLimiter }).shared;
+            if (shared.available) resolve();
+            else shared.redis.once('ready', () => resolve());
+          }),
+      ),
+    );
     // A successful request through each node triggers the write-back of its pending settlements.
     for (const node of nodes) expect((await ask(node, openKey, 10)).status).toBe(200);
     for (const limiter of limiters) await limiter.flush();
@@ -140,6 +145,9 @@ describe('budgets shared by three data-plane nodes through one Redis', () => {
   });
 
   it('keeps every secret out of the logs', () => {
-    expectNoSecretsIn(nodes.flatMap((n) => n.logs), world.secrets);
+    expectNoSecretsIn(
+      nodes.flatMap((n) => n.logs),
+      world.secrets,
+    );
   });
 });

@@ -122,9 +122,14 @@ describe('budgets and rate limits on a data-plane node', () => {
   it('refuses a request over budget in Anthropic’s own error format', async () => {
     const anthropicCredential = await world.credential('anthropic', mock.url);
     const tiny: BudgetConfig = { ...budget, id: uuidv7(), limitMicros: 1, scope: { kind: 'org', id: world.org.id } };
-    dp.source!.publish({ ...snapshot([tiny], []), credentials: { [credential.config.id]: credential.config, [anthropicCredential.config.id]: anthropicCredential.config } });
+    dp.source!.publish({
+      ...snapshot([tiny], []),
+      credentials: { [credential.config.id]: credential.config, [anthropicCredential.config.id]: anthropicCredential.config },
+    });
     const client = new Anthropic({ apiKey: freeKey.secret, baseURL: dp.url, maxRetries: 0 });
-    const error = await client.messages.create({ model: 'claude-haiku-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    const error = await client.messages
+      .create({ model: 'claude-haiku-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Anthropic.RateLimitError);
     expect((error as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
     expect(mock.requests).toHaveLength(0);
@@ -181,7 +186,10 @@ describe('budgets and rate limits on a data-plane node', () => {
   it('releases the reservation of a request the provider refused, charging nothing', async () => {
     const client = openai(budgetKey);
     await client.chat.completions
-      .create({ model: 'gpt-4o-mini', max_tokens: 1_000, messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-mock-behaviour': '{"error":{"status":500}}' } })
+      .create(
+        { model: 'gpt-4o-mini', max_tokens: 1_000, messages: [{ role: 'user', content: 'hi' }] },
+        { headers: { 'x-mock-behaviour': '{"error":{"status":500}}' } },
+      )
       .catch(() => undefined);
     await vi.waitFor(async () => expect(await limiter.usage(budget.id, 'lifetime')).toEqual({ spentMicros: 0, reservedMicros: 0, reservations: 0 }));
   });

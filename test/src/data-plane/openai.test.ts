@@ -36,9 +36,7 @@ describe('the OpenAI API through the gateway', () => {
 
   describe('chat completions', () => {
     it('answers with the provider’s completion and sends the real credential upstream, never the Keyward key', async () => {
-      const { data, response } = await client.chat.completions
-        .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })
-        .withResponse();
+      const { data, response } = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
       expect(data.choices[0].message.content).toBe('Hello from the mock provider.');
       expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
       expect(mock.requests).toHaveLength(1);
@@ -48,7 +46,10 @@ describe('the OpenAI API through the gateway', () => {
 
     it('records usage and cost from the provider’s usage fields', async () => {
       const { response } = await client.chat.completions
-        .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { headers: { [BEHAVIOUR_HEADER]: JSON.stringify({ usage: { inputTokens: 1200, outputTokens: 300, cachedInputTokens: 200 } }) } })
+        .create(
+          { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] },
+          { headers: { [BEHAVIOUR_HEADER]: JSON.stringify({ usage: { inputTokens: 1200, outputTokens: 300, cachedInputTokens: 200 } }) } },
+        )
         .withResponse();
       const event = await eventFor(collector, response.headers.get('x-request-id'));
       expect(event).toMatchObject({
@@ -137,7 +138,10 @@ describe('the OpenAI API through the gateway', () => {
 
     it('streams response events and takes usage from response.completed', async () => {
       const { data: stream, response } = await client.responses
-        .create({ model: 'gpt-4o-mini', input: 'hi', stream: true }, { headers: { [BEHAVIOUR_HEADER]: JSON.stringify({ usage: { inputTokens: 21, outputTokens: 8 } }) } })
+        .create(
+          { model: 'gpt-4o-mini', input: 'hi', stream: true },
+          { headers: { [BEHAVIOUR_HEADER]: JSON.stringify({ usage: { inputTokens: 21, outputTokens: 8 } }) } },
+        )
         .withResponse();
       let text = '';
       const types: string[] = [];

@@ -83,7 +83,9 @@ describe('the request pipeline', () => {
 
   it('sends a redacted body upstream, records the decision and tags, and settles with the final usage', async () => {
     const client = new OpenAI({ apiKey: key.secret, baseURL: `${dp.url}/v1`, maxRetries: 0 });
-    const { response } = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'call me at 555-0100' }] }).withResponse();
+    const { response } = await client.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'call me at 555-0100' }] })
+      .withResponse();
     expect(JSON.stringify(mock.requests[0].body)).toContain('[PHONE]');
     expect(JSON.stringify(mock.requests[0].body)).not.toContain('555-0100');
     const event = await eventFor(collector, response.headers.get('x-request-id'));
@@ -95,7 +97,14 @@ describe('the request pipeline', () => {
   it('captures prompt and completion text when the organization turned content capture on', async () => {
     const client = new OpenAI({ apiKey: key.secret, baseURL: `${dp.url}/v1`, maxRetries: 0 });
     const { data: stream, response } = await client.chat.completions
-      .create({ model: 'gpt-4o-mini', messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'say hello' }], stream: true })
+      .create({
+        model: 'gpt-4o-mini',
+        messages: [
+          { role: 'system', content: 'be brief' },
+          { role: 'user', content: 'say hello' },
+        ],
+        stream: true,
+      })
       .withResponse();
     for await (const _chunk of stream);
     const event = await eventFor(collector, response.headers.get('x-request-id'));
@@ -105,7 +114,9 @@ describe('the request pipeline', () => {
   it('exposes request, latency, time-to-first-token, stream, upstream, config and backlog metrics', async () => {
     const client = new OpenAI({ apiKey: key.secret, baseURL: `${dp.url}/v1`, maxRetries: 0 });
     await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
-    await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-mock-behaviour': '{"error":{"status":500}}' } }).catch(() => undefined);
+    await client.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-mock-behaviour': '{"error":{"status":500}}' } })
+      .catch(() => undefined);
     const res = await fetch(`${dp.url}/metrics`);
     expect(res.headers.get('content-type')).toContain('text/plain');
     const text = await res.text();

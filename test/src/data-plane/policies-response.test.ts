@@ -41,7 +41,11 @@ describe('response rules on the model’s tool calls', () => {
     world = await createTestWorld();
     mock = await startMockProvider();
     collector = await startEventCollector();
-    const credentials = [await world.credential('openai', `${mock.url}/v1`), await world.credential('anthropic', mock.url), await world.credential('gemini', mock.url)];
+    const credentials = [
+      await world.credential('openai', `${mock.url}/v1`),
+      await world.credential('anthropic', mock.url),
+      await world.credential('gemini', mock.url),
+    ];
     key = world.key();
     policy = testPolicy(world, {
       name: 'Shell safety',
@@ -71,14 +75,19 @@ describe('response rules on the model’s tool calls', () => {
       expect(text).toContain('"content":"Cleaning');
       expect(text).not.toContain('shell_exec');
       expect(text).not.toContain('[DONE]');
-      expect(text.trimEnd().split('\n\n').at(-1)).toBe(`data: ${JSON.stringify({ error: { message: BLOCK_MESSAGE, type: 'permission_error', param: null, code: 'blocked' } })}`);
+      expect(text.trimEnd().split('\n\n').at(-1)).toBe(
+        `data: ${JSON.stringify({ error: { message: BLOCK_MESSAGE, type: 'permission_error', param: null, code: 'blocked' } })}`,
+      );
       const event = await eventFor(collector, requestId);
       expect(event).toMatchObject({ decision: 'blocked', errorCode: 'blocked', status: 200, outputTokens: 7 });
       expect(event.policyMatches).toEqual([{ policyId: policy.id, policyVersion: 1, ruleId: 'no-rm-rf', action: 'block', phase: 'response', shadow: false }]);
     });
 
     it('makes the official client throw the block after the text it already delivered', async () => {
-      const stream = await openai().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'tidy up' }], stream: true }, { headers: headers(DESTRUCTIVE) });
+      const stream = await openai().chat.completions.create(
+        { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'tidy up' }], stream: true },
+        { headers: headers(DESTRUCTIVE) },
+      );
       let text = '';
       const err = await failure(async () => {
         for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
@@ -94,7 +103,11 @@ describe('response rules on the model’s tool calls', () => {
         body: JSON.stringify({ model: 'gpt-4o-mini', messages: [], stream: true, stream_options: { include_usage: true } }),
       }).then((r) => r.text());
       const { text, requestId } = await rawChatStream(HARMLESS);
-      const normalize = (s: string) => s.replace(/"(id|created)":("[^"]*"|\d+)/g, '"$1":0').split('\n\n').filter((e) => !e.includes('"choices":[]'));
+      const normalize = (s: string) =>
+        s
+          .replace(/"(id|created)":("[^"]*"|\d+)/g, '"$1":0')
+          .split('\n\n')
+          .filter((e) => !e.includes('"choices":[]'));
       expect(normalize(text)).toEqual(normalize(direct));
       const event = await eventFor(collector, requestId);
       expect(event).toMatchObject({ decision: 'allowed', status: 200, policyMatches: [] });
@@ -114,7 +127,10 @@ describe('response rules on the model’s tool calls', () => {
   });
 
   it('blocks an Anthropic tool_use block assembled from input_json_delta fragments', async () => {
-    const stream = anthropic().messages.stream({ model: 'claude-haiku-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'tidy up' }] }, { headers: headers(DESTRUCTIVE) });
+    const stream = anthropic().messages.stream(
+      { model: 'claude-haiku-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'tidy up' }] },
+      { headers: headers(DESTRUCTIVE) },
+    );
     let text = '';
     stream.on('text', (t) => (text += t));
     const err = await failure(stream.finalMessage());
@@ -124,11 +140,19 @@ describe('response rules on the model’s tool calls', () => {
 
   it('blocks a Gemini functionCall part and delivers a harmless one', async () => {
     const err = await failure(async () => {
-      const stream = await gemini().models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'tidy up', config: { httpOptions: { headers: headers(DESTRUCTIVE) } } });
+      const stream = await gemini().models.generateContentStream({
+        model: 'gemini-2.5-flash',
+        contents: 'tidy up',
+        config: { httpOptions: { headers: headers(DESTRUCTIVE) } },
+      });
       for await (const _chunk of stream);
     });
     expect(err.message).toContain(BLOCK_MESSAGE);
-    const stream = await gemini().models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'list', config: { httpOptions: { headers: headers(HARMLESS) } } });
+    const stream = await gemini().models.generateContentStream({
+      model: 'gemini-2.5-flash',
+      contents: 'list',
+      config: { httpOptions: { headers: headers(HARMLESS) } },
+    });
     const calls = [];
     for await (const chunk of stream) calls.push(...(chunk.functionCalls ?? []));
     expect(calls).toEqual([expect.objectContaining({ name: 'shell_exec', args: { command: 'ls -la' } })]);
@@ -136,7 +160,9 @@ describe('response rules on the model’s tool calls', () => {
 
   describe('whole answers', () => {
     it('answers a blocked OpenAI completion with the rule’s status instead of the body', async () => {
-      const err = await failure(openai().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'tidy up' }] }, { headers: headers(DESTRUCTIVE) }));
+      const err = await failure(
+        openai().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'tidy up' }] }, { headers: headers(DESTRUCTIVE) }),
+      );
       expect(err.status).toBe(403);
       expect(err.error).toMatchObject({ code: 'blocked', message: BLOCK_MESSAGE });
       const event = await eventFor(collector, err.headers.get('x-request-id'));
@@ -144,10 +170,18 @@ describe('response rules on the model’s tool calls', () => {
     });
 
     it('answers a blocked Anthropic message in Anthropic’s shape and passes a harmless one unchanged', async () => {
-      const err = await failure(anthropic().messages.create({ model: 'claude-haiku-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'tidy up' }] }, { headers: headers(DESTRUCTIVE) }));
+      const err = await failure(
+        anthropic().messages.create(
+          { model: 'claude-haiku-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'tidy up' }] },
+          { headers: headers(DESTRUCTIVE) },
+        ),
+      );
       expect(err.status).toBe(403);
       expect(err.error).toEqual({ type: 'error', error: { type: 'permission_error', message: BLOCK_MESSAGE } });
-      const fine = await anthropic().messages.create({ model: 'claude-haiku-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'list' }] }, { headers: headers(HARMLESS) });
+      const fine = await anthropic().messages.create(
+        { model: 'claude-haiku-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'list' }] },
+        { headers: headers(HARMLESS) },
+      );
       expect(fine.content).toEqual([
         { type: 'text', text: 'Listing files.' },
         { type: 'tool_use', id: 'toolu_0', name: 'shell_exec', input: { command: 'ls -la' } },

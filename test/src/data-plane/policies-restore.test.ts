@@ -45,7 +45,11 @@ describe('restoring redacted values in answers', () => {
     world = await createTestWorld({ contentCapture: true });
     mock = await startMockProvider();
     collector = await startEventCollector();
-    const credentials = [await world.credential('openai', `${mock.url}/v1`), await world.credential('anthropic', mock.url), await world.credential('gemini', mock.url)];
+    const credentials = [
+      await world.credential('openai', `${mock.url}/v1`),
+      await world.credential('anthropic', mock.url),
+      await world.credential('gemini', mock.url),
+    ];
     key = world.key();
     const policy = testPolicy(world, {
       name: 'Contacts stay home',
@@ -85,16 +89,23 @@ describe('restoring redacted values in answers', () => {
       for await (const chunk of stream) args += chunk.choices[0]?.delta.tool_calls?.[0]?.function?.arguments ?? '';
       expect(JSON.parse(args)).toEqual({ to: EMAIL, note: `for "${EMAIL}"` });
 
-      const whole = await openai().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: PROMPT }] }, { headers: headers({ text: ANSWER, ...calls }) });
+      const whole = await openai().chat.completions.create(
+        { model: 'gpt-4o-mini', messages: [{ role: 'user', content: PROMPT }] },
+        { headers: headers({ text: ANSWER, ...calls }) },
+      );
       expect(whole.choices[0].message.content).toBe(RESTORED);
-      expect(JSON.parse(whole.choices[0].message.tool_calls![0].type === 'function' ? whole.choices[0].message.tool_calls![0].function.arguments : '')).toEqual({
-        to: EMAIL,
-        note: `for "${EMAIL}"`,
-      });
+      expect(JSON.parse(whole.choices[0].message.tool_calls![0].type === 'function' ? whole.choices[0].message.tool_calls![0].function.arguments : '')).toEqual(
+        {
+          to: EMAIL,
+          note: `for "${EMAIL}"`,
+        },
+      );
     });
 
     it('records the provider’s text (placeholders, not the address) when content is captured', async () => {
-      const { response } = await openai().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: PROMPT }] }, { headers: headers({ text: ANSWER }) }).withResponse();
+      const { response } = await openai()
+        .chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: PROMPT }] }, { headers: headers({ text: ANSWER }) })
+        .withResponse();
       const event = await eventFor(collector, response.headers.get('x-request-id'));
       expect(event.decision).toBe('redacted');
       expect(event.content).toEqual({ request: 'Please write to [EMAIL_1].', response: ANSWER });
@@ -122,12 +133,19 @@ describe('restoring redacted values in answers', () => {
     const final = await stream.finalMessage();
     expect(text).toBe(RESTORED);
     expect(final.content[1]).toMatchObject({ type: 'tool_use', name: 'send_mail', input: { to: EMAIL } });
-    const whole = await anthropic().messages.create({ model: 'claude-haiku-4-5', max_tokens: 100, messages: [{ role: 'user', content: PROMPT }] }, { headers: headers({ text: ANSWER }) });
+    const whole = await anthropic().messages.create(
+      { model: 'claude-haiku-4-5', max_tokens: 100, messages: [{ role: 'user', content: PROMPT }] },
+      { headers: headers({ text: ANSWER }) },
+    );
     expect(whole.content[0]).toMatchObject({ type: 'text', text: RESTORED });
   });
 
   it('restores Gemini streams (SSE and JSON array) and whole answers', async () => {
-    const stream = await gemini().models.generateContentStream({ model: 'gemini-2.5-flash', contents: PROMPT, config: { httpOptions: { headers: headers(split()) } } });
+    const stream = await gemini().models.generateContentStream({
+      model: 'gemini-2.5-flash',
+      contents: PROMPT,
+      config: { httpOptions: { headers: headers(split()) } },
+    });
     let text = '';
     for await (const chunk of stream) text += chunk.text ?? '';
     expect(text).toBe(RESTORED);

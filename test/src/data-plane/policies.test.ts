@@ -18,10 +18,18 @@ const LEAKED_KEY = 'sk-proj-' + 'Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7dEf0hIj3kLm6
 const guardrails = {
   name: 'Production guardrails',
   rules: [
-    { id: 'no-credentials', when: { prompt: { pii: 'credentials' } }, action: { type: 'block', status: 422, message: 'Credentials must not be sent to models.' } },
+    {
+      id: 'no-credentials',
+      when: { prompt: { pii: 'credentials' } },
+      action: { type: 'block', status: 422, message: 'Credentials must not be sent to models.' },
+    },
     { id: 'contacts', when: { prompt: { pii: ['email', 'phone'] } }, action: { type: 'redact', detectors: ['email', 'phone'], restore: true } },
     { id: 'project-tag', when: { header: { name: 'x-keyward-project', eq: 'apollo' } }, action: { type: 'log', tags: ['project:apollo'] } },
-    { id: 'no-secrets-in-system', when: { system: { contains: 'TOP SECRET' } }, action: { type: 'block', status: 451, message: 'Classified system prompts stay home.' } },
+    {
+      id: 'no-secrets-in-system',
+      when: { system: { contains: 'TOP SECRET' } },
+      action: { type: 'block', status: 451, message: 'Classified system prompts stay home.' },
+    },
     { id: 'trial-block', shadow: true, when: { prompt: { contains: 'shadowtest' } }, action: 'block' },
   ],
 };
@@ -44,7 +52,11 @@ describe('request policies, enforced on every API', () => {
     world = await createTestWorld();
     mock = await startMockProvider();
     collector = await startEventCollector();
-    credentials = [await world.credential('openai', `${mock.url}/v1`), await world.credential('anthropic', mock.url), await world.credential('gemini', mock.url)];
+    credentials = [
+      await world.credential('openai', `${mock.url}/v1`),
+      await world.credential('anthropic', mock.url),
+      await world.credential('gemini', mock.url),
+    ];
     key = world.key();
     const plain = world.key();
     teamKey = { secret: plain.secret, config: { ...plain.config, teamId: '0190a5d0-0000-7000-8000-00000000000a' } };
@@ -196,7 +208,11 @@ describe('request policies, enforced on every API', () => {
 
     it('forwards a request no rule matches byte for byte, with no matches recorded', async () => {
       const raw = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'plain question' }], temperature: 0.5 });
-      const res = await fetch(`${dp.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key.secret}`, 'content-type': 'application/json' }, body: raw });
+      const res = await fetch(`${dp.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key.secret}`, 'content-type': 'application/json' },
+        body: raw,
+      });
       expect(res.status).toBe(200);
       expect(mock.requests[0].body).toEqual(JSON.parse(raw));
       const event = await eventFor(collector, res.headers.get('x-request-id'));
@@ -204,7 +220,9 @@ describe('request policies, enforced on every API', () => {
     });
 
     it('records a shadow rule’s match without enforcing it', async () => {
-      const { response } = await openai().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'shadowtest please' }] }).withResponse();
+      const { response } = await openai()
+        .chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'shadowtest please' }] })
+        .withResponse();
       expect(response.status).toBe(200);
       expect(mock.requests).toHaveLength(1);
       const event = await eventFor(collector, response.headers.get('x-request-id'));
@@ -226,29 +244,64 @@ describe('request policies, enforced on every API', () => {
       // Before attachments were the only place, keys also listed their policies; nodes ignore the list.
       const keyWithList = { ...teamKey, config: { ...teamKey.config, policyIds: [listed.id, unattached.id] } };
       dp.source!.publish(
-        withPolicies(world.snapshot({ keys: [key, keyWithList], credentials, orgs: [other], version: 2 }), [org, team, attached, listed, unattached, disabled, foreign]),
+        withPolicies(world.snapshot({ keys: [key, keyWithList], credentials, orgs: [other], version: 2 }), [
+          org,
+          team,
+          attached,
+          listed,
+          unattached,
+          disabled,
+          foreign,
+        ]),
       );
       await vi.waitFor(() => expect(dp.node.readiness().version).toBe(2));
-      const { response } = await openai(teamKey.secret).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+      const { response } = await openai(teamKey.secret)
+        .chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })
+        .withResponse();
       const event = await eventFor(collector, response.headers.get('x-request-id'));
       expect(event.tags).toEqual(['team', ...[attached, listed].sort((a, b) => (a.id < b.id ? -1 : 1)).map((p) => p.name)]);
-      const { response: other2 } = await openai(key.secret).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+      const { response: other2 } = await openai(key.secret)
+        .chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })
+        .withResponse();
       expect((await eventFor(collector, other2.headers.get('x-request-id'))).tags).toEqual([]);
     });
 
     it('enforces a policy change delivered as a delta, without a restart', async () => {
       const version = dp.node.readiness().version!;
-      const strict = testPolicy(world, { name: 'No Mondays', rules: [{ id: 'no-haiku', when: { model: 'claude-*' }, action: { type: 'block', status: 403, message: 'Claude is off today.' } }] });
-      dp.source!.publish({ type: 'delta', fromVersion: version, version: version + 1, generatedAt: new Date().toISOString(), changed: { policies: { [strict.id]: strict } }, removed: {} });
+      const strict = testPolicy(world, {
+        name: 'No Mondays',
+        rules: [{ id: 'no-haiku', when: { model: 'claude-*' }, action: { type: 'block', status: 403, message: 'Claude is off today.' } }],
+      });
+      dp.source!.publish({
+        type: 'delta',
+        fromVersion: version,
+        version: version + 1,
+        generatedAt: new Date().toISOString(),
+        changed: { policies: { [strict.id]: strict } },
+        removed: {},
+      });
       await vi.waitFor(() => expect(dp.node.readiness().version).toBe(version + 1));
       const err = await failure(anthropic().messages.create({ model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }));
       expect(err.status).toBe(403);
       expect(err.error.error).toEqual({ type: 'permission_error', message: 'Claude is off today.' });
 
-      const bumped = testPolicy(world, { name: 'No Mondays', rules: [{ id: 'no-haiku', when: { model: 'claude-*' }, action: { type: 'log', tags: ['claude'] } }] }, { id: strict.id, version: 2 });
-      dp.source!.publish({ type: 'delta', fromVersion: version + 1, version: version + 2, generatedAt: new Date().toISOString(), changed: { policies: { [strict.id]: bumped } }, removed: {} });
+      const bumped = testPolicy(
+        world,
+        { name: 'No Mondays', rules: [{ id: 'no-haiku', when: { model: 'claude-*' }, action: { type: 'log', tags: ['claude'] } }] },
+        { id: strict.id, version: 2 },
+      );
+      dp.source!.publish({
+        type: 'delta',
+        fromVersion: version + 1,
+        version: version + 2,
+        generatedAt: new Date().toISOString(),
+        changed: { policies: { [strict.id]: bumped } },
+        removed: {},
+      });
       await vi.waitFor(() => expect(dp.node.readiness().version).toBe(version + 2));
-      const answer = await anthropic().messages.create({ model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+      const answer = await anthropic()
+        .messages.create({ model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] })
+        .withResponse();
       const event = await eventFor(collector, answer.response.headers.get('x-request-id'));
       expect(event.policyMatches).toEqual([expect.objectContaining({ policyId: strict.id, policyVersion: 2, ruleId: 'no-haiku', action: 'log' })]);
     });

@@ -163,7 +163,10 @@ describe('streams that do not end well', () => {
   describe('a provider connection that breaks mid-stream', () => {
     it('ends the stream with an error naming the interruption', async () => {
       const { data: stream, response } = await openai.chat.completions
-        .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true }, behaviour({ chunks: 5, failAfterChunks: 2, failWith: 'reset' }))
+        .create(
+          { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true },
+          behaviour({ chunks: 5, failAfterChunks: 2, failWith: 'reset' }),
+        )
         .withResponse();
       await expect(
         (async () => {

@@ -2,9 +2,7 @@ import type { MockError, ResolvedBehaviour } from './behaviour.js';
 import type { StreamPlan } from './stream.js';
 
 /** What a route handler decided to send: a JSON body or a stream plan. */
-export type MockAnswer =
-  | { readonly kind: 'json'; readonly status: number; readonly body: unknown }
-  | { readonly kind: 'stream'; readonly plan: StreamPlan };
+export type MockAnswer = { readonly kind: 'json'; readonly status: number; readonly body: unknown } | { readonly kind: 'stream'; readonly plan: StreamPlan };
 
 /** The parts of a request a route handler looks at. */
 export interface MockCall {

@@ -42,10 +42,7 @@ export function messages(call: MockCall): MockAnswer {
         type: 'message',
         role: 'assistant',
         model: call.model,
-        content: [
-          { type: 'text', text: b.text },
-          ...b.toolCalls.map((t, i) => ({ type: 'tool_use', id: `toolu_${i}`, name: t.name, input: t.arguments })),
-        ],
+        content: [{ type: 'text', text: b.text }, ...b.toolCalls.map((t, i) => ({ type: 'tool_use', id: `toolu_${i}`, name: t.name, input: t.arguments }))],
         stop_reason: stopReason,
         stop_sequence: null,
         usage,
@@ -53,7 +50,22 @@ export function messages(call: MockCall): MockAnswer {
     };
   }
   const head = [
-    sse({ type: 'message_start', message: { id, type: 'message', role: 'assistant', model: call.model, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } } }, 'message_start'),
+    sse(
+      {
+        type: 'message_start',
+        message: {
+          id,
+          type: 'message',
+          role: 'assistant',
+          model: call.model,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { ...usage, output_tokens: 1 },
+        },
+      },
+      'message_start',
+    ),
     sse({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start'),
     sse({ type: 'ping' }, 'ping'),
   ];

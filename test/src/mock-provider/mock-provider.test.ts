@@ -4,7 +4,11 @@ import { BEHAVIOUR_HEADER, startMockProvider, type MockProvider } from './index.
 describe('the mock provider', () => {
   let mock: MockProvider;
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${mock.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test', ...headers }, body: JSON.stringify(body) });
+    fetch(`${mock.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test', ...headers },
+      body: JSON.stringify(body),
+    });
 
   beforeAll(async () => {
     mock = await startMockProvider({ acceptKeys: ['sk-test'] });
@@ -23,7 +27,8 @@ describe('the mock provider', () => {
     mock.setBehaviour({ text: 'global' });
     mock.setBehaviour({ text: 'per model' }, { model: 'special' });
     const text = async (model: string, headers?: Record<string, string>) =>
-      ((await (await post('/v1/chat/completions', { model, messages: [] }, headers)).json()) as { choices: { message: { content: string } }[] }).choices[0].message.content;
+      ((await (await post('/v1/chat/completions', { model, messages: [] }, headers)).json()) as { choices: { message: { content: string } }[] }).choices[0]
+        .message.content;
     expect(await text('gpt-4o-mini')).toBe('global');
     expect(await text('special')).toBe('per model');
     expect(await text('special', { [BEHAVIOUR_HEADER]: JSON.stringify({ text: 'header' }) })).toBe('header');

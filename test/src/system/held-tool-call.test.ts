@@ -86,7 +86,9 @@ describe('a streamed destructive tool call', () => {
             for (const t of delta?.tool_calls ?? []) if (t.function?.name) received.toolCalls.push(t.function.name);
           }
         })();
-        const delivered = await eventually(() => deliveries.find((d) => d.type === 'approval.requested' && d.data.links), 3_000, 'a webhook').catch(() => undefined);
+        const delivered = await eventually(() => deliveries.find((d) => d.type === 'approval.requested' && d.data.links), 3_000, 'a webhook').catch(
+          () => undefined,
+        );
         if (!delivered) {
           // Not held (the policy had not reached the node yet): that call completes on its own.
           await call.catch(() => undefined);
@@ -122,13 +124,17 @@ describe('a streamed destructive tool call', () => {
     const again = await fetch(local, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
     expect(again.status).toBe(410);
 
-    const event = await eventually(async () => {
-      const res = await system.owner.gql<{ usageEvents: { nodes: { decision: string; stream: boolean }[] } }>(
-        `query($f: UsageEventFilter) { usageEvents(filter: $f, first: 5) { nodes { decision stream } } }`,
-        { f: { keyId: key.id } },
-      );
-      return res.data?.usageEvents.nodes.find((n) => n.stream && n.decision === 'APPROVED');
-    }, 10_000, 'the approved event');
+    const event = await eventually(
+      async () => {
+        const res = await system.owner.gql<{ usageEvents: { nodes: { decision: string; stream: boolean }[] } }>(
+          `query($f: UsageEventFilter) { usageEvents(filter: $f, first: 5) { nodes { decision stream } } }`,
+          { f: { keyId: key.id } },
+        );
+        return res.data?.usageEvents.nodes.find((n) => n.stream && n.decision === 'APPROVED');
+      },
+      10_000,
+      'the approved event',
+    );
     expect(event).toBeTruthy();
   });
 });

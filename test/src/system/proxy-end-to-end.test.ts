@@ -31,7 +31,11 @@ describe('an agent calling through Keyward', () => {
   });
 
   it('streams a chat completion through the official OpenAI client and records it live and in PostgreSQL', async () => {
-    const live = subscribe(system.cp.url, system.owner.token, `subscription { usageEvents { id keyId model decision inputTokens outputTokens costMicros stream } }`);
+    const live = subscribe(
+      system.cp.url,
+      system.owner.token,
+      `subscription { usageEvents { id keyId model decision inputTokens outputTokens costMicros stream } }`,
+    );
     try {
       await live.ready;
       const openai = new OpenAI({ apiKey: key.secret, baseURL: `${system.dp.url}/v1` });
@@ -108,7 +112,12 @@ describe('an agent calling through Keyward', () => {
       return nodes.filter((n) => n.provider).length >= 2 ? nodes : undefined;
     });
     // The model-list probes above are recorded too, with no provider.
-    expect(events.map((e) => e.provider).filter(Boolean).sort()).toEqual(['ANTHROPIC', 'GEMINI']);
+    expect(
+      events
+        .map((e) => e.provider)
+        .filter(Boolean)
+        .sort(),
+    ).toEqual(['ANTHROPIC', 'GEMINI']);
   });
 
   it('enforces a revocation made through GraphQL on the node well under a second later', async () => {
@@ -158,7 +167,12 @@ describe('an agent calling through Keyward', () => {
         await eventually(async () => ((await countEvents(system, key.id)) === before + 7 ? true : undefined), 20_000, 'events after the outage');
       } catch (err) {
         console.log(system.cp.logs.slice(-15).join('\n'));
-        console.log(system.dp.logs.filter((l) => l.includes('event')).slice(-10).join('\n'));
+        console.log(
+          system.dp.logs
+            .filter((l) => l.includes('event'))
+            .slice(-10)
+            .join('\n'),
+        );
         throw err;
       }
       await system.dp.node.flushEvents(5_000);

@@ -18,7 +18,10 @@ function approval(overrides: Partial<ApprovalFieldsFragment> = {}): ApprovalFiel
     api: 'openai',
     endpoint: 'chat.completions',
     model: 'gpt-4o',
-    summary: { messages: [{ role: 'user', text: 'Clean up the old release folders on prod.' }], toolCalls: [{ name: 'shell_exec', arguments: '{"command":"rm -rf /srv/releases/old"}' }] },
+    summary: {
+      messages: [{ role: 'user', text: 'Clean up the old release folders on prod.' }],
+      toolCalls: [{ name: 'shell_exec', arguments: '{"command":"rm -rf /srv/releases/old"}' }],
+    },
     expiresAt: new Date(NOW + 90_000).toISOString(),
     onTimeout: 'block',
     decidedBy: null,
@@ -91,7 +94,15 @@ describe('the approval queue', () => {
     const { wrapper } = open(['approvals:read', 'approvals:decide'], {
       RejectRequest: (variables: { id: string; reason: string | null }) => {
         calls.push(variables);
-        return { rejectRequest: approval({ status: 'REJECTED', decision: 'REJECTED', decidedBy: 'user:user_1', decidedByName: 'Ada Lovelace', decisionReason: variables.reason }) };
+        return {
+          rejectRequest: approval({
+            status: 'REJECTED',
+            decision: 'REJECTED',
+            decidedBy: 'user:user_1',
+            decidedByName: 'Ada Lovelace',
+            decisionReason: variables.reason,
+          }),
+        };
       },
     });
     await settle();

@@ -21,11 +21,34 @@ const rollup = (group: string | null, label: string | null, costMicros: number, 
   cachedInputTokens: 0,
   costMicros,
 });
-const credits = { enabled: false, balance: '200.00', balanceMicros: 200_000_000, used: '12.50', usedMicros: 12_500_000, remaining: '187.50', remainingMicros: 187_500_000, startDay: '2026-11-01' };
+const credits = {
+  enabled: false,
+  balance: '200.00',
+  balanceMicros: 200_000_000,
+  used: '12.50',
+  usedMicros: 12_500_000,
+  remaining: '187.50',
+  remainingMicros: 187_500_000,
+  startDay: '2026-11-01',
+};
 const responses = {
   Installation: { installation: { edition: 'SERVICE', gatewayUrl: null } },
   BillingOverview: { organization: { id: 'org_1', plan: 'PRO' }, billingPlans: plans },
-  Credits: { credits, creditLedger: [{ id: 'c1', amount: '200.00', amountMicros: 200_000_000, reason: 'top_up', actor: 'user:user_1', reference: 'INV-42', note: null, createdAt: '2026-11-01T00:00:00Z' }] },
+  Credits: {
+    credits,
+    creditLedger: [
+      {
+        id: 'c1',
+        amount: '200.00',
+        amountMicros: 200_000_000,
+        reason: 'top_up',
+        actor: 'user:user_1',
+        reference: 'INV-42',
+        note: null,
+        createdAt: '2026-11-01T00:00:00Z',
+      },
+    ],
+  },
   UsageRollups: (v: { groupBy: string }) => ({
     usageRollups:
       v.groupBy === 'ORG'
@@ -41,9 +64,36 @@ const responses = {
       month: MONTH,
       plan: 'PRO',
       lines: [
-        { kind: 'plan_fee', description: `Pro plan, ${MONTH}`, model: null, requests: 0, inputTokens: 0, outputTokens: 0, amount: '49.00', amountMicros: 49_000_000 },
-        { kind: 'usage', description: 'Usage of gpt-4o', model: 'gpt-4o', requests: 3000, inputTokens: 3_000_000, outputTokens: 600_000, amount: '10.00', amountMicros: 10_000_000 },
-        { kind: 'included_usage', description: 'Usage included in the Pro plan (up to $100.00)', model: null, requests: 0, inputTokens: 0, outputTokens: 0, amount: '-10.00', amountMicros: -10_000_000 },
+        {
+          kind: 'plan_fee',
+          description: `Pro plan, ${MONTH}`,
+          model: null,
+          requests: 0,
+          inputTokens: 0,
+          outputTokens: 0,
+          amount: '49.00',
+          amountMicros: 49_000_000,
+        },
+        {
+          kind: 'usage',
+          description: 'Usage of gpt-4o',
+          model: 'gpt-4o',
+          requests: 3000,
+          inputTokens: 3_000_000,
+          outputTokens: 600_000,
+          amount: '10.00',
+          amountMicros: 10_000_000,
+        },
+        {
+          kind: 'included_usage',
+          description: 'Usage included in the Pro plan (up to $100.00)',
+          model: null,
+          requests: 0,
+          inputTokens: 0,
+          outputTokens: 0,
+          amount: '-10.00',
+          amountMicros: -10_000_000,
+        },
       ],
       usage: '10.00',
       total: '49.00',
@@ -78,7 +128,15 @@ describe('usage and billing', () => {
         ...responses,
         Installation: { installation: { edition: 'SELF_HOSTED', gatewayUrl: null } },
         BillingOverview: new Error('plans are not asked for on a self-hosted installation'),
-        BillingStatement: { billingStatement: { ...responses.BillingStatement.billingStatement, plan: null, lines: [responses.BillingStatement.billingStatement.lines[1]], total: '10.00', totalMicros: 10_000_000 } },
+        BillingStatement: {
+          billingStatement: {
+            ...responses.BillingStatement.billingStatement,
+            plan: null,
+            lines: [responses.BillingStatement.billingStatement.lines[1]],
+            total: '10.00',
+            totalMicros: 10_000_000,
+          },
+        },
       },
     });
     await settle();

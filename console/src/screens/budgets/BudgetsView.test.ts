@@ -117,6 +117,13 @@ describe('the budgets screen', () => {
     document.querySelector<HTMLButtonElement>('[data-test="save-budget"]')!.click();
     await settle();
     expect(calls).toHaveLength(1);
-    expect(calls[0]!.input).toMatchObject({ scopeKind: 'ORG', scopeId: null, period: 'MONTH', limit: '1250.50', action: 'BLOCK', alertThresholds: [50, 80, 100] });
+    expect(calls[0]!.input).toMatchObject({
+      scopeKind: 'ORG',
+      scopeId: null,
+      period: 'MONTH',
+      limit: '1250.50',
+      action: 'BLOCK',
+      alertThresholds: [50, 80, 100],
+    });
   });
 });

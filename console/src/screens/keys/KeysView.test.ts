@@ -52,7 +52,10 @@ describe('the keys screen', () => {
   });
 
   it('shows why the list could not load', async () => {
-    const { wrapper } = mountScreen(KeysView, { permissions: ['keys:read'], responses: { ...responses, Keys: new Error('Your role (auditor) does not allow keys:read.') } });
+    const { wrapper } = mountScreen(KeysView, {
+      permissions: ['keys:read'],
+      responses: { ...responses, Keys: new Error('Your role (auditor) does not allow keys:read.') },
+    });
     await settle();
     expect(wrapper.text()).toContain('Could not load keys');
     expect(wrapper.text()).toContain('does not allow keys:read');

@@ -113,7 +113,5 @@ export function topKeys(events: readonly Event[], n = 5): KeyUsage[] {
     if (BLOCKING_DECISIONS.has(e.decision)) k.blocked += 1;
     byKey.set(e.keyId, k);
   }
-  return [...byKey.values()]
-    .sort((a, b) => (a.spendMicros === b.spendMicros ? b.requests - a.requests : a.spendMicros > b.spendMicros ? -1 : 1))
-    .slice(0, n);
+  return [...byKey.values()].sort((a, b) => (a.spendMicros === b.spendMicros ? b.requests - a.requests : a.spendMicros > b.spendMicros ? -1 : 1)).slice(0, n);
 }

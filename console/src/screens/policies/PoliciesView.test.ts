@@ -42,7 +42,12 @@ describe('the policies list', () => {
   it('shows each policy with its state and where it applies', async () => {
     const { wrapper } = await open(['policies:read'], {
       policies: [
-        policy({ attachments: [{ kind: 'ORG', id: 'org_1', name: 'Acme' }, { kind: 'TEAM', id: 't1', name: 'Support' }] }),
+        policy({
+          attachments: [
+            { kind: 'ORG', id: 'org_1', name: 'Acme' },
+            { kind: 'TEAM', id: 't1', name: 'Support' },
+          ],
+        }),
         policy({ id: 'pol_2', name: 'Answer review', shadow: true, enabled: false }),
       ],
     });

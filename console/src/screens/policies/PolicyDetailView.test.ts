@@ -35,7 +35,16 @@ const trace: TestPolicyQuery = {
   testPolicy: {
     request: {
       rules: [
-        { ruleId: 'no-credentials', index: 0, on: 'REQUEST', action: 'BLOCK', shadow: false, reached: true, matched: false, reason: 'no credentials found in the prompt' },
+        {
+          ruleId: 'no-credentials',
+          index: 0,
+          on: 'REQUEST',
+          action: 'BLOCK',
+          shadow: false,
+          reached: true,
+          matched: false,
+          reason: 'no credentials found in the prompt',
+        },
         { ruleId: 'contacts', index: 1, on: 'REQUEST', action: 'REDACT', shadow: false, reached: true, matched: true, reason: 'prompt contains email' },
       ],
       decision: {

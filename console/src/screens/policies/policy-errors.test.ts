@@ -61,7 +61,11 @@ describe('finding rules in the text', () => {
 describe('placing errors', () => {
   it('puts a rule error at the first line of its rule, without repeating the rule name', () => {
     const placed = placeErrors(YAML, 'YAML', [
-      { path: 'rules[1].when.prompt.regex', rule: { index: 1, id: 'block-secrets' }, message: 'rule "block-secrets" (#2): "when.prompt.regex" is not a valid regular expression' },
+      {
+        path: 'rules[1].when.prompt.regex',
+        rule: { index: 1, id: 'block-secrets' },
+        message: 'rule "block-secrets" (#2): "when.prompt.regex" is not a valid regular expression',
+      },
       { path: 'name', rule: null, message: '"name" must be at most 120 characters' },
     ]);
     expect(placed.annotations).toEqual([

@@ -3,7 +3,13 @@ import { buildSample, emptySampleForm, parsePairs } from './sample';
 
 describe('the test sample', () => {
   it('sends only what was filled in', () => {
-    const built = buildSample({ ...emptySampleForm(), messages: [{ role: 'user', text: 'hi' }, { role: 'assistant', text: ' ' }] });
+    const built = buildSample({
+      ...emptySampleForm(),
+      messages: [
+        { role: 'user', text: 'hi' },
+        { role: 'assistant', text: ' ' },
+      ],
+    });
     expect(built).toEqual({
       ok: true,
       sample: expect.objectContaining({ model: 'gpt-4o-mini', messages: [{ role: 'user', text: 'hi' }], headers: undefined, response: undefined }),
@@ -15,7 +21,10 @@ describe('the test sample', () => {
       ...emptySampleForm(),
       headers: 'x-keyward-ticket: CHG-1\n\n',
       keyLabels: 'env=prod',
-      toolCalls: [{ name: 'shell_exec', arguments: '{"command":"rm -rf /"}' }, { name: 'search', arguments: 'not json' }],
+      toolCalls: [
+        { name: 'shell_exec', arguments: '{"command":"rm -rf /"}' },
+        { name: 'search', arguments: 'not json' },
+      ],
       estimatedCost: '0.25',
       withResponse: true,
       responseText: 'done',

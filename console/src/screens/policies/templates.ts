@@ -19,8 +19,16 @@ export const JSON_TEMPLATE = `${JSON.stringify(
     name: 'Production guardrails',
     description: 'What every agent may send to model providers.',
     rules: [
-      { id: 'no-credentials', when: { prompt: { pii: 'credentials' } }, action: { type: 'block', status: 422, message: 'Credentials must not be sent to models' } },
-      { id: 'contacts', when: { prompt: { pii: ['email', 'phone'] } }, action: { type: 'redact', detectors: ['email', 'phone'], replacement: 'placeholder', restore: true } },
+      {
+        id: 'no-credentials',
+        when: { prompt: { pii: 'credentials' } },
+        action: { type: 'block', status: 422, message: 'Credentials must not be sent to models' },
+      },
+      {
+        id: 'contacts',
+        when: { prompt: { pii: ['email', 'phone'] } },
+        action: { type: 'redact', detectors: ['email', 'phone'], replacement: 'placeholder', restore: true },
+      },
       { id: 'large-requests', when: { inputTokens: { gt: 50000 } }, action: { type: 'log', tags: ['large-request'] } },
     ],
   },

@@ -31,7 +31,9 @@ describe('reading a policy test', () => {
   });
 
   it('describes redactions and the shadow decision', () => {
-    expect(redactionLines([{ ruleId: 'contacts', detectors: ['email'], patterns: [{ name: 'TICKET' }], replacement: 'mask' }])).toEqual(['contacts: email, TICKET → mask']);
+    expect(redactionLines([{ ruleId: 'contacts', detectors: ['email'], patterns: [{ name: 'TICKET' }], replacement: 'mask' }])).toEqual([
+      'contacts: email, TICKET → mask',
+    ]);
     expect(shadowSentence({ action: 'block', block: { status: 403, message: 'x' } })).toBe('Blocked with HTTP 403: x');
     expect(shadowSentence(null)).toBeNull();
   });

@@ -23,7 +23,12 @@ export function decisionSentence(decision: Decision): { text: string; tone: Tone
   }
   if (decision.action === 'HOLD') {
     const hold = decision.hold;
-    return { text: hold ? `Held for approval for ${hold.timeoutSeconds} s, then ${hold.onTimeout === 'allow' ? 'allowed' : 'blocked'} if nobody decides` : 'Held for approval', tone: 'warning' };
+    return {
+      text: hold
+        ? `Held for approval for ${hold.timeoutSeconds} s, then ${hold.onTimeout === 'allow' ? 'allowed' : 'blocked'} if nobody decides`
+        : 'Held for approval',
+      tone: 'warning',
+    };
   }
   const redacted = Array.isArray(decision.redact) && decision.redact.length > 0;
   return { text: redacted ? 'Allowed, with redactions' : 'Allowed', tone: 'success' };

@@ -10,7 +10,8 @@ import { PLANS } from '../plans.js';
 const MIN_STRIPE_TOP_UP_MICROS = 5_000_000;
 
 /** What the organization is buying. */
-export type CheckoutPurchase = { readonly kind: 'top_up'; readonly amountMicros: number } | { readonly kind: 'subscription'; readonly plan: Exclude<Plan, 'free'> };
+export type CheckoutPurchase =
+  { readonly kind: 'top_up'; readonly amountMicros: number } | { readonly kind: 'subscription'; readonly plan: Exclude<Plan, 'free'> };
 
 /** A Stripe Checkout session to send the person to. */
 export interface CheckoutSession {
@@ -37,18 +38,23 @@ export async function createCheckoutSession(services: Services, em: EntityManage
   let session;
   if (purchase.kind === 'top_up') {
     if (purchase.amountMicros < MIN_STRIPE_TOP_UP_MICROS || purchase.amountMicros % 10_000 !== 0) {
-      throw new AppError('BAD_USER_INPUT', `A card top-up must be whole cents and at least $${formatUsd(MIN_STRIPE_TOP_UP_MICROS)}.`, { fields: { amount: ['must be whole cents, at least 5.00'] } });
+      throw new AppError('BAD_USER_INPUT', `A card top-up must be whole cents and at least $${formatUsd(MIN_STRIPE_TOP_UP_MICROS)}.`, {
+        fields: { amount: ['must be whole cents, at least 5.00'] },
+      });
     }
     const metadata = { orgId, kind: 'top_up', amountMicros: String(purchase.amountMicros) };
     session = await stripe.client.checkout.sessions.create({
       ...common,
       mode: 'payment',
       metadata,
-      line_items: [{ quantity: 1, price_data: { currency: 'usd', unit_amount: purchase.amountMicros / 10_000, product_data: { name: 'Keyward prepaid credits' } } }],
+      line_items: [
+        { quantity: 1, price_data: { currency: 'usd', unit_amount: purchase.amountMicros / 10_000, product_data: { name: 'Keyward prepaid credits' } } },
+      ],
     });
   } else {
     const price = stripe.config.prices[purchase.plan];
-    if (!price) throw new AppError('CONFLICT', `No Stripe price is configured for the ${PLANS[purchase.plan].label} plan (STRIPE_PRICE_${purchase.plan.toUpperCase()}).`);
+    if (!price)
+      throw new AppError('CONFLICT', `No Stripe price is configured for the ${PLANS[purchase.plan].label} plan (STRIPE_PRICE_${purchase.plan.toUpperCase()}).`);
     const metadata = { orgId, kind: 'subscription', plan: purchase.plan };
     session = await stripe.client.checkout.sessions.create({
       ...common,

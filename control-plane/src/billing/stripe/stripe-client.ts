@@ -17,9 +17,7 @@ export function createStripeBilling(config: StripeConfig | null | undefined): St
   const client = new Stripe(config.secretKey, {
     maxNetworkRetries: 2,
     timeout: 20_000,
-    ...(api
-      ? { host: api.hostname, port: api.port || (api.protocol === 'https:' ? 443 : 80), protocol: api.protocol === 'https:' ? 'https' : 'http' }
-      : {}),
+    ...(api ? { host: api.hostname, port: api.port || (api.protocol === 'https:' ? 443 : 80), protocol: api.protocol === 'https:' ? 'https' : 'http' } : {}),
   });
   return { client, config };
 }

@@ -44,7 +44,12 @@ export const registerStripeWebhookRoute: RouteRegistrar = (app, services) => {
       // A 5xx makes Stripe redeliver later; the ledger reference keeps the retry from crediting twice.
       services.log.error({ err: error, stripeEventId: event.id, type: event.type }, 'could not handle a Stripe event');
       const unavailable = isDatabaseUnavailable(error);
-      sendRouteError(res, unavailable ? 503 : 500, unavailable ? 'DATABASE_UNAVAILABLE' : 'INTERNAL_SERVER_ERROR', 'The event could not be processed; Stripe will retry.');
+      sendRouteError(
+        res,
+        unavailable ? 503 : 500,
+        unavailable ? 'DATABASE_UNAVAILABLE' : 'INTERNAL_SERVER_ERROR',
+        'The event could not be processed; Stripe will retry.',
+      );
     }
   });
 };

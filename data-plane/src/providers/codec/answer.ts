@@ -71,7 +71,11 @@ export class CallAssembler {
 
   /** Sets a call's complete arguments (JSON text or an object). */
   complete(key: string, name: string, args: unknown): void {
-    this.calls.set(key, { name: name || this.calls.get(key)?.name || '', args: typeof args === 'string' ? args : '', value: typeof args === 'string' ? undefined : args });
+    this.calls.set(key, {
+      name: name || this.calls.get(key)?.name || '',
+      args: typeof args === 'string' ? args : '',
+      value: typeof args === 'string' ? undefined : args,
+    });
   }
 
   get size(): number {

@@ -16,7 +16,9 @@ const STATUSES: Readonly<Record<number, string>> = {
 };
 
 function errorObject(error: GatewayError) {
-  return { error: { code: error.status, message: error.message, status: STATUSES[error.status] ?? (error.status >= 500 ? 'INTERNAL' : 'FAILED_PRECONDITION') } };
+  return {
+    error: { code: error.status, message: error.message, status: STATUSES[error.status] ?? (error.status >= 500 ? 'INTERNAL' : 'FAILED_PRECONDITION') },
+  };
 }
 
 /** Gemini's error body: `{ error: { code, message, status } }`. */

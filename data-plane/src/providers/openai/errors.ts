@@ -11,7 +11,8 @@ function errorType(error: GatewayError): string {
 
 /** The `error` object of OpenAI's error bodies and events. */
 export function openaiErrorObject(error: GatewayError) {
-  const param = error.code === 'model_required' || error.code === 'model_not_allowed' || error.code === 'model_unpriced' || error.code === 'no_route' ? 'model' : null;
+  const param =
+    error.code === 'model_required' || error.code === 'model_not_allowed' || error.code === 'model_unpriced' || error.code === 'no_route' ? 'model' : null;
   return { message: error.message, type: errorType(error), param, code: error.code };
 }
 

@@ -97,10 +97,7 @@ export async function startFakeGcpKms(): Promise<FakeGcpKms> {
     }
   }
 
-  function unary<Req, Res>(
-    handle: (req: Req) => Res,
-    counter: keyof typeof calls,
-  ): Grpc.handleUnaryCall<Req, Res> {
+  function unary<Req, Res>(handle: (req: Req) => Res, counter: keyof typeof calls): Grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
       calls[counter]++;
       try {

@@ -52,10 +52,7 @@ export interface RunPattern {
  * Builds a scanner that tries sticky patterns at the start of each digit group of each
  * long-number stretch; at each group the longest accepted match wins.
  */
-export function runScanner(
-  name: DetectorName,
-  patterns: readonly RunPattern[],
-): (text: string, out: Finding[], limit: number) => void {
+export function runScanner(name: DetectorName, patterns: readonly RunPattern[]): (text: string, out: Finding[], limit: number) => void {
   for (const p of patterns) if (!p.re.sticky) throw new TypeError(`the ${name} detector needs sticky patterns`);
   const fewest = Math.min(...patterns.map((p) => p.minDigits));
   return (text, out, limit) => {

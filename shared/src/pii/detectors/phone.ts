@@ -15,11 +15,9 @@ import { runScanner } from './digit-runs.js';
  * parenthesis), so there is exactly one way to split the text into groups: a long run of digits
  * cannot make the engine try every split.
  */
-const INTERNATIONAL =
-  /(?<![\w+])\+(?:[1-9]\d{7,14}(?!\d)|[1-9]\d{0,3}(?:[ .-]?\(\d{1,5}\)|(?:[ .-]|(?<=\)))\d{1,6}(?!\d)){1,7})(?![\w]|[ .-]?\d)/y;
+const INTERNATIONAL = /(?<![\w+])\+(?:[1-9]\d{7,14}(?!\d)|[1-9]\d{0,3}(?:[ .-]?\(\d{1,5}\)|(?:[ .-]|(?<=\)))\d{1,6}(?!\d)){1,7})(?![\w]|[ .-]?\d)/y;
 const NORTH_AMERICAN = /(?<![\w+.-])(?:1[ .-]?)?(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[ .-])[2-9]\d{2}[ .-]\d{4}(?![\w]|[ .-]?\d)/y;
-const NATIONAL =
-  /(?<![\w+.-])(?:\(0\d{1,4}\) ?\d{2,4}(?:[ -]\d{2,4}){0,3}|0\d{1,4}([ .-])\d{2,8}(?:\1\d{2,4}){0,3})(?![\w]|[ .-]?\d)/y;
+const NATIONAL = /(?<![\w+.-])(?:\(0\d{1,4}\) ?\d{2,4}(?:[ -]\d{2,4}){0,3}|0\d{1,4}([ .-])\d{2,8}(?:\1\d{2,4}){0,3})(?![\w]|[ .-]?\d)/y;
 
 /** Accepts a match whose digit count is within the shape's bounds. */
 function digitsBetween(min: number, max: number): Acceptor {

@@ -68,7 +68,10 @@ export async function settle(page: Page): Promise<void> {
   try {
     await page.waitForFunction((selector) => document.querySelectorAll(selector).length === 0, busy, { timeout: UI_TIMEOUT_MS });
   } catch (error) {
-    const still = await page.locator(busy).evaluateAll((els) => els.map((el) => el.outerHTML.slice(0, 160))).catch(() => []);
+    const still = await page
+      .locator(busy)
+      .evaluateAll((els) => els.map((el) => el.outerHTML.slice(0, 160)))
+      .catch(() => []);
     throw new Error(`${page.url()} kept loading for ${UI_TIMEOUT_MS} ms: ${still.join(' | ') || String(error)}`);
   }
   await page.evaluate(async () => {

@@ -37,7 +37,13 @@ export async function seedOrganization(world: ConsoleSystem): Promise<SeededOrga
     i: { provider: 'OPENAI_COMPATIBLE', name: credentialName, apiKey: `sk-mock-${randomBytes(16).toString('hex')}`, baseUrl: `${system.mock.url}/v1` },
   });
   await must(owner, 'mutation($i: CreateCredentialInput!) { createCredential(input: $i) { id } }', {
-    i: { provider: 'ANTHROPIC', name: 'Anthropic production', apiKey: `sk-ant-${randomBytes(16).toString('hex')}`, baseUrl: system.mock.url, models: ['claude-*'] },
+    i: {
+      provider: 'ANTHROPIC',
+      name: 'Anthropic production',
+      apiKey: `sk-ant-${randomBytes(16).toString('hex')}`,
+      baseUrl: system.mock.url,
+      models: ['claude-*'],
+    },
   });
 
   const keySpecs = [
@@ -81,7 +87,11 @@ export async function seedOrganization(world: ConsoleSystem): Promise<SeededOrga
   await world.addPerson(owner.orgId, 'developer');
   await world.addPerson(owner.orgId, 'auditor');
   const apiTokenName = 'Terraform provider';
-  const token = await system.cp.gql('mutation($n: String!) { createApiToken(name: $n, role: ADMIN) { token { id } } }', { n: apiTokenName }, { session: operator.session });
+  const token = await system.cp.gql(
+    'mutation($n: String!) { createApiToken(name: $n, role: ADMIN) { token { id } } }',
+    { n: apiTokenName },
+    { session: operator.session },
+  );
   if (token.errors) throw new Error(`createApiToken failed: ${JSON.stringify(token.errors)}`);
   const nodeTokenName = 'eu-west-1 gateway';
   await must(owner, 'mutation($n: String!) { createNodeToken(name: $n) { token { id } } }', { n: nodeTokenName });

@@ -126,7 +126,12 @@ export async function startFakeApprovals(): Promise<FakeApprovals> {
     authorizations,
     subscriptions,
     decide(approvalId, decision, reason = null) {
-      const message: ApprovalDecisionMessage = { approvalId, decision, reason, decidedBy: decision === 'expired' ? null : 'user:0190a5d0-0000-7000-8000-000000000001' };
+      const message: ApprovalDecisionMessage = {
+        approvalId,
+        decision,
+        reason,
+        decidedBy: decision === 'expired' ? null : 'user:0190a5d0-0000-7000-8000-000000000001',
+      };
       decisions.set(approvalId, message);
       const nodeId = requests.find((r) => r.id === approvalId)?.nodeId;
       for (const sink of sinks) if (sink.nodeId === nodeId) sink.send(message);

@@ -50,7 +50,11 @@ export interface TestWorld {
   /** Every secret the world created, to check none leaked into logs. */
   readonly secrets: string[];
   key(options?: KeyOptions): TestKey;
-  credential(provider: ProviderKind, baseUrl: string | null, options?: { models?: readonly string[]; plaintext?: string; orgId?: string }): Promise<TestCredential>;
+  credential(
+    provider: ProviderKind,
+    baseUrl: string | null,
+    options?: { models?: readonly string[]; plaintext?: string; orgId?: string },
+  ): Promise<TestCredential>;
   snapshot(parts: { keys: readonly TestKey[]; credentials: readonly TestCredential[]; version?: number; orgs?: readonly OrgConfig[] }): ConfigSnapshot;
   /** An extra organization (e.g. to check isolation). */
   newOrg(overrides?: Partial<OrgConfig>): OrgConfig;

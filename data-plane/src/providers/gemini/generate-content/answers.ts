@@ -13,7 +13,12 @@ function restoreParts(streams: RestoreStreams, parts: unknown, text: (t: string)
     if (!isObject(part) || part.thought === true) return part;
     if (typeof part.text === 'string') return withField(part, 'text', text(part.text));
     for (const name of ['functionCall', 'function_call']) {
-      if (part[name] !== undefined) return withField(part, name, mapField(part[name], 'args', (args) => streams.values(args)));
+      if (part[name] !== undefined)
+        return withField(
+          part,
+          name,
+          mapField(part[name], 'args', (args) => streams.values(args)),
+        );
     }
     return part;
   });
@@ -34,10 +39,13 @@ export const generateContentAnswers: AnswerCodec = {
         const candidates = mapList(json.candidates, (candidate) => {
           if (!isObject(candidate)) return candidate;
           const c = position(candidate, 0);
-          let next = mapField(candidate, 'content', (content) => mapField(content, 'parts', (parts) => restoreParts(streams, parts, (t) => streams.text(`${c}`, t))));
+          let next = mapField(candidate, 'content', (content) =>
+            mapField(content, 'parts', (parts) => restoreParts(streams, parts, (t) => streams.text(`${c}`, t))),
+          );
           if (candidate.finishReason !== undefined || candidate.finish_reason !== undefined) {
             const rest = streams.flushText(`${c}`);
-            if (rest) next = mapField(next, 'content', (content) => withField(content as Record<string, unknown>, 'parts', appendText(get(content, 'parts'), rest)));
+            if (rest)
+              next = mapField(next, 'content', (content) => withField(content as Record<string, unknown>, 'parts', appendText(get(content, 'parts'), rest)));
           }
           return next;
         });
@@ -58,7 +66,9 @@ export const generateContentAnswers: AnswerCodec = {
           return out;
         }
         return mapField(json, 'candidates', (candidates) =>
-          mapArray(candidates, (candidate) => mapField(candidate, 'content', (content) => mapField(content, 'parts', (parts) => restoreParts(streams, parts, (t) => streams.whole(t))))),
+          mapArray(candidates, (candidate) =>
+            mapField(candidate, 'content', (content) => mapField(content, 'parts', (parts) => restoreParts(streams, parts, (t) => streams.whole(t)))),
+          ),
         );
       },
     };

@@ -18,7 +18,12 @@ function mapParts(parts: unknown, f: TextMap): unknown {
       ['functionResponse', 'function_response', 'response'],
     ] as const) {
       const name = part[camel] !== undefined ? camel : part[snake] !== undefined ? snake : null;
-      if (name !== null) return withField(part, name, mapField(part[name], field, (value) => mapStrings(value, f)));
+      if (name !== null)
+        return withField(
+          part,
+          name,
+          mapField(part[name], field, (value) => mapStrings(value, f)),
+        );
     }
     return part;
   });
@@ -70,7 +75,12 @@ export const generateContentCodec: RequestCodec = {
     for (const name of ['systemInstruction', 'system_instruction']) {
       const instruction = out[name];
       if (typeof instruction === 'string') out = withField(out, name, f(instruction));
-      else if (isObject(instruction)) out = withField(out, name, mapField(instruction, 'parts', (parts) => mapParts(parts, f)));
+      else if (isObject(instruction))
+        out = withField(
+          out,
+          name,
+          mapField(instruction, 'parts', (parts) => mapParts(parts, f)),
+        );
     }
     if (!Array.isArray(out.contents)) return out;
     return withField(

@@ -27,7 +27,9 @@ export const chatCompletionsAnswers: AnswerCodec = {
           const i = position(choice, 0);
           let delta = mapStringField(choice.delta, 'content', (text) => streams.text(`${i}`, text)) as Record<string, unknown>;
           delta = mapField(delta, 'tool_calls', (calls) =>
-            mapArray(calls, (call) => mapField(call, 'function', (fn) => mapStringField(fn, 'arguments', (args) => streams.json(`${i}:${position(call, 0)}`, args)))),
+            mapArray(calls, (call) =>
+              mapField(call, 'function', (fn) => mapStringField(fn, 'arguments', (args) => streams.json(`${i}:${position(call, 0)}`, args))),
+            ),
           ) as Record<string, unknown>;
           if (choice.finish_reason !== null && choice.finish_reason !== undefined) delta = releaseChoice(streams, i, delta);
           return withField(choice, 'delta', delta);
@@ -46,7 +48,13 @@ export const chatCompletionsAnswers: AnswerCodec = {
           choices.set(i, delta);
         }
         const base = envelope ?? { object: 'chat.completion.chunk' };
-        const chunk = { id: base.id, object: base.object, created: base.created, model: base.model, choices: [...choices].map(([index, delta]) => ({ index, delta, finish_reason: null })) };
+        const chunk = {
+          id: base.id,
+          object: base.object,
+          created: base.created,
+          model: base.model,
+          choices: [...choices].map(([index, delta]) => ({ index, delta, finish_reason: null })),
+        };
         return [{ name: null, json: chunk } satisfies Payload];
       },
       body(json) {
@@ -54,7 +62,9 @@ export const chatCompletionsAnswers: AnswerCodec = {
           mapArray(choices, (choice) =>
             mapField(choice, 'message', (message) => {
               let m = mapStringField(message, 'content', (text) => streams.whole(text));
-              m = mapField(m, 'tool_calls', (calls) => mapArray(calls, (call) => mapField(call, 'function', (fn) => mapStringField(fn, 'arguments', (a) => streams.wholeJson(a)))));
+              m = mapField(m, 'tool_calls', (calls) =>
+                mapArray(calls, (call) => mapField(call, 'function', (fn) => mapStringField(fn, 'arguments', (a) => streams.wholeJson(a)))),
+              );
               return mapField(m, 'function_call', (fn) => mapStringField(fn, 'arguments', (a) => streams.wholeJson(a)));
             }),
           ),

@@ -5,7 +5,14 @@ import { CallAssembler, TextBuffer, type AnswerCodec, type Payload } from '../..
 
 const TOOL_ITEMS = new Set(['function_call', 'custom_tool_call']);
 /** Events that carry the whole response object (its `output` items). */
-const RESPONSE_EVENTS = new Set(['response.created', 'response.in_progress', 'response.completed', 'response.incomplete', 'response.failed', 'response.queued']);
+const RESPONSE_EVENTS = new Set([
+  'response.created',
+  'response.in_progress',
+  'response.completed',
+  'response.incomplete',
+  'response.failed',
+  'response.queued',
+]);
 
 /** Restores the texts of one output item that arrives whole. */
 function restoreItem(streams: RestoreStreams, item: unknown): unknown {
