@@ -1,13 +1,7 @@
 // `npm run bench`: install, build, then run the compiled benchmark (test/bench/run.ts). Extra
 // arguments go to it, e.g. `npm run bench -- --quick` or `npm run bench -- --rounds 3`.
 // `npm run bench -- ingest-chain [--events N]` runs test/bench/ingest-chain.ts instead.
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { buildChanged, checkNode, ensureInstalled, root } from './lib.mjs';
+import { runBuilt } from './lib.mjs';
 
-checkNode();
-ensureInstalled();
-buildChanged();
 const [entry, args] = process.argv[2] === 'ingest-chain' ? ['ingest-chain.js', process.argv.slice(3)] : ['run.js', process.argv.slice(2)];
-const result = spawnSync(process.execPath, [join(root, 'test', 'dist', 'bench', entry), ...args], { cwd: root, stdio: 'inherit' });
-process.exit(result.status ?? 1);
+runBuilt(`test/dist/bench/${entry}`, args);

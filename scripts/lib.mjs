@@ -33,11 +33,11 @@ export function pnpm(args, { quiet = false } = {}) {
 }
 
 /** Installs dependencies when node_modules is missing or older than the lockfile. */
-export function ensureInstalled() {
+export function ensureInstalled({ log = console.log } = {}) {
   const marker = join(root, 'node_modules', '.modules.yaml');
   const lock = join(root, 'pnpm-lock.yaml');
   if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
-  console.log('Installing dependencies…');
+  log('Installing dependencies…');
   pnpm(['install', '--frozen-lockfile']);
 }
 
@@ -45,13 +45,13 @@ export function ensureInstalled() {
  * Builds the packages whose sources changed since their last successful build, and those that
  * depend on them (TypeScript to dist, the console with Vite); nothing when all are current.
  */
-export function buildChanged() {
+export function buildChanged({ log = console.log } = {}) {
   const changed = packagesToBuild(root);
   if (changed.length === 0) {
-    console.log('Build is up to date.');
+    log('Build is up to date.');
     return;
   }
-  console.log(`Building ${changed.map((p) => p.dir).join(', ')}…`);
+  log(`Building ${changed.map((p) => p.dir).join(', ')}…`);
   const filters = changed.flatMap((p) => ['--filter', p.name]);
   pnpm(['-r', '--workspace-concurrency=1', ...filters, 'run', 'build'], { quiet: !process.env.KEYWARD_VERBOSE_BUILD });
   writeStamps(root, changed);
@@ -65,4 +65,17 @@ export function readEnvFile(path) {
     if (m) out[m[1]] = m[2];
   }
   return out;
+}
+
+/**
+ * Installs and builds what changed, then runs the compiled `entry` (a path below the repository)
+ * with `args` and exits with its status. `log` takes the install and build progress lines (a
+ * command whose output is read by programs sends them to standard error).
+ */
+export function runBuilt(entry, args, { log = console.log } = {}) {
+  checkNode();
+  ensureInstalled({ log });
+  buildChanged({ log });
+  const result = spawnSync(process.execPath, [join(root, entry), ...args], { cwd: root, stdio: 'inherit' });
+  process.exit(result.status ?? 1);
 }
