@@ -29,8 +29,9 @@ update audit_chain_heads a set seq = h.seq, hash = h.hash, updated_at = now()
 
 /**
  * Appends rows just inserted in the transaction `trx` to their organizations' chains of `kind`,
- * in the order given. Each row must carry what `kind.selectList()` selects (`id` and `orgId`
- * included); rows without an organization are not chained.
+ * in the order given. Each row must carry every field `kind.selectList()` selects, under the
+ * same names (`id` and `orgId` included): a selected row, or for usage events the stored batch's
+ * messages, which carry the same fields. Rows without an organization are not chained.
  *
  * The heads stay locked until the commit, so everything that does not need them (the rows'
  * canonical bytes) is prepared before they are taken; under the lock only the hashes are
