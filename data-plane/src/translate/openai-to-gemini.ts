@@ -108,7 +108,11 @@ function contentsOf(messages: readonly unknown[]): { system: Part[]; contents: {
       const id = str(get(message, 'tool_call_id'));
       const name = callNames.get(id);
       if (name === undefined)
-        throw untranslatable(`A tool result for "${id}", which no earlier assistant tool call has`, TARGET, 'Gemini matches results by function name');
+        throw untranslatable(
+          `A tool result for "${id}", an id no earlier assistant tool call has,`,
+          TARGET,
+          'Gemini matches results to calls by function name',
+        );
       const text = chatParts(get(message, 'content'), TARGET)
         .map((part) => {
           if (part.kind !== 'text') throw untranslatable('An image in a tool result', TARGET);
