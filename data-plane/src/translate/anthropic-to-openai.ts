@@ -28,6 +28,14 @@ const FIELDS: Readonly<Record<string, FieldRule>> = {
   container: { feature: 'containers (container)', refuses: present },
   mcp_servers: { feature: 'MCP servers (mcp_servers)', refuses: (v) => list(v).length > 0 },
   context_management: { feature: 'context management (context_management)', refuses: present },
+  output_config: { feature: 'output_config.effort', refuses: (v) => present(get(v, 'effort')) },
+  // Top-level cache_control asks Anthropic to cache automatically; OpenAI caches prompts on its own.
+  cache_control: { feature: 'cache_control' },
+  speed: { feature: 'fast mode (speed: fast)', refuses: (v) => present(v) && v !== 'standard' },
+  inference_geo: { feature: 'inference_geo', refuses: present },
+  diagnostics: { feature: 'diagnostics', refuses: present },
+  user_profile_id: { feature: 'user_profile_id', refuses: present },
+  workspace_id: { feature: 'workspace_id', refuses: present },
 };
 
 /** OpenAI's finish reasons as Anthropic stop reasons (OpenAI does not say which stop sequence matched). */
@@ -48,7 +56,7 @@ function textOf(content: unknown, what: string): string {
   if (typeof content === 'string') return content;
   return list(content)
     .map((block) => {
-      if (get(block, 'type') !== 'text') throw untranslatable(`A ${str(get(block, 'type'))} block in ${what}`, TARGET);
+      if (get(block, 'type') !== 'text') throw untranslatable(`A "${str(get(block, 'type'))}" block in ${what}`, TARGET);
       return str(get(block, 'text'));
     })
     .join('');
@@ -84,7 +92,7 @@ function turnMessages(turn: unknown): ChatMessage[] {
       else if (type === 'tool_result') {
         if (get(block, 'is_error') === true) throw untranslatable('A tool result marked is_error', TARGET, 'OpenAI tool messages have no error flag');
         results.push({ role: 'tool', tool_call_id: str(get(block, 'tool_use_id')), content: textOf(get(block, 'content') ?? '', 'a tool result') });
-      } else throw untranslatable(`A ${str(type)} block`, TARGET);
+      } else throw untranslatable(`A "${str(type)}" block`, TARGET);
     }
     const textOnly = parts.every((p) => p.type === 'text');
     const user = parts.length === 0 ? [] : [{ role: 'user', content: textOnly ? parts.map((p) => p.text).join('') : parts }];
@@ -102,7 +110,7 @@ function turnMessages(turn: unknown): ChatMessage[] {
           type: 'function',
           function: { name: str(get(block, 'name')), arguments: JSON.stringify(get(block, 'input') ?? {}) },
         });
-      } else throw untranslatable(`A ${str(type)} block in an assistant turn`, TARGET);
+      } else throw untranslatable(`A "${str(type)}" block in an assistant turn`, TARGET);
     }
     return [{ role: 'assistant', content: text || (calls.length > 0 ? null : ''), ...(calls.length > 0 ? { tool_calls: calls } : {}) }];
   }
@@ -137,6 +145,14 @@ function toolChoiceOf(choice: unknown): Record<string, unknown> {
   throw untranslatable(`The tool_choice type "${str(choice.type)}"`, TARGET);
 }
 
+/** Structured outputs (`output_config.format`) as a strict JSON schema response format: both guarantee the schema. */
+function responseFormatOf(config: unknown): Record<string, unknown> {
+  const format = get(config, 'format');
+  if (format === undefined || format === null) return {};
+  if (get(format, 'type') !== 'json_schema') throw untranslatable(`The output format type "${str(get(format, 'type'))}"`, TARGET);
+  return { response_format: { type: 'json_schema', json_schema: { name: 'output', schema: get(format, 'schema') ?? {}, strict: true } } };
+}
+
 function request(body: Record<string, unknown>, targetModel: string): Record<string, unknown> {
   checkFields(body, FIELDS, TARGET);
   const system = body.system === undefined ? '' : textOf(body.system, 'the system prompt');
@@ -152,6 +168,7 @@ function request(body: Record<string, unknown>, targetModel: string): Record<str
     ...(list(body.stop_sequences).length > 0 ? { stop: body.stop_sequences } : {}),
     ...(tools.length > 0 ? { tools } : {}),
     ...toolChoiceOf(body.tool_choice),
+    ...responseFormatOf(body.output_config),
     ...(user ? { user } : {}),
     // Anthropic reports usage on every answer; OpenAI streams it only when asked.
     ...(body.stream === true ? { stream: true, stream_options: { include_usage: true } } : {}),

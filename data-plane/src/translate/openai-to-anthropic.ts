@@ -32,8 +32,8 @@ const FIELDS: Readonly<Record<string, FieldRule>> = {
   ...OPENAI_CHAT_FIELDS,
   temperature: { feature: 'temperature above 1 (Anthropic takes 0 to 1)', refuses: (v) => typeof v === 'number' && v > 1 },
   response_format: {
-    feature: 'JSON mode and JSON schema response formats (response_format)',
-    refuses: (v) => get(v, 'type') !== undefined && get(v, 'type') !== 'text',
+    feature: 'JSON mode without a schema (response_format json_object)',
+    refuses: (v) => get(v, 'type') === 'json_object',
   },
 };
 
@@ -110,6 +110,15 @@ function toolChoiceOf(body: Record<string, unknown>): Record<string, unknown> | 
   return { type: choice.mode === 'required' ? 'any' : 'auto', ...serial };
 }
 
+/** A JSON schema response format as Anthropic's structured outputs (`output_config.format`), which always hold to the schema. */
+function outputConfigOf(format: unknown): Record<string, unknown> {
+  const type = get(format, 'type');
+  if (type === undefined || type === 'text') return {};
+  if (type !== 'json_schema') throw untranslatable(`The response_format type "${str(type)}"`, TARGET);
+  const schema = get(get(format, 'json_schema'), 'schema');
+  return { output_config: { format: { type: 'json_schema', schema: schema ?? { type: 'object' } } } };
+}
+
 function request(body: Record<string, unknown>, targetModel: string): Record<string, unknown> {
   checkFields(body, FIELDS, TARGET);
   const { system, turns } = messagesOf(list(body.messages));
@@ -132,6 +141,7 @@ function request(body: Record<string, unknown>, targetModel: string): Record<str
     ...(tools.length > 0 ? { tools } : {}),
     ...(toolChoice ? { tool_choice: toolChoice } : {}),
     ...(user ? { metadata: { user_id: user } } : {}),
+    ...outputConfigOf(body.response_format),
     ...(body.stream === true ? { stream: true } : {}),
   };
 }
@@ -184,13 +194,14 @@ function stream(body: Record<string, unknown>) {
           return out.toolCall(position, { id: str(get(block, 'id')), name: str(get(block, 'name')), arguments: '' });
         }
         case 'content_block_delta': {
+          // Anthropic opens a tool's input with an empty partial_json; empty deltas say nothing.
           const delta = get(data, 'delta');
-          if (get(delta, 'type') === 'text_delta') return out.delta({ content: str(get(delta, 'text')) });
+          const text = str(get(delta, 'text'));
+          if (get(delta, 'type') === 'text_delta') return text ? out.delta({ content: text }) : '';
+          const args = str(get(delta, 'partial_json'));
           const position = toolPositions.get(Number(get(data, 'index')));
-          if (get(delta, 'type') === 'input_json_delta' && position !== undefined) {
-            return out.delta({ tool_calls: [{ index: position, function: { arguments: str(get(delta, 'partial_json')) } }] });
-          }
-          return '';
+          if (get(delta, 'type') !== 'input_json_delta' || position === undefined || !args) return '';
+          return out.delta({ tool_calls: [{ index: position, function: { arguments: args } }] });
         }
         case 'message_delta':
           mergeAnthropicUsage(fields, get(data, 'usage'));

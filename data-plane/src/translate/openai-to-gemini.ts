@@ -249,6 +249,11 @@ function stream(body: Record<string, unknown>) {
         out.model = str(get(data, 'modelVersion'));
         text += out.delta({ role: 'assistant', content: '', refusal: null });
       }
+      // A prompt Gemini blocked gets no candidates: OpenAI ends that choice as filtered.
+      if (list(get(data, 'candidates')).length === 0 && get(get(data, 'promptFeedback'), 'blockReason') !== undefined) {
+        finishedCandidates += 1;
+        return text + out.delta({}, 'content_filter');
+      }
       list(get(data, 'candidates')).forEach((candidate, i) => {
         const index = typeof get(candidate, 'index') === 'number' ? (get(candidate, 'index') as number) : i;
         const first = positions.get(index) ?? 0;

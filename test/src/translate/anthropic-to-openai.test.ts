@@ -50,7 +50,6 @@ describe('an Anthropic Messages agent served by OpenAI Chat Completions', () => 
         { role: 'assistant', content: [{ type: 'text', text: 'Hello.' }] },
         { role: 'user', content: 'again' },
       ],
-      temperature: 0.3,
       stop_sequences: ['END'],
     };
     const message = await client.messages.create(params);
@@ -72,10 +71,23 @@ describe('an Anthropic Messages agent served by OpenAI Chat Completions', () => 
         { role: 'user', content: 'again' },
       ],
       max_completion_tokens: 100,
-      temperature: 0.3,
       stop: ['END'],
     });
     expect(shapeDifferences(message, await native.messages.create(params), ANTHROPIC_ONLY)).toEqual([]);
+  });
+
+  it('asks for structured outputs as a strict JSON schema response format', async () => {
+    const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'], additionalProperties: false };
+    await client.messages.create({
+      model: 'claude-haiku-4-5',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'hi' }],
+      output_config: { format: { type: 'json_schema', schema } },
+    });
+    expect((mock.requests[0].body as { response_format: unknown }).response_format).toEqual({
+      type: 'json_schema',
+      json_schema: { name: 'output', schema, strict: true },
+    });
   });
 
   it('reports cached tokens as Anthropic does, apart from the uncached input', async () => {

@@ -80,6 +80,16 @@ describe('an OpenAI Chat agent served by Anthropic Messages', () => {
     expect(completion.usage).toMatchObject({ prompt_tokens: 40, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 30 } });
   });
 
+  it('asks for a JSON schema response format through Anthropic’s structured outputs', async () => {
+    const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'], additionalProperties: false };
+    await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'reply', schema, strict: true } },
+    });
+    expect((mock.requests[0].body as { output_config: unknown }).output_config).toEqual({ format: { type: 'json_schema', schema } });
+  });
+
   it('carries images as base64 data and as URLs', async () => {
     await client.chat.completions.create({
       model: 'gpt-4o-mini',
@@ -218,7 +228,7 @@ describe('an OpenAI Chat agent served by Anthropic Messages', () => {
   it.each([
     [{ logprobs: true }, 'logprobs'],
     [{ n: 2 }, 'n > 1'],
-    [{ response_format: { type: 'json_object' as const } }, 'JSON mode'],
+    [{ response_format: { type: 'json_object' as const } }, 'JSON mode without a schema'],
     [{ temperature: 1.5 }, 'temperature above 1'],
     [{ audio: { voice: 'alloy' as const, format: 'mp3' as const }, modalities: ['text' as const, 'audio' as const] }, 'audio output'],
   ])('refuses %j with a 400 naming it, and sends nothing upstream', async (extra, feature) => {
