@@ -3,6 +3,7 @@ import { generateContent, streamGenerateContent } from '../providers/gemini/gene
 import type { Operation } from '../providers/index.js';
 import { chatCompletions } from '../providers/openai/chat-completions/index.js';
 import { anthropicToOpenai } from './anthropic-to-openai.js';
+import { geminiStreamToOpenai, geminiToOpenai } from './gemini-to-openai.js';
 import type { PairTranslation, Translator } from './contract.js';
 import { upstreamFailure } from './errors.js';
 import { openaiToAnthropic } from './openai-to-anthropic.js';
@@ -26,6 +27,8 @@ const PAIRS: readonly Pair[] = [
     translation: openaiToGemini,
   },
   { from: messages, to: [chatCompletions], target: () => chatCompletions, translation: anthropicToOpenai },
+  { from: generateContent, to: [chatCompletions], target: () => chatCompletions, translation: geminiToOpenai },
+  { from: streamGenerateContent, to: [chatCompletions], target: () => chatCompletions, translation: geminiStreamToOpenai },
 ];
 
 const NO_QUERY = new URLSearchParams();

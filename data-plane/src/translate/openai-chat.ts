@@ -152,7 +152,7 @@ export function dataUrl(url: string, target: string): { readonly mediaType: stri
 }
 
 /** OpenAI's chat usage object from normalized counts. */
-export function chatUsage(usage: TokenUsage) {
+function chatUsage(usage: TokenUsage) {
   return {
     prompt_tokens: usage.inputTokens,
     completion_tokens: usage.outputTokens,

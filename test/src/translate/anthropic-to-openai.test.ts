@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BEHAVIOUR_HEADER, startMockProvider, type MockBehaviour, type MockProvider } from '../mock-provider/index.js';
 import { startTranslationHarness, type TranslationHarness } from './support/harness.js';
 import { chatCompletions, messages, translator } from './support/pairs.js';
+import { BRIEF_CHAT } from './support/conversation.js';
 import { shapeDifferences } from './support/shape.js';
 
 const behaviour = (b: MockBehaviour) => ({ headers: { [BEHAVIOUR_HEADER]: JSON.stringify(b) } });
@@ -24,7 +25,7 @@ describe('an Anthropic Messages agent served by OpenAI Chat Completions', () => 
   beforeAll(async () => {
     mock = await startMockProvider();
     harness = await startTranslationHarness({
-      translator: translator(messages, chatCompletions),
+      translators: [translator(messages, chatCompletions)],
       targetBaseUrl: `${mock.url}/v1`,
       targetModel: 'gpt-4o-mini',
       targetSecret: 'sk-openai-mock',
@@ -64,12 +65,7 @@ describe('an Anthropic Messages agent served by OpenAI Chat Completions', () => 
     expect(mock.requests[0]).toMatchObject({ path: '/v1/chat/completions', credential: 'sk-openai-mock' });
     expect(mock.requests[0].body).toEqual({
       model: 'gpt-4o-mini',
-      messages: [
-        { role: 'system', content: 'Be brief.' },
-        { role: 'user', content: 'hi' },
-        { role: 'assistant', content: 'Hello.' },
-        { role: 'user', content: 'again' },
-      ],
+      messages: BRIEF_CHAT,
       max_completion_tokens: 100,
       stop: ['END'],
     });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BEHAVIOUR_HEADER, startMockProvider, type MockBehaviour, type MockProvider } from '../mock-provider/index.js';
 import { startTranslationHarness, type TranslationHarness } from './support/harness.js';
 import { chatCompletions, messages, translator } from './support/pairs.js';
+import { BRIEF_CHAT } from './support/conversation.js';
 import { shapeDifferences } from './support/shape.js';
 
 const behaviour = (b: MockBehaviour) => ({ headers: { [BEHAVIOUR_HEADER]: JSON.stringify(b) } });
@@ -21,7 +22,7 @@ describe('an OpenAI Chat agent served by Anthropic Messages', () => {
   beforeAll(async () => {
     mock = await startMockProvider();
     harness = await startTranslationHarness({
-      translator: translator(chatCompletions, messages),
+      translators: [translator(chatCompletions, messages)],
       targetBaseUrl: mock.url,
       targetModel: 'claude-haiku-4-5',
       targetSecret: 'sk-ant-mock',
@@ -40,12 +41,7 @@ describe('an OpenAI Chat agent served by Anthropic Messages', () => {
   it('answers a chat in the native chat.completion shape, with the system prompt in Anthropic’s system field', async () => {
     const params: ChatCompletionCreateParamsNonStreaming = {
       model: 'gpt-4o-mini',
-      messages: [
-        { role: 'system', content: 'Be brief.' },
-        { role: 'user', content: 'hi' },
-        { role: 'assistant', content: 'Hello.' },
-        { role: 'user', content: 'again' },
-      ],
+      messages: BRIEF_CHAT,
       max_tokens: 50,
       temperature: 0.5,
       stop: ['END'],

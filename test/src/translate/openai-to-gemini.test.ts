@@ -21,7 +21,7 @@ describe('an OpenAI Chat agent served by Gemini generateContent', () => {
   beforeAll(async () => {
     mock = await startMockProvider();
     harness = await startTranslationHarness({
-      translator: translator(chatCompletions, generateContent),
+      translators: [translator(chatCompletions, generateContent)],
       targetBaseUrl: mock.url,
       targetModel: 'gemini-2.5-flash',
       targetSecret: 'gemini-mock-key',

@@ -10,7 +10,8 @@ export interface TranslationHarness {
 }
 
 export interface TranslationHarnessOptions {
-  readonly translator: Translator;
+  /** One translator per agent operation served (Gemini agents use two, one per method). */
+  readonly translators: readonly Translator[];
   /** The target credential's base URL (the mock provider's, with `/v1` for OpenAI). */
   readonly targetBaseUrl: string;
   readonly targetModel: string;
@@ -24,16 +25,24 @@ export interface TranslationHarnessOptions {
  * mock provider's behaviour header is passed on so tests can steer the answer.
  */
 export async function startTranslationHarness(options: TranslationHarnessOptions): Promise<TranslationHarness> {
-  const { translator, targetModel } = options;
+  const { translators, targetModel } = options;
+  /** The translator whose agent operation serves this path: its own pattern, or Gemini's `{model}:{method}`. */
+  const translatorOf = (path: string): Translator | undefined =>
+    translators.find((t) => (t.from.route.modelMethod ? path.endsWith(`:${t.from.route.modelMethod}`) : path === t.from.route.pattern));
   const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
+    const translator = translatorOf(new URL(req.url ?? '/', 'http://harness').pathname);
+    if (!translator) {
+      res.writeHead(404).end();
+      return;
+    }
+    handle(translator, req, res).catch((err: unknown) => {
       const error = err instanceof GatewayError ? err : new GatewayError('internal_error', 500, 'The harness failed.');
       if (!res.headersSent) res.writeHead(error.status, { 'content-type': 'application/json' }).end(translator.from.errors.errorBody(error));
       else res.destroy();
     });
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(translator: Translator, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;

@@ -10,6 +10,7 @@ function operation(family: string, endpoint: string): Operation {
 export const chatCompletions = operation('openai', 'chat.completions');
 export const messages = operation('anthropic', 'messages');
 export const generateContent = operation('gemini', 'generateContent');
+export const streamGenerateContent = operation('gemini', 'streamGenerateContent');
 
 /** The translator between two operations, which the test needs to exist. */
 export function translator(from: Operation, to: Operation): Translator {

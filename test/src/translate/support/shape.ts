@@ -20,7 +20,7 @@ export function shapeDifferences(actual: unknown, native: unknown, optional: rea
       const objN = n as Record<string, unknown>;
       for (const key of new Set([...Object.keys(objA), ...Object.keys(objN)])) {
         const at = path ? `${path}.${key}` : key;
-        if (!(key in objA)) {
+        if (!(key in objA) || (objA[key] === undefined && objN[key] !== undefined)) {
           if (!skip(at)) differences.push(`${at}: missing`);
         } else if (!(key in objN)) differences.push(`${at}: not in the native answer`);
         else walk(objA[key], objN[key], at);
