@@ -152,11 +152,20 @@ describe('Anthropic Messages to OpenAI Chat', () => {
   });
 
   it('writes OpenAI’s error bodies as Anthropic’s', () => {
-    expect(
-      JSON.parse(translator.error(401, { error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', code: 'invalid_api_key' } })),
-    ).toEqual({
+    expect(JSON.parse(translator.error(400, { error: { message: 'Invalid value for temperature.', type: 'invalid_request_error', code: null } }))).toEqual({
       type: 'error',
-      error: { type: 'authentication_error', message: 'Incorrect API key provided.' },
+      error: { type: 'invalid_request_error', message: 'Invalid value for temperature.' },
+    });
+  });
+
+  it('never passes on what a provider says when it refuses the credential, which may quote it', () => {
+    const body = translator.error(401, {
+      error: { message: 'Incorrect API key provided: sk-proj-****4f2a.', type: 'invalid_request_error', code: 'invalid_api_key' },
+    });
+    expect(body).not.toContain('sk-proj');
+    expect(JSON.parse(body)).toEqual({
+      type: 'error',
+      error: { type: 'authentication_error', message: 'The provider refused the credential of this route (status 401).' },
     });
   });
 });

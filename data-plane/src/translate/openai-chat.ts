@@ -71,16 +71,19 @@ export type ChatPart = { readonly kind: 'text'; readonly text: string } | { read
 export function chatParts(content: unknown, target: string): ChatPart[] {
   if (typeof content === 'string') return content === '' ? [] : [{ kind: 'text', text: content }];
   if (content === null || content === undefined) return [];
-  return list(content).map((part): ChatPart => {
+  // Empty text parts say nothing, and Anthropic refuses empty text blocks.
+  return list(content).flatMap((part): ChatPart[] => {
     const type = get(part, 'type');
-    if (type === 'text') return { kind: 'text', text: str(get(part, 'text')) };
+    if (type === 'text' || type === 'refusal') {
+      const text = str(get(part, type));
+      return text ? [{ kind: 'text', text }] : [];
+    }
     if (type === 'image_url') {
       const image = get(part, 'image_url');
       const detail = get(image, 'detail');
       if (detail !== undefined && detail !== 'auto') throw untranslatable('The image detail setting', target);
-      return { kind: 'image', url: str(get(image, 'url')) };
+      return [{ kind: 'image', url: str(get(image, 'url')) }];
     }
-    if (type === 'refusal') return { kind: 'text', text: str(get(part, 'refusal')) };
     if (type === 'input_audio') throw untranslatable('Audio input', target);
     if (type === 'file') throw untranslatable('File input', target);
     throw untranslatable(`The content part type "${str(type) || typeof part}"`, target);

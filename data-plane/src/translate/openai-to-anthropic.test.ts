@@ -103,6 +103,22 @@ describe('OpenAI Chat to Anthropic Messages', () => {
     });
   });
 
+  it('leaves empty text parts out, as Anthropic refuses empty text blocks', () => {
+    const body = translator.request(
+      {
+        messages: [
+          user,
+          { role: 'assistant', content: [{ type: 'text', text: '' }], tool_calls: [{ id: 'a', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+        ],
+      },
+      'm',
+    );
+    expect(body.messages).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'hi' }] },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'a', name: 'f', input: {} }] },
+    ]);
+  });
+
   it.each([
     [{ messages: [user], top_logprobs: 2 }, 'top_logprobs'],
     [{ messages: [user], response_format: { type: 'json_object' } }, 'JSON mode without a schema'],
