@@ -1,5 +1,5 @@
-import { createSocket } from 'node:dgram';
-import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { createSocket, type Socket } from 'node:dgram';
+import { connect as netConnect, isIP, type Socket as NetSocket } from 'node:net';
 import { connect as tlsConnect, rootCertificates } from 'node:tls';
 import { guardedLookup } from '@keyward/shared';
 import type { FormattedRecord } from '../formats/index.js';
@@ -48,7 +48,7 @@ function sendStream(target: SinkTarget, frames: Buffer, context: TransportContex
       if (error) reject(error instanceof SinkSendError ? error : new SinkSendError(networkFailure(error)));
       else resolve();
     };
-    const socket: Socket =
+    const socket: NetSocket =
       transport === 'tls'
         ? tlsConnect({
             host,
@@ -71,18 +71,27 @@ function sendStream(target: SinkTarget, frames: Buffer, context: TransportContex
 
 async function sendUdp(target: SinkTarget, messages: readonly string[], context: TransportContext): Promise<void> {
   const { host, port } = target.settings;
-  const socket = createSocket({ type: isIP(host!) === 6 ? 'udp6' : 'udp4', lookup: guardedLookup(context.addressPolicy) as never });
+  let socket: Socket | null = null;
   try {
+    // Resolved here through the guarded lookup, not by dgram: dgram would also pass its own bind
+    // address (0.0.0.0) through a socket's lookup, which the address rules refuse.
+    const address = await new Promise<{ address: string; family: number }>((resolve, reject) =>
+      guardedLookup(context.addressPolicy)(host!, {}, (error, resolved, family) =>
+        error ? reject(error) : resolve({ address: resolved as string, family: family ?? 4 }),
+      ),
+    );
+    const udp = createSocket(address.family === 6 ? 'udp6' : 'udp4');
+    socket = udp;
     await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.connect(port!, host, () => resolve());
+      udp.once('error', reject);
+      udp.connect(port!, address.address, () => resolve());
     });
     for (const message of messages) {
-      await new Promise<void>((resolve, reject) => socket.send(Buffer.from(message, 'utf8'), (error) => (error ? reject(error) : resolve())));
+      await new Promise<void>((resolve, reject) => udp.send(Buffer.from(message, 'utf8'), (error) => (error ? reject(error) : resolve())));
     }
   } catch (error) {
     throw new SinkSendError(networkFailure(error));
   } finally {
-    socket.close();
+    socket?.close();
   }
 }
