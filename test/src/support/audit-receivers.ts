@@ -2,24 +2,17 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { createServer as createHttpServer, get as httpGet, type IncomingMessage, type Server } from 'node:http';
 import { createRequire } from 'node:module';
-import { connect, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import S3rver from 's3rver';
+import { freePort } from './system.js';
 
 /** A receiver a test can stop for a while and start again on the same port, keeping what it received. */
 export interface StoppableReceiver {
   readonly port: number;
   stop(): Promise<void>;
   start(): Promise<void>;
-}
-
-/** A free TCP port on loopback (the kernel's pick for an ephemeral listener). */
-async function freePort(): Promise<number> {
-  const server = createHttpServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function waitForTcp(port: number, timeoutMs = 10_000): Promise<void> {
@@ -192,7 +185,6 @@ export interface S3Receiver extends StoppableReceiver {
 }
 
 export async function startS3rver(dir: string, bucket: string): Promise<S3Receiver> {
-  const { default: S3rver } = (await import('s3rver')) as { default: new (options: object) => { run(): Promise<unknown>; close(): Promise<void> } };
   const port = await freePort();
   let server: { close(): Promise<void> } | null = null;
   const endpoint = `http://127.0.0.1:${port}`;
