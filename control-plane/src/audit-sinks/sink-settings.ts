@@ -5,7 +5,6 @@ import { AppError } from '../errors.js';
 
 /** Where a sink sends: an HTTPS NDJSON webhook, Splunk HEC, OTLP/HTTP logs, syslog, or an S3-compatible bucket. */
 export type SinkKind = 'https' | 'splunk' | 'otlp' | 'syslog' | 's3';
-export const SINK_KINDS: readonly SinkKind[] = ['https', 'splunk', 'otlp', 'syslog', 's3'];
 
 /** What each record looks like: Keyward's own JSON, or OCSF API Activity. */
 export type SinkFormat = 'keyward' | 'ocsf';
@@ -142,7 +141,7 @@ function checkedCertificate(pem: string | null | undefined): string | null {
 }
 
 function checkedToken(value: string, field: string): string {
-  if (value.length > 4096 || /[\s\u0000-\u001f]/.test(value)) throw bad(field, 'must be at most 4096 characters with no spaces or control characters.');
+  if (value.length > 4096 || /[\s\p{Cc}]/u.test(value)) throw bad(field, 'must be at most 4096 characters with no spaces or control characters.');
   return value;
 }
 

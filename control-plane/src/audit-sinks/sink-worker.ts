@@ -12,7 +12,7 @@ import { s3Due } from './transports/s3.js';
 import { SinkSendError, type SinkTarget, type TransportContext } from './transports/types.js';
 
 /** Records per batch (one request, message stream or object); an S3 object takes up to this many more. */
-export const BATCH_SIZE = 500;
+const BATCH_SIZE = 500;
 const S3_BATCH_SIZE = 20_000;
 /** Batches one job sends before it lets other sinks' jobs be claimed. */
 const BATCHES_PER_JOB = 20;

@@ -1,7 +1,7 @@
 import type { SinkRecord } from '../sink-batch.js';
 
 /** OCSF schema version the events follow. */
-export const OCSF_VERSION = '1.1.0';
+const OCSF_VERSION = '1.1.0';
 /** API Activity, in the Application Activity category. */
 const CLASS_UID = 6003;
 const CATEGORY_UID = 6;

@@ -5,9 +5,9 @@
  */
 
 /** A value of `AnyValue`: a string (field 1) or an int64 (field 3). */
-export type OtlpValue = string | number;
+type OtlpValue = string | number;
 
-export interface OtlpLogRecord {
+interface OtlpLogRecord {
   readonly timeUnixNano: bigint;
   readonly observedTimeUnixNano: bigint;
   /** `SeverityNumber`: 9 INFO, 13 WARN. */

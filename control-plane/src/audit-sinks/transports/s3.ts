@@ -11,7 +11,7 @@ import { SinkSendError, type SinkTarget, type SinkTransport } from './types.js';
  * the hour (UTC) of its first record, positions zero-padded so keys sort in chain order. A batch
  * sent again after a failure has the same key and the same content: the retry overwrites it.
  */
-export function objectKey(prefix: string, orgId: string, records: readonly FormattedRecord[]): string {
+function objectKey(prefix: string, orgId: string, records: readonly FormattedRecord[]): string {
   const first = records[0]!.source;
   const last = records[records.length - 1]!.source;
   const hour = records[0]!.time.toISOString().slice(0, 13).replace(/[-T]/g, '/');

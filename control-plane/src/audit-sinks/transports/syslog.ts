@@ -16,7 +16,7 @@ const SD_ID = 'keyward@32473';
  * MSGID the chain (`usage` or `audit`), severity 6 (informational) or 4 (warning), MSG the
  * formatted record's JSON.
  */
-export function syslogMessage(record: FormattedRecord): string {
+function syslogMessage(record: FormattedRecord): string {
   const pri = FACILITY * 8 + (record.severityId === 1 ? 6 : 4);
   const { chain, seq, hash } = record.source;
   return `<${pri}>1 ${record.time.toISOString()} keyward keyward - ${chain} [${SD_ID} chain="${chain}" seq="${seq}" hash="${hash}"] ${JSON.stringify(record.json)}`;
