@@ -4,6 +4,7 @@ import type { Agent } from 'undici';
 import type { ChainKindName } from '../audit-chain/chain-kinds.js';
 import { sqlRows } from '../config-publish/sql.js';
 import type { Services } from '../services.js';
+import { RoundLoop } from '../workers/round-loop.js';
 import { formatRecord } from './formats/index.js';
 import { readBatch, type SinkRecord } from './sink-batch.js';
 import { AuditSink, AuditSinkCursor, AuditSinkDeadLetter, sinkAad } from './sink.entity.js';
@@ -43,10 +44,7 @@ export class SinkWorker {
   private readonly agent: Agent;
   private readonly context: TransportContext;
   private readonly jobs = new Map<string, Promise<void>>();
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = false;
+  private readonly loop = new RoundLoop(() => this.round());
 
   constructor(private readonly services: Services) {
     const addressPolicy = { allowLoopback: services.config.allowLoopbackUpstreams };
@@ -61,28 +59,12 @@ export class SinkWorker {
 
   /** Runs a round now (or right after the current one). */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.running = this.round().finally(() => {
-      this.running = null;
-      if (this.again && !this.stopped) {
-        this.again = false;
-        this.wake();
-      }
-    });
+    this.loop.wake();
   }
 
   /** Stops after the batches in flight; cursors hold the rest for the next start. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.running;
+    await this.loop.stop();
     await Promise.all(this.jobs.values());
     await this.agent.close();
   }
@@ -132,27 +114,21 @@ export class SinkWorker {
     }
   }
 
-  private async round(): Promise<void> {
+  /** Starts a job for each cursor it claims; resolves with the idle poll interval. */
+  private async round(): Promise<number> {
     try {
       for (const { sinkId, chain } of await this.claim()) {
         const key = `${sinkId}:${chain}`;
         const job = this.runJob(sinkId, chain).finally(() => {
           this.jobs.delete(key);
-          if (!this.stopped) this.wake();
+          this.wake();
         });
         this.jobs.set(key, job);
       }
     } catch (error) {
       this.services.log.error({ err: error }, 'audit sink round failed; retrying soon');
     }
-    this.schedule(this.services.config.auditSinks.pollMs);
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.wake(), ms);
-    this.timer.unref();
+    return this.services.config.auditSinks.pollMs;
   }
 
   private fork(): EntityManager {
@@ -192,7 +168,7 @@ export class SinkWorker {
       }
       const target = await this.targetOf(sink);
       const size = sink.kind === 's3' ? S3_BATCH_SIZE : BATCH_SIZE;
-      for (let i = 0; i < BATCHES_PER_JOB && !this.stopped; i++) {
+      for (let i = 0; i < BATCHES_PER_JOB && !this.loop.isStopped; i++) {
         const batch = await readBatch(em, sink.organization.id, chain, cursor.deliveredSeq, size);
         if (!batch) break;
         try {

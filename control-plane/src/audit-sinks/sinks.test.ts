@@ -16,6 +16,9 @@ import {
 import { gqlRequest } from '../testing/test-control-plane.js';
 import type { RunningControlPlane } from '../server.js';
 import { verifyWebhookSignature } from '../webhooks/signing.js';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { requirePlanFeature } from '../billing/plans.js';
 import { MAX_REFUSALS } from './sink-worker.js';
 
 const SINK_FIELDS = `id name kind format chains paused url index sourcetype host port transport bucket region prefix accessKeyId hasSecret lag lastError
@@ -198,6 +201,14 @@ describe('audit sink configuration', () => {
     const everything = JSON.stringify([(await gql(owner, LIST)).data, log.data]);
     expect(everything).not.toContain(token);
     expect(everything).not.toContain(secretAccessKey);
+  });
+});
+
+describe('audit sink plans', () => {
+  it('are an Enterprise feature where plans apply, and every installation’s on a self-hosted one', () => {
+    expect(() => requirePlanFeature('service', { plan: 'pro' }, 'auditSinks')).toThrow('Audit sinks are available on the Enterprise plan.');
+    expect(() => requirePlanFeature('service', { plan: 'enterprise' }, 'auditSinks')).not.toThrow();
+    expect(() => requirePlanFeature('self-hosted', { plan: 'free' }, 'auditSinks')).not.toThrow();
   });
 });
 
@@ -387,5 +398,40 @@ describe('audit sink delivery', () => {
       (s) => s.lag === 0,
     );
     expect(accepted(path, new Map()).map((r) => r.id)).toEqual([...first, ...second]);
+  });
+
+  it('a receiver that never answers slows neither ingestion nor the other sinks', async () => {
+    const hung: Server = createServer(() => undefined);
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    try {
+      const org = await orgWithNode();
+      const path = `/healthy/${randomUUID()}`;
+      const slow = await createSink(org.owner, {
+        name: 'Hung',
+        kind: 'HTTPS',
+        url: `http://127.0.0.1:${(hung.address() as AddressInfo).port}/`,
+        chains: ['USAGE'],
+      });
+      const { sink } = await createSink(org.owner, { name: 'Healthy', kind: 'HTTPS', url: `${receiver.url}${path}`, chains: ['USAGE'] });
+      const timings: number[] = [];
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const started = performance.now();
+        ids.push(...(await storeEvents(org, 20)));
+        timings.push(performance.now() - started);
+      }
+      // The hung sink's first batch waits for its 10 s timeout; the healthy one delivers meanwhile.
+      await until(
+        () => sinkOf(org.owner, sink.id),
+        (s) => s.lag === 0,
+        8_000,
+      );
+      expect(accepted(path, new Map()).map((r) => r.id)).toEqual(ids);
+      expect((await sinkOf(org.owner, slow.sink.id)).lag).toBe(100);
+      expect(Math.max(...timings)).toBeLessThan(2_000);
+    } finally {
+      hung.closeAllConnections();
+      await new Promise((resolve) => hung.close(resolve));
+    }
   });
 });
