@@ -124,6 +124,8 @@ describe('audit sink configuration', () => {
     const owner = await createOrgWithMember(cp, 'admin');
     secrets.push(owner.token);
     const cases: [Record<string, unknown>, RegExp][] = [
+      [{ name: '', kind: 'HTTPS', url: 'https://siem.example.com/' }, /name/],
+      [{ name: 'a', kind: 'HTTPS', url: 'https://siem.example.com/', chains: [] }, /chains/],
       [{ name: 'a', kind: 'HTTPS' }, /^url: is required/],
       [{ name: 'a', kind: 'HTTPS', url: 'not a url' }, /^url: the URL must be an absolute URL/],
       [{ name: 'a', kind: 'SPLUNK_HEC', url: 'https://splunk.example.com:8088' }, /^token: is required/],
