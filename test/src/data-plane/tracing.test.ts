@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BEHAVIOUR_HEADER, startMockProvider, type MockProvider } from '../mock-provider/index.js';
@@ -102,6 +104,7 @@ describe('OpenTelemetry traces from the data plane', () => {
     collector = await startEventCollector();
     receiver = await startOtlpReceiver();
     credential = await world.credential('openai', `${mock.url}/v1`);
+    const others = [await world.credential('anthropic', mock.url), await world.credential('gemini', mock.url)];
     key = world.key();
     const guard = testPolicy(world, {
       name: 'No launch codes',
@@ -109,7 +112,7 @@ describe('OpenTelemetry traces from the data plane', () => {
     });
     dp = await startTestDataPlane({
       world,
-      snapshot: withPolicies(world.snapshot({ keys: [key], credentials: [credential] }), [guard]),
+      snapshot: withPolicies(world.snapshot({ keys: [key], credentials: [credential, ...others] }), [guard]),
       eventsUrl: collector.eventsUrl,
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'keyward-gateway-test' },
     });
@@ -215,6 +218,43 @@ describe('OpenTelemetry traces from the data plane', () => {
     expect(event.outputTokens).toBeGreaterThan(0);
     expect(upstream.attributes['gen_ai.response.id']).toMatch(/^chatcmpl-/);
     expect(mock.requests[0].headers.traceparent).toBe(`00-${event.traceId}-${upstream.spanId}-01`);
+  });
+
+  it('names the provider and reads the answer’s id, model and finish reason for Anthropic’s streamed Messages and Gemini’s generateContent', async () => {
+    const anthropic = new Anthropic({ apiKey: key.secret, baseURL: dp.url, maxRetries: 0 });
+    const { data: stream, response } = await anthropic.messages
+      .create({ model: 'claude-haiku-4-5', max_tokens: 100, messages: [{ role: 'user', content: PROMPT }], stream: true })
+      .withResponse();
+    for await (const _event of stream) void _event;
+    const claude = await eventFor(collector, response.headers.get('x-request-id'));
+    const messages = await spanOf(receiver, claude.traceId!, 'chat claude-haiku-4-5');
+    expect(messages.attributes).toMatchObject({
+      'gen_ai.provider.name': 'anthropic',
+      'gen_ai.system': 'anthropic',
+      'gen_ai.request.max_tokens': 100,
+      'gen_ai.response.model': 'claude-haiku-4-5',
+      'gen_ai.response.finish_reasons': ['end_turn'],
+      'gen_ai.usage.input_tokens': claude.inputTokens,
+      'gen_ai.usage.output_tokens': claude.outputTokens,
+      'keyward.stream': true,
+    });
+    expect(messages.attributes['gen_ai.response.id']).toMatch(/^msg_/);
+
+    const gemini = new GoogleGenAI({ apiKey: key.secret, httpOptions: { baseUrl: dp.url } });
+    const result = await gemini.models.generateContent({ model: 'gemini-2.5-flash', contents: PROMPT, config: { maxOutputTokens: 200, topK: 20 } });
+    const flash = await eventFor(collector, result.sdkHttpResponse?.headers?.['x-request-id'] ?? null);
+    expect((await spanOf(receiver, flash.traceId!, /^POST /)).attributes['http.route']).toBe('/v1beta/models/:modelMethod');
+    const generate = await spanOf(receiver, flash.traceId!, 'generate_content gemini-2.5-flash');
+    expect(generate.attributes).toMatchObject({
+      'gen_ai.operation.name': 'generate_content',
+      'gen_ai.provider.name': 'gcp.gemini',
+      'gen_ai.system': 'gemini',
+      'gen_ai.request.max_tokens': 200,
+      'gen_ai.request.top_k': 20,
+      'gen_ai.response.model': 'gemini-2.5-flash',
+      'gen_ai.response.id': result.responseId,
+      'gen_ai.response.finish_reasons': ['STOP'],
+    });
   });
 
   it('marks a provider error on both spans with error.type and an error status', async () => {
