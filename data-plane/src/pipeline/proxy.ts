@@ -246,7 +246,16 @@ export async function finish(gw: Gateway, record: RequestRecord, settle: ((outco
     },
     'request',
   );
-  record.trace?.end(record);
   const event = record.toEvent(gw.config.nodeId);
   if (event) gw.emit(event);
+  if (record.trace) endTrace(gw, record);
+}
+
+/** Ends the request's spans, after its event is spooled: tracing never costs a request its event. */
+function endTrace(gw: Gateway, record: RequestRecord): void {
+  try {
+    record.trace!.end(record);
+  } catch (err) {
+    gw.log.warn({ requestId: record.requestId, reason: (err as Error).message }, 'could not end the spans of a request');
+  }
 }
