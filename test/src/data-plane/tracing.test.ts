@@ -293,6 +293,39 @@ describe('OpenTelemetry traces from the data plane', () => {
   });
 });
 
+describe('sampling', () => {
+  it('follows OTEL_TRACES_SAMPLER: sampled out, nothing is exported, yet the provider and the event get the trace id', async () => {
+    const world = await createTestWorld();
+    const mock = await startMockProvider();
+    const collector = await startEventCollector();
+    const receiver = await startOtlpReceiver();
+    const credential = await world.credential('openai', `${mock.url}/v1`);
+    const key = world.key();
+    // The SDK reads the sampler when the node builds its tracer.
+    process.env.OTEL_TRACES_SAMPLER = 'always_off';
+    const dp = await startTestDataPlane({
+      world,
+      snapshot: world.snapshot({ keys: [key], credentials: [credential] }),
+      eventsUrl: collector.eventsUrl,
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+    }).finally(() => delete process.env.OTEL_TRACES_SAMPLER);
+    try {
+      const client = new OpenAI({ apiKey: key.secret, baseURL: `${dp.url}/v1`, maxRetries: 0 });
+      const { response } = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+      const event = await eventFor(collector, response.headers.get('x-request-id'));
+      expect(event.traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(mock.requests[0].headers.traceparent).toMatch(new RegExp(`^00-${event.traceId}-[0-9a-f]{16}-00$`));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(receiver.spans).toEqual([]);
+    } finally {
+      await dp.close();
+      await mock.close();
+      await collector.close();
+      await receiver.close();
+    }
+  });
+});
+
 describe('a collector that is down or stuck', () => {
   it('neither fails nor slows requests, and does not hold up the node’s stop', async () => {
     const world = await createTestWorld();
