@@ -67,6 +67,14 @@ describe('canonical JSON (RFC 8785)', () => {
     expect(USAGE_CHAIN.canonicalText({ ...row, tags: ['x'], content: null, ttftMs: '7' })).toBe(
       canonicalJson(USAGE_CHAIN.canonicalRow({ ...row, tags: ['x'], content: null, ttftMs: '7' })),
     );
+
+    // `traceId` came after the chain: a row without one (stored before it existed, or by a node
+    // that had none) is written exactly as before, so its link still verifies.
+    expect(USAGE_CHAIN.canonicalText(row)).not.toContain('traceId');
+    expect(USAGE_CHAIN.canonicalRow({ ...row, traceId: null })).not.toHaveProperty('traceId');
+    const traced = { ...row, traceId: '4bf92f3577b34da6a3ce929d0e0e4736' };
+    expect(USAGE_CHAIN.canonicalText(traced)).toContain('"traceId":"4bf92f3577b34da6a3ce929d0e0e4736"');
+    expect(USAGE_CHAIN.canonicalText(traced)).toBe(canonicalJson(USAGE_CHAIN.canonicalRow(traced)));
     const entry = {
       id: 'a',
       orgId: 'o',

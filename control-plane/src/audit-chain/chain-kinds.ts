@@ -12,7 +12,8 @@ import { canonicalJson } from './canonical-json.js';
  * JSON of what `canonicalRow` returns, in UTF-8.
  *
  * "The row" is every stored column a reader can see, under its API name: for a usage event
- * every field of the shared event table plus `receivedAt`; for an audit entry `id`, `orgId`,
+ * every field of the shared event table plus `receivedAt` (a field marked `canonicalWhenSet`, such
+ * as `traceId`, only when it is not null); for an audit entry `id`, `orgId`,
  * `createdAt`, `actor`, `action`, `targetId`, `outcome`, `errorCode`, `args`, `ipHash`,
  * `userAgent` and `requestId`. Times are ISO 8601 UTC strings to the millisecond, absent values
  * `null`. `updated_at` is not part of it, nor the position: that is bound by `prev_hash`, so
@@ -31,6 +32,11 @@ export interface ChainKind {
   readonly table: 'usage_events' | 'audit_entries';
   /** `column as "name"` for every canonical field, columns qualified with `alias.` when given. */
   selectList(alias?: string): string;
+  /**
+   * `selectList` over the columns the table had when the chain began: what its migration
+   * (`Migration20261207000500`) reads, since columns added later do not exist yet when it runs.
+   */
+  readonly chainStartSelectList: string;
   canonicalRow(row: Record<string, unknown>): Record<string, unknown>;
   /** `canonicalJson(canonicalRow(row))`, possibly by a faster road (ingestion hashes every row). */
   canonicalText(row: Record<string, unknown>): string;
@@ -51,10 +57,19 @@ const AUDIT_COLUMNS: readonly [column: string, name: string][] = [
   ['request_id', 'requestId'],
 ];
 
-/** Usage event fields with `receivedAt`, in canonical (sorted) order, each with its `"name":` prefix. */
-const USAGE_CANONICAL_FIELDS = [{ name: 'receivedAt', columnType: 'timestamptz', list: false }, ...(USAGE_EVENT_FIELDS as readonly EventFieldSpec[])]
+/**
+ * Usage event fields with `receivedAt`, in canonical (sorted) order, each with its `"name":`
+ * prefix. The first (`api`) is always written, so a field left out never leaves a stray comma.
+ */
+const USAGE_CANONICAL_FIELDS = [
+  { name: 'receivedAt', columnType: 'timestamptz', list: false, canonicalWhenSet: false },
+  ...(USAGE_EVENT_FIELDS as readonly EventFieldSpec[]),
+]
   .sort((a, b) => (a.name < b.name ? -1 : 1))
   .map((field, i) => ({ ...field, prefix: `${i === 0 ? '' : ','}${JSON.stringify(field.name)}:` }));
+
+/** Fields a canonical row leaves out while they are null (see `EventFieldSpec.canonicalWhenSet`). */
+const USAGE_FIELDS_WHEN_SET = (USAGE_EVENT_FIELDS as readonly EventFieldSpec[]).filter((field) => field.canonicalWhenSet).map((field) => field.name);
 
 /**
  * The canonical JSON of a usage event row written straight from the row, the way
@@ -65,6 +80,7 @@ function usageCanonicalText(row: Record<string, unknown>): string {
   let out = '{';
   for (const field of USAGE_CANONICAL_FIELDS) {
     const value = row[field.name];
+    if (field.canonicalWhenSet && (value === null || value === undefined)) continue;
     out += field.prefix;
     if (value === null || value === undefined) out += field.list ? '[]' : 'null';
     else if (field.columnType === 'bigint') out += JSON.stringify(Number(value));
@@ -78,17 +94,27 @@ export const USAGE_CHAIN: ChainKind = {
   name: 'usage',
   table: 'usage_events',
   selectList: (alias) => eventSelectList(undefined, alias ?? ''),
-  canonicalRow: (row) => plainJson(toUsageEventMessage(row as UsageEventRow) as unknown as Record<string, unknown>),
+  chainStartSelectList: eventSelectList((USAGE_EVENT_FIELDS as readonly EventFieldSpec[]).filter((field) => !field.canonicalWhenSet)),
+  canonicalRow: (row) => {
+    const view = plainJson(toUsageEventMessage(row as UsageEventRow) as unknown as Record<string, unknown>);
+    for (const name of USAGE_FIELDS_WHEN_SET) if (view[name] === null) delete view[name];
+    return view;
+  },
   canonicalText: usageCanonicalText,
 };
 
 export const AUDIT_CHAIN: ChainKind = {
   name: 'audit',
   table: 'audit_entries',
-  selectList: (alias) => AUDIT_COLUMNS.map(([column, name]) => `${alias ? `${alias}.` : ''}${column} as "${name}"`).join(', '),
+  selectList: auditSelectList,
+  chainStartSelectList: auditSelectList(),
   canonicalRow: auditCanonicalRow,
   canonicalText: (row) => canonicalJson(auditCanonicalRow(row)),
 };
+
+function auditSelectList(alias?: string): string {
+  return AUDIT_COLUMNS.map(([column, name]) => `${alias ? `${alias}.` : ''}${column} as "${name}"`).join(', ');
+}
 
 function auditCanonicalRow(row: Record<string, unknown>): Record<string, unknown> {
   return plainJson({ ...Object.fromEntries(AUDIT_COLUMNS.map(([, name]) => [name, row[name] ?? null])), createdAt: new Date(row.createdAt as string | Date) });

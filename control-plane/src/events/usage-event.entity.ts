@@ -39,7 +39,19 @@ export interface UsageEventContent {
 export class UsageEventRecord extends OrgScopedEntity {
   /** Properties with defaults, optional in `em.create`. */
   [OptionalProps]?:
-    'createdAt' | 'updatedAt' | 'teamId' | 'provider' | 'credentialId' | 'model' | 'errorCode' | 'ttftMs' | 'tags' | 'policyMatches' | 'approvalId' | 'content';
+    | 'createdAt'
+    | 'updatedAt'
+    | 'teamId'
+    | 'provider'
+    | 'credentialId'
+    | 'model'
+    | 'errorCode'
+    | 'ttftMs'
+    | 'tags'
+    | 'policyMatches'
+    | 'approvalId'
+    | 'content'
+    | 'traceId';
 
   @Property({ type: 'uuid' })
   keyId!: string;
@@ -127,4 +139,8 @@ export class UsageEventRecord extends OrgScopedEntity {
 
   @Property({ type: 'json', nullable: true })
   content: UsageEventContent | null = null;
+
+  /** The W3C trace id of the request's spans, or of the agent's `traceparent`. */
+  @Property({ type: 'text', nullable: true })
+  traceId: string | null = null;
 }
