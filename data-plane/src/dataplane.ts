@@ -16,6 +16,8 @@ import { EventShipper } from './events/shipper.js';
 import { EventSpool } from './events/spool.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
+import { shareCircuits } from './routing/shared-circuits.js';
+import { TargetHealthBoard, targetSamples } from './routing/target-health.js';
 import { createNodeLimiter, type Limiter } from './limits/index.js';
 import type { EnforcementStep } from './steps/contract.js';
 import type { Gateway } from './pipeline/gateway.js';
@@ -135,7 +137,9 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     unstreamedMaxSeconds: config.unstreamedHoldSeconds,
     hashSecret: config.keyPepper,
   });
-  const metrics = createMetrics({ configVersion: () => sync.view?.version ?? null, eventBacklog: () => spool.backlog });
+  const health = new TargetHealthBoard();
+  const metrics = createMetrics({ configVersion: () => sync.view?.version ?? null, eventBacklog: () => spool.backlog, targets: () => targetSamples(health) });
+  const circuits = config.redisUrl === null ? null : shareCircuits(health, config.redisUrl, config.nodeId, log);
   shipper = new EventShipper({
     spool,
     client: controlPlane,
@@ -181,6 +185,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     upstream,
     // Limits come first: a request over budget is refused before any policy work is spent on it.
     enforcement: [limitsStep, ...(options.enforcement ?? []), policyStep],
+    health,
     emit,
     tracker,
     clientHasher: new ClientHasher(config.hashSalt),
@@ -263,7 +268,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     await sync.flush();
     (app as unknown as { close(): void }).close();
     secrets.clear();
-    await Promise.allSettled([upstream.close(), controlPlaneAgent.close(), kms.close?.(), options.limiter ? undefined : limiter.close()]);
+    await Promise.allSettled([upstream.close(), controlPlaneAgent.close(), kms.close?.(), circuits?.close(), options.limiter ? undefined : limiter.close()]);
     log.info('data plane stopped');
   }
 

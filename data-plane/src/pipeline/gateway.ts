@@ -8,6 +8,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { RequestTracker } from '../server/tracker.js';
 import type { CredentialSecrets } from '../upstream/credential-secrets.js';
 import type { EnforcementStep } from '../steps/contract.js';
+import type { TargetHealthBoard } from '../routing/target-health.js';
 
 /** What request handlers need from the running node, built once at start. */
 export interface Gateway {
@@ -20,6 +21,8 @@ export interface Gateway {
   /** The guarded undici agent for provider calls (one keep-alive pool per origin). */
   readonly upstream: Dispatcher;
   readonly enforcement: readonly EnforcementStep[];
+  /** Requests in flight, latencies and circuit breakers of every route target. */
+  readonly health: TargetHealthBoard;
   /** Spools one usage event. */
   emit(event: UsageEvent): void;
   readonly tracker: RequestTracker;

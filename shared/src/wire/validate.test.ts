@@ -60,6 +60,8 @@ const snapshot: ConfigSnapshot = {
   policies: {},
   budgets: {},
   rateLimits: {},
+  routes: {},
+  roles: {},
 };
 
 const delta: ConfigDelta = {
@@ -137,6 +139,8 @@ describe('config message validation', () => {
       policies: {},
       budgets: {},
       rateLimits: {},
+      routes: {},
+      roles: {},
     };
     expect(validateConfigMessage(empty)).toEqual(empty);
   });
@@ -231,8 +235,8 @@ describe('config message validation', () => {
     ],
     [
       'an unknown collection',
-      tweak(delta, (d) => (d.changed.routes = {})),
-      'config delta "changed.routes" is not a known collection (expected orgs, keys, credentials, policies, budgets, rateLimits)',
+      tweak(delta, (d) => (d.changed.aliases = {})),
+      'config delta "changed.aliases" is not a known collection (expected orgs, keys, credentials, policies, budgets, rateLimits, routes, roles)',
     ],
     [
       'removed ids that are not strings',
@@ -304,6 +308,8 @@ describe('policy, budget and rate-limit entries', () => {
     policies: {},
     budgets: {},
     rateLimits: {},
+    routes: {},
+    roles: {},
   };
 
   it('accepts a policy whose document is a valid policy', () => {

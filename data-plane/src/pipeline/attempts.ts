@@ -1,0 +1,194 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AttemptOutcome, BreakerSettings, CredentialConfig } from '@keyward/shared';
+import type { Dispatcher } from 'undici';
+import { GatewayError, isRetryableConnectFailure, mapUpstreamFailure } from '../errors.js';
+import { upstreamRequestHeaders } from '../upstream/headers.js';
+import type { ForwardRequest } from './forward.js';
+import type { Gateway } from './gateway.js';
+
+/** One place a request may be sent: a credential and the provider model to ask there. */
+export interface AttemptTarget {
+  /** Health and circuit key: `<credential id>/<model>`. */
+  readonly id: string;
+  readonly credential: CredentialConfig;
+  readonly model: string;
+  /** How long to wait for the provider's status line. */
+  readonly timeoutMs: number;
+  readonly maxRetries: number;
+  /** The circuit breaker settings; null for a key without a route (no breaker, as before routes). */
+  readonly breaker: BreakerSettings | null;
+}
+
+/**
+ * The targets of one request in the order to try them. A routed request retries a target and
+ * falls back to the next on connect errors, timeouts, 429 and 5xx; a request without a route
+ * tries the next credential on a connect failure only, as Keyward always did.
+ */
+export interface AttemptPlan {
+  readonly targets: readonly AttemptTarget[];
+  readonly routed: boolean;
+}
+
+/** The answer to relay and the target that gave it. */
+export interface Answered {
+  readonly response: Dispatcher.ResponseData;
+  readonly target: AttemptTarget;
+}
+
+/** Longest `Retry-After` waited out on the same target; a longer one moves on to the next target. */
+const MAX_RETRY_WAIT_MS = 10_000;
+const BASE_BACKOFF_MS = 100;
+
+/**
+ * Tries the plan's targets until one answers, before any byte reaches the agent: a target whose
+ * circuit is open is skipped, a retryable failure is retried on the same target (waiting for
+ * `Retry-After` or an exponential backoff) up to its `maxRetries`, then the next target gets the
+ * request. Every attempt is recorded on the request. The last possible attempt's answer is
+ * relayed whatever its status (the provider's 429 or 500 with its own body); when every target's
+ * circuit is open the agent gets a 503 with `Retry-After`.
+ */
+export async function attemptUpstream(gw: Gateway, req: ForwardRequest, signal: AbortSignal): Promise<Answered> {
+  const { plan, record } = req;
+  let lastError: GatewayError | null = null;
+  let tried = 0;
+  const bodies = new Map<string, Buffer | string>();
+  for (let t = 0; t < plan.targets.length; t++) {
+    const target = plan.targets[t];
+    const lastTarget = t === plan.targets.length - 1;
+    const health = gw.health.get(target.id);
+    if (target.breaker !== null && health.admit(Date.now()) === 'open') {
+      record.attempts.push({ credentialId: target.credential.id, model: target.model, outcome: 'circuit_open', status: null, latencyMs: 0 });
+      continue;
+    }
+    const retries = plan.routed ? target.maxRetries : 0;
+    for (let retry = 0; retry <= retries; retry++) {
+      const finalTry = lastTarget && retry === retries;
+      tried += 1;
+      record.credential = target.credential;
+      const started = performance.now();
+      const note = (outcome: AttemptOutcome, status: number | null) => {
+        const latencyMs = Math.round(performance.now() - started);
+        record.attempts.push({ credentialId: target.credential.id, model: target.model, outcome, status, latencyMs });
+        // Route targets are counted and guarded per target; a key without a route keeps no per-target state.
+        if (target.breaker === null) return;
+        const now = Date.now();
+        gw.metrics.targetAttempts.inc({ target: target.id, outcome });
+        if (outcome === 'answered') {
+          gw.metrics.targetLatency.observe({ target: target.id }, latencyMs / 1000);
+          health.observeLatency(latencyMs, now);
+          gw.health.success(target.id, now);
+        } else {
+          gw.health.failure(target.id, target.breaker, now);
+        }
+      };
+      let secret: string;
+      try {
+        secret = await gw.secrets.get(target.credential);
+      } catch (err) {
+        gw.metrics.upstreamErrors.inc({ provider: target.credential.provider, code: 'credential_unavailable' });
+        gw.log.error({ requestId: record.requestId, credentialId: target.credential.id, reason: (err as Error).name }, 'could not unwrap provider credential');
+        note('credential_unavailable', null);
+        lastError = new GatewayError('credential_unavailable', 502, 'The provider credential for this key could not be unlocked.');
+        break;
+      }
+      const body = bodyFor(req, target.model, bodies);
+      const url = new URL(req.api.baseUrl(target.credential) + req.op.upstreamPath(target.model, req.stream, req.incoming.query));
+      health.outstanding += 1;
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await gw.upstream.request({
+          origin: url.origin,
+          path: url.pathname + url.search,
+          method: 'POST',
+          headers: upstreamRequestHeaders(req.incoming.headers, req.api, secret, Buffer.byteLength(body)),
+          body,
+          signal,
+          headersTimeout: target.timeoutMs,
+          bodyTimeout: gw.config.upstreamIdleTimeoutMs,
+        });
+      } catch (err) {
+        health.outstanding -= 1;
+        if (req.client.aborted) throw new GatewayError('client_closed', 499, 'The client closed the connection.');
+        const mapped = mapUpstreamFailure(err, 'connect');
+        gw.metrics.upstreamErrors.inc({ provider: target.credential.provider, code: mapped.code });
+        note(mapped.code === 'upstream_timeout' ? 'timeout' : 'connect_error', null);
+        lastError = mapped;
+        if (!plan.routed) {
+          if (lastTarget || !isRetryableConnectFailure(err)) throw mapped;
+          gw.log.warn(
+            { requestId: record.requestId, credentialId: target.credential.id, code: mapped.code },
+            'provider unreachable; trying the next credential',
+          );
+          break;
+        }
+        if (finalTry) throw mapped;
+        if (retry < retries && mapped.code !== 'upstream_blocked') {
+          await wait(backoffMs(retry), signal);
+          continue;
+        }
+        break;
+      }
+      const status = response.statusCode;
+      const retryable = plan.routed && (status === 429 || status >= 500);
+      const rejected = plan.routed && (status === 401 || status === 403) && !lastTarget;
+      if (!retryable && !rejected) {
+        // A 4xx is the request's own fault (or, for 401/403 on the last target, the forward step's to report): the target is healthy.
+        note(status === 401 || status === 403 ? 'rejected' : 'answered', status);
+        return { response, target };
+      }
+      note(status === 429 ? 'rate_limited' : rejected ? 'rejected' : 'server_error', status);
+      if (finalTry) return { response, target };
+      const retryAfter = retryAfterMs(response.headers['retry-after']);
+      await response.body.dump().catch(() => undefined);
+      health.outstanding -= 1;
+      gw.metrics.upstreamErrors.inc({
+        provider: target.credential.provider,
+        code: status === 429 ? 'upstream_rate_limited' : rejected ? 'upstream_auth_failed' : 'upstream_error',
+      });
+      lastError = new GatewayError('upstream_error', 502, `The provider answered with status ${status}.`);
+      if (rejected || retry >= retries || (retryAfter !== null && retryAfter > MAX_RETRY_WAIT_MS)) break;
+      await wait(Math.max(retryAfter ?? 0, backoffMs(retry)), signal);
+    }
+  }
+  if (tried === 0 && plan.targets.length > 0) {
+    const now = Date.now();
+    const reopen = Math.min(...plan.targets.map((t) => gw.health.get(t.id).openUntil));
+    const seconds = Math.max(1, Math.ceil((reopen - now) / 1000));
+    throw new GatewayError(
+      'no_healthy_target',
+      503,
+      'Every provider target of this route is failing and has been taken out of rotation; retry later.',
+      seconds,
+    );
+  }
+  throw lastError ?? new GatewayError('no_route', 404, `No provider credential serves the model "${req.requested}" for this key.`);
+}
+
+/** The upstream body asking for `model`: the agent's body when it names no model of its own (Gemini puts it in the path). */
+function bodyFor(req: ForwardRequest, model: string, cache: Map<string, Buffer | string>): Buffer | string {
+  if (req.bodyJson === null || typeof req.bodyJson.model !== 'string' || req.bodyJson.model === model) return req.body;
+  let body = cache.get(model);
+  if (body === undefined) cache.set(model, (body = JSON.stringify({ ...req.bodyJson, model })));
+  return body;
+}
+
+/** `Retry-After` in milliseconds (seconds or an HTTP date), or null when absent or unreadable. */
+function retryAfterMs(value: string | string[] | undefined): number | null {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (text === undefined || text === '') return null;
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
+}
+
+function backoffMs(retry: number): number {
+  return Math.min(2_000, BASE_BACKOFF_MS * 2 ** retry);
+}
+
+async function wait(ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await sleep(ms, undefined, { signal });
+  } catch {
+    throw new GatewayError('client_closed', 499, 'The client closed the connection.');
+  }
+}
