@@ -31,6 +31,7 @@ export class TargetHealth {
   private readonly outcomeFailed = new Uint8Array(OUTCOME_SAMPLES);
   private outcomeCount = 0;
   private sortedCache: number[] | null = null;
+  private sortedAt = 0;
 
   constructor(readonly id: string) {}
 
@@ -44,7 +45,9 @@ export class TargetHealth {
 
   /** The given percentile (0–1) of recent latencies, or null when none is recent. */
   latencyPercentile(p: number, now: number): number | null {
-    if (this.sortedCache === null) {
+    // Sorted once per new sample, and again at most once a second as samples age out of the window.
+    if (this.sortedCache === null || now - this.sortedAt > 1_000) {
+      this.sortedAt = now;
       const recent: number[] = [];
       const n = Math.min(this.latencyCount, LATENCY_SAMPLES);
       for (let i = 0; i < n; i++) if (now - this.latencyTimes[i] <= LATENCY_WINDOW_MS) recent.push(this.latencies[i]);

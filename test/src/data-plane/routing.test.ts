@@ -221,11 +221,11 @@ describe('routes: fallback, retries, circuit breakers and roles through the offi
     const err = await failure<InstanceType<typeof OpenAI.APIError>>(openai(keys.allOpen).chat.completions.create({ model: 'lonely', messages: hi }));
     expect(err.status).toBe(503);
     expect(err.error).toMatchObject({ code: 'no_healthy_target', type: expect.any(String) });
-    const retryAfter = Number(err.headers.get('retry-after'));
+    const retryAfter = Number(err.headers!.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(20);
     expect(mock.requests).toHaveLength(1);
-    const event = await eventFor(collector, err.headers.get('x-request-id'));
+    const event = await eventFor(collector, err.headers!.get('x-request-id'));
     expect(event).toMatchObject({ status: 503, errorCode: 'no_healthy_target', routeId: routes.allOpen.id });
     expect(event.attempts!.map((a) => a.outcome)).toEqual(['circuit_open']);
   });
