@@ -1,10 +1,10 @@
-import { findPrice, ROLE_PREFIX, type ApiFamily, type KeyConfig, type OrgConfig, type RoleConfig } from '@keyward/shared';
+import { ROLE_PREFIX, type ApiFamily, type KeyConfig, type OrgConfig, type RoleConfig } from '@keyward/shared';
 import type { ConfigView } from '../config/view.js';
 import { GatewayError } from '../errors.js';
 import { maxCostOf } from '../estimate/max-cost.js';
 import { buildRequestContext } from '../policy/request-context.js';
 import { modelAllowed, routeCandidates } from '../routing/route.js';
-import { routeTable, strategyOf, targetsForFamily, type CompiledRoute, type RouteTarget } from '../routing/route-table.js';
+import { priciest, routeTable, strategyOf, type CompiledRoute, type RouteTarget } from '../routing/route-table.js';
 import { orderTargets } from '../routing/strategies.js';
 import type { EnforcementContext } from '../steps/contract.js';
 import type { AttemptPlan } from './attempts.js';
@@ -46,12 +46,21 @@ export function resolveRoute(gw: Gateway, view: ConfigView, key: KeyConfig, org:
     }));
     return { kind: 'direct', plan: { targets, routed: false }, model: requested };
   }
-  const targets = targetsForFamily(match.route.targets, family).filter((t) => modelAllowed(key, t.model));
+  const forFamily = match.route.byFamily[family];
+  // The allow-list applies to the provider models the route calls.
+  const targets =
+    key.allowedModels.length === 0 || forFamily.every((t) => modelAllowed(key, t.model)) ? forFamily : forFamily.filter((t) => modelAllowed(key, t.model));
   if (targets.length === 0) {
     const reason = match.route.targets.length === 0 ? 'has no usable target' : 'has no target this key may use through this API';
     throw new GatewayError('no_route', 404, `The route "${match.route.config.name}" for "${requested}" ${reason}.`);
   }
-  return { kind: 'route', route: match.route, role: match.role, targets, model: priciest(targets, org) };
+  return {
+    kind: 'route',
+    route: match.route,
+    role: match.role,
+    targets,
+    model: targets === forFamily && forFamily === match.route.targets ? match.route.reserveModel : priciest(targets, org.customModels),
+  };
 }
 
 /**
@@ -84,29 +93,11 @@ export function planAttempts(gw: Gateway, resolved: RequestRoute, ctx: Enforceme
     now: Date.now(),
     random: Math.random,
   });
-  return {
-    routed: true,
-    targets: ordered.map((t) => ({ id: t.id, credential: t.credential, model: t.model, timeoutMs: t.timeoutMs, maxRetries: t.maxRetries, breaker: t.breaker })),
-  };
+  return { routed: true, targets: ordered };
 }
 
 /** What the request would cost at a model; unpriced models sort last. */
 function costFor(ctx: EnforcementContext, model: string): number {
   const cost = maxCostOf(ctx.operation, ctx.body, model, ctx.org);
   return cost.priced ? cost.micros : Number.MAX_SAFE_INTEGER;
-}
-
-/** The target model with the highest price per token (the first target's when none is priced). */
-function priciest(targets: readonly RouteTarget[], org: OrgConfig): string {
-  let best = targets[0].model;
-  let bestPrice = -1;
-  for (const t of targets) {
-    const price = findPrice(t.model, org.customModels);
-    const perToken = price ? price.inputPerMTok + price.outputPerMTok : -1;
-    if (perToken > bestPrice) {
-      best = t.model;
-      bestPrice = perToken;
-    }
-  }
-  return best;
 }

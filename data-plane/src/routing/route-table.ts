@@ -1,6 +1,7 @@
 import {
   compilePolicies,
   conditionProbe,
+  findPrice,
   isAliasTarget,
   ROLE_PREFIX,
   type ApiFamily,
@@ -8,6 +9,7 @@ import {
   type CompiledPolicySet,
   type CredentialConfig,
   type KeyConfig,
+  type ModelPriceEntry,
   type RoleConfig,
   type RouteConfig,
   type RouteStrategy,
@@ -35,6 +37,10 @@ export interface CompiledRoute {
   readonly targets: readonly RouteTarget[];
   /** The strategy conditions, compiled by the policy language (null when the route has none). */
   readonly rules: CompiledPolicySet | null;
+  /** The targets each API family's endpoints can call (`targetsForFamily`), computed once. */
+  readonly byFamily: Readonly<Record<ApiFamily, readonly RouteTarget[]>>;
+  /** The target model with the highest price per token (the first target's when none is priced): what budgets reserve for. */
+  readonly reserveModel: string;
 }
 
 /** What a request resolved to: its route and, for `role:<name>`, the role. */
@@ -65,9 +71,16 @@ export class RouteTable {
     for (const route of Object.values(view.routes)) for (const name of route.match) byAlias.set(`${route.orgId}:${name.toLowerCase()}`, route);
     for (const route of Object.values(view.routes)) {
       const org = view.org(route.orgId);
+      const targets = expand(route, view, byAlias, new Set());
       const compiled: CompiledRoute = {
         config: route,
-        targets: expand(route, view, byAlias, new Set()),
+        targets,
+        byFamily: {
+          openai: targetsForFamily(targets, 'openai'),
+          anthropic: targetsForFamily(targets, 'anthropic'),
+          gemini: targetsForFamily(targets, 'gemini'),
+        },
+        reserveModel: priciest(targets, org?.customModels ?? []),
         rules:
           route.rules.length === 0
             ? null
@@ -109,14 +122,35 @@ export class RouteTable {
       return role && route ? { route, role } : undefined;
     }
     const wanted = requested.toLowerCase();
-    const scopes = [this.byScope.get(key.id), key.teamId === null ? undefined : this.byScope.get(key.teamId), this.byScope.get(key.orgId)];
-    for (const list of scopes) {
-      if (list === undefined) continue;
-      for (const m of list) if (m.exact.has(wanted)) return { route: m.route, role: null };
-      for (const m of list) for (const glob of m.globs) if (globMatch(glob, requested)) return { route: m.route, role: null };
-    }
-    return null;
+    return (
+      matchIn(this.byScope.get(key.id), wanted, requested) ??
+      (key.teamId === null ? null : matchIn(this.byScope.get(key.teamId), wanted, requested)) ??
+      matchIn(this.byScope.get(key.orgId), wanted, requested)
+    );
   }
+}
+
+/** The first route of a scope's list naming the model: exact names and aliases first, then globs. */
+function matchIn(list: readonly Matcher[] | undefined, wanted: string, requested: string): RouteMatch | null {
+  if (list === undefined) return null;
+  for (const m of list) if (m.exact.has(wanted)) return { route: m.route, role: null };
+  for (const m of list) for (const glob of m.globs) if (globMatch(glob, requested)) return { route: m.route, role: null };
+  return null;
+}
+
+/** The target model with the highest price per token (the first target's when none is priced): what budgets reserve for a route. */
+export function priciest(targets: readonly RouteTarget[], customModels: readonly ModelPriceEntry[]): string {
+  let best = targets[0]?.model ?? '';
+  let bestPrice = -1;
+  for (const t of targets) {
+    const price = findPrice(t.model, customModels);
+    const perToken = price ? price.inputPerMTok + price.outputPerMTok : -1;
+    if (perToken > bestPrice) {
+      best = t.model;
+      bestPrice = perToken;
+    }
+  }
+  return best;
 }
 
 /** A route's credential targets in order, alias targets replaced by their route's (a cycle, refused at save time, ends the walk). */
@@ -152,7 +186,7 @@ function expand(route: RouteConfig, view: ConfigView, byAlias: ReadonlyMap<strin
  * is where a translator plugs in (until then such targets are refused when a route is saved,
  * and skipped here).
  */
-export function targetsForFamily(targets: readonly RouteTarget[], family: ApiFamily): readonly RouteTarget[] {
+function targetsForFamily(targets: readonly RouteTarget[], family: ApiFamily): readonly RouteTarget[] {
   return targets.every((t) => speaks(t.credential.provider, family)) ? targets : targets.filter((t) => speaks(t.credential.provider, family));
 }
 

@@ -27,6 +27,7 @@ import {
   startBenchControlPlane,
   startFastMock,
   startKeyward,
+  routedKeywardTarget,
   startNodeMock,
   startPortkey,
   TARGET_IDS,
@@ -178,14 +179,15 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
         children.push(bare.child);
         targets.set('bare', bare.target);
       }
-      if (wanted.has('keyward')) {
+      if (wanted.has('keyward') || wanted.has('keyward-routed')) {
         log('starting PostgreSQL, the control plane and a Keyward data-plane node…');
         cp = await startBenchControlPlane(l, loadCores, secrets, mockUrl, options.pgAdminUrl ?? null, options.controlPlaneNodeFlags);
         children.push(cp.child);
         for (const note of cp.hello.setup.notes) log(`note: ${note}`);
         const keyward = await startKeyward(l, gatewayCores, secrets, cp, options.keywardNodeFlags);
         children.push(keyward.child);
-        targets.set('keyward', keyward.target);
+        if (wanted.has('keyward')) targets.set('keyward', keyward.target);
+        if (wanted.has('keyward-routed') && cp.hello.setup.routeId !== null) targets.set('keyward-routed', routedKeywardTarget(keyward.target, cp));
       }
       if (wanted.has('portkey')) {
         log("starting Portkey's gateway…");
@@ -271,6 +273,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
       children.map((c) => c.logFile),
       {
         keywardKey: cp?.hello.setup.keySecret ?? '',
+        routedKeywardKey: cp?.hello.setup.routedKeySecret ?? '',
         ownerToken: cp?.hello.ownerToken ?? '',
         nodeToken: secrets.KEYWARD_NODE_TOKEN,
         keyPepper: secrets.KEYWARD_KEY_PEPPER,

@@ -16,7 +16,7 @@ import { AGENT_HEADERS } from './workload.js';
 import type { KeywardSetup } from './keyward-config.js';
 
 /** The rows, in table order. */
-export const TARGET_IDS = ['mock', 'bare', 'keyward', 'portkey'] as const;
+export const TARGET_IDS = ['mock', 'bare', 'keyward', 'keyward-routed', 'portkey'] as const;
 /** One of the four rows. */
 export type TargetId = (typeof TARGET_IDS)[number];
 
@@ -25,6 +25,7 @@ export const TARGET_LABELS: Record<TargetId, string> = {
   mock: 'mock provider (floor)',
   bare: 'bare uWS + undici pass-through',
   keyward: 'Keyward data plane',
+  'keyward-routed': 'Keyward, key bound to a 3-target fallback route',
   portkey: 'Portkey gateway',
 };
 
@@ -116,6 +117,15 @@ export async function startBare(l: Layout, cores: string | null, mockUrl: string
   return { child, target };
 }
 
+/** The same data-plane process, called with the key bound to the three-target fallback route. */
+export function routedKeywardTarget(keyward: Target, cp: { child: Child; hello: ControlPlaneHello }): Target {
+  return {
+    ...keyward,
+    id: 'keyward-routed',
+    endpoint: { ...keyward.endpoint, headers: { ...keyward.endpoint.headers, authorization: `Bearer ${cp.hello.setup.routedKeySecret}` } },
+  };
+}
+
 /** Starts Portkey's gateway (its own `start-server.js`, as `npx` would) forwarding to the mock, with the streaming fix of `portkey-shim.ts`. */
 export async function startPortkey(l: Layout, cores: string | null, mockUrl: string): Promise<{ child: Child; target: Target }> {
   const require = createRequire(join(l.root, 'test', 'package.json'));
@@ -144,6 +154,15 @@ export async function startPortkey(l: Layout, cores: string | null, mockUrl: str
     helperPids: () => [],
   };
   return { child, target };
+}
+
+/** The same data-plane process, called with the key bound to the three-target fallback route. */
+export function routedKeywardTarget(keyward: Target, cp: { child: Child; hello: ControlPlaneHello }): Target {
+  return {
+    ...keyward,
+    id: 'keyward-routed',
+    endpoint: { ...keyward.endpoint, headers: { ...keyward.endpoint.headers, authorization: `Bearer ${cp.hello.setup.routedKeySecret}` } },
+  };
 }
 
 /** What the control plane child reported once configured. */
@@ -236,4 +255,13 @@ export async function startKeyward(
     helperPids: () => processTree(cp.child.pid),
   };
   return { child, target };
+}
+
+/** The same data-plane process, called with the key bound to the three-target fallback route. */
+export function routedKeywardTarget(keyward: Target, cp: { child: Child; hello: ControlPlaneHello }): Target {
+  return {
+    ...keyward,
+    id: 'keyward-routed',
+    endpoint: { ...keyward.endpoint, headers: { ...keyward.endpoint.headers, authorization: `Bearer ${cp.hello.setup.routedKeySecret}` } },
+  };
 }
