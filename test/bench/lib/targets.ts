@@ -117,14 +117,6 @@ export async function startBare(l: Layout, cores: string | null, mockUrl: string
   return { child, target };
 }
 
-/** The same data-plane process, called with the key bound to the three-target fallback route. */
-export function routedKeywardTarget(keyward: Target, cp: { child: Child; hello: ControlPlaneHello }): Target {
-  return {
-    ...keyward,
-    id: 'keyward-routed',
-    endpoint: { ...keyward.endpoint, headers: { ...keyward.endpoint.headers, authorization: `Bearer ${cp.hello.setup.routedKeySecret}` } },
-  };
-}
 
 /** Starts Portkey's gateway (its own `start-server.js`, as `npx` would) forwarding to the mock, with the streaming fix of `portkey-shim.ts`. */
 export async function startPortkey(l: Layout, cores: string | null, mockUrl: string): Promise<{ child: Child; target: Target }> {
@@ -156,14 +148,6 @@ export async function startPortkey(l: Layout, cores: string | null, mockUrl: str
   return { child, target };
 }
 
-/** The same data-plane process, called with the key bound to the three-target fallback route. */
-export function routedKeywardTarget(keyward: Target, cp: { child: Child; hello: ControlPlaneHello }): Target {
-  return {
-    ...keyward,
-    id: 'keyward-routed',
-    endpoint: { ...keyward.endpoint, headers: { ...keyward.endpoint.headers, authorization: `Bearer ${cp.hello.setup.routedKeySecret}` } },
-  };
-}
 
 /** What the control plane child reported once configured. */
 export interface ControlPlaneHello {
