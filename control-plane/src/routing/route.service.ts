@@ -21,7 +21,7 @@ const SCOPE_ORDER = { org: 0, team: 1, key: 2 } as const;
 const DEFAULT_BREAKER = { consecutiveFailures: 5, errorRatePercent: 50, windowSeconds: 60, minRequests: 10, openSeconds: 30 };
 
 /** The document a route input describes, validated by the same check nodes run; a bad field is BAD_USER_INPUT naming it. */
-export function routeDocumentOf(input: RouteInput): RouteDocument {
+function routeDocumentOf(input: RouteInput): RouteDocument {
   const doc = {
     name: input.name.trim(),
     match: input.match,

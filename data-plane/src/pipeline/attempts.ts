@@ -7,7 +7,7 @@ import type { ForwardRequest } from './forward.js';
 import type { Gateway } from './gateway.js';
 
 /** One place a request may be sent: a credential and the provider model to ask there. */
-export interface AttemptTarget {
+interface AttemptTarget {
   /** Health and circuit key: `<credential id>/<model>`. */
   readonly id: string;
   readonly credential: CredentialConfig;
@@ -91,8 +91,7 @@ export async function attemptUpstream(gw: Gateway, req: ForwardRequest, signal: 
         lastError = new GatewayError('credential_unavailable', 502, 'The provider credential for this key could not be unlocked.');
         break;
       }
-      const body = bodyFor(req, target.model, bodies);
-      const url = new URL(req.api.baseUrl(target.credential) + req.op.upstreamPath(target.model, req.stream, req.incoming.query));
+      const { url, body } = upstreamRequest(req, target, bodies);
       health.outstanding += 1;
       let response: Dispatcher.ResponseData;
       try {
@@ -164,12 +163,19 @@ export async function attemptUpstream(gw: Gateway, req: ForwardRequest, signal: 
   throw lastError ?? new GatewayError('no_route', 404, `No provider credential serves the model "${req.requested}" for this key.`);
 }
 
-/** The upstream body asking for `model`: the agent's body when it names no model of its own (Gemini puts it in the path). */
-function bodyFor(req: ForwardRequest, model: string, cache: Map<string, Buffer | string>): Buffer | string {
-  if (req.bodyJson === null || typeof req.bodyJson.model !== 'string' || req.bodyJson.model === model) return req.body;
-  let body = cache.get(model);
-  if (body === undefined) cache.set(model, (body = JSON.stringify({ ...req.bodyJson, model })));
-  return body;
+/**
+ * The request as the target receives it: the agent's operation at the target's base URL, asking
+ * for the target's model (in the body, or in the path for Gemini). Today every target speaks the
+ * agent's API family (`targetsForFamily` offers no other); this is the seam where a translator
+ * between families plugs in: for a target of another family, translate the body to the target
+ * family's operation here, and the answer back before it is relayed.
+ */
+function upstreamRequest(req: ForwardRequest, target: AttemptTarget, cache: Map<string, Buffer | string>): { url: URL; body: Buffer | string } {
+  const url = new URL(req.api.baseUrl(target.credential) + req.op.upstreamPath(target.model, req.stream, req.incoming.query));
+  if (req.bodyJson === null || typeof req.bodyJson.model !== 'string' || req.bodyJson.model === target.model) return { url, body: req.body };
+  let body = cache.get(target.model);
+  if (body === undefined) cache.set(target.model, (body = JSON.stringify({ ...req.bodyJson, model: target.model })));
+  return { url, body };
 }
 
 /** `Retry-After` in milliseconds (seconds or an HTTP date), or null when absent or unreadable. */

@@ -38,7 +38,7 @@ export interface RequestCodec {
 }
 
 /** What a role adds to a request. */
-export interface RoleDefaults {
+interface RoleDefaults {
   readonly systemPrompt: string;
   readonly temperature: number | null;
   readonly maxTokens: number | null;
