@@ -94,8 +94,10 @@ describe('circuit breakers', () => {
     expect(t.admit(3)).toBe('open');
     expect(t.admit(10_002)).toBe('probe');
     expect(t.admit(10_003)).toBe('open');
-    board.success(a.id, 10_050);
-    expect(t.admit(10_060)).toBe('closed');
+    // A probe that never reported back is replaced after a minute.
+    expect(t.admit(70_003)).toBe('probe');
+    board.success(a.id, 70_050);
+    expect(t.admit(70_060)).toBe('closed');
     expect(opened).toEqual([`open ${a.id}`, `close ${a.id}`]);
   });
 

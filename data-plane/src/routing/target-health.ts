@@ -11,6 +11,8 @@ const LATENCY_SAMPLES = 64;
 /** Latencies older than this no longer count toward p50/p95. */
 const LATENCY_WINDOW_MS = 5 * 60_000;
 const OUTCOME_SAMPLES = 256;
+/** How long a half-open circuit waits for its probe's outcome before letting another through. */
+const PROBE_DEADLINE_MS = 60_000;
 
 /** Told when a circuit opens or closes, so other nodes can follow (Redis) and metrics can show it. */
 export interface CircuitListener {
@@ -23,6 +25,7 @@ export class TargetHealth {
   outstanding = 0;
   state: CircuitState = 'closed';
   openUntil = 0;
+  private probeDeadline = 0;
   private consecutiveFailures = 0;
   private readonly latencies = new Float64Array(LATENCY_SAMPLES);
   private readonly latencyTimes = new Float64Array(LATENCY_SAMPLES);
@@ -61,8 +64,10 @@ export class TargetHealth {
   /** Whether a request may go to this target now. */
   admit(now: number): Admission {
     if (this.state === 'closed') return 'closed';
-    if (this.state === 'open' && now >= this.openUntil) {
+    // A probe whose outcome never came (its agent left mid-attempt) is replaced after a while.
+    if ((this.state === 'open' && now >= this.openUntil) || (this.state === 'half_open' && now >= this.probeDeadline)) {
       this.state = 'half_open';
+      this.probeDeadline = now + PROBE_DEADLINE_MS;
       return 'probe';
     }
     return 'open';
