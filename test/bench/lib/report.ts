@@ -1,6 +1,6 @@
 /**
  * Turns the measurements into the report: per-target figures as medians over rounds with their
- * range, each also as a ratio to the bare pass-through (row 2) and to Portkey (row 4), rendered
+ * range, each also as a ratio to the bare pass-through (row 2) and to Portkey (row 5), rendered
  * as a Markdown table and kept as JSON.
  */
 import type { CapacityResult, LatencyResult, StreamLatencyResult, ThroughputResult } from './scenarios.js';
@@ -153,7 +153,7 @@ export function markdownTables(rows: Partial<Record<TargetId, RowSummary>>, rowR
     ];
     lines.push(`| ${cells.join(' | ')} |`);
   });
-  lines.push('', 'Ratios (value ÷ bare pass-through, row 2 / value ÷ Portkey, row 4):', '');
+  lines.push('', 'Ratios (value ÷ bare pass-through, row 2 / value ÷ Portkey, row 5):', '');
   const rh = ['#', 'target', ...METRICS.map((m) => m.title)];
   lines.push(`| ${rh.join(' | ')} |`, `| ${rh.map(() => '---').join(' | ')} |`);
   TARGET_IDS.forEach((id, index) => {
