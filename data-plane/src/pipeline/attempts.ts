@@ -55,8 +55,9 @@ export async function attemptUpstream(gw: Gateway, req: ForwardRequest, signal: 
   for (let t = 0; t < plan.targets.length; t++) {
     const target = plan.targets[t];
     const lastTarget = t === plan.targets.length - 1;
-    const health = gw.health.get(target.id);
-    if (target.breaker !== null && health.admit(Date.now()) === 'open') {
+    // Only route targets keep health (a key without a route keeps no per-target state).
+    const health = target.breaker === null ? null : gw.health.get(target.id);
+    if (health !== null && health.admit(Date.now()) === 'open') {
       record.attempts.push({ credentialId: target.credential.id, model: target.model, outcome: 'circuit_open', status: null, latencyMs: 0 });
       continue;
     }
@@ -69,8 +70,7 @@ export async function attemptUpstream(gw: Gateway, req: ForwardRequest, signal: 
       const note = (outcome: AttemptOutcome, status: number | null) => {
         const latencyMs = Math.round(performance.now() - started);
         record.attempts.push({ credentialId: target.credential.id, model: target.model, outcome, status, latencyMs });
-        // Route targets are counted and guarded per target; a key without a route keeps no per-target state.
-        if (target.breaker === null) return;
+        if (health === null || target.breaker === null) return;
         const now = Date.now();
         gw.metrics.targetAttempts.inc({ target: target.id, outcome });
         if (outcome === 'answered') {
@@ -92,7 +92,7 @@ export async function attemptUpstream(gw: Gateway, req: ForwardRequest, signal: 
         break;
       }
       const { url, body } = upstreamRequest(req, target, bodies);
-      health.outstanding += 1;
+      if (health) health.outstanding += 1;
       let response: Dispatcher.ResponseData;
       try {
         response = await gw.upstream.request({
@@ -106,7 +106,7 @@ export async function attemptUpstream(gw: Gateway, req: ForwardRequest, signal: 
           bodyTimeout: gw.config.upstreamIdleTimeoutMs,
         });
       } catch (err) {
-        health.outstanding -= 1;
+        if (health) health.outstanding -= 1;
         if (req.client.aborted) throw new GatewayError('client_closed', 499, 'The client closed the connection.');
         const mapped = mapUpstreamFailure(err, 'connect');
         gw.metrics.upstreamErrors.inc({ provider: target.credential.provider, code: mapped.code });
@@ -139,7 +139,7 @@ export async function attemptUpstream(gw: Gateway, req: ForwardRequest, signal: 
       if (finalTry) return { response, target };
       const retryAfter = retryAfterMs(response.headers['retry-after']);
       await response.body.dump().catch(() => undefined);
-      health.outstanding -= 1;
+      if (health) health.outstanding -= 1;
       gw.metrics.upstreamErrors.inc({
         provider: target.credential.provider,
         code: status === 429 ? 'upstream_rate_limited' : rejected ? 'upstream_auth_failed' : 'upstream_error',

@@ -68,8 +68,8 @@ const PROVIDER_FAILED_MID_ANSWER = new Set(['stream_interrupted', 'upstream_stal
 /** The answering target's request is over: one fewer in flight, and a failure mid-answer counts against it. */
 function settleTarget(gw: Gateway, req: ForwardRequest, answered: Answered): void {
   const { record } = req;
-  gw.health.get(answered.target.id).outstanding -= 1;
   if (answered.target.breaker === null) return;
+  gw.health.get(answered.target.id).outstanding -= 1;
   if (record.ttftMs !== null) gw.metrics.targetTtft.observe({ target: answered.target.id }, record.ttftMs / 1000);
   const last = record.attempts.at(-1);
   if (last?.outcome !== 'answered' || !PROVIDER_FAILED_MID_ANSWER.has(record.errorCode ?? '')) return;
