@@ -117,7 +117,6 @@ export async function startBare(l: Layout, cores: string | null, mockUrl: string
   return { child, target };
 }
 
-
 /** Starts Portkey's gateway (its own `start-server.js`, as `npx` would) forwarding to the mock, with the streaming fix of `portkey-shim.ts`. */
 export async function startPortkey(l: Layout, cores: string | null, mockUrl: string): Promise<{ child: Child; target: Target }> {
   const require = createRequire(join(l.root, 'test', 'package.json'));
@@ -147,7 +146,6 @@ export async function startPortkey(l: Layout, cores: string | null, mockUrl: str
   };
   return { child, target };
 }
-
 
 /** What the control plane child reported once configured. */
 export interface ControlPlaneHello {
