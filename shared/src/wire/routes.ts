@@ -153,7 +153,11 @@ function routeRule(value: unknown, path: string): RouteRule {
   oneOf(rule.strategy, child(path, 'strategy'), ROUTE_STRATEGIES);
   if (rule.when === undefined) throw new FieldError(child(path, 'when'), 'is required');
   const checked = validatePolicyDocument(conditionProbe([rule.when]));
-  if (!checked.ok) throw new FieldError(child(path, 'when'), `is not a valid condition: ${checked.errors[0]?.message ?? 'unknown error'}`);
+  if (!checked.ok) {
+    // The policy language names the probe's rule and its `when`; the route's own path says where instead.
+    const reason = (checked.errors[0]?.message ?? 'unknown error').replace(/^rule "\d+" \(#\d+\): /, '').replace(/"when\.?/, '"');
+    throw new FieldError(child(path, 'when'), `is not a valid condition: ${reason}`);
+  }
   return rule as unknown as RouteRule;
 }
 
