@@ -246,80 +246,17 @@ describe('config message validation', () => {
     ['a version that does not advance', tweak(delta, (d) => (d.version = 7)), 'config delta "version" must be greater than "fromVersion"'],
     [
       'a route target with a wildcard model',
-      tweak(
-        delta,
-        (d) =>
-          (d.changed.routes = {
-            [ROUTE]: {
-              ...{
-                id: ROUTE,
-                orgId: ORG,
-                version: 1,
-                name: 'r',
-                match: ['fast'],
-                strategy: 'fallback',
-                rules: [],
-                maxLatencyMs: null,
-                breaker: { consecutiveFailures: 5, errorRatePercent: 50, windowSeconds: 60, minRequests: 10, openSeconds: 30 },
-                targets: [{ credentialId: CRED, model: 'gpt-4o', weight: 1, timeoutMs: 1000, maxRetries: 0, contextTokens: null }],
-                attachments: [],
-              },
-              targets: [{ credentialId: CRED, model: 'gpt-*', weight: 1, timeoutMs: 1000, maxRetries: 0, contextTokens: null }],
-            },
-          }),
-      ),
+      tweak(delta, (d) => (d.changed.routes = { [ROUTE]: { ...route, targets: [{ ...route.targets[0], model: 'gpt-*' }] } })),
       `config delta "changed.routes.${ROUTE}.targets[0].model" must be one provider model name (no wildcards, at most 200 characters)`,
     ],
     [
       'a route target naming both an alias and a credential',
-      tweak(
-        delta,
-        (d) =>
-          (d.changed.routes = {
-            [ROUTE]: {
-              ...{
-                id: ROUTE,
-                orgId: ORG,
-                version: 1,
-                name: 'r',
-                match: ['fast'],
-                strategy: 'fallback',
-                rules: [],
-                maxLatencyMs: null,
-                breaker: { consecutiveFailures: 5, errorRatePercent: 50, windowSeconds: 60, minRequests: 10, openSeconds: 30 },
-                targets: [{ credentialId: CRED, model: 'gpt-4o', weight: 1, timeoutMs: 1000, maxRetries: 0, contextTokens: null }],
-                attachments: [],
-              },
-              targets: [{ alias: 'cheap', credentialId: CRED }],
-            },
-          }),
-      ),
+      tweak(delta, (d) => (d.changed.routes = { [ROUTE]: { ...route, targets: [{ alias: 'cheap', credentialId: CRED }] } })),
       `config delta "changed.routes.${ROUTE}.targets[0]" must name either an alias or a credential and model, not both`,
     ],
     [
       'a route rule whose condition the policy language does not know',
-      tweak(
-        delta,
-        (d) =>
-          (d.changed.routes = {
-            [ROUTE]: {
-              ...{
-                id: ROUTE,
-                orgId: ORG,
-                version: 1,
-                name: 'r',
-                match: ['fast'],
-                strategy: 'fallback',
-                rules: [],
-                maxLatencyMs: null,
-                breaker: { consecutiveFailures: 5, errorRatePercent: 50, windowSeconds: 60, minRequests: 10, openSeconds: 30 },
-                targets: [{ credentialId: CRED, model: 'gpt-4o', weight: 1, timeoutMs: 1000, maxRetries: 0, contextTokens: null }],
-                attachments: [],
-              },
-              rules: [{ when: { promptSize: 3 }, strategy: 'lowest_cost' }],
-            },
-          }),
-      ),
+      tweak(delta, (d) => (d.changed.routes = { [ROUTE]: { ...route, rules: [{ when: { promptSize: 3 }, strategy: 'lowest_cost' }] } })),
       `config delta "changed.routes.${ROUTE}.rules[0].when" is not a valid condition: "promptSize" is not a known condition; expected one of: all, any, not, provider, api, endpoint, model, keyLabel, keyMetadata, header, prompt, system, completion, toolOffered, toolCall, inputTokens, maxOutputTokens, costMicros, timeOfDay`,
     ],
     [
