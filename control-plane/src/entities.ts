@@ -14,6 +14,7 @@ import { Key } from './keys/key.entity.js';
 import { PolicyAttachment } from './policies/policy-attachment.entity.js';
 import { Policy } from './policies/policy.entity.js';
 import { PolicyVersion } from './policies/policy-version.entity.js';
+import { Route, RouteBinding, RouteRole, RouteVersion } from './routing/route.entity.js';
 import { KeySecret } from './keys/key-secret.entity.js';
 import { DataPlaneNode } from './nodes/node.entity.js';
 import { NodeToken } from './nodes/node-token.entity.js';
@@ -68,6 +69,10 @@ export const ENTITIES = [
   Policy,
   PolicyVersion,
   PolicyAttachment,
+  Route,
+  RouteVersion,
+  RouteBinding,
+  RouteRole,
   ApprovalRequest,
   ApprovalEvent,
   ApprovalLinkUse,

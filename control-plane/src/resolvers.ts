@@ -13,6 +13,7 @@ import { KeyResolver } from './keys/key.resolver.js';
 import { NodeResolver } from './nodes/node.resolver.js';
 import { MemberResolver } from './organizations/member.resolver.js';
 import { PolicyResolver } from './policies/policy.resolver.js';
+import { RouteResolver } from './routing/route.resolver.js';
 import { OrganizationResolver } from './organizations/organization.resolver.js';
 import { AccountResolver } from './sessions/account.resolver.js';
 import { SignInResolver } from './sessions/sign-in.resolver.js';
@@ -41,6 +42,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   NodeResolver,
   UsageEventResolver,
   PolicyResolver,
+  RouteResolver,
   ApprovalResolver,
   WebhookResolver,
   AuditSinkResolver,

@@ -34,6 +34,7 @@ export type GatewayErrorCode =
   | 'upstream_unavailable'
   | 'upstream_blocked'
   | 'upstream_auth_failed'
+  | 'no_healthy_target'
   | 'upstream_error'
   | 'stream_interrupted'
   | 'client_closed'
@@ -46,6 +47,8 @@ export class GatewayError extends Error {
     readonly code: GatewayErrorCode,
     readonly status: number,
     message: string,
+    /** For a 503: when to retry, sent as `Retry-After` (1 s when absent). */
+    readonly retryAfterSeconds: number | null = null,
   ) {
     super(message);
   }

@@ -22,6 +22,11 @@ function formatPolicyMatch(m: UsageEventFieldsFragment['policyMatches'][number])
   return `${m.policyId}@v${m.policyVersion}:${m.ruleId}:${m.action.toLowerCase()}${m.shadow ? ':shadow' : ''}`;
 }
 
+/** An attempt as one readable token: `<credential id>/<model>:<outcome>[:<status>]:<ms>ms`. */
+function formatAttempt(a: UsageEventFieldsFragment['attempts'][number]): string {
+  return `${a.credentialId}/${a.model}:${a.outcome.toLowerCase()}${a.status === null ? '' : `:${a.status}`}:${a.latencyMs}ms`;
+}
+
 /** The value a column holds in an export: money as a string of micro-dollars. */
 function columnValue(event: UsageEventFieldsFragment, column: keyof UsageEventFieldsFragment, csv: boolean): unknown {
   if (column === 'costMicros') return toMicros(event.costMicros).toString();
@@ -36,6 +41,11 @@ function columnValue(event: UsageEventFieldsFragment, column: keyof UsageEventFi
           phase: m.phase,
           shadow: m.shadow,
         }));
+  }
+  if (column === 'attempts') {
+    return csv
+      ? event.attempts.map(formatAttempt)
+      : event.attempts.map(({ credentialId, model, outcome, status, latencyMs }) => ({ credentialId, model, outcome, status, latencyMs }));
   }
   return event[column];
 }

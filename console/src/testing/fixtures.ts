@@ -36,6 +36,8 @@ export function usageEvent(overrides: Partial<UsageEventFieldsFragment> = {}): U
     tags: [],
     policyMatches: [],
     approvalId: null,
+    routeId: null,
+    attempts: [],
     traceId: null,
     content: null,
     ...overrides,

@@ -1,6 +1,41 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from './canonical-json.js';
+import { USAGE_EVENT_FIELDS, type EventFieldSpec } from '@keyward/shared';
 import { AUDIT_CHAIN, USAGE_CHAIN } from './chain-kinds.js';
+
+/** The usage event fields the chain began with (Migration20261207000500 linked rows holding these). */
+const FIELDS_AT_CHAIN_START = [
+  'id',
+  'orgId',
+  'keyId',
+  'keyPrefix',
+  'ownerLabel',
+  'teamId',
+  'provider',
+  'credentialId',
+  'api',
+  'endpoint',
+  'model',
+  'stream',
+  'status',
+  'decision',
+  'errorCode',
+  'startedAt',
+  'latencyMs',
+  'ttftMs',
+  'inputTokens',
+  'outputTokens',
+  'cachedInputTokens',
+  'costMicros',
+  'clientIpHash',
+  'userAgentHash',
+  'requestId',
+  'nodeId',
+  'tags',
+  'policyMatches',
+  'approvalId',
+  'content',
+];
 
 describe('canonical JSON (RFC 8785)', () => {
   it('sorts keys by UTF-16 code units, writes numbers and strings as ECMAScript does, and adds no whitespace', () => {
@@ -27,6 +62,11 @@ describe('canonical JSON (RFC 8785)', () => {
     ).toBe('{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27,0],"string":"\u20ac$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}');
     expect(() => canonicalJson({ n: Number.NaN })).toThrow(TypeError);
     expect(() => canonicalJson(new Date())).toThrow(/ISO string/);
+  });
+
+  it('leaves every field added after the chain began out of a row while it is unset, so older links keep verifying', () => {
+    const added = (USAGE_EVENT_FIELDS as readonly EventFieldSpec[]).filter((field) => !FIELDS_AT_CHAIN_START.includes(field.name));
+    expect(added.filter((field) => !field.canonicalWhenSet).map((field) => field.name)).toEqual([]);
   });
 
   it('writes a usage event row the same by the fast road ingestion takes and by the object the export carries', () => {
@@ -75,6 +115,17 @@ describe('canonical JSON (RFC 8785)', () => {
     const traced = { ...row, traceId: '4bf92f3577b34da6a3ce929d0e0e4736' };
     expect(USAGE_CHAIN.canonicalText(traced)).toContain('"traceId":"4bf92f3577b34da6a3ce929d0e0e4736"');
     expect(USAGE_CHAIN.canonicalText(traced)).toBe(canonicalJson(USAGE_CHAIN.canonicalRow(traced)));
+    // So do `routeId` and `attempts` (a list: left out while empty).
+    const unrouted = { ...row, routeId: null, attempts: [] };
+    expect(USAGE_CHAIN.canonicalText(unrouted)).toBe(USAGE_CHAIN.canonicalText(row));
+    expect(USAGE_CHAIN.canonicalRow(unrouted)).not.toHaveProperty('attempts');
+    const routed = {
+      ...row,
+      routeId: 'caa3d30d-e01c-42cb-b253-86eee089af8c',
+      attempts: [{ credentialId: 'c', model: 'm', outcome: 'answered', status: 200, latencyMs: 4 }],
+    };
+    expect(USAGE_CHAIN.canonicalText(routed)).toContain('"attempts":[{');
+    expect(USAGE_CHAIN.canonicalText(routed)).toBe(canonicalJson(USAGE_CHAIN.canonicalRow(routed)));
     const entry = {
       id: 'a',
       orgId: 'o',

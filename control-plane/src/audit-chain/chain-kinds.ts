@@ -68,7 +68,12 @@ const USAGE_CANONICAL_FIELDS = [
   .sort((a, b) => (a.name < b.name ? -1 : 1))
   .map((field, i) => ({ ...field, prefix: `${i === 0 ? '' : ','}${JSON.stringify(field.name)}:` }));
 
-/** Fields a canonical row leaves out while they are null (see `EventFieldSpec.canonicalWhenSet`). */
+/** Whether a `canonicalWhenSet` field is left out: null, absent, or an empty list. */
+function isUnset(value: unknown): boolean {
+  return value === null || value === undefined || (Array.isArray(value) && value.length === 0);
+}
+
+/** Fields a canonical row leaves out while they are unset (see `EventFieldSpec.canonicalWhenSet`). */
 const USAGE_FIELDS_WHEN_SET = (USAGE_EVENT_FIELDS as readonly EventFieldSpec[]).filter((field) => field.canonicalWhenSet).map((field) => field.name);
 
 /**
@@ -80,7 +85,7 @@ function usageCanonicalText(row: Record<string, unknown>): string {
   let out = '{';
   for (const field of USAGE_CANONICAL_FIELDS) {
     const value = row[field.name];
-    if (field.canonicalWhenSet && (value === null || value === undefined)) continue;
+    if (field.canonicalWhenSet && isUnset(value)) continue;
     out += field.prefix;
     if (value === null || value === undefined) out += field.list ? '[]' : 'null';
     else if (field.columnType === 'bigint') out += JSON.stringify(Number(value));
@@ -97,7 +102,7 @@ export const USAGE_CHAIN: ChainKind = {
   chainStartSelectList: eventSelectList((USAGE_EVENT_FIELDS as readonly EventFieldSpec[]).filter((field) => !field.canonicalWhenSet)),
   canonicalRow: (row) => {
     const view = plainJson(toUsageEventMessage(row as UsageEventRow) as unknown as Record<string, unknown>);
-    for (const name of USAGE_FIELDS_WHEN_SET) if (view[name] === null) delete view[name];
+    for (const name of USAGE_FIELDS_WHEN_SET) if (isUnset(view[name])) delete view[name];
     return view;
   },
   canonicalText: usageCanonicalText,

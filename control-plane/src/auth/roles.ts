@@ -21,6 +21,8 @@ export const PERMISSIONS = [
   'credentials:rewrap',
   'policies:read',
   'policies:write',
+  'routes:read',
+  'routes:write',
   'limits:read',
   'limits:write',
   'approvals:read',
@@ -34,7 +36,17 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const READ: Permission[] = ['org:read', 'members:read', 'keys:read', 'credentials:read', 'policies:read', 'limits:read', 'approvals:read', 'events:read'];
+const READ: Permission[] = [
+  'org:read',
+  'members:read',
+  'keys:read',
+  'credentials:read',
+  'policies:read',
+  'routes:read',
+  'limits:read',
+  'approvals:read',
+  'events:read',
+];
 
 /** Permissions only owners hold: billing, and re-wrapping every credential under a new KEK. */
 const OWNER_ONLY: readonly Permission[] = ['billing:manage', 'credentials:rewrap'];
@@ -42,7 +54,7 @@ const OWNER_ONLY: readonly Permission[] = ['billing:manage', 'credentials:rewrap
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   owner: new Set(PERMISSIONS),
   admin: new Set(PERMISSIONS.filter((p) => !OWNER_ONLY.includes(p))),
-  developer: new Set([...READ, 'tokens:manage', 'keys:write', 'policies:write']),
+  developer: new Set([...READ, 'tokens:manage', 'keys:write', 'policies:write', 'routes:write']),
   approver: new Set([...READ, 'tokens:manage', 'approvals:decide']),
   auditor: new Set([...READ, 'audit:read', 'nodes:read']),
 };

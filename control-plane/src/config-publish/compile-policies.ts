@@ -10,8 +10,8 @@ interface PolicyRow {
   document: unknown;
 }
 
-interface AttachmentRow {
-  policy_id: string;
+interface ScopeRow {
+  owner_id: string;
   scope_kind: ScopeRef['kind'];
   scope_id: string;
 }
@@ -35,24 +35,7 @@ export async function compilePolicyCollection(em: EntityManager, orgId: string):
       order by p.id`,
     [orgId],
   );
-  const attachmentRows = await sqlRows<AttachmentRow>(
-    em,
-    `select a.policy_id, a.scope_kind, a.scope_id
-       from policy_attachments a
-       left join teams t on a.scope_kind = 'team' and t.id = a.team_id and t.organization_id = a.organization_id
-       left join keys k on a.scope_kind = 'key' and k.id = a.key_id and k.organization_id = a.organization_id and k.status = 'active'
-      where a.organization_id = ?
-        and ((a.scope_kind = 'org' and a.scope_id = a.organization_id) or t.id is not null or k.id is not null)
-      order by a.policy_id, case a.scope_kind when 'org' then 0 when 'team' then 1 else 2 end, a.scope_id`,
-    [orgId],
-  );
-
-  const attachments = new Map<string, ScopeRef[]>();
-  for (const row of attachmentRows) {
-    let list = attachments.get(row.policy_id);
-    if (!list) attachments.set(row.policy_id, (list = []));
-    list.push({ kind: row.scope_kind, id: row.scope_id });
-  }
+  const attachments = await liveScopes(em, 'policy_attachments', 'policy_id', orgId);
 
   const collection: Record<string, PolicyConfig> = {};
   for (const row of policyRows) {
@@ -67,4 +50,35 @@ export async function compilePolicyCollection(em: EntityManager, orgId: string):
     };
   }
   return collection;
+}
+
+/**
+ * Where each policy or route of the organization applies, by its id: only the places that
+ * still resolve inside the organization (the organization itself, its teams and its active
+ * keys; a revoked key is gone from the config), organization first, then teams, then keys.
+ */
+export async function liveScopes(
+  em: EntityManager,
+  table: 'policy_attachments' | 'route_bindings',
+  owner: 'policy_id' | 'route_id',
+  orgId: string,
+): Promise<Map<string, ScopeRef[]>> {
+  const rows = await sqlRows<ScopeRow>(
+    em,
+    `select a.${owner} as owner_id, a.scope_kind, a.scope_id
+       from ${table} a
+       left join teams t on a.scope_kind = 'team' and t.id = a.team_id and t.organization_id = a.organization_id
+       left join keys k on a.scope_kind = 'key' and k.id = a.key_id and k.organization_id = a.organization_id and k.status = 'active'
+      where a.organization_id = ?
+        and ((a.scope_kind = 'org' and a.scope_id = a.organization_id) or t.id is not null or k.id is not null)
+      order by a.${owner}, case a.scope_kind when 'org' then 0 when 'team' then 1 else 2 end, a.scope_id`,
+    [orgId],
+  );
+  const scopes = new Map<string, ScopeRef[]>();
+  for (const row of rows) {
+    let list = scopes.get(row.owner_id);
+    if (!list) scopes.set(row.owner_id, (list = []));
+    list.push({ kind: row.scope_kind, id: row.scope_id });
+  }
+  return scopes;
 }

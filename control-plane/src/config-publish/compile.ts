@@ -3,11 +3,21 @@ import type { ConfigCollections, CredentialConfig, KeyConfig, OrgConfig, Plan, P
 import { DEFAULT_ORGANIZATION_SETTINGS, type OrganizationSettings } from '../organizations/organization.entity.js';
 import { compilePolicyCollection } from './compile-policies.js';
 import { compileLimits } from './compile-limits.js';
+import { compileRoutes } from './compile-routes.js';
 import { pricingOf, type PricingSettings } from '../budgets/pricing-settings.js';
 import { sqlRows } from './sql.js';
 
 /** Collections with nothing in them: the config of an organization that does not exist (any more). */
-export const EMPTY_COLLECTIONS: ConfigCollections = Object.freeze({ orgs: {}, keys: {}, credentials: {}, policies: {}, budgets: {}, rateLimits: {} });
+export const EMPTY_COLLECTIONS: ConfigCollections = Object.freeze({
+  orgs: {},
+  keys: {},
+  credentials: {},
+  policies: {},
+  budgets: {},
+  rateLimits: {},
+  routes: {},
+  roles: {},
+});
 
 /** Facts the reference check needs that the compiled collections do not carry. */
 interface CompileFacts {
@@ -152,7 +162,7 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
   }
 
   return {
-    collections: { orgs: { [org.id]: orgConfig }, keys, credentials, policies, ...(await compileLimits(em, orgId, now)) },
+    collections: { orgs: { [org.id]: orgConfig }, keys, credentials, policies, ...(await compileLimits(em, orgId, now)), ...(await compileRoutes(em, orgId)) },
     facts: { teamOrgOfKey },
   };
 }

@@ -1,5 +1,6 @@
 import { checkBaseUrl, validateConfigMessage, type ConfigCollections } from '@keyward/shared';
 import type { CompiledOrg } from './compile.js';
+import { checkRoutes } from './route-check.js';
 
 /**
  * Checks that one organization's compiled config is consistent before it may be published:
@@ -43,6 +44,8 @@ export function checkReferences(orgId: string, compiled: CompiledOrg, options: {
       }
     }
   }
+
+  problems.push(...checkRoutes(orgId, collections));
 
   if (problems.length === 0) {
     try {

@@ -1,5 +1,5 @@
 import { BigIntType, Entity, Index, OptionalProps, Property } from '@mikro-orm/core';
-import type { ApiFamily, Decision, PolicyMatchRecord, ProviderKind } from '@keyward/shared';
+import type { ApiFamily, AttemptRecord, Decision, PolicyMatchRecord, ProviderKind } from '@keyward/shared';
 import { OrgScopedEntity } from '../db/base.entity.js';
 
 /** Prompt and completion text, kept only for organizations with content capture on. */
@@ -50,6 +50,8 @@ export class UsageEventRecord extends OrgScopedEntity {
     | 'tags'
     | 'policyMatches'
     | 'approvalId'
+    | 'routeId'
+    | 'attempts'
     | 'content'
     | 'traceId';
 
@@ -136,6 +138,14 @@ export class UsageEventRecord extends OrgScopedEntity {
   /** The approval request this call waited on, when a rule or budget held it. */
   @Property({ type: 'uuid', nullable: true })
   approvalId: string | null = null;
+
+  /** The route that chose the credential, when one applied. */
+  @Property({ type: 'uuid', nullable: true })
+  routeId: string | null = null;
+
+  /** Every upstream attempt in order. */
+  @Property({ type: 'json', default: "'[]'::jsonb" })
+  attempts: AttemptRecord[] = [];
 
   @Property({ type: 'json', nullable: true })
   content: UsageEventContent | null = null;

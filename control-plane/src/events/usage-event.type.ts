@@ -1,4 +1,12 @@
-import type { ApiFamily, Decision, PolicyMatchRecord, ProviderKind } from '@keyward/shared';
+import {
+  ATTEMPT_OUTCOMES,
+  type ApiFamily,
+  type AttemptOutcome,
+  type AttemptRecord,
+  type Decision,
+  type PolicyMatchRecord,
+  type ProviderKind,
+} from '@keyward/shared';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ProviderKindEnum } from '../credentials/credential.type.js';
 import { PageInfo } from '../keys/paging.js';
@@ -49,6 +57,29 @@ export class PolicyMatchType implements PolicyMatchRecord {
 
   @Field(() => Boolean, { description: 'Recorded, not enforced: the rule or its policy runs in shadow mode.' })
   shadow!: boolean;
+}
+
+const AttemptOutcomeEnum = Object.fromEntries(ATTEMPT_OUTCOMES.map((o) => [o.toUpperCase(), o])) as {
+  readonly [K in AttemptOutcome as Uppercase<K>]: K;
+};
+registerEnumType(AttemptOutcomeEnum, { name: 'AttemptOutcome', description: 'How one upstream attempt of a request ended.' });
+
+@ObjectType('Attempt', { description: 'One upstream attempt of a request: the target tried and how it ended.' })
+export class AttemptType implements AttemptRecord {
+  @Field(() => ID)
+  credentialId!: string;
+
+  @Field(() => String, { description: 'The provider model sent upstream.' })
+  model!: string;
+
+  @Field(() => AttemptOutcomeEnum)
+  outcome!: AttemptOutcome;
+
+  @Field(() => Int, { nullable: true, description: 'The provider’s status, when one arrived.' })
+  status!: number | null;
+
+  @Field(() => Int)
+  latencyMs!: number;
 }
 
 @ObjectType('UsageEvent', { description: 'One request that went through a data-plane node.' })
@@ -139,6 +170,12 @@ export class UsageEventType {
 
   @Field(() => ID, { nullable: true, description: 'The approval request the call waited on, when it was held.' })
   approvalId!: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'The route that chose the credential, when one applied.' })
+  routeId!: string | null;
+
+  @Field(() => [AttemptType], { description: 'Every upstream attempt in order; the last one answered or failed the request.' })
+  attempts!: AttemptType[];
 
   @Field(() => UsageEventContentType, { nullable: true })
   content!: UsageEventContentType | null;

@@ -210,13 +210,14 @@ function addVersion(tx: EntityManager, orgId: string, policy: Policy, version: n
   });
 }
 
-interface ResolvedScope {
+export interface ResolvedScope {
   readonly id: string;
   readonly team: Team | null;
   readonly key: Key | null;
 }
 
-async function resolveScope(tx: EntityManager, orgId: string, scope: ScopeInput): Promise<ResolvedScope> {
+/** The organization, team or key a scope names, checked to be in the organization; `what` names what is being attached, for messages. */
+export async function resolveScope(tx: EntityManager, orgId: string, scope: ScopeInput, what = 'policies'): Promise<ResolvedScope> {
   if (scope.kind === 'org') {
     if (scope.id != null && scope.id !== orgId) {
       throw new AppError('BAD_USER_INPUT', "scope.id must be this organization's id, or be omitted, for ORG.");
@@ -233,7 +234,7 @@ async function resolveScope(tx: EntityManager, orgId: string, scope: ScopeInput)
   assertUuid(scope.id, 'a key id');
   const key = await tx.findOne(Key, { id: scope.id });
   if (!key) throw new AppError('NOT_FOUND', `No key with id ${scope.id} in this organization.`);
-  if (key.status === 'revoked') throw new AppError('CONFLICT', `Key "${key.name}" is revoked; policies cannot be attached to it.`);
+  if (key.status === 'revoked') throw new AppError('CONFLICT', `Key "${key.name}" is revoked; ${what} cannot be attached to it.`);
   return { id: key.id, team: null, key };
 }
 

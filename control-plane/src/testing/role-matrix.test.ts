@@ -25,6 +25,14 @@ async function freshTeam(): Promise<string> {
   return d.createTeam.id;
 }
 
+async function freshCredential(): Promise<string> {
+  const d = await ownerMakes<{ createCredential: { id: string } }>(
+    'mutation($n: String!) { createCredential(input: { provider: OPENAI, name: $n, apiKey: "sk-matrix-0123456789abcdef" }) { id } }',
+    { n: uniqueWord('c') },
+  );
+  return d.createCredential.id;
+}
+
 async function freshInvitation(): Promise<string> {
   const d = await ownerMakes<{ inviteMember: { id: string } }>('mutation($e: String!) { inviteMember(email: $e, role: AUDITOR) { id } }', {
     e: `${uniqueWord('i')}@example.test`,
@@ -47,6 +55,17 @@ const OPERATIONS: Operation[] = [
       cp.gql(
         'mutation($s: String!) { createPolicy(input: { source: $s }) { id } }',
         { s: `name: ${uniqueWord('p')}\nrules:\n  - id: r\n    action: log\n` },
+        { session: c.session },
+      ),
+  },
+  { name: 'routes', permission: 'routes:read', run: (c) => cp.gql('{ routes { id } agentRoles { id } }', {}, { session: c.session }) },
+  {
+    name: 'createRoute',
+    permission: 'routes:write',
+    run: async (c) =>
+      cp.gql(
+        'mutation($n: String!, $c: ID!) { createRoute(input: { name: $n, match: [$n], targets: [{ credentialId: $c, model: "gpt-4o" }] }) { id } }',
+        { n: uniqueWord('r'), c: await freshCredential() },
         { session: c.session },
       ),
   },

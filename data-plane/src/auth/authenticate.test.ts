@@ -35,6 +35,8 @@ function setup(over: Partial<KeyConfig> = {}) {
     policies: {},
     budgets: {},
     rateLimits: {},
+    routes: {},
+    roles: {},
   };
   return { secret, view: new ConfigView(snapshot) };
 }

@@ -20,6 +20,8 @@ const snapshot = (version: number): ConfigSnapshot => ({
   policies: {},
   budgets: {},
   rateLimits: {},
+  routes: {},
+  roles: {},
 });
 const delta = (fromVersion: number) => ({
   type: 'delta',

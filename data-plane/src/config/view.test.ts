@@ -109,6 +109,8 @@ function startingCollections(r: Random): ConfigCollections {
     policies: byId(POLICY_IDS.slice(0, 5).map((id) => policyEntry(r, id))),
     budgets: byId(['budget-1', 'budget-2'].map((id) => budgetEntry(r, id))),
     rateLimits: {},
+    routes: {},
+    roles: {},
   };
 }
 

@@ -51,8 +51,8 @@ export class ConfigView {
     this.generatedAt = source.generatedAt;
     if (previous === undefined) {
       const snapshot = source as ConfigSnapshot;
-      const { keys, orgs, credentials, policies, budgets, rateLimits } = snapshot;
-      this.small = { orgs, credentials, policies, budgets, rateLimits };
+      const { keys, orgs, credentials, policies, budgets, rateLimits, routes, roles } = snapshot;
+      this.small = { orgs, credentials, policies, budgets, rateLimits, routes, roles };
       this.keys = LayeredMap.of(Object.values(keys).map((k) => [k.hash, k] as const));
       this.whole = snapshot;
     } else {
@@ -132,6 +132,16 @@ export class ConfigView {
   /** Every rate limit by id (the same object while rate limits do not change). */
   get rateLimits(): ConfigCollections['rateLimits'] {
     return this.small.rateLimits;
+  }
+
+  /** Every route by id (the same object while routes do not change). */
+  get routes(): ConfigCollections['routes'] {
+    return this.small.routes;
+  }
+
+  /** Every agent role by id (the same object while roles do not change). */
+  get roles(): ConfigCollections['roles'] {
+    return this.small.roles;
   }
 
   /** Sizes for logs and readiness. */

@@ -2,7 +2,7 @@ export * from './types.js';
 export { rateLimitHeaders } from './headers.js';
 export { periodWindow, localMinute } from '@keyward/shared';
 export { MemoryLimiter } from './memory-limiter.js';
-export { RedisLimiter } from './redis-limiter.js';
+export { RedisLimiter, createLimiterRedis } from './redis-limiter.js';
 export { ResilientLimiter, type OverflowStats } from './resilient-limiter.js';
 export { createNodeLimiter } from './node-limiter.js';
 export { appliesTo } from './plan.js';

@@ -11,12 +11,30 @@ export interface Metrics {
   readonly backpressureWaits: Counter;
   readonly eventsShipped: Counter;
   readonly eventsDeadLettered: Counter;
+  /** Upstream attempts per route target (`<credential id>/<model>`) by outcome: requests, and errors by class. */
+  readonly targetAttempts: Counter<'target' | 'outcome'>;
+  /** Time to a target's status line, for answered attempts. */
+  readonly targetLatency: Histogram<'target'>;
+  readonly targetTtft: Histogram<'target'>;
+  /** Integer micro-dollars charged for answers a target gave. */
+  readonly targetCost: Counter<'target'>;
+}
+
+/** One route target as the metrics show it. */
+export interface TargetSample {
+  readonly id: string;
+  /** 0 closed, 1 half-open, 2 open. */
+  readonly circuit: number;
+  readonly p50Seconds: number | null;
+  readonly p95Seconds: number | null;
 }
 
 /** Gauges read at scrape time rather than kept in step by hand. */
 export interface MetricsSources {
   configVersion(): number | null;
   eventBacklog(): number;
+  /** Every route target this node has sent requests to. */
+  targets(): Iterable<TargetSample>;
 }
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -39,6 +57,27 @@ export function createMetrics(sources: MetricsSources): Metrics {
     registers: [registry],
     collect() {
       this.set(sources.eventBacklog());
+    },
+  });
+  new Gauge({
+    name: 'keyward_dp_target_circuit_state',
+    help: 'Circuit breaker of each route target: 0 closed, 1 half-open, 2 open.',
+    labelNames: ['target'],
+    registers: [registry],
+    collect() {
+      for (const t of sources.targets()) this.set({ target: t.id }, t.circuit);
+    },
+  });
+  new Gauge({
+    name: 'keyward_dp_target_latency_seconds',
+    help: 'Observed time to the status line of each route target over the last five minutes, as quantiles (the lowest-latency strategy uses the median).',
+    labelNames: ['target', 'quantile'],
+    registers: [registry],
+    collect() {
+      for (const t of sources.targets()) {
+        if (t.p50Seconds !== null) this.set({ target: t.id, quantile: '0.5' }, t.p50Seconds);
+        if (t.p95Seconds !== null) this.set({ target: t.id, quantile: '0.95' }, t.p95Seconds);
+      }
     },
   });
   return {
@@ -87,6 +126,32 @@ export function createMetrics(sources: MetricsSources): Metrics {
     eventsDeadLettered: new Counter({
       name: 'keyward_dp_events_dead_lettered_total',
       help: 'Usage events the control plane refused as invalid, set aside in the dead-letter file.',
+      registers: [registry],
+    }),
+    targetAttempts: new Counter({
+      name: 'keyward_dp_target_attempts_total',
+      help: 'Upstream attempts per route target (credential id/model) by outcome (answered, connect_error, timeout, rate_limited, server_error, …).',
+      labelNames: ['target', 'outcome'],
+      registers: [registry],
+    }),
+    targetLatency: new Histogram({
+      name: 'keyward_dp_target_response_seconds',
+      help: 'Time from sending an attempt to the target’s status line, for answered attempts.',
+      labelNames: ['target'],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    targetTtft: new Histogram({
+      name: 'keyward_dp_target_time_to_first_token_seconds',
+      help: 'Time to the first byte of the answer, per answering route target.',
+      labelNames: ['target'],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    targetCost: new Counter({
+      name: 'keyward_dp_target_cost_micros_total',
+      help: 'Integer micro-dollars charged for answers per route target.',
+      labelNames: ['target'],
       registers: [registry],
     }),
   };

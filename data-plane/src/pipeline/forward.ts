@@ -1,6 +1,5 @@
-import type { CredentialConfig } from '@keyward/shared';
 import type { Dispatcher } from 'undici';
-import { GatewayError, isRetryableConnectFailure, mapUpstreamFailure, upstreamStatusCode } from '../errors.js';
+import { GatewayError, mapUpstreamFailure, upstreamStatusCode } from '../errors.js';
 import type { Operation, PreparedRequest, ProviderApi } from '../providers/types.js';
 import { parseData } from '../providers/types.js';
 import type { IncomingRequest } from '../server/request.js';
@@ -8,7 +7,8 @@ import type { ClientResponse } from '../server/response.js';
 import { ByteCollector } from '../streaming/collector.js';
 import { SseParser } from '../streaming/sse-parser.js';
 import { TailWindow } from '../streaming/tail-window.js';
-import { clientResponseHeaders, upstreamRequestHeaders } from '../upstream/headers.js';
+import { clientResponseHeaders } from '../upstream/headers.js';
+import { attemptUpstream, type Answered, type AttemptPlan } from './attempts.js';
 import { relayFilteredBody } from './filtered-body.js';
 import type { Gateway } from './gateway.js';
 import type { RequestRecord } from './record.js';
@@ -21,11 +21,15 @@ export interface ForwardRequest {
   readonly record: RequestRecord;
   readonly api: ProviderApi;
   readonly op: Operation;
-  readonly model: string;
+  /** The model the agent asked for (a target may call another). */
+  readonly requested: string;
   readonly stream: boolean;
   readonly prepared: PreparedRequest;
-  readonly candidates: readonly CredentialConfig[];
+  /** The targets to try, in order. */
+  readonly plan: AttemptPlan;
   readonly body: Buffer | string;
+  /** The JSON object `body` holds, so a target's model can replace the agent's. */
+  readonly bodyJson: Record<string, unknown> | null;
   /** Keep more of the completion, because the org captures content. */
   readonly capture: boolean;
   /** Filters enforcement steps installed on a successful answer (none: bytes are relayed untouched). */
@@ -39,15 +43,42 @@ const ESTIMATE_BYTES = 256 * 1024;
 const CAPTURE_BYTES = 1024 * 1024;
 
 /**
- * Sends the request to the first candidate credential that can be reached and relays the
+ * Sends the request to the plan's targets until one answers (`attemptUpstream`) and relays the
  * answer: SSE event by event (usage picked out, a usage chunk the agent did not ask for
  * hidden), anything else chunk by chunk, both with backpressure to the provider. Failures
- * after the status line was sent end the stream in the family's own error event shape.
+ * after the status line was sent end the stream in the family's own error event shape, and
+ * count against the target that was answering.
  */
 export async function forward(gw: Gateway, req: ForwardRequest): Promise<ResponseText> {
   const abort = new AbortController();
   req.client.onAbort(() => abort.abort());
-  const response = await connect(gw, req, abort.signal);
+  const answered = await attemptUpstream(gw, req, abort.signal);
+  // The event and its price name the model that answered (a route may call another than the agent asked for).
+  req.record.model = answered.target.model;
+  try {
+    return await relay(gw, req, answered.response);
+  } finally {
+    settleTarget(gw, req, answered);
+  }
+}
+
+/** Error codes of an answer the provider broke off (not the agent leaving, nor a policy stopping it). */
+const PROVIDER_FAILED_MID_ANSWER = new Set(['stream_interrupted', 'upstream_stalled']);
+
+/** The answering target's request is over: one fewer in flight, and a failure mid-answer counts against it. */
+function settleTarget(gw: Gateway, req: ForwardRequest, answered: Answered): void {
+  const { record } = req;
+  if (answered.target.breaker === null) return;
+  gw.health.get(answered.target.id).outstanding -= 1;
+  if (record.ttftMs !== null) gw.metrics.targetTtft.observe({ target: answered.target.id }, record.ttftMs / 1000);
+  const last = record.attempts.at(-1);
+  if (last?.outcome !== 'answered' || !PROVIDER_FAILED_MID_ANSWER.has(record.errorCode ?? '')) return;
+  record.attempts[record.attempts.length - 1] = { ...last, outcome: 'failed_mid_stream' };
+  gw.metrics.targetAttempts.inc({ target: answered.target.id, outcome: 'failed_mid_stream' });
+  gw.health.failure(answered.target.id, answered.target.breaker, Date.now());
+}
+
+async function relay(gw: Gateway, req: ForwardRequest, response: Dispatcher.ResponseData): Promise<ResponseText> {
   const { record, client } = req;
   const status = response.statusCode;
   const provider = record.credential!.provider;
@@ -76,51 +107,6 @@ export async function forward(gw: Gateway, req: ForwardRequest): Promise<Respons
   if (filter && !sse) return relayFilteredBody(gw, req, response, filter, clientResponseHeaders(response.headers, record.requestId));
   client.writeHead(status, clientResponseHeaders(response.headers, record.requestId));
   return sse ? relaySse(gw, req, response, filter) : relayBody(gw, req, response);
-}
-
-async function connect(gw: Gateway, req: ForwardRequest, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
-  const { config } = gw;
-  const bodyLength = Buffer.byteLength(req.body);
-  for (let i = 0; i < req.candidates.length; i++) {
-    const credential = req.candidates[i];
-    const last = i === req.candidates.length - 1;
-    req.record.credential = credential;
-    let secret: string;
-    try {
-      secret = await gw.secrets.get(credential);
-    } catch (err) {
-      gw.metrics.upstreamErrors.inc({ provider: credential.provider, code: 'credential_unavailable' });
-      gw.log.error({ requestId: req.record.requestId, credentialId: credential.id, reason: (err as Error).name }, 'could not unwrap provider credential');
-      if (!last) continue;
-      throw new GatewayError('credential_unavailable', 502, 'The provider credential for this key could not be unlocked.');
-    }
-    const url = new URL(req.api.baseUrl(credential) + req.op.upstreamPath(req.model, req.stream, req.incoming.query));
-    const headers = upstreamRequestHeaders(req.incoming.headers, req.api, secret, bodyLength);
-    // With tracing on, the provider gets the upstream span's context in place of the agent's.
-    if (req.record.trace) Object.assign(headers, req.record.trace.startUpstream({ url, credential }));
-    try {
-      return await gw.upstream.request({
-        origin: url.origin,
-        path: url.pathname + url.search,
-        method: 'POST',
-        headers,
-        body: req.body,
-        signal,
-        headersTimeout: config.upstreamFirstByteTimeoutMs,
-        bodyTimeout: config.upstreamIdleTimeoutMs,
-      });
-    } catch (err) {
-      if (req.client.aborted) throw new GatewayError('client_closed', 499, 'The client closed the connection.');
-      const mapped = mapUpstreamFailure(err, 'connect');
-      gw.metrics.upstreamErrors.inc({ provider: credential.provider, code: mapped.code });
-      if (!last && isRetryableConnectFailure(err)) {
-        gw.log.warn({ requestId: req.record.requestId, credentialId: credential.id, code: mapped.code }, 'provider unreachable; trying the next credential');
-        continue;
-      }
-      throw mapped;
-    }
-  }
-  throw new GatewayError('no_route', 404, `No provider credential serves the model "${req.model}" for this key.`);
 }
 
 async function relaySse(gw: Gateway, req: ForwardRequest, response: Dispatcher.ResponseData, filter: ResponseFilter | null): Promise<ResponseText> {

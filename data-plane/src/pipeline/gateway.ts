@@ -9,6 +9,7 @@ import type { Tracing } from '../observability/tracing.js';
 import type { RequestTracker } from '../server/tracker.js';
 import type { CredentialSecrets } from '../upstream/credential-secrets.js';
 import type { EnforcementStep } from '../steps/contract.js';
+import type { TargetHealthBoard } from '../routing/target-health.js';
 
 /** What request handlers need from the running node, built once at start. */
 export interface Gateway {
@@ -23,6 +24,8 @@ export interface Gateway {
   /** The guarded undici agent for provider calls (one keep-alive pool per origin). */
   readonly upstream: Dispatcher;
   readonly enforcement: readonly EnforcementStep[];
+  /** Requests in flight, latencies and circuit breakers of every route target. */
+  readonly health: TargetHealthBoard;
   /** Spools one usage event. */
   emit(event: UsageEvent): void;
   readonly tracker: RequestTracker;

@@ -3,7 +3,6 @@ import { authenticateKey } from '../auth/authenticate.js';
 import { GatewayError, type GatewayErrorCode } from '../errors.js';
 import { traceIdOf } from '../observability/tracing.js';
 import type { ErrorShape, ProxyRoute } from '../providers/index.js';
-import { modelAllowed, routeCandidates } from '../routing/route.js';
 import { copyRequest, readBody, type IncomingRequest, type RequestBody } from '../server/request.js';
 import { ClientResponse } from '../server/response.js';
 import type { HttpRequest, HttpResponse } from '../server/uws.js';
@@ -15,6 +14,7 @@ import { forward, type ResponseText } from './forward.js';
 import type { Gateway } from './gateway.js';
 import { estimateMissingUsage, priceRecord } from './metering.js';
 import { RequestRecord } from './record.js';
+import { planAttempts, resolveRoute } from './route-plan.js';
 
 const CAPTURE_CHARS = 64 * 1024;
 
@@ -81,17 +81,20 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
     if (!check.ok) throw check.error;
     const { key, org } = check;
 
-    const json = parseJsonObject(await body);
-    requestText = () => op.requestText(json);
-    const shape = op.describe({ body: json, pathModel, query: incoming.query });
+    const agentJson = parseJsonObject(await body);
+    requestText = () => op.requestText(agentJson);
+    const shape = op.describe({ body: agentJson, pathModel, query: incoming.query });
     record.model = shape.model || null;
     record.stream = shape.stream;
     record.trace?.describeRequest(json, op.maxOutputTokens(json));
     if (!shape.model) throw new GatewayError('model_required', 400, 'The request does not name a model.');
-    const model = shape.model;
-    if (!modelAllowed(key, model)) throw new GatewayError('model_not_allowed', 403, `This Keyward key is not allowed to use the model "${model}".`);
-    const candidates = routeCandidates(view, key, route.family, model);
-    if (candidates.length === 0) throw new GatewayError('no_route', 404, `No provider credential serves the model "${model}" for this key.`);
+    const requested = shape.model;
+    const destination = resolveRoute(gw, view, key, org, route.family, requested);
+    if (destination.kind === 'route') record.routeId = destination.route.config.id;
+    // A role's system prompt and defaults are part of the request from here on: policies read them, budgets count them.
+    const json = destination.kind === 'route' && destination.role ? op.request.withRole(agentJson, destination.role) : agentJson;
+    const model = destination.model;
+    const candidates = destination.kind === 'route' ? destination.targets.map((t) => t.credential) : destination.plan.targets.map((t) => t.credential);
 
     const ctx: EnforcementContext = {
       requestId: record.requestId,
@@ -121,22 +124,25 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
     }
     record.decision = ctx.decision;
     // Capture and usage estimates describe what left the gateway: the redacted body.
-    if (ctx.body !== json) requestText = () => op.requestText(ctx.body);
+    if (ctx.body !== agentJson) requestText = () => op.requestText(ctx.body);
+    const plan = planAttempts(gw, destination, ctx);
 
     const input = { body: ctx.body, pathModel, query: incoming.query };
     const prepared = op.prepare(input, shape);
-    const upstreamBody = prepared.body ? JSON.stringify(prepared.body) : ctx.body !== json ? JSON.stringify(ctx.body) : await body;
+    const upstreamJson = prepared.body ?? ctx.body;
+    const upstreamBody = prepared.body || ctx.body !== agentJson ? JSON.stringify(upstreamJson) : await body;
     responseText = await forward(gw, {
       incoming,
       client,
       record,
       api: op.api,
       op,
-      model,
+      requested,
       stream: shape.stream,
       prepared,
-      candidates,
+      plan,
       body: upstreamBody,
+      bodyJson: upstreamJson,
       capture: org.contentCapture,
       filters: ctx.responseFilters,
     });
@@ -210,7 +216,7 @@ export function respondWithError(gw: Gateway, errors: ErrorShape, client: Client
     ['content-type', 'application/json'],
     ['x-request-id', record.requestId],
   ];
-  if (error.status === 503) headers.push(['retry-after', '1']);
+  if (error.status === 503) headers.push(['retry-after', String(error.retryAfterSeconds ?? 1)]);
   if (body && !body.complete) body.discardThen(() => client.send(error.status, headers, errors.errorBody(error), true));
   else client.send(error.status, headers, errors.errorBody(error), error.code === 'draining');
 }
@@ -222,6 +228,8 @@ export async function finish(gw: Gateway, record: RequestRecord, settle: ((outco
   } catch (err) {
     gw.log.error({ requestId: record.requestId, reason: (err as Error).message }, 'could not price usage');
   }
+  if (record.routeId !== null && record.credential && record.costMicros > 0)
+    gw.metrics.targetCost.inc({ target: `${record.credential.id}/${record.model}` }, record.costMicros);
   await settle?.({ status: record.status, usage: record.usage, costMicros: record.costMicros });
   const seconds = record.elapsedMs() / 1000;
   const labels = { api: record.api, endpoint: record.endpoint };

@@ -1,4 +1,13 @@
-import { uuidv7, type ApiFamily, type CredentialConfig, type Decision, type KeyConfig, type OrgConfig, type UsageEvent } from '@keyward/shared';
+import {
+  uuidv7,
+  type ApiFamily,
+  type AttemptRecord,
+  type CredentialConfig,
+  type Decision,
+  type KeyConfig,
+  type OrgConfig,
+  type UsageEvent,
+} from '@keyward/shared';
 import type { RequestTrace } from '../observability/tracing.js';
 import type { TokenUsage } from '../providers/types.js';
 import type { PolicyTrail } from '../steps/contract.js';
@@ -25,6 +34,10 @@ export class RequestRecord {
   partialUsage: TokenUsage | null = null;
   costMicros = 0;
   readonly tags: string[] = [];
+  /** The route that chose the targets, when one applied. */
+  routeId: string | null = null;
+  /** Every upstream attempt, in order. */
+  readonly attempts: AttemptRecord[] = [];
   readonly policy: PolicyTrail = { matches: [], approvalId: null };
   content: { request: string; response: string } | null = null;
   /** The request's spans, when tracing is on. */
@@ -90,6 +103,8 @@ export class RequestRecord {
       tags: [...this.tags],
       policyMatches: [...this.policy.matches],
       approvalId: this.policy.approvalId,
+      routeId: this.routeId,
+      attempts: [...this.attempts],
       content: this.content,
       traceId: this.traceId,
     };

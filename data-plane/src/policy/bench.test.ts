@@ -85,6 +85,8 @@ describe('policy step benchmark', () => {
       },
       budgets: {},
       rateLimits: {},
+      routes: {},
+      roles: {},
     };
     const view = new ConfigView(snapshot);
     const sets = new PolicySets(createLogger('silent'));

@@ -48,6 +48,8 @@ function view(keys: KeyConfig[], policies: PolicyConfig[], version = 1): ConfigV
     policies: Object.fromEntries(policies.map((p) => [p.id, p])),
     budgets: {},
     rateLimits: {},
+    routes: {},
+    roles: {},
   };
   return new ConfigView(snapshot);
 }

@@ -46,6 +46,8 @@ const view = (credentials: CredentialConfig[], orgs = [org(ORG), org(OTHER)]) =>
     policies: {},
     budgets: {},
     rateLimits: {},
+    routes: {},
+    roles: {},
   } satisfies ConfigSnapshot);
 
 describe('model globs', () => {

@@ -35,6 +35,7 @@ export {
 export { DEFAULT_BLOCK_MESSAGE, DEFAULT_BLOCK_STATUS, DEFAULT_HOLD_SECONDS, MAX_HOLD_SECONDS, MAX_RULES, validatePolicyDocument } from './validate.js';
 export { CONDITION_KEYS, WEEKDAYS } from './validate-condition.js';
 export { MAX_POLICY_TEXT, parsePolicyDocument, type PolicyFormat } from './parse.js';
+export { compileGlobs } from './glob.js';
 export { compileSafeRegex, MAX_REGEX_LENGTH, type SafeRegexResult } from './safe-regex.js';
 export { compilePolicies, PolicyCompileError, type CompiledPolicySet, type PolicyNeeds } from './compile.js';
 export { createRedactor, type Redactor } from './redaction.js';

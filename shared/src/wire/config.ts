@@ -8,6 +8,7 @@
  * to a node whose current version equals `fromVersion`; otherwise the node resubscribes and
  * receives a fresh snapshot.
  */
+import type { RoleConfig, RouteConfig } from './routes.js';
 
 /** Every provider kind, in a stable order (for validators and forms). */
 export const PROVIDER_KINDS = ['openai', 'anthropic', 'gemini', 'openai_compatible'] as const;
@@ -191,11 +192,13 @@ export interface ConfigCollections {
   readonly policies: Readonly<Record<string, PolicyConfig>>;
   readonly budgets: Readonly<Record<string, BudgetConfig>>;
   readonly rateLimits: Readonly<Record<string, RateLimitConfig>>;
+  readonly routes: Readonly<Record<string, RouteConfig>>;
+  readonly roles: Readonly<Record<string, RoleConfig>>;
 }
 
 export type CollectionName = keyof ConfigCollections;
 
-export const COLLECTION_NAMES: readonly CollectionName[] = ['orgs', 'keys', 'credentials', 'policies', 'budgets', 'rateLimits'];
+export const COLLECTION_NAMES: readonly CollectionName[] = ['orgs', 'keys', 'credentials', 'policies', 'budgets', 'rateLimits', 'routes', 'roles'];
 
 export interface ConfigSnapshot extends ConfigCollections {
   readonly type: 'snapshot';

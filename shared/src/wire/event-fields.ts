@@ -5,7 +5,7 @@
  * field added here that one of them misses fails the build's tests instead of being dropped.
  */
 import { API_FAMILIES, PROVIDER_KINDS } from './config.js';
-import { DECISIONS, type PolicyMatchRecord, type UsageEvent } from './events.js';
+import { ATTEMPT_OUTCOMES, DECISIONS, type AttemptRecord, type PolicyMatchRecord, type UsageEvent } from './events.js';
 import { arrayOf, boolean, child, count, hex, integerIn, isoDateTime, nonEmptyString, nullable, object, oneOf, string, uuid } from './field-checks.js';
 
 /** PostgreSQL column types an event field can be stored as. */
@@ -30,8 +30,8 @@ export interface EventFieldSpec {
   /** Shown through the GraphQL `UsageEvent` type (false for fields the type carries elsewhere). */
   readonly graphql: boolean;
   /**
-   * Added after the audit chain began: left out of a row's canonical JSON while null, so rows
-   * chained before the field existed keep their hash.
+   * Added after the audit chain began: left out of a row's canonical JSON while null (or, for a
+   * list, empty), so rows chained before the field existed keep their hash.
    */
   readonly canonicalWhenSet?: boolean;
 }
@@ -50,6 +50,16 @@ function policyMatch(value: unknown, path: string): PolicyMatchRecord {
   oneOf(match.phase, child(path, 'phase'), ['request', 'response'] as const);
   boolean(match.shadow, child(path, 'shadow'));
   return match as unknown as PolicyMatchRecord;
+}
+
+function attempt(value: unknown, path: string): AttemptRecord {
+  const a = object(value, path);
+  uuid(a.credentialId, child(path, 'credentialId'));
+  nonEmptyString(a.model, child(path, 'model'));
+  oneOf(a.outcome, child(path, 'outcome'), ATTEMPT_OUTCOMES);
+  nullable(a.status, child(path, 'status'), (v, p) => integerIn(v, p, 100, 599));
+  count(a.latencyMs, child(path, 'latencyMs'));
+  return a as unknown as AttemptRecord;
 }
 
 function content(value: unknown, path: string): unknown {
@@ -98,6 +108,17 @@ export const USAGE_EVENT_FIELDS = [
     graphql: true,
   },
   { name: 'approvalId', column: 'approval_id', columnType: 'uuid', check: nullableOf(uuid), optional: true, graphql: true },
+  { name: 'routeId', column: 'route_id', columnType: 'uuid', check: nullableOf(uuid), optional: true, canonicalWhenSet: true, graphql: true },
+  {
+    name: 'attempts',
+    column: 'attempts',
+    columnType: 'jsonb',
+    check: (v, p) => arrayOf(v, p, attempt),
+    optional: true,
+    list: true,
+    canonicalWhenSet: true,
+    graphql: true,
+  },
   { name: 'content', column: 'content', columnType: 'jsonb', check: nullableOf(content), content: true, graphql: true },
   {
     name: 'traceId',

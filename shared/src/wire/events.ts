@@ -56,6 +56,10 @@ export interface UsageEvent {
   readonly policyMatches?: readonly PolicyMatchRecord[];
   /** The approval request this call waited on, when a rule or budget held it. */
   readonly approvalId?: string | null;
+  /** The route that chose the credential, when the key (or its team, or a role) has one. */
+  readonly routeId?: string | null;
+  /** Every upstream attempt in order, the last one the answer (or the final failure); empty when none was made. */
+  readonly attempts?: readonly AttemptRecord[];
   /** Prompt and completion text, only when the organization turned content capture on. */
   readonly content: { readonly request: string; readonly response: string } | null;
   /**
@@ -74,6 +78,30 @@ export interface PolicyMatchRecord {
   readonly phase: 'request' | 'response';
   /** True when the rule or its policy runs in shadow mode: recorded, not enforced. */
   readonly shadow: boolean;
+}
+
+/** How one upstream attempt of a request ended. */
+export const ATTEMPT_OUTCOMES = [
+  'answered',
+  'connect_error',
+  'timeout',
+  'rate_limited',
+  'server_error',
+  'rejected',
+  'credential_unavailable',
+  'circuit_open',
+  'failed_mid_stream',
+] as const;
+export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
+
+/** One attempt to reach a target: which credential and model, how it ended and how long it took. */
+export interface AttemptRecord {
+  readonly credentialId: string;
+  readonly model: string;
+  readonly outcome: AttemptOutcome;
+  /** The provider's status, null when none arrived. */
+  readonly status: number | null;
+  readonly latencyMs: number;
 }
 
 export interface EventBatch {

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { ConfigDelta, ConfigSnapshot, CredentialConfig, KeyConfig, OrgConfig } from './config.js';
 import type { EventBatch, UsageEvent } from './events.js';
+import type { RouteConfig } from './routes.js';
 import { validateConfigMessage, validateEventBatch, validateUsageEvent, WireError } from './validate.js';
 
 const ORG = '0190f3a1-7c2e-7a10-8b00-000000000001';
 const KEY = '0190f3a1-7c2e-7a10-8b00-000000000002';
 const CRED = '0190f3a1-7c2e-7a10-8b00-000000000003';
 const HASH = 'ab12'.repeat(16);
+const ROUTE = '0190f3a1-7c2e-7a10-8b00-000000000004';
 
 const org: OrgConfig = {
   id: ORG,
@@ -60,6 +62,22 @@ const snapshot: ConfigSnapshot = {
   policies: {},
   budgets: {},
   rateLimits: {},
+  routes: {},
+  roles: {},
+};
+
+const route: RouteConfig = {
+  id: ROUTE,
+  orgId: ORG,
+  version: 1,
+  name: 'r',
+  match: ['fast'],
+  strategy: 'fallback',
+  rules: [],
+  maxLatencyMs: null,
+  breaker: { consecutiveFailures: 5, errorRatePercent: 50, windowSeconds: 60, minRequests: 10, openSeconds: 30 },
+  targets: [{ credentialId: CRED, model: 'gpt-4o', weight: 1, timeoutMs: 1000, maxRetries: 0, contextTokens: null }],
+  attachments: [],
 };
 
 const delta: ConfigDelta = {
@@ -137,6 +155,8 @@ describe('config message validation', () => {
       policies: {},
       budgets: {},
       rateLimits: {},
+      routes: {},
+      roles: {},
     };
     expect(validateConfigMessage(empty)).toEqual(empty);
   });
@@ -225,14 +245,38 @@ describe('config message validation', () => {
   it.each([
     ['a version that does not advance', tweak(delta, (d) => (d.version = 7)), 'config delta "version" must be greater than "fromVersion"'],
     [
+      'a route target with a wildcard model',
+      tweak(delta, (d) => (d.changed.routes = { [ROUTE]: { ...route, targets: [{ ...route.targets[0], model: 'gpt-*' }] } })),
+      `config delta "changed.routes.${ROUTE}.targets[0].model" must be one provider model name (no wildcards, at most 200 characters)`,
+    ],
+    [
+      'a route target naming both an alias and a credential',
+      tweak(delta, (d) => (d.changed.routes = { [ROUTE]: { ...route, targets: [{ alias: 'cheap', credentialId: CRED }] } })),
+      `config delta "changed.routes.${ROUTE}.targets[0]" must name either an alias or a credential and model, not both`,
+    ],
+    [
+      'a route rule whose condition the policy language does not know',
+      tweak(delta, (d) => (d.changed.routes = { [ROUTE]: { ...route, rules: [{ when: { promptSize: 3 }, strategy: 'lowest_cost' }] } })),
+      `config delta "changed.routes.${ROUTE}.rules[0].when" is not a valid condition: "promptSize" is not a known condition; expected one of: all, any, not, provider, api, endpoint, model, keyLabel, keyMetadata, header, prompt, system, completion, toolOffered, toolCall, inputTokens, maxOutputTokens, costMicros, timeOfDay`,
+    ],
+    [
+      'a role with an upper-case name',
+      tweak(
+        delta,
+        (d) =>
+          (d.changed.roles = { [ROUTE]: { id: ROUTE, orgId: ORG, name: 'Reviewer', systemPrompt: '', temperature: null, maxTokens: null, routeId: ROUTE } }),
+      ),
+      `config delta "changed.roles.${ROUTE}.name" must be lower-case letters, digits, ".", "-" or "_" (at most 64)`,
+    ],
+    [
       'a bad changed entry',
       tweak(delta, (d) => (d.changed.keys[HASH].allowedModels = ['gpt-4o', 3])),
       `config delta "changed.keys.${HASH}.allowedModels[1]" must be a non-empty string`,
     ],
     [
       'an unknown collection',
-      tweak(delta, (d) => (d.changed.routes = {})),
-      'config delta "changed.routes" is not a known collection (expected orgs, keys, credentials, policies, budgets, rateLimits)',
+      tweak(delta, (d) => (d.changed.aliases = {})),
+      'config delta "changed.aliases" is not a known collection (expected orgs, keys, credentials, policies, budgets, rateLimits, routes, roles)',
     ],
     [
       'removed ids that are not strings',
@@ -288,6 +332,12 @@ describe('event validation', () => {
       tweak(batch, (b) => (b.events[0].traceId = '4BF92F3577B34DA6A3CE929D0E0E4736')),
       'event batch "events[0].traceId" must be null or 32 lower-case hex characters',
     ],
+    [
+      'an attempt with an unknown outcome',
+      tweak(batch, (b) => (b.events[0].attempts = [{ credentialId: CRED, model: 'gpt-4o', outcome: 'lost', status: null, latencyMs: 3 }])),
+      'event batch "events[0].attempts[0].outcome" must be one of "answered", "connect_error", "timeout", "rate_limited", "server_error", "rejected", "credential_unavailable", "circuit_open", "failed_mid_stream"',
+    ],
+    ['a route id that is not a UUID', tweak(batch, (b) => (b.events[0].routeId = 'fast')), 'event batch "events[0].routeId" must be null or a UUID'],
   ])('rejects a batch with %s', (_case, input, message) => {
     expect(messageOf(() => validateEventBatch(input))).toBe(message);
   });
@@ -311,6 +361,8 @@ describe('policy, budget and rate-limit entries', () => {
     policies: {},
     budgets: {},
     rateLimits: {},
+    routes: {},
+    roles: {},
   };
 
   it('accepts a policy whose document is a valid policy', () => {

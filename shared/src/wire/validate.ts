@@ -30,6 +30,7 @@ import {
   type SealedSecret,
 } from './config.js';
 import type { EventBatch, UsageEvent } from './events.js';
+import { checkRoleFields, checkRouteDocument, type RoleConfig, type RouteConfig, type RouteDocument } from './routes.js';
 import { checkUsageEventFields } from './event-fields.js';
 import { validatePolicyDocument } from '../policy/validate.js';
 import {
@@ -85,6 +86,11 @@ export function validateEventBatch(val: unknown): EventBatch {
 /** Validates one usage event on its own (e.g. a line read back from a node's spool). */
 export function validateUsageEvent(val: unknown): UsageEvent {
   return run('usage event', () => usageEvent(val, ''));
+}
+
+/** Validates a route's document as saved; the message names the field (`route "targets[1].weight" must be …`). */
+export function validateRouteDocument(val: unknown): RouteDocument {
+  return run('route', () => checkRouteDocument(val, ''));
 }
 
 function run<T>(what: string, validate: () => T): T {
@@ -146,6 +152,8 @@ const ENTRY_CHECKS: { readonly [K in CollectionName]: EntryCheck<K> } = {
   policies: policyConfig,
   budgets: budgetConfig,
   rateLimits: rateLimitConfig,
+  routes: routeConfig,
+  roles: roleConfig,
 };
 
 function collection(name: CollectionName, value: unknown, path: string): void {
@@ -277,6 +285,24 @@ function rateLimitConfig(value: unknown, path: string, mapKey: string): RateLimi
     if (limit[field] !== undefined) integerIn(limit[field], child(path, field), 1, Number.MAX_SAFE_INTEGER);
   }
   return limit as unknown as RateLimitConfig;
+}
+
+function routeConfig(value: unknown, path: string, mapKey: string): RouteConfig {
+  const route = object(value, path);
+  sameAsMapKey(uuid(route.id, child(path, 'id')), mapKey, child(path, 'id'));
+  uuid(route.orgId, child(path, 'orgId'));
+  count(route.version, child(path, 'version'));
+  arrayOf(route.attachments, child(path, 'attachments'), scopeRef);
+  checkRouteDocument(route, path);
+  return route as unknown as RouteConfig;
+}
+
+function roleConfig(value: unknown, path: string, mapKey: string): RoleConfig {
+  const role = object(value, path);
+  sameAsMapKey(uuid(role.id, child(path, 'id')), mapKey, child(path, 'id'));
+  uuid(role.orgId, child(path, 'orgId'));
+  checkRoleFields(role, path);
+  return role as unknown as RoleConfig;
 }
 
 function sealedSecret(value: unknown, path: string): SealedSecret {

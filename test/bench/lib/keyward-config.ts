@@ -3,7 +3,8 @@
  * API exactly as an operator would: an OpenAI-compatible credential pointing at the mock, a key
  * routed to it with the ten-rule policy of `policy-eval.ts` attached (PII detection and
  * redaction included), a budget and a rate limit on the key, both far above what the run spends
- * so they are enforced but never refuse.
+ * so they are enforced but never refuse. A second key, configured the same way, is bound to a
+ * three-target fallback route (`routedKeySecret`), so the run measures what routing costs.
  */
 import { BENCH_POLICY } from '../policy-eval.js';
 
@@ -21,6 +22,9 @@ export interface KeywardSetup {
   readonly keyId: string;
   /** The agent's Keyward key: only ever sent in an Authorization header, never printed. */
   readonly keySecret: string;
+  /** A key with the same policy, budget and rate limit, bound to a three-target fallback route for `gpt-4o`. */
+  readonly routedKeySecret: string;
+  readonly routeId: string | null;
   readonly credentialId: string;
   readonly policy: { readonly id: string; readonly rules: number } | null;
   readonly budget: { readonly id: string; readonly limitUsd: string; readonly period: string } | null;
@@ -64,21 +68,9 @@ export async function configureKeyward(gql: Gql, mockUrl: string): Promise<Keywa
     'mutation($input: CreateCredentialInput!) { createCredential(input: $input) { id } }',
     { input: { provider: 'OPENAI_COMPATIBLE', name: 'bench mock', apiKey: 'sk-bench-provider-credential', baseUrl: `${mockUrl}/v1` } },
   );
-  const { createKey } = await must<{ createKey: { key: { id: string }; secret: string } }>(
-    gql,
-    'createKey',
-    'mutation($input: CreateKeyInput!) { createKey(input: $input) { key { id } secret } }',
-    {
-      input: {
-        name: 'bench agent',
-        ownerLabel: 'billing-refactor-agent',
-        allowedModels: ['gpt-4o*'],
-        credentialIds: [createCredential.id],
-        labels: { env: 'prod', team: 'billing' },
-      },
-    },
-  );
-  const keyId = createKey.key.id;
+  const key = await createBenchKey(gql, 'bench agent', createCredential.id);
+  const routedKey = await createBenchKey(gql, 'bench agent (routed)', createCredential.id);
+  const keyId = key.id;
 
   const created = await optional<{ createPolicy: { id: string } }>(
     gql,
@@ -88,35 +80,84 @@ export async function configureKeyward(gql: Gql, mockUrl: string): Promise<Keywa
     notes,
   );
   let policy: KeywardSetup['policy'] = null;
-  if (created) {
-    await must(gql, 'attachPolicy', 'mutation($id: ID!, $scope: ScopeInput!) { attachPolicy(id: $id, scope: $scope) { id } }', {
-      id: created.createPolicy.id,
-      scope: { kind: 'KEY', id: keyId },
-    });
-    policy = { id: created.createPolicy.id, rules: (BENCH_POLICY.document as { rules: unknown[] }).rules.length };
+  let budget: { createBudget: { id: string } } | null = null;
+  let rateLimit: { createRateLimit: { id: string } } | null = null;
+  for (const id of [keyId, routedKey.id]) {
+    if (created) {
+      await must(gql, 'attachPolicy', 'mutation($id: ID!, $scope: ScopeInput!) { attachPolicy(id: $id, scope: $scope) { id } }', {
+        id: created.createPolicy.id,
+        scope: { kind: 'KEY', id },
+      });
+      policy = { id: created.createPolicy.id, rules: (BENCH_POLICY.document as { rules: unknown[] }).rules.length };
+    }
+    budget = await optional<{ createBudget: { id: string } }>(
+      gql,
+      'budget',
+      'mutation($input: CreateBudgetInput!) { createBudget(input: $input) { id } }',
+      { input: { name: `bench key budget ${id}`, scopeKind: 'KEY', scopeId: id, period: 'MONTH', limit: BENCH_BUDGET_USD, action: 'BLOCK' } },
+      notes,
+    );
+    rateLimit = await optional<{ createRateLimit: { id: string } }>(
+      gql,
+      'rate limit',
+      'mutation($input: CreateRateLimitInput!) { createRateLimit(input: $input) { id } }',
+      { input: { name: `bench key rate ${id}`, scopeKind: 'KEY', scopeId: id, ...BENCH_RATE_LIMIT } },
+      notes,
+    );
   }
-
-  const budget = await optional<{ createBudget: { id: string } }>(
+  const route = await optional<{ createRoute: { id: string } }>(
     gql,
-    'budget',
-    'mutation($input: CreateBudgetInput!) { createBudget(input: $input) { id } }',
-    { input: { name: 'bench key budget', scopeKind: 'KEY', scopeId: keyId, period: 'MONTH', limit: BENCH_BUDGET_USD, action: 'BLOCK' } },
+    'route',
+    'mutation($input: RouteInput!) { createRoute(input: $input) { id } }',
+    {
+      input: {
+        name: 'bench fallback',
+        match: ['gpt-4o'],
+        strategy: 'FALLBACK',
+        targets: ['gpt-4o', 'gpt-4o-2024-08-06', 'gpt-4o-mini'].map((model) => ({
+          credentialId: createCredential.id,
+          model,
+          timeoutMs: 30_000,
+          maxRetries: 1,
+        })),
+      },
+    },
     notes,
   );
-  const rateLimit = await optional<{ createRateLimit: { id: string } }>(
-    gql,
-    'rate limit',
-    'mutation($input: CreateRateLimitInput!) { createRateLimit(input: $input) { id } }',
-    { input: { name: 'bench key rate', scopeKind: 'KEY', scopeId: keyId, ...BENCH_RATE_LIMIT } },
-    notes,
-  );
+  if (route) {
+    await must(gql, 'bindRoute', 'mutation($id: ID!, $scope: ScopeInput!) { bindRoute(id: $id, scope: $scope) { id } }', {
+      id: route.createRoute.id,
+      scope: { kind: 'KEY', id: routedKey.id },
+    });
+  }
   return {
     keyId,
-    keySecret: createKey.secret,
+    keySecret: key.secret,
+    routedKeySecret: routedKey.secret,
+    routeId: route?.createRoute.id ?? null,
     credentialId: createCredential.id,
     policy,
     budget: budget ? { id: budget.createBudget.id, limitUsd: BENCH_BUDGET_USD, period: 'month' } : null,
     rateLimit: rateLimit ? { id: rateLimit.createRateLimit.id, ...BENCH_RATE_LIMIT } : null,
     notes,
   };
+}
+
+/** A key allowed the benchmark's models through the mock's credential, labelled like a production agent. */
+async function createBenchKey(gql: Gql, name: string, credentialId: string): Promise<{ id: string; secret: string }> {
+  const { createKey } = await must<{ createKey: { key: { id: string }; secret: string } }>(
+    gql,
+    'createKey',
+    'mutation($input: CreateKeyInput!) { createKey(input: $input) { key { id } secret } }',
+    {
+      input: {
+        name,
+        ownerLabel: 'billing-refactor-agent',
+        allowedModels: ['gpt-4o*'],
+        credentialIds: [credentialId],
+        labels: { env: 'prod', team: 'billing' },
+      },
+    },
+  );
+  return { id: createKey.key.id, secret: createKey.secret };
 }

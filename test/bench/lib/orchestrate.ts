@@ -28,6 +28,7 @@ import {
   startBenchControlPlane,
   startFastMock,
   startKeyward,
+  routedKeywardTarget,
   startNodeMock,
   startOtlpSink,
   startPortkey,
@@ -188,16 +189,17 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
         children.push(bare.child);
         targets.set('bare', bare.target);
       }
-      if (wanted.has('keyward') || wanted.has('keyward-otel')) {
+      if (wanted.has('keyward') || wanted.has('keyward-otel') || wanted.has('keyward-routed')) {
         log('starting PostgreSQL, the control plane and Keyward data-plane nodes…');
         cp = await startBenchControlPlane(l, loadCores, secrets, mockUrl, options.pgAdminUrl ?? null, options.controlPlaneNodeFlags);
         children.push(cp.child);
         for (const note of cp.hello.setup.notes) log(`note: ${note}`);
       }
-      if (cp && wanted.has('keyward')) {
+      if (cp && (wanted.has('keyward') || wanted.has('keyward-routed'))) {
         const keyward = await startKeyward(l, gatewayCores, secrets, cp, options.keywardNodeFlags);
         children.push(keyward.child);
-        targets.set('keyward', keyward.target);
+        if (wanted.has('keyward')) targets.set('keyward', keyward.target);
+        if (wanted.has('keyward-routed') && cp.hello.setup.routeId !== null) targets.set('keyward-routed', routedKeywardTarget(keyward.target, cp));
       }
       if (cp && wanted.has('keyward-otel')) {
         // The same node with OTEL_EXPORTER_OTLP_ENDPOINT set, exporting to a sink beside the load generator.
@@ -299,6 +301,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
       children.map((c) => c.logFile),
       {
         keywardKey: cp?.hello.setup.keySecret ?? '',
+        routedKeywardKey: cp?.hello.setup.routedKeySecret ?? '',
         ownerToken: cp?.hello.ownerToken ?? '',
         nodeToken: secrets.KEYWARD_NODE_TOKEN,
         keyPepper: secrets.KEYWARD_KEY_PEPPER,

@@ -1,6 +1,6 @@
 /**
  * Turns the measurements into the report: per-target figures as medians over rounds with their
- * range, each also as a ratio to the bare pass-through (row 2) and to Portkey (row 4), rendered
+ * range, each also as a ratio to the bare pass-through (row 2) and to Portkey (row 5), rendered
  * as a Markdown table and kept as JSON.
  */
 import type { CapacityResult, LatencyResult, StreamLatencyResult, ThroughputResult } from './scenarios.js';

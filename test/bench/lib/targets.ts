@@ -17,7 +17,7 @@ import { AGENT_HEADERS } from './workload.js';
 import type { KeywardSetup } from './keyward-config.js';
 
 /** The rows, in table order. */
-export const TARGET_IDS = ['mock', 'bare', 'keyward', 'keyward-otel', 'portkey'] as const;
+export const TARGET_IDS = ['mock', 'bare', 'keyward', 'keyward-otel', 'keyward-routed', 'portkey'] as const;
 /** One of the rows. */
 export type TargetId = (typeof TARGET_IDS)[number];
 
@@ -27,6 +27,7 @@ export const TARGET_LABELS: Record<TargetId, string> = {
   bare: 'bare uWS + undici pass-through',
   keyward: 'Keyward data plane',
   'keyward-otel': 'Keyward data plane, traces exported over OTLP',
+  'keyward-routed': 'Keyward, key bound to a 3-target fallback route',
   portkey: 'Portkey gateway',
 };
 
@@ -254,4 +255,13 @@ export async function startKeyward(
     helperPids: () => processTree(cp.child.pid),
   };
   return { child, target };
+}
+
+/** The same data-plane process, called with the key bound to the three-target fallback route. */
+export function routedKeywardTarget(keyward: Target, cp: { child: Child; hello: ControlPlaneHello }): Target {
+  return {
+    ...keyward,
+    id: 'keyward-routed',
+    endpoint: { ...keyward.endpoint, headers: { ...keyward.endpoint.headers, authorization: `Bearer ${cp.hello.setup.routedKeySecret}` } },
+  };
 }

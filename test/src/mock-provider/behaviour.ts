@@ -42,6 +42,8 @@ export interface MockError {
   /** Provider-specific error type (e.g. `rate_limit_error`); a sensible one is derived from the status otherwise. */
   readonly type?: string;
   readonly code?: string;
+  /** Sent as the `Retry-After` header (seconds), as providers do on 429 and 503. */
+  readonly retryAfterSeconds?: number;
 }
 
 /** A behaviour with every field resolved. */

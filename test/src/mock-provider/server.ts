@@ -122,7 +122,12 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
     if (res.destroyed) return;
     if (answer.kind === 'json') {
       const text = JSON.stringify(answer.body);
-      res.writeHead(answer.status, { 'content-type': 'application/json', 'x-request-id': 'mock-req-1' });
+      const retryAfter = behaviour.error?.retryAfterSeconds;
+      res.writeHead(answer.status, {
+        'content-type': 'application/json',
+        'x-request-id': 'mock-req-1',
+        ...(retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) }),
+      });
       res.end(text);
     } else {
       await writeStream(res, answer.plan, behaviour, () => {

@@ -29,6 +29,31 @@ export interface RequestCodec {
    * opaque parts (reasoning, thinking blocks, images) are left alone.
    */
   mapTexts(body: Record<string, unknown>, f: TextMap): Record<string, unknown>;
+  /**
+   * The body with a role applied: its system prompt before the agent's own (when it has one),
+   * and its temperature and output cap where the request sets none. A new object; the agent's
+   * body is left as it was.
+   */
+  withRole(body: Record<string, unknown>, role: RoleDefaults): Record<string, unknown>;
+}
+
+/** What a role adds to a request. */
+interface RoleDefaults {
+  readonly systemPrompt: string;
+  readonly temperature: number | null;
+  readonly maxTokens: number | null;
+}
+
+/** Sets each default the body does not already have (`null` defaults are skipped). */
+export function withDefaults(body: Record<string, unknown>, defaults: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out = { ...body };
+  for (const [name, value] of Object.entries(defaults)) if (value !== null && value !== undefined && out[name] === undefined) out[name] = value;
+  return out;
+}
+
+/** `prompt` before `existing` as one system text, blank-line separated. */
+export function prependText(prompt: string, existing: unknown): string {
+  return typeof existing === 'string' && existing !== '' ? `${prompt}\n\n${existing}` : prompt;
 }
 
 /** Every field, for approval summaries and tests. */

@@ -13,6 +13,10 @@ import {
   type ModelPriceEntry,
   type OrgConfig,
   type ProviderKind,
+  type RoleConfig,
+  type RouteConfig,
+  type RouteDocument,
+  type ScopeRef,
 } from '@keyward/shared';
 
 /** Options for one test key; anything left out is a plain active key with no restrictions. */
@@ -55,7 +59,16 @@ export interface TestWorld {
     baseUrl: string | null,
     options?: { models?: readonly string[]; plaintext?: string; orgId?: string },
   ): Promise<TestCredential>;
-  snapshot(parts: { keys: readonly TestKey[]; credentials: readonly TestCredential[]; version?: number; orgs?: readonly OrgConfig[] }): ConfigSnapshot;
+  snapshot(parts: {
+    keys: readonly TestKey[];
+    credentials: readonly TestCredential[];
+    version?: number;
+    orgs?: readonly OrgConfig[];
+    routes?: readonly RouteConfig[];
+    roles?: readonly RoleConfig[];
+  }): ConfigSnapshot;
+  /** A route of the world's organization: fallback, default breaker, bound where `attachments` say. */
+  route(doc: Partial<RouteDocument> & Pick<RouteDocument, 'match' | 'targets'>, attachments?: readonly ScopeRef[]): RouteConfig;
   /** An extra organization (e.g. to check isolation). */
   newOrg(overrides?: Partial<OrgConfig>): OrgConfig;
 }
@@ -123,7 +136,21 @@ export async function createTestWorld(orgOverrides: Partial<OrgConfig> = {}): Pr
       };
       return { plaintext, config };
     },
-    snapshot({ keys, credentials, version = 1, orgs = [] }) {
+    route(doc, attachments = [{ kind: 'org', id: org.id }]) {
+      return {
+        id: uuidv7(),
+        orgId: org.id,
+        version: 1,
+        name: 'test route',
+        strategy: 'fallback',
+        rules: [],
+        maxLatencyMs: null,
+        breaker: { consecutiveFailures: 5, errorRatePercent: 50, windowSeconds: 60, minRequests: 10, openSeconds: 30 },
+        attachments,
+        ...doc,
+      };
+    },
+    snapshot({ keys, credentials, version = 1, orgs = [], routes = [], roles = [] }) {
       return {
         type: 'snapshot',
         version,
@@ -134,6 +161,8 @@ export async function createTestWorld(orgOverrides: Partial<OrgConfig> = {}): Pr
         policies: {},
         budgets: {},
         rateLimits: {},
+        routes: Object.fromEntries(routes.map((r) => [r.id, r])),
+        roles: Object.fromEntries(roles.map((r) => [r.id, r])),
       };
     },
   };

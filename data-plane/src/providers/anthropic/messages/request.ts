@@ -1,4 +1,4 @@
-import { emptyExtraction, finishExtraction, type RequestCodec } from '../../codec/request.js';
+import { emptyExtraction, finishExtraction, prependText, withDefaults, type RequestCodec } from '../../codec/request.js';
 import { get, joinTexts, list, mapField, mapList, mapStringField, mapStrings, str, withField, type TextMap } from '../../codec/walk.js';
 
 /** Text of a `system` or `tool_result.content`: a string or a list of text blocks. */
@@ -67,5 +67,12 @@ export const messagesCodec: RequestCodec = {
       ),
     );
     return out;
+  },
+  withRole(body, role) {
+    let system: unknown = body.system;
+    if (role.systemPrompt !== '') {
+      system = Array.isArray(body.system) ? [{ type: 'text', text: role.systemPrompt }, ...body.system] : prependText(role.systemPrompt, body.system);
+    }
+    return withDefaults({ ...body, ...(system === undefined ? {} : { system }) }, { temperature: role.temperature, max_tokens: role.maxTokens });
   },
 };

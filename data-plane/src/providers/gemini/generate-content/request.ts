@@ -1,4 +1,4 @@
-import { emptyExtraction, finishExtraction, type RequestCodec } from '../../codec/request.js';
+import { emptyExtraction, finishExtraction, withDefaults, type RequestCodec } from '../../codec/request.js';
 import { get, getEither, isObject, joinTexts, list, mapArray, mapField, mapList, mapStrings, str, withField, type TextMap } from '../../codec/walk.js';
 
 /** Tool entries other than function declarations (`googleSearch`, `codeExecution`…) count as tools by their key. */
@@ -88,5 +88,19 @@ export const generateContentCodec: RequestCodec = {
       'contents',
       mapList(out.contents, (content) => mapField(content, 'parts', (parts) => mapParts(parts, f))),
     );
+  },
+  withRole(body, role) {
+    const config = (body.generationConfig ?? {}) as Record<string, unknown>;
+    const out: Record<string, unknown> = {
+      ...body,
+      generationConfig: withDefaults(config, { temperature: role.temperature, maxOutputTokens: role.maxTokens }),
+    };
+    if (role.systemPrompt !== '') {
+      const instruction = (body.systemInstruction ?? body.system_instruction) as { parts?: unknown } | undefined;
+      const parts = Array.isArray(instruction?.parts) ? instruction.parts : [];
+      delete out.system_instruction;
+      out.systemInstruction = { ...instruction, parts: [{ text: role.systemPrompt }, ...parts] };
+    }
+    return out;
   },
 };

@@ -1,4 +1,4 @@
-import { emptyExtraction, finishExtraction, type RequestCodec } from '../../codec/request.js';
+import { emptyExtraction, finishExtraction, withDefaults, type RequestCodec } from '../../codec/request.js';
 import { get, isObject, list, mapArray, mapField, mapList, mapStringField, str, withField } from '../../codec/walk.js';
 import { mapPartsText, partsText, SYSTEM_ROLES, toolName } from '../parts.js';
 
@@ -41,5 +41,11 @@ export const chatCompletionsCodec: RequestCodec = {
         return mapField(m, 'function_call', (fn) => mapStringField(fn, 'arguments', f));
       }),
     );
+  },
+  withRole(body, role) {
+    const messages = Array.isArray(body.messages) ? body.messages : [];
+    const withPrompt = role.systemPrompt === '' ? body : { ...body, messages: [{ role: 'system', content: role.systemPrompt }, ...messages] };
+    const capped = body.max_tokens !== undefined || body.max_completion_tokens !== undefined;
+    return withDefaults(withPrompt, { temperature: role.temperature, max_completion_tokens: capped ? null : role.maxTokens });
   },
 };

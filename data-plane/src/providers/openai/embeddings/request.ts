@@ -20,4 +20,8 @@ export const embeddingsCodec: RequestCodec = {
       mapList(body.input, (input) => (typeof input === 'string' ? f(input) : input)),
     );
   },
+  // Embeddings have no prompt or sampling: a role changes only the route they take.
+  withRole(body) {
+    return body;
+  },
 };

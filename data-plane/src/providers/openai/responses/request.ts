@@ -1,4 +1,4 @@
-import { emptyExtraction, finishExtraction, type RequestCodec } from '../../codec/request.js';
+import { emptyExtraction, finishExtraction, prependText, withDefaults, type RequestCodec } from '../../codec/request.js';
 import { get, list, mapField, mapList, mapStringField, str, withField } from '../../codec/walk.js';
 import { mapPartsText, partsText, SYSTEM_ROLES, toolName } from '../parts.js';
 
@@ -51,5 +51,9 @@ export const responsesCodec: RequestCodec = {
       }),
     );
     return out;
+  },
+  withRole(body, role) {
+    const withPrompt = role.systemPrompt === '' ? body : { ...body, instructions: prependText(role.systemPrompt, body.instructions) };
+    return withDefaults(withPrompt, { temperature: role.temperature, max_output_tokens: role.maxTokens });
   },
 };

@@ -1,0 +1,206 @@
+import {
+  compilePolicies,
+  conditionProbe,
+  findPrice,
+  isAliasTarget,
+  ROLE_PREFIX,
+  type ApiFamily,
+  type BreakerSettings,
+  type CompiledPolicySet,
+  type CredentialConfig,
+  type KeyConfig,
+  type ModelPriceEntry,
+  type RoleConfig,
+  type RouteConfig,
+  type RouteStrategy,
+} from '@keyward/shared';
+import type { ConfigView } from '../config/view.js';
+import { speaks } from '../providers/index.js';
+import { globMatch, isGlob } from './globs.js';
+
+/** One credential target of a route, aliases expanded, with what the attempt loop and strategies need. */
+export interface RouteTarget {
+  /** Stats and circuit breakers are kept per credential and model: `<credential id>/<model>`. */
+  readonly id: string;
+  readonly credential: CredentialConfig;
+  readonly model: string;
+  readonly weight: number;
+  readonly timeoutMs: number;
+  readonly maxRetries: number;
+  readonly contextTokens: number | null;
+  readonly breaker: BreakerSettings;
+}
+
+/** A route ready to serve requests. */
+export interface CompiledRoute {
+  readonly config: RouteConfig;
+  readonly targets: readonly RouteTarget[];
+  /** The strategy conditions, compiled by the policy language (null when the route has none). */
+  readonly rules: CompiledPolicySet | null;
+  /** The targets each API family's endpoints can call (`targetsForFamily`), computed once. */
+  readonly byFamily: Readonly<Record<ApiFamily, readonly RouteTarget[]>>;
+  /** The target model with the highest price per token (the first target's when none is priced): what budgets reserve for. */
+  readonly reserveModel: string;
+}
+
+/** What a request resolved to: its route and, for `role:<name>`, the role. */
+export interface RouteMatch {
+  readonly route: CompiledRoute;
+  readonly role: RoleConfig | null;
+}
+
+interface Matcher {
+  readonly exact: ReadonlySet<string>;
+  readonly globs: readonly string[];
+  readonly route: CompiledRoute;
+}
+
+/**
+ * The routes and roles of one config version, indexed for the request path: bound routes by
+ * scope id (key, team, organization), each with its names lower-cased and its alias targets
+ * replaced by the named route's targets; roles by organization and name. Built once per view
+ * (`routeTable`), so resolving a request is a few map lookups.
+ */
+export class RouteTable {
+  private readonly byScope = new Map<string, Matcher[]>();
+  private readonly roles = new Map<string, RoleConfig>();
+  private readonly compiled = new Map<string, CompiledRoute>();
+
+  constructor(view: ConfigView) {
+    const byAlias = new Map<string, RouteConfig>();
+    for (const route of Object.values(view.routes)) for (const name of route.match) byAlias.set(`${route.orgId}:${name.toLowerCase()}`, route);
+    for (const route of Object.values(view.routes)) {
+      const org = view.org(route.orgId);
+      const targets = expand(route, view, byAlias, new Set());
+      const compiled: CompiledRoute = {
+        config: route,
+        targets,
+        byFamily: {
+          openai: targetsForFamily(targets, 'openai'),
+          anthropic: targetsForFamily(targets, 'anthropic'),
+          gemini: targetsForFamily(targets, 'gemini'),
+        },
+        reserveModel: priciest(targets, org?.customModels ?? []),
+        rules:
+          route.rules.length === 0
+            ? null
+            : compilePolicies([
+                {
+                  id: route.id,
+                  version: route.version,
+                  scope: 'org',
+                  document: conditionProbe(route.rules.map((r) => r.when)),
+                  defaultTimeZone: org?.timeZone ?? 'UTC',
+                },
+              ]),
+      };
+      this.compiled.set(route.id, compiled);
+      const matcher: Matcher = {
+        exact: new Set(route.match.filter((m) => !isGlob(m)).map((m) => m.toLowerCase())),
+        globs: route.match.filter(isGlob),
+        route: compiled,
+      };
+      for (const scope of route.attachments) {
+        const list = this.byScope.get(scope.id);
+        if (list) list.push(matcher);
+        else this.byScope.set(scope.id, [matcher]);
+      }
+    }
+    for (const role of Object.values(view.roles)) this.roles.set(`${role.orgId}:${role.name}`, role);
+  }
+
+  /**
+   * The route for what the key asked for: a role by name (`role:reviewer`), or the first route
+   * bound to the key, then to its team, then to its organization, that names the model (exact
+   * names and aliases before globs). Null when none does: the key routes as it would without
+   * routes. A role that does not exist is `undefined`, so the caller can say so.
+   */
+  resolve(key: KeyConfig, requested: string): RouteMatch | null | undefined {
+    if (requested.startsWith(ROLE_PREFIX)) {
+      const role = this.roles.get(`${key.orgId}:${requested.slice(ROLE_PREFIX.length)}`);
+      const route = role && this.compiled.get(role.routeId);
+      return role && route ? { route, role } : undefined;
+    }
+    const wanted = requested.toLowerCase();
+    return (
+      matchIn(this.byScope.get(key.id), wanted, requested) ??
+      (key.teamId === null ? null : matchIn(this.byScope.get(key.teamId), wanted, requested)) ??
+      matchIn(this.byScope.get(key.orgId), wanted, requested)
+    );
+  }
+}
+
+/** The first route of a scope's list naming the model: exact names and aliases first, then globs. */
+function matchIn(list: readonly Matcher[] | undefined, wanted: string, requested: string): RouteMatch | null {
+  if (list === undefined) return null;
+  for (const m of list) if (m.exact.has(wanted)) return { route: m.route, role: null };
+  for (const m of list) for (const glob of m.globs) if (globMatch(glob, requested)) return { route: m.route, role: null };
+  return null;
+}
+
+/** The target model with the highest price per token (the first target's when none is priced): what budgets reserve for a route. */
+export function priciest(targets: readonly RouteTarget[], customModels: readonly ModelPriceEntry[]): string {
+  let best = targets[0]?.model ?? '';
+  let bestPrice = -1;
+  for (const t of targets) {
+    const price = findPrice(t.model, customModels);
+    const perToken = price ? price.inputPerMTok + price.outputPerMTok : -1;
+    if (perToken > bestPrice) {
+      best = t.model;
+      bestPrice = perToken;
+    }
+  }
+  return best;
+}
+
+/** A route's credential targets in order, alias targets replaced by their route's (a cycle, refused at save time, ends the walk). */
+function expand(route: RouteConfig, view: ConfigView, byAlias: ReadonlyMap<string, RouteConfig>, seen: Set<string>): RouteTarget[] {
+  if (seen.has(route.id)) return [];
+  seen.add(route.id);
+  const out: RouteTarget[] = [];
+  for (const target of route.targets) {
+    if (isAliasTarget(target)) {
+      const next = byAlias.get(`${route.orgId}:${target.alias.toLowerCase()}`);
+      if (next) out.push(...expand(next, view, byAlias, seen));
+      continue;
+    }
+    const credential = view.credential(target.credentialId);
+    if (!credential || credential.orgId !== route.orgId) continue;
+    out.push({
+      id: `${credential.id}/${target.model}`,
+      credential,
+      model: target.model,
+      weight: target.weight,
+      timeoutMs: target.timeoutMs,
+      maxRetries: target.maxRetries,
+      contextTokens: target.contextTokens,
+      breaker: route.breaker,
+    });
+  }
+  return out;
+}
+
+/**
+ * The targets an agent's endpoint can call: those whose credential speaks its API family. A
+ * target of another family needs the request translated, then the answer translated back: this
+ * is where a translator plugs in (until then such targets are refused when a route is saved,
+ * and skipped here).
+ */
+function targetsForFamily(targets: readonly RouteTarget[], family: ApiFamily): readonly RouteTarget[] {
+  return targets.every((t) => speaks(t.credential.provider, family)) ? targets : targets.filter((t) => speaks(t.credential.provider, family));
+}
+
+const tables = new WeakMap<ConfigView, RouteTable>();
+
+/** The route table of a config version, built on first use. */
+export function routeTable(view: ConfigView): RouteTable {
+  let table = tables.get(view);
+  if (!table) tables.set(view, (table = new RouteTable(view)));
+  return table;
+}
+
+/** The strategy for a request: the first rule whose condition holds, else the route's own. */
+export function strategyOf(route: CompiledRoute, matchedRuleIds: readonly string[]): RouteStrategy {
+  const first = matchedRuleIds[0];
+  return first === undefined ? route.config.strategy : (route.config.rules[Number(first)]?.strategy ?? route.config.strategy);
+}
