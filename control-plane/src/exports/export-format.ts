@@ -19,7 +19,7 @@ const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
  * run as a formula (`=`, `+`, `-`, `@`, tab, CR first) gets a leading `'` so it shows as text.
  * Numbers and booleans are written as they are.
  */
-export function csvCell(value: unknown): string {
+function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   let text = typeof value === 'string' ? value : JSON.stringify(value);

@@ -5,7 +5,7 @@ import { RouteError } from '../http/rest-errors.js';
 import { EXPORT_FORMATS, EXPORT_KIND_NAMES, EXPORT_KINDS, type ExportFormat, type ExportKindName, type ExportRequest } from './export-kinds.js';
 
 /** How long a download link works after `createExport` gave it out. */
-export const EXPORT_LINK_TTL_MS = 15 * 60_000;
+const EXPORT_LINK_TTL_MS = 15 * 60_000;
 
 /** What the link-signing key is derived for (from the key pepper, never the pepper itself). */
 const EXPORT_LINKS_PURPOSE = 'export-links v1';

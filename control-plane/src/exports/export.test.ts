@@ -63,6 +63,8 @@ async function createExport(member: OrgMember, input: ExportArgs) {
 function reachable(link: string): string {
   const url = new URL(link);
   expect(url.origin).toBe(new URL(cp.config.publicUrl).origin);
+  // A link is a capability until it expires: its signature must never reach a log.
+  secrets.push(url.searchParams.get('signature')!);
   return `${cp.url}${url.pathname}${url.search}`;
 }
 
