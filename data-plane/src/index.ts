@@ -21,3 +21,5 @@ export {
 } from './limits/index.js';
 export { maxCostOf, DEFAULT_MAX_OUTPUT_TOKENS, type MaxCost } from './estimate/max-cost.js';
 export type { AdmissionRequest } from './limits/index.js';
+export { OPERATIONS, type Operation } from './providers/index.js';
+export { translatorFor, type StreamTranslator, type Translator, type UpstreamCall } from './translate/index.js';

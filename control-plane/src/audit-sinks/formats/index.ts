@@ -1,0 +1,27 @@
+import type { SinkFormat } from '../sink-settings.js';
+import type { SinkRecord } from '../sink-batch.js';
+import { ocsfApiActivity } from './ocsf.js';
+
+/** One exported record, ready for a transport: its JSON object, when it happened and how severe it is. */
+export interface FormattedRecord {
+  readonly source: SinkRecord;
+  readonly time: Date;
+  /** OCSF `severity_id`: 1 informational (it worked), 2 low (refused or failed). */
+  readonly severityId: 1 | 2;
+  readonly json: Record<string, unknown>;
+}
+
+/**
+ * Keyward's own format: the line the audit-trail export writes for the row
+ * (`{ type: "row", chain, seq, id, prevHash, hash, row }`), or `type: "test"` for a test event.
+ */
+function keywardJson(record: SinkRecord): Record<string, unknown> {
+  const { chain, seq, id, prevHash, hash, row, test } = record;
+  return { type: test ? 'test' : 'row', chain, seq, id, prevHash, hash, row };
+}
+
+/** Formats a record the way its sink asks. */
+export function formatRecord(format: SinkFormat, record: SinkRecord): FormattedRecord {
+  const ocsf = ocsfApiActivity(record);
+  return { source: record, time: new Date(ocsf.time as number), severityId: ocsf.severity_id as 1 | 2, json: format === 'ocsf' ? ocsf : keywardJson(record) };
+}
