@@ -7,6 +7,7 @@ import { LimitsResolver } from './budgets/budget.resolver.js';
 import { ModelPricesResolver, UnpricedModelsSettingResolver } from './budgets/model-price.resolver.js';
 import { CredentialResolver } from './credentials/credential.resolver.js';
 import { UsageEventResolver } from './events/usage-event.resolver.js';
+import { ExportResolver } from './exports/export.resolver.js';
 import { InstallationResolver } from './installation/installation.resolver.js';
 import { InvitationResolver } from './invitations/invitation.resolver.js';
 import { KeyResolver } from './keys/key.resolver.js';
@@ -41,6 +42,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   CredentialResolver,
   NodeResolver,
   UsageEventResolver,
+  ExportResolver,
   PolicyResolver,
   RouteResolver,
   ApprovalResolver,

@@ -4,6 +4,7 @@ import { registerNodeApprovalRoutes } from './approvals/node-approvals.route.js'
 import { registerStatementRoutes } from './billing/statement.route.js';
 import { registerStripeWebhookRoute } from './billing/stripe/webhook.route.js';
 import { registerEventRoutes } from './events/events.route.js';
+import { registerExportRoutes } from './exports/export.route.js';
 import { registerSignInLinkRoutes } from './sessions/sign-in-link.route.js';
 import type { RouteRegistrar } from './http/route-registrar.js';
 
@@ -16,4 +17,5 @@ export const ROUTES: RouteRegistrar[] = [
   registerNodeApprovalRoutes,
   registerApprovalLinkRoutes,
   registerAuditChainRoutes,
+  registerExportRoutes,
 ];

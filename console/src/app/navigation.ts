@@ -44,6 +44,7 @@ const NAVIGATION: readonly NavGroup[] = [
       { route: 'members', label: 'Members', icon: 'users', permission: 'members:read' },
       { route: 'api-tokens', label: 'API tokens', icon: 'terminal', permission: 'tokens:manage' },
       { route: 'admin-log', label: 'Admin activity', icon: 'list', permission: 'audit:read' },
+      { route: 'audit-trail', label: 'Audit trail', icon: 'chain', permission: 'audit:read' },
       { route: 'webhooks', label: 'Webhooks & Slack', icon: 'bell', permission: 'webhooks:manage' },
       { route: 'billing', label: 'Usage & billing', icon: 'card', permission: 'org:read' },
       { route: 'settings', label: 'Settings', icon: 'settings', permission: 'org:read' },

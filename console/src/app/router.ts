@@ -112,6 +112,12 @@ const routes: RouteRecordRaw[] = [
     meta: { title: 'Admin activity', permission: 'audit:read' },
   },
   {
+    path: '/audit-trail',
+    name: 'audit-trail',
+    component: () => import('@/screens/audit-trail/AuditTrailView.vue'),
+    meta: { title: 'Audit trail', permission: 'audit:read' },
+  },
+  {
     path: '/webhooks',
     name: 'webhooks',
     component: () => import('@/screens/webhooks/WebhooksView.vue'),

@@ -1,4 +1,5 @@
-import { createHmac, hkdfSync, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { derivedKey } from '../auth/derived-key.js';
 
 /** What a signed link does when its page's button is pressed. */
 export type LinkAction = 'approve' | 'reject';
@@ -18,24 +19,15 @@ export interface VerifiedLink {
 export type LinkProblem = 'malformed' | 'invalid' | 'expired';
 
 const CHANNELS: readonly LinkChannel[] = ['slack', 'webhook'];
-const TOKEN = /^(\d{1,15})\.([a-z]+)\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{43})$/;
-const keys = new WeakMap<Buffer, Buffer>();
-
 /**
- * The link-signing key, derived from the key pepper (HKDF-SHA256) so it is never the pepper
- * itself and changing the pepper invalidates every outstanding link.
+ * What the link-signing key is derived for: it is never the key pepper itself, and changing the
+ * pepper invalidates every outstanding link.
  */
-function linkKey(pepper: Buffer): Buffer {
-  let key = keys.get(pepper);
-  if (!key) {
-    key = Buffer.from(hkdfSync('sha256', pepper, 'keyward', 'approval-links v1', 32));
-    keys.set(pepper, key);
-  }
-  return key;
-}
+const APPROVAL_LINKS_PURPOSE = 'approval-links v1';
+const TOKEN = /^(\d{1,15})\.([a-z]+)\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{43})$/;
 
 function mac(pepper: Buffer, approvalId: string, action: LinkAction, exp: number, channel: LinkChannel, jti: string): string {
-  return createHmac('sha256', linkKey(pepper)).update(`${approvalId}.${action}.${exp}.${channel}.${jti}`).digest('base64url');
+  return createHmac('sha256', derivedKey(pepper, APPROVAL_LINKS_PURPOSE)).update(`${approvalId}.${action}.${exp}.${channel}.${jti}`).digest('base64url');
 }
 
 /**

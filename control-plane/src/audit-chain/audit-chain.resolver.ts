@@ -1,7 +1,9 @@
-import { Arg, Authorized, Ctx, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Int, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../graphql/context.js';
 import { orgOf } from '../keys/key.service.js';
-import { AuditSigningKeyInfo, AuditTrailVerification } from './audit-chain.type.js';
+import { AuditTrailFilter } from './audit-chain.input.js';
+import { AuditSigningKeyInfo, AuditTrailPage, AuditTrailVerification } from './audit-chain.type.js';
+import { trailPage } from './trail-page.js';
 import { trailRange, verifyAuditTrail } from './trail.service.js';
 
 /** Problems one answer lists; `problemCount` says how many there were. */
@@ -28,5 +30,19 @@ export class AuditChainResolver {
   ): Promise<AuditTrailVerification> {
     const result = await verifyAuditTrail(ctx.services, trailRange(orgOf(ctx), from ?? null, to ?? null));
     return { ...result, problems: result.problems.slice(0, MAX_PROBLEMS), problemCount: result.problems.length };
+  }
+
+  @Authorized('audit:read')
+  @Query(() => AuditTrailPage, {
+    description:
+      "A page of one of the organization's hash chains, newest position first: each row's seq, hashes and summary, and the checkpoints signed at them.",
+  })
+  auditTrail(
+    @Arg('filter', () => AuditTrailFilter) filter: AuditTrailFilter,
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<AuditTrailPage> {
+    return trailPage(ctx.em, orgOf(ctx), filter, first ?? null, after ?? null);
   }
 }

@@ -1,7 +1,7 @@
-import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 /** GraphQL enum of `ChainKindName`. */
-const AuditChainEnum = { USAGE: 'usage', AUDIT: 'audit' } as const;
+export const AuditChainEnum = { USAGE: 'usage', AUDIT: 'audit' } as const;
 registerEnumType(AuditChainEnum, { name: 'AuditChain', description: 'Usage events (`USAGE`) or administrative audit entries (`AUDIT`).' });
 
 /** GraphQL enum of `ChainProblemKind`. */
@@ -82,4 +82,58 @@ export class AuditTrailVerification {
 
   @Field(() => Int)
   problemCount!: number;
+}
+
+@ObjectType({ description: 'A signed checkpoint: the chain up to this row, signed with an audit key.' })
+export class AuditCheckpointInfo {
+  @Field(() => Date)
+  signedAt!: Date;
+
+  @Field(() => String)
+  keyId!: string;
+}
+
+@ObjectType({ description: 'One chained row: its link (position and hashes), a summary of the row, and the checkpoint signed at it, if any.' })
+export class AuditTrailRow {
+  @Field(() => AuditChainEnum)
+  chain!: string;
+
+  @Field(() => Int)
+  seq!: number;
+
+  @Field(() => ID)
+  rowId!: string;
+
+  @Field(() => String, { description: "The previous link's hash (64 zeros before the first row)." })
+  prevHash!: string;
+
+  @Field(() => String, { description: 'sha256(prevHash ‖ canonical row), hex.' })
+  hash!: string;
+
+  @Field(() => Date, { description: 'When the row was received (usage event) or recorded (audit entry).' })
+  at!: Date;
+
+  @Field(() => String, { description: 'Who: the key prefix and owner label (usage event) or the actor (audit entry).' })
+  actor!: string;
+
+  @Field(() => ID, { nullable: true, description: 'The key of a usage event.' })
+  keyId!: string | null;
+
+  @Field(() => String, { description: 'What: the endpoint and model (usage event) or the mutation (audit entry).' })
+  action!: string;
+
+  @Field(() => String, { description: 'How it ended: the decision (usage event, e.g. `allowed`) or the outcome (audit entry, `success` or `failure`).' })
+  result!: string;
+
+  @Field(() => AuditCheckpointInfo, { nullable: true })
+  checkpoint!: AuditCheckpointInfo | null;
+}
+
+@ObjectType({ description: 'A page of one chain, newest position first.' })
+export class AuditTrailPage {
+  @Field(() => [AuditTrailRow])
+  rows!: AuditTrailRow[];
+
+  @Field(() => String, { nullable: true, description: 'Pass as `after` for the next page; null on the last page.' })
+  nextCursor!: string | null;
 }

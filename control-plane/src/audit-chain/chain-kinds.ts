@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { USAGE_EVENT_FIELDS, type EventFieldSpec } from '@keyward/shared';
 import { eventSelectList, toUsageEventMessage, type UsageEventRow } from '../events/event-columns.js';
+import { AppError } from '../errors.js';
 import { canonicalJson } from './canonical-json.js';
 
 /**
@@ -26,10 +27,21 @@ export const CHAIN_KIND_NAMES: readonly ChainKindName[] = ['usage', 'audit'];
 /** The hash before the first row of every chain. */
 export const GENESIS_HASH = '0'.repeat(64);
 
+/** Exact-match filters readers narrow a chain's rows by (the trail in GraphQL, exports); each chain has some of them. */
+export type RowFilterName = 'keyId' | 'decision' | 'actor' | 'action';
+
+const ROW_FILTER_NAMES: readonly RowFilterName[] = ['keyId', 'decision', 'actor', 'action'];
+
 /** One chain: where its rows live and how a row read with `selectList` becomes canonical. */
 export interface ChainKind {
   readonly name: ChainKindName;
   readonly table: 'usage_events' | 'audit_entries';
+  /** What its rows are, for sentences: `usage events`, `audit entries`. */
+  readonly rowsName: string;
+  /** The filters its rows can be narrowed by, with the column each one matches. */
+  readonly filterColumns: Readonly<Partial<Record<RowFilterName, string>>>;
+  /** The canonical row's field names, in the order `canonicalRow` writes them (an export's columns). */
+  readonly fieldNames: readonly string[];
   /** `column as "name"` for every canonical field, columns qualified with `alias.` when given. */
   selectList(alias?: string): string;
   /**
@@ -98,6 +110,9 @@ function usageCanonicalText(row: Record<string, unknown>): string {
 export const USAGE_CHAIN: ChainKind = {
   name: 'usage',
   table: 'usage_events',
+  rowsName: 'usage events',
+  filterColumns: { keyId: 'key_id', decision: 'decision' },
+  fieldNames: ['receivedAt', ...USAGE_EVENT_FIELDS.map((f) => f.name)],
   selectList: (alias) => eventSelectList(undefined, alias ?? ''),
   chainStartSelectList: eventSelectList((USAGE_EVENT_FIELDS as readonly EventFieldSpec[]).filter((field) => !field.canonicalWhenSet)),
   canonicalRow: (row) => {
@@ -111,6 +126,9 @@ export const USAGE_CHAIN: ChainKind = {
 export const AUDIT_CHAIN: ChainKind = {
   name: 'audit',
   table: 'audit_entries',
+  rowsName: 'audit entries',
+  filterColumns: { actor: 'actor', action: 'action' },
+  fieldNames: AUDIT_COLUMNS.map(([, name]) => name),
   selectList: auditSelectList,
   chainStartSelectList: auditSelectList(),
   canonicalRow: auditCanonicalRow,
@@ -142,4 +160,33 @@ function plainJson(view: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(view)) out[name] = value instanceof Date ? value.toISOString() : (value ?? null);
   return out;
+}
+
+/**
+ * The filters given (null and undefined mean "any"), checked against the chain: `alias.column = ?`
+ * conditions with their values. A filter of the other chain is BAD_USER_INPUT naming it as
+ * `<path>.<name>`.
+ */
+export function rowFilters(
+  kind: ChainKind,
+  given: Partial<Record<RowFilterName, string | null | undefined>>,
+  path: string,
+): Partial<Record<RowFilterName, string>> {
+  const filters: Partial<Record<RowFilterName, string>> = {};
+  for (const name of ROW_FILTER_NAMES) {
+    const value = given[name];
+    if (value === null || value === undefined) continue;
+    if (!kind.filterColumns[name]) {
+      const owner = Object.values(CHAIN_KINDS).find((k) => k.filterColumns[name])!;
+      throw new AppError('BAD_USER_INPUT', `\`${path}.${name}\` filters ${owner.rowsName} only.`);
+    }
+    filters[name] = value;
+  }
+  return filters;
+}
+
+/** SQL conditions (`alias.column = ?`) and their bindings for filters `rowFilters` accepted. */
+export function rowFilterConditions(kind: ChainKind, filters: Partial<Record<RowFilterName, string>>, alias: string): { where: string[]; bindings: string[] } {
+  const entries = Object.entries(filters) as [RowFilterName, string][];
+  return { where: entries.map(([name]) => `${alias}.${kind.filterColumns[name]} = ?`), bindings: entries.map(([, value]) => value) };
 }

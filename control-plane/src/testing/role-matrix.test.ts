@@ -78,6 +78,17 @@ const OPERATIONS: Operation[] = [
   { name: 'invitations', permission: 'members:read', run: (c) => cp.gql('{ invitations { id } }', {}, { session: c.session }) },
   { name: 'apiTokens', permission: 'tokens:manage', run: (c) => cp.gql('{ apiTokens { id } }', {}, { session: c.session }) },
   { name: 'auditLog', permission: 'audit:read', run: (c) => cp.gql('{ auditLog { entries { id } } }', {}, { session: c.session }) },
+  { name: 'auditTrail', permission: 'audit:read', run: (c) => cp.gql('{ auditTrail(filter: { chain: AUDIT }) { rows { seq } } }', {}, { session: c.session }) },
+  ...(['USAGE_EVENTS', 'AUDIT_ENTRIES'] as const).map((kind): Operation => ({
+    name: `createExport(${kind})`,
+    permission: kind === 'USAGE_EVENTS' ? 'events:read' : 'audit:read',
+    run: (c) =>
+      cp.gql(
+        'mutation($kind: ExportKind!) { createExport(input: { kind: $kind, format: CSV, from: "2026-11-01T00:00:00Z", to: "2026-12-01T00:00:00Z" }) { url } }',
+        { kind },
+        { session: c.session },
+      ),
+  })),
   {
     name: 'updateOrganizationSettings',
     permission: 'org:manage',

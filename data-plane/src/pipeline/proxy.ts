@@ -86,13 +86,13 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
     const shape = op.describe({ body: agentJson, pathModel, query: incoming.query });
     record.model = shape.model || null;
     record.stream = shape.stream;
-    record.trace?.describeRequest(json, op.maxOutputTokens(json));
     if (!shape.model) throw new GatewayError('model_required', 400, 'The request does not name a model.');
     const requested = shape.model;
     const destination = resolveRoute(gw, view, key, org, route.family, requested);
     if (destination.kind === 'route') record.routeId = destination.route.config.id;
     // A role's system prompt and defaults are part of the request from here on: policies read them, budgets count them.
     const json = destination.kind === 'route' && destination.role ? op.request.withRole(agentJson, destination.role) : agentJson;
+    record.trace?.describeRequest(json, op.maxOutputTokens(json));
     const model = destination.model;
     const candidates = destination.kind === 'route' ? destination.targets.map((t) => t.credential) : destination.plan.targets.map((t) => t.credential);
 

@@ -7,7 +7,7 @@ import { dialog, formItem, openScreen, signIn } from './support/console-actions.
 import { startConsoleSystem, waitForKeyOnNode, type ConsoleSystem } from './support/console-system.js';
 
 /**
- * An owner sets up an audit sink from the Admin activity screen in a real chromium: the form
+ * An owner sets up an audit sink from the Audit trail screen in a real chromium: the form
  * says beside each field what is wrong (its own checks, and the control plane's, such as a
  * private address), the signing secret is shown once, a test event reaches the receiver, and
  * while the receiver is down the panel shows the lag and the error, then the lag draining once
@@ -32,7 +32,7 @@ describe('the audit sinks panel', () => {
     openai = new OpenAI({ apiKey: key.secret, baseURL: `${world.system.dp.url}/v1`, maxRetries: 0 });
     owner = await openConsolePage(browser, DESKTOP);
     await signIn(owner.page, world.consoleUrl, world.operator);
-    await openScreen(owner.page, 'Admin activity');
+    await openScreen(owner.page, 'Audit trail');
   });
 
   afterAll(async () => {

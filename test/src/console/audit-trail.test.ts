@@ -9,18 +9,21 @@ import { openScreen, signIn, tableRows } from './support/console-actions.js';
 import { startConsoleSystem, waitForKeyOnNode, type ConsoleSystem } from './support/console-system.js';
 
 /**
- * An auditor checks the tamper-evident trail from the console: three requests through the
- * gateway are chained; one stored event is then altered in the database behind Keyward's back,
- * and the Admin activity screen's "Verify now" names that row first and highlights it. The
- * signed export downloads from the same screen with the auditor's session.
+ * An auditor works through the Audit trail screen: three requests through the gateway are
+ * chained and listed with their seq and hash, filtered by chain and action; one stored event is
+ * then altered in the database behind Keyward's back, and "Verify now" names that row first and
+ * highlights it. The signed trail downloads with the auditor's session, and bulk exports of a
+ * range download through signed links as CSV and NDJSON.
  */
-describe('the audit trail integrity panel', () => {
+describe('the Audit trail screen', () => {
   let world: ConsoleSystem;
   let browser: Browser;
   let auditor: ConsolePage;
   let db: pg.Client;
   let altered = '';
   let alteredSeq = 0;
+  const requestIds: string[] = [];
+  let linked: { id: string; seq: string; hash: string }[] = [];
 
   beforeAll(async () => {
     browser = await launchBrowser();
@@ -29,7 +32,6 @@ describe('the audit trail integrity panel', () => {
     const key = await world.system.createKey({ name: 'ledger-agent' });
     await waitForKeyOnNode(world.system, key.secret);
     const openai = new OpenAI({ apiKey: key.secret, baseURL: `${world.system.dp.url}/v1`, maxRetries: 0 });
-    const requestIds: string[] = [];
     for (let i = 1; i <= 3; i++) {
       const { response } = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `Entry ${i}` }] }).withResponse();
       requestIds.push(response.headers.get('x-request-id')!);
@@ -37,10 +39,10 @@ describe('the audit trail integrity panel', () => {
     db = new pg.Client({ connectionString: world.system.cp.databaseUrl });
     await db.connect();
     // The second request's event, once all three are stored and chained.
-    const linked = await eventually(
+    linked = await eventually(
       async () => {
-        const { rows } = await db.query<{ id: string; seq: string }>(
-          `select e.id, l.seq from usage_events e join audit_chain_links l on l.row_id = e.id and l.kind = 'usage'
+        const { rows } = await db.query<{ id: string; seq: string; hash: string }>(
+          `select e.id, l.seq, l.hash from usage_events e join audit_chain_links l on l.row_id = e.id and l.kind = 'usage'
             where e.request_id = any($1) order by l.seq`,
           [requestIds],
         );
@@ -53,13 +55,42 @@ describe('the audit trail integrity panel', () => {
     const person = await world.addPerson(world.system.owner.orgId, 'auditor');
     auditor = await openConsolePage(browser, DESKTOP);
     await signIn(auditor.page, world.consoleUrl, person);
-    await openScreen(auditor.page, 'Admin activity');
+    await openScreen(auditor.page, 'Audit trail');
   });
 
   afterAll(async () => {
     await db?.end();
     await browser?.close();
     await world?.close();
+  });
+
+  it('lists the chained usage events with their seq and hash, and filters the admin chain by action', async () => {
+    const { page } = auditor;
+    const table = page.locator('[data-test=trail-rows]');
+    for (const row of linked) {
+      const shown = tableRows(table, `${row.hash.slice(0, 12)}…`);
+      await shown.waitFor({ timeout: UI_TIMEOUT_MS });
+      expect(await shown.locator('td').first().textContent()).toBe(row.seq);
+      expect(await shown.textContent()).toContain('chat.completions');
+    }
+
+    const filters = page.locator('.trail-filters');
+    await filters.getByText('Admin activity', { exact: true }).click();
+    await page.getByPlaceholder('Mutation, e.g. createKey').fill('createKey');
+    const created = tableRows(table, 'createKey');
+    await created.first().waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.waitForFunction(() => !document.querySelector('[data-test=trail-rows]')?.textContent?.includes('createCredential'), null, {
+      timeout: UI_TIMEOUT_MS,
+    });
+    const { rows } = await db.query<{ seq: string }>(
+      `select l.seq from audit_entries a join audit_chain_links l on l.row_id = a.id and l.kind = 'audit' where a.action = 'createKey' order by l.seq desc`,
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    expect(await created.count()).toBe(rows.length);
+    expect(await created.first().locator('td').first().textContent()).toBe(rows[0]!.seq);
+    expect(await created.first().textContent()).toContain('Success');
+    await filters.getByText('Usage events', { exact: true }).click();
+    await tableRows(table, 'chat.completions').first().waitFor({ timeout: UI_TIMEOUT_MS });
   });
 
   it('says the untouched trail verifies', async () => {
@@ -110,5 +141,36 @@ describe('the audit trail integrity panel', () => {
     const keys = await page.request.get(new URL(keysHref!, world.consoleUrl).toString());
     expect(keys.status()).toBe(200);
     expect(((await keys.json()) as { keys: unknown[] }).keys.length).toBeGreaterThan(0);
+  });
+
+  it('downloads a bulk export of the range through a signed link, as CSV and as NDJSON', async () => {
+    const { page } = auditor;
+    const exportPanel = page.locator('section.export');
+    await exportPanel.getByText('Usage events', { exact: true }).click();
+    await exportPanel.getByText('CSV', { exact: true }).click();
+    const [csv] = await Promise.all([page.waitForEvent('download', { timeout: UI_TIMEOUT_MS }), page.locator('[data-test=export-download]').click()]);
+    expect(csv.suggestedFilename()).toMatch(/^keyward-usage-events-\d{8}T\d{6}Z-\d{8}T\d{6}Z\.csv$/);
+    const [header, ...rows] = (await readFile((await csv.path())!, 'utf8')).trimEnd().split('\r\n');
+    const columns = header!.split(',');
+    expect(columns.slice(0, 3)).toEqual(['receivedAt', 'id', 'orgId']);
+    // No cell of these rows holds a comma or a quote (no tags, no policy matches), so a plain split reads them.
+    const cells = rows.map((line) => line.split(','));
+    const ours = cells.filter((c) => requestIds.includes(c[columns.indexOf('requestId')]!));
+    expect(ours.map((c) => c[columns.indexOf('requestId')])).toEqual(requestIds);
+    expect(ours.map((c) => c[columns.indexOf('id')])).toEqual(linked.map((l) => l.id));
+    expect(new Set(cells.map((c) => c[columns.indexOf('orgId')]))).toEqual(new Set([world.system.owner.orgId]));
+
+    await exportPanel.getByText('Admin audit entries', { exact: true }).click();
+    await exportPanel.getByText('NDJSON', { exact: true }).click();
+    const [ndjson] = await Promise.all([page.waitForEvent('download', { timeout: UI_TIMEOUT_MS }), page.locator('[data-test=export-download]').click()]);
+    expect(ndjson.suggestedFilename()).toMatch(/^keyward-audit-entries-.*\.ndjson$/);
+    const entries = (await readFile((await ndjson.path())!, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { action: string; orgId: string });
+    expect(entries.map((e) => e.action)).toContain('createKey');
+    expect(new Set(entries.map((e) => e.orgId))).toEqual(new Set([world.system.owner.orgId]));
+    expect(await page.locator('[data-test=export-error]').count()).toBe(0);
+    expect(auditor.errors).toEqual([]);
   });
 });

@@ -23,6 +23,7 @@ const SCREENS: readonly Screen[] = [
   { file: 'nodes', nav: 'Data-plane nodes', ready: (page) => page.getByText('system-node').first().waitFor() },
   { file: 'settings', nav: 'Settings', ready: (page) => page.getByText('Time zone').first().waitFor() },
   { file: 'admin-activity', nav: 'Admin activity', ready: (page) => page.locator('.n-data-table-tbody .n-data-table-tr').first().waitFor() },
+  { file: 'audit-trail', nav: 'Audit trail', ready: (page) => page.locator('[data-test=trail-rows] .n-data-table-tbody .n-data-table-tr').first().waitFor() },
 ];
 
 /**

@@ -1,0 +1,38 @@
+import { roleCan } from '../auth/roles.js';
+import { AppError } from '../errors.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { orgOf } from '../keys/key.service.js';
+import { rowFilters } from '../audit-chain/chain-kinds.js';
+import { EXPORT_KINDS, type ExportRequest } from './export-kinds.js';
+import { exportFileName, exportLinkExpiry, signExportLink } from './export-links.js';
+import type { CreateExportInput } from './export.input.js';
+import type { ExportLink } from './export.type.js';
+
+/**
+ * Checks that the caller may read the kind asked for (what reading it in GraphQL needs) and the
+ * range and filters, and signs a download link for the caller's organization. Nothing is read
+ * yet: the download streams when the link is fetched.
+ */
+export function createExport(ctx: GraphQLContext, input: CreateExportInput): ExportLink {
+  const orgId = orgOf(ctx);
+  const kind = EXPORT_KINDS[input.kind];
+  const role = ctx.viewer && ctx.viewer.kind !== 'node' ? ctx.viewer.role : null;
+  if (!role || !roleCan(role, kind.permission))
+    throw new AppError('FORBIDDEN', `Your role (${role ?? 'none'}) does not allow ${kind.permission}, which exporting ${kind.name} needs.`);
+  if (input.from.getTime() >= input.to.getTime()) throw new AppError('BAD_USER_INPUT', '`input.from` must be before `input.to`.');
+  const filters = rowFilters(kind.chain, input, 'input');
+  const request: ExportRequest = {
+    orgId,
+    kind: kind.name,
+    format: input.format,
+    from: input.from,
+    to: input.to,
+    filters,
+    expiresAt: exportLinkExpiry(new Date()),
+  };
+  return {
+    url: signExportLink(ctx.services.config.publicUrl, ctx.services.config.keyPepper, request),
+    fileName: exportFileName(request),
+    expiresAt: request.expiresAt,
+  };
+}
