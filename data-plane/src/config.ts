@@ -51,6 +51,8 @@ export interface DataPlaneConfig {
   readonly credentialCacheTtlMs: number;
   /** Redis shared by every node for budget and rate-limit counters; null keeps them in this node's memory. */
   readonly redisUrl: string | null;
+  /** Capacity of the response cache when it lives in this node's memory (no `REDIS_URL`). */
+  readonly responseCacheMaxBytes: number;
   /** How often budget counters are reset to the control plane's spend figures (0: never). */
   readonly spendReconcileIntervalMs: number;
   /** Interval of the SSE keep-alive comments a stream held for approval receives. */
@@ -108,6 +110,7 @@ export function loadDataPlaneConfig(env: Env = process.env): DataPlaneConfig {
     configRetryMaxMs: number(env, 'KEYWARD_CONFIG_RETRY_MAX_MS', 30_000, { min: 10, max: 3_600_000, integer: true }),
     credentialCacheTtlMs: number(env, 'KEYWARD_CREDENTIAL_CACHE_SECONDS', 300, { min: 0, max: 86_400 }) * 1000,
     redisUrl: redisUrl(env),
+    responseCacheMaxBytes: number(env, 'KEYWARD_RESPONSE_CACHE_MAX_BYTES', 64 * 1024 * 1024, { min: 0, max: 1024 ** 4, integer: true }),
     spendReconcileIntervalMs: number(env, 'KEYWARD_SPEND_RECONCILE_SECONDS', 30, { min: 0, max: 3600, integer: true }) * 1000,
     holdKeepAliveMs: Math.round(number(env, 'KEYWARD_HOLD_KEEPALIVE_SECONDS', 10, { min: 0.05, max: 300 }) * 1000),
     unstreamedHoldSeconds: number(env, 'KEYWARD_UNSTREAMED_HOLD_SECONDS', DEFAULT_HOLD_SECONDS, { min: 1, max: 86_400 }),

@@ -19,6 +19,7 @@ import { createMetrics } from './observability/metrics.js';
 import { startTracing } from './observability/tracing.js';
 import { shareCircuits } from './routing/shared-circuits.js';
 import { TargetHealthBoard, targetSamples } from './routing/target-health.js';
+import { createResponseStore } from './cache/store.js';
 import { createNodeLimiter, type Limiter } from './limits/index.js';
 import type { EnforcementStep } from './steps/contract.js';
 import type { Gateway } from './pipeline/gateway.js';
@@ -142,6 +143,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
   const health = new TargetHealthBoard();
   const metrics = createMetrics({ configVersion: () => sync.view?.version ?? null, eventBacklog: () => spool.backlog, targets: () => targetSamples(health) });
   const circuits = config.redisUrl === null ? null : shareCircuits(health, config.redisUrl, config.nodeId, log);
+  const responseCache = createResponseStore(config.redisUrl, config.responseCacheMaxBytes, log);
   shipper = new EventShipper({
     spool,
     client: controlPlane,
@@ -189,6 +191,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     // Limits come first: a request over budget is refused before any policy work is spent on it.
     enforcement: [limitsStep, ...(options.enforcement ?? []), policyStep],
     health,
+    responseCache,
     emit,
     tracker,
     clientHasher: new ClientHasher(config.hashSalt),
@@ -271,7 +274,14 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     await sync.flush();
     (app as unknown as { close(): void }).close();
     secrets.clear();
-    await Promise.allSettled([upstream.close(), controlPlaneAgent.close(), kms.close?.(), circuits?.close(), options.limiter ? undefined : limiter.close()]);
+    await Promise.allSettled([
+      upstream.close(),
+      controlPlaneAgent.close(),
+      kms.close?.(),
+      circuits?.close(),
+      responseCache.close(),
+      options.limiter ? undefined : limiter.close(),
+    ]);
     // Spans still queued get one try; a collector that is down or slow does not hold the stop up.
     await tracing?.shutdown(2_000);
     log.info('data plane stopped');

@@ -39,6 +39,7 @@ export function usageEvent(overrides: Partial<UsageEventFieldsFragment> = {}): U
     routeId: null,
     attempts: [],
     traceId: null,
+    cacheHit: false,
     content: null,
     ...overrides,
   };

@@ -80,9 +80,9 @@ const USAGE_CANONICAL_FIELDS = [
   .sort((a, b) => (a.name < b.name ? -1 : 1))
   .map((field, i) => ({ ...field, prefix: `${i === 0 ? '' : ','}${JSON.stringify(field.name)}:` }));
 
-/** Whether a `canonicalWhenSet` field is left out: null, absent, or an empty list. */
+/** Whether a `canonicalWhenSet` field is left out: null, absent, false, or an empty list. */
 function isUnset(value: unknown): boolean {
-  return value === null || value === undefined || (Array.isArray(value) && value.length === 0);
+  return value === null || value === undefined || value === false || (Array.isArray(value) && value.length === 0);
 }
 
 /** Fields a canonical row leaves out while they are unset (see `EventFieldSpec.canonicalWhenSet`). */

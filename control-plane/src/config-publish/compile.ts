@@ -47,6 +47,7 @@ interface KeyRow {
   secret_hash: string;
   expires_at: Date | null;
   allowed_models: string[];
+  cache_ttl_seconds: number | null;
   credential_ids: string[];
   labels: Record<string, string>;
 }
@@ -86,7 +87,7 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
   const keyRows = await sqlRows<KeyRow>(
     em,
     `select k.id, k.name, k.owner_label, k.team_id, t.organization_id as team_org, k.prefix, k.secret_hash,
-            k.expires_at, k.allowed_models, k.credential_ids, k.labels
+            k.expires_at, k.allowed_models, k.credential_ids, k.labels, k.cache_ttl_seconds
        from keys k left join teams t on t.id = k.team_id
       where k.organization_id = ? and k.status = 'active'
       order by k.id`,
@@ -136,6 +137,7 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
       allowedModels: row.allowed_models ?? [],
       credentialIds: row.credential_ids ?? [],
       labels: row.labels ?? {},
+      cache: row.cache_ttl_seconds === null ? null : { ttlSeconds: row.cache_ttl_seconds },
     };
     keys[entry.hash] = entry;
     byId.set(row.id, entry);

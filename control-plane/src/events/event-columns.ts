@@ -19,6 +19,8 @@ function storedValue(field: EventFieldSpec): string {
     return `case when ${contentCaptured('o')} then nullif(${value}, 'null'::jsonb) else null end`;
   }
   if (field.list) return `coalesce(nullif(${value}, 'null'::jsonb), '[]'::jsonb)`;
+  // A flag older nodes leave out is stored as false.
+  if (field.columnType === 'boolean' && field.optional) return `coalesce(${value}, false)`;
   return value;
 }
 
@@ -51,7 +53,7 @@ export type UsageEventRow = Record<string, unknown>;
 /**
  * The GraphQL view of a stored event, from a row selected with `eventSelectList` or from an
  * entity (whose properties carry the same names). Bigints become numbers, times become dates,
- * ids are read as PostgreSQL prints them (lower case), absent lists become empty ones.
+ * ids are read as PostgreSQL prints them (lower case), absent lists become empty ones and absent flags false.
  */
 export function toUsageEventMessage(row: UsageEventRow, fields: readonly EventFieldSpec[] = USAGE_EVENT_FIELDS): UsageEventMessage {
   return messageOf(row, row.receivedAt as string | Date, true, fields);
@@ -75,7 +77,7 @@ function messageOf(source: UsageEventRow, receivedAt: string | Date, captured: b
   const view: Record<string, unknown> = { receivedAt: new Date(receivedAt) };
   for (const field of fields) {
     const value = field.content && !captured ? null : source[field.name];
-    if (value === undefined || value === null) view[field.name] = field.list ? [] : null;
+    if (value === undefined || value === null) view[field.name] = field.list ? [] : field.columnType === 'boolean' ? false : null;
     else if (field.columnType === 'bigint') view[field.name] = Number(value);
     else if (field.columnType === 'timestamptz') view[field.name] = new Date(value as string | Date);
     else if (field.columnType === 'uuid') view[field.name] = String(value).toLowerCase();

@@ -53,7 +53,8 @@ export class UsageEventRecord extends OrgScopedEntity {
     | 'routeId'
     | 'attempts'
     | 'content'
-    | 'traceId';
+    | 'traceId'
+    | 'cacheHit';
 
   @Property({ type: 'uuid' })
   keyId!: string;
@@ -153,4 +154,8 @@ export class UsageEventRecord extends OrgScopedEntity {
   /** The W3C trace id of the request's spans, or of the agent's `traceparent`. */
   @Property({ type: 'text', nullable: true })
   traceId: string | null = null;
+
+  /** Answered from the response cache (no provider call, cost 0). */
+  @Property({ type: 'boolean', default: false })
+  cacheHit = false;
 }

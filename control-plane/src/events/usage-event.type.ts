@@ -185,6 +185,9 @@ export class UsageEventType {
     description: "The W3C trace id: of the data plane's spans when it exports OpenTelemetry traces, else of the agent's traceparent.",
   })
   traceId!: string | null;
+
+  @Field(() => Boolean, { description: 'True when the response cache answered: no provider was called and the event costs nothing.' })
+  cacheHit!: boolean;
 }
 
 /** A stored event as subscriptions carry it: the GraphQL view plus its organization. */

@@ -23,6 +23,7 @@ export class Key extends OrgScopedEntity {
     | 'revokedAt'
     | 'rotatedAt'
     | 'allowedModels'
+    | 'cacheTtlSeconds'
     | 'credentialIds'
     | 'labels'
     | 'lastUsedAt'
@@ -62,6 +63,10 @@ export class Key extends OrgScopedEntity {
   /** When the current secret replaced an older one. */
   @Property({ type: 'datetime', nullable: true })
   rotatedAt: Date | null = null;
+
+  /** The key's response cache TTL (`cache { ttlSeconds }`); null: the key sets none (its route's applies, if any). */
+  @Property({ type: 'integer', nullable: true })
+  cacheTtlSeconds: number | null = null;
 
   /** Model globs the key may use; empty means any model the key's credentials serve. */
   @Property({ type: 'json' })

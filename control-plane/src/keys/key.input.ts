@@ -3,6 +3,7 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, InputType } from 'type-graphql';
 import { KeyStatusEnum, type KeyStatus } from './key.type.js';
 import { IsFutureDate, IsLabelMap, IsModelGlobList, MAX_GLOBS } from './validators.js';
+import { ResponseCacheInput } from '../routing/response-cache.input.js';
 
 /** Keys expire at most this far ahead (a longer-lived key should be rotated instead). */
 const LATEST_EXPIRY = () => new Date(Date.now() + 10 * 365 * 24 * 3600 * 1000);
@@ -46,6 +47,12 @@ export class CreateKeyInput {
   @IsOptional()
   @IsLabelMap()
   labels?: Record<string, string> | null;
+
+  @Field(() => ResponseCacheInput, {
+    nullable: true,
+    description: "Answers this key's identical requests from the response cache (wins over its route's); null: off.",
+  })
+  cache?: ResponseCacheInput | null;
 }
 
 @InputType({ description: 'Changes to a key; omitted fields stay as they are.' })
@@ -88,6 +95,9 @@ export class UpdateKeyInput {
   @IsOptional()
   @IsLabelMap()
   labels?: Record<string, string>;
+
+  @Field(() => ResponseCacheInput, { nullable: true, description: 'A new response cache setting; null turns the key’s own off.' })
+  cache?: ResponseCacheInput | null;
 }
 
 @InputType({ description: 'Which keys to list.' })

@@ -11,6 +11,7 @@ import { KeySecret } from './key-secret.entity.js';
 import { toKeyType, type CreatedKey, type KeyConnection, type KeyType, type RotatedKey } from './key.type.js';
 import { afterCursor, decodeCursor, encodeCursor, pageSize } from './paging.js';
 import { assertUuid } from './validators.js';
+import { cacheSettingsOf } from '../routing/response-cache.input.js';
 
 /** Longest grace period a rotated-out secret may get. */
 const MAX_GRACE_SECONDS = 30 * 24 * 3600;
@@ -39,6 +40,7 @@ export async function createKey(ctx: GraphQLContext, input: CreateKeyInput): Pro
       allowedModels: unique(input.allowedModels ?? []),
       credentialIds: unique(input.credentialIds ?? []),
       labels: input.labels ?? {},
+      cacheTtlSeconds: cacheSettingsOf(input.cache)?.ttlSeconds ?? null,
     });
   });
   return { key: toKeyType(key, []), secret };
@@ -57,6 +59,7 @@ export async function updateKey(ctx: GraphQLContext, id: string, input: UpdateKe
     if (input.allowedModels != null) key.allowedModels = unique(input.allowedModels);
     if (input.credentialIds != null) key.credentialIds = unique(input.credentialIds);
     if (input.labels != null) key.labels = input.labels;
+    if (input.cache !== undefined) key.cacheTtlSeconds = cacheSettingsOf(input.cache)?.ttlSeconds ?? null;
     return toKeyType(key, await graceSecretsOf(tx, [key.id]));
   });
 }

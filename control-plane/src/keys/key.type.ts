@@ -4,6 +4,7 @@ import { Team } from '../teams/team.entity.js';
 import type { Key } from './key.entity.js';
 import type { KeySecret } from './key-secret.entity.js';
 import { PageInfo } from './paging.js';
+import { ResponseCacheType } from '../routing/response-cache.type.js';
 
 /** A key's state as people see it: expiry is derived from the time. */
 export type KeyStatus = 'active' | 'revoked' | 'expired';
@@ -92,6 +93,9 @@ export class KeyType {
   @Field(() => GraphQLJSONObject)
   labels!: Record<string, string>;
 
+  @Field(() => ResponseCacheType, { nullable: true, description: "The key's own response cache (wins over its route's); null: none set." })
+  cache!: ResponseCacheType | null;
+
   @Field(() => [KeyGraceSecret], { description: 'Rotated-out secrets still within their grace period.' })
   graceSecrets!: KeyGraceSecret[];
 
@@ -116,6 +120,7 @@ export function toKeyType(key: Key, graceSecrets: readonly KeySecret[], now = ne
     allowedModels: key.allowedModels,
     credentialIds: key.credentialIds,
     labels: key.labels,
+    cache: key.cacheTtlSeconds === null ? null : { ttlSeconds: key.cacheTtlSeconds },
     graceSecrets: graceSecrets.filter((s) => s.graceUntil.getTime() > now.getTime()).map((s) => ({ prefix: s.prefix, graceUntil: s.graceUntil })),
     usage: {
       requests: key.requestCount,

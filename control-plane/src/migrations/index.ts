@@ -13,6 +13,7 @@ import { Migration20261207002100 } from './Migration20261207002100.js';
 import { Migration20261207100000 } from './Migration20261207100000.js';
 import { Migration20261207130000 } from './Migration20261207130000.js';
 import { Migration20261207140000 } from './Migration20261207140000.js';
+import { Migration20261207160000 } from './Migration20261207160000.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261123034852', class: Migration20261123034852 },
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261207100000', class: Migration20261207100000 },
   { name: 'Migration20261207130000', class: Migration20261207130000 },
   { name: 'Migration20261207140000', class: Migration20261207140000 },
+  { name: 'Migration20261207160000', class: Migration20261207160000 },
 ];

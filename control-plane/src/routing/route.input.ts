@@ -2,6 +2,7 @@ import type { RouteStrategy } from '@keyward/shared';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { RouteStrategyEnum } from './route.type.js';
+import { ResponseCacheInput } from './response-cache.input.js';
 
 @InputType({ description: 'A credential and provider model (with weight, timeout, retries), or another route by alias.' })
 export class RouteTargetInput {
@@ -76,6 +77,9 @@ export class RouteInput {
 
   @Field(() => [RouteTargetInput])
   targets!: RouteTargetInput[];
+
+  @Field(() => ResponseCacheInput, { nullable: true, description: 'Answers identical requests through this route from the response cache; null: off.' })
+  cache?: ResponseCacheInput | null;
 }
 
 @InputType('AgentRoleInput', { description: 'A role: its name (agents ask for `role:<name>`), system prompt, defaults and route.' })

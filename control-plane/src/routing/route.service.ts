@@ -41,6 +41,7 @@ function routeDocumentOf(input: RouteInput): RouteDocument {
             contextTokens: t.contextTokens ?? null,
           },
     ),
+    cache: input.cache == null ? null : { ttlSeconds: input.cache.ttlSeconds },
   };
   try {
     return validateRouteDocument(doc);
@@ -240,6 +241,7 @@ async function toRouteTypes(em: EntityManager, routes: readonly Route[]): Promis
           ? { alias: t.alias, credentialId: null, model: null, weight: null, timeoutMs: null, maxRetries: null, contextTokens: null }
           : { ...t, alias: null },
       ),
+      cache: doc.cache ?? null,
       bindings: scopes,
       createdAt: route.createdAt,
       updatedAt: route.updatedAt,

@@ -2,6 +2,7 @@ import { ROUTE_STRATEGIES, type RouteStrategy } from '@keyward/shared';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PolicyScopeType } from '../policies/policy.type.js';
+import { ResponseCacheType } from './response-cache.type.js';
 
 export const RouteStrategyEnum = Object.fromEntries(ROUTE_STRATEGIES.map((s) => [s.toUpperCase(), s])) as { readonly [K in RouteStrategy as Uppercase<K>]: K };
 registerEnumType(RouteStrategyEnum, {
@@ -107,6 +108,9 @@ export class RouteType {
 
   @Field(() => [RouteTargetType])
   targets!: RouteTargetType[];
+
+  @Field(() => ResponseCacheType, { nullable: true, description: 'The response cache of requests through this route; null: off.' })
+  cache!: ResponseCacheType | null;
 
   @Field(() => [PolicyScopeType], { description: 'Where the route is bound: the organization, teams or keys.' })
   bindings!: PolicyScopeType[];

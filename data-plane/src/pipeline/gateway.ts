@@ -10,6 +10,7 @@ import type { RequestTracker } from '../server/tracker.js';
 import type { CredentialSecrets } from '../upstream/credential-secrets.js';
 import type { EnforcementStep } from '../steps/contract.js';
 import type { TargetHealthBoard } from '../routing/target-health.js';
+import type { ResponseStore } from '../cache/store.js';
 
 /** What request handlers need from the running node, built once at start. */
 export interface Gateway {
@@ -26,6 +27,8 @@ export interface Gateway {
   readonly enforcement: readonly EnforcementStep[];
   /** Requests in flight, latencies and circuit breakers of every route target. */
   readonly health: TargetHealthBoard;
+  /** Answers kept by the opt-in response cache. */
+  readonly responseCache: ResponseStore;
   /** Spools one usage event. */
   emit(event: UsageEvent): void;
   readonly tracker: RequestTracker;

@@ -10,7 +10,8 @@ import { truncateText } from '../streaming/collector.js';
 import { agentConnection } from '../steps/agent-connection.js';
 import type { EnforcementContext, EnforcementOutcome, EnforcementStep } from '../steps/contract.js';
 import { runEnforcement, settleEnforcement } from './enforcement.js';
-import { forward, type ResponseText } from './forward.js';
+import { cacheUseFor, replayCachedAnswer, storeAnswer } from './cached-answers.js';
+import { forward, type ForwardRequest, type ResponseText } from './forward.js';
 import type { Gateway } from './gateway.js';
 import { estimateMissingUsage, priceRecord } from './metering.js';
 import { RequestRecord } from './record.js';
@@ -131,7 +132,7 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
     const prepared = op.prepare(input, shape);
     const upstreamJson = prepared.body ?? ctx.body;
     const upstreamBody = prepared.body || ctx.body !== agentJson ? JSON.stringify(upstreamJson) : await body;
-    responseText = await forward(gw, {
+    const forwardRequest: ForwardRequest = {
       incoming,
       client,
       record,
@@ -145,7 +146,27 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
       bodyJson: upstreamJson,
       capture: org.contentCapture,
       filters: ctx.responseFilters,
-    });
+    };
+    const cache = cacheUseFor(
+      forwardRequest,
+      { key, route: destination.kind === 'route' ? destination.route.config.cache : null },
+      {
+        orgId: org.id,
+        routeId: record.routeId,
+        endpoint: op.endpoint,
+        requested,
+        sse: op.isSse(shape.stream, incoming.query),
+        pathModel,
+        body: upstreamJson,
+      },
+    );
+    const replayed = cache && (await replayCachedAnswer(gw, forwardRequest, cache));
+    if (replayed) {
+      responseText = replayed;
+    } else {
+      responseText = await forward(gw, forwardRequest);
+      if (cache) storeAnswer(gw, forwardRequest, cache);
+    }
   } catch (err) {
     respondWithError(gw, resolved instanceof GatewayError ? route.api : resolved.op.errors, client, record, err, requestBody);
   }
@@ -224,13 +245,15 @@ export function respondWithError(gw: Gateway, errors: ErrorShape, client: Client
 /** Prices the request, settles enforcement, counts it in metrics, logs it and spools its event. */
 export async function finish(gw: Gateway, record: RequestRecord, settle: ((outcome: EnforcementOutcome) => Promise<void>) | null): Promise<void> {
   try {
-    priceRecord(record);
+    // A cached answer costs nothing; its token counts are recorded as they were.
+    if (!record.cacheHit) priceRecord(record);
   } catch (err) {
     gw.log.error({ requestId: record.requestId, reason: (err as Error).message }, 'could not price usage');
   }
   if (record.routeId !== null && record.credential && record.costMicros > 0)
     gw.metrics.targetCost.inc({ target: `${record.credential.id}/${record.model}` }, record.costMicros);
-  await settle?.({ status: record.status, usage: record.usage, costMicros: record.costMicros });
+  // A cached answer releases its reservation: it counted as a request, it spends no money or tokens.
+  await settle?.({ status: record.status, usage: record.cacheHit ? null : record.usage, costMicros: record.costMicros });
   const seconds = record.elapsedMs() / 1000;
   const labels = { api: record.api, endpoint: record.endpoint };
   gw.metrics.requests.inc({ ...labels, status: String(record.status) });

@@ -44,6 +44,8 @@ export class RequestRecord {
   trace: RequestTrace | null = null;
   /** The W3C trace id: the spans', or without tracing the one in the agent's `traceparent`. */
   traceId: string | null = null;
+  /** Answered from the response cache: no provider was called, and it costs nothing. */
+  cacheHit = false;
 
   constructor(
     readonly api: ApiFamily,
@@ -107,6 +109,7 @@ export class RequestRecord {
       attempts: [...this.attempts],
       content: this.content,
       traceId: this.traceId,
+      cacheHit: this.cacheHit,
     };
   }
 }

@@ -1,6 +1,12 @@
 import { STATUS_CODES } from 'node:http';
 import type { HttpResponse } from './uws.js';
 
+/** Sees what goes out to the agent (the response cache keeps a copy of an answer this way). */
+export interface ResponseTap {
+  head(status: number, headers: readonly (readonly [string, string])[]): void;
+  body(chunk: Uint8Array | string): void;
+}
+
 /**
  * The one wrapper through which the gateway writes to a uWS response. It owns the rules uWS
  * imposes: register `onAborted` at once, never touch the response after it aborted or ended,
@@ -14,6 +20,7 @@ export class ClientResponse {
   private readonly abortListeners: (() => void)[] = [];
   /** Headers the gateway adds to whatever answer goes out (e.g. `x-ratelimit-*`), by lower-case name. */
   private readonly extraHeaders = new Map<string, string>();
+  private tap: ResponseTap | null = null;
 
   constructor(private readonly res: HttpResponse) {
     res.onAborted(() => {
@@ -53,10 +60,20 @@ export class ClientResponse {
     if (!this.headWritten) this.extraHeaders.set(name.toLowerCase(), value);
   }
 
+  /** Hands the status line, headers and every body chunk written from now on to `tap` as well. */
+  tapWith(tap: ResponseTap): void {
+    this.tap = tap;
+  }
+
   /** Writes the status line and headers (sent with the first body bytes). */
   writeHead(status: number, headers: Iterable<readonly [string, string]>): void {
     if (this.state !== 'open' || this.headWritten) return;
     this.headWritten = true;
+    if (this.tap) {
+      const list = [...headers];
+      this.tap.head(status, list);
+      headers = list;
+    }
     this.res.cork(() => this.writeStatusAndHeaders(status, headers));
   }
 
@@ -67,6 +84,7 @@ export class ClientResponse {
    */
   write(chunk: Uint8Array | string): Promise<void> | void {
     if (this.state !== 'open') return;
+    this.tap?.body(chunk);
     let accepted = true;
     this.res.cork(() => {
       accepted = this.res.write(chunk);
@@ -87,6 +105,7 @@ export class ClientResponse {
     if (this.state !== 'open') return;
     this.state = 'ended';
     this.releaseWaiter();
+    if (body !== undefined) this.tap?.body(body);
     this.res.cork(() => {
       this.res.end(body, closeConnection);
     });

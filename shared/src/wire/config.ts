@@ -8,7 +8,7 @@
  * to a node whose current version equals `fromVersion`; otherwise the node resubscribes and
  * receives a fresh snapshot.
  */
-import type { RoleConfig, RouteConfig } from './routes.js';
+import type { CacheSettings, RoleConfig, RouteConfig } from './routes.js';
 
 /** Every provider kind, in a stable order (for validators and forms). */
 export const PROVIDER_KINDS = ['openai', 'anthropic', 'gemini', 'openai_compatible'] as const;
@@ -101,6 +101,8 @@ export interface KeyConfig {
   /** Credential ids this key may route to, in order of preference; empty means any of the org's. */
   readonly credentialIds: readonly string[];
   readonly labels: Readonly<Record<string, string>>;
+  /** The key's response cache; it wins over its route's. Null or absent (older control planes): the route's, if any. */
+  readonly cache?: CacheSettings | null;
   // The policies attached to the key are found by their attachments (`{ kind: 'key', id }`), like
   // those of its organization and team. Control planes before that also sent `policyIds` here,
   // the same policies a second time; nodes ignore it.

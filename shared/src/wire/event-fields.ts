@@ -31,7 +31,7 @@ export interface EventFieldSpec {
   readonly graphql: boolean;
   /**
    * Added after the audit chain began: left out of a row's canonical JSON while null (or, for a
-   * list, empty), so rows chained before the field existed keep their hash.
+   * list, empty; for a boolean, false), so rows chained before the field existed keep their hash.
    */
   readonly canonicalWhenSet?: boolean;
 }
@@ -129,6 +129,7 @@ export const USAGE_EVENT_FIELDS = [
     canonicalWhenSet: true,
     graphql: true,
   },
+  { name: 'cacheHit', column: 'cache_hit', columnType: 'boolean', check: boolean, optional: true, canonicalWhenSet: true, graphql: true },
 ] as const satisfies readonly EventFieldSpec[];
 
 /** The name of a usage-event field. */

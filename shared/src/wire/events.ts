@@ -67,6 +67,8 @@ export interface UsageEvent {
    * else of the agent's `traceparent`; null when neither. Optional for older nodes.
    */
   readonly traceId?: string | null;
+  /** True when the response cache answered (no provider was called, cost 0). Optional for older nodes. */
+  readonly cacheHit?: boolean;
 }
 
 /** One matched rule, as recorded on an event. */

@@ -56,6 +56,14 @@ export interface BreakerSettings {
   readonly openSeconds: number;
 }
 
+/** The opt-in exact-match response cache of a route or a key: identical requests are answered from it for `ttlSeconds`. */
+export interface CacheSettings {
+  readonly ttlSeconds: number;
+}
+
+/** Longest a cached answer is kept: seven days. */
+export const MAX_CACHE_TTL_SECONDS = 7 * 24 * 3600;
+
 /** What people write and version: everything about a route but where it is bound. */
 export interface RouteDocument {
   readonly name: string;
@@ -67,6 +75,8 @@ export interface RouteDocument {
   readonly maxLatencyMs: number | null;
   readonly breaker: BreakerSettings;
   readonly targets: readonly RouteTarget[];
+  /** The response cache of requests through this route; null or absent (documents saved before it existed): off. */
+  readonly cache?: CacheSettings | null;
 }
 
 /** One route's current version as nodes enforce it. */
@@ -124,7 +134,16 @@ export function checkRouteDocument(value: unknown, path: string): RouteDocument 
   breaker(doc.breaker, child(path, 'breaker'));
   const targets = arrayOf(doc.targets, child(path, 'targets'), routeTarget);
   if (targets.length === 0 || targets.length > MAX_ROUTE_TARGETS) throw new FieldError(child(path, 'targets'), `must list 1 to ${MAX_ROUTE_TARGETS} targets`);
+  checkCacheSettings(doc.cache, child(path, 'cache'));
   return doc as unknown as RouteDocument;
+}
+
+/** Checks a route's or key's `cache` setting: absent or null (off), or `{ ttlSeconds }` from 1 s to 7 days. */
+export function checkCacheSettings(value: unknown, path: string): CacheSettings | null {
+  if (value === undefined || value === null) return null;
+  const cache = object(value, path);
+  integerIn(cache.ttlSeconds, child(path, 'ttlSeconds'), 1, MAX_CACHE_TTL_SECONDS);
+  return cache as unknown as CacheSettings;
 }
 
 /** Checks a role where it sits in a message. */

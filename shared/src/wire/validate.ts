@@ -30,7 +30,15 @@ import {
   type SealedSecret,
 } from './config.js';
 import type { EventBatch, UsageEvent } from './events.js';
-import { checkRoleFields, checkRouteDocument, type RoleConfig, type RouteConfig, type RouteDocument } from './routes.js';
+import {
+  checkCacheSettings,
+  checkRoleFields,
+  checkRouteDocument,
+  type CacheSettings,
+  type RoleConfig,
+  type RouteConfig,
+  type RouteDocument,
+} from './routes.js';
 import { checkUsageEventFields } from './event-fields.js';
 import { validatePolicyDocument } from '../policy/validate.js';
 import {
@@ -91,6 +99,11 @@ export function validateUsageEvent(val: unknown): UsageEvent {
 /** Validates a route's document as saved; the message names the field (`route "targets[1].weight" must be …`). */
 export function validateRouteDocument(val: unknown): RouteDocument {
   return run('route', () => checkRouteDocument(val, ''));
+}
+
+/** Validates a route's or key's response cache setting as the control plane receives it (null: off). */
+export function validateCacheSettings(val: unknown): CacheSettings | null {
+  return run('cache', () => checkCacheSettings(val, ''));
 }
 
 function run<T>(what: string, validate: () => T): T {
@@ -202,6 +215,7 @@ function keyConfig(value: unknown, path: string, mapKey: string): KeyConfig {
   arrayOf(key.allowedModels, child(path, 'allowedModels'), nonEmptyString);
   arrayOf(key.credentialIds, child(path, 'credentialIds'), uuid);
   recordOf(key.labels, child(path, 'labels'), string);
+  checkCacheSettings(key.cache, child(path, 'cache'));
   return key as unknown as KeyConfig;
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   createKms,
+  type CacheSettings,
   displayPrefix,
   generateSecret,
   hashSecret,
@@ -27,6 +28,7 @@ interface KeyOptions {
   readonly allowedModels?: readonly string[];
   readonly credentialIds?: readonly string[];
   readonly orgId?: string;
+  readonly cache?: CacheSettings | null;
 }
 
 /** A test key: the secret an agent presents and its config entry. */
@@ -116,6 +118,7 @@ export async function createTestWorld(orgOverrides: Partial<OrgConfig> = {}): Pr
         allowedModels: options.allowedModels ?? [],
         credentialIds: options.credentialIds ?? [],
         labels: {},
+        cache: options.cache ?? null,
       };
       return { secret, config };
     },
