@@ -126,6 +126,13 @@ describe('canonical JSON (RFC 8785)', () => {
     };
     expect(USAGE_CHAIN.canonicalText(routed)).toContain('"attempts":[{');
     expect(USAGE_CHAIN.canonicalText(routed)).toBe(canonicalJson(USAGE_CHAIN.canonicalRow(routed)));
+    // And `cacheHit` (a flag: left out while false, as every row stored before it reads back).
+    const uncached = { ...row, cacheHit: false };
+    expect(USAGE_CHAIN.canonicalText(uncached)).toBe(USAGE_CHAIN.canonicalText(row));
+    expect(USAGE_CHAIN.canonicalRow(uncached)).not.toHaveProperty('cacheHit');
+    const hit = { ...row, cacheHit: true };
+    expect(USAGE_CHAIN.canonicalText(hit)).toContain('"cacheHit":true');
+    expect(USAGE_CHAIN.canonicalText(hit)).toBe(canonicalJson(USAGE_CHAIN.canonicalRow(hit)));
     const entry = {
       id: 'a',
       orgId: 'o',

@@ -84,6 +84,25 @@ describe('creating a key', () => {
     });
   });
 
+  it('sets, publishes, changes and turns off the key’s response cache, refusing a TTL out of range', async () => {
+    const { data } = await createKey(owner, { name: 'cached', cache: { ttlSeconds: 600 } });
+    const id = data!.createKey.key.id;
+    expect(publishedKeys(owner.orgId).find((k) => k.id === id)?.cache).toEqual({ ttlSeconds: 600 });
+    const update = `mutation($id: ID!, $input: UpdateKeyInput!) { updateKey(id: $id, input: $input) { cache { ttlSeconds } } }`;
+    const changed = await owner.gql<{ updateKey: { cache: { ttlSeconds: number } | null } }>(update, { id, input: { cache: { ttlSeconds: 30 } } });
+    expect(changed.data?.updateKey.cache).toEqual({ ttlSeconds: 30 });
+    expect(publishedKeys(owner.orgId).find((k) => k.id === id)?.cache).toEqual({ ttlSeconds: 30 });
+    const off = await owner.gql<{ updateKey: { cache: null } }>(update, { id, input: { cache: null } });
+    expect(off.data?.updateKey.cache).toBeNull();
+    expect(publishedKeys(owner.orgId).find((k) => k.id === id)?.cache).toBeNull();
+
+    const tooLong = await createKey(owner, { cache: { ttlSeconds: 8 * 24 * 3600 } });
+    expect(tooLong.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(tooLong.errors?.[0].message).toMatch(/cache "ttlSeconds" must be an integer from 1 to 604800/);
+    const zero = await owner.gql(update, { id, input: { cache: { ttlSeconds: 0 } } });
+    expect(zero.errors?.[0].message).toMatch(/"ttlSeconds" must be an integer from 1 to 604800/);
+  });
+
   it('never shows the secret or its hash again, in the list or one by one', async () => {
     const { data } = await createKey(owner, { name: 'hidden' });
     const { secret, key } = data!.createKey;

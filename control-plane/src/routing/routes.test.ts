@@ -142,6 +142,18 @@ describe('routes', () => {
     expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'CONFLICT' }, message: expect.stringContaining('used by role "reviewer"') });
   });
 
+  it('stores, shows and publishes a route’s response cache, and refuses a TTL out of range', async () => {
+    const res = await owner.gql<{ createRoute: { id: string; cache: { ttlSeconds: number } | null } }>(
+      `mutation($input: RouteInput!) { createRoute(input: $input) { id cache { ttlSeconds } } }`,
+      { input: { name: 'Cached', match: ['cached-model'], targets: [target(credentials.openaiPrimary, 'gpt-4o')], cache: { ttlSeconds: 120 } } },
+    );
+    expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+    expect(res.data!.createRoute.cache).toEqual({ ttlSeconds: 120 });
+    expect(cp.services.configStore.collectionsOf(owner.orgId).routes[res.data!.createRoute.id]).toMatchObject({ cache: { ttlSeconds: 120 } });
+    const bad = await createRoute({ name: 'Bad cache', match: ['x'], targets: [target(credentials.openaiPrimary, 'gpt-4o')], cache: { ttlSeconds: 0 } });
+    expect(bad.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: 'route "cache.ttlSeconds" must be an integer from 1 to 604800.' });
+  });
+
   it('refuses a bad field with BAD_USER_INPUT naming it', async () => {
     const res = await createRoute({ name: 'Bad', match: ['x'], targets: [target(credentials.openaiPrimary, 'gpt-4o', { weight: 0 })] });
     expect(res.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: 'route "targets[0].weight" must be an integer from 1 to 1000.' });
