@@ -1,10 +1,11 @@
-import { startRedisServer, type RedisServer } from '@keyward/data-plane/testing';
+import type { RedisServer } from '@keyward/data-plane/testing';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockProvider, type MockProvider } from '../mock-provider/index.js';
-import { startTestDataPlane, type TestDataPlane } from './support/data-plane.js';
+import type { TestDataPlane } from './support/data-plane.js';
 import { startEventCollector, type EventCollector } from './support/event-collector.js';
 import { eventFor } from './support/events.js';
+import { startRedisNodes, type RedisNodes } from './support/redis-nodes.js';
 import { createTestWorld, type TestKey, type TestWorld } from './support/world.js';
 
 describe('the response cache shared by two data-plane nodes through Redis', () => {
@@ -12,7 +13,8 @@ describe('the response cache shared by two data-plane nodes through Redis', () =
   let mock: MockProvider;
   let redis: RedisServer;
   let collector: EventCollector;
-  let nodes: TestDataPlane[] = [];
+  let nodes: readonly TestDataPlane[] = [];
+  let cluster: RedisNodes;
   let key: TestKey;
   const ask = (node: TestDataPlane, text: string) =>
     new OpenAI({ apiKey: key.secret, baseURL: `${node.url}/v1`, maxRetries: 0 }).chat.completions
@@ -22,20 +24,16 @@ describe('the response cache shared by two data-plane nodes through Redis', () =
   beforeAll(async () => {
     world = await createTestWorld();
     mock = await startMockProvider();
-    redis = await startRedisServer();
     collector = await startEventCollector();
     const credential = await world.credential('openai', `${mock.url}/v1`);
     key = world.key({ cache: { ttlSeconds: 300 } });
     const snapshot = world.snapshot({ keys: [key], credentials: [credential] });
-    for (let i = 0; i < 2; i++) {
-      nodes.push(await startTestDataPlane({ world, snapshot, eventsUrl: collector.eventsUrl, env: { REDIS_URL: redis.url, KEYWARD_NODE_ID: `node-${i}` } }));
-    }
+    cluster = await startRedisNodes({ world, snapshot, eventsUrl: collector.eventsUrl });
+    ({ nodes, redis } = cluster);
   });
 
   afterAll(async () => {
-    for (const node of nodes) await node.close();
-    nodes = [];
-    await redis?.stop();
+    await cluster?.close();
     await mock?.close();
     await collector?.close();
   });

@@ -1,4 +1,5 @@
-import type { ConfigSnapshot, RouteCredentialTarget } from '@keyward/shared';
+import { MemoryLimiter } from '@keyward/data-plane';
+import { uuidv7, type BudgetConfig, type ConfigSnapshot, type RateLimitConfig, type RouteCredentialTarget } from '@keyward/shared';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startMockProvider, type MockProvider } from '../mock-provider/index.js';
@@ -21,6 +22,9 @@ describe('the response cache', () => {
   let uncached: TestKey;
   let routed: TestKey;
   let otherOrg: TestKey;
+  let limited: TestKey;
+  let limiter: MemoryLimiter;
+  let budget: BudgetConfig;
   const client = (key: TestKey, headers: Record<string, string> = {}) =>
     new OpenAI({ apiKey: key.secret, baseURL: `${node.url}/v1`, maxRetries: 0, defaultHeaders: headers });
   const ask = (key: TestKey, text: string, headers: Record<string, string> = {}) =>
@@ -40,6 +44,23 @@ describe('the response cache', () => {
     uncached = world.key();
     routed = world.key();
     otherOrg = world.key({ orgId: org2.id, cache: { ttlSeconds: 300 } });
+    limited = world.key({ cache: { ttlSeconds: 300 } });
+    budget = {
+      id: uuidv7(),
+      orgId: world.org.id,
+      scope: { kind: 'key', id: limited.config.id },
+      period: 'lifetime',
+      limitMicros: 1_000_000,
+      action: 'block',
+      alertThresholds: [],
+    };
+    const rateLimit: RateLimitConfig = {
+      id: uuidv7(),
+      orgId: world.org.id,
+      scope: { kind: 'key', id: limited.config.id },
+      requestsPerMinute: 3,
+      tokensPerMinute: 100_000,
+    };
     const target: RouteCredentialTarget = {
       credentialId: credential.config.id,
       model: 'gpt-4o-mini',
@@ -49,17 +70,23 @@ describe('the response cache', () => {
       contextTokens: null,
     };
     const route = world.route({ match: ['smart'], targets: [target], cache: { ttlSeconds: 300 } }, [{ kind: 'key', id: routed.config.id }]);
-    snapshot = world.snapshot({
-      keys: [cached, shortLived, uncached, routed, otherOrg],
-      credentials: [credential, credential2],
-      orgs: [org2],
-      routes: [route],
-    });
-    node = await startTestDataPlane({ world, snapshot, eventsUrl: collector.eventsUrl });
+    snapshot = {
+      ...world.snapshot({
+        keys: [cached, shortLived, uncached, routed, otherOrg, limited],
+        credentials: [credential, credential2],
+        orgs: [org2],
+        routes: [route],
+      }),
+      budgets: { [budget.id]: budget },
+      rateLimits: { [rateLimit.id]: rateLimit },
+    };
+    limiter = new MemoryLimiter();
+    node = await startTestDataPlane({ world, snapshot, eventsUrl: collector.eventsUrl, limiter });
   });
 
   afterAll(async () => {
     await node?.close();
+    await limiter?.close();
     await mock?.close();
     await collector?.close();
   });
@@ -153,6 +180,17 @@ describe('the response cache', () => {
     const again = await ask(uncached, 'Via the route');
     expect(again.response.headers.get('x-keyward-cache')).toBeNull();
     expect(mock.requests).toHaveLength(3);
+  });
+
+  it('counts a hit as a request for rate limits, but spends nothing of a budget', async () => {
+    const first = await ask(limited, 'Limited question');
+    const missed = await eventFor(collector, first.response.headers.get('x-request-id'));
+    for (let i = 0; i < 2; i++) expect((await ask(limited, 'Limited question')).response.headers.get('x-keyward-cache')).toBe('hit');
+    expect(await limiter.usage(budget.id, 'lifetime')).toEqual({ spentMicros: missed.costMicros, reservedMicros: 0, reservations: 0 });
+    // The fourth request within the minute is over the limit of three, hit or not.
+    const error = await ask(limited, 'Limited question').catch((err: unknown) => err);
+    expect(error).toMatchObject({ status: 429, code: 'rate_limited' });
+    expect(mock.requests).toHaveLength(1);
   });
 
   it('still runs policies on a request it holds an answer for: a blocked prompt is blocked', async () => {

@@ -1,11 +1,12 @@
-import { startRedisServer, type RedisServer } from '@keyward/data-plane/testing';
+import type { RedisServer } from '@keyward/data-plane/testing';
 import type { RouteConfig, RouteCredentialTarget } from '@keyward/shared';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startMockProvider, type MockProvider } from '../mock-provider/index.js';
-import { startTestDataPlane, type TestDataPlane } from './support/data-plane.js';
+import type { TestDataPlane } from './support/data-plane.js';
 import { startEventCollector, type EventCollector } from './support/event-collector.js';
 import { eventFor } from './support/events.js';
+import { startRedisNodes, type RedisNodes } from './support/redis-nodes.js';
 import { createTestWorld, type TestCredential, type TestKey, type TestWorld } from './support/world.js';
 
 const hi = [{ role: 'user' as const, content: 'hi' }];
@@ -16,7 +17,8 @@ describe('circuit breakers shared by two data-plane nodes through Redis', () => 
   let mock: MockProvider;
   let redis: RedisServer;
   let collector: EventCollector;
-  let nodes: TestDataPlane[] = [];
+  let nodes: readonly TestDataPlane[] = [];
+  let cluster: RedisNodes;
   let key: TestKey;
   let live: TestCredential;
   const routes: RouteConfig[] = [];
@@ -39,7 +41,6 @@ describe('circuit breakers shared by two data-plane nodes through Redis', () => 
   beforeAll(async () => {
     world = await createTestWorld();
     mock = await startMockProvider();
-    redis = await startRedisServer();
     collector = await startEventCollector();
     live = await world.credential('openai', `${mock.url}/v1`);
     key = world.key();
@@ -48,15 +49,12 @@ describe('circuit breakers shared by two data-plane nodes through Redis', () => 
     mock.setBehaviour({ error: { status: 503 } }, { model: 'gpt-flaky' });
     mock.setBehaviour({ error: { status: 503 } }, { model: 'gpt-flaky-too' });
     const snapshot = world.snapshot({ keys: [key], credentials: [live], routes });
-    for (let i = 0; i < 2; i++) {
-      nodes.push(await startTestDataPlane({ world, snapshot, eventsUrl: collector.eventsUrl, env: { REDIS_URL: redis.url, KEYWARD_NODE_ID: `node-${i}` } }));
-    }
+    cluster = await startRedisNodes({ world, snapshot, eventsUrl: collector.eventsUrl });
+    ({ nodes, redis } = cluster);
   });
 
   afterAll(async () => {
-    for (const node of nodes) await node.close();
-    nodes = [];
-    await redis?.stop();
+    await cluster?.close();
     await mock?.close();
     await collector?.close();
   });
