@@ -30,7 +30,9 @@ const EVERY_EVENT_FIELD = [
       ? 'policyMatches { policyId policyVersion ruleId action phase shadow }'
       : f.name === 'content'
         ? 'content { request response }'
-        : f.name,
+        : f.name === 'attempts'
+          ? 'attempts { credentialId model outcome status latencyMs }'
+          : f.name,
   ),
 ].join(' ');
 
@@ -165,6 +167,8 @@ describe('storing event batches', () => {
       ],
       approvalId: randomUUID(),
       traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      routeId: randomUUID(),
+      cacheHit: true,
     });
     await postEvents(cp, nodeToken, batch([event]));
     const res = await org.gql<{ usageEvents: { nodes: Record<string, unknown>[] } }>(`{ usageEvents { nodes { ${EVERY_EVENT_FIELD} } } }`);
@@ -174,6 +178,7 @@ describe('storing event batches', () => {
       provider: 'ANTHROPIC',
       decision: 'RATE_LIMITED',
       policyMatches: event.policyMatches!.map((m) => ({ ...m, action: m.action.toUpperCase(), phase: m.phase.toUpperCase() })),
+      attempts: [],
       content: null,
       receivedAt: expect.any(String),
     });
@@ -458,7 +463,19 @@ describe('events stored before policy matches were kept', () => {
     const res = await org.gql<{ usageEvents: { nodes: Record<string, unknown>[] } }>(`{ usageEvents { nodes { ${EVERY_EVENT_FIELD} } } }`);
     const { content: _content, orgId: _orgId, ...expected } = event;
     expect(res.data!.usageEvents.nodes).toEqual([
-      { ...expected, provider: 'OPENAI', decision: 'ALLOWED', content: null, policyMatches: [], approvalId: null, traceId: null, receivedAt: event.startedAt },
+      {
+        ...expected,
+        provider: 'OPENAI',
+        decision: 'ALLOWED',
+        content: null,
+        policyMatches: [],
+        approvalId: null,
+        traceId: null,
+        routeId: null,
+        attempts: [],
+        cacheHit: false,
+        receivedAt: event.startedAt,
+      },
     ]);
   });
 });
