@@ -170,6 +170,12 @@ describe('config message validation', () => {
     expect(() => validateConfigMessage(tweak(snapshot, (s) => (s.keys[HASH].policyIds = [KEY])))).not.toThrow();
   });
 
+  it('accepts a key and a route with a response cache, or with none (older control planes)', () => {
+    expect(() => validateConfigMessage(tweak(snapshot, (s) => (s.keys[HASH].cache = { ttlSeconds: 600 })))).not.toThrow();
+    expect(() => validateConfigMessage(tweak(snapshot, (s) => (s.keys[HASH].cache = null)))).not.toThrow();
+    expect(() => validateConfigMessage(tweak(delta, (d) => (d.changed.routes = { [ROUTE]: { ...route, cache: { ttlSeconds: 604800 } } })))).not.toThrow();
+  });
+
   it('ignores fields it does not know, so a newer control plane can add some', () => {
     expect(() => validateConfigMessage(tweak(snapshot, (s) => (s.keys[HASH].newField = 1)))).not.toThrow();
   });
@@ -259,6 +265,12 @@ describe('config message validation', () => {
       tweak(delta, (d) => (d.changed.routes = { [ROUTE]: { ...route, rules: [{ when: { promptSize: 3 }, strategy: 'lowest_cost' }] } })),
       `config delta "changed.routes.${ROUTE}.rules[0].when" is not a valid condition: "promptSize" is not a known condition; expected one of: all, any, not, provider, api, endpoint, model, keyLabel, keyMetadata, header, prompt, system, completion, toolOffered, toolCall, inputTokens, maxOutputTokens, costMicros, timeOfDay`,
     ],
+    [
+      'a route cache kept for no time',
+      tweak(delta, (d) => (d.changed.routes = { [ROUTE]: { ...route, cache: { ttlSeconds: 0 } } })),
+      `config delta "changed.routes.${ROUTE}.cache.ttlSeconds" must be an integer from 1 to 604800`,
+    ],
+    ['a key cache that is not an object', tweak(snapshot, (s) => (s.keys[HASH].cache = 300)), `config snapshot "keys.${HASH}.cache" must be an object`],
     [
       'a role with an upper-case name',
       tweak(
