@@ -28,9 +28,11 @@ const EVERY_EVENT_FIELD = [
   ...USAGE_EVENT_FIELDS.filter((f) => f.graphql).map((f) =>
     f.name === 'policyMatches'
       ? 'policyMatches { policyId policyVersion ruleId action phase shadow }'
-      : f.name === 'content'
-        ? 'content { request response }'
-        : f.name,
+      : f.name === 'attempts'
+        ? 'attempts { credentialId model outcome status latencyMs }'
+        : f.name === 'content'
+          ? 'content { request response }'
+          : f.name,
   ),
 ].join(' ');
 
@@ -174,6 +176,8 @@ describe('storing event batches', () => {
       provider: 'ANTHROPIC',
       decision: 'RATE_LIMITED',
       policyMatches: event.policyMatches!.map((m) => ({ ...m, action: m.action.toUpperCase(), phase: m.phase.toUpperCase() })),
+      routeId: null,
+      attempts: [],
       content: null,
       receivedAt: expect.any(String),
     });
@@ -458,7 +462,18 @@ describe('events stored before policy matches were kept', () => {
     const res = await org.gql<{ usageEvents: { nodes: Record<string, unknown>[] } }>(`{ usageEvents { nodes { ${EVERY_EVENT_FIELD} } } }`);
     const { content: _content, orgId: _orgId, ...expected } = event;
     expect(res.data!.usageEvents.nodes).toEqual([
-      { ...expected, provider: 'OPENAI', decision: 'ALLOWED', content: null, policyMatches: [], approvalId: null, traceId: null, receivedAt: event.startedAt },
+      {
+        ...expected,
+        provider: 'OPENAI',
+        decision: 'ALLOWED',
+        content: null,
+        policyMatches: [],
+        approvalId: null,
+        routeId: null,
+        attempts: [],
+        traceId: null,
+        receivedAt: event.startedAt,
+      },
     ]);
   });
 });
