@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from './canonical-json.js';
-import { AUDIT_CHAIN, USAGE_CHAIN } from './chain-kinds.js';
+import { AUDIT_CHAIN, contentDigestOf, linkedRow, USAGE_CHAIN } from './chain-kinds.js';
 
 describe('canonical JSON (RFC 8785)', () => {
   it('sorts keys by UTF-16 code units, writes numbers and strings as ECMAScript does, and adds no whitespace', () => {
@@ -63,10 +63,18 @@ describe('canonical JSON (RFC 8785)', () => {
       approvalId: null,
       content: { response: 'b', request: 'a' },
     };
-    expect(USAGE_CHAIN.canonicalText(row)).toBe(canonicalJson(USAGE_CHAIN.canonicalRow(row)));
-    expect(USAGE_CHAIN.canonicalText({ ...row, tags: ['x'], content: null, ttftMs: '7' })).toBe(
-      canonicalJson(USAGE_CHAIN.canonicalRow({ ...row, tags: ['x'], content: null, ttftMs: '7' })),
-    );
+    // Format 2: the row without its content, committing to the content's digest instead.
+    const linkedText = (r: Record<string, unknown>) => {
+      const view = USAGE_CHAIN.trailView(r, 2);
+      return canonicalJson(linkedRow(view.row, contentDigestOf(view.content!)));
+    };
+    expect(USAGE_CHAIN.canonicalForm(row)).toEqual({ text: linkedText(row), contentDigest: contentDigestOf('{"content":{"request":"a","response":"b"}}') });
+    expect(linkedText(row)).not.toContain('"request"');
+    const other = { ...row, tags: ['x'], content: null, ttftMs: '7' };
+    expect(USAGE_CHAIN.canonicalForm(other)).toEqual({ text: linkedText(other), contentDigest: contentDigestOf('{"content":null}') });
+    // Format 1, as links written before content retention hashed it: the content inline.
+    expect(USAGE_CHAIN.trailView(row, 1).row).toEqual(USAGE_CHAIN.canonicalRow(row));
+    expect(canonicalJson(USAGE_CHAIN.canonicalRow(row))).toContain('"content":{"request":"a","response":"b"}');
     const entry = {
       id: 'a',
       orgId: 'o',
@@ -81,7 +89,7 @@ describe('canonical JSON (RFC 8785)', () => {
       userAgent: 'ua',
       requestId: 'r',
     };
-    expect(AUDIT_CHAIN.canonicalText(entry)).toBe(
+    expect(AUDIT_CHAIN.canonicalForm(entry).text).toBe(
       '{"action":"createKey","actor":"user:1","args":{"a":2,"b":1},"createdAt":"2026-12-06T23:37:48.614Z","errorCode":null,"id":"a","ipHash":"h","orgId":"o","outcome":"success","requestId":"r","targetId":null,"userAgent":"ua"}',
     );
   });

@@ -39,7 +39,19 @@ export interface UsageEventContent {
 export class UsageEventRecord extends OrgScopedEntity {
   /** Properties with defaults, optional in `em.create`. */
   [OptionalProps]?:
-    'createdAt' | 'updatedAt' | 'teamId' | 'provider' | 'credentialId' | 'model' | 'errorCode' | 'ttftMs' | 'tags' | 'policyMatches' | 'approvalId' | 'content';
+    | 'createdAt'
+    | 'updatedAt'
+    | 'teamId'
+    | 'provider'
+    | 'credentialId'
+    | 'model'
+    | 'errorCode'
+    | 'ttftMs'
+    | 'tags'
+    | 'policyMatches'
+    | 'approvalId'
+    | 'content'
+    | 'contentPurgedAt';
 
   @Property({ type: 'uuid' })
   keyId!: string;
@@ -127,4 +139,8 @@ export class UsageEventRecord extends OrgScopedEntity {
 
   @Property({ type: 'json', nullable: true })
   content: UsageEventContent | null = null;
+
+  /** When content retention cleared `content` (`events/retention.ts`); the row's link still verifies by its digest. */
+  @Property({ type: 'datetime', nullable: true })
+  contentPurgedAt: Date | null = null;
 }
