@@ -30,7 +30,7 @@ registerEnumType(LimiterFailModeEnum, {
   description: 'CLOSED refuses calls while counters are unreachable; OPEN lets them through uncounted.',
 });
 
-/** Where an effective retention period comes from (`RetentionSource`). */
+/** Where an effective retention period comes from (`RetentionPeriods` in `retention-periods.ts`). */
 export const RetentionSourceEnum = { PLAN: 'plan', ORGANIZATION: 'organization', EVENTS: 'events' } as const;
 
 registerEnumType(RetentionSourceEnum, {

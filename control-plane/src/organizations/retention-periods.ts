@@ -6,9 +6,6 @@ import { sqlRows } from '../config-publish/sql.js';
 import { AppError } from '../errors.js';
 import { DEFAULT_ORGANIZATION_SETTINGS, type OrganizationSettings } from './organization.entity.js';
 
-/** Where an effective retention period comes from. */
-export type RetentionSource = 'plan' | 'organization' | 'events';
-
 /** How long an organization's records are kept, in days (null: forever), and why. */
 export interface RetentionPeriods {
   /** Request events and admin-log entries. */
