@@ -30,7 +30,17 @@ module.exports = {
         'data-plane/src/providers/ describes each endpoint (route, key, request and answer codecs, output cap, usage, errors); the pipeline and the steps read it through the operation they hold, and it imports none of the layers above it.',
       from: { path: '^data-plane/src/providers/' },
       to: {
-        path: '^data-plane/src/((auth|limits|policy|approvals|steps|pipeline|estimate|server|routing|config|events|upstream|control-plane)/|(dataplane|index|main)\\.ts$)',
+        path: '^data-plane/src/((auth|limits|policy|approvals|steps|pipeline|estimate|server|routing|config|events|upstream|control-plane|translate)/|(dataplane|index|main)\\.ts$)',
+      },
+    },
+    {
+      name: 'translation-over-providers',
+      severity: 'error',
+      comment:
+        'data-plane/src/translate/ carries requests and answers between API families using only the operations in providers/ (with streaming/ and errors.ts); routes and the pipeline call it, it calls none of them, and providers/ never imports it.',
+      from: { path: '^data-plane/src/translate/' },
+      to: {
+        path: '^data-plane/src/((auth|limits|policy|approvals|steps|pipeline|estimate|server|routing|config|events|upstream|control-plane|observability|storage)/|(dataplane|index|main)\\.ts$)',
       },
     },
     {

@@ -42,6 +42,18 @@ export interface ControlPlaneConfig {
   readonly stripe: StripeConfig | null;
   /** The tamper-evident audit trail (`audit-chain/`). */
   readonly auditChain: AuditChainConfig;
+  /** Exporting the audit trail to SIEMs (`audit-sinks/`). */
+  readonly auditSinks: AuditSinksConfig;
+}
+
+/** How the audit-sink worker paces itself. */
+interface AuditSinksConfig {
+  /** How often it looks for new rows when idle (`KEYWARD_AUDIT_SINK_POLL_MS`, 1,000). */
+  readonly pollMs: number;
+  /** An S3 sink writes at most one object per chain per this many seconds (`KEYWARD_AUDIT_SINK_S3_INTERVAL_SECONDS`, 3,600: hourly objects). */
+  readonly s3IntervalSeconds: number;
+  /** Longest wait between two attempts of a failing batch (`KEYWARD_AUDIT_SINK_MAX_BACKOFF_SECONDS`, 300). */
+  readonly maxBackoffSeconds: number;
 }
 
 /** Hash chaining and checkpoint signing of usage events and audit entries. */
@@ -107,6 +119,11 @@ export function loadControlPlaneConfig(env: Env = process.env): ControlPlaneConf
       enabled: boolean(env, 'KEYWARD_AUDIT_CHAIN', true),
       checkpointRows: integer(env, 'KEYWARD_AUDIT_CHECKPOINT_ROWS', 1_000, 1, 10_000_000),
       checkpointMinutes: integer(env, 'KEYWARD_AUDIT_CHECKPOINT_MINUTES', 10, 1, 1_440),
+    },
+    auditSinks: {
+      pollMs: integer(env, 'KEYWARD_AUDIT_SINK_POLL_MS', 1_000, 50, 60_000),
+      s3IntervalSeconds: integer(env, 'KEYWARD_AUDIT_SINK_S3_INTERVAL_SECONDS', 3_600, 1, 86_400),
+      maxBackoffSeconds: integer(env, 'KEYWARD_AUDIT_SINK_MAX_BACKOFF_SECONDS', 300, 1, 3_600),
     },
   };
   return Object.freeze(config);

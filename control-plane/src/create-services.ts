@@ -8,6 +8,7 @@ import { ConfigStore } from './config-publish/config-store.js';
 import { ConnectedNodes } from './nodes/connected-nodes.js';
 import type { CoreServices, Services } from './services.js';
 import { DeliveryWorker } from './webhooks/delivery-worker.js';
+import { SinkWorker } from './audit-sinks/sink-worker.js';
 
 /** Budget alert checks wait this long after spend grows, so a burst of batches is checked once. */
 const ALERT_DELAY_MS = 250;
@@ -25,6 +26,7 @@ export function createServices(core: CoreServices): Services {
   services.expirySweeper = new ExpirySweeper(services);
   services.alerts = new AlertScheduler(services, ALERT_DELAY_MS);
   services.deliveryWorker = new DeliveryWorker(services);
+  services.sinkWorker = new SinkWorker(services);
   services.auditSigner = new AuditSigner(core.kms, () => core.orm.em.fork({ clear: true }) as EntityManager);
   services.stripe = createStripeBilling(core.config.stripe);
   return services;

@@ -32,6 +32,7 @@ import { ApiToken } from './tokens/api-token.entity.js';
 import { WebhookDelivery } from './webhooks/webhook-delivery.entity.js';
 import { Webhook } from './webhooks/webhook.entity.js';
 import { User } from './users/user.entity.js';
+import { AuditSink, AuditSinkCursor, AuditSinkDeadLetter } from './audit-sinks/sink.entity.js';
 
 /**
  * Every entity class. Listed explicitly (no folder scanning) so the same list works from
@@ -54,6 +55,9 @@ export const ENTITIES = [
   AuditChainHead,
   AuditCheckpoint,
   AuditSigningKey,
+  AuditSink,
+  AuditSinkCursor,
+  AuditSinkDeadLetter,
   Key,
   KeySecret,
   Credential,

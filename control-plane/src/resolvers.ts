@@ -19,6 +19,7 @@ import { SignInResolver } from './sessions/sign-in.resolver.js';
 import { TeamResolver } from './teams/team.resolver.js';
 import { ApiTokenResolver } from './tokens/api-token.resolver.js';
 import { WebhookResolver } from './webhooks/webhook.resolver.js';
+import { AuditSinkResolver } from './audit-sinks/sink.resolver.js';
 import { MetaResolver } from './graphql/meta.resolver.js';
 
 /** Every resolver class of the API. */
@@ -42,6 +43,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   PolicyResolver,
   ApprovalResolver,
   WebhookResolver,
+  AuditSinkResolver,
   LimitsResolver,
   ModelPricesResolver,
   UnpricedModelsSettingResolver,

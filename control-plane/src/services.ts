@@ -12,6 +12,7 @@ import type { AlertScheduler } from './budgets/alerts.js';
 import type { ConfigStore } from './config-publish/config-store.js';
 import type { ConnectedNodes } from './nodes/connected-nodes.js';
 import type { DeliveryWorker } from './webhooks/delivery-worker.js';
+import type { SinkWorker } from './audit-sinks/sink-worker.js';
 
 /** What a control plane is made from: settings, connections and outputs, before its workers. */
 export interface CoreServices {
@@ -44,6 +45,8 @@ export interface Services extends CoreServices {
   readonly alerts: AlertScheduler;
   /** Delivers webhook and Slack notifications (started by a start-up task). */
   readonly deliveryWorker: DeliveryWorker;
+  /** Exports the audit chains to each organization's sinks (started by a start-up task). */
+  readonly sinkWorker: SinkWorker;
   /** Signs audit checkpoints with the installation's Ed25519 key, kept under the KMS. */
   readonly auditSigner: AuditSigner;
   /** Stripe, when configured. */

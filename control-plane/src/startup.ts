@@ -7,6 +7,7 @@ import { createFirstOwner } from './sessions/first-start.js';
 import { pruneSignInState } from './sessions/prune.js';
 import type { Services } from './services.js';
 import { startDeliveryWorker } from './webhooks/delivery-worker.js';
+import { startSinkWorker } from './audit-sinks/sink-worker.js';
 
 /** Stops background work a start-up task began; awaited when the control plane closes, before the database. */
 export type StopBackgroundWork = () => Promise<void>;
@@ -27,6 +28,8 @@ export const STARTUP_TASKS: StartupTask[] = [
   // Held approvals and queued notifications are rows: these pick up where the last run stopped.
   startExpirySweeper,
   startDeliveryWorker,
+  // Audit sinks resume from their stored cursors.
+  startSinkWorker,
   // Events and admin-log entries older than their organization's retention.
   startRetentionSweeper,
   // Signs the audit chains' checkpoints every N rows or M minutes.

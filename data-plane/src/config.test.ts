@@ -23,6 +23,8 @@ describe('data-plane configuration from the environment', () => {
     });
     expect(config.nodeId).toMatch(/^dp-/);
     expect(config.hashSalt.length).toBe(32);
+    expect(config.otlpTracesUrl).toBeNull();
+    expect(config.otelServiceName).toBe('keyward-data-plane');
     expect(Object.isFrozen(config)).toBe(true);
   });
 
@@ -61,6 +63,13 @@ describe('data-plane configuration from the environment', () => {
     expect(config.hashSalt.toString()).toBe('a salt of some length');
   });
 
+  it('resolves the OTLP traces URL as the exporters do: a base gets /v1/traces, the traces variable is the whole URL', () => {
+    expect(loadDataPlaneConfig({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).otlpTracesUrl).toBe('http://collector:4318/v1/traces');
+    const both = { ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example.com/otlp/spans' };
+    expect(loadDataPlaneConfig(both).otlpTracesUrl).toBe('https://traces.example.com/otlp/spans');
+    expect(loadDataPlaneConfig({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_SERVICE_NAME: 'edge-gw' }).otelServiceName).toBe('edge-gw');
+  });
+
   it.each([
     [{ KEYWARD_NODE_TOKEN: undefined }, /^KEYWARD_NODE_TOKEN is required/],
     [{ KEYWARD_NODE_TOKEN: generateSecret('key') }, /^KEYWARD_NODE_TOKEN is not a valid node token/],
@@ -72,6 +81,8 @@ describe('data-plane configuration from the environment', () => {
     [{ KEYWARD_ALLOW_LOOPBACK_UPSTREAMS: 'maybe' }, /^KEYWARD_ALLOW_LOOPBACK_UPSTREAMS must be true or false/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],
     [{ KEYWARD_HASH_SALT: 'short' }, /^KEYWARD_HASH_SALT must be at least 16 characters/],
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, /^OTEL_EXPORTER_OTLP_ENDPOINT must be an http or https URL/],
+    [{ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'grpc://collector:4317' }, /^OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http or https URL/],
   ])('refuses %o with one sentence naming the variable', (override, message) => {
     expect(() => loadDataPlaneConfig({ ...base, ...override })).toThrow(ConfigError);
     expect(() => loadDataPlaneConfig({ ...base, ...override })).toThrow(message);

@@ -58,6 +58,13 @@ export interface DataPlaneConfig {
   /** Longest hold of a request that is not streamed, counted from its arrival. */
   readonly unstreamedHoldSeconds: number;
   readonly logLevel: string;
+  /**
+   * Traces are exported over OTLP/HTTP to this URL (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as given,
+   * or `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`); null: no tracing at all.
+   */
+  readonly otlpTracesUrl: string | null;
+  /** `service.name` on exported spans (`OTEL_SERVICE_NAME`). */
+  readonly otelServiceName: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -105,6 +112,8 @@ export function loadDataPlaneConfig(env: Env = process.env): DataPlaneConfig {
     holdKeepAliveMs: Math.round(number(env, 'KEYWARD_HOLD_KEEPALIVE_SECONDS', 10, { min: 0.05, max: 300 }) * 1000),
     unstreamedHoldSeconds: number(env, 'KEYWARD_UNSTREAMED_HOLD_SECONDS', DEFAULT_HOLD_SECONDS, { min: 1, max: 86_400 }),
     logLevel: logLevel(env),
+    otlpTracesUrl: otlpTracesUrl(env),
+    otelServiceName: text(env, 'OTEL_SERVICE_NAME', 'keyward-data-plane'),
   });
 }
 
@@ -155,6 +164,16 @@ function httpUrl(env: Env, name: string, fallback: string): string {
     throw new ConfigError(`${name} must be an http or https URL, got "${value}".`);
   }
   return value.replace(/\/+$/, '');
+}
+
+/**
+ * The OTLP/HTTP traces URL, resolved as the OpenTelemetry exporters do: the traces-specific
+ * variable is the whole URL, the general one is a base that `/v1/traces` is appended to.
+ */
+function otlpTracesUrl(env: Env): string | null {
+  if (raw(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') !== undefined) return httpUrl(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', '');
+  if (raw(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') !== undefined) return `${httpUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', '')}/v1/traces`;
+  return null;
 }
 
 function nodeToken(env: Env): string {

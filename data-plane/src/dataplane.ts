@@ -16,6 +16,7 @@ import { EventShipper } from './events/shipper.js';
 import { EventSpool } from './events/spool.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
+import { startTracing } from './observability/tracing.js';
 import { createNodeLimiter, type Limiter } from './limits/index.js';
 import type { EnforcementStep } from './steps/contract.js';
 import type { Gateway } from './pipeline/gateway.js';
@@ -94,6 +95,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     bodyTimeout: config.upstreamIdleTimeoutMs,
   });
   const secrets = new CredentialSecrets(kms, config.credentialCacheTtlMs);
+  const tracing = await startTracing(config, log);
 
   let shipper: EventShipper | null = null;
   const spool = await EventSpool.open({
@@ -176,6 +178,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     config,
     log,
     metrics,
+    tracing,
     view: () => sync.view,
     secrets,
     upstream,
@@ -264,6 +267,8 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     (app as unknown as { close(): void }).close();
     secrets.clear();
     await Promise.allSettled([upstream.close(), controlPlaneAgent.close(), kms.close?.(), options.limiter ? undefined : limiter.close()]);
+    // Spans still queued get one try; a collector that is down or slow does not hold the stop up.
+    await tracing?.shutdown(2_000);
     log.info('data plane stopped');
   }
 

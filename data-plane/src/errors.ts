@@ -13,6 +13,7 @@ export type GatewayErrorCode =
   | 'no_route'
   | 'invalid_json'
   | 'invalid_request'
+  | 'untranslatable'
   | 'body_too_large'
   | 'not_found'
   | 'method_not_allowed'

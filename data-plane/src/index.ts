@@ -6,6 +6,7 @@ export { HEARTBEAT_MUTATION } from './control-plane/heartbeat.js';
 export { GatewayError, type GatewayErrorCode } from './errors.js';
 export type { EnforcementStep, EnforcementContext, EnforcementVerdict, EnforcementOutcome } from './steps/contract.js';
 export { createLogger, REDACT_PATHS } from './observability/logger.js';
+export { startTracing, type TracedRequest } from './observability/tracing.js';
 export type { Readiness } from './server/app.js';
 export { stopOnSignals, type SignalTarget, type StopOnSignalsOptions } from './process.js';
 export {
@@ -21,3 +22,5 @@ export {
 } from './limits/index.js';
 export { maxCostOf, DEFAULT_MAX_OUTPUT_TOKENS, type MaxCost } from './estimate/max-cost.js';
 export type { AdmissionRequest } from './limits/index.js';
+export { OPERATIONS, type Operation } from './providers/index.js';
+export { translatorFor, type StreamTranslator, type Translator, type UpstreamCall } from './translate/index.js';

@@ -33,7 +33,7 @@ function cruise(cwd: string, files: readonly string[]): { status: number | null;
 }
 
 describe('the import rules (.dependency-cruiser.cjs)', () => {
-  it('hold for every package: no cycles, steps below the pipeline, providers at the bottom, lists at the top, packages through their surface', async () => {
+  it('hold for every package: no cycles, steps below the pipeline, providers at the bottom, translation over providers, lists at the top, packages through their surface', async () => {
     const files = await sources(REPO_ROOT, ['shared/src', 'control-plane/src', 'data-plane/src', 'test/src']);
     expect(files.length).toBeGreaterThan(500);
     const { status, output } = cruise(REPO_ROOT, files);
@@ -41,7 +41,7 @@ describe('the import rules (.dependency-cruiser.cjs)', () => {
     expect(status).toBe(0);
   }, 180_000);
 
-  it('fail with the rule’s name when a step imports the pipeline, providers import a layer above them or modules import each other in a circle', async () => {
+  it('fail with the rule’s name when a step imports the pipeline, providers or translation import a layer above them or modules import each other in a circle', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'keyward-deps-'));
     try {
       const write = async (path: string, text: string) => {
@@ -52,12 +52,20 @@ describe('the import rules (.dependency-cruiser.cjs)', () => {
       await write('data-plane/src/policy/policy-step.ts', "import { proxy } from '../pipeline/proxy.js';\nexport const step = proxy;\n");
       await write('data-plane/src/steps/contract.ts', 'export const contract = 1;\n');
       await write('data-plane/src/providers/types.ts', "import { contract } from '../steps/contract.js';\nexport const types = contract;\n");
+      await write('data-plane/src/routing/route.ts', 'export const route = 1;\n');
+      await write('data-plane/src/translate/index.ts', "import { route } from '../routing/route.js';\nexport const translate = route;\n");
       await write('shared/src/a.ts', "import { b } from './b.js';\nexport const a = () => b;\n");
       await write('shared/src/b.ts', "import { a } from './a.js';\nexport const b = () => a;\n");
-      const { status, output } = cruise(dir, ['data-plane/src/policy/policy-step.ts', 'data-plane/src/providers/types.ts', 'shared/src/a.ts']);
+      const { status, output } = cruise(dir, [
+        'data-plane/src/policy/policy-step.ts',
+        'data-plane/src/providers/types.ts',
+        'data-plane/src/translate/index.ts',
+        'shared/src/a.ts',
+      ]);
       expect(status).not.toBe(0);
       expect(output).toContain('steps-below-pipeline');
       expect(output).toContain('providers-at-the-bottom');
+      expect(output).toContain('translation-over-providers');
       expect(output).toContain('no-cycles');
     } finally {
       await rm(dir, { recursive: true, force: true });

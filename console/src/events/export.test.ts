@@ -31,10 +31,11 @@ describe('exporting requests', () => {
   });
 
   it('exports every field the console reads except captured content, the matched policy rules included', () => {
-    expect(EXPORT_COLUMNS).toEqual(expect.arrayContaining(['policyMatches', 'approvalId', 'receivedAt', 'clientIpHash']));
+    expect(EXPORT_COLUMNS).toEqual(expect.arrayContaining(['policyMatches', 'approvalId', 'traceId', 'receivedAt', 'clientIpHash']));
     expect(EXPORT_COLUMNS).not.toContain('content');
     const event = usageEvent({
       approvalId: 'appr_1',
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
       policyMatches: [
         { policyId: 'pol_1', policyVersion: 4, ruleId: 'contacts', action: 'REDACT', phase: 'REQUEST', shadow: false },
         { policyId: 'pol_1', policyVersion: 4, ruleId: 'trial', action: 'BLOCK', phase: 'REQUEST', shadow: true },
@@ -42,7 +43,7 @@ describe('exporting requests', () => {
     });
     const [header, row] = eventsToCsv([event]).trimEnd().split('\r\n');
     expect(header!.split(',')).toContain('policyMatches');
-    expect(row).toMatch(/,pol_1@v4:contacts:redact pol_1@v4:trial:block:shadow,appr_1$/);
+    expect(row).toMatch(/,pol_1@v4:contacts:redact pol_1@v4:trial:block:shadow,appr_1,4bf92f3577b34da6a3ce929d0e0e4736$/);
     expect(header!.split(',')[0]).toBe('startedAt');
     const parsed = JSON.parse(eventsToJson([event]));
     expect(parsed[0].policyMatches[1]).toEqual({ policyId: 'pol_1', policyVersion: 4, ruleId: 'trial', action: 'BLOCK', phase: 'REQUEST', shadow: true });

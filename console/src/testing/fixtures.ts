@@ -36,6 +36,7 @@ export function usageEvent(overrides: Partial<UsageEventFieldsFragment> = {}): U
     tags: [],
     policyMatches: [],
     approvalId: null,
+    traceId: null,
     content: null,
     ...overrides,
   };

@@ -75,6 +75,14 @@ describe('canonical JSON (RFC 8785)', () => {
     // Format 1, as links written before content retention hashed it: the content inline.
     expect(USAGE_CHAIN.trailView(row, 1).row).toEqual(USAGE_CHAIN.canonicalRow(row));
     expect(canonicalJson(USAGE_CHAIN.canonicalRow(row))).toContain('"content":{"request":"a","response":"b"}');
+
+    // `traceId` came after the chain: a row without one (stored before it existed, or by a node
+    // that had none) is written exactly as before, so its link still verifies.
+    expect(USAGE_CHAIN.canonicalForm(row).text).not.toContain('traceId');
+    expect(USAGE_CHAIN.canonicalRow({ ...row, traceId: null })).not.toHaveProperty('traceId');
+    const traced = { ...row, traceId: '4bf92f3577b34da6a3ce929d0e0e4736' };
+    expect(USAGE_CHAIN.canonicalForm(traced).text).toContain('"traceId":"4bf92f3577b34da6a3ce929d0e0e4736"');
+    expect(USAGE_CHAIN.canonicalForm(traced).text).toBe(linkedText(traced));
     const entry = {
       id: 'a',
       orgId: 'o',

@@ -12,7 +12,8 @@ import { canonicalJson } from './canonical-json.js';
  * JSON of what `canonicalRow` returns, in UTF-8.
  *
  * "The row" is every stored column a reader can see, under its API name: for a usage event
- * every field of the shared event table plus `receivedAt`; for an audit entry `id`, `orgId`,
+ * every field of the shared event table plus `receivedAt` (a field marked `canonicalWhenSet`, such
+ * as `traceId`, only when it is not null); for an audit entry `id`, `orgId`,
  * `createdAt`, `actor`, `action`, `targetId`, `outcome`, `errorCode`, `args`, `ipHash`,
  * `userAgent` and `requestId`. Times are ISO 8601 UTC strings to the millisecond, absent values
  * `null`. `updated_at` is not part of it, nor the position: that is bound by `prev_hash`, so
@@ -41,6 +42,11 @@ export interface ChainKind {
   readonly table: 'usage_events' | 'audit_entries';
   /** `column as "name"` for every canonical field, columns qualified with `alias.` when given. */
   selectList(alias?: string): string;
+  /**
+   * `selectList` over the columns the table had when the chain began: what its migration
+   * (`Migration20261207000500`) reads, since columns added later do not exist yet when it runs.
+   */
+  readonly chainStartSelectList: string;
   /** The format new links of this chain are written in. */
   readonly format: LinkFormat;
   /** The whole row under its API names, content included: what a format 1 link hashed. */
@@ -77,10 +83,13 @@ const CONTENT_NAMES = new Set(CONTENT_FIELDS.map((field) => field.name));
 /** The name under which a format 2 row commits to its content. */
 const CONTENT_DIGEST = 'contentDigest';
 
-type CanonicalField = Pick<EventFieldSpec, 'name' | 'columnType' | 'list'> & { readonly prefix: string };
+type CanonicalField = Pick<EventFieldSpec, 'name' | 'columnType' | 'list' | 'canonicalWhenSet'> & { readonly prefix: string };
 
-/** Fields in canonical (sorted) order, each with its `"name":` prefix. */
-const inCanonicalOrder = (fields: readonly Pick<EventFieldSpec, 'name' | 'columnType' | 'list'>[]): CanonicalField[] =>
+/**
+ * Fields in canonical (sorted) order, each with its `"name":` prefix. The first (`api` for a
+ * row, `content` for its content) is always written, so a field left out never leaves a stray comma.
+ */
+const inCanonicalOrder = (fields: readonly Pick<EventFieldSpec, 'name' | 'columnType' | 'list' | 'canonicalWhenSet'>[]): CanonicalField[] =>
   [...fields].sort((a, b) => (a.name < b.name ? -1 : 1)).map((field, i) => ({ ...field, prefix: `${i === 0 ? '' : ','}${JSON.stringify(field.name)}:` }));
 
 /** Format 2: usage event fields with `receivedAt`, the content fields replaced by `contentDigest`. */
@@ -103,6 +112,9 @@ export function linkedRow(row: Record<string, unknown>, contentDigest: string | 
   return { ...row, [CONTENT_DIGEST]: contentDigest };
 }
 
+/** Fields a canonical row leaves out while they are null (see `EventFieldSpec.canonicalWhenSet`). */
+const USAGE_FIELDS_WHEN_SET = (USAGE_EVENT_FIELDS as readonly EventFieldSpec[]).filter((field) => field.canonicalWhenSet).map((field) => field.name);
+
 /**
  * The canonical JSON of a usage event's `fields` written straight from the row, the way
  * `canonicalJson` writes the trail's objects (a test holds them equal), without the intermediate
@@ -112,6 +124,7 @@ function usageCanonicalText(fields: readonly CanonicalField[], row: Record<strin
   let out = '{';
   for (const field of fields) {
     const value = field.name === CONTENT_DIGEST ? contentDigest : row[field.name];
+    if (field.canonicalWhenSet && (value === null || value === undefined)) continue;
     out += field.prefix;
     if (value === null || value === undefined) out += field.list ? '[]' : 'null';
     else if (field.columnType === 'bigint') out += JSON.stringify(Number(value));
@@ -121,13 +134,19 @@ function usageCanonicalText(fields: readonly CanonicalField[], row: Record<strin
   return `${out}}`;
 }
 
-const usageCanonicalRow = (row: Record<string, unknown>) => plainJson(toUsageEventMessage(row as UsageEventRow) as unknown as Record<string, unknown>);
+/** The row under its API names, without the fields marked `canonicalWhenSet` while they are null. */
+function usageCanonicalRow(row: Record<string, unknown>): Record<string, unknown> {
+  const view = plainJson(toUsageEventMessage(row as UsageEventRow) as unknown as Record<string, unknown>);
+  for (const name of USAGE_FIELDS_WHEN_SET) if (view[name] === null) delete view[name];
+  return view;
+}
 
 export const USAGE_CHAIN: ChainKind = {
   name: 'usage',
   table: 'usage_events',
   format: 2,
   selectList: (alias) => eventSelectList(undefined, alias ?? ''),
+  chainStartSelectList: eventSelectList((USAGE_EVENT_FIELDS as readonly EventFieldSpec[]).filter((field) => !field.canonicalWhenSet)),
   canonicalRow: usageCanonicalRow,
   trailView: (row, format) => {
     const whole = usageCanonicalRow(row);
@@ -146,11 +165,16 @@ export const AUDIT_CHAIN: ChainKind = {
   name: 'audit',
   table: 'audit_entries',
   format: 1,
-  selectList: (alias) => AUDIT_COLUMNS.map(([column, name]) => `${alias ? `${alias}.` : ''}${column} as "${name}"`).join(', '),
+  selectList: auditSelectList,
+  chainStartSelectList: auditSelectList(),
   canonicalRow: auditCanonicalRow,
   trailView: (row) => ({ row: auditCanonicalRow(row) }),
   canonicalForm: (row) => ({ text: canonicalJson(auditCanonicalRow(row)), contentDigest: null }),
 };
+
+function auditSelectList(alias?: string): string {
+  return AUDIT_COLUMNS.map(([column, name]) => `${alias ? `${alias}.` : ''}${column} as "${name}"`).join(', ');
+}
 
 function auditCanonicalRow(row: Record<string, unknown>): Record<string, unknown> {
   return plainJson({ ...Object.fromEntries(AUDIT_COLUMNS.map(([, name]) => [name, row[name] ?? null])), createdAt: new Date(row.createdAt as string | Date) });

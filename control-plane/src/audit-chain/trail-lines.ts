@@ -85,8 +85,7 @@ async function* chainLines(em: EntityManager, kind: ChainKind, range: TrailRange
   for (;;) {
     const page = await sqlRows<Record<string, unknown>>(
       em,
-      `select l.seq as "chainSeq", l.row_id as "rowId", l.prev_hash as "prevHash", l.hash as "chainHash", l.format as "linkFormat",
-              l.content_digest as "linkContentDigest", t.id is not null as "present", ${purgedAt(kind, 't')} as "purgedAt", ${kind.selectList('t')}
+      `select ${linkedColumns(kind)}
          from audit_chain_links l left join ${T} t on t.id = l.row_id
         where l.organization_id = ? and l.kind = ? and l.seq > ? and l.seq <= ? order by l.seq limit ${PAGE}`,
       [orgId, kind.name, after, end],
@@ -104,11 +103,21 @@ async function* chainLines(em: EntityManager, kind: ChainKind, range: TrailRange
   yield { type: 'end', chain: kind.name, seq: end };
 }
 
-/** SQL: when retention cleared the content of the row `alias` (usage events only). */
-const purgedAt = (kind: ChainKind, alias: string) => (kind.name === 'usage' ? `${alias}.content_purged_at` : 'null::timestamptz');
+/**
+ * SQL: what `linkedLine` reads of a link `l` and its row `t` (joined `left`: the row may be gone),
+ * for the export and for audit sinks, which write the same lines.
+ */
+export function linkedColumns(kind: ChainKind): string {
+  const purgedAt = kind.name === 'usage' ? 't.content_purged_at' : 'null::timestamptz';
+  return `l.seq as "chainSeq", l.row_id as "rowId", l.prev_hash as "prevHash", l.hash as "chainHash", l.format as "linkFormat",
+          l.content_digest as "linkContentDigest", t.id is not null as "present", ${purgedAt} as "purgedAt", ${kind.selectList('t')}`;
+}
 
-/** The line of one link, with its row as the link's format shows it. */
-function linkedLine(kind: ChainKind, seq: number, row: Record<string, unknown>): TrailLine {
+/** A trail line of one link. */
+export type LinkedLine = Extract<TrailLine, { type: 'row' }>;
+
+/** The line of one link read with `linkedColumns`, with its row as the link's format shows it. */
+export function linkedLine(kind: ChainKind, seq: number, row: Record<string, unknown>): LinkedLine {
   const format = Number(row.linkFormat) as LinkFormat;
   const line = {
     type: 'row',

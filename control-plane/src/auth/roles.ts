@@ -30,6 +30,7 @@ export const PERMISSIONS = [
   'nodes:read',
   'nodes:manage',
   'webhooks:manage',
+  'auditSinks:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

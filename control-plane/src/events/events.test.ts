@@ -164,6 +164,7 @@ describe('storing event batches', () => {
         { policyId: randomUUID(), policyVersion: 1, ruleId: 'trial-block', action: 'block', phase: 'request', shadow: true },
       ],
       approvalId: randomUUID(),
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
     });
     await postEvents(cp, nodeToken, batch([event]));
     const res = await org.gql<{ usageEvents: { nodes: Record<string, unknown>[] } }>(`{ usageEvents { nodes { ${EVERY_EVENT_FIELD} } } }`);
@@ -457,7 +458,7 @@ describe('events stored before policy matches were kept', () => {
     const res = await org.gql<{ usageEvents: { nodes: Record<string, unknown>[] } }>(`{ usageEvents { nodes { ${EVERY_EVENT_FIELD} } } }`);
     const { content: _content, orgId: _orgId, ...expected } = event;
     expect(res.data!.usageEvents.nodes).toEqual([
-      { ...expected, provider: 'OPENAI', decision: 'ALLOWED', content: null, policyMatches: [], approvalId: null, receivedAt: event.startedAt },
+      { ...expected, provider: 'OPENAI', decision: 'ALLOWED', content: null, policyMatches: [], approvalId: null, traceId: null, receivedAt: event.startedAt },
     ]);
   });
 });

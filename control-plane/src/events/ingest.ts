@@ -53,9 +53,6 @@ export async function storeEventBatch(services: Services, batch: EventBatch): Pr
       const event = firsts.get(id)!;
       return storedEventMessage(event, receivedAt, captures.get(event.orgId.toLowerCase()) ?? false);
     });
-    // Tamper evidence: the new rows join their organizations' hash chains before the commit. A
-    // stored event's message carries every stored field under its API name, as the chain hashes it.
-    if (services.config.auditChain.enabled) await appendToChain(trx, USAGE_CHAIN, stored as unknown as Record<string, unknown>[]);
     const totals = keyTotals(stored);
     if (totals.length > 0) await trx.raw(ADD_KEY_TOTALS, [JSON.stringify(totals)]);
     // Budget spend is authoritative here: only newly inserted events reach the rollups.
@@ -63,6 +60,11 @@ export async function storeEventBatch(services: Services, batch: EventBatch): Pr
       trx,
       stored.map((event) => event.id),
     );
+    // Tamper evidence: the new rows join their organizations' hash chains before the commit. A
+    // stored event's message carries every stored field under its API name, as the chain hashes it.
+    // Last in the transaction: the chain heads stay locked until the commit, and every other batch
+    // of the same organization waits for them, so nothing else runs while they are held.
+    if (services.config.auditChain.enabled) await appendToChain(trx, USAGE_CHAIN, stored as unknown as Record<string, unknown>[]);
     return { inserted: stored, known };
   });
   const skipped = batch.events.length - known;

@@ -51,6 +51,7 @@ export class UsageEventRecord extends OrgScopedEntity {
     | 'policyMatches'
     | 'approvalId'
     | 'content'
+    | 'traceId'
     | 'contentPurgedAt';
 
   @Property({ type: 'uuid' })
@@ -139,6 +140,10 @@ export class UsageEventRecord extends OrgScopedEntity {
 
   @Property({ type: 'json', nullable: true })
   content: UsageEventContent | null = null;
+
+  /** The W3C trace id of the request's spans, or of the agent's `traceparent`. */
+  @Property({ type: 'text', nullable: true })
+  traceId: string | null = null;
 
   /** When content retention cleared `content` (`events/retention.ts`); the row's link still verifies by its digest. */
   @Property({ type: 'datetime', nullable: true })

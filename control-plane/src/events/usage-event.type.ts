@@ -142,6 +142,12 @@ export class UsageEventType {
 
   @Field(() => UsageEventContentType, { nullable: true })
   content!: UsageEventContentType | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The W3C trace id: of the data plane's spans when it exports OpenTelemetry traces, else of the agent's traceparent.",
+  })
+  traceId!: string | null;
 }
 
 /** A stored event as subscriptions carry it: the GraphQL view plus its organization. */

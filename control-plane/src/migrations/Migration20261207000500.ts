@@ -46,7 +46,7 @@ export class Migration20261207000500 extends Migration {
         let after: { createdAt: string; id: string } | null = null;
         for (;;) {
           const page = (await this.execute(
-            `select created_at::text as "storedAt", ${kind.selectList()} from ${kind.table}
+            `select created_at::text as "storedAt", ${kind.chainStartSelectList} from ${kind.table}
               where organization_id = ? ${after ? 'and (created_at, id) > (?::timestamptz, ?::uuid)' : ''} order by created_at, id limit 1000`,
             after ? [orgId, after.createdAt, after.id] : [orgId],
           )) as Record<string, unknown>[];

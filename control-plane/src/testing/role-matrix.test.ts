@@ -52,6 +52,7 @@ const OPERATIONS: Operation[] = [
   },
   { name: 'approvals', permission: 'approvals:read', run: (c) => cp.gql('{ approvals { totalCount } }', {}, { session: c.session }) },
   { name: 'webhooks', permission: 'webhooks:manage', run: (c) => cp.gql('{ webhooks { id } }', {}, { session: c.session }) },
+  { name: 'auditSinks', permission: 'auditSinks:manage', run: (c) => cp.gql('{ auditSinks { id } }', {}, { session: c.session }) },
   { name: 'organization', permission: 'org:read', run: (c) => cp.gql('{ organization { id } }', {}, { session: c.session }) },
   { name: 'teams', permission: 'org:read', run: (c) => cp.gql('{ teams { id } }', {}, { session: c.session }) },
   { name: 'members', permission: 'members:read', run: (c) => cp.gql('{ members { id } }', {}, { session: c.session }) },

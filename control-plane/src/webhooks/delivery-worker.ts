@@ -6,6 +6,7 @@ import { ApprovalRequest } from '../approvals/approval.entity.js';
 import { signApprovalLink, type LinkChannel } from '../approvals/approval-links.js';
 import { sqlRows } from '../config-publish/sql.js';
 import type { Services } from '../services.js';
+import { RoundLoop } from '../workers/round-loop.js';
 import { signatureHeader } from './signing.js';
 import { slackMessage, type ApprovalLinks } from './slack-message.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
@@ -35,10 +36,7 @@ const RESPONSE_TIMEOUT_MS = 10_000;
  */
 export class DeliveryWorker {
   private readonly agent: Agent;
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = false;
+  private readonly loop = new RoundLoop(() => this.round());
 
   constructor(private readonly services: Services) {
     this.agent = createGuardedAgent({
@@ -55,51 +53,28 @@ export class DeliveryWorker {
 
   /** Runs a round now (or right after the current one). */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.running = this.round().finally(() => {
-      this.running = null;
-      if (this.stopped) return;
-      if (this.again) {
-        this.again = false;
-        this.wake();
-      }
-    });
+    this.loop.wake();
   }
 
   /** Stops after the round in flight; undelivered rows wait for the next start. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.running;
+    await this.loop.stop();
     await this.agent.close();
   }
 
-  private async round(): Promise<void> {
+  /** Sends what is due; resolves with how long to sleep before the next round. */
+  private async round(): Promise<number> {
     try {
       for (;;) {
         const claimed = await this.claim();
         await Promise.all(claimed.map((id) => this.attempt(id)));
-        if (claimed.length < BATCH || this.stopped) break;
+        if (claimed.length < BATCH || this.loop.isStopped) break;
       }
-      this.schedule(await this.nextDueInMs());
+      return Math.min(await this.nextDueInMs(), IDLE_POLL_MS);
     } catch (error) {
       this.services.log.error({ err: error }, 'webhook delivery round failed; retrying soon');
-      this.schedule(FIRST_RETRY_MS);
+      return FIRST_RETRY_MS;
     }
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.wake(), Math.max(0, Math.min(ms, IDLE_POLL_MS)));
-    this.timer.unref();
   }
 
   private async claim(): Promise<string[]> {

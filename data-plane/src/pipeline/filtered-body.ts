@@ -55,6 +55,7 @@ export async function relayFilteredBody(
   const text = raw.toString('utf8');
   record.usage = op.usageFromTail(text);
   const json = parseData(raw);
+  record.trace?.observeAnswer(json);
   let body = text;
   if (json !== undefined) {
     const step = await filter.body(json);

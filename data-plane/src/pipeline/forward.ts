@@ -95,12 +95,15 @@ async function connect(gw: Gateway, req: ForwardRequest, signal: AbortSignal): P
       throw new GatewayError('credential_unavailable', 502, 'The provider credential for this key could not be unlocked.');
     }
     const url = new URL(req.api.baseUrl(credential) + req.op.upstreamPath(req.model, req.stream, req.incoming.query));
+    const headers = upstreamRequestHeaders(req.incoming.headers, req.api, secret, bodyLength);
+    // With tracing on, the provider gets the upstream span's context in place of the agent's.
+    if (req.record.trace) Object.assign(headers, req.record.trace.startUpstream({ url, credential }));
     try {
       return await gw.upstream.request({
         origin: url.origin,
         path: url.pathname + url.search,
         method: 'POST',
-        headers: upstreamRequestHeaders(req.incoming.headers, req.api, secret, bodyLength),
+        headers,
         body: req.body,
         signal,
         headersTimeout: config.upstreamFirstByteTimeoutMs,
@@ -139,7 +142,10 @@ async function relaySse(gw: Gateway, req: ForwardRequest, response: Dispatcher.R
       const out: Buffer[] = [];
       for (const event of parser.push(chunk)) {
         if (!observer.onEvent(event)) continue;
-        if (event.data) kept.push(event.data);
+        if (event.data) {
+          kept.push(event.data);
+          record.trace?.observeAnswer(parseData(event.data));
+        }
         if (!filter) {
           out.push(event.raw);
           continue;
@@ -214,7 +220,9 @@ async function relayBody(gw: Gateway, req: ForwardRequest, response: Dispatcher.
   }
   if (record.status < 300) {
     // A body cut short may end on running totals (a Gemini JSON-array stream): not final.
-    const usage = op.usageFromTail(tail.text());
+    const text = tail.text();
+    const usage = op.usageFromTail(text);
+    record.trace?.observeAnswer(parseData(Buffer.from(text)));
     if (record.errorCode === null) record.usage = usage;
     else record.partialUsage = usage;
   }

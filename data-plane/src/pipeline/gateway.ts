@@ -5,6 +5,7 @@ import type { ClientHasher } from '../events/client-hash.js';
 import type { ConfigView } from '../config/view.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { Tracing } from '../observability/tracing.js';
 import type { RequestTracker } from '../server/tracker.js';
 import type { CredentialSecrets } from '../upstream/credential-secrets.js';
 import type { EnforcementStep } from '../steps/contract.js';
@@ -14,6 +15,8 @@ export interface Gateway {
   readonly config: DataPlaneConfig;
   readonly log: Logger;
   readonly metrics: Metrics;
+  /** Request spans, when an OTLP endpoint is configured; null costs requests nothing. */
+  readonly tracing: Tracing | null;
   /** The config being served, or null before any arrived. */
   view(): ConfigView | null;
   readonly secrets: CredentialSecrets;

@@ -21,7 +21,7 @@ export function modelsHandler(gw: Gateway, route: { family: ApiFamily | 'by-head
     const client = new ClientResponse(res);
     const family = route.family === 'by-headers' ? guessFamily(incoming) : route.family;
     const api = PROVIDER_APIS[family];
-    const record = newRecord(gw, family, 'models', incoming);
+    const record = newRecord(gw, family, 'models', incoming, modelsPattern(family, route.single));
     try {
       if (gw.draining()) throw new GatewayError('draining', 503, 'This gateway node is shutting down; retry the request.');
       const view = gw.view();
@@ -78,7 +78,7 @@ export function fallbackHandler(gw: Gateway): (res: HttpResponse, req: HttpReque
     const incoming = copyRequest(req, res);
     const client = new ClientResponse(res);
     const family = guessFamily(incoming);
-    const record = newRecord(gw, family, 'unknown', incoming);
+    const record = newRecord(gw, family, 'unknown', incoming, null);
     const known = KNOWN_PATHS.has(incoming.path) || incoming.path.startsWith('/v1beta/models/');
     const error = known
       ? new GatewayError('method_not_allowed', 405, `${incoming.method} is not supported on ${incoming.path}.`)
@@ -88,6 +88,11 @@ export function fallbackHandler(gw: Gateway): (res: HttpResponse, req: HttpReque
     respondWithError(gw, PROVIDER_APIS[family], client, record, error, hasBody ? readBody(res, incoming.headers['content-length'], 0) : null);
     finish(gw, record, null).catch((err: unknown) => gw.log.error({ requestId: record.requestId, err }, 'could not record a finished request'));
   };
+}
+
+/** The route template a models request came in on. */
+function modelsPattern(family: ApiFamily, single: boolean): string {
+  return `${family === 'gemini' ? '/v1beta/models' : '/v1/models'}${single ? '/:model' : ''}`;
 }
 
 function guessFamily(incoming: IncomingRequest): ApiFamily {

@@ -1,6 +1,7 @@
 import type { ApiFamily, Decision } from '@keyward/shared';
 import { authenticateKey } from '../auth/authenticate.js';
 import { GatewayError, type GatewayErrorCode } from '../errors.js';
+import { traceIdOf } from '../observability/tracing.js';
 import type { ErrorShape, ProxyRoute } from '../providers/index.js';
 import { modelAllowed, routeCandidates } from '../routing/route.js';
 import { copyRequest, readBody, type IncomingRequest, type RequestBody } from '../server/request.js';
@@ -41,16 +42,27 @@ export function proxyHandler(gw: Gateway, route: ProxyRoute): (res: HttpResponse
   };
 }
 
-/** A record for a request, with the client's address and agent already hashed. */
-export function newRecord(gw: Gateway, family: ApiFamily, endpoint: string, incoming: IncomingRequest): RequestRecord {
+/**
+ * A record for a request, with the client's address and agent already hashed, and its trace:
+ * spans when tracing is on (`route` is the route template, null for a path no route matched),
+ * else only the trace id of the agent's `traceparent`.
+ */
+export function newRecord(gw: Gateway, family: ApiFamily, endpoint: string, incoming: IncomingRequest, route: string | null): RequestRecord {
   const forwarded = gw.config.trustForwardedFor ? incoming.headers['x-forwarded-for']?.split(',')[0]?.trim() : undefined;
   const ip = forwarded || incoming.remoteAddress;
-  return new RequestRecord(family, endpoint, gw.clientHasher.hash(ip), gw.clientHasher.hash(incoming.headers['user-agent'] ?? ''));
+  const record = new RequestRecord(family, endpoint, gw.clientHasher.hash(ip), gw.clientHasher.hash(incoming.headers['user-agent'] ?? ''));
+  if (gw.tracing) {
+    record.trace = gw.tracing.startRequest({ method: incoming.method, route, headers: incoming.headers });
+    record.traceId = record.trace.traceId;
+  } else {
+    record.traceId = traceIdOf(incoming.headers.traceparent);
+  }
+  return record;
 }
 
 async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingRequest, client: ClientResponse, requestBody: RequestBody): Promise<void> {
   const resolved = route.resolve(incoming);
-  const record = newRecord(gw, route.family, resolved instanceof GatewayError ? 'unknown' : resolved.op.endpoint, incoming);
+  const record = newRecord(gw, route.family, resolved instanceof GatewayError ? 'unknown' : resolved.op.endpoint, incoming, route.pattern);
   const body = requestBody.bytes;
   let settle: ((outcome: EnforcementOutcome) => Promise<void>) | null = null;
   let responseText: ResponseText = () => '';
@@ -74,6 +86,7 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
     const shape = op.describe({ body: json, pathModel, query: incoming.query });
     record.model = shape.model || null;
     record.stream = shape.stream;
+    record.trace?.describeRequest(json, op.maxOutputTokens(json));
     if (!shape.model) throw new GatewayError('model_required', 400, 'The request does not name a model.');
     const model = shape.model;
     if (!modelAllowed(key, model)) throw new GatewayError('model_not_allowed', 403, `This Keyward key is not allowed to use the model "${model}".`);
@@ -130,6 +143,7 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
   } catch (err) {
     respondWithError(gw, resolved instanceof GatewayError ? route.api : resolved.op.errors, client, record, err, requestBody);
   }
+  record.trace?.endUpstream();
   // The request stays tracked until its event is spooled, so a drain does not close the spool under it.
   try {
     estimateMissingUsage(record, requestText, responseText);
@@ -234,4 +248,14 @@ export async function finish(gw: Gateway, record: RequestRecord, settle: ((outco
   );
   const event = record.toEvent(gw.config.nodeId);
   if (event) gw.emit(event);
+  if (record.trace) endTrace(gw, record);
+}
+
+/** Ends the request's spans, after its event is spooled: tracing never costs a request its event. */
+function endTrace(gw: Gateway, record: RequestRecord): void {
+  try {
+    record.trace!.end(record);
+  } catch (err) {
+    gw.log.warn({ requestId: record.requestId, reason: (err as Error).message }, 'could not end the spans of a request');
+  }
 }

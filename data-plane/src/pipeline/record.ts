@@ -1,4 +1,5 @@
 import { uuidv7, type ApiFamily, type CredentialConfig, type Decision, type KeyConfig, type OrgConfig, type UsageEvent } from '@keyward/shared';
+import type { RequestTrace } from '../observability/tracing.js';
 import type { TokenUsage } from '../providers/types.js';
 import type { PolicyTrail } from '../steps/contract.js';
 
@@ -26,6 +27,10 @@ export class RequestRecord {
   readonly tags: string[] = [];
   readonly policy: PolicyTrail = { matches: [], approvalId: null };
   content: { request: string; response: string } | null = null;
+  /** The request's spans, when tracing is on. */
+  trace: RequestTrace | null = null;
+  /** The W3C trace id: the spans', or without tracing the one in the agent's `traceparent`. */
+  traceId: string | null = null;
 
   constructor(
     readonly api: ApiFamily,
@@ -86,6 +91,7 @@ export class RequestRecord {
       policyMatches: [...this.policy.matches],
       approvalId: this.policy.approvalId,
       content: this.content,
+      traceId: this.traceId,
     };
   }
 }

@@ -6,7 +6,7 @@
  */
 import { API_FAMILIES, PROVIDER_KINDS } from './config.js';
 import { DECISIONS, type PolicyMatchRecord, type UsageEvent } from './events.js';
-import { arrayOf, boolean, child, count, integerIn, isoDateTime, nonEmptyString, nullable, object, oneOf, string, uuid } from './field-checks.js';
+import { arrayOf, boolean, child, count, hex, integerIn, isoDateTime, nonEmptyString, nullable, object, oneOf, string, uuid } from './field-checks.js';
 
 /** PostgreSQL column types an event field can be stored as. */
 export type EventColumnType = 'uuid' | 'text' | 'boolean' | 'smallint' | 'bigint' | 'timestamptz' | 'jsonb';
@@ -29,6 +29,11 @@ export interface EventFieldSpec {
   readonly content?: boolean;
   /** Shown through the GraphQL `UsageEvent` type (false for fields the type carries elsewhere). */
   readonly graphql: boolean;
+  /**
+   * Added after the audit chain began: left out of a row's canonical JSON while null, so rows
+   * chained before the field existed keep their hash.
+   */
+  readonly canonicalWhenSet?: boolean;
 }
 
 const nullableOf =
@@ -94,6 +99,15 @@ export const USAGE_EVENT_FIELDS = [
   },
   { name: 'approvalId', column: 'approval_id', columnType: 'uuid', check: nullableOf(uuid), optional: true, graphql: true },
   { name: 'content', column: 'content', columnType: 'jsonb', check: nullableOf(content), content: true, graphql: true },
+  {
+    name: 'traceId',
+    column: 'trace_id',
+    columnType: 'text',
+    check: nullableOf((v, p) => hex(v, p, 32)),
+    optional: true,
+    canonicalWhenSet: true,
+    graphql: true,
+  },
 ] as const satisfies readonly EventFieldSpec[];
 
 /** The name of a usage-event field. */

@@ -58,6 +58,11 @@ export interface UsageEvent {
   readonly approvalId?: string | null;
   /** Prompt and completion text, only when the organization turned content capture on. */
   readonly content: { readonly request: string; readonly response: string } | null;
+  /**
+   * The W3C trace id (32 lower-case hex digits): of the node's spans when it exports traces,
+   * else of the agent's `traceparent`; null when neither. Optional for older nodes.
+   */
+  readonly traceId?: string | null;
 }
 
 /** One matched rule, as recorded on an event. */

@@ -262,8 +262,10 @@ describe('event validation', () => {
       status: 401,
       errorCode: 'model_not_allowed',
       content: { request: 'hi', response: '' },
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
     };
     expect(validateUsageEvent(denied)).toBe(denied);
+    expect(validateUsageEvent({ ...denied, traceId: null })).toBeTruthy();
   });
 
   it.each([
@@ -281,6 +283,11 @@ describe('event validation', () => {
     ['a non-string tag', tweak(batch, (b) => (b.events[0].tags = ['ok', null])), 'event batch "events[0].tags[1]" must be a string'],
     ['content without a response', tweak(batch, (b) => (b.events[0].content = { request: 'x' })), 'event batch "events[0].content.response" is missing'],
     ['events that are not an array', tweak(batch, (b) => (b.events = {})), 'event batch "events" must be an array'],
+    [
+      'a trace id that is not W3C hex',
+      tweak(batch, (b) => (b.events[0].traceId = '4BF92F3577B34DA6A3CE929D0E0E4736')),
+      'event batch "events[0].traceId" must be null or 32 lower-case hex characters',
+    ],
   ])('rejects a batch with %s', (_case, input, message) => {
     expect(messageOf(() => validateEventBatch(input))).toBe(message);
   });

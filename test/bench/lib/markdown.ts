@@ -26,6 +26,11 @@ export function renderMarkdown(r: BenchResults): string {
             .join(', ') || 'none'
         })`,
     );
+    if (k.otlpSink) {
+      lines.push(
+        `- ${TARGET_LABELS['keyward-otel']}: the same node with \`OTEL_EXPORTER_OTLP_ENDPOINT\` set, exporting to a local OTLP/HTTP sink beside the load generator (received ${k.otlpSink.spans} spans in ${k.otlpSink.exports} exports)`,
+      );
+    }
     for (const note of k.notes) lines.push(`- note: ${note}`);
   }
   if (r.ceilings.fastMock) {
@@ -44,6 +49,13 @@ export function renderMarkdown(r: BenchResults): string {
     const p = r.policyEval;
     lines.push(
       `Policy evaluation alone (${p.rules} rules, ${p.promptBytes}-byte prompt): p50 ${p.p50us.toFixed(2)} µs, p99 ${p.p99us.toFixed(2)} µs (${p.iterations} evaluations).`,
+      '',
+    );
+  }
+  if (r.tracingCost) {
+    const t = r.tracingCost;
+    lines.push(
+      `Tracing alone (OpenTelemetry SDK, OTLP/HTTP export to a sink in the same process, ${t.requests} chat requests): the hooks take p50 ${t.p50Us.toFixed(1)} µs, p99 ${t.p99Us.toFixed(1)} µs on the request path; ${t.cpuUsPerRequest.toFixed(1)} µs of CPU per request with the exports. Without an endpoint none of it runs.`,
       '',
     );
   }

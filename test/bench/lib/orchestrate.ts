@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { runLimitsBench, type LimitsBenchResult } from '../limits.js';
 import { runPolicyEvalBench, type PolicyEvalBenchResult } from '../policy-eval.js';
+import { runTracingCostBench, type TracingCostResult } from '../tracing-cost.js';
 import { canPin, pinSelf, stopAllChildren, type Child } from './children.js';
 import { loadAverage, machineInfo, secretsInLogs, type MachineInfo } from './machine.js';
 import { openStreams, closedLoop, openPool } from './load.js';
@@ -28,6 +29,7 @@ import {
   startFastMock,
   startKeyward,
   startNodeMock,
+  startOtlpSink,
   startPortkey,
   TARGET_IDS,
   TARGET_LABELS,
@@ -82,6 +84,8 @@ export interface BenchResults {
     readonly eventsByDecision: Readonly<Record<string, number>>;
     /** Tags and decision of one stored event, to show what the policy did. */
     readonly sampleEvent: Readonly<Record<string, unknown>> | null;
+    /** What the `keyward-otel` row's OTLP sink received (null without that row). */
+    readonly otlpSink: { readonly exports: number; readonly spans: number } | null;
   } | null;
   readonly ceilings: { readonly fastMock: { rps: number; concurrency: number } | null; readonly nodeMock: { rps: number; concurrency: number } | null };
   readonly rounds: readonly Round[];
@@ -92,6 +96,8 @@ export interface BenchResults {
   readonly policyEval: PolicyEvalBenchResult | null;
   readonly limits: LimitsBenchResult | null;
   readonly limitsError: string | null;
+  /** The tracer alone: request-path time and CPU per traced request (null without the micro scenario). */
+  readonly tracingCost: TracingCostResult | null;
   /** Names of secrets found in any server's log (should be empty). */
   readonly secretsInLogs: readonly string[];
 }
@@ -132,6 +138,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
   let policyEval: PolicyEvalBenchResult | null = null;
   let limits: LimitsBenchResult | null = null;
   let limitsError: string | null = null;
+  let tracingCost: TracingCostResult | null = null;
   if (scenarios.has('micro')) {
     log('policy evaluation alone…');
     policyEval = runPolicyEvalBench({ iterations: profile.policyEvalIterations });
@@ -142,6 +149,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
       limitsError = (err as Error).message;
       log(`limiter benchmark failed: ${limitsError}`);
     }
+    log('tracing alone…');
+    tracingCost = await runTracingCostBench({ requests: profile.tracingRequests });
   }
 
   const body = chatBody(false);
@@ -159,6 +168,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
   const idleRssBytes: Partial<Record<TargetId, number>> = {};
   let eventsByDecision: Record<string, number> = {};
   let sampleEvent: Record<string, unknown> | null = null;
+  let otlpSink: { child: Child; received: { exports: number; spans: number } | null } | null = null;
   const runsLoad = ['latency', 'throughput', 'streams', 'capacity'].some((s) => scenarios.has(s as Scenario));
   try {
     if (runsLoad) {
@@ -178,14 +188,24 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
         children.push(bare.child);
         targets.set('bare', bare.target);
       }
-      if (wanted.has('keyward')) {
-        log('starting PostgreSQL, the control plane and a Keyward data-plane node…');
+      if (wanted.has('keyward') || wanted.has('keyward-otel')) {
+        log('starting PostgreSQL, the control plane and Keyward data-plane nodes…');
         cp = await startBenchControlPlane(l, loadCores, secrets, mockUrl, options.pgAdminUrl ?? null, options.controlPlaneNodeFlags);
         children.push(cp.child);
         for (const note of cp.hello.setup.notes) log(`note: ${note}`);
+      }
+      if (cp && wanted.has('keyward')) {
         const keyward = await startKeyward(l, gatewayCores, secrets, cp, options.keywardNodeFlags);
         children.push(keyward.child);
         targets.set('keyward', keyward.target);
+      }
+      if (cp && wanted.has('keyward-otel')) {
+        // The same node with OTEL_EXPORTER_OTLP_ENDPOINT set, exporting to a sink beside the load generator.
+        otlpSink = { child: await startOtlpSink(l, loadCores), received: null };
+        children.push(otlpSink.child);
+        const traced = await startKeyward(l, gatewayCores, secrets, cp, [], String(otlpSink.child.hello!.url));
+        children.push(traced.child);
+        targets.set('keyward-otel', traced.target);
       }
       if (wanted.has('portkey')) {
         log("starting Portkey's gateway…");
@@ -228,6 +248,12 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
       }
 
       if (cp) ({ eventsByDecision, sampleEvent } = await storedEvents(cp, cp.hello.setup.keyId));
+      if (otlpSink) {
+        // Spans still queued go out within the batch processor's 5 s delay.
+        await new Promise((resolve) => setTimeout(resolve, 6_000));
+        otlpSink.received = (await (await fetch(`${String(otlpSink.child.hello!.url)}/stats`)).json()) as { exports: number; spans: number };
+        log(`OTLP sink: ${otlpSink.received.spans} spans in ${otlpSink.received.exports} exports`);
+      }
     }
   } catch (err) {
     log(`the servers' logs are kept in ${workDir}`);
@@ -256,6 +282,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
           limiter: 'in-memory (single node, no REDIS_URL)',
           eventsByDecision,
           sampleEvent,
+          otlpSink: otlpSink?.received ?? null,
         }
       : null,
     ceilings,
@@ -267,6 +294,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
     policyEval,
     limits,
     limitsError,
+    tracingCost,
     secretsInLogs: secretsInLogs(
       children.map((c) => c.logFile),
       {

@@ -29,6 +29,8 @@ export interface BenchProfile {
   readonly ceiling: { readonly concurrency: readonly number[]; readonly durationMs: number };
   readonly policyEvalIterations: number;
   readonly limitsIterations: number;
+  /** Requests driven through the tracer alone (`tracing-cost.ts`). */
+  readonly tracingRequests: number;
 }
 
 /** `npm run bench`: five rounds, capacity up to 5,000 streams; several minutes. */
@@ -43,6 +45,7 @@ export const FULL_PROFILE: BenchProfile = {
   ceiling: { concurrency: [16, 32, 64, 128], durationMs: 1_500 },
   policyEvalIterations: 100_000,
   limitsIterations: 5_000,
+  tracingRequests: 20_000,
 };
 
 /** The smoke test's run: every scenario once, tiny. */
@@ -57,4 +60,5 @@ export const QUICK_PROFILE: BenchProfile = {
   ceiling: { concurrency: [4], durationMs: 200 },
   policyEvalIterations: 2_000,
   limitsIterations: 50,
+  tracingRequests: 500,
 };

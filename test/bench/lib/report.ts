@@ -132,7 +132,7 @@ function ratio(v: number): string {
   return Number.isFinite(v) ? `${v.toFixed(2)}×` : '–';
 }
 
-/** The Markdown tables: absolute figures, then ratios to rows 2 and 4. */
+/** The Markdown tables: absolute figures, then ratios to the bare pass-through's and Portkey's rows. */
 export function markdownTables(rows: Partial<Record<TargetId, RowSummary>>, rowRatios: ReturnType<typeof ratios>): string {
   const lines: string[] = [];
   const header = ['#', 'target', 'p50 / p99 c=1 (ms)', ...METRICS.map((m) => m.title), 'helper CPU s / 1k'];
@@ -153,7 +153,8 @@ export function markdownTables(rows: Partial<Record<TargetId, RowSummary>>, rowR
     ];
     lines.push(`| ${cells.join(' | ')} |`);
   });
-  lines.push('', 'Ratios (value ÷ bare pass-through, row 2 / value ÷ Portkey, row 4):', '');
+  const rowOf = (id: TargetId) => TARGET_IDS.indexOf(id) + 1;
+  lines.push('', `Ratios (value ÷ bare pass-through, row ${rowOf('bare')} / value ÷ Portkey, row ${rowOf('portkey')}):`, '');
   const rh = ['#', 'target', ...METRICS.map((m) => m.title)];
   lines.push(`| ${rh.join(' | ')} |`, `| ${rh.map(() => '---').join(' | ')} |`);
   TARGET_IDS.forEach((id, index) => {

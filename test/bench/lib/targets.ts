@@ -1,7 +1,8 @@
 /**
- * The four rows of the benchmark, each started as its own child process: the mock provider
- * itself (the floor), the bare pass-through, Keyward's data plane (configured by a running
- * control plane, shipping events to it) and Portkey's gateway.
+ * The rows of the benchmark, each started as its own child process: the mock provider itself
+ * (the floor), the bare pass-through, Keyward's data plane (configured by a running control
+ * plane, shipping events to it), the same with OpenTelemetry traces exported to a local sink,
+ * and Portkey's gateway.
  */
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -16,8 +17,8 @@ import { AGENT_HEADERS } from './workload.js';
 import type { KeywardSetup } from './keyward-config.js';
 
 /** The rows, in table order. */
-export const TARGET_IDS = ['mock', 'bare', 'keyward', 'portkey'] as const;
-/** One of the four rows. */
+export const TARGET_IDS = ['mock', 'bare', 'keyward', 'keyward-otel', 'portkey'] as const;
+/** One of the rows. */
 export type TargetId = (typeof TARGET_IDS)[number];
 
 /** Human names for the table. */
@@ -25,6 +26,7 @@ export const TARGET_LABELS: Record<TargetId, string> = {
   mock: 'mock provider (floor)',
   bare: 'bare uWS + undici pass-through',
   keyward: 'Keyward data plane',
+  'keyward-otel': 'Keyward data plane, traces exported over OTLP',
   portkey: 'Portkey gateway',
 };
 
@@ -197,9 +199,22 @@ export async function startBenchControlPlane(
   return { child, hello: child.hello as unknown as ControlPlaneHello };
 }
 
+/** Starts the OTLP/HTTP sink the `keyward-otel` row exports its traces to. */
+export function startOtlpSink(l: Layout, cores: string | null): Promise<Child> {
+  return startChild({
+    name: 'OTLP sink',
+    script: join(l.benchDist, 'servers', 'otlp-sink.js'),
+    cores,
+    logFile: join(l.workDir, 'otlp-sink.log'),
+    waitForHello: true,
+    startTimeoutMs: 15_000,
+  });
+}
+
 /**
  * Starts a data-plane node as the real process (`data-plane/dist/main.js`), subscribed to the
- * control plane and shipping events to it, and waits until the benchmark key is served.
+ * control plane and shipping events to it, and waits until the benchmark key is served. With
+ * `otlpEndpoint` it is the `keyward-otel` row: the same node exporting its traces there.
  */
 export async function startKeyward(
   l: Layout,
@@ -207,30 +222,33 @@ export async function startKeyward(
   secrets: PlaneSecrets,
   cp: { child: Child; hello: ControlPlaneHello },
   nodeFlags: readonly string[] = [],
+  otlpEndpoint: string | null = null,
 ): Promise<{ child: Child; target: Target }> {
   const port = await freePort();
+  const id = otlpEndpoint ? 'keyward-otel' : 'keyward';
   const child = await startChild({
-    name: 'keyward data plane',
+    name: TARGET_LABELS[id],
     script: join(l.root, 'data-plane', 'dist', 'main.js'),
     cores,
     nodeFlags,
-    logFile: join(l.workDir, 'data-plane.log'),
+    logFile: join(l.workDir, `${id}.log`),
     env: {
       ...secrets,
       NODE_ENV: 'production',
       KEYWARD_DP_PORT: String(port),
       KEYWARD_DP_HOST: '127.0.0.1',
       KEYWARD_CONTROL_PLANE_URL: cp.hello.url,
-      KEYWARD_NODE_ID: 'bench-node',
-      KEYWARD_DP_STATE_DIR: join(l.workDir, 'dp-state'),
+      KEYWARD_NODE_ID: `bench-${id}`,
+      KEYWARD_DP_STATE_DIR: join(l.workDir, `${id}-state`),
       KEYWARD_ALLOW_LOOPBACK_UPSTREAMS: 'true',
       LOG_LEVEL: 'info',
+      ...(otlpEndpoint ? { OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint } : {}),
     },
   });
   const origin = `http://127.0.0.1:${port}`;
   await waitForHttp(`${origin}/readyz`, 60_000, child);
   const target: Target = {
-    id: 'keyward',
+    id,
     endpoint: { origin, path: '/v1/chat/completions', headers: { ...AGENT_HEADERS, authorization: `Bearer ${cp.hello.setup.keySecret}` } },
     pid: child.pid,
     helperPids: () => processTree(cp.child.pid),

@@ -8,13 +8,13 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 /**
  * `npm run bench` in its quick profile, end to end: the compiled benchmark starts every server
- * (mock, bare proxy, control plane and Keyward node, Portkey), runs each scenario once and
- * writes its report. Only the shape of the report is checked, never a timing: this machine is
- * shared and figures here mean nothing.
+ * (mock, bare proxy, control plane, a Keyward node and one exporting traces to an OTLP sink,
+ * Portkey), runs each scenario once and writes its report. Only the shape of the report is
+ * checked, never a timing: this machine is shared and figures here mean nothing.
  */
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const runner = join(root, 'test', 'dist', 'bench', 'run.js');
-const TARGETS = ['mock', 'bare', 'keyward', 'portkey'] as const;
+const TARGETS = ['mock', 'bare', 'keyward', 'keyward-otel', 'portkey'] as const;
 
 interface Run {
   readonly code: number | null;
@@ -109,6 +109,8 @@ describe('the benchmark (quick profile)', () => {
     expect(results.ceilings.fastMock.rps).toBeGreaterThan(0);
     expect(results.ceilings.nodeMock.rps).toBeGreaterThan(0);
     expect(results.policyEval.p99us).toBeGreaterThan(0);
+    expect(results.tracingCost.p99Us).toBeGreaterThan(0);
+    expect(results.tracingCost.exports).toBeGreaterThan(0);
     expect(results.limits.memory.p99Us).toBeGreaterThan(0);
     expect(results.limits.redis.p99Us).toBeGreaterThan(0);
   });
@@ -119,6 +121,11 @@ describe('the benchmark (quick profile)', () => {
     expect(results.keyward.rateLimit).not.toBeNull();
     const stored = Object.values(results.keyward.eventsByDecision as Record<string, number>).reduce((a, b) => a + b, 0);
     expect(stored).toBeGreaterThan(0);
+  });
+
+  it('runs the Keyward row again with traces exported over OTLP, and the sink receives them', () => {
+    expect(results.keyward.otlpSink.spans).toBeGreaterThan(0);
+    expect(markdown).toContain('| Keyward data plane, traces exported over OTLP |');
   });
 
   it('writes a Markdown report with one row per target and no secret in any server log', () => {

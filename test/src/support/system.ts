@@ -62,7 +62,7 @@ export interface TestSystemOptions {
 }
 
 /** A port nothing listens on right now (the kernel's pick for an ephemeral listener). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
