@@ -53,7 +53,8 @@ export class UsageEventRecord extends OrgScopedEntity {
     | 'routeId'
     | 'attempts'
     | 'content'
-    | 'traceId';
+    | 'traceId'
+    | 'contentPurgedAt';
 
   @Property({ type: 'uuid' })
   keyId!: string;
@@ -153,4 +154,8 @@ export class UsageEventRecord extends OrgScopedEntity {
   /** The W3C trace id of the request's spans, or of the agent's `traceparent`. */
   @Property({ type: 'text', nullable: true })
   traceId: string | null = null;
+
+  /** When content retention cleared `content` (`events/retention.ts`); the row's link still verifies by its digest. */
+  @Property({ type: 'datetime', nullable: true })
+  contentPurgedAt: Date | null = null;
 }
