@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { COLLECTION_NAMES } from '@keyward/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadLastKnownGood } from './last-known-good.js';
 
@@ -9,12 +10,7 @@ const BEFORE_ROUTES = {
   type: 'snapshot',
   version: 7,
   generatedAt: '2026-11-01T10:00:00.000Z',
-  orgs: {},
-  keys: {},
-  credentials: {},
-  policies: {},
-  budgets: {},
-  rateLimits: {},
+  ...Object.fromEntries(COLLECTION_NAMES.filter((name) => name !== 'routes' && name !== 'roles').map((name) => [name, {}])),
 };
 
 describe('the last-known-good config file', () => {
@@ -25,8 +21,7 @@ describe('the last-known-good config file', () => {
     dir = await mkdtemp(join(tmpdir(), 'keyward-lkg-'));
     await writeFile(join(dir, 'config.json'), JSON.stringify(BEFORE_ROUTES));
     expect(await loadLastKnownGood(dir)).toMatchObject({ version: 7, routes: {}, roles: {} });
-    const { budgets: _dropped, ...older } = BEFORE_ROUTES;
-    await writeFile(join(dir, 'config.json'), JSON.stringify(older));
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ ...BEFORE_ROUTES, budgets: undefined }));
     await expect(loadLastKnownGood(dir)).rejects.toThrow('config snapshot "budgets" is missing');
   });
 });

@@ -1,4 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
 import type { RouteConfig } from '@keyward/shared';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -33,6 +34,7 @@ describe('routes across API families: the agent’s official client, a target of
   let geminiLive: TestCredential;
   const openai = () => new OpenAI({ apiKey: key.secret, baseURL: `${dp.url}/v1`, maxRetries: 0 });
   const anthropic = () => new Anthropic({ apiKey: key.secret, baseURL: dp.url, maxRetries: 0 });
+  const gemini = () => new GoogleGenAI({ apiKey: key.secret, httpOptions: { baseUrl: dp.url } });
   beforeAll(async () => {
     world = await createTestWorld();
     mock = await startMockProvider();
@@ -210,6 +212,19 @@ describe('routes across API families: the agent’s official client, a target of
     expect(err.status).toBe(400);
     expect(err.message).toContain('extended thinking');
     expect(mock.requests).toHaveLength(2);
+  });
+
+  it('the Gemini client routed to an OpenAI credential gets generateContent answers and alt=sse streams', async () => {
+    const answer = await gemini().models.generateContent({ model: 'via-gpt', contents: 'hi', config: { maxOutputTokens: 64 } });
+    expect(answer.text).toBe('Hello from the mock provider.');
+    let text = '';
+    for await (const chunk of await gemini().models.generateContentStream({ model: 'via-gpt', contents: 'hi' })) text += chunk.text ?? '';
+    expect(text).toBe('Hello from the mock provider.');
+    expect(mock.requests.map((r) => [r.path, (r.body as { model: string }).model])).toEqual([
+      ['/v1/chat/completions', 'gpt-4o-mini'],
+      ['/v1/chat/completions', 'gpt-4o-mini'],
+    ]);
+    expect(mock.requests[0].body).toMatchObject({ max_completion_tokens: 64 });
   });
 
   it('falls back across families: the OpenAI target refuses connections, the Anthropic one answers translated', async () => {
