@@ -53,7 +53,8 @@ async function main(): Promise<number> {
     for (const chain of result.chains) {
       const start = chain.anchorSeq === null ? 'from its first row' : `from the checkpoint at seq ${chain.anchorSeq}`;
       process.stdout.write(
-        `${chain.chain} chain: ${chain.rowsChecked} rows and ${chain.checkpointsChecked} checkpoints checked ${start} to seq ${chain.lastSeq}\n`,
+        `${chain.chain} chain: ${chain.rowsChecked} rows and ${chain.checkpointsChecked} checkpoints checked ${start} to seq ${chain.lastSeq}` +
+          `${chain.contentPurged > 0 ? ` (content removed by retention from ${chain.contentPurged} rows)` : ''}\n`,
       );
     }
     for (const problem of result.problems)

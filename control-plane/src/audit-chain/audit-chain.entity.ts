@@ -1,7 +1,7 @@
 import { BigIntType, Entity, Index, ManyToOne, PrimaryKey, Property, Unique, type Ref } from '@mikro-orm/core';
 import { BaseEntity, OrgScopedEntity } from '../db/base.entity.js';
 import { Organization } from '../organizations/organization.entity.js';
-import type { ChainKindName } from './chain-kinds.js';
+import type { ChainKindName, LinkFormat } from './chain-kinds.js';
 
 /**
  * One row's place in its organization's chain of `kind`: `hash = sha256(prevHash ‖ canonical
@@ -34,6 +34,14 @@ export class AuditChainLink {
 
   @Property({ type: 'text' })
   hash!: string;
+
+  /** Which canonical row `hash` covers (`LinkFormat` in `chain-kinds.ts`). */
+  @Property({ type: 'smallint' })
+  format!: LinkFormat;
+
+  /** Format 2: SHA-256 of the row's content fields, which the canonical row holds instead of them. */
+  @Property({ type: 'text', nullable: true })
+  contentDigest!: string | null;
 }
 
 /**

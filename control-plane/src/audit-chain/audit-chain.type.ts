@@ -67,6 +67,9 @@ export class AuditChainSummary {
 
   @Field(() => Int)
   checkpointsChecked!: number;
+
+  @Field(() => Int, { description: 'Rows whose content (prompt and completion text) retention removed; they still verify by the digest their link holds.' })
+  contentPurged!: number;
 }
 
 @ObjectType({ description: 'The result of re-walking the hash chains of the audit trail.' })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from './canonical-json.js';
 import { USAGE_EVENT_FIELDS, type EventFieldSpec } from '@keyward/shared';
-import { AUDIT_CHAIN, USAGE_CHAIN } from './chain-kinds.js';
+import { AUDIT_CHAIN, contentDigestOf, linkedRow, USAGE_CHAIN } from './chain-kinds.js';
 
 /** The usage event fields the chain began with (Migration20261207000500 linked rows holding these). */
 const FIELDS_AT_CHAIN_START = [
@@ -103,36 +103,45 @@ describe('canonical JSON (RFC 8785)', () => {
       approvalId: null,
       content: { response: 'b', request: 'a' },
     };
-    expect(USAGE_CHAIN.canonicalText(row)).toBe(canonicalJson(USAGE_CHAIN.canonicalRow(row)));
-    expect(USAGE_CHAIN.canonicalText({ ...row, tags: ['x'], content: null, ttftMs: '7' })).toBe(
-      canonicalJson(USAGE_CHAIN.canonicalRow({ ...row, tags: ['x'], content: null, ttftMs: '7' })),
-    );
+    // Format 2: the row without its content, committing to the content's digest instead.
+    const linkedText = (r: Record<string, unknown>) => {
+      const view = USAGE_CHAIN.trailView(r, 2);
+      return canonicalJson(linkedRow(view.row, contentDigestOf(view.content!)));
+    };
+    expect(USAGE_CHAIN.canonicalForm(row)).toEqual({ text: linkedText(row), contentDigest: contentDigestOf('{"content":{"request":"a","response":"b"}}') });
+    expect(linkedText(row)).not.toContain('"request"');
+    const other = { ...row, tags: ['x'], content: null, ttftMs: '7' };
+    expect(USAGE_CHAIN.canonicalForm(other)).toEqual({ text: linkedText(other), contentDigest: contentDigestOf('{"content":null}') });
+    // Format 1, as links written before content retention hashed it: the content inline.
+    expect(USAGE_CHAIN.trailView(row, 1).row).toEqual(USAGE_CHAIN.canonicalRow(row));
+    expect(canonicalJson(USAGE_CHAIN.canonicalRow(row))).toContain('"content":{"request":"a","response":"b"}');
 
     // `traceId` came after the chain: a row without one (stored before it existed, or by a node
     // that had none) is written exactly as before, so its link still verifies.
-    expect(USAGE_CHAIN.canonicalText(row)).not.toContain('traceId');
+    expect(USAGE_CHAIN.canonicalForm(row).text).not.toContain('traceId');
     expect(USAGE_CHAIN.canonicalRow({ ...row, traceId: null })).not.toHaveProperty('traceId');
     const traced = { ...row, traceId: '4bf92f3577b34da6a3ce929d0e0e4736' };
-    expect(USAGE_CHAIN.canonicalText(traced)).toContain('"traceId":"4bf92f3577b34da6a3ce929d0e0e4736"');
-    expect(USAGE_CHAIN.canonicalText(traced)).toBe(canonicalJson(USAGE_CHAIN.canonicalRow(traced)));
-    // So do `routeId` and `attempts` (a list: left out while empty).
+    expect(USAGE_CHAIN.canonicalForm(traced).text).toContain('"traceId":"4bf92f3577b34da6a3ce929d0e0e4736"');
+    expect(USAGE_CHAIN.canonicalForm(traced).text).toBe(linkedText(traced));
+    // So do `routeId` and `attempts` (a list: left out while empty), in both formats.
     const unrouted = { ...row, routeId: null, attempts: [] };
-    expect(USAGE_CHAIN.canonicalText(unrouted)).toBe(USAGE_CHAIN.canonicalText(row));
+    expect(USAGE_CHAIN.canonicalForm(unrouted).text).toBe(USAGE_CHAIN.canonicalForm(row).text);
+    expect(canonicalJson(USAGE_CHAIN.canonicalRow(unrouted))).toBe(canonicalJson(USAGE_CHAIN.canonicalRow(row)));
     expect(USAGE_CHAIN.canonicalRow(unrouted)).not.toHaveProperty('attempts');
     const routed = {
       ...row,
       routeId: 'caa3d30d-e01c-42cb-b253-86eee089af8c',
       attempts: [{ credentialId: 'c', model: 'm', outcome: 'answered', status: 200, latencyMs: 4 }],
     };
-    expect(USAGE_CHAIN.canonicalText(routed)).toContain('"attempts":[{');
-    expect(USAGE_CHAIN.canonicalText(routed)).toBe(canonicalJson(USAGE_CHAIN.canonicalRow(routed)));
+    expect(USAGE_CHAIN.canonicalForm(routed).text).toContain('"attempts":[{');
+    expect(USAGE_CHAIN.canonicalForm(routed).text).toBe(linkedText(routed));
     // And `cacheHit` (a flag: left out while false, as every row stored before it reads back).
     const uncached = { ...row, cacheHit: false };
-    expect(USAGE_CHAIN.canonicalText(uncached)).toBe(USAGE_CHAIN.canonicalText(row));
+    expect(USAGE_CHAIN.canonicalForm(uncached).text).toBe(USAGE_CHAIN.canonicalForm(row).text);
     expect(USAGE_CHAIN.canonicalRow(uncached)).not.toHaveProperty('cacheHit');
     const hit = { ...row, cacheHit: true };
-    expect(USAGE_CHAIN.canonicalText(hit)).toContain('"cacheHit":true');
-    expect(USAGE_CHAIN.canonicalText(hit)).toBe(canonicalJson(USAGE_CHAIN.canonicalRow(hit)));
+    expect(USAGE_CHAIN.canonicalForm(hit).text).toContain('"cacheHit":true');
+    expect(USAGE_CHAIN.canonicalForm(hit).text).toBe(linkedText(hit));
     const entry = {
       id: 'a',
       orgId: 'o',
@@ -147,7 +156,7 @@ describe('canonical JSON (RFC 8785)', () => {
       userAgent: 'ua',
       requestId: 'r',
     };
-    expect(AUDIT_CHAIN.canonicalText(entry)).toBe(
+    expect(AUDIT_CHAIN.canonicalForm(entry).text).toBe(
       '{"action":"createKey","actor":"user:1","args":{"a":2,"b":1},"createdAt":"2026-12-06T23:37:48.614Z","errorCode":null,"id":"a","ipHash":"h","orgId":"o","outcome":"success","requestId":"r","targetId":null,"userAgent":"ua"}',
     );
   });

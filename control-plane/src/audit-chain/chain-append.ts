@@ -21,8 +21,9 @@ returning organization_id as "orgId", seq, hash`;
  */
 const WRITE_LINKS = `
 with links as (
-  insert into audit_chain_links (organization_id, kind, seq, row_id, prev_hash, hash)
-  select l.org, ?, l.seq, l.id, l.prev, l.hash from unnest(?::uuid[], ?::bigint[], ?::uuid[], ?::text[], ?::text[]) as l(org, seq, id, prev, hash)
+  insert into audit_chain_links (organization_id, kind, seq, row_id, prev_hash, hash, format, content_digest)
+  select l.org, ?, l.seq, l.id, l.prev, l.hash, ?, l.digest
+    from unnest(?::uuid[], ?::bigint[], ?::uuid[], ?::text[], ?::text[], ?::text[]) as l(org, seq, id, prev, hash, digest)
   returning 1)
 update audit_chain_heads a set seq = h.seq, hash = h.hash, updated_at = now()
   from unnest(?::uuid[], ?::bigint[], ?::text[]) as h(org, seq, hash) where a.organization_id = h.org and a.kind = ?`;
@@ -34,13 +35,14 @@ update audit_chain_heads a set seq = h.seq, hash = h.hash, updated_at = now()
  * messages, which carry the same fields. Rows without an organization are not chained.
  *
  * The heads stay locked until the commit, so everything that does not need them (the rows'
- * canonical bytes) is prepared before they are taken; under the lock only the hashes are
+ * canonical bytes and content digests, in the kind's link format) is prepared before they are taken; under the lock only the hashes are
  * chained and one statement writes the links.
  */
 export async function appendToChain(trx: Knex, kind: ChainKind, rows: readonly Record<string, unknown>[]): Promise<void> {
   const chained = rows.filter((row) => typeof row.orgId === 'string');
   if (chained.length === 0) return;
-  const canonical = chained.map((row) => Buffer.from(kind.canonicalText(row), 'utf8'));
+  const forms = chained.map((row) => kind.canonicalForm(row));
+  const canonical = forms.map((form) => Buffer.from(form.text, 'utf8'));
   const orgIds = [...new Set(chained.map((row) => row.orgId as string))];
   const locked = await trx.raw<{ rows: { orgId: string; seq: string; hash: string }[] }>(LOCK_HEADS, [kind.name, orgIds]);
   const heads = new Map<string, { seq: number; hash: string; digest: Buffer }>(
@@ -61,11 +63,13 @@ export async function appendToChain(trx: Knex, kind: ChainKind, rows: readonly R
   const moved = [...heads];
   await trx.raw(WRITE_LINKS, [
     kind.name,
+    kind.format,
     links.org,
     links.seq,
     links.id,
     links.prev,
     links.hash,
+    forms.map((form) => form.contentDigest) as string[], // null in format 1
     moved.map(([org]) => org),
     moved.map(([, head]) => head.seq),
     moved.map(([, head]) => head.hash),

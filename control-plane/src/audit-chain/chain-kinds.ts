@@ -19,8 +19,18 @@ import { canonicalJson } from './canonical-json.js';
  * `userAgent` and `requestId`. Times are ISO 8601 UTC strings to the millisecond, absent values
  * `null`. `updated_at` is not part of it, nor the position: that is bound by `prev_hash`, so
  * moving a link breaks the chain there rather than a row's own hash.
+ *
+ * A link's `format` says which canonical row it hashed. Format 1 (audit entries, and usage
+ * events linked before content retention existed): the row above, content inline. Format 2
+ * (usage events since): the row without its content fields plus `contentDigest`, the SHA-256
+ * (hex) of the RFC 8785 JSON of the content fields alone (`{"content": …}`), which the link
+ * also stores (`content_digest`). Content can then be cleared by retention (`content_purged_at`
+ * marks the row) while the row still verifies; content still present must match the digest.
  */
 export type ChainKindName = 'usage' | 'audit';
+
+/** Which canonical row a link hashed (see above). */
+export type LinkFormat = 1 | 2;
 
 export const CHAIN_KIND_NAMES: readonly ChainKindName[] = ['usage', 'audit'];
 
@@ -49,9 +59,18 @@ export interface ChainKind {
    * (`Migration20261207000500`) reads, since columns added later do not exist yet when it runs.
    */
   readonly chainStartSelectList: string;
+  /** The format new links of this chain are written in. */
+  readonly format: LinkFormat;
+  /** The whole row under its API names, content included: what a format 1 link hashed. */
   canonicalRow(row: Record<string, unknown>): Record<string, unknown>;
-  /** `canonicalJson(canonicalRow(row))`, possibly by a faster road (ingestion hashes every row). */
-  canonicalText(row: Record<string, unknown>): string;
+  /** The row as a link of `format` shows it: format 2 keeps its content fields apart. */
+  trailView(row: Record<string, unknown>, format: LinkFormat): { row: Record<string, unknown>; content?: Record<string, unknown> };
+  /**
+   * What a new link of this chain hashes, in `format`: the canonical text (as `canonicalJson` of
+   * `linkedRow(trailView(row).row, contentDigest)` writes it, possibly by a faster road: ingestion
+   * hashes every row) and the content digest the link stores (null in format 1).
+   */
+  canonicalForm(row: Record<string, unknown>): { text: string; contentDigest: string | null };
 }
 
 const AUDIT_COLUMNS: readonly [column: string, name: string][] = [
@@ -69,16 +88,41 @@ const AUDIT_COLUMNS: readonly [column: string, name: string][] = [
   ['request_id', 'requestId'],
 ];
 
+/** The usage event fields retention may clear (prompt and answer text). */
+const CONTENT_FIELDS = (USAGE_EVENT_FIELDS as readonly EventFieldSpec[]).filter((field) => field.content);
+const CONTENT_NAMES = new Set(CONTENT_FIELDS.map((field) => field.name));
+
+/** The name under which a format 2 row commits to its content. */
+const CONTENT_DIGEST = 'contentDigest';
+
+type CanonicalField = Pick<EventFieldSpec, 'name' | 'columnType' | 'list' | 'canonicalWhenSet'> & { readonly prefix: string };
+
 /**
- * Usage event fields with `receivedAt`, in canonical (sorted) order, each with its `"name":`
- * prefix. The first (`api`) is always written, so a field left out never leaves a stray comma.
+ * Fields in canonical (sorted) order, each with its `"name":` prefix. The first (`api` for a
+ * row, `content` for its content) is always written, so a field left out never leaves a stray comma.
  */
-const USAGE_CANONICAL_FIELDS = [
-  { name: 'receivedAt', columnType: 'timestamptz', list: false, canonicalWhenSet: false },
-  ...(USAGE_EVENT_FIELDS as readonly EventFieldSpec[]),
-]
-  .sort((a, b) => (a.name < b.name ? -1 : 1))
-  .map((field, i) => ({ ...field, prefix: `${i === 0 ? '' : ','}${JSON.stringify(field.name)}:` }));
+const inCanonicalOrder = (fields: readonly Pick<EventFieldSpec, 'name' | 'columnType' | 'list' | 'canonicalWhenSet'>[]): CanonicalField[] =>
+  [...fields].sort((a, b) => (a.name < b.name ? -1 : 1)).map((field, i) => ({ ...field, prefix: `${i === 0 ? '' : ','}${JSON.stringify(field.name)}:` }));
+
+/** Format 2: usage event fields with `receivedAt`, the content fields replaced by `contentDigest`. */
+const USAGE_LINKED_FIELDS = inCanonicalOrder([
+  { name: 'receivedAt', columnType: 'timestamptz', list: false },
+  { name: CONTENT_DIGEST, columnType: 'text', list: false },
+  ...(USAGE_EVENT_FIELDS as readonly EventFieldSpec[]).filter((field) => !field.content),
+]);
+const USAGE_CONTENT_FIELDS = inCanonicalOrder(CONTENT_FIELDS);
+
+/** SHA-256 (hex) of the RFC 8785 JSON of a row's content fields: what a format 2 link commits to. */
+export function contentDigestOf(content: Record<string, unknown> | string): string {
+  return createHash('sha256')
+    .update(typeof content === 'string' ? content : canonicalJson(content))
+    .digest('hex');
+}
+
+/** A format 2 trail row with its content digest: the object whose canonical JSON the link hashed. */
+export function linkedRow(row: Record<string, unknown>, contentDigest: string | null): Record<string, unknown> {
+  return { ...row, [CONTENT_DIGEST]: contentDigest };
+}
 
 /** Whether a `canonicalWhenSet` field is left out: null, absent, false, or an empty list. */
 function isUnset(value: unknown): boolean {
@@ -89,14 +133,14 @@ function isUnset(value: unknown): boolean {
 const USAGE_FIELDS_WHEN_SET = (USAGE_EVENT_FIELDS as readonly EventFieldSpec[]).filter((field) => field.canonicalWhenSet).map((field) => field.name);
 
 /**
- * The canonical JSON of a usage event row written straight from the row, the way
- * `canonicalJson(USAGE_CHAIN.canonicalRow(row))` writes it (a test holds them equal), without
- * the intermediate objects: ingestion hashes every event in the transaction that stores it.
+ * The canonical JSON of a usage event's `fields` written straight from the row, the way
+ * `canonicalJson` writes the trail's objects (a test holds them equal), without the intermediate
+ * objects: ingestion hashes every event in the transaction that stores it.
  */
-function usageCanonicalText(row: Record<string, unknown>): string {
+function usageCanonicalText(fields: readonly CanonicalField[], row: Record<string, unknown>, contentDigest?: string): string {
   let out = '{';
-  for (const field of USAGE_CANONICAL_FIELDS) {
-    const value = row[field.name];
+  for (const field of fields) {
+    const value = field.name === CONTENT_DIGEST ? contentDigest : row[field.name];
     if (field.canonicalWhenSet && isUnset(value)) continue;
     out += field.prefix;
     if (value === null || value === undefined) out += field.list ? '[]' : 'null';
@@ -107,20 +151,34 @@ function usageCanonicalText(row: Record<string, unknown>): string {
   return `${out}}`;
 }
 
+/** The row under its API names, without the fields marked `canonicalWhenSet` while they are unset. */
+function usageCanonicalRow(row: Record<string, unknown>): Record<string, unknown> {
+  const view = plainJson(toUsageEventMessage(row as UsageEventRow) as unknown as Record<string, unknown>);
+  for (const name of USAGE_FIELDS_WHEN_SET) if (isUnset(view[name])) delete view[name];
+  return view;
+}
+
 export const USAGE_CHAIN: ChainKind = {
   name: 'usage',
   table: 'usage_events',
   rowsName: 'usage events',
   filterColumns: { keyId: 'key_id', decision: 'decision' },
   fieldNames: ['receivedAt', ...USAGE_EVENT_FIELDS.map((f) => f.name)],
+  format: 2,
   selectList: (alias) => eventSelectList(undefined, alias ?? ''),
   chainStartSelectList: eventSelectList((USAGE_EVENT_FIELDS as readonly EventFieldSpec[]).filter((field) => !field.canonicalWhenSet)),
-  canonicalRow: (row) => {
-    const view = plainJson(toUsageEventMessage(row as UsageEventRow) as unknown as Record<string, unknown>);
-    for (const name of USAGE_FIELDS_WHEN_SET) if (isUnset(view[name])) delete view[name];
+  canonicalRow: usageCanonicalRow,
+  trailView: (row, format) => {
+    const whole = usageCanonicalRow(row);
+    if (format === 1) return { row: whole };
+    const view = { row: {} as Record<string, unknown>, content: {} as Record<string, unknown> };
+    for (const [name, value] of Object.entries(whole)) (CONTENT_NAMES.has(name) ? view.content : view.row)[name] = value;
     return view;
   },
-  canonicalText: usageCanonicalText,
+  canonicalForm: (row) => {
+    const contentDigest = contentDigestOf(usageCanonicalText(USAGE_CONTENT_FIELDS, row));
+    return { text: usageCanonicalText(USAGE_LINKED_FIELDS, row, contentDigest), contentDigest };
+  },
 };
 
 export const AUDIT_CHAIN: ChainKind = {
@@ -129,10 +187,12 @@ export const AUDIT_CHAIN: ChainKind = {
   rowsName: 'audit entries',
   filterColumns: { actor: 'actor', action: 'action' },
   fieldNames: AUDIT_COLUMNS.map(([, name]) => name),
+  format: 1,
   selectList: auditSelectList,
   chainStartSelectList: auditSelectList(),
   canonicalRow: auditCanonicalRow,
-  canonicalText: (row) => canonicalJson(auditCanonicalRow(row)),
+  trailView: (row) => ({ row: auditCanonicalRow(row) }),
+  canonicalForm: (row) => ({ text: canonicalJson(auditCanonicalRow(row)), contentDigest: null }),
 };
 
 function auditSelectList(alias?: string): string {

@@ -38,7 +38,7 @@ async function insertEvent(knex: Knex, orgId: string, i: number): Promise<Record
 }
 
 describe('the audit chain migration', () => {
-  it('chains the rows stored before it, which read back unchanged, and new rows continue the chain', async () => {
+  it('chains the rows stored before it, which read back unchanged, and new rows continue the chain in the content-digest format', async () => {
     await orm.getMigrator().up({ to: BEFORE_CHAIN });
     const em = orm.em.fork({ clear: true }) as EntityManager;
     const knex = em.getKnex();
@@ -55,7 +55,8 @@ describe('the audit chain migration', () => {
       [orgId, orgId],
     );
     const snapshot = async () => ({
-      usage: (await knex.raw(`select to_jsonb(u) as row from usage_events u order by id`)).rows,
+      // Content retention's later column is not part of what they stored.
+      usage: (await knex.raw(`select to_jsonb(u) - 'content_purged_at' as row from usage_events u order by id`)).rows,
       audit: (await knex.raw(`select to_jsonb(a) as row from audit_entries a order by id`)).rows,
     });
     const before = await snapshot();
@@ -78,6 +79,15 @@ describe('the audit chain migration', () => {
     expect(result.chains.map((c) => [c.chain, c.rowsChecked, c.lastSeq])).toEqual([
       ['usage', 1_204, 1_204],
       ['audit', 2, 2],
+    ]);
+    // The rows it linked hash their content inline (format 1); the new row commits to a digest of it (format 2).
+    const formats = await knex.raw(
+      `select format, count(*)::int as links from audit_chain_links where organization_id = ? and kind = 'usage' group by format order by format`,
+      [orgId],
+    );
+    expect(formats.rows).toEqual([
+      { format: 1, links: 1_203 },
+      { format: 2, links: 1 },
     ]);
   });
 });

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlRows } from '../config-publish/sql.js';
-import { CHAIN_KIND_NAMES, CHAIN_KINDS, type ChainKind, type ChainKindName } from './chain-kinds.js';
+import { CHAIN_KIND_NAMES, CHAIN_KINDS, type ChainKind, type ChainKindName, type LinkFormat } from './chain-kinds.js';
 import type { CheckpointFields } from './checkpoints.js';
 import type { PublicSigningKey } from './signing-key.js';
 
@@ -11,8 +11,9 @@ import type { PublicSigningKey } from './signing-key.js';
  * - `{ type: "keys", keys: [{ keyId, algorithm, publicKey }] }` — the checkpoint keys;
  * - per chain (`usage`, then `audit`): the checkpoint the walk starts from, if any
  *   (`{ type: "checkpoint", anchor: true, … }`), then its links in sequence order with their
- *   rows (`{ type: "row", chain, seq, id, prevHash, hash, row }`, `row: null` when the row is
- *   gone), each checkpoint right after the link it covers
+ *   rows (`{ type: "row", chain, seq, id, format, prevHash, hash, row }`, `row: null` when the
+ *   row is gone; a format 2 link adds `contentDigest`, `content` — the content fields, null once
+ *   retention cleared them — and `contentPurgedAt`), each checkpoint right after the link it covers
  *   (`{ type: "checkpoint", chain, orgId, kind, seq, hash, signedAt, keyId, signature }`), rows of
  *   the range that have no link (`seq: null`), and `{ type: "end", chain, seq }`, the last
  *   position the range should reach.
@@ -25,9 +26,16 @@ export type TrailLine =
       readonly chain: ChainKindName;
       readonly seq: number | null;
       readonly id: string;
+      /** The link's format (`chain-kinds.ts`); null for a row with no link. */
+      readonly format: LinkFormat | null;
       readonly prevHash: string | null;
       readonly hash: string | null;
       readonly row: Record<string, unknown> | null;
+      /** Format 2: what the canonical row holds instead of the content. */
+      readonly contentDigest?: string | null;
+      /** Format 2: the content fields, or null when retention cleared them (then `contentPurgedAt` says when). */
+      readonly content?: Record<string, unknown> | null;
+      readonly contentPurgedAt?: string | null;
     }
   | { readonly type: 'end'; readonly chain: ChainKindName; readonly seq: number };
 
@@ -77,7 +85,7 @@ async function* chainLines(em: EntityManager, kind: ChainKind, range: TrailRange
   for (;;) {
     const page = await sqlRows<Record<string, unknown>>(
       em,
-      `select l.seq as "chainSeq", l.row_id as "rowId", l.prev_hash as "prevHash", l.hash as "chainHash", t.id is not null as "present", ${kind.selectList('t')}
+      `select ${linkedColumns(kind)}
          from audit_chain_links l left join ${T} t on t.id = l.row_id
         where l.organization_id = ? and l.kind = ? and l.seq > ? and l.seq <= ? order by l.seq limit ${PAGE}`,
       [orgId, kind.name, after, end],
@@ -85,8 +93,7 @@ async function* chainLines(em: EntityManager, kind: ChainKind, range: TrailRange
     for (const row of page) {
       const seq = Number(row.chainSeq);
       while (pending.length > 0 && pending[0]!.seq < seq) yield pending.shift()!;
-      const line = { type: 'row', chain: kind.name, seq, id: row.rowId as string, prevHash: row.prevHash as string, hash: row.chainHash as string } as const;
-      yield { ...line, row: row.present ? kind.canonicalRow(row) : null };
+      yield linkedLine(kind, seq, row);
       after = seq;
     }
     if (page.length < PAGE) break;
@@ -94,6 +101,38 @@ async function* chainLines(em: EntityManager, kind: ChainKind, range: TrailRange
   yield* pending;
   yield* unlinkedLines(em, kind, range);
   yield { type: 'end', chain: kind.name, seq: end };
+}
+
+/**
+ * SQL: what `linkedLine` reads of a link `l` and its row `t` (joined `left`: the row may be gone),
+ * for the export and for audit sinks, which write the same lines.
+ */
+export function linkedColumns(kind: ChainKind): string {
+  const purgedAt = kind.name === 'usage' ? 't.content_purged_at' : 'null::timestamptz';
+  return `l.seq as "chainSeq", l.row_id as "rowId", l.prev_hash as "prevHash", l.hash as "chainHash", l.format as "linkFormat",
+          l.content_digest as "linkContentDigest", t.id is not null as "present", ${purgedAt} as "purgedAt", ${kind.selectList('t')}`;
+}
+
+/** A trail line of one link. */
+export type LinkedLine = Extract<TrailLine, { type: 'row' }>;
+
+/** The line of one link read with `linkedColumns`, with its row as the link's format shows it. */
+export function linkedLine(kind: ChainKind, seq: number, row: Record<string, unknown>): LinkedLine {
+  const format = Number(row.linkFormat) as LinkFormat;
+  const line = {
+    type: 'row',
+    chain: kind.name,
+    seq,
+    id: row.rowId as string,
+    format,
+    prevHash: row.prevHash as string,
+    hash: row.chainHash as string,
+  } as const;
+  if (!row.present) return { ...line, row: null };
+  const view = kind.trailView(row, format);
+  if (format === 1) return { ...line, row: view.row };
+  const purged = row.purgedAt === null ? null : new Date(row.purgedAt as string).toISOString();
+  return { ...line, row: view.row, contentDigest: row.linkContentDigest as string | null, content: purged ? null : view.content!, contentPurgedAt: purged };
 }
 
 /** Rows of the range with no link: written around the chain, never by Keyward. */
@@ -108,7 +147,8 @@ async function* unlinkedLines(em: EntityManager, kind: ChainKind, range: TrailRa
         order by t.id limit ${PAGE}`,
       [range.orgId, afterId, range.from, range.from, range.to, range.to],
     );
-    for (const row of page) yield { type: 'row', chain: kind.name, seq: null, id: row.id as string, prevHash: null, hash: null, row: kind.canonicalRow(row) };
+    for (const row of page)
+      yield { type: 'row', chain: kind.name, seq: null, id: row.id as string, format: null, prevHash: null, hash: null, row: kind.canonicalRow(row) };
     if (page.length < PAGE) return;
     afterId = page[page.length - 1]!.id as string;
   }

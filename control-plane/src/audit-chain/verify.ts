@@ -1,6 +1,6 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { checkpointMessage } from './checkpoints.js';
-import { GENESIS_HASH, linkHash, type ChainKindName } from './chain-kinds.js';
+import { contentDigestOf, GENESIS_HASH, linkedRow, linkHash, type ChainKindName } from './chain-kinds.js';
 import type { TrailLine } from './trail-lines.js';
 
 /** What is wrong at one place of a chain. */
@@ -23,6 +23,8 @@ interface ChainSummary {
   readonly lastSeq: number;
   readonly rowsChecked: number;
   readonly checkpointsChecked: number;
+  /** Rows whose content retention cleared: their link still verifies by the content digest. */
+  readonly contentPurged: number;
 }
 
 export interface TrailVerification {
@@ -38,7 +40,9 @@ const ROW_NAMES: Record<ChainKindName, string> = { usage: 'usage event', audit: 
  * Re-walks trail lines (`trail-lines.ts`) and names every place they were tampered with, by the
  * same rules as the README's offline check:
  *
- * - a row whose hash is not `sha256(prevHash ‖ row)` was ALTERED;
+ * - a row whose hash is not `sha256(prevHash ‖ row)` was ALTERED (format 2: the row with its
+ *   `contentDigest`), and so was one whose content is present but no longer has that digest;
+ *   content that retention cleared (`content: null`, `contentPurgedAt` set) is no problem;
  * - a link whose row is gone, or a position skipped in the sequence (or missing at the end),
  *   was DELETED;
  * - a row with no position was INSERTED around the chain;
@@ -50,10 +54,13 @@ const ROW_NAMES: Record<ChainKindName, string> = { usage: 'usage event', audit: 
 export async function verifyTrailLines(lines: AsyncIterable<TrailLine>): Promise<TrailVerification> {
   const keys = new Map<string, KeyObject>();
   const problems: ChainProblem[] = [];
-  const chains = new Map<ChainKindName, { anchorSeq: number | null; seq: number; hash: string; broken: boolean; rows: number; checkpoints: number }>();
+  const chains = new Map<
+    ChainKindName,
+    { anchorSeq: number | null; seq: number; hash: string; broken: boolean; rows: number; checkpoints: number; purged: number }
+  >();
   const state = (chain: ChainKindName) => {
     let s = chains.get(chain);
-    if (!s) chains.set(chain, (s = { anchorSeq: null, seq: 0, hash: GENESIS_HASH, broken: false, rows: 0, checkpoints: 0 }));
+    if (!s) chains.set(chain, (s = { anchorSeq: null, seq: 0, hash: GENESIS_HASH, broken: false, rows: 0, checkpoints: 0, purged: 0 }));
     return s;
   };
   for await (const line of lines) {
@@ -91,9 +98,13 @@ export async function verifyTrailLines(lines: AsyncIterable<TrailLine>): Promise
           line.id,
           `${ROW_NAMES[line.chain]} seq ${c.seq + 1}${line.seq - 1 > c.seq + 1 ? `–${line.seq - 1}` : ''} deleted with its link (before ${what}, seq ${line.seq}).`,
         );
+      const digest = line.contentDigest ?? null;
+      if (line.format === 2 && line.row !== null && line.content === null) c.purged += 1;
       if (line.row === null) report('DELETED', line.seq, line.id, `The ${what} (seq ${line.seq}) was deleted.`);
-      else if (linkHash(line.prevHash!, line.row) !== line.hash)
+      else if (linkHash(line.prevHash!, line.format === 2 ? linkedRow(line.row, digest) : line.row) !== line.hash)
         report('ALTERED', line.seq, line.id, `The ${what} (seq ${line.seq}) was altered: its contents no longer match its hash.`);
+      else if (line.format === 2 && line.content && contentDigestOf(line.content) !== digest)
+        report('ALTERED', line.seq, line.id, `The ${what} (seq ${line.seq}) was altered: its content no longer matches the digest its link holds.`);
       else if (!gap && !linked && !c.broken)
         report('REORDERED', line.seq, line.id, `The ${what} (seq ${line.seq}) does not follow seq ${c.seq}: the chain was reordered or rewritten here.`);
       Object.assign(c, { seq: line.seq, hash: line.hash!, broken: !linked && !gap });
@@ -108,7 +119,14 @@ export async function verifyTrailLines(lines: AsyncIterable<TrailLine>): Promise
   }
   return {
     ok: problems.length === 0,
-    chains: [...chains].map(([chain, s]) => ({ chain, anchorSeq: s.anchorSeq, lastSeq: s.seq, rowsChecked: s.rows, checkpointsChecked: s.checkpoints })),
+    chains: [...chains].map(([chain, s]) => ({
+      chain,
+      anchorSeq: s.anchorSeq,
+      lastSeq: s.seq,
+      rowsChecked: s.rows,
+      checkpointsChecked: s.checkpoints,
+      contentPurged: s.purged,
+    })),
     problems,
   };
 }

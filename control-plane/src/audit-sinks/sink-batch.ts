@@ -1,19 +1,25 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { CHAIN_KINDS, type ChainKindName } from '../audit-chain/chain-kinds.js';
+import { linkedColumns, linkedLine, type LinkedLine } from '../audit-chain/trail-lines.js';
 import { sqlRows } from '../config-publish/sql.js';
 
 /**
  * One chained row as a sink exports it: its chain, its position and hashes, and the row as the
- * audit-trail export shows it (`canonicalRow`). The same fields as the export's `row` lines, so a
- * SIEM holds exactly what `audit:verify` checks.
+ * audit-trail export shows it (`linkedLine`: in format 2 with its content apart and the content
+ * digest). The same fields as the export's `row` lines, so a SIEM holds exactly what
+ * `audit:verify` checks.
  */
 export interface SinkRecord {
   readonly chain: ChainKindName;
   readonly seq: number;
   readonly id: string;
+  readonly format?: LinkedLine['format'];
   readonly prevHash: string;
   readonly hash: string;
   readonly row: Record<string, unknown>;
+  readonly contentDigest?: string | null;
+  readonly content?: Record<string, unknown> | null;
+  readonly contentPurgedAt?: string | null;
   /** A test event ("send test event"), not a stored row. */
   readonly test?: true;
 }
@@ -38,7 +44,7 @@ export async function readBatch(
   const kind = CHAIN_KINDS[chain];
   const rows = await sqlRows<Record<string, unknown>>(
     em,
-    `select l.seq as "chainSeq", l.row_id as "rowId", l.prev_hash as "prevHash", l.hash as "chainHash", t.id is not null as "present", ${kind.selectList('t')}
+    `select ${linkedColumns(kind)}
        from audit_chain_links l left join ${kind.table} t on t.id = l.row_id
       where l.organization_id = ? and l.kind = ? and l.seq > ? and l.seq <= ? order by l.seq limit ${Math.floor(limit)}`,
     [orgId, chain, afterSeq, toSeq ?? Number.MAX_SAFE_INTEGER],
@@ -46,14 +52,22 @@ export async function readBatch(
   if (rows.length === 0) return null;
   const records = rows
     .filter((row) => row.present)
-    .map((row) => ({
-      chain,
-      seq: Number(row.chainSeq),
-      id: row.rowId as string,
-      prevHash: row.prevHash as string,
-      hash: row.chainHash as string,
-      row: kind.canonicalRow(row),
-    }));
+    .map((row) => {
+      const line = linkedLine(kind, Number(row.chainSeq), row);
+      const { id, format, contentDigest, content, contentPurgedAt } = line;
+      return {
+        chain,
+        seq: line.seq!,
+        id,
+        format: format!,
+        prevHash: line.prevHash!,
+        hash: line.hash!,
+        row: line.row!,
+        contentDigest,
+        content,
+        contentPurgedAt,
+      };
+    });
   return { chain, fromSeq: Number(rows[0]!.chainSeq), toSeq: Number(rows[rows.length - 1]!.chainSeq), records };
 }
 

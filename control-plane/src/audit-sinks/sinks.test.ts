@@ -246,6 +246,14 @@ describe('audit sink delivery', () => {
       row: { id: ids[0], orgId: org.owner.orgId, model: 'gpt-4o-mini' },
     });
     expect(usageRecords[1].prevHash).toBe(usageRecords[0].hash);
+    // As the trail export writes it: a usage link commits to its content's digest (format 2).
+    expect(usageRecords[0]).toMatchObject({
+      format: 2,
+      contentDigest: expect.stringMatching(/^[0-9a-f]{64}$/),
+      content: { content: null },
+      contentPurgedAt: null,
+    });
+    expect(usageRecords[0].row).not.toHaveProperty('content');
     // The sink was created after createKey and createNodeToken: the audit chain is exported from its creation on.
     const audit = records.filter((r) => r.chain === 'audit');
     expect(audit.map((r) => r.row.action)).toEqual(['createAuditSink']);

@@ -13,6 +13,8 @@ export interface PlanTerms {
   /** Model usage (at list price) covered by the fee each month; above it, usage is billed. */
   readonly includedUsageMicros: number;
   readonly features: ReadonlySet<PlanFeature>;
+  /** Days request events and admin-log entries are kept; null: the organization chooses (any number of days, or forever). */
+  readonly retentionDays: number | null;
 }
 
 /** The one table of plans: everything plan-dependent reads it. */
@@ -22,18 +24,21 @@ export const PLANS: Readonly<Record<Plan, PlanTerms>> = Object.freeze({
     monthlyFeeMicros: 0,
     includedUsageMicros: 5_000_000,
     features: new Set<PlanFeature>(),
+    retentionDays: 30,
   },
   pro: {
     label: 'Pro',
     monthlyFeeMicros: 49_000_000,
     includedUsageMicros: 100_000_000,
     features: new Set<PlanFeature>(['approvals', 'webhooks', 'slack']),
+    retentionDays: 30,
   },
   enterprise: {
     label: 'Enterprise',
     monthlyFeeMicros: 499_000_000,
     includedUsageMicros: 2_000_000_000,
     features: new Set<PlanFeature>(['approvals', 'webhooks', 'slack', 'auditSinks']),
+    retentionDays: null,
   },
 });
 
@@ -75,4 +80,29 @@ export function requirePlanFeature(edition: Edition, org: { readonly plan: Plan 
     feature,
     requiredPlan: needed,
   });
+}
+
+/**
+ * The days `plan` keeps request events and admin-log entries whatever the organization asks, or
+ * null where the organization chooses: every plan of a self-hosted installation, Enterprise on a
+ * service.
+ */
+export function planRetentionDays(edition: Edition, plan: Plan): number | null {
+  return plansApply(edition) ? PLANS[plan].retentionDays : null;
+}
+
+/**
+ * Throws `PLAN_REQUIRED` ("The Free plan keeps events and admin-log entries 30 days; choosing
+ * another period is available on the Enterprise plan.") when the organization's plan fixes the
+ * retention and `days` (null: forever) is not it.
+ */
+export function requireRetentionChoice(edition: Edition, org: { readonly plan: Plan }, days: number | null): void {
+  const fixed = planRetentionDays(edition, org.plan);
+  if (fixed === null || days === fixed) return;
+  const needed = PLAN_ORDER.find((plan) => PLANS[plan].retentionDays === null) ?? 'enterprise';
+  throw new AppError(
+    'PLAN_REQUIRED',
+    `The ${PLANS[org.plan].label} plan keeps events and admin-log entries ${fixed} days; choosing another period is available on the ${PLANS[needed].label} plan.`,
+    { feature: 'retention', requiredPlan: needed },
+  );
 }

@@ -1,9 +1,18 @@
-import { compileGlobs, isAliasTarget, providerFamily, ROLE_PREFIX, type ConfigCollections, type RouteConfig } from '@keyward/shared';
+import {
+  compileGlobs,
+  isAliasTarget,
+  providerFamily,
+  ROLE_PREFIX,
+  untranslatableFamilies,
+  type ApiFamily,
+  type ConfigCollections,
+  type RouteConfig,
+} from '@keyward/shared';
 
 /**
  * What is wrong with an organization's routes and roles, one sentence each: a target naming a
- * credential that does not exist or does not serve its model, a route whose targets speak
- * different API families (that needs translation between them, not available yet), an alias no
+ * credential that does not exist or does not serve its model, a route mixing API families no
+ * translation joins (Anthropic and Gemini), an alias no
  * route answers, aliases that lead back to themselves, a role whose route is gone.
  */
 export function checkRoutes(orgId: string, collections: ConfigCollections): string[] {
@@ -15,7 +24,7 @@ export function checkRoutes(orgId: string, collections: ConfigCollections): stri
   for (const route of routes) {
     const label = `route "${route.name}"`;
     if (route.orgId !== orgId) problems.push(`${label} belongs to another organization.`);
-    let family: string | null = null;
+    const families = new Set<ApiFamily>();
     route.targets.forEach((target, i) => {
       const where = `${label} target ${i + 1}`;
       if (isAliasTarget(target)) {
@@ -33,12 +42,9 @@ export function checkRoutes(orgId: string, collections: ConfigCollections): stri
         );
       }
       const speaks = providerFamily(credential.provider);
-      if (family === null) family = speaks;
-      else if (family !== speaks) {
-        problems.push(
-          `${where} uses a ${speaks} credential while earlier targets use ${family} ones; a route across API families needs request translation, which is not available yet.`,
-        );
-      }
+      const clash = [...families].map((f) => untranslatableFamilies(f, speaks)).find((reason) => reason !== null);
+      if (clash) problems.push(`${where} uses a ${speaks} credential beside ${[...families].join(', ')} ones; ${clash}.`);
+      families.add(speaks);
     });
   }
 

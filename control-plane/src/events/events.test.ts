@@ -28,10 +28,10 @@ const EVERY_EVENT_FIELD = [
   ...USAGE_EVENT_FIELDS.filter((f) => f.graphql).map((f) =>
     f.name === 'policyMatches'
       ? 'policyMatches { policyId policyVersion ruleId action phase shadow }'
-      : f.name === 'content'
-        ? 'content { request response }'
-        : f.name === 'attempts'
-          ? 'attempts { credentialId model outcome status latencyMs }'
+      : f.name === 'attempts'
+        ? 'attempts { credentialId model outcome status latencyMs }'
+        : f.name === 'content'
+          ? 'content { request response }'
           : f.name,
   ),
 ].join(' ');
@@ -470,9 +470,9 @@ describe('events stored before policy matches were kept', () => {
         content: null,
         policyMatches: [],
         approvalId: null,
-        traceId: null,
         routeId: null,
         attempts: [],
+        traceId: null,
         cacheHit: false,
         receivedAt: event.startedAt,
       },

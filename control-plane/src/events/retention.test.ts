@@ -12,6 +12,7 @@ import {
 } from '../testing/enforcement-fixtures.js';
 import type { RunningControlPlane } from '../server.js';
 import { gqlRequest } from '../testing/test-control-plane.js';
+import { sweepExpiredEvents } from './retention.js';
 
 const DAY = 86_400_000;
 const daysAgo = (days: number) => new Date(Date.now() - days * DAY).toISOString();
@@ -87,12 +88,47 @@ describe('event retention', () => {
     running = await plane.start();
     const eventIds = [shortOld, shortNew, usualOld, usualNew].map((e) => e.id);
     const deadline = Date.now() + 10_000;
-    while ((await remaining('usage_events', eventIds)).length > 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    // Events go first, then admin-log entries: wait for both.
+    const swept = async () => (await remaining('usage_events', eventIds)).length === 2 && (await remaining('audit_entries', Object.values(audit))).length === 3;
+    while (!(await swept()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 
     expect(await remaining('usage_events', eventIds)).toEqual([shortNew.id, usualNew.id].sort());
     expect(await remaining('audit_entries', Object.values(audit))).toEqual([audit.shortNew, audit.usualNew, audit.orglessNew].sort());
     // The restarted control plane listens on a new port.
     expect((await gqlRequest(running.url, rollups, range, { token: short.token })).data).toEqual(spendBefore);
     expect(spendBefore).toEqual({ usageRollups: [{ requests: 2, costMicros: 3_000 }] });
+  });
+
+  it('keeps every event and admin-log entry of an organization that keeps them forever, and clears captured content after its own period', async () => {
+    const forever = await createOrgWithMember(running, 'owner', { retentionDays: null, contentRetentionDays: 60, contentCapture: true });
+    const nodeToken = await createNodeTokenFor(forever);
+    const keyId = await keyOf(forever);
+    const content = { request: 'hello', response: 'world' };
+    const ancient = usageEvent(forever.orgId, keyId, { startedAt: daysAgo(400), content });
+    const older = usageEvent(forever.orgId, keyId, { startedAt: daysAgo(61), content });
+    const newer = usageEvent(forever.orgId, keyId, { startedAt: daysAgo(59), content });
+    await store(forever, nodeToken, [ancient, older, newer]);
+    const entry = await addAuditEntry(forever.orgId, daysAgo(400));
+
+    const swept = await sweepExpiredEvents(running.services);
+    expect(swept.contentPurged).toBeGreaterThanOrEqual(2);
+    const { rows } = await db.query<{ id: string; content: unknown; purged: boolean }>(
+      `select id, content, content_purged_at is not null as purged from usage_events where id = any($1::uuid[])`,
+      [[ancient.id, older.id, newer.id]],
+    );
+    expect(Object.fromEntries(rows.map((r) => [r.id, [r.content, r.purged]]))).toEqual({
+      [ancient.id]: [null, true],
+      [older.id]: [null, true],
+      [newer.id]: [content, false],
+    });
+    expect(await remaining('audit_entries', [entry])).toEqual([entry]);
+    // The admin log stays append-only for it: not even an old row can be deleted by hand.
+    await expect(db.query('delete from audit_entries where id = $1', [entry])).rejects.toThrow(/append-only/);
+    const verified = await forever.gql<{ verifyAuditTrail: { chains: unknown[]; problems: unknown[] } }>(
+      '{ verifyAuditTrail { chains { chain rowsChecked contentPurged } problems { chain problem rowId } } }',
+    );
+    // The usage chain verifies with the cleared content; the only problem is the entry this test wrote around the chain.
+    expect(verified.data!.verifyAuditTrail.chains[0]).toEqual({ chain: 'USAGE', rowsChecked: 3, contentPurged: 2 });
+    expect(verified.data!.verifyAuditTrail.problems).toEqual([{ chain: 'AUDIT', problem: 'INSERTED', rowId: entry }]);
   });
 });

@@ -54,6 +54,7 @@ export class UsageEventRecord extends OrgScopedEntity {
     | 'attempts'
     | 'content'
     | 'traceId'
+    | 'contentPurgedAt'
     | 'cacheHit';
 
   @Property({ type: 'uuid' })
@@ -154,6 +155,10 @@ export class UsageEventRecord extends OrgScopedEntity {
   /** The W3C trace id of the request's spans, or of the agent's `traceparent`. */
   @Property({ type: 'text', nullable: true })
   traceId: string | null = null;
+
+  /** When content retention cleared `content` (`events/retention.ts`); the row's link still verifies by its digest. */
+  @Property({ type: 'datetime', nullable: true })
+  contentPurgedAt: Date | null = null;
 
   /** Answered from the response cache (no provider call, cost 0). */
   @Property({ type: 'boolean', default: false })

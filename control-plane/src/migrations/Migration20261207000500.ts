@@ -54,7 +54,8 @@ export class Migration20261207000500 extends Migration {
           const links = page.map((row) => {
             const prev = hash;
             seq += 1;
-            hash = linkHash(prev, kind.canonicalText(row));
+            // Format 1 (content inline): the column that marks it comes with Migration20261207110000.
+            hash = linkHash(prev, kind.canonicalRow(row));
             return { seq, id: row.id, prev, hash };
           });
           await this.execute(

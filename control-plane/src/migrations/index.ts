@@ -11,6 +11,7 @@ import { Migration20261206233000 } from './Migration20261206233000.js';
 import { Migration20261207000500 } from './Migration20261207000500.js';
 import { Migration20261207002100 } from './Migration20261207002100.js';
 import { Migration20261207100000 } from './Migration20261207100000.js';
+import { Migration20261207110000 } from './Migration20261207110000.js';
 import { Migration20261207130000 } from './Migration20261207130000.js';
 import { Migration20261207140000 } from './Migration20261207140000.js';
 import { Migration20261207160000 } from './Migration20261207160000.js';
@@ -28,6 +29,7 @@ export const MIGRATIONS = [
   { name: 'Migration20261207000500', class: Migration20261207000500 },
   { name: 'Migration20261207002100', class: Migration20261207002100 },
   { name: 'Migration20261207100000', class: Migration20261207100000 },
+  { name: 'Migration20261207110000', class: Migration20261207110000 },
   { name: 'Migration20261207130000', class: Migration20261207130000 },
   { name: 'Migration20261207140000', class: Migration20261207140000 },
   { name: 'Migration20261207160000', class: Migration20261207160000 },

@@ -29,3 +29,11 @@ registerEnumType(LimiterFailModeEnum, {
   name: 'LimiterFailMode',
   description: 'CLOSED refuses calls while counters are unreachable; OPEN lets them through uncounted.',
 });
+
+/** Where an effective retention period comes from (`RetentionPeriods` in `retention-periods.ts`). */
+export const RetentionSourceEnum = { PLAN: 'plan', ORGANIZATION: 'organization', EVENTS: 'events' } as const;
+
+registerEnumType(RetentionSourceEnum, {
+  name: 'RetentionSource',
+  description: "PLAN: the organization's plan fixes it; ORGANIZATION: its own setting; EVENTS: content goes with its event (its own period is not shorter).",
+});

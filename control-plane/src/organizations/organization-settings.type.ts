@@ -10,8 +10,18 @@ export class OrganizationSettingsType {
   @Field(() => Boolean, { description: 'Whether prompt and completion text may be attached to events.' })
   contentCapture!: boolean;
 
-  @Field(() => Int, { description: 'Days request events and admin-log entries are kept; older ones are deleted every hour.' })
-  retentionDays!: number;
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'Days request events and admin-log entries are kept, as chosen (null: forever); older ones are deleted every hour. `Organization.retention` says what applies.',
+  })
+  retentionDays!: number | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Days captured content is kept before it is cleared from its event, as chosen; null: as long as the event.',
+  })
+  contentRetentionDays!: number | null;
 
   @Field(() => LimiterFailModeEnum)
   limiterFailMode!: 'closed' | 'open';

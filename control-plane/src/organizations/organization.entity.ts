@@ -10,19 +10,26 @@ export interface OrganizationSettings {
   timeZone: string;
   /** Attach prompt and completion text to events. Off by default. */
   contentCapture: boolean;
-  /** Days request events and admin-log entries are kept (`events/retention.ts` deletes older ones). */
-  retentionDays: number;
+  /**
+   * Days request events and admin-log entries are kept (`events/retention.ts` deletes older
+   * ones); null: forever. Free and Pro on a service keep 30 whatever is stored
+   * (`retention-periods.ts`).
+   */
+  retentionDays: number | null;
+  /** Days captured content is kept before it is cleared from its event; null: as long as the event. */
+  contentRetentionDays: number | null;
   /** What data-plane nodes do when shared rate-limit counters are unreachable. */
   limiterFailMode: 'closed' | 'open';
 }
 
 /** Settings of a new organization. */
-export const DEFAULT_ORGANIZATION_SETTINGS: OrganizationSettings = {
+export const DEFAULT_ORGANIZATION_SETTINGS = {
   timeZone: 'UTC',
   contentCapture: false,
   retentionDays: 30,
+  contentRetentionDays: 90,
   limiterFailMode: 'closed',
-};
+} satisfies OrganizationSettings;
 
 /** A tenant: everything else (members, keys, credentials, events) belongs to one. */
 @ObjectType({ description: 'A tenant: members, teams, keys and events all belong to one organization.' })

@@ -48,12 +48,25 @@ export class UpdateOrganizationSettingsInput {
   @IsBoolean()
   contentCapture?: boolean | null;
 
-  @Field(() => Int, { nullable: true, description: `Days events are kept, ${MIN_RETENTION_DAYS} to ${MAX_RETENTION_DAYS}.` })
+  @Field(() => Int, {
+    nullable: true,
+    description: `Days events and admin-log entries are kept, ${MIN_RETENTION_DAYS} to ${MAX_RETENTION_DAYS}, or null to keep them forever (omit to leave unchanged). Free and Pro on a service keep 30.`,
+  })
   @IsOptional()
   @IsInt()
   @Min(MIN_RETENTION_DAYS)
   @Max(MAX_RETENTION_DAYS)
   retentionDays?: number | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: `Days captured content is kept, ${MIN_RETENTION_DAYS} to ${MAX_RETENTION_DAYS} and at most the event period, or null to keep it as long as its event (omit to leave unchanged).`,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(MIN_RETENTION_DAYS)
+  @Max(MAX_RETENTION_DAYS)
+  contentRetentionDays?: number | null;
 
   @Field(() => LimiterFailModeEnum, { nullable: true })
   @IsOptional()

@@ -9,6 +9,8 @@ import { CreateOrganizationInput, UpdateOrganizationSettingsInput } from './orga
 import { PlanEnum } from './enums.js';
 import { Organization } from './organization.entity.js';
 import { createOrganization, updateOrganizationSettings } from './organization.service.js';
+import { retentionPeriods } from './retention-periods.js';
+import { RetentionPeriodsType } from './retention-periods.type.js';
 
 /** The caller's organization and new organizations. */
 @Resolver(() => Organization)
@@ -36,6 +38,12 @@ export class OrganizationResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<Organization> {
     return updateOrganizationSettings(ctx.services, ctx.em, orgCallerOf(ctx).orgId, input);
+  }
+
+  @FieldResolver(() => RetentionPeriodsType, { description: 'How long its records are kept, as applied, and where each period comes from.' })
+  retention(@Root() org: Organization, @Ctx() ctx: GraphQLContext): RetentionPeriodsType {
+    const periods = retentionPeriods(ctx.services.config.edition, org);
+    return { ...periods, fixedByPlan: periods.eventSource === 'plan' };
   }
 
   @FieldResolver(() => PlanEnum, { nullable: true, description: "The organization's plan; null on a self-hosted installation, which has no plans." })

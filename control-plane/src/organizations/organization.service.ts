@@ -7,6 +7,8 @@ import type { Services } from '../services.js';
 import { Membership } from './membership.entity.js';
 import { DEFAULT_ORGANIZATION_SETTINGS, Organization, type OrganizationSettings } from './organization.entity.js';
 import type { UpdateOrganizationSettingsInput } from './organization.input.js';
+import { requireContentWithinEvents } from './retention-periods.js';
+import { requireRetentionChoice } from '../billing/plans.js';
 import { unpricedModelsPolicyFrom } from '../budgets/model-price.service.js';
 import type { PricingSettings } from '../budgets/pricing-settings.js';
 
@@ -55,7 +57,16 @@ export async function updateOrganizationSettings(
     const settings: OrganizationSettings = { ...DEFAULT_ORGANIZATION_SETTINGS, ...org.settings };
     if (input.timeZone != null) settings.timeZone = input.timeZone;
     if (input.contentCapture != null) settings.contentCapture = input.contentCapture;
-    if (input.retentionDays != null) settings.retentionDays = input.retentionDays;
+    // Null is a choice here (forever); only an omitted field leaves the period alone.
+    if (input.retentionDays !== undefined) {
+      requireRetentionChoice(services.config.edition, org, input.retentionDays);
+      settings.retentionDays = input.retentionDays;
+    }
+    if (input.contentRetentionDays !== undefined) {
+      settings.contentRetentionDays = input.contentRetentionDays;
+      // Only a period asked for now is refused: a stored one (the default 90) simply ends with its event.
+      requireContentWithinEvents(services.config.edition, { plan: org.plan, settings });
+    }
     if (input.limiterFailMode != null) settings.limiterFailMode = input.limiterFailMode;
     if (input.unpricedModels != null) (settings as PricingSettings).unpricedModels = unpricedModelsPolicyFrom(input.unpricedModels);
     org.settings = settings;

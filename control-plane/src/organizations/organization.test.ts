@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { permissionsOf, ROLES } from '../auth/roles.js';
 import { addMember, createOrgWithOwner, expectError, expectNoSecretsInLogs, expectOk, startPlane, type TestOrg, type TestPerson } from '../testing/fixtures.js';
 import type { TestControlPlane } from '../testing/test-control-plane.js';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { setPlan } from '../billing/stripe/webhook.route.js';
+import { sweepExpiredEvents } from '../events/retention.js';
 
 const SETTINGS =
   'mutation($input: UpdateOrganizationSettingsInput!) { updateOrganizationSettings(input: $input) { name settings { timeZone contentCapture retentionDays limiterFailMode } } }';
@@ -94,13 +97,13 @@ describe('organization settings', () => {
   it('changes only the fields given', async () => {
     const res = await cp.gql<{ updateOrganizationSettings: unknown }>(
       SETTINGS,
-      { input: { timeZone: 'Europe/Paris', retentionDays: 90 } },
+      { input: { timeZone: 'Europe/Paris', retentionDays: 30 } },
       { session: org.owner.session },
     );
     expectOk(res);
     expect(res.data!.updateOrganizationSettings).toEqual({
       name: org.name,
-      settings: { timeZone: 'Europe/Paris', contentCapture: false, retentionDays: 90, limiterFailMode: 'CLOSED' },
+      settings: { timeZone: 'Europe/Paris', contentCapture: false, retentionDays: 30, limiterFailMode: 'CLOSED' },
     });
     const more = await cp.gql<{ updateOrganizationSettings: { settings: unknown } }>(
       SETTINGS,
@@ -110,7 +113,7 @@ describe('organization settings', () => {
     expect(more.data!.updateOrganizationSettings.settings).toEqual({
       timeZone: 'Europe/Paris',
       contentCapture: true,
-      retentionDays: 90,
+      retentionDays: 30,
       limiterFailMode: 'OPEN',
     });
   });
@@ -140,6 +143,84 @@ describe('organization settings', () => {
     expectOk(await cp.gql(SETTINGS, { input: { retentionDays: 30 } }, { session: admin.session }));
     const dev = await member('developer');
     expectError(await cp.gql(SETTINGS, { input: { retentionDays: 30 } }, { session: dev.session }), 'FORBIDDEN', /org:manage/);
+  });
+});
+
+describe('retention by plan', () => {
+  const RETENTION =
+    '{ organization { settings { retentionDays contentRetentionDays } retention { eventDays eventSource contentDays contentSource fixedByPlan } } }';
+  const retentionOf = async (person: TestPerson) => {
+    const res = await cp.gql<{ organization: { settings: unknown; retention: unknown } }>(RETENTION, {}, { session: person.session });
+    expectOk(res);
+    return res.data!.organization;
+  };
+
+  it('keeps Free and Pro at 30 days, refusing another period with the plan that allows it', async () => {
+    for (const plan of ['free', 'pro'] as const) {
+      const target = await createOrgWithOwner(cp, { plan });
+      const label = plan === 'free' ? 'Free' : 'Pro';
+      for (const retentionDays of [90, 7, null]) {
+        expectError(
+          await cp.gql(SETTINGS, { input: { retentionDays } }, { session: target.owner.session }),
+          'PLAN_REQUIRED',
+          new RegExp(`^The ${label} plan keeps events and admin-log entries 30 days; choosing another period is available on the Enterprise plan\\.$`),
+        );
+      }
+      expectOk(await cp.gql(SETTINGS, { input: { retentionDays: 30, contentRetentionDays: 14 } }, { session: target.owner.session }));
+      expect(await retentionOf(target.owner)).toEqual({
+        settings: { retentionDays: 30, contentRetentionDays: 14 },
+        retention: { eventDays: 30, eventSource: 'PLAN', contentDays: 14, contentSource: 'ORGANIZATION', fixedByPlan: true },
+      });
+    }
+  });
+
+  it('lets Enterprise choose any period or none, keeps content within it, and clamps to 30 days on a downgrade', async () => {
+    const target = await createOrgWithOwner(cp, { plan: 'enterprise' });
+    expect((await retentionOf(target.owner)).retention).toEqual({
+      eventDays: 30,
+      eventSource: 'ORGANIZATION',
+      contentDays: 30,
+      contentSource: 'EVENTS',
+      fixedByPlan: false,
+    });
+    expectOk(await cp.gql(SETTINGS, { input: { retentionDays: 400 } }, { session: target.owner.session }));
+    const tooLong = await cp.gql(SETTINGS, { input: { contentRetentionDays: 500 } }, { session: target.owner.session });
+    expectError(tooLong, 'BAD_USER_INPUT', /^contentRetentionDays \(500\) may not exceed the 400 days events are kept: content goes with its event\.$/);
+    expect(tooLong.errors![0].extensions!.fields).toHaveProperty('contentRetentionDays');
+    expectOk(await cp.gql(SETTINGS, { input: { retentionDays: null } }, { session: target.owner.session }));
+    expect(await retentionOf(target.owner)).toEqual({
+      settings: { retentionDays: null, contentRetentionDays: 90 },
+      retention: { eventDays: null, eventSource: 'ORGANIZATION', contentDays: 90, contentSource: 'ORGANIZATION', fixedByPlan: false },
+    });
+
+    // The plan change Stripe's webhook applies.
+    expect(await setPlan(cp.services, cp.services.orm.em.fork() as EntityManager, target.orgId, 'pro')).toBe(true);
+    expect(await retentionOf(target.owner)).toEqual({
+      settings: { retentionDays: 30, contentRetentionDays: 90 },
+      retention: { eventDays: 30, eventSource: 'PLAN', contentDays: 30, contentSource: 'EVENTS', fixedByPlan: true },
+    });
+  });
+
+  it("deletes a Pro organization's admin log after 30 days whatever it chose before plans applied, and an Enterprise one's never when it keeps it forever", async () => {
+    const [pro, enterprise] = [await createOrgWithOwner(cp, { plan: 'pro' }), await createOrgWithOwner(cp, { plan: 'enterprise' })];
+    const em = cp.services.orm.em.fork() as EntityManager;
+    await em.execute(`update organizations set settings = jsonb_set(settings, '{retentionDays}', ?::jsonb) where id = ?`, ['90', pro.orgId]);
+    await em.execute(`update organizations set settings = jsonb_set(settings, '{retentionDays}', 'null'::jsonb) where id = ?`, [enterprise.orgId]);
+    const entryOf = async (orgId: string) =>
+      (
+        await em.execute<{ id: string }[]>(
+          `insert into audit_entries (id, created_at, organization_id, actor, action, outcome, args, ip_hash, user_agent, request_id)
+           values (gen_random_uuid(), now() - interval '40 days', ?, 'user:test', 'createKey', 'success', '{}', 'h', 'test', 'r') returning id`,
+          [orgId],
+        )
+      )[0]!.id;
+    const entries = [await entryOf(pro.orgId), await entryOf(enterprise.orgId)];
+
+    await sweepExpiredEvents(cp.services);
+    const kept = await em.execute<{ id: string }[]>('select id from audit_entries where id in (?, ?)', entries);
+    expect(kept.map((r) => r.id)).toEqual([entries[1]]);
+    expect((await retentionOf(pro.owner)).settings).toEqual({ retentionDays: 30, contentRetentionDays: 90 });
+    expect((await retentionOf(enterprise.owner)).retention).toMatchObject({ eventDays: null, eventSource: 'ORGANIZATION' });
   });
 });
 

@@ -62,6 +62,7 @@ beforeAll(async () => {
   credentials.openaiPrimary = await credential('OPENAI', 'primary', ['gpt-4o*']);
   credentials.openaiBackup = await credential('OPENAI', 'backup', []);
   credentials.anthropic = await credential('ANTHROPIC', 'claude', []);
+  credentials.gemini = await credential('GEMINI', 'gemini', []);
 });
 
 afterAll(async () => {
@@ -169,7 +170,7 @@ describe('routes', () => {
     });
   });
 
-  it('refuses at save time a missing credential, a model the credential does not serve, mixed API families and alias cycles, saying why', async () => {
+  it('refuses at save time a missing credential, a model the credential does not serve, API families no translation joins and alias cycles, saying why', async () => {
     const cases: [Record<string, unknown>[], string][] = [
       [
         [target('00000000-0000-7000-8000-00000000dead', 'gpt-4o')],
@@ -177,8 +178,8 @@ describe('routes', () => {
       ],
       [[target(credentials.openaiPrimary, 'o3-mini')], 'asks credential "primary" for the model "o3-mini", which it does not serve (it serves gpt-4o*)'],
       [
-        [target(credentials.openaiPrimary, 'gpt-4o'), target(credentials.anthropic, 'claude-haiku-4-5')],
-        'needs request translation, which is not available yet',
+        [target(credentials.openaiPrimary, 'gpt-4o'), target(credentials.anthropic, 'claude-haiku-4-5'), target(credentials.gemini, 'gemini-2.5-flash')],
+        'target 3 uses a gemini credential beside openai, anthropic ones; requests cannot be translated between Anthropic Messages and Gemini generateContent',
       ],
       [[{ alias: 'nowhere' }], 'names the alias "nowhere", which no route answers'],
     ];
@@ -187,6 +188,13 @@ describe('routes', () => {
       expect(res.errors?.[0]?.extensions?.code).toBe('CONFIG_REJECTED');
       expect(res.errors?.[0]?.message).toContain(reason);
     }
+
+    const mixed = await createRoute({
+      name: 'Mixed',
+      match: ['mixed'],
+      targets: [target(credentials.openaiPrimary, 'gpt-4o'), target(credentials.anthropic, 'claude-haiku-4-5')],
+    });
+    expect(mixed.errors).toBeUndefined();
 
     const fast = await createRoute({ name: 'Fast', match: ['fast'], targets: [target(credentials.openaiBackup, 'gpt-4o-mini')] });
     const cheap = await createRoute({ name: 'Cheap', match: ['cheap'], targets: [{ alias: 'fast' }] });

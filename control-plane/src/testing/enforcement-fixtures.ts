@@ -84,7 +84,7 @@ export async function createOrgWithMember(cp: ControlPlaneLike, role: Role = 'ow
     name: `Org ${suffix}`,
     slug: `org-${suffix}`,
     plan: 'pro',
-    settings: { timeZone: 'UTC', contentCapture: false, retentionDays: 30, limiterFailMode: 'closed', ...settings },
+    settings: { timeZone: 'UTC', contentCapture: false, retentionDays: 30, contentRetentionDays: 90, limiterFailMode: 'closed', ...settings },
   });
   await em.flush();
   await requestConfigPublish(cp.services, org.id, 'organization created');

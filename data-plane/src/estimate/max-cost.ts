@@ -37,8 +37,9 @@ export interface MaxCost {
 
 /**
  * The most a request can cost: its prompt tokens (estimated with the real tokenizer) plus the
- * output it asks for at most (the operation's `maxOutputTokens`, at most `MAX_BELIEVED_OUTPUT`;
- * otherwise `DEFAULT_MAX_OUTPUT_TOKENS`), at the model's price for the organization (`orgPrice`:
+ * output it asks for at most (the operation's `maxOutputTokens`, otherwise
+ * `DEFAULT_MAX_OUTPUT_TOKENS`; raised to `translatedCap`, what a target of another API family
+ * will be asked for; at most `MAX_BELIEVED_OUTPUT`), at the model's price for the organization (`orgPrice`:
  * custom models, the built-in table, then the organization's fallback for unpriced models).
  */
 export function maxCostOf(
@@ -46,10 +47,12 @@ export function maxCostOf(
   body: Record<string, unknown>,
   model: string,
   org: Pick<OrgConfig, 'customModels' | 'unpricedModels'>,
+  translatedCap: number | null = null,
 ): MaxCost {
   const inputTokens = promptTokens(body, operation.requestText(body), model);
   const requested = operation.maxOutputTokens(body);
-  const maxOutputTokens = requested === null ? defaultMaxOutput(model) : Math.min(requested, MAX_BELIEVED_OUTPUT);
+  const own = requested === null ? defaultMaxOutput(model) : requested;
+  const maxOutputTokens = Math.min(Math.max(own, translatedCap ?? 0), MAX_BELIEVED_OUTPUT);
   const { price, listed } = orgPrice(model, org);
   const micros = price ? costMicros(price, { inputTokens, outputTokens: maxOutputTokens, cachedInputTokens: 0 }) : 0;
   return { inputTokens, maxOutputTokens, tokens: inputTokens + maxOutputTokens, micros, priced: listed };

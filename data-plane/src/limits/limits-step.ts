@@ -123,7 +123,7 @@ export function createLimitsStep(options: LimitsStepOptions): EnforcementStep {
       const limits = limitsOf(ctx.org.id);
       if (limits.budgets.length === 0 && limits.rateLimits.length === 0) return;
       if (limits.seeding) await limits.seeding;
-      const cost = maxCostOf(ctx.operation, ctx.body, ctx.model, ctx.org);
+      const cost = maxCostOf(ctx.operation, ctx.body, ctx.model, ctx.org, ctx.translatedOutputCap);
       if (!cost.priced && (ctx.org.unpricedModels?.mode ?? 'refuse') === 'refuse' && limits.budgets.some((b) => appliesTo(b.scope, requestScope(ctx)))) {
         ctx.tags.push(UNPRICED_TAG);
         return { action: 'deny', error: unpricedModelError(ctx.model), decision: 'denied' };

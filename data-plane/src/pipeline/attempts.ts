@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AttemptOutcome, BreakerSettings, CredentialConfig } from '@keyward/shared';
 import type { Dispatcher } from 'undici';
 import { GatewayError, isRetryableConnectFailure, mapUpstreamFailure } from '../errors.js';
+import type { ProviderApi } from '../providers/index.js';
 import { upstreamRequestHeaders } from '../upstream/headers.js';
 import type { ForwardRequest } from './forward.js';
 import type { Gateway } from './gateway.js';
@@ -91,8 +92,8 @@ export async function attemptUpstream(gw: Gateway, req: ForwardRequest, signal: 
         lastError = new GatewayError('credential_unavailable', 502, 'The provider credential for this key could not be unlocked.');
         break;
       }
-      const { url, body } = upstreamRequest(req, target, bodies);
-      const headers = upstreamRequestHeaders(req.incoming.headers, req.api, secret, Buffer.byteLength(body));
+      const { url, body, api } = upstreamRequest(req, target, bodies);
+      const headers = upstreamRequestHeaders(req.incoming.headers, api, secret, Buffer.byteLength(body));
       // With tracing on, the provider gets the upstream span's context in place of the agent's.
       if (record.trace) Object.assign(headers, record.trace.startUpstream({ url, credential: target.credential }));
       if (health) health.outstanding += 1;
@@ -168,17 +169,25 @@ export async function attemptUpstream(gw: Gateway, req: ForwardRequest, signal: 
 
 /**
  * The request as the target receives it: the agent's operation at the target's base URL, asking
- * for the target's model (in the body, or in the path for Gemini). Today every target speaks the
- * agent's API family (`targetsForFamily` offers no other); this is the seam where a translator
- * between families plugs in: for a target of another family, translate the body to the target
- * family's operation here, and the answer back before it is relayed.
+ * for the target's model (in the body, or in the path for Gemini); for a target of another API
+ * family, the request translated before the attempts began (`translateCalls`), at the path of
+ * the target's operation.
  */
-function upstreamRequest(req: ForwardRequest, target: AttemptTarget, cache: Map<string, Buffer | string>): { url: URL; body: Buffer | string } {
+function upstreamRequest(
+  req: ForwardRequest,
+  target: AttemptTarget,
+  cache: Map<string, Buffer | string>,
+): { url: URL; body: Buffer | string; api: ProviderApi } {
+  const translated = req.translated.get(target.id);
+  if (translated) {
+    const { api } = translated.call.operation;
+    return { url: new URL(api.baseUrl(target.credential) + translated.call.path), body: translated.body, api };
+  }
   const url = new URL(req.api.baseUrl(target.credential) + req.op.upstreamPath(target.model, req.stream, req.incoming.query));
-  if (req.bodyJson === null || typeof req.bodyJson.model !== 'string' || req.bodyJson.model === target.model) return { url, body: req.body };
+  if (req.bodyJson === null || typeof req.bodyJson.model !== 'string' || req.bodyJson.model === target.model) return { url, body: req.body, api: req.api };
   let body = cache.get(target.model);
   if (body === undefined) cache.set(target.model, (body = JSON.stringify({ ...req.bodyJson, model: target.model })));
-  return { url, body };
+  return { url, body, api: req.api };
 }
 
 /** `Retry-After` in milliseconds (seconds or an HTTP date), or null when absent or unreadable. */

@@ -5,24 +5,28 @@ import { ByteCollector } from '../streaming/collector.js';
 import type { ForwardRequest, ResponseText } from './forward.js';
 import type { Gateway } from './gateway.js';
 import type { ResponseFilter } from '../steps/response-filter.js';
+import type { Translator } from '../translate/index.js';
 
 /** The largest answer the gateway holds in memory to filter it. */
 const MAX_FILTERED_BODY_BYTES = 32 * 1024 * 1024;
 
 /**
- * Relays a successful non-SSE answer through response filters. Filters need the whole JSON
+ * Relays a successful non-SSE answer through response filters, or from a target of another API
+ * family (`translator`: the answer is translated to the agent's format, its usage read from the
+ * target's, before any filter sees it). Filters need the whole JSON
  * (a placeholder or a tool call can be anywhere in it), so the answer is read completely first
  * (up to 32 MiB) and sent in one piece, with its status line only after the filters agreed: a
  * blocked or rejected answer still gets its own status. A stream delivered as a JSON array
  * (Gemini without `alt=sse`) arrives whole this way too. A body that is not JSON is passed on
  * unchanged.
  */
-export async function relayFilteredBody(
+export async function relayWholeBody(
   gw: Gateway,
   req: ForwardRequest,
   response: Dispatcher.ResponseData,
-  filter: ResponseFilter,
+  filter: ResponseFilter | null,
   headers: [string, string][],
+  translator: Translator | null,
 ): Promise<ResponseText> {
   const { client, record, op } = req;
   const collected = new ByteCollector(MAX_FILTERED_BODY_BYTES);
@@ -40,7 +44,7 @@ export async function relayFilteredBody(
       if (!client.open) break;
     }
   } catch (err) {
-    filter.abandon();
+    filter?.abandon();
     if (err instanceof GatewayError) throw err;
     if (client.aborted) throw new GatewayError('client_closed', 499, 'The client closed the connection.');
     const failure = mapUpstreamFailure(err, 'body');
@@ -48,16 +52,23 @@ export async function relayFilteredBody(
     throw failure;
   }
   if (!client.open) {
-    filter.abandon();
+    filter?.abandon();
     throw new GatewayError('client_closed', 499, 'The client closed the connection.');
   }
   const raw = collected.concat();
-  const text = raw.toString('utf8');
-  record.usage = op.usageFromTail(text);
-  const json = parseData(raw);
+  let text = raw.toString('utf8');
+  let json = parseData(raw);
+  if (translator) {
+    if (json === undefined) throw new GatewayError('upstream_error', 502, `The provider's answer is not JSON, so it cannot be translated.`);
+    record.usage = translator.usage(json);
+    json = translator.answer(json);
+    text = JSON.stringify(json);
+  } else {
+    record.usage = op.usageFromTail(text);
+  }
   record.trace?.observeAnswer(json);
   let body = text;
-  if (json !== undefined) {
+  if (json !== undefined && filter) {
     const step = await filter.body(json);
     if (step.decision) record.decision = step.decision;
     if (step.stop) {

@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { GatewayError, mapUpstreamFailure, upstreamStatusCode } from '../errors.js';
-import type { Operation, PreparedRequest, ProviderApi } from '../providers/types.js';
+import type { Operation, PreparedRequest, ProviderApi, StreamObserver } from '../providers/types.js';
+import type { StreamTranslator } from '../translate/index.js';
 import { parseData } from '../providers/types.js';
 import type { IncomingRequest } from '../server/request.js';
 import type { ClientResponse } from '../server/response.js';
@@ -9,7 +10,8 @@ import { SseParser } from '../streaming/sse-parser.js';
 import { TailWindow } from '../streaming/tail-window.js';
 import { clientResponseHeaders } from '../upstream/headers.js';
 import { attemptUpstream, type Answered, type AttemptPlan } from './attempts.js';
-import { relayFilteredBody } from './filtered-body.js';
+import { relayWholeBody } from './filtered-body.js';
+import type { TranslatedCall, TranslatedCalls } from './translation.js';
 import type { Gateway } from './gateway.js';
 import type { RequestRecord } from './record.js';
 import { chainFilters, type FilterStep, type FilterStop, type ResponseFilter } from '../steps/response-filter.js';
@@ -34,6 +36,8 @@ export interface ForwardRequest {
   readonly capture: boolean;
   /** Filters enforcement steps installed on a successful answer (none: bytes are relayed untouched). */
   readonly filters?: readonly ResponseFilter[];
+  /** The request translated for each target of another API family (`translateCalls`). */
+  readonly translated: TranslatedCalls;
 }
 
 /** The completion text, computed only if someone asks (capture, usage estimate). */
@@ -56,7 +60,7 @@ export async function forward(gw: Gateway, req: ForwardRequest): Promise<Respons
   // The event and its price name the model that answered (a route may call another than the agent asked for).
   req.record.model = answered.target.model;
   try {
-    return await relay(gw, req, answered.response);
+    return await relay(gw, req, answered.response, req.translated.get(answered.target.id) ?? null);
   } finally {
     settleTarget(gw, req, answered);
   }
@@ -78,7 +82,12 @@ function settleTarget(gw: Gateway, req: ForwardRequest, answered: Answered): voi
   gw.health.failure(answered.target.id, answered.target.breaker, Date.now());
 }
 
-async function relay(gw: Gateway, req: ForwardRequest, response: Dispatcher.ResponseData): Promise<ResponseText> {
+/**
+ * Relays the answer. A translated target's answer reaches the agent in the agent's format before
+ * the filters see it (they restore redactions and inspect tool calls in the agent's format): its
+ * errors as the agent's error body, its whole answer translated at once, its stream event by event.
+ */
+async function relay(gw: Gateway, req: ForwardRequest, response: Dispatcher.ResponseData, translated: TranslatedCall | null): Promise<ResponseText> {
   const { record, client } = req;
   const status = response.statusCode;
   const provider = record.credential!.provider;
@@ -95,7 +104,8 @@ async function relay(gw: Gateway, req: ForwardRequest, response: Dispatcher.Resp
     gw.metrics.upstreamErrors.inc({ provider, code: record.errorCode! });
   }
   const contentType = String(response.headers['content-type'] ?? '');
-  const sse = status < 300 && req.op.isSse(req.stream, req.incoming.query) && contentType.includes('text/event-stream');
+  const streams = translated ? translated.call.stream : req.op.isSse(req.stream, req.incoming.query);
+  const sse = status < 300 && streams && contentType.includes('text/event-stream');
   if (client.headersSent && !sse) {
     // A stream held for approval already answered 200 with keep-alives: the provider's refusal
     // can only reach the agent as the stream's error event.
@@ -103,13 +113,56 @@ async function relay(gw: Gateway, req: ForwardRequest, response: Dispatcher.Resp
     if (status < 400) throw new GatewayError('upstream_error', 502, 'The provider did not answer with an event stream.');
     throw new GatewayError('upstream_error', status, providerMessage(text) ?? `The provider answered with status ${status}.`);
   }
+  const headers = clientResponseHeaders(response.headers, record.requestId);
+  if (translated && status >= 300) return relayTranslatedError(client, response, translated, headers);
   const filter = status < 300 ? chainFilters(req.filters ?? []) : null;
-  if (filter && !sse) return relayFilteredBody(gw, req, response, filter, clientResponseHeaders(response.headers, record.requestId));
-  client.writeHead(status, clientResponseHeaders(response.headers, record.requestId));
-  return sse ? relaySse(gw, req, response, filter) : relayBody(gw, req, response);
+  if ((filter || translated) && !sse) return relayWholeBody(gw, req, response, filter, headers, translated?.translator ?? null);
+  client.writeHead(status, headers);
+  if (!sse) return relayBody(gw, req, response);
+  if (!translated) return relaySse(gw, req, response.body, filter, null);
+  // Usage is read from the target's own events; the agent's observer still hides what the agent did not ask for.
+  const usage = translated.call.operation.observeStream({ body: null, hideUsageChunk: false });
+  return relaySse(gw, req, translatedStream(response.body, translated.translator.stream(req.bodyJson ?? {}), usage), filter, usage);
 }
 
-async function relaySse(gw: Gateway, req: ForwardRequest, response: Dispatcher.ResponseData, filter: ResponseFilter | null): Promise<ResponseText> {
+/** A target's error answer as the agent's error body, with the target's status (and its `Retry-After`). */
+async function relayTranslatedError(
+  client: ClientResponse,
+  response: Dispatcher.ResponseData,
+  translated: TranslatedCall,
+  headers: [string, string][],
+): Promise<ResponseText> {
+  const raw = await response.body.text().catch(() => '');
+  const body = translated.translator.error(response.statusCode, parseData(Buffer.from(raw)) ?? null);
+  client.send(response.statusCode, [...headers.filter(([name]) => name !== 'content-type'), ['content-type', 'application/json']], body);
+  return () => '';
+}
+
+/** The target's SSE bytes as the agent's, whatever the chunk boundaries; the target's own events go to `usage`. */
+async function* translatedStream(body: AsyncIterable<Buffer>, stream: StreamTranslator, usage: StreamObserver): AsyncIterable<Buffer> {
+  const parser = new SseParser();
+  for await (const chunk of body) {
+    for (const event of parser.push(chunk)) usage.onEvent(event);
+    const out = stream.push(chunk);
+    if (out.length > 0) yield out;
+  }
+  const rest = parser.end();
+  if (rest) usage.onEvent(rest);
+  const last = stream.end();
+  if (last.length > 0) yield last;
+}
+
+/**
+ * Relays an SSE answer in the agent's format event by event through the filters. Usage comes
+ * from the agent's events, or from `usageObserver` (a translated target's own events) when given.
+ */
+async function relaySse(
+  gw: Gateway,
+  req: ForwardRequest,
+  body: AsyncIterable<Buffer>,
+  filter: ResponseFilter | null,
+  usageObserver: StreamObserver | null,
+): Promise<ResponseText> {
   const { client, record, op } = req;
   const parser = new SseParser();
   const observer = op.observeStream(req.prepared);
@@ -123,7 +176,7 @@ async function relaySse(gw: Gateway, req: ForwardRequest, response: Dispatcher.R
   };
   gw.metrics.activeStreams.inc();
   try {
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+    for await (const chunk of body) {
       record.markFirstByte();
       const out: Buffer[] = [];
       for (const event of parser.push(chunk)) {
@@ -171,8 +224,9 @@ async function relaySse(gw: Gateway, req: ForwardRequest, response: Dispatcher.R
     filter?.abandon();
     gw.metrics.activeStreams.dec();
   }
-  if (observer.usageFinal()) record.usage = observer.usage();
-  else record.partialUsage = observer.usage();
+  const counted = usageObserver ?? observer;
+  if (counted.usageFinal()) record.usage = counted.usage();
+  else record.partialUsage = counted.usage();
   return () => kept.buffers.map((data) => op.streamText(parseData(data))).join('');
 }
 

@@ -16,6 +16,7 @@ import type { Gateway } from './gateway.js';
 import { estimateMissingUsage, priceRecord } from './metering.js';
 import { RequestRecord } from './record.js';
 import { planAttempts, resolveRoute } from './route-plan.js';
+import { translateCalls, translatedOutputCap } from './translation.js';
 
 const CAPTURE_CHARS = 64 * 1024;
 
@@ -89,13 +90,14 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
     record.stream = shape.stream;
     if (!shape.model) throw new GatewayError('model_required', 400, 'The request does not name a model.');
     const requested = shape.model;
-    const destination = resolveRoute(gw, view, key, org, route.family, requested);
+    const destination = resolveRoute(gw, view, key, org, op, requested);
     if (destination.kind === 'route') record.routeId = destination.route.config.id;
     // A role's system prompt and defaults are part of the request from here on: policies read them, budgets count them.
     const json = destination.kind === 'route' && destination.role ? op.request.withRole(agentJson, destination.role) : agentJson;
     record.trace?.describeRequest(json, op.maxOutputTokens(json));
     const model = destination.model;
     const candidates = destination.kind === 'route' ? destination.targets.map((t) => t.credential) : destination.plan.targets.map((t) => t.credential);
+    const translatedCap = destination.kind === 'route' ? translatedOutputCap(op, destination.targets, json) : null;
 
     const ctx: EnforcementContext = {
       requestId: record.requestId,
@@ -115,6 +117,7 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
       connection: agentConnection(client, record.requestId, op.isSse(shape.stream, incoming.query), record.startedAt),
       responseFilters: [],
       policy: record.policy,
+      translatedOutputCap: translatedCap,
     };
     const passed: EnforcementStep[] = [];
     settle = settler(gw, passed, ctx);
@@ -132,6 +135,8 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
     const prepared = op.prepare(input, shape);
     const upstreamJson = prepared.body ?? ctx.body;
     const upstreamBody = prepared.body || ctx.body !== agentJson ? JSON.stringify(upstreamJson) : await body;
+    // Translated before anything goes upstream: an untranslatable request spends no attempt.
+    const translated = translateCalls(op, plan.targets, upstreamJson, shape.stream, incoming.query);
     const forwardRequest: ForwardRequest = {
       incoming,
       client,
@@ -146,6 +151,7 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
       bodyJson: upstreamJson,
       capture: org.contentCapture,
       filters: ctx.responseFilters,
+      translated,
     };
     const cache = cacheUseFor(
       forwardRequest,

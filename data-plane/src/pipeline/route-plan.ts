@@ -1,11 +1,12 @@
-import { ROLE_PREFIX, type ApiFamily, type KeyConfig, type OrgConfig, type RoleConfig } from '@keyward/shared';
+import { ROLE_PREFIX, type KeyConfig, type OrgConfig, type RoleConfig } from '@keyward/shared';
 import type { ConfigView } from '../config/view.js';
 import { GatewayError } from '../errors.js';
 import { maxCostOf } from '../estimate/max-cost.js';
 import { buildRequestContext } from '../policy/request-context.js';
 import { modelAllowed, routeCandidates } from '../routing/route.js';
-import { priciest, routeTable, strategyOf, type CompiledRoute, type RouteTarget } from '../routing/route-table.js';
+import { priciest, routeTable, targetsFor, strategyOf, type CompiledRoute, type RouteTarget } from '../routing/route-table.js';
 import { orderTargets } from '../routing/strategies.js';
+import type { Operation } from '../providers/index.js';
 import type { EnforcementContext } from '../steps/contract.js';
 import type { AttemptPlan } from './attempts.js';
 import type { Gateway } from './gateway.js';
@@ -29,12 +30,12 @@ export type RequestRoute =
  * the asked-for model, or for a route its priciest target, so a reservation never falls short
  * of what any fallback would cost.
  */
-export function resolveRoute(gw: Gateway, view: ConfigView, key: KeyConfig, org: OrgConfig, family: ApiFamily, requested: string): RequestRoute {
+export function resolveRoute(gw: Gateway, view: ConfigView, key: KeyConfig, org: OrgConfig, op: Operation, requested: string): RequestRoute {
   const match = routeTable(view).resolve(key, requested);
   if (match === undefined) throw new GatewayError('no_route', 404, `No role named "${requested.slice(ROLE_PREFIX.length)}" exists in this organization.`);
   if (match === null) {
     if (!modelAllowed(key, requested)) throw new GatewayError('model_not_allowed', 403, `This Keyward key is not allowed to use the model "${requested}".`);
-    const candidates = routeCandidates(view, key, family, requested);
+    const candidates = routeCandidates(view, key, op.family, requested);
     if (candidates.length === 0) throw new GatewayError('no_route', 404, `No provider credential serves the model "${requested}" for this key.`);
     const targets = candidates.map((credential) => ({
       id: `${credential.id}/${requested}`,
@@ -46,7 +47,7 @@ export function resolveRoute(gw: Gateway, view: ConfigView, key: KeyConfig, org:
     }));
     return { kind: 'direct', plan: { targets, routed: false }, model: requested };
   }
-  const forFamily = match.route.byFamily[family];
+  const forFamily = targetsFor(match.route, op);
   // The allow-list applies to the provider models the route calls.
   const targets =
     key.allowedModels.length === 0 || forFamily.every((t) => modelAllowed(key, t.model)) ? forFamily : forFamily.filter((t) => modelAllowed(key, t.model));
@@ -73,7 +74,7 @@ export function planAttempts(gw: Gateway, resolved: RequestRoute, ctx: Enforceme
   const { route } = resolved;
   let targets = resolved.targets;
   if (targets.some((t) => t.contextTokens !== null)) {
-    const tokens = maxCostOf(ctx.operation, ctx.body, resolved.model, ctx.org).tokens;
+    const tokens = maxCostOf(ctx.operation, ctx.body, resolved.model, ctx.org, ctx.translatedOutputCap).tokens;
     targets = targets.filter((t) => t.contextTokens === null || t.contextTokens >= tokens);
     if (targets.length === 0) {
       throw new GatewayError(
@@ -98,6 +99,6 @@ export function planAttempts(gw: Gateway, resolved: RequestRoute, ctx: Enforceme
 
 /** What the request would cost at a model; unpriced models sort last. */
 function costFor(ctx: EnforcementContext, model: string): number {
-  const cost = maxCostOf(ctx.operation, ctx.body, model, ctx.org);
+  const cost = maxCostOf(ctx.operation, ctx.body, model, ctx.org, ctx.translatedOutputCap);
   return cost.priced ? cost.micros : Number.MAX_SAFE_INTEGER;
 }

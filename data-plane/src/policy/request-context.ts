@@ -35,7 +35,7 @@ function keywardHeaders(headers: Readonly<Record<string, string>>): Record<strin
 export function buildRequestContext(ctx: EnforcementContext, needs: PolicyNeeds, now: Date): RequestContext {
   const want = extractNeeds(needs);
   const extracted = want.messages || want.systemText || want.toolsOffered || want.toolCalls ? ctx.operation.request.extract(ctx.body, want) : NONE;
-  const cost = needs.estimatedInputTokens || needs.estimatedCostMicros ? maxCostOf(ctx.operation, ctx.body, ctx.model, ctx.org) : null;
+  const cost = needs.estimatedInputTokens || needs.estimatedCostMicros ? maxCostOf(ctx.operation, ctx.body, ctx.model, ctx.org, ctx.translatedOutputCap) : null;
   return {
     provider: ctx.candidates[0]?.provider ?? (ctx.api === 'openai' ? 'openai' : ctx.api),
     api: ctx.api,

@@ -107,8 +107,8 @@ describe('routing benchmark', () => {
     const gw = { config: { upstreamFirstByteTimeoutMs: 30_000 }, health: new TargetHealthBoard() } as unknown as Gateway;
     const body = { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] };
     const ctx = { org, operation: chatCompletions, body, model: 'gpt-4o' } as unknown as EnforcementContext;
-    const route1 = () => planAttempts(gw, resolveRoute(gw, view, routed, org, 'openai', 'gpt-4o'), ctx);
-    const direct = () => planAttempts(gw, resolveRoute(gw, view, plain, org, 'openai', 'gpt-4o'), ctx);
+    const route1 = () => planAttempts(gw, resolveRoute(gw, view, routed, org, chatCompletions, 'gpt-4o'), ctx);
+    const direct = () => planAttempts(gw, resolveRoute(gw, view, plain, org, chatCompletions, 'gpt-4o'), ctx);
 
     const plan = route1();
     expect(plan.routed).toBe(true);

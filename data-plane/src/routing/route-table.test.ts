@@ -1,7 +1,11 @@
 import type { ConfigSnapshot, CredentialConfig, KeyConfig, RoleConfig, RouteConfig, RouteTarget as WireTarget, ScopeRef } from '@keyward/shared';
 import { describe, expect, it } from 'vitest';
 import { ConfigView } from '../config/view.js';
-import { routeTable } from './route-table.js';
+import { messages } from '../providers/anthropic/messages/index.js';
+import { generateContent } from '../providers/gemini/generate-content/index.js';
+import { chatCompletions } from '../providers/openai/chat-completions/index.js';
+import { embeddings } from '../providers/openai/embeddings/index.js';
+import { routeTable, targetsFor } from './route-table.js';
 
 const ORG = '00000000-0000-7000-8000-000000000001';
 const TEAM = '00000000-0000-7000-8000-0000000000a1';
@@ -79,14 +83,17 @@ describe('the route table', () => {
     expect(table.resolve(key, 'claude-haiku-4-5')).toBeNull();
   });
 
-  it('expands alias targets into the named route’s targets, and keeps each API family’s targets apart', () => {
+  it('expands alias targets into the named route’s targets; each operation gets the targets it speaks or a translator carries it to', () => {
     const anthropic = cred(3, 'anthropic');
     const cheap = route(['cheap'], [to(c2, 'gpt-4o-mini')], []);
     const smart = route(['smart'], [to(c1, 'gpt-4o'), { alias: 'cheap' }, to(anthropic, 'claude-haiku-4-5')], [{ kind: 'org', id: ORG }]);
     const resolved = routeTable(view([cheap, smart])).resolve(key, 'smart')!;
     expect(resolved.route.targets.map((t) => t.id)).toEqual([`${c1.id}/gpt-4o`, `${c2.id}/gpt-4o-mini`, `${anthropic.id}/claude-haiku-4-5`]);
-    expect(resolved.route.byFamily.openai.map((t) => t.model)).toEqual(['gpt-4o', 'gpt-4o-mini']);
-    expect(resolved.route.byFamily.anthropic.map((t) => t.model)).toEqual(['claude-haiku-4-5']);
+    const all = ['gpt-4o', 'gpt-4o-mini', 'claude-haiku-4-5'];
+    expect(targetsFor(resolved.route, chatCompletions).map((t) => t.model)).toEqual(all);
+    expect(targetsFor(resolved.route, messages).map((t) => t.model)).toEqual(all);
+    expect(targetsFor(resolved.route, generateContent).map((t) => t.model)).toEqual(['gpt-4o', 'gpt-4o-mini']);
+    expect(targetsFor(resolved.route, embeddings).map((t) => t.model)).toEqual(['gpt-4o', 'gpt-4o-mini']);
     expect(resolved.route.reserveModel).toBe('gpt-4o');
   });
 

@@ -3,8 +3,8 @@ import {
   conditionProbe,
   findPrice,
   isAliasTarget,
+  providerFamily,
   ROLE_PREFIX,
-  type ApiFamily,
   type BreakerSettings,
   type CompiledPolicySet,
   type CredentialConfig,
@@ -15,7 +15,8 @@ import {
   type RouteStrategy,
 } from '@keyward/shared';
 import type { ConfigView } from '../config/view.js';
-import { speaks } from '../providers/index.js';
+import { speaks, type Operation } from '../providers/index.js';
+import { translatorToFamily } from '../translate/index.js';
 import { globMatch, isGlob } from './globs.js';
 
 /** One credential target of a route, aliases expanded, with what the attempt loop and strategies need. */
@@ -37,8 +38,8 @@ export interface CompiledRoute {
   readonly targets: readonly RouteTarget[];
   /** The strategy conditions, compiled by the policy language (null when the route has none). */
   readonly rules: CompiledPolicySet | null;
-  /** The targets each API family's endpoints can call (`targetsForFamily`), computed once. */
-  readonly byFamily: Readonly<Record<ApiFamily, readonly RouteTarget[]>>;
+  /** The targets each operation can call (`targetsFor`), computed on first use. */
+  readonly byOperation: Map<Operation, readonly RouteTarget[]>;
   /** The target model with the highest price per token (the first target's when none is priced): what budgets reserve for. */
   readonly reserveModel: string;
 }
@@ -75,11 +76,7 @@ export class RouteTable {
       const compiled: CompiledRoute = {
         config: route,
         targets,
-        byFamily: {
-          openai: targetsForFamily(targets, 'openai'),
-          anthropic: targetsForFamily(targets, 'anthropic'),
-          gemini: targetsForFamily(targets, 'gemini'),
-        },
+        byOperation: new Map(),
         reserveModel: priciest(targets, org?.customModels ?? []),
         rules:
           route.rules.length === 0
@@ -181,13 +178,18 @@ function expand(route: RouteConfig, view: ConfigView, byAlias: ReadonlyMap<strin
 }
 
 /**
- * The targets an agent's endpoint can call: those whose credential speaks its API family. A
- * target of another family needs the request translated, then the answer translated back: this
- * is where a translator plugs in (until then such targets are refused when a route is saved,
- * and skipped here).
+ * The targets an agent's operation can call: those whose credential speaks its API family, and
+ * those of another family a translator carries the operation to (`translatorToFamily`); the
+ * rest (e.g. an Anthropic target for a Gemini agent) are skipped.
  */
-function targetsForFamily(targets: readonly RouteTarget[], family: ApiFamily): readonly RouteTarget[] {
-  return targets.every((t) => speaks(t.credential.provider, family)) ? targets : targets.filter((t) => speaks(t.credential.provider, family));
+export function targetsFor(route: CompiledRoute, op: Operation): readonly RouteTarget[] {
+  let targets = route.byOperation.get(op);
+  if (targets === undefined) {
+    const usable = (t: RouteTarget) => speaks(t.credential.provider, op.family) || translatorToFamily(op, providerFamily(t.credential.provider)) !== undefined;
+    targets = route.targets.every(usable) ? route.targets : route.targets.filter(usable);
+    route.byOperation.set(op, targets);
+  }
+  return targets;
 }
 
 const tables = new WeakMap<ConfigView, RouteTable>();

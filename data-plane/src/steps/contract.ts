@@ -19,6 +19,11 @@ export interface EnforcementContext {
   /** The endpoint's adapter: what policies read of the body, the answer's codec, the output cap. */
   readonly operation: Operation;
   readonly model: string;
+  /**
+   * The largest output cap a target of another API family will be asked for once the request is
+   * translated (e.g. Anthropic's default `max_tokens`), or null: budgets reserve at least this.
+   */
+  readonly translatedOutputCap?: number | null;
   readonly stream: boolean;
   /** Candidate credentials, best first. */
   readonly candidates: readonly CredentialConfig[];

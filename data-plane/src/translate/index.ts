@@ -1,5 +1,6 @@
 import { messages } from '../providers/anthropic/messages/index.js';
 import { generateContent, streamGenerateContent } from '../providers/gemini/generate-content/index.js';
+import type { ApiFamily } from '@keyward/shared';
 import type { Operation } from '../providers/index.js';
 import { chatCompletions } from '../providers/openai/chat-completions/index.js';
 import { anthropicToOpenai } from './anthropic-to-openai.js';
@@ -58,6 +59,24 @@ export function translatorFor(from: Operation, to: Operation): Translator | unde
     error: (status, body) => from.errors.errorBody(upstreamFailure(status, body)),
     usage: (json) => to.usageFromTail(JSON.stringify(json)),
   };
+}
+
+const byFamily = new Map<string, Translator | null>();
+
+/**
+ * The translator that carries requests of `from` to a credential of another API family (its
+ * chat operation: Chat Completions, Messages or `generateContent`), or undefined when that family
+ * speaks `from` natively or no pair covers it. One translator per pair, made on first use.
+ */
+export function translatorToFamily(from: Operation, family: ApiFamily): Translator | undefined {
+  if (from.family === family) return undefined;
+  const key = `${from.family}:${from.endpoint}:${family}`;
+  let translator = byFamily.get(key);
+  if (translator === undefined) {
+    const pair = PAIRS.find((p) => p.from === from && p.to[0].family === family);
+    byFamily.set(key, (translator = pair ? translatorFor(from, pair.to[0])! : null));
+  }
+  return translator ?? undefined;
 }
 
 export type { StreamTranslator, Translator, UpstreamCall } from './contract.js';

@@ -176,6 +176,15 @@ describe('config message validation', () => {
     expect(() => validateConfigMessage(tweak(delta, (d) => (d.changed.routes = { [ROUTE]: { ...route, cache: { ttlSeconds: 604800 } } })))).not.toThrow();
   });
 
+  it('reads the routes and roles collections as empty when a snapshot from an older control plane (or a saved last-known-good one) lacks them', () => {
+    const older = tweak(snapshot, (s) => {
+      delete s.routes;
+      delete s.roles;
+    });
+    expect(validateConfigMessage(older)).toMatchObject({ routes: {}, roles: {}, keys: snapshot.keys });
+    expect(() => validateConfigMessage(tweak(snapshot, (s) => delete s.budgets))).toThrow('config snapshot "budgets" is missing');
+  });
+
   it('ignores fields it does not know, so a newer control plane can add some', () => {
     expect(() => validateConfigMessage(tweak(snapshot, (s) => (s.keys[HASH].newField = 1)))).not.toThrow();
   });

@@ -116,10 +116,17 @@ function run<T>(what: string, validate: () => T): T {
   }
 }
 
+/**
+ * Collections added to the contract after its first release: a snapshot without them (from an
+ * older control plane, or a node's last-known-good file written before) has none of them.
+ */
+const ADDED_COLLECTIONS: readonly CollectionName[] = ['routes', 'roles'];
+
 function snapshot(val: unknown): ConfigSnapshot {
   const message = object(val, '');
   count(message.version, 'version');
   isoDateTime(message.generatedAt, 'generatedAt');
+  for (const name of ADDED_COLLECTIONS) message[name] ??= {};
   for (const name of COLLECTION_NAMES) collection(name, message[name], name);
   return val as ConfigSnapshot;
 }

@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
-import type { RoleConfig, RouteConfig, RouteCredentialTarget } from '@keyward/shared';
+import type { RoleConfig, RouteConfig } from '@keyward/shared';
 import { uuidv7 } from '@keyward/shared';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -9,7 +9,7 @@ import { startTestDataPlane, type TestDataPlane } from './support/data-plane.js'
 import { startEventCollector, type EventCollector } from './support/event-collector.js';
 import { eventFor } from './support/events.js';
 import { failure } from './support/failure.js';
-import { createTestWorld, type TestCredential, type TestKey, type TestWorld } from './support/world.js';
+import { createTestWorld, routeTarget as target, type TestCredential, type TestKey, type TestWorld } from './support/world.js';
 
 const hi = [{ role: 'user' as const, content: 'hi' }];
 
@@ -27,15 +27,6 @@ describe('routes: fallback, retries, circuit breakers and roles through the offi
   const openai = (key: TestKey) => new OpenAI({ apiKey: key.secret, baseURL: `${dp.url}/v1`, maxRetries: 0 });
   const anthropic = (key: TestKey) => new Anthropic({ apiKey: key.secret, baseURL: dp.url, maxRetries: 0 });
   const gemini = (key: TestKey) => new GoogleGenAI({ apiKey: key.secret, httpOptions: { baseUrl: dp.url } });
-  const target = (credential: TestCredential, model: string, extra: Partial<RouteCredentialTarget> = {}): RouteCredentialTarget => ({
-    credentialId: credential.config.id,
-    model,
-    weight: 1,
-    timeoutMs: 5_000,
-    maxRetries: 0,
-    contextTokens: null,
-    ...extra,
-  });
   /** The models the mock provider was asked for, in order. */
   const modelsAsked = () => mock.requests.map((r) => (r.body as { model?: string } | null)?.model ?? r.path.split('/').at(-1)!.split(':')[0]);
 

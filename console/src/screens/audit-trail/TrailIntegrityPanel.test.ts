@@ -6,8 +6,8 @@ import TrailIntegrityPanel from './TrailIntegrityPanel.vue';
 type Verification = VerifyAuditTrailQuery['verifyAuditTrail'];
 
 const CHAINS: Verification['chains'] = [
-  { chain: 'USAGE', anchorSeq: null, lastSeq: 10, rowsChecked: 10, checkpointsChecked: 1 },
-  { chain: 'AUDIT', anchorSeq: null, lastSeq: 3, rowsChecked: 3, checkpointsChecked: 1 },
+  { chain: 'USAGE', anchorSeq: null, lastSeq: 10, rowsChecked: 10, checkpointsChecked: 1, contentPurged: 4 },
+  { chain: 'AUDIT', anchorSeq: null, lastSeq: 3, rowsChecked: 3, checkpointsChecked: 1, contentPurged: 0 },
 ];
 
 const ALTERED = 'e3b0c442-98fc-4c14-9afb-f4c8996fb924';
@@ -56,7 +56,9 @@ describe('the audit trail integrity panel', () => {
     expect(calls).toEqual([{}]);
     const verified = find('[data-test=trail-verified]')!.textContent!;
     expect(verified).toContain('Verified: 0 problems, chains intact.');
-    expect(verified).toContain('Usage events: 10 rows and 1 checkpoints checked, from the first row to seq 10');
+    expect(verified).toContain(
+      'Usage events: 10 rows and 1 checkpoints checked, from the first row to seq 10; content removed by retention from 4 rows (they verify by its digest)',
+    );
     expect(verified).toContain('Admin activity: 3 rows and 1 checkpoints checked');
     expect(find('[data-test=trail-problems]')).toBeNull();
   });

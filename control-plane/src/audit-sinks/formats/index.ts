@@ -13,11 +13,12 @@ export interface FormattedRecord {
 
 /**
  * Keyward's own format: the line the audit-trail export writes for the row
- * (`{ type: "row", chain, seq, id, prevHash, hash, row }`), or `type: "test"` for a test event.
+ * (`{ type: "row", chain, seq, id, format, prevHash, hash, row }`, in format 2 with
+ * `contentDigest`, `content` and `contentPurgedAt`), or `type: "test"` for a test event.
  */
 function keywardJson(record: SinkRecord): Record<string, unknown> {
-  const { chain, seq, id, prevHash, hash, row, test } = record;
-  return { type: test ? 'test' : 'row', chain, seq, id, prevHash, hash, row };
+  const { test, ...line } = record;
+  return { type: test ? 'test' : 'row', ...line };
 }
 
 /** Formats a record the way its sink asks. */

@@ -7,6 +7,7 @@ import { sqlRows } from '../../config-publish/sql.js';
 import { isDatabaseUnavailable } from '../../db/database-errors.js';
 import { sendRouteError } from '../../http/rest-errors.js';
 import type { RouteRegistrar } from '../../http/route-registrar.js';
+import { clampRetentionToPlans } from '../../organizations/retention-periods.js';
 import type { Services } from '../../services.js';
 import { addCredits, billingAccountOf } from '../credits.service.js';
 
@@ -110,6 +111,8 @@ async function rememberCustomer(em: EntityManager, orgId: string, customer: stri
 export async function setPlan(services: Services, em: EntityManager, orgId: string, plan: Plan): Promise<boolean> {
   const rows = await sqlRows(em, 'update organizations set plan = ?, updated_at = now() where id = ? and plan <> ? returning id', [plan, orgId, plan]);
   if (rows.length === 0) return false;
+  // A plan that fixes the retention period applies it from now on (a downgrade from Enterprise).
+  await clampRetentionToPlans(services.config.edition, em, orgId);
   await requestConfigPublish(services, orgId, 'plan changed');
   return true;
 }

@@ -16,6 +16,7 @@ import {
   type ProviderKind,
   type RoleConfig,
   type RouteConfig,
+  type RouteCredentialTarget,
   type RouteDocument,
   type ScopeRef,
 } from '@keyward/shared';
@@ -47,6 +48,11 @@ export interface TestCredential {
  * Everything a data-plane test needs to build config like the control plane would: a real KMS
  * (a `local-key:` KEK), a pepper, an org, and helpers that mint keys and seal credentials.
  */
+/** A route target on a test credential: weight 1, a 5 s timeout, no retries unless `extra` says so. */
+export function routeTarget(credential: TestCredential, model: string, extra: Partial<RouteCredentialTarget> = {}): RouteCredentialTarget {
+  return { credentialId: credential.config.id, model, weight: 1, timeoutMs: 5_000, maxRetries: 0, contextTokens: null, ...extra };
+}
+
 export interface TestWorld {
   readonly kms: Kms;
   readonly kmsSpec: string;
