@@ -9,6 +9,7 @@ export {
   routeNamesOf,
   strategyOf,
   targetsFitting,
+  type BindingKey,
   type BindingLevel,
   type BoundMatch,
   type RouteNames,

@@ -4,7 +4,15 @@
  * same ones to explain a sample request in the console ("test this route").
  */
 import { compilePolicies, type CompiledPolicySet } from '../policy/compile.js';
-import { conditionProbe, isAliasTarget, ROLE_PREFIX, type RouteConfig, type RouteCredentialTarget, type RouteDocument, type RouteStrategy } from '../wire/routes.js';
+import {
+  conditionProbe,
+  isAliasTarget,
+  ROLE_PREFIX,
+  type RouteConfig,
+  type RouteCredentialTarget,
+  type RouteDocument,
+  type RouteStrategy,
+} from '../wire/routes.js';
 import { globMatch, isGlob } from './globs.js';
 
 /** A route's `match` entries indexed for lookup: exact names (and aliases) lower-cased, and globs. */
