@@ -68,7 +68,7 @@ export async function testRoute(ctx: GraphQLContext, input: RouteTestInput): Pro
     const byScope = new Map<string, RouteNames<RouteConfig>[]>();
     for (const r of Object.values(routes))
       for (const scope of r.attachments) byScope.set(scope.id, [...(byScope.get(scope.id) ?? []), routeNamesOf(r.match, r)]);
-    const found = resolveBinding((id) => byScope.get(id), key, model);
+    const found = resolveBinding(byScope, key, model);
     if (!found) {
       steps.push(
         `No route bound to ${key.id ? 'the key, its team or' : 'the team or'} the organization names "${model}": the key’s own credentials serving it are used, as without routes.`,

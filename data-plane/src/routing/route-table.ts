@@ -59,7 +59,6 @@ export interface RouteMatch {
  */
 export class RouteTable {
   private readonly byScope = new Map<string, RouteNames<CompiledRoute>[]>();
-  private readonly bound = (scopeId: string) => this.byScope.get(scopeId);
   private readonly roles = new Map<string, RoleConfig>();
   private readonly compiled = new Map<string, CompiledRoute>();
 
@@ -103,7 +102,7 @@ export class RouteTable {
       const route = role && this.compiled.get(role.routeId);
       return role && route ? { route, role } : undefined;
     }
-    const found = resolveBinding(this.bound, key, requested);
+    const found = resolveBinding(this.byScope, key, requested);
     return found && { route: found.names.route, role: null };
   }
 }

@@ -55,12 +55,12 @@ function matchInScope<R>(list: readonly RouteNames<R>[] | undefined, wanted: str
  * The route for a model name: the first route bound to the key that names it, then to its team,
  * then to its organization (exact names and aliases before globs within each). Null when none does.
  */
-export function resolveBinding<R>(bound: (scopeId: string) => readonly RouteNames<R>[] | undefined, key: BindingKey, requested: string): BoundMatch<R> | null {
+export function resolveBinding<R>(bound: ReadonlyMap<string, readonly RouteNames<R>[]>, key: BindingKey, requested: string): BoundMatch<R> | null {
   const wanted = requested.toLowerCase();
-  let names = matchInScope(bound(key.id), wanted, requested);
+  let names = matchInScope(bound.get(key.id), wanted, requested);
   if (names) return { names, level: 'key' };
-  if (key.teamId !== null && (names = matchInScope(bound(key.teamId), wanted, requested))) return { names, level: 'team' };
-  names = matchInScope(bound(key.orgId), wanted, requested);
+  if (key.teamId !== null && (names = matchInScope(bound.get(key.teamId), wanted, requested))) return { names, level: 'team' };
+  names = matchInScope(bound.get(key.orgId), wanted, requested);
   return names ? { names, level: 'org' } : null;
 }
 
