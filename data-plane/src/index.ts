@@ -20,7 +20,7 @@ export {
   type BudgetUsage,
   type OverflowStats,
 } from './limits/index.js';
-export { maxCostOf, DEFAULT_MAX_OUTPUT_TOKENS, type MaxCost } from './estimate/max-cost.js';
+export { maxCostOf, type MaxCost } from './estimate/max-cost.js';
 export type { AdmissionRequest } from './limits/index.js';
 export { OPERATIONS, type Operation } from './providers/index.js';
 export { translatorFor, type StreamTranslator, type Translator, type UpstreamCall } from './translate/index.js';

@@ -14,3 +14,4 @@ export * from './wire/validate-approvals.js';
 export * from './wire/delta.js';
 export * from './policy/index.js';
 export * from './pii/index.js';
+export * from './routing/index.js';

@@ -33,6 +33,7 @@ const NAVIGATION: readonly NavGroup[] = [
       { route: 'keys', label: 'Keys', icon: 'key', permission: 'keys:read' },
       { route: 'credentials', label: 'Provider credentials', icon: 'lock', permission: 'credentials:read' },
       { route: 'policies', label: 'Policies', icon: 'shield', permission: 'policies:read' },
+      { route: 'routes', label: 'Routes', icon: 'chain', permission: 'routes:read' },
       { route: 'approvals', label: 'Approvals', icon: 'approval', permission: 'approvals:read' },
       { route: 'budgets', label: 'Budgets & limits', icon: 'wallet', permission: 'limits:read' },
       { route: 'nodes', label: 'Data-plane nodes', icon: 'server', permission: 'nodes:read' },

@@ -76,6 +76,12 @@ const routes: RouteRecordRaw[] = [
     meta: { title: 'Policy', permission: 'policies:read', nav: 'policies' },
   },
   {
+    path: '/routes',
+    name: 'routes',
+    component: () => import('@/screens/routes/RoutesView.vue'),
+    meta: { title: 'Routes', permission: 'routes:read' },
+  },
+  {
     path: '/approvals',
     name: 'approvals',
     component: () => import('@/screens/approvals/ApprovalsView.vue'),

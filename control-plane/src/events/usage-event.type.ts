@@ -59,7 +59,7 @@ export class PolicyMatchType implements PolicyMatchRecord {
   shadow!: boolean;
 }
 
-const AttemptOutcomeEnum = Object.fromEntries(ATTEMPT_OUTCOMES.map((o) => [o.toUpperCase(), o])) as {
+export const AttemptOutcomeEnum = Object.fromEntries(ATTEMPT_OUTCOMES.map((o) => [o.toUpperCase(), o])) as {
   readonly [K in AttemptOutcome as Uppercase<K>]: K;
 };
 registerEnumType(AttemptOutcomeEnum, { name: 'AttemptOutcome', description: 'How one upstream attempt of a request ended.' });

@@ -1,9 +1,14 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../graphql/context.js';
 import { ScopeInput } from '../policies/policy.input.js';
+import { RouteTestInput } from './route-test.input.js';
+import { testRoute } from './route-test.service.js';
+import { RouteTestResultType } from './route-test.type.js';
 import { RoleInput, RouteInput } from './route.input.js';
 import * as routes from './route.service.js';
 import { RoleType, RouteType, RouteVersionType } from './route.type.js';
+import { targetFigures } from './target-figures.service.js';
+import { FigureWindowEnum, TargetFiguresType, type FigureWindow } from './target-figures.type.js';
 
 /** Routes (versioned, bound to the organization, teams or keys) and the roles that use them. */
 @Resolver(() => RouteType)
@@ -24,6 +29,27 @@ export class RouteResolver {
   @Query(() => [RouteVersionType], { description: "A route's versions, newest first." })
   routeVersions(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<RouteVersionType[]> {
     return routes.listRouteVersions(ctx, id);
+  }
+
+  @Authorized('routes:read')
+  @Query(() => [TargetFiguresType], {
+    description:
+      'Per target over a recent window, from stored usage events: attempts, failures by outcome, latency p50/p95, time to first token, cost. Circuit-breaker state is in each node’s /metrics.',
+  })
+  routeTargetFigures(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('window', () => FigureWindowEnum, { defaultValue: 'hour' }) window: FigureWindow,
+    @Arg('routeId', () => ID, { nullable: true, description: 'Only requests this route served.' }) routeId?: string | null,
+  ): Promise<TargetFiguresType[]> {
+    return targetFigures(ctx, window, routeId);
+  }
+
+  @Authorized('routes:read')
+  @Query(() => RouteTestResultType, {
+    description: 'Which route and target a sample request would take and why, by the resolution nodes run, on the current routes and roles.',
+  })
+  testRoute(@Ctx() ctx: GraphQLContext, @Arg('input', () => RouteTestInput) input: RouteTestInput): Promise<RouteTestResultType> {
+    return testRoute(ctx, input);
   }
 
   @Authorized('routes:write')

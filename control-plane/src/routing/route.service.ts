@@ -20,7 +20,7 @@ const MAX_ROLES_PER_ORG = 200;
 const SCOPE_ORDER = { org: 0, team: 1, key: 2 } as const;
 const DEFAULT_BREAKER = { consecutiveFailures: 5, errorRatePercent: 50, windowSeconds: 60, minRequests: 10, openSeconds: 30 };
 
-/** The document a route input describes, validated by the same check nodes run; a bad field is BAD_USER_INPUT naming it. */
+/** The document a route input describes, validated by the same check nodes run; a bad field is BAD_USER_INPUT naming it (and listing it in `extensions.errors`). */
 function routeDocumentOf(input: RouteInput): RouteDocument {
   const doc = {
     name: input.name.trim(),
@@ -46,7 +46,10 @@ function routeDocumentOf(input: RouteInput): RouteDocument {
   try {
     return validateRouteDocument(doc);
   } catch (error) {
-    if (error instanceof WireError) throw new AppError('BAD_USER_INPUT', `${error.message}.`);
+    if (error instanceof WireError) {
+      const message = `${error.message}.`;
+      throw new AppError('BAD_USER_INPUT', message, error.path === null ? undefined : { errors: [{ path: error.path, message }] });
+    }
     throw error;
   }
 }

@@ -1,11 +1,10 @@
-import { ROLE_PREFIX, type KeyConfig, type OrgConfig, type RoleConfig } from '@keyward/shared';
+import { orderTargets, ROLE_PREFIX, strategyOf, targetsFitting, type KeyConfig, type OrgConfig, type RoleConfig } from '@keyward/shared';
 import type { ConfigView } from '../config/view.js';
 import { GatewayError } from '../errors.js';
 import { maxCostOf } from '../estimate/max-cost.js';
 import { buildRequestContext } from '../policy/request-context.js';
 import { modelAllowed, routeCandidates } from '../routing/route.js';
-import { priciest, routeTable, targetsFor, strategyOf, type CompiledRoute, type RouteTarget } from '../routing/route-table.js';
-import { orderTargets } from '../routing/strategies.js';
+import { priciest, routeTable, targetsFor, type CompiledRoute, type RouteTarget } from '../routing/route-table.js';
 import type { Operation } from '../providers/index.js';
 import type { EnforcementContext } from '../steps/contract.js';
 import type { AttemptPlan } from './attempts.js';
@@ -75,7 +74,7 @@ export function planAttempts(gw: Gateway, resolved: RequestRoute, ctx: Enforceme
   let targets = resolved.targets;
   if (targets.some((t) => t.contextTokens !== null)) {
     const tokens = maxCostOf(ctx.operation, ctx.body, resolved.model, ctx.org, ctx.translatedOutputCap).tokens;
-    targets = targets.filter((t) => t.contextTokens === null || t.contextTokens >= tokens);
+    targets = targetsFitting(targets, tokens);
     if (targets.length === 0) {
       throw new GatewayError(
         'invalid_request',
@@ -85,7 +84,7 @@ export function planAttempts(gw: Gateway, resolved: RequestRoute, ctx: Enforceme
     }
   }
   const matched = route.rules === null ? [] : route.rules.evaluateRequest(buildRequestContext(ctx, route.rules.needs, new Date())).matches.map((m) => m.ruleId);
-  const strategy = strategyOf(route, matched);
+  const strategy = strategyOf(route.config, matched);
   const ordered = orderTargets(targets, {
     strategy,
     board: gw.health,

@@ -1,7 +1,7 @@
 import { BUILT_IN_PRICES, findPrice, type ApiFamily, type KeyConfig, type ModelPriceEntry, type OrgConfig, type ProviderKind } from '@keyward/shared';
 import type { ConfigView } from '../config/view.js';
 import type { ModelEntry } from '../providers/index.js';
-import { anyGlobMatches, isGlob } from './globs.js';
+import { anyGlobMatches, isGlob } from '@keyward/shared';
 import { familyCredentials, modelAllowed, routeCandidates } from './route.js';
 
 /**

@@ -1,10 +1,12 @@
 import {
-  compilePolicies,
-  conditionProbe,
+  aliasIndex,
+  compileRouteRules,
+  expandTargets,
   findPrice,
-  isAliasTarget,
   providerFamily,
-  ROLE_PREFIX,
+  resolveBinding,
+  roleNameOf,
+  routeNamesOf,
   type BreakerSettings,
   type CompiledPolicySet,
   type CredentialConfig,
@@ -12,12 +14,12 @@ import {
   type ModelPriceEntry,
   type RoleConfig,
   type RouteConfig,
-  type RouteStrategy,
+  type RouteCredentialTarget,
+  type RouteNames,
 } from '@keyward/shared';
 import type { ConfigView } from '../config/view.js';
 import { speaks, type Operation } from '../providers/index.js';
 import { translatorToFamily } from '../translate/index.js';
-import { globMatch, isGlob } from './globs.js';
 
 /** One credential target of a route, aliases expanded, with what the attempt loop and strategies need. */
 export interface RouteTarget {
@@ -50,12 +52,6 @@ export interface RouteMatch {
   readonly role: RoleConfig | null;
 }
 
-interface Matcher {
-  readonly exact: ReadonlySet<string>;
-  readonly globs: readonly string[];
-  readonly route: CompiledRoute;
-}
-
 /**
  * The routes and roles of one config version, indexed for the request path: bound routes by
  * scope id (key, team, organization), each with its names lower-cased and its alias targets
@@ -63,40 +59,24 @@ interface Matcher {
  * (`routeTable`), so resolving a request is a few map lookups.
  */
 export class RouteTable {
-  private readonly byScope = new Map<string, Matcher[]>();
+  private readonly byScope = new Map<string, RouteNames<CompiledRoute>[]>();
   private readonly roles = new Map<string, RoleConfig>();
   private readonly compiled = new Map<string, CompiledRoute>();
 
   constructor(view: ConfigView) {
-    const byAlias = new Map<string, RouteConfig>();
-    for (const route of Object.values(view.routes)) for (const name of route.match) byAlias.set(`${route.orgId}:${name.toLowerCase()}`, route);
+    const byAlias = aliasIndex(Object.values(view.routes));
     for (const route of Object.values(view.routes)) {
       const org = view.org(route.orgId);
-      const targets = expand(route, view, byAlias, new Set());
+      const targets = expandTargets(route, byAlias, (target, from) => targetOf(view, target, from));
       const compiled: CompiledRoute = {
         config: route,
         targets,
         byOperation: new Map(),
         reserveModel: priciest(targets, org?.customModels ?? []),
-        rules:
-          route.rules.length === 0
-            ? null
-            : compilePolicies([
-                {
-                  id: route.id,
-                  version: route.version,
-                  scope: 'org',
-                  document: conditionProbe(route.rules.map((r) => r.when)),
-                  defaultTimeZone: org?.timeZone ?? 'UTC',
-                },
-              ]),
+        rules: compileRouteRules(route, org?.timeZone ?? 'UTC'),
       };
       this.compiled.set(route.id, compiled);
-      const matcher: Matcher = {
-        exact: new Set(route.match.filter((m) => !isGlob(m)).map((m) => m.toLowerCase())),
-        globs: route.match.filter(isGlob),
-        route: compiled,
-      };
+      const matcher = routeNamesOf(route.match, compiled);
       for (const scope of route.attachments) {
         const list = this.byScope.get(scope.id);
         if (list) list.push(matcher);
@@ -113,26 +93,15 @@ export class RouteTable {
    * routes. A role that does not exist is `undefined`, so the caller can say so.
    */
   resolve(key: KeyConfig, requested: string): RouteMatch | null | undefined {
-    if (requested.startsWith(ROLE_PREFIX)) {
-      const role = this.roles.get(`${key.orgId}:${requested.slice(ROLE_PREFIX.length)}`);
+    const roleName = roleNameOf(requested);
+    if (roleName !== null) {
+      const role = this.roles.get(`${key.orgId}:${roleName}`);
       const route = role && this.compiled.get(role.routeId);
       return role && route ? { route, role } : undefined;
     }
-    const wanted = requested.toLowerCase();
-    return (
-      matchIn(this.byScope.get(key.id), wanted, requested) ??
-      (key.teamId === null ? null : matchIn(this.byScope.get(key.teamId), wanted, requested)) ??
-      matchIn(this.byScope.get(key.orgId), wanted, requested)
-    );
+    const found = resolveBinding(this.byScope, key, requested);
+    return found && { route: found.names.route, role: null };
   }
-}
-
-/** The first route of a scope's list naming the model: exact names and aliases first, then globs. */
-function matchIn(list: readonly Matcher[] | undefined, wanted: string, requested: string): RouteMatch | null {
-  if (list === undefined) return null;
-  for (const m of list) if (m.exact.has(wanted)) return { route: m.route, role: null };
-  for (const m of list) for (const glob of m.globs) if (globMatch(glob, requested)) return { route: m.route, role: null };
-  return null;
 }
 
 /** The target model with the highest price per token (the first target's when none is priced): what budgets reserve for a route. */
@@ -150,31 +119,20 @@ export function priciest(targets: readonly RouteTarget[], customModels: readonly
   return best;
 }
 
-/** A route's credential targets in order, alias targets replaced by their route's (a cycle, refused at save time, ends the walk). */
-function expand(route: RouteConfig, view: ConfigView, byAlias: ReadonlyMap<string, RouteConfig>, seen: Set<string>): RouteTarget[] {
-  if (seen.has(route.id)) return [];
-  seen.add(route.id);
-  const out: RouteTarget[] = [];
-  for (const target of route.targets) {
-    if (isAliasTarget(target)) {
-      const next = byAlias.get(`${route.orgId}:${target.alias.toLowerCase()}`);
-      if (next) out.push(...expand(next, view, byAlias, seen));
-      continue;
-    }
-    const credential = view.credential(target.credentialId);
-    if (!credential || credential.orgId !== route.orgId) continue;
-    out.push({
-      id: `${credential.id}/${target.model}`,
-      credential,
-      model: target.model,
-      weight: target.weight,
-      timeoutMs: target.timeoutMs,
-      maxRetries: target.maxRetries,
-      contextTokens: target.contextTokens,
-      breaker: route.breaker,
-    });
-  }
-  return out;
+/** A route target on this node: its credential (null when gone from the config), with the route's breaker settings. */
+function targetOf(view: ConfigView, target: RouteCredentialTarget, route: RouteConfig): RouteTarget | null {
+  const credential = view.credential(target.credentialId);
+  if (!credential || credential.orgId !== route.orgId) return null;
+  return {
+    id: `${credential.id}/${target.model}`,
+    credential,
+    model: target.model,
+    weight: target.weight,
+    timeoutMs: target.timeoutMs,
+    maxRetries: target.maxRetries,
+    contextTokens: target.contextTokens,
+    breaker: route.breaker,
+  };
 }
 
 /**
@@ -199,10 +157,4 @@ export function routeTable(view: ConfigView): RouteTable {
   let table = tables.get(view);
   if (!table) tables.set(view, (table = new RouteTable(view)));
   return table;
-}
-
-/** The strategy for a request: the first rule whose condition holds, else the route's own. */
-export function strategyOf(route: CompiledRoute, matchedRuleIds: readonly string[]): RouteStrategy {
-  const first = matchedRuleIds[0];
-  return first === undefined ? route.config.strategy : (route.config.rules[Number(first)]?.strategy ?? route.config.strategy);
 }

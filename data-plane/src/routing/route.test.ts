@@ -1,7 +1,7 @@
 import type { ConfigSnapshot, CredentialConfig, KeyConfig, OrgConfig } from '@keyward/shared';
 import { describe, expect, it } from 'vitest';
 import { ConfigView } from '../config/view.js';
-import { globMatch } from './globs.js';
+import { globMatch } from '@keyward/shared';
 import { availableModels, callableModel } from './models.js';
 import { modelAllowed, routeCandidates } from './route.js';
 

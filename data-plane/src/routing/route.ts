@@ -1,7 +1,7 @@
 import type { ApiFamily, CredentialConfig, KeyConfig } from '@keyward/shared';
 import type { ConfigView } from '../config/view.js';
 import { speaks } from '../providers/index.js';
-import { anyGlobMatches } from './globs.js';
+import { anyGlobMatches } from '@keyward/shared';
 
 /** True when the key may use the model (an empty allow-list allows every model). */
 export function modelAllowed(key: KeyConfig, model: string): boolean {

@@ -1,7 +1,7 @@
 import type { BreakerSettings, CredentialConfig } from '@keyward/shared';
 import { describe, expect, it } from 'vitest';
 import type { RouteTarget } from './route-table.js';
-import { orderTargets, type OrderingInput } from './strategies.js';
+import { orderTargets, type OrderingInput } from '@keyward/shared';
 import { TargetHealthBoard } from './target-health.js';
 
 const BREAKER: BreakerSettings = { consecutiveFailures: 3, errorRatePercent: 50, windowSeconds: 60, minRequests: 4, openSeconds: 10 };
@@ -25,7 +25,7 @@ function seeded(seed: number): () => number {
   return () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 }
 
-function input(over: Partial<OrderingInput>): OrderingInput {
+function input(over: Partial<OrderingInput<RouteTarget>>): OrderingInput<RouteTarget> {
   return { strategy: 'fallback', board: new TargetHealthBoard(), costOf: () => 0, maxLatencyMs: null, now: 1_000_000, random: seeded(7), ...over };
 }
 

@@ -3,3 +3,4 @@ export * from './find-price.js';
 export * from './cost.js';
 export * from './tokens.js';
 export * from './org-price.js';
+export * from './request-ceiling.js';

@@ -66,6 +66,13 @@ import {
 /** A message between the planes is malformed; the message is one sentence naming the field. */
 export class WireError extends Error {
   override name = 'WireError';
+  constructor(
+    message: string,
+    /** The field at fault, e.g. `targets[1].weight`, when one is. */
+    readonly path: string | null = null,
+  ) {
+    super(message);
+  }
 }
 
 /** A budget period key: a local day, ISO week, month, or `lifetime`. */
@@ -112,7 +119,7 @@ function run<T>(what: string, validate: () => T): T {
   } catch (err) {
     if (!(err instanceof FieldError)) throw err;
     if (err.path === '') throw new WireError(`${what} ${err.expectation}`);
-    throw new WireError(`${what} "${err.path}" ${err.expectation}`);
+    throw new WireError(`${what} "${err.path}" ${err.expectation}`, err.path);
   }
 }
 

@@ -20,6 +20,7 @@ const SCREENS: readonly Screen[] = [
   { file: 'requests-live', nav: 'Requests', ready: (page, s) => tableRows(page, s.keyNames[0]!).first().waitFor() },
   { file: 'members', nav: 'Members', ready: (page, s) => page.getByText(s.invitedEmail).first().waitFor() },
   { file: 'api-tokens', nav: 'API tokens', ready: (page, s) => tableRows(page, s.apiTokenName).waitFor() },
+  { file: 'routes', nav: 'Routes', ready: (page) => page.locator('[data-test=route-test]').waitFor() },
   { file: 'nodes', nav: 'Data-plane nodes', ready: (page) => page.getByText('system-node').first().waitFor() },
   { file: 'settings', nav: 'Settings', ready: (page) => page.getByText('Time zone').first().waitFor() },
   { file: 'admin-activity', nav: 'Admin activity', ready: (page) => page.locator('.n-data-table-tbody .n-data-table-tr').first().waitFor() },

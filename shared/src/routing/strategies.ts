@@ -1,16 +1,26 @@
-import type { RouteStrategy } from '@keyward/shared';
-import type { RouteTarget } from './route-table.js';
-import type { TargetHealthBoard } from './target-health.js';
+import type { RouteStrategy } from '../wire/routes.js';
 
 /** How often `lowest_latency` tries a random target instead of the fastest, so a recovered one is noticed. */
 const EXPLORATION = 0.1;
 
+/** What a strategy needs to know of a target. */
+export interface OrderableTarget {
+  /** The key of its health figures: `<credential id>/<model>`. */
+  readonly id: string;
+  readonly weight: number;
+}
+
+/** What a strategy may read of a target's health: on a node its live board, in the console's test its stored figures. */
+export interface TargetHealthView {
+  get(id: string): { readonly outstanding: number; latencyPercentile(p: number, now: number): number | null };
+}
+
 /** What a strategy may consult about the request. */
-export interface OrderingInput {
+export interface OrderingInput<T extends OrderableTarget> {
   readonly strategy: RouteStrategy;
-  readonly board: TargetHealthBoard;
+  readonly board: TargetHealthView;
   /** For `lowest_cost`: what this request would cost at a target (micro-dollars; Infinity when unpriced). */
-  readonly costOf: (target: RouteTarget) => number;
+  readonly costOf: (target: T) => number;
   /** For `lowest_cost`: only targets whose observed p50 is at most this go first. */
   readonly maxLatencyMs: number | null;
   readonly now: number;
@@ -24,7 +34,7 @@ export interface OrderingInput {
  * observed p50 (a target with none yet first, and a random one a tenth of the time);
  * `lowest_cost` the cheapest for this request among targets within `maxLatencyMs`, then the others.
  */
-export function orderTargets(targets: readonly RouteTarget[], input: OrderingInput): readonly RouteTarget[] {
+export function orderTargets<T extends OrderableTarget>(targets: readonly T[], input: OrderingInput<T>): readonly T[] {
   if (targets.length < 2) return targets;
   switch (input.strategy) {
     case 'fallback':
@@ -41,22 +51,22 @@ export function orderTargets(targets: readonly RouteTarget[], input: OrderingInp
     }
     case 'lowest_cost': {
       const limit = input.maxLatencyMs;
-      const within = (t: RouteTarget) => limit === null || (input.board.get(t.id).latencyPercentile(0.5, input.now) ?? 0) <= limit;
+      const within = (t: T) => limit === null || (input.board.get(t.id).latencyPercentile(0.5, input.now) ?? 0) <= limit;
       return stableSort(targets, (t) => (within(t) ? 0 : 1e18) + input.costOf(t));
     }
   }
 }
 
-function stableSort(targets: readonly RouteTarget[], score: (t: RouteTarget) => number): RouteTarget[] {
+function stableSort<T>(targets: readonly T[], score: (t: T) => number): T[] {
   return targets
     .map((t, i) => ({ t, i, s: score(t) }))
     .sort((a, b) => a.s - b.s || a.i - b.i)
     .map((x) => x.t);
 }
 
-function weightedOrder(targets: readonly RouteTarget[], random: () => number): RouteTarget[] {
+function weightedOrder<T extends OrderableTarget>(targets: readonly T[], random: () => number): T[] {
   const left = [...targets];
-  const out: RouteTarget[] = [];
+  const out: T[] = [];
   while (left.length > 0) {
     let total = 0;
     for (const t of left) total += t.weight;
