@@ -49,7 +49,7 @@ describe('exporting requests', () => {
     const [header, row] = eventsToCsv([event]).trimEnd().split('\r\n');
     expect(header!.split(',')).toContain('policyMatches');
     expect(row).toMatch(
-      /,pol_1@v4:contacts:redact pol_1@v4:trial:block:shadow,appr_1,route_1,cred_1\/gpt-4o:timeout:300ms cred_2\/gpt-4o-mini:answered:200:41ms,4bf92f3577b34da6a3ce929d0e0e4736$/,
+      /,pol_1@v4:contacts:redact pol_1@v4:trial:block:shadow,appr_1,route_1,cred_1\/gpt-4o:timeout:300ms cred_2\/gpt-4o-mini:answered:200:41ms,4bf92f3577b34da6a3ce929d0e0e4736,false$/,
     );
     expect(header!.split(',')[0]).toBe('startedAt');
     const parsed = JSON.parse(eventsToJson([event]));
