@@ -13,7 +13,7 @@ export class ExportResolver {
     description:
       'Signs a download link for the usage events or audit entries of [from, to) as NDJSON or CSV. The link needs no cookie or token, streams any range, and expires after 15 minutes.',
   })
-  createExport(@Arg('input', () => CreateExportInput) input: CreateExportInput, @Ctx() ctx: GraphQLContext): ExportLink {
+  createExport(@Arg('input', () => CreateExportInput) input: CreateExportInput, @Ctx() ctx: GraphQLContext): Promise<ExportLink> {
     return createExport(ctx, input);
   }
 }

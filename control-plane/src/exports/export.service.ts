@@ -1,7 +1,7 @@
 import { roleCan } from '../auth/roles.js';
 import { AppError } from '../errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
-import { orgOf } from '../keys/key.service.js';
+import { getKey, orgOf } from '../keys/key.service.js';
 import { rowFilters } from '../audit-chain/chain-kinds.js';
 import { EXPORT_KINDS, type ExportRequest } from './export-kinds.js';
 import { exportFileName, exportLinkExpiry, signExportLink } from './export-links.js';
@@ -10,10 +10,11 @@ import type { ExportLink } from './export.type.js';
 
 /**
  * Checks that the caller may read the kind asked for (what reading it in GraphQL needs) and the
- * range and filters, and signs a download link for the caller's organization. Nothing is read
- * yet: the download streams when the link is fetched.
+ * range and filters (a key filter must name a key of the caller's organization), and signs a
+ * download link for the caller's organization. Nothing is read yet: the download streams when
+ * the link is fetched.
  */
-export function createExport(ctx: GraphQLContext, input: CreateExportInput): ExportLink {
+export async function createExport(ctx: GraphQLContext, input: CreateExportInput): Promise<ExportLink> {
   const orgId = orgOf(ctx);
   const kind = EXPORT_KINDS[input.kind];
   const role = ctx.viewer && ctx.viewer.kind !== 'node' ? ctx.viewer.role : null;
@@ -21,6 +22,7 @@ export function createExport(ctx: GraphQLContext, input: CreateExportInput): Exp
     throw new AppError('FORBIDDEN', `Your role (${role ?? 'none'}) does not allow ${kind.permission}, which exporting ${kind.name} needs.`);
   if (input.from.getTime() >= input.to.getTime()) throw new AppError('BAD_USER_INPUT', '`input.from` must be before `input.to`.');
   const filters = rowFilters(kind.chain, input, 'input');
+  if (input.keyId) await getKey(ctx, input.keyId);
   const request: ExportRequest = {
     orgId,
     kind: kind.name,

@@ -229,6 +229,13 @@ describe('bulk export', () => {
 
     const misplaced = await createExport(owner, { kind: 'AUDIT_ENTRIES', format: 'CSV', ...range, keyId });
     expect(misplaced.errors?.[0]).toMatchObject({ message: '`input.keyId` filters usage events only.', extensions: { code: 'BAD_USER_INPUT' } });
+
+    // A key of another organization is not found, and no link names it.
+    const outsider = await createOrgWithMember(cp, 'owner');
+    secrets.push(outsider.token);
+    const theirs = await createExport(outsider, { kind: 'USAGE_EVENTS', format: 'NDJSON', ...range, keyId });
+    expect(theirs.data?.createExport ?? null).toBeNull();
+    expect(theirs.errors?.[0]).toMatchObject({ message: `No key with id ${keyId} in this organization.`, extensions: { code: 'NOT_FOUND' } });
   });
 
   it('answers a forged, expired, malformed or other organization’s link with a precise status and no rows', async () => {
