@@ -28,21 +28,41 @@ with links as (
 update audit_chain_heads a set seq = h.seq, hash = h.hash, updated_at = now()
   from unnest(?::uuid[], ?::bigint[], ?::text[]) as h(org, seq, hash) where a.organization_id = h.org and a.kind = ?`;
 
+/** Rows ready to join their chains: the canonical work done, no lock taken yet. */
+export interface PreparedLinks {
+  readonly kind: ChainKind;
+  readonly rows: readonly Record<string, unknown>[];
+  readonly canonical: readonly Buffer[];
+  readonly contentDigests: readonly (string | null)[];
+}
+
 /**
- * Appends rows just inserted in the transaction `trx` to their organizations' chains of `kind`,
- * in the order given. Each row must carry every field `kind.selectList()` selects, under the
- * same names (`id` and `orgId` included): a selected row, or for usage events the stored batch's
- * messages, which carry the same fields. Rows without an organization are not chained.
- *
- * The heads stay locked until the commit, so everything that does not need them (the rows'
- * canonical bytes and content digests, in the kind's link format) is prepared before they are taken; under the lock only the hashes are
- * chained and one statement writes the links.
+ * Does everything a link needs that does not need its chain's head: the rows' canonical bytes
+ * and content digests, in the kind's link format. Each row must carry every field
+ * `kind.selectList()` selects, under the same names (`id` and `orgId` included): a selected row,
+ * or for usage events the stored batch's messages, which carry the same fields. Rows without an
+ * organization are not chained. Ingestion prepares before it takes any row lock, so this CPU
+ * work never runs while another batch of the same organization waits.
  */
-export async function appendToChain(trx: Knex, kind: ChainKind, rows: readonly Record<string, unknown>[]): Promise<void> {
+export function prepareLinks(kind: ChainKind, rows: readonly Record<string, unknown>[]): PreparedLinks {
   const chained = rows.filter((row) => typeof row.orgId === 'string');
-  if (chained.length === 0) return;
   const forms = chained.map((row) => kind.canonicalForm(row));
-  const canonical = forms.map((form) => Buffer.from(form.text, 'utf8'));
+  return {
+    kind,
+    rows: chained,
+    canonical: forms.map((form) => Buffer.from(form.text, 'utf8')),
+    contentDigests: forms.map((form) => form.contentDigest),
+  };
+}
+
+/**
+ * Appends prepared rows, just inserted in the transaction `trx`, to their organizations' chains,
+ * in the order given. The heads stay locked until the commit; under the lock only the hashes
+ * are chained and one statement writes the links.
+ */
+export async function appendPrepared(trx: Knex, prepared: PreparedLinks): Promise<void> {
+  const { kind, rows: chained, canonical } = prepared;
+  if (chained.length === 0) return;
   const orgIds = [...new Set(chained.map((row) => row.orgId as string))];
   const locked = await trx.raw<{ rows: { orgId: string; seq: string; hash: string }[] }>(LOCK_HEADS, [kind.name, orgIds]);
   const heads = new Map<string, { seq: number; hash: string; digest: Buffer }>(
@@ -69,12 +89,17 @@ export async function appendToChain(trx: Knex, kind: ChainKind, rows: readonly R
     links.id,
     links.prev,
     links.hash,
-    forms.map((form) => form.contentDigest) as string[], // null in format 1
+    prepared.contentDigests as string[], // null in format 1
     moved.map(([org]) => org),
     moved.map(([, head]) => head.seq),
     moved.map(([, head]) => head.hash),
     kind.name,
   ]);
+}
+
+/** Prepares and appends rows just inserted in `trx` (see `prepareLinks` and `appendPrepared`). */
+export async function appendToChain(trx: Knex, kind: ChainKind, rows: readonly Record<string, unknown>[]): Promise<void> {
+  await appendPrepared(trx, prepareLinks(kind, rows));
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { EventBatch, EventBatchAck, UsageEvent } from '@keyward/shared';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { USAGE_CHAIN } from '../audit-chain/chain-kinds.js';
-import { appendToChain } from '../audit-chain/chain-append.js';
+import { appendPrepared, prepareLinks } from '../audit-chain/chain-append.js';
 import { addToSpendRollups } from '../budgets/spend.js';
 import type { Services } from '../services.js';
 import { contentCaptured, insertEventsStatement, storedEventMessage } from './event-columns.js';
@@ -53,6 +53,9 @@ export async function storeEventBatch(services: Services, batch: EventBatch): Pr
       const event = firsts.get(id)!;
       return storedEventMessage(event, receivedAt, captures.get(event.orgId.toLowerCase()) ?? false);
     });
+    // Tamper evidence, first half: the new rows' canonical bytes, before this transaction takes
+    // any lock another batch of the organization waits on (the keys' totals, the chain heads).
+    const links = services.config.auditChain.enabled ? prepareLinks(USAGE_CHAIN, stored as unknown as Record<string, unknown>[]) : null;
     const totals = keyTotals(stored);
     if (totals.length > 0) await trx.raw(ADD_KEY_TOTALS, [JSON.stringify(totals)]);
     // Budget spend is authoritative here: only newly inserted events reach the rollups.
@@ -60,11 +63,11 @@ export async function storeEventBatch(services: Services, batch: EventBatch): Pr
       trx,
       stored.map((event) => event.id),
     );
-    // Tamper evidence: the new rows join their organizations' hash chains before the commit. A
-    // stored event's message carries every stored field under its API name, as the chain hashes it.
-    // Last in the transaction: the chain heads stay locked until the commit, and every other batch
-    // of the same organization waits for them, so nothing else runs while they are held.
-    if (services.config.auditChain.enabled) await appendToChain(trx, USAGE_CHAIN, stored as unknown as Record<string, unknown>[]);
+    // Tamper evidence, second half: the new rows join their organizations' hash chains before the
+    // commit. A stored event's message carries every stored field under its API name, as the chain
+    // hashes it. Last in the transaction: the chain heads stay locked until the commit, and every
+    // other batch of the same organization waits for them, so nothing else runs while they are held.
+    if (links) await appendPrepared(trx, links);
     return { inserted: stored, known };
   });
   const skipped = batch.events.length - known;
