@@ -122,7 +122,15 @@ async function relay(gw: Gateway, req: ForwardRequest, response: Dispatcher.Resp
   if (!translated) return relaySse(gw, req, response.body, filter, null);
   // Usage is read from the target's own events; the agent's observer still hides what the agent did not ask for.
   const usage = translated.call.operation.observeStream({ body: null, hideUsageChunk: false });
-  return relaySse(gw, req, translatedStream(response.body, translated.translator.stream(req.bodyJson ?? {}), usage), filter, usage);
+  const stream = translated.translator.stream(req.bodyJson ?? {});
+  const text = await relaySse(gw, req, translatedStream(response.body, stream, usage), filter, usage);
+  // The agent already has the failure as its stream error event; the record and the target's health learn it here.
+  const failure = stream.failure();
+  if (failure && record.errorCode === null) {
+    record.fail(record.status, failure.code);
+    gw.metrics.upstreamErrors.inc({ provider, code: failure.code });
+  }
+  return text;
 }
 
 /** A target's error answer as the agent's error body, with the target's status (and its `Retry-After`). */

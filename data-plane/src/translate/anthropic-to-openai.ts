@@ -239,61 +239,64 @@ function stream() {
     blocks += 1;
     return text;
   };
-  return sseTranslator({
-    event(_name, data) {
-      if (done) return '';
-      if (data === '[DONE]') {
-        done = true;
-        return (
-          close() +
-          sse({ type: 'message_delta', delta: { stop_reason: stopReason(finish), stop_sequence: null }, usage: messagesUsage(usage) }, 'message_delta') +
-          sse({ type: 'message_stop' }, 'message_stop')
-        );
-      }
-      if (get(data, 'error') !== undefined) {
-        done = true;
-        return anthropicStreamErrorEvent(upstreamFailure(502, data));
-      }
-      let text = '';
-      if (!started) {
-        started = true;
-        const message = {
-          id: `msg_${str(get(data, 'id'))}`,
-          type: 'message',
-          role: 'assistant',
-          model: str(get(data, 'model')),
-          content: [],
-          stop_reason: null,
-          stop_sequence: null,
-          usage: messagesUsage(null),
-        };
-        text += sse({ type: 'message_start', message }, 'message_start');
-      }
-      usage = openaiUsage(get(data, 'usage')) ?? usage;
-      const choice = list(get(data, 'choices'))[0];
-      const delta = get(choice, 'delta');
-      const content = str(get(delta, 'content')) || str(get(delta, 'refusal'));
-      if (content) {
-        if (open?.kind !== 'text') text += start({ type: 'text', text: '' });
-        open = { kind: 'text' };
-        text += sse({ type: 'content_block_delta', index: blocks - 1, delta: { type: 'text_delta', text: content } }, 'content_block_delta');
-      }
-      for (const call of list(get(delta, 'tool_calls'))) {
-        const position = Number(get(call, 'index'));
-        const fn = get(call, 'function');
-        if (open?.kind !== 'tool' || open.position !== position) {
-          text += start({ type: 'tool_use', id: str(get(call, 'id')), name: str(get(fn, 'name')), input: {} });
-          open = { kind: 'tool', position };
+  return sseTranslator(
+    {
+      event(_name, data) {
+        if (done) return '';
+        if (data === '[DONE]') {
+          done = true;
+          return (
+            close() +
+            sse({ type: 'message_delta', delta: { stop_reason: stopReason(finish), stop_sequence: null }, usage: messagesUsage(usage) }, 'message_delta') +
+            sse({ type: 'message_stop' }, 'message_stop')
+          );
         }
-        const args = str(get(fn, 'arguments'));
-        if (args)
-          text += sse({ type: 'content_block_delta', index: blocks - 1, delta: { type: 'input_json_delta', partial_json: args } }, 'content_block_delta');
-      }
-      finish = get(choice, 'finish_reason') ?? finish;
-      return text;
+        if (get(data, 'error') !== undefined) {
+          done = true;
+          return upstreamFailure(502, data);
+        }
+        let text = '';
+        if (!started) {
+          started = true;
+          const message = {
+            id: `msg_${str(get(data, 'id'))}`,
+            type: 'message',
+            role: 'assistant',
+            model: str(get(data, 'model')),
+            content: [],
+            stop_reason: null,
+            stop_sequence: null,
+            usage: messagesUsage(null),
+          };
+          text += sse({ type: 'message_start', message }, 'message_start');
+        }
+        usage = openaiUsage(get(data, 'usage')) ?? usage;
+        const choice = list(get(data, 'choices'))[0];
+        const delta = get(choice, 'delta');
+        const content = str(get(delta, 'content')) || str(get(delta, 'refusal'));
+        if (content) {
+          if (open?.kind !== 'text') text += start({ type: 'text', text: '' });
+          open = { kind: 'text' };
+          text += sse({ type: 'content_block_delta', index: blocks - 1, delta: { type: 'text_delta', text: content } }, 'content_block_delta');
+        }
+        for (const call of list(get(delta, 'tool_calls'))) {
+          const position = Number(get(call, 'index'));
+          const fn = get(call, 'function');
+          if (open?.kind !== 'tool' || open.position !== position) {
+            text += start({ type: 'tool_use', id: str(get(call, 'id')), name: str(get(fn, 'name')), input: {} });
+            open = { kind: 'tool', position };
+          }
+          const args = str(get(fn, 'arguments'));
+          if (args)
+            text += sse({ type: 'content_block_delta', index: blocks - 1, delta: { type: 'input_json_delta', partial_json: args } }, 'content_block_delta');
+        }
+        finish = get(choice, 'finish_reason') ?? finish;
+        return text;
+      },
+      end: () => (done ? '' : STREAM_CUT),
     },
-    end: () => (done ? '' : anthropicStreamErrorEvent(STREAM_CUT)),
-  });
+    anthropicStreamErrorEvent,
+  );
 }
 
 /** Anthropic Messages requests served by OpenAI Chat Completions. */

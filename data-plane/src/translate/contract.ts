@@ -7,6 +7,12 @@ export interface StreamTranslator {
   push(chunk: Buffer): Buffer;
   /** The target's stream ended: the agent's closing bytes (a last event, `data: [DONE]`). */
   end(): Buffer;
+  /**
+   * The error that ended the answer, already written to the agent as its stream error event: the
+   * target's own error event, or `stream_interrupted` when it ended before its last event. Null
+   * while the answer is whole.
+   */
+  failure(): GatewayError | null;
 }
 
 /** Where the translated request goes below the target credential's base URL. */

@@ -268,42 +268,45 @@ function stream() {
     }));
     return chunk(candidates, true);
   };
-  return sseTranslator({
-    event(_name, data) {
-      if (done) return '';
-      if (data === '[DONE]') return finish();
-      if (get(data, 'error') !== undefined) {
-        done = true;
-        return geminiStreamErrorEvent(upstreamFailure(502, data));
-      }
-      id ||= str(get(data, 'id'));
-      model ||= str(get(data, 'model'));
-      usage = openaiUsage(get(data, 'usage')) ?? usage;
-      const texts: unknown[] = [];
-      for (const choice of list(get(data, 'choices'))) {
-        const index = Number(get(choice, 'index')) || 0;
-        const delta = get(choice, 'delta');
-        const text = str(get(delta, 'content')) || str(get(delta, 'refusal'));
-        if (text) texts.push({ content: { role: 'model', parts: [{ text }] }, index });
-        for (const call of list(get(delta, 'tool_calls'))) {
-          const byPosition = calls.get(index) ?? new Map<number, { id: string; name: string; arguments: string }>();
-          calls.set(index, byPosition);
-          const position = Number(get(call, 'index')) || 0;
-          const known = byPosition.get(position) ?? { id: '', name: '', arguments: '' };
-          const fn = get(call, 'function');
-          byPosition.set(position, {
-            id: known.id || str(get(call, 'id')),
-            name: known.name || str(get(fn, 'name')),
-            arguments: known.arguments + str(get(fn, 'arguments')),
-          });
+  return sseTranslator(
+    {
+      event(_name, data) {
+        if (done) return '';
+        if (data === '[DONE]') return finish();
+        if (get(data, 'error') !== undefined) {
+          done = true;
+          return upstreamFailure(502, data);
         }
-        const reason = get(choice, 'finish_reason');
-        if (typeof reason === 'string') finishes.set(index, reason);
-      }
-      return texts.length > 0 ? chunk(texts, false) : '';
+        id ||= str(get(data, 'id'));
+        model ||= str(get(data, 'model'));
+        usage = openaiUsage(get(data, 'usage')) ?? usage;
+        const texts: unknown[] = [];
+        for (const choice of list(get(data, 'choices'))) {
+          const index = Number(get(choice, 'index')) || 0;
+          const delta = get(choice, 'delta');
+          const text = str(get(delta, 'content')) || str(get(delta, 'refusal'));
+          if (text) texts.push({ content: { role: 'model', parts: [{ text }] }, index });
+          for (const call of list(get(delta, 'tool_calls'))) {
+            const byPosition = calls.get(index) ?? new Map<number, { id: string; name: string; arguments: string }>();
+            calls.set(index, byPosition);
+            const position = Number(get(call, 'index')) || 0;
+            const known = byPosition.get(position) ?? { id: '', name: '', arguments: '' };
+            const fn = get(call, 'function');
+            byPosition.set(position, {
+              id: known.id || str(get(call, 'id')),
+              name: known.name || str(get(fn, 'name')),
+              arguments: known.arguments + str(get(fn, 'arguments')),
+            });
+          }
+          const reason = get(choice, 'finish_reason');
+          if (typeof reason === 'string') finishes.set(index, reason);
+        }
+        return texts.length > 0 ? chunk(texts, false) : '';
+      },
+      end: () => (done ? '' : STREAM_CUT),
     },
-    end: () => (done ? '' : geminiStreamErrorEvent(STREAM_CUT)),
-  });
+    geminiStreamErrorEvent,
+  );
 }
 
 function pair(streams: boolean): PairTranslation {

@@ -175,49 +175,52 @@ function stream(body: Record<string, unknown>) {
   const fields: AnthropicUsageFields = {};
   const toolPositions = new Map<number, number>();
   let finished = false;
-  return sseTranslator({
-    event(name, data) {
-      const type = name ?? str(get(data, 'type'));
-      switch (type) {
-        case 'message_start': {
-          const message = get(data, 'message');
-          out.id = `chatcmpl-${str(get(message, 'id'))}`;
-          out.model = str(get(message, 'model'));
-          mergeAnthropicUsage(fields, get(message, 'usage'));
-          return out.delta({ role: 'assistant', content: '', refusal: null });
+  return sseTranslator(
+    {
+      event(name, data) {
+        const type = name ?? str(get(data, 'type'));
+        switch (type) {
+          case 'message_start': {
+            const message = get(data, 'message');
+            out.id = `chatcmpl-${str(get(message, 'id'))}`;
+            out.model = str(get(message, 'model'));
+            mergeAnthropicUsage(fields, get(message, 'usage'));
+            return out.delta({ role: 'assistant', content: '', refusal: null });
+          }
+          case 'content_block_start': {
+            const block = get(data, 'content_block');
+            if (get(block, 'type') !== 'tool_use') return '';
+            const position = toolPositions.size;
+            toolPositions.set(Number(get(data, 'index')), position);
+            return out.toolCall(position, { id: str(get(block, 'id')), name: str(get(block, 'name')), arguments: '' });
+          }
+          case 'content_block_delta': {
+            // Anthropic opens a tool's input with an empty partial_json; empty deltas say nothing.
+            const delta = get(data, 'delta');
+            const text = str(get(delta, 'text'));
+            if (get(delta, 'type') === 'text_delta') return text ? out.delta({ content: text }) : '';
+            const args = str(get(delta, 'partial_json'));
+            const position = toolPositions.get(Number(get(data, 'index')));
+            if (get(delta, 'type') !== 'input_json_delta' || position === undefined || !args) return '';
+            return out.delta({ tool_calls: [{ index: position, function: { arguments: args } }] });
+          }
+          case 'message_delta':
+            mergeAnthropicUsage(fields, get(data, 'usage'));
+            return out.delta({}, finishReason(get(get(data, 'delta'), 'stop_reason')));
+          case 'message_stop':
+            finished = true;
+            return out.done(anthropicUsage(fields));
+          case 'error':
+            finished = true;
+            return upstreamFailure(502, data);
+          default:
+            return '';
         }
-        case 'content_block_start': {
-          const block = get(data, 'content_block');
-          if (get(block, 'type') !== 'tool_use') return '';
-          const position = toolPositions.size;
-          toolPositions.set(Number(get(data, 'index')), position);
-          return out.toolCall(position, { id: str(get(block, 'id')), name: str(get(block, 'name')), arguments: '' });
-        }
-        case 'content_block_delta': {
-          // Anthropic opens a tool's input with an empty partial_json; empty deltas say nothing.
-          const delta = get(data, 'delta');
-          const text = str(get(delta, 'text'));
-          if (get(delta, 'type') === 'text_delta') return text ? out.delta({ content: text }) : '';
-          const args = str(get(delta, 'partial_json'));
-          const position = toolPositions.get(Number(get(data, 'index')));
-          if (get(delta, 'type') !== 'input_json_delta' || position === undefined || !args) return '';
-          return out.delta({ tool_calls: [{ index: position, function: { arguments: args } }] });
-        }
-        case 'message_delta':
-          mergeAnthropicUsage(fields, get(data, 'usage'));
-          return out.delta({}, finishReason(get(get(data, 'delta'), 'stop_reason')));
-        case 'message_stop':
-          finished = true;
-          return out.done(anthropicUsage(fields));
-        case 'error':
-          finished = true;
-          return openaiStreamErrorEvent(upstreamFailure(502, data));
-        default:
-          return '';
-      }
+      },
+      end: () => (finished ? '' : STREAM_CUT),
     },
-    end: () => (finished ? '' : openaiStreamErrorEvent(STREAM_CUT)),
-  });
+    openaiStreamErrorEvent,
+  );
 }
 
 /** OpenAI Chat Completions requests served by Anthropic Messages. */

@@ -234,48 +234,51 @@ function stream(body: Record<string, unknown>) {
   let started = false;
   let finishedCandidates = 0;
   let failed = false;
-  return sseTranslator({
-    event(_name, data) {
-      if (failed) return '';
-      if (get(data, 'error') !== undefined) {
-        failed = true;
-        return openaiStreamErrorEvent(upstreamFailure(Number(get(get(data, 'error'), 'code')) || 502, data));
-      }
-      usage = geminiUsage(get(data, 'usageMetadata')) ?? usage;
-      let text = '';
-      if (!started) {
-        started = true;
-        out.id = `chatcmpl-${responseIdOf(data)}`;
-        out.model = str(get(data, 'modelVersion'));
-        text += out.delta({ role: 'assistant', content: '', refusal: null });
-      }
-      // A prompt Gemini blocked gets no candidates: OpenAI ends that choice as filtered.
-      if (list(get(data, 'candidates')).length === 0 && get(get(data, 'promptFeedback'), 'blockReason') !== undefined) {
-        finishedCandidates += 1;
-        return text + out.delta({}, 'content_filter');
-      }
-      list(get(data, 'candidates')).forEach((candidate, i) => {
-        const index = typeof get(candidate, 'index') === 'number' ? (get(candidate, 'index') as number) : i;
-        const first = positions.get(index) ?? 0;
-        const parts = candidateParts(candidate, str(get(data, 'responseId')) || out.id.slice('chatcmpl-'.length), index, first);
-        if (parts.text) text += out.delta({ content: parts.text }, null, index);
-        parts.toolCalls.forEach((call, k) => {
-          text += out.toolCall(first + k, call, index);
-        });
-        positions.set(index, first + parts.toolCalls.length);
-        const reason = get(candidate, 'finishReason');
-        if (typeof reason === 'string') {
-          finishedCandidates += 1;
-          text += out.delta({}, finishReason(reason, (positions.get(index) ?? 0) > 0), index);
+  return sseTranslator(
+    {
+      event(_name, data) {
+        if (failed) return '';
+        if (get(data, 'error') !== undefined) {
+          failed = true;
+          return upstreamFailure(Number(get(get(data, 'error'), 'code')) || 502, data);
         }
-      });
-      return text;
+        usage = geminiUsage(get(data, 'usageMetadata')) ?? usage;
+        let text = '';
+        if (!started) {
+          started = true;
+          out.id = `chatcmpl-${responseIdOf(data)}`;
+          out.model = str(get(data, 'modelVersion'));
+          text += out.delta({ role: 'assistant', content: '', refusal: null });
+        }
+        // A prompt Gemini blocked gets no candidates: OpenAI ends that choice as filtered.
+        if (list(get(data, 'candidates')).length === 0 && get(get(data, 'promptFeedback'), 'blockReason') !== undefined) {
+          finishedCandidates += 1;
+          return text + out.delta({}, 'content_filter');
+        }
+        list(get(data, 'candidates')).forEach((candidate, i) => {
+          const index = typeof get(candidate, 'index') === 'number' ? (get(candidate, 'index') as number) : i;
+          const first = positions.get(index) ?? 0;
+          const parts = candidateParts(candidate, str(get(data, 'responseId')) || out.id.slice('chatcmpl-'.length), index, first);
+          if (parts.text) text += out.delta({ content: parts.text }, null, index);
+          parts.toolCalls.forEach((call, k) => {
+            text += out.toolCall(first + k, call, index);
+          });
+          positions.set(index, first + parts.toolCalls.length);
+          const reason = get(candidate, 'finishReason');
+          if (typeof reason === 'string') {
+            finishedCandidates += 1;
+            text += out.delta({}, finishReason(reason, (positions.get(index) ?? 0) > 0), index);
+          }
+        });
+        return text;
+      },
+      end() {
+        if (failed) return '';
+        return finishedCandidates > 0 ? out.done(usage) : STREAM_CUT;
+      },
     },
-    end() {
-      if (failed) return '';
-      return finishedCandidates > 0 ? out.done(usage) : openaiStreamErrorEvent(STREAM_CUT);
-    },
-  });
+    openaiStreamErrorEvent,
+  );
 }
 
 /** OpenAI Chat Completions requests served by Gemini generateContent. */

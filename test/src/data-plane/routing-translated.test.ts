@@ -108,6 +108,23 @@ describe('routes across API families: the agent’s official client, a target of
       expect(usage).toMatchObject({ prompt_tokens: 12, completion_tokens: 7 });
     });
 
+    it('ends a stream Anthropic cuts before its last event with OpenAI’s error, recorded as failed mid-stream', async () => {
+      const { data: stream, response } = await openai()
+        .chat.completions.create({ model: 'via-claude', messages: hi, stream: true }, behaviour({ chunks: 5, failAfterChunks: 2, failWith: 'end' }))
+        .withResponse();
+      let text = '';
+      const err = await failure<InstanceType<typeof OpenAI.APIError>>(
+        (async () => {
+          for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+        })(),
+      );
+      expect(text.length).toBeGreaterThan(0);
+      expect(err.error).toMatchObject({ code: 'stream_interrupted' });
+      const event = await eventFor(collector, response.headers.get('x-request-id'));
+      expect(event).toMatchObject({ status: 200, errorCode: 'stream_interrupted', routeId: routes.claude.id });
+      expect(event.attempts!.map((a) => [a.model, a.outcome])).toEqual([['claude-haiku-4-5', 'failed_mid_stream']]);
+    });
+
     it('carries tools and brings the tool call back as an OpenAI tool_calls message', async () => {
       const completion = await openai().chat.completions.create(
         { model: 'via-claude', messages: [{ role: 'user', content: 'Weather in Oslo?' }], tools: [WEATHER_TOOL] },

@@ -20,9 +20,12 @@ export interface MockBehaviour {
   readonly error?: MockError;
   /** Stop sending after this many content chunks and keep the connection open. */
   readonly stallAfterChunks?: number;
-  /** Fail after this many content chunks, by resetting the connection or sending an error event. */
+  /**
+   * Fail after this many content chunks: by resetting the connection, sending an error event, or
+   * ending the response cleanly without the stream's last events (`end`).
+   */
   readonly failAfterChunks?: number;
-  readonly failWith?: 'reset' | 'event';
+  readonly failWith?: 'reset' | 'event' | 'end';
 }
 
 interface MockToolCall {
@@ -57,7 +60,7 @@ export interface ResolvedBehaviour {
   readonly error: MockError | null;
   readonly stallAfterChunks: number | null;
   readonly failAfterChunks: number | null;
-  readonly failWith: 'reset' | 'event';
+  readonly failWith: 'reset' | 'event' | 'end';
 }
 
 /** The header a test sets to change one request's behaviour (a JSON `MockBehaviour`). */

@@ -42,6 +42,8 @@ export async function writeStream(
     if (behaviour.failAfterChunks !== null && i === behaviour.failAfterChunks) {
       if (behaviour.failWith === 'event') {
         res.end(plan.errorEvent);
+      } else if (behaviour.failWith === 'end') {
+        res.end();
       } else {
         res.socket?.destroy();
       }
