@@ -18,6 +18,7 @@ export interface Metrics {
   readonly targetTtft: Histogram<'target'>;
   /** Integer micro-dollars charged for answers a target gave. */
   readonly targetCost: Counter<'target'>;
+  readonly responseCache: Counter<'outcome'>;
 }
 
 /** One route target as the metrics show it. */
@@ -146,6 +147,12 @@ export function createMetrics(sources: MetricsSources): Metrics {
       help: 'Time to the first byte of the answer, per answering route target.',
       labelNames: ['target'],
       buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    responseCache: new Counter({
+      name: 'keyward_dp_response_cache_total',
+      help: 'Requests the response cache applied to, by outcome: hit (answered from the cache), miss, bypass (the agent or a policy opted out), stored (an answer kept).',
+      labelNames: ['outcome'],
       registers: [registry],
     }),
     targetCost: new Counter({

@@ -24,6 +24,7 @@ export interface CacheUse {
  * carry one request's values to another), and when a held stream already answered.
  */
 export function cacheUseFor(
+  gw: Gateway,
   req: ForwardRequest,
   settings: { readonly key: KeyConfig; readonly route: CacheSettings | null | undefined },
   keyInput: CacheKeyInput,
@@ -33,6 +34,7 @@ export function cacheUseFor(
   const control = req.incoming.headers['cache-control'] ?? '';
   if (/(^|[\s,])no-(store|cache)\b/i.test(control) || (req.filters?.length ?? 0) > 0 || req.client.headersSent) {
     req.client.setHeader('x-keyward-cache', 'bypass');
+    gw.metrics.responseCache.inc({ outcome: 'bypass' });
     return null;
   }
   const use = { key: responseCacheKey(keyInput), ttlSeconds: cache.ttlSeconds, copy: new AnswerCopy(MAX_ANSWER_BYTES) };
@@ -51,8 +53,10 @@ export async function replayCachedAnswer(gw: Gateway, req: ForwardRequest, use: 
   const answer = stored === null ? null : decodeAnswer(stored);
   if (answer === null) {
     req.client.tapWith(use.copy);
+    gw.metrics.responseCache.inc({ outcome: 'miss' });
     return null;
   }
+  gw.metrics.responseCache.inc({ outcome: 'hit' });
   const { client, record } = req;
   record.cacheHit = true;
   record.model = answer.model;
@@ -79,6 +83,7 @@ export function storeAnswer(gw: Gateway, req: ForwardRequest, use: CacheUse): vo
   if (record.usage === null || record.model === null || copy.status !== record.status) return;
   const answer: CachedAnswer = { status: record.status, contentType: copy.contentType, model: record.model, usage: record.usage, body: copy.concat() };
   void gw.responseCache.set(use.key, encodeAnswer(answer), use.ttlSeconds);
+  gw.metrics.responseCache.inc({ outcome: 'stored' });
 }
 
 /** The completion text of a replayed answer, for content capture. */

@@ -154,6 +154,7 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
       translated,
     };
     const cache = cacheUseFor(
+      gw,
       forwardRequest,
       { key, route: destination.kind === 'route' ? destination.route.config.cache : null },
       {

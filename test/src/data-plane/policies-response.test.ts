@@ -7,7 +7,7 @@ import { BEHAVIOUR_HEADER, startMockProvider, type MockBehaviour, type MockProvi
 import { startTestDataPlane, type TestDataPlane } from './support/data-plane.js';
 import { startEventCollector, type EventCollector } from './support/event-collector.js';
 import { eventFor } from './support/events.js';
-import { failure } from './support/failure.js';
+import { chatStreamFailure, failure } from './support/failure.js';
 import { testPolicy, withPolicies } from './support/policies.js';
 import { createTestWorld, type TestKey, type TestWorld } from './support/world.js';
 
@@ -88,10 +88,7 @@ describe('response rules on the model’s tool calls', () => {
         { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'tidy up' }], stream: true },
         { headers: headers(DESTRUCTIVE) },
       );
-      let text = '';
-      const err = await failure(async () => {
-        for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
-      });
+      const { text, err } = await chatStreamFailure(stream);
       expect(text).toBe('Cleaning up now.');
       expect(err.message).toContain(BLOCK_MESSAGE);
     });

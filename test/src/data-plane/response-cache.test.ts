@@ -169,6 +169,27 @@ describe('the response cache', () => {
     expect(mock.requests).toHaveLength(3);
   });
 
+  it('counts hits, misses, bypasses and stored answers in /metrics', async () => {
+    const counts = async () => {
+      const text = await (await fetch(`${node.url}/metrics`)).text();
+      const count = (outcome: string) => Number(new RegExp(`^keyward_dp_response_cache_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+      return { hit: count('hit'), miss: count('miss'), bypass: count('bypass'), stored: count('stored') };
+    };
+    const before = await counts();
+    await ask(cached, 'Counted once');
+    await ask(cached, 'Counted once');
+    await ask(cached, 'Counted once');
+    await ask(cached, 'Counted once', { 'cache-control': 'no-store' });
+    await ask(uncached, 'Not cached at all');
+    const after = await counts();
+    expect({
+      hit: after.hit - before.hit,
+      miss: after.miss - before.miss,
+      bypass: after.bypass - before.bypass,
+      stored: after.stored - before.stored,
+    }).toEqual({ hit: 2, miss: 1, bypass: 1, stored: 1 });
+  });
+
   it('applies a route’s cache setting, and is off for a key and route without one', async () => {
     const routedAsk = () =>
       client(routed)

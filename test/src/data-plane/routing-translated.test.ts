@@ -7,7 +7,7 @@ import { BEHAVIOUR_HEADER, startMockProvider, type MockBehaviour, type MockProvi
 import { startTestDataPlane, type TestDataPlane } from './support/data-plane.js';
 import { startEventCollector, type EventCollector } from './support/event-collector.js';
 import { eventFor } from './support/events.js';
-import { failure } from './support/failure.js';
+import { chatStreamFailure, failure } from './support/failure.js';
 import { testPolicy, withPolicies } from './support/policies.js';
 import { createTestWorld, routeTarget as target, type TestCredential, type TestKey, type TestWorld } from './support/world.js';
 
@@ -112,12 +112,7 @@ describe('routes across API families: the agent’s official client, a target of
       const { data: stream, response } = await openai()
         .chat.completions.create({ model: 'via-claude', messages: hi, stream: true }, behaviour({ chunks: 5, failAfterChunks: 2, failWith: 'end' }))
         .withResponse();
-      let text = '';
-      const err = await failure<InstanceType<typeof OpenAI.APIError>>(
-        (async () => {
-          for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
-        })(),
-      );
+      const { text, err } = await chatStreamFailure(stream);
       expect(text.length).toBeGreaterThan(0);
       expect(err.error).toMatchObject({ code: 'stream_interrupted' });
       const event = await eventFor(collector, response.headers.get('x-request-id'));

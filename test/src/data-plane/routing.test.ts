@@ -8,7 +8,7 @@ import { startMockProvider, type MockProvider } from '../mock-provider/index.js'
 import { startTestDataPlane, type TestDataPlane } from './support/data-plane.js';
 import { startEventCollector, type EventCollector } from './support/event-collector.js';
 import { eventFor } from './support/events.js';
-import { failure } from './support/failure.js';
+import { chatStreamFailure, failure } from './support/failure.js';
 import { createTestWorld, routeTarget as target, type TestCredential, type TestKey, type TestWorld } from './support/world.js';
 
 const hi = [{ role: 'user' as const, content: 'hi' }];
@@ -169,12 +169,7 @@ describe('routes: fallback, retries, circuit breakers and roles through the offi
     const { data: stream, response } = await openai(keys.midStream)
       .chat.completions.create({ model: 'gpt-4o-mini', messages: hi, stream: true })
       .withResponse();
-    let text = '';
-    const err = await failure<InstanceType<typeof OpenAI.APIError>>(
-      (async () => {
-        for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
-      })(),
-    );
+    const { text, err } = await chatStreamFailure(stream);
     expect(text.length).toBeGreaterThan(0);
     expect(err.error).toMatchObject({ code: 'upstream_stalled' });
     expect(modelsAsked()).toEqual(['gpt-stalls']);

@@ -6,6 +6,7 @@ import { BEHAVIOUR_HEADER, startMockProvider, type MockProvider } from '../mock-
 import { startTestDataPlane, type TestDataPlane } from './support/data-plane.js';
 import { startEventCollector, type EventCollector } from './support/event-collector.js';
 import { eventFor } from './support/events.js';
+import { chatStreamFailure } from './support/failure.js';
 import { expectNoSecretsIn } from './support/secrets.js';
 import { createTestWorld, type TestKey, type TestWorld } from './support/world.js';
 
@@ -105,15 +106,7 @@ describe('streams that do not end well', () => {
       const { data: stream, response } = await openai.chat.completions
         .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true }, behaviour({ chunks: 5, stallAfterChunks: 2 }))
         .withResponse();
-      let text = '';
-      const err = await (async () => {
-        try {
-          for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
-        } catch (e) {
-          return e as InstanceType<typeof OpenAI.APIError>;
-        }
-        throw new Error('the stream should have failed');
-      })();
+      const { text, err } = await chatStreamFailure(stream);
       expect(text.length).toBeGreaterThan(0);
       expect(err.error).toMatchObject({ code: 'upstream_stalled', type: 'server_error' });
       const event = await eventFor(collector, response.headers.get('x-request-id'));
