@@ -61,6 +61,7 @@ export function key(overrides: Partial<KeyFieldsFragment> = {}): KeyFieldsFragme
     rotatedAt: null,
     allowedModels: [],
     credentialIds: [],
+    cache: null,
     graceSecrets: [],
     usage: { requests: 0, costMicros: 0 },
     ...overrides,

@@ -46,11 +46,13 @@ describe('the Routes screen', () => {
     await saveScreenshot(page, 'route-field-error');
 
     await target.locator('[data-test=target-weight] input').fill('2');
+    await form.locator('[data-test=route-cache-ttl] input').fill('300');
     await form.locator('[data-test=save-route]').click();
     await form.waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
     const row = tableRows(page, 'Smart');
     await row.waitFor({ timeout: UI_TIMEOUT_MS });
     expect(await row.textContent()).toContain('Nowhere yet');
+    expect(await row.locator('[data-test=route-cache]').textContent()).toBe('answers cached 300 s');
 
     await page.getByRole('button', { name: 'Actions for Smart' }).click();
     await page.locator('.n-dropdown-option', { hasText: 'Bind…' }).click();
