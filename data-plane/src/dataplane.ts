@@ -18,7 +18,7 @@ import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { startTracing } from './observability/tracing.js';
 import { shareCircuits } from './routing/shared-circuits.js';
-import { TargetHealthBoard, targetSamples } from './routing/target-health.js';
+import { openCircuits, TargetHealthBoard, targetSamples } from './routing/target-health.js';
 import { createResponseStore } from './cache/store.js';
 import { createNodeLimiter, type Limiter } from './limits/index.js';
 import type { EnforcementStep } from './steps/contract.js';
@@ -231,7 +231,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
           intervalMs: config.heartbeatIntervalMs,
           logger: log,
           softwareVersion: SOFTWARE_VERSION,
-          state: () => ({ configVersion: sync.view?.version ?? null, eventBacklog: spool.backlog }),
+          state: () => ({ configVersion: sync.view?.version ?? null, eventBacklog: spool.backlog, openCircuits: openCircuits(health) }),
         });
   const reconciler: SpendReconciler | null =
     options.spendReconcile === false || config.spendReconcileIntervalMs === 0

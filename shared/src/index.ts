@@ -12,6 +12,7 @@ export * from './wire/approvals.js';
 export * from './wire/validate.js';
 export * from './wire/validate-approvals.js';
 export * from './wire/delta.js';
+export * from './wire/circuits.js';
 export * from './policy/index.js';
 export * from './pii/index.js';
 export * from './routing/index.js';

@@ -116,4 +116,32 @@ describe('routes from the README, across the planes', () => {
     expect(refused?.status).toBe(429);
     expect(system.mock.requests).toHaveLength(8);
   });
+
+  it('shows a target’s circuit, opened on the node, in routeTargetFigures', async () => {
+    const other = await system.createKey();
+    await published(() => gql('mutation($id: ID!, $key: ID!) { bindRoute(id: $id, scope: { kind: KEY, id: $key }) { id } }', { id: routeId, key: other.id }));
+    const client = new OpenAI({ apiKey: other.secret, baseURL: `${system.dp.url}/v1`, maxRetries: 0 });
+    system.mock.reset();
+    system.mock.setBehaviour({ error: { status: 503 } }, { model: 'gpt-4o' });
+    const gpt4o = async () => {
+      const metrics = await (await fetch(`${system.dp.url}/metrics`)).text();
+      return /^keyward_dp_target_circuit_state\{target="[^"]+\/gpt-4o"\} (\d)$/m.exec(metrics)?.[1];
+    };
+    for (let i = 0; i < 12 && (await gpt4o()) !== '2'; i++) await client.chat.completions.create({ model: 'gpt-4o', messages: hi });
+    expect(await gpt4o()).toBe('2');
+
+    const figures = () =>
+      gql<{ routeTargetFigures: { model: string; circuits: { nodeId: string; state: string; openUntil: string | null }[] }[] }>(
+        'query($route: ID) { routeTargetFigures(window: LAST_HOUR, routeId: $route) { model circuits { nodeId state openUntil } } }',
+        { route: routeId },
+      );
+    const open = await eventually(
+      async () => (await figures()).routeTargetFigures.find((f) => f.model === 'gpt-4o' && f.circuits.length > 0)?.circuits,
+      10_000,
+      'the node’s heartbeat to report the open circuit',
+    );
+    expect(open).toEqual([{ nodeId: 'system-node', state: 'open', openUntil: expect.any(String) }]);
+    expect(Date.parse(open[0].openUntil!)).toBeGreaterThan(Date.now());
+    expect((await figures()).routeTargetFigures.find((f) => f.model === 'gpt-4o-mini')?.circuits).toEqual([]);
+  });
 });

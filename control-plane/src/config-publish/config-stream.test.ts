@@ -270,6 +270,24 @@ describe('node status', () => {
     expect(other.data!.nodes.map((n) => n.id)).not.toContain('edge-1a');
   });
 
+  it('refuses a heartbeat whose circuit report is malformed or too long, naming the field', async () => {
+    const org = await createOrgWithMember(cp, 'admin');
+    const token = await createNodeTokenFor(org, 'edge-2');
+    const beat = (openCircuits: unknown) =>
+      gqlRequest(
+        cp.url,
+        HEARTBEAT,
+        { input: { nodeId: 'edge-2a', configVersion: 0, eventBacklog: 0, hostname: 'h', softwareVersion: '1', openCircuits } },
+        { token },
+      );
+    const wrongState = await beat([{ target: 'cred/gpt-4o', state: 'ajar' }]);
+    expect(wrongState.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    expect(JSON.stringify(wrongState.errors)).toContain('must be open or half_open');
+    const tooMany = await beat(Array.from({ length: 501 }, (_, i) => ({ target: `cred/m${i}`, state: 'half_open' })));
+    expect(tooMany.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    expect((await beat([{ target: 'cred/gpt-4o', state: 'open', openUntil: new Date(Date.now() + 30_000).toISOString() }])).errors).toBeUndefined();
+  });
+
   it('refuses heartbeats and streams from anyone but nodes', async () => {
     const res = await owner.gql(HEARTBEAT, {
       input: { nodeId: 'n', configVersion: 0, eventBacklog: 0, hostname: 'h', softwareVersion: '1' },

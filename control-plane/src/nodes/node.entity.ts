@@ -1,3 +1,4 @@
+import type { ReportedCircuit } from '@keyward/shared';
 import { Entity, Filter, ManyToOne, OptionalProps, Property, Unique, type Ref } from '@mikro-orm/core';
 import { BaseEntity, TENANT_FILTER } from '../db/base.entity.js';
 import { Organization } from '../organizations/organization.entity.js';
@@ -20,7 +21,8 @@ const NO_ORG = '00000000-0000-0000-0000-000000000000';
 })
 export class DataPlaneNode extends BaseEntity {
   /** Properties with defaults, optional in `em.create`. */
-  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'organization' | 'hostname' | 'softwareVersion' | 'configVersion' | 'eventBacklog' | 'lastSeenAt';
+  [OptionalProps]?:
+    'createdAt' | 'updatedAt' | 'organization' | 'hostname' | 'softwareVersion' | 'configVersion' | 'eventBacklog' | 'openCircuits' | 'lastSeenAt';
 
   @ManyToOne({ entity: () => NodeToken, ref: true, deleteRule: 'cascade' })
   token!: Ref<NodeToken>;
@@ -44,6 +46,10 @@ export class DataPlaneNode extends BaseEntity {
   /** Events waiting in the node's spool at its last heartbeat. */
   @Property({ type: 'integer', default: 0 })
   eventBacklog = 0;
+
+  /** Route targets whose circuit was not closed on the node at its last heartbeat. */
+  @Property({ type: 'json', defaultRaw: `'[]'` })
+  openCircuits: ReportedCircuit[] = [];
 
   @Property({ type: 'datetime', defaultRaw: 'now()' })
   lastSeenAt: Date = new Date();

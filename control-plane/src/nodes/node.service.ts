@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { displayPrefix, generateSecret, hashSecret, type ConfigMessage } from '@keyward/shared';
+import { displayPrefix, generateSecret, hashSecret, type ConfigMessage, type ReportedCircuit } from '@keyward/shared';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { actorOf } from '../auth/viewer.js';
 import { openConfigStream } from '../config-publish/config-stream.js';
@@ -90,6 +90,11 @@ export async function recordHeartbeat(ctx: GraphQLContext, input: NodeHeartbeatI
     softwareVersion: input.softwareVersion,
     configVersion: input.configVersion,
     eventBacklog: input.eventBacklog,
+    openCircuits: (input.openCircuits ?? []).map((c) => ({
+      target: c.target,
+      state: c.state as ReportedCircuit['state'],
+      openUntil: c.openUntil?.toISOString() ?? null,
+    })),
   });
   return true;
 }
@@ -135,6 +140,7 @@ interface NodeReport {
   softwareVersion?: string | null;
   configVersion?: number | null;
   eventBacklog?: number | null;
+  openCircuits?: readonly ReportedCircuit[] | null;
 }
 
 /** Inserts or refreshes a node's row; fields the report leaves out keep their stored value. */
@@ -143,18 +149,20 @@ async function upsertNode(em: EntityManager, tokenId: string, orgId: string | nu
   const software = report.softwareVersion ?? null;
   const version = report.configVersion ?? null;
   const backlog = report.eventBacklog ?? null;
+  const circuits = report.openCircuits ? JSON.stringify(report.openCircuits) : null;
   await sqlRows(
     em,
     `insert into nodes (id, created_at, updated_at, token_id, organization_id, node_id, hostname, software_version,
-                        config_version, event_backlog, last_seen_at)
-     values (?, now(), now(), ?, ?, ?, ?, ?, coalesce(?::int, 0), coalesce(?::int, 0), now())
+                        config_version, event_backlog, open_circuits, last_seen_at)
+     values (?, now(), now(), ?, ?, ?, ?, ?, coalesce(?::int, 0), coalesce(?::int, 0), coalesce(?::jsonb, '[]'), now())
      on conflict (token_id, node_id) do update set
        updated_at = now(), last_seen_at = now(),
        hostname = coalesce(excluded.hostname, nodes.hostname),
        software_version = coalesce(excluded.software_version, nodes.software_version),
        config_version = coalesce(?::int, nodes.config_version),
-       event_backlog = coalesce(?::int, nodes.event_backlog)`,
-    [randomUUID(), tokenId, orgId, nodeId, hostname, software, version, backlog, version, backlog],
+       event_backlog = coalesce(?::int, nodes.event_backlog),
+       open_circuits = coalesce(?::jsonb, nodes.open_circuits)`,
+    [randomUUID(), tokenId, orgId, nodeId, hostname, software, version, backlog, circuits, version, backlog, circuits],
   );
 }
 

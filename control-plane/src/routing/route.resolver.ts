@@ -34,7 +34,7 @@ export class RouteResolver {
   @Authorized('routes:read')
   @Query(() => [TargetFiguresType], {
     description:
-      'Per target over a recent window, from stored usage events: attempts, failures by outcome, latency p50/p95, time to first token, cost. Circuit-breaker state is in each node’s /metrics.',
+      'Per target over a recent window, from stored usage events: attempts, failures by outcome, latency p50/p95, time to first token, cost; and its circuit breaker on each node whose heartbeat reports it open or half-open.',
   })
   routeTargetFigures(
     @Ctx() ctx: GraphQLContext,

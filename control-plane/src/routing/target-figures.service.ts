@@ -4,7 +4,7 @@ import { AppError } from '../errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { orgOf } from '../keys/key.service.js';
 import { assertUuid } from '../keys/validators.js';
-import type { FigureWindow, TargetFiguresType } from './target-figures.type.js';
+import type { FigureWindow, NodeCircuitType, TargetFiguresType } from './target-figures.type.js';
 
 const WINDOW_MS: Record<FigureWindow, number> = { hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000 };
 const FAILURES = ATTEMPT_OUTCOMES.filter((o) => o !== 'answered');
@@ -21,6 +21,32 @@ interface FigureRow {
 }
 
 const nullableNumber = (v: string | null) => (v === null ? null : Number(v));
+
+/** How recent a node's heartbeat must be for its circuits to count (a few heartbeat intervals). */
+const CIRCUIT_REPORT_MAX_AGE = '2 minutes';
+
+/**
+ * The circuits that are not closed, by target (`<credential id>/<model>`), on the nodes that
+ * serve the organization (its own and global ones) and were heard from recently. Targets name
+ * credentials, so a global node's report of another organization's targets matches none here.
+ */
+async function reportedCircuits(ctx: GraphQLContext, orgId: string): Promise<Map<string, NodeCircuitType[]>> {
+  const rows = await sqlRows<{ node_id: string; target: string; state: string; open_until: string | null }>(
+    ctx.em,
+    `select n.node_id, c->>'target' as target, c->>'state' as state, c->>'openUntil' as open_until
+       from nodes n cross join lateral jsonb_array_elements(n.open_circuits) c
+      where (n.organization_id = ? or n.organization_id is null) and n.last_seen_at > now() - interval '${CIRCUIT_REPORT_MAX_AGE}'
+      order by n.node_id`,
+    [orgId],
+  );
+  const byTarget = new Map<string, NodeCircuitType[]>();
+  for (const row of rows) {
+    const list = byTarget.get(row.target) ?? [];
+    list.push({ nodeId: row.node_id, state: row.state, openUntil: row.open_until === null ? null : new Date(row.open_until) });
+    byTarget.set(row.target, list);
+  }
+  return byTarget;
+}
 
 /**
  * Per target (credential and model) over a recent window: attempts, failures by outcome,
@@ -46,6 +72,7 @@ export async function targetFigures(ctx: GraphQLContext, window: FigureWindow, r
       group by 1, 2 order by requests desc, 1, 2 limit 200`,
     [...FAILURES, orgId, since, ...(routeId != null ? [routeId] : [])],
   );
+  const circuits = await reportedCircuits(ctx, orgId);
   return rows.map((row) => {
     const cost = Number(row.cost);
     if (!Number.isSafeInteger(cost)) throw new AppError('CONFLICT', 'The cost over this window is too large to report exactly; choose a shorter window.');
@@ -60,6 +87,7 @@ export async function targetFigures(ctx: GraphQLContext, window: FigureWindow, r
       latencyP95Ms: nullableNumber(row.p95),
       ttftP50Ms: nullableNumber(row.ttft_p50),
       costMicros: cost,
+      circuits: circuits.get(`${row.credential_id}/${row.model}`) ?? [],
     };
   });
 }

@@ -15,9 +15,21 @@ export class OutcomeCountType {
   count!: number;
 }
 
+@ObjectType('NodeCircuit', { description: 'A target’s circuit breaker on one node, when it is not closed, as the node’s last heartbeat reported it.' })
+export class NodeCircuitType {
+  @Field(() => String, { description: 'The node’s own id.' })
+  nodeId!: string;
+
+  @Field(() => String, { description: '`open` (the node skips the target) or `half_open` (it lets one probe through).' })
+  state!: string;
+
+  @Field(() => Date, { nullable: true, description: 'When an open circuit lets a probe through.' })
+  openUntil!: Date | null;
+}
+
 @ObjectType('TargetFigures', {
   description:
-    'One target (credential and provider model) over a window, from the attempts of stored usage events. Circuit-breaker state is not stored: each node reports it in its /metrics.',
+    'One target (credential and provider model) over a window, from the attempts of stored usage events, with its circuit on each node that reported it not closed.',
 })
 export class TargetFiguresType {
   @Field(() => ID)
@@ -46,4 +58,9 @@ export class TargetFiguresType {
 
   @Field(() => Float, { description: 'Integer micro-dollars of the requests it answered.' })
   costMicros!: number;
+
+  @Field(() => [NodeCircuitType], {
+    description: 'Nodes heard from in the last two minutes whose circuit for this target is open or half-open; empty: closed everywhere.',
+  })
+  circuits!: NodeCircuitType[];
 }

@@ -1,3 +1,4 @@
+import type { ReportedCircuit } from '@keyward/shared';
 import { hostname } from 'node:os';
 import type { Logger } from '../observability/logger.js';
 import { FailureStreak, type ControlPlaneClient } from './client.js';
@@ -17,7 +18,7 @@ export interface HeartbeatOptions {
   readonly logger: Logger;
   readonly softwareVersion: string;
   /** Current state, read at each beat. */
-  readonly state: () => { configVersion: number | null; eventBacklog: number };
+  readonly state: () => { configVersion: number | null; eventBacklog: number; openCircuits: readonly ReportedCircuit[] };
 }
 
 /** A running heartbeat. */
@@ -39,8 +40,15 @@ export function startHeartbeat(options: HeartbeatOptions): Heartbeat {
   const host = hostname();
 
   async function beat(): Promise<void> {
-    const { configVersion, eventBacklog } = options.state();
-    const input = { nodeId: options.nodeId, configVersion: configVersion ?? 0, eventBacklog, hostname: host, softwareVersion: options.softwareVersion };
+    const { configVersion, eventBacklog, openCircuits } = options.state();
+    const input = {
+      nodeId: options.nodeId,
+      configVersion: configVersion ?? 0,
+      eventBacklog,
+      hostname: host,
+      softwareVersion: options.softwareVersion,
+      openCircuits,
+    };
     try {
       await options.client.graphql(HEARTBEAT_MUTATION, { input }, options.intervalMs);
       streak.succeeded();

@@ -1,4 +1,4 @@
-import type { BreakerSettings } from '@keyward/shared';
+import { MAX_REPORTED_CIRCUITS, type BreakerSettings, type ReportedCircuit } from '@keyward/shared';
 import type { TargetSample } from '../observability/metrics.js';
 
 /** A target's circuit: `closed` lets requests through, `open` refuses them, `half_open` lets one probe through. */
@@ -170,4 +170,15 @@ export function* targetSamples(board: TargetHealthBoard): Iterable<TargetSample>
     const p95 = t.latencyPercentile(0.95, now);
     yield { id: t.id, circuit: CIRCUIT_GAUGE[t.state], p50Seconds: p50 === null ? null : p50 / 1000, p95Seconds: p95 === null ? null : p95 / 1000 };
   }
+}
+
+/** The targets whose circuit is not closed, as the heartbeat reports them (the control plane shows them per target). */
+export function openCircuits(board: TargetHealthBoard): ReportedCircuit[] {
+  const open: ReportedCircuit[] = [];
+  for (const t of board.all()) {
+    if (t.state === 'closed') continue;
+    open.push({ target: t.id, state: t.state, openUntil: t.state === 'open' ? new Date(t.openUntil).toISOString() : null });
+    if (open.length === MAX_REPORTED_CIRCUITS) break;
+  }
+  return open;
 }

@@ -113,6 +113,7 @@ export async function startTestSystem(pgAdminUrl: string, options: TestSystemOpt
       KEYWARD_EVENT_RETRY_MAX_MS: '200',
       KEYWARD_CONFIG_RETRY_MAX_MS: '200',
       KEYWARD_DRAIN_SECONDS: '2',
+      KEYWARD_HEARTBEAT_SECONDS: '1',
       LOG_LEVEL: 'debug',
     });
     const node = await startDataPlane(config, { logger: createLogger('debug', { write: (l: string) => void logs.push(l) }) });
