@@ -1,19 +1,10 @@
-import {
-  compileGlobs,
-  isAliasTarget,
-  providerFamily,
-  ROLE_PREFIX,
-  untranslatableFamilies,
-  type ApiFamily,
-  type ConfigCollections,
-  type RouteConfig,
-} from '@keyward/shared';
+import { compileGlobs, isAliasTarget, ROLE_PREFIX, type ConfigCollections, type RouteConfig } from '@keyward/shared';
 
 /**
  * What is wrong with an organization's routes and roles, one sentence each: a target naming a
- * credential that does not exist or does not serve its model, a route mixing API families no
- * translation joins (Anthropic and Gemini), an alias no
- * route answers, aliases that lead back to themselves, a role whose route is gone.
+ * credential that does not exist or does not serve its model, an alias no route answers, aliases
+ * that lead back to themselves, a role whose route is gone. A route may mix API families: the
+ * data plane translates between every pair of chat APIs.
  */
 export function checkRoutes(orgId: string, collections: ConfigCollections): string[] {
   const problems: string[] = [];
@@ -24,7 +15,6 @@ export function checkRoutes(orgId: string, collections: ConfigCollections): stri
   for (const route of routes) {
     const label = `route "${route.name}"`;
     if (route.orgId !== orgId) problems.push(`${label} belongs to another organization.`);
-    const families = new Set<ApiFamily>();
     route.targets.forEach((target, i) => {
       const where = `${label} target ${i + 1}`;
       if (isAliasTarget(target)) {
@@ -41,10 +31,6 @@ export function checkRoutes(orgId: string, collections: ConfigCollections): stri
           `${where} asks credential "${credential.name}" for the model "${target.model}", which it does not serve (it serves ${credential.models.join(', ')}).`,
         );
       }
-      const speaks = providerFamily(credential.provider);
-      const clash = [...families].map((f) => untranslatableFamilies(f, speaks)).find((reason) => reason !== null);
-      if (clash) problems.push(`${where} uses a ${speaks} credential beside ${[...families].join(', ')} ones; ${clash}.`);
-      families.add(speaks);
     });
   }
 

@@ -9,6 +9,7 @@ import type { PairTranslation, Translator } from './contract.js';
 import { upstreamFailure } from './errors.js';
 import { openaiToAnthropic } from './openai-to-anthropic.js';
 import { openaiToGemini } from './openai-to-gemini.js';
+import { throughChat } from './through-chat.js';
 
 /** A supported pair: the agent's operation, the target's (each Gemini method names the pair), and how to translate. */
 interface Pair {
@@ -30,6 +31,20 @@ const PAIRS: readonly Pair[] = [
   { from: messages, to: [chatCompletions], target: () => chatCompletions, translation: anthropicToOpenai },
   { from: generateContent, to: [chatCompletions], target: () => chatCompletions, translation: geminiToOpenai },
   { from: streamGenerateContent, to: [chatCompletions], target: () => chatCompletions, translation: geminiStreamToOpenai },
+  // Anthropic and Gemini into each other, through OpenAI Chat Completions.
+  {
+    from: messages,
+    to: [generateContent, streamGenerateContent],
+    target: (stream) => (stream ? streamGenerateContent : generateContent),
+    translation: throughChat(anthropicToOpenai, openaiToGemini, 'Gemini generateContent'),
+  },
+  { from: generateContent, to: [messages], target: () => messages, translation: throughChat(geminiToOpenai, openaiToAnthropic, 'Anthropic Messages') },
+  {
+    from: streamGenerateContent,
+    to: [messages],
+    target: () => messages,
+    translation: throughChat(geminiStreamToOpenai, openaiToAnthropic, 'Anthropic Messages'),
+  },
 ];
 
 const NO_QUERY = new URLSearchParams();

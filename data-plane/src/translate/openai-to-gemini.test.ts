@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { messages } from '../providers/anthropic/messages/index.js';
 import { generateContent, streamGenerateContent } from '../providers/gemini/generate-content/index.js';
 import { chatCompletions } from '../providers/openai/chat-completions/index.js';
+import { embeddings } from '../providers/openai/embeddings/index.js';
 import { translatorFor } from './index.js';
 import { chatChunks, runStream, withoutCreated } from './testing.js';
 
@@ -34,7 +34,7 @@ const GEMINI_STREAM = [
 describe('OpenAI Chat to Gemini generateContent', () => {
   it('is named by either Gemini method and picks streamGenerateContent with alt=sse for a stream', () => {
     expect(translatorFor(chatCompletions, streamGenerateContent)).toBeDefined();
-    expect(translatorFor(generateContent, messages)).toBeUndefined();
+    expect(translatorFor(embeddings, generateContent)).toBeUndefined();
     expect(translator.upstream({ messages: [user] }, 'gemini-2.5-pro')).toMatchObject({
       operation: generateContent,
       path: '/v1beta/models/gemini-2.5-pro:generateContent',

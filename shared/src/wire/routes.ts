@@ -115,18 +115,6 @@ export function providerFamily(provider: ProviderKind): ApiFamily {
   return provider === 'openai_compatible' ? 'openai' : provider;
 }
 
-/** Each API family's chat API, as messages name it. */
-const CHAT_API: Readonly<Record<ApiFamily, string>> = { openai: 'OpenAI Chat Completions', anthropic: 'Anthropic Messages', gemini: 'Gemini generateContent' };
-
-/**
- * Why requests cannot be translated between two API families, or null when they can: the data
- * plane translates OpenAI Chat Completions to and from Anthropic Messages and Gemini (its
- * `translatorFor` has the pairs), not Anthropic and Gemini into each other.
- */
-export function untranslatableFamilies(a: ApiFamily, b: ApiFamily): string | null {
-  return a === b || a === 'openai' || b === 'openai' ? null : `requests cannot be translated between ${CHAT_API[a]} and ${CHAT_API[b]}`;
-}
-
 /** True for a target that names another route. */
 export function isAliasTarget(target: RouteTarget): target is RouteAliasTarget {
   return (target as RouteAliasTarget).alias !== undefined;

@@ -239,6 +239,39 @@ describe('routes across API families: the agent’s official client, a target of
     expect(mock.requests[0].body).toMatchObject({ max_completion_tokens: 64 });
   });
 
+  it('the Anthropic client routed to a Gemini credential gets Messages answers and streams, through Chat Completions', async () => {
+    const { data: message, response } = await anthropic().messages.create({ model: 'via-gemini', max_tokens: 64, messages: hi }).withResponse();
+    expect(message).toMatchObject({ type: 'message', role: 'assistant', content: [{ type: 'text', text: 'Hello from the mock provider.' }] });
+    expect(mock.requests[0]).toMatchObject({ path: '/v1beta/models/gemini-2.5-flash:generateContent', body: { generationConfig: { maxOutputTokens: 64 } } });
+    const event = await eventFor(collector, response.headers.get('x-request-id'));
+    expect(event).toMatchObject({ status: 200, routeId: routes.gemini.id, credentialId: geminiLive.config.id, model: 'gemini-2.5-flash' });
+    expect(event.outputTokens).toBeGreaterThan(0);
+    const final = await anthropic().messages.stream({ model: 'via-gemini', max_tokens: 64, messages: hi }).finalMessage();
+    expect(final.content[0]).toMatchObject({ type: 'text', text: 'Hello from the mock provider.' });
+    expect(final.usage.output_tokens).toBeGreaterThan(0);
+    expect([mock.requests[1].path, mock.requests[1].query]).toEqual(['/v1beta/models/gemini-2.5-flash:streamGenerateContent', { alt: 'sse' }]);
+    const err = await failure<InstanceType<typeof Anthropic.APIError>>(
+      anthropic().messages.create({ model: 'via-gemini', max_tokens: 2048, thinking: { type: 'enabled', budget_tokens: 1024 }, messages: hi }),
+    );
+    expect(err.status).toBe(400);
+    expect(err.message).toContain('cannot be translated to Gemini generateContent');
+    expect(mock.requests).toHaveLength(2);
+  });
+
+  it('the Gemini client routed to an Anthropic credential gets generateContent answers and alt=sse streams, through Chat Completions', async () => {
+    const answer = await gemini().models.generateContent({ model: 'via-claude', contents: 'hi', config: { maxOutputTokens: 64 } });
+    expect(answer.text).toBe('Hello from the mock provider.');
+    expect(answer.usageMetadata).toMatchObject({ promptTokenCount: 12, candidatesTokenCount: 7 });
+    let text = '';
+    for await (const chunk of await gemini().models.generateContentStream({ model: 'via-claude', contents: 'hi' })) text += chunk.text ?? '';
+    expect(text).toBe('Hello from the mock provider.');
+    expect(mock.requests.map((r) => [r.path, (r.body as { model: string; max_tokens: number }).model])).toEqual([
+      ['/v1/messages', 'claude-haiku-4-5'],
+      ['/v1/messages', 'claude-haiku-4-5'],
+    ]);
+    expect(mock.requests[0].body).toMatchObject({ max_tokens: 64 });
+  });
+
   it('falls back across families: the OpenAI target refuses connections, the Anthropic one answers translated', async () => {
     const { data, response } = await openai().chat.completions.create({ model: 'mixed', messages: hi }).withResponse();
     expect(data.choices[0].message.content).toBe('Hello from the mock provider.');
