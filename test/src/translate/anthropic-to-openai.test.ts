@@ -1,8 +1,8 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BEHAVIOUR_HEADER, startMockProvider, type MockBehaviour, type MockProvider } from '../mock-provider/index.js';
-import { startTranslationHarness, type TranslationHarness } from './support/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BEHAVIOUR_HEADER, type MockBehaviour } from '../mock-provider/index.js';
+import { useTranslationHarness } from './support/harness.js';
 import { chatCompletions, messages, translator } from './support/pairs.js';
 import { BRIEF_CHAT } from './support/conversation.js';
 import { shapeDifferences } from './support/shape.js';
@@ -17,29 +17,19 @@ const WEATHER_TOOL = {
 const ANTHROPIC_ONLY = ['usage.cache_creation', 'usage.server_tool_use', 'usage.service_tier', 'container', 'stop_details'];
 
 describe('an Anthropic Messages agent served by OpenAI Chat Completions', () => {
-  let mock: MockProvider;
-  let harness: TranslationHarness;
+  const h = useTranslationHarness({
+    translators: [translator(messages, chatCompletions)],
+    targetPath: '/v1',
+    targetModel: 'gpt-4o-mini',
+    targetSecret: 'sk-openai-mock',
+  });
   let client: Anthropic;
   let native: Anthropic;
 
-  beforeAll(async () => {
-    mock = await startMockProvider();
-    harness = await startTranslationHarness({
-      translators: [translator(messages, chatCompletions)],
-      targetBaseUrl: `${mock.url}/v1`,
-      targetModel: 'gpt-4o-mini',
-      targetSecret: 'sk-openai-mock',
-    });
-    client = new Anthropic({ apiKey: 'kw-agent', baseURL: harness.url, maxRetries: 0 });
-    native = new Anthropic({ apiKey: 'sk-native', baseURL: mock.url, maxRetries: 0 });
+  beforeAll(() => {
+    client = new Anthropic({ apiKey: 'kw-agent', baseURL: h.url, maxRetries: 0 });
+    native = new Anthropic({ apiKey: 'sk-native', baseURL: h.mock.url, maxRetries: 0 });
   });
-
-  afterAll(async () => {
-    await harness?.close();
-    await mock?.close();
-  });
-
-  beforeEach(() => mock.reset());
 
   it('answers a message in the native Messages shape, with the system prompt as the first chat message', async () => {
     const params: MessageCreateParamsNonStreaming = {
@@ -62,8 +52,8 @@ describe('an Anthropic Messages agent served by OpenAI Chat Completions', () => 
     });
     expect(message.id).toMatch(/^msg_chatcmpl-/);
     expect(message.usage).toEqual({ input_tokens: 12, output_tokens: 7, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 });
-    expect(mock.requests[0]).toMatchObject({ path: '/v1/chat/completions', credential: 'sk-openai-mock' });
-    expect(mock.requests[0].body).toEqual({
+    expect(h.mock.requests[0]).toMatchObject({ path: '/v1/chat/completions', credential: 'sk-openai-mock' });
+    expect(h.mock.requests[0].body).toEqual({
       model: 'gpt-4o-mini',
       messages: BRIEF_CHAT,
       max_completion_tokens: 100,
@@ -80,7 +70,7 @@ describe('an Anthropic Messages agent served by OpenAI Chat Completions', () => 
       messages: [{ role: 'user', content: 'hi' }],
       output_config: { format: { type: 'json_schema', schema } },
     });
-    expect((mock.requests[0].body as { response_format: unknown }).response_format).toEqual({
+    expect((h.mock.requests[0].body as { response_format: unknown }).response_format).toEqual({
       type: 'json_schema',
       json_schema: { name: 'output', schema, strict: true },
     });
@@ -105,7 +95,7 @@ describe('an Anthropic Messages agent served by OpenAI Chat Completions', () => 
       return { message: await stream.finalMessage(), types };
     };
     const { message, types } = await run(client);
-    expect(mock.requests[0].body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+    expect(h.mock.requests[0].body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
     expect(message.content).toEqual([{ type: 'text', text: 'one two three' }]);
     expect(message.stop_reason).toBe('end_turn');
     expect(message.usage).toMatchObject({ input_tokens: 12, output_tokens: 7 });
@@ -127,7 +117,7 @@ describe('an Anthropic Messages agent served by OpenAI Chat Completions', () => 
     );
     expect(message.stop_reason).toBe('tool_use');
     expect(message.content).toEqual([{ type: 'tool_use', id: 'call_0', name: 'get_weather', input: { city: 'Paris' } }]);
-    expect(mock.requests[0].body).toMatchObject({
+    expect(h.mock.requests[0].body).toMatchObject({
       tools: [{ type: 'function', function: { name: 'get_weather', description: 'The weather in a city.', parameters: WEATHER_TOOL.input_schema } }],
       tool_choice: 'required',
       parallel_tool_calls: false,
@@ -151,7 +141,7 @@ describe('an Anthropic Messages agent served by OpenAI Chat Completions', () => 
         },
       ],
     });
-    expect((mock.requests[0].body as { messages: unknown[] }).messages.slice(1)).toEqual([
+    expect((h.mock.requests[0].body as { messages: unknown[] }).messages.slice(1)).toEqual([
       { role: 'assistant', content: null, tool_calls: [{ id: 'call_0', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
       { role: 'tool', tool_call_id: 'call_0', content: 'Sunny' },
       { role: 'user', content: 'And tomorrow?' },
@@ -207,7 +197,7 @@ describe('an Anthropic Messages agent served by OpenAI Chat Completions', () => 
     await expect(failure).rejects.toBeInstanceOf(Anthropic.BadRequestError);
     await expect(failure).rejects.toThrow(feature);
     await expect(failure).rejects.toThrow('cannot be translated to OpenAI Chat Completions');
-    expect(mock.requests).toEqual([]);
+    expect(h.mock.requests).toEqual([]);
   });
 
   it('refuses a tool result marked is_error rather than sending it as a plain result', async () => {

@@ -1,7 +1,7 @@
 import { ApiError, GoogleGenAI, Type, type GenerateContentResponse } from '@google/genai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BEHAVIOUR_HEADER, startMockProvider, type MockBehaviour, type MockProvider } from '../mock-provider/index.js';
-import { startTranslationHarness, type TranslationHarness } from './support/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BEHAVIOUR_HEADER, type MockBehaviour } from '../mock-provider/index.js';
+import { useTranslationHarness } from './support/harness.js';
 import { chatCompletions, generateContent, streamGenerateContent, translator } from './support/pairs.js';
 import { BRIEF_CHAT } from './support/conversation.js';
 import { shapeDifferences } from './support/shape.js';
@@ -21,29 +21,19 @@ const answerOf = (r: GenerateContentResponse) => ({
 });
 
 describe('a Gemini agent served by OpenAI Chat Completions', () => {
-  let mock: MockProvider;
-  let harness: TranslationHarness;
+  const h = useTranslationHarness({
+    translators: [translator(generateContent, chatCompletions), translator(streamGenerateContent, chatCompletions)],
+    targetPath: '/v1',
+    targetModel: 'gpt-4o-mini',
+    targetSecret: 'sk-openai-mock',
+  });
   let ai: GoogleGenAI;
   let native: GoogleGenAI;
 
-  beforeAll(async () => {
-    mock = await startMockProvider();
-    harness = await startTranslationHarness({
-      translators: [translator(generateContent, chatCompletions), translator(streamGenerateContent, chatCompletions)],
-      targetBaseUrl: `${mock.url}/v1`,
-      targetModel: 'gpt-4o-mini',
-      targetSecret: 'sk-openai-mock',
-    });
-    ai = new GoogleGenAI({ apiKey: 'kw-agent', httpOptions: { baseUrl: harness.url } });
-    native = new GoogleGenAI({ apiKey: 'gemini-native', httpOptions: { baseUrl: mock.url } });
+  beforeAll(() => {
+    ai = new GoogleGenAI({ apiKey: 'kw-agent', httpOptions: { baseUrl: h.url } });
+    native = new GoogleGenAI({ apiKey: 'gemini-native', httpOptions: { baseUrl: h.mock.url } });
   });
-
-  afterAll(async () => {
-    await harness?.close();
-    await mock?.close();
-  });
-
-  beforeEach(() => mock.reset());
 
   it('answers generateContent in the native shape, with the system instruction and settings as chat fields', async () => {
     const params = {
@@ -59,8 +49,8 @@ describe('a Gemini agent served by OpenAI Chat Completions', () => {
     expect(result.text).toBe('Hello from the mock provider.');
     expect(result.candidates?.[0].finishReason).toBe('STOP');
     expect(result.usageMetadata).toEqual({ promptTokenCount: 12, candidatesTokenCount: 7, totalTokenCount: 19 });
-    expect(mock.requests[0]).toMatchObject({ path: '/v1/chat/completions', credential: 'sk-openai-mock' });
-    expect(mock.requests[0].body).toEqual({
+    expect(h.mock.requests[0]).toMatchObject({ path: '/v1/chat/completions', credential: 'sk-openai-mock' });
+    expect(h.mock.requests[0].body).toEqual({
       model: 'gpt-4o-mini',
       messages: BRIEF_CHAT,
       temperature: 0.4,
@@ -92,7 +82,7 @@ describe('a Gemini agent served by OpenAI Chat Completions', () => {
       return chunks;
     };
     const chunks = await run(ai);
-    expect(mock.requests[0].body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+    expect(h.mock.requests[0].body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
     expect(chunks.map((c) => c.text ?? '').join('')).toBe('one two three');
     expect(chunks.at(-1)?.candidates?.[0].finishReason).toBe('STOP');
     expect(chunks.at(-1)?.usageMetadata).toMatchObject({ promptTokenCount: 12, candidatesTokenCount: 7 });
@@ -113,7 +103,7 @@ describe('a Gemini agent served by OpenAI Chat Completions', () => {
       },
     });
     expect(result.functionCalls).toEqual([{ id: 'call_0', name: 'get_weather', args: { city: 'Paris' } }]);
-    expect(mock.requests[0].body).toMatchObject({
+    expect(h.mock.requests[0].body).toMatchObject({
       tools: [
         {
           type: 'function',
@@ -127,7 +117,7 @@ describe('a Gemini agent served by OpenAI Chat Completions', () => {
       tool_choice: 'required',
     });
 
-    mock.reset();
+    h.mock.reset();
     await ai.models.generateContent({
       model: 'gemini-2.5-flash',
       contents: [
@@ -137,7 +127,7 @@ describe('a Gemini agent served by OpenAI Chat Completions', () => {
       ],
       config: { tools: [{ functionDeclarations: [WEATHER] }] },
     });
-    expect((mock.requests[0].body as { messages: unknown[] }).messages.slice(1)).toEqual([
+    expect((h.mock.requests[0].body as { messages: unknown[] }).messages.slice(1)).toEqual([
       { role: 'assistant', content: null, tool_calls: [{ id: 'call_0', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
       { role: 'tool', tool_call_id: 'call_0', content: '{"sky":"sunny"}' },
     ]);
@@ -191,6 +181,6 @@ describe('a Gemini agent served by OpenAI Chat Completions', () => {
     await expect(failure).rejects.toMatchObject({ status: 400 });
     await expect(failure).rejects.toThrow(feature);
     await expect(failure).rejects.toThrow('cannot be translated to OpenAI Chat Completions');
-    expect(mock.requests).toEqual([]);
+    expect(h.mock.requests).toEqual([]);
   });
 });

@@ -1,8 +1,8 @@
 import OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BEHAVIOUR_HEADER, startMockProvider, type MockBehaviour, type MockProvider } from '../mock-provider/index.js';
-import { startTranslationHarness, type TranslationHarness } from './support/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BEHAVIOUR_HEADER, type MockBehaviour } from '../mock-provider/index.js';
+import { useTranslationHarness } from './support/harness.js';
 import { chatCompletions, messages, translator } from './support/pairs.js';
 import { BRIEF_CHAT } from './support/conversation.js';
 import { shapeDifferences } from './support/shape.js';
@@ -14,29 +14,18 @@ const WEATHER_TOOL = {
 };
 
 describe('an OpenAI Chat agent served by Anthropic Messages', () => {
-  let mock: MockProvider;
-  let harness: TranslationHarness;
+  const h = useTranslationHarness({
+    translators: [translator(chatCompletions, messages)],
+    targetModel: 'claude-haiku-4-5',
+    targetSecret: 'sk-ant-mock',
+  });
   let client: OpenAI;
   let native: OpenAI;
 
-  beforeAll(async () => {
-    mock = await startMockProvider();
-    harness = await startTranslationHarness({
-      translators: [translator(chatCompletions, messages)],
-      targetBaseUrl: mock.url,
-      targetModel: 'claude-haiku-4-5',
-      targetSecret: 'sk-ant-mock',
-    });
-    client = new OpenAI({ apiKey: 'kw-agent', baseURL: `${harness.url}/v1`, maxRetries: 0 });
-    native = new OpenAI({ apiKey: 'sk-native', baseURL: `${mock.url}/v1`, maxRetries: 0 });
+  beforeAll(() => {
+    client = new OpenAI({ apiKey: 'kw-agent', baseURL: `${h.url}/v1`, maxRetries: 0 });
+    native = new OpenAI({ apiKey: 'sk-native', baseURL: `${h.mock.url}/v1`, maxRetries: 0 });
   });
-
-  afterAll(async () => {
-    await harness?.close();
-    await mock?.close();
-  });
-
-  beforeEach(() => mock.reset());
 
   it('answers a chat in the native chat.completion shape, with the system prompt in Anthropic’s system field', async () => {
     const params: ChatCompletionCreateParamsNonStreaming = {
@@ -50,9 +39,9 @@ describe('an OpenAI Chat agent served by Anthropic Messages', () => {
     expect(completion.choices[0]).toMatchObject({ index: 0, message: { role: 'assistant', content: 'Hello from the mock provider.' }, finish_reason: 'stop' });
     expect(completion.id).toMatch(/^chatcmpl-msg_/);
     expect(completion.usage).toEqual({ prompt_tokens: 12, completion_tokens: 7, total_tokens: 19, prompt_tokens_details: { cached_tokens: 0 } });
-    expect(mock.requests[0]).toMatchObject({ path: '/v1/messages', credential: 'sk-ant-mock' });
-    expect(mock.requests[0].headers['anthropic-version']).toBeTruthy();
-    expect(mock.requests[0].body).toEqual({
+    expect(h.mock.requests[0]).toMatchObject({ path: '/v1/messages', credential: 'sk-ant-mock' });
+    expect(h.mock.requests[0].headers['anthropic-version']).toBeTruthy();
+    expect(h.mock.requests[0].body).toEqual({
       model: 'claude-haiku-4-5',
       max_tokens: 50,
       system: [{ type: 'text', text: 'Be brief.' }],
@@ -72,7 +61,7 @@ describe('an OpenAI Chat agent served by Anthropic Messages', () => {
       { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] },
       behaviour({ usage: { inputTokens: 40, outputTokens: 5, cachedInputTokens: 30 } }),
     );
-    expect((mock.requests[0].body as { max_tokens: number }).max_tokens).toBe(4096);
+    expect((h.mock.requests[0].body as { max_tokens: number }).max_tokens).toBe(4096);
     expect(completion.usage).toMatchObject({ prompt_tokens: 40, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 30 } });
   });
 
@@ -83,7 +72,7 @@ describe('an OpenAI Chat agent served by Anthropic Messages', () => {
       messages: [{ role: 'user', content: 'hi' }],
       response_format: { type: 'json_schema', json_schema: { name: 'reply', schema, strict: true } },
     });
-    expect((mock.requests[0].body as { output_config: unknown }).output_config).toEqual({ format: { type: 'json_schema', schema } });
+    expect((h.mock.requests[0].body as { output_config: unknown }).output_config).toEqual({ format: { type: 'json_schema', schema } });
   });
 
   it('carries images as base64 data and as URLs', async () => {
@@ -100,7 +89,7 @@ describe('an OpenAI Chat agent served by Anthropic Messages', () => {
         },
       ],
     });
-    expect((mock.requests[0].body as { messages: unknown[] }).messages[0]).toEqual({
+    expect((h.mock.requests[0].body as { messages: unknown[] }).messages[0]).toEqual({
       role: 'user',
       content: [
         { type: 'text', text: 'What is this?' },
@@ -152,7 +141,7 @@ describe('an OpenAI Chat agent served by Anthropic Messages', () => {
     expect(completion.choices[0].message.tool_calls).toEqual([
       { id: 'toolu_0', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
     ]);
-    expect(mock.requests[0].body).toMatchObject({
+    expect(h.mock.requests[0].body).toMatchObject({
       tools: [{ name: 'get_weather', description: 'The weather in a city.', input_schema: WEATHER_TOOL.function.parameters }],
       tool_choice: { type: 'tool', name: 'get_weather', disable_parallel_tool_use: true },
     });
@@ -172,7 +161,7 @@ describe('an OpenAI Chat agent served by Anthropic Messages', () => {
         { role: 'tool', tool_call_id: 'toolu_0', content: 'Sunny, 21 °C' },
       ],
     });
-    expect((mock.requests[0].body as { messages: unknown[] }).messages.slice(1)).toEqual([
+    expect((h.mock.requests[0].body as { messages: unknown[] }).messages.slice(1)).toEqual([
       { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_0', name: 'get_weather', input: { city: 'Paris' } }] },
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_0', content: [{ type: 'text', text: 'Sunny, 21 °C' }] }] },
     ]);
@@ -232,6 +221,6 @@ describe('an OpenAI Chat agent served by Anthropic Messages', () => {
     await expect(failure).rejects.toBeInstanceOf(OpenAI.BadRequestError);
     await expect(failure).rejects.toThrow(`${feature}`);
     await expect(failure).rejects.toThrow('cannot be translated to Anthropic Messages');
-    expect(mock.requests).toEqual([]);
+    expect(h.mock.requests).toEqual([]);
   });
 });

@@ -1,8 +1,8 @@
 import OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BEHAVIOUR_HEADER, startMockProvider, type MockBehaviour, type MockProvider } from '../mock-provider/index.js';
-import { startTranslationHarness, type TranslationHarness } from './support/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BEHAVIOUR_HEADER, type MockBehaviour } from '../mock-provider/index.js';
+import { useTranslationHarness } from './support/harness.js';
 import { chatCompletions, generateContent, translator } from './support/pairs.js';
 import { shapeDifferences } from './support/shape.js';
 
@@ -13,29 +13,18 @@ const WEATHER_TOOL = {
 };
 
 describe('an OpenAI Chat agent served by Gemini generateContent', () => {
-  let mock: MockProvider;
-  let harness: TranslationHarness;
+  const h = useTranslationHarness({
+    translators: [translator(chatCompletions, generateContent)],
+    targetModel: 'gemini-2.5-flash',
+    targetSecret: 'gemini-mock-key',
+  });
   let client: OpenAI;
   let native: OpenAI;
 
-  beforeAll(async () => {
-    mock = await startMockProvider();
-    harness = await startTranslationHarness({
-      translators: [translator(chatCompletions, generateContent)],
-      targetBaseUrl: mock.url,
-      targetModel: 'gemini-2.5-flash',
-      targetSecret: 'gemini-mock-key',
-    });
-    client = new OpenAI({ apiKey: 'kw-agent', baseURL: `${harness.url}/v1`, maxRetries: 0 });
-    native = new OpenAI({ apiKey: 'sk-native', baseURL: `${mock.url}/v1`, maxRetries: 0 });
+  beforeAll(() => {
+    client = new OpenAI({ apiKey: 'kw-agent', baseURL: `${h.url}/v1`, maxRetries: 0 });
+    native = new OpenAI({ apiKey: 'sk-native', baseURL: `${h.mock.url}/v1`, maxRetries: 0 });
   });
-
-  afterAll(async () => {
-    await harness?.close();
-    await mock?.close();
-  });
-
-  beforeEach(() => mock.reset());
 
   it('answers a chat in the native chat.completion shape, with the system prompt as systemInstruction and the settings in generationConfig', async () => {
     const params: ChatCompletionCreateParamsNonStreaming = {
@@ -56,8 +45,8 @@ describe('an OpenAI Chat agent served by Gemini generateContent', () => {
     expect(completion.choices[0]).toMatchObject({ index: 0, message: { role: 'assistant', content: 'Hello from the mock provider.' }, finish_reason: 'stop' });
     expect(completion.model).toBe('gemini-2.5-flash');
     expect(completion.usage).toEqual({ prompt_tokens: 12, completion_tokens: 7, total_tokens: 19, prompt_tokens_details: { cached_tokens: 0 } });
-    expect(mock.requests[0]).toMatchObject({ path: '/v1beta/models/gemini-2.5-flash:generateContent', credential: 'gemini-mock-key', query: {} });
-    expect(mock.requests[0].body).toEqual({
+    expect(h.mock.requests[0]).toMatchObject({ path: '/v1beta/models/gemini-2.5-flash:generateContent', credential: 'gemini-mock-key', query: {} });
+    expect(h.mock.requests[0].body).toEqual({
       contents: [
         { role: 'user', parts: [{ text: 'hi' }] },
         { role: 'model', parts: [{ text: 'Hello.' }] },
@@ -84,7 +73,7 @@ describe('an OpenAI Chat agent served by Gemini generateContent', () => {
       messages: [{ role: 'user', content: 'hi' }],
       response_format: { type: 'json_schema', json_schema: { name: 'reply', schema } },
     });
-    expect((mock.requests[0].body as { generationConfig: unknown }).generationConfig).toEqual({
+    expect((h.mock.requests[0].body as { generationConfig: unknown }).generationConfig).toEqual({
       responseMimeType: 'application/json',
       responseJsonSchema: schema,
     });
@@ -95,7 +84,7 @@ describe('an OpenAI Chat agent served by Gemini generateContent', () => {
       model: 'gpt-4o-mini',
       messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/jpeg;base64,/9j/4AAQ' } }] }],
     });
-    expect((mock.requests[0].body as { contents: unknown[] }).contents[0]).toEqual({
+    expect((h.mock.requests[0].body as { contents: unknown[] }).contents[0]).toEqual({
       role: 'user',
       parts: [{ inlineData: { mimeType: 'image/jpeg', data: '/9j/4AAQ' } }],
     });
@@ -105,7 +94,7 @@ describe('an OpenAI Chat agent served by Gemini generateContent', () => {
     });
     await expect(byUrl).rejects.toBeInstanceOf(OpenAI.BadRequestError);
     await expect(byUrl).rejects.toThrow('An image given by URL cannot be translated to Gemini generateContent');
-    expect(mock.requests).toHaveLength(1);
+    expect(h.mock.requests).toHaveLength(1);
   });
 
   it('streams over alt=sse as native chunks with the finish reason, the usage chunk and [DONE]', async () => {
@@ -121,7 +110,7 @@ describe('an OpenAI Chat agent served by Gemini generateContent', () => {
       return chunks;
     };
     const chunks = await collect(client);
-    expect(mock.requests[0]).toMatchObject({ path: '/v1beta/models/gemini-2.5-flash:streamGenerateContent', query: { alt: 'sse' } });
+    expect(h.mock.requests[0]).toMatchObject({ path: '/v1beta/models/gemini-2.5-flash:streamGenerateContent', query: { alt: 'sse' } });
     expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('one two three');
     expect(chunks.at(-2)?.choices[0].finish_reason).toBe('stop');
     expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: 12, completion_tokens: 7 } });
@@ -145,14 +134,14 @@ describe('an OpenAI Chat agent served by Gemini generateContent', () => {
     expect(completion.choices[0].finish_reason).toBe('tool_calls');
     const toolCalls = completion.choices[0].message.tool_calls ?? [];
     expect(toolCalls).toEqual([{ id: expect.stringMatching(/^call_/), type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }]);
-    expect(mock.requests[0].body).toMatchObject({
+    expect(h.mock.requests[0].body).toMatchObject({
       tools: [
         { functionDeclarations: [{ name: 'get_weather', description: 'The weather in a city.', parametersJsonSchema: WEATHER_TOOL.function.parameters }] },
       ],
       toolConfig: { functionCallingConfig: { mode: 'ANY' } },
     });
 
-    mock.reset();
+    h.mock.reset();
     await client.chat.completions.create({
       model: 'gpt-4o-mini',
       tools: [WEATHER_TOOL],
@@ -162,7 +151,7 @@ describe('an OpenAI Chat agent served by Gemini generateContent', () => {
         { role: 'tool', tool_call_id: toolCalls[0].id, content: '{"sky":"sunny"}' },
       ],
     });
-    expect((mock.requests[0].body as { contents: unknown[] }).contents.slice(1)).toEqual([
+    expect((h.mock.requests[0].body as { contents: unknown[] }).contents.slice(1)).toEqual([
       { role: 'model', parts: [{ functionCall: { name: 'get_weather', args: { city: 'Paris' } } }] },
       { role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: { sky: 'sunny' } } }] },
     ]);
@@ -230,6 +219,6 @@ describe('an OpenAI Chat agent served by Gemini generateContent', () => {
     await expect(failure).rejects.toBeInstanceOf(OpenAI.BadRequestError);
     await expect(failure).rejects.toThrow(`${feature}`);
     await expect(failure).rejects.toThrow('cannot be translated to Gemini generateContent');
-    expect(mock.requests).toEqual([]);
+    expect(h.mock.requests).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
 import { GatewayError, type Translator } from '@keyward/data-plane';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BEHAVIOUR_HEADER } from '../../mock-provider/index.js';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { BEHAVIOUR_HEADER, startMockProvider, type MockProvider } from '../../mock-provider/index.js';
 
 /** A running translation harness: the agent's client points at `url`. */
 export interface TranslationHarness {
@@ -16,6 +17,41 @@ export interface TranslationHarnessOptions {
   readonly targetBaseUrl: string;
   readonly targetModel: string;
   readonly targetSecret: string;
+}
+
+/** What a test file's translation tests talk to, once its `beforeAll` ran. */
+export interface HarnessedPair {
+  /** The mock provider playing the target (and the native side the answers are compared with). */
+  readonly mock: MockProvider;
+  /** Where the agent's client points. */
+  readonly url: string;
+}
+
+/**
+ * Starts the mock provider and a translation harness in front of it for the enclosing `describe`
+ * (before its tests; stopped after them), and resets the mock's record before each test.
+ * `targetPath` is appended to the mock's URL for the target's base URL (`/v1` for OpenAI).
+ */
+export function useTranslationHarness(options: Omit<TranslationHarnessOptions, 'targetBaseUrl'> & { readonly targetPath?: string }): HarnessedPair {
+  let mock: MockProvider | undefined;
+  let harness: TranslationHarness | undefined;
+  beforeAll(async () => {
+    mock = await startMockProvider();
+    harness = await startTranslationHarness({ ...options, targetBaseUrl: `${mock.url}${options.targetPath ?? ''}` });
+  });
+  afterAll(async () => {
+    await harness?.close();
+    await mock?.close();
+  });
+  beforeEach(() => mock?.reset());
+  return {
+    get mock() {
+      return mock!;
+    },
+    get url() {
+      return harness!.url;
+    },
+  };
 }
 
 /**
