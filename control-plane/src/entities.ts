@@ -12,6 +12,7 @@ import { Credential } from './credentials/credential.entity.js';
 import { UsageEventRecord } from './events/usage-event.entity.js';
 import { Key } from './keys/key.entity.js';
 import { KeyPool, PoolRecipient } from './pools/pool.entity.js';
+import { RecipientCode, RecipientSession } from './pools/recipient-access.entity.js';
 import { PolicyAttachment } from './policies/policy-attachment.entity.js';
 import { Policy } from './policies/policy.entity.js';
 import { PolicyVersion } from './policies/policy-version.entity.js';
@@ -64,6 +65,8 @@ export const ENTITIES = [
   KeySecret,
   KeyPool,
   PoolRecipient,
+  RecipientCode,
+  RecipientSession,
   Credential,
   ConfigVersion,
   NodeToken,

@@ -186,6 +186,59 @@ describe('key pools across the planes', () => {
     expect(reveals.every((e) => e.ipHash && e.ipHash.length > 10)).toBe(true);
   });
 
+  it('lets a recipient sign in with an emailed code to see only their own keys and spend, and rotate their key', async () => {
+    let cookie = '';
+    const asRecipient = async <T>(query: string, variables: Record<string, unknown> = {}) => {
+      const res = await fetch(`${system.cp.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      const set = res.headers.getSetCookie().find((c) => c.startsWith('kw_recipient='));
+      if (set) cookie = set.split(';')[0];
+      return (await res.json()) as { data?: T; errors?: { message: string; extensions: { code: string } }[] };
+    };
+    const KEYS = 'myPoolKeys { poolName organizationName recipient { id email status keyPrefix spentMicros remainingMicros limits { budget } } }';
+    type Keys = { myPoolKeys: { poolName: string; recipient: Recipient }[] };
+
+    expect((await asRecipient<Keys>(`{ ${KEYS} }`)).errors![0].extensions.code).toBe('UNAUTHENTICATED');
+    expect((await asRecipient('mutation { requestRecipientCode(email: "Alice@Example.com") }')).data).toEqual({ requestRecipientCode: true });
+    const mail = await eventually(
+      () => inbox.messages.find((m) => m.to.includes('alice@example.com') && m.subject === 'Your code for your Keyward key page'),
+      10_000,
+      'the code',
+    );
+    const code = /Your code is: (\d{6})/.exec(mail.text)![1];
+    expect((await asRecipient('mutation { signInAsRecipient(email: "alice@example.com", code: "000000") }')).errors![0].extensions.code).toBe(
+      'UNAUTHENTICATED',
+    );
+    expect((await asRecipient('mutation($code: String!) { signInAsRecipient(email: "alice@example.com", code: $code) }', { code })).data).toEqual({
+      signInAsRecipient: 'alice@example.com',
+    });
+
+    const mine = (await asRecipient<Keys>(`{ ${KEYS} }`)).data!.myPoolKeys;
+    expect(mine.map((k) => [k.poolName, k.recipient.email, k.recipient.limits.budget])).toEqual([['Course 101', 'alice@example.com', '0.002']]);
+    expect(mine[0].recipient.spentMicros).toBeGreaterThanOrEqual(2_000);
+    expect(mine[0].recipient.remainingMicros).toBe(0);
+
+    // Someone else's key is not there to rotate.
+    const pools = (await system.owner.gql<{ pools: { id: string; name: string }[] }>('{ pools { id name } }')).data!.pools;
+    const course = pools.find((p) => p.name === 'Course 101')!;
+    const bob = (await recipientsOf(course.id)).find((r) => r.email === 'bob@example.com')!;
+    const ROTATE = 'mutation($id: ID!) { rotateMyPoolKey(recipientId: $id) { secret key { recipient { keyPrefix } } } }';
+    expect((await asRecipient(ROTATE, { id: bob.id })).errors![0].extensions.code).toBe('NOT_FOUND');
+
+    const before = nodeVersion();
+    const rotated = await asRecipient<{ rotateMyPoolKey: { secret: string; key: { recipient: { keyPrefix: string } } } }>(ROTATE, { id: mine[0].recipient.id });
+    const secret = rotated.data!.rotateMyPoolKey.secret;
+    secrets.push(secret);
+    expect(secret.startsWith(rotated.data!.rotateMyPoolKey.key.recipient.keyPrefix)).toBe(true);
+    await eventually(() => (nodeVersion() > before ? true : undefined), 5_000, 'the rotation to reach the node');
+    // The new secret is the same key: still over its budget. The old one is no key at all.
+    expect(await call(secret)).toMatchObject({ status: 429, code: 'budget_exceeded' });
+    expect(await call(secrets[0])).toMatchObject({ status: 401, code: 'invalid_api_key' });
+  });
+
   it('stops every key of a pool when it is paused or expired, and counts the pool-wide cap over all its keys', async () => {
     const pool = await createPool({ name: 'Workshop', cap: '0.0015', capPeriod: 'LIFETIME' });
     const res = await importCsv(pool.id, 'dan@example.com\nerin@example.com\n');

@@ -71,3 +71,17 @@ export function poolKeyLinkMessage(to: string, input: { orgName: string; poolNam
     ].join('\n'),
   };
 }
+
+/** The email carrying the code that opens a pool recipient's own page. The code is in the body only. */
+export function recipientCodeMessage(to: string, code: string, minutes: number): MailMessage {
+  return {
+    to,
+    subject: 'Your code for your Keyward key page',
+    text: [
+      `Your code is: ${code}`,
+      '',
+      `Type it on the page where you asked for it to see your Keyward keys, their limits and spend. It works once and expires in ${minutes} minutes.`,
+      'If you did not ask for it, ignore this email: nobody can open the page without the code.',
+    ].join('\n'),
+  };
+}

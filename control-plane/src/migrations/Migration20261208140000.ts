@@ -3,7 +3,8 @@ import { Migration } from '@mikro-orm/migrations';
 /**
  * Key pools and their recipients: a pool holds what each recipient's key gets and its default
  * limits; a recipient row ties an email to its key, its own budget and rate limit, and the
- * hash of its delivery link.
+ * hash of its delivery link. Recipients sign in to their own page with an emailed code
+ * (`recipient_codes`) into a session of their own (`recipient_sessions`), not an account.
  */
 export class Migration20261208140000 extends Migration {
   override async up(): Promise<void> {
@@ -37,9 +38,22 @@ export class Migration20261208140000 extends Migration {
         `alter table "pool_recipients" add constraint "pool_recipients_${column}_foreign" foreign key ("${column}") references "${table}" ("id") on update cascade on delete cascade;`,
       );
     }
+    this.addSql(`create table "recipient_codes" (
+  "id" uuid not null, "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(),
+  "code_hash" varchar(64) not null, "expires_at" timestamptz not null, "attempts" int not null default 0, "consumed_at" timestamptz null,
+  "email" varchar(254) not null,
+  constraint "recipient_codes_pkey" primary key ("id"));`);
+    this.addSql(`create index "recipient_codes_email_created_at_index" on "recipient_codes" ("email", "created_at");`);
+    this.addSql(`create table "recipient_sessions" (
+  "id" uuid not null, "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(),
+  "email" varchar(254) not null, "token_hash" varchar(64) not null, "expires_at" timestamptz not null,
+  constraint "recipient_sessions_pkey" primary key ("id"));`);
+    this.addSql(`alter table "recipient_sessions" add constraint "recipient_sessions_token_hash_unique" unique ("token_hash");`);
   }
 
   override async down(): Promise<void> {
+    this.addSql(`drop table if exists "recipient_sessions" cascade;`);
+    this.addSql(`drop table if exists "recipient_codes" cascade;`);
     this.addSql(`drop table if exists "pool_recipients" cascade;`);
     this.addSql(`drop table if exists "key_pools" cascade;`);
   }

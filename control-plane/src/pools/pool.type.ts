@@ -227,3 +227,27 @@ export class RevealedPoolKey {
   @Field(() => Date, { nullable: true })
   expiresAt!: Date | null;
 }
+
+@ObjectType({ description: "A key a pool gave the signed-in recipient: the owner's view of it, and what the pool says." })
+export class MyPoolKey {
+  @Field(() => RecipientType)
+  recipient!: RecipientType;
+
+  @Field(() => String)
+  poolName!: string;
+
+  @Field(() => String, { nullable: true })
+  note!: string | null;
+
+  @Field(() => String)
+  organizationName!: string;
+}
+
+@ObjectType({ description: "The recipient's key with its new secret, shown this once." })
+export class RotatedPoolKey {
+  @Field(() => String, { description: 'The new secret (`kw_…`); the previous one stopped working.' })
+  secret!: string;
+
+  @Field(() => MyPoolKey)
+  key!: MyPoolKey;
+}

@@ -239,7 +239,7 @@ function csvRefusal(errors: readonly LineError[]): AppError {
 }
 
 /** The API view of recipients of one pool: limits from their budget and rate limit rows, spend of the current period. */
-async function toRecipientTypes(em: EntityManager, orgId: string, pool: KeyPool, recipients: readonly PoolRecipient[]): Promise<RecipientType[]> {
+export async function toRecipientTypes(em: EntityManager, orgId: string, pool: KeyPool, recipients: readonly PoolRecipient[]): Promise<RecipientType[]> {
   if (recipients.length === 0) return [];
   const now = new Date();
   const timeZone = await orgTimeZone(em, orgId);
