@@ -226,6 +226,9 @@ export class RevealedPoolKey {
 
   @Field(() => Date, { nullable: true })
   expiresAt!: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'Where to send calls with the key (the gateway address); null when not configured.' })
+  gatewayUrl!: string | null;
 }
 
 @ObjectType({ description: "A key a pool gave the signed-in recipient: the owner's view of it, and what the pool says." })

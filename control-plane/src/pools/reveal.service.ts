@@ -76,5 +76,6 @@ export async function revealPoolKey(ctx: GraphQLContext, token: string): Promise
     allowedModels: key.allowedModels,
     limits: limitsView(budget?.period ?? pool.budgetPeriod, budget ? Number(budget.limitMicros) : null, rates),
     expiresAt: effectiveExpiry(key, pool),
+    gatewayUrl: services.config.gatewayUrl,
   };
 }
