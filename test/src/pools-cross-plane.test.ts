@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startSmtpInbox, type SmtpInbox } from './support/smtp-inbox.js';
 import { eventually, startTestSystem, type TestSystem } from './support/system.js';
@@ -301,6 +302,30 @@ describe('key pools across the planes', () => {
     await eventually(() => (nodeVersion() > before ? true : undefined), 5_000, 'the expiry to reach the node');
     expect(await call(fay)).toMatchObject({ status: 401, code: 'key_expired' });
     expect((await recipientsOf(open.id))[0].status).toBe('EXPIRED');
+  });
+
+  it('refuses an expired link without revealing anything, and limits link openings per address', async () => {
+    const pool = await createPool({ name: 'Late' });
+    expect((await importCsv(pool.id, 'gil@example.com\n')).errors).toBeUndefined();
+    const link = linkIn((await inbox.mailTo('gil@example.com')).text)!;
+    const db = new pg.Client({ connectionString: system.cp.databaseUrl });
+    await db.connect();
+    try {
+      // Stored as a keyed hash only: the token itself is nowhere in the row.
+      const { rows } = await db.query("select row_to_json(r)::text as row from pool_recipients r where email = 'gil@example.com'");
+      expect(rows[0].row).not.toContain(new URL(link).hash.slice(1));
+      await db.query("update pool_recipients set link_expires_at = now() - interval '1 second' where email = 'gil@example.com'");
+    } finally {
+      await db.end();
+    }
+    const expired = await reveal(link);
+    expect(expired.data).toBeNull();
+    expect(expired.errors![0]).toMatchObject({ extensions: { code: 'CONFLICT' }, message: expect.stringMatching(/^This link expired at /) });
+
+    const outcomes = [];
+    for (let i = 0; i < 31; i++) outcomes.push((await reveal(`http://x/key#${'B'.repeat(42)}${i % 10}`)).errors![0].extensions.code);
+    expect(outcomes.at(-1)).toBe('RATE_LIMITED');
+    expect(outcomes.slice(0, 20).every((c) => c === 'NOT_FOUND')).toBe(true);
   });
 
   it('never writes a key, a link token or a delivery link to the logs', () => {
