@@ -11,6 +11,8 @@ import { ConfigVersion } from './config-publish/config-version.entity.js';
 import { Credential } from './credentials/credential.entity.js';
 import { UsageEventRecord } from './events/usage-event.entity.js';
 import { Key } from './keys/key.entity.js';
+import { KeyPool, PoolRecipient } from './pools/pool.entity.js';
+import { RecipientCode, RecipientSession } from './pools/recipient-access.entity.js';
 import { PolicyAttachment } from './policies/policy-attachment.entity.js';
 import { Policy } from './policies/policy.entity.js';
 import { PolicyVersion } from './policies/policy-version.entity.js';
@@ -61,6 +63,10 @@ export const ENTITIES = [
   AuditSinkDeadLetter,
   Key,
   KeySecret,
+  KeyPool,
+  PoolRecipient,
+  RecipientCode,
+  RecipientSession,
   Credential,
   ConfigVersion,
   NodeToken,

@@ -11,6 +11,8 @@ import { ExportResolver } from './exports/export.resolver.js';
 import { InstallationResolver } from './installation/installation.resolver.js';
 import { InvitationResolver } from './invitations/invitation.resolver.js';
 import { KeyResolver } from './keys/key.resolver.js';
+import { PoolResolver } from './pools/pool.resolver.js';
+import { RecipientAccessResolver } from './pools/recipient-access.resolver.js';
 import { NodeResolver } from './nodes/node.resolver.js';
 import { MemberResolver } from './organizations/member.resolver.js';
 import { PolicyResolver } from './policies/policy.resolver.js';
@@ -39,6 +41,8 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   AuditResolver,
   AuditChainResolver,
   KeyResolver,
+  PoolResolver,
+  RecipientAccessResolver,
   CredentialResolver,
   NodeResolver,
   UsageEventResolver,

@@ -7,6 +7,7 @@ export type GatewayErrorCode =
   | 'invalid_api_key'
   | 'key_revoked'
   | 'key_expired'
+  | 'key_paused'
   | 'model_required'
   | 'model_not_allowed'
   | 'model_unpriced'

@@ -31,6 +31,19 @@ const routes: RouteRecordRaw[] = [
     component: () => import('@/screens/invitation/AcceptInvitationView.vue'),
     meta: { title: 'Join an organization', public: true, bare: true },
   },
+  {
+    // The page a pool key's delivery link opens (`/key#<token>`), and the recipient's own page: no account needed.
+    path: '/key',
+    name: 'pool-key',
+    component: () => import('@/screens/pool-key/PoolKeyView.vue'),
+    meta: { title: 'Your key', public: true, bare: true },
+  },
+  {
+    path: '/my-keys',
+    name: 'my-keys',
+    component: () => import('@/screens/pool-key/MyKeysView.vue'),
+    meta: { title: 'Your keys', public: true, bare: true },
+  },
   { path: '/', name: 'home', component: { render: () => null } },
   {
     path: '/overview',
@@ -49,6 +62,12 @@ const routes: RouteRecordRaw[] = [
     name: 'keys',
     component: () => import('@/screens/keys/KeysView.vue'),
     meta: { title: 'Keys', permission: 'keys:read' },
+  },
+  {
+    path: '/pools',
+    name: 'pools',
+    component: () => import('@/screens/pools/PoolsView.vue'),
+    meta: { title: 'Key pools', permission: 'keys:read' },
   },
   {
     path: '/credentials',

@@ -6,9 +6,9 @@ import { useSession } from '@/session/session';
 /** Where a budget, rate limit or policy applies (the API's `ScopeKind` and `LimitScopeKind` alike). */
 export type ScopeKindValue = 'ORG' | 'TEAM' | 'KEY';
 
-/** A scope as the API returns it: a kind and the organization's, team's or key's id. */
+/** A scope as the API returns it: a kind and the organization's, team's, key's or (budgets and rate limits only) key pool's id. */
 export interface ScopeLike {
-  readonly kind: ScopeKindValue;
+  readonly kind: ScopeKindValue | 'POOL';
   readonly id: string;
 }
 
@@ -57,6 +57,8 @@ export function useScopeNames(): { label(scope: ScopeLike): ScopeLabel; teams: C
     teams,
     label(scope) {
       if (scope.kind === 'ORG') return { kind: SCOPE_KIND_LABELS.ORG, name: 'Whole organization', gone: false };
+      // Pool-wide caps and limits are set with their pool (Key pools); the pool's budget carries its name.
+      if (scope.kind === 'POOL') return { kind: 'Key pool', name: 'Every key of the pool', detail: scope.id.slice(0, 8), gone: false };
       if (scope.kind === 'TEAM') {
         const name = teamNames.value.get(scope.id);
         // Until the teams arrive, an unknown team is "loading", not "deleted".

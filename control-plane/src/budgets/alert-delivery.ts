@@ -10,7 +10,7 @@ export interface BudgetAlertNotice {
   readonly budgetId: string;
   /** `budget` for the organization's budgets, `credits` for the prepaid balance. */
   readonly kind: 'budget' | 'credits';
-  readonly scope: { readonly kind: 'org' | 'team' | 'key'; readonly id: string };
+  readonly scope: { readonly kind: 'org' | 'team' | 'key' | 'pool'; readonly id: string };
   readonly periodKey: string;
   readonly threshold: number;
   readonly spentMicros: number;

@@ -1,10 +1,9 @@
 import { ArrayMaxSize, IsIn, IsInt, IsOptional, IsUUID, Length, Matches, Max, Min } from 'class-validator';
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { BudgetActionEnum, BudgetPeriodEnum, LimitScopeKindEnum } from './budget.type.js';
-import { USD_INPUT } from './money.js';
+import { USD_INPUT, USD_INPUT_MESSAGE as USD_MESSAGE } from './money.js';
 
 const PRINTABLE = /^[^\p{Cc}]*$/u;
-const USD_MESSAGE = 'must be a US-dollar amount as a decimal string with at most 6 decimals, e.g. "25.00"';
 
 @InputType({ description: 'A new budget.' })
 export class CreateBudgetInput {
@@ -15,11 +14,11 @@ export class CreateBudgetInput {
 
   @Field(() => LimitScopeKindEnum)
   @IsIn(Object.values(LimitScopeKindEnum))
-  scopeKind!: 'org' | 'team' | 'key';
+  scopeKind!: 'org' | 'team' | 'key' | 'pool';
 
-  @Field(() => ID, { nullable: true, description: 'The team or key id; omit for the organization.' })
+  @Field(() => ID, { nullable: true, description: 'The team, key or key pool id; omit for the organization.' })
   @IsOptional()
-  @IsUUID('all', { message: 'must be a team or key id' })
+  @IsUUID('all', { message: 'must be a team, key or key pool id' })
   scopeId?: string | null;
 
   @Field(() => BudgetPeriodEnum)
@@ -107,11 +106,11 @@ export class CreateRateLimitInput extends RateLimitDimensionsInput {
 
   @Field(() => LimitScopeKindEnum)
   @IsIn(Object.values(LimitScopeKindEnum))
-  scopeKind!: 'org' | 'team' | 'key';
+  scopeKind!: 'org' | 'team' | 'key' | 'pool';
 
-  @Field(() => ID, { nullable: true, description: 'The team or key id; omit for the organization.' })
+  @Field(() => ID, { nullable: true, description: 'The team, key or key pool id; omit for the organization.' })
   @IsOptional()
-  @IsUUID('all', { message: 'must be a team or key id' })
+  @IsUUID('all', { message: 'must be a team, key or key pool id' })
   scopeId?: string | null;
 }
 

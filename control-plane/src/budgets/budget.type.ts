@@ -1,8 +1,11 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 /** Where a budget or rate limit applies. */
-export const LimitScopeKindEnum = { ORG: 'org', TEAM: 'team', KEY: 'key' } as const;
-registerEnumType(LimitScopeKindEnum, { name: 'LimitScopeKind', description: 'ORG: the whole organization; TEAM: one team; KEY: one key.' });
+export const LimitScopeKindEnum = { ORG: 'org', TEAM: 'team', KEY: 'key', POOL: 'pool' } as const;
+registerEnumType(LimitScopeKindEnum, {
+  name: 'LimitScopeKind',
+  description: 'ORG: the whole organization; TEAM: one team; KEY: one key; POOL: every key of a key pool together.',
+});
 
 /** How often a budget starts over. */
 export const BudgetPeriodEnum = { DAY: 'day', WEEK: 'week', MONTH: 'month', LIFETIME: 'lifetime' } as const;
@@ -18,10 +21,10 @@ registerEnumType(BudgetActionEnum, {
   description: 'BLOCK refuses the request (HTTP 429, insufficient_quota); HOLD asks for approval first (Pro plan).',
 });
 
-@ObjectType('LimitScope', { description: 'The organization, team or key a budget or rate limit applies to.' })
+@ObjectType('LimitScope', { description: 'The organization, team, key or key pool a budget or rate limit applies to.' })
 export class LimitScopeType {
   @Field(() => LimitScopeKindEnum)
-  kind!: 'org' | 'team' | 'key';
+  kind!: 'org' | 'team' | 'key' | 'pool';
 
   @Field(() => ID)
   id!: string;

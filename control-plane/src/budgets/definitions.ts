@@ -1,4 +1,4 @@
-import type { BudgetConfig, BudgetPeriod, RateLimitConfig, ScopeRef } from '@keyward/shared';
+import type { BudgetConfig, BudgetPeriod, LimitScopeRef, RateLimitConfig } from '@keyward/shared';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlRows } from '../config-publish/sql.js';
 import { DEFAULT_ORGANIZATION_SETTINGS } from '../organizations/organization.entity.js';
@@ -27,7 +27,7 @@ interface BudgetRow {
   id: string;
   name: string;
   organization_id: string;
-  scope_kind: ScopeRef['kind'];
+  scope_kind: LimitScopeRef['kind'];
   scope_id: string;
   period: BudgetPeriod;
   limit_micros: string;
@@ -45,7 +45,7 @@ interface CreditRow {
 interface RateLimitRow {
   id: string;
   organization_id: string;
-  scope_kind: ScopeRef['kind'];
+  scope_kind: LimitScopeRef['kind'];
   scope_id: string;
   requests_per_minute: number | null;
   tokens_per_minute: number | null;
@@ -58,11 +58,12 @@ const CREDIT_ALERT_THRESHOLDS: readonly number[] = [80, 100];
 /** How nodes name the prepaid credit balance in refusals. */
 const CREDIT_BUDGET_NAME = 'prepaid credits';
 
-/** Budgets and rate limits whose scope no longer resolves (a deleted team, a revoked key) are left out. */
+/** Budgets and rate limits whose scope no longer resolves (a deleted team, a revoked key, a deleted pool) are left out. */
 const SCOPE_RESOLVES = (table: string) => `(
   (${table}.scope_kind = 'org' and ${table}.scope_id = ${table}.organization_id)
   or (${table}.scope_kind = 'team' and exists (select 1 from teams t where t.id = ${table}.scope_id and t.organization_id = ${table}.organization_id))
-  or (${table}.scope_kind = 'key' and exists (select 1 from keys k where k.id = ${table}.scope_id and k.organization_id = ${table}.organization_id and k.status = 'active')))`;
+  or (${table}.scope_kind = 'key' and exists (select 1 from keys k where k.id = ${table}.scope_id and k.organization_id = ${table}.organization_id and k.status = 'active'))
+  or (${table}.scope_kind = 'pool' and exists (select 1 from key_pools p where p.id = ${table}.scope_id and p.organization_id = ${table}.organization_id)))`;
 
 function orgFilter(column: string, orgIds: readonly string[] | null): { sql: string; bindings: unknown[] } {
   if (orgIds === null) return { sql: 'true', bindings: [] };

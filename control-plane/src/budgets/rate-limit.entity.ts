@@ -1,10 +1,10 @@
 import { Entity, Index, OptionalProps, Property } from '@mikro-orm/core';
-import type { ScopeRef } from '@keyward/shared';
+import type { LimitScopeRef } from '@keyward/shared';
 import { OrgScopedEntity } from '../db/base.entity.js';
 
 /**
  * Requests per minute, tokens per minute and requests in flight allowed to the organization,
- * one team or one key. Unset dimensions are unlimited; at least one is set.
+ * one team, one key or a key pool. Unset dimensions are unlimited; at least one is set.
  */
 @Entity({ tableName: 'rate_limits' })
 @Index({ properties: ['organization', 'scopeKind', 'scopeId'] })
@@ -15,7 +15,7 @@ export class RateLimit extends OrgScopedEntity {
   name: string = '';
 
   @Property({ type: 'string', length: 8 })
-  scopeKind!: ScopeRef['kind'];
+  scopeKind!: LimitScopeRef['kind'];
 
   @Property({ type: 'uuid' })
   scopeId!: string;

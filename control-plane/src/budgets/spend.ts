@@ -1,4 +1,4 @@
-import type { ScopeRef } from '@keyward/shared';
+import type { LimitScopeRef } from '@keyward/shared';
 import type { Knex } from '@mikro-orm/postgresql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlRows } from '../config-publish/sql.js';
@@ -44,7 +44,7 @@ export interface SpendQuery {
   /** Any id to find the answer by (a budget's id). */
   readonly id: string;
   readonly orgId: string;
-  readonly scope: ScopeRef;
+  readonly scope: LimitScopeRef;
   /** First local day, inclusive (`YYYY-MM-DD`). */
   readonly fromDay: string;
   /** Local day after the last, exclusive. */
@@ -63,7 +63,8 @@ export async function sumSpend(em: EntityManager, queries: readonly SpendQuery[]
     `select q.id, coalesce((
        select sum(r.cost_micros) from spend_rollups r
         where r.organization_id = q.org_id and r.day >= q.from_day and r.day < q.to_day
-          and (q.kind = 'org' or (q.kind = 'team' and r.team_id = q.scope_id) or (q.kind = 'key' and r.key_id = q.scope_id))
+          and (q.kind = 'org' or (q.kind = 'team' and r.team_id = q.scope_id) or (q.kind = 'key' and r.key_id = q.scope_id)
+               or (q.kind = 'pool' and r.key_id in (select p.key_id from pool_recipients p where p.pool_id = q.scope_id)))
      ), 0) as spent
      from jsonb_to_recordset(?::jsonb) as q(id text, org_id uuid, kind text, scope_id uuid, from_day date, to_day date)`,
     [JSON.stringify(queries.map((q) => ({ id: q.id, org_id: q.orgId, kind: q.scope.kind, scope_id: q.scope.id, from_day: q.fromDay, to_day: q.toDay })))],

@@ -50,6 +50,9 @@ interface KeyRow {
   cache_ttl_seconds: number | null;
   credential_ids: string[];
   labels: Record<string, string>;
+  pool_id: string | null;
+  paused: boolean;
+  pool_expires_at: Date | null;
 }
 
 interface GraceRow {
@@ -87,8 +90,10 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
   const keyRows = await sqlRows<KeyRow>(
     em,
     `select k.id, k.name, k.owner_label, k.team_id, t.organization_id as team_org, k.prefix, k.secret_hash,
-            k.expires_at, k.allowed_models, k.credential_ids, k.labels, k.cache_ttl_seconds
+            k.expires_at, k.allowed_models, k.credential_ids, k.labels, k.cache_ttl_seconds,
+            r.pool_id, coalesce(r.paused_at is not null or p.status = 'paused', false) as paused, p.expires_at as pool_expires_at
        from keys k left join teams t on t.id = k.team_id
+            left join pool_recipients r on r.key_id = k.id left join key_pools p on p.id = r.pool_id
       where k.organization_id = ? and k.status = 'active'
       order by k.id`,
     [orgId],
@@ -132,12 +137,14 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
       ownerLabel: row.owner_label,
       teamId: row.team_id,
       status: 'active',
-      expiresAt: iso(row.expires_at),
+      expiresAt: iso(earliest(row.expires_at, row.pool_expires_at)),
       graceUntil: null,
       allowedModels: row.allowed_models ?? [],
       credentialIds: row.credential_ids ?? [],
       labels: row.labels ?? {},
       cache: row.cache_ttl_seconds === null ? null : { ttlSeconds: row.cache_ttl_seconds },
+      // Only keys given from a pool carry these, so every other key's entry stays as it was.
+      ...(row.pool_id ? { poolId: row.pool_id, paused: row.paused } : {}),
     };
     keys[entry.hash] = entry;
     byId.set(row.id, entry);
@@ -167,6 +174,12 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
     collections: { orgs: { [org.id]: orgConfig }, keys, credentials, policies, ...(await compileLimits(em, orgId, now)), ...(await compileRoutes(em, orgId)) },
     facts: { teamOrgOfKey },
   };
+}
+
+/** The earlier of two optional times: a pool's key stops at its own expiry or its pool's. */
+function earliest(a: Date | null, b: Date | null): Date | null {
+  if (a === null || b === null) return a ?? b;
+  return new Date(a).getTime() <= new Date(b).getTime() ? a : b;
 }
 
 function iso(value: Date | string | null): string | null {

@@ -2,11 +2,9 @@ import { IsOptional, IsUUID, Length, Matches, MaxDate, ArrayMaxSize } from 'clas
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, InputType } from 'type-graphql';
 import { KeyStatusEnum, type KeyStatus } from './key.type.js';
-import { IsFutureDate, IsLabelMap, IsModelGlobList, MAX_GLOBS } from './validators.js';
+import { IsFutureDate, IsLabelMap, IsModelGlobList, LATEST_EXPIRY, MAX_GLOBS } from './validators.js';
 import { ResponseCacheInput } from '../routing/response-cache.input.js';
 
-/** Keys expire at most this far ahead (a longer-lived key should be rotated instead). */
-const LATEST_EXPIRY = () => new Date(Date.now() + 10 * 365 * 24 * 3600 * 1000);
 /** Printable text without control characters (names end up in logs, headers and emails). */
 const PRINTABLE = /^[^\p{Cc}]+$/u;
 

@@ -69,13 +69,17 @@ export async function revokeKey(ctx: GraphQLContext, id: string): Promise<KeyTyp
   const orgId = orgOf(ctx);
   return applyConfigChange(ctx.services, ctx.em, orgId, 'key revoked', async (tx) => {
     const key = await findKey(tx, id);
-    if (key.status !== 'revoked') {
-      key.status = 'revoked';
-      key.revokedAt = new Date();
-      await tx.nativeDelete(KeySecret, { key: key.id });
-    }
+    await revokeKeyIn(tx, key, new Date());
     return toKeyType(key, []);
   });
+}
+
+/** Marks a key revoked inside the caller's config change and drops its rotated-out secrets; a revoked key stays as it was. */
+export async function revokeKeyIn(tx: EntityManager, key: Key, now: Date): Promise<void> {
+  if (key.status === 'revoked') return;
+  key.status = 'revoked';
+  key.revokedAt = now;
+  await tx.nativeDelete(KeySecret, { key: key.id });
 }
 
 /**

@@ -10,6 +10,9 @@ const MODEL_GLOB = /^[A-Za-z0-9._:/@*?+-]{1,128}$/;
 /** Most globs one key or credential may list. */
 export const MAX_GLOBS = 64;
 
+/** Keys expire at most this far ahead (a longer-lived key should be rotated instead). */
+export const LATEST_EXPIRY = () => new Date(Date.now() + 10 * 365 * 24 * 3600 * 1000);
+
 /** Label keys: a letter or digit, then letters, digits and `._/-` (like Kubernetes label names). */
 const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/;
 /** Most labels one key may carry, and the longest value. */

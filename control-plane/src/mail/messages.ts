@@ -55,3 +55,33 @@ export function emailChangedMessage(to: string, newEmail: string): MailMessage {
     ].join('\n'),
   };
 }
+
+/** The email carrying a pool key's delivery link. The link is in the body only; the key is never in an email. */
+export function poolKeyLinkMessage(to: string, input: { orgName: string; poolName: string; link: string; hours: number; note: string | null }): MailMessage {
+  return {
+    to,
+    subject: `Your Keyward key for ${input.poolName}`,
+    text: [
+      `${input.orgName} gave you a Keyward key (pool "${input.poolName}").`,
+      '',
+      `Open this link to see your key: ${input.link}`,
+      '',
+      `The link works once and expires in ${input.hours} hours. The key is shown when you open it and never again, so copy it then.`,
+      ...(input.note ? ['', `A note from ${input.orgName}:`, input.note] : []),
+    ].join('\n'),
+  };
+}
+
+/** The email carrying the code that opens a pool recipient's own page. The code is in the body only. */
+export function recipientCodeMessage(to: string, code: string, minutes: number): MailMessage {
+  return {
+    to,
+    subject: 'Your code for your Keyward key page',
+    text: [
+      `Your code is: ${code}`,
+      '',
+      `Type it on the page where you asked for it to see your Keyward keys, their limits and spend. It works once and expires in ${minutes} minutes.`,
+      'If you did not ask for it, ignore this email: nobody can open the page without the code.',
+    ].join('\n'),
+  };
+}

@@ -73,6 +73,18 @@ describe('the key check', () => {
     expect(check.ok ? '' : check.error.message).toContain('expired');
   });
 
+  it('refuses the key of a paused pool with 403 and still names it; a key of an active pool works', () => {
+    const pool = '00000000-0000-7000-8000-0000000000bb';
+    const paused = setup({ poolId: pool, paused: true });
+    expect(authenticateKey(paused.secret, paused.view, pepper, now)).toMatchObject({
+      ok: false,
+      key: { poolId: pool },
+      error: { code: 'key_paused', status: 403, message: 'This Keyward key is paused by the owner of its key pool. Ask them to resume it.' },
+    });
+    const active = setup({ poolId: pool, paused: false });
+    expect(authenticateKey(active.secret, active.view, pepper, now).ok).toBe(true);
+  });
+
   it('keeps a rotated-out key valid until its grace period ends', () => {
     const rotated = setup({ graceUntil: '2030-01-01T00:00:01Z' });
     expect(authenticateKey(rotated.secret, rotated.view, pepper, now).ok).toBe(true);

@@ -31,6 +31,9 @@ export function authenticateKey(secret: string | null, view: ConfigView, pepper:
   if (key.status !== 'active') {
     return refuse(new GatewayError('key_revoked', 401, 'This Keyward key has been revoked.'), key, org);
   }
+  if (key.paused === true) {
+    return refuse(new GatewayError('key_paused', 403, 'This Keyward key is paused by the owner of its key pool. Ask them to resume it.'), key, org);
+  }
   if (key.expiresAt !== null && Date.parse(key.expiresAt) <= now) {
     return refuse(new GatewayError('key_expired', 401, `This Keyward key expired at ${key.expiresAt}.`), key, org);
   }

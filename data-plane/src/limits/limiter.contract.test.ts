@@ -113,6 +113,15 @@ describe.each(backends)('$name', ({ setup }) => {
       expect((await limiter.admit(request({ budgets: others, reserveMicros: 1 }))).ok).toBe(true);
     });
 
+    it('counts a key pool budget over every key of the pool together, and not for keys outside it', async () => {
+      const pool = budget('b_pool', { scope: { kind: 'pool', id: 'pool_1' }, limitMicros: 1_000 });
+      const first = await limiter.admit(request({ keyId: 'key_a', poolId: 'pool_1', budgets: [pool], reserveMicros: 600 }));
+      expect(first.ok).toBe(true);
+      const second = await limiter.admit(request({ keyId: 'key_b', poolId: 'pool_1', budgets: [pool], reserveMicros: 600 }));
+      expect(second).toMatchObject({ ok: false, reason: 'budget_exceeded', budgetId: 'b_pool' });
+      expect((await limiter.admit(request({ keyId: 'key_c', poolId: null, budgets: [pool], reserveMicros: 600 }))).ok).toBe(true);
+    });
+
     it('charges but never refuses on a budget the request is exempt from', async () => {
       const held = budget('b_held', { limitMicros: 100, action: 'hold' });
       const first = await limiter.admit(request({ budgets: [held], reserveMicros: 500 }));

@@ -107,6 +107,7 @@ export function createLimitsStep(options: LimitsStepOptions): EnforcementStep {
       orgId: ctx.org.id,
       teamId: ctx.key.teamId,
       keyId: ctx.key.id,
+      poolId: ctx.key.poolId ?? null,
       now: clock(),
       timeZone: ctx.org.timeZone,
       failMode: ctx.org.limiterFailMode,
@@ -162,7 +163,7 @@ export function createLimitsStep(options: LimitsStepOptions): EnforcementStep {
 }
 
 function requestScope(ctx: EnforcementContext) {
-  return { orgId: ctx.org.id, teamId: ctx.key.teamId, keyId: ctx.key.id };
+  return { orgId: ctx.org.id, teamId: ctx.key.teamId, keyId: ctx.key.id, poolId: ctx.key.poolId ?? null };
 }
 
 /**
@@ -199,7 +200,7 @@ function deny(ctx: EnforcementContext, refusal: Refusal, error: GatewayError, de
 
 const PER_PERIOD: Readonly<Record<BudgetPeriod, string>> = { day: 'per day', week: 'per week', month: 'per month', lifetime: 'in total' };
 const PERIOD_ADJECTIVES: Readonly<Record<BudgetPeriod, string>> = { day: 'daily', week: 'weekly', month: 'monthly', lifetime: 'lifetime' };
-const SCOPE_WORDS: Readonly<Record<LimitScope['kind'], string>> = { org: 'organization', team: 'team', key: 'key' };
+const SCOPE_WORDS: Readonly<Record<LimitScope['kind'], string>> = { org: 'organization', team: 'team', key: 'key', pool: 'key pool' };
 
 /**
  * A refusal an agent's operator can act on: the budget by its name (or scope and period when it

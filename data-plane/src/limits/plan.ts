@@ -101,8 +101,8 @@ export function requireAmount(value: number, name: string): void {
   }
 }
 
-/** True when a budget or rate limit with this scope counts the request's organization, team or key. */
-export function appliesTo(scope: LimitScope, request: Pick<AdmissionRequest, 'orgId' | 'teamId' | 'keyId'>): boolean {
+/** True when a budget or rate limit with this scope counts the request's organization, team, key or key pool. */
+export function appliesTo(scope: LimitScope, request: Pick<AdmissionRequest, 'orgId' | 'teamId' | 'keyId' | 'poolId'>): boolean {
   switch (scope.kind) {
     case 'org':
       return scope.id === request.orgId;
@@ -110,6 +110,8 @@ export function appliesTo(scope: LimitScope, request: Pick<AdmissionRequest, 'or
       return request.teamId !== null && scope.id === request.teamId;
     case 'key':
       return scope.id === request.keyId;
+    case 'pool':
+      return request.poolId != null && scope.id === request.poolId;
   }
 }
 

@@ -6,13 +6,13 @@
  * Lua doubles, which are exact only up to 2^53.
  */
 
-import type { BudgetConfig, RateLimitConfig, ScopeRef } from '@keyward/shared';
+import type { BudgetConfig, LimitScopeRef, RateLimitConfig } from '@keyward/shared';
 
 /** Budgets and rate limits arrive in the pushed config; their shapes are the wire contract's. */
 export type { BudgetConfig, RateLimitConfig };
 
-/** The entity a budget or rate limit counts: an organization, one of its teams, or one key. */
-export type LimitScope = ScopeRef;
+/** The entity a budget or rate limit counts: an organization, one of its teams, one key, or a key pool. */
+export type LimitScope = LimitScopeRef;
 
 /** What a node does when the shared counters cannot be reached. */
 export type FailMode = 'closed' | 'open';
@@ -22,6 +22,8 @@ export interface AdmissionRequest {
   readonly orgId: string;
   readonly teamId: string | null;
   readonly keyId: string;
+  /** The key pool the key was given from, whose budgets and rate limits count it too (absent: none). */
+  readonly poolId?: string | null;
   /** Epoch milliseconds; the caller's clock, so tests and replays are deterministic. */
   readonly now: number;
   /** Budgets of the organization; those whose scope is not this org, team or key are ignored. */

@@ -25,6 +25,7 @@ const DECISIONS: Partial<Record<GatewayErrorCode, Decision>> = {
   invalid_api_key: 'denied',
   key_revoked: 'denied',
   key_expired: 'denied',
+  key_paused: 'denied',
   model_not_allowed: 'denied',
   rate_limited: 'rate_limited',
   budget_exceeded: 'budget_exceeded',

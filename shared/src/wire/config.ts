@@ -103,6 +103,10 @@ export interface KeyConfig {
   readonly labels: Readonly<Record<string, string>>;
   /** The key's response cache; it wins over its route's. Null or absent (older control planes): the route's, if any. */
   readonly cache?: CacheSettings | null;
+  /** The key pool the key was given from: budgets and rate limits scoped to the pool count it. Absent or null: none. */
+  readonly poolId?: string | null;
+  /** True while the key's pool, or the key within it, is paused: nodes refuse it. Absent: false. */
+  readonly paused?: boolean;
   // The policies attached to the key are found by their attachments (`{ kind: 'key', id }`), like
   // those of its organization and team. Control planes before that also sent `policyIds` here,
   // the same policies a second time; nodes ignore it.
@@ -130,6 +134,16 @@ export interface ScopeRef {
 }
 
 /**
+ * Where a budget or rate limit applies: a `ScopeRef`, or a key pool (every key given from it,
+ * counted together). Policies attach to `ScopeRef`s only.
+ */
+export interface LimitScopeRef {
+  readonly kind: ScopeRef['kind'] | 'pool';
+  /** The organization's, team's, key's or pool's id. */
+  readonly id: string;
+}
+
+/**
  * One version of a policy, as enforced. `document` is the policy language's normalized form
  * (`PolicyDocument` from the policy module); nodes re-validate it with `validatePolicyDocument`
  * and compile it once per config change.
@@ -153,7 +167,7 @@ export type BudgetPeriod = 'day' | 'week' | 'month' | 'lifetime';
 export interface BudgetConfig {
   readonly id: string;
   readonly orgId: string;
-  readonly scope: ScopeRef;
+  readonly scope: LimitScopeRef;
   readonly period: BudgetPeriod;
   readonly limitMicros: number;
   /** `block` refuses a request that does not fit; `hold` sends it for approval. */
@@ -180,7 +194,7 @@ export interface BudgetSpendSeed {
 export interface RateLimitConfig {
   readonly id: string;
   readonly orgId: string;
-  readonly scope: ScopeRef;
+  readonly scope: LimitScopeRef;
   readonly requestsPerMinute?: number;
   readonly tokensPerMinute?: number;
   readonly concurrentRequests?: number;

@@ -25,6 +25,7 @@ import {
   type PolicyConfig,
   type RateLimitConfig,
   type ScopeRef,
+  type LimitScopeRef,
   type ModelPriceEntry,
   type OrgConfig,
   type SealedSecret,
@@ -230,6 +231,8 @@ function keyConfig(value: unknown, path: string, mapKey: string): KeyConfig {
   arrayOf(key.credentialIds, child(path, 'credentialIds'), uuid);
   recordOf(key.labels, child(path, 'labels'), string);
   checkCacheSettings(key.cache, child(path, 'cache'));
+  if (key.poolId !== undefined) nullable(key.poolId, child(path, 'poolId'), uuid);
+  if (key.paused !== undefined) boolean(key.paused, child(path, 'paused'));
   return key as unknown as KeyConfig;
 }
 
@@ -254,6 +257,13 @@ function scopeRef(value: unknown, path: string): ScopeRef {
   oneOf(scope.kind, child(path, 'kind'), ['org', 'team', 'key'] as const);
   uuid(scope.id, child(path, 'id'));
   return scope as unknown as ScopeRef;
+}
+
+function limitScopeRef(value: unknown, path: string): LimitScopeRef {
+  const scope = object(value, path);
+  oneOf(scope.kind, child(path, 'kind'), ['org', 'team', 'key', 'pool'] as const);
+  uuid(scope.id, child(path, 'id'));
+  return scope as unknown as LimitScopeRef;
 }
 
 function policyConfig(value: unknown, path: string, mapKey: string): PolicyConfig {
@@ -294,7 +304,7 @@ function budgetConfig(value: unknown, path: string, mapKey: string): BudgetConfi
   const budget = object(value, path);
   sameAsMapKey(uuid(budget.id, child(path, 'id')), mapKey, child(path, 'id'));
   uuid(budget.orgId, child(path, 'orgId'));
-  scopeRef(budget.scope, child(path, 'scope'));
+  limitScopeRef(budget.scope, child(path, 'scope'));
   oneOf(budget.period, child(path, 'period'), ['day', 'week', 'month', 'lifetime'] as const);
   count(budget.limitMicros, child(path, 'limitMicros'));
   oneOf(budget.action, child(path, 'action'), ['block', 'hold'] as const);
@@ -308,7 +318,7 @@ function rateLimitConfig(value: unknown, path: string, mapKey: string): RateLimi
   const limit = object(value, path);
   sameAsMapKey(uuid(limit.id, child(path, 'id')), mapKey, child(path, 'id'));
   uuid(limit.orgId, child(path, 'orgId'));
-  scopeRef(limit.scope, child(path, 'scope'));
+  limitScopeRef(limit.scope, child(path, 'scope'));
   for (const field of ['requestsPerMinute', 'tokensPerMinute', 'concurrentRequests'] as const) {
     if (limit[field] !== undefined) integerIn(limit[field], child(path, field), 1, Number.MAX_SAFE_INTEGER);
   }
