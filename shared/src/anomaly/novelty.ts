@@ -5,9 +5,8 @@
  * The chance that the next request brings a new value is estimated the Good–Turing way: new
  * values seen so far over observations so far. A key that has called from the same three
  * addresses for ten thousand requests makes a fourth one very surprising; a key whose serverless
- * callers change address every hour makes it ordinary. A value becomes trusted only
- * `TRUST_AFTER_MS` after it was first seen, so a stolen key's new client stays new for the time
- * it takes a person to look.
+ * callers change address every hour makes it ordinary. A value becomes trusted
+ * `TRUST_AFTER_MS` after it was first seen (`newness`).
  */
 
 /** When a value was first and last seen (epoch ms). */
@@ -59,10 +58,20 @@ export function observeValue(set: NoveltySet, value: string, at: number): void {
   }
 }
 
+/**
+ * How new `value` is at `at`: 1 when never seen, fading to 0 (trusted) over `TRUST_AFTER_MS`
+ * after it was first seen. The surprise of a new value belongs to its first calls; a value that
+ * has kept calling for twenty minutes is not fresh evidence on each of them.
+ */
+export function newness(set: NoveltySet, value: string, at: number): number {
+  const known = set.seen[value];
+  if (known === undefined) return 1;
+  return Math.min(1, Math.max(0, 1 - (at - known.first) / TRUST_AFTER_MS));
+}
+
 /** True when `value` was first seen at least `TRUST_AFTER_MS` before `at`. */
 export function isTrusted(set: NoveltySet, value: string, at: number): boolean {
-  const known = set.seen[value];
-  return known !== undefined && at - known.first >= TRUST_AFTER_MS;
+  return newness(set, value, at) === 0;
 }
 
 /** The estimated chance (0–1] that an observation brings a value never seen before. */

@@ -16,7 +16,7 @@
  */
 import type { WindowTotals, ActivityWindow } from './activity-window.js';
 import { hourOfWeek, hourOfWeekLabel, sizeScale, type AnomalyBaseline, type DecayedShare, type RequestFacts } from './baseline.js';
-import { isTrusted, noveltyChance, type NoveltySet } from './novelty.js';
+import { isTrusted, newness, noveltyChance, type NoveltySet } from './novelty.js';
 import { MAD_TO_SIGMA, type RobustStat } from './robust-stat.js';
 
 /** Why a request scored what it did; `code` is what policies match on. */
@@ -78,7 +78,7 @@ const ORGANIZATION_PRIOR_SLACK = 4;
 /** A value the organization already uses is this much less surprising on one of its keys. */
 const KNOWN_IN_ORGANIZATION = 0.4;
 /** Share of the organization's own novelty surprise added when it has never seen the value either. */
-const NEW_TO_ORGANIZATION = 0.5;
+const NEW_TO_ORGANIZATION = 0.75;
 const LN10 = Math.log(10);
 /**
  * Tool names that move money, delete, execute or grant: a new one of these is worth more than
@@ -247,7 +247,9 @@ function noveltySignals(request: RequestFacts, baselines: AnomalyBaselines, add:
     const key = baselines.key === undefined ? undefined : pick(baselines.key);
     const organization = baselines.organization === undefined ? undefined : pick(baselines.organization);
     const set = key !== undefined && key.observations >= minObservations ? key : keyOnly ? undefined : organization;
-    if (set === undefined || set.observations < minObservations || isTrusted(set, value, request.at)) return false;
+    if (set === undefined || set.observations < minObservations) return false;
+    const fresh = newness(set, value, request.at);
+    if (fresh === 0) return false;
     // A value the organization already uses is less surprising; one it has never seen either, more.
     const knownToOrganization = organization !== undefined && organization.observations >= MIN_NOVELTY_OBSERVATIONS;
     const weight =
@@ -256,7 +258,7 @@ function noveltySignals(request: RequestFacts, baselines: AnomalyBaselines, add:
         : isTrusted(organization, value, request.at)
           ? KNOWN_IN_ORGANIZATION
           : 1 + (NEW_TO_ORGANIZATION * -Math.log10(noveltyChance(organization))) / -Math.log10(noveltyChance(set));
-    add(family, -Math.log10(noveltyChance(set)) * weight * scale, () => reason(set === key ? 'this key' : 'this organization'));
+    add(family, -Math.log10(noveltyChance(set)) * weight * scale * fresh, () => reason(set === key ? 'this key' : 'this organization'));
     return true;
   };
   novel(
