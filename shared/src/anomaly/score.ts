@@ -59,7 +59,7 @@ export interface AnomalyBaselines {
 export const DEFAULT_ANOMALY_THRESHOLD = 80;
 
 /** Surprise (decades) that maps to a score of 63; 80 is reached at 1.6 times it (about one in 10¹⁰). */
-const SCALE = 6;
+const SCALE = 6.1;
 /** Signals weaker than this are noise: they neither add to the score nor give a reason. */
 const MIN_SURPRISE = 1;
 const RATE_WINDOWS_MS = [10_000, 30_000, 60_000] as const;

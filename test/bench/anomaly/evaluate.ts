@@ -34,7 +34,7 @@ export interface EvaluationOptions {
   readonly threshold?: number;
 }
 
-export interface IncidentFigures {
+interface IncidentFigures {
   readonly kind: IncidentKind;
   readonly injected: number;
   readonly detected: number;

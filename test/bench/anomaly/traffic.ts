@@ -15,7 +15,7 @@ export const MINUTES_PER_WEEK = 7 * 24 * 60;
 export const INCIDENT_KINDS = ['runaway loop', 'leaked key', 'prompt explosion', 'dangerous tool', 'spend creep'] as const;
 export type IncidentKind = (typeof INCIDENT_KINDS)[number];
 
-export interface Incident {
+interface Incident {
   readonly kind: IncidentKind;
   /** Minute of the simulation it starts in, and the ms offset in that minute. */
   readonly onset: number;

@@ -3,7 +3,7 @@ import { evaluate, falseAlarmRate, type EvaluationReport } from '../../bench/ano
 import { reportTable } from '../../bench/anomaly/table.js';
 
 /**
- * `npm run anomaly:eval` on a fixed, smaller budget (the same seeded generator, fewer keys and
+ * `npm run anomaly:eval` on a fixed, smaller budget (the same generator and default seed, fewer keys and
  * weeks), holding the anomaly scoring to its targets at the default threshold: every runaway
  * loop and leaked key detected within 30 seconds of its first request, fewer than one false
  * alarm per 100 key-weeks of clean traffic.
@@ -13,7 +13,7 @@ describe('anomaly evaluation on seeded synthetic traffic', () => {
   const figures = (kind: string) => report.incidents.find((f) => f.kind === kind)!;
 
   it('scores a few weeks of traffic for 60 keys with incidents of every kind', { timeout: 240_000 }, () => {
-    report = evaluate({ seed: 7, keys: 60, weeks: 3 });
+    report = evaluate({ seed: 1, keys: 60, weeks: 3 });
     console.log(reportTable(report));
     expect(report.requests).toBeGreaterThan(100_000);
     for (const incident of report.incidents) expect(incident.injected, incident.kind).toBeGreaterThan(0);
