@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGuardedAgent, createKms, preloadTokenizers, type Kms, type UsageEvent } from '@keyward/shared';
 import { Agent } from 'undici';
+import { AnomalyScorer } from './anomaly/anomaly-scorer.js';
 import type { DataPlaneConfig } from './config.js';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './config/backoff.js';
 import { createGraphqlConfigSource } from './config/graphql-source.js';
@@ -195,6 +196,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     emit,
     tracker,
     clientHasher: new ClientHasher(config.hashSalt),
+    anomaly: new AnomalyScorer(),
     draining: () => draining,
   };
   const readiness = (): Readiness => ({

@@ -16,3 +16,4 @@ export * from './wire/circuits.js';
 export * from './policy/index.js';
 export * from './pii/index.js';
 export * from './routing/index.js';
+export * from './anomaly/index.js';

@@ -30,8 +30,10 @@ describe('exporting requests', () => {
     expect(parsed[0].costMicros).toBe('42');
   });
 
-  it('exports every field the console reads except captured content, the matched policy rules and upstream attempts included', () => {
-    expect(EXPORT_COLUMNS).toEqual(expect.arrayContaining(['policyMatches', 'approvalId', 'routeId', 'attempts', 'traceId', 'receivedAt', 'clientIpHash']));
+  it('exports every field the console reads except captured content, the matched policy rules, upstream attempts and anomaly score included', () => {
+    expect(EXPORT_COLUMNS).toEqual(
+      expect.arrayContaining(['policyMatches', 'approvalId', 'routeId', 'attempts', 'traceId', 'receivedAt', 'clientIpHash', 'anomalyScore', 'anomalyReasons']),
+    );
     expect(EXPORT_COLUMNS).not.toContain('content');
     const event = usageEvent({
       approvalId: 'appr_1',
@@ -41,6 +43,12 @@ describe('exporting requests', () => {
         { credentialId: 'cred_2', model: 'gpt-4o-mini', outcome: 'ANSWERED', status: 200, latencyMs: 41 },
       ],
       traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      toolsOffered: ['search_docs', 'transfer_funds'],
+      anomalyScore: 91,
+      anomalyReasons: [
+        { code: 'new_tool', message: 'tool `transfer_funds` never seen for this key' },
+        { code: 'new_client', message: 'first call from a new client' },
+      ],
       policyMatches: [
         { policyId: 'pol_1', policyVersion: 4, ruleId: 'contacts', action: 'REDACT', phase: 'REQUEST', shadow: false },
         { policyId: 'pol_1', policyVersion: 4, ruleId: 'trial', action: 'BLOCK', phase: 'REQUEST', shadow: true },
@@ -49,11 +57,15 @@ describe('exporting requests', () => {
     const [header, row] = eventsToCsv([event]).trimEnd().split('\r\n');
     expect(header!.split(',')).toContain('policyMatches');
     expect(row).toMatch(
-      /,pol_1@v4:contacts:redact pol_1@v4:trial:block:shadow,appr_1,route_1,cred_1\/gpt-4o:timeout:300ms cred_2\/gpt-4o-mini:answered:200:41ms,4bf92f3577b34da6a3ce929d0e0e4736,false$/,
+      /,pol_1@v4:contacts:redact pol_1@v4:trial:block:shadow,appr_1,route_1,cred_1\/gpt-4o:timeout:300ms cred_2\/gpt-4o-mini:answered:200:41ms,4bf92f3577b34da6a3ce929d0e0e4736,false,ua-family-hash,search_docs transfer_funds,91,new_tool: tool `transfer_funds` never seen for this key; new_client: first call from a new client$/,
     );
     expect(header!.split(',')[0]).toBe('startedAt');
     const parsed = JSON.parse(eventsToJson([event]));
     expect(parsed[0].attempts[0]).toEqual({ credentialId: 'cred_1', model: 'gpt-4o', outcome: 'TIMEOUT', status: null, latencyMs: 300 });
+    expect(parsed[0].anomalyReasons).toEqual([
+      { code: 'new_tool', message: 'tool `transfer_funds` never seen for this key' },
+      { code: 'new_client', message: 'first call from a new client' },
+    ]);
     expect(parsed[0].policyMatches[1]).toEqual({ policyId: 'pol_1', policyVersion: 4, ruleId: 'trial', action: 'BLOCK', phase: 'REQUEST', shadow: true });
   });
 });

@@ -47,6 +47,9 @@ function columnValue(event: UsageEventFieldsFragment, column: keyof UsageEventFi
       ? event.attempts.map(formatAttempt)
       : event.attempts.map(({ credentialId, model, outcome, status, latencyMs }) => ({ credentialId, model, outcome, status, latencyMs }));
   }
+  if (column === 'anomalyReasons') {
+    return csv ? event.anomalyReasons.map((r) => `${r.code}: ${r.message}`).join('; ') : event.anomalyReasons.map(({ code, message }) => ({ code, message }));
+  }
   return event[column];
 }
 

@@ -40,6 +40,10 @@ export function usageEvent(overrides: Partial<UsageEventFieldsFragment> = {}): U
     attempts: [],
     traceId: null,
     cacheHit: false,
+    userAgentFamilyHash: 'ua-family-hash',
+    toolsOffered: [],
+    anomalyScore: 0,
+    anomalyReasons: [],
     content: null,
     ...overrides,
   };

@@ -142,6 +142,24 @@ describe('canonical JSON (RFC 8785)', () => {
     const hit = { ...row, cacheHit: true };
     expect(USAGE_CHAIN.canonicalForm(hit).text).toContain('"cacheHit":true');
     expect(USAGE_CHAIN.canonicalForm(hit).text).toBe(linkedText(hit));
+    // And the anomaly scoring fields: unscored rows (null score, no reasons, no tools, no family) are written as before.
+    const unscored = { ...row, userAgentFamilyHash: null, toolsOffered: [], anomalyScore: null, anomalyReasons: [] };
+    expect(USAGE_CHAIN.canonicalForm(unscored).text).toBe(USAGE_CHAIN.canonicalForm(row).text);
+    for (const name of ['userAgentFamilyHash', 'toolsOffered', 'anomalyScore', 'anomalyReasons'])
+      expect(USAGE_CHAIN.canonicalRow(unscored)).not.toHaveProperty(name);
+    const scored = {
+      ...row,
+      userAgentFamilyHash: 'ab12',
+      toolsOffered: ['transfer_funds'],
+      anomalyScore: 91,
+      anomalyReasons: [{ code: 'new_tool', message: 'tool `transfer_funds` never seen for this key' }],
+    };
+    expect(USAGE_CHAIN.canonicalForm(scored).text).toContain(
+      '"anomalyReasons":[{"code":"new_tool","message":"tool `transfer_funds` never seen for this key"}],"anomalyScore":91',
+    );
+    expect(USAGE_CHAIN.canonicalForm(scored).text).toBe(linkedText(scored));
+    // A score of 0 is a score: it is written.
+    expect(USAGE_CHAIN.canonicalForm({ ...row, anomalyScore: 0 }).text).toContain('"anomalyScore":0');
     const entry = {
       id: 'a',
       orgId: 'o',

@@ -98,11 +98,11 @@ const CONTENT_DIGEST = 'contentDigest';
 type CanonicalField = Pick<EventFieldSpec, 'name' | 'columnType' | 'list' | 'canonicalWhenSet'> & { readonly prefix: string };
 
 /**
- * Fields in canonical (sorted) order, each with its `"name":` prefix. The first (`api` for a
- * row, `content` for its content) is always written, so a field left out never leaves a stray comma.
+ * Fields in canonical (sorted) order, each with its `"name":` prefix. The writer puts the comma
+ * before every field but the first it writes: a field sorted first (`anomalyReasons`) may be left out.
  */
 const inCanonicalOrder = (fields: readonly Pick<EventFieldSpec, 'name' | 'columnType' | 'list' | 'canonicalWhenSet'>[]): CanonicalField[] =>
-  [...fields].sort((a, b) => (a.name < b.name ? -1 : 1)).map((field, i) => ({ ...field, prefix: `${i === 0 ? '' : ','}${JSON.stringify(field.name)}:` }));
+  [...fields].sort((a, b) => (a.name < b.name ? -1 : 1)).map((field) => ({ ...field, prefix: `${JSON.stringify(field.name)}:` }));
 
 /** Format 2: usage event fields with `receivedAt`, the content fields replaced by `contentDigest`. */
 const USAGE_LINKED_FIELDS = inCanonicalOrder([
@@ -142,7 +142,7 @@ function usageCanonicalText(fields: readonly CanonicalField[], row: Record<strin
   for (const field of fields) {
     const value = field.name === CONTENT_DIGEST ? contentDigest : row[field.name];
     if (field.canonicalWhenSet && isUnset(value)) continue;
-    out += field.prefix;
+    out += out.length === 1 ? field.prefix : `,${field.prefix}`;
     if (value === null || value === undefined) out += field.list ? '[]' : 'null';
     else if (field.columnType === 'bigint') out += JSON.stringify(Number(value));
     else if (field.columnType === 'timestamptz') out += `"${new Date(value as string | Date).toISOString()}"`;

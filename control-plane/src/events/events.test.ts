@@ -32,7 +32,9 @@ const EVERY_EVENT_FIELD = [
         ? 'attempts { credentialId model outcome status latencyMs }'
         : f.name === 'content'
           ? 'content { request response }'
-          : f.name,
+          : f.name === 'anomalyReasons'
+            ? 'anomalyReasons { code message }'
+            : f.name,
   ),
 ].join(' ');
 
@@ -169,6 +171,13 @@ describe('storing event batches', () => {
       traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
       routeId: randomUUID(),
       cacheHit: true,
+      userAgentFamilyHash: 'f'.repeat(64),
+      toolsOffered: ['search_docs', 'transfer_funds'],
+      anomalyScore: 91,
+      anomalyReasons: [
+        { code: 'new_tool', message: 'tool `transfer_funds` never seen for this key' },
+        { code: 'new_client', message: 'first call from a new client' },
+      ],
     });
     await postEvents(cp, nodeToken, batch([event]));
     const res = await org.gql<{ usageEvents: { nodes: Record<string, unknown>[] } }>(`{ usageEvents { nodes { ${EVERY_EVENT_FIELD} } } }`);
@@ -474,6 +483,10 @@ describe('events stored before policy matches were kept', () => {
         attempts: [],
         traceId: null,
         cacheHit: false,
+        userAgentFamilyHash: null,
+        toolsOffered: [],
+        anomalyScore: null,
+        anomalyReasons: [],
         receivedAt: event.startedAt,
       },
     ]);

@@ -1,5 +1,5 @@
 import { BigIntType, Entity, Index, OptionalProps, Property } from '@mikro-orm/core';
-import type { ApiFamily, AttemptRecord, Decision, PolicyMatchRecord, ProviderKind } from '@keyward/shared';
+import type { AnomalyReason, ApiFamily, AttemptRecord, Decision, PolicyMatchRecord, ProviderKind } from '@keyward/shared';
 import { OrgScopedEntity } from '../db/base.entity.js';
 
 /** Prompt and completion text, kept only for organizations with content capture on. */
@@ -55,7 +55,11 @@ export class UsageEventRecord extends OrgScopedEntity {
     | 'content'
     | 'traceId'
     | 'contentPurgedAt'
-    | 'cacheHit';
+    | 'cacheHit'
+    | 'userAgentFamilyHash'
+    | 'toolsOffered'
+    | 'anomalyScore'
+    | 'anomalyReasons';
 
   @Property({ type: 'uuid' })
   keyId!: string;
@@ -163,4 +167,22 @@ export class UsageEventRecord extends OrgScopedEntity {
   /** Answered from the response cache (no provider call, cost 0). */
   @Property({ type: 'boolean', default: false })
   cacheHit = false;
+
+  // Anomaly scoring.
+
+  /** Salted hash of the user agent without its version numbers. */
+  @Property({ type: 'text', nullable: true })
+  userAgentFamilyHash: string | null = null;
+
+  /** Names of the tools the request offered the model. */
+  @Property({ type: 'json', default: "'[]'::jsonb" })
+  toolsOffered: string[] = [];
+
+  /** The anomaly score the node gave the request, 0–100. */
+  @Property({ type: 'smallint', nullable: true })
+  anomalyScore: number | null = null;
+
+  /** Why it scored so, strongest first. */
+  @Property({ type: 'json', default: "'[]'::jsonb" })
+  anomalyReasons: AnomalyReason[] = [];
 }

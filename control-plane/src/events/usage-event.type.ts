@@ -1,5 +1,8 @@
 import {
+  ANOMALY_REASON_CODES,
   ATTEMPT_OUTCOMES,
+  type AnomalyReason,
+  type AnomalyReasonCode,
   type ApiFamily,
   type AttemptOutcome,
   type AttemptRecord,
@@ -80,6 +83,15 @@ export class AttemptType implements AttemptRecord {
 
   @Field(() => Int)
   latencyMs!: number;
+}
+
+@ObjectType('AnomalyReason', { description: 'One reason a request scored as anomalous.' })
+export class AnomalyReasonType implements AnomalyReason {
+  @Field(() => String, { description: `What raised the score: ${ANOMALY_REASON_CODES.join(', ')}.` })
+  code!: AnomalyReasonCode;
+
+  @Field(() => String, { description: 'In words, e.g. "spend 14× the key\'s usual rate for Tuesday 10:00".' })
+  message!: string;
 }
 
 @ObjectType('UsageEvent', { description: 'One request that went through a data-plane node.' })
@@ -188,6 +200,20 @@ export class UsageEventType {
 
   @Field(() => Boolean, { description: 'True when the response cache answered: no provider was called and the event costs nothing.' })
   cacheHit!: boolean;
+
+  // Anomaly scoring.
+
+  @Field(() => String, { nullable: true, description: 'Salted hash of the user agent without its version numbers.' })
+  userAgentFamilyHash!: string | null;
+
+  @Field(() => [String], { description: 'Names of the tools the request offered the model.' })
+  toolsOffered!: string[];
+
+  @Field(() => Int, { nullable: true, description: 'The anomaly score the node gave the request, 0–100; null for events of nodes that do not score.' })
+  anomalyScore!: number | null;
+
+  @Field(() => [AnomalyReasonType], { description: 'Why the request scored so, strongest first.' })
+  anomalyReasons!: AnomalyReasonType[];
 }
 
 /** A stored event as subscriptions carry it: the GraphQL view plus its organization. */

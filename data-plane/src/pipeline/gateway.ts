@@ -1,5 +1,6 @@
 import type { UsageEvent } from '@keyward/shared';
 import type { Dispatcher } from 'undici';
+import type { AnomalyScorer } from '../anomaly/anomaly-scorer.js';
 import type { DataPlaneConfig } from '../config.js';
 import type { ClientHasher } from '../events/client-hash.js';
 import type { ConfigView } from '../config/view.js';
@@ -34,6 +35,8 @@ export interface Gateway {
   readonly tracker: RequestTracker;
   /** Hashes client addresses and user agents for events, with the node's salt. */
   readonly clientHasher: ClientHasher;
+  /** Each finished request's anomaly score, from its key's local counters and pushed baselines. */
+  readonly anomaly: AnomalyScorer;
   /** True once shutdown began: new requests are turned away. */
   draining(): boolean;
 }

@@ -1,4 +1,4 @@
-import type { ApiFamily, Decision } from '@keyward/shared';
+import { userAgentFamily, type ApiFamily, type Decision } from '@keyward/shared';
 import { authenticateKey } from '../auth/authenticate.js';
 import { GatewayError, type GatewayErrorCode } from '../errors.js';
 import { traceIdOf } from '../observability/tracing.js';
@@ -19,6 +19,8 @@ import { planAttempts, resolveRoute } from './route-plan.js';
 import { translateCalls, translatedOutputCap } from './translation.js';
 
 const CAPTURE_CHARS = 64 * 1024;
+/** What anomaly scoring reads of a request body: the names of the tools it offers. */
+const TOOLS_ONLY = { messages: false, systemText: false, toolsOffered: true, toolCalls: false } as const;
 
 /** Decisions for failures the gateway itself decides; anything else is an `error`. */
 const DECISIONS: Partial<Record<GatewayErrorCode, Decision>> = {
@@ -53,7 +55,14 @@ export function proxyHandler(gw: Gateway, route: ProxyRoute): (res: HttpResponse
 export function newRecord(gw: Gateway, family: ApiFamily, endpoint: string, incoming: IncomingRequest, route: string | null): RequestRecord {
   const forwarded = gw.config.trustForwardedFor ? incoming.headers['x-forwarded-for']?.split(',')[0]?.trim() : undefined;
   const ip = forwarded || incoming.remoteAddress;
-  const record = new RequestRecord(family, endpoint, gw.clientHasher.hash(ip), gw.clientHasher.hash(incoming.headers['user-agent'] ?? ''));
+  const userAgent = incoming.headers['user-agent'] ?? '';
+  const record = new RequestRecord(
+    family,
+    endpoint,
+    gw.clientHasher.hash(ip),
+    gw.clientHasher.hash(userAgent),
+    gw.clientHasher.hash(userAgentFamily(userAgent)),
+  );
   if (gw.tracing) {
     record.trace = gw.tracing.startRequest({ method: incoming.method, route, headers: incoming.headers });
     record.traceId = record.trace.traceId;
@@ -85,6 +94,7 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
     const { key, org } = check;
 
     const agentJson = parseJsonObject(await body);
+    record.toolsOffered = op.request.extract(agentJson, TOOLS_ONLY).toolsOffered;
     requestText = () => op.requestText(agentJson);
     const shape = op.describe({ body: agentJson, pathModel, query: incoming.query });
     record.model = shape.model || null;
@@ -285,9 +295,35 @@ export async function finish(gw: Gateway, record: RequestRecord, settle: ((outco
     },
     'request',
   );
+  scoreAnomaly(gw, record);
   const event = record.toEvent(gw.config.nodeId);
   if (event) gw.emit(event);
   if (record.trace) endTrace(gw, record);
+}
+
+/** Scores a request of a known key against its baselines; a failure costs the request only its score. */
+function scoreAnomaly(gw: Gateway, record: RequestRecord): void {
+  if (!record.key || !record.org) return;
+  try {
+    record.anomaly = gw.anomaly.score({
+      key: record.key,
+      org: record.org,
+      at: record.startedAt,
+      model: record.model,
+      endpoint: record.endpoint,
+      toolsOffered: record.toolsOffered,
+      clientIpHash: record.clientIpHash,
+      userAgentHash: record.userAgentHash,
+      userAgentFamilyHash: record.userAgentFamilyHash,
+      inputTokens: record.usage?.inputTokens ?? 0,
+      outputTokens: record.usage?.outputTokens ?? 0,
+      costMicros: record.costMicros,
+      status: record.status,
+      decision: record.decision,
+    });
+  } catch (err) {
+    gw.log.error({ requestId: record.requestId, reason: (err as Error).message }, 'could not score a request for anomalies');
+  }
 }
 
 /** Ends the request's spans, after its event is spooled: tracing never costs a request its event. */

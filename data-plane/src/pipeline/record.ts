@@ -1,5 +1,6 @@
 import {
   uuidv7,
+  type AnomalyScore,
   type ApiFamily,
   type AttemptRecord,
   type CredentialConfig,
@@ -46,12 +47,17 @@ export class RequestRecord {
   traceId: string | null = null;
   /** Answered from the response cache: no provider was called, and it costs nothing. */
   cacheHit = false;
+  /** Names of the tools the request offered the model. */
+  toolsOffered: readonly string[] = [];
+  /** Its anomaly score, once finished (null when no key was identified). */
+  anomaly: AnomalyScore | null = null;
 
   constructor(
     readonly api: ApiFamily,
     public endpoint: string,
     readonly clientIpHash: string,
     readonly userAgentHash: string,
+    readonly userAgentFamilyHash: string,
   ) {}
 
   /** Milliseconds since the request arrived. */
@@ -110,6 +116,10 @@ export class RequestRecord {
       content: this.content,
       traceId: this.traceId,
       cacheHit: this.cacheHit,
+      userAgentFamilyHash: this.userAgentFamilyHash,
+      toolsOffered: [...this.toolsOffered],
+      anomalyScore: this.anomaly?.score ?? null,
+      anomalyReasons: this.anomaly === null ? [] : [...this.anomaly.reasons],
     };
   }
 }

@@ -8,6 +8,7 @@
  * to a node whose current version equals `fromVersion`; otherwise the node resubscribes and
  * receives a fresh snapshot.
  */
+import type { AnomalyBaseline } from '../anomaly/baseline.js';
 import type { CacheSettings, RoleConfig, RouteConfig } from './routes.js';
 
 /** Every provider kind, in a stable order (for validators and forms). */
@@ -56,6 +57,8 @@ export interface OrgConfig {
    * Absent (an older control plane) means `refuse`.
    */
   readonly unpricedModels?: UnpricedModelsPolicy;
+  /** Anomaly scoring: its typical key's baseline, the prior of keys without a history of their own. Absent: none yet. */
+  readonly anomalyBaseline?: AnomalyBaseline | null;
 }
 
 /**
@@ -107,6 +110,8 @@ export interface KeyConfig {
   readonly poolId?: string | null;
   /** True while the key's pool, or the key within it, is paused: nodes refuse it. Absent: false. */
   readonly paused?: boolean;
+  /** Anomaly scoring: what the control plane has learned of this key's usual behaviour. Absent: nothing yet. */
+  readonly anomalyBaseline?: AnomalyBaseline | null;
   // The policies attached to the key are found by their attachments (`{ kind: 'key', id }`), like
   // those of its organization and team. Control planes before that also sent `policyIds` here,
   // the same policies a second time; nodes ignore it.

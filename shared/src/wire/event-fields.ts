@@ -4,6 +4,7 @@
  * GraphQL type, the entity and the console's fragment are checked against it by tests, so a
  * field added here that one of them misses fails the build's tests instead of being dropped.
  */
+import { ANOMALY_REASON_CODES, type AnomalyReason } from '../anomaly/score.js';
 import { API_FAMILIES, PROVIDER_KINDS } from './config.js';
 import { ATTEMPT_OUTCOMES, DECISIONS, type AttemptRecord, type PolicyMatchRecord, type UsageEvent } from './events.js';
 import { arrayOf, boolean, child, count, hex, integerIn, isoDateTime, nonEmptyString, nullable, object, oneOf, string, uuid } from './field-checks.js';
@@ -69,6 +70,13 @@ function content(value: unknown, path: string): unknown {
   return text;
 }
 
+function anomalyReason(value: unknown, path: string): AnomalyReason {
+  const reason = object(value, path);
+  oneOf(reason.code, child(path, 'code'), ANOMALY_REASON_CODES);
+  nonEmptyString(reason.message, child(path, 'message'));
+  return reason as unknown as AnomalyReason;
+}
+
 /** Every field of a usage event, in column order. */
 export const USAGE_EVENT_FIELDS = [
   { name: 'id', column: 'id', columnType: 'uuid', check: uuid, graphql: true },
@@ -130,6 +138,46 @@ export const USAGE_EVENT_FIELDS = [
     graphql: true,
   },
   { name: 'cacheHit', column: 'cache_hit', columnType: 'boolean', check: boolean, optional: true, canonicalWhenSet: true, graphql: true },
+
+  // Anomaly scoring: what baselines learn from and what the node scored (shared/src/anomaly).
+  {
+    name: 'userAgentFamilyHash',
+    column: 'user_agent_family_hash',
+    columnType: 'text',
+    check: nullableOf(string),
+    optional: true,
+    canonicalWhenSet: true,
+    graphql: true,
+  },
+  {
+    name: 'toolsOffered',
+    column: 'tools_offered',
+    columnType: 'jsonb',
+    check: (v, p) => arrayOf(v, p, nonEmptyString),
+    optional: true,
+    list: true,
+    canonicalWhenSet: true,
+    graphql: true,
+  },
+  {
+    name: 'anomalyScore',
+    column: 'anomaly_score',
+    columnType: 'smallint',
+    check: nullableOf((v, p) => integerIn(v, p, 0, 100)),
+    optional: true,
+    canonicalWhenSet: true,
+    graphql: true,
+  },
+  {
+    name: 'anomalyReasons',
+    column: 'anomaly_reasons',
+    columnType: 'jsonb',
+    check: (v, p) => arrayOf(v, p, anomalyReason),
+    optional: true,
+    list: true,
+    canonicalWhenSet: true,
+    graphql: true,
+  },
 ] as const satisfies readonly EventFieldSpec[];
 
 /** The name of a usage-event field. */

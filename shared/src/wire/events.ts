@@ -3,6 +3,7 @@
  * request, shipped in `EventBatch`es. The control plane stores each event id once, so a batch
  * may be re-sent any number of times (after a timeout, or replayed from the node's spool).
  */
+import type { AnomalyReason } from '../anomaly/score.js';
 import type { ApiFamily, ProviderKind } from './config.js';
 
 /**
@@ -69,6 +70,17 @@ export interface UsageEvent {
   readonly traceId?: string | null;
   /** True when the response cache answered (no provider was called, cost 0). Optional for older nodes. */
   readonly cacheHit?: boolean;
+
+  // Anomaly scoring (shared/src/anomaly): what the baselines learn from and what the node scored.
+  // Optional for older nodes.
+  /** Salted hash of the user agent without its version numbers (`userAgentFamily`). */
+  readonly userAgentFamilyHash?: string | null;
+  /** Names of the tools the request offered the model. */
+  readonly toolsOffered?: readonly string[];
+  /** The request's anomaly score, 0–100; null when the node could not score it (no key). */
+  readonly anomalyScore?: number | null;
+  /** Why it scored so, strongest first. */
+  readonly anomalyReasons?: readonly AnomalyReason[];
 }
 
 /** One matched rule, as recorded on an event. */

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { ConfigDelta, ConfigSnapshot, CredentialConfig, KeyConfig, OrgConfig } from './config.js';
 import type { EventBatch, UsageEvent } from './events.js';
 import type { RouteConfig } from './routes.js';
+import { emptyBaseline, learnMinute } from '../anomaly/baseline.js';
+import { ANOMALY_REASON_CODES } from '../anomaly/score.js';
 import { validateConfigMessage, validateEventBatch, validateUsageEvent, WireError } from './validate.js';
 
 const ORG = '0190f3a1-7c2e-7a10-8b00-000000000001';
@@ -174,6 +176,28 @@ describe('config message validation', () => {
     expect(() => validateConfigMessage(tweak(snapshot, (s) => (s.keys[HASH].cache = { ttlSeconds: 600 })))).not.toThrow();
     expect(() => validateConfigMessage(tweak(snapshot, (s) => (s.keys[HASH].cache = null)))).not.toThrow();
     expect(() => validateConfigMessage(tweak(delta, (d) => (d.changed.routes = { [ROUTE]: { ...route, cache: { ttlSeconds: 604800 } } })))).not.toThrow();
+  });
+
+  it('accepts a key and an organization with an anomaly baseline, and refuses a malformed one naming the field', () => {
+    const baseline = emptyBaseline();
+    learnMinute(baseline, { at: Date.UTC(2026, 0, 6, 10), requests: 3, costMicros: 900 });
+    expect(() =>
+      validateConfigMessage(
+        tweak(snapshot, (s) => {
+          s.keys[HASH].anomalyBaseline = baseline;
+          s.orgs[ORG].anomalyBaseline = baseline;
+        }),
+      ),
+    ).not.toThrow();
+    expect(() => validateConfigMessage(tweak(snapshot, (s) => (s.keys[HASH].anomalyBaseline = null)))).not.toThrow();
+    expect(messageOf(() => validateConfigMessage(tweak(snapshot, (s) => (s.keys[HASH].anomalyBaseline = { ...baseline, requestsPerMinute: [] }))))).toBe(
+      `config snapshot "keys.${HASH}.anomalyBaseline.requestsPerMinute" must list 168 hours`,
+    );
+    const negative = structuredClone(baseline);
+    negative.requestsPerMinute[34]!.m = -1;
+    expect(messageOf(() => validateConfigMessage(tweak(snapshot, (s) => (s.orgs[ORG].anomalyBaseline = negative))))).toBe(
+      `config snapshot "orgs.${ORG}.anomalyBaseline.requestsPerMinute[34].m" must be a finite number, not negative`,
+    );
   });
 
   it('reads the routes and roles collections as empty when a snapshot from an older control plane (or a saved last-known-good one) lacks them', () => {
@@ -359,6 +383,16 @@ describe('event validation', () => {
       'event batch "events[0].attempts[0].outcome" must be one of "answered", "connect_error", "timeout", "rate_limited", "server_error", "rejected", "credential_unavailable", "circuit_open", "failed_mid_stream"',
     ],
     ['a route id that is not a UUID', tweak(batch, (b) => (b.events[0].routeId = 'fast')), 'event batch "events[0].routeId" must be null or a UUID'],
+    [
+      'an anomaly score above 100',
+      tweak(batch, (b) => (b.events[0].anomalyScore = 101)),
+      'event batch "events[0].anomalyScore" must be null or an integer from 0 to 100',
+    ],
+    [
+      'an anomaly reason of no known code',
+      tweak(batch, (b) => (b.events[0].anomalyReasons = [{ code: 'vibes', message: 'odd' }])),
+      `event batch "events[0].anomalyReasons[0].code" must be one of ${ANOMALY_REASON_CODES.map((c) => `"${c}"`).join(', ')}`,
+    ],
   ])('rejects a batch with %s', (_case, input, message) => {
     expect(messageOf(() => validateEventBatch(input))).toBe(message);
   });

@@ -31,6 +31,7 @@ import {
   type SealedSecret,
 } from './config.js';
 import type { EventBatch, UsageEvent } from './events.js';
+import { checkAnomalyBaseline } from '../anomaly/check-baseline.js';
 import {
   checkCacheSettings,
   checkRoleFields,
@@ -201,6 +202,7 @@ function orgConfig(value: unknown, path: string, mapKey: string): OrgConfig {
   oneOf(org.limiterFailMode, child(path, 'limiterFailMode'), ['closed', 'open'] as const);
   arrayOf(org.customModels, child(path, 'customModels'), modelPriceEntry);
   if (org.unpricedModels !== undefined) unpricedModelsPolicy(org.unpricedModels, child(path, 'unpricedModels'));
+  if (org.anomalyBaseline != null) checkAnomalyBaseline(org.anomalyBaseline, child(path, 'anomalyBaseline'));
   return org as unknown as OrgConfig;
 }
 
@@ -233,6 +235,7 @@ function keyConfig(value: unknown, path: string, mapKey: string): KeyConfig {
   checkCacheSettings(key.cache, child(path, 'cache'));
   if (key.poolId !== undefined) nullable(key.poolId, child(path, 'poolId'), uuid);
   if (key.paused !== undefined) boolean(key.paused, child(path, 'paused'));
+  if (key.anomalyBaseline != null) checkAnomalyBaseline(key.anomalyBaseline, child(path, 'anomalyBaseline'));
   return key as unknown as KeyConfig;
 }
 
