@@ -110,16 +110,10 @@ export async function startControlPlane(config: ControlPlaneConfig, options: Sta
     res.setHeader('referrer-policy', 'same-origin');
     next();
   });
-  // Set when the control plane starts to stop, so a load balancer sends new requests elsewhere.
-  let draining = false;
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    if (draining) {
-      res.status(503).json({ status: 'draining' });
-      return;
-    }
     try {
       await orm.em.getConnection().execute('select 1');
       res.json({ status: 'ready' });
@@ -184,7 +178,6 @@ export async function startControlPlane(config: ControlPlaneConfig, options: Sta
     port,
     services,
     async close() {
-      draining = true;
       await apollo.stop();
       await closeServer(httpServer);
       for (const stop of stopBackgroundWork.reverse()) await stop();

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type pg from 'pg';
+import { displayPrefix, generateSecret, hashSecret } from '@keyward/shared';
 
 /** The repository's root, where each plane's built `dist/main.js` lives. */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -76,4 +78,20 @@ export async function startPlaneProcess(
       clearTimeout(force);
     },
   };
+}
+
+/**
+ * Gives the first owner (created by the first control plane on an empty database) an owner API
+ * token, stored as `createApiToken` stores one; returns the token and the organization's id.
+ */
+export async function firstOwnerToken(db: pg.Client, keyPepperBase64: string): Promise<{ token: string; orgId: string }> {
+  const token = generateSecret('api_token');
+  const { rows } = await db.query<{ organization_id: string }>(
+    `insert into api_tokens (id, created_at, updated_at, organization_id, name, prefix, token_hash, role, created_by_id)
+     select gen_random_uuid(), now(), now(), organization_id, 'test token', $1, $2, 'owner', user_id from memberships limit 1
+     returning organization_id`,
+    [displayPrefix(token), hashSecret(token, Buffer.from(keyPepperBase64, 'base64'))],
+  );
+  if (!rows[0]) throw new Error('the database has no first owner yet');
+  return { token, orgId: rows[0].organization_id };
 }

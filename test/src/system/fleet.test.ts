@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { displayPrefix, generateSecret, hashSecret, LocalFileKms } from '@keyward/shared';
+import { generateSecret, LocalFileKms } from '@keyward/shared';
 import { gqlRequest, startReceiver, type Receiver } from '@keyward/control-plane/testing';
 import { startRedisServer, type RedisServer } from '@keyward/data-plane/testing';
 import { startMockProvider, type MockProvider } from '../mock-provider/index.js';
-import { startPlaneProcess, type PlaneProcess } from '../support/plane-process.js';
+import { firstOwnerToken, startPlaneProcess, type PlaneProcess } from '../support/plane-process.js';
 import { eventually, freePort } from '../support/system.js';
 
 const HOLD_SHELL = JSON.stringify({
@@ -85,16 +85,10 @@ describe('a fleet of two control planes and three data planes', () => {
     mark('control planes ready');
     const [doomedCp, survivorCp] = controlPlanes as [PlaneProcess, PlaneProcess];
 
-    // An API token of the first owner, stored as createApiToken would store it.
-    const token = generateSecret('api_token');
     const db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
     cleanups.push(() => db.end());
-    await db.query(
-      `insert into api_tokens (id, created_at, updated_at, organization_id, name, prefix, token_hash, role, created_by_id)
-       select gen_random_uuid(), now(), now(), organization_id, 'fleet test', $1, $2, 'owner', user_id from memberships limit 1`,
-      [displayPrefix(token), hashSecret(token, Buffer.from(shared.KEYWARD_KEY_PEPPER, 'base64'))],
-    );
+    const { token } = await firstOwnerToken(db, shared.KEYWARD_KEY_PEPPER);
     const gql = async <T>(cp: PlaneProcess, query: string, variables?: Record<string, unknown>): Promise<T> => {
       const res = await gqlRequest<T>(cp.url, query, variables, { token });
       if (!res.data) throw new Error(`${query.slice(0, 40)}… failed: ${JSON.stringify(res.errors)}`);

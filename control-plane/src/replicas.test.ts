@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import { LocalFileKms } from '@keyward/shared';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { startControlPlane, type RunningControlPlane } from '../server.js';
-import { runAlone } from './job-lock.js';
-import { approvalQueue, decisionStream, heldRequest, postApproval, subscribe } from '../testing/approval-fixtures.js';
+import { startControlPlane, type RunningControlPlane } from './server.js';
+import { runAlone } from './db/job-lock.js';
+import { approvalQueue, decisionStream, heldRequest, postApproval, subscribe } from './testing/approval-fixtures.js';
 import {
   connectNode,
   createNodeTokenFor,
@@ -13,8 +13,8 @@ import {
   postEvents,
   usageEvent,
   type OrgMember,
-} from '../testing/enforcement-fixtures.js';
-import { prepareTestControlPlane, type TestControlPlaneGround } from '../testing/test-control-plane.js';
+} from './testing/enforcement-fixtures.js';
+import { prepareTestControlPlane, type TestControlPlaneGround } from './testing/test-control-plane.js';
 
 let ground: TestControlPlaneGround;
 let a: RunningControlPlane;
