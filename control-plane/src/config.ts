@@ -44,6 +44,11 @@ export interface ControlPlaneConfig {
   readonly auditChain: AuditChainConfig;
   /** Exporting the audit trail to SIEMs (`audit-sinks/`). */
   readonly auditSinks: AuditSinksConfig;
+  /**
+   * How long a stop (SIGTERM, SIGINT) may take (`KEYWARD_DRAIN_SECONDS`, 10): open requests finish,
+   * background rounds end, then the process exits; past it, it exits at once with status 1.
+   */
+  readonly drainTimeoutMs: number;
 }
 
 /** How the audit-sink worker paces itself. */
@@ -125,6 +130,7 @@ export function loadControlPlaneConfig(env: Env = process.env): ControlPlaneConf
       s3IntervalSeconds: integer(env, 'KEYWARD_AUDIT_SINK_S3_INTERVAL_SECONDS', 3_600, 1, 86_400),
       maxBackoffSeconds: integer(env, 'KEYWARD_AUDIT_SINK_MAX_BACKOFF_SECONDS', 300, 1, 3_600),
     },
+    drainTimeoutMs: integer(env, 'KEYWARD_DRAIN_SECONDS', 10, 1, 3_600) * 1000,
   };
   return Object.freeze(config);
 }

@@ -1,5 +1,6 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
+import pg from 'pg';
 import { MIGRATIONS } from './migrations/index.js';
 import { ENTITIES } from './entities.js';
 import type { Logger } from './logger.js';
@@ -27,9 +28,26 @@ export function ormOptions(clientUrl: string, log?: Logger): Options {
   };
 }
 
-/** Connects and brings the schema up to date. */
+/** Held while migrating, so control planes starting together on one database migrate one at a time. */
+const MIGRATION_LOCK = "select pg_advisory_lock(hashtext('keyward:migrations'))";
+
+/**
+ * Connects and brings the schema up to date. The migrations run under a session advisory lock on
+ * a connection of their own (ended afterwards, which releases it): a second control plane
+ * starting at the same moment waits, then finds nothing left to run.
+ */
 export async function openDatabase(clientUrl: string, log?: Logger): Promise<MikroORM> {
   const orm = await MikroORM.init(ormOptions(clientUrl, log));
-  await orm.getMigrator().up();
+  const lock = new pg.Client({ connectionString: clientUrl });
+  try {
+    await lock.connect();
+    await lock.query(MIGRATION_LOCK);
+    await orm.getMigrator().up();
+  } catch (error) {
+    await orm.close(true);
+    throw error;
+  } finally {
+    await lock.end().catch(() => undefined);
+  }
   return orm;
 }

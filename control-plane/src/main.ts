@@ -24,7 +24,10 @@ async function main() {
     if (stopping) return;
     stopping = true;
     cp.services.log.info({ signal }, 'stopping');
-    const force = setTimeout(() => process.exit(1), 8000);
+    const force = setTimeout(() => {
+      cp.services.log.error({ deadlineMs: config.drainTimeoutMs }, 'stop deadline passed (KEYWARD_DRAIN_SECONDS); exiting without waiting');
+      process.exit(1);
+    }, config.drainTimeoutMs);
     force.unref();
     await cp.close().catch(() => undefined);
     process.exit(0);

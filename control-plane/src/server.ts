@@ -13,6 +13,7 @@ import { authenticate, SESSION_COOKIE } from './auth/authenticate.js';
 import type { Viewer } from './auth/viewer.js';
 import type { ControlPlaneConfig } from './config.js';
 import { openDatabase } from './database.js';
+import { ClusterBus } from './db/cluster-bus.js';
 import { createErrorFormatter } from './errors.js';
 import { forkForOrg, type GraphQLContext } from './graphql/context.js';
 import { contextError } from './graphql/http-error.js';
@@ -59,9 +60,10 @@ export async function startControlPlane(config: ControlPlaneConfig, options: Sta
   const orm = await openDatabase(databaseUrl, log);
   const kms = options.kms ?? (await createKms(config.kms, { gcpEndpoint: config.gcpKmsEndpoint ?? undefined, createKeyFile: true }));
   const pubSub = createKeywardPubSub();
+  const clusterBus = new ClusterBus(databaseUrl, (sql, params) => orm.em.getConnection().execute(sql, params), log);
   const terminal = options.terminal ?? ((text: string) => void process.stdout.write(text));
   const mailer = createMailer(config, log, terminal);
-  const services: Services = createServices({ config, log, orm, kms, pubSub, mailer, terminal });
+  const services: Services = createServices({ config, log, orm, kms, pubSub, clusterBus, mailer, terminal });
   const stopBackgroundWork: StopBackgroundWork[] = [];
   for (const task of STARTUP_TASKS) {
     const stop = await task(services);

@@ -3,6 +3,7 @@ import type { Kms } from '@keyward/shared';
 import type { ControlPlaneConfig } from './config.js';
 import type { Logger } from './logger.js';
 import type { KeywardPubSub } from './graphql/pubsub.js';
+import type { ClusterBus } from './db/cluster-bus.js';
 import type { Mailer, TerminalWriter } from './mail/mailer.js';
 import type { DecisionHub } from './approvals/decision-stream.js';
 import type { AuditSigner } from './audit-chain/signing-key.js';
@@ -21,6 +22,8 @@ export interface CoreServices {
   readonly orm: MikroORM;
   readonly kms: Kms;
   readonly pubSub: KeywardPubSub;
+  /** Tells the other control planes of the database what this one committed (`LISTEN`/`NOTIFY`). */
+  readonly clusterBus: ClusterBus;
   /** Sends sign-in codes and invitations (SMTP, the development terminal, or a test outbox). */
   readonly mailer: Mailer;
   /** Plain-text output for the operator (the first-start banner), outside the JSON logs. */

@@ -1,6 +1,8 @@
+import { publishApprovalChange } from './approvals/approval-publish.js';
 import { startExpirySweeper } from './approvals/expiry-sweeper.js';
 import { startCheckpointSigner } from './audit-chain/checkpoints.js';
 import { loadPublishedConfig } from './config-publish/publish.js';
+import { publishStoredEvents } from './events/ingest.js';
 import { startRetentionSweeper } from './events/retention.js';
 import { registerBootstrapNodeToken } from './nodes/bootstrap-node-token.js';
 import { createFirstOwner } from './sessions/first-start.js';
@@ -18,6 +20,23 @@ export type StopBackgroundWork = () => Promise<void>;
  */
 export type StartupTask = (services: Services) => Promise<void | StopBackgroundWork>;
 
+/**
+ * Listens for what the other control planes of the database commit and publishes it here as if
+ * it had been committed here: config versions (read from `config_versions`), stored events and
+ * approval changes (read by id). Each time the listening connection is (re)established the config
+ * store catches up, so a version announced while it was away still reaches this one's nodes.
+ */
+async function listenToReplicas(services: Services): Promise<StopBackgroundWork> {
+  const { clusterBus, configStore } = services;
+  await clusterBus.listen({
+    config: () => configStore.catchUp(),
+    events: (ids) => publishStoredEvents(services, ids),
+    approval: (orgId, id) => publishApprovalChange(services, orgId, id),
+    listening: () => configStore.catchUp(),
+  });
+  return () => clusterBus.stop();
+}
+
 /** Every start-up task, in order. */
 export const STARTUP_TASKS: StartupTask[] = [
   (services) => createFirstOwner(services),
@@ -25,6 +44,8 @@ export const STARTUP_TASKS: StartupTask[] = [
   registerBootstrapNodeToken,
   // After the first owner exists, so a brand-new organization is published before nodes connect.
   loadPublishedConfig,
+  // After the config is loaded, so catching up continues from it.
+  listenToReplicas,
   // Held approvals and queued notifications are rows: these pick up where the last run stopped.
   startExpirySweeper,
   startDeliveryWorker,

@@ -13,8 +13,8 @@ describe('data-plane configuration from the environment', () => {
     const config = loadDataPlaneConfig(base);
     expect(config).toMatchObject({
       port: 8080,
-      controlPlaneUrl: 'http://127.0.0.1:4000',
-      eventsUrl: 'http://127.0.0.1:4000/v1/node/events',
+      controlPlaneUrls: ['http://127.0.0.1:4000'],
+      eventsUrl: null,
       maxBodyBytes: 10 * 1024 * 1024,
       drainTimeoutMs: 30_000,
       allowLoopbackUpstreams: false,
@@ -48,8 +48,8 @@ describe('data-plane configuration from the environment', () => {
     expect(config).toMatchObject({
       port: 9000,
       host: '127.0.0.1',
-      controlPlaneUrl: 'https://cp.example.com',
-      eventsUrl: 'https://cp.example.com/v1/node/events',
+      controlPlaneUrls: ['https://cp.example.com'],
+      eventsUrl: null,
       nodeId: 'node-a',
       stateDir: '/var/lib/keyward',
       allowLoopbackUpstreams: true,
@@ -61,6 +61,17 @@ describe('data-plane configuration from the environment', () => {
       logLevel: 'debug',
     });
     expect(config.hashSalt.toString()).toBe('a salt of some length');
+  });
+
+  it('takes several control planes, separated by commas, in order and without repeats', () => {
+    const config = loadDataPlaneConfig({ ...base, KEYWARD_CONTROL_PLANE_URL: 'http://cp-a:4000/, http://cp-b:4000,http://cp-a:4000' });
+    expect(config.controlPlaneUrls).toEqual(['http://cp-a:4000', 'http://cp-b:4000']);
+    expect(() => loadDataPlaneConfig({ ...base, KEYWARD_CONTROL_PLANE_URL: 'http://cp-a:4000,,http://cp-b:4000' })).toThrow(
+      'KEYWARD_CONTROL_PLANE_URL must be one http or https URL, or several separated by commas, with none empty.',
+    );
+    expect(() => loadDataPlaneConfig({ ...base, KEYWARD_CONTROL_PLANE_URL: 'http://cp-a:4000,ftp://cp-b' })).toThrow(
+      'KEYWARD_CONTROL_PLANE_URL must be an http or https URL, got "ftp://cp-b".',
+    );
   });
 
   it('resolves the OTLP traces URL as the exporters do: a base gets /v1/traces, the traces variable is the whole URL', () => {

@@ -12,10 +12,13 @@ export class ConfigError extends Error {
 export interface DataPlaneConfig {
   readonly port: number;
   readonly host: string;
-  /** Base URL of the control plane (http or https); `/graphql` and `/v1/node/events` hang off it. */
-  readonly controlPlaneUrl: string;
-  /** Where event batches are posted; defaults to `${controlPlaneUrl}/v1/node/events`. */
-  readonly eventsUrl: string;
+  /**
+   * Base URLs of the control planes (http or https), in the order the node tries them
+   * (`KEYWARD_CONTROL_PLANE_URL`, comma-separated); `/graphql` and `/v1/node/events` hang off each.
+   */
+  readonly controlPlaneUrls: readonly string[];
+  /** Where event batches are posted (`KEYWARD_EVENTS_URL`); null: `/v1/node/events` of the control plane in use. */
+  readonly eventsUrl: string | null;
   readonly nodeToken: string;
   readonly nodeId: string;
   /** Holds the last known good config and the event spool. */
@@ -80,15 +83,15 @@ const MIN_PEPPER_BYTES = 32;
  * the first variable that is missing or malformed; never includes a secret's value.
  */
 export function loadDataPlaneConfig(env: Env = process.env): DataPlaneConfig {
-  const controlPlaneUrl = httpUrl(env, 'KEYWARD_CONTROL_PLANE_URL', 'http://127.0.0.1:4000');
+  const controlPlaneUrls = httpUrls(env, 'KEYWARD_CONTROL_PLANE_URL', 'http://127.0.0.1:4000');
   const keyPepper = pepper(env);
   const drainSeconds = number(env, 'KEYWARD_DRAIN_SECONDS', 30, { min: 0, max: 3600 });
   const heartbeatSeconds = number(env, 'KEYWARD_HEARTBEAT_SECONDS', 10, { min: 1, max: 3600 });
   return Object.freeze({
     port: number(env, 'KEYWARD_DP_PORT', 8080, { min: 0, max: 65535, integer: true }),
     host: text(env, 'KEYWARD_DP_HOST', '0.0.0.0'),
-    controlPlaneUrl,
-    eventsUrl: httpUrl(env, 'KEYWARD_EVENTS_URL', `${controlPlaneUrl}/v1/node/events`),
+    controlPlaneUrls,
+    eventsUrl: raw(env, 'KEYWARD_EVENTS_URL') === undefined ? null : httpUrl(env, 'KEYWARD_EVENTS_URL', ''),
     nodeToken: nodeToken(env),
     nodeId: nodeId(env),
     stateDir: resolve(text(env, 'KEYWARD_DP_STATE_DIR', '.keyward/data-plane')),
@@ -155,8 +158,18 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got "${value}".`);
 }
 
+/** A comma-separated list of http or https URLs, each checked as `httpUrl` checks one. */
+function httpUrls(env: Env, name: string, fallback: string): string[] {
+  const urls = (raw(env, name) ?? fallback).split(',').map((part) => part.trim());
+  if (urls.some((url) => url === '')) throw new ConfigError(`${name} must be one http or https URL, or several separated by commas, with none empty.`);
+  return [...new Set(urls.map((url) => checkedHttpUrl(name, url)))];
+}
+
 function httpUrl(env: Env, name: string, fallback: string): string {
-  const value = raw(env, name) ?? fallback;
+  return checkedHttpUrl(name, raw(env, name) ?? fallback);
+}
+
+function checkedHttpUrl(name: string, value: string): string {
   let url: URL;
   try {
     url = new URL(value);

@@ -11,6 +11,7 @@ import { ConfigSync, type ConfigOrigin } from './config/sync.js';
 import type { ConfigView, ViewUpdate } from './config/view.js';
 import { startSpendReconciler, type SpendReconciler } from './control-plane/budget-spend.js';
 import { ControlPlaneClient } from './control-plane/client.js';
+import { ControlPlaneEndpoints } from './control-plane/endpoints.js';
 import { startHeartbeat, type Heartbeat } from './control-plane/heartbeat.js';
 import { ClientHasher } from './events/client-hash.js';
 import { EventShipper } from './events/shipper.js';
@@ -90,7 +91,8 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
   const kms = options.kms ?? (await createKms(config.kms));
   const controlPlaneAgent = new Agent({ keepAliveTimeout: 30_000, connect: { timeout: 10_000 } });
   // Every call to the control plane (events, approvals, heartbeats, spend) goes through this one client.
-  const controlPlane = new ControlPlaneClient({ controlPlaneUrl: config.controlPlaneUrl, nodeToken: config.nodeToken, dispatcher: controlPlaneAgent });
+  const endpoints = new ControlPlaneEndpoints(config.controlPlaneUrls, log);
+  const controlPlane = new ControlPlaneClient({ endpoints, nodeToken: config.nodeToken, dispatcher: controlPlaneAgent });
   const upstream = createGuardedAgent({
     allowLoopback: config.allowLoopbackUpstreams,
     connect: { timeout: config.upstreamConnectTimeoutMs },
@@ -111,7 +113,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
   const configSource =
     options.configSource ??
     createGraphqlConfigSource({
-      controlPlaneUrl: config.controlPlaneUrl,
+      endpoints,
       nodeId: config.nodeId,
       nodeToken: config.nodeToken,
       logger: log,
@@ -148,7 +150,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
   shipper = new EventShipper({
     spool,
     client: controlPlane,
-    target: config.eventsUrl,
+    target: config.eventsUrl ?? '/v1/node/events',
     nodeId: config.nodeId,
     batchSize: config.eventBatchSize,
     flushIntervalMs: config.eventFlushIntervalMs,

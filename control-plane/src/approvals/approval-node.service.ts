@@ -93,7 +93,6 @@ export async function receiveApprovalRequest(
     throw error;
   }
   services.log.info({ approvalId: approval.id, orgId: message.orgId, nodeId: message.nodeId }, 'approval requested');
-  services.expirySweeper.noteExpiry(expiresAt);
   await afterApprovalChange(services, approval);
   return { created: true, approval };
 }

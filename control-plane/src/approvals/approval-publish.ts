@@ -29,21 +29,34 @@ export function decisionMessageOf(approval: ApprovalRequest): ApprovalDecisionMe
 }
 
 /**
- * After a committed change to an approval: sends its decision to the node holding the request
- * (when there is one it has not acted on), shows the change in the organization's live queue,
- * and wakes the webhook worker for any notification queued with it. Never throws: the change
- * is committed, and nodes get missed decisions again when they resubscribe.
+ * After a committed change to an approval: publishes it here and on every other control plane
+ * of the database (`publishApprovalChange`), and wakes the webhook worker for any notification
+ * queued with it. Never throws: the change is committed, and nodes get missed decisions again
+ * when they resubscribe.
  */
 export async function afterApprovalChange(services: Services, approval: ApprovalRequest): Promise<void> {
+  const orgId = approval.organization.id;
+  await publishApprovalChange(services, orgId, approval.id);
+  wakeDeliveries(services);
+  await services.clusterBus.announce({ kind: 'approval', orgId, id: approval.id });
+}
+
+/**
+ * Publishes an approval as stored to what this process holds: its decision to the open streams
+ * of the node holding the request (until the node reports what it did), the organization's live
+ * queue, and, while it is pending, the expiry sweeper, so whichever control plane is left
+ * expires it on time. Never throws.
+ */
+export async function publishApprovalChange(services: Services, orgId: string, id: string): Promise<void> {
   try {
+    const em = forkForOrg(services, orgId);
+    const approval = await em.findOneOrFail(ApprovalRequest, { id }, { populate: ['key'] });
     const message = approval.outcome === null ? decisionMessageOf(approval) : null;
     if (message) services.decisionHub.publish(approval.nodeTokenId, approval.nodeId, message);
-    const orgId = approval.organization.id;
-    const em = forkForOrg(services, orgId);
-    const [view] = await toApprovalTypes(em, [await em.findOneOrFail(ApprovalRequest, { id: approval.id }, { populate: ['key'] })]);
+    if (approval.status === 'pending') services.expirySweeper.noteExpiry(approval.expiresAt);
+    const [view] = await toApprovalTypes(em, [approval]);
     services.pubSub.publish(approvalQueueTopic(orgId), { orgId, approval: view } satisfies ApprovalQueueMessage);
-    wakeDeliveries(services);
   } catch (error) {
-    services.log.error({ err: error, approvalId: approval.id }, 'could not publish an approval change');
+    services.log.error({ err: error, approvalId: id }, 'could not publish an approval change');
   }
 }

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlRows } from '../config-publish/sql.js';
+import { runAlone } from '../db/job-lock.js';
 import { AppError } from '../errors.js';
 import type { Services } from '../services.js';
 import { settleApproval } from './approval-decide.js';
@@ -8,13 +9,17 @@ import { settleApproval } from './approval-decide.js';
 const MAX_SLEEP_MS = 30_000;
 /** Expiries handled per round. */
 const BATCH = 200;
+/** How soon to look again when another control plane is sweeping. */
+const BUSY_RETRY_MS = 1_000;
 
 /**
  * Marks pending approvals `expired` at their `expiresAt`, so the node holding each one hears
  * the decision at once and the queue and notifications show it. Sleeps until the earliest
  * pending expiry (new requests shorten the sleep through `noteExpiry`). On start it expires
  * whatever came due while the control plane was down. Times are compared with this process's
- * clock, the one its timer runs on, so a skewed database clock cannot make it spin.
+ * clock, the one its timer runs on, so a skewed database clock cannot make it spin. Of several
+ * control planes on one database, one sweeps at a time (`runAlone`); every one hears of new
+ * requests (`publishApprovalChange`), so whichever is left expires them on time.
  */
 export class ExpirySweeper {
   private timer: NodeJS.Timeout | null = null;
@@ -61,12 +66,15 @@ export class ExpirySweeper {
 
   private async sweep(): Promise<void> {
     try {
-      for (;;) {
-        const due = await this.due();
-        for (const row of due) await this.expire(row.id, row.organization_id);
-        if (due.length < BATCH || this.stopped) break;
-      }
-      this.schedule((await this.nextExpiry()) - Date.now());
+      const swept = await runAlone(this.services.orm, 'approval-expiry', async () => {
+        for (;;) {
+          const due = await this.due();
+          for (const row of due) await this.expire(row.id, row.organization_id);
+          if (due.length < BATCH || this.stopped) return true;
+        }
+      });
+      if (swept === null) this.schedule(BUSY_RETRY_MS);
+      else this.schedule((await this.nextExpiry()) - Date.now());
     } catch (error) {
       this.services.log.error({ err: error }, 'approval expiry sweep failed; retrying soon');
       this.schedule(5_000);

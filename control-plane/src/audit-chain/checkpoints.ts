@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlRows } from '../config-publish/sql.js';
+import { runAlone } from '../db/job-lock.js';
 import type { Services } from '../services.js';
 import type { StopBackgroundWork } from '../startup.js';
 import { canonicalJson } from './canonical-json.js';
@@ -75,7 +76,8 @@ export async function signCheckpoint(services: Services, em: EntityManager, at: 
 /**
  * Start-up task: opens (or creates) the signing key, so the public key is published from the
  * first start, then signs due checkpoints now and every 15 seconds until the control plane
- * closes. A KMS that cannot open the key is logged and retried with the next checkpoint.
+ * closes, one control plane of the database at a time (`runAlone`). A KMS that cannot open the
+ * key is logged and retried with the next checkpoint.
  */
 export async function startCheckpointSigner(services: Services): Promise<StopBackgroundWork> {
   await services.auditSigner
@@ -84,7 +86,7 @@ export async function startCheckpointSigner(services: Services): Promise<StopBac
   let running: Promise<void> = Promise.resolve();
   const tick = () => {
     running = running.then(() =>
-      signDueCheckpoints(services).then(
+      runAlone(services.orm, 'audit-checkpoints', () => signDueCheckpoints(services)).then(
         () => undefined,
         (error: unknown) => services.log.error({ err: error }, 'signing audit checkpoints failed; retrying shortly'),
       ),

@@ -69,7 +69,8 @@ async function publishOrgConfig(services: Services, em: EntityManager, orgId: st
 }
 
 /**
- * Tells connected nodes about versions committed since the last call. Never throws: the change
+ * Tells connected nodes, here and on every other control plane of the database, about versions
+ * committed since the last call. Never throws: the change
  * is already committed, and the next publish (or a node's next subscription) catches up.
  */
 async function afterConfigCommit(services: Services): Promise<void> {
@@ -78,6 +79,8 @@ async function afterConfigCommit(services: Services): Promise<void> {
   } catch (error) {
     services.log.error({ err: error }, 'could not push the new config version to nodes');
   }
+  // The other replicas read the new rows themselves and push them to their own nodes.
+  await services.clusterBus.announce({ kind: 'config' });
 }
 
 /**

@@ -4,7 +4,7 @@ import { USAGE_CHAIN } from '../audit-chain/chain-kinds.js';
 import { appendPrepared, prepareLinks } from '../audit-chain/chain-append.js';
 import { addToSpendRollups } from '../budgets/spend.js';
 import type { Services } from '../services.js';
-import { contentCaptured, insertEventsStatement, storedEventMessage } from './event-columns.js';
+import { contentCaptured, eventSelectList, insertEventsStatement, storedEventMessage, toUsageEventMessage, type UsageEventRow } from './event-columns.js';
 import type { UsageEventMessage } from './usage-event.type.js';
 
 /** The pubsub topic one organization's stored events are published on. */
@@ -76,7 +76,23 @@ export async function storeEventBatch(services: Services, batch: EventBatch): Pr
   }
   for (const event of inserted) void services.pubSub.publish(usageEventTopic(event.orgId), event);
   services.alerts.schedule(new Set(inserted.filter((event) => event.costMicros > 0).map((event) => event.orgId)));
+  if (inserted.length > 0) await services.clusterBus.announce({ kind: 'events', ids: inserted.map((event) => event.id) });
   return { accepted: inserted.length, duplicates: known - inserted.length };
+}
+
+/**
+ * Publishes events another control plane stored to this process's subscribers, read back from
+ * the table by id, in the order they were stored.
+ */
+export async function publishStoredEvents(services: Services, ids: readonly string[]): Promise<void> {
+  const knex = (services.orm.em as EntityManager).getKnex();
+  const { rows } = await knex.raw<{ rows: UsageEventRow[] }>(`select ${eventSelectList()} from usage_events where id = any(?::uuid[])`, [[...ids]]);
+  const order = new Map(ids.map((id, index) => [id, index]));
+  rows.sort((x, y) => order.get(x.id as string)! - order.get(y.id as string)!);
+  for (const row of rows) {
+    const event = toUsageEventMessage(row);
+    void services.pubSub.publish(usageEventTopic(event.orgId), event);
+  }
 }
 
 /** The batch's events by id as PostgreSQL prints it (lower case), each id's first occurrence only. */

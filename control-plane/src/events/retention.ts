@@ -7,6 +7,7 @@ import { DEFAULT_ORGANIZATION_SETTINGS } from '../organizations/organization.ent
 import { clampRetentionToPlans } from '../organizations/retention-periods.js';
 import type { Services } from '../services.js';
 import type { StopBackgroundWork } from '../startup.js';
+import { runAlone } from '../db/job-lock.js';
 
 /** How often old events are looked for. */
 const SWEEP_INTERVAL_MS = 3_600_000;
@@ -156,13 +157,16 @@ async function inBatches(em: EntityManager, statement: string): Promise<number> 
   }
 }
 
-/** Start-up task: sweeps now, then every hour until the control plane closes. */
+/**
+ * Start-up task: sweeps now, then every hour until the control plane closes. Of several control
+ * planes on one database, one sweeps at a time (`runAlone`); the others skip that hour's round.
+ */
 export async function startRetentionSweeper(services: Services): Promise<StopBackgroundWork> {
   let running: Promise<void> = Promise.resolve();
   const sweep = () => {
-    running = sweepExpiredEvents(services).then(
+    running = runAlone(services.orm, 'retention', () => sweepExpiredEvents(services)).then(
       (swept) => {
-        if (swept.usageEvents + swept.auditEntries + swept.contentPurged > 0) services.log.info(swept, 'applied event and content retention');
+        if (swept && swept.usageEvents + swept.auditEntries + swept.contentPurged > 0) services.log.info(swept, 'applied event and content retention');
       },
       (error: unknown) => services.log.error({ err: error }, 'event retention sweep failed; retrying in an hour'),
     );

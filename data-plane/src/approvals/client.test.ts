@@ -7,6 +7,7 @@ import { generateSecret, uuidv7, type ApprovalRequestMessage } from '@keyward/sh
 import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../observability/logger.js';
+import { ControlPlaneEndpoints } from '../control-plane/endpoints.js';
 import { ControlPlaneClient } from '../control-plane/client.js';
 import { ApprovalClient, ApprovalUnavailableError } from './client.js';
 import { IN_FLIGHT_FILE } from './in-flight.js';
@@ -30,7 +31,7 @@ describe('the approval client', () => {
   const lines: string[] = [];
   const open = () =>
     ApprovalClient.open({
-      client: new ControlPlaneClient({ controlPlaneUrl: url, nodeToken: token, dispatcher: agent }),
+      client: new ControlPlaneClient({ endpoints: new ControlPlaneEndpoints([url]), nodeToken: token, dispatcher: agent }),
       nodeId: 'n1',
       nodeToken: token,
       stateDir: dir,

@@ -66,7 +66,7 @@ export class ApprovalClient {
   ) {
     this.log = options.logger.child({ component: 'approvals' });
     this.stream = createDecisionStream({
-      controlPlaneUrl: options.client.baseUrl,
+      endpoints: options.client.endpoints,
       nodeId: options.nodeId,
       nodeToken: options.nodeToken,
       logger: options.logger,

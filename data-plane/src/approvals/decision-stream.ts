@@ -1,5 +1,6 @@
 import { validateApprovalDecision, type ApprovalDecisionMessage } from '@keyward/shared';
 import type { BackoffOptions } from '../config/backoff.js';
+import type { ControlPlaneEndpoints } from '../control-plane/endpoints.js';
 import { createResilientSubscription } from '../control-plane/resilient-subscription.js';
 import type { Logger } from '../observability/logger.js';
 
@@ -12,8 +13,8 @@ const APPROVAL_DECISIONS_SUBSCRIPTION = /* GraphQL */ `
 
 /** Where the decision stream connects and what it reports to. */
 export interface DecisionStreamOptions {
-  /** The control plane's base URL (http or https); the socket goes to `/graphql` with ws or wss. */
-  readonly controlPlaneUrl: string;
+  /** The control planes (http or https base URLs); the socket goes to `/graphql` of the one in use, with ws or wss. */
+  readonly endpoints: ControlPlaneEndpoints;
   readonly nodeId: string;
   readonly nodeToken: string;
   readonly logger: Logger;
@@ -39,7 +40,7 @@ export interface DecisionStream {
 export function createDecisionStream(options: DecisionStreamOptions): DecisionStream {
   const log = options.logger.child({ component: 'approval-decisions' });
   return createResilientSubscription({
-    controlPlaneUrl: options.controlPlaneUrl,
+    endpoints: options.endpoints,
     nodeToken: options.nodeToken,
     logger: log,
     name: 'approval decision stream',

@@ -1,3 +1,4 @@
+import type { ControlPlaneEndpoints } from '../control-plane/endpoints.js';
 import { createResilientSubscription } from '../control-plane/resilient-subscription.js';
 import type { Logger } from '../observability/logger.js';
 import type { BackoffOptions } from './backoff.js';
@@ -12,8 +13,8 @@ export const CONFIG_SUBSCRIPTION = /* GraphQL */ `
 
 /** Where the config stream connects and how it authenticates. */
 export interface GraphqlConfigSourceOptions {
-  /** The control plane's base URL (http or https); the socket goes to `/graphql` with ws or wss. */
-  readonly controlPlaneUrl: string;
+  /** The control planes (http or https base URLs); the socket goes to `/graphql` of the one in use, with ws or wss. */
+  readonly endpoints: ControlPlaneEndpoints;
   readonly nodeId: string;
   readonly nodeToken: string;
   readonly logger: Logger;
@@ -30,7 +31,7 @@ export function createGraphqlConfigSource(options: GraphqlConfigSourceOptions): 
   let closed = false;
   let wantSnapshot = false;
   const stream = createResilientSubscription({
-    controlPlaneUrl: options.controlPlaneUrl,
+    endpoints: options.endpoints,
     nodeToken: options.nodeToken,
     logger: options.logger.child({ component: 'config-stream' }),
     name: 'config stream',

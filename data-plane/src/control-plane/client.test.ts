@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../observability/logger.js';
+import { ControlPlaneEndpoints } from './endpoints.js';
 import { ControlPlaneClient, controlPlaneErrorMessage, FailureStreak } from './client.js';
 
 describe('the node’s client to its control plane', () => {
@@ -35,7 +36,7 @@ describe('the node’s client to its control plane', () => {
   });
 
   it('sends the node token with every call and resolves every status with its body', async () => {
-    const client = new ControlPlaneClient({ controlPlaneUrl: url, nodeToken: 'kwn_test', dispatcher: agent });
+    const client = new ControlPlaneClient({ endpoints: new ControlPlaneEndpoints([url]), nodeToken: 'kwn_test', dispatcher: agent });
     const answer = await client.post('/v1/node/approvals', '{"a":1}', 2_000);
     expect(answer.status).toBe(409);
     expect(controlPlaneErrorMessage(answer.text)).toBe('already decided');
@@ -47,16 +48,27 @@ describe('the node’s client to its control plane', () => {
   });
 
   it('returns GraphQL data, and rejects naming the status and the errors otherwise', async () => {
-    const client = new ControlPlaneClient({ controlPlaneUrl: url, nodeToken: 'kwn_test', dispatcher: agent });
+    const client = new ControlPlaneClient({ endpoints: new ControlPlaneEndpoints([url]), nodeToken: 'kwn_test', dispatcher: agent });
     expect(await client.graphql('query Fine { ok }', undefined, 2_000)).toEqual({ ok: true });
     await expect(client.graphql('query Broken { nope }', undefined, 2_000)).rejects.toThrow('status 200: Unknown field');
-    const html = new ControlPlaneClient({ controlPlaneUrl: `${url}/html#`, nodeToken: 'kwn_test', dispatcher: agent });
+    const html = new ControlPlaneClient({ endpoints: new ControlPlaneEndpoints([`${url}/html#`]), nodeToken: 'kwn_test', dispatcher: agent });
     await expect(html.graphql('query Fine { ok }', undefined, 2_000)).rejects.toThrow(/^status 502$/);
     expect(controlPlaneErrorMessage('<html>')).toBeNull();
   });
 
+  it('moves on to the next control plane when one cannot be reached or answers 502, and stays there', async () => {
+    const endpoints = new ControlPlaneEndpoints(['http://127.0.0.1:1', `${url}/html#`, url]);
+    const client = new ControlPlaneClient({ endpoints, nodeToken: 'kwn_test', dispatcher: agent });
+    seen.length = 0;
+    expect((await client.post('/v1/node/approvals', '{}', 2_000)).status).toBe(409);
+    expect(endpoints.current).toBe(url);
+    expect(seen.map((s) => s.path)).toEqual(['/html', '/v1/node/approvals']);
+    expect((await client.post('/v1/node/approvals', '{}', 2_000)).status).toBe(409);
+    expect(seen).toHaveLength(3);
+  });
+
   it('rejects when the control plane cannot be reached', async () => {
-    const client = new ControlPlaneClient({ controlPlaneUrl: 'http://127.0.0.1:1', nodeToken: 'kwn_test', dispatcher: agent });
+    const client = new ControlPlaneClient({ endpoints: new ControlPlaneEndpoints(['http://127.0.0.1:1']), nodeToken: 'kwn_test', dispatcher: agent });
     await expect(client.post('/v1/node/events', '{}', 2_000)).rejects.toThrow();
   });
 });

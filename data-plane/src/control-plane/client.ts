@@ -1,10 +1,14 @@
 import { request, type Dispatcher } from 'undici';
 import type { Logger } from '../observability/logger.js';
+import type { ControlPlaneEndpoints } from './endpoints.js';
+
+/** Statuses of a load balancer or a stopping control plane: the next control plane is tried. */
+const UNAVAILABLE = new Set([502, 503, 504]);
 
 /** How a node reaches its control plane over HTTP. */
 export interface ControlPlaneClientOptions {
-  /** The control plane's base URL (`http://127.0.0.1:4000`). */
-  readonly controlPlaneUrl: string;
+  /** The control planes' base URLs (`http://127.0.0.1:4000`) and the one in use. */
+  readonly endpoints: ControlPlaneEndpoints;
   /** The node token, sent as `Authorization: Bearer kwn_…` on every call. */
   readonly nodeToken: string;
   /** The keep-alive pool for control-plane calls (never the providers' pool). */
@@ -20,19 +24,40 @@ export interface ControlPlaneAnswer {
 /**
  * The node's one HTTP client to its control plane: event batches, approval messages,
  * heartbeats and spend figures all go through it, with the same authentication, timeouts and
- * error reading. Network failures and timeouts reject; every HTTP status resolves.
+ * error reading. Network failures and timeouts reject; every HTTP status resolves. A path is
+ * posted to the control plane in use; when it cannot be reached (or answers 502, 503 or 504)
+ * the next one is tried, each at most once per call. Every node call may be repeated: events and
+ * approval messages carry their ids.
  */
 export class ControlPlaneClient {
   constructor(private readonly options: ControlPlaneClientOptions) {}
 
-  /** The control plane's base URL (also where its graphql-ws endpoint lives). */
-  get baseUrl(): string {
-    return this.options.controlPlaneUrl;
+  /** The control planes (also where their graphql-ws endpoints live). */
+  get endpoints(): ControlPlaneEndpoints {
+    return this.options.endpoints;
   }
 
   /** POSTs a JSON text to a path of the control plane (`/v1/node/…`) or to an absolute URL. */
   async post(target: string, json: string, timeoutMs: number): Promise<ControlPlaneAnswer> {
-    const res = await request(/^https?:\/\//.test(target) ? target : `${this.options.controlPlaneUrl}${target}`, {
+    if (/^https?:\/\//.test(target)) return this.send(target, json, timeoutMs);
+    const { endpoints } = this.options;
+    for (let tried = 1; ; tried++) {
+      const base = endpoints.current;
+      const last = tried >= endpoints.urls.length;
+      try {
+        const answer = await this.send(`${base}${target}`, json, timeoutMs);
+        if (!UNAVAILABLE.has(answer.status)) return answer;
+        endpoints.unreachable(base);
+        if (last) return answer;
+      } catch (error) {
+        endpoints.unreachable(base);
+        if (last) throw error;
+      }
+    }
+  }
+
+  private async send(url: string, json: string, timeoutMs: number): Promise<ControlPlaneAnswer> {
+    const res = await request(url, {
       method: 'POST',
       dispatcher: this.options.dispatcher,
       headers: { authorization: `Bearer ${this.options.nodeToken}`, 'content-type': 'application/json' },

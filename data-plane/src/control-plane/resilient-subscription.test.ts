@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createLogger } from '../observability/logger.js';
+import { ControlPlaneEndpoints } from './endpoints.js';
 import { createResilientSubscription, describeFailure, type ResilientSubscription } from './resilient-subscription.js';
 
 /** What the fake control plane saw of one connection. */
@@ -59,7 +60,7 @@ describe('a resilient subscription', () => {
 
   function open(disposeTimeoutMs = 1_000): ResilientSubscription {
     subscription = createResilientSubscription({
-      controlPlaneUrl: url,
+      endpoints: new ControlPlaneEndpoints([url]),
       nodeToken: 'node_token_test',
       logger: createLogger('debug', { write: (line: string) => void lines.push(line) }),
       name: 'tick stream',

@@ -2,14 +2,15 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../config/backoff.js';
 import type { Logger } from '../observability/logger.js';
+import type { ControlPlaneEndpoints } from './endpoints.js';
 
 /** How long closing a client may take before its socket is cut: a stuck handshake never ends. */
 const DEFAULT_DISPOSE_TIMEOUT_MS = 1_000;
 
 /** One graphql-ws subscription to the control plane and what to do with its results. */
 export interface ResilientSubscriptionOptions {
-  /** The control plane's base URL (http or https); the socket goes to `/graphql` with ws or wss. */
-  readonly controlPlaneUrl: string;
+  /** The control planes (http or https base URLs); each attempt's socket goes to `/graphql` of the one in use, with ws or wss. */
+  readonly endpoints: ControlPlaneEndpoints;
   readonly nodeToken: string;
   /** Already scoped to the caller's component; failures and recoveries are logged here. */
   readonly logger: Logger;
@@ -42,10 +43,10 @@ export interface ResilientSubscription {
  * when the stream fails or ends, and a new one after a jittered backoff — so retry pacing lives
  * here rather than split with graphql-ws's own retries. A generation counter makes callbacks
  * of a torn-down attempt inert. Failures are logged when a streak starts; the retries after it
- * only at debug level, and the first result after a streak logs the recovery.
+ * only at debug level, and the first result after a streak logs the recovery. An attempt that
+ * fails marks its control plane unreachable, so the next one goes to the next control plane.
  */
 export function createResilientSubscription(options: ResilientSubscriptionOptions): ResilientSubscription {
-  const url = `${options.controlPlaneUrl.replace(/^http/, 'ws')}/graphql`;
   const log = options.logger;
   const disposeTimeoutMs = options.disposeTimeoutMs ?? DEFAULT_DISPOSE_TIMEOUT_MS;
   let current: Attempt | null = null;
@@ -58,6 +59,7 @@ export function createResilientSubscription(options: ResilientSubscriptionOption
   function subscribe(): void {
     if (!running) return;
     const mine = ++generation;
+    const base = options.endpoints.current;
     const sockets = new Set<WebSocket>();
     // A subclass per attempt so a hung socket can be cut when disposing it takes too long.
     class TrackedWebSocket extends WebSocket {
@@ -67,7 +69,7 @@ export function createResilientSubscription(options: ResilientSubscriptionOption
       }
     }
     const client = createClient({
-      url,
+      url: `${base.replace(/^http/, 'ws')}/graphql`,
       webSocketImpl: TrackedWebSocket,
       connectionParams: { authorization: `Bearer ${options.nodeToken}` },
       lazy: true,
@@ -94,6 +96,7 @@ export function createResilientSubscription(options: ResilientSubscriptionOption
           if (mine !== generation) return;
           log[failing ? 'debug' : 'warn']({ reason: describeFailure(err), attempt }, `${options.name} failed; retrying with backoff`);
           failing = true;
+          options.endpoints.unreachable(base);
           retryLater();
         },
         complete() {

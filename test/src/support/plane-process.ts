@@ -1,0 +1,97 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type pg from 'pg';
+import { displayPrefix, generateSecret, hashSecret } from '@keyward/shared';
+
+/** The repository's root, where each plane's built `dist/main.js` lives. */
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** A control plane or data plane run from its build as a process of its own (`npm run build` first). */
+export interface PlaneProcess {
+  readonly url: string;
+  /** Its stdout and stderr, line by line. */
+  readonly logs: string[];
+  readonly exited: Promise<number | null>;
+  /** Sends a signal to the process (SIGKILL: it dies with no chance to clean up). */
+  kill(signal: NodeJS.Signals): void;
+  /** SIGTERM, then waits for the exit (SIGKILL after 15 s). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `node <plane>/dist/main.js` with exactly `env` (and PATH), listening on `port`, and
+ * resolves once its `/readyz` answers 200: the control plane reaches its database, the data
+ * plane serves a config. Rejects with its output when it exits first or is not ready in time.
+ */
+export async function startPlaneProcess(
+  plane: 'control-plane' | 'data-plane',
+  port: number,
+  env: Record<string, string>,
+  readyWithinMs = 60_000,
+): Promise<PlaneProcess> {
+  const child: ChildProcess = spawn(process.execPath, [join(ROOT, plane, 'dist', 'main.js')], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: string[] = [];
+  let partial = '';
+  const collect = (chunk: Buffer) => {
+    const lines = (partial + chunk.toString('utf8')).split('\n');
+    partial = lines.pop() ?? '';
+    logs.push(...lines.filter(Boolean));
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  let ended = false;
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      ended = true;
+      resolve(code);
+    }),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + readyWithinMs;
+  for (;;) {
+    if (ended) throw new Error(`${plane} on port ${port} exited before it was ready:\n${logs.slice(-20).join('\n')}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${plane} on port ${port} was not ready within ${readyWithinMs} ms:\n${logs.slice(-20).join('\n')}`);
+    }
+    const ready = await fetch(`${url}/readyz`).then(
+      (res) => res.ok,
+      () => false,
+    );
+    if (ready) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    logs,
+    exited,
+    kill: (signal) => void (ended || child.kill(signal)),
+    async stop() {
+      if (ended) return;
+      child.kill('SIGTERM');
+      const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(force);
+    },
+  };
+}
+
+/**
+ * Gives the first owner (created by the first control plane on an empty database) an owner API
+ * token, stored as `createApiToken` stores one; returns the token and the organization's id.
+ */
+export async function firstOwnerToken(db: pg.Client, keyPepperBase64: string): Promise<{ token: string; orgId: string }> {
+  const token = generateSecret('api_token');
+  const { rows } = await db.query<{ organization_id: string }>(
+    `insert into api_tokens (id, created_at, updated_at, organization_id, name, prefix, token_hash, role, created_by_id)
+     select gen_random_uuid(), now(), now(), organization_id, 'test token', $1, $2, 'owner', user_id from memberships limit 1
+     returning organization_id`,
+    [displayPrefix(token), hashSecret(token, Buffer.from(keyPepperBase64, 'base64'))],
+  );
+  if (!rows[0]) throw new Error('the database has no first owner yet');
+  return { token, orgId: rows[0].organization_id };
+}
