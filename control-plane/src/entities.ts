@@ -9,6 +9,7 @@ import { RateLimit } from './budgets/rate-limit.entity.js';
 import { SpendRollup } from './budgets/spend-rollup.entity.js';
 import { ConfigVersion } from './config-publish/config-version.entity.js';
 import { Credential } from './credentials/credential.entity.js';
+import { McpServer } from './mcp/mcp-server.entity.js';
 import { UsageEventRecord } from './events/usage-event.entity.js';
 import { Key } from './keys/key.entity.js';
 import { PolicyAttachment } from './policies/policy-attachment.entity.js';
@@ -62,6 +63,7 @@ export const ENTITIES = [
   Key,
   KeySecret,
   Credential,
+  McpServer,
   ConfigVersion,
   NodeToken,
   DataPlaneNode,

@@ -64,6 +64,7 @@ const snapshot: ConfigSnapshot = {
   rateLimits: {},
   routes: {},
   roles: {},
+  mcpServers: {},
 };
 
 const route: RouteConfig = {
@@ -157,6 +158,7 @@ describe('config message validation', () => {
       rateLimits: {},
       routes: {},
       roles: {},
+      mcpServers: {},
     };
     expect(validateConfigMessage(empty)).toEqual(empty);
   });
@@ -297,7 +299,7 @@ describe('config message validation', () => {
     [
       'an unknown collection',
       tweak(delta, (d) => (d.changed.aliases = {})),
-      'config delta "changed.aliases" is not a known collection (expected orgs, keys, credentials, policies, budgets, rateLimits, routes, roles)',
+      'config delta "changed.aliases" is not a known collection (expected orgs, keys, credentials, policies, budgets, rateLimits, routes, roles, mcpServers)',
     ],
     [
       'removed ids that are not strings',
@@ -384,6 +386,7 @@ describe('policy, budget and rate-limit entries', () => {
     rateLimits: {},
     routes: {},
     roles: {},
+    mcpServers: {},
   };
 
   it('accepts a policy whose document is a valid policy', () => {

@@ -40,6 +40,7 @@ import {
   type RouteDocument,
 } from './routes.js';
 import { checkUsageEventFields } from './event-fields.js';
+import { checkMcpAccess, checkMcpServerFields, type McpAccess, type McpServerConfig } from './mcp.js';
 import { validatePolicyDocument } from '../policy/validate.js';
 import {
   arrayOf,
@@ -113,6 +114,11 @@ export function validateCacheSettings(val: unknown): CacheSettings | null {
   return run('cache', () => checkCacheSettings(val, ''));
 }
 
+/** Validates a key's MCP access list as the control plane receives it. */
+export function validateMcpAccess(val: unknown): readonly McpAccess[] {
+  return run('mcpAccess', () => checkMcpAccess(val, ''));
+}
+
 function run<T>(what: string, validate: () => T): T {
   try {
     return validate();
@@ -127,7 +133,7 @@ function run<T>(what: string, validate: () => T): T {
  * Collections added to the contract after its first release: a snapshot without them (from an
  * older control plane, or a node's last-known-good file written before) has none of them.
  */
-const ADDED_COLLECTIONS: readonly CollectionName[] = ['routes', 'roles'];
+const ADDED_COLLECTIONS: readonly CollectionName[] = ['routes', 'roles', 'mcpServers'];
 
 function snapshot(val: unknown): ConfigSnapshot {
   const message = object(val, '');
@@ -181,6 +187,7 @@ const ENTRY_CHECKS: { readonly [K in CollectionName]: EntryCheck<K> } = {
   rateLimits: rateLimitConfig,
   routes: routeConfig,
   roles: roleConfig,
+  mcpServers: mcpServerConfig,
 };
 
 function collection(name: CollectionName, value: unknown, path: string): void {
@@ -230,6 +237,7 @@ function keyConfig(value: unknown, path: string, mapKey: string): KeyConfig {
   arrayOf(key.credentialIds, child(path, 'credentialIds'), uuid);
   recordOf(key.labels, child(path, 'labels'), string);
   checkCacheSettings(key.cache, child(path, 'cache'));
+  if (key.mcpAccess !== undefined) checkMcpAccess(key.mcpAccess, child(path, 'mcpAccess'));
   return key as unknown as KeyConfig;
 }
 
@@ -331,6 +339,12 @@ function roleConfig(value: unknown, path: string, mapKey: string): RoleConfig {
   uuid(role.orgId, child(path, 'orgId'));
   checkRoleFields(role, path);
   return role as unknown as RoleConfig;
+}
+
+function mcpServerConfig(value: unknown, path: string, mapKey: string): McpServerConfig {
+  const server = checkMcpServerFields(value, path, sealedSecret);
+  sameAsMapKey(server.id, mapKey, child(path, 'id'));
+  return server;
 }
 
 function sealedSecret(value: unknown, path: string): SealedSecret {
