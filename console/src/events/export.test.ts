@@ -31,7 +31,20 @@ describe('exporting requests', () => {
   });
 
   it('exports every field the console reads except captured content, the matched policy rules and upstream attempts included', () => {
-    expect(EXPORT_COLUMNS).toEqual(expect.arrayContaining(['policyMatches', 'approvalId', 'routeId', 'attempts', 'traceId', 'receivedAt', 'clientIpHash']));
+    expect(EXPORT_COLUMNS).toEqual(
+      expect.arrayContaining([
+        'policyMatches',
+        'approvalId',
+        'routeId',
+        'attempts',
+        'traceId',
+        'receivedAt',
+        'clientIpHash',
+        'mcpServer',
+        'mcpTool',
+        'resultBytes',
+      ]),
+    );
     expect(EXPORT_COLUMNS).not.toContain('content');
     const event = usageEvent({
       approvalId: 'appr_1',
@@ -41,6 +54,9 @@ describe('exporting requests', () => {
         { credentialId: 'cred_2', model: 'gpt-4o-mini', outcome: 'ANSWERED', status: 200, latencyMs: 41 },
       ],
       traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      mcpServer: 'records',
+      mcpTool: 'list_records',
+      resultBytes: 512,
       policyMatches: [
         { policyId: 'pol_1', policyVersion: 4, ruleId: 'contacts', action: 'REDACT', phase: 'REQUEST', shadow: false },
         { policyId: 'pol_1', policyVersion: 4, ruleId: 'trial', action: 'BLOCK', phase: 'REQUEST', shadow: true },
@@ -49,7 +65,7 @@ describe('exporting requests', () => {
     const [header, row] = eventsToCsv([event]).trimEnd().split('\r\n');
     expect(header!.split(',')).toContain('policyMatches');
     expect(row).toMatch(
-      /,pol_1@v4:contacts:redact pol_1@v4:trial:block:shadow,appr_1,route_1,cred_1\/gpt-4o:timeout:300ms cred_2\/gpt-4o-mini:answered:200:41ms,4bf92f3577b34da6a3ce929d0e0e4736,false$/,
+      /,pol_1@v4:contacts:redact pol_1@v4:trial:block:shadow,appr_1,route_1,cred_1\/gpt-4o:timeout:300ms cred_2\/gpt-4o-mini:answered:200:41ms,4bf92f3577b34da6a3ce929d0e0e4736,false,records,list_records,512$/,
     );
     expect(header!.split(',')[0]).toBe('startedAt');
     const parsed = JSON.parse(eventsToJson([event]));

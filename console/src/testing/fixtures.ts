@@ -40,6 +40,9 @@ export function usageEvent(overrides: Partial<UsageEventFieldsFragment> = {}): U
     attempts: [],
     traceId: null,
     cacheHit: false,
+    mcpServer: null,
+    mcpTool: null,
+    resultBytes: null,
     content: null,
     ...overrides,
   };

@@ -169,6 +169,9 @@ describe('storing event batches', () => {
       traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
       routeId: randomUUID(),
       cacheHit: true,
+      mcpServer: 'records',
+      mcpTool: 'list_records',
+      resultBytes: 2048,
     });
     await postEvents(cp, nodeToken, batch([event]));
     const res = await org.gql<{ usageEvents: { nodes: Record<string, unknown>[] } }>(`{ usageEvents { nodes { ${EVERY_EVENT_FIELD} } } }`);
@@ -474,6 +477,9 @@ describe('events stored before policy matches were kept', () => {
         attempts: [],
         traceId: null,
         cacheHit: false,
+        mcpServer: null,
+        mcpTool: null,
+        resultBytes: null,
         receivedAt: event.startedAt,
       },
     ]);

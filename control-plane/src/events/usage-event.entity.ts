@@ -55,7 +55,10 @@ export class UsageEventRecord extends OrgScopedEntity {
     | 'content'
     | 'traceId'
     | 'contentPurgedAt'
-    | 'cacheHit';
+    | 'cacheHit'
+    | 'mcpServer'
+    | 'mcpTool'
+    | 'resultBytes';
 
   @Property({ type: 'uuid' })
   keyId!: string;
@@ -163,4 +166,16 @@ export class UsageEventRecord extends OrgScopedEntity {
   /** Answered from the response cache (no provider call, cost 0). */
   @Property({ type: 'boolean', default: false })
   cacheHit = false;
+
+  /** The MCP server of a tool call; null for model calls. */
+  @Property({ type: 'text', nullable: true })
+  mcpServer: string | null = null;
+
+  /** The tool a `tools/call` named; null for model calls. */
+  @Property({ type: 'text', nullable: true })
+  mcpTool: string | null = null;
+
+  /** Bytes of the tool's result as the server sent it; null when none arrived. */
+  @Property({ type: new BigIntType('number'), nullable: true })
+  resultBytes: number | null = null;
 }

@@ -1,6 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
-/** MCP servers as upstreams (their secret sealed like a credential's), and the MCP servers and tools each key may call. */
+/** MCP servers as upstreams (their secret sealed like a credential's), the MCP servers and tools each key may call, and tool calls on usage events. */
 export class Migration20261208100000 extends Migration {
   override async up(): Promise<void> {
     this.addSql(
@@ -11,10 +11,12 @@ export class Migration20261208100000 extends Migration {
       `alter table "mcp_servers" add constraint "mcp_servers_organization_id_foreign" foreign key ("organization_id") references "organizations" ("id") on update cascade on delete cascade;`,
     );
     this.addSql(`alter table "keys" add column "mcp_access" jsonb not null default '[]';`);
+    this.addSql(`alter table "usage_events" add column "mcp_server" text null, add column "mcp_tool" text null, add column "result_bytes" bigint null;`);
   }
 
   override async down(): Promise<void> {
     this.addSql(`drop table if exists "mcp_servers" cascade;`);
     this.addSql(`alter table "keys" drop column "mcp_access";`);
+    this.addSql(`alter table "usage_events" drop column "mcp_server", drop column "mcp_tool", drop column "result_bytes";`);
   }
 }

@@ -1,9 +1,12 @@
-import type { KeyConfig, McpServerConfig, OrgConfig } from '@keyward/shared';
-import { mcpToolAllowed } from '@keyward/shared';
+import { mcpToolAllowed, type Decision, type KeyConfig, type McpServerConfig, type OrgConfig } from '@keyward/shared';
 import type { Dispatcher } from 'undici';
 import { authenticateKey } from '../auth/authenticate.js';
 import { GatewayError } from '../errors.js';
 import type { Gateway } from '../pipeline/gateway.js';
+import { finish } from '../pipeline/proxy.js';
+import { RequestRecord } from '../pipeline/record.js';
+import { traceIdOf } from '../observability/tracing.js';
+import { truncateText } from '../streaming/collector.js';
 import { copyRequest, readBody, type IncomingRequest, type RequestBody } from '../server/request.js';
 import { ClientResponse } from '../server/response.js';
 import type { HttpRequest, HttpResponse } from '../server/uws.js';
@@ -18,7 +21,7 @@ const FORWARDED_RESPONSE_HEADERS = ['content-type', 'mcp-session-id', 'mcp-proto
 
 /** What one MCP exchange is about, once the agent's key and message were read. */
 interface McpExchange {
-  readonly requestId: string;
+  readonly record: RequestRecord;
   readonly key: KeyConfig;
   readonly org: OrgConfig;
   readonly server: McpServerConfig;
@@ -43,29 +46,43 @@ export function mcpHandler(gw: Gateway): (res: HttpResponse, req: HttpRequest) =
   };
 }
 
+/** Refusals that are the key's lack of access rather than a failure. */
+const DENIALS = new Set(['invalid_api_key', 'key_revoked', 'key_expired', 'server_not_allowed', 'tool_not_allowed']);
+const CAPTURE_CHARS = 64 * 1024;
+
 async function runMcp(gw: Gateway, incoming: IncomingRequest, client: ClientResponse, body: RequestBody | null): Promise<void> {
-  const requestId = crypto.randomUUID();
-  client.setHeader('x-request-id', requestId);
+  const record = new RequestRecord(
+    'mcp',
+    incoming.method === 'POST' ? 'invalid' : incoming.method,
+    gw.clientHasher.hash(incoming.remoteAddress),
+    gw.clientHasher.hash(incoming.headers['user-agent'] ?? ''),
+  );
+  record.traceId = traceIdOf(incoming.headers.traceparent);
+  client.setHeader('x-request-id', record.requestId);
   gw.tracker.add(client);
   let messageId: JsonRpcId | null = null;
   try {
-    const exchange = await readExchange(gw, incoming, body, requestId);
+    const exchange = await readExchange(gw, incoming, body, record);
     messageId = idOf(exchange.message);
     await forward(gw, incoming, client, exchange);
   } catch (err) {
     const refusal = asRefusal(err, messageId);
-    if (refusal.code !== 'internal_error') gw.log.info({ requestId, code: refusal.code }, 'MCP request refused');
-    else gw.log.error({ requestId, err }, 'MCP request failed');
+    if (refusal.code === 'internal_error') gw.log.error({ requestId: record.requestId, err }, 'MCP request failed');
+    record.fail(refusal.status, refusal.code, (DENIALS.has(refusal.code) ? 'denied' : 'error') satisfies Decision);
     const answer = () => answerRefusal(client, refusal);
     if (body && !body.complete) body.discardThen(answer);
     else answer();
   } finally {
+    // Every tool call is recorded, and every message Keyward refused or failed; the rest of the protocol's chatter is not.
+    if (record.endpoint === 'tools/call' || record.errorCode !== null) {
+      await finish(gw, record, null).catch((err: unknown) => gw.log.error({ requestId: record.requestId, err }, 'could not record an MCP request'));
+    }
     gw.tracker.delete(client);
   }
 }
 
 /** Authenticates the key, finds the server and the key's access to it, and checks the agent's message. */
-async function readExchange(gw: Gateway, incoming: IncomingRequest, body: RequestBody | null, requestId: string): Promise<McpExchange> {
+async function readExchange(gw: Gateway, incoming: IncomingRequest, body: RequestBody | null, record: RequestRecord): Promise<McpExchange> {
   if (gw.draining()) throw new McpRefusal(503, RPC_ERRORS.refused, 'This gateway node is shutting down; retry the request.', 'draining');
   const view = gw.view();
   if (!view) throw new McpRefusal(503, RPC_ERRORS.refused, 'The gateway has not received its configuration yet; retry shortly.', 'not_ready');
@@ -80,12 +97,12 @@ async function readExchange(gw: Gateway, incoming: IncomingRequest, body: Reques
   const check = authenticateKey(bearerOf(incoming.headers.authorization), view, gw.config.keyPepper);
   if (!check.ok) throw new McpRefusal(check.error.status, RPC_ERRORS.refused, check.error.message, check.error.code);
   const { key, org } = check;
+  record.key = key;
+  record.org = org;
   const name = decodeURIComponent(incoming.params[0] ?? '');
   const server = view.mcpServer(org.id, name);
   if (!server) throw new McpRefusal(404, RPC_ERRORS.refused, `This organization has no MCP server named "${name}".`, 'not_found');
-  if (!key.mcpAccess?.some((a) => a.server === server.name)) {
-    throw new McpRefusal(403, RPC_ERRORS.refused, `This Keyward key may not use MCP server "${server.name}".`, 'server_not_allowed');
-  }
+  record.mcpServer = server.name;
   let message: JsonRpcMessage | null = null;
   if (body) {
     let bytes: Buffer;
@@ -96,9 +113,18 @@ async function readExchange(gw: Gateway, incoming: IncomingRequest, body: Reques
       throw err;
     }
     message = parseAgentMessage(bytes);
+    record.endpoint = message.method ?? 'response';
+  }
+  if (!key.mcpAccess?.some((a) => a.server === server.name)) {
+    throw new McpRefusal(403, RPC_ERRORS.refused, `This Keyward key may not use MCP server "${server.name}".`, 'server_not_allowed');
+  }
+  if (message) {
     if (message.method === 'tools/call') {
       const id = isRequest(message) ? message.id : null;
       const tool = calledTool(message);
+      record.mcpTool = tool;
+      if (org.contentCapture)
+        record.content = { request: truncateText(JSON.stringify((message.params as { arguments?: unknown }).arguments ?? {}), CAPTURE_CHARS), response: '' };
       if (tool === null) throw new McpRefusal(200, RPC_ERRORS.invalidParams, 'tools/call needs "params.name", the tool to call.', 'invalid_request', id);
       if (!mcpToolAllowed(key.mcpAccess, server.name, tool)) {
         throw new McpRefusal(
@@ -111,7 +137,7 @@ async function readExchange(gw: Gateway, incoming: IncomingRequest, body: Reques
       }
     }
   }
-  return { requestId, key, org, server, message };
+  return { record, key, org, server, message };
 }
 
 /** Sends the agent's request to the server with Keyward's credential and relays the answer. */
@@ -157,11 +183,14 @@ async function forward(gw: Gateway, incoming: IncomingRequest, client: ClientRes
     );
   }
   const contentType = String(response.headers['content-type'] ?? '');
+  exchange.record.stream = contentType.startsWith('text/event-stream');
   const outHeaders: [string, string][] = [];
   for (const name of FORWARDED_RESPONSE_HEADERS) {
     const value = response.headers[name];
     if (typeof value === 'string') outHeaders.push([name, value]);
   }
+  exchange.record.markFirstByte();
+  exchange.record.status = response.statusCode;
   const rewrite = rewriteFor(exchange);
   if (contentType.startsWith('application/json') && message) {
     await relayJson(client, response, outHeaders, rewrite, exchange, gw.config.maxBodyBytes);
@@ -174,11 +203,26 @@ async function forward(gw: Gateway, incoming: IncomingRequest, client: ClientRes
   }
 }
 
-/** Cuts `tools/list` answers to the key's tools; every other message goes out unchanged. */
+/**
+ * What happens to each message of the server's answer: the answer to the agent's request is
+ * noted on the record (size, error, content), and a `tools/list` result is cut to the key's tools;
+ * every other message goes out unchanged.
+ */
 function rewriteFor(exchange: McpExchange): MessageRewrite {
-  const { message, key, server } = exchange;
-  if (!message || message.method !== 'tools/list' || !isRequest(message)) return () => null;
-  return (answer) => (answer.id === message.id && answer.result !== undefined ? filterToolsList(answer, key, server.name) : null);
+  const { message, key, server, record, org } = exchange;
+  if (!message || !isRequest(message)) return () => null;
+  return (answer) => {
+    if (answer.id !== message.id || (answer.result === undefined && answer.error === undefined)) return null;
+    if (answer.error !== undefined) {
+      record.fail(record.status, 'upstream_rpc_error');
+    } else {
+      const result = JSON.stringify(answer.result);
+      record.resultBytes = Buffer.byteLength(result);
+      if ((answer.result as { isError?: unknown }).isError === true) record.tags.push('tool_error');
+      if (record.content && org.contentCapture) record.content = { request: record.content.request, response: truncateText(result, CAPTURE_CHARS) };
+    }
+    return message.method === 'tools/list' && answer.result !== undefined ? filterToolsList(answer, key, server.name) : null;
+  };
 }
 
 async function relayJson(

@@ -291,7 +291,8 @@ export async function finish(gw: Gateway, record: RequestRecord, settle: ((outco
 /** Ends the request's spans, after its event is spooled: tracing never costs a request its event. */
 function endTrace(gw: Gateway, record: RequestRecord): void {
   try {
-    record.trace!.end(record);
+    // Only model calls start spans (`newRecord`), so a traced record's api is an API family.
+    record.trace!.end(record as RequestRecord & { readonly api: ApiFamily });
   } catch (err) {
     gw.log.warn({ requestId: record.requestId, reason: (err as Error).message }, 'could not end the spans of a request');
   }

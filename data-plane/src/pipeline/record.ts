@@ -1,9 +1,9 @@
 import {
   uuidv7,
-  type ApiFamily,
   type AttemptRecord,
   type CredentialConfig,
   type Decision,
+  type EventApi,
   type KeyConfig,
   type OrgConfig,
   type UsageEvent,
@@ -46,9 +46,13 @@ export class RequestRecord {
   traceId: string | null = null;
   /** Answered from the response cache: no provider was called, and it costs nothing. */
   cacheHit = false;
+  /** The MCP server and tool of a tool call, and the size of its result. */
+  mcpServer: string | null = null;
+  mcpTool: string | null = null;
+  resultBytes: number | null = null;
 
   constructor(
-    readonly api: ApiFamily,
+    readonly api: EventApi,
     public endpoint: string,
     readonly clientIpHash: string,
     readonly userAgentHash: string,
@@ -110,6 +114,9 @@ export class RequestRecord {
       content: this.content,
       traceId: this.traceId,
       cacheHit: this.cacheHit,
+      mcpServer: this.mcpServer,
+      mcpTool: this.mcpTool,
+      resultBytes: this.resultBytes,
     };
   }
 }

@@ -1,6 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually, startTestSystem, type TestSystem } from '../support/system.js';
 import { startToolServer, type ToolServer } from './support/tool-server.js';
@@ -131,6 +132,62 @@ describe('MCP servers behind Keyward', () => {
 
     const { client } = await connect(agentKey.secret);
     expect((await client.listTools()).tools).toHaveLength(3);
+  });
+
+  it('records every tool call in the event stream, with its decision, and every refused message', async () => {
+    const db = new pg.Client({ connectionString: system.cp.databaseUrl });
+    await db.connect();
+    try {
+      type Row = Record<string, unknown>;
+      const rows = await eventually(
+        async () => {
+          const { rows } = await db.query<Row>(`select * from usage_events where api = 'mcp' order by started_at`);
+          return rows.filter((r) => r.endpoint === 'tools/call').length >= 4 && rows.some((r) => r.error_code === 'invalid_json') ? rows : undefined;
+        },
+        10_000,
+        'the MCP events to be stored',
+      );
+      const calls = rows.filter((r) => r.endpoint === 'tools/call');
+      const listRecords = calls.find((r) => r.mcp_tool === 'list_records')!;
+      expect(listRecords).toMatchObject({
+        key_id: agentKey.id,
+        mcp_server: 'records',
+        decision: 'allowed',
+        status: 200,
+        error_code: null,
+        model: null,
+        content: null,
+      });
+      expect(Number(listRecords.result_bytes)).toBe(Buffer.byteLength(JSON.stringify({ content: [{ type: 'text', text: '3 records in customers' }] })));
+      expect(Number(listRecords.latency_ms)).toBeGreaterThanOrEqual(0);
+      expect(calls.find((r) => r.mcp_tool === 'delete_records')).toMatchObject({
+        decision: 'denied',
+        status: 200,
+        error_code: 'tool_not_allowed',
+        result_bytes: null,
+      });
+      expect(calls.find((r) => r.mcp_tool === 'slow_count')).toMatchObject({ decision: 'allowed', error_code: null });
+      expect(Number(calls.find((r) => r.mcp_tool === 'slow_count')!.latency_ms)).toBeGreaterThanOrEqual(200);
+      expect(rows.find((r) => r.error_code === 'invalid_json')).toMatchObject({ endpoint: 'invalid', decision: 'error', status: 400, mcp_tool: null });
+      // Protocol chatter (initialize, tools/list, notifications) is not recorded.
+      expect(rows.map((r) => r.endpoint)).not.toContain('tools/list');
+      // The console's events API shows them too.
+      const res = await system.owner.gql<{ usageEvents: { nodes: Record<string, unknown>[] } }>(
+        `{ usageEvents { nodes { api endpoint mcpServer mcpTool resultBytes decision errorCode } } }`,
+      );
+      expect(res.errors).toBeUndefined();
+      expect(res.data!.usageEvents.nodes).toContainEqual({
+        api: 'mcp',
+        endpoint: 'tools/call',
+        mcpServer: 'records',
+        mcpTool: 'delete_records',
+        resultBytes: null,
+        decision: 'DENIED',
+        errorCode: 'tool_not_allowed',
+      });
+    } finally {
+      await db.end();
+    }
   });
 
   it('keeps the upstream credential write-only: never in answers or logs', async () => {
