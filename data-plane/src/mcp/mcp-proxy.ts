@@ -271,6 +271,7 @@ async function relaySse(
   rewrite: MessageRewrite,
   exchange: McpExchange,
 ): Promise<void> {
+  const { record, server } = exchange;
   const id = idOf(exchange.message);
   let answered = false;
   const events = new SseMessages((message) => {
@@ -278,6 +279,7 @@ async function relaySse(
     return rewrite(message);
   });
   client.writeHead(response.statusCode, headers);
+  let failure: McpRefusal | null = null;
   try {
     for await (const chunk of response.body) {
       const text = events.push(chunk as Buffer);
@@ -287,18 +289,18 @@ async function relaySse(
     const rest = events.end();
     if (rest) await client.write(rest);
   } catch (err) {
-    if (!client.open) return;
-    // The server went away mid-stream: the agent's request still gets its answer, an error, so its client stops waiting.
-    if (id !== null && !answered) {
-      const failure = upstreamRefusal(exchange.server, err, id);
-      await client.write(`event: message\ndata: ${rpcErrorBody(id, failure.rpcCode, failure.message)}\n\n`);
-    }
+    failure = upstreamRefusal(server, err, id);
   }
-  if (id !== null && !answered && client.open) {
-    await client.write(
-      `event: message\ndata: ${rpcErrorBody(id, RPC_ERRORS.upstreamFailed, `MCP server "${exchange.server.name}" ended its stream without answering.`)}\n\n`,
-    );
+  if (!client.open) {
+    record.fail(499, 'client_closed');
+    return;
   }
+  // The agent's request still gets an answer, an error, so its client stops waiting.
+  if (id !== null && !answered) {
+    failure ??= new McpRefusal(200, RPC_ERRORS.upstreamFailed, `MCP server "${server.name}" ended its stream without answering.`, 'upstream_incomplete', id);
+    await client.write(`event: message\ndata: ${rpcErrorBody(id, failure.rpcCode, failure.message)}\n\n`);
+  }
+  if (failure) record.fail(response.statusCode, failure.code);
   client.end();
 }
 

@@ -4,6 +4,7 @@ import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually, startTestSystem, type TestSystem } from '../support/system.js';
+import { startFaultProxy, type FaultProxy } from './support/fault-proxy.js';
 import { startToolServer, type ToolServer } from './support/tool-server.js';
 
 const UPSTREAM_TOKEN = 'mcp-upstream-token-7f3a9c1e5b';
@@ -16,6 +17,7 @@ const UPSTREAM_TOKEN = 'mcp-upstream-token-7f3a9c1e5b';
 describe('MCP servers behind Keyward', () => {
   let system: TestSystem;
   let tools: ToolServer;
+  let faults: FaultProxy;
   let agentKey: { id: string; secret: string };
   let serverId: string;
   const clients: Client[] = [];
@@ -40,8 +42,10 @@ describe('MCP servers behind Keyward', () => {
   };
 
   beforeAll(async () => {
-    system = await startTestSystem(inject('pgAdminUrl'));
+    // A short wait for the first byte, for the server that never answers.
+    system = await startTestSystem(inject('pgAdminUrl'), { dataPlaneEnv: { KEYWARD_UPSTREAM_FIRST_BYTE_TIMEOUT_MS: '2000' } });
     tools = await startToolServer();
+    faults = await startFaultProxy(tools.url);
     const created = await published(() =>
       system.owner.gql<{ createMcpServer: { id: string; lastFour: string; authKind: string } }>(
         `mutation($input: CreateMcpServerInput!) { createMcpServer(input: $input) { id lastFour authKind } }`,
@@ -50,11 +54,21 @@ describe('MCP servers behind Keyward', () => {
     );
     serverId = created.createMcpServer.id;
     expect(created.createMcpServer).toMatchObject({ lastFour: UPSTREAM_TOKEN.slice(-4), authKind: 'BEARER' });
-    agentKey = await system.createKey({ mcpAccess: [{ server: 'records', tools: ['list_records', 'slow_count', 'read_config'] }] });
+    const flaky = await system.owner.gql(`mutation($input: CreateMcpServerInput!) { createMcpServer(input: $input) { id } }`, {
+      input: { name: 'flaky', url: faults.url, credential: { apiKeyHeader: { name: 'X-API-Key', value: UPSTREAM_TOKEN } } },
+    });
+    expect(flaky.errors).toBeUndefined();
+    agentKey = await system.createKey({
+      mcpAccess: [
+        { server: 'records', tools: ['list_records', 'slow_count', 'read_config'] },
+        { server: 'flaky', tools: ['*'] },
+      ],
+    });
   });
 
   afterAll(async () => {
     for (const client of clients) await client.close().catch(() => undefined);
+    await faults?.close();
     await tools?.close();
     await system?.close();
   });
@@ -134,6 +148,28 @@ describe('MCP servers behind Keyward', () => {
     expect((await client.listTools()).tools).toHaveLength(3);
   });
 
+  it('answers a server that returns invalid JSON, never answers or breaks off its stream with a JSON-RPC error, and keeps serving', async () => {
+    const { client } = await connect(agentKey.secret, 'flaky');
+    // An API-key header credential reaches the server in its own header, and the session works through the proxy.
+    expect((await client.listTools()).tools).toHaveLength(4);
+    const failureOf = (table: string) => client.callTool({ name: 'list_records', arguments: { table } }).catch((e: unknown) => e);
+
+    const invalid = await failureOf('invalid-json');
+    expect(invalid).toBeInstanceOf(McpError);
+    expect((invalid as McpError).message).toContain('MCP server "flaky" answered with invalid JSON');
+
+    const started = Date.now();
+    const silent = await failureOf('hang');
+    expect((silent as McpError).message).toContain('MCP server "flaky" did not answer in time');
+    expect(Date.now() - started).toBeLessThan(10_000);
+
+    const cut = await failureOf('cut');
+    expect(cut).toBeInstanceOf(McpError);
+    expect((cut as McpError).message).toContain('MCP server "flaky" could not be reached or broke off its answer');
+
+    expect((await client.callTool({ name: 'list_records', arguments: { table: 'after' } })).content).toEqual([{ type: 'text', text: '3 records in after' }]);
+  });
+
   it('records every tool call in the event stream, with its decision, and every refused message', async () => {
     const db = new pg.Client({ connectionString: system.cp.databaseUrl });
     await db.connect();
@@ -142,7 +178,7 @@ describe('MCP servers behind Keyward', () => {
       const rows = await eventually(
         async () => {
           const { rows } = await db.query<Row>(`select * from usage_events where api = 'mcp' order by started_at`);
-          return rows.filter((r) => r.endpoint === 'tools/call').length >= 4 && rows.some((r) => r.error_code === 'invalid_json') ? rows : undefined;
+          return rows.filter((r) => r.endpoint === 'tools/call').length >= 8 && rows.some((r) => r.error_code === 'invalid_json') ? rows : undefined;
         },
         10_000,
         'the MCP events to be stored',
@@ -168,6 +204,13 @@ describe('MCP servers behind Keyward', () => {
       });
       expect(calls.find((r) => r.mcp_tool === 'slow_count')).toMatchObject({ decision: 'allowed', error_code: null });
       expect(Number(calls.find((r) => r.mcp_tool === 'slow_count')!.latency_ms)).toBeGreaterThanOrEqual(200);
+      const flaky = calls.filter((r) => r.mcp_server === 'flaky');
+      expect(flaky.map((r) => [r.decision, r.error_code])).toEqual([
+        ['error', 'upstream_error'],
+        ['error', 'upstream_timeout'],
+        ['error', 'upstream_unavailable'],
+        ['allowed', null],
+      ]);
       expect(rows.find((r) => r.error_code === 'invalid_json')).toMatchObject({ endpoint: 'invalid', decision: 'error', status: 400, mcp_tool: null });
       // Protocol chatter (initialize, tools/list, notifications) is not recorded.
       expect(rows.map((r) => r.endpoint)).not.toContain('tools/list');
@@ -192,9 +235,14 @@ describe('MCP servers behind Keyward', () => {
 
   it('keeps the upstream credential write-only: never in answers or logs', async () => {
     const listed = await system.owner.gql<{ mcpServers: Record<string, unknown>[] }>('{ mcpServers { id name url authKind lastFour secretVersion } }');
-    expect(listed.data!.mcpServers).toEqual([
-      { id: serverId, name: 'records', url: tools.url, authKind: 'BEARER', lastFour: UPSTREAM_TOKEN.slice(-4), secretVersion: 1 },
-    ]);
+    expect(listed.data!.mcpServers).toContainEqual({
+      id: serverId,
+      name: 'records',
+      url: tools.url,
+      authKind: 'BEARER',
+      lastFour: UPSTREAM_TOKEN.slice(-4),
+      secretVersion: 1,
+    });
     expect(JSON.stringify(listed)).not.toContain(UPSTREAM_TOKEN);
     for (const line of system.allLogs()) {
       expect(line).not.toContain(UPSTREAM_TOKEN);
