@@ -79,13 +79,6 @@ export async function listMcpServers(ctx: GraphQLContext): Promise<McpServerType
   return servers.map(toMcpServerType);
 }
 
-/** Names in `names` that are no MCP server of the organization (for a key's access list). */
-export async function unknownMcpServers(em: EntityManager, names: readonly string[]): Promise<string[]> {
-  if (names.length === 0) return [];
-  const found = new Set((await em.find(McpServer, { name: { $in: [...names] } })).map((s) => s.name));
-  return names.filter((n) => !found.has(n));
-}
-
 async function findMcpServer(em: EntityManager, id: string): Promise<McpServer> {
   assertUuid(id, 'an MCP server id');
   const server = await em.findOne(McpServer, { id });
