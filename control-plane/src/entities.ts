@@ -9,6 +9,7 @@ import { RateLimit } from './budgets/rate-limit.entity.js';
 import { SpendRollup } from './budgets/spend-rollup.entity.js';
 import { ConfigVersion } from './config-publish/config-version.entity.js';
 import { Credential } from './credentials/credential.entity.js';
+import { McpServer } from './mcp/mcp-server.entity.js';
 import { UsageEventRecord } from './events/usage-event.entity.js';
 import { Key } from './keys/key.entity.js';
 import { KeyPool, PoolRecipient } from './pools/pool.entity.js';
@@ -68,6 +69,7 @@ export const ENTITIES = [
   RecipientCode,
   RecipientSession,
   Credential,
+  McpServer,
   ConfigVersion,
   NodeToken,
   DataPlaneNode,

@@ -6,6 +6,7 @@ import { BillingResolver } from './billing/billing.resolver.js';
 import { LimitsResolver } from './budgets/budget.resolver.js';
 import { ModelPricesResolver, UnpricedModelsSettingResolver } from './budgets/model-price.resolver.js';
 import { CredentialResolver } from './credentials/credential.resolver.js';
+import { McpServerResolver } from './mcp/mcp-server.resolver.js';
 import { UsageEventResolver } from './events/usage-event.resolver.js';
 import { ExportResolver } from './exports/export.resolver.js';
 import { InstallationResolver } from './installation/installation.resolver.js';
@@ -44,6 +45,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   PoolResolver,
   RecipientAccessResolver,
   CredentialResolver,
+  McpServerResolver,
   NodeResolver,
   UsageEventResolver,
   ExportResolver,

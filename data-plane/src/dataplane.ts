@@ -33,6 +33,7 @@ import { PolicySets } from './policy/policy-sets.js';
 import { createApp, type Readiness } from './server/app.js';
 import { RequestTracker } from './server/tracker.js';
 import { uws, uwsImplementation, type us_listen_socket } from './server/uws.js';
+import { McpUpstreamAuth } from './mcp/upstream-auth.js';
 import { CredentialSecrets } from './upstream/credential-secrets.js';
 import { SOFTWARE_VERSION } from './version.js';
 
@@ -190,6 +191,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     tracing,
     view: () => sync.view,
     secrets,
+    mcpAuth: new McpUpstreamAuth(secrets, upstream, config.upstreamFirstByteTimeoutMs),
     upstream,
     // Limits come first: a request over budget is refused before any policy work is spent on it.
     enforcement: [limitsStep, ...(options.enforcement ?? []), policyStep],

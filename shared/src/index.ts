@@ -6,6 +6,7 @@ export * from './prices/index.js';
 export * from './budgets/periods.js';
 export * from './wire/config.js';
 export * from './wire/routes.js';
+export * from './wire/mcp.js';
 export * from './wire/events.js';
 export * from './wire/event-fields.js';
 export * from './wire/approvals.js';

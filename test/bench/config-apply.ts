@@ -123,7 +123,7 @@ export function benchCollections(keyCount: number): ConfigCollections {
     const budgetId = randomUUID();
     budgets[budgetId] = { id: budgetId, orgId, scope: { kind: 'org', id: orgId }, period: 'month', limitMicros: 1e12, action: 'block', alertThresholds: [80] };
   }
-  return { orgs, keys, credentials, policies, budgets, rateLimits: {}, routes: {}, roles: {} };
+  return { orgs, keys, credentials, policies, budgets, rateLimits: {}, routes: {}, roles: {}, mcpServers: {} };
 }
 
 function stats(times: number[]): ApplyStats {

@@ -30,9 +30,22 @@ describe('exporting requests', () => {
     expect(parsed[0].costMicros).toBe('42');
   });
 
-  it('exports every field the console reads except captured content, the matched policy rules, upstream attempts and anomaly score included', () => {
+  it('exports every field the console reads except captured content, the matched policy rules, upstream attempts, anomaly score and MCP tool included', () => {
     expect(EXPORT_COLUMNS).toEqual(
-      expect.arrayContaining(['policyMatches', 'approvalId', 'routeId', 'attempts', 'traceId', 'receivedAt', 'clientIpHash', 'anomalyScore', 'anomalyReasons']),
+      expect.arrayContaining([
+        'policyMatches',
+        'approvalId',
+        'routeId',
+        'attempts',
+        'traceId',
+        'receivedAt',
+        'clientIpHash',
+        'mcpServer',
+        'mcpTool',
+        'resultBytes',
+        'anomalyScore',
+        'anomalyReasons',
+      ]),
     );
     expect(EXPORT_COLUMNS).not.toContain('content');
     const event = usageEvent({
@@ -49,6 +62,9 @@ describe('exporting requests', () => {
         { code: 'new_tool', message: 'tool `transfer_funds` never seen for this key' },
         { code: 'new_client', message: 'first call from a new client' },
       ],
+      mcpServer: 'records',
+      mcpTool: 'list_records',
+      resultBytes: 512,
       policyMatches: [
         { policyId: 'pol_1', policyVersion: 4, ruleId: 'contacts', action: 'REDACT', phase: 'REQUEST', shadow: false },
         { policyId: 'pol_1', policyVersion: 4, ruleId: 'trial', action: 'BLOCK', phase: 'REQUEST', shadow: true },
@@ -57,7 +73,7 @@ describe('exporting requests', () => {
     const [header, row] = eventsToCsv([event]).trimEnd().split('\r\n');
     expect(header!.split(',')).toContain('policyMatches');
     expect(row).toMatch(
-      /,pol_1@v4:contacts:redact pol_1@v4:trial:block:shadow,appr_1,route_1,cred_1\/gpt-4o:timeout:300ms cred_2\/gpt-4o-mini:answered:200:41ms,4bf92f3577b34da6a3ce929d0e0e4736,false,ua-family-hash,search_docs transfer_funds,91,new_tool: tool `transfer_funds` never seen for this key; new_client: first call from a new client$/,
+      /,pol_1@v4:contacts:redact pol_1@v4:trial:block:shadow,appr_1,route_1,cred_1\/gpt-4o:timeout:300ms cred_2\/gpt-4o-mini:answered:200:41ms,4bf92f3577b34da6a3ce929d0e0e4736,false,ua-family-hash,search_docs transfer_funds,91,new_tool: tool `transfer_funds` never seen for this key; new_client: first call from a new client,records,list_records,512$/,
     );
     expect(header!.split(',')[0]).toBe('startedAt');
     const parsed = JSON.parse(eventsToJson([event]));

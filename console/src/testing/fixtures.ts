@@ -44,6 +44,9 @@ export function usageEvent(overrides: Partial<UsageEventFieldsFragment> = {}): U
     toolsOffered: [],
     anomalyScore: 0,
     anomalyReasons: [],
+    mcpServer: null,
+    mcpTool: null,
+    resultBytes: null,
     content: null,
     ...overrides,
   };

@@ -1,5 +1,16 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { ConfigCollections, CredentialConfig, KeyConfig, OrgConfig, Plan, ProviderKind } from '@keyward/shared';
+import type {
+  ConfigCollections,
+  CredentialConfig,
+  KeyConfig,
+  McpAccess,
+  McpServerAuth,
+  McpServerConfig,
+  OrgConfig,
+  Plan,
+  ProviderKind,
+  SealedSecret,
+} from '@keyward/shared';
 import { DEFAULT_ORGANIZATION_SETTINGS, type OrganizationSettings } from '../organizations/organization.entity.js';
 import { compilePolicyCollection } from './compile-policies.js';
 import { compileLimits } from './compile-limits.js';
@@ -17,6 +28,7 @@ export const EMPTY_COLLECTIONS: ConfigCollections = Object.freeze({
   rateLimits: {},
   routes: {},
   roles: {},
+  mcpServers: {},
 });
 
 /** Facts the reference check needs that the compiled collections do not carry. */
@@ -53,6 +65,7 @@ interface KeyRow {
   pool_id: string | null;
   paused: boolean;
   pool_expires_at: Date | null;
+  mcp_access: McpAccess[];
 }
 
 interface GraceRow {
@@ -76,6 +89,19 @@ interface CredentialRow {
   tag: string;
 }
 
+interface McpServerRow {
+  id: string;
+  name: string;
+  url: string;
+  auth: McpServerAuth;
+  secret_version: number;
+  kek_id: string;
+  wrapped_key: string;
+  iv: string;
+  ciphertext: string;
+  tag: string;
+}
+
 /**
  * Reads one organization's enforcement config from the database (through `em`, so inside the
  * caller's transaction it sees the uncommitted change) and compiles it into wire entries.
@@ -90,7 +116,7 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
   const keyRows = await sqlRows<KeyRow>(
     em,
     `select k.id, k.name, k.owner_label, k.team_id, t.organization_id as team_org, k.prefix, k.secret_hash,
-            k.expires_at, k.allowed_models, k.credential_ids, k.labels, k.cache_ttl_seconds,
+            k.expires_at, k.allowed_models, k.credential_ids, k.labels, k.cache_ttl_seconds, k.mcp_access,
             r.pool_id, coalesce(r.paused_at is not null or p.status = 'paused', false) as paused, p.expires_at as pool_expires_at
        from keys k left join teams t on t.id = k.team_id
             left join pool_recipients r on r.key_id = k.id left join key_pools p on p.id = r.pool_id
@@ -110,6 +136,12 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
     em,
     `select id, provider, name, base_url, models, secret_version, kek_id, wrapped_key, iv, ciphertext, tag
        from credentials where organization_id = ? order by id`,
+    [orgId],
+  );
+  const mcpServerRows = await sqlRows<McpServerRow>(
+    em,
+    `select id, name, url, auth, secret_version, kek_id, wrapped_key, iv, ciphertext, tag
+       from mcp_servers where organization_id = ? order by id`,
     [orgId],
   );
   const policies = await compilePolicyCollection(em, orgId);
@@ -145,6 +177,8 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
       cache: row.cache_ttl_seconds === null ? null : { ttlSeconds: row.cache_ttl_seconds },
       // Only keys given from a pool carry these, so every other key's entry stays as it was.
       ...(row.pool_id ? { poolId: row.pool_id, paused: row.paused } : {}),
+      // Left out when empty, so keys without MCP access compile as they did before it existed.
+      ...(row.mcp_access?.length ? { mcpAccess: row.mcp_access } : {}),
     };
     keys[entry.hash] = entry;
     byId.set(row.id, entry);
@@ -165,13 +199,34 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
       name: row.name,
       baseUrl: row.base_url,
       models: row.models ?? [],
-      secret: { kekId: row.kek_id, wrappedKey: row.wrapped_key, iv: row.iv, ciphertext: row.ciphertext, tag: row.tag },
+      secret: sealedOf(row),
+      secretVersion: row.secret_version,
+    };
+  }
+
+  const mcpServers: Record<string, McpServerConfig> = {};
+  for (const row of mcpServerRows) {
+    mcpServers[row.id] = {
+      id: row.id,
+      orgId,
+      name: row.name,
+      url: row.url,
+      auth: row.auth,
+      secret: sealedOf(row),
       secretVersion: row.secret_version,
     };
   }
 
   return {
-    collections: { orgs: { [org.id]: orgConfig }, keys, credentials, policies, ...(await compileLimits(em, orgId, now)), ...(await compileRoutes(em, orgId)) },
+    collections: {
+      orgs: { [org.id]: orgConfig },
+      keys,
+      credentials,
+      policies,
+      ...(await compileLimits(em, orgId, now)),
+      ...(await compileRoutes(em, orgId)),
+      mcpServers,
+    },
     facts: { teamOrgOfKey },
   };
 }
@@ -180,6 +235,11 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
 function earliest(a: Date | null, b: Date | null): Date | null {
   if (a === null || b === null) return a ?? b;
   return new Date(a).getTime() <= new Date(b).getTime() ? a : b;
+}
+
+/** The sealed secret of a row that keeps one (`SealedSecretEntity`'s columns). */
+function sealedOf(row: { kek_id: string; wrapped_key: string; iv: string; ciphertext: string; tag: string }): SealedSecret {
+  return { kekId: row.kek_id, wrappedKey: row.wrapped_key, iv: row.iv, ciphertext: row.ciphertext, tag: row.tag };
 }
 
 function iso(value: Date | string | null): string | null {

@@ -1,6 +1,6 @@
 import { Entity, Enum, OptionalProps, Property, Unique } from '@mikro-orm/core';
 import type { ProviderKind } from '@keyward/shared';
-import { SealedSecretEntity } from '../db/sealed-secret.entity.js';
+import { RotatableSecretEntity } from '../db/sealed-secret.entity.js';
 
 /**
  * A provider API key of one organization, envelope-encrypted: the columns below are the
@@ -10,7 +10,7 @@ import { SealedSecretEntity } from '../db/sealed-secret.entity.js';
  */
 @Entity({ tableName: 'credentials' })
 @Unique({ properties: ['organization', 'name'] })
-export class Credential extends SealedSecretEntity {
+export class Credential extends RotatableSecretEntity {
   /** Properties with defaults, optional in `em.create`. */
   [OptionalProps]?: 'createdAt' | 'updatedAt' | 'baseUrl' | 'models' | 'secretVersion' | 'rotatedAt';
 
@@ -27,16 +27,6 @@ export class Credential extends SealedSecretEntity {
   /** Model globs this credential serves; empty means every model of its provider. */
   @Property({ type: 'json' })
   models: string[] = [];
-
-  @Property({ type: 'string', length: 4 })
-  lastFour!: string;
-
-  /** Bumped on every rotation so nodes drop cached plaintext. */
-  @Property({ type: 'integer', default: 1 })
-  secretVersion = 1;
-
-  @Property({ type: 'datetime', nullable: true })
-  rotatedAt: Date | null = null;
 }
 
 /** The associated data a credential's secret is sealed with: it binds the ciphertext to its row. */

@@ -66,10 +66,7 @@ export async function rotateCredentialSecret(ctx: GraphQLContext, id: string, ap
   const sealed = await sealSecret(ctx.services.kms, apiKey, credentialAad(orgId, existing.id));
   const credential = await applyConfigChange(ctx.services, ctx.em, orgId, 'credential rotated', async (tx) => {
     const credential = await findCredential(tx, id);
-    credential.setSealed(sealed);
-    credential.lastFour = apiKey.slice(-4);
-    credential.secretVersion += 1;
-    credential.rotatedAt = new Date();
+    credential.rotateTo(sealed, apiKey);
     return credential;
   });
   return toCredentialType(ctx.services, credential, await keysNaming(ctx.em, orgId, [credential.id]));

@@ -37,3 +37,28 @@ export abstract class SealedSecretEntity extends OrgScopedEntity {
     this.tag = sealed.tag;
   }
 }
+
+/**
+ * A sealed secret people replace from time to time (a provider credential, an MCP server's
+ * credential): its last four characters to recognize it, and a version nodes key their cached
+ * plaintext by, so a replacement is picked up at once.
+ */
+export abstract class RotatableSecretEntity extends SealedSecretEntity {
+  @Property({ type: 'string', length: 4 })
+  lastFour!: string;
+
+  /** Bumped on every rotation so nodes drop cached plaintext. */
+  @Property({ type: 'integer', default: 1 })
+  secretVersion = 1;
+
+  @Property({ type: 'datetime', nullable: true })
+  rotatedAt: Date | null = null;
+
+  /** Stores a new secret: sealed fields, last four characters, next version. */
+  rotateTo(sealed: SealedSecret, plaintext: string): void {
+    this.setSealed(sealed);
+    this.lastFour = plaintext.slice(-4);
+    this.secretVersion += 1;
+    this.rotatedAt = new Date();
+  }
+}

@@ -178,6 +178,9 @@ describe('storing event batches', () => {
         { code: 'new_tool', message: 'tool `transfer_funds` never seen for this key' },
         { code: 'new_client', message: 'first call from a new client' },
       ],
+      mcpServer: 'records',
+      mcpTool: 'list_records',
+      resultBytes: 2048,
     });
     await postEvents(cp, nodeToken, batch([event]));
     const res = await org.gql<{ usageEvents: { nodes: Record<string, unknown>[] } }>(`{ usageEvents { nodes { ${EVERY_EVENT_FIELD} } } }`);
@@ -487,6 +490,9 @@ describe('events stored before policy matches were kept', () => {
         toolsOffered: [],
         anomalyScore: null,
         anomalyReasons: [],
+        mcpServer: null,
+        mcpTool: null,
+        resultBytes: null,
         receivedAt: event.startedAt,
       },
     ]);

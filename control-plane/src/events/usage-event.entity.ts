@@ -59,7 +59,10 @@ export class UsageEventRecord extends OrgScopedEntity {
     | 'userAgentFamilyHash'
     | 'toolsOffered'
     | 'anomalyScore'
-    | 'anomalyReasons';
+    | 'anomalyReasons'
+    | 'mcpServer'
+    | 'mcpTool'
+    | 'resultBytes';
 
   @Property({ type: 'uuid' })
   keyId!: string;
@@ -185,4 +188,15 @@ export class UsageEventRecord extends OrgScopedEntity {
   /** Why it scored so, strongest first. */
   @Property({ type: 'json', default: "'[]'::jsonb" })
   anomalyReasons: AnomalyReason[] = [];
+  /** The MCP server of a tool call; null for model calls. */
+  @Property({ type: 'text', nullable: true })
+  mcpServer: string | null = null;
+
+  /** The tool a `tools/call` named; null for model calls. */
+  @Property({ type: 'text', nullable: true })
+  mcpTool: string | null = null;
+
+  /** Bytes of the tool's result as the server sent it; null when none arrived. */
+  @Property({ type: new BigIntType('number'), nullable: true })
+  resultBytes: number | null = null;
 }

@@ -117,7 +117,7 @@ export class UsageEventType {
   @Field(() => ID, { nullable: true })
   credentialId!: string | null;
 
-  @Field(() => String, { description: 'The API family the agent spoke (openai, anthropic, gemini).' })
+  @Field(() => String, { description: 'The API family the agent spoke (openai, anthropic, gemini), or mcp for a tool call through an MCP server.' })
   api!: ApiFamily;
 
   @Field(() => String)
@@ -214,6 +214,14 @@ export class UsageEventType {
 
   @Field(() => [AnomalyReasonType], { description: 'Why the request scored so, strongest first.' })
   anomalyReasons!: AnomalyReasonType[];
+  @Field(() => String, { nullable: true, description: 'The MCP server of a tool call (api "mcp"); null for model calls.' })
+  mcpServer!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The tool a tools/call named; null for model calls.' })
+  mcpTool!: string | null;
+
+  @Field(() => Float, { nullable: true, description: "Bytes of the tool's result as the MCP server sent it; null when none arrived." })
+  resultBytes!: number | null;
 }
 
 /** A stored event as subscriptions carry it: the GraphQL view plus its organization. */

@@ -1,4 +1,5 @@
 import { BigIntType, Entity, Enum, Index, ManyToOne, OptionalProps, Property, type Ref } from '@mikro-orm/core';
+import type { McpAccess } from '@keyward/shared';
 import { OrgScopedEntity } from '../db/base.entity.js';
 import { Team } from '../teams/team.entity.js';
 
@@ -26,6 +27,7 @@ export class Key extends OrgScopedEntity {
     | 'cacheTtlSeconds'
     | 'credentialIds'
     | 'labels'
+    | 'mcpAccess'
     | 'lastUsedAt'
     | 'requestCount'
     | 'inputTokens'
@@ -82,6 +84,10 @@ export class Key extends OrgScopedEntity {
 
   @Property({ type: 'json' })
   labels: Record<string, string> = {};
+
+  /** The MCP servers and tools the key may call (`[{ server, tools: ['*'] | names }]`); empty: none. */
+  @Property({ type: 'json' })
+  mcpAccess: McpAccess[] = [];
 
   /** Start time of the newest request seen in usage events. */
   @Property({ type: 'datetime', nullable: true })

@@ -4,6 +4,7 @@ import { Field, ID, InputType } from 'type-graphql';
 import { KeyStatusEnum, type KeyStatus } from './key.type.js';
 import { IsFutureDate, IsLabelMap, IsModelGlobList, LATEST_EXPIRY, MAX_GLOBS } from './validators.js';
 import { ResponseCacheInput } from '../routing/response-cache.input.js';
+import { McpAccessInput } from '../mcp/mcp-server.input.js';
 
 /** Printable text without control characters (names end up in logs, headers and emails). */
 const PRINTABLE = /^[^\p{Cc}]+$/u;
@@ -51,6 +52,10 @@ export class CreateKeyInput {
     description: "Answers this key's identical requests from the response cache (wins over its route's); null: off.",
   })
   cache?: ResponseCacheInput | null;
+
+  @Field(() => [McpAccessInput], { nullable: true, description: 'The MCP servers and tools the key may call; none when omitted.' })
+  @IsOptional()
+  mcpAccess?: McpAccessInput[] | null;
 }
 
 @InputType({ description: 'Changes to a key; omitted fields stay as they are.' })
@@ -96,6 +101,10 @@ export class UpdateKeyInput {
 
   @Field(() => ResponseCacheInput, { nullable: true, description: 'A new response cache setting; null turns the key’s own off.' })
   cache?: ResponseCacheInput | null;
+
+  @Field(() => [McpAccessInput], { nullable: true, description: 'Replaces the MCP servers and tools the key may call.' })
+  @IsOptional()
+  mcpAccess?: McpAccessInput[];
 }
 
 @InputType({ description: 'Which keys to list.' })

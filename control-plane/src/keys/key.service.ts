@@ -12,6 +12,7 @@ import { toKeyType, type CreatedKey, type KeyConnection, type KeyType, type Rota
 import { afterCursor, decodeCursor, encodeCursor, pageSize } from './paging.js';
 import { assertUuid } from './validators.js';
 import { cacheSettingsOf } from '../routing/response-cache.input.js';
+import { checkedMcpAccess } from '../mcp/mcp-access.js';
 
 /** Longest grace period a rotated-out secret may get. */
 const MAX_GRACE_SECONDS = 30 * 24 * 3600;
@@ -41,6 +42,7 @@ export async function createKey(ctx: GraphQLContext, input: CreateKeyInput): Pro
       credentialIds: unique(input.credentialIds ?? []),
       labels: input.labels ?? {},
       cacheTtlSeconds: cacheSettingsOf(input.cache)?.ttlSeconds ?? null,
+      mcpAccess: await checkedMcpAccess(tx, input.mcpAccess ?? []),
     });
   });
   return { key: toKeyType(key, []), secret };
@@ -60,6 +62,7 @@ export async function updateKey(ctx: GraphQLContext, id: string, input: UpdateKe
     if (input.credentialIds != null) key.credentialIds = unique(input.credentialIds);
     if (input.labels != null) key.labels = input.labels;
     if (input.cache !== undefined) key.cacheTtlSeconds = cacheSettingsOf(input.cache)?.ttlSeconds ?? null;
+    if (input.mcpAccess != null) key.mcpAccess = await checkedMcpAccess(tx, input.mcpAccess);
     return toKeyType(key, await graceSecretsOf(tx, [key.id]));
   });
 }

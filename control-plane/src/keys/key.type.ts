@@ -1,4 +1,5 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
+import { McpAccessType } from '../mcp/mcp-server.type.js';
 import { Field, Float, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Team } from '../teams/team.entity.js';
 import type { Key } from './key.entity.js';
@@ -96,6 +97,9 @@ export class KeyType {
   @Field(() => ResponseCacheType, { nullable: true, description: "The key's own response cache (wins over its route's); null: none set." })
   cache!: ResponseCacheType | null;
 
+  @Field(() => [McpAccessType], { description: 'The MCP servers and tools the key may call; empty: none.' })
+  mcpAccess!: McpAccessType[];
+
   @Field(() => [KeyGraceSecret], { description: 'Rotated-out secrets still within their grace period.' })
   graceSecrets!: KeyGraceSecret[];
 
@@ -121,6 +125,7 @@ export function toKeyType(key: Key, graceSecrets: readonly KeySecret[], now = ne
     credentialIds: key.credentialIds,
     labels: key.labels,
     cache: key.cacheTtlSeconds === null ? null : { ttlSeconds: key.cacheTtlSeconds },
+    mcpAccess: key.mcpAccess.map((a) => ({ server: a.server, tools: [...a.tools] })),
     graceSecrets: graceSecrets.filter((s) => s.graceUntil.getTime() > now.getTime()).map((s) => ({ prefix: s.prefix, graceUntil: s.graceUntil })),
     usage: {
       requests: key.requestCount,

@@ -18,6 +18,7 @@ import { Migration20261207160000 } from './Migration20261207160000.js';
 import { Migration20261208090000 } from './Migration20261208090000.js';
 import { Migration20261208140000 } from './Migration20261208140000.js';
 import { Migration20261208120000 } from './Migration20261208120000.js';
+import { Migration20261208100000 } from './Migration20261208100000.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261123034852', class: Migration20261123034852 },
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261208090000', class: Migration20261208090000 },
   { name: 'Migration20261208140000', class: Migration20261208140000 },
   { name: 'Migration20261208120000', class: Migration20261208120000 },
+  { name: 'Migration20261208100000', class: Migration20261208100000 },
 ];

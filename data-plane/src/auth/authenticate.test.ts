@@ -37,6 +37,7 @@ function setup(over: Partial<KeyConfig> = {}) {
     rateLimits: {},
     routes: {},
     roles: {},
+    mcpServers: {},
   };
   return { secret, view: new ConfigView(snapshot) };
 }

@@ -22,6 +22,7 @@ const snapshot = (version: number): ConfigSnapshot => ({
   rateLimits: {},
   routes: {},
   roles: {},
+  mcpServers: {},
 });
 const delta = (fromVersion: number) => ({
   type: 'delta',

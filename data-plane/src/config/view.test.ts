@@ -111,6 +111,7 @@ function startingCollections(r: Random): ConfigCollections {
     rateLimits: {},
     routes: {},
     roles: {},
+    mcpServers: {},
   };
 }
 

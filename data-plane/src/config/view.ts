@@ -5,6 +5,7 @@ import {
   type ConfigSnapshot,
   type CredentialConfig,
   type KeyConfig,
+  type McpServerConfig,
   type OrgConfig,
 } from '@keyward/shared';
 import { LayeredMap } from './layered-map.js';
@@ -41,6 +42,8 @@ export class ConfigView {
   private readonly orgs: ReadonlyMap<string, OrgConfig>;
   private readonly credentials: ReadonlyMap<string, CredentialConfig>;
   private readonly credentialsByOrg: ReadonlyMap<string, CredentialConfig[]>;
+  /** MCP servers by `<orgId>/<name>`. */
+  private readonly mcpServersByName: ReadonlyMap<string, McpServerConfig>;
   private whole: ConfigSnapshot | null = null;
 
   constructor(snapshot: ConfigSnapshot);
@@ -51,8 +54,8 @@ export class ConfigView {
     this.generatedAt = source.generatedAt;
     if (previous === undefined) {
       const snapshot = source as ConfigSnapshot;
-      const { keys, orgs, credentials, policies, budgets, rateLimits, routes, roles } = snapshot;
-      this.small = { orgs, credentials, policies, budgets, rateLimits, routes, roles };
+      const { keys, orgs, credentials, policies, budgets, rateLimits, routes, roles, mcpServers } = snapshot;
+      this.small = { orgs, credentials, policies, budgets, rateLimits, routes, roles, mcpServers };
       this.keys = LayeredMap.of(Object.values(keys).map((k) => [k.hash, k] as const));
       this.whole = snapshot;
     } else {
@@ -74,6 +77,10 @@ export class ConfigView {
       this.credentials = new Map(Object.entries(this.small.credentials));
       this.credentialsByOrg = byOrg(this.credentials);
     }
+    this.mcpServersByName =
+      reuse && this.small.mcpServers === previous.small.mcpServers
+        ? previous.mcpServersByName
+        : new Map(Object.values(this.small.mcpServers).map((s) => [`${s.orgId}/${s.name}`, s]));
   }
 
   /** The view after `change`, derived from this one; this view stays as it was. */
@@ -117,6 +124,11 @@ export class ConfigView {
   /** The organization's credentials in a stable order (by id). */
   orgCredentials(orgId: string): readonly CredentialConfig[] {
     return this.credentialsByOrg.get(orgId) ?? [];
+  }
+
+  /** The organization's MCP server called `name`. */
+  mcpServer(orgId: string, name: string): McpServerConfig | undefined {
+    return this.mcpServersByName.get(`${orgId}/${name}`);
   }
 
   /** Every policy by id, as the config carries them (the same object while policies do not change). */

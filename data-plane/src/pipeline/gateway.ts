@@ -12,6 +12,7 @@ import type { CredentialSecrets } from '../upstream/credential-secrets.js';
 import type { EnforcementStep } from '../steps/contract.js';
 import type { TargetHealthBoard } from '../routing/target-health.js';
 import type { ResponseStore } from '../cache/store.js';
+import type { McpUpstreamAuth } from '../mcp/upstream-auth.js';
 
 /** What request handlers need from the running node, built once at start. */
 export interface Gateway {
@@ -23,6 +24,8 @@ export interface Gateway {
   /** The config being served, or null before any arrived. */
   view(): ConfigView | null;
   readonly secrets: CredentialSecrets;
+  /** The headers that authenticate Keyward to MCP servers (OAuth access tokens kept here). */
+  readonly mcpAuth: McpUpstreamAuth;
   /** The guarded undici agent for provider calls (one keep-alive pool per origin). */
   readonly upstream: Dispatcher;
   readonly enforcement: readonly EnforcementStep[];

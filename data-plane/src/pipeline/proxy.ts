@@ -1,4 +1,4 @@
-import { userAgentFamily, type ApiFamily, type Decision } from '@keyward/shared';
+import { userAgentFamily, type ApiFamily, type Decision, type EventApi } from '@keyward/shared';
 import { authenticateKey } from '../auth/authenticate.js';
 import { GatewayError, type GatewayErrorCode } from '../errors.js';
 import { traceIdOf } from '../observability/tracing.js';
@@ -48,26 +48,28 @@ export function proxyHandler(gw: Gateway, route: ProxyRoute): (res: HttpResponse
 }
 
 /**
- * A record for a request, with the client's address and agent already hashed, and its trace:
- * spans when tracing is on (`route` is the route template, null for a path no route matched),
- * else only the trace id of the agent's `traceparent`.
+ * A record for a request, with the client's address (the first `X-Forwarded-For` hop when
+ * trusted) and agent already hashed, and the trace id of the agent's `traceparent`: what every
+ * request records, MCP messages included.
  */
-export function newRecord(gw: Gateway, family: ApiFamily, endpoint: string, incoming: IncomingRequest, route: string | null): RequestRecord {
+export function untracedRecord(gw: Gateway, api: EventApi, endpoint: string, incoming: IncomingRequest): RequestRecord {
   const forwarded = gw.config.trustForwardedFor ? incoming.headers['x-forwarded-for']?.split(',')[0]?.trim() : undefined;
   const ip = forwarded || incoming.remoteAddress;
   const userAgent = incoming.headers['user-agent'] ?? '';
-  const record = new RequestRecord(
-    family,
-    endpoint,
-    gw.clientHasher.hash(ip),
-    gw.clientHasher.hash(userAgent),
-    gw.clientHasher.hash(userAgentFamily(userAgent)),
-  );
+  const record = new RequestRecord(api, endpoint, gw.clientHasher.hash(ip), gw.clientHasher.hash(userAgent), gw.clientHasher.hash(userAgentFamily(userAgent)));
+  record.traceId = traceIdOf(incoming.headers.traceparent);
+  return record;
+}
+
+/**
+ * A model call's record (`untracedRecord`) with its trace: spans when tracing is on (`route` is
+ * the route template, null for a path no route matched), else only the agent's trace id.
+ */
+export function newRecord(gw: Gateway, family: ApiFamily, endpoint: string, incoming: IncomingRequest, route: string | null): RequestRecord {
+  const record = untracedRecord(gw, family, endpoint, incoming);
   if (gw.tracing) {
     record.trace = gw.tracing.startRequest({ method: incoming.method, route, headers: incoming.headers });
     record.traceId = record.trace.traceId;
-  } else {
-    record.traceId = traceIdOf(incoming.headers.traceparent);
   }
   return record;
 }
@@ -329,7 +331,8 @@ function scoreAnomaly(gw: Gateway, record: RequestRecord): void {
 /** Ends the request's spans, after its event is spooled: tracing never costs a request its event. */
 function endTrace(gw: Gateway, record: RequestRecord): void {
   try {
-    record.trace!.end(record);
+    // Only model calls start spans (`newRecord`), so a traced record's api is an API family.
+    record.trace!.end(record as RequestRecord & { readonly api: ApiFamily });
   } catch (err) {
     gw.log.warn({ requestId: record.requestId, reason: (err as Error).message }, 'could not end the spans of a request');
   }

@@ -5,6 +5,7 @@ import {
   type AttemptRecord,
   type CredentialConfig,
   type Decision,
+  type EventApi,
   type KeyConfig,
   type OrgConfig,
   type UsageEvent,
@@ -51,9 +52,13 @@ export class RequestRecord {
   toolsOffered: readonly string[] = [];
   /** Its anomaly score, once finished (null when no key was identified). */
   anomaly: AnomalyScore | null = null;
+  /** The MCP server and tool of a tool call, and the size of its result. */
+  mcpServer: string | null = null;
+  mcpTool: string | null = null;
+  resultBytes: number | null = null;
 
   constructor(
-    readonly api: ApiFamily,
+    readonly api: EventApi,
     public endpoint: string,
     readonly clientIpHash: string,
     readonly userAgentHash: string,
@@ -120,6 +125,9 @@ export class RequestRecord {
       toolsOffered: [...this.toolsOffered],
       anomalyScore: this.anomaly?.score ?? null,
       anomalyReasons: this.anomaly === null ? [] : [...this.anomaly.reasons],
+      mcpServer: this.mcpServer,
+      mcpTool: this.mcpTool,
+      resultBytes: this.resultBytes,
     };
   }
 }

@@ -87,6 +87,7 @@ describe('policy step benchmark', () => {
       rateLimits: {},
       routes: {},
       roles: {},
+      mcpServers: {},
     };
     const view = new ConfigView(snapshot);
     const sets = new PolicySets(createLogger('silent'));

@@ -50,6 +50,7 @@ function view(keys: KeyConfig[], policies: PolicyConfig[], version = 1): ConfigV
     rateLimits: {},
     routes: {},
     roles: {},
+    mcpServers: {},
   };
   return new ConfigView(snapshot);
 }

@@ -102,6 +102,7 @@ describe('routing benchmark', () => {
       rateLimits: {},
       routes: Object.fromEntries(routes.map((r) => [r.id, r])),
       roles: {},
+      mcpServers: {},
     };
     const view = new ConfigView(snapshot);
     const gw = { config: { upstreamFirstByteTimeoutMs: 30_000 }, health: new TargetHealthBoard() } as unknown as Gateway;

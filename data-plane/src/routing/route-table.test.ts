@@ -64,6 +64,7 @@ function view(routes: RouteConfig[], roles: RoleConfig[] = [], credentials = [cr
     rateLimits: {},
     routes: Object.fromEntries(routes.map((r) => [r.id, r])),
     roles: Object.fromEntries(roles.map((r) => [r.id, r])),
+    mcpServers: {},
   };
   return new ConfigView(snapshot);
 }

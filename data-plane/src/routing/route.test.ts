@@ -48,6 +48,7 @@ const view = (credentials: CredentialConfig[], orgs = [org(ORG), org(OTHER)]) =>
     rateLimits: {},
     routes: {},
     roles: {},
+    mcpServers: {},
   } satisfies ConfigSnapshot);
 
 describe('model globs', () => {

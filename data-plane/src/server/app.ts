@@ -2,6 +2,7 @@ import { PROXY_ROUTES } from '../providers/index.js';
 import type { Gateway } from '../pipeline/gateway.js';
 import { fallbackHandler, modelsHandler } from '../pipeline/local.js';
 import { proxyHandler } from '../pipeline/proxy.js';
+import { mcpHandler } from '../mcp/mcp-proxy.js';
 import { ClientResponse } from './response.js';
 import { uws, type HttpResponse, type TemplatedApp } from './uws.js';
 
@@ -21,6 +22,9 @@ export function createApp(gw: Gateway, readiness: () => Readiness): TemplatedApp
   app.get('/v1/models/:model', modelsHandler(gw, { family: 'by-headers', single: true }));
   app.get('/v1beta/models', modelsHandler(gw, { family: 'gemini', single: false }));
   app.get('/v1beta/models/:model', modelsHandler(gw, { family: 'gemini', single: true }));
+
+  const mcp = mcpHandler(gw);
+  app.any('/mcp/:server', mcp);
 
   app.get('/healthz', (res) => {
     res.cork(() => res.writeHeader('content-type', 'application/json').end('{"status":"ok"}'));

@@ -1,12 +1,15 @@
 import { openSecret, type CredentialConfig, type Kms } from '@keyward/shared';
 
+/** Anything sealed like a provider credential, with `orgId:id` as associated data: provider credentials and MCP servers. */
+export type SealedEntry = Pick<CredentialConfig, 'id' | 'orgId' | 'secret' | 'secretVersion'>;
+
 interface Entry {
   readonly value: Promise<string>;
   readonly expiresAt: number;
 }
 
 /**
- * Provider credentials unwrapped through the KMS, held in memory only and only for `ttlMs`.
+ * Provider credentials (and MCP servers' secrets) unwrapped through the KMS, held in memory only and only for `ttlMs`.
  * Entries are keyed by credential id and secret version, so a rotation is picked up at once;
  * concurrent requests for the same credential share one unwrap; a failed unwrap is not cached.
  */
@@ -20,7 +23,7 @@ export class CredentialSecrets {
   ) {}
 
   /** The plaintext credential; the associated data binds it to its organization and id. */
-  get(credential: CredentialConfig): Promise<string> {
+  get(credential: SealedEntry): Promise<string> {
     const cacheKey = `${credential.id}:${credential.secretVersion}`;
     const now = this.now();
     const cached = this.entries.get(cacheKey);

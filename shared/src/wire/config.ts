@@ -9,6 +9,7 @@
  * receives a fresh snapshot.
  */
 import type { AnomalyBaseline } from '../anomaly/baseline.js';
+import type { McpAccess, McpServerConfig } from './mcp.js';
 import type { CacheSettings, RoleConfig, RouteConfig } from './routes.js';
 
 /** Every provider kind, in a stable order (for validators and forms). */
@@ -112,6 +113,8 @@ export interface KeyConfig {
   readonly paused?: boolean;
   /** Anomaly scoring: what the control plane has learned of this key's usual behaviour. Absent: nothing yet. */
   readonly anomalyBaseline?: AnomalyBaseline | null;
+  /** The MCP servers and tools the key may call; absent or empty (older control planes too): none. */
+  readonly mcpAccess?: readonly McpAccess[];
   // The policies attached to the key are found by their attachments (`{ kind: 'key', id }`), like
   // those of its organization and team. Control planes before that also sent `policyIds` here,
   // the same policies a second time; nodes ignore it.
@@ -215,11 +218,22 @@ export interface ConfigCollections {
   readonly rateLimits: Readonly<Record<string, RateLimitConfig>>;
   readonly routes: Readonly<Record<string, RouteConfig>>;
   readonly roles: Readonly<Record<string, RoleConfig>>;
+  readonly mcpServers: Readonly<Record<string, McpServerConfig>>;
 }
 
 export type CollectionName = keyof ConfigCollections;
 
-export const COLLECTION_NAMES: readonly CollectionName[] = ['orgs', 'keys', 'credentials', 'policies', 'budgets', 'rateLimits', 'routes', 'roles'];
+export const COLLECTION_NAMES: readonly CollectionName[] = [
+  'orgs',
+  'keys',
+  'credentials',
+  'policies',
+  'budgets',
+  'rateLimits',
+  'routes',
+  'roles',
+  'mcpServers',
+];
 
 export interface ConfigSnapshot extends ConfigCollections {
   readonly type: 'snapshot';

@@ -6,7 +6,7 @@ function org(id: string, plan: OrgConfig['plan'] = 'free'): OrgConfig {
   return { id, plan, timeZone: 'UTC', contentCapture: false, limiterFailMode: 'closed', customModels: [] };
 }
 
-const empty: ConfigCollections = { orgs: {}, keys: {}, credentials: {}, policies: {}, budgets: {}, rateLimits: {}, routes: {}, roles: {} };
+const empty: ConfigCollections = { orgs: {}, keys: {}, credentials: {}, policies: {}, budgets: {}, rateLimits: {}, routes: {}, roles: {}, mcpServers: {} };
 
 describe('applying a config delta', () => {
   it('adds, replaces and removes entries without touching the old state', () => {

@@ -5,8 +5,8 @@
  * field added here that one of them misses fails the build's tests instead of being dropped.
  */
 import { ANOMALY_REASON_CODES, type AnomalyReason } from '../anomaly/score.js';
-import { API_FAMILIES, PROVIDER_KINDS } from './config.js';
-import { ATTEMPT_OUTCOMES, DECISIONS, type AttemptRecord, type PolicyMatchRecord, type UsageEvent } from './events.js';
+import { PROVIDER_KINDS } from './config.js';
+import { ATTEMPT_OUTCOMES, DECISIONS, EVENT_APIS, type AttemptRecord, type PolicyMatchRecord, type UsageEvent } from './events.js';
 import { arrayOf, boolean, child, count, hex, integerIn, isoDateTime, nonEmptyString, nullable, object, oneOf, string, uuid } from './field-checks.js';
 
 /** PostgreSQL column types an event field can be stored as. */
@@ -87,7 +87,7 @@ export const USAGE_EVENT_FIELDS = [
   { name: 'teamId', column: 'team_id', columnType: 'uuid', check: nullableOf(uuid), graphql: true },
   { name: 'provider', column: 'provider', columnType: 'text', check: nullableOf((v, p) => oneOf(v, p, PROVIDER_KINDS)), graphql: true },
   { name: 'credentialId', column: 'credential_id', columnType: 'uuid', check: nullableOf(uuid), graphql: true },
-  { name: 'api', column: 'api', columnType: 'text', check: (v, p) => oneOf(v, p, API_FAMILIES), graphql: true },
+  { name: 'api', column: 'api', columnType: 'text', check: (v, p) => oneOf(v, p, EVENT_APIS), graphql: true },
   { name: 'endpoint', column: 'endpoint', columnType: 'text', check: nonEmptyString, graphql: true },
   { name: 'model', column: 'model', columnType: 'text', check: nullableOf(nonEmptyString), graphql: true },
   { name: 'stream', column: 'stream', columnType: 'boolean', check: boolean, graphql: true },
@@ -178,6 +178,9 @@ export const USAGE_EVENT_FIELDS = [
     canonicalWhenSet: true,
     graphql: true,
   },
+  { name: 'mcpServer', column: 'mcp_server', columnType: 'text', check: nullableOf(nonEmptyString), optional: true, canonicalWhenSet: true, graphql: true },
+  { name: 'mcpTool', column: 'mcp_tool', columnType: 'text', check: nullableOf(nonEmptyString), optional: true, canonicalWhenSet: true, graphql: true },
+  { name: 'resultBytes', column: 'result_bytes', columnType: 'bigint', check: nullableOf(count), optional: true, canonicalWhenSet: true, graphql: true },
 ] as const satisfies readonly EventFieldSpec[];
 
 /** The name of a usage-event field. */

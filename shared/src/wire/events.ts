@@ -4,7 +4,11 @@
  * may be re-sent any number of times (after a timeout, or replayed from the node's spool).
  */
 import type { AnomalyReason } from '../anomaly/score.js';
-import type { ApiFamily, ProviderKind } from './config.js';
+import { API_FAMILIES, type ProviderKind } from './config.js';
+
+/** What an event's `api` names: the API family the agent spoke, or `mcp` for a tool call through an MCP server. */
+export const EVENT_APIS = [...API_FAMILIES, 'mcp'] as const;
+export type EventApi = (typeof EVENT_APIS)[number];
 
 /**
  * What happened to a request, from the agent's point of view. `denied`: a bad, revoked or
@@ -24,8 +28,8 @@ export interface UsageEvent {
   readonly teamId: string | null;
   readonly provider: ProviderKind | null;
   readonly credentialId: string | null;
-  readonly api: ApiFamily;
-  /** e.g. `chat.completions`, `responses`, `embeddings`, `messages`, `generateContent`. */
+  readonly api: EventApi;
+  /** e.g. `chat.completions`, `responses`, `embeddings`, `messages`, `generateContent`; `tools/call` for an MCP tool call. */
   readonly endpoint: string;
   readonly model: string | null;
   readonly stream: boolean;
@@ -81,6 +85,12 @@ export interface UsageEvent {
   readonly anomalyScore?: number | null;
   /** Why it scored so, strongest first. */
   readonly anomalyReasons?: readonly AnomalyReason[];
+  /** The MCP server of a tool call (`api` is `mcp`); null otherwise. Optional for older nodes. */
+  readonly mcpServer?: string | null;
+  /** The tool a `tools/call` named; null otherwise. Optional for older nodes. */
+  readonly mcpTool?: string | null;
+  /** Bytes of the tool's result as the server sent it (the JSON-RPC result); null when none arrived. */
+  readonly resultBytes?: number | null;
 }
 
 /** One matched rule, as recorded on an event. */

@@ -66,6 +66,7 @@ const snapshot: ConfigSnapshot = {
   rateLimits: {},
   routes: {},
   roles: {},
+  mcpServers: {},
 };
 
 const route: RouteConfig = {
@@ -159,6 +160,7 @@ describe('config message validation', () => {
       rateLimits: {},
       routes: {},
       roles: {},
+      mcpServers: {},
     };
     expect(validateConfigMessage(empty)).toEqual(empty);
   });
@@ -321,7 +323,7 @@ describe('config message validation', () => {
     [
       'an unknown collection',
       tweak(delta, (d) => (d.changed.aliases = {})),
-      'config delta "changed.aliases" is not a known collection (expected orgs, keys, credentials, policies, budgets, rateLimits, routes, roles)',
+      'config delta "changed.aliases" is not a known collection (expected orgs, keys, credentials, policies, budgets, rateLimits, routes, roles, mcpServers)',
     ],
     [
       'removed ids that are not strings',
@@ -418,6 +420,7 @@ describe('policy, budget and rate-limit entries', () => {
     rateLimits: {},
     routes: {},
     roles: {},
+    mcpServers: {},
   };
 
   it('accepts a policy whose document is a valid policy', () => {

@@ -42,6 +42,7 @@ import {
   type RouteDocument,
 } from './routes.js';
 import { checkUsageEventFields } from './event-fields.js';
+import { checkMcpAccess, checkMcpServerFields, type McpAccess, type McpServerConfig } from './mcp.js';
 import { validatePolicyDocument } from '../policy/validate.js';
 import {
   arrayOf,
@@ -115,6 +116,11 @@ export function validateCacheSettings(val: unknown): CacheSettings | null {
   return run('cache', () => checkCacheSettings(val, ''));
 }
 
+/** Validates a key's MCP access list as the control plane receives it. */
+export function validateMcpAccess(val: unknown): readonly McpAccess[] {
+  return run('mcpAccess', () => checkMcpAccess(val, ''));
+}
+
 function run<T>(what: string, validate: () => T): T {
   try {
     return validate();
@@ -129,7 +135,7 @@ function run<T>(what: string, validate: () => T): T {
  * Collections added to the contract after its first release: a snapshot without them (from an
  * older control plane, or a node's last-known-good file written before) has none of them.
  */
-const ADDED_COLLECTIONS: readonly CollectionName[] = ['routes', 'roles'];
+const ADDED_COLLECTIONS: readonly CollectionName[] = ['routes', 'roles', 'mcpServers'];
 
 function snapshot(val: unknown): ConfigSnapshot {
   const message = object(val, '');
@@ -183,6 +189,7 @@ const ENTRY_CHECKS: { readonly [K in CollectionName]: EntryCheck<K> } = {
   rateLimits: rateLimitConfig,
   routes: routeConfig,
   roles: roleConfig,
+  mcpServers: mcpServerConfig,
 };
 
 function collection(name: CollectionName, value: unknown, path: string): void {
@@ -236,6 +243,7 @@ function keyConfig(value: unknown, path: string, mapKey: string): KeyConfig {
   if (key.poolId !== undefined) nullable(key.poolId, child(path, 'poolId'), uuid);
   if (key.paused !== undefined) boolean(key.paused, child(path, 'paused'));
   if (key.anomalyBaseline != null) checkAnomalyBaseline(key.anomalyBaseline, child(path, 'anomalyBaseline'));
+  if (key.mcpAccess !== undefined) checkMcpAccess(key.mcpAccess, child(path, 'mcpAccess'));
   return key as unknown as KeyConfig;
 }
 
@@ -344,6 +352,12 @@ function roleConfig(value: unknown, path: string, mapKey: string): RoleConfig {
   uuid(role.orgId, child(path, 'orgId'));
   checkRoleFields(role, path);
   return role as unknown as RoleConfig;
+}
+
+function mcpServerConfig(value: unknown, path: string, mapKey: string): McpServerConfig {
+  const server = checkMcpServerFields(value, path, sealedSecret);
+  sameAsMapKey(server.id, mapKey, child(path, 'id'));
+  return server;
 }
 
 function sealedSecret(value: unknown, path: string): SealedSecret {

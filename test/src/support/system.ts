@@ -59,6 +59,8 @@ export interface TestSystemOptions {
    * it as `KEYWARD_GATEWAY_URL` (the address the console shows agents).
    */
   readonly advertiseGateway?: boolean;
+  /** Extra data-plane environment (e.g. a short upstream timeout), kept across restarts. */
+  readonly dataPlaneEnv?: Record<string, string>;
 }
 
 /** A port nothing listens on right now (the kernel's pick for an ephemeral listener). */
@@ -115,6 +117,7 @@ export async function startTestSystem(pgAdminUrl: string, options: TestSystemOpt
       KEYWARD_DRAIN_SECONDS: '2',
       KEYWARD_HEARTBEAT_SECONDS: '1',
       LOG_LEVEL: 'debug',
+      ...options.dataPlaneEnv,
     });
     const node = await startDataPlane(config, { logger: createLogger('debug', { write: (l: string) => void logs.push(l) }) });
     await node.ready();

@@ -172,6 +172,7 @@ export async function createTestWorld(orgOverrides: Partial<OrgConfig> = {}): Pr
         rateLimits: {},
         routes: Object.fromEntries(routes.map((r) => [r.id, r])),
         roles: Object.fromEntries(roles.map((r) => [r.id, r])),
+        mcpServers: {},
       };
     },
   };

@@ -1,0 +1,37 @@
+import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import type { GraphQLContext } from '../graphql/context.js';
+import { CreateMcpServerInput, UpdateMcpServerInput } from './mcp-server.input.js';
+import * as mcpServers from './mcp-server.service.js';
+import { McpServerType } from './mcp-server.type.js';
+
+/** MCP servers: upstreams for agents' tool calls, their credentials stored like provider credentials. */
+@Resolver(() => McpServerType)
+export class McpServerResolver {
+  @Authorized('credentials:read')
+  @Query(() => [McpServerType], { description: 'MCP servers of the organization, by name. Never includes a secret.' })
+  mcpServers(@Ctx() ctx: GraphQLContext): Promise<McpServerType[]> {
+    return mcpServers.listMcpServers(ctx);
+  }
+
+  @Authorized('credentials:write')
+  @Mutation(() => McpServerType, { description: 'Registers a remote MCP server; its credential is envelope-encrypted and write-only.' })
+  createMcpServer(@Ctx() ctx: GraphQLContext, @Arg('input', () => CreateMcpServerInput) input: CreateMcpServerInput): Promise<McpServerType> {
+    return mcpServers.createMcpServer(ctx, input);
+  }
+
+  @Authorized('credentials:write')
+  @Mutation(() => McpServerType, { description: "Changes an MCP server's name, URL or credential." })
+  updateMcpServer(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => UpdateMcpServerInput) input: UpdateMcpServerInput,
+  ): Promise<McpServerType> {
+    return mcpServers.updateMcpServer(ctx, id, input);
+  }
+
+  @Authorized('credentials:write')
+  @Mutation(() => ID, { description: 'Deletes an MCP server; refused while active keys may call it. Returns its id.' })
+  deleteMcpServer(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<string> {
+    return mcpServers.deleteMcpServer(ctx, id);
+  }
+}

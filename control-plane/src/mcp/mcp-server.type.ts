@@ -1,0 +1,49 @@
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type { McpAuthKind } from '@keyward/shared';
+
+const McpAuthKindEnum = { BEARER: 'bearer', HEADER: 'header', OAUTH_CLIENT_CREDENTIALS: 'oauth_client_credentials' } as const;
+registerEnumType(McpAuthKindEnum, { name: 'McpAuthKind', description: 'How Keyward authenticates to an MCP server.' });
+
+@ObjectType('McpServer', {
+  description: 'A remote MCP server served at /mcp/<name>. Its secret is never returned: only its last four characters.',
+})
+export class McpServerType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String)
+  url!: string;
+
+  @Field(() => McpAuthKindEnum)
+  authKind!: McpAuthKind;
+
+  @Field(() => String, { nullable: true, description: 'The header an API key is sent in (HEADER only).' })
+  headerName!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The OAuth token endpoint (OAUTH_CLIENT_CREDENTIALS only).' })
+  tokenUrl!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The OAuth client id (OAUTH_CLIENT_CREDENTIALS only).' })
+  clientId!: string | null;
+
+  @Field(() => String, { description: 'The last four characters of the secret, to recognize it.' })
+  lastFour!: string;
+
+  @Field(() => Int, { description: 'Increases every time the credential is replaced.' })
+  secretVersion!: number;
+
+  @Field(() => Date)
+  createdAt!: Date;
+}
+
+@ObjectType('McpAccess', { description: 'The tools of one MCP server a key may call.' })
+export class McpAccessType {
+  @Field(() => String)
+  server!: string;
+
+  @Field(() => [String], { description: '["*"] for every tool, else tool names.' })
+  tools!: string[];
+}

@@ -1,0 +1,340 @@
+import { mcpToolAllowed, type Decision, type KeyConfig, type McpServerConfig, type OrgConfig } from '@keyward/shared';
+import type { Dispatcher } from 'undici';
+import { authenticateKey } from '../auth/authenticate.js';
+import { GatewayError } from '../errors.js';
+import type { Gateway } from '../pipeline/gateway.js';
+import { finish, untracedRecord } from '../pipeline/proxy.js';
+import type { RequestRecord } from '../pipeline/record.js';
+import { truncateText } from '../streaming/collector.js';
+import { copyRequest, readBody, type IncomingRequest, type RequestBody } from '../server/request.js';
+import { ClientResponse } from '../server/response.js';
+import type { HttpRequest, HttpResponse } from '../server/uws.js';
+import { isRequest, McpRefusal, parseAgentMessage, RPC_ERRORS, rpcErrorBody, type JsonRpcId, type JsonRpcMessage } from './json-rpc.js';
+import { SseMessages, type MessageRewrite } from './sse-messages.js';
+import { calledTool, filterToolsList } from './tool-access.js';
+
+/** Agent headers the MCP transport needs upstream; nothing else crosses (the agent's Authorization least of all). */
+const FORWARDED_REQUEST_HEADERS = ['accept', 'content-type', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id'];
+/** Server headers the agent's transport reads. */
+const FORWARDED_RESPONSE_HEADERS = ['content-type', 'mcp-session-id', 'mcp-protocol-version', 'cache-control'];
+
+/** What one MCP exchange is about, once the agent's key and message were read. */
+interface McpExchange {
+  readonly record: RequestRecord;
+  readonly key: KeyConfig;
+  readonly org: OrgConfig;
+  readonly server: McpServerConfig;
+  /** The agent's message (POST only). */
+  readonly message: JsonRpcMessage | null;
+}
+
+/**
+ * `/mcp/<server>`: a Streamable HTTP MCP endpoint in front of the organization's server of that
+ * name. Keyward proxies at the HTTP and JSON-RPC level: it authenticates the agent's Keyward key,
+ * reads the one message a POST carries, refuses a `tools/call` the key may not make, swaps the
+ * agent's Authorization for the server's credential, and relays the answer (JSON or SSE) with
+ * `tools/list` results cut down to the key's tools. Sessions, GET streams, DELETE, notifications,
+ * progress and cancellation pass through as the server sends them.
+ */
+export function mcpHandler(gw: Gateway): (res: HttpResponse, req: HttpRequest) => void {
+  return (res, req) => {
+    const incoming = copyRequest(req, res, 1);
+    const client = new ClientResponse(res);
+    const body = incoming.method === 'POST' ? readBody(res, incoming.headers['content-length'], gw.config.maxBodyBytes) : null;
+    void runMcp(gw, incoming, client, body);
+  };
+}
+
+/** Refusals that are the key's lack of access rather than a failure. */
+const DENIALS = new Set(['invalid_api_key', 'key_revoked', 'key_expired', 'server_not_allowed', 'tool_not_allowed']);
+const CAPTURE_CHARS = 64 * 1024;
+
+async function runMcp(gw: Gateway, incoming: IncomingRequest, client: ClientResponse, body: RequestBody | null): Promise<void> {
+  const record = untracedRecord(gw, 'mcp', incoming.method === 'POST' ? 'invalid' : incoming.method, incoming);
+  client.setHeader('x-request-id', record.requestId);
+  gw.tracker.add(client);
+  let messageId: JsonRpcId | null = null;
+  try {
+    const exchange = await readExchange(gw, incoming, body, record);
+    messageId = idOf(exchange.message);
+    await forward(gw, incoming, client, exchange);
+  } catch (err) {
+    const refusal = asRefusal(err, messageId);
+    if (refusal.code === 'internal_error') gw.log.error({ requestId: record.requestId, err }, 'MCP request failed');
+    record.fail(refusal.status, refusal.code, (DENIALS.has(refusal.code) ? 'denied' : 'error') satisfies Decision);
+    const answer = () => answerRefusal(client, refusal);
+    if (body && !body.complete) body.discardThen(answer);
+    else answer();
+  } finally {
+    // Every tool call is recorded, and every message Keyward refused or failed; the rest of the protocol's chatter is not.
+    if (record.endpoint === 'tools/call' || record.errorCode !== null) {
+      await finish(gw, record, null).catch((err: unknown) => gw.log.error({ requestId: record.requestId, err }, 'could not record an MCP request'));
+    }
+    gw.tracker.delete(client);
+  }
+}
+
+/** Authenticates the key, finds the server and the key's access to it, and checks the agent's message. */
+async function readExchange(gw: Gateway, incoming: IncomingRequest, body: RequestBody | null, record: RequestRecord): Promise<McpExchange> {
+  if (gw.draining()) throw new McpRefusal(503, RPC_ERRORS.refused, 'This gateway node is shutting down; retry the request.', 'draining');
+  const view = gw.view();
+  if (!view) throw new McpRefusal(503, RPC_ERRORS.refused, 'The gateway has not received its configuration yet; retry shortly.', 'not_ready');
+  if (!['POST', 'GET', 'DELETE'].includes(incoming.method)) {
+    throw new McpRefusal(
+      405,
+      RPC_ERRORS.invalidRequest,
+      `${incoming.method} is not part of the MCP Streamable HTTP transport; use POST, GET or DELETE.`,
+      'method_not_allowed',
+    );
+  }
+  const check = authenticateKey(bearerOf(incoming.headers.authorization), view, gw.config.keyPepper);
+  if (!check.ok) throw new McpRefusal(check.error.status, RPC_ERRORS.refused, check.error.message, check.error.code);
+  const { key, org } = check;
+  record.key = key;
+  record.org = org;
+  const name = decodeURIComponent(incoming.params[0] ?? '');
+  const server = view.mcpServer(org.id, name);
+  if (!server) throw new McpRefusal(404, RPC_ERRORS.refused, `This organization has no MCP server named "${name}".`, 'not_found');
+  record.mcpServer = server.name;
+  let message: JsonRpcMessage | null = null;
+  if (body) {
+    let bytes: Buffer;
+    try {
+      bytes = await body.bytes;
+    } catch (err) {
+      if (err instanceof GatewayError) throw new McpRefusal(err.status, RPC_ERRORS.invalidRequest, err.message, err.code);
+      throw err;
+    }
+    message = parseAgentMessage(bytes);
+    record.endpoint = message.method ?? 'response';
+  }
+  if (!key.mcpAccess?.some((a) => a.server === server.name)) {
+    throw new McpRefusal(403, RPC_ERRORS.refused, `This Keyward key may not use MCP server "${server.name}".`, 'server_not_allowed');
+  }
+  if (message) {
+    if (message.method === 'tools/call') {
+      const id = isRequest(message) ? message.id : null;
+      const tool = calledTool(message);
+      record.mcpTool = tool;
+      if (org.contentCapture)
+        record.content = { request: truncateText(JSON.stringify((message.params as { arguments?: unknown }).arguments ?? {}), CAPTURE_CHARS), response: '' };
+      if (tool === null) throw new McpRefusal(200, RPC_ERRORS.invalidParams, 'tools/call needs "params.name", the tool to call.', 'invalid_request', id);
+      if (!mcpToolAllowed(key.mcpAccess, server.name, tool)) {
+        throw new McpRefusal(
+          200,
+          RPC_ERRORS.refused,
+          `This Keyward key may not call the tool "${tool}" of MCP server "${server.name}".`,
+          'tool_not_allowed',
+          id,
+        );
+      }
+    }
+  }
+  return { record, key, org, server, message };
+}
+
+/** Sends the agent's request to the server with Keyward's credential and relays the answer. */
+async function forward(gw: Gateway, incoming: IncomingRequest, client: ClientResponse, exchange: McpExchange): Promise<void> {
+  const { server, message } = exchange;
+  const headers: Record<string, string> = {};
+  for (const name of FORWARDED_REQUEST_HEADERS) {
+    const value = incoming.headers[name];
+    if (value !== undefined) headers[name] = value;
+  }
+  const [authName, authValue] = await gw.mcpAuth.header(server);
+  headers[authName] = authValue;
+  const aborter = new AbortController();
+  client.onAbort(() => aborter.abort());
+  const url = new URL(server.url);
+  let response: Dispatcher.ResponseData;
+  try {
+    response = await gw.upstream.request({
+      origin: url.origin,
+      path: url.pathname + url.search,
+      method: incoming.method as Dispatcher.HttpMethod,
+      headers,
+      body: message ? JSON.stringify(message) : null,
+      signal: aborter.signal,
+      headersTimeout: gw.config.upstreamFirstByteTimeoutMs,
+      // A GET stream may stay quiet for as long as the server has nothing to say.
+      bodyTimeout: incoming.method === 'GET' ? 0 : gw.config.upstreamIdleTimeoutMs,
+    });
+  } catch (err) {
+    throw upstreamRefusal(server, err, idOf(message));
+  }
+  if (response.statusCode === 401 || response.statusCode === 403) {
+    // The server's own challenge (WWW-Authenticate) is for Keyward's credential, not the agent's: it never reaches the agent.
+    await response.body.dump().catch(() => undefined);
+    gw.mcpAuth.dropToken(server);
+    const id = idOf(message);
+    throw new McpRefusal(
+      id === null ? 502 : 200,
+      RPC_ERRORS.upstreamFailed,
+      `MCP server "${server.name}" refused Keyward's credential (${response.statusCode}).`,
+      'upstream_auth_failed',
+      id,
+    );
+  }
+  const contentType = String(response.headers['content-type'] ?? '');
+  exchange.record.stream = contentType.startsWith('text/event-stream');
+  const outHeaders: [string, string][] = [];
+  for (const name of FORWARDED_RESPONSE_HEADERS) {
+    const value = response.headers[name];
+    if (typeof value === 'string') outHeaders.push([name, value]);
+  }
+  exchange.record.markFirstByte();
+  exchange.record.status = response.statusCode;
+  const rewrite = rewriteFor(exchange);
+  if (contentType.startsWith('application/json') && message) {
+    await relayJson(client, response, outHeaders, rewrite, exchange, gw.config.maxBodyBytes);
+  } else if (contentType.startsWith('text/event-stream')) {
+    await relaySse(client, response, outHeaders, rewrite, exchange);
+  } else {
+    client.writeHead(response.statusCode, outHeaders);
+    for await (const chunk of response.body) await client.write(chunk as Buffer);
+    client.end();
+  }
+}
+
+/**
+ * What happens to each message of the server's answer: the answer to the agent's request is
+ * noted on the record (size, error, content), and a `tools/list` result is cut to the key's tools;
+ * every other message goes out unchanged.
+ */
+function rewriteFor(exchange: McpExchange): MessageRewrite {
+  const { message, key, server, record, org } = exchange;
+  if (!message || !isRequest(message)) return () => null;
+  return (answer) => {
+    if (answer.id !== message.id || (answer.result === undefined && answer.error === undefined)) return null;
+    if (answer.error !== undefined) {
+      record.fail(record.status, 'upstream_rpc_error');
+    } else {
+      const result = JSON.stringify(answer.result);
+      record.resultBytes = Buffer.byteLength(result);
+      if ((answer.result as { isError?: unknown }).isError === true) record.tags.push('tool_error');
+      if (record.content && org.contentCapture) record.content = { request: record.content.request, response: truncateText(result, CAPTURE_CHARS) };
+    }
+    return message.method === 'tools/list' && answer.result !== undefined ? filterToolsList(answer, key, server.name) : null;
+  };
+}
+
+async function relayJson(
+  client: ClientResponse,
+  response: Dispatcher.ResponseData,
+  headers: [string, string][],
+  rewrite: MessageRewrite,
+  exchange: McpExchange,
+  limit: number,
+): Promise<void> {
+  const id = idOf(exchange.message);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of response.body) {
+      size += (chunk as Buffer).length;
+      if (size > limit)
+        throw new McpRefusal(
+          200,
+          RPC_ERRORS.upstreamFailed,
+          `MCP server "${exchange.server.name}" answered more than ${limit} bytes.`,
+          'response_too_large',
+          id,
+        );
+      chunks.push(chunk as Buffer);
+    }
+  } catch (err) {
+    response.body.destroy();
+    throw err instanceof McpRefusal ? err : upstreamRefusal(exchange.server, err, id);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  let answer: JsonRpcMessage;
+  try {
+    answer = JSON.parse(text) as JsonRpcMessage;
+  } catch {
+    throw new McpRefusal(200, RPC_ERRORS.upstreamFailed, `MCP server "${exchange.server.name}" answered with invalid JSON.`, 'upstream_error', id);
+  }
+  const replaced = typeof answer === 'object' && answer !== null && !Array.isArray(answer) ? rewrite(answer) : null;
+  client.send(response.statusCode, headers, replaced ? JSON.stringify(replaced) : text);
+}
+
+async function relaySse(
+  client: ClientResponse,
+  response: Dispatcher.ResponseData,
+  headers: [string, string][],
+  rewrite: MessageRewrite,
+  exchange: McpExchange,
+): Promise<void> {
+  const { record, server } = exchange;
+  const id = idOf(exchange.message);
+  let answered = false;
+  const events = new SseMessages((message) => {
+    if (id !== null && message.id === id && (message.result !== undefined || message.error !== undefined)) answered = true;
+    return rewrite(message);
+  });
+  client.writeHead(response.statusCode, headers);
+  let failure: McpRefusal | null = null;
+  try {
+    for await (const chunk of response.body) {
+      const text = events.push(chunk as Buffer);
+      if (text) await client.write(text);
+      if (!client.open) break;
+    }
+    const rest = events.end();
+    if (rest) await client.write(rest);
+  } catch (err) {
+    failure = upstreamRefusal(server, err, id);
+  }
+  if (!client.open) {
+    record.fail(499, 'client_closed');
+    return;
+  }
+  // The agent's request still gets an answer, an error, so its client stops waiting.
+  if (id !== null && !answered) {
+    failure ??= new McpRefusal(200, RPC_ERRORS.upstreamFailed, `MCP server "${server.name}" ended its stream without answering.`, 'upstream_incomplete', id);
+    await client.write(`event: message\ndata: ${rpcErrorBody(id, failure.rpcCode, failure.message)}\n\n`);
+  }
+  if (failure) record.fail(response.statusCode, failure.code);
+  client.end();
+}
+
+/**
+ * A failure to reach the server or read its answer. A request (with an id) gets it as its
+ * JSON-RPC answer on a 200, which MCP clients hand to the caller as the call's error; anything
+ * else gets the HTTP status.
+ */
+function upstreamRefusal(server: McpServerConfig, err: unknown, id: JsonRpcId | null): McpRefusal {
+  const code = (err as { code?: string } | null)?.code ?? '';
+  const name = (err as Error | null)?.name ?? '';
+  const refuse = (status: number, message: string, stableCode: string) =>
+    new McpRefusal(id === null ? status : 200, RPC_ERRORS.upstreamFailed, message, stableCode, id);
+  if (name === 'UnsafeAddressError' || code === 'ERR_KEYWARD_UNSAFE_ADDRESS') {
+    return refuse(502, `The address of MCP server "${server.name}" is not allowed for upstream connections.`, 'upstream_blocked');
+  }
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return refuse(504, `MCP server "${server.name}" did not answer in time.`, 'upstream_timeout');
+  }
+  return refuse(502, `MCP server "${server.name}" could not be reached or broke off its answer.`, 'upstream_unavailable');
+}
+
+/** Any failure as a refusal to answer with, naming the agent's request id when it had one. */
+function asRefusal(err: unknown, id: JsonRpcId | null): McpRefusal {
+  if (err instanceof McpRefusal) return err.id !== null || id === null ? err : new McpRefusal(err.status, err.rpcCode, err.message, err.code, id);
+  return new McpRefusal(500, RPC_ERRORS.internalError, 'Keyward failed to handle this MCP request.', 'internal_error', id);
+}
+
+/** The id of a request the agent sent, or null (a notification, a response, a GET or DELETE). */
+function idOf(message: JsonRpcMessage | null): JsonRpcId | null {
+  return message && isRequest(message) ? message.id : null;
+}
+
+function answerRefusal(client: ClientResponse, refusal: McpRefusal): void {
+  const headers: [string, string][] = [['content-type', 'application/json']];
+  if (refusal.status === 503) headers.push(['retry-after', '1']);
+  client.send(refusal.status, headers, rpcErrorBody(refusal.id, refusal.rpcCode, refusal.message));
+}
+
+/** The token of `Authorization: Bearer <token>`, or null. */
+function bearerOf(header: string | undefined): string | null {
+  const match = /^Bearer[ \t]+(.+)$/i.exec(header ?? '');
+  return match ? match[1]! : null;
+}

@@ -1,0 +1,344 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { eventually, startTestSystem, type TestSystem } from '../support/system.js';
+import { startFaultProxy, type FaultProxy } from './support/fault-proxy.js';
+import { startToolServer, type ToolServer } from './support/tool-server.js';
+
+const UPSTREAM_TOKEN = 'mcp-upstream-token-7f3a9c1e5b';
+
+/**
+ * Agents reach MCP servers through Keyward at `/mcp/<server>` with their Keyward key: the real
+ * MCP client of the official SDK talks to a real MCP server of the same SDK, and Keyward keeps
+ * the upstream credential, the key's tool list and the JSON-RPC in between.
+ */
+describe('MCP servers behind Keyward', () => {
+  let system: TestSystem;
+  let tools: ToolServer;
+  let faults: FaultProxy;
+  let agentKey: { id: string; secret: string };
+  let serverId: string;
+  const clients: Client[] = [];
+
+  /** An MCP client of the official SDK, connected through Keyward with `secret`. */
+  const connect = async (secret: string, server = 'records') => {
+    const client = new Client({ name: 'test-agent', version: '1.0.0' });
+    const transport = new StreamableHTTPClientTransport(new URL(`${system.dp.url}/mcp/${server}`), {
+      requestInit: { headers: { Authorization: `Bearer ${secret}` } },
+    });
+    await client.connect(transport);
+    clients.push(client);
+    return { client, transport };
+  };
+  /** Runs a change and waits until the node serves the config version it published. */
+  const published = async <T>(change: () => Promise<{ data?: T | null; errors?: unknown }>): Promise<T> => {
+    const before = system.dp.node.readiness().version ?? 0;
+    const res = await change();
+    expect(res.errors).toBeUndefined();
+    await eventually(() => ((system.dp.node.readiness().version ?? 0) > before ? true : undefined), 10_000, 'the change to reach the node');
+    return res.data!;
+  };
+
+  beforeAll(async () => {
+    // A short wait for the first byte, for the server that never answers.
+    system = await startTestSystem(inject('pgAdminUrl'), { dataPlaneEnv: { KEYWARD_UPSTREAM_FIRST_BYTE_TIMEOUT_MS: '2000' } });
+    tools = await startToolServer();
+    faults = await startFaultProxy(tools.url);
+    const created = await published(() =>
+      system.owner.gql<{ createMcpServer: { id: string; lastFour: string; authKind: string } }>(
+        `mutation($input: CreateMcpServerInput!) { createMcpServer(input: $input) { id lastFour authKind } }`,
+        { input: { name: 'records', url: tools.url, credential: { bearerToken: UPSTREAM_TOKEN } } },
+      ),
+    );
+    serverId = created.createMcpServer.id;
+    expect(created.createMcpServer).toMatchObject({ lastFour: UPSTREAM_TOKEN.slice(-4), authKind: 'BEARER' });
+    const flaky = await system.owner.gql(`mutation($input: CreateMcpServerInput!) { createMcpServer(input: $input) { id } }`, {
+      input: { name: 'flaky', url: faults.url, credential: { apiKeyHeader: { name: 'X-API-Key', value: UPSTREAM_TOKEN } } },
+    });
+    expect(flaky.errors).toBeUndefined();
+    agentKey = await system.createKey({
+      mcpAccess: [
+        { server: 'records', tools: ['list_records', 'slow_count', 'read_config'] },
+        { server: 'flaky', tools: ['*'] },
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    for (const client of clients) await client.close().catch(() => undefined);
+    await faults?.close();
+    await tools?.close();
+    await system?.close();
+  });
+
+  it('lists only the tools the key may call, and runs them with the upstream credential in place of the key', async () => {
+    const { client } = await connect(agentKey.secret);
+    const listed = await client.listTools();
+    expect(listed.tools.map((t) => t.name).sort()).toEqual(['list_records', 'read_config', 'slow_count']);
+    expect(listed.tools.find((t) => t.name === 'list_records')?.inputSchema).toMatchObject({ required: ['table'] });
+
+    const result = await client.callTool({ name: 'list_records', arguments: { table: 'customers' } });
+    expect(result.content).toEqual([{ type: 'text', text: '3 records in customers' }]);
+
+    expect(tools.log.requests.length).toBeGreaterThan(0);
+    for (const request of tools.log.requests) expect(request.authorization).toBe(`Bearer ${UPSTREAM_TOKEN}`);
+  });
+
+  it('refuses a tool the key may not call with a JSON-RPC error, and never forwards it', async () => {
+    const { client } = await connect(agentKey.secret);
+    const refused = await client.callTool({ name: 'delete_records', arguments: { table: 'customers' } }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(McpError);
+    expect((refused as McpError).message).toContain('This Keyward key may not call the tool "delete_records" of MCP server "records"');
+    expect(tools.log.calls.map((c) => c.tool)).not.toContain('delete_records');
+    // The session goes on.
+    expect((await client.callTool({ name: 'list_records', arguments: { table: 'orders' } })).content).toEqual([{ type: 'text', text: '3 records in orders' }]);
+  });
+
+  it('passes progress notifications of a slow tool through as they come', async () => {
+    const { client } = await connect(agentKey.secret);
+    const progress: number[] = [];
+    const result = await client.callTool({ name: 'slow_count', arguments: { to: 4 } }, undefined, { onprogress: (p) => progress.push(p.progress) });
+    expect(result.content).toEqual([{ type: 'text', text: 'counted to 4' }]);
+    expect(progress).toEqual([1, 2, 3, 4]);
+  });
+
+  it('passes the session through, and its end (DELETE) reaches the server', async () => {
+    const { client, transport } = await connect(agentKey.secret);
+    await client.listTools();
+    const sessionId = transport.sessionId!;
+    expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(tools.log.requests.filter((r) => r.sessionId === sessionId).length).toBeGreaterThan(0);
+    await transport.terminateSession();
+    await eventually(() => (tools.log.closedSessions.includes(sessionId) ? true : undefined), 5_000, 'the session to close on the server');
+  });
+
+  it('turns away a key without access to the server, an unknown server and a missing key', async () => {
+    const stranger = await system.createKey();
+    await expect(connect(stranger.secret)).rejects.toThrow(/This Keyward key may not use MCP server/);
+    await expect(connect(agentKey.secret, 'nowhere')).rejects.toThrow(/This organization has no MCP server named/);
+    await expect(connect('kw_not-a-key')).rejects.toThrow(/Invalid Keyward key/);
+  });
+
+  it('answers malformed JSON-RPC and batches with JSON-RPC errors, and keeps serving', async () => {
+    const post = (body: string) =>
+      fetch(`${system.dp.url}/mcp/records`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${agentKey.secret}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body,
+      });
+    const broken = await post('{"jsonrpc": "2.0", "id": 1, "method": ');
+    expect(broken.status).toBe(400);
+    expect(await broken.json()).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'The request body is not valid JSON.' } });
+
+    const batch = await post(JSON.stringify([{ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'delete_records', arguments: {} } }]));
+    expect(batch.status).toBe(400);
+    expect(((await batch.json()) as { error: { code: number; message: string } }).error).toEqual({
+      code: -32600,
+      message: 'JSON-RPC batches are not supported: send one message per request.',
+    });
+
+    const noMethod = await post(JSON.stringify({ jsonrpc: '2.0', id: 7 }));
+    expect(noMethod.status).toBe(400);
+    expect(await noMethod.json()).toMatchObject({ id: 7, error: { code: -32600 } });
+    expect(tools.log.calls.map((c) => c.tool)).not.toContain('delete_records');
+
+    const { client } = await connect(agentKey.secret);
+    expect((await client.listTools()).tools).toHaveLength(3);
+  });
+
+  it('answers a server that returns invalid JSON, never answers or breaks off its stream with a JSON-RPC error, and keeps serving', async () => {
+    const { client } = await connect(agentKey.secret, 'flaky');
+    // An API-key header credential reaches the server in its own header, and the session works through the proxy.
+    expect((await client.listTools()).tools).toHaveLength(4);
+    const failureOf = (table: string) => client.callTool({ name: 'list_records', arguments: { table } }).catch((e: unknown) => e);
+
+    const invalid = await failureOf('invalid-json');
+    expect(invalid).toBeInstanceOf(McpError);
+    expect((invalid as McpError).message).toContain('MCP server "flaky" answered with invalid JSON');
+
+    const started = Date.now();
+    const silent = await failureOf('hang');
+    expect((silent as McpError).message).toContain('MCP server "flaky" did not answer in time');
+    expect(Date.now() - started).toBeLessThan(10_000);
+
+    const cut = await failureOf('cut');
+    expect(cut).toBeInstanceOf(McpError);
+    expect((cut as McpError).message).toContain('MCP server "flaky" could not be reached or broke off its answer');
+
+    expect((await client.callTool({ name: 'list_records', arguments: { table: 'after' } })).content).toEqual([{ type: 'text', text: '3 records in after' }]);
+  });
+
+  it('records every tool call in the event stream, with its decision, and every refused message', async () => {
+    const db = new pg.Client({ connectionString: system.cp.databaseUrl });
+    await db.connect();
+    try {
+      type Row = Record<string, unknown>;
+      const rows = await eventually(
+        async () => {
+          const { rows } = await db.query<Row>(`select * from usage_events where api = 'mcp' order by started_at`);
+          return rows.filter((r) => r.endpoint === 'tools/call').length >= 8 && rows.some((r) => r.error_code === 'invalid_json') ? rows : undefined;
+        },
+        10_000,
+        'the MCP events to be stored',
+      );
+      const calls = rows.filter((r) => r.endpoint === 'tools/call');
+      const listRecords = calls.find((r) => r.mcp_tool === 'list_records')!;
+      expect(listRecords).toMatchObject({
+        key_id: agentKey.id,
+        mcp_server: 'records',
+        decision: 'allowed',
+        status: 200,
+        error_code: null,
+        model: null,
+        content: null,
+      });
+      expect(Number(listRecords.result_bytes)).toBe(Buffer.byteLength(JSON.stringify({ content: [{ type: 'text', text: '3 records in customers' }] })));
+      expect(Number(listRecords.latency_ms)).toBeGreaterThanOrEqual(0);
+      expect(calls.find((r) => r.mcp_tool === 'delete_records')).toMatchObject({
+        decision: 'denied',
+        status: 200,
+        error_code: 'tool_not_allowed',
+        result_bytes: null,
+      });
+      expect(calls.find((r) => r.mcp_tool === 'slow_count')).toMatchObject({ decision: 'allowed', error_code: null });
+      expect(Number(calls.find((r) => r.mcp_tool === 'slow_count')!.latency_ms)).toBeGreaterThanOrEqual(200);
+      const flaky = calls.filter((r) => r.mcp_server === 'flaky');
+      expect(flaky.map((r) => [r.decision, r.error_code])).toEqual([
+        ['error', 'upstream_error'],
+        ['error', 'upstream_timeout'],
+        ['error', 'upstream_unavailable'],
+        ['allowed', null],
+      ]);
+      expect(rows.find((r) => r.error_code === 'invalid_json')).toMatchObject({ endpoint: 'invalid', decision: 'error', status: 400, mcp_tool: null });
+      // Protocol chatter (initialize, tools/list, notifications) is not recorded.
+      expect(rows.map((r) => r.endpoint)).not.toContain('tools/list');
+      // The console's events API shows them too.
+      const res = await system.owner.gql<{ usageEvents: { nodes: Record<string, unknown>[] } }>(
+        `{ usageEvents { nodes { api endpoint mcpServer mcpTool resultBytes decision errorCode } } }`,
+      );
+      expect(res.errors).toBeUndefined();
+      expect(res.data!.usageEvents.nodes).toContainEqual({
+        api: 'mcp',
+        endpoint: 'tools/call',
+        mcpServer: 'records',
+        mcpTool: 'delete_records',
+        resultBytes: null,
+        decision: 'DENIED',
+        errorCode: 'tool_not_allowed',
+      });
+    } finally {
+      await db.end();
+    }
+  });
+
+  it('keeps the upstream credential write-only: never in answers or logs', async () => {
+    const listed = await system.owner.gql<{ mcpServers: Record<string, unknown>[] }>('{ mcpServers { id name url authKind lastFour secretVersion } }');
+    expect(listed.data!.mcpServers).toContainEqual({
+      id: serverId,
+      name: 'records',
+      url: tools.url,
+      authKind: 'BEARER',
+      lastFour: UPSTREAM_TOKEN.slice(-4),
+      secretVersion: 1,
+    });
+    expect(JSON.stringify(listed)).not.toContain(UPSTREAM_TOKEN);
+    for (const line of system.allLogs()) {
+      expect(line).not.toContain(UPSTREAM_TOKEN);
+      expect(line).not.toContain(agentKey.secret);
+    }
+  });
+});
+
+describe('registering MCP servers', () => {
+  let system: TestSystem;
+  const create = (input: Record<string, unknown>) =>
+    system.owner.gql<{ createMcpServer: { id: string } }>(`mutation($input: CreateMcpServerInput!) { createMcpServer(input: $input) { id name } }`, { input });
+  const errorOf = (res: { errors?: readonly { message: string; extensions?: Record<string, unknown> }[] }) => res.errors?.[0];
+
+  beforeAll(async () => {
+    system = await startTestSystem(inject('pgAdminUrl'));
+  });
+  afterAll(async () => {
+    await system?.close();
+  });
+
+  it('refuses private addresses, bad names, ambiguous credentials and a second server of the same name', async () => {
+    const token = { bearerToken: 'tok-123456789' };
+    expect(errorOf(await create({ name: 'internal', url: 'https://10.1.2.3/mcp', credential: token }))).toMatchObject({
+      message: expect.stringContaining('The url was refused: the URL host 10.1.2.3 is a private'),
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+    expect(errorOf(await create({ name: 'metadata', url: 'http://169.254.169.254/mcp', credential: token }))?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+    });
+    expect(errorOf(await create({ name: 'Bad_Name', url: 'https://mcp.example.com/mcp', credential: token }))?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+    });
+    expect(
+      errorOf(
+        await create({
+          name: 'both',
+          url: 'https://mcp.example.com/mcp',
+          credential: { bearerToken: 'tok-123456789', apiKeyHeader: { name: 'X-API-Key', value: 'key-123456789' } },
+        }),
+      ),
+    ).toMatchObject({ message: 'The credential needs exactly one of bearerToken, apiKeyHeader or oauthClientCredentials.' });
+    expect(
+      errorOf(
+        await create({ name: 'hdr', url: 'https://mcp.example.com/mcp', credential: { apiKeyHeader: { name: 'Mcp-Session-Id', value: 'key-123456789' } } }),
+      ),
+    ).toMatchObject({ message: expect.stringContaining('The API key header name may not be Mcp-Session-Id') });
+    expect(
+      errorOf(
+        await create({
+          name: 'oauth',
+          url: 'https://mcp.example.com/mcp',
+          credential: { oauthClientCredentials: { tokenUrl: 'https://192.168.0.9/token', clientId: 'keyward', clientSecret: 'secret-123456789' } },
+        }),
+      ),
+    ).toMatchObject({ message: expect.stringContaining('The tokenUrl was refused') });
+
+    expect(errorOf(await create({ name: 'tickets', url: 'https://mcp.example.com/mcp', credential: token }))).toBeUndefined();
+    expect(errorOf(await create({ name: 'tickets', url: 'https://other.example.com/mcp', credential: token }))).toMatchObject({
+      message: 'An MCP server named "tickets" already exists in this organization.',
+      extensions: { code: 'CONFLICT' },
+    });
+  });
+
+  it('gives keys access by server name, and refuses deleting a server a key may call', async () => {
+    const created = await create({
+      name: 'files',
+      url: 'https://files.example.com/mcp',
+      credential: {
+        oauthClientCredentials: { tokenUrl: 'https://auth.example.com/token', clientId: 'keyward', clientSecret: 'secret-123456789', scope: 'files' },
+      },
+    });
+    const id = created.data!.createMcpServer.id;
+    const unknown = await system.owner.gql(
+      `mutation { createKey(input: { name: "k", ownerLabel: "a", allowedModels: [], mcpAccess: [{ server: "nope", tools: ["*"] }] }) { secret } }`,
+    );
+    expect(errorOf(unknown)).toMatchObject({ message: 'mcpAccess names no MCP server of this organization: nope.' });
+    const empty = await system.owner.gql(
+      `mutation { createKey(input: { name: "k", ownerLabel: "a", allowedModels: [], mcpAccess: [{ server: "files", tools: [] }] }) { secret } }`,
+    );
+    expect(errorOf(empty)?.message).toContain('must name at least one tool');
+
+    const key = await system.createKey({ name: 'file agent', mcpAccess: [{ server: 'files', tools: ['*'] }] });
+    const keys = await system.owner.gql<{ key: { mcpAccess: unknown } }>(`query($id: ID!) { key(id: $id) { mcpAccess { server tools } } }`, { id: key.id });
+    expect(keys.data!.key.mcpAccess).toEqual([{ server: 'files', tools: ['*'] }]);
+
+    const refused = await system.owner.gql(`mutation($id: ID!) { deleteMcpServer(id: $id) }`, { id });
+    expect(errorOf(refused)).toMatchObject({
+      message: expect.stringContaining('Cannot delete MCP server "files": key "file agent"'),
+      extensions: { code: 'CONFLICT' },
+    });
+    const listed = await system.owner.gql<{ mcpServers: { name: string; tokenUrl: string; clientId: string }[] }>('{ mcpServers { name tokenUrl clientId } }');
+    expect(listed.data!.mcpServers.find((s) => s.name === 'files')).toEqual({ name: 'files', tokenUrl: 'https://auth.example.com/token', clientId: 'keyward' });
+    expect(JSON.stringify(listed)).not.toContain('secret-123456789');
+
+    await system.owner.gql(`mutation($id: ID!) { updateKey(id: $id, input: { mcpAccess: [] }) { id } }`, { id: key.id });
+    expect(errorOf(await system.owner.gql(`mutation($id: ID!) { deleteMcpServer(id: $id) }`, { id }))).toBeUndefined();
+  });
+});
