@@ -1,7 +1,6 @@
 import {
   uuidv7,
   type AnomalyScore,
-  type ApiFamily,
   type AttemptRecord,
   type CredentialConfig,
   type Decision,
