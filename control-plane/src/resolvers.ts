@@ -18,6 +18,7 @@ import { RouteResolver } from './routing/route.resolver.js';
 import { OrganizationResolver } from './organizations/organization.resolver.js';
 import { AccountResolver } from './sessions/account.resolver.js';
 import { SignInResolver } from './sessions/sign-in.resolver.js';
+import { SsoResolver } from './sso/sso.resolver.js';
 import { TeamResolver } from './teams/team.resolver.js';
 import { ApiTokenResolver } from './tokens/api-token.resolver.js';
 import { WebhookResolver } from './webhooks/webhook.resolver.js';
@@ -48,6 +49,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   ApprovalResolver,
   WebhookResolver,
   AuditSinkResolver,
+  SsoResolver,
   LimitsResolver,
   ModelPricesResolver,
   UnpricedModelsSettingResolver,
