@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import Provider, { type Configuration } from 'oidc-provider';
 
 /** A person the provider knows: the login typed on its sign-in page is the key. */
-export interface ProviderAccount {
+interface ProviderAccount {
   readonly email: string;
   readonly email_verified?: boolean;
   readonly name?: string;
@@ -12,7 +12,7 @@ export interface ProviderAccount {
 }
 
 /** How an ID token is changed on its way out, for tests of what Keyward refuses. */
-export interface IdTokenTamper {
+interface IdTokenTamper {
   /** Claims to overwrite (e.g. `{ aud: 'someone-else' }`). */
   readonly claims?: Record<string, unknown>;
   /** Signs with a key the provider never published. */
