@@ -1,4 +1,5 @@
 import {
+  addPersonWithPassword,
   createLocalKmsFile,
   createOrgWithMember,
   findSecretsInLogs,
@@ -116,6 +117,12 @@ describe('OIDC single sign-on', () => {
     expect(viewer.data?.viewer).toMatchObject({ kind: 'USER', user: { email: 'alice@corp.example' }, role: 'ADMIN', organization: { id: owner.orgId } });
     const entries = await auditEntries('signInWithSso');
     expect(entries[0]).toMatchObject({ outcome: 'SUCCESS', args: { email: 'alice@corp.example', role: 'admin' } });
+
+    // Alice also belongs to another organization: this session, vouched for by this organization's provider, cannot act there.
+    const elsewhere = await createOrgWithMember(cp, 'owner');
+    await addPersonWithPassword(cp, elsewhere.orgId, 'admin', { email: 'alice@corp.example' });
+    const there = await gqlRequest<{ viewer: unknown }>(cp.url, VIEWER, {}, { session, orgId: elsewhere.orgId });
+    expect(there.data?.viewer).toMatchObject({ role: 'ADMIN', organization: { id: owner.orgId } });
     await context.close();
   });
 
