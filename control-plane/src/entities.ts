@@ -36,6 +36,10 @@ import { ApiToken } from './tokens/api-token.entity.js';
 import { WebhookDelivery } from './webhooks/webhook-delivery.entity.js';
 import { Webhook } from './webhooks/webhook.entity.js';
 import { User } from './users/user.entity.js';
+import { ScimGroup, ScimUser } from './scim/scim-resource.entity.js';
+import { ScimToken } from './scim/scim-token.entity.js';
+import { SsoConnection } from './sso/sso-connection.entity.js';
+import { SsoSignInAttempt } from './sso/sso-sign-in-attempt.entity.js';
 import { AuditSink, AuditSinkCursor, AuditSinkDeadLetter } from './audit-sinks/sink.entity.js';
 
 /**
@@ -92,4 +96,9 @@ export const ENTITIES = [
   BudgetAlert,
   BillingAccount,
   CreditLedgerEntry,
+  SsoConnection,
+  SsoSignInAttempt,
+  ScimToken,
+  ScimUser,
+  ScimGroup,
 ];

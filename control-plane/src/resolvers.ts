@@ -21,6 +21,8 @@ import { RouteResolver } from './routing/route.resolver.js';
 import { OrganizationResolver } from './organizations/organization.resolver.js';
 import { AccountResolver } from './sessions/account.resolver.js';
 import { SignInResolver } from './sessions/sign-in.resolver.js';
+import { SsoResolver } from './sso/sso.resolver.js';
+import { ScimTokenResolver } from './scim/scim-token.resolver.js';
 import { TeamResolver } from './teams/team.resolver.js';
 import { ApiTokenResolver } from './tokens/api-token.resolver.js';
 import { WebhookResolver } from './webhooks/webhook.resolver.js';
@@ -54,6 +56,8 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   ApprovalResolver,
   WebhookResolver,
   AuditSinkResolver,
+  SsoResolver,
+  ScimTokenResolver,
   LimitsResolver,
   ModelPricesResolver,
   UnpricedModelsSettingResolver,

@@ -48,6 +48,7 @@ const NAVIGATION: readonly NavGroup[] = [
       { route: 'admin-log', label: 'Admin activity', icon: 'list', permission: 'audit:read' },
       { route: 'audit-trail', label: 'Audit trail', icon: 'chain', permission: 'audit:read' },
       { route: 'webhooks', label: 'Webhooks & Slack', icon: 'bell', permission: 'webhooks:manage' },
+      { route: 'sso', label: 'Single sign-on', icon: 'lock', permission: 'org:manage' },
       { route: 'billing', label: 'Usage & billing', icon: 'card', permission: 'org:read' },
       { route: 'settings', label: 'Settings', icon: 'settings', permission: 'org:read' },
     ],

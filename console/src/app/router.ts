@@ -149,6 +149,12 @@ const routes: RouteRecordRaw[] = [
     meta: { title: 'Webhooks & Slack', permission: 'webhooks:manage' },
   },
   {
+    path: '/sso',
+    name: 'sso',
+    component: () => import('@/screens/sso/SsoView.vue'),
+    meta: { title: 'Single sign-on', permission: 'org:manage' },
+  },
+  {
     path: '/billing',
     name: 'billing',
     component: () => import('@/screens/billing/BillingView.vue'),

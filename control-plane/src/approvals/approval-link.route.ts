@@ -3,6 +3,7 @@ import express, { type Request, type Response } from 'express';
 import { recordAudit } from '../audit/audit.service.js';
 import { AppError } from '../errors.js';
 import { clientAddress } from '../http/client-address.js';
+import { escapeHtml, sendPlainPage } from '../http/plain-page.js';
 import type { RouteRegistrar } from '../http/route-registrar.js';
 import { isSameOrigin } from '../http/same-origin.js';
 import type { Services } from '../services.js';
@@ -11,8 +12,6 @@ import { checkedReason, settleApproval } from './approval-decide.js';
 import { ApprovalLinkUse } from './approval-link-use.entity.js';
 import { verifyApprovalLinkToken, type LinkAction, type VerifiedLink } from './approval-links.js';
 
-/** No scripts, no outside resources; the form may only post back here. */
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const VERB: Record<LinkAction, { button: string; done: string; decision: 'approved' | 'rejected' }> = {
   approve: { button: 'Approve request', done: 'Approved', decision: 'approved' },
@@ -125,22 +124,13 @@ function describe(approval: ApprovalRequest): string {
   );
 }
 
+/** The approval pages: wider, with the request's summary and the reason box. */
 function page(res: Response, status: number, title: string, body: string): void {
-  res
-    .status(status)
-    .set({ 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': CSP })
-    .send(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
-        '<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">' +
-        '<style>body{font:16px system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem}th{text-align:left;padding-right:1rem}' +
-        '.summary{border-left:3px solid #ccc;padding-left:1rem;margin:1rem 0;overflow-wrap:anywhere}textarea{width:100%;font:inherit}' +
-        'button{font:inherit;padding:.5rem 1.5rem}.small{color:#555;font-size:.9em}</style>' +
-        `</head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`,
-    );
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  sendPlainPage(res, status, title, body, {
+    width: '36rem',
+    style:
+      '.summary{border-left:3px solid #ccc;padding-left:1rem;margin:1rem 0;overflow-wrap:anywhere}textarea{width:100%;font:inherit}.small{color:#555;font-size:.9em}',
+  });
 }
 
 function cut(text: string, max: number): string {

@@ -3,7 +3,7 @@ import type { Edition } from '../config.js';
 import { AppError } from '../errors.js';
 
 /** Capabilities that depend on the organization's plan (on a service installation). */
-export type PlanFeature = 'approvals' | 'webhooks' | 'slack' | 'auditSinks';
+export type PlanFeature = 'approvals' | 'webhooks' | 'slack' | 'auditSinks' | 'sso' | 'scim';
 
 /** What a plan costs and includes. Money in integer micro-dollars. */
 export interface PlanTerms {
@@ -37,7 +37,7 @@ export const PLANS: Readonly<Record<Plan, PlanTerms>> = Object.freeze({
     label: 'Enterprise',
     monthlyFeeMicros: 499_000_000,
     includedUsageMicros: 2_000_000_000,
-    features: new Set<PlanFeature>(['approvals', 'webhooks', 'slack', 'auditSinks']),
+    features: new Set<PlanFeature>(['approvals', 'webhooks', 'slack', 'auditSinks', 'sso', 'scim']),
     retentionDays: null,
   },
 });
@@ -51,6 +51,8 @@ const FEATURE_PHRASES: Readonly<Record<PlanFeature, string>> = {
   webhooks: 'Webhooks are',
   slack: 'Slack notifications are',
   auditSinks: 'Audit sinks are',
+  sso: 'Single sign-on is',
+  scim: 'SCIM provisioning is',
 };
 
 /** Whether organizations have plans: only where Keyward runs as a service that sells them. */

@@ -16,9 +16,11 @@ import { Migration20261207130000 } from './Migration20261207130000.js';
 import { Migration20261207140000 } from './Migration20261207140000.js';
 import { Migration20261207160000 } from './Migration20261207160000.js';
 import { Migration20261208090000 } from './Migration20261208090000.js';
-import { Migration20261208140000 } from './Migration20261208140000.js';
-import { Migration20261208120000 } from './Migration20261208120000.js';
 import { Migration20261208100000 } from './Migration20261208100000.js';
+import { Migration20261208120000 } from './Migration20261208120000.js';
+import { Migration20261208130000 } from './Migration20261208130000.js';
+import { Migration20261208131000 } from './Migration20261208131000.js';
+import { Migration20261208140000 } from './Migration20261208140000.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261123034852', class: Migration20261123034852 },
@@ -38,7 +40,9 @@ export const MIGRATIONS = [
   { name: 'Migration20261207140000', class: Migration20261207140000 },
   { name: 'Migration20261207160000', class: Migration20261207160000 },
   { name: 'Migration20261208090000', class: Migration20261208090000 },
-  { name: 'Migration20261208140000', class: Migration20261208140000 },
-  { name: 'Migration20261208120000', class: Migration20261208120000 },
   { name: 'Migration20261208100000', class: Migration20261208100000 },
+  { name: 'Migration20261208120000', class: Migration20261208120000 },
+  { name: 'Migration20261208130000', class: Migration20261208130000 },
+  { name: 'Migration20261208131000', class: Migration20261208131000 },
+  { name: 'Migration20261208140000', class: Migration20261208140000 },
 ];

@@ -25,6 +25,13 @@ export class Session extends BaseEntity {
   @ManyToOne({ entity: () => Organization, ref: true, nullable: true, deleteRule: 'set null' })
   activeOrganization: Ref<Organization> | null = null;
 
+  /**
+   * Set for a session started by an organization's single sign-on: it acts in that organization
+   * only, so an identity provider vouches for nothing outside the organization that configured it.
+   */
+  @ManyToOne({ entity: () => Organization, ref: true, nullable: true, deleteRule: 'cascade' })
+  ssoOrganization: Ref<Organization> | null = null;
+
   @Property({ type: 'datetime' })
   expiresAt!: Date;
 

@@ -11,6 +11,8 @@ export interface SessionStart {
   readonly userId: string;
   /** The organization the session starts in (null: the person's first). */
   readonly orgId: string | null;
+  /** The organization whose single sign-on started the session: it is confined to it. */
+  readonly ssoOrgId?: string;
   readonly ip: string;
   readonly userAgent: string;
 }
@@ -27,6 +29,7 @@ export async function createSession(services: Services, em: EntityManager, start
     tokenHash: hashOpaqueToken(token, services.config.keyPepper),
     user: start.userId,
     activeOrganization: start.orgId,
+    ssoOrganization: start.ssoOrgId ?? null,
     expiresAt,
     lastSeenAt: new Date(),
     ipHash: hashClientAddress(start.ip, services.config.hashSalt),

@@ -6,6 +6,7 @@ import { AppError } from '../errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { hashClientAddress } from '../http/client-address.js';
 import { signInCodeMessage } from '../mail/messages.js';
+import { enforceRequiredSso } from '../sso/require-sso.js';
 import { normalizeEmail } from '../users/email.js';
 import { verifyPassword } from '../users/password.js';
 import { User } from '../users/user.entity.js';
@@ -41,6 +42,7 @@ export async function signInWithPassword(ctx: GraphQLContext, rawEmail: string, 
     throw new AppError('UNAUTHENTICATED', 'The email or password is incorrect.', { reason: 'BAD_CREDENTIALS' });
   }
   await clearThrottle(ctx.em, key);
+  await enforceRequiredSso(ctx, user.id, 'password');
   return establishSession(ctx, user, null);
 }
 
@@ -114,6 +116,7 @@ export async function signInWithCode(ctx: GraphQLContext, rawEmail: string, code
   const user = await ctx.em.findOne(User, { email });
   if (!user) throw await invalid();
   await clearThrottle(ctx.em, key);
+  await enforceRequiredSso(ctx, user.id, 'code');
   return establishSession(ctx, user, null);
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { displayPrefix, generateSecret, InvalidSecretError, parseSecret, SECRET_PREFIXES, type SecretKind } from './secret-format.js';
 
-const kinds: SecretKind[] = ['key', 'api_token', 'node_token'];
+const kinds: SecretKind[] = ['key', 'api_token', 'node_token', 'scim_token'];
 
 /** Replaces the character at `index` with a different base62 character. */
 function mutate(value: string, index: number): string {
@@ -13,7 +13,7 @@ describe('secret format', () => {
   it.each(kinds)('generates a %s secret that parses back to its kind', (kind) => {
     const secret = generateSecret(kind);
     expect(secret.startsWith(SECRET_PREFIXES[kind])).toBe(true);
-    expect(secret).toMatch(/^kw[tn]?_[0-9A-Za-z]{49}$/);
+    expect(secret).toMatch(/^kw[tns]?_[0-9A-Za-z]{49}$/);
     expect(parseSecret(secret)).toEqual({ kind });
   });
 

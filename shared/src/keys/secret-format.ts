@@ -1,14 +1,15 @@
 import { crc32 } from 'node:zlib';
 import { encodeBase62, isBase62, randomBase62 } from './base62.js';
 
-/** The three kinds of bearer secret Keyward issues. */
-export type SecretKind = 'key' | 'api_token' | 'node_token';
+/** The kinds of bearer secret Keyward issues. */
+export type SecretKind = 'key' | 'api_token' | 'node_token' | 'scim_token';
 
 /** The visible prefix of each secret kind; they never prefix one another, so parsing is unambiguous. */
 export const SECRET_PREFIXES: Readonly<Record<SecretKind, string>> = Object.freeze({
   key: 'kw_',
   api_token: 'kwt_',
   node_token: 'kwn_',
+  scim_token: 'kws_',
 });
 
 /** 43 base62 characters carry 43 × log2(62) ≈ 256.01 bits: at least 32 random bytes. */
@@ -60,7 +61,7 @@ export function parseSecret(value: string): { kind: SecretKind } | null {
  */
 export function displayPrefix(secret: string): string {
   const kind = typeof secret === 'string' ? kindOf(secret) : null;
-  if (kind === null) throw new InvalidSecretError('value is not a Keyward secret: it has no kw_, kwt_ or kwn_ prefix');
+  if (kind === null) throw new InvalidSecretError('value is not a Keyward secret: it has no kw_, kwt_, kwn_ or kws_ prefix');
   const end = SECRET_PREFIXES[kind].length + DISPLAY_BODY_CHARS;
   if (secret.length < end + CHECKSUM_LENGTH) throw new InvalidSecretError('value is too short to be a Keyward secret');
   return secret.slice(0, end);
