@@ -15,3 +15,4 @@ export * from './wire/delta.js';
 export * from './policy/index.js';
 export * from './pii/index.js';
 export * from './routing/index.js';
+export * from './provenance/index.js';
