@@ -19,6 +19,7 @@ import { OrganizationResolver } from './organizations/organization.resolver.js';
 import { AccountResolver } from './sessions/account.resolver.js';
 import { SignInResolver } from './sessions/sign-in.resolver.js';
 import { TeamResolver } from './teams/team.resolver.js';
+import { TrustedIssuerResolver } from './provenance/trusted-issuer.resolver.js';
 import { ApiTokenResolver } from './tokens/api-token.resolver.js';
 import { WebhookResolver } from './webhooks/webhook.resolver.js';
 import { AuditSinkResolver } from './audit-sinks/sink.resolver.js';
@@ -39,6 +40,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   AuditResolver,
   AuditChainResolver,
   KeyResolver,
+  TrustedIssuerResolver,
   CredentialResolver,
   NodeResolver,
   UsageEventResolver,

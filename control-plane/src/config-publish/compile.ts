@@ -48,6 +48,7 @@ interface KeyRow {
   expires_at: Date | null;
   allowed_models: string[];
   cache_ttl_seconds: number | null;
+  require_provenance: boolean;
   credential_ids: string[];
   labels: Record<string, string>;
 }
@@ -87,7 +88,7 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
   const keyRows = await sqlRows<KeyRow>(
     em,
     `select k.id, k.name, k.owner_label, k.team_id, t.organization_id as team_org, k.prefix, k.secret_hash,
-            k.expires_at, k.allowed_models, k.credential_ids, k.labels, k.cache_ttl_seconds
+            k.expires_at, k.allowed_models, k.credential_ids, k.labels, k.cache_ttl_seconds, k.require_provenance
        from keys k left join teams t on t.id = k.team_id
       where k.organization_id = ? and k.status = 'active'
       order by k.id`,
@@ -108,6 +109,11 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
     [orgId],
   );
   const policies = await compilePolicyCollection(em, orgId);
+  const hdpTrustedKeys = await sqlRows<{ kid: string; publicKey: string; agentId: string | null }>(
+    em,
+    'select kid, public_key as "publicKey", agent_id as "agentId" from hdp_trusted_issuers where organization_id = ? order by kid',
+    [orgId],
+  );
 
   const settings = { ...DEFAULT_ORGANIZATION_SETTINGS, ...org.settings };
   const orgConfig: OrgConfig = {
@@ -117,6 +123,7 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
     contentCapture: settings.contentCapture === true,
     limiterFailMode: settings.limiterFailMode,
     ...pricingOf(settings),
+    ...(hdpTrustedKeys.length > 0 ? { hdpTrustedKeys } : {}),
   };
 
   const keys: Record<string, KeyConfig> = {};
@@ -138,6 +145,7 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
       credentialIds: row.credential_ids ?? [],
       labels: row.labels ?? {},
       cache: row.cache_ttl_seconds === null ? null : { ttlSeconds: row.cache_ttl_seconds },
+      ...(row.require_provenance ? { requireProvenance: true } : {}),
     };
     keys[entry.hash] = entry;
     byId.set(row.id, entry);

@@ -1,4 +1,4 @@
-import { IsOptional, IsUUID, Length, Matches, MaxDate, ArrayMaxSize } from 'class-validator';
+import { IsBoolean, IsOptional, IsUUID, Length, Matches, MaxDate, ArrayMaxSize } from 'class-validator';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, InputType } from 'type-graphql';
 import { KeyStatusEnum, type KeyStatus } from './key.type.js';
@@ -53,6 +53,11 @@ export class CreateKeyInput {
     description: "Answers this key's identical requests from the response cache (wins over its route's); null: off.",
   })
   cache?: ResponseCacheInput | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Refuse requests without a valid HDP delegation token (X-HDP-Token).' })
+  @IsOptional()
+  @IsBoolean()
+  requireProvenance?: boolean | null;
 }
 
 @InputType({ description: 'Changes to a key; omitted fields stay as they are.' })
@@ -98,6 +103,11 @@ export class UpdateKeyInput {
 
   @Field(() => ResponseCacheInput, { nullable: true, description: 'A new response cache setting; null turns the key’s own off.' })
   cache?: ResponseCacheInput | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Refuse requests without a valid HDP delegation token (X-HDP-Token).' })
+  @IsOptional()
+  @IsBoolean()
+  requireProvenance?: boolean | null;
 }
 
 @InputType({ description: 'Which keys to list.' })

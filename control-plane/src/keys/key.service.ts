@@ -41,6 +41,7 @@ export async function createKey(ctx: GraphQLContext, input: CreateKeyInput): Pro
       credentialIds: unique(input.credentialIds ?? []),
       labels: input.labels ?? {},
       cacheTtlSeconds: cacheSettingsOf(input.cache)?.ttlSeconds ?? null,
+      requireProvenance: input.requireProvenance ?? false,
     });
   });
   return { key: toKeyType(key, []), secret };
@@ -60,6 +61,7 @@ export async function updateKey(ctx: GraphQLContext, id: string, input: UpdateKe
     if (input.credentialIds != null) key.credentialIds = unique(input.credentialIds);
     if (input.labels != null) key.labels = input.labels;
     if (input.cache !== undefined) key.cacheTtlSeconds = cacheSettingsOf(input.cache)?.ttlSeconds ?? null;
+    if (input.requireProvenance != null) key.requireProvenance = input.requireProvenance;
     return toKeyType(key, await graceSecretsOf(tx, [key.id]));
   });
 }

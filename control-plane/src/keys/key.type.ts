@@ -96,6 +96,9 @@ export class KeyType {
   @Field(() => ResponseCacheType, { nullable: true, description: "The key's own response cache (wins over its route's); null: none set." })
   cache!: ResponseCacheType | null;
 
+  @Field(() => Boolean, { description: 'Whether requests must carry a valid HDP delegation token.' })
+  requireProvenance!: boolean;
+
   @Field(() => [KeyGraceSecret], { description: 'Rotated-out secrets still within their grace period.' })
   graceSecrets!: KeyGraceSecret[];
 
@@ -121,6 +124,7 @@ export function toKeyType(key: Key, graceSecrets: readonly KeySecret[], now = ne
     credentialIds: key.credentialIds,
     labels: key.labels,
     cache: key.cacheTtlSeconds === null ? null : { ttlSeconds: key.cacheTtlSeconds },
+    requireProvenance: key.requireProvenance,
     graceSecrets: graceSecrets.filter((s) => s.graceUntil.getTime() > now.getTime()).map((s) => ({ prefix: s.prefix, graceUntil: s.graceUntil })),
     usage: {
       requests: key.requestCount,

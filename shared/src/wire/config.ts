@@ -8,6 +8,7 @@
  * to a node whose current version equals `fromVersion`; otherwise the node resubscribes and
  * receives a fresh snapshot.
  */
+import type { HdpTrustedKey } from '../provenance/keys.js';
 import type { CacheSettings, RoleConfig, RouteConfig } from './routes.js';
 
 /** Every provider kind, in a stable order (for validators and forms). */
@@ -56,6 +57,8 @@ export interface OrgConfig {
    * Absent (an older control plane) means `refuse`.
    */
   readonly unpricedModels?: UnpricedModelsPolicy;
+  /** Ed25519 keys trusted to sign HDP delegation tokens (issuers by kid, agents by agentId). Absent (an older control plane): none. */
+  readonly hdpTrustedKeys?: readonly HdpTrustedKey[];
 }
 
 /**
@@ -103,6 +106,8 @@ export interface KeyConfig {
   readonly labels: Readonly<Record<string, string>>;
   /** The key's response cache; it wins over its route's. Null or absent (older control planes): the route's, if any. */
   readonly cache?: CacheSettings | null;
+  /** Refuse requests without a valid HDP delegation token. Absent (an older control plane): false. */
+  readonly requireProvenance?: boolean;
   // The policies attached to the key are found by their attachments (`{ kind: 'key', id }`), like
   // those of its organization and team. Control planes before that also sent `policyIds` here,
   // the same policies a second time; nodes ignore it.

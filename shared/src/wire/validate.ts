@@ -8,6 +8,7 @@
  * breaking older nodes; unknown collections are refused, because a node cannot enforce config
  * it has nowhere to keep.
  */
+import { hdpPublicKeyProblem, type HdpTrustedKey } from '../provenance/keys.js';
 import {
   COLLECTION_NAMES,
   PROVIDER_KINDS,
@@ -200,7 +201,17 @@ function orgConfig(value: unknown, path: string, mapKey: string): OrgConfig {
   oneOf(org.limiterFailMode, child(path, 'limiterFailMode'), ['closed', 'open'] as const);
   arrayOf(org.customModels, child(path, 'customModels'), modelPriceEntry);
   if (org.unpricedModels !== undefined) unpricedModelsPolicy(org.unpricedModels, child(path, 'unpricedModels'));
+  if (org.hdpTrustedKeys !== undefined) arrayOf(org.hdpTrustedKeys, child(path, 'hdpTrustedKeys'), hdpTrustedKey);
   return org as unknown as OrgConfig;
+}
+
+function hdpTrustedKey(value: unknown, path: string): HdpTrustedKey {
+  const key = object(value, path);
+  nonEmptyString(key.kid, child(path, 'kid'));
+  const problem = hdpPublicKeyProblem(string(key.publicKey, child(path, 'publicKey')));
+  if (problem) throw new FieldError(child(path, 'publicKey'), problem);
+  nullable(key.agentId, child(path, 'agentId'), nonEmptyString);
+  return key as unknown as HdpTrustedKey;
 }
 
 function modelPriceEntry(value: unknown, path: string): ModelPriceEntry {
@@ -230,6 +241,7 @@ function keyConfig(value: unknown, path: string, mapKey: string): KeyConfig {
   arrayOf(key.credentialIds, child(path, 'credentialIds'), uuid);
   recordOf(key.labels, child(path, 'labels'), string);
   checkCacheSettings(key.cache, child(path, 'cache'));
+  if (key.requireProvenance !== undefined) boolean(key.requireProvenance, child(path, 'requireProvenance'));
   return key as unknown as KeyConfig;
 }
 
