@@ -10,7 +10,7 @@ import {
 } from '@keyward/shared';
 import type { RequestTrace } from '../observability/tracing.js';
 import type { TokenUsage } from '../providers/types.js';
-import type { PolicyTrail } from '../steps/contract.js';
+import type { PolicyTrail, ProvenanceTrail } from '../steps/contract.js';
 
 /**
  * Everything learnt about one request while it runs, turned into its `UsageEvent` at the end.
@@ -39,6 +39,7 @@ export class RequestRecord {
   /** Every upstream attempt, in order. */
   readonly attempts: AttemptRecord[] = [];
   readonly policy: PolicyTrail = { matches: [], approvalId: null };
+  readonly provenance: ProvenanceTrail = { result: 'unchecked', token: null };
   content: { request: string; response: string } | null = null;
   /** The request's spans, when tracing is on. */
   trace: RequestTrace | null = null;

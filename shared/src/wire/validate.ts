@@ -210,7 +210,7 @@ function hdpTrustedKey(value: unknown, path: string): HdpTrustedKey {
   nonEmptyString(key.kid, child(path, 'kid'));
   const problem = hdpPublicKeyProblem(string(key.publicKey, child(path, 'publicKey')));
   if (problem) throw new FieldError(child(path, 'publicKey'), problem);
-  nullable(key.agentId, child(path, 'agentId'), nonEmptyString);
+  if (key.agentId !== undefined) nullable(key.agentId, child(path, 'agentId'), nonEmptyString);
   return key as unknown as HdpTrustedKey;
 }
 
