@@ -31,7 +31,20 @@ describe('exporting requests', () => {
   });
 
   it('exports every field the console reads except captured content, the matched policy rules and upstream attempts included', () => {
-    expect(EXPORT_COLUMNS).toEqual(expect.arrayContaining(['policyMatches', 'approvalId', 'routeId', 'attempts', 'traceId', 'receivedAt', 'clientIpHash']));
+    expect(EXPORT_COLUMNS).toEqual(
+      expect.arrayContaining([
+        'policyMatches',
+        'approvalId',
+        'routeId',
+        'attempts',
+        'traceId',
+        'receivedAt',
+        'clientIpHash',
+        'hdpResult',
+        'hdpPrincipalId',
+        'hdpChain',
+      ]),
+    );
     expect(EXPORT_COLUMNS).not.toContain('content');
     const event = usageEvent({
       approvalId: 'appr_1',
@@ -45,15 +58,28 @@ describe('exporting requests', () => {
         { policyId: 'pol_1', policyVersion: 4, ruleId: 'contacts', action: 'REDACT', phase: 'REQUEST', shadow: false },
         { policyId: 'pol_1', policyVersion: 4, ruleId: 'trial', action: 'BLOCK', phase: 'REQUEST', shadow: true },
       ],
+      // HDP delegation provenance.
+      hdpResult: 'valid',
+      hdpTokenId: 'tok_1',
+      hdpPrincipalId: 'usr_alice',
+      hdpPrincipalType: 'opaque',
+      hdpChain: [
+        { agentId: 'orchestrator-v2', agentType: 'orchestrator' },
+        { agentId: 'report-writer', agentType: 'tool-executor' },
+      ],
     });
     const [header, row] = eventsToCsv([event]).trimEnd().split('\r\n');
     expect(header!.split(',')).toContain('policyMatches');
     expect(row).toMatch(
-      /,pol_1@v4:contacts:redact pol_1@v4:trial:block:shadow,appr_1,route_1,cred_1\/gpt-4o:timeout:300ms cred_2\/gpt-4o-mini:answered:200:41ms,4bf92f3577b34da6a3ce929d0e0e4736,false$/,
+      /,pol_1@v4:contacts:redact pol_1@v4:trial:block:shadow,appr_1,route_1,cred_1\/gpt-4o:timeout:300ms cred_2\/gpt-4o-mini:answered:200:41ms,4bf92f3577b34da6a3ce929d0e0e4736,false,valid,tok_1,usr_alice,opaque,orchestrator-v2:orchestrator report-writer:tool-executor$/,
     );
     expect(header!.split(',')[0]).toBe('startedAt');
     const parsed = JSON.parse(eventsToJson([event]));
     expect(parsed[0].attempts[0]).toEqual({ credentialId: 'cred_1', model: 'gpt-4o', outcome: 'TIMEOUT', status: null, latencyMs: 300 });
+    expect(parsed[0].hdpChain).toEqual([
+      { agentId: 'orchestrator-v2', agentType: 'orchestrator' },
+      { agentId: 'report-writer', agentType: 'tool-executor' },
+    ]);
     expect(parsed[0].policyMatches[1]).toEqual({ policyId: 'pol_1', policyVersion: 4, ruleId: 'trial', action: 'BLOCK', phase: 'REQUEST', shadow: true });
   });
 });

@@ -47,6 +47,10 @@ function columnValue(event: UsageEventFieldsFragment, column: keyof UsageEventFi
       ? event.attempts.map(formatAttempt)
       : event.attempts.map(({ credentialId, model, outcome, status, latencyMs }) => ({ credentialId, model, outcome, status, latencyMs }));
   }
+  if (column === 'hdpChain') {
+    // HDP delegation chain, in order: `<agent id>:<agent type>` per hop.
+    return csv ? event.hdpChain.map((h) => `${h.agentId}:${h.agentType}`) : event.hdpChain.map(({ agentId, agentType }) => ({ agentId, agentType }));
+  }
   return event[column];
 }
 

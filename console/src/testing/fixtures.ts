@@ -40,6 +40,11 @@ export function usageEvent(overrides: Partial<UsageEventFieldsFragment> = {}): U
     attempts: [],
     traceId: null,
     cacheHit: false,
+    hdpResult: null,
+    hdpTokenId: null,
+    hdpPrincipalId: null,
+    hdpPrincipalType: null,
+    hdpChain: [],
     content: null,
     ...overrides,
   };

@@ -32,7 +32,9 @@ const EVERY_EVENT_FIELD = [
         ? 'attempts { credentialId model outcome status latencyMs }'
         : f.name === 'content'
           ? 'content { request response }'
-          : f.name,
+          : f.name === 'hdpChain'
+            ? 'hdpChain { agentId agentType }'
+            : f.name,
   ),
 ].join(' ');
 
@@ -169,6 +171,15 @@ describe('storing event batches', () => {
       traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
       routeId: randomUUID(),
       cacheHit: true,
+      // HDP delegation provenance.
+      hdpResult: 'tool_unauthorized',
+      hdpTokenId: 'b7d6a0f4-3c1e-4a57-9d2b-5e8f0a1c2d3e',
+      hdpPrincipalId: 'usr_alice_opaque',
+      hdpPrincipalType: 'opaque',
+      hdpChain: [
+        { agentId: 'orchestrator-v2', agentType: 'orchestrator' },
+        { agentId: 'report-writer', agentType: 'tool-executor' },
+      ],
     });
     await postEvents(cp, nodeToken, batch([event]));
     const res = await org.gql<{ usageEvents: { nodes: Record<string, unknown>[] } }>(`{ usageEvents { nodes { ${EVERY_EVENT_FIELD} } } }`);
@@ -474,6 +485,11 @@ describe('events stored before policy matches were kept', () => {
         attempts: [],
         traceId: null,
         cacheHit: false,
+        hdpResult: null,
+        hdpTokenId: null,
+        hdpPrincipalId: null,
+        hdpPrincipalType: null,
+        hdpChain: [],
         receivedAt: event.startedAt,
       },
     ]);

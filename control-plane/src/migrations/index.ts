@@ -16,6 +16,7 @@ import { Migration20261207130000 } from './Migration20261207130000.js';
 import { Migration20261207140000 } from './Migration20261207140000.js';
 import { Migration20261207160000 } from './Migration20261207160000.js';
 import { Migration20261208110000 } from './Migration20261208110000.js';
+import { Migration20261208111000 } from './Migration20261208111000.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261123034852', class: Migration20261123034852 },
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261207140000', class: Migration20261207140000 },
   { name: 'Migration20261207160000', class: Migration20261207160000 },
   { name: 'Migration20261208110000', class: Migration20261208110000 },
+  { name: 'Migration20261208111000', class: Migration20261208111000 },
 ];

@@ -111,6 +111,19 @@ export class RequestRecord {
       content: this.content,
       traceId: this.traceId,
       cacheHit: this.cacheHit,
+      ...provenanceFields(this.provenance),
     };
   }
+}
+
+/** The event's HDP fields: what the provenance step found, and the principal and chain of a verified token. */
+function provenanceFields(trail: ProvenanceTrail): Pick<UsageEvent, 'hdpResult' | 'hdpTokenId' | 'hdpPrincipalId' | 'hdpPrincipalType' | 'hdpChain'> {
+  const token = trail.token;
+  return {
+    hdpResult: trail.result === 'unchecked' ? null : trail.result,
+    hdpTokenId: token?.tokenId ?? null,
+    hdpPrincipalId: token?.principal.id ?? null,
+    hdpPrincipalType: token?.principal.idType ?? null,
+    hdpChain: token ? token.chain.map((hop) => ({ agentId: hop.agentId, agentType: hop.agentType })) : [],
+  };
 }

@@ -69,6 +69,24 @@ export interface UsageEvent {
   readonly traceId?: string | null;
   /** True when the response cache answered (no provider was called, cost 0). Optional for older nodes. */
   readonly cacheHit?: boolean;
+
+  // HDP delegation provenance (the X-HDP-Token header); all optional for older nodes.
+  /** `absent`, `valid`, or the reason code a token was refused with; null when the request ended before the check. */
+  readonly hdpResult?: string | null;
+  /** The verified token's `token_id`. */
+  readonly hdpTokenId?: string | null;
+  /** The verified principal: the human who authorized the agent. */
+  readonly hdpPrincipalId?: string | null;
+  /** The principal's `id_type` (`email`, `uuid`, `did`, `poh`, `opaque`). */
+  readonly hdpPrincipalType?: string | null;
+  /** The delegation chain, hop by hop from the principal to the calling agent. */
+  readonly hdpChain?: readonly HdpHopRecord[];
+}
+
+/** One hop of a verified delegation chain, as recorded on an event. */
+export interface HdpHopRecord {
+  readonly agentId: string;
+  readonly agentType: string;
 }
 
 /** One matched rule, as recorded on an event. */

@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startMockProvider, type MockProvider } from '../mock-provider/index.js';
 import { startTestDataPlane, type TestDataPlane } from './support/data-plane.js';
 import { startEventCollector, type EventCollector } from './support/event-collector.js';
@@ -136,6 +136,40 @@ describe('HDP delegation provenance on the data plane', () => {
     expect(await refusalOf(chat(openai({}, strictKey.secret)))).toMatchObject({ status: 401, code: 'hdp_required' });
     const hops = [THREE_HOPS[0], THREE_HOPS[1]];
     await chat(openai(withToken({ hops }), strictKey.secret));
+  });
+
+  it('records on every event the verified principal, the hop chain, the token id and the result', async () => {
+    const tokenId = crypto.randomUUID();
+    const allowed = await chat(openai(withToken({ tokenId, sessionId: 'sess-events' }), key.secret), [TOOL]).withResponse();
+    const refused = await chat(openai(withToken({ tokenId, sessionId: 'sess-events' })), [{ ...TOOL, function: { ...TOOL.function, name: 'transfer_funds' } }])
+      .withResponse()
+      .catch((e: InstanceType<typeof OpenAI.APIError>) => e);
+    const absent = await chat(openai({})).withResponse();
+    const requestIds = [
+      allowed.response.headers.get('x-request-id'),
+      (refused as InstanceType<typeof OpenAI.APIError>).requestID,
+      absent.response.headers.get('x-request-id'),
+    ];
+    await vi.waitFor(() => expect(requestIds.every((id) => collector.events.some((e) => e.requestId === id))).toBe(true), { timeout: 10_000 });
+    const [ok, denied, none] = requestIds.map((id) => collector.events.find((e) => e.requestId === id)!);
+    const chain = THREE_HOPS.map((hop) => ({ agentId: hop.agent_id, agentType: hop.agent_type }));
+    expect(ok).toMatchObject({
+      status: 200,
+      hdpResult: 'valid',
+      hdpTokenId: tokenId,
+      hdpPrincipalId: 'usr_alice',
+      hdpPrincipalType: 'opaque',
+      hdpChain: chain,
+    });
+    expect(denied).toMatchObject({
+      status: 403,
+      decision: 'denied',
+      errorCode: 'hdp_tool_unauthorized',
+      hdpResult: 'tool_unauthorized',
+      hdpPrincipalId: 'usr_alice',
+      hdpChain: chain,
+    });
+    expect(none).toMatchObject({ status: 200, hdpResult: 'absent', hdpTokenId: null, hdpPrincipalId: null, hdpChain: [] });
   });
 
   it('refuses in the Anthropic and Gemini error formats too', async () => {
