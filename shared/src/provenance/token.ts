@@ -15,8 +15,10 @@ export const HDP_HEADER_MAX_LENGTH = 16_384;
 /** The most hops a token may carry before it is refused as too large, whatever its `max_hops`. */
 export const HDP_CHAIN_MAX_HOPS = 32;
 
-const PRINCIPAL_ID_TYPES = ['email', 'uuid', 'did', 'poh', 'opaque'] as const;
-const DATA_CLASSIFICATIONS = ['public', 'internal', 'confidential', 'restricted'] as const;
+/** Every principal `id_type` the draft names. */
+export const HDP_PRINCIPAL_ID_TYPES = ['email', 'uuid', 'did', 'poh', 'opaque'] as const;
+/** Every scope `data_classification`, least sensitive first. */
+export const HDP_DATA_CLASSIFICATIONS = ['public', 'internal', 'confidential', 'restricted'] as const;
 const AGENT_TYPES = ['orchestrator', 'sub-agent', 'tool-executor', 'custom'] as const;
 const SUPPORTED_VERSIONS = ['0.1'];
 const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/;
@@ -24,7 +26,7 @@ const UNPADDED_BASE64URL = /^[A-Za-z0-9_-]*$/;
 const SIGNATURE_BYTES = 64;
 
 /** A data classification of the token's scope, from least to most sensitive. */
-export type HdpDataClassification = (typeof DATA_CLASSIFICATIONS)[number];
+export type HdpDataClassification = (typeof HDP_DATA_CLASSIFICATIONS)[number];
 
 /** What the human authorized. */
 export interface HdpScope {
@@ -55,7 +57,7 @@ export interface HdpToken {
   readonly issuedAt: number;
   readonly expiresAt: number;
   readonly sessionId: string;
-  readonly principal: { readonly id: string; readonly idType: (typeof PRINCIPAL_ID_TYPES)[number] };
+  readonly principal: { readonly id: string; readonly idType: (typeof HDP_PRINCIPAL_ID_TYPES)[number] };
   readonly scope: HdpScope;
   readonly chain: readonly HdpHop[];
   readonly kid: string;
@@ -122,7 +124,7 @@ function readToken(value: unknown): HdpToken {
     issuedAt: count(header.issued_at, 'header.issued_at'),
     expiresAt: count(header.expires_at, 'header.expires_at'),
     sessionId: string(header.session_id, 'header.session_id'),
-    principal: { id: nonEmptyString(principal.id, 'principal.id'), idType: oneOf(principal.id_type, 'principal.id_type', PRINCIPAL_ID_TYPES) },
+    principal: { id: nonEmptyString(principal.id, 'principal.id'), idType: oneOf(principal.id_type, 'principal.id_type', HDP_PRINCIPAL_ID_TYPES) },
     scope: readScope(raw.scope),
     chain: chainValues.map(readHop),
     kid: nonEmptyString(signature.kid, 'signature.kid'),
@@ -138,7 +140,7 @@ function readScope(value: unknown): HdpScope {
     intent: string(scope.intent, 'scope.intent'),
     ...(scope.authorized_tools === undefined ? {} : { authorizedTools: arrayOf(scope.authorized_tools, 'scope.authorized_tools', string) }),
     ...(scope.authorized_resources === undefined ? {} : { authorizedResources: arrayOf(scope.authorized_resources, 'scope.authorized_resources', string) }),
-    dataClassification: oneOf(scope.data_classification, 'scope.data_classification', DATA_CLASSIFICATIONS),
+    dataClassification: oneOf(scope.data_classification, 'scope.data_classification', HDP_DATA_CLASSIFICATIONS),
     networkEgress: boolean(scope.network_egress, 'scope.network_egress'),
     persistence: boolean(scope.persistence, 'scope.persistence'),
     ...(scope.max_hops === undefined ? {} : { maxHops: integerIn(scope.max_hops, 'scope.max_hops', 1, Number.MAX_SAFE_INTEGER) }),
