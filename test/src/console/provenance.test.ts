@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { hdpHeader, hdpSigner, hdpToken, THREE_HOPS } from '../data-plane/support/hdp-tokens.js';
 import { eventually } from '../support/system.js';
-import { DESKTOP, launchBrowser, openConsolePage, saveScreenshot, type ConsolePage } from './support/browser.js';
+import { DESKTOP, launchBrowser, openConsolePage, saveScreenshot, UI_TIMEOUT_MS, type ConsolePage } from './support/browser.js';
 import { openScreen, signIn, tableRows } from './support/console-actions.js';
 import { startConsoleSystem, waitForKeyOnNode, type ConsoleSystem } from './support/console-system.js';
 
@@ -101,6 +101,33 @@ describe('HDP delegation provenance, end to end', () => {
     expect(await section.textContent()).toContain('Verified');
     await saveScreenshot(page, 'request-drawer-delegation');
     await page.keyboard.press('Escape');
+    expect(operator.errors).toEqual([]);
+  });
+
+  it('lets an owner trust and remove an issuer key on the Settings screen', async () => {
+    const { page } = operator;
+    const agentKey = hdpSigner('agent-report');
+    await openScreen(page, 'Settings');
+    const panel = page.locator('[data-test=trusted-issuers]');
+    await tableRows(panel, 'idp-e2e').waitFor({ timeout: UI_TIMEOUT_MS });
+    await panel.getByPlaceholder('Identity provider').fill('Report agent');
+    await panel.getByPlaceholder('idp-signing-key-v1').fill('agent-report');
+    await panel.getByPlaceholder('MK6LIJbeH3IqS7PY…').fill(agentKey.publicKey);
+    await panel.getByPlaceholder('optional').fill('report-writer');
+    await panel.locator('[data-test=add-trusted-issuer]').click();
+    await tableRows(panel, 'agent-report').waitFor({ timeout: UI_TIMEOUT_MS });
+    const listed = await world.system.owner.gql<{ trustedIssuers: { kid: string; agentId: string | null; publicKey: string }[] }>(
+      '{ trustedIssuers { kid agentId publicKey } }',
+    );
+    expect(listed.data?.trustedIssuers).toEqual([
+      { kid: 'agent-report', agentId: 'report-writer', publicKey: agentKey.publicKey },
+      { kid: 'idp-e2e', agentId: null, publicKey: issuer.publicKey },
+    ]);
+    await saveScreenshot(page, 'settings-trusted-issuers');
+
+    await tableRows(panel, 'agent-report').getByRole('button', { name: 'Remove' }).click();
+    await page.getByRole('button', { name: 'Remove key' }).click();
+    await tableRows(panel, 'agent-report').waitFor({ state: 'detached', timeout: UI_TIMEOUT_MS });
     expect(operator.errors).toEqual([]);
   });
 });
