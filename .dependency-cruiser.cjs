@@ -20,7 +20,7 @@ module.exports = {
       severity: 'error',
       comment:
         'The data plane pipeline owns a request and the step contract lives in steps/: authentication, limits, policies and approvals import the contract from there, never from pipeline/.',
-      from: { path: '^data-plane/src/(auth|limits|policy|approvals|steps|estimate)/' },
+      from: { path: '^data-plane/src/(auth|limits|policy|approvals|steps|estimate|provenance)/' },
       to: { path: '^data-plane/src/pipeline/' },
     },
     {
@@ -30,7 +30,7 @@ module.exports = {
         'data-plane/src/providers/ describes each endpoint (route, key, request and answer codecs, output cap, usage, errors); the pipeline and the steps read it through the operation they hold, and it imports none of the layers above it.',
       from: { path: '^data-plane/src/providers/' },
       to: {
-        path: '^data-plane/src/((auth|limits|policy|approvals|steps|pipeline|estimate|server|routing|config|events|upstream|control-plane|translate)/|(dataplane|index|main)\\.ts$)',
+        path: '^data-plane/src/((auth|limits|policy|approvals|steps|pipeline|estimate|provenance|server|routing|config|events|upstream|control-plane|translate)/|(dataplane|index|main)\\.ts$)',
       },
     },
     {
@@ -40,7 +40,7 @@ module.exports = {
         'data-plane/src/translate/ carries requests and answers between API families using only the operations in providers/ (with streaming/ and errors.ts); routes and the pipeline call it, it calls none of them, and providers/ never imports it.',
       from: { path: '^data-plane/src/translate/' },
       to: {
-        path: '^data-plane/src/((auth|limits|policy|approvals|steps|pipeline|estimate|server|routing|config|events|upstream|control-plane|observability|storage)/|(dataplane|index|main)\\.ts$)',
+        path: '^data-plane/src/((auth|limits|policy|approvals|steps|pipeline|estimate|provenance|server|routing|config|events|upstream|control-plane|observability|storage)/|(dataplane|index|main)\\.ts$)',
       },
     },
     {

@@ -32,6 +32,7 @@ import { EmailChange } from './sessions/email-change.entity.js';
 import { SignInCode } from './sessions/sign-in-code.entity.js';
 import { SignInLink } from './sessions/sign-in-link.entity.js';
 import { Team } from './teams/team.entity.js';
+import { TrustedIssuer } from './provenance/trusted-issuer.entity.js';
 import { ApiToken } from './tokens/api-token.entity.js';
 import { WebhookDelivery } from './webhooks/webhook-delivery.entity.js';
 import { Webhook } from './webhooks/webhook.entity.js';
@@ -51,6 +52,7 @@ export const ENTITIES = [
   User,
   Membership,
   Team,
+  TrustedIssuer,
   Session,
   SignInCode,
   EmailChange,

@@ -24,6 +24,7 @@ import { SignInResolver } from './sessions/sign-in.resolver.js';
 import { SsoResolver } from './sso/sso.resolver.js';
 import { ScimTokenResolver } from './scim/scim-token.resolver.js';
 import { TeamResolver } from './teams/team.resolver.js';
+import { TrustedIssuerResolver } from './provenance/trusted-issuer.resolver.js';
 import { ApiTokenResolver } from './tokens/api-token.resolver.js';
 import { WebhookResolver } from './webhooks/webhook.resolver.js';
 import { AuditSinkResolver } from './audit-sinks/sink.resolver.js';
@@ -46,6 +47,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   KeyResolver,
   PoolResolver,
   RecipientAccessResolver,
+  TrustedIssuerResolver,
   CredentialResolver,
   McpServerResolver,
   NodeResolver,

@@ -29,6 +29,7 @@ import { createLimitsStep } from './limits/limits-step.js';
 import { ApprovalClient } from './approvals/client.js';
 import { createBudgetHold } from './policy/budget-hold.js';
 import { createPolicyStep } from './policy/policy-step.js';
+import { createProvenanceStep } from './provenance/provenance-step.js';
 import { PolicySets } from './policy/policy-sets.js';
 import { createApp, type Readiness } from './server/app.js';
 import { RequestTracker } from './server/tracker.js';
@@ -193,8 +194,9 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     secrets,
     mcpAuth: new McpUpstreamAuth(secrets, upstream, config.upstreamFirstByteTimeoutMs),
     upstream,
-    // Limits come first: a request over budget is refused before any policy work is spent on it.
-    enforcement: [limitsStep, ...(options.enforcement ?? []), policyStep],
+    // Provenance comes first: a request no human authorized reserves nothing. Then limits: a request
+    // over budget is refused before any policy work is spent on it.
+    enforcement: [createProvenanceStep(), limitsStep, ...(options.enforcement ?? []), policyStep],
     health,
     responseCache,
     emit,

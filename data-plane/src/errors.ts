@@ -1,9 +1,12 @@
+import type { ProvenanceReason } from '@keyward/shared';
+
 /**
  * Every failure the gateway answers itself, with a stable code (recorded in events and metrics)
  * and the HTTP status the agent receives. Each API family renders these in its own error shape
- * in one place (`providers/<family>/errors.ts`).
+ * in one place (`providers/<family>/errors.ts`). An HDP refusal's code is `hdp_` and its reason.
  */
 export type GatewayErrorCode =
+  | `hdp_${ProvenanceReason}`
   | 'invalid_api_key'
   | 'key_revoked'
   | 'key_expired'

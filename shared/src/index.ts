@@ -18,3 +18,4 @@ export * from './policy/index.js';
 export * from './pii/index.js';
 export * from './routing/index.js';
 export * from './anomaly/index.js';
+export * from './provenance/index.js';

@@ -50,6 +50,10 @@ function columnValue(event: UsageEventFieldsFragment, column: keyof UsageEventFi
   if (column === 'anomalyReasons') {
     return csv ? event.anomalyReasons.map((r) => `${r.code}: ${r.message}`).join('; ') : event.anomalyReasons.map(({ code, message }) => ({ code, message }));
   }
+  if (column === 'hdpChain') {
+    // HDP delegation chain, in order: `<agent id>:<agent type>` per hop.
+    return csv ? event.hdpChain.map((h) => `${h.agentId}:${h.agentType}`) : event.hdpChain.map(({ agentId, agentType }) => ({ agentId, agentType }));
+  }
   return event[column];
 }
 

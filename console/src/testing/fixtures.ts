@@ -47,6 +47,11 @@ export function usageEvent(overrides: Partial<UsageEventFieldsFragment> = {}): U
     mcpServer: null,
     mcpTool: null,
     resultBytes: null,
+    hdpResult: null,
+    hdpTokenId: null,
+    hdpPrincipalId: null,
+    hdpPrincipalType: null,
+    hdpChain: [],
     content: null,
     ...overrides,
   };

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { USAGE_EVENT_FIELDS, type EventFieldSpec } from '@keyward/shared';
+import { canonicalJson, USAGE_EVENT_FIELDS, type EventFieldSpec } from '@keyward/shared';
 import { eventSelectList, toUsageEventMessage, type UsageEventRow } from '../events/event-columns.js';
 import { AppError } from '../errors.js';
-import { canonicalJson } from './canonical-json.js';
 
 /**
  * The two chains of an organization: one over its stored usage events (`usage`), one over its

@@ -3,7 +3,7 @@ import { sqlRows } from '../config-publish/sql.js';
 import { runAlone } from '../db/job-lock.js';
 import type { Services } from '../services.js';
 import type { StopBackgroundWork } from '../startup.js';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '@keyward/shared';
 import type { ChainKindName } from './chain-kinds.js';
 
 /** What a checkpoint states; its signature covers `checkpointMessage` of exactly these fields. */

@@ -60,6 +60,7 @@ interface KeyRow {
   expires_at: Date | null;
   allowed_models: string[];
   cache_ttl_seconds: number | null;
+  require_provenance: boolean;
   credential_ids: string[];
   labels: Record<string, string>;
   pool_id: string | null;
@@ -116,7 +117,7 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
   const keyRows = await sqlRows<KeyRow>(
     em,
     `select k.id, k.name, k.owner_label, k.team_id, t.organization_id as team_org, k.prefix, k.secret_hash,
-            k.expires_at, k.allowed_models, k.credential_ids, k.labels, k.cache_ttl_seconds, k.mcp_access,
+            k.expires_at, k.allowed_models, k.credential_ids, k.labels, k.cache_ttl_seconds, k.mcp_access, k.require_provenance,
             r.pool_id, coalesce(r.paused_at is not null or p.status = 'paused', false) as paused, p.expires_at as pool_expires_at
        from keys k left join teams t on t.id = k.team_id
             left join pool_recipients r on r.key_id = k.id left join key_pools p on p.id = r.pool_id
@@ -145,6 +146,11 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
     [orgId],
   );
   const policies = await compilePolicyCollection(em, orgId);
+  const hdpTrustedKeys = await sqlRows<{ kid: string; publicKey: string; agentId: string | null }>(
+    em,
+    'select kid, public_key as "publicKey", agent_id as "agentId" from hdp_trusted_issuers where organization_id = ? order by kid',
+    [orgId],
+  );
 
   const settings = { ...DEFAULT_ORGANIZATION_SETTINGS, ...org.settings };
   const orgConfig: OrgConfig = {
@@ -154,6 +160,7 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
     contentCapture: settings.contentCapture === true,
     limiterFailMode: settings.limiterFailMode,
     ...pricingOf(settings),
+    ...(hdpTrustedKeys.length > 0 ? { hdpTrustedKeys } : {}),
   };
 
   const keys: Record<string, KeyConfig> = {};
@@ -179,6 +186,7 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
       ...(row.pool_id ? { poolId: row.pool_id, paused: row.paused } : {}),
       // Left out when empty, so keys without MCP access compile as they did before it existed.
       ...(row.mcp_access?.length ? { mcpAccess: row.mcp_access } : {}),
+      ...(row.require_provenance ? { requireProvenance: true } : {}),
     };
     keys[entry.hash] = entry;
     byId.set(row.id, entry);

@@ -34,7 +34,9 @@ const EVERY_EVENT_FIELD = [
           ? 'content { request response }'
           : f.name === 'anomalyReasons'
             ? 'anomalyReasons { code message }'
-            : f.name,
+            : f.name === 'hdpChain'
+              ? 'hdpChain { agentId agentType }'
+              : f.name,
   ),
 ].join(' ');
 
@@ -181,6 +183,15 @@ describe('storing event batches', () => {
       mcpServer: 'records',
       mcpTool: 'list_records',
       resultBytes: 2048,
+      // HDP delegation provenance.
+      hdpResult: 'tool_unauthorized',
+      hdpTokenId: 'b7d6a0f4-3c1e-4a57-9d2b-5e8f0a1c2d3e',
+      hdpPrincipalId: 'usr_alice_opaque',
+      hdpPrincipalType: 'opaque',
+      hdpChain: [
+        { agentId: 'orchestrator-v2', agentType: 'orchestrator' },
+        { agentId: 'report-writer', agentType: 'tool-executor' },
+      ],
     });
     await postEvents(cp, nodeToken, batch([event]));
     const res = await org.gql<{ usageEvents: { nodes: Record<string, unknown>[] } }>(`{ usageEvents { nodes { ${EVERY_EVENT_FIELD} } } }`);
@@ -493,6 +504,11 @@ describe('events stored before policy matches were kept', () => {
         mcpServer: null,
         mcpTool: null,
         resultBytes: null,
+        hdpResult: null,
+        hdpTokenId: null,
+        hdpPrincipalId: null,
+        hdpPrincipalType: null,
+        hdpChain: [],
         receivedAt: event.startedAt,
       },
     ]);

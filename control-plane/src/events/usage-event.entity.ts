@@ -1,5 +1,5 @@
 import { BigIntType, Entity, Index, OptionalProps, Property } from '@mikro-orm/core';
-import type { AnomalyReason, ApiFamily, AttemptRecord, Decision, PolicyMatchRecord, ProviderKind } from '@keyward/shared';
+import type { AnomalyReason, ApiFamily, AttemptRecord, Decision, HdpHopRecord, PolicyMatchRecord, ProviderKind } from '@keyward/shared';
 import { OrgScopedEntity } from '../db/base.entity.js';
 
 /** Prompt and completion text, kept only for organizations with content capture on. */
@@ -62,7 +62,12 @@ export class UsageEventRecord extends OrgScopedEntity {
     | 'anomalyReasons'
     | 'mcpServer'
     | 'mcpTool'
-    | 'resultBytes';
+    | 'resultBytes'
+    | 'hdpResult'
+    | 'hdpTokenId'
+    | 'hdpPrincipalId'
+    | 'hdpPrincipalType'
+    | 'hdpChain';
 
   @Property({ type: 'uuid' })
   keyId!: string;
@@ -199,4 +204,23 @@ export class UsageEventRecord extends OrgScopedEntity {
   /** Bytes of the tool's result as the server sent it; null when none arrived. */
   @Property({ type: new BigIntType('number'), nullable: true })
   resultBytes: number | null = null;
+  // HDP delegation provenance: what the X-HDP-Token header proved.
+
+  /** `absent`, `valid`, or the reason code the token was refused with. */
+  @Property({ type: 'text', nullable: true })
+  hdpResult: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  hdpTokenId: string | null = null;
+
+  /** The human who authorized the agent, as the verified token names them. */
+  @Property({ type: 'text', nullable: true })
+  hdpPrincipalId: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  hdpPrincipalType: string | null = null;
+
+  /** The verified delegation chain, hop by hop. */
+  @Property({ type: 'json', default: "'[]'::jsonb" })
+  hdpChain: HdpHopRecord[] = [];
 }

@@ -7,6 +7,7 @@ import {
   type AttemptOutcome,
   type AttemptRecord,
   type Decision,
+  type HdpHopRecord,
   type PolicyMatchRecord,
   type ProviderKind,
 } from '@keyward/shared';
@@ -66,6 +67,15 @@ export const AttemptOutcomeEnum = Object.fromEntries(ATTEMPT_OUTCOMES.map((o) =>
   readonly [K in AttemptOutcome as Uppercase<K>]: K;
 };
 registerEnumType(AttemptOutcomeEnum, { name: 'AttemptOutcome', description: 'How one upstream attempt of a request ended.' });
+
+@ObjectType('HdpHop', { description: 'One hop of a verified HDP delegation chain: the agent that took the delegation.' })
+export class HdpHopType implements HdpHopRecord {
+  @Field(() => String)
+  agentId!: string;
+
+  @Field(() => String, { description: 'orchestrator, sub-agent, tool-executor or custom.' })
+  agentType!: string;
+}
 
 @ObjectType('Attempt', { description: 'One upstream attempt of a request: the target tried and how it ended.' })
 export class AttemptType implements AttemptRecord {
@@ -222,6 +232,28 @@ export class UsageEventType {
 
   @Field(() => Float, { nullable: true, description: "Bytes of the tool's result as the MCP server sent it; null when none arrived." })
   resultBytes!: number | null;
+  // HDP delegation provenance.
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'What the X-HDP-Token header proved: absent, valid, or the reason code the token was refused with (expired, root_signature_invalid…); null when the request ended before the check.',
+  })
+  hdpResult!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The verified HDP token id.' })
+  hdpTokenId!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The human who authorized the agent, as the verified token names them.' })
+  hdpPrincipalId!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The principal’s id type: email, uuid, did, poh or opaque.' })
+  hdpPrincipalType!: string | null;
+
+  @Field(() => [HdpHopType], {
+    description: 'The verified delegation chain, from the principal’s first agent to the calling one; empty without a verified token.',
+  })
+  hdpChain!: HdpHopType[];
 }
 
 /** A stored event as subscriptions carry it: the GraphQL view plus its organization. */

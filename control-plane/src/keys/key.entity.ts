@@ -25,6 +25,7 @@ export class Key extends OrgScopedEntity {
     | 'rotatedAt'
     | 'allowedModels'
     | 'cacheTtlSeconds'
+    | 'requireProvenance'
     | 'credentialIds'
     | 'labels'
     | 'mcpAccess'
@@ -69,6 +70,10 @@ export class Key extends OrgScopedEntity {
   /** The key's response cache TTL (`cache { ttlSeconds }`); null: the key sets none (its route's applies, if any). */
   @Property({ type: 'integer', nullable: true })
   cacheTtlSeconds: number | null = null;
+
+  /** Whether every request of the key must carry a valid HDP delegation token (`X-HDP-Token`). */
+  @Property({ type: 'boolean', default: false })
+  requireProvenance: boolean = false;
 
   /** Model globs the key may use; empty means any model the key's credentials serve. */
   @Property({ type: 'json' })

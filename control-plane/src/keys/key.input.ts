@@ -1,4 +1,4 @@
-import { IsOptional, IsUUID, Length, Matches, MaxDate, ArrayMaxSize } from 'class-validator';
+import { IsBoolean, IsOptional, IsUUID, Length, Matches, MaxDate, ArrayMaxSize } from 'class-validator';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, InputType } from 'type-graphql';
 import { KeyStatusEnum, type KeyStatus } from './key.type.js';
@@ -56,6 +56,10 @@ export class CreateKeyInput {
   @Field(() => [McpAccessInput], { nullable: true, description: 'The MCP servers and tools the key may call; none when omitted.' })
   @IsOptional()
   mcpAccess?: McpAccessInput[] | null;
+  @Field(() => Boolean, { nullable: true, description: 'Refuse requests without a valid HDP delegation token (X-HDP-Token).' })
+  @IsOptional()
+  @IsBoolean()
+  requireProvenance?: boolean | null;
 }
 
 @InputType({ description: 'Changes to a key; omitted fields stay as they are.' })
@@ -105,6 +109,10 @@ export class UpdateKeyInput {
   @Field(() => [McpAccessInput], { nullable: true, description: 'Replaces the MCP servers and tools the key may call.' })
   @IsOptional()
   mcpAccess?: McpAccessInput[];
+  @Field(() => Boolean, { nullable: true, description: 'Refuse requests without a valid HDP delegation token (X-HDP-Token).' })
+  @IsOptional()
+  @IsBoolean()
+  requireProvenance?: boolean | null;
 }
 
 @InputType({ description: 'Which keys to list.' })

@@ -43,6 +43,7 @@ export async function createKey(ctx: GraphQLContext, input: CreateKeyInput): Pro
       labels: input.labels ?? {},
       cacheTtlSeconds: cacheSettingsOf(input.cache)?.ttlSeconds ?? null,
       mcpAccess: await checkedMcpAccess(tx, input.mcpAccess ?? []),
+      requireProvenance: input.requireProvenance ?? false,
     });
   });
   return { key: toKeyType(key, []), secret };
@@ -63,6 +64,7 @@ export async function updateKey(ctx: GraphQLContext, id: string, input: UpdateKe
     if (input.labels != null) key.labels = input.labels;
     if (input.cache !== undefined) key.cacheTtlSeconds = cacheSettingsOf(input.cache)?.ttlSeconds ?? null;
     if (input.mcpAccess != null) key.mcpAccess = await checkedMcpAccess(tx, input.mcpAccess);
+    if (input.requireProvenance != null) key.requireProvenance = input.requireProvenance;
     return toKeyType(key, await graceSecretsOf(tx, [key.id]));
   });
 }

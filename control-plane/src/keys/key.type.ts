@@ -99,6 +99,8 @@ export class KeyType {
 
   @Field(() => [McpAccessType], { description: 'The MCP servers and tools the key may call; empty: none.' })
   mcpAccess!: McpAccessType[];
+  @Field(() => Boolean, { description: 'Whether requests must carry a valid HDP delegation token.' })
+  requireProvenance!: boolean;
 
   @Field(() => [KeyGraceSecret], { description: 'Rotated-out secrets still within their grace period.' })
   graceSecrets!: KeyGraceSecret[];
@@ -126,6 +128,7 @@ export function toKeyType(key: Key, graceSecrets: readonly KeySecret[], now = ne
     labels: key.labels,
     cache: key.cacheTtlSeconds === null ? null : { ttlSeconds: key.cacheTtlSeconds },
     mcpAccess: key.mcpAccess.map((a) => ({ server: a.server, tools: [...a.tools] })),
+    requireProvenance: key.requireProvenance,
     graceSecrets: graceSecrets.filter((s) => s.graceUntil.getTime() > now.getTime()).map((s) => ({ prefix: s.prefix, graceUntil: s.graceUntil })),
     usage: {
       requests: key.requestCount,

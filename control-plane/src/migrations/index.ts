@@ -21,6 +21,8 @@ import { Migration20261208120000 } from './Migration20261208120000.js';
 import { Migration20261208130000 } from './Migration20261208130000.js';
 import { Migration20261208131000 } from './Migration20261208131000.js';
 import { Migration20261208140000 } from './Migration20261208140000.js';
+import { Migration20261208110000 } from './Migration20261208110000.js';
+import { Migration20261208111000 } from './Migration20261208111000.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261123034852', class: Migration20261123034852 },
@@ -45,4 +47,6 @@ export const MIGRATIONS = [
   { name: 'Migration20261208130000', class: Migration20261208130000 },
   { name: 'Migration20261208131000', class: Migration20261208131000 },
   { name: 'Migration20261208140000', class: Migration20261208140000 },
+  { name: 'Migration20261208110000', class: Migration20261208110000 },
+  { name: 'Migration20261208111000', class: Migration20261208111000 },
 ];

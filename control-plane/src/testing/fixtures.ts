@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, inject } from 'vitest';
 import type { Role } from '../auth/roles.js';
 import { Membership } from '../organizations/membership.entity.js';
@@ -327,6 +327,22 @@ export const ORG_OBJECT_FIXTURES: OrgObjectFixture[] = [
       return { id: res.data!.createTeam.id, markers: [res.data!.createTeam.id, name] };
     },
     snapshot: (cp, org) => ownerQuery(cp, org, '{ teams { id name description } }'),
+  },
+  {
+    kind: 'trustedIssuer',
+    matches: /trustedIssuer/i,
+    async create(cp, org) {
+      const kid = uniqueWord('idp-');
+      const publicKey = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }).x!;
+      const res = await cp.gql<{ addTrustedIssuer: { id: string } }>(
+        'mutation($kid: String!, $publicKey: String!) { addTrustedIssuer(input: { name: "Identity provider", kid: $kid, publicKey: $publicKey }) { id } }',
+        { kid, publicKey },
+        { session: org.owner.session },
+      );
+      expectOk(res);
+      return { id: res.data!.addTrustedIssuer.id, markers: [res.data!.addTrustedIssuer.id, kid, publicKey] };
+    },
+    snapshot: (cp, org) => ownerQuery(cp, org, '{ trustedIssuers { kid publicKey agentId name } }'),
   },
   {
     kind: 'member',

@@ -130,6 +130,7 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
       connection: agentConnection(client, record.requestId, op.isSse(shape.stream, incoming.query), record.startedAt),
       responseFilters: [],
       policy: record.policy,
+      provenance: record.provenance,
       translatedOutputCap: translatedCap,
     };
     const passed: EnforcementStep[] = [];

@@ -11,7 +11,7 @@ import {
 } from '@keyward/shared';
 import type { RequestTrace } from '../observability/tracing.js';
 import type { TokenUsage } from '../providers/types.js';
-import type { PolicyTrail } from '../steps/contract.js';
+import type { PolicyTrail, ProvenanceTrail } from '../steps/contract.js';
 
 /**
  * Everything learnt about one request while it runs, turned into its `UsageEvent` at the end.
@@ -40,6 +40,7 @@ export class RequestRecord {
   /** Every upstream attempt, in order. */
   readonly attempts: AttemptRecord[] = [];
   readonly policy: PolicyTrail = { matches: [], approvalId: null };
+  readonly provenance: ProvenanceTrail = { result: 'unchecked', token: null };
   content: { request: string; response: string } | null = null;
   /** The request's spans, when tracing is on. */
   trace: RequestTrace | null = null;
@@ -127,6 +128,19 @@ export class RequestRecord {
       mcpServer: this.mcpServer,
       mcpTool: this.mcpTool,
       resultBytes: this.resultBytes,
+      ...provenanceFields(this.provenance),
     };
   }
+}
+
+/** The event's HDP fields: what the provenance step found, and the principal and chain of a verified token. */
+function provenanceFields(trail: ProvenanceTrail): Pick<UsageEvent, 'hdpResult' | 'hdpTokenId' | 'hdpPrincipalId' | 'hdpPrincipalType' | 'hdpChain'> {
+  const token = trail.token;
+  return {
+    hdpResult: trail.result === 'unchecked' ? null : trail.result,
+    hdpTokenId: token?.tokenId ?? null,
+    hdpPrincipalId: token?.principal.id ?? null,
+    hdpPrincipalType: token?.principal.idType ?? null,
+    hdpChain: token ? token.chain.map((hop) => ({ agentId: hop.agentId, agentType: hop.agentType })) : [],
+  };
 }

@@ -146,6 +146,7 @@ describe('policy step benchmark', () => {
       connection,
       responseFilters: [],
       policy: { matches: [], approvalId: null },
+      provenance: { result: 'unchecked', token: null },
     });
     const [clean, withEmail] = [body(false), body(true)];
     const check = context(guarded, withEmail);

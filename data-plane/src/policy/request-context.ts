@@ -1,5 +1,5 @@
-import type { PolicyNeeds, RequestContext } from '@keyward/shared';
-import type { EnforcementContext } from '../steps/contract.js';
+import type { PolicyNeeds, ProvenanceFacts, RequestContext } from '@keyward/shared';
+import type { EnforcementContext, ProvenanceTrail } from '../steps/contract.js';
 import { maxCostOf } from '../estimate/max-cost.js';
 import type { ExtractNeeds, ExtractedRequest } from '../providers/index.js';
 
@@ -52,5 +52,21 @@ export function buildRequestContext(ctx: EnforcementContext, needs: PolicyNeeds,
     maxOutputTokens: needs.maxOutputTokens ? ctx.operation.maxOutputTokens(ctx.body) : null,
     estimatedCostMicros: cost?.micros ?? 0,
     now,
+    provenance: provenanceFacts(ctx.provenance),
+  };
+}
+
+/** The HDP facts of the request, as the provenance step (which runs first) left them. */
+function provenanceFacts(trail: ProvenanceTrail): ProvenanceFacts | null {
+  if (trail.result === 'unchecked') return null;
+  const token = trail.token;
+  return {
+    result: trail.result,
+    principalId: token?.principal.id ?? null,
+    principalType: token?.principal.idType ?? null,
+    intent: token?.scope.intent ?? null,
+    classification: token?.scope.dataClassification ?? null,
+    hopCount: token?.chain.length ?? 0,
+    agentIds: token?.chain.map((hop) => hop.agentId) ?? [],
   };
 }

@@ -5,6 +5,7 @@ import type { Gateway } from '../pipeline/gateway.js';
 import { planAttempts, resolveRoute } from '../pipeline/route-plan.js';
 import { chatCompletions } from '../providers/openai/chat-completions/index.js';
 import type { EnforcementContext } from '../steps/contract.js';
+import { formatLatency, measureLatency } from '../testing/latency.js';
 import { TargetHealthBoard } from './target-health.js';
 
 /**
@@ -16,24 +17,6 @@ import { TargetHealthBoard } from './target-health.js';
 const ITERATIONS = Number(process.env.ROUTING_BENCH_ITERATIONS ?? 20_000);
 const ORG = '0190a5d0-0000-7000-8000-000000000001';
 const TEAM = '0190a5d0-0000-7000-8000-000000000002';
-
-function percentile(sorted: Float64Array, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-function measure(run: () => unknown): { p50: number; p99: number; mean: number } {
-  for (let i = 0; i < Math.max(1_000, ITERATIONS / 10); i++) run();
-  const samples = new Float64Array(ITERATIONS);
-  let total = 0;
-  for (let i = 0; i < ITERATIONS; i++) {
-    const start = process.hrtime.bigint();
-    run();
-    samples[i] = Number(process.hrtime.bigint() - start) / 1000;
-    total += samples[i];
-  }
-  samples.sort();
-  return { p50: percentile(samples, 50), p99: percentile(samples, 99), mean: total / ITERATIONS };
-}
 
 describe('routing benchmark', () => {
   it('resolves and plans a three-target fallback route in under 5 µs', () => {
@@ -116,10 +99,11 @@ describe('routing benchmark', () => {
     expect(plan.targets.map((t) => t.model)).toEqual(['gpt-4o', 'gpt-4o-2024-08-06', 'gpt-4o-mini']);
     expect(direct().routed).toBe(false);
 
-    const withRoute = measure(route1);
-    const without = measure(direct);
-    const fmt = (m: { p50: number; p99: number; mean: number }) => `p50 ${m.p50.toFixed(2)} µs, p99 ${m.p99.toFixed(2)} µs, mean ${m.mean.toFixed(2)} µs`;
-    console.log(`routing, 3-target fallback route: ${fmt(withRoute)}\nno route (credentials of the key): ${fmt(without)}\n(${ITERATIONS} iterations each)`);
+    const withRoute = measureLatency(route1, ITERATIONS);
+    const without = measureLatency(direct, ITERATIONS);
+    console.log(
+      `routing, 3-target fallback route: ${formatLatency(withRoute)}\nno route (credentials of the key): ${formatLatency(without)}\n(${ITERATIONS} iterations each)`,
+    );
     expect(withRoute.p50).toBeLessThan(5);
   });
 });

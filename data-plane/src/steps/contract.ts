@@ -3,7 +3,7 @@
  * policies, approvals): what a step sees of a request, what it may answer, and how the request
  * ended. Steps import it from here and nothing from the pipeline, which owns the request's life.
  */
-import type { ApiFamily, CredentialConfig, Decision, KeyConfig, OrgConfig, PolicyMatchRecord } from '@keyward/shared';
+import type { ApiFamily, CredentialConfig, Decision, HdpToken, KeyConfig, OrgConfig, PolicyMatchRecord, ProvenanceReason } from '@keyward/shared';
 import type { GatewayError } from '../errors.js';
 import type { Operation, TokenUsage } from '../providers/types.js';
 import type { AgentConnection } from './agent-connection.js';
@@ -43,6 +43,8 @@ export interface EnforcementContext {
   readonly responseFilters: ResponseFilter[];
   /** Policy matches and the approval the request waited on, recorded on its event. */
   readonly policy: PolicyTrail;
+  /** The request's HDP delegation token as the provenance step found it, recorded on its event. */
+  readonly provenance: ProvenanceTrail;
 }
 
 /** A step's verdict before the request goes upstream. */
@@ -73,6 +75,16 @@ export interface PolicyTrail {
   readonly matches: PolicyMatchRecord[];
   /** The approval the request (or its answer) waited on. */
   approvalId: string | null;
+}
+
+/**
+ * What the provenance step found: no token (`absent`), a token proven and within scope (`valid`),
+ * or the reason it was refused; `token` is set once the token verified, even when its scope then
+ * refused the request.
+ */
+export interface ProvenanceTrail {
+  result: 'unchecked' | 'absent' | 'valid' | ProvenanceReason;
+  token: HdpToken | null;
 }
 
 /**

@@ -4,3 +4,4 @@ export * from './local-file-kms.js';
 export * from './gcp-kms.js';
 export * from './create-kms.js';
 export * from './testing/fake-gcp-kms.js';
+export * from './canonical-json.js';

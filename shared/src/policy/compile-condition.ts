@@ -3,7 +3,7 @@ import { CallSource, TextSource, type EvalState } from './eval-state.js';
 import { compileGlobs } from './glob.js';
 import { compileSafeRegex } from './safe-regex.js';
 import { compilePathTest, compileValueOperators, describeValueTest, list, quote } from './compile-value.js';
-import type { Condition, NumberTest, RulePhase, TextTest, TimeOfDayTest, ValueTest } from './types.js';
+import type { Condition, NumberTest, ProvenanceTest, RulePhase, TextTest, TimeOfDayTest, ValueTest } from './types.js';
 import { WEEKDAYS } from './validate-condition.js';
 import { localWeekMinute } from '../time/zoned-time.js';
 
@@ -176,6 +176,41 @@ function compileTimeOfDay(t: TimeOfDayTest, opts: ConditionOptions): CompiledCon
   });
 }
 
+/** Each field of a provenance test as a check of the request's HDP facts (null: no check ran). */
+function compileProvenance(t: ProvenanceTest): CompiledCondition {
+  const oneOf = (values: readonly string[] | undefined) => (values === undefined ? null : new Set(values));
+  const results = oneOf(t.result);
+  const principalTypes = oneOf(t.principalType);
+  const classifications = oneOf(t.classification);
+  const principalId = t.principalId === undefined ? null : compileGlobs(t.principalId);
+  const agentId = t.agentIds === undefined ? null : compileGlobs(t.agentIds);
+  const intent = t.intentContains === undefined ? null : new RegExp(t.intentContains.map(escapeRegex).join('|'), 'i');
+  const hops = t.hopCount === undefined ? null : compileNumber(t.hopCount, (s) => s.request.provenance?.hopCount ?? null, 'HDP hop count').test;
+  const verifiedOnly = principalId || agentId || intent || hops || principalTypes || classifications;
+  const test = (s: EvalState) => {
+    const p = s.request.provenance;
+    if (!p) return false;
+    if (results && !results.has(p.result)) return false;
+    if (!verifiedOnly) return true;
+    if (p.principalId === null) return false;
+    if (principalId && !principalId(p.principalId)) return false;
+    if (principalTypes && !principalTypes.has(p.principalType ?? '')) return false;
+    if (classifications && !classifications.has(p.classification ?? '')) return false;
+    if (intent && !intent.test(p.intent ?? '')) return false;
+    if (agentId && !p.agentIds.some(agentId)) return false;
+    return hops === null || hops(s);
+  };
+  return leaf(test, (s, matched) => {
+    const p = s.request.provenance;
+    if (!p) return 'no HDP provenance check ran';
+    const who =
+      p.principalId === null
+        ? 'no verified token'
+        : `principal ${quote(p.principalId)} (${p.principalType}) through ${p.hopCount} hop(s) [${p.agentIds.join(', ')}], ${p.classification}`;
+    return `HDP ${p.result}, ${who}: ${matched ? 'matches' : 'does not match'} the provenance test`;
+  });
+}
+
 /** Compiles a condition tree and records what it reads in `opts.needs`. */
 export function compileCondition(c: Condition, opts: ConditionOptions): CompiledCondition {
   if ('all' in c) return compileAll(c.all.map((x) => compileCondition(x, opts)));
@@ -283,6 +318,7 @@ export function compileCondition(c: Condition, opts: ConditionOptions): Compiled
     return compileNumber(c.costMicros, (s) => s.request.estimatedCostMicros, 'estimated cost (micro-dollars)');
   }
   if ('timeOfDay' in c) return compileTimeOfDay(c.timeOfDay, opts);
+  if ('provenance' in c) return compileProvenance(c.provenance);
   throw new Error(`unknown condition ${quote(Object.keys(c)[0])}`);
 }
 

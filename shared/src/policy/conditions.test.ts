@@ -182,4 +182,32 @@ describe('conditions', () => {
     ]);
     expect(set.evaluateRequest(request()).action).toBe('block'); // 08:30 UTC is 03:30 in New York
   });
+
+  it('test the HDP delegation provenance: result, principal, intent, classification, hop count and agents', () => {
+    const verified = request({
+      provenance: {
+        result: 'valid',
+        principalId: 'usr_alice',
+        principalType: 'opaque',
+        intent: 'Summarize the quarterly SALES figures.',
+        classification: 'confidential',
+        hopCount: 3,
+        agentIds: ['orchestrator-v2', 'sql-agent-v1', 'report-writer'],
+      },
+    });
+    expect(matches({ provenance: { result: 'valid', principalId: 'usr_*', principalType: 'opaque' } }, verified)).toBe(true);
+    expect(matches({ provenance: { intentContains: ['sales'], classification: ['confidential', 'restricted'] } }, verified)).toBe(true);
+    expect(matches({ provenance: { hopCount: { gt: 2 }, agentIds: 'sql-*' } }, verified)).toBe(true);
+    expect(matches({ provenance: { hopCount: { lte: 2 } } }, verified)).toBe(false);
+    expect(matches({ provenance: { agentIds: 'shell-*' } }, verified)).toBe(false);
+    expect(matches({ provenance: { principalId: 'usr_bob' } }, verified)).toBe(false);
+
+    const absent = request({
+      provenance: { result: 'absent', principalId: null, principalType: null, intent: null, classification: null, hopCount: 0, agentIds: [] },
+    });
+    expect(matches({ provenance: { result: 'absent' } }, absent)).toBe(true);
+    // Tests of the principal or scope need a verified token.
+    expect(matches({ not: { provenance: { principalId: '*' } } }, absent)).toBe(true);
+    expect(matches({ provenance: { result: 'absent' } })).toBe(false);
+  });
 });

@@ -41,6 +41,20 @@ export interface RequestContext {
   /** Integer micro-dollars. */
   readonly estimatedCostMicros: number;
   readonly now: Date;
+  /** What the request's HDP delegation token proved; absent or null when no provenance check ran. */
+  readonly provenance?: ProvenanceFacts | null;
+}
+
+/** The HDP facts policies read: the check's result and, for a verified token, its principal, scope and chain. */
+export interface ProvenanceFacts {
+  /** `absent`, `valid` or the reason the token was refused. */
+  readonly result: string;
+  readonly principalId: string | null;
+  readonly principalType: string | null;
+  readonly intent: string | null;
+  readonly classification: string | null;
+  readonly hopCount: number;
+  readonly agentIds: readonly string[];
 }
 
 /** The model's answer, for response rules; the request context stays available to them. */

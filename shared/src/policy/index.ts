@@ -10,6 +10,7 @@ export type {
   PolicyRule,
   PolicyScope,
   PolicyValidationResult,
+  ProvenanceTest,
   RedactionPattern,
   RuleAction,
   RulePhase,
@@ -20,7 +21,7 @@ export type {
   ValueTest,
   Weekday,
 } from './types.js';
-export type { NormalizedMessage, RequestContext, ResponseContext, ToolCall } from './context.js';
+export type { NormalizedMessage, ProvenanceFacts, RequestContext, ResponseContext, ToolCall } from './context.js';
 export {
   ACTION_RANK,
   mergeHolds,

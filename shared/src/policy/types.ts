@@ -62,6 +62,26 @@ export interface ToolCallTest {
   readonly args?: readonly PathValueTest[];
 }
 
+/**
+ * A test of the request's HDP delegation token; every field given must hold. `result` is
+ * `absent`, `valid` or a refusal reason; the other fields need a verified token, so without one
+ * they do not match.
+ */
+export interface ProvenanceTest {
+  readonly result?: readonly string[];
+  /** Globs on the principal's id. */
+  readonly principalId?: readonly string[];
+  /** `email`, `uuid`, `did`, `poh` or `opaque`. */
+  readonly principalType?: readonly string[];
+  /** Substrings of the scope's intent, any of which matches (case-insensitive). */
+  readonly intentContains?: readonly string[];
+  /** `public`, `internal`, `confidential` or `restricted`. */
+  readonly classification?: readonly string[];
+  readonly hopCount?: NumberTest;
+  /** Globs on the chain's agent ids; matches when any hop's agent matches. */
+  readonly agentIds?: readonly string[];
+}
+
 /** Three-letter weekday names, Monday first. */
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 
@@ -94,7 +114,8 @@ export type Condition =
   | { readonly inputTokens: NumberTest }
   | { readonly maxOutputTokens: NumberTest }
   | { readonly costMicros: NumberTest }
-  | { readonly timeOfDay: TimeOfDayTest };
+  | { readonly timeOfDay: TimeOfDayTest }
+  | { readonly provenance: ProvenanceTest };
 
 /** A custom redaction pattern; its name becomes the placeholder label (`[EMPLOYEE_ID_1]`). */
 export interface RedactionPattern {

@@ -8,6 +8,7 @@ import type {
   NamedValueTest,
   NumberTest,
   PathValueTest,
+  ProvenanceTest,
   RulePhase,
   Scalar,
   TextTest,
@@ -17,6 +18,8 @@ import type {
   Weekday,
 } from './types.js';
 import { isKnownTimeZone } from '../time/zoned-time.js';
+import { PROVENANCE_REASONS } from '../provenance/reasons.js';
+import { HDP_DATA_CLASSIFICATIONS, HDP_PRINCIPAL_ID_TYPES } from '../provenance/token.js';
 
 /** Weekday names, Monday first. */
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const satisfies readonly Weekday[];
@@ -42,7 +45,11 @@ export const CONDITION_KEYS = [
   'maxOutputTokens',
   'costMicros',
   'timeOfDay',
+  'provenance',
 ] as const;
+
+/** What a `provenance` condition's `result` may name. */
+const PROVENANCE_RESULTS = ['absent', 'valid', ...Object.keys(PROVENANCE_REASONS)];
 
 const MAX_DEPTH = 16;
 const MAX_LIST = 256;
@@ -235,6 +242,41 @@ function readToolCallTest(c: Checker, v: unknown, path: Path): ToolCallTest | un
   return ok ? test : undefined;
 }
 
+function readProvenanceTest(c: Checker, v: unknown, path: Path): ProvenanceTest | undefined {
+  if (!isRecord(v)) {
+    c.fail(path, `must be an object such as { "principalId": "usr_*", "hopCount": { "lte": 2 } }, not ${describe(v)}`);
+    return undefined;
+  }
+  const fields = ['result', 'principalId', 'principalType', 'intentContains', 'classification', 'hopCount', 'agentIds'] as const;
+  if (!c.knownKeys(v, path, fields)) return undefined;
+  if (!fields.some((f) => v[f] !== undefined)) {
+    c.fail(path, `must have at least one of: ${fields.join(', ')}`);
+    return undefined;
+  }
+  const lists = {
+    result: (item: unknown, p: Path) => readEnum(c, item, p, PROVENANCE_RESULTS),
+    principalId: (item: unknown, p: Path) => readString(c, item, p, GLOB),
+    principalType: (item: unknown, p: Path) => readEnum(c, item, p, HDP_PRINCIPAL_ID_TYPES),
+    intentContains: (item: unknown, p: Path) => readString(c, item, p, { maxLength: 1024 }),
+    classification: (item: unknown, p: Path) => readEnum(c, item, p, HDP_DATA_CLASSIFICATIONS),
+    agentIds: (item: unknown, p: Path) => readString(c, item, p, GLOB),
+  };
+  const test: { -readonly [K in keyof ProvenanceTest]: ProvenanceTest[K] } = {};
+  let ok = true;
+  for (const [field, read] of Object.entries(lists) as [keyof typeof lists, (item: unknown, p: Path) => string | undefined][]) {
+    if (v[field] === undefined) continue;
+    const values = readOneOrMany(c, v[field], [...path, field], MAX_LIST, read);
+    if (values === undefined) ok = false;
+    else test[field] = values;
+  }
+  if (v.hopCount !== undefined) {
+    const hopCount = readNumberTest(c, v.hopCount, [...path, 'hopCount']);
+    if (hopCount === undefined) ok = false;
+    else test.hopCount = hopCount;
+  }
+  return ok ? test : undefined;
+}
+
 function readTimeOfDay(c: Checker, v: unknown, path: Path): TimeOfDayTest | undefined {
   if (!isRecord(v)) {
     c.fail(path, `must be an object such as { "between": ["09:00", "17:00"], "timeZone": "Europe/Paris" }, not ${describe(v)}`);
@@ -372,6 +414,10 @@ export function readCondition(c: Checker, v: unknown, path: Path, phase: RulePha
     case 'timeOfDay': {
       const test = readTimeOfDay(c, value, at);
       return test === undefined ? undefined : { timeOfDay: test };
+    }
+    case 'provenance': {
+      const test = readProvenanceTest(c, value, at);
+      return test === undefined ? undefined : { provenance: test };
     }
     default:
       c.fail(at, `is not a known condition; expected one of: ${CONDITION_KEYS.join(', ')}`);

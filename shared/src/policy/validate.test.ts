@@ -138,11 +138,33 @@ describe('validatePolicyDocument', () => {
     });
     expect(errors.map((e) => e.message)).toEqual([
       '"name" must not be empty',
-      'rule "a" (#1): "when.modle" is not a known condition; expected one of: all, any, not, provider, api, endpoint, model, keyLabel, keyMetadata, header, prompt, system, completion, toolOffered, toolCall, inputTokens, maxOutputTokens, costMicros, timeOfDay',
+      'rule "a" (#1): "when.modle" is not a known condition; expected one of: all, any, not, provider, api, endpoint, model, keyLabel, keyMetadata, header, prompt, system, completion, toolOffered, toolCall, inputTokens, maxOutputTokens, costMicros, timeOfDay, provenance',
       expect.stringMatching(/^rule "b" \(#2\): "when\.prompt\.regex" nests quantifiers/),
       'rule "b" (#2): "action.status" must be between 400 and 599, not 200',
       'rule "a" (#3): "id" repeats the id of rule #1; rule ids must be unique within a policy',
       'rule "a" (#3): "action" must be one of "allow", "block", "redact", "hold", "log", not the string "explode"',
+    ]);
+  });
+
+  it('reads provenance conditions and names what is wrong in one', () => {
+    const ok = validatePolicyDocument({
+      name: 'p',
+      rules: [{ id: 'r', when: { provenance: { result: 'valid', principalId: 'usr_*', classification: 'restricted', hopCount: { gt: 2 } } }, action: 'hold' }],
+    });
+    expect(ok.ok).toBe(true);
+    const errors = errorsOf({
+      name: 'p',
+      rules: [
+        { id: 'a', when: { provenance: { classification: 'secret', hopCount: 3 } }, action: 'block' },
+        { id: 'b', when: { provenance: {} }, action: 'block' },
+        { id: 'c', when: { provenance: { principal: 'x' } }, action: 'block' },
+      ],
+    });
+    expect(errors.map((e) => e.message)).toEqual([
+      'rule "a" (#1): "when.provenance.classification" must be one of "public", "internal", "confidential", "restricted", not the string "secret"',
+      expect.stringMatching(/^rule "a" \(#1\): "when\.provenance\.hopCount" must be an object such as/),
+      'rule "b" (#2): "when.provenance" must have at least one of: result, principalId, principalType, intentContains, classification, hopCount, agentIds',
+      expect.stringMatching(/^rule "c" \(#3\): "when\.provenance\.principal" /),
     ]);
   });
 

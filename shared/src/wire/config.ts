@@ -10,6 +10,7 @@
  */
 import type { AnomalyBaseline } from '../anomaly/baseline.js';
 import type { McpAccess, McpServerConfig } from './mcp.js';
+import type { HdpTrustedKey } from '../provenance/keys.js';
 import type { CacheSettings, RoleConfig, RouteConfig } from './routes.js';
 
 /** Every provider kind, in a stable order (for validators and forms). */
@@ -60,6 +61,8 @@ export interface OrgConfig {
   readonly unpricedModels?: UnpricedModelsPolicy;
   /** Anomaly scoring: its typical key's baseline, the prior of keys without a history of their own. Absent: none yet. */
   readonly anomalyBaseline?: AnomalyBaseline | null;
+  /** Ed25519 keys trusted to sign HDP delegation tokens (issuers by kid, agents by agentId). Absent (an older control plane): none. */
+  readonly hdpTrustedKeys?: readonly HdpTrustedKey[];
 }
 
 /**
@@ -115,6 +118,8 @@ export interface KeyConfig {
   readonly anomalyBaseline?: AnomalyBaseline | null;
   /** The MCP servers and tools the key may call; absent or empty (older control planes too): none. */
   readonly mcpAccess?: readonly McpAccess[];
+  /** Refuse requests without a valid HDP delegation token. Absent (an older control plane): false. */
+  readonly requireProvenance?: boolean;
   // The policies attached to the key are found by their attachments (`{ kind: 'key', id }`), like
   // those of its organization and team. Control planes before that also sent `policyIds` here,
   // the same policies a second time; nodes ignore it.

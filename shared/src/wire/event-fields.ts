@@ -6,7 +6,7 @@
  */
 import { ANOMALY_REASON_CODES, type AnomalyReason } from '../anomaly/score.js';
 import { PROVIDER_KINDS } from './config.js';
-import { ATTEMPT_OUTCOMES, DECISIONS, EVENT_APIS, type AttemptRecord, type PolicyMatchRecord, type UsageEvent } from './events.js';
+import { ATTEMPT_OUTCOMES, DECISIONS, EVENT_APIS, type AttemptRecord, type HdpHopRecord, type PolicyMatchRecord, type UsageEvent } from './events.js';
 import { arrayOf, boolean, child, count, hex, integerIn, isoDateTime, nonEmptyString, nullable, object, oneOf, string, uuid } from './field-checks.js';
 
 /** PostgreSQL column types an event field can be stored as. */
@@ -61,6 +61,13 @@ function attempt(value: unknown, path: string): AttemptRecord {
   nullable(a.status, child(path, 'status'), (v, p) => integerIn(v, p, 100, 599));
   count(a.latencyMs, child(path, 'latencyMs'));
   return a as unknown as AttemptRecord;
+}
+
+function hdpHop(value: unknown, path: string): HdpHopRecord {
+  const hop = object(value, path);
+  nonEmptyString(hop.agentId, child(path, 'agentId'));
+  nonEmptyString(hop.agentType, child(path, 'agentType'));
+  return hop as unknown as HdpHopRecord;
 }
 
 function content(value: unknown, path: string): unknown {
@@ -181,6 +188,38 @@ export const USAGE_EVENT_FIELDS = [
   { name: 'mcpServer', column: 'mcp_server', columnType: 'text', check: nullableOf(nonEmptyString), optional: true, canonicalWhenSet: true, graphql: true },
   { name: 'mcpTool', column: 'mcp_tool', columnType: 'text', check: nullableOf(nonEmptyString), optional: true, canonicalWhenSet: true, graphql: true },
   { name: 'resultBytes', column: 'result_bytes', columnType: 'bigint', check: nullableOf(count), optional: true, canonicalWhenSet: true, graphql: true },
+
+  // HDP delegation provenance: what the X-HDP-Token header proved.
+  { name: 'hdpResult', column: 'hdp_result', columnType: 'text', check: nullableOf(nonEmptyString), optional: true, canonicalWhenSet: true, graphql: true },
+  { name: 'hdpTokenId', column: 'hdp_token_id', columnType: 'text', check: nullableOf(nonEmptyString), optional: true, canonicalWhenSet: true, graphql: true },
+  {
+    name: 'hdpPrincipalId',
+    column: 'hdp_principal_id',
+    columnType: 'text',
+    check: nullableOf(nonEmptyString),
+    optional: true,
+    canonicalWhenSet: true,
+    graphql: true,
+  },
+  {
+    name: 'hdpPrincipalType',
+    column: 'hdp_principal_type',
+    columnType: 'text',
+    check: nullableOf(nonEmptyString),
+    optional: true,
+    canonicalWhenSet: true,
+    graphql: true,
+  },
+  {
+    name: 'hdpChain',
+    column: 'hdp_chain',
+    columnType: 'jsonb',
+    check: (v, p) => arrayOf(v, p, hdpHop),
+    optional: true,
+    list: true,
+    canonicalWhenSet: true,
+    graphql: true,
+  },
 ] as const satisfies readonly EventFieldSpec[];
 
 /** The name of a usage-event field. */

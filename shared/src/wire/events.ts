@@ -91,6 +91,23 @@ export interface UsageEvent {
   readonly mcpTool?: string | null;
   /** Bytes of the tool's result as the server sent it (the JSON-RPC result); null when none arrived. */
   readonly resultBytes?: number | null;
+  // HDP delegation provenance (the X-HDP-Token header); all optional for older nodes.
+  /** `absent`, `valid`, or the reason code a token was refused with; null when the request ended before the check. */
+  readonly hdpResult?: string | null;
+  /** The verified token's `token_id`. */
+  readonly hdpTokenId?: string | null;
+  /** The verified principal: the human who authorized the agent. */
+  readonly hdpPrincipalId?: string | null;
+  /** The principal's `id_type` (`email`, `uuid`, `did`, `poh`, `opaque`). */
+  readonly hdpPrincipalType?: string | null;
+  /** The delegation chain, hop by hop from the principal to the calling agent. */
+  readonly hdpChain?: readonly HdpHopRecord[];
+}
+
+/** One hop of a verified delegation chain, as recorded on an event. */
+export interface HdpHopRecord {
+  readonly agentId: string;
+  readonly agentType: string;
 }
 
 /** One matched rule, as recorded on an event. */

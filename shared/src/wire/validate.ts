@@ -8,6 +8,7 @@
  * breaking older nodes; unknown collections are refused, because a node cannot enforce config
  * it has nowhere to keep.
  */
+import { hdpPublicKeyProblem, type HdpTrustedKey } from '../provenance/keys.js';
 import {
   COLLECTION_NAMES,
   PROVIDER_KINDS,
@@ -210,7 +211,17 @@ function orgConfig(value: unknown, path: string, mapKey: string): OrgConfig {
   arrayOf(org.customModels, child(path, 'customModels'), modelPriceEntry);
   if (org.unpricedModels !== undefined) unpricedModelsPolicy(org.unpricedModels, child(path, 'unpricedModels'));
   if (org.anomalyBaseline != null) checkAnomalyBaseline(org.anomalyBaseline, child(path, 'anomalyBaseline'));
+  if (org.hdpTrustedKeys !== undefined) arrayOf(org.hdpTrustedKeys, child(path, 'hdpTrustedKeys'), hdpTrustedKey);
   return org as unknown as OrgConfig;
+}
+
+function hdpTrustedKey(value: unknown, path: string): HdpTrustedKey {
+  const key = object(value, path);
+  nonEmptyString(key.kid, child(path, 'kid'));
+  const problem = hdpPublicKeyProblem(string(key.publicKey, child(path, 'publicKey')));
+  if (problem) throw new FieldError(child(path, 'publicKey'), problem);
+  if (key.agentId !== undefined) nullable(key.agentId, child(path, 'agentId'), nonEmptyString);
+  return key as unknown as HdpTrustedKey;
 }
 
 function modelPriceEntry(value: unknown, path: string): ModelPriceEntry {
@@ -244,6 +255,7 @@ function keyConfig(value: unknown, path: string, mapKey: string): KeyConfig {
   if (key.paused !== undefined) boolean(key.paused, child(path, 'paused'));
   if (key.anomalyBaseline != null) checkAnomalyBaseline(key.anomalyBaseline, child(path, 'anomalyBaseline'));
   if (key.mcpAccess !== undefined) checkMcpAccess(key.mcpAccess, child(path, 'mcpAccess'));
+  if (key.requireProvenance !== undefined) boolean(key.requireProvenance, child(path, 'requireProvenance'));
   return key as unknown as KeyConfig;
 }
 

@@ -1,5 +1,6 @@
 /**
- * RFC 8785 (JSON Canonicalization Scheme) for the values a chained row holds: objects with
+ * RFC 8785 (JSON Canonicalization Scheme) for the values an audit-chain row holds and the parts
+ * of an HDP token its signatures cover: objects with
  * their keys sorted by UTF-16 code units, no whitespace, strings and finite numbers written
  * as ECMAScript's `JSON.stringify` writes them (which is what RFC 8785 prescribes). Written
  * here rather than taken from a package so the README's offline check can carry the same few

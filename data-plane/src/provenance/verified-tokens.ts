@@ -1,0 +1,64 @@
+/**
+ * A node's memory of the HDP tokens it verified: each header verified once per organization key
+ * ring and kept until the token expires, so the calls of one session pay for the signatures once;
+ * and the session each token id was first seen in, so the same id sent for another session is a
+ * replay. Bounded: the oldest entries go first.
+ */
+import { hdpKeyRing, refuse, verifyHdpHeader, type HdpKeyRing, type HdpVerification, type OrgConfig } from '@keyward/shared';
+
+const DEFAULT_MAX_ENTRIES = 10_000;
+
+interface Verified {
+  readonly keys: HdpKeyRing;
+  readonly verification: HdpVerification & { ok: true };
+}
+
+/** Verifies `X-HDP-Token` headers for an organization, remembering what it proved. */
+export class VerifiedTokens {
+  private readonly verified = new Map<string, Verified>();
+  private readonly sessions = new Map<string, { sessionId: string; expiresAt: number }>();
+  private readonly rings = new WeakMap<OrgConfig, HdpKeyRing>();
+
+  constructor(private readonly maxEntries = DEFAULT_MAX_ENTRIES) {}
+
+  /** The header's verification at `now`; `sessionId` is the session the agent says it is in, if it says. */
+  verify(org: OrgConfig, header: string, now: number, sessionId?: string): HdpVerification {
+    const keys = this.keyRingOf(org);
+    const cacheKey = `${org.id}\n${header}`;
+    const known = this.verified.get(cacheKey);
+    let verification: HdpVerification;
+    if (known && known.keys === keys && known.verification.token.expiresAt >= now) {
+      verification = known.verification;
+    } else {
+      this.verified.delete(cacheKey);
+      verification = verifyHdpHeader(header, { keys, now });
+      if (verification.ok) this.remember(this.verified, cacheKey, { keys, verification });
+    }
+    if (!verification.ok) return verification;
+    const { token } = verification;
+    if (sessionId !== undefined && sessionId !== token.sessionId)
+      return refuse('session_mismatch', 'the HDP token belongs to another session than X-HDP-Session');
+    const tokenKey = `${org.id}\n${token.tokenId}`;
+    const seen = this.sessions.get(tokenKey);
+    if (seen && seen.expiresAt >= now && seen.sessionId !== token.sessionId) {
+      return refuse('session_mismatch', 'this HDP token id was already used in another session');
+    }
+    if (!seen || seen.expiresAt < now) this.remember(this.sessions, tokenKey, { sessionId: token.sessionId, expiresAt: token.expiresAt });
+    return verification;
+  }
+
+  private keyRingOf(org: OrgConfig): HdpKeyRing {
+    let ring = this.rings.get(org);
+    if (!ring) {
+      ring = hdpKeyRing(org.hdpTrustedKeys ?? []);
+      this.rings.set(org, ring);
+    }
+    return ring;
+  }
+
+  private remember<T>(map: Map<string, T>, key: string, value: T): void {
+    map.delete(key);
+    map.set(key, value);
+    if (map.size > this.maxEntries) map.delete(map.keys().next().value!);
+  }
+}
