@@ -32,7 +32,8 @@ update audit_chain_heads a set seq = h.seq, hash = h.hash, updated_at = now()
 export interface PreparedLinks {
   readonly kind: ChainKind;
   readonly rows: readonly Record<string, unknown>[];
-  readonly canonical: readonly Buffer[];
+  /** Each row's canonical text, hashed as UTF-8. */
+  readonly canonical: readonly string[];
   readonly contentDigests: readonly (string | null)[];
 }
 
@@ -50,7 +51,7 @@ export function prepareLinks(kind: ChainKind, rows: readonly Record<string, unkn
   return {
     kind,
     rows: chained,
-    canonical: forms.map((form) => Buffer.from(form.text, 'utf8')),
+    canonical: forms.map((form) => form.text),
     contentDigests: forms.map((form) => form.contentDigest),
   };
 }
