@@ -93,7 +93,8 @@ describe('the route table', () => {
     const all = ['gpt-4o', 'gpt-4o-mini', 'claude-haiku-4-5'];
     expect(targetsFor(resolved.route, chatCompletions).map((t) => t.model)).toEqual(all);
     expect(targetsFor(resolved.route, messages).map((t) => t.model)).toEqual(all);
-    expect(targetsFor(resolved.route, generateContent).map((t) => t.model)).toEqual(['gpt-4o', 'gpt-4o-mini']);
+    // Gemini agents reach Anthropic targets too, through OpenAI Chat; embeddings have no translator.
+    expect(targetsFor(resolved.route, generateContent).map((t) => t.model)).toEqual(all);
     expect(targetsFor(resolved.route, embeddings).map((t) => t.model)).toEqual(['gpt-4o', 'gpt-4o-mini']);
     expect(resolved.route.reserveModel).toBe('gpt-4o');
   });

@@ -92,10 +92,13 @@ describe('HDP header parsing under malformed input', () => {
   });
 
   it('refuses a reference token with any field missing or of any other value', () => {
+    // The one change that stays valid: no hops at all. A root alone is a whole token (the human's
+    // own delegation), as the reference implementation accepts it; hops are signed one by one.
+    const rootOnly = (path: readonly string[], value: unknown) => path.join('.') === 'chain' && Array.isArray(value) && value.length === 0;
     fc.assert(
       fc.property(fc.constantFrom(...FIELD_PATHS), fc.option(fc.jsonValue({ maxDepth: 3 }), { nil: undefined }), (path, value) => {
         const result = outcome(encoded(withField(path, value)));
-        if (result.ok) expect(JSON.stringify(withField(path, value))).toBe(JSON.stringify(threeHop));
+        if (result.ok && !rootOnly(path, value)) expect(JSON.stringify(withField(path, value))).toBe(JSON.stringify(threeHop));
       }),
     );
   });
