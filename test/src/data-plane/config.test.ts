@@ -130,6 +130,7 @@ describe('config on a data-plane node', () => {
         eventBacklog: expect.any(Number),
         hostname: expect.any(String),
         softwareVersion: expect.any(String),
+        openCircuits: [],
       });
     });
   });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { BEHAVIOUR_HEADER, startMockProvider, type MockProvider } from '../../mock-provider/index.js';
 
 /** A running translation harness: the agent's client points at `url`. */
-export interface TranslationHarness {
+interface TranslationHarness {
   readonly url: string;
   close(): Promise<void>;
 }
@@ -60,7 +60,7 @@ export function useTranslationHarness(options: Omit<TranslationHarnessOptions, '
  * and translates the answer, the stream or the error back. Any path is the agent's operation; the
  * mock provider's behaviour header is passed on so tests can steer the answer.
  */
-export async function startTranslationHarness(options: TranslationHarnessOptions): Promise<TranslationHarness> {
+async function startTranslationHarness(options: TranslationHarnessOptions): Promise<TranslationHarness> {
   const { translators, targetModel } = options;
   /** The translator whose agent operation serves this path: its own pattern, or Gemini's `{model}:{method}`. */
   const translatorOf = (path: string): Translator | undefined =>
