@@ -101,6 +101,7 @@ type CanonicalField = Pick<EventFieldSpec, 'name' | 'list' | 'canonicalWhenSet'>
 };
 
 /** Strings JSON writes between quotes as they are (no character to escape, no lone surrogate). */
+// oxlint-disable-next-line no-control-regex -- the control characters are those JSON escapes
 const PLAIN_STRING = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
 
 /** How a column type's value is written: what `canonicalJson` writes for its API value, without its checks. */
