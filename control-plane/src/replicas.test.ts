@@ -1,9 +1,10 @@
 import { join } from 'node:path';
-import { LocalFileKms } from '@keyward/shared';
+import { generateSecret, LocalFileKms } from '@keyward/shared';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { startControlPlane, type RunningControlPlane } from './server.js';
 import { runAlone } from './db/job-lock.js';
+import { registerBootstrapNodeToken } from './nodes/bootstrap-node-token.js';
 import { approvalQueue, decisionStream, heldRequest, postApproval, subscribe } from './testing/approval-fixtures.js';
 import {
   connectNode,
@@ -22,11 +23,15 @@ let b: RunningControlPlane;
 let owner: OrgMember;
 let keyId: string;
 let nodeToken: string;
+const globalToken = generateSecret('node_token');
 const secrets: string[] = [];
 
 /** A control plane on the shared database, with the shared secrets and KMS key. */
 function replica(): Promise<RunningControlPlane> {
-  return startControlPlane(ground.config, { databaseUrl: ground.databaseUrl, logDestination: ground.sink, terminal: () => undefined });
+  return startControlPlane(
+    { ...ground.config, bootstrapNodeToken: globalToken },
+    { databaseUrl: ground.databaseUrl, logDestination: ground.sink, terminal: () => undefined },
+  );
 }
 
 beforeAll(async () => {
@@ -39,7 +44,7 @@ beforeAll(async () => {
   );
   keyId = key.data!.createKey.key.id;
   nodeToken = await createNodeTokenFor(owner);
-  secrets.push(owner.token, nodeToken, key.data!.createKey.secret);
+  secrets.push(globalToken, owner.token, nodeToken, key.data!.createKey.secret);
 }, 60_000);
 
 afterAll(async () => {
@@ -50,6 +55,23 @@ afterAll(async () => {
 });
 
 describe('control-plane replicas on one database', () => {
+  it('start together with the same KEYWARD_NODE_TOKEN and both accept it', async () => {
+    for (const replicaPlane of [a, b]) {
+      const node = connectNode(replicaPlane, globalToken, 'global-node');
+      expect((await node.next(10_000)).type).toBe('snapshot');
+      await node.close();
+    }
+  });
+
+  it('register the same KEYWARD_NODE_TOKEN from several replicas at once without a conflict', async () => {
+    const token = generateSecret('node_token');
+    secrets.push(token);
+    const starting = [a, b, a, b].map((plane) =>
+      registerBootstrapNodeToken({ ...plane.services, config: { ...plane.services.config, bootstrapNodeToken: token } }),
+    );
+    await expect(Promise.all(starting)).resolves.toHaveLength(4);
+  });
+
   it('stream a config change made through one replica to nodes connected to the other', async () => {
     const node = connectNode(b, nodeToken, 'node-on-b');
     const first = await node.next(10_000);
