@@ -1,6 +1,7 @@
 import { generateSecret } from '@keyward/shared';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadDataPlaneConfig } from './config.js';
+import { parseRedisUrl } from './limits/redis-client.js';
 
 const base = {
   KEYWARD_NODE_TOKEN: generateSecret('node_token'),
@@ -81,6 +82,32 @@ describe('data-plane configuration from the environment', () => {
     expect(loadDataPlaneConfig({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_SERVICE_NAME: 'edge-gw' }).otelServiceName).toBe('edge-gw');
   });
 
+  it('reads REDIS_URL for one server, a Sentinel setup or Redis Cluster', () => {
+    expect(parseRedisUrl('rediss://:pw@cache:6380/2')).toEqual({ mode: 'standalone', url: 'rediss://:pw@cache:6380/2' });
+    expect(parseRedisUrl('redis+sentinel://app:s%40cret@s1:26379,s2,[::1]:26380/my-master/3')).toEqual({
+      mode: 'sentinel',
+      sentinels: [
+        { host: 's1', port: 26379 },
+        { host: 's2', port: 26379 },
+        { host: '::1', port: 26380 },
+      ],
+      name: 'my-master',
+      auth: { username: 'app', password: 's@cret' },
+      db: 3,
+      tls: false,
+    });
+    expect(parseRedisUrl('rediss+cluster://:pw@c1:7000,c2')).toEqual({
+      mode: 'cluster',
+      nodes: [
+        { host: 'c1', port: 7000 },
+        { host: 'c2', port: 6379 },
+      ],
+      auth: { password: 'pw' },
+      tls: true,
+    });
+    expect(loadDataPlaneConfig({ ...base, REDIS_URL: 'redis+cluster://c1:7000' }).redisUrl).toBe('redis+cluster://c1:7000');
+  });
+
   it.each([
     [{ KEYWARD_NODE_TOKEN: undefined }, /^KEYWARD_NODE_TOKEN is required/],
     [{ KEYWARD_NODE_TOKEN: generateSecret('key') }, /^KEYWARD_NODE_TOKEN is not a valid node token/],
@@ -94,6 +121,12 @@ describe('data-plane configuration from the environment', () => {
     [{ KEYWARD_HASH_SALT: 'short' }, /^KEYWARD_HASH_SALT must be at least 16 characters/],
     [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, /^OTEL_EXPORTER_OTLP_ENDPOINT must be an http or https URL/],
     [{ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'grpc://collector:4317' }, /^OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http or https URL/],
+    [{ REDIS_URL: 'memcached://cache:11211' }, /^REDIS_URL must be a redis:\/\/, rediss:\/\/, redis\+sentinel:\/\//],
+    [{ REDIS_URL: 'redis+sentinel://s1:26379,s2:26379' }, /^REDIS_URL for Sentinel must name the master/],
+    [{ REDIS_URL: 'redis+sentinel://s1:26379/mymaster/x' }, /^REDIS_URL for Sentinel takes the master name and an optional database number/],
+    [{ REDIS_URL: 'redis+cluster://c1:7000,c2:7001/0' }, /^REDIS_URL for Redis Cluster takes no path/],
+    [{ REDIS_URL: 'redis+cluster://c1:7000,:7001' }, /^REDIS_URL has a host that is not host:port: ":7001"/],
+    [{ REDIS_URL: 'redis+cluster://c1:99999' }, /^REDIS_URL has a host that is not host:port: "c1:99999"/],
   ])('refuses %o with one sentence naming the variable', (override, message) => {
     expect(() => loadDataPlaneConfig({ ...base, ...override })).toThrow(ConfigError);
     expect(() => loadDataPlaneConfig({ ...base, ...override })).toThrow(message);

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { DEFAULT_HOLD_SECONDS, parseSecret } from '@keyward/shared';
+import { parseRedisUrl } from './limits/redis-client.js';
 
 /** Thrown by `loadDataPlaneConfig` with one sentence naming the variable that is wrong. */
 export class ConfigError extends Error {
@@ -236,17 +237,15 @@ function hashSalt(env: Env, keyPepper: Buffer): Buffer {
   return Buffer.from(value, 'utf8');
 }
 
-/** `REDIS_URL`: redis:// or rediss:// (Sentinel setups pass a client in-process instead). */
+/** `REDIS_URL`: one server, Sentinel or Cluster (see `parseRedisUrl`). */
 function redisUrl(env: Env): string | null {
   const value = raw(env, 'REDIS_URL');
   if (value === undefined) return null;
-  let url: URL;
   try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL.');
+    parseRedisUrl(value);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
   }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL.');
   return value;
 }
 

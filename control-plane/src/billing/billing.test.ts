@@ -188,13 +188,13 @@ describe('spend from stored usage events', () => {
       { id },
     );
     expect(res.data!.budget).toEqual({ spentMicros: 6_000, spent: '0.006', percentUsed: 60, currentPeriod: today.slice(0, 7) });
-    const node = await gqlRequest<{ nodeBudgetSpend: { budgetId: string; periodKey: string; spentMicros: number }[] }>(
+    const node = await gqlRequest<{ nodeBudgetSpend: { orgId: string; budgetId: string; periodKey: string; spentMicros: number }[] }>(
       cp.url,
-      '{ nodeBudgetSpend { budgetId periodKey spentMicros } }',
+      '{ nodeBudgetSpend { orgId budgetId periodKey spentMicros } }',
       {},
       { token: nodeToken },
     );
-    expect(node.data!.nodeBudgetSpend).toContainEqual({ budgetId: id, periodKey: today.slice(0, 7), spentMicros: 6_000 });
+    expect(node.data!.nodeBudgetSpend).toContainEqual({ orgId: owner.orgId, budgetId: id, periodKey: today.slice(0, 7), spentMicros: 6_000 });
     const person = await owner.gql('{ nodeBudgetSpend { budgetId } }');
     expect(person.errors?.[0].extensions?.code).toBe('FORBIDDEN');
   });

@@ -82,6 +82,6 @@ export class LimitsResolver {
     const viewer = ctx.viewer;
     if (viewer?.kind !== 'node') throw new AppError('FORBIDDEN', 'Only data-plane nodes may do this.');
     const spends = await currentSpend(ctx.em, await loadEnforcedBudgets(ctx.em, viewer.orgId === null ? null : [viewer.orgId]), new Date());
-    return spends.map((s) => ({ budgetId: s.budget.config.id, periodKey: s.period.key, spentMicros: s.spentMicros }));
+    return spends.map((s) => ({ orgId: s.budget.config.orgId, budgetId: s.budget.config.id, periodKey: s.period.key, spentMicros: s.spentMicros }));
   }
 }

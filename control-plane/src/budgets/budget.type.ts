@@ -110,6 +110,9 @@ export class RateLimitType {
 
 @ObjectType('BudgetSpend', { description: "Nodes only: a budget's current period and its spend in PostgreSQL." })
 export class BudgetSpendType {
+  @Field(() => ID, { description: 'The organization the budget belongs to.' })
+  orgId!: string;
+
   @Field(() => ID)
   budgetId!: string;
 

@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { createLimiterRedis } from '../limits/index.js';
+import { createLimiterRedis, type RedisClient } from '../limits/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { ResponseStore } from './store.js';
 
@@ -11,7 +10,7 @@ const PREFIX = 'keyward:cache:';
  * per outage); requests go to the provider as if the cache were off.
  */
 export class RedisResponseStore implements ResponseStore {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private failing = false;
   private readonly log: Logger;
 

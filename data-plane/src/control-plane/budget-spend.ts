@@ -6,6 +6,7 @@ import { FailureStreak, type ControlPlaneClient } from './client.js';
 const BUDGET_SPEND_QUERY = /* GraphQL */ `
   query NodeBudgetSpend {
     nodeBudgetSpend {
+      orgId
       budgetId
       periodKey
       spentMicros
@@ -18,6 +19,7 @@ const FETCH_TIMEOUT_MS = 10_000;
 
 /** One budget period's authoritative spend. */
 interface BudgetSpendFigure {
+  readonly orgId: string;
   readonly budgetId: string;
   readonly periodKey: string;
   readonly spentMicros: number;
@@ -56,7 +58,7 @@ export function startSpendReconciler(options: SpendReconcilerOptions): SpendReco
     try {
       const data = await options.client.graphql<{ nodeBudgetSpend?: unknown }>(BUDGET_SPEND_QUERY, undefined, FETCH_TIMEOUT_MS);
       const figures = parseFigures(data.nodeBudgetSpend);
-      for (const figure of figures) await options.limiter.reconcile(figure.budgetId, figure.periodKey, figure.spentMicros);
+      for (const figure of figures) await options.limiter.reconcile(figure.orgId, figure.budgetId, figure.periodKey, figure.spentMicros);
       streak.succeeded();
       return figures.length;
     } catch (err) {
@@ -87,7 +89,8 @@ function parseFigures(value: unknown): BudgetSpendFigure[] {
   return value.map((item, i) => {
     const figure = item as Partial<BudgetSpendFigure> | null;
     if (
-      typeof figure?.budgetId !== 'string' ||
+      typeof figure?.orgId !== 'string' ||
+      typeof figure.budgetId !== 'string' ||
       typeof figure.periodKey !== 'string' ||
       !/^(?:\d{4}-\d{2}-\d{2}|\d{4}-W\d{2}|\d{4}-\d{2}|lifetime)$/.test(figure.periodKey) ||
       !Number.isSafeInteger(figure.spentMicros) ||
@@ -95,6 +98,6 @@ function parseFigures(value: unknown): BudgetSpendFigure[] {
     ) {
       throw new Error(`nodeBudgetSpend[${i}] is malformed`);
     }
-    return { budgetId: figure.budgetId, periodKey: figure.periodKey, spentMicros: figure.spentMicros as number };
+    return { orgId: figure.orgId, budgetId: figure.budgetId, periodKey: figure.periodKey, spentMicros: figure.spentMicros as number };
   });
 }

@@ -4,7 +4,7 @@ import { rateLimitHeaders } from './headers.js';
 import { MemoryLimiter } from './memory-limiter.js';
 import { createLimiterRedis, RedisLimiter } from './redis-limiter.js';
 import { budget, KEY, ORG, rateLimit, request, T0, TEAM } from './testing/fixtures.js';
-import { startRedisServer } from './testing/redis-server.js';
+import { startRedisCluster, startRedisSentinel, startRedisServer } from './testing/redis-server.js';
 import type { Admission, Limiter, Ticket } from './types.js';
 
 /** The behaviour every backend must share; each runs the same sentences. */
@@ -21,11 +21,18 @@ const backends: { name: string; setup: () => Promise<Backend> }[] = [
       teardown: async () => {},
     }),
   },
-  {
-    name: 'RedisLimiter',
-    setup: async () => {
-      const server = await startRedisServer();
-      const redis = createLimiterRedis(server.url);
+  redisBackend('RedisLimiter', startRedisServer),
+  redisBackend('RedisLimiter on Redis Cluster', startRedisCluster),
+  redisBackend('RedisLimiter behind Sentinel', startRedisSentinel),
+];
+
+/** A `RedisLimiter` on servers `start` launches, through the URL a node would be given. */
+function redisBackend(name: string, start: () => Promise<{ url: string; stop(): Promise<void> }>) {
+  return {
+    name,
+    setup: async (): Promise<Backend> => {
+      const servers = await start();
+      const redis = createLimiterRedis(servers.url);
       await once(redis, 'ready');
       let run = 0;
       return {
@@ -33,12 +40,12 @@ const backends: { name: string; setup: () => Promise<Backend> }[] = [
         create: (options) => new RedisLimiter({ redis, keyPrefix: `contract${++run}:`, ...options }),
         teardown: async () => {
           redis.disconnect();
-          await server.stop();
+          await servers.stop();
         },
       };
     },
-  },
-];
+  };
+}
 
 function ticketOf(admission: Admission): Ticket {
   if (!admission.ok) throw new Error(`Expected an admission, got ${admission.reason}: ${admission.message}`);
@@ -78,7 +85,7 @@ describe.each(backends)('$name', ({ setup }) => {
       const admission = await limiter.admit(request({ budgets: all, reserveMicros: 400_000 }));
       expect(admission.ok).toBe(true);
       for (const b of all) {
-        expect(await limiter.usage(b.id, '2025-03')).toEqual({ spentMicros: 0, reservedMicros: 400_000, reservations: 1 });
+        expect(await limiter.usage(ORG, b.id, '2025-03')).toEqual({ spentMicros: 0, reservedMicros: 400_000, reservations: 1 });
       }
       expect(admission.ok && admission.budgets.map((b) => [b.budgetId, b.reservedMicros])).toEqual([
         ['b_org', 400_000],
@@ -101,7 +108,7 @@ describe.each(backends)('$name', ({ setup }) => {
         requestedMicros: 400_000,
         retryAfterSeconds: Math.ceil((Date.UTC(2025, 3, 1) - T0) / 1000),
       });
-      expect((await limiter.usage('b_org', '2025-03')).reservedMicros).toBe(700_000);
+      expect((await limiter.usage(ORG, 'b_org', '2025-03')).reservedMicros).toBe(700_000);
     });
 
     it('ignores budgets of other keys, teams and organizations', async () => {
@@ -128,7 +135,7 @@ describe.each(backends)('$name', ({ setup }) => {
       expect(first).toMatchObject({ ok: false, reason: 'budget_exceeded', action: 'hold' });
       const approved = await limiter.admit(request({ budgets: [held], reserveMicros: 500, exemptBudgetIds: ['b_held'] }));
       await limiter.settle(ticketOf(approved), { costMicros: 450, tokens: 0 });
-      expect(await limiter.usage('b_held', '2025-03')).toEqual({ spentMicros: 450, reservedMicros: 0, reservations: 0 });
+      expect(await limiter.usage(ORG, 'b_held', '2025-03')).toEqual({ spentMicros: 450, reservedMicros: 0, reservations: 0 });
     });
 
     it('settles to the real cost, whether lower or higher than the reservation', async () => {
@@ -137,14 +144,14 @@ describe.each(backends)('$name', ({ setup }) => {
       const settled = await limiter.settle(lower, { costMicros: 40_000, tokens: 0 });
       expect(settled.budgets).toEqual([{ budgetId: 'b_key', periodKey: '2025-03', limitMicros: 1_000_000, spentMicros: 40_000, reservedMicros: 100_000 }]);
       await limiter.settle(higher, { costMicros: 150_000, tokens: 0 });
-      expect(await limiter.usage('b_key', '2025-03')).toEqual({ spentMicros: 190_000, reservedMicros: 0, reservations: 0 });
+      expect(await limiter.usage(ORG, 'b_key', '2025-03')).toEqual({ spentMicros: 190_000, reservedMicros: 0, reservations: 0 });
     });
 
     it('releases a request that never reached the provider without charging it', async () => {
       const ticket = ticketOf(await limiter.admit(request({ budgets: all, reserveMicros: 300_000 })));
       await limiter.release(ticket);
       for (const b of all) {
-        expect(await limiter.usage(b.id, '2025-03')).toEqual({ spentMicros: 0, reservedMicros: 0, reservations: 0 });
+        expect(await limiter.usage(ORG, b.id, '2025-03')).toEqual({ spentMicros: 0, reservedMicros: 0, reservations: 0 });
       }
     });
 
@@ -153,7 +160,7 @@ describe.each(backends)('$name', ({ setup }) => {
       await limiter.settle(ticket, { costMicros: 200_000, tokens: 0 });
       expect(await limiter.settle(ticket, { costMicros: 200_000, tokens: 0 })).toEqual({ crossed: [], budgets: [] });
       await limiter.release(ticket);
-      expect(await limiter.usage('b_key', '2025-03')).toEqual({ spentMicros: 200_000, reservedMicros: 0, reservations: 0 });
+      expect(await limiter.usage(ORG, 'b_key', '2025-03')).toEqual({ spentMicros: 200_000, reservedMicros: 0, reservations: 0 });
     });
 
     it('lets a leaked reservation lapse when its lease ends, and still records a late settlement', async () => {
@@ -162,34 +169,34 @@ describe.each(backends)('$name', ({ setup }) => {
       expect(await limiter.admit(request({ budgets: [keyBudget], reserveMicros: 200_000, now: T0 + 59_999 }))).toMatchObject({
         reason: 'budget_exceeded',
       });
-      expect(await limiter.usage('b_key', '2025-03', T0 + 60_000)).toEqual({ spentMicros: 0, reservedMicros: 0, reservations: 0 });
+      expect(await limiter.usage(ORG, 'b_key', '2025-03', T0 + 60_000)).toEqual({ spentMicros: 0, reservedMicros: 0, reservations: 0 });
       const next = ticketOf(await limiter.admit(request({ budgets: [keyBudget], reserveMicros: 200_000, now: T0 + 60_000 })));
       clock = T0 + 61_000;
       await limiter.settle(leaked, { costMicros: 500_000, tokens: 0 });
-      expect(await limiter.usage('b_key', '2025-03')).toEqual({ spentMicros: 500_000, reservedMicros: 200_000, reservations: 1 });
+      expect(await limiter.usage(ORG, 'b_key', '2025-03')).toEqual({ spentMicros: 500_000, reservedMicros: 200_000, reservations: 1 });
       await limiter.release(next);
     });
 
     it('reconciles settled spend to the control plane figure without dropping reservations', async () => {
       ticketOf(await limiter.admit(request({ budgets: [keyBudget], reserveMicros: 250_000 })));
-      await limiter.reconcile('b_key', '2025-03', 600_000);
-      expect(await limiter.usage('b_key', '2025-03')).toEqual({ spentMicros: 600_000, reservedMicros: 250_000, reservations: 1 });
+      await limiter.reconcile(ORG, 'b_key', '2025-03', 600_000);
+      expect(await limiter.usage(ORG, 'b_key', '2025-03')).toEqual({ spentMicros: 600_000, reservedMicros: 250_000, reservations: 1 });
       expect(await limiter.admit(request({ budgets: [keyBudget], reserveMicros: 200_000 }))).toMatchObject({ reason: 'budget_exceeded' });
     });
 
     it('seeds a new budget with spend already made, never lowering a counter nor counting a figure twice', async () => {
-      await limiter.seed('b_key', '2025-03', 900_000);
-      expect(await limiter.usage('b_key', '2025-03')).toEqual({ spentMicros: 900_000, reservedMicros: 0, reservations: 0 });
+      await limiter.seed(ORG, 'b_key', '2025-03', 900_000);
+      expect(await limiter.usage(ORG, 'b_key', '2025-03')).toEqual({ spentMicros: 900_000, reservedMicros: 0, reservations: 0 });
       expect(await limiter.admit(request({ budgets: [keyBudget], reserveMicros: 200_000 }))).toMatchObject({ reason: 'budget_exceeded', spentMicros: 900_000 });
       const ticket = ticketOf(await limiter.admit(request({ budgets: [keyBudget], reserveMicros: 50_000 })));
       await limiter.settle(ticket, { costMicros: 40_000, tokens: 0 });
       // The same figure again (a later snapshot), or an older lower one, changes nothing.
-      await limiter.seed('b_key', '2025-03', 900_000);
-      await limiter.seed('b_key', '2025-03', 100_000);
-      expect(await limiter.usage('b_key', '2025-03')).toEqual({ spentMicros: 940_000, reservedMicros: 0, reservations: 0 });
+      await limiter.seed(ORG, 'b_key', '2025-03', 900_000);
+      await limiter.seed(ORG, 'b_key', '2025-03', 100_000);
+      expect(await limiter.usage(ORG, 'b_key', '2025-03')).toEqual({ spentMicros: 940_000, reservedMicros: 0, reservations: 0 });
       // The re-sync still sets the authoritative figure.
-      await limiter.reconcile('b_key', '2025-03', 930_000);
-      expect(await limiter.usage('b_key', '2025-03')).toMatchObject({ spentMicros: 930_000 });
+      await limiter.reconcile(ORG, 'b_key', '2025-03', 930_000);
+      expect(await limiter.usage(ORG, 'b_key', '2025-03')).toMatchObject({ spentMicros: 930_000 });
     });
 
     it('admits only what fits among 50 concurrent requests and returns the reservation to exactly zero', async () => {
@@ -200,7 +207,7 @@ describe.each(backends)('$name', ({ setup }) => {
       const costs = tickets.map((_, i) => 10_000 + ((i * 7919) % 20_001));
       await Promise.all(tickets.map((t, i) => limiter.settle(t, { costMicros: costs[i], tokens: 0 })));
       const spent = costs.reduce((sum, c) => sum + c, 0);
-      expect(await limiter.usage('b_key', '2025-03')).toEqual({ spentMicros: spent, reservedMicros: 0, reservations: 0 });
+      expect(await limiter.usage(ORG, 'b_key', '2025-03')).toEqual({ spentMicros: spent, reservedMicros: 0, reservations: 0 });
     });
   });
 
@@ -219,15 +226,15 @@ describe.each(backends)('$name', ({ setup }) => {
       const utc = await limiter.admit(request({ budgets: [{ ...daily, id: 'UTC' }], reserveMicros: 100, now: afterMidnight, timeZone: 'UTC' }));
       expect(ny.ok && ny.budgets[0].periodKey).toBe('2025-03-12');
       expect(utc).toMatchObject({ reason: 'budget_exceeded', periodKey: '2025-03-12' });
-      expect((await limiter.usage('America/New_York', '2025-03-11')).spentMicros).toBe(100);
+      expect((await limiter.usage(ORG, 'America/New_York', '2025-03-11')).spentMicros).toBe(100);
     });
 
     it('settles a request into the period it was admitted in, even after the period ends', async () => {
       const daily = budget('b_daily', { period: 'day' });
       const ticket = ticketOf(await limiter.admit(request({ budgets: [daily], reserveMicros: 50, now: Date.UTC(2025, 2, 12, 23, 59) })));
       await limiter.settle(ticket, { costMicros: 40, tokens: 0, now: Date.UTC(2025, 2, 13, 0, 1) });
-      expect(await limiter.usage('b_daily', '2025-03-12')).toMatchObject({ spentMicros: 40, reservedMicros: 0 });
-      expect(await limiter.usage('b_daily', '2025-03-13')).toMatchObject({ spentMicros: 0 });
+      expect(await limiter.usage(ORG, 'b_daily', '2025-03-12')).toMatchObject({ spentMicros: 40, reservedMicros: 0 });
+      expect(await limiter.usage(ORG, 'b_daily', '2025-03-13')).toMatchObject({ spentMicros: 0 });
     });
   });
 
@@ -353,7 +360,7 @@ describe.each(backends)('$name', ({ setup }) => {
       const rpm = [rateLimit('rl_rpm', { scope: { kind: 'team', id: TEAM }, requestsPerMinute: 1 })];
       ticketOf(await limiter.admit(request({ rateLimits: rpm })));
       expect(await limiter.admit(request({ budgets: [keyBudget], rateLimits: rpm, reserveMicros: 5 }))).toMatchObject({ reason: 'rate_limited' });
-      expect(await limiter.usage('b_key', '2025-03')).toEqual({ spentMicros: 0, reservedMicros: 0, reservations: 0 });
+      expect(await limiter.usage(ORG, 'b_key', '2025-03')).toEqual({ spentMicros: 0, reservedMicros: 0, reservations: 0 });
     });
   });
 

@@ -67,7 +67,7 @@ export function createLimitsStep(options: LimitsStepOptions): EnforcementStep {
     let entry = indexes.get(view.budgets);
     if (entry?.rateLimits !== view.rateLimits) {
       const index = indexLimits(view);
-      for (const [id, limits] of index) limits.seeding = seedSpend(view.org(id)?.timeZone ?? 'UTC', limits);
+      for (const [id, limits] of index) limits.seeding = seedSpend(id, view.org(id)?.timeZone ?? 'UTC', limits);
       entry = { rateLimits: view.rateLimits, index };
       indexes.set(view.budgets, entry);
     }
@@ -80,7 +80,7 @@ export function createLimitsStep(options: LimitsStepOptions): EnforcementStep {
    * the next re-sync. `seed` never lowers a counter, so a figure this node already counted is
    * not counted twice; figures of a period that has ended are skipped.
    */
-  const seedSpend = (timeZone: string, limits: OrgLimits): Promise<void> | null => {
+  const seedSpend = (orgId: string, timeZone: string, limits: OrgLimits): Promise<void> | null => {
     const now = clock();
     const pending: Promise<void>[] = [];
     for (const budget of limits.budgets) {
@@ -90,7 +90,7 @@ export function createLimitsStep(options: LimitsStepOptions): EnforcementStep {
       if (seeded.get(budget.id) === mark || periodWindow(budget.period, now, timeZone).key !== spend.periodKey) continue;
       seeded.set(budget.id, mark);
       pending.push(
-        options.limiter.seed(budget.id, spend.periodKey, spend.spentMicros).catch((err: unknown) => {
+        options.limiter.seed(orgId, budget.id, spend.periodKey, spend.spentMicros).catch((err: unknown) => {
           seeded.delete(budget.id);
           options.logger.warn({ budgetId: budget.id, reason: (err as Error).message }, 'could not seed a budget with its spend; the next re-sync will');
         }),

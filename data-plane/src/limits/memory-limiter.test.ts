@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryLimiter } from './memory-limiter.js';
-import { budget, rateLimit, request, T0 } from './testing/fixtures.js';
+import { budget, ORG, rateLimit, request, T0 } from './testing/fixtures.js';
 
 const DAY = 86_400_000;
 let limiter: MemoryLimiter;
@@ -18,9 +18,9 @@ describe('MemoryLimiter housekeeping', () => {
     limiter.settleSync(admission.ticket, { costMicros: 7, tokens: 0, now: T0 });
     const periodEnd = Date.UTC(2025, 2, 13);
     limiter.sweep(periodEnd + DAY - 1);
-    expect(await limiter.usage('b_daily', '2025-03-12', periodEnd + DAY - 1)).toMatchObject({ spentMicros: 7 });
+    expect(await limiter.usage(ORG, 'b_daily', '2025-03-12', periodEnd + DAY - 1)).toMatchObject({ spentMicros: 7 });
     limiter.sweep(periodEnd + DAY + 1);
-    expect(await limiter.usage('b_daily', '2025-03-12', periodEnd + DAY + 1)).toMatchObject({ spentMicros: 0 });
+    expect(await limiter.usage(ORG, 'b_daily', '2025-03-12', periodEnd + DAY + 1)).toMatchObject({ spentMicros: 0 });
   });
 
   it('sweeps a rate counter away only once it has drained', async () => {

@@ -77,15 +77,15 @@ export class MemoryLimiter implements Limiter {
     this.releaseSync(ticket);
   }
 
-  async reconcile(budgetId: string, periodKey: string, spentMicros: number): Promise<void> {
+  async reconcile(_orgId: string, budgetId: string, periodKey: string, spentMicros: number): Promise<void> {
     this.reconcileSync(budgetId, periodKey, spentMicros);
   }
 
-  async seed(budgetId: string, periodKey: string, spentMicros: number): Promise<void> {
+  async seed(_orgId: string, budgetId: string, periodKey: string, spentMicros: number): Promise<void> {
     this.seedSync(budgetId, periodKey, spentMicros);
   }
 
-  async usage(budgetId: string, periodKey: string, now = this.options.clock()): Promise<BudgetUsage> {
+  async usage(_orgId: string, budgetId: string, periodKey: string, now = this.options.clock()): Promise<BudgetUsage> {
     this.lapse(now);
     const state = this.budgets.get(budgetKey(budgetId, periodKey));
     return {

@@ -1,13 +1,13 @@
 import { once } from 'node:events';
-import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLimiterRedis, RedisLimiter } from './redis-limiter.js';
-import { budget, KEY, rateLimit, request, T0 } from './testing/fixtures.js';
+import type { RedisClient } from './redis-client.js';
+import { budget, KEY, ORG, rateLimit, request, T0 } from './testing/fixtures.js';
 import { startRedisServer, type RedisServer } from './testing/redis-server.js';
 import type { Admission, Ticket } from './types.js';
 
 let server: RedisServer;
-let admin: Redis;
+let admin: RedisClient;
 const opened: RedisLimiter[] = [];
 let run = 0;
 
@@ -51,7 +51,7 @@ describe('RedisLimiter across nodes', () => {
     const costs = admitted.map((_, i) => 25_000 + ((i * 7_919) % 5_001));
     const results = await Promise.all(admitted.map(({ a, node }, i) => node.settle(ticketOf(a), { costMicros: costs[i], tokens: 0 })));
     const spent = costs.reduce((sum, c) => sum + c, 0);
-    expect(await nodes[0].usage('b_shared', '2025-03')).toEqual({ spentMicros: spent, reservedMicros: 0, reservations: 0 });
+    expect(await nodes[0].usage(ORG, 'b_shared', '2025-03')).toEqual({ spentMicros: spent, reservedMicros: 0, reservations: 0 });
     // Spend reached 50% and 80% (but not 100%) and each was reported by exactly one settlement.
     expect(spent).toBeGreaterThanOrEqual(800_000);
     expect(spent).toBeLessThan(1_000_000);
@@ -78,7 +78,7 @@ describe('RedisLimiter across nodes', () => {
     });
     const later = await survivor.admit(request({ budgets: [shared], reserveMicros: 300_000, now: T0 + 60_000 }));
     expect(later.ok && later.budgets[0].reservedMicros).toBe(300_000);
-    const leases = await admin.zrange(`${prefix}budget:b_shared:2025-03:leases`, 0, -1);
+    const leases = await admin.zrange(`${prefix}{${ORG}}:budget:b_shared:2025-03:leases`, 0, -1);
     expect(leases).toEqual([`${ticketOf(later).id}:300000`]);
   });
 });
@@ -92,7 +92,7 @@ describe('RedisLimiter keys and scripts', () => {
     const a = ticketOf(await limiter.admit(request({ budgets, rateLimits: limits, reserveMicros: 10, reserveTokens: 100 })));
     ticketOf(await limiter.admit(request({ budgets, rateLimits: limits, reserveMicros: 10, reserveTokens: 100 })));
     await limiter.settle(a, { costMicros: 5, tokens: 150 });
-    await limiter.reconcile('b_month', '2025-02', 42);
+    await limiter.reconcile(ORG, 'b_month', '2025-02', 42);
     const keys = await admin.keys(`${prefix}*`);
     expect(keys.sort()).toEqual(
       [
@@ -104,7 +104,7 @@ describe('RedisLimiter keys and scripts', () => {
         'rate:rl:inflight',
         'rate:rl:requests',
         'rate:rl:tokens',
-      ].map((k) => prefix + k),
+      ].map((k) => `${prefix}{${ORG}}:${k}`),
     );
     for (const key of keys) expect(await admin.pttl(key), key).toBeGreaterThan(0);
   });

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import { admissionOutcome, type BudgetObservation, type RateObservation, type Verdict } from './outcome.js';
 import { withDefaults } from './options.js';
 import { periodKeyEndBound } from '@keyward/shared';
 import { planAdmission, requireAmount, ticketFor, type AdmissionPlan } from './plan.js';
+import { connectRedis, parseRedisUrl, type RedisClient } from './redis-client.js';
 import { ADD_SPEND_LUA, ADMIT_LUA, RECONCILE_LUA, SEED_LUA, SETTLE_LUA, USAGE_LUA } from './redis-scripts.js';
 import { windowCorrection } from './rate-window.js';
 import type { ActualUsage, Admission, AdmissionRequest, BudgetStanding, BudgetUsage, Limiter, SettleResult, ThresholdCrossing, Ticket } from './types.js';
@@ -11,7 +12,7 @@ import type { ActualUsage, Admission, AdmissionRequest, BudgetStanding, BudgetUs
 /** Options of `RedisLimiter`. */
 export interface RedisLimiterOptions {
   /** A Redis URL (the limiter then owns and closes its client) or a client to share. */
-  readonly redis: string | Redis;
+  readonly redis: string | RedisClient;
   /** Prefix of every key this limiter writes. */
   readonly keyPrefix?: string;
   /** How long a reservation lives without a settlement: the longest a request may take. */
@@ -55,12 +56,13 @@ const DIMENSIONS = ['requests', 'tokens', 'concurrency'] as const;
 const NOTHING_SETTLED: SettleResult = Object.freeze({ crossed: [], budgets: [] });
 
 /**
- * An ioredis client tuned for the limiter: commands fail at once while disconnected instead of
- * queueing (the resilient wrapper then applies the organization's fail mode), reconnects back
- * off up to two seconds, and a hung server times out after a second.
+ * An ioredis client for `REDIS_URL` (one server, Sentinel or Cluster) tuned for the limiter:
+ * commands fail at once while disconnected instead of queueing (the resilient wrapper then
+ * applies the organization's fail mode), reconnects back off up to two seconds, and a hung
+ * server times out after a second.
  */
-export function createLimiterRedis(url: string, options: RedisOptions = {}): Redis {
-  const redis = new Redis(url, {
+export function createLimiterRedis(url: string, options: RedisOptions = {}): RedisClient {
+  const redis = connectRedis(parseRedisUrl(url), {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: 1_000,
@@ -74,15 +76,14 @@ export function createLimiterRedis(url: string, options: RedisOptions = {}): Red
 }
 
 /**
- * Budgets and rate limits shared by every data-plane node through one Redis (standalone or
- * behind Sentinel; Redis Cluster is not supported, since one admission touches the keys of
- * several budgets and limits). Each operation is one Lua script run by EVALSHA, so an admission
+ * Budgets and rate limits shared by every data-plane node through Redis: one server, a Sentinel
+ * setup or Redis Cluster (the keys of one admission share their organization's slot). Each operation is one Lua script run by EVALSHA, so an admission
  * costs one round trip. Every key carries a TTL: budget periods live until their period ends
  * plus a retention, rate counters until they drain, lifetime budgets for a sliding year.
  */
 export class RedisLimiter implements Limiter {
   /** The client; exposed so a wrapper can watch its connection. */
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   private readonly options: Omit<Required<RedisLimiterOptions>, 'redis'>;
   private readonly ownsClient: boolean;
   private readonly scripts: Record<keyof typeof COMMANDS, Script>;
@@ -117,11 +118,15 @@ export class RedisLimiter implements Limiter {
     const keys: string[] = [];
     const args: (string | number)[] = [req.now, id, ticket.expiresAt, req.reserveMicros, plan.budgets.length, plan.rateLimits.length, this.options.leaseMs];
     for (const b of plan.budgets) {
-      keys.push(this.budgetKey(b.config.id, b.window.key), this.leasesKey(b.config.id, b.window.key));
+      keys.push(this.budgetKey(req.orgId, b.config.id, b.window.key), this.leasesKey(req.orgId, b.config.id, b.window.key));
       args.push(b.config.limitMicros, b.enforce ? 1 : 0, this.budgetTtl(b.window.endMs, req.now));
     }
     for (const l of plan.rateLimits) {
-      keys.push(this.rateKey(l.config.id, 'requests'), this.rateKey(l.config.id, 'tokens'), this.rateKey(l.config.id, 'inflight'));
+      keys.push(
+        this.rateKey(req.orgId, l.config.id, 'requests'),
+        this.rateKey(req.orgId, l.config.id, 'tokens'),
+        this.rateKey(req.orgId, l.config.id, 'inflight'),
+      );
       args.push(l.requestCostUs ?? -1, l.tokenCostUs ?? -1, l.concurrency ?? 0);
     }
     const reply = (await this.scripts.admit(keys.length, ...keys, ...args)) as number[];
@@ -140,33 +145,33 @@ export class RedisLimiter implements Limiter {
     await this.finish(ticket, 0, -ticket.reservedTokens, this.options.clock(), false);
   }
 
-  async reconcile(budgetId: string, periodKey: string, spentMicros: number): Promise<void> {
+  async reconcile(orgId: string, budgetId: string, periodKey: string, spentMicros: number): Promise<void> {
     requireAmount(spentMicros, 'spentMicros');
     const ttl = this.budgetTtl(periodKeyEndBound(periodKey), this.options.clock());
-    await this.scripts.reconcile(1, this.budgetKey(budgetId, periodKey), spentMicros, ttl);
+    await this.scripts.reconcile(1, this.budgetKey(orgId, budgetId, periodKey), spentMicros, ttl);
   }
 
-  async seed(budgetId: string, periodKey: string, spentMicros: number): Promise<void> {
+  async seed(orgId: string, budgetId: string, periodKey: string, spentMicros: number): Promise<void> {
     requireAmount(spentMicros, 'spentMicros');
     const ttl = this.budgetTtl(periodKeyEndBound(periodKey), this.options.clock());
-    await this.scripts.seed(1, this.budgetKey(budgetId, periodKey), spentMicros, ttl);
+    await this.scripts.seed(1, this.budgetKey(orgId, budgetId, periodKey), spentMicros, ttl);
   }
 
-  async usage(budgetId: string, periodKey: string, now = this.options.clock()): Promise<BudgetUsage> {
+  async usage(orgId: string, budgetId: string, periodKey: string, now = this.options.clock()): Promise<BudgetUsage> {
     const [spentMicros, reservedMicros, reservations] = (await this.scripts.usage(
       2,
-      this.budgetKey(budgetId, periodKey),
-      this.leasesKey(budgetId, periodKey),
+      this.budgetKey(orgId, budgetId, periodKey),
+      this.leasesKey(orgId, budgetId, periodKey),
       now,
     )) as number[];
     return { spentMicros, reservedMicros, reservations };
   }
 
-  /** Adds settled spend that could not be written when it happened (see `ResilientLimiter`). */
-  async addSpend(entries: readonly SpendEntry[]): Promise<void> {
+  /** Adds one organization's settled spend that could not be written when it happened (see `ResilientLimiter`). */
+  async addSpend(orgId: string, entries: readonly SpendEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const now = this.options.clock();
-    const keys = entries.map((e) => this.budgetKey(e.budgetId, e.periodKey));
+    const keys = entries.map((e) => this.budgetKey(orgId, e.budgetId, e.periodKey));
     const args = entries.flatMap((e) => [e.micros, this.budgetTtl(e.periodEndMs, now)]);
     await this.scripts.addSpend(keys.length, ...keys, ...args);
   }
@@ -189,13 +194,13 @@ export class RedisLimiter implements Limiter {
     const keys: string[] = [];
     const args: (string | number)[] = [now, ticket.id, ticket.reservedMicros, costMicros, ticket.budgets.length, touchedLimits.length];
     for (const b of ticket.budgets) {
-      keys.push(this.budgetKey(b.budgetId, b.periodKey), this.leasesKey(b.budgetId, b.periodKey));
+      keys.push(this.budgetKey(ticket.orgId, b.budgetId, b.periodKey), this.leasesKey(ticket.orgId, b.budgetId, b.periodKey));
       const thresholds = settling ? b.thresholds : [];
       args.push(this.budgetTtl(b.periodEndMs, now), thresholds.length);
       for (const t of thresholds) args.push(`a:${t.percent}`, t.micros);
     }
     for (const l of touchedLimits) {
-      keys.push(this.rateKey(l.rateLimitId, 'tokens'), this.rateKey(l.rateLimitId, 'inflight'));
+      keys.push(this.rateKey(ticket.orgId, l.rateLimitId, 'tokens'), this.rateKey(ticket.orgId, l.rateLimitId, 'inflight'));
       args.push(l.tokensPerMinute === null ? 'none' : windowCorrection(deltaTokens, l.tokensPerMinute), l.holdsConcurrencySlot ? 1 : 0);
     }
     // Marked before the round trip so a concurrent duplicate call does nothing; unmarked on
@@ -251,15 +256,18 @@ export class RedisLimiter implements Limiter {
     return Math.max(0, periodEndMs - now) + this.options.retentionMs;
   }
 
-  private budgetKey(budgetId: string, periodKey: string): string {
-    return `${this.options.keyPrefix}budget:${budgetId}:${periodKey}`;
+  // Every key carries its organization as a hash tag: one admission touches only keys of one
+  // organization, so on Redis Cluster they share a slot and one script may run over all of them.
+
+  private budgetKey(orgId: string, budgetId: string, periodKey: string): string {
+    return `${this.options.keyPrefix}{${orgId}}:budget:${budgetId}:${periodKey}`;
   }
 
-  private leasesKey(budgetId: string, periodKey: string): string {
-    return `${this.options.keyPrefix}budget:${budgetId}:${periodKey}:leases`;
+  private leasesKey(orgId: string, budgetId: string, periodKey: string): string {
+    return `${this.options.keyPrefix}{${orgId}}:budget:${budgetId}:${periodKey}:leases`;
   }
 
-  private rateKey(rateLimitId: string, what: 'requests' | 'tokens' | 'inflight'): string {
-    return `${this.options.keyPrefix}rate:${rateLimitId}:${what}`;
+  private rateKey(orgId: string, rateLimitId: string, what: 'requests' | 'tokens' | 'inflight'): string {
+    return `${this.options.keyPrefix}{${orgId}}:rate:${rateLimitId}:${what}`;
   }
 }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryLimiter } from './memory-limiter.js';
 import { RedisLimiter } from './redis-limiter.js';
@@ -23,7 +23,7 @@ const ticketOf = (a: Admission): Ticket => {
 };
 
 /** Waits for (re)connection; connection errors on the way are expected, not failures. */
-async function connected(redis: Redis): Promise<void> {
+async function connected(redis: RedisClient): Promise<void> {
   if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
 }
 
@@ -60,13 +60,13 @@ afterAll(async () => {
 describe('ResilientLimiter', () => {
   it('uses the shared counters while Redis answers', async () => {
     ticketOf(await limiter.admit(request({ budgets: [monthly], reserveMicros: 400_000 })));
-    expect(await shared.usage('b_org', '2025-03')).toMatchObject({ reservedMicros: 400_000 });
+    expect(await shared.usage(ORG, 'b_org', '2025-03')).toMatchObject({ reservedMicros: 400_000 });
     expect(limiter.overflowStats()).toMatchObject({ admittedRequests: 0, refusedRequests: 0, pendingMicros: 0 });
   });
 
   it('seeds both the shared counters and its own fallback, so a budget already spent refuses even while Redis is away', async () => {
-    await limiter.seed('b_org', '2025-03', 900_000);
-    expect(await shared.usage('b_org', '2025-03')).toMatchObject({ spentMicros: 900_000 });
+    await limiter.seed(ORG, 'b_org', '2025-03', 900_000);
+    expect(await shared.usage(ORG, 'b_org', '2025-03')).toMatchObject({ spentMicros: 900_000 });
     expect(await limiter.admit(request({ budgets: [monthly], reserveMicros: 200_000 }))).toMatchObject({ reason: 'budget_exceeded' });
     await server.stop();
     const open = await limiter.admit(request({ budgets: [monthly], reserveMicros: 200_000, failMode: 'open' }));
@@ -115,7 +115,7 @@ describe('ResilientLimiter', () => {
     await sleep(60); // past the back-off
     ticketOf(await limiter.admit(request({ budgets: [monthly], reserveMicros: 1 })));
     await limiter.flush();
-    expect(await shared.usage('b_org', '2025-03')).toEqual({ spentMicros: 200_000, reservedMicros: 1, reservations: 1 });
+    expect(await shared.usage(ORG, 'b_org', '2025-03')).toEqual({ spentMicros: 200_000, reservedMicros: 1, reservations: 1 });
     expect(limiter.overflowStats()).toMatchObject({ settledLocallyMicros: 200_000, pendingMicros: 0, pendingWrites: 0 });
   });
 
@@ -138,7 +138,7 @@ describe('ResilientLimiter', () => {
     await limiter.flush();
     expect(limiter.overflowStats()).toMatchObject({ pendingWrites: 0, pendingMicros: 0 });
     expect(crossings).toEqual([{ budgetId: 'b_alerting', periodKey: '2025-03', threshold: 50, spentMicros: 550_000, limitMicros: 1_000_000 }]);
-    expect(await shared.usage('b_alerting', '2025-03')).toEqual({ spentMicros: 550_000, reservedMicros: 0, reservations: 0 });
+    expect(await shared.usage(ORG, 'b_alerting', '2025-03')).toEqual({ spentMicros: 550_000, reservedMicros: 0, reservations: 0 });
     expect((await limiter.admit(request({ rateLimits: cap }))).ok).toBe(true);
     expect((await limiter.admit(request({ rateLimits: cap }))).ok).toBe(true);
   });
@@ -153,11 +153,11 @@ describe('ResilientLimiter', () => {
     expect(waited).toBeLessThan(600);
     expect(errors).toEqual([expect.any(LimiterTimeoutError)]);
     server.resume();
-    const hash = `${prefix}budget:b_org:2025-03`;
+    const hash = `${prefix}{${ORG}}:budget:b_org:2025-03`;
     for (let i = 0; i < 50 && (await shared.redis.exists(hash)) === 0; i++) await sleep(20);
-    for (let i = 0; i < 50 && (await shared.usage('b_org', '2025-03')).reservations > 0; i++) await sleep(20);
+    for (let i = 0; i < 50 && (await shared.usage(ORG, 'b_org', '2025-03')).reservations > 0; i++) await sleep(20);
     expect(await shared.redis.exists(hash)).toBe(1);
-    expect(await shared.usage('b_org', '2025-03')).toEqual({ spentMicros: 0, reservedMicros: 0, reservations: 0 });
+    expect(await shared.usage(ORG, 'b_org', '2025-03')).toEqual({ spentMicros: 0, reservedMicros: 0, reservations: 0 });
   });
 
   it('records a settlement whose write timed out only once, when it landed late', async () => {
@@ -171,6 +171,6 @@ describe('ResilientLimiter', () => {
     await limiter.release(ticketOf(await limiter.admit(request({ budgets: [monthly] }))));
     await limiter.flush();
     expect(limiter.overflowStats().pendingMicros).toBe(0);
-    expect(await shared.usage('b_org', '2025-03')).toEqual({ spentMicros: 250_000, reservedMicros: 0, reservations: 0 });
+    expect(await shared.usage(ORG, 'b_org', '2025-03')).toEqual({ spentMicros: 250_000, reservedMicros: 0, reservations: 0 });
   });
 });

@@ -20,7 +20,7 @@ import type {
 export interface SharedLimiter extends Limiter {
   /** False while disconnected: the wrapper then skips the round trip. */
   readonly available: boolean;
-  addSpend(entries: readonly SpendEntry[]): Promise<void>;
+  addSpend(orgId: string, entries: readonly SpendEntry[]): Promise<void>;
 }
 
 /** Options of `ResilientLimiter`. */
@@ -174,22 +174,22 @@ export class ResilientLimiter implements Limiter {
   }
 
   /** Updates this node's fallback counters, then the shared store (throwing if it is away). */
-  async reconcile(budgetId: string, periodKey: string, spentMicros: number): Promise<void> {
-    await this.local.reconcile(budgetId, periodKey, spentMicros);
-    await this.withinTimeout(this.settings.writeBackTimeoutMs, this.shared.reconcile(budgetId, periodKey, spentMicros));
+  async reconcile(orgId: string, budgetId: string, periodKey: string, spentMicros: number): Promise<void> {
+    await this.local.reconcile(orgId, budgetId, periodKey, spentMicros);
+    await this.withinTimeout(this.settings.writeBackTimeoutMs, this.shared.reconcile(orgId, budgetId, periodKey, spentMicros));
     this.succeeded();
   }
 
   /** Seeds this node's fallback counters, then the shared store (throwing if it is away). */
-  async seed(budgetId: string, periodKey: string, spentMicros: number): Promise<void> {
-    await this.local.seed(budgetId, periodKey, spentMicros);
-    await this.withinTimeout(this.settings.writeBackTimeoutMs, this.shared.seed(budgetId, periodKey, spentMicros));
+  async seed(orgId: string, budgetId: string, periodKey: string, spentMicros: number): Promise<void> {
+    await this.local.seed(orgId, budgetId, periodKey, spentMicros);
+    await this.withinTimeout(this.settings.writeBackTimeoutMs, this.shared.seed(orgId, budgetId, periodKey, spentMicros));
     this.succeeded();
   }
 
   /** The shared store's figures (throwing if it is away: this node's alone would mislead). */
-  async usage(budgetId: string, periodKey: string, now?: number): Promise<BudgetUsage> {
-    const usage = await this.withinTimeout(this.settings.writeBackTimeoutMs, this.shared.usage(budgetId, periodKey, now));
+  async usage(orgId: string, budgetId: string, periodKey: string, now?: number): Promise<BudgetUsage> {
+    const usage = await this.withinTimeout(this.settings.writeBackTimeoutMs, this.shared.usage(orgId, budgetId, periodKey, now));
     this.succeeded();
     return usage;
   }
@@ -270,6 +270,7 @@ export class ResilientLimiter implements Limiter {
     const work: Promise<unknown> = write.local
       ? // The shared store never held this reservation: only the spend is missing.
         this.shared.addSpend(
+          ticket.orgId,
           ticket.budgets.map((b) => ({ budgetId: b.budgetId, periodKey: b.periodKey, periodEndMs: b.periodEndMs, micros: actual!.costMicros })),
         )
       : actual === null

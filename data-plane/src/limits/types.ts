@@ -206,14 +206,14 @@ export interface Limiter {
   /** Frees the reservation of a request that never reached the provider. */
   release(ticket: Ticket): Promise<void>;
   /** Sets a period's settled spend to the control plane's authoritative figure; reservations stay. */
-  reconcile(budgetId: string, periodKey: string, spentMicros: number): Promise<void>;
+  reconcile(orgId: string, budgetId: string, periodKey: string, spentMicros: number): Promise<void>;
   /**
    * Raises a period's settled spend to at least `spentMicros` and never lowers it: the figure
    * a new budget arrives with may already include spend this limiter counted, so adding it
    * would count that twice. Reservations stay.
    */
-  seed(budgetId: string, periodKey: string, spentMicros: number): Promise<void>;
+  seed(orgId: string, budgetId: string, periodKey: string, spentMicros: number): Promise<void>;
   /** Reads a budget period after dropping lapsed reservations. */
-  usage(budgetId: string, periodKey: string, now?: number): Promise<BudgetUsage>;
+  usage(orgId: string, budgetId: string, periodKey: string, now?: number): Promise<BudgetUsage>;
   close(): Promise<void>;
 }

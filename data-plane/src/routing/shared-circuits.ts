@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.js';
-import { createLimiterRedis } from '../limits/index.js';
+import { createLimiterRedis, type RedisClient } from '../limits/index.js';
 import type { TargetHealthBoard } from './target-health.js';
 
 /** The channel nodes announce circuit changes on. */
@@ -26,8 +25,8 @@ export interface SharedCircuits {
  */
 export function shareCircuits(board: TargetHealthBoard, redisUrl: string, nodeId: string, logger: Logger): SharedCircuits {
   const log = logger.child({ component: 'circuits' });
-  const publisher: Redis = createLimiterRedis(redisUrl);
-  const subscriber: Redis = createLimiterRedis(redisUrl, { enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+  const publisher: RedisClient = createLimiterRedis(redisUrl);
+  const subscriber: RedisClient = createLimiterRedis(redisUrl, { enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
   let failing = false;
   const failed = (error: unknown) => {
     if (!failing) log.warn({ reason: (error as Error).message }, 'circuit states cannot be shared (Redis unreachable); each node decides on its own failures');

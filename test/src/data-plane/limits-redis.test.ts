@@ -86,7 +86,11 @@ describe('budgets shared by three data-plane nodes through one Redis', () => {
     expect(admitted * costOf(9, 1_000)).toBeLessThanOrEqual(budgets[0].limitMicros);
     // Any node reads the same shared counters: nothing reserved, exactly the settled cost spent.
     for (const limiter of limiters) {
-      expect(await limiter.usage(budgets[0].id, 'lifetime')).toEqual({ spentMicros: admitted * costOf(9, 7), reservedMicros: 0, reservations: 0 });
+      expect(await limiter.usage(world.org.id, budgets[0].id, 'lifetime')).toEqual({
+        spentMicros: admitted * costOf(9, 7),
+        reservedMicros: 0,
+        reservations: 0,
+      });
     }
   });
 
@@ -107,7 +111,7 @@ describe('budgets shared by three data-plane nodes through one Redis', () => {
     const outcomes = await Promise.all(nodes.map((node) => ask(node, closedKey, 10)));
     expect(outcomes).toEqual(nodes.map(() => ({ status: 429, code: 'budget_exceeded' })));
     // Three nodes seeded the same figure: counted once.
-    expect(await limiters[0].usage(seeded.id, 'lifetime')).toEqual({ spentMicros: 1_200, reservedMicros: 0, reservations: 0 });
+    expect(await limiters[0].usage(world.org.id, seeded.id, 'lifetime')).toEqual({ spentMicros: 1_200, reservedMicros: 0, reservations: 0 });
     for (const node of nodes) node.source!.publish({ ...snapshot, version: 3 });
   });
 
@@ -140,7 +144,7 @@ describe('budgets shared by three data-plane nodes through one Redis', () => {
     // A successful request through each node triggers the write-back of its pending settlements.
     for (const node of nodes) expect((await ask(node, openKey, 10)).status).toBe(200);
     for (const limiter of limiters) await limiter.flush();
-    const usage = await limiters[0].usage(budgets[1].id, 'lifetime');
+    const usage = await limiters[0].usage(openOrg.id, budgets[1].id, 'lifetime');
     expect(usage).toEqual({ spentMicros: 9 * costOf(9, 7), reservedMicros: 0, reservations: 0 });
   });
 

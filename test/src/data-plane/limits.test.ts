@@ -108,7 +108,7 @@ describe('budgets and rate limits on a data-plane node', () => {
     }
 
     // Every reservation was settled to the real cost: nothing stays reserved.
-    const usage = await limiter.usage(budget.id, 'lifetime');
+    const usage = await limiter.usage(world.org.id, budget.id, 'lifetime');
     expect(usage).toEqual({ spentMicros: admitted.length * costOf(9, 7), reservedMicros: 0, reservations: 0 });
     expect(usage.spentMicros).toBeLessThanOrEqual(budget.limitMicros);
 
@@ -191,7 +191,9 @@ describe('budgets and rate limits on a data-plane node', () => {
         { headers: { 'x-mock-behaviour': '{"error":{"status":500}}' } },
       )
       .catch(() => undefined);
-    await vi.waitFor(async () => expect(await limiter.usage(budget.id, 'lifetime')).toEqual({ spentMicros: 0, reservedMicros: 0, reservations: 0 }));
+    await vi.waitFor(async () =>
+      expect(await limiter.usage(world.org.id, budget.id, 'lifetime')).toEqual({ spentMicros: 0, reservedMicros: 0, reservations: 0 }),
+    );
   });
 
   it('keeps every secret out of the logs', () => {

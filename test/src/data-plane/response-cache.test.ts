@@ -207,7 +207,7 @@ describe('the response cache', () => {
     const first = await ask(limited, 'Limited question');
     const missed = await eventFor(collector, first.response.headers.get('x-request-id'));
     for (let i = 0; i < 2; i++) expect((await ask(limited, 'Limited question')).response.headers.get('x-keyward-cache')).toBe('hit');
-    expect(await limiter.usage(budget.id, 'lifetime')).toEqual({ spentMicros: missed.costMicros, reservedMicros: 0, reservations: 0 });
+    expect(await limiter.usage(world.org.id, budget.id, 'lifetime')).toEqual({ spentMicros: missed.costMicros, reservedMicros: 0, reservations: 0 });
     // The fourth request within the minute is over the limit of three, hit or not.
     const error = await ask(limited, 'Limited question').catch((err: unknown) => err);
     expect(error).toMatchObject({ status: 429, code: 'rate_limited' });
