@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../testing/approval-fixtures.js';
 import {
@@ -15,6 +15,7 @@ import {
 } from '../testing/enforcement-fixtures.js';
 import { gqlRequest } from '../testing/test-control-plane.js';
 import type { RunningControlPlane } from '../server.js';
+import type { UsageEvent } from '@keyward/shared';
 import { verifyWebhookSignature } from '../webhooks/signing.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -94,8 +95,13 @@ async function orgWithNode(): Promise<{ owner: OrgMember; keyId: string; nodeTok
   return { owner, keyId: key.data!.createKey.key.id, nodeToken };
 }
 
-async function storeEvents(org: { owner: OrgMember; keyId: string; nodeToken: string }, count: number, model = 'gpt-4o-mini'): Promise<string[]> {
-  const events = Array.from({ length: count }, () => usageEvent(org.owner.orgId, org.keyId, { model }));
+async function storeEvents(
+  org: { owner: OrgMember; keyId: string; nodeToken: string },
+  count: number,
+  model = 'gpt-4o-mini',
+  overrides: Partial<UsageEvent> = {},
+): Promise<string[]> {
+  const events = Array.from({ length: count }, () => usageEvent(org.owner.orgId, org.keyId, { model, ...overrides }));
   const res = await postEvents(cp, org.nodeToken, { type: 'events', nodeId: 'node-a', events });
   expect(res.status).toBe(200);
   return events.map((e) => e.id);
@@ -349,7 +355,8 @@ describe('audit sink delivery', () => {
     const token = randomUUID();
     secrets.push(token);
     const { sink } = await createSink(org.owner, { name: 'Splunk', kind: 'SPLUNK_HEC', format: 'OCSF', url: `${receiver.url}${path}`, token, index: 'main' });
-    const [id] = await storeEvents(org, 1, 'gpt-4o');
+    const traceId = randomBytes(16).toString('hex');
+    const [id] = await storeEvents(org, 1, 'gpt-4o', { traceId });
     await until(
       () => sinkOf(org.owner, sink.id),
       (s) => s.lag === 0 && s.cursors.every((c) => c.deliveredSeq > 0),
@@ -374,7 +381,7 @@ describe('audit sink delivery', () => {
       type_uid: 600301,
       severity_id: 1,
       status_id: 1,
-      metadata: { version: '1.1.0', product: { name: 'Keyward', vendor_name: 'Keyward' }, uid: id, log_name: 'usage', sequence: 1 },
+      metadata: { version: '1.1.0', product: { name: 'Keyward', vendor_name: 'Keyward' }, uid: id, log_name: 'usage', sequence: 1, correlation_uid: traceId },
       api: { operation: 'openai.chat.completions', service: { name: 'openai' } },
       actor: { user: { uid: org.keyId, name: 'test agent' } },
       cloud: { provider: 'openai' },

@@ -50,11 +50,17 @@ function base(record: SinkRecord, activityId: number, time: string, ok: boolean)
   };
 }
 
+/** The call's W3C trace id as OCSF's `metadata.correlation_uid`, so a SIEM joins it to the trace. */
+function withCorrelation(event: Record<string, unknown>, traceId: unknown): Record<string, unknown> {
+  if (typeof traceId !== 'string') return event;
+  return { ...event, metadata: { ...(event.metadata as Record<string, unknown>), correlation_uid: traceId } };
+}
+
 function usageActivity(record: SinkRecord): Record<string, unknown> {
   const r = record.row as Record<string, any>;
   const ok = PASSED.has(r.decision) && (r.status === null || r.status < 400);
   return {
-    ...base(record, ACTIVITY.create, r.startedAt ?? r.receivedAt, ok),
+    ...withCorrelation(base(record, ACTIVITY.create, r.startedAt ?? r.receivedAt, ok), r.traceId),
     message: `${r.decision} ${r.api}.${r.endpoint} ${r.model ?? ''}`.trim(),
     status_code: r.status === null ? undefined : String(r.status),
     status_detail: r.errorCode ?? r.decision,
