@@ -6,6 +6,7 @@ import { publishStoredEvents } from './events/ingest.js';
 import { startRetentionSweeper } from './events/retention.js';
 import { registerBootstrapNodeToken } from './nodes/bootstrap-node-token.js';
 import { createFirstOwner } from './sessions/first-start.js';
+import { startOrganizationDeletionJob } from './privacy/organization-deletion-job.js';
 import { pruneSignInState } from './sessions/prune.js';
 import type { Services } from './services.js';
 import { startDeliveryWorker } from './webhooks/delivery-worker.js';
@@ -53,6 +54,8 @@ export const STARTUP_TASKS: StartupTask[] = [
   startSinkWorker,
   // Events and admin-log entries older than their organization's retention.
   startRetentionSweeper,
+  // Organizations whose deletion grace period ended; a round cut short resumes here.
+  startOrganizationDeletionJob,
   // Signs the audit chains' checkpoints every N rows or M minutes.
   startCheckpointSigner,
 ];
