@@ -17,7 +17,7 @@ const PRUNE_INTERVAL_MS = 3_600_000;
  * attempt still be told "expired" rather than "unknown"). They hold emails and hashes nobody
  * needs any more. (Sign-in also prunes the signing-in person's own expired rows as it goes.)
  */
-export async function pruneSignInState(services: Services): Promise<void> {
+async function pruneSignInState(services: Services): Promise<void> {
   const em = services.orm.em.fork({ clear: true });
   const now = new Date();
   const dayAgo = new Date(now.getTime() - 86_400_000);
