@@ -32,6 +32,8 @@ export interface ControlPlaneConfig {
   readonly allowLoopbackUpstreams: boolean;
   readonly smtp: { readonly url: string; readonly from: string } | null;
   readonly sessionTtlSeconds: number;
+  /** Days between an owner deleting an organization and its rows being deleted (`KEYWARD_ORG_DELETION_GRACE_DAYS`). */
+  readonly orgDeletionGraceDays: number;
   readonly maxBodyBytes: number;
   readonly logLevel: string;
   /** A node token the start script hands to its local data plane (registered on start-up). */
@@ -115,6 +117,7 @@ export function loadControlPlaneConfig(env: Env = process.env): ControlPlaneConf
     allowLoopbackUpstreams: boolean(env, 'KEYWARD_ALLOW_LOOPBACK_UPSTREAMS', environment !== 'production'),
     smtp: env.SMTP_URL ? { url: url(env, 'SMTP_URL', '', ['smtp:', 'smtps:']), from: env.SMTP_FROM || 'Keyward <no-reply@keyward.local>' } : null,
     sessionTtlSeconds: integer(env, 'KEYWARD_SESSION_TTL_SECONDS', 7 * 24 * 3600, 300, 90 * 24 * 3600),
+    orgDeletionGraceDays: integer(env, 'KEYWARD_ORG_DELETION_GRACE_DAYS', 14, 0, 365),
     maxBodyBytes: integer(env, 'KEYWARD_CP_MAX_BODY_BYTES', 1_000_000, 1024, 100_000_000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     bootstrapNodeToken: env.KEYWARD_NODE_TOKEN || null,

@@ -17,6 +17,7 @@ import { RecipientAccessResolver } from './pools/recipient-access.resolver.js';
 import { NodeResolver } from './nodes/node.resolver.js';
 import { MemberResolver } from './organizations/member.resolver.js';
 import { PolicyResolver } from './policies/policy.resolver.js';
+import { PrivacyResolver } from './privacy/privacy.resolver.js';
 import { RouteResolver } from './routing/route.resolver.js';
 import { OrganizationResolver } from './organizations/organization.resolver.js';
 import { AccountResolver } from './sessions/account.resolver.js';
@@ -37,6 +38,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   InstallationResolver,
   SignInResolver,
   AccountResolver,
+  PrivacyResolver,
   OrganizationResolver,
   MemberResolver,
   TeamResolver,

@@ -6,7 +6,8 @@ import { publishStoredEvents } from './events/ingest.js';
 import { startRetentionSweeper } from './events/retention.js';
 import { registerBootstrapNodeToken } from './nodes/bootstrap-node-token.js';
 import { createFirstOwner } from './sessions/first-start.js';
-import { pruneSignInState } from './sessions/prune.js';
+import { startOrganizationDeletionJob } from './privacy/organization-deletion-job.js';
+import { startSignInPruner } from './sessions/prune.js';
 import type { Services } from './services.js';
 import { startDeliveryWorker } from './webhooks/delivery-worker.js';
 import { startSinkWorker } from './audit-sinks/sink-worker.js';
@@ -40,7 +41,7 @@ async function listenToReplicas(services: Services): Promise<StopBackgroundWork>
 /** Every start-up task, in order. */
 export const STARTUP_TASKS: StartupTask[] = [
   (services) => createFirstOwner(services),
-  pruneSignInState,
+  (services) => startSignInPruner(services),
   registerBootstrapNodeToken,
   // After the first owner exists, so a brand-new organization is published before nodes connect.
   loadPublishedConfig,
@@ -53,6 +54,8 @@ export const STARTUP_TASKS: StartupTask[] = [
   startSinkWorker,
   // Events and admin-log entries older than their organization's retention.
   startRetentionSweeper,
+  // Organizations whose deletion grace period ended; a round cut short resumes here.
+  startOrganizationDeletionJob,
   // Signs the audit chains' checkpoints every N rows or M minutes.
   startCheckpointSigner,
 ];

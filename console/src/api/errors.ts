@@ -7,6 +7,13 @@ export function errorCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** The `extensions.reason` of the first GraphQL error (e.g. `RECENT_SIGN_IN_REQUIRED`), if any. */
+export function errorReason(error: unknown): string | undefined {
+  if (!(error instanceof CombinedError)) return undefined;
+  const reason = error.graphQLErrors[0]?.extensions?.reason;
+  return typeof reason === 'string' ? reason : undefined;
+}
+
 /** Whether the control plane said the caller is not signed in (or the session ended). */
 export function isUnauthenticated(error: unknown): boolean {
   return errorCode(error) === 'UNAUTHENTICATED';

@@ -9,6 +9,7 @@ export type Role = (typeof ROLES)[number];
 export const PERMISSIONS = [
   'org:read',
   'org:manage',
+  'org:delete',
   'billing:manage',
   'members:read',
   'members:manage',
@@ -48,8 +49,8 @@ const READ: Permission[] = [
   'events:read',
 ];
 
-/** Permissions only owners hold: billing, and re-wrapping every credential under a new KEK. */
-const OWNER_ONLY: readonly Permission[] = ['billing:manage', 'credentials:rewrap'];
+/** Permissions only owners hold: billing, re-wrapping every credential under a new KEK, and deleting the organization. */
+const OWNER_ONLY: readonly Permission[] = ['billing:manage', 'credentials:rewrap', 'org:delete'];
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   owner: new Set(PERMISSIONS),

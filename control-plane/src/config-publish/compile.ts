@@ -47,6 +47,7 @@ interface OrgRow {
   id: string;
   plan: Plan;
   settings: Partial<OrganizationSettings> & PricingSettings;
+  deletion_requested_at: Date | null;
 }
 
 interface KeyRow {
@@ -111,28 +112,34 @@ interface McpServerRow {
  * `expiresAt` and `graceUntil`, so time passing never needs a publish.
  */
 export async function compileOrg(em: EntityManager, orgId: string, now: Date): Promise<CompiledOrg> {
-  const [org] = await sqlRows<OrgRow>(em, 'select id, plan, settings from organizations where id = ?', [orgId]);
+  const [org] = await sqlRows<OrgRow>(em, 'select id, plan, settings, deletion_requested_at from organizations where id = ?', [orgId]);
   if (!org) return { collections: EMPTY_COLLECTIONS, facts: { teamOrgOfKey: new Map() } };
 
-  const keyRows = await sqlRows<KeyRow>(
-    em,
-    `select k.id, k.name, k.owner_label, k.team_id, t.organization_id as team_org, k.prefix, k.secret_hash,
+  // An organization being deleted keeps no working key: nodes drop them with this version.
+  const keysWork = org.deletion_requested_at === null;
+  const keyRows = !keysWork
+    ? []
+    : await sqlRows<KeyRow>(
+        em,
+        `select k.id, k.name, k.owner_label, k.team_id, t.organization_id as team_org, k.prefix, k.secret_hash,
             k.expires_at, k.allowed_models, k.credential_ids, k.labels, k.cache_ttl_seconds, k.mcp_access, k.require_provenance,
             r.pool_id, coalesce(r.paused_at is not null or p.status = 'paused', false) as paused, p.expires_at as pool_expires_at
        from keys k left join teams t on t.id = k.team_id
             left join pool_recipients r on r.key_id = k.id left join key_pools p on p.id = r.pool_id
       where k.organization_id = ? and k.status = 'active'
       order by k.id`,
-    [orgId],
-  );
-  const graceRows = await sqlRows<GraceRow>(
-    em,
-    `select s.key_id, s.secret_hash, s.prefix, s.grace_until
+        [orgId],
+      );
+  const graceRows = !keysWork
+    ? []
+    : await sqlRows<GraceRow>(
+        em,
+        `select s.key_id, s.secret_hash, s.prefix, s.grace_until
        from key_secrets s join keys k on k.id = s.key_id
       where s.organization_id = ? and k.status = 'active' and s.grace_until > ?
       order by s.key_id, s.grace_until`,
-    [orgId, now],
-  );
+        [orgId, now],
+      );
   const credentialRows = await sqlRows<CredentialRow>(
     em,
     `select id, provider, name, base_url, models, secret_version, kek_id, wrapped_key, iv, ciphertext, tag

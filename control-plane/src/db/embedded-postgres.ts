@@ -14,6 +14,8 @@ export interface EmbeddedPostgresOptions {
   /** Delete the data directory when stopped (tests). */
   readonly ephemeral?: boolean;
   readonly onLog?: (line: string) => void;
+  /** A folder with other `initdb` and `postgres` programs to run instead (e.g. a system PostgreSQL whose client programs a test needs). */
+  readonly binDir?: string;
 }
 
 export interface RunningPostgres {
@@ -47,7 +49,7 @@ const STOP_TIMEOUT_MS = 15_000;
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const log = options.onLog ?? (() => undefined);
   const runAs = await postgresUser();
-  const bin = await postgresBinaries(runAs);
+  const bin = options.binDir ? { initdb: join(options.binDir, 'initdb'), postgres: join(options.binDir, 'postgres') } : await postgresBinaries(runAs);
   const initialised = await stat(join(options.dataDir, 'PG_VERSION')).then(
     () => true,
     () => false,

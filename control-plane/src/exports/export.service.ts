@@ -3,6 +3,7 @@ import { AppError } from '../errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { getKey, orgOf } from '../keys/key.service.js';
 import { rowFilters } from '../audit-chain/chain-kinds.js';
+import { requireRecentSignIn } from '../sessions/recent-sign-in.js';
 import { EXPORT_KINDS, type ExportRequest } from './export-kinds.js';
 import { exportFileName, exportLinkExpiry, signExportLink } from './export-links.js';
 import type { CreateExportInput } from './export.input.js';
@@ -20,6 +21,7 @@ export async function createExport(ctx: GraphQLContext, input: CreateExportInput
   const role = ctx.viewer && ctx.viewer.kind !== 'node' ? ctx.viewer.role : null;
   if (!role || !roleCan(role, kind.permission))
     throw new AppError('FORBIDDEN', `Your role (${role ?? 'none'}) does not allow ${kind.permission}, which exporting ${kind.name} needs.`);
+  await requireRecentSignIn(ctx, `export ${kind.name}`);
   if (input.from.getTime() >= input.to.getTime()) throw new AppError('BAD_USER_INPUT', '`input.from` must be before `input.to`.');
   const filters = rowFilters(kind.chain, input, 'input');
   if (input.keyId) await getKey(ctx, input.keyId);

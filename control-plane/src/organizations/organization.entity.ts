@@ -56,6 +56,19 @@ export class Organization extends BaseEntity {
   @Enum({ items: ['free', 'pro', 'enterprise'], type: 'string', default: 'free' })
   plan: Plan = 'free';
 
+  /** When an owner asked for the organization to be deleted; its keys stopped then. Null: not being deleted. */
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When an owner asked for this organization to be deleted (its keys stopped then); null when it is not being deleted.',
+  })
+  @Property({ type: 'datetime', nullable: true })
+  deletionRequestedAt: Date | null = null;
+
+  /** When the deletion job deletes every row of the organization, unless an owner cancels first. */
+  @Field(() => Date, { nullable: true, description: 'When every row of this organization will be deleted, unless an owner cancels first.' })
+  @Property({ type: 'datetime', nullable: true })
+  deletionDueAt: Date | null = null;
+
   @Field(() => OrganizationSettingsType)
   @Property({ type: 'json' })
   settings: OrganizationSettings = { ...DEFAULT_ORGANIZATION_SETTINGS };

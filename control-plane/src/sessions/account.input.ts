@@ -58,3 +58,12 @@ export class ConfirmEmailChangeArgs {
   @Matches(/^\d{6}$/, { message: 'code must be the six digits from the email' })
   code!: string;
 }
+
+/** Arguments of `reauthenticate`. */
+@ArgsType()
+export class ReauthenticateArgs {
+  @Field(() => String, { description: 'Your current password.' })
+  @IsString()
+  @MaxLength(MAX_PASSWORD_INPUT)
+  currentPassword!: string;
+}

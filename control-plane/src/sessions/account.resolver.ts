@@ -5,11 +5,12 @@ import type { GraphQLContext } from '../graphql/context.js';
 import { assertPasswordAcceptable } from '../users/password-policy.js';
 import { hashPassword } from '../users/password.js';
 import { User } from '../users/user.entity.js';
-import { ChangePasswordArgs, ConfirmEmailChangeArgs, RequestEmailChangeArgs, SessionIdArgs, UpdateAccountArgs } from './account.input.js';
+import { ChangePasswordArgs, ConfirmEmailChangeArgs, ReauthenticateArgs, RequestEmailChangeArgs, SessionIdArgs, UpdateAccountArgs } from './account.input.js';
 import { Account, AccountSession } from './account.type.js';
 import { personOf } from './caller.js';
-import { confirmIdentity, FIRST_PASSWORD_WINDOW_MINUTES, isRecent } from './confirm-identity.js';
+import { checkCurrentPassword, confirmIdentity, FIRST_PASSWORD_WINDOW_MINUTES, isRecent } from './confirm-identity.js';
 import { confirmEmailChange, requestEmailChange } from './email-change.service.js';
+import { RECENT_SIGN_IN_MINUTES } from './recent-sign-in.js';
 import { Session } from './session.entity.js';
 
 /** The caller's own account: name, password and sessions. Only people at the console, never tokens. */
@@ -78,6 +79,22 @@ export class AccountResolver {
   @Mutation(() => User, { description: 'Makes the new address yours with the code sent to it; ends your other sessions and tells the old address.' })
   confirmEmailChange(@Args() args: ConfirmEmailChangeArgs, @Ctx() ctx: GraphQLContext): Promise<User> {
     return confirmEmailChange(ctx, personOf(ctx), args.code);
+  }
+
+  @Authorized()
+  @Mutation(() => Date, {
+    description:
+      `Confirms it is you with your current password, so exports and deletions are allowed in this session for the next ${RECENT_SIGN_IN_MINUTES} minutes; ` +
+      'returns when that was. Without a password, sign in again with an emailed code instead.',
+  })
+  async reauthenticate(@Args() args: ReauthenticateArgs, @Ctx() ctx: GraphQLContext): Promise<Date> {
+    const person = personOf(ctx);
+    const user = await ctx.em.findOneOrFail(User, { id: person.userId }, { populate: ['passwordHash'] });
+    if (!user.passwordHash)
+      throw new AppError('BAD_USER_INPUT', 'You have no password: sign in again with an emailed code instead.', { reason: 'NO_PASSWORD' });
+    await checkCurrentPassword(ctx, user, args.currentPassword);
+    await ctx.em.nativeUpdate(Session, { id: person.sessionId }, { authenticatedAt: new Date() });
+    return new Date();
   }
 
   @Authorized()

@@ -30,7 +30,7 @@ export function isRecent(session: Session): boolean {
 }
 
 /** Guessing the current password here is throttled like guessing it at sign-in. */
-async function checkCurrentPassword(ctx: GraphQLContext, user: User, currentPassword: string | null | undefined): Promise<void> {
+export async function checkCurrentPassword(ctx: GraphQLContext, user: User, currentPassword: string | null | undefined): Promise<void> {
   const key = throttleKey('signin', [normalizeEmail(user.email), ctx.ip], ctx.services.config.hashSalt);
   const locked = await lockedFor(ctx.em, key);
   if (locked > 0) throw new AppError('RATE_LIMITED', `Too many wrong passwords; try again in ${locked} seconds.`, { retryAfterSeconds: locked });

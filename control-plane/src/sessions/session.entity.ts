@@ -39,6 +39,10 @@ export class Session extends BaseEntity {
   @Property({ type: 'datetime', defaultRaw: 'now()' })
   lastSeenAt: Date = new Date();
 
+  /** When the person last proved who they are here (signing in, `reauthenticate`); exports and deletions need it recent. */
+  @Property({ type: 'datetime', defaultRaw: 'now()' })
+  authenticatedAt: Opt<Date> = new Date();
+
   @Property({ type: 'string', length: 32 })
   ipHash!: string;
 

@@ -32,6 +32,8 @@ export interface TestSystem {
   readonly owner: OrgMember;
   /** Every log line of both planes, for secret scans. */
   allLogs(): string[];
+  /** The data-plane node's state directory (its event spool and last known good config). */
+  readonly dataPlaneStateDir: string;
   /** Adds an OpenAI-compatible credential pointing at the mock provider; returns its id. */
   addMockCredential(member?: OrgMember): Promise<string>;
   /** Creates a Keyward key through GraphQL; returns its id and secret. */
@@ -132,6 +134,7 @@ export async function startTestSystem(pgAdminUrl: string, options: TestSystemOpt
     secrets,
     owner,
     allLogs: () => [...retiredLogs, ...system.cp.logs, ...system.dp.logs],
+    dataPlaneStateDir: dpState,
     async addMockCredential(member = owner) {
       const res = await member.gql<{ createCredential: { id: string } }>(
         `mutation($input: CreateCredentialInput!) { createCredential(input: $input) { id } }`,

@@ -1,7 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { createMemoryHistory, createRouter } from 'vue-router';
 import type { AccountQuery } from '@/gql/graphql';
 import { mountScreen, settle } from '@/testing/mount';
 import AccountView from './AccountView.vue';
+
+/** The routes the account page leaves for: sign-in, after the account is deleted. */
+const testRouter = () =>
+  createRouter({
+    history: createMemoryHistory(),
+    routes: [
+      { path: '/', component: { render: () => null } },
+      { path: '/login', name: 'sign-in', component: { render: () => null } },
+    ],
+  });
 
 type Account = AccountQuery['account'];
 
@@ -61,7 +72,7 @@ afterEach(() => {
 
 describe('your account', () => {
   it('shows your name, your email (changed only through a code), and where you are signed in', async () => {
-    const { wrapper } = mountScreen(AccountView, { responses: { ...DELIVERY, Account: account() } });
+    const { wrapper } = mountScreen(AccountView, { plugins: [testRouter()], responses: { ...DELIVERY, Account: account() } });
     await settle();
     expect(find<HTMLInputElement>('input[name="name"]')!.value).toBe('Dana Operator');
     const email = find<HTMLInputElement>('input[name="email"]')!;
@@ -76,6 +87,7 @@ describe('your account', () => {
   it('saves a new name', async () => {
     let sent: unknown;
     mountScreen(AccountView, {
+      plugins: [testRouter()],
       responses: { ...DELIVERY, Account: account(), UpdateAccount: (v: unknown) => ((sent = v), { updateAccount: { id: 'user_1', name: 'Dana O.' } }) },
     });
     await settle();
@@ -87,7 +99,10 @@ describe('your account', () => {
 
   it('asks for the current password to change one, and only submits two matching new ones', async () => {
     let sent: unknown;
-    mountScreen(AccountView, { responses: { ...DELIVERY, Account: account(), ChangePassword: (v: unknown) => ((sent = v), { changePassword: true }) } });
+    mountScreen(AccountView, {
+      plugins: [testRouter()],
+      responses: { ...DELIVERY, Account: account(), ChangePassword: (v: unknown) => ((sent = v), { changePassword: true }) },
+    });
     await settle();
     const save = find<HTMLButtonElement>('[data-test="save-password"]')!;
     expect(save.textContent).toContain('Change password');
@@ -108,6 +123,7 @@ describe('your account', () => {
     let sent: unknown;
     const refusal = Object.assign(new Error('The password must be at least 12 characters.'), { extensions: { code: 'BAD_USER_INPUT' } });
     mountScreen(AccountView, {
+      plugins: [testRouter()],
       responses: { ...DELIVERY, Account: account({ hasPassword: false, canSetFirstPassword: true }), ChangePassword: (v: unknown) => ((sent = v), refusal) },
     });
     await settle();
@@ -122,7 +138,7 @@ describe('your account', () => {
   });
 
   it('tells a person without a password to sign in again when their sign-in is no longer recent', async () => {
-    mountScreen(AccountView, { responses: { ...DELIVERY, Account: account({ hasPassword: false, canSetFirstPassword: false }) } });
+    mountScreen(AccountView, { plugins: [testRouter()], responses: { ...DELIVERY, Account: account({ hasPassword: false, canSetFirstPassword: false }) } });
     await settle();
     expect(find('[data-test="password-reauth"]')!.textContent).toContain('sign in again with an emailed code');
     expect(find('input[name="new-password"]')).toBeNull();
@@ -131,6 +147,7 @@ describe('your account', () => {
   it('signs one other browser out, or every other one, after asking', async () => {
     const calls: string[] = [];
     mountScreen(AccountView, {
+      plugins: [testRouter()],
       responses: {
         ...DELIVERY,
         Account: account(),
@@ -154,6 +171,7 @@ describe('your account', () => {
   it('changes the email in two steps: the new address with the current password, then the code sent there', async () => {
     const sent: unknown[] = [];
     mountScreen(AccountView, {
+      plugins: [testRouter()],
       responses: {
         ...DELIVERY,
         Account: account(),
