@@ -11,7 +11,9 @@ import { ClientResponse } from '../server/response.js';
 import type { HttpRequest, HttpResponse } from '../server/uws.js';
 import { isRequest, McpRefusal, parseAgentMessage, RPC_ERRORS, rpcErrorBody, type JsonRpcId, type JsonRpcMessage } from './json-rpc.js';
 import { SseMessages, type MessageRewrite } from './sse-messages.js';
+import { heldToolCallConnection } from './held-connection.js';
 import { calledTool, filterToolsList } from './tool-access.js';
+import type { ToolResultCheck } from './tool-policy.js';
 
 /** Agent headers the MCP transport needs upstream; nothing else crosses (the agent's Authorization least of all). */
 const FORWARDED_REQUEST_HEADERS = ['accept', 'content-type', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id'];
@@ -26,6 +28,8 @@ interface McpExchange {
   readonly server: McpServerConfig;
   /** The agent's message (POST only). */
   readonly message: JsonRpcMessage | null;
+  /** What `tool_result` rules make of the server's answer to a `tools/call`. */
+  readonly onResult: ToolResultCheck | null;
 }
 
 /**
@@ -55,13 +59,14 @@ async function runMcp(gw: Gateway, incoming: IncomingRequest, client: ClientResp
   gw.tracker.add(client);
   let messageId: JsonRpcId | null = null;
   try {
-    const exchange = await readExchange(gw, incoming, body, record);
-    messageId = idOf(exchange.message);
+    const read = await readExchange(gw, incoming, body, record);
+    messageId = idOf(read.message);
+    const exchange = await applyToolPolicy(gw, incoming, client, read);
     await forward(gw, incoming, client, exchange);
   } catch (err) {
     const refusal = asRefusal(err, messageId);
     if (refusal.code === 'internal_error') gw.log.error({ requestId: record.requestId, err }, 'MCP request failed');
-    record.fail(refusal.status, refusal.code, (DENIALS.has(refusal.code) ? 'denied' : 'error') satisfies Decision);
+    record.fail(refusal.status, refusal.code, refusal.decision ?? ((DENIALS.has(refusal.code) ? 'denied' : 'error') satisfies Decision));
     const answer = () => answerRefusal(client, refusal);
     if (body && !body.complete) body.discardThen(answer);
     else answer();
@@ -130,7 +135,50 @@ async function readExchange(gw: Gateway, incoming: IncomingRequest, body: Reques
       }
     }
   }
-  return { record, key, org, server, message };
+  return { record, key, org, server, message, onResult: null };
+}
+
+/**
+ * Runs the key's tool rules on a `tools/call`: refused, held until a person decides, or let
+ * through with its arguments as the rules left them and a check for the server's answer.
+ */
+async function applyToolPolicy(gw: Gateway, incoming: IncomingRequest, client: ClientResponse, exchange: McpExchange): Promise<McpExchange> {
+  const { message, record, key, org, server } = exchange;
+  const view = gw.view();
+  if (!message || message.method !== 'tools/call' || record.mcpTool === null || !view) return exchange;
+  const params = (message.params ?? {}) as { arguments?: unknown; _meta?: { progressToken?: unknown } };
+  const token = params._meta?.progressToken;
+  const args = params.arguments ?? {};
+  const verdict = await gw.mcpPolicy.check({
+    requestId: record.requestId,
+    view,
+    org,
+    key,
+    server: server.name,
+    tool: record.mcpTool,
+    id: idOf(message),
+    arguments: args,
+    headers: incoming.headers,
+    connection: heldToolCallConnection(
+      client,
+      record.requestId,
+      (incoming.headers.accept ?? '').includes('text/event-stream'),
+      record.startedAt,
+      typeof token === 'string' || typeof token === 'number' ? token : null,
+    ),
+    policy: record.policy,
+    tags: record.tags,
+    get decision() {
+      return record.decision;
+    },
+    set decision(decision) {
+      record.decision = decision;
+    },
+  });
+  if (!verdict.proceed) throw verdict.refusal;
+  if (verdict.arguments === args) return { ...exchange, onResult: verdict.onResult };
+  if (org.contentCapture) record.content = { request: truncateText(JSON.stringify(verdict.arguments), CAPTURE_CHARS), response: '' };
+  return { ...exchange, message: { ...message, params: { ...params, arguments: verdict.arguments } }, onResult: verdict.onResult };
 }
 
 /** Sends the agent's request to the server with Keyward's credential and relays the answer. */
@@ -202,11 +250,15 @@ async function forward(gw: Gateway, incoming: IncomingRequest, client: ClientRes
  * every other message goes out unchanged.
  */
 function rewriteFor(exchange: McpExchange): MessageRewrite {
-  const { message, key, server, record, org } = exchange;
+  const { message, key, server, record, org, onResult } = exchange;
   if (!message || !isRequest(message)) return () => null;
-  return (answer) => {
-    if (answer.id !== message.id || (answer.result === undefined && answer.error === undefined)) return null;
-    if (answer.error !== undefined) {
+  return (received) => {
+    if (received.id !== message.id || (received.result === undefined && received.error === undefined)) return null;
+    const checked = received.result !== undefined && onResult ? onResult(received) : null;
+    const answer = checked ?? received;
+    if (checked?.error !== undefined) {
+      record.fail(record.status, 'result_blocked', 'blocked');
+    } else if (answer.error !== undefined) {
       record.fail(record.status, 'upstream_rpc_error');
     } else {
       const result = JSON.stringify(answer.result);
@@ -214,7 +266,8 @@ function rewriteFor(exchange: McpExchange): MessageRewrite {
       if ((answer.result as { isError?: unknown }).isError === true) record.tags.push('tool_error');
       if (record.content && org.contentCapture) record.content = { request: record.content.request, response: truncateText(result, CAPTURE_CHARS) };
     }
-    return message.method === 'tools/list' && answer.result !== undefined ? filterToolsList(answer, key, server.name) : null;
+    if (message.method === 'tools/list' && answer.result !== undefined) return filterToolsList(answer, key, server.name);
+    return checked;
   };
 }
 
@@ -254,7 +307,11 @@ async function relayJson(
     throw new McpRefusal(200, RPC_ERRORS.upstreamFailed, `MCP server "${exchange.server.name}" answered with invalid JSON.`, 'upstream_error', id);
   }
   const replaced = typeof answer === 'object' && answer !== null && !Array.isArray(answer) ? rewrite(answer) : null;
-  client.send(response.statusCode, headers, replaced ? JSON.stringify(replaced) : text);
+  const out = replaced ? JSON.stringify(replaced) : text;
+  if (!client.headersSent) return client.send(response.statusCode, headers, out);
+  // A held call's answer already started as a stream: the server's JSON answer is its last event.
+  await client.write(`event: message\ndata: ${out}\n\n`);
+  client.end();
 }
 
 async function relaySse(
@@ -271,7 +328,7 @@ async function relaySse(
     if (id !== null && message.id === id && (message.result !== undefined || message.error !== undefined)) answered = true;
     return rewrite(message);
   });
-  client.writeHead(response.statusCode, headers);
+  if (!client.headersSent) client.writeHead(response.statusCode, headers);
   let failure: McpRefusal | null = null;
   try {
     for await (const chunk of response.body) {
@@ -328,6 +385,12 @@ function idOf(message: JsonRpcMessage | null): JsonRpcId | null {
 }
 
 function answerRefusal(client: ClientResponse, refusal: McpRefusal): void {
+  if (client.headersSent) {
+    // A held call's stream is open: the refusal is its answer.
+    void client.write(`event: message\ndata: ${rpcErrorBody(refusal.id, refusal.rpcCode, refusal.message)}\n\n`);
+    client.end();
+    return;
+  }
   const headers: [string, string][] = [['content-type', 'application/json']];
   if (refusal.status === 503) headers.push(['retry-after', '1']);
   client.send(refusal.status, headers, rpcErrorBody(refusal.id, refusal.rpcCode, refusal.message));

@@ -13,6 +13,7 @@ import type { EnforcementStep } from '../steps/contract.js';
 import type { TargetHealthBoard } from '../routing/target-health.js';
 import type { ResponseStore } from '../cache/store.js';
 import type { McpUpstreamAuth } from '../mcp/upstream-auth.js';
+import type { McpToolPolicy } from '../mcp/tool-policy.js';
 
 /** What request handlers need from the running node, built once at start. */
 export interface Gateway {
@@ -26,6 +27,8 @@ export interface Gateway {
   readonly secrets: CredentialSecrets;
   /** The headers that authenticate Keyward to MCP servers (OAuth access tokens kept here). */
   readonly mcpAuth: McpUpstreamAuth;
+  /** The `tool_call` and `tool_result` rules of MCP tool calls, with their holds. */
+  readonly mcpPolicy: McpToolPolicy;
   /** The guarded undici agent for provider calls (one keep-alive pool per origin). */
   readonly upstream: Dispatcher;
   readonly enforcement: readonly EnforcementStep[];
