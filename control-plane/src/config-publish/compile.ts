@@ -12,6 +12,7 @@ import type {
   SealedSecret,
 } from '@keyward/shared';
 import { DEFAULT_ORGANIZATION_SETTINGS, type OrganizationSettings } from '../organizations/organization.entity.js';
+import { mergeMcpAccess } from '@keyward/shared';
 import { compilePolicyCollection } from './compile-policies.js';
 import { compileLimits } from './compile-limits.js';
 import { compileRoutes } from './compile-routes.js';
@@ -125,6 +126,14 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
       order by k.id`,
     [orgId],
   );
+  // MCP access granted to a team or to the whole organization reaches each key as part of its own.
+  const grantRows = await sqlRows<{ team_id: string | null; access: McpAccess[] }>(
+    em,
+    'select team_id, access from mcp_access_grants where organization_id = ?',
+    [orgId],
+  );
+  const orgGrant = grantRows.find((g) => g.team_id === null)?.access;
+  const teamGrants = new Map(grantRows.flatMap((g) => (g.team_id === null ? [] : [[g.team_id, g.access] as const])));
   const graceRows = await sqlRows<GraceRow>(
     em,
     `select s.key_id, s.secret_hash, s.prefix, s.grace_until
@@ -167,6 +176,7 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
   const teamOrgOfKey = new Map<string, string | null>();
   const byId = new Map<string, KeyConfig>();
   for (const row of keyRows) {
+    const mcpAccess = mergeMcpAccess(row.mcp_access ?? [], row.team_id ? teamGrants.get(row.team_id) : undefined, orgGrant);
     const entry: KeyConfig = {
       id: row.id,
       orgId,
@@ -185,7 +195,7 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
       // Only keys given from a pool carry these, so every other key's entry stays as it was.
       ...(row.pool_id ? { poolId: row.pool_id, paused: row.paused } : {}),
       // Left out when empty, so keys without MCP access compile as they did before it existed.
-      ...(row.mcp_access?.length ? { mcpAccess: row.mcp_access } : {}),
+      ...(mcpAccess.length ? { mcpAccess } : {}),
       ...(row.require_provenance ? { requireProvenance: true } : {}),
     };
     keys[entry.hash] = entry;

@@ -10,6 +10,7 @@ import { orgOf } from '../keys/key.service.js';
 import { assertUuid } from '../keys/validators.js';
 import type { Services } from '../services.js';
 import { McpServer, mcpServerAad } from './mcp-server.entity.js';
+import { grantsNaming } from './mcp-access-grant.service.js';
 import type { CreateMcpServerInput, McpServerCredentialInput, UpdateMcpServerInput } from './mcp-server.input.js';
 import type { McpServerType } from './mcp-server.type.js';
 
@@ -145,6 +146,9 @@ async function assertNotNamedByKeys(em: EntityManager, orgId: string, name: stri
     `select name, prefix from keys where organization_id = ? and status = 'active' and mcp_access @> ?::jsonb order by name, id limit 6`,
     [orgId, JSON.stringify([{ server: name }])],
   );
+  const granted = await grantsNaming(em, name);
+  if (granted.length > 0)
+    throw new AppError('CONFLICT', `Cannot ${action} MCP server "${name}": ${granted.join(', ')} may call it; change that MCP access first.`);
   if (keys.length === 0) return;
   const names = keys
     .slice(0, 5)

@@ -47,3 +47,15 @@ export class McpAccessType {
   @Field(() => [String], { description: '["*"] for every tool, else tool names.' })
   tools!: string[];
 }
+
+@ObjectType('McpAccessGrant', { description: 'MCP servers and tools every key of a team, or of the whole organization, may call, on top of its own.' })
+export class McpAccessGrantType {
+  @Field(() => ID, { nullable: true, description: 'The team; null for the whole organization.' })
+  teamId!: string | null;
+
+  @Field(() => String, { nullable: true })
+  teamName!: string | null;
+
+  @Field(() => [McpAccessType])
+  access!: McpAccessType[];
+}

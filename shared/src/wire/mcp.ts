@@ -115,6 +115,22 @@ export function checkMcpAccess(value: unknown, path: string): readonly McpAccess
   });
 }
 
+/**
+ * One access list from several (a key's own, its team's, its organization's): each server once,
+ * with every tool any list grants (`*` covers them all).
+ */
+export function mergeMcpAccess(...lists: readonly (readonly McpAccess[] | undefined)[]): McpAccess[] {
+  const byServer = new Map<string, Set<string>>();
+  for (const list of lists) {
+    for (const entry of list ?? []) {
+      const tools = byServer.get(entry.server) ?? new Set<string>();
+      for (const tool of entry.tools) tools.add(tool);
+      byServer.set(entry.server, tools);
+    }
+  }
+  return [...byServer].map(([server, tools]) => ({ server, tools: tools.has('*') ? ['*'] : [...tools] }));
+}
+
 /** Whether `access` lets a key call `tool` on `server`. */
 export function mcpToolAllowed(access: readonly McpAccess[] | undefined, server: string, tool: string): boolean {
   const entry = access?.find((a) => a.server === server);

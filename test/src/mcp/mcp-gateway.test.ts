@@ -249,6 +249,53 @@ describe('MCP servers behind Keyward', () => {
       expect(line).not.toContain(agentKey.secret);
     }
   });
+
+  it('lets every key of a team, or of the whole organization, call the tools granted there', async () => {
+    type Grant = { teamId: string | null; teamName: string | null; access: { server: string; tools: string[] }[] };
+    const grant = (teamId: string | null, access: { server: string; tools: string[] }[]) =>
+      published(() =>
+        system.owner.gql<{ setMcpAccess: Grant }>(
+          `mutation($teamId: ID, $access: [McpAccessInput!]!) { setMcpAccess(teamId: $teamId, access: $access) { teamId teamName access { server tools } } }`,
+          { teamId, access },
+        ),
+      );
+    const toolsOf = async (secret: string) => (await (await connect(secret)).client.listTools()).tools.map((t) => t.name).sort();
+    const team = await system.owner.gql<{ createTeam: { id: string } }>(`mutation { createTeam(input: { name: "data" }) { id } }`);
+    const teamId = team.data!.createTeam.id;
+    const member = await system.createKey({ name: 'team agent', teamId });
+    const outsider = await system.createKey({ name: 'other agent' });
+    await expect(connect(member.secret)).rejects.toThrow(/This Keyward key may not use MCP server/);
+
+    expect((await grant(teamId, [{ server: 'records', tools: ['list_records'] }])).setMcpAccess).toEqual({
+      teamId,
+      teamName: 'data',
+      access: [{ server: 'records', tools: ['list_records'] }],
+    });
+    expect(await toolsOf(member.secret)).toEqual(['list_records']);
+    await expect(connect(outsider.secret)).rejects.toThrow(/may not use MCP server/);
+    const { client } = await connect(member.secret);
+    const refused = await client.callTool({ name: 'delete_records', arguments: { table: 'customers' } }).catch((e: unknown) => e);
+    expect((refused as McpError).message).toContain('This Keyward key may not call the tool "delete_records"');
+
+    await grant(null, [{ server: 'records', tools: ['read_config'] }]);
+    expect(await toolsOf(outsider.secret)).toEqual(['read_config']);
+    expect(await toolsOf(member.secret)).toEqual(['list_records', 'read_config']);
+    // The key's own access adds to the organization's.
+    expect(await toolsOf(agentKey.secret)).toEqual(['list_records', 'read_config', 'slow_count']);
+
+    const listed = await system.owner.gql<{ mcpAccessGrants: Grant[] }>(`{ mcpAccessGrants { teamId teamName access { server tools } } }`);
+    expect(listed.data!.mcpAccessGrants).toEqual([
+      { teamId: null, teamName: null, access: [{ server: 'records', tools: ['read_config'] }] },
+      { teamId, teamName: 'data', access: [{ server: 'records', tools: ['list_records'] }] },
+    ]);
+    const deletion = await system.owner.gql(`mutation($id: ID!) { deleteMcpServer(id: $id) }`, { id: serverId });
+    expect(deletion.errors?.[0]?.message).toBe('Cannot delete MCP server "records": the organization, team "data" may call it; change that MCP access first.');
+    const unknown = await system.owner.gql(`mutation { setMcpAccess(access: [{ server: "nope", tools: ["*"] }]) { teamId } }`);
+    expect(unknown.errors?.[0]?.message).toBe('mcpAccess names no MCP server of this organization: nope.');
+
+    await grant(null, []);
+    await expect(connect(outsider.secret)).rejects.toThrow(/may not use MCP server/);
+  });
 });
 
 describe('registering MCP servers', () => {
