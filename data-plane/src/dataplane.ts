@@ -30,6 +30,7 @@ import { ApprovalClient } from './approvals/client.js';
 import { createBudgetHold } from './policy/budget-hold.js';
 import { createPolicyStep } from './policy/policy-step.js';
 import { createMcpToolPolicy } from './mcp/tool-policy.js';
+import { AggregateSessions } from './mcp/aggregate.js';
 import { createProvenanceStep } from './provenance/provenance-step.js';
 import { PolicySets } from './policy/policy-sets.js';
 import { createApp, type Readiness } from './server/app.js';
@@ -194,6 +195,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     view: () => sync.view,
     secrets,
     mcpAuth: new McpUpstreamAuth(secrets, upstream, config.upstreamFirstByteTimeoutMs),
+    mcpSessions: new AggregateSessions(),
     mcpPolicy: createMcpToolPolicy({
       sets: policySets,
       approvals,

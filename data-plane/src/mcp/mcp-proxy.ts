@@ -11,12 +11,17 @@ import { ClientResponse } from '../server/response.js';
 import type { HttpRequest, HttpResponse } from '../server/uws.js';
 import { isRequest, McpRefusal, parseAgentMessage, RPC_ERRORS, rpcErrorBody, type JsonRpcId, type JsonRpcMessage } from './json-rpc.js';
 import { SseMessages, type MessageRewrite } from './sse-messages.js';
+import type { ConfigView } from '../config/view.js';
+import { SOFTWARE_VERSION } from '../version.js';
+import { aggregatedTools, initializeResult, sessionHeaders, splitToolName, upstreamSession } from './aggregate.js';
 import { heldToolCallConnection } from './held-connection.js';
 import { calledTool, filterToolsList } from './tool-access.js';
 import type { ToolResultCheck } from './tool-policy.js';
 
 /** Agent headers the MCP transport needs upstream; nothing else crosses (the agent's Authorization least of all). */
 const FORWARDED_REQUEST_HEADERS = ['accept', 'content-type', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id'];
+/** Headers of one MCP session: on the aggregated endpoint the agent's session is Keyward's, and Keyward's with the server another. */
+const SESSION_HEADERS = new Set(['mcp-session-id', 'mcp-protocol-version', 'last-event-id']);
 /** Server headers the agent's transport reads. */
 const FORWARDED_RESPONSE_HEADERS = ['content-type', 'mcp-session-id', 'mcp-protocol-version', 'cache-control'];
 
@@ -30,6 +35,8 @@ interface McpExchange {
   readonly message: JsonRpcMessage | null;
   /** What `tool_result` rules make of the server's answer to a `tools/call`. */
   readonly onResult: ToolResultCheck | null;
+  /** The aggregated endpoint's session headers with the server, in place of the agent's. */
+  readonly upstreamHeaders?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -40,12 +47,12 @@ interface McpExchange {
  * `tools/list` results cut down to the key's tools. Sessions, GET streams, DELETE, notifications,
  * progress and cancellation pass through as the server sends them.
  */
-export function mcpHandler(gw: Gateway): (res: HttpResponse, req: HttpRequest) => void {
+export function mcpHandler(gw: Gateway, aggregated = false): (res: HttpResponse, req: HttpRequest) => void {
   return (res, req) => {
-    const incoming = copyRequest(req, res, 1);
+    const incoming = copyRequest(req, res, aggregated ? 0 : 1);
     const client = new ClientResponse(res);
     const body = incoming.method === 'POST' ? readBody(res, incoming.headers['content-length'], gw.config.maxBodyBytes) : null;
-    void runMcp(gw, incoming, client, body);
+    void runMcp(gw, incoming, client, body, aggregated);
   };
 }
 
@@ -53,13 +60,14 @@ export function mcpHandler(gw: Gateway): (res: HttpResponse, req: HttpRequest) =
 const DENIALS = new Set(['invalid_api_key', 'key_revoked', 'key_expired', 'server_not_allowed', 'tool_not_allowed']);
 const CAPTURE_CHARS = 64 * 1024;
 
-async function runMcp(gw: Gateway, incoming: IncomingRequest, client: ClientResponse, body: RequestBody | null): Promise<void> {
+async function runMcp(gw: Gateway, incoming: IncomingRequest, client: ClientResponse, body: RequestBody | null, aggregated: boolean): Promise<void> {
   const record = untracedRecord(gw, 'mcp', incoming.method === 'POST' ? 'invalid' : incoming.method, incoming);
   client.setHeader('x-request-id', record.requestId);
   gw.tracker.add(client);
   let messageId: JsonRpcId | null = null;
   try {
-    const read = await readExchange(gw, incoming, body, record);
+    const read = await readExchange(gw, incoming, client, body, record, aggregated);
+    if (read === null) return;
     messageId = idOf(read.message);
     const exchange = await applyToolPolicy(gw, incoming, client, read);
     await forward(gw, incoming, client, exchange);
@@ -80,7 +88,14 @@ async function runMcp(gw: Gateway, incoming: IncomingRequest, client: ClientResp
 }
 
 /** Authenticates the key, finds the server and the key's access to it, and checks the agent's message. */
-async function readExchange(gw: Gateway, incoming: IncomingRequest, body: RequestBody | null, record: RequestRecord): Promise<McpExchange> {
+async function readExchange(
+  gw: Gateway,
+  incoming: IncomingRequest,
+  client: ClientResponse,
+  body: RequestBody | null,
+  record: RequestRecord,
+  aggregated: boolean,
+): Promise<McpExchange | null> {
   if (gw.draining()) throw new McpRefusal(503, RPC_ERRORS.refused, 'This gateway node is shutting down; retry the request.', 'draining');
   const view = gw.view();
   if (!view) throw new McpRefusal(503, RPC_ERRORS.refused, 'The gateway has not received its configuration yet; retry shortly.', 'not_ready');
@@ -97,45 +112,135 @@ async function readExchange(gw: Gateway, incoming: IncomingRequest, body: Reques
   const { key, org } = check;
   record.key = key;
   record.org = org;
+  if (aggregated) return readAggregated(gw, view, incoming, client, body, record);
   const name = decodeURIComponent(incoming.params[0] ?? '');
   const server = view.mcpServer(org.id, name);
   if (!server) throw new McpRefusal(404, RPC_ERRORS.refused, `This organization has no MCP server named "${name}".`, 'not_found');
-  record.mcpServer = server.name;
-  let message: JsonRpcMessage | null = null;
-  if (body) {
-    let bytes: Buffer;
-    try {
-      bytes = await body.bytes;
-    } catch (err) {
-      if (err instanceof GatewayError) throw new McpRefusal(err.status, RPC_ERRORS.invalidRequest, err.message, err.code);
-      throw err;
-    }
-    message = parseAgentMessage(bytes);
-    record.endpoint = message.method ?? 'response';
-  }
-  if (!key.mcpAccess?.some((a) => a.server === server.name)) {
-    throw new McpRefusal(403, RPC_ERRORS.refused, `This Keyward key may not use MCP server "${server.name}".`, 'server_not_allowed');
-  }
-  if (message) {
-    if (message.method === 'tools/call') {
-      const id = isRequest(message) ? message.id : null;
-      const tool = calledTool(message);
-      record.mcpTool = tool;
-      if (org.contentCapture)
-        record.content = { request: truncateText(JSON.stringify((message.params as { arguments?: unknown }).arguments ?? {}), CAPTURE_CHARS), response: '' };
-      if (tool === null) throw new McpRefusal(200, RPC_ERRORS.invalidParams, 'tools/call needs "params.name", the tool to call.', 'invalid_request', id);
-      if (!mcpToolAllowed(key.mcpAccess, server.name, tool)) {
-        throw new McpRefusal(
-          200,
-          RPC_ERRORS.refused,
-          `This Keyward key may not call the tool "${tool}" of MCP server "${server.name}".`,
-          'tool_not_allowed',
-          id,
-        );
-      }
-    }
-  }
+  const message = body ? await readMessage(body, record) : null;
+  checkAccess(record, server, message);
   return { record, key, org, server, message, onResult: null };
+}
+
+/** The one JSON-RPC message a POST carries. */
+async function readMessage(body: RequestBody, record: RequestRecord): Promise<JsonRpcMessage> {
+  let bytes: Buffer;
+  try {
+    bytes = await body.bytes;
+  } catch (err) {
+    if (err instanceof GatewayError) throw new McpRefusal(err.status, RPC_ERRORS.invalidRequest, err.message, err.code);
+    throw err;
+  }
+  const message = parseAgentMessage(bytes);
+  record.endpoint = message.method ?? 'response';
+  return message;
+}
+
+/** Refuses a key without access to `server`, and a `tools/call` of a tool the key may not call; notes the tool on the record. */
+function checkAccess(record: RequestRecord, server: McpServerConfig, message: JsonRpcMessage | null, deniedStatus = 403): void {
+  const key = record.key!;
+  record.mcpServer = server.name;
+  if (!key.mcpAccess?.some((a) => a.server === server.name)) {
+    throw new McpRefusal(deniedStatus, RPC_ERRORS.refused, `This Keyward key may not use MCP server "${server.name}".`, 'server_not_allowed', idOf(message));
+  }
+  if (message?.method !== 'tools/call') return;
+  const id = idOf(message);
+  const tool = calledTool(message);
+  record.mcpTool = tool;
+  if (record.org!.contentCapture)
+    record.content = { request: truncateText(JSON.stringify((message.params as { arguments?: unknown }).arguments ?? {}), CAPTURE_CHARS), response: '' };
+  if (tool === null) throw new McpRefusal(200, RPC_ERRORS.invalidParams, 'tools/call needs "params.name", the tool to call.', 'invalid_request', id);
+  if (!mcpToolAllowed(key.mcpAccess, server.name, tool)) {
+    throw new McpRefusal(200, RPC_ERRORS.refused, `This Keyward key may not call the tool "${tool}" of MCP server "${server.name}".`, 'tool_not_allowed', id);
+  }
+}
+
+/**
+ * `/mcp`: one MCP endpoint for every server the key may use. Keyward answers `initialize`,
+ * `ping` and `tools/list` itself (every server's tools, named `<server>__<tool>`) and routes a
+ * `tools/call` to its server, in a session of Keyward's own with that server. Returns the call to
+ * forward, or null when Keyward answered.
+ */
+async function readAggregated(
+  gw: Gateway,
+  view: ConfigView,
+  incoming: IncomingRequest,
+  client: ClientResponse,
+  body: RequestBody | null,
+  record: RequestRecord,
+): Promise<McpExchange | null> {
+  const key = record.key!;
+  const org = record.org!;
+  if (incoming.method === 'GET') {
+    throw new McpRefusal(
+      405,
+      RPC_ERRORS.invalidRequest,
+      "The aggregated endpoint /mcp sends no stream of its own; use /mcp/<server> for a server's.",
+      'method_not_allowed',
+    );
+  }
+  const session = gw.mcpSessions.find(incoming.headers['mcp-session-id'], key.id);
+  const json = (message: JsonRpcMessage, extra: [string, string][] = []) =>
+    client.send(200, [['content-type', 'application/json'], ...extra], JSON.stringify(message));
+  const message = body ? await readMessage(body, record) : null;
+  if (message?.method === 'initialize' && isRequest(message)) {
+    const opened = gw.mcpSessions.open(key.id, (message.params as { protocolVersion?: unknown } | undefined)?.protocolVersion);
+    json({ jsonrpc: '2.0', id: message.id, result: initializeResult(opened, SOFTWARE_VERSION) }, [['mcp-session-id', opened.id]]);
+    return null;
+  }
+  const id = idOf(message);
+  // 404 tells an MCP client to initialize again (the session expired, or lived on another node).
+  if (!session)
+    throw new McpRefusal(
+      404,
+      RPC_ERRORS.refused,
+      'This MCP session of the aggregated endpoint does not exist (any more); initialize a new one.',
+      'session_not_found',
+      id,
+    );
+  if (incoming.method === 'DELETE') {
+    gw.mcpSessions.close(session);
+    client.send(200, [], '');
+    return null;
+  }
+  if (!message || !isRequest(message)) {
+    client.send(202, [], '');
+    return null;
+  }
+  if (message.method === 'ping') {
+    json({ jsonrpc: '2.0', id: message.id, result: {} });
+    return null;
+  }
+  if (message.method === 'tools/list') {
+    json({ jsonrpc: '2.0', id: message.id, result: { tools: await aggregatedTools(gw, view, key, session) } });
+    return null;
+  }
+  if (message.method !== 'tools/call') {
+    throw new McpRefusal(
+      200,
+      RPC_ERRORS.methodNotFound,
+      `The aggregated endpoint /mcp answers initialize, ping, tools/list and tools/call; use /mcp/<server> for "${message.method}".`,
+      'method_not_found',
+      id,
+    );
+  }
+  const named = calledTool(message);
+  const split = named === null ? null : splitToolName(named);
+  if (!split) {
+    record.mcpTool = named;
+    throw new McpRefusal(200, RPC_ERRORS.invalidParams, 'On the aggregated endpoint a tool is named "<server>__<tool>".', 'invalid_request', id);
+  }
+  const server = view.mcpServer(org.id, split.server);
+  if (!server) throw new McpRefusal(200, RPC_ERRORS.refused, `This organization has no MCP server named "${split.server}".`, 'not_found', id);
+  const routed: JsonRpcMessage = { ...message, params: { ...(message.params as object), name: split.tool } };
+  // Within the aggregated session, a server the key may not use is one call's error, not the session's.
+  checkAccess(record, server, routed, 200);
+  let upstream;
+  try {
+    upstream = await upstreamSession(gw, server, session);
+  } catch (err) {
+    throw err instanceof McpRefusal ? new McpRefusal(200, err.rpcCode, err.message, err.code, id) : upstreamRefusal(server, err, id);
+  }
+  return { record, key, org, server, message: routed, onResult: null, upstreamHeaders: sessionHeaders(upstream) };
 }
 
 /**
@@ -187,8 +292,9 @@ async function forward(gw: Gateway, incoming: IncomingRequest, client: ClientRes
   const headers: Record<string, string> = {};
   for (const name of FORWARDED_REQUEST_HEADERS) {
     const value = incoming.headers[name];
-    if (value !== undefined) headers[name] = value;
+    if (value !== undefined && !(exchange.upstreamHeaders && SESSION_HEADERS.has(name))) headers[name] = value;
   }
+  Object.assign(headers, exchange.upstreamHeaders);
   const [authName, authValue] = await gw.mcpAuth.header(server);
   headers[authName] = authValue;
   const aborter = new AbortController();
@@ -228,7 +334,7 @@ async function forward(gw: Gateway, incoming: IncomingRequest, client: ClientRes
   const outHeaders: [string, string][] = [];
   for (const name of FORWARDED_RESPONSE_HEADERS) {
     const value = response.headers[name];
-    if (typeof value === 'string') outHeaders.push([name, value]);
+    if (typeof value === 'string' && !(exchange.upstreamHeaders && SESSION_HEADERS.has(name))) outHeaders.push([name, value]);
   }
   exchange.record.markFirstByte();
   exchange.record.status = response.statusCode;

@@ -14,6 +14,7 @@ import type { TargetHealthBoard } from '../routing/target-health.js';
 import type { ResponseStore } from '../cache/store.js';
 import type { McpUpstreamAuth } from '../mcp/upstream-auth.js';
 import type { McpToolPolicy } from '../mcp/tool-policy.js';
+import type { AggregateSessions } from '../mcp/aggregate.js';
 
 /** What request handlers need from the running node, built once at start. */
 export interface Gateway {
@@ -29,6 +30,8 @@ export interface Gateway {
   readonly mcpAuth: McpUpstreamAuth;
   /** The `tool_call` and `tool_result` rules of MCP tool calls, with their holds. */
   readonly mcpPolicy: McpToolPolicy;
+  /** Agents' sessions of the aggregated `/mcp` endpoint, with Keyward's own sessions with each server. */
+  readonly mcpSessions: AggregateSessions;
   /** The guarded undici agent for provider calls (one keep-alive pool per origin). */
   readonly upstream: Dispatcher;
   readonly enforcement: readonly EnforcementStep[];

@@ -250,6 +250,54 @@ describe('MCP servers behind Keyward', () => {
     }
   });
 
+  it('serves every server the key may use at /mcp, each tool named <server>__<tool>, in sessions of its own with each server', async () => {
+    const client = new Client({ name: 'aggregating-agent', version: '1.0.0' });
+    const transport = new StreamableHTTPClientTransport(new URL(`${system.dp.url}/mcp`), {
+      requestInit: { headers: { Authorization: `Bearer ${agentKey.secret}` } },
+    });
+    await client.connect(transport);
+    clients.push(client);
+    expect(client.getServerVersion()?.name).toBe('keyward');
+    expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual([
+      'flaky__delete_records',
+      'flaky__list_records',
+      'flaky__read_config',
+      'flaky__slow_count',
+      'records__list_records',
+      'records__read_config',
+      'records__slow_count',
+    ]);
+
+    const progress: number[] = [];
+    const counted = await client.callTool({ name: 'records__slow_count', arguments: { to: 3 } }, undefined, { onprogress: (p) => progress.push(p.progress) });
+    expect(counted.content).toEqual([{ type: 'text', text: 'counted to 3' }]);
+    expect(progress).toEqual([1, 2, 3]);
+    // Keyward's own session with the server, with the server's credential: never the agent's session or key.
+    const last = tools.log.requests.at(-1)!;
+    expect(last.authorization).toBe(`Bearer ${UPSTREAM_TOKEN}`);
+    expect(last.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(last.sessionId).not.toBe(transport.sessionId);
+
+    const refused = await client.callTool({ name: 'records__delete_records', arguments: { table: 'customers' } }).catch((e: unknown) => e);
+    expect((refused as McpError).message).toContain('This Keyward key may not call the tool "delete_records" of MCP server "records"');
+    const unnamed = await client.callTool({ name: 'list_records', arguments: { table: 'customers' } }).catch((e: unknown) => e);
+    expect((unnamed as McpError).message).toContain('On the aggregated endpoint a tool is named "<server>__<tool>".');
+    expect(tools.log.calls.map((c) => c.tool)).not.toContain('delete_records');
+
+    const stranger = await fetch(`${system.dp.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${agentKey.secret}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': 'not-a-session',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    expect(stranger.status).toBe(404);
+    await transport.terminateSession();
+  });
+
   it('lets every key of a team, or of the whole organization, call the tools granted there', async () => {
     type Grant = { teamId: string | null; teamName: string | null; access: { server: string; tools: string[] }[] };
     const grant = (teamId: string | null, access: { server: string; tools: string[] }[]) =>
