@@ -196,6 +196,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     secrets,
     mcpAuth: new McpUpstreamAuth(secrets, upstream, config.upstreamFirstByteTimeoutMs),
     mcpSessions: new AggregateSessions(),
+    limiter,
     mcpPolicy: createMcpToolPolicy({
       sets: policySets,
       approvals,

@@ -6,6 +6,7 @@ import type {
   McpAccess,
   McpServerAuth,
   McpServerConfig,
+  McpToolSettings,
   OrgConfig,
   Plan,
   ProviderKind,
@@ -96,6 +97,7 @@ interface McpServerRow {
   name: string;
   url: string;
   auth: McpServerAuth;
+  tool_settings: McpToolSettings[];
   secret_version: number;
   kek_id: string;
   wrapped_key: string;
@@ -150,7 +152,7 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
   );
   const mcpServerRows = await sqlRows<McpServerRow>(
     em,
-    `select id, name, url, auth, secret_version, kek_id, wrapped_key, iv, ciphertext, tag
+    `select id, name, url, auth, tool_settings, secret_version, kek_id, wrapped_key, iv, ciphertext, tag
        from mcp_servers where organization_id = ? order by id`,
     [orgId],
   );
@@ -232,6 +234,8 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
       auth: row.auth,
       secret: sealedOf(row),
       secretVersion: row.secret_version,
+      // Left out when empty, so servers without tool settings compile as they did before they existed.
+      ...(row.tool_settings.length ? { tools: row.tool_settings } : {}),
     };
   }
 

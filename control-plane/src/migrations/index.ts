@@ -25,6 +25,7 @@ import { Migration20261208110000 } from './Migration20261208110000.js';
 import { Migration20261208111000 } from './Migration20261208111000.js';
 import { Migration20261209110000 } from './Migration20261209110000.js';
 import { Migration20261209111000 } from './Migration20261209111000.js';
+import { Migration20261209112000 } from './Migration20261209112000.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261123034852', class: Migration20261123034852 },
@@ -53,4 +54,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261208111000', class: Migration20261208111000 },
   { name: 'Migration20261209110000', class: Migration20261209110000 },
   { name: 'Migration20261209111000', class: Migration20261209111000 },
+  { name: 'Migration20261209112000', class: Migration20261209112000 },
 ];

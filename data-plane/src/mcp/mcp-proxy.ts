@@ -15,6 +15,7 @@ import type { ConfigView } from '../config/view.js';
 import { SOFTWARE_VERSION } from '../version.js';
 import { aggregatedTools, initializeResult, sessionHeaders, splitToolName, upstreamSession } from './aggregate.js';
 import { heldToolCallConnection } from './held-connection.js';
+import { admitToolCall, settleToolCall } from './tool-limits.js';
 import { calledTool, filterToolsList } from './tool-access.js';
 import type { ToolResultCheck } from './tool-policy.js';
 
@@ -70,7 +71,16 @@ async function runMcp(gw: Gateway, incoming: IncomingRequest, client: ClientResp
     if (read === null) return;
     messageId = idOf(read.message);
     const exchange = await applyToolPolicy(gw, incoming, client, read);
-    await forward(gw, incoming, client, exchange);
+    const view = gw.view();
+    const charge = exchange.record.mcpTool !== null && view ? await admitToolCall(gw, view, record, exchange.server, exchange.record.mcpTool, messageId) : null;
+    try {
+      await forward(gw, incoming, client, exchange);
+    } finally {
+      if (charge)
+        await settleToolCall(gw, charge, record).catch((err: unknown) =>
+          gw.log.error({ requestId: record.requestId, err }, 'could not settle an MCP tool call'),
+        );
+    }
   } catch (err) {
     const refusal = asRefusal(err, messageId);
     if (refusal.code === 'internal_error') gw.log.error({ requestId: record.requestId, err }, 'MCP request failed');

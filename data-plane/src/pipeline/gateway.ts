@@ -15,6 +15,7 @@ import type { ResponseStore } from '../cache/store.js';
 import type { McpUpstreamAuth } from '../mcp/upstream-auth.js';
 import type { McpToolPolicy } from '../mcp/tool-policy.js';
 import type { AggregateSessions } from '../mcp/aggregate.js';
+import type { Limiter } from '../limits/index.js';
 
 /** What request handlers need from the running node, built once at start. */
 export interface Gateway {
@@ -32,6 +33,8 @@ export interface Gateway {
   readonly mcpPolicy: McpToolPolicy;
   /** Agents' sessions of the aggregated `/mcp` endpoint, with Keyward's own sessions with each server. */
   readonly mcpSessions: AggregateSessions;
+  /** Budgets and rate limits: MCP tool calls are admitted and settled here, model calls by the limits step. */
+  readonly limiter: Limiter;
   /** The guarded undici agent for provider calls (one keep-alive pool per origin). */
   readonly upstream: Dispatcher;
   readonly enforcement: readonly EnforcementStep[];

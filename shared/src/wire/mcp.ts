@@ -43,6 +43,19 @@ export interface McpServerConfig {
   readonly secret: SealedSecret;
   /** Bumped on every rotation so nodes drop cached plaintext and tokens. */
   readonly secretVersion: number;
+  /** Limits and prices of single tools (absent: none). */
+  readonly tools?: readonly McpToolSettings[];
+}
+
+/**
+ * A tool's rate limit and price: each key may call it `callsPerMinute` times a minute (null: no
+ * limit), and each call costs `costMicros`, reserved against the key's budgets before the call and
+ * settled once it ran.
+ */
+export interface McpToolSettings {
+  readonly name: string;
+  readonly callsPerMinute: number | null;
+  readonly costMicros: number;
 }
 
 /** The tools of one server a key may call: `['*']` for all of them, else their names. */
@@ -93,7 +106,26 @@ export function checkMcpServerFields(value: unknown, path: string, sealed: (valu
   }
   sealed(server.secret, child(path, 'secret'));
   count(server.secretVersion, child(path, 'secretVersion'));
+  if (server.tools !== undefined) checkMcpToolSettings(server.tools, child(path, 'tools'));
   return value as McpServerConfig;
+}
+
+/** Checks a server's tool settings: each tool once, a positive whole limit or null, a whole cost of at least 0. */
+export function checkMcpToolSettings(value: unknown, path: string): readonly McpToolSettings[] {
+  const seen = new Set<string>();
+  return arrayOf(value, path, (item, itemPath) => {
+    const settings = object(item, itemPath);
+    const name = string(settings.name, child(itemPath, 'name'));
+    if (!MCP_TOOL_NAME.test(name)) throw new FieldError(child(itemPath, 'name'), 'must be a tool name');
+    if (seen.has(name)) throw new FieldError(child(itemPath, 'name'), `repeats the tool "${name}"`);
+    seen.add(name);
+    if (settings.callsPerMinute !== null) {
+      const limit = count(settings.callsPerMinute, child(itemPath, 'callsPerMinute'));
+      if (limit < 1) throw new FieldError(child(itemPath, 'callsPerMinute'), 'must be at least 1, or null for no limit');
+    }
+    count(settings.costMicros, child(itemPath, 'costMicros'));
+    return item as McpToolSettings;
+  });
 }
 
 /** Checks a key's `mcpAccess` list: server names once each, tools `['*']` or tool names. */

@@ -298,6 +298,81 @@ describe('MCP servers behind Keyward', () => {
     await transport.terminateSession();
   });
 
+  it('limits calls per minute of a tool for each key, and charges each call its price against the key’s budgets', async () => {
+    const updated = await published(() =>
+      system.owner.gql<{ updateMcpServer: { tools: unknown[] } }>(
+        `mutation($id: ID!) { updateMcpServer(id: $id, input: { tools: [
+          { name: "list_records", callsPerMinute: 2, costMicros: 1500 },
+          { name: "read_config", costMicros: 400000 }
+        ] }) { tools { name callsPerMinute costMicros } } }`,
+        { id: serverId },
+      ),
+    );
+    expect(updated.updateMcpServer.tools).toEqual([
+      { name: 'list_records', callsPerMinute: 2, costMicros: 1500 },
+      { name: 'read_config', callsPerMinute: null, costMicros: 400000 },
+    ]);
+    const key = await system.createKey({ name: 'metered agent', mcpAccess: [{ server: 'records', tools: ['*'] }] });
+    await published(() =>
+      system.owner.gql('mutation($key: ID!) { createBudget(input: { scopeKind: KEY, scopeId: $key, period: DAY, limit: "0.50" }) { id } }', { key: key.id }),
+    );
+    const { client } = await connect(key.secret);
+    const call = (name: string) => client.callTool({ name, arguments: { table: 'metered' } }).catch((e: unknown) => e as McpError);
+
+    expect(((await call('list_records')) as { content: unknown }).content).toEqual([{ type: 'text', text: '3 records in metered' }]);
+    await call('list_records');
+    const limited = await call('list_records');
+    expect((limited as McpError).message).toMatch(
+      /This Keyward key may call the tool "list_records" of MCP server "records" 2 times a minute; retry in \d+ s\./,
+    );
+    // Another key has its own allowance.
+    const other = await connect(agentKey.secret);
+    expect(((await other.client.callTool({ name: 'list_records', arguments: { table: 'other' } })) as { content: unknown }).content).toBeDefined();
+
+    const reads = () => tools.log.calls.filter((c) => c.tool === 'read_config').length;
+    const readsBefore = reads();
+    expect(((await call('read_config')) as { content: unknown[] }).content).toHaveLength(1);
+    const broke = await call('read_config');
+    expect(broke).toBeInstanceOf(McpError);
+    expect((broke as McpError).message).toContain(
+      'A call of the tool "read_config" of MCP server "records" costs 400000 micro-dollars, and a key budget has 97000 of 500000 left this period.',
+    );
+    // The refused call never reached the server.
+    expect(reads()).toBe(readsBefore + 1);
+
+    const db = new pg.Client({ connectionString: system.cp.databaseUrl });
+    await db.connect();
+    try {
+      const rows = await eventually(
+        async () => {
+          const { rows } = await db.query<{ mcp_tool: string; decision: string; error_code: string | null; cost_micros: string }>(
+            `select mcp_tool, decision, error_code, cost_micros from usage_events where key_id = $1 and endpoint = 'tools/call' order by started_at`,
+            [key.id],
+          );
+          return rows.length >= 5 ? rows : undefined;
+        },
+        10_000,
+        'the metered calls to be stored',
+      );
+      expect(rows.map((r) => [r.mcp_tool, r.decision, r.error_code, Number(r.cost_micros)])).toEqual([
+        ['list_records', 'allowed', null, 1500],
+        ['list_records', 'allowed', null, 1500],
+        ['list_records', 'rate_limited', 'rate_limited', 0],
+        ['read_config', 'allowed', null, 400000],
+        ['read_config', 'budget_exceeded', 'budget_exceeded', 0],
+      ]);
+    } finally {
+      await db.end();
+    }
+    const invalid = await system.owner.gql(
+      `mutation($id: ID!) { updateMcpServer(id: $id, input: { tools: [{ name: "a", callsPerMinute: 1 }, { name: "a" }] }) { id } }`,
+      {
+        id: serverId,
+      },
+    );
+    expect(invalid.errors?.[0]?.message).toBe('tools "[1].name" repeats the tool "a".');
+  });
+
   it('lets every key of a team, or of the whole organization, call the tools granted there', async () => {
     type Grant = { teamId: string | null; teamName: string | null; access: { server: string; tools: string[] }[] };
     const grant = (teamId: string | null, access: { server: string; tools: string[] }[]) =>
