@@ -10,6 +10,7 @@ import { SpendRollup } from './budgets/spend-rollup.entity.js';
 import { ConfigVersion } from './config-publish/config-version.entity.js';
 import { Credential } from './credentials/credential.entity.js';
 import { McpServer } from './mcp/mcp-server.entity.js';
+import { McpAccessGrant } from './mcp/mcp-access-grant.entity.js';
 import { UsageEventRecord } from './events/usage-event.entity.js';
 import { Key } from './keys/key.entity.js';
 import { KeyPool, PoolRecipient } from './pools/pool.entity.js';
@@ -76,6 +77,7 @@ export const ENTITIES = [
   RecipientSession,
   Credential,
   McpServer,
+  McpAccessGrant,
   ConfigVersion,
   NodeToken,
   DataPlaneNode,

@@ -29,6 +29,8 @@ import { createLimitsStep } from './limits/limits-step.js';
 import { ApprovalClient } from './approvals/client.js';
 import { createBudgetHold } from './policy/budget-hold.js';
 import { createPolicyStep } from './policy/policy-step.js';
+import { createMcpToolPolicy } from './mcp/tool-policy.js';
+import { AggregateSessions } from './mcp/aggregate.js';
 import { createProvenanceStep } from './provenance/provenance-step.js';
 import { PolicySets } from './policy/policy-sets.js';
 import { createApp, type Readiness } from './server/app.js';
@@ -193,6 +195,16 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     view: () => sync.view,
     secrets,
     mcpAuth: new McpUpstreamAuth(secrets, upstream, config.upstreamFirstByteTimeoutMs),
+    mcpSessions: new AggregateSessions(),
+    limiter,
+    mcpPolicy: createMcpToolPolicy({
+      sets: policySets,
+      approvals,
+      nodeId: config.nodeId,
+      keepAliveMs: config.holdKeepAliveMs,
+      unstreamedMaxSeconds: config.unstreamedHoldSeconds,
+      hashSecret: config.keyPepper,
+    }),
     upstream,
     // Provenance comes first: a request no human authorized reserves nothing. Then limits: a request
     // over budget is refused before any policy work is spent on it.

@@ -1,5 +1,5 @@
 import { Entity, Enum, Index, ManyToOne, OptionalProps, Property, type Ref } from '@mikro-orm/core';
-import type { ApiFamily, ApprovalOutcomeMessage, ApprovalSummary } from '@keyward/shared';
+import { EVENT_APIS, type ApprovalOutcomeMessage, type ApprovalSummary, type EventApi } from '@keyward/shared';
 import { OrgScopedEntity } from '../db/base.entity.js';
 import { Key } from '../keys/key.entity.js';
 
@@ -77,8 +77,8 @@ export class ApprovalRequest extends OrgScopedEntity {
   @Property({ type: 'uuid', nullable: true })
   budgetId: string | null = null;
 
-  @Enum({ items: ['openai', 'anthropic', 'gemini'], type: 'string' })
-  api!: ApiFamily;
+  @Enum({ items: [...EVENT_APIS], type: 'string' })
+  api!: EventApi;
 
   @Property({ type: 'string', length: 200 })
   endpoint!: string;

@@ -1,4 +1,4 @@
-import type { ApiFamily } from '@keyward/shared';
+import type { EventApi } from '@keyward/shared';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PageInfo } from '../keys/paging.js';
@@ -106,8 +106,8 @@ export class ApprovalType {
   @Field(() => String)
   requestId!: string;
 
-  @Field(() => String)
-  api!: ApiFamily;
+  @Field(() => String, { description: 'The API family of a held model call, or `mcp` for a held MCP tool call.' })
+  api!: EventApi;
 
   @Field(() => String)
   endpoint!: string;

@@ -6,12 +6,14 @@ import type {
   McpAccess,
   McpServerAuth,
   McpServerConfig,
+  McpToolSettings,
   OrgConfig,
   Plan,
   ProviderKind,
   SealedSecret,
 } from '@keyward/shared';
 import { DEFAULT_ORGANIZATION_SETTINGS, type OrganizationSettings } from '../organizations/organization.entity.js';
+import { mergeMcpAccess } from '@keyward/shared';
 import { compilePolicyCollection } from './compile-policies.js';
 import { compileLimits } from './compile-limits.js';
 import { compileRoutes } from './compile-routes.js';
@@ -96,6 +98,7 @@ interface McpServerRow {
   name: string;
   url: string;
   auth: McpServerAuth;
+  tool_settings: McpToolSettings[];
   secret_version: number;
   kek_id: string;
   wrapped_key: string;
@@ -130,6 +133,14 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
       order by k.id`,
         [orgId],
       );
+  // MCP access granted to a team or to the whole organization reaches each key as part of its own.
+  const grantRows = await sqlRows<{ team_id: string | null; access: McpAccess[] }>(
+    em,
+    'select team_id, access from mcp_access_grants where organization_id = ?',
+    [orgId],
+  );
+  const orgGrant = grantRows.find((g) => g.team_id === null)?.access;
+  const teamGrants = new Map(grantRows.flatMap((g) => (g.team_id === null ? [] : [[g.team_id, g.access] as const])));
   const graceRows = !keysWork
     ? []
     : await sqlRows<GraceRow>(
@@ -148,7 +159,7 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
   );
   const mcpServerRows = await sqlRows<McpServerRow>(
     em,
-    `select id, name, url, auth, secret_version, kek_id, wrapped_key, iv, ciphertext, tag
+    `select id, name, url, auth, tool_settings, secret_version, kek_id, wrapped_key, iv, ciphertext, tag
        from mcp_servers where organization_id = ? order by id`,
     [orgId],
   );
@@ -174,6 +185,7 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
   const teamOrgOfKey = new Map<string, string | null>();
   const byId = new Map<string, KeyConfig>();
   for (const row of keyRows) {
+    const mcpAccess = mergeMcpAccess(row.mcp_access ?? [], row.team_id ? teamGrants.get(row.team_id) : undefined, orgGrant);
     const entry: KeyConfig = {
       id: row.id,
       orgId,
@@ -192,7 +204,7 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
       // Only keys given from a pool carry these, so every other key's entry stays as it was.
       ...(row.pool_id ? { poolId: row.pool_id, paused: row.paused } : {}),
       // Left out when empty, so keys without MCP access compile as they did before it existed.
-      ...(row.mcp_access?.length ? { mcpAccess: row.mcp_access } : {}),
+      ...(mcpAccess.length ? { mcpAccess } : {}),
       ...(row.require_provenance ? { requireProvenance: true } : {}),
     };
     keys[entry.hash] = entry;
@@ -229,6 +241,8 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
       auth: row.auth,
       secret: sealedOf(row),
       secretVersion: row.secret_version,
+      // Left out when empty, so servers without tool settings compile as they did before they existed.
+      ...(row.tool_settings.length ? { tools: row.tool_settings } : {}),
     };
   }
 

@@ -1,5 +1,5 @@
 import { Entity, OptionalProps, Property, Unique } from '@mikro-orm/core';
-import type { McpServerAuth } from '@keyward/shared';
+import type { McpServerAuth, McpToolSettings } from '@keyward/shared';
 import { RotatableSecretEntity } from '../db/sealed-secret.entity.js';
 
 /**
@@ -11,7 +11,7 @@ import { RotatableSecretEntity } from '../db/sealed-secret.entity.js';
 @Unique({ properties: ['organization', 'name'] })
 export class McpServer extends RotatableSecretEntity {
   /** Properties with defaults, optional in `em.create`. */
-  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'secretVersion' | 'rotatedAt';
+  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'secretVersion' | 'rotatedAt' | 'toolSettings';
 
   @Property({ type: 'string', length: 63 })
   name!: string;
@@ -22,6 +22,10 @@ export class McpServer extends RotatableSecretEntity {
   /** How Keyward authenticates to the server, without the secret. */
   @Property({ type: 'json' })
   auth!: McpServerAuth;
+
+  /** Per-tool rate limits and prices, each tool once. */
+  @Property({ type: 'json' })
+  toolSettings: McpToolSettings[] = [];
 }
 
 /** The associated data a server's secret is sealed with: it binds the ciphertext to its row. */

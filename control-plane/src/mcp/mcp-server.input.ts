@@ -1,5 +1,5 @@
-import { IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
-import { Field, InputType } from 'type-graphql';
+import { IsOptional, IsString, Length, Matches, Min, ValidateNested } from 'class-validator';
+import { Field, InputType, Int } from 'type-graphql';
 import { MCP_SERVER_NAME, MCP_TOOL_NAME } from '@keyward/shared';
 
 /** Upstream secrets are single header-safe tokens: printable ASCII without spaces, so none can inject a header line. */
@@ -62,6 +62,23 @@ export class McpServerCredentialInput {
 
 const NAME_RULES = { message: 'must be lower-case letters, digits and hyphens, starting with a letter or digit (at most 63)' };
 
+@InputType({ description: "One tool's rate limit and price." })
+export class McpToolSettingsInput {
+  @Field(() => String, { description: 'The tool, as the server names it.' })
+  @Matches(MCP_TOOL_NAME, { message: 'must be a tool name' })
+  name!: string;
+
+  @Field(() => Int, { nullable: true, description: 'Calls each key may make per minute; null or absent: no limit.' })
+  @IsOptional()
+  @Min(1)
+  callsPerMinute?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'What one call costs in micro-dollars, charged to budgets (default 0).' })
+  @IsOptional()
+  @Min(0)
+  costMicros?: number | null;
+}
+
 @InputType({ description: 'A remote MCP server (Streamable HTTP) to serve at /mcp/<name>.' })
 export class CreateMcpServerInput {
   @Field(() => String, { description: 'Lower-case letters, digits and hyphens; the path /mcp/<name> and the tool prefix <name>__.' })
@@ -75,6 +92,11 @@ export class CreateMcpServerInput {
   @Field(() => McpServerCredentialInput)
   @ValidateNested()
   credential!: McpServerCredentialInput;
+
+  @Field(() => [McpToolSettingsInput], { nullable: true, description: 'Rate limits and prices of single tools.' })
+  @IsOptional()
+  @ValidateNested({ each: true })
+  tools?: McpToolSettingsInput[] | null;
 }
 
 @InputType({ description: 'Changes to an MCP server; omitted fields stay as they are.' })
@@ -93,6 +115,11 @@ export class UpdateMcpServerInput {
   @IsOptional()
   @ValidateNested()
   credential?: McpServerCredentialInput;
+
+  @Field(() => [McpToolSettingsInput], { nullable: true, description: 'Rate limits and prices of single tools, replacing the previous list.' })
+  @IsOptional()
+  @ValidateNested({ each: true })
+  tools?: McpToolSettingsInput[] | null;
 }
 
 @InputType({ description: 'The tools of one MCP server a key may call.' })

@@ -2,7 +2,9 @@ import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphq
 import type { GraphQLContext } from '../graphql/context.js';
 import { CreateMcpServerInput, UpdateMcpServerInput } from './mcp-server.input.js';
 import * as mcpServers from './mcp-server.service.js';
-import { McpServerType } from './mcp-server.type.js';
+import { McpAccessGrantType, McpServerType } from './mcp-server.type.js';
+import { McpAccessInput } from './mcp-server.input.js';
+import * as grants from './mcp-access-grant.service.js';
 
 /** MCP servers: upstreams for agents' tool calls, their credentials stored like provider credentials. */
 @Resolver(() => McpServerType)
@@ -33,5 +35,24 @@ export class McpServerResolver {
   @Mutation(() => ID, { description: 'Deletes an MCP server; refused while active keys may call it. Returns its id.' })
   deleteMcpServer(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<string> {
     return mcpServers.deleteMcpServer(ctx, id);
+  }
+
+  @Authorized('keys:read')
+  @Query(() => [McpAccessGrantType], { description: "MCP access granted to every key of the organization and of each team, the organization's first." })
+  mcpAccessGrants(@Ctx() ctx: GraphQLContext): Promise<McpAccessGrantType[]> {
+    return grants.listMcpAccessGrants(ctx);
+  }
+
+  @Authorized('credentials:write')
+  @Mutation(() => McpAccessGrantType, {
+    description:
+      'Sets the MCP servers and tools every key of a team (teamId) or of the organization (no teamId) may call, on top of its own; an empty list removes the grant.',
+  })
+  setMcpAccess(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('teamId', () => ID, { nullable: true }) teamId: string | null | undefined,
+    @Arg('access', () => [McpAccessInput]) access: McpAccessInput[],
+  ): Promise<McpAccessGrantType> {
+    return grants.setMcpAccess(ctx, teamId ?? null, access);
   }
 }

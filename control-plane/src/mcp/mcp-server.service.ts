@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { checkBaseUrl, mcpHeaderNameProblem, sealSecret, UnsafeUrlError, type McpServerAuth } from '@keyward/shared';
+import {
+  checkBaseUrl,
+  mcpHeaderNameProblem,
+  sealSecret,
+  UnsafeUrlError,
+  validateMcpToolSettings,
+  WireError,
+  type McpServerAuth,
+  type McpToolSettings,
+} from '@keyward/shared';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { applyConfigChange } from '../config-publish/publish.js';
@@ -10,7 +19,8 @@ import { orgOf } from '../keys/key.service.js';
 import { assertUuid } from '../keys/validators.js';
 import type { Services } from '../services.js';
 import { McpServer, mcpServerAad } from './mcp-server.entity.js';
-import type { CreateMcpServerInput, McpServerCredentialInput, UpdateMcpServerInput } from './mcp-server.input.js';
+import { grantsNaming } from './mcp-access-grant.service.js';
+import type { CreateMcpServerInput, McpServerCredentialInput, McpToolSettingsInput, UpdateMcpServerInput } from './mcp-server.input.js';
 import type { McpServerType } from './mcp-server.type.js';
 
 /** A credential as stored: what is not secret, and the secret to seal. */
@@ -30,7 +40,16 @@ export async function createMcpServer(ctx: GraphQLContext, input: CreateMcpServe
   const server = await withUniqueName(input.name, () =>
     applyConfigChange(ctx.services, ctx.em, orgId, 'MCP server created', async (tx) => {
       await assertNameFree(tx, input.name, null);
-      return tx.create(McpServer, { id, organization: orgId, name: input.name, url, auth: credential.auth, lastFour: credential.secret.slice(-4), ...sealed });
+      return tx.create(McpServer, {
+        id,
+        organization: orgId,
+        name: input.name,
+        url,
+        auth: credential.auth,
+        toolSettings: checkedToolSettings(input.tools ?? []),
+        lastFour: credential.secret.slice(-4),
+        ...sealed,
+      });
     }),
   );
   return toMcpServerType(server);
@@ -52,6 +71,7 @@ export async function updateMcpServer(ctx: GraphQLContext, id: string, input: Up
         server.name = input.name;
       }
       if (url !== null) server.url = url;
+      if (input.tools != null) server.toolSettings = checkedToolSettings(input.tools);
       if (credential && sealed) {
         server.auth = credential.auth;
         server.rotateTo(sealed, credential.secret);
@@ -97,8 +117,21 @@ function toMcpServerType(s: McpServer): McpServerType {
     clientId: s.auth.kind === 'oauth_client_credentials' ? s.auth.clientId : null,
     lastFour: s.lastFour,
     secretVersion: s.secretVersion,
+    tools: s.toolSettings.map((t) => ({ ...t })),
     createdAt: s.createdAt,
   };
+}
+
+/** Tool settings as stored: defaults filled in, checked by the wire rules. */
+function checkedToolSettings(input: readonly McpToolSettingsInput[]): McpToolSettings[] {
+  const settings = input.map((t) => ({ name: t.name, callsPerMinute: t.callsPerMinute ?? null, costMicros: t.costMicros ?? 0 }));
+  try {
+    validateMcpToolSettings(settings);
+  } catch (error) {
+    if (error instanceof WireError) throw new AppError('BAD_USER_INPUT', `${error.message}.`, { field: 'tools' });
+    throw error;
+  }
+  return settings;
 }
 
 /** Exactly one way to authenticate, its URLs checked like credentials' base URLs. */
@@ -145,6 +178,9 @@ async function assertNotNamedByKeys(em: EntityManager, orgId: string, name: stri
     `select name, prefix from keys where organization_id = ? and status = 'active' and mcp_access @> ?::jsonb order by name, id limit 6`,
     [orgId, JSON.stringify([{ server: name }])],
   );
+  const granted = await grantsNaming(em, name);
+  if (granted.length > 0)
+    throw new AppError('CONFLICT', `Cannot ${action} MCP server "${name}": ${granted.join(', ')} may call it; change that MCP access first.`);
   if (keys.length === 0) return;
   const names = keys
     .slice(0, 5)

@@ -4,6 +4,18 @@ import type { McpAuthKind } from '@keyward/shared';
 const McpAuthKindEnum = { BEARER: 'bearer', HEADER: 'header', OAUTH_CLIENT_CREDENTIALS: 'oauth_client_credentials' } as const;
 registerEnumType(McpAuthKindEnum, { name: 'McpAuthKind', description: 'How Keyward authenticates to an MCP server.' });
 
+@ObjectType('McpToolSettings', { description: "One tool's rate limit (calls per minute per key) and price per call." })
+export class McpToolSettingsType {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => Int, { nullable: true })
+  callsPerMinute!: number | null;
+
+  @Field(() => Int)
+  costMicros!: number;
+}
+
 @ObjectType('McpServer', {
   description: 'A remote MCP server served at /mcp/<name>. Its secret is never returned: only its last four characters.',
 })
@@ -35,6 +47,9 @@ export class McpServerType {
   @Field(() => Int, { description: 'Increases every time the credential is replaced.' })
   secretVersion!: number;
 
+  @Field(() => [McpToolSettingsType], { description: 'Rate limits and prices of single tools.' })
+  tools!: McpToolSettingsType[];
+
   @Field(() => Date)
   createdAt!: Date;
 }
@@ -46,4 +61,16 @@ export class McpAccessType {
 
   @Field(() => [String], { description: '["*"] for every tool, else tool names.' })
   tools!: string[];
+}
+
+@ObjectType('McpAccessGrant', { description: 'MCP servers and tools every key of a team, or of the whole organization, may call, on top of its own.' })
+export class McpAccessGrantType {
+  @Field(() => ID, { nullable: true, description: 'The team; null for the whole organization.' })
+  teamId!: string | null;
+
+  @Field(() => String, { nullable: true })
+  teamName!: string | null;
+
+  @Field(() => [McpAccessType])
+  access!: McpAccessType[];
 }

@@ -25,6 +25,9 @@ import { Migration20261209140000 } from './Migration20261209140000.js';
 import { Migration20261209141000 } from './Migration20261209141000.js';
 import { Migration20261208110000 } from './Migration20261208110000.js';
 import { Migration20261208111000 } from './Migration20261208111000.js';
+import { Migration20261209110000 } from './Migration20261209110000.js';
+import { Migration20261209111000 } from './Migration20261209111000.js';
+import { Migration20261209112000 } from './Migration20261209112000.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261123034852', class: Migration20261123034852 },
@@ -51,6 +54,9 @@ export const MIGRATIONS = [
   { name: 'Migration20261208140000', class: Migration20261208140000 },
   { name: 'Migration20261208110000', class: Migration20261208110000 },
   { name: 'Migration20261208111000', class: Migration20261208111000 },
+  { name: 'Migration20261209110000', class: Migration20261209110000 },
+  { name: 'Migration20261209111000', class: Migration20261209111000 },
+  { name: 'Migration20261209112000', class: Migration20261209112000 },
   { name: 'Migration20261209140000', class: Migration20261209140000 },
   { name: 'Migration20261209141000', class: Migration20261209141000 },
 ];

@@ -1,3 +1,5 @@
+import type { Decision } from '@keyward/shared';
+
 /**
  * The JSON-RPC 2.0 messages MCP exchanges, as far as the gateway reads them: what an agent sent
  * (one request, notification or response per POST) and the error answers Keyward writes itself.
@@ -39,6 +41,8 @@ export class McpRefusal extends Error {
     readonly code: string,
     /** The id of the agent's request, when there was one. */
     readonly id: JsonRpcId | null = null,
+    /** What the event records; by default `denied` for a lack of access, `error` for the rest. */
+    readonly decision: Decision | null = null,
   ) {
     super(message);
   }

@@ -11,10 +11,18 @@ import { ClientResponse } from '../server/response.js';
 import type { HttpRequest, HttpResponse } from '../server/uws.js';
 import { isRequest, McpRefusal, parseAgentMessage, RPC_ERRORS, rpcErrorBody, type JsonRpcId, type JsonRpcMessage } from './json-rpc.js';
 import { SseMessages, type MessageRewrite } from './sse-messages.js';
+import type { ConfigView } from '../config/view.js';
+import { SOFTWARE_VERSION } from '../version.js';
+import { aggregatedTools, initializeResult, sessionHeaders, splitToolName, upstreamSession } from './aggregate.js';
+import { heldToolCallConnection } from './held-connection.js';
+import { admitToolCall, settleToolCall } from './tool-limits.js';
 import { calledTool, filterToolsList } from './tool-access.js';
+import type { ToolResultCheck } from './tool-policy.js';
 
 /** Agent headers the MCP transport needs upstream; nothing else crosses (the agent's Authorization least of all). */
 const FORWARDED_REQUEST_HEADERS = ['accept', 'content-type', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id'];
+/** Headers of one MCP session: on the aggregated endpoint the agent's session is Keyward's, and Keyward's with the server another. */
+const SESSION_HEADERS = new Set(['mcp-session-id', 'mcp-protocol-version', 'last-event-id']);
 /** Server headers the agent's transport reads. */
 const FORWARDED_RESPONSE_HEADERS = ['content-type', 'mcp-session-id', 'mcp-protocol-version', 'cache-control'];
 
@@ -26,6 +34,10 @@ interface McpExchange {
   readonly server: McpServerConfig;
   /** The agent's message (POST only). */
   readonly message: JsonRpcMessage | null;
+  /** What `tool_result` rules make of the server's answer to a `tools/call`. */
+  readonly onResult: ToolResultCheck | null;
+  /** The aggregated endpoint's session headers with the server, in place of the agent's. */
+  readonly upstreamHeaders?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -36,12 +48,12 @@ interface McpExchange {
  * `tools/list` results cut down to the key's tools. Sessions, GET streams, DELETE, notifications,
  * progress and cancellation pass through as the server sends them.
  */
-export function mcpHandler(gw: Gateway): (res: HttpResponse, req: HttpRequest) => void {
+export function mcpHandler(gw: Gateway, aggregated = false): (res: HttpResponse, req: HttpRequest) => void {
   return (res, req) => {
-    const incoming = copyRequest(req, res, 1);
+    const incoming = copyRequest(req, res, aggregated ? 0 : 1);
     const client = new ClientResponse(res);
     const body = incoming.method === 'POST' ? readBody(res, incoming.headers['content-length'], gw.config.maxBodyBytes) : null;
-    void runMcp(gw, incoming, client, body);
+    void runMcp(gw, incoming, client, body, aggregated);
   };
 }
 
@@ -49,19 +61,30 @@ export function mcpHandler(gw: Gateway): (res: HttpResponse, req: HttpRequest) =
 const DENIALS = new Set(['invalid_api_key', 'key_revoked', 'key_expired', 'server_not_allowed', 'tool_not_allowed']);
 const CAPTURE_CHARS = 64 * 1024;
 
-async function runMcp(gw: Gateway, incoming: IncomingRequest, client: ClientResponse, body: RequestBody | null): Promise<void> {
+async function runMcp(gw: Gateway, incoming: IncomingRequest, client: ClientResponse, body: RequestBody | null, aggregated: boolean): Promise<void> {
   const record = untracedRecord(gw, 'mcp', incoming.method === 'POST' ? 'invalid' : incoming.method, incoming);
   client.setHeader('x-request-id', record.requestId);
   gw.tracker.add(client);
   let messageId: JsonRpcId | null = null;
   try {
-    const exchange = await readExchange(gw, incoming, body, record);
-    messageId = idOf(exchange.message);
-    await forward(gw, incoming, client, exchange);
+    const read = await readExchange(gw, incoming, client, body, record, aggregated);
+    if (read === null) return;
+    messageId = idOf(read.message);
+    const exchange = await applyToolPolicy(gw, incoming, client, read);
+    const view = gw.view();
+    const charge = exchange.record.mcpTool !== null && view ? await admitToolCall(gw, view, record, exchange.server, exchange.record.mcpTool, messageId) : null;
+    try {
+      await forward(gw, incoming, client, exchange);
+    } finally {
+      if (charge)
+        await settleToolCall(gw, charge, record).catch((err: unknown) =>
+          gw.log.error({ requestId: record.requestId, err }, 'could not settle an MCP tool call'),
+        );
+    }
   } catch (err) {
     const refusal = asRefusal(err, messageId);
     if (refusal.code === 'internal_error') gw.log.error({ requestId: record.requestId, err }, 'MCP request failed');
-    record.fail(refusal.status, refusal.code, (DENIALS.has(refusal.code) ? 'denied' : 'error') satisfies Decision);
+    record.fail(refusal.status, refusal.code, refusal.decision ?? ((DENIALS.has(refusal.code) ? 'denied' : 'error') satisfies Decision));
     const answer = () => answerRefusal(client, refusal);
     if (body && !body.complete) body.discardThen(answer);
     else answer();
@@ -75,7 +98,14 @@ async function runMcp(gw: Gateway, incoming: IncomingRequest, client: ClientResp
 }
 
 /** Authenticates the key, finds the server and the key's access to it, and checks the agent's message. */
-async function readExchange(gw: Gateway, incoming: IncomingRequest, body: RequestBody | null, record: RequestRecord): Promise<McpExchange> {
+async function readExchange(
+  gw: Gateway,
+  incoming: IncomingRequest,
+  client: ClientResponse,
+  body: RequestBody | null,
+  record: RequestRecord,
+  aggregated: boolean,
+): Promise<McpExchange | null> {
   if (gw.draining()) throw new McpRefusal(503, RPC_ERRORS.refused, 'This gateway node is shutting down; retry the request.', 'draining');
   const view = gw.view();
   if (!view) throw new McpRefusal(503, RPC_ERRORS.refused, 'The gateway has not received its configuration yet; retry shortly.', 'not_ready');
@@ -92,45 +122,178 @@ async function readExchange(gw: Gateway, incoming: IncomingRequest, body: Reques
   const { key, org } = check;
   record.key = key;
   record.org = org;
+  if (aggregated) return readAggregated(gw, view, incoming, client, body, record);
   const name = decodeURIComponent(incoming.params[0] ?? '');
   const server = view.mcpServer(org.id, name);
   if (!server) throw new McpRefusal(404, RPC_ERRORS.refused, `This organization has no MCP server named "${name}".`, 'not_found');
+  const message = body ? await readMessage(body, record) : null;
+  checkAccess(record, server, message);
+  return { record, key, org, server, message, onResult: null };
+}
+
+/** The one JSON-RPC message a POST carries. */
+async function readMessage(body: RequestBody, record: RequestRecord): Promise<JsonRpcMessage> {
+  let bytes: Buffer;
+  try {
+    bytes = await body.bytes;
+  } catch (err) {
+    if (err instanceof GatewayError) throw new McpRefusal(err.status, RPC_ERRORS.invalidRequest, err.message, err.code);
+    throw err;
+  }
+  const message = parseAgentMessage(bytes);
+  record.endpoint = message.method ?? 'response';
+  return message;
+}
+
+/** Refuses a key without access to `server`, and a `tools/call` of a tool the key may not call; notes the tool on the record. */
+function checkAccess(record: RequestRecord, server: McpServerConfig, message: JsonRpcMessage | null, deniedStatus = 403): void {
+  const key = record.key!;
   record.mcpServer = server.name;
-  let message: JsonRpcMessage | null = null;
-  if (body) {
-    let bytes: Buffer;
-    try {
-      bytes = await body.bytes;
-    } catch (err) {
-      if (err instanceof GatewayError) throw new McpRefusal(err.status, RPC_ERRORS.invalidRequest, err.message, err.code);
-      throw err;
-    }
-    message = parseAgentMessage(bytes);
-    record.endpoint = message.method ?? 'response';
-  }
   if (!key.mcpAccess?.some((a) => a.server === server.name)) {
-    throw new McpRefusal(403, RPC_ERRORS.refused, `This Keyward key may not use MCP server "${server.name}".`, 'server_not_allowed');
+    throw new McpRefusal(deniedStatus, RPC_ERRORS.refused, `This Keyward key may not use MCP server "${server.name}".`, 'server_not_allowed', idOf(message));
   }
-  if (message) {
-    if (message.method === 'tools/call') {
-      const id = isRequest(message) ? message.id : null;
-      const tool = calledTool(message);
-      record.mcpTool = tool;
-      if (org.contentCapture)
-        record.content = { request: truncateText(JSON.stringify((message.params as { arguments?: unknown }).arguments ?? {}), CAPTURE_CHARS), response: '' };
-      if (tool === null) throw new McpRefusal(200, RPC_ERRORS.invalidParams, 'tools/call needs "params.name", the tool to call.', 'invalid_request', id);
-      if (!mcpToolAllowed(key.mcpAccess, server.name, tool)) {
-        throw new McpRefusal(
-          200,
-          RPC_ERRORS.refused,
-          `This Keyward key may not call the tool "${tool}" of MCP server "${server.name}".`,
-          'tool_not_allowed',
-          id,
-        );
-      }
-    }
+  if (message?.method !== 'tools/call') return;
+  const id = idOf(message);
+  const tool = calledTool(message);
+  record.mcpTool = tool;
+  if (record.org!.contentCapture)
+    record.content = { request: truncateText(JSON.stringify((message.params as { arguments?: unknown }).arguments ?? {}), CAPTURE_CHARS), response: '' };
+  if (tool === null) throw new McpRefusal(200, RPC_ERRORS.invalidParams, 'tools/call needs "params.name", the tool to call.', 'invalid_request', id);
+  if (!mcpToolAllowed(key.mcpAccess, server.name, tool)) {
+    throw new McpRefusal(200, RPC_ERRORS.refused, `This Keyward key may not call the tool "${tool}" of MCP server "${server.name}".`, 'tool_not_allowed', id);
   }
-  return { record, key, org, server, message };
+}
+
+/**
+ * `/mcp`: one MCP endpoint for every server the key may use. Keyward answers `initialize`,
+ * `ping` and `tools/list` itself (every server's tools, named `<server>__<tool>`) and routes a
+ * `tools/call` to its server, in a session of Keyward's own with that server. Returns the call to
+ * forward, or null when Keyward answered.
+ */
+async function readAggregated(
+  gw: Gateway,
+  view: ConfigView,
+  incoming: IncomingRequest,
+  client: ClientResponse,
+  body: RequestBody | null,
+  record: RequestRecord,
+): Promise<McpExchange | null> {
+  const key = record.key!;
+  const org = record.org!;
+  if (incoming.method === 'GET') {
+    throw new McpRefusal(
+      405,
+      RPC_ERRORS.invalidRequest,
+      "The aggregated endpoint /mcp sends no stream of its own; use /mcp/<server> for a server's.",
+      'method_not_allowed',
+    );
+  }
+  const session = gw.mcpSessions.find(incoming.headers['mcp-session-id'], key.id);
+  const json = (message: JsonRpcMessage, extra: [string, string][] = []) =>
+    client.send(200, [['content-type', 'application/json'], ...extra], JSON.stringify(message));
+  const message = body ? await readMessage(body, record) : null;
+  if (message?.method === 'initialize' && isRequest(message)) {
+    const opened = gw.mcpSessions.open(key.id, (message.params as { protocolVersion?: unknown } | undefined)?.protocolVersion);
+    json({ jsonrpc: '2.0', id: message.id, result: initializeResult(opened, SOFTWARE_VERSION) }, [['mcp-session-id', opened.id]]);
+    return null;
+  }
+  const id = idOf(message);
+  // 404 tells an MCP client to initialize again (the session expired, or lived on another node).
+  if (!session)
+    throw new McpRefusal(
+      404,
+      RPC_ERRORS.refused,
+      'This MCP session of the aggregated endpoint does not exist (any more); initialize a new one.',
+      'session_not_found',
+      id,
+    );
+  if (incoming.method === 'DELETE') {
+    gw.mcpSessions.close(session);
+    client.send(200, [], '');
+    return null;
+  }
+  if (!message || !isRequest(message)) {
+    client.send(202, [], '');
+    return null;
+  }
+  if (message.method === 'ping') {
+    json({ jsonrpc: '2.0', id: message.id, result: {} });
+    return null;
+  }
+  if (message.method === 'tools/list') {
+    json({ jsonrpc: '2.0', id: message.id, result: { tools: await aggregatedTools(gw, view, key, session) } });
+    return null;
+  }
+  if (message.method !== 'tools/call') {
+    throw new McpRefusal(
+      200,
+      RPC_ERRORS.methodNotFound,
+      `The aggregated endpoint /mcp answers initialize, ping, tools/list and tools/call; use /mcp/<server> for "${message.method}".`,
+      'method_not_found',
+      id,
+    );
+  }
+  const named = calledTool(message);
+  const split = named === null ? null : splitToolName(named);
+  if (!split) {
+    record.mcpTool = named;
+    throw new McpRefusal(200, RPC_ERRORS.invalidParams, 'On the aggregated endpoint a tool is named "<server>__<tool>".', 'invalid_request', id);
+  }
+  const server = view.mcpServer(org.id, split.server);
+  if (!server) throw new McpRefusal(200, RPC_ERRORS.refused, `This organization has no MCP server named "${split.server}".`, 'not_found', id);
+  const routed: JsonRpcMessage = { ...message, params: { ...(message.params as object), name: split.tool } };
+  // Within the aggregated session, a server the key may not use is one call's error, not the session's.
+  checkAccess(record, server, routed, 200);
+  let upstream;
+  try {
+    upstream = await upstreamSession(gw, server, session);
+  } catch (err) {
+    throw err instanceof McpRefusal ? new McpRefusal(200, err.rpcCode, err.message, err.code, id) : upstreamRefusal(server, err, id);
+  }
+  return { record, key, org, server, message: routed, onResult: null, upstreamHeaders: sessionHeaders(upstream) };
+}
+
+/**
+ * Runs the key's tool rules on a `tools/call`: refused, held until a person decides, or let
+ * through with its arguments as the rules left them and a check for the server's answer.
+ */
+async function applyToolPolicy(gw: Gateway, incoming: IncomingRequest, client: ClientResponse, exchange: McpExchange): Promise<McpExchange> {
+  const { message, record, key, org, server } = exchange;
+  const view = gw.view();
+  if (!message || message.method !== 'tools/call' || record.mcpTool === null || !view) return exchange;
+  const params = (message.params ?? {}) as { arguments?: unknown; _meta?: { progressToken?: unknown } };
+  const token = params._meta?.progressToken;
+  const args = params.arguments ?? {};
+  const verdict = await gw.mcpPolicy.check({
+    requestId: record.requestId,
+    view,
+    org,
+    key,
+    server: server.name,
+    tool: record.mcpTool,
+    id: idOf(message),
+    arguments: args,
+    headers: incoming.headers,
+    connection: heldToolCallConnection(
+      client,
+      record.requestId,
+      (incoming.headers.accept ?? '').includes('text/event-stream'),
+      record.startedAt,
+      typeof token === 'string' || typeof token === 'number' ? token : null,
+    ),
+    policy: record.policy,
+    tags: record.tags,
+    get decision() {
+      return record.decision;
+    },
+    set decision(decision) {
+      record.decision = decision;
+    },
+  });
+  if (!verdict.proceed) throw verdict.refusal;
+  if (verdict.arguments === args) return { ...exchange, onResult: verdict.onResult };
+  if (org.contentCapture) record.content = { request: truncateText(JSON.stringify(verdict.arguments), CAPTURE_CHARS), response: '' };
+  return { ...exchange, message: { ...message, params: { ...params, arguments: verdict.arguments } }, onResult: verdict.onResult };
 }
 
 /** Sends the agent's request to the server with Keyward's credential and relays the answer. */
@@ -139,8 +302,9 @@ async function forward(gw: Gateway, incoming: IncomingRequest, client: ClientRes
   const headers: Record<string, string> = {};
   for (const name of FORWARDED_REQUEST_HEADERS) {
     const value = incoming.headers[name];
-    if (value !== undefined) headers[name] = value;
+    if (value !== undefined && !(exchange.upstreamHeaders && SESSION_HEADERS.has(name))) headers[name] = value;
   }
+  Object.assign(headers, exchange.upstreamHeaders);
   const [authName, authValue] = await gw.mcpAuth.header(server);
   headers[authName] = authValue;
   const aborter = new AbortController();
@@ -180,7 +344,7 @@ async function forward(gw: Gateway, incoming: IncomingRequest, client: ClientRes
   const outHeaders: [string, string][] = [];
   for (const name of FORWARDED_RESPONSE_HEADERS) {
     const value = response.headers[name];
-    if (typeof value === 'string') outHeaders.push([name, value]);
+    if (typeof value === 'string' && !(exchange.upstreamHeaders && SESSION_HEADERS.has(name))) outHeaders.push([name, value]);
   }
   exchange.record.markFirstByte();
   exchange.record.status = response.statusCode;
@@ -202,11 +366,15 @@ async function forward(gw: Gateway, incoming: IncomingRequest, client: ClientRes
  * every other message goes out unchanged.
  */
 function rewriteFor(exchange: McpExchange): MessageRewrite {
-  const { message, key, server, record, org } = exchange;
+  const { message, key, server, record, org, onResult } = exchange;
   if (!message || !isRequest(message)) return () => null;
-  return (answer) => {
-    if (answer.id !== message.id || (answer.result === undefined && answer.error === undefined)) return null;
-    if (answer.error !== undefined) {
+  return (received) => {
+    if (received.id !== message.id || (received.result === undefined && received.error === undefined)) return null;
+    const checked = received.result !== undefined && onResult ? onResult(received) : null;
+    const answer = checked ?? received;
+    if (checked?.error !== undefined) {
+      record.fail(record.status, 'result_blocked', 'blocked');
+    } else if (answer.error !== undefined) {
       record.fail(record.status, 'upstream_rpc_error');
     } else {
       const result = JSON.stringify(answer.result);
@@ -214,7 +382,8 @@ function rewriteFor(exchange: McpExchange): MessageRewrite {
       if ((answer.result as { isError?: unknown }).isError === true) record.tags.push('tool_error');
       if (record.content && org.contentCapture) record.content = { request: record.content.request, response: truncateText(result, CAPTURE_CHARS) };
     }
-    return message.method === 'tools/list' && answer.result !== undefined ? filterToolsList(answer, key, server.name) : null;
+    if (message.method === 'tools/list' && answer.result !== undefined) return filterToolsList(answer, key, server.name);
+    return checked;
   };
 }
 
@@ -254,7 +423,11 @@ async function relayJson(
     throw new McpRefusal(200, RPC_ERRORS.upstreamFailed, `MCP server "${exchange.server.name}" answered with invalid JSON.`, 'upstream_error', id);
   }
   const replaced = typeof answer === 'object' && answer !== null && !Array.isArray(answer) ? rewrite(answer) : null;
-  client.send(response.statusCode, headers, replaced ? JSON.stringify(replaced) : text);
+  const out = replaced ? JSON.stringify(replaced) : text;
+  if (!client.headersSent) return client.send(response.statusCode, headers, out);
+  // A held call's answer already started as a stream: the server's JSON answer is its last event.
+  await client.write(`event: message\ndata: ${out}\n\n`);
+  client.end();
 }
 
 async function relaySse(
@@ -271,7 +444,7 @@ async function relaySse(
     if (id !== null && message.id === id && (message.result !== undefined || message.error !== undefined)) answered = true;
     return rewrite(message);
   });
-  client.writeHead(response.statusCode, headers);
+  if (!client.headersSent) client.writeHead(response.statusCode, headers);
   let failure: McpRefusal | null = null;
   try {
     for await (const chunk of response.body) {
@@ -328,6 +501,12 @@ function idOf(message: JsonRpcMessage | null): JsonRpcId | null {
 }
 
 function answerRefusal(client: ClientResponse, refusal: McpRefusal): void {
+  if (client.headersSent) {
+    // A held call's stream is open: the refusal is its answer.
+    void client.write(`event: message\ndata: ${rpcErrorBody(refusal.id, refusal.rpcCode, refusal.message)}\n\n`);
+    client.end();
+    return;
+  }
   const headers: [string, string][] = [['content-type', 'application/json']];
   if (refusal.status === 503) headers.push(['retry-after', '1']);
   client.send(refusal.status, headers, rpcErrorBody(refusal.id, refusal.rpcCode, refusal.message));

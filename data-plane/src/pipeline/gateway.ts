@@ -13,6 +13,9 @@ import type { EnforcementStep } from '../steps/contract.js';
 import type { TargetHealthBoard } from '../routing/target-health.js';
 import type { ResponseStore } from '../cache/store.js';
 import type { McpUpstreamAuth } from '../mcp/upstream-auth.js';
+import type { McpToolPolicy } from '../mcp/tool-policy.js';
+import type { AggregateSessions } from '../mcp/aggregate.js';
+import type { Limiter } from '../limits/index.js';
 
 /** What request handlers need from the running node, built once at start. */
 export interface Gateway {
@@ -26,6 +29,12 @@ export interface Gateway {
   readonly secrets: CredentialSecrets;
   /** The headers that authenticate Keyward to MCP servers (OAuth access tokens kept here). */
   readonly mcpAuth: McpUpstreamAuth;
+  /** The `tool_call` and `tool_result` rules of MCP tool calls, with their holds. */
+  readonly mcpPolicy: McpToolPolicy;
+  /** Agents' sessions of the aggregated `/mcp` endpoint, with Keyward's own sessions with each server. */
+  readonly mcpSessions: AggregateSessions;
+  /** Budgets and rate limits: MCP tool calls are admitted and settled here, model calls by the limits step. */
+  readonly limiter: Limiter;
   /** The guarded undici agent for provider calls (one keep-alive pool per origin). */
   readonly upstream: Dispatcher;
   readonly enforcement: readonly EnforcementStep[];

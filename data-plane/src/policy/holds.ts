@@ -1,9 +1,9 @@
-import type { ApprovalRequestMessage, ApprovalSummary, HoldOutcome, PolicyDecision } from '@keyward/shared';
+import type { ApprovalRequestMessage, ApprovalSummary, EventApi, HoldOutcome, KeyConfig, OrgConfig, PolicyDecision } from '@keyward/shared';
 import type { ApprovalClient } from '../approvals/client.js';
 import { holdForApproval, holdOutcome } from '../approvals/hold.js';
 import { GatewayError } from '../errors.js';
 import type { AgentConnection } from '../steps/agent-connection.js';
-import type { EnforcementContext, HoldVerdict } from '../steps/contract.js';
+import type { HoldVerdict, PolicyTrail } from '../steps/contract.js';
 
 /** What a policy hold needs from the node. */
 export interface HoldDeps {
@@ -14,9 +14,21 @@ export interface HoldDeps {
   readonly unstreamedMaxSeconds: number;
 }
 
+/** The call a hold is for: a model request (an `EnforcementContext`) or an MCP tool call. */
+export interface HeldCall {
+  readonly requestId: string;
+  readonly org: OrgConfig;
+  readonly key: KeyConfig;
+  readonly api: EventApi;
+  readonly endpoint: string;
+  readonly model: string | null;
+  readonly policy: PolicyTrail;
+}
+
 /** What is held, why, for how long, and what the approver is shown. */
 export interface HoldRequest {
-  readonly phase: 'request' | 'response';
+  /** `tool_call` is held like a request (the approval's phase is `request`), with words about a tool. */
+  readonly phase: 'request' | 'response' | 'tool_call';
   readonly reason: ApprovalRequestMessage['reason'];
   readonly timeoutSeconds: number;
   readonly onTimeout: 'allow' | 'block';
@@ -26,14 +38,15 @@ export interface HoldRequest {
 const WHAT = {
   request: { thing: 'This request', withheld: 'the request was not sent' },
   response: { thing: "The model's answer", withheld: "the model's answer was withheld" },
+  tool_call: { thing: 'This tool call', withheld: 'the tool was not called' },
 } as const;
 
 /** Holds a request (or the model's answer) under the policy rule that held it; see `holdForDecision`. */
 export function holdPolicyDecision(
   deps: HoldDeps,
-  ctx: EnforcementContext,
+  ctx: HeldCall,
   connection: AgentConnection,
-  phase: 'request' | 'response',
+  phase: HoldRequest['phase'],
   decision: PolicyDecision,
   summary: ApprovalSummary,
 ): Promise<HoldVerdict> {
@@ -56,7 +69,7 @@ export function holdPolicyDecision(
  * gone → 499. When the control plane cannot be asked at all, `onTimeout` decides too
  * (`approval_unavailable`, 503, when it blocks).
  */
-export async function holdForDecision(deps: HoldDeps, ctx: EnforcementContext, connection: AgentConnection, request: HoldRequest): Promise<HoldVerdict> {
+export async function holdForDecision(deps: HoldDeps, ctx: HeldCall, connection: AgentConnection, request: HoldRequest): Promise<HoldVerdict> {
   const { phase, timeoutSeconds, onTimeout } = request;
   const result = await holdForApproval({
     approvals: deps.approvals,
@@ -70,7 +83,7 @@ export async function holdForDecision(deps: HoldDeps, ctx: EnforcementContext, c
       keyId: ctx.key.id,
       nodeId: deps.nodeId,
       requestId: ctx.requestId,
-      phase,
+      phase: phase === 'response' ? 'response' : 'request',
       reason: request.reason,
       api: ctx.api,
       endpoint: ctx.endpoint,

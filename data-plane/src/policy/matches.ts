@@ -1,8 +1,8 @@
-import type { PolicyMatch } from '@keyward/shared';
+import type { PolicyMatch, PolicyMatchRecord } from '@keyward/shared';
 import type { PolicyTrail } from '../steps/contract.js';
 
 /** Adds a phase's matched rules to the request's trail, each rule once per phase. */
-export function recordMatches(trail: PolicyTrail, matches: readonly PolicyMatch[], phase: 'request' | 'response'): void {
+export function recordMatches(trail: PolicyTrail, matches: readonly PolicyMatch[], phase: PolicyMatchRecord['phase']): void {
   for (const m of matches) {
     const known = trail.matches.some((r) => r.policyId === m.policyId && r.ruleId === m.ruleId && r.phase === phase);
     if (known) continue;

@@ -1,10 +1,10 @@
-import { createHmac } from 'node:crypto';
 import { createRedactor, PolicyCompileError, type Decision, type PolicyDecision } from '@keyward/shared';
 import type { ConfigView } from '../config/view.js';
 import { GatewayError } from '../errors.js';
 import type { EnforcementContext, EnforcementStep, EnforcementVerdict } from '../steps/contract.js';
 import { EXTRACT_ALL, type RequestCodec } from '../providers/index.js';
 import { guardFilter } from './guard-filter.js';
+import { redactionHashKeys } from './hash-keys.js';
 import { holdPolicyDecision, type HoldDeps } from './holds.js';
 import { addTags, recordMatches } from './matches.js';
 import type { PolicySets } from './policy-sets.js';
@@ -38,16 +38,7 @@ const deny = (error: GatewayError, decision: Decision): EnforcementVerdict => ({
  * Every matched rule (shadow ones included) is recorded on the request's event.
  */
 export function createPolicyStep(options: PolicyStepOptions): EnforcementStep {
-  const hashKeys = new Map<string, Buffer>();
-  const hashKey = (orgId: string) => {
-    let key = hashKeys.get(orgId);
-    if (!key) {
-      key = createHmac('sha256', options.hashSecret).update(`keyward redaction hash key\u0000${orgId}`).digest();
-      if (hashKeys.size > 10_000) hashKeys.clear();
-      hashKeys.set(orgId, key);
-    }
-    return key;
-  };
+  const hashKey = redactionHashKeys(options.hashSecret);
 
   return {
     name: 'policies',

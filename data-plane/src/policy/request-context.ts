@@ -17,7 +17,7 @@ function extractNeeds(needs: PolicyNeeds): ExtractNeeds {
 }
 
 /** The agent's `x-keyward-*` headers (names are already lower case). */
-function keywardHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+export function keywardHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name in headers) if (name.startsWith(HEADER_PREFIX)) out[name] = headers[name];
   return out;

@@ -23,8 +23,8 @@ export function createApp(gw: Gateway, readiness: () => Readiness): TemplatedApp
   app.get('/v1beta/models', modelsHandler(gw, { family: 'gemini', single: false }));
   app.get('/v1beta/models/:model', modelsHandler(gw, { family: 'gemini', single: true }));
 
-  const mcp = mcpHandler(gw);
-  app.any('/mcp/:server', mcp);
+  app.any('/mcp/:server', mcpHandler(gw));
+  app.any('/mcp', mcpHandler(gw, true));
 
   app.get('/healthz', (res) => {
     res.cork(() => res.writeHeader('content-type', 'application/json').end('{"status":"ok"}'));

@@ -23,8 +23,17 @@ export interface AgentConnection {
   comment(text: string): void;
 }
 
-/** Wraps the client response of one proxied request. */
-export function agentConnection(client: ClientResponse, requestId: string, sse: boolean, arrivedAt: number): AgentConnection {
+/**
+ * Wraps the client response of one proxied request. `keepAlive` writes what a keep-alive sends
+ * (an SSE comment line by default).
+ */
+export function agentConnection(
+  client: ClientResponse,
+  requestId: string,
+  sse: boolean,
+  arrivedAt: number,
+  keepAlive: (text: string) => string = (text) => `: ${text}\n\n`,
+): AgentConnection {
   return {
     sse,
     arrivedAt,
@@ -45,7 +54,7 @@ export function agentConnection(client: ClientResponse, requestId: string, sse: 
         ]);
       }
       // A comment is a few bytes; a full socket buffer keeps it, so backpressure is not awaited.
-      void client.write(`: ${text}\n\n`);
+      void client.write(keepAlive(text));
     },
   };
 }

@@ -74,8 +74,12 @@ function compileNamed(name: string, t: ValueTest, record: (s: EvalState) => Read
   });
 }
 
-function compileText(source: TextSource, t: TextTest, opts: ConditionOptions): CompiledCondition {
-  const label = source === TextSource.Prompt ? 'prompt' : source === TextSource.System ? 'system prompt' : 'answer';
+function compileText(
+  source: TextSource,
+  t: TextTest,
+  opts: ConditionOptions,
+  label = source === TextSource.Prompt ? 'prompt' : source === TextSource.System ? 'system prompt' : 'answer',
+): CompiledCondition {
   if (source === TextSource.Prompt) opts.needs.promptText = true;
   else if (source === TextSource.System) opts.needs.systemText = true;
   else opts.needs.responseText = true;
@@ -317,6 +321,19 @@ export function compileCondition(c: Condition, opts: ConditionOptions): Compiled
     opts.needs.estimatedCostMicros = true;
     return compileNumber(c.costMicros, (s) => s.request.estimatedCostMicros, 'estimated cost (micro-dollars)');
   }
+  if ('mcpServer' in c || 'tool' in c) {
+    const globs = 'mcpServer' in c ? c.mcpServer : c.tool;
+    const match = compileGlobs(globs);
+    const what = 'mcpServer' in c ? 'MCP server' : 'tool';
+    const value = 'mcpServer' in c ? (s: EvalState) => s.request.mcp?.server ?? '' : (s: EvalState) => s.request.mcp?.tool ?? '';
+    return leaf(
+      (s) => match(value(s)),
+      (s, m) => `${what} ${quote(value(s))} ${m ? 'matches' : 'matches none of'} ${list(globs)}`,
+    );
+  }
+  // A tool call's arguments are its context's only message, and a tool's result its answer text.
+  if ('toolArguments' in c) return compileText(TextSource.Prompt, c.toolArguments, opts, 'tool arguments');
+  if ('toolResult' in c) return compileText(TextSource.Completion, c.toolResult, opts, 'tool result');
   if ('timeOfDay' in c) return compileTimeOfDay(c.timeOfDay, opts);
   if ('provenance' in c) return compileProvenance(c.provenance);
   throw new Error(`unknown condition ${quote(Object.keys(c)[0])}`);

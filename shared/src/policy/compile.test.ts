@@ -314,6 +314,8 @@ describe('compiled needs', () => {
       responseRules: true,
       responseText: false,
       responseToolCalls: true,
+      toolCallRules: false,
+      toolResultRules: false,
     });
   });
 

@@ -1,6 +1,6 @@
 import type { DetectorName } from '../pii/types.js';
 import { compileCondition, type CompiledCondition, type MutableNeeds } from './compile-condition.js';
-import type { RequestContext, ResponseContext } from './context.js';
+import type { RequestContext, ResponseContext, ToolCallContext, ToolResultContext } from './context.js';
 import {
   mergeHolds,
   type BlockOutcome,
@@ -42,6 +42,10 @@ export interface PolicyNeeds {
   readonly responseText: boolean;
   /** Response rules read the answer's tool calls: assemble them from the stream. */
   readonly responseToolCalls: boolean;
+  /** Some rule inspects MCP tool calls: call `evaluateToolCall`. */
+  readonly toolCallRules: boolean;
+  /** Some rule inspects MCP tool results: call `evaluateToolResult` (and keep the result until it has). */
+  readonly toolResultRules: boolean;
 }
 
 /** Policies compiled for fast, repeated evaluation. */
@@ -51,6 +55,10 @@ export interface CompiledPolicySet {
   readonly policies: readonly { readonly id: string; readonly version: number; readonly scope: PolicyScope }[];
   evaluateRequest(ctx: RequestContext): PolicyDecision;
   evaluateResponse(ctx: ResponseContext): PolicyDecision;
+  /** The `tool_call` rules on an agent's MCP tool call, before it reaches the server. */
+  evaluateToolCall(ctx: ToolCallContext): PolicyDecision;
+  /** The `tool_result` rules on what a tool returned, before it reaches the agent. */
+  evaluateToolResult(ctx: ToolResultContext): PolicyDecision;
 }
 
 /** Thrown by `compilePolicies` when a policy does not validate; carries every error. */
@@ -87,6 +95,8 @@ export interface CompiledPolicy {
   readonly shadow: boolean;
   readonly request: readonly CompiledRule[];
   readonly response: readonly CompiledRule[];
+  readonly tool_call: readonly CompiledRule[];
+  readonly tool_result: readonly CompiledRule[];
 }
 
 const SCOPE_ORDER: Readonly<Record<PolicyScope, number>> = { org: 0, team: 1, key: 2 };
@@ -165,7 +175,9 @@ export function compilePolicy(meta: PolicyDocumentWithMeta, needs: MutableNeeds)
   const validated = validatePolicyDocument(meta.document);
   if (!validated.ok) throw new PolicyCompileError(meta.id, validated.errors);
   const doc = validated.policy;
-  const rules = doc.rules.map((rule, i) => compileRule(meta, doc, rule, i, needs));
+  // Tool rules read their own small context: what they need must not make model calls parse more.
+  const toolNeeds = emptyNeeds();
+  const rules = doc.rules.map((rule, i) => compileRule(meta, doc, rule, i, rule.on === 'tool_call' || rule.on === 'tool_result' ? toolNeeds : needs));
   return {
     id: meta.id,
     version: meta.version,
@@ -173,6 +185,8 @@ export function compilePolicy(meta: PolicyDocumentWithMeta, needs: MutableNeeds)
     shadow: doc.shadow,
     request: rules.filter((r) => r.rule.on === 'request'),
     response: rules.filter((r) => r.rule.on === 'response'),
+    tool_call: rules.filter((r) => r.rule.on === 'tool_call'),
+    tool_result: rules.filter((r) => r.rule.on === 'tool_result'),
   };
 }
 
@@ -195,6 +209,8 @@ export function compilePolicies(policies: readonly PolicyDocumentWithMeta[]): Co
     piiDetectors: new Set(needs.piiDetectors),
     redaction,
     responseRules,
+    toolCallRules: compiled.some((p) => p.tool_call.length > 0),
+    toolResultRules: compiled.some((p) => p.tool_result.length > 0),
   });
   const state = new EvalState();
   return {
@@ -208,7 +224,55 @@ export function compilePolicies(policies: readonly PolicyDocumentWithMeta[]): Co
       state.reset(ctx.request, ctx);
       return evaluatePhase(compiled, 'response', state);
     },
+    evaluateToolCall(ctx) {
+      state.reset(toolRequestContext(ctx), null);
+      return evaluatePhase(compiled, 'tool_call', state);
+    },
+    evaluateToolResult(ctx) {
+      const request = toolRequestContext(ctx.call);
+      state.reset(request, { request, text: ctx.text, toolCalls: EMPTY });
+      return evaluatePhase(compiled, 'tool_result', state);
+    },
   };
+}
+
+/**
+ * A tool call as the evaluator reads it: its one call (for `toolCall`), its server and tool,
+ * and its arguments' text as the only message (for `toolArguments`). The model-call fields are
+ * neutral: validation keeps tool rules from testing them.
+ */
+function toolRequestContext(ctx: ToolCallContext): RequestContext {
+  return {
+    provider: 'openai_compatible',
+    api: 'openai',
+    endpoint: 'tools/call',
+    model: '',
+    keyLabels: ctx.keyLabels,
+    keyMetadata: ctx.keyMetadata,
+    headers: ctx.headers,
+    messages: [{ role: 'tool_arguments', text: argumentsText(ctx.arguments) }],
+    systemText: '',
+    toolsOffered: EMPTY,
+    toolCalls: [{ name: ctx.tool, arguments: ctx.arguments }],
+    estimatedInputTokens: 0,
+    maxOutputTokens: null,
+    estimatedCostMicros: 0,
+    now: ctx.now,
+    mcp: { server: ctx.server, tool: ctx.tool },
+  };
+}
+
+/** Every string (and number) value of a tool call's arguments, one per line, in document order. */
+export function argumentsText(value: unknown): string {
+  const parts: string[] = [];
+  const walk = (v: unknown, depth: number) => {
+    if (typeof v === 'string') parts.push(v);
+    else if (typeof v === 'number' || typeof v === 'bigint') parts.push(String(v));
+    else if (depth < 64 && Array.isArray(v)) for (const item of v) walk(item, depth + 1);
+    else if (depth < 64 && typeof v === 'object' && v !== null) for (const item of Object.values(v)) walk(item, depth + 1);
+  };
+  walk(value, 0);
+  return parts.join('\n');
 }
 
 /** How a rule's condition is decided: by its fast test, or by its explaining twin. */

@@ -43,6 +43,8 @@ export interface RequestContext {
   readonly now: Date;
   /** What the request's HDP delegation token proved; absent or null when no provenance check ran. */
   readonly provenance?: ProvenanceFacts | null;
+  /** The MCP server and tool of a tool call (tool rules only). */
+  readonly mcp?: { readonly server: string; readonly tool: string } | null;
 }
 
 /** The HDP facts policies read: the check's result and, for a verified token, its principal, scope and chain. */
@@ -64,4 +66,25 @@ export interface ResponseContext {
   readonly text: string;
   /** Complete tool calls, assembled from streamed deltas. */
   readonly toolCalls: readonly ToolCall[];
+}
+
+/** An agent's MCP tool call, for `tool_call` rules. */
+export interface ToolCallContext {
+  /** The MCP server's name in Keyward. */
+  readonly server: string;
+  readonly tool: string;
+  /** The call's `arguments` as the agent sent them (an object, usually). */
+  readonly arguments: unknown;
+  readonly keyLabels: Readonly<Record<string, string>>;
+  readonly keyMetadata: Readonly<Record<string, unknown>>;
+  /** Only `x-keyward-*` headers, names in lower case. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly now: Date;
+}
+
+/** What a tool returned, for `tool_result` rules; the call stays available to them. */
+export interface ToolResultContext {
+  readonly call: ToolCallContext;
+  /** The result's text content, one part per line. */
+  readonly text: string;
 }

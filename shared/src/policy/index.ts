@@ -21,7 +21,7 @@ export type {
   ValueTest,
   Weekday,
 } from './types.js';
-export type { NormalizedMessage, ProvenanceFacts, RequestContext, ResponseContext, ToolCall } from './context.js';
+export type { NormalizedMessage, ProvenanceFacts, RequestContext, ResponseContext, ToolCall, ToolCallContext, ToolResultContext } from './context.js';
 export {
   ACTION_RANK,
   mergeHolds,
@@ -35,9 +35,10 @@ export {
 } from './decision.js';
 export { DEFAULT_BLOCK_MESSAGE, DEFAULT_BLOCK_STATUS, DEFAULT_HOLD_SECONDS, MAX_HOLD_SECONDS, MAX_RULES, validatePolicyDocument } from './validate.js';
 export { CONDITION_KEYS, WEEKDAYS } from './validate-condition.js';
+export { RULE_PHASES } from './types.js';
 export { MAX_POLICY_TEXT, parsePolicyDocument, type PolicyFormat } from './parse.js';
 export { compileGlobs } from './glob.js';
 export { compileSafeRegex, MAX_REGEX_LENGTH, type SafeRegexResult } from './safe-regex.js';
-export { compilePolicies, PolicyCompileError, type CompiledPolicySet, type PolicyNeeds } from './compile.js';
+export { argumentsText, compilePolicies, PolicyCompileError, type CompiledPolicySet, type PolicyNeeds } from './compile.js';
 export { createRedactor, type Redactor } from './redaction.js';
 export { testPolicy, type PhaseTestResult, type PolicyTestResult, type RuleTrace, type SampleRequest } from './test-policy.js';

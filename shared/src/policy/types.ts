@@ -115,7 +115,15 @@ export type Condition =
   | { readonly maxOutputTokens: NumberTest }
   | { readonly costMicros: NumberTest }
   | { readonly timeOfDay: TimeOfDayTest }
-  | { readonly provenance: ProvenanceTest };
+  | { readonly provenance: ProvenanceTest }
+  /** Tool rules only: globs on the MCP server's name. */
+  | { readonly mcpServer: readonly string[] }
+  /** Tool rules only: globs on the called tool's name. */
+  | { readonly tool: readonly string[] }
+  /** Tool rules only: a text test of the call's arguments (every string value, one per line). */
+  | { readonly toolArguments: TextTest }
+  /** `tool_result` rules only: a text test of what the tool returned (its text content). */
+  | { readonly toolResult: TextTest };
 
 /** A custom redaction pattern; its name becomes the placeholder label (`[EMPLOYEE_ID_1]`). */
 export interface RedactionPattern {
@@ -141,8 +149,15 @@ export type RuleAction =
 /** Every action type. */
 export type ActionType = RuleAction['type'];
 
-/** Which side of the exchange a rule inspects. */
-export type RulePhase = 'request' | 'response';
+/**
+ * Which side of the exchange a rule inspects: a model call (`request`) or its answer
+ * (`response`), an agent's MCP tool call before it reaches the server (`tool_call`) or what the
+ * tool returned before it reaches the agent (`tool_result`).
+ */
+export type RulePhase = 'request' | 'response' | 'tool_call' | 'tool_result';
+
+/** Every rule phase, in evaluation order. */
+export const RULE_PHASES = ['request', 'response', 'tool_call', 'tool_result'] as const satisfies readonly RulePhase[];
 
 /** One rule of a policy. */
 export interface PolicyRule {

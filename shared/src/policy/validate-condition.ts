@@ -46,7 +46,34 @@ export const CONDITION_KEYS = [
   'costMicros',
   'timeOfDay',
   'provenance',
+  'mcpServer',
+  'tool',
+  'toolArguments',
+  'toolResult',
 ] as const;
+
+/** Conditions that read a model call, which tool rules cannot test. */
+const MODEL_CALL_ONLY = new Set<string>([
+  'provider',
+  'api',
+  'endpoint',
+  'model',
+  'prompt',
+  'system',
+  'completion',
+  'toolOffered',
+  'inputTokens',
+  'maxOutputTokens',
+  'costMicros',
+  'provenance',
+]);
+/** Conditions that read an MCP tool call, which model-call rules cannot test. */
+const TOOL_CALL_ONLY = new Set<string>(['mcpServer', 'tool', 'toolArguments', 'toolResult']);
+
+/** Whether `phase` is one of the MCP tool phases. */
+export function isToolPhase(phase: RulePhase): phase is 'tool_call' | 'tool_result' {
+  return phase === 'tool_call' || phase === 'tool_result';
+}
 
 /** What a `provenance` condition's `result` may name. */
 const PROVENANCE_RESULTS = ['absent', 'valid', ...Object.keys(PROVENANCE_REASONS)];
@@ -349,6 +376,15 @@ export function readCondition(c: Checker, v: unknown, path: Path, phase: RulePha
   const key = keys[0];
   const value = v[key];
   const at: Path = [...path, key];
+  if (isToolPhase(phase) ? MODEL_CALL_ONLY.has(key) : TOOL_CALL_ONLY.has(key)) {
+    c.fail(
+      at,
+      isToolPhase(phase)
+        ? `cannot be tested on a "${phase}" rule, which sees an MCP tool call (use mcpServer, tool, toolCall, toolArguments${phase === 'tool_result' ? ', toolResult' : ''}, keyLabel, keyMetadata, header or timeOfDay)`
+        : `is only available on rules with "on": "tool_call" or "tool_result" (it reads an MCP tool call)`,
+    );
+    return undefined;
+  }
   switch (key) {
     case 'all':
     case 'any': {
@@ -403,6 +439,22 @@ export function readCondition(c: Checker, v: unknown, path: Path, phase: RulePha
     case 'toolCall': {
       const test = readToolCallTest(c, value, at);
       return test === undefined ? undefined : { toolCall: test };
+    }
+    case 'mcpServer':
+    case 'tool': {
+      const list = readOneOrMany(c, value, at, MAX_LIST, (item, p) => readString(c, item, p, GLOB));
+      if (list === undefined) return undefined;
+      return key === 'mcpServer' ? { mcpServer: list } : { tool: list };
+    }
+    case 'toolArguments':
+    case 'toolResult': {
+      if (key === 'toolResult' && phase !== 'tool_result') {
+        c.fail(at, 'is only available on rules with "on": "tool_result" (the tool has not answered yet)');
+        return undefined;
+      }
+      const test = readTextTest(c, value, at);
+      if (test === undefined) return undefined;
+      return key === 'toolArguments' ? { toolArguments: test } : { toolResult: test };
     }
     case 'inputTokens':
     case 'maxOutputTokens':

@@ -138,7 +138,7 @@ describe('validatePolicyDocument', () => {
     });
     expect(errors.map((e) => e.message)).toEqual([
       '"name" must not be empty',
-      'rule "a" (#1): "when.modle" is not a known condition; expected one of: all, any, not, provider, api, endpoint, model, keyLabel, keyMetadata, header, prompt, system, completion, toolOffered, toolCall, inputTokens, maxOutputTokens, costMicros, timeOfDay, provenance',
+      'rule "a" (#1): "when.modle" is not a known condition; expected one of: all, any, not, provider, api, endpoint, model, keyLabel, keyMetadata, header, prompt, system, completion, toolOffered, toolCall, inputTokens, maxOutputTokens, costMicros, timeOfDay, provenance, mcpServer, tool, toolArguments, toolResult',
       expect.stringMatching(/^rule "b" \(#2\): "when\.prompt\.regex" nests quantifiers/),
       'rule "b" (#2): "action.status" must be between 400 and 599, not 200',
       'rule "a" (#3): "id" repeats the id of rule #1; rule ids must be unique within a policy',

@@ -1,7 +1,7 @@
 import { DETECTOR_GROUPS, DETECTOR_NAMES, expandDetectorRefs, type DetectorName, type DetectorRef } from '../pii/types.js';
 import { Checker, describe, isRecord, readBoolean, readEnum, readNumber, readOneOrMany, readString, type Path } from './checker.js';
-import { readCondition, readRegex } from './validate-condition.js';
-import type { PolicyRule, PolicyValidationResult, RedactionPattern, RuleAction, RulePhase } from './types.js';
+import { isToolPhase, readCondition, readRegex } from './validate-condition.js';
+import { RULE_PHASES, type PolicyRule, type PolicyValidationResult, type RedactionPattern, type RuleAction, type RulePhase } from './types.js';
 
 /** Most rules a policy may have. */
 export const MAX_RULES = 200;
@@ -11,6 +11,8 @@ export const DEFAULT_BLOCK_STATUS = 403;
 export const DEFAULT_BLOCK_MESSAGE: Readonly<Record<RulePhase, string>> = {
   request: 'This request was blocked by a Keyward policy.',
   response: 'The response was blocked by a Keyward policy.',
+  tool_call: 'This tool call was blocked by a Keyward policy.',
+  tool_result: "The tool's result was blocked by a Keyward policy.",
 };
 /**
  * Defaults of `hold`. The default timeout is what a client that does not stream can wait for:
@@ -31,6 +33,14 @@ const PATTERN_NAME = {
 };
 const ACTION_TYPES = ['allow', 'block', 'redact', 'hold', 'log'] as const;
 const RESPONSE_ACTIONS = ['allow', 'block', 'hold', 'log'] as const;
+/** A tool's result is blocked or rewritten, never held: the call already ran. */
+const TOOL_RESULT_ACTIONS = ['allow', 'block', 'redact', 'log'] as const;
+const PHASE_ACTIONS: Readonly<Record<RulePhase, readonly (typeof ACTION_TYPES)[number][]>> = {
+  request: ACTION_TYPES,
+  response: RESPONSE_ACTIONS,
+  tool_call: ACTION_TYPES,
+  tool_result: TOOL_RESULT_ACTIONS,
+};
 const ACTION_KEYS: Readonly<Record<(typeof ACTION_TYPES)[number], readonly string[]>> = {
   allow: ['type'],
   block: ['type', 'status', 'message'],
@@ -93,7 +103,7 @@ function readRedact(c: Checker, v: Record<string, unknown>, path: Path): RuleAct
 }
 
 function readAction(c: Checker, v: unknown, path: Path, phase: RulePhase): RuleAction | undefined {
-  const allowed = phase === 'response' ? RESPONSE_ACTIONS : ACTION_TYPES;
+  const allowed = PHASE_ACTIONS[phase];
   let obj: Record<string, unknown>;
   if (typeof v === 'string') obj = { type: v };
   else if (isRecord(v)) obj = v;
@@ -104,6 +114,10 @@ function readAction(c: Checker, v: unknown, path: Path, phase: RulePhase): RuleA
   const typePath = typeof v === 'string' ? path : [...path, 'type'];
   if (obj.type === 'redact' && phase === 'response') {
     c.fail(typePath, 'cannot be "redact" on a response rule: the answer is inspected, not rewritten (use block, hold or log)');
+    return undefined;
+  }
+  if (obj.type === 'hold' && phase === 'tool_result') {
+    c.fail(typePath, 'cannot be "hold" on a tool_result rule: the tool already ran (hold the call with a tool_call rule, or block or redact its result)');
     return undefined;
   }
   const type = readEnum(c, obj.type, typePath, allowed);
@@ -117,8 +131,14 @@ function readAction(c: Checker, v: unknown, path: Path, phase: RulePhase): RuleA
       const message = obj.message === undefined ? DEFAULT_BLOCK_MESSAGE[phase] : readString(c, obj.message, [...path, 'message'], { maxLength: 1000 });
       return status === undefined || message === undefined ? undefined : { type, status, message };
     }
-    case 'redact':
-      return readRedact(c, obj, path);
+    case 'redact': {
+      const action = readRedact(c, obj, path);
+      if (action?.type === 'redact' && action.restore && isToolPhase(phase)) {
+        c.fail([...path, 'restore'], `cannot be true on a ${phase} rule: MCP tool calls and results are rewritten for good`);
+        return undefined;
+      }
+      return action;
+    }
     case 'hold': {
       const timeoutSeconds =
         obj.timeoutSeconds === undefined
@@ -160,7 +180,7 @@ function readRule(c: Checker, v: unknown, index: number, usedIds: Map<string, nu
     }
     const name = v.name === undefined ? undefined : readString(c, v.name, [...path, 'name'], { maxLength: 200 });
     const description = v.description === undefined ? undefined : readString(c, v.description, [...path, 'description'], { maxLength: 2000 });
-    const on = v.on === undefined ? 'request' : readEnum(c, v.on, [...path, 'on'], ['request', 'response'] as const);
+    const on = v.on === undefined ? 'request' : readEnum(c, v.on, [...path, 'on'], RULE_PHASES);
     const shadow = readBoolean(c, v.shadow, [...path, 'shadow'], false);
     const when = v.when === undefined || on === undefined ? undefined : readCondition(c, v.when, [...path, 'when'], on);
     const action =

@@ -12,7 +12,7 @@
  *    request was forwarded or refused, so the audit trail records what actually happened.
  *    A node that restarts with requests in flight reports them as `node_restarted`.
  */
-import type { ApiFamily } from './config.js';
+import type { EventApi } from './events.js';
 
 /** What a held request looked like, with personal data already redacted by the node. */
 export interface ApprovalSummary {
@@ -33,7 +33,8 @@ export interface ApprovalRequestMessage {
   readonly reason:
     | { readonly kind: 'policy'; readonly policyId: string; readonly policyVersion: number; readonly ruleId: string }
     | { readonly kind: 'budget'; readonly budgetId: string };
-  readonly api: ApiFamily;
+  /** The API family of a held model call, or `mcp` for a held MCP tool call. */
+  readonly api: EventApi;
   readonly endpoint: string;
   readonly model: string | null;
   /** ISO time after which the node applies `onTimeout` without waiting further. */

@@ -48,7 +48,7 @@ function policyMatch(value: unknown, path: string): PolicyMatchRecord {
   count(match.policyVersion, child(path, 'policyVersion'));
   nonEmptyString(match.ruleId, child(path, 'ruleId'));
   oneOf(match.action, child(path, 'action'), ['allow', 'block', 'redact', 'hold', 'log'] as const);
-  oneOf(match.phase, child(path, 'phase'), ['request', 'response'] as const);
+  oneOf(match.phase, child(path, 'phase'), ['request', 'response', 'tool_call', 'tool_result'] as const);
   boolean(match.shadow, child(path, 'shadow'));
   return match as unknown as PolicyMatchRecord;
 }

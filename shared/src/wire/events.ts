@@ -116,7 +116,8 @@ export interface PolicyMatchRecord {
   readonly policyVersion: number;
   readonly ruleId: string;
   readonly action: 'allow' | 'block' | 'redact' | 'hold' | 'log';
-  readonly phase: 'request' | 'response';
+  /** The rule's `on`: a model call, its answer, an MCP tool call or its result. */
+  readonly phase: 'request' | 'response' | 'tool_call' | 'tool_result';
   /** True when the rule or its policy runs in shadow mode: recorded, not enforced. */
   readonly shadow: boolean;
 }

@@ -43,6 +43,19 @@ export interface McpServerConfig {
   readonly secret: SealedSecret;
   /** Bumped on every rotation so nodes drop cached plaintext and tokens. */
   readonly secretVersion: number;
+  /** Limits and prices of single tools (absent: none). */
+  readonly tools?: readonly McpToolSettings[];
+}
+
+/**
+ * A tool's rate limit and price: each key may call it `callsPerMinute` times a minute (null: no
+ * limit), and each call costs `costMicros`, reserved against the key's budgets before the call and
+ * settled once it ran.
+ */
+export interface McpToolSettings {
+  readonly name: string;
+  readonly callsPerMinute: number | null;
+  readonly costMicros: number;
 }
 
 /** The tools of one server a key may call: `['*']` for all of them, else their names. */
@@ -93,7 +106,26 @@ export function checkMcpServerFields(value: unknown, path: string, sealed: (valu
   }
   sealed(server.secret, child(path, 'secret'));
   count(server.secretVersion, child(path, 'secretVersion'));
+  if (server.tools !== undefined) checkMcpToolSettings(server.tools, child(path, 'tools'));
   return value as McpServerConfig;
+}
+
+/** Checks a server's tool settings: each tool once, a positive whole limit or null, a whole cost of at least 0. */
+export function checkMcpToolSettings(value: unknown, path: string): readonly McpToolSettings[] {
+  const seen = new Set<string>();
+  return arrayOf(value, path, (item, itemPath) => {
+    const settings = object(item, itemPath);
+    const name = string(settings.name, child(itemPath, 'name'));
+    if (!MCP_TOOL_NAME.test(name)) throw new FieldError(child(itemPath, 'name'), 'must be a tool name');
+    if (seen.has(name)) throw new FieldError(child(itemPath, 'name'), `repeats the tool "${name}"`);
+    seen.add(name);
+    if (settings.callsPerMinute !== null) {
+      const limit = count(settings.callsPerMinute, child(itemPath, 'callsPerMinute'));
+      if (limit < 1) throw new FieldError(child(itemPath, 'callsPerMinute'), 'must be at least 1, or null for no limit');
+    }
+    count(settings.costMicros, child(itemPath, 'costMicros'));
+    return item as McpToolSettings;
+  });
 }
 
 /** Checks a key's `mcpAccess` list: server names once each, tools `['*']` or tool names. */
@@ -113,6 +145,22 @@ export function checkMcpAccess(value: unknown, path: string): readonly McpAccess
     if (tools.length === 0) throw new FieldError(child(entryPath, 'tools'), 'must name at least one tool, or "*" for all');
     return access as unknown as McpAccess;
   });
+}
+
+/**
+ * One access list from several (a key's own, its team's, its organization's): each server once,
+ * with every tool any list grants (`*` covers them all).
+ */
+export function mergeMcpAccess(...lists: readonly (readonly McpAccess[] | undefined)[]): McpAccess[] {
+  const byServer = new Map<string, Set<string>>();
+  for (const list of lists) {
+    for (const entry of list ?? []) {
+      const tools = byServer.get(entry.server) ?? new Set<string>();
+      for (const tool of entry.tools) tools.add(tool);
+      byServer.set(entry.server, tools);
+    }
+  }
+  return [...byServer].map(([server, tools]) => ({ server, tools: tools.has('*') ? ['*'] : [...tools] }));
 }
 
 /** Whether `access` lets a key call `tool` on `server`. */

@@ -79,7 +79,7 @@ describe('approval request validation', () => {
       'approval request "reason.policyVersion" must be a non-negative integer',
     ],
     ['a budget reason with a bad id', tweak(request, (r) => (r.reason = { kind: 'budget', budgetId: 7 })), 'approval request "reason.budgetId" must be a UUID'],
-    ['an unknown API family', tweak(request, (r) => (r.api = 'cohere')), 'approval request "api" must be one of "openai", "anthropic", "gemini"'],
+    ['an unknown API family', tweak(request, (r) => (r.api = 'cohere')), 'approval request "api" must be one of "openai", "anthropic", "gemini", "mcp"'],
     ['an empty model', tweak(request, (r) => (r.model = '')), 'approval request "model" must be null or a non-empty string'],
     [
       'an expiry without a zone',

@@ -9,7 +9,7 @@
  */
 import type { ApprovalDecisionMessage, ApprovalOutcomeMessage, ApprovalRequestMessage, ApprovalSummary } from './approvals.js';
 import { arrayOf, child, count, FieldError, isoDateTime, nonEmptyString, nullable, object, oneOf, string, uuid } from './field-checks.js';
-import { API_FAMILIES } from './config.js';
+import { EVENT_APIS } from './events.js';
 import { WireError } from './validate.js';
 
 /** Every decision a person (or the expiry sweeper) can send a node. */
@@ -36,7 +36,7 @@ export function validateApprovalRequest(val: unknown): ApprovalRequestMessage {
     nonEmptyString(message.requestId, 'requestId');
     oneOf(message.phase, 'phase', ['request', 'response'] as const);
     holdReason(message.reason, 'reason');
-    oneOf(message.api, 'api', API_FAMILIES);
+    oneOf(message.api, 'api', EVENT_APIS);
     nonEmptyString(message.endpoint, 'endpoint');
     nullable(message.model, 'model', nonEmptyString);
     isoDateTime(message.expiresAt, 'expiresAt');

@@ -43,7 +43,7 @@ import {
   type RouteDocument,
 } from './routes.js';
 import { checkUsageEventFields } from './event-fields.js';
-import { checkMcpAccess, checkMcpServerFields, type McpAccess, type McpServerConfig } from './mcp.js';
+import { checkMcpAccess, checkMcpServerFields, checkMcpToolSettings, type McpAccess, type McpServerConfig, type McpToolSettings } from './mcp.js';
 import { validatePolicyDocument } from '../policy/validate.js';
 import {
   arrayOf,
@@ -120,6 +120,11 @@ export function validateCacheSettings(val: unknown): CacheSettings | null {
 /** Validates a key's MCP access list as the control plane receives it. */
 export function validateMcpAccess(val: unknown): readonly McpAccess[] {
   return run('mcpAccess', () => checkMcpAccess(val, ''));
+}
+
+/** Validates an MCP server's tool settings as the control plane stores them, with the same rules nodes apply. */
+export function validateMcpToolSettings(val: unknown): readonly McpToolSettings[] {
+  return run('tools', () => checkMcpToolSettings(val, ''));
 }
 
 function run<T>(what: string, validate: () => T): T {

@@ -249,6 +249,176 @@ describe('MCP servers behind Keyward', () => {
       expect(line).not.toContain(agentKey.secret);
     }
   });
+
+  it('serves every server the key may use at /mcp, each tool named <server>__<tool>, in sessions of its own with each server', async () => {
+    const client = new Client({ name: 'aggregating-agent', version: '1.0.0' });
+    const transport = new StreamableHTTPClientTransport(new URL(`${system.dp.url}/mcp`), {
+      requestInit: { headers: { Authorization: `Bearer ${agentKey.secret}` } },
+    });
+    await client.connect(transport);
+    clients.push(client);
+    expect(client.getServerVersion()?.name).toBe('keyward');
+    expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual([
+      'flaky__delete_records',
+      'flaky__list_records',
+      'flaky__read_config',
+      'flaky__slow_count',
+      'records__list_records',
+      'records__read_config',
+      'records__slow_count',
+    ]);
+
+    const progress: number[] = [];
+    const counted = await client.callTool({ name: 'records__slow_count', arguments: { to: 3 } }, undefined, { onprogress: (p) => progress.push(p.progress) });
+    expect(counted.content).toEqual([{ type: 'text', text: 'counted to 3' }]);
+    expect(progress).toEqual([1, 2, 3]);
+    // Keyward's own session with the server, with the server's credential: never the agent's session or key.
+    const last = tools.log.requests.at(-1)!;
+    expect(last.authorization).toBe(`Bearer ${UPSTREAM_TOKEN}`);
+    expect(last.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(last.sessionId).not.toBe(transport.sessionId);
+
+    const refused = await client.callTool({ name: 'records__delete_records', arguments: { table: 'customers' } }).catch((e: unknown) => e);
+    expect((refused as McpError).message).toContain('This Keyward key may not call the tool "delete_records" of MCP server "records"');
+    const unnamed = await client.callTool({ name: 'list_records', arguments: { table: 'customers' } }).catch((e: unknown) => e);
+    expect((unnamed as McpError).message).toContain('On the aggregated endpoint a tool is named "<server>__<tool>".');
+    expect(tools.log.calls.map((c) => c.tool)).not.toContain('delete_records');
+
+    const stranger = await fetch(`${system.dp.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${agentKey.secret}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': 'not-a-session',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    expect(stranger.status).toBe(404);
+    await transport.terminateSession();
+  });
+
+  it('limits calls per minute of a tool for each key, and charges each call its price against the key’s budgets', async () => {
+    const updated = await published(() =>
+      system.owner.gql<{ updateMcpServer: { tools: unknown[] } }>(
+        `mutation($id: ID!) { updateMcpServer(id: $id, input: { tools: [
+          { name: "list_records", callsPerMinute: 2, costMicros: 1500 },
+          { name: "read_config", costMicros: 400000 }
+        ] }) { tools { name callsPerMinute costMicros } } }`,
+        { id: serverId },
+      ),
+    );
+    expect(updated.updateMcpServer.tools).toEqual([
+      { name: 'list_records', callsPerMinute: 2, costMicros: 1500 },
+      { name: 'read_config', callsPerMinute: null, costMicros: 400000 },
+    ]);
+    const key = await system.createKey({ name: 'metered agent', mcpAccess: [{ server: 'records', tools: ['*'] }] });
+    await published(() =>
+      system.owner.gql('mutation($key: ID!) { createBudget(input: { scopeKind: KEY, scopeId: $key, period: DAY, limit: "0.50" }) { id } }', { key: key.id }),
+    );
+    const { client } = await connect(key.secret);
+    const call = (name: string) => client.callTool({ name, arguments: { table: 'metered' } }).catch((e: unknown) => e as McpError);
+
+    expect(((await call('list_records')) as { content: unknown }).content).toEqual([{ type: 'text', text: '3 records in metered' }]);
+    await call('list_records');
+    const limited = await call('list_records');
+    expect((limited as McpError).message).toMatch(
+      /This Keyward key may call the tool "list_records" of MCP server "records" 2 times a minute; retry in \d+ s\./,
+    );
+    // Another key has its own allowance.
+    const other = await connect(agentKey.secret);
+    expect(((await other.client.callTool({ name: 'list_records', arguments: { table: 'other' } })) as { content: unknown }).content).toBeDefined();
+
+    const reads = () => tools.log.calls.filter((c) => c.tool === 'read_config').length;
+    const readsBefore = reads();
+    expect(((await call('read_config')) as { content: unknown[] }).content).toHaveLength(1);
+    const broke = await call('read_config');
+    expect(broke).toBeInstanceOf(McpError);
+    expect((broke as McpError).message).toContain(
+      'A call of the tool "read_config" of MCP server "records" costs 400000 micro-dollars, and a key budget has 97000 of 500000 left this period.',
+    );
+    // The refused call never reached the server.
+    expect(reads()).toBe(readsBefore + 1);
+
+    const db = new pg.Client({ connectionString: system.cp.databaseUrl });
+    await db.connect();
+    try {
+      const rows = await eventually(
+        async () => {
+          const { rows } = await db.query<{ mcp_tool: string; decision: string; error_code: string | null; cost_micros: string }>(
+            `select mcp_tool, decision, error_code, cost_micros from usage_events where key_id = $1 and endpoint = 'tools/call' order by started_at`,
+            [key.id],
+          );
+          return rows.length >= 5 ? rows : undefined;
+        },
+        10_000,
+        'the metered calls to be stored',
+      );
+      expect(rows.map((r) => [r.mcp_tool, r.decision, r.error_code, Number(r.cost_micros)])).toEqual([
+        ['list_records', 'allowed', null, 1500],
+        ['list_records', 'allowed', null, 1500],
+        ['list_records', 'rate_limited', 'rate_limited', 0],
+        ['read_config', 'allowed', null, 400000],
+        ['read_config', 'budget_exceeded', 'budget_exceeded', 0],
+      ]);
+    } finally {
+      await db.end();
+    }
+    const invalid = await system.owner.gql(
+      `mutation($id: ID!) { updateMcpServer(id: $id, input: { tools: [{ name: "a", callsPerMinute: 1 }, { name: "a" }] }) { id } }`,
+      {
+        id: serverId,
+      },
+    );
+    expect(invalid.errors?.[0]?.message).toBe('tools "[1].name" repeats the tool "a".');
+  });
+
+  it('lets every key of a team, or of the whole organization, call the tools granted there', async () => {
+    type Grant = { teamId: string | null; teamName: string | null; access: { server: string; tools: string[] }[] };
+    const grant = (teamId: string | null, access: { server: string; tools: string[] }[]) =>
+      published(() =>
+        system.owner.gql<{ setMcpAccess: Grant }>(
+          `mutation($teamId: ID, $access: [McpAccessInput!]!) { setMcpAccess(teamId: $teamId, access: $access) { teamId teamName access { server tools } } }`,
+          { teamId, access },
+        ),
+      );
+    const toolsOf = async (secret: string) => (await (await connect(secret)).client.listTools()).tools.map((t) => t.name).sort();
+    const team = await system.owner.gql<{ createTeam: { id: string } }>(`mutation { createTeam(input: { name: "data" }) { id } }`);
+    const teamId = team.data!.createTeam.id;
+    const member = await system.createKey({ name: 'team agent', teamId });
+    const outsider = await system.createKey({ name: 'other agent' });
+    await expect(connect(member.secret)).rejects.toThrow(/This Keyward key may not use MCP server/);
+
+    expect((await grant(teamId, [{ server: 'records', tools: ['list_records'] }])).setMcpAccess).toEqual({
+      teamId,
+      teamName: 'data',
+      access: [{ server: 'records', tools: ['list_records'] }],
+    });
+    expect(await toolsOf(member.secret)).toEqual(['list_records']);
+    await expect(connect(outsider.secret)).rejects.toThrow(/may not use MCP server/);
+    const { client } = await connect(member.secret);
+    const refused = await client.callTool({ name: 'delete_records', arguments: { table: 'customers' } }).catch((e: unknown) => e);
+    expect((refused as McpError).message).toContain('This Keyward key may not call the tool "delete_records"');
+
+    await grant(null, [{ server: 'records', tools: ['read_config'] }]);
+    expect(await toolsOf(outsider.secret)).toEqual(['read_config']);
+    expect(await toolsOf(member.secret)).toEqual(['list_records', 'read_config']);
+    // The key's own access adds to the organization's.
+    expect(await toolsOf(agentKey.secret)).toEqual(['list_records', 'read_config', 'slow_count']);
+
+    const listed = await system.owner.gql<{ mcpAccessGrants: Grant[] }>(`{ mcpAccessGrants { teamId teamName access { server tools } } }`);
+    expect(listed.data!.mcpAccessGrants).toEqual([
+      { teamId: null, teamName: null, access: [{ server: 'records', tools: ['read_config'] }] },
+      { teamId, teamName: 'data', access: [{ server: 'records', tools: ['list_records'] }] },
+    ]);
+    const deletion = await system.owner.gql(`mutation($id: ID!) { deleteMcpServer(id: $id) }`, { id: serverId });
+    expect(deletion.errors?.[0]?.message).toBe('Cannot delete MCP server "records": the organization, team "data" may call it; change that MCP access first.');
+    const unknown = await system.owner.gql(`mutation { setMcpAccess(access: [{ server: "nope", tools: ["*"] }]) { teamId } }`);
+    expect(unknown.errors?.[0]?.message).toBe('mcpAccess names no MCP server of this organization: nope.');
+
+    await grant(null, []);
+    await expect(connect(outsider.secret)).rejects.toThrow(/may not use MCP server/);
+  });
 });
 
 describe('registering MCP servers', () => {

@@ -1,0 +1,81 @@
+import type { McpServerConfig } from '@keyward/shared';
+import type { ConfigView } from '../config/view.js';
+import type { Ticket } from '../limits/index.js';
+import type { Gateway } from '../pipeline/gateway.js';
+import type { RequestRecord } from '../pipeline/record.js';
+import { McpRefusal, RPC_ERRORS, type JsonRpcId } from './json-rpc.js';
+
+/** What a tool call reserved: settled with its price once the server answered, released otherwise. */
+export interface ToolCharge {
+  readonly ticket: Ticket;
+  readonly costMicros: number;
+}
+
+/**
+ * Admits a `tools/call` like a model call: the tool's price (its `costMicros`) is reserved on
+ * every budget of the key's organization, team, pool and key, and its `callsPerMinute` is a
+ * requests-per-minute limit of the key for that tool. Refusals are JSON-RPC errors for the call.
+ * Returns null when no price or limit applies.
+ */
+export async function admitToolCall(
+  gw: Gateway,
+  view: ConfigView,
+  record: RequestRecord,
+  server: McpServerConfig,
+  tool: string,
+  id: JsonRpcId | null,
+): Promise<ToolCharge | null> {
+  const key = record.key!;
+  const org = record.org!;
+  const settings = server.tools?.find((t) => t.name === tool);
+  const costMicros = settings?.costMicros ?? 0;
+  const rateLimits = settings?.callsPerMinute
+    ? [{ id: `mcp:${server.id}:${tool}:${key.id}`, orgId: org.id, scope: { kind: 'key' as const, id: key.id }, requestsPerMinute: settings.callsPerMinute }]
+    : [];
+  const budgets = costMicros > 0 ? Object.values(view.budgets).filter((b) => b.orgId === org.id) : [];
+  if (rateLimits.length === 0 && budgets.length === 0) return null;
+  const admission = await gw.limiter.admit({
+    orgId: org.id,
+    teamId: key.teamId,
+    keyId: key.id,
+    poolId: key.poolId ?? null,
+    now: Date.now(),
+    timeZone: org.timeZone,
+    failMode: org.limiterFailMode,
+    budgets,
+    rateLimits,
+    reserveMicros: costMicros,
+    reserveTokens: 0,
+  });
+  if (admission.ok) return { ticket: admission.ticket, costMicros };
+  switch (admission.reason) {
+    case 'rate_limited':
+      throw new McpRefusal(
+        200,
+        RPC_ERRORS.refused,
+        `This Keyward key may call the tool "${tool}" of MCP server "${server.name}" ${admission.limit} times a minute; retry in ${admission.retryAfterSeconds ?? 60} s.`,
+        'rate_limited',
+        id,
+        'rate_limited',
+      );
+    case 'budget_exceeded':
+      throw new McpRefusal(
+        200,
+        RPC_ERRORS.refused,
+        `A call of the tool "${tool}" of MCP server "${server.name}" costs ${costMicros} micro-dollars, and a ${admission.scope.kind} budget has ` +
+          `${Math.max(0, admission.limitMicros - admission.spentMicros - admission.reservedMicros)} of ${admission.limitMicros} left this period.`,
+        'budget_exceeded',
+        id,
+        'budget_exceeded',
+      );
+    default:
+      throw new McpRefusal(200, RPC_ERRORS.refused, admission.message, 'limiter_unavailable', id, 'error');
+  }
+}
+
+/** Settles a call the server answered at its price (the tool ran, whatever it returned), or releases one it never answered. */
+export async function settleToolCall(gw: Gateway, charge: ToolCharge, record: RequestRecord): Promise<void> {
+  if (record.ttftMs === null) return gw.limiter.release(charge.ticket);
+  record.costMicros = charge.costMicros;
+  await gw.limiter.settle(charge.ticket, { costMicros: charge.costMicros, tokens: 0 });
+}
