@@ -94,6 +94,7 @@ describe('data-plane configuration from the environment', () => {
     [{ KEYWARD_HASH_SALT: 'short' }, /^KEYWARD_HASH_SALT must be at least 16 characters/],
     [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, /^OTEL_EXPORTER_OTLP_ENDPOINT must be an http or https URL/],
     [{ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'grpc://collector:4317' }, /^OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http or https URL/],
+    [{ KEYWARD_PRICES_FILE: '/nonexistent/data.json' }, /^KEYWARD_PRICES_FILE "\/nonexistent\/data.json" cannot be used: it cannot be read as JSON \(ENOENT/],
   ])('refuses %o with one sentence naming the variable', (override, message) => {
     expect(() => loadDataPlaneConfig({ ...base, ...override })).toThrow(ConfigError);
     expect(() => loadDataPlaneConfig({ ...base, ...override })).toThrow(message);
