@@ -42,10 +42,19 @@ const document = fc.oneof(
   fc.jsonValue({ maxDepth: 4 }),
 );
 
-function timed<T>(run: () => T): { value: T; ms: number } {
-  const started = performance.now();
-  const value = run();
-  return { value, ms: performance.now() - started };
+/**
+ * The result of `run` and its time: the least of up to three runs while over `bound`, so a
+ * garbage collection or another process on the shared cores is not taken for a slow input.
+ */
+function timed<T>(run: () => T, bound: number): { value: T; ms: number } {
+  let best = Infinity;
+  let value: T;
+  for (let attempt = 0; attempt < 3 && best >= bound; attempt++) {
+    const started = performance.now();
+    value = run();
+    best = Math.min(best, performance.now() - started);
+  }
+  return { value: value!, ms: best };
 }
 
 describe('fuzz: the policy language', () => {
@@ -60,7 +69,7 @@ describe('fuzz: the policy language', () => {
           () => parsePolicyDocument(JSON.stringify(doc) ?? 'null', 'json'),
           () => parsePolicyDocument(stringify(doc), 'yaml'),
         ]) {
-          const { value, ms } = timed(run);
+          const { value, ms } = timed(run, VALIDATE_BOUND_MS);
           expect(ms).toBeLessThan(VALIDATE_BOUND_MS);
           if (value.ok) expect(validatePolicyDocument(value.policy)).toEqual(value);
           else for (const error of value.errors) expect(typeof error.message === 'string' && error.message.length > 0).toBe(true);
@@ -73,7 +82,7 @@ describe('fuzz: the policy language', () => {
   it('answers any text, whatever its syntax, without throwing', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 400 }), fc.constantFrom('json', 'yaml', undefined), (text, format) => {
-        const { value, ms } = timed(() => parsePolicyDocument(text, format));
+        const { value, ms } = timed(() => parsePolicyDocument(text, format), VALIDATE_BOUND_MS);
         expect(ms).toBeLessThan(VALIDATE_BOUND_MS);
         expect(typeof value.ok).toBe('boolean');
       }),
@@ -94,7 +103,7 @@ describe('fuzz: the policy language', () => {
             expect(compiled.reason.length).toBeGreaterThan(0);
             return;
           }
-          for (const prompt of prompts) expect(timed(() => compiled.regex.test(prompt)).ms).toBeLessThan(MATCH_BOUND_MS);
+          for (const prompt of prompts) expect(timed(() => compiled.regex.test(prompt), MATCH_BOUND_MS).ms).toBeLessThan(MATCH_BOUND_MS);
         },
       ),
       fuzzBudget(500),
