@@ -1,3 +1,4 @@
+import { usePriceFile } from '@keyward/shared';
 import { ConfigError } from './config-error.js';
 
 export { ConfigError };
@@ -51,6 +52,8 @@ export interface ControlPlaneConfig {
    * background rounds end, then the process exits; past it, it exits at once with status 1.
    */
   readonly drainTimeoutMs: number;
+  /** A newer price catalog loaded at start (`KEYWARD_PRICES_FILE`, shared with the data plane); null: the dataset pinned in the release. */
+  readonly pricesFile: string | null;
 }
 
 /** How the audit-sink worker paces itself. */
@@ -134,6 +137,7 @@ export function loadControlPlaneConfig(env: Env = process.env): ControlPlaneConf
       maxBackoffSeconds: integer(env, 'KEYWARD_AUDIT_SINK_MAX_BACKOFF_SECONDS', 300, 1, 3_600),
     },
     drainTimeoutMs: integer(env, 'KEYWARD_DRAIN_SECONDS', 10, 1, 3_600) * 1000,
+    pricesFile: pricesFile(env),
   };
   return Object.freeze(config);
 }
@@ -203,6 +207,18 @@ function url(env: Env, name: string, fallback: string, protocols = ['http:', 'ht
     throw new ConfigError(`${name} must use ${protocols.join(' or ')}.`);
   }
   return raw.replace(/\/$/, '');
+}
+
+/** `KEYWARD_PRICES_FILE`, put in use now: the data plane's setting, so route tests estimate at the prices nodes charge. */
+function pricesFile(env: Env): string | null {
+  const path = env.KEYWARD_PRICES_FILE?.trim();
+  if (!path) return null;
+  try {
+    usePriceFile(path);
+  } catch (err) {
+    throw new ConfigError(`KEYWARD_PRICES_FILE "${path}" cannot be used: ${(err as Error).message}.`);
+  }
+  return path;
 }
 
 function optionalUrl(env: Env, name: string, protocols: string[]): string | null {

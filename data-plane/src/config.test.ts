@@ -127,6 +127,7 @@ describe('data-plane configuration from the environment', () => {
     [{ REDIS_URL: 'redis+cluster://c1:7000,c2:7001/0' }, /^REDIS_URL for Redis Cluster takes no path/],
     [{ REDIS_URL: 'redis+cluster://c1:7000,:7001' }, /^REDIS_URL has a host that is not host:port: ":7001"/],
     [{ REDIS_URL: 'redis+cluster://c1:99999' }, /^REDIS_URL has a host that is not host:port: "c1:99999"/],
+    [{ KEYWARD_PRICES_FILE: '/nonexistent/data.json' }, /^KEYWARD_PRICES_FILE "\/nonexistent\/data.json" cannot be used: it cannot be read as JSON \(ENOENT/],
   ])('refuses %o with one sentence naming the variable', (override, message) => {
     expect(() => loadDataPlaneConfig({ ...base, ...override })).toThrow(ConfigError);
     expect(() => loadDataPlaneConfig({ ...base, ...override })).toThrow(message);

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { DEFAULT_HOLD_SECONDS, parseSecret } from '@keyward/shared';
+import { DEFAULT_HOLD_SECONDS, parseSecret, usePriceFile } from '@keyward/shared';
 import { parseRedisUrl } from './limits/redis-client.js';
 
 /** Thrown by `loadDataPlaneConfig` with one sentence naming the variable that is wrong. */
@@ -71,6 +71,8 @@ export interface DataPlaneConfig {
   readonly otlpTracesUrl: string | null;
   /** `service.name` on exported spans (`OTEL_SERVICE_NAME`). */
   readonly otelServiceName: string;
+  /** A newer price catalog loaded at start (`KEYWARD_PRICES_FILE`); null: the dataset pinned in the release. */
+  readonly pricesFile: string | null;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -121,7 +123,20 @@ export function loadDataPlaneConfig(env: Env = process.env): DataPlaneConfig {
     logLevel: logLevel(env),
     otlpTracesUrl: otlpTracesUrl(env),
     otelServiceName: text(env, 'OTEL_SERVICE_NAME', 'keyward-data-plane'),
+    pricesFile: pricesFile(env),
   });
+}
+
+/** `KEYWARD_PRICES_FILE`: a newer `data.json` of `@pydantic/genai-prices`, put in use now, before any request is priced. */
+function pricesFile(env: Env): string | null {
+  const path = raw(env, 'KEYWARD_PRICES_FILE');
+  if (path === undefined) return null;
+  try {
+    usePriceFile(path);
+  } catch (err) {
+    throw new ConfigError(`KEYWARD_PRICES_FILE "${path}" cannot be used: ${(err as Error).message}.`);
+  }
+  return path;
 }
 
 function raw(env: Env, name: string): string | undefined {

@@ -166,13 +166,15 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
 
   let draining = false;
   const appends = new Set<Promise<void>>();
-  const emit = (event: UsageEvent) => {
-    const appended = spool.append(event).catch((err: unknown) => {
-      log.error({ requestId: event.requestId, reason: (err as Error).message }, 'could not spool a usage event');
+  const emit = (event: UsageEvent) =>
+    new Promise<void>((written) => {
+      const appended = spool.append(event, written).catch((err: unknown) => {
+        log.error({ requestId: event.requestId, reason: (err as Error).message }, 'could not spool a usage event');
+        written();
+      });
+      appends.add(appended);
+      void appended.finally(() => appends.delete(appended));
     });
-    appends.add(appended);
-    void appended.finally(() => appends.delete(appended));
-  };
   const tracker = new RequestTracker();
   const limiter = options.limiter ?? createNodeLimiter(config.redisUrl, log);
   const limitsStep = createLimitsStep({

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually, startTestSystem, type TestSystem } from './support/system.js';
 
 const UNKNOWN = 'gpt-4o-nonexistent';
-const FINE_TUNED = 'ft:gpt-4o-mini-2024-07-18:acme:support:9xYz1';
+/** A fine-tune of a base model the catalog has no fine-tuning price for (it prices `ft:gpt-4o-mini…`). */
+const FINE_TUNED = 'ft:gpt-4.1-nano-2025-04-14:acme:support:9xYz1';
 /** The mock's default usage on every answer. */
 const USAGE = { inputTokens: 12, outputTokens: 7, cachedInputTokens: 0 };
 

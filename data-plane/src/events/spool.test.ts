@@ -57,6 +57,30 @@ describe('the event spool', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('writes an event into its segment at once while a flush waits out the sync interval, before the fsync that makes it durable', async () => {
+    const spool = await EventSpool.open({ dir, logger, syncIntervalMs: 1_000 });
+    await spool.append(event(1));
+    const started = performance.now();
+    let writtenAfterMs = -1;
+    let durable = false;
+    const second = spool.append(event(2), () => (writtenAfterMs = performance.now() - started)).then(() => (durable = true));
+    const third = spool.append(event(3));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Queued in this turn, written in the next; the fsync waits for the rest of the second.
+    expect(writtenAfterMs).toBeGreaterThanOrEqual(0);
+    expect(writtenAfterMs).toBeLessThan(100);
+    expect(durable).toBe(false);
+    let lateWritten = false;
+    const fourth = spool.append(event(4), () => (lateWritten = true));
+    expect(lateWritten).toBe(true);
+    const segment = (await readdir(dir)).find((name) => name.endsWith('.ndjson') && !name.startsWith('dead'))!;
+    const lines = (await readFile(join(dir, segment), 'utf8')).trim().split('\n');
+    expect(lines.map((line) => (JSON.parse(line) as UsageEvent).requestId)).toEqual(['req-1', 'req-2', 'req-3', 'req-4']);
+    await Promise.all([second, third, fourth]);
+    expect(durable).toBe(true);
+    await spool.close();
+  });
+
   it('hands back appended events in order, and forgets them only once acknowledged', async () => {
     const spool = await open();
     await Promise.all([1, 2, 3].map((n) => spool.append(event(n))));

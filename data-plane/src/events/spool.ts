@@ -36,16 +36,17 @@ export interface SpoolOptions {
   readonly onDurable?: () => void;
   /**
    * Least time between two fsyncs of the active segment (0: one per event-loop turn). Events
-   * are written to the file in the next event-loop turn, or, when an fsync happened less than
-   * the interval ago, once the interval is over: one fsync then covers every event of a busy
-   * interval. A crashed process loses at most what waited in memory; a power cut at most one
-   * interval's events.
+   * are written to the file in the next event-loop turn, or at once while a flush waits out the
+   * interval since the last fsync; one fsync then covers every event of a busy interval. A
+   * crashed process loses at most the appends of its last event-loop turn (none whose answer
+   * already ended: the gateway waits for `written`); a power cut at most one interval's events.
    */
   readonly syncIntervalMs?: number;
 }
 
 interface PendingAppend {
   readonly line: string;
+  readonly written: (() => void) | undefined;
   readonly resolve: () => void;
   readonly reject: (err: unknown) => void;
 }
@@ -68,6 +69,12 @@ export class EventSpool {
   private flushScheduled = false;
   private closed = false;
   private lastSyncAt = -Infinity;
+  /**
+   * While a flush waits out the sync interval: the appends it has written so far. An append
+   * arriving then is written at once and joins them (its `written` runs without waiting for
+   * the interval), and the fsync at the interval's end covers it.
+   */
+  private waiting: { readonly written: PendingAppend[]; bytes: number } | null = null;
 
   private constructor(
     private readonly options: SpoolOptions,
@@ -104,11 +111,19 @@ export class EventSpool {
     return this.pendingLines + this.queue.length;
   }
 
-  /** Appends an event; resolves once it is on disk. */
-  append(event: UsageEvent): Promise<void> {
+  /**
+   * Appends an event; resolves once it is on disk. `written` runs once it is in the file (the
+   * kernel's page cache), which a killed process no longer loses, before the fsync.
+   */
+  append(event: UsageEvent, written?: () => void): Promise<void> {
     if (this.closed) return Promise.reject(new Error('event spool is closed'));
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ line: `${JSON.stringify(event)}\n`, resolve, reject });
+      const pending = { line: `${JSON.stringify(event)}\n`, written, resolve, reject };
+      if (this.waiting) {
+        this.waiting.bytes += this.write([pending], this.waiting.written);
+        return;
+      }
+      this.queue.push(pending);
       this.scheduleFlush();
     });
   }
@@ -218,20 +233,14 @@ export class EventSpool {
     try {
       while (this.queue.length > 0) {
         const written: PendingAppend[] = [];
-        let bytes = 0;
-        // Write what is queued; appends that arrive while the sync interval runs out are written before the fsync too.
-        for (let group = this.queue.splice(0); group.length > 0; group = this.queue.splice(0)) {
-          const data = Buffer.from(group.map((p) => p.line).join(''), 'utf8');
-          try {
-            // A synchronous write to the page cache costs microseconds; the thread-pool round trip of an asynchronous one cost more.
-            writeAll(this.active.fd, data);
-            bytes += data.length;
-            written.push(...group);
-          } catch (err) {
-            for (const p of group) p.reject(err);
-          }
-          const wait = this.lastSyncAt + (this.options.syncIntervalMs ?? 0) - performance.now();
-          if (wait > 0 && !this.closed) await sleep(wait);
+        let bytes = this.write(this.queue.splice(0), written);
+        // Appends that arrive while the sync interval runs out are written at once, before the fsync too.
+        const wait = this.lastSyncAt + (this.options.syncIntervalMs ?? 0) - performance.now();
+        if (wait > 0 && !this.closed) {
+          this.waiting = { written, bytes: 0 };
+          await sleep(wait);
+          bytes += this.waiting.bytes;
+          this.waiting = null;
         }
         if (written.length === 0) continue;
         try {
@@ -249,6 +258,22 @@ export class EventSpool {
       this.flushing = null;
     }
     this.options.onDurable?.();
+  }
+
+  /** Writes `group` to the active segment (adding it to `written`) and returns the bytes written; a failed write rejects its appends. */
+  private write(group: PendingAppend[], written: PendingAppend[]): number {
+    if (group.length === 0) return 0;
+    const data = Buffer.from(group.map((p) => p.line).join(''), 'utf8');
+    try {
+      // A synchronous write to the page cache costs microseconds; the thread-pool round trip of an asynchronous one cost more.
+      writeAll(this.active.fd, data);
+    } catch (err) {
+      for (const p of group) p.reject(err);
+      return 0;
+    }
+    written.push(...group);
+    for (const p of group) p.written?.();
+    return data.length;
   }
 
   private async rotate(): Promise<void> {

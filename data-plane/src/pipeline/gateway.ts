@@ -42,8 +42,8 @@ export interface Gateway {
   readonly health: TargetHealthBoard;
   /** Answers kept by the opt-in response cache. */
   readonly responseCache: ResponseStore;
-  /** Spools one usage event. */
-  emit(event: UsageEvent): void;
+  /** Spools one usage event; resolves once it is in the spool file (or could not be written, which is logged). */
+  emit(event: UsageEvent): Promise<void>;
   readonly tracker: RequestTracker;
   /** Hashes client addresses and user agents for events, with the node's salt. */
   readonly clientHasher: ClientHasher;

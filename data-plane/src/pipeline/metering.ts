@@ -23,12 +23,13 @@ export function estimateMissingUsage(record: RequestRecord, requestText: () => s
 }
 
 /**
- * Prices the recorded usage from the org's custom models, then the built-in table, then the
- * organization's fallback for unpriced models; an unpriced model's event is tagged `unpriced`.
+ * Prices the recorded usage at the prices in force when the request arrived: the org's custom
+ * models, then the built-in catalog, then the organization's fallback for unpriced models; an
+ * unpriced model's event is tagged `unpriced`.
  */
 export function priceRecord(record: RequestRecord): void {
   if (!record.usage || !record.org || !record.model) return;
-  const { price, listed } = orgPrice(record.model, record.org);
+  const { price, listed } = orgPrice(record.model, record.org, new Date(record.startedAt));
   if (!listed && !record.tags.includes(UNPRICED_TAG)) record.tags.push(UNPRICED_TAG);
   if (price) record.costMicros = costMicros(price, record.usage);
 }

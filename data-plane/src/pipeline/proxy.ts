@@ -82,6 +82,8 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
   let responseText: ResponseText = () => '';
   let requestText = () => '';
   gw.tracker.add(client);
+  // The agent sees its answer end only once the request's event is in the spool (`finish`).
+  client.holdEnd();
   try {
     if (resolved instanceof GatewayError) throw resolved;
     const { op, pathModel } = resolved;
@@ -198,10 +200,11 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
     if (record.org?.contentCapture && record.key) {
       record.content = { request: truncateText(requestText(), CAPTURE_CHARS), response: truncateText(responseText(), CAPTURE_CHARS) };
     }
-    await finish(gw, record, settle);
+    await finish(gw, record, settle, () => client.releaseEnd());
   } catch (err) {
     gw.log.error({ requestId: record.requestId, err }, 'could not record a finished request');
   } finally {
+    client.releaseEnd();
     gw.tracker.delete(client);
   }
 }
@@ -263,8 +266,19 @@ export function respondWithError(gw: Gateway, errors: ErrorShape, client: Client
   else client.send(error.status, headers, errors.errorBody(error), error.code === 'draining');
 }
 
-/** Prices the request, settles enforcement, counts it in metrics, logs it and spools its event. */
-export async function finish(gw: Gateway, record: RequestRecord, settle: ((outcome: EnforcementOutcome) => Promise<void>) | null): Promise<void> {
+/**
+ * Prices the request, scores it and spools its event, then calls `spooled` (which lets the
+ * agent's answer end), settles enforcement, counts it in metrics and logs it. The event is in
+ * the spool file before the answer ends and before the reservation is settled, so a node killed
+ * at any point after the agent has its answer loses no usage, spend or audit record; a
+ * reservation it held expires on its own.
+ */
+export async function finish(
+  gw: Gateway,
+  record: RequestRecord,
+  settle: ((outcome: EnforcementOutcome) => Promise<void>) | null,
+  spooled: () => void = () => undefined,
+): Promise<void> {
   try {
     // A cached answer costs nothing; its token counts are recorded as they were.
     if (!record.cacheHit) priceRecord(record);
@@ -273,6 +287,10 @@ export async function finish(gw: Gateway, record: RequestRecord, settle: ((outco
   }
   if (record.routeId !== null && record.credential && record.costMicros > 0)
     gw.metrics.targetCost.inc({ target: `${record.credential.id}/${record.model}` }, record.costMicros);
+  scoreAnomaly(gw, record);
+  const event = record.toEvent(gw.config.nodeId);
+  if (event) await gw.emit(event);
+  spooled();
   // A cached answer releases its reservation: it counted as a request, it spends no money or tokens.
   await settle?.({ status: record.status, usage: record.cacheHit ? null : record.usage, costMicros: record.costMicros });
   const seconds = record.elapsedMs() / 1000;
@@ -298,9 +316,6 @@ export async function finish(gw: Gateway, record: RequestRecord, settle: ((outco
     },
     'request',
   );
-  scoreAnomaly(gw, record);
-  const event = record.toEvent(gw.config.nodeId);
-  if (event) gw.emit(event);
   if (record.trace) endTrace(gw, record);
 }
 

@@ -79,7 +79,7 @@ describe('Anthropic messages', () => {
       'event: message_start\ndata: {"type":"message_start","message":{"usage":{"input_tokens":10,"cache_creation_input_tokens":5,"cache_read_input_tokens":20,"output_tokens":1}}}\n\n' +
       'event: content_block_delta\ndata: {"type":"content_block_delta","delta":{"type":"text_delta","text":"hi"}}\n\n' +
       'event: message_delta\ndata: {"type":"message_delta","usage":{"output_tokens":42}}\n\n';
-    expect(observe(messages, text).usage).toEqual({ inputTokens: 35, outputTokens: 42, cachedInputTokens: 20 });
+    expect(observe(messages, text).usage).toEqual({ inputTokens: 35, outputTokens: 42, cachedInputTokens: 20, cacheWriteInputTokens: 5 });
   });
 });
 

@@ -4,11 +4,13 @@ import type { SseEvent } from '../streaming/sse-parser.js';
 import type { AnswerCodec } from './codec/answer.js';
 import type { RequestCodec } from './codec/request.js';
 
-/** Token counts in one normalized form: `inputTokens` includes cached ones, as OpenAI and Gemini count. */
+/** Token counts in one normalized form: `inputTokens` includes cached and cache-written ones, as OpenAI and Gemini count. */
 export interface TokenUsage {
   readonly inputTokens: number;
   readonly outputTokens: number;
   readonly cachedInputTokens: number;
+  /** Prompt tokens written to the provider's cache (Anthropic bills them above the input price). */
+  readonly cacheWriteInputTokens?: number;
 }
 
 /** The request as an operation sees it. */

@@ -1,4 +1,4 @@
-import { BUILT_IN_PRICES, findPrice, type ApiFamily, type KeyConfig, type ModelPriceEntry, type OrgConfig, type ProviderKind } from '@keyward/shared';
+import { catalogModels, findPrice, type ApiFamily, type KeyConfig, type ModelPriceEntry, type OrgConfig, type ProviderKind } from '@keyward/shared';
 import type { ConfigView } from '../config/view.js';
 import type { ModelEntry } from '../providers/index.js';
 import { anyGlobMatches, isGlob } from '@keyward/shared';
@@ -15,12 +15,12 @@ function namesOf(provider: ProviderKind): readonly ProviderKind[] {
 /**
  * The models a key may use through an API family: for each credential the key can reach in
  * that family, its exact model names and the known models (the org's custom models, then the
- * built-in price table) of its provider that its globs or "any model" cover, plus exact names
+ * built-in price catalog) of its provider that its globs or "any model" cover, plus exact names
  * on the key's allow-list that it serves and that are not known to belong to another
  * provider; all intersected with the key's allow-list. Sorted by id.
  */
 export function availableModels(view: ConfigView, key: KeyConfig, org: OrgConfig, family: ApiFamily): ModelEntry[] {
-  const known: readonly ModelPriceEntry[] = [...org.customModels, ...BUILT_IN_PRICES];
+  const known: readonly Pick<ModelPriceEntry, 'model' | 'provider'>[] = [...org.customModels, ...catalogModels()];
   const found = new Map<string, ModelEntry>();
   const add = (id: string, provider: ProviderKind) => {
     const lower = id.toLowerCase();
@@ -55,7 +55,7 @@ export function callableModel(view: ConfigView, key: KeyConfig, org: OrgConfig, 
   return credential ? { id, provider: credential.provider } : null;
 }
 
-/** True unless a credential serving "any model" is offered a name the price tables give to another provider. */
+/** True unless a credential serving "any model" is offered a name the prices give to another provider. */
 function ownedBy(model: string, org: OrgConfig, names: readonly ProviderKind[], credentialModels: readonly string[]): boolean {
   if (credentialModels.length > 0) return true;
   const owner = findPrice(model, org.customModels)?.provider;

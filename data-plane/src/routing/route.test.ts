@@ -105,7 +105,19 @@ describe('credential routing', () => {
   it('lists OpenAI’s priced models for an OpenAI-compatible credential that names none, filtered by the key’s globs', () => {
     const compatible = cred('c1', 'openai_compatible', [], ORG, 'https://llm.example.com/v1');
     const listing = availableModels(view([compatible]), key({ allowedModels: ['gpt-4o*'] }), org(ORG), 'openai');
-    expect(listing.map((m) => m.id)).toEqual(['gpt-4o', 'gpt-4o-2024-05-13', 'gpt-4o-mini']);
+    expect(listing.map((m) => m.id)).toEqual([
+      'gpt-4o',
+      'gpt-4o-2024-05-13',
+      'gpt-4o-audio-preview',
+      'gpt-4o-mini',
+      'gpt-4o-mini-audio-preview',
+      'gpt-4o-mini-realtime-preview',
+      'gpt-4o-mini-transcribe',
+      'gpt-4o-mini-tts',
+      'gpt-4o-realtime-preview',
+      'gpt-4o-search-preview',
+      'gpt-4o-transcribe',
+    ]);
     expect(listing.every((m) => m.provider === 'openai_compatible')).toBe(true);
     // Without a base URL it has nowhere to send requests, so it serves nothing.
     expect(availableModels(view([cred('c1', 'openai_compatible')]), key({ allowedModels: ['gpt-4o*'] }), org(ORG), 'openai')).toEqual([]);

@@ -21,10 +21,15 @@ export class ClientResponse {
   /** Headers the gateway adds to whatever answer goes out (e.g. `x-ratelimit-*`), by lower-case name. */
   private readonly extraHeaders = new Map<string, string>();
   private tap: ResponseTap | null = null;
+  /** Set by `holdEnd`: the end waits for `releaseEnd`. */
+  private endHeld = false;
+  /** The held end, run by `releaseEnd` unless the client left first. */
+  private heldEnd: (() => void) | null = null;
 
   constructor(private readonly res: HttpResponse) {
     res.onAborted(() => {
       this.state = 'aborted';
+      this.heldEnd = null;
       this.releaseWaiter();
       for (const listener of this.abortListeners.splice(0)) listener();
     });
@@ -63,6 +68,23 @@ export class ClientResponse {
   /** Hands the status line, headers and every body chunk written from now on to `tap` as well. */
   tapWith(tap: ResponseTap): void {
     this.tap = tap;
+  }
+
+  /**
+   * Holds back the end of the response (`end`, `send`), the agent's sign that its answer is
+   * complete, until `releaseEnd`: the gateway first writes the request's event to its spool, so
+   * a node killed once an agent has its answer has the record of it. Body writes still go out.
+   */
+  holdEnd(): void {
+    this.endHeld = true;
+  }
+
+  /** Sends the held end, if any; later ends go out at once. */
+  releaseEnd(): void {
+    this.endHeld = false;
+    const end = this.heldEnd;
+    this.heldEnd = null;
+    end?.();
   }
 
   /** Writes the status line and headers (sent with the first body bytes). */
@@ -106,9 +128,7 @@ export class ClientResponse {
     this.state = 'ended';
     this.releaseWaiter();
     if (body !== undefined) this.tap?.body(body);
-    this.res.cork(() => {
-      this.res.end(body, closeConnection);
-    });
+    this.finally(() => this.res.end(body, closeConnection));
   }
 
   /** Writes a whole small response (status, headers, body) in one corked call. */
@@ -116,9 +136,10 @@ export class ClientResponse {
     if (this.state !== 'open') return;
     this.state = 'ended';
     this.releaseWaiter();
-    this.res.cork(() => {
-      if (!this.headWritten) this.writeStatusAndHeaders(status, headers);
-      this.headWritten = true;
+    const writeHead = !this.headWritten;
+    this.headWritten = true;
+    this.finally(() => {
+      if (writeHead) this.writeStatusAndHeaders(status, headers);
       this.res.end(body, closeConnection);
     });
   }
@@ -129,6 +150,13 @@ export class ClientResponse {
     this.state = 'ended';
     this.releaseWaiter();
     this.res.close();
+  }
+
+  /** Runs the response's last uWS call now, or at `releaseEnd` while the end is held. */
+  private finally(last: () => void): void {
+    const run = () => this.res.cork(last);
+    if (this.endHeld) this.heldEnd = run;
+    else run();
   }
 
   private writeStatusAndHeaders(status: number, headers: Iterable<readonly [string, string]>): void {

@@ -1,5 +1,6 @@
 import type { ModelPriceEntry } from '../wire/config.js';
-import { BUILT_IN_PRICES } from './table.js';
+import { catalogPrice } from './catalog.js';
+import type { ModelPrice } from './model-price.js';
 
 /**
  * Suffix words that name a release of the same model rather than a different model: dates
@@ -14,21 +15,21 @@ interface Indexed {
   readonly byLength: readonly { readonly name: string; readonly entry: ModelPriceEntry }[];
 }
 
-const builtIn = index(BUILT_IN_PRICES);
 /** Custom-model lists come from immutable org config, so each list is indexed once. */
 const customIndexes = new WeakMap<readonly ModelPriceEntry[], Indexed>();
 
 /**
- * The price for a model name as an agent sent it. Custom models are searched before the
- * built-in table; within each, an exact name wins, then the longest entry the name extends by a
- * release suffix (`gpt-4o-2024-08-06` → `gpt-4o`, `claude-sonnet-4-20250514` or
- * `claude-sonnet-4@20250514` → `claude-sonnet-4`). Gemini's `models/` prefix and letter case
- * are ignored. Null when nothing matches.
+ * The price for a model name as an agent sent it, at `at` (prices that change on a date). The
+ * organization's custom models come first: an exact name wins, then the longest entry the name
+ * extends by a release suffix (`gpt-4o-2024-08-06` → `gpt-4o`, `claude-sonnet-4-20250514` or
+ * `claude-sonnet-4@20250514` → `claude-sonnet-4`). Then the built-in catalog, with its own
+ * matching rules. Gemini's `models/` prefix and letter case are ignored. Null when nothing
+ * matches.
  */
-export function findPrice(model: string, customModels: readonly ModelPriceEntry[]): ModelPriceEntry | null {
+export function findPrice(model: string, customModels: readonly ModelPriceEntry[], at: Date = new Date()): ModelPrice | null {
   const name = normalize(model);
   if (name === '') return null;
-  return (customModels.length > 0 ? match(customIndex(customModels), name) : null) ?? match(builtIn, name);
+  return (customModels.length > 0 ? match(customIndex(customModels), name) : null) ?? catalogPrice(name, at);
 }
 
 function customIndex(customModels: readonly ModelPriceEntry[]): Indexed {

@@ -1,4 +1,5 @@
-export * from './table.js';
+export * from './model-price.js';
+export * from './catalog.js';
 export * from './find-price.js';
 export * from './cost.js';
 export * from './tokens.js';

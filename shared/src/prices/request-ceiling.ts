@@ -28,7 +28,7 @@ export interface RequestCeiling {
   readonly tokens: number;
   /** Integer micro-dollars at the model's price (or the organization's fallback); 0 without either. */
   readonly micros: number;
-  /** False when neither the organization's custom models nor the built-in table price the model. */
+  /** False when neither the organization's custom models nor the built-in catalog price the model. */
   readonly priced: boolean;
 }
 
@@ -36,7 +36,7 @@ export interface RequestCeiling {
  * The most a request of `inputTokens` prompt tokens can cost: plus the output it asks for at
  * most (`requestedOutput`, otherwise `DEFAULT_MAX_OUTPUT_TOKENS`; raised to `translatedCap`, what
  * a target of another API family will be asked for; at most `MAX_BELIEVED_OUTPUT`), at the
- * model's price for the organization (`orgPrice`: custom models, the built-in table, then the
+ * model's price for the organization (`orgPrice`: custom models, the built-in catalog, then the
  * organization's fallback for unpriced models).
  */
 export function requestCeiling(

@@ -52,7 +52,7 @@ export interface OrgConfig {
   readonly contentCapture: boolean;
   /** What a node does when shared counters (Redis) are unreachable. */
   readonly limiterFailMode: 'closed' | 'open';
-  /** Organization-defined models and prices, added to the built-in price table. */
+  /** Organization-defined models and prices, placed above the built-in price catalog. */
   readonly customModels: readonly ModelPriceEntry[];
   /**
    * What a node does with a model that has no price while a budget or prepaid credits apply.

@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
-import { BUILT_IN_PRICES } from '@keyward/shared';
+import { catalogModels } from '@keyward/shared';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockProvider, type MockProvider } from '../mock-provider/index.js';
@@ -9,9 +9,10 @@ import { createTestWorld, type TestKey, type TestWorld } from './support/world.j
 
 const price = { inputPerMTok: 1_000_000, outputPerMTok: 2_000_000, cachedInputPerMTok: 1_000_000 };
 
-/** The built-in models of a provider whose names start with `prefix`, sorted like the gateway sorts them. */
+/** The built-in catalog's models of a provider whose names start with `prefix`, sorted like the gateway sorts them. */
 const builtIn = (provider: string, prefix: string) =>
-  BUILT_IN_PRICES.filter((p) => p.provider === provider && p.model.startsWith(prefix))
+  catalogModels()
+    .filter((p) => p.provider === provider && p.model.startsWith(prefix))
     .map((p) => p.model)
     .sort((a, b) => a.localeCompare(b));
 

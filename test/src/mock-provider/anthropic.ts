@@ -24,11 +24,11 @@ export function messages(call: MockCall): MockAnswer {
   const b = call.behaviour;
   if (b.error) return anthropicError(b.error);
   const id = mockId('msg_');
-  const { inputTokens, outputTokens, cachedInputTokens } = b.usage;
-  // Anthropic counts cache reads apart from `input_tokens`; the mock reports the uncached rest there.
+  const { inputTokens, outputTokens, cachedInputTokens, cacheWriteInputTokens } = b.usage;
+  // Anthropic counts cache reads and writes apart from `input_tokens`; the mock reports the uncached rest there.
   const usage = {
-    input_tokens: inputTokens - cachedInputTokens,
-    cache_creation_input_tokens: 0,
+    input_tokens: inputTokens - cachedInputTokens - cacheWriteInputTokens,
+    cache_creation_input_tokens: cacheWriteInputTokens,
     cache_read_input_tokens: cachedInputTokens,
     output_tokens: outputTokens,
   };

@@ -37,6 +37,8 @@ interface MockUsage {
   readonly inputTokens?: number;
   readonly outputTokens?: number;
   readonly cachedInputTokens?: number;
+  /** Prompt tokens written to the prompt cache (reported by the Anthropic mock only), part of `inputTokens`. */
+  readonly cacheWriteInputTokens?: number;
 }
 
 export interface MockError {
@@ -72,7 +74,7 @@ const DEFAULTS = {
   intervalMs: 0,
   firstByteDelayMs: 0,
   toolCalls: [],
-  usage: { inputTokens: 12, outputTokens: 7, cachedInputTokens: 0 },
+  usage: { inputTokens: 12, outputTokens: 7, cachedInputTokens: 0, cacheWriteInputTokens: 0 },
   error: null,
   stallAfterChunks: null,
   failAfterChunks: null,

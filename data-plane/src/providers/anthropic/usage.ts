@@ -23,7 +23,8 @@ export function mergeAnthropicUsage(into: AnthropicUsageFields, usage: unknown):
 
 /**
  * Normalizes Anthropic usage: its `input_tokens` excludes cache reads and writes, which are
- * added back so `inputTokens` counts everything the prompt cost, with reads as the cached part.
+ * added back so `inputTokens` counts everything the prompt cost, with reads as the cached part
+ * and writes as the cache-written part.
  */
 export function anthropicUsage(fields: AnthropicUsageFields): TokenUsage | null {
   if (fields.input === undefined && fields.output === undefined) return null;
@@ -32,5 +33,6 @@ export function anthropicUsage(fields: AnthropicUsageFields): TokenUsage | null 
     inputTokens: (fields.input ?? 0) + (fields.cacheCreation ?? 0) + cacheRead,
     outputTokens: fields.output ?? 0,
     cachedInputTokens: cacheRead,
+    ...(fields.cacheCreation ? { cacheWriteInputTokens: fields.cacheCreation } : {}),
   };
 }
