@@ -1,6 +1,6 @@
-import OpenAI from 'openai';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { chatThrough } from './support/openai-call.js';
 import { startSmtpInbox, type SmtpInbox } from './support/smtp-inbox.js';
 import { eventually, startTestSystem, type TestSystem } from './support/system.js';
 
@@ -69,13 +69,7 @@ describe('key pools across the planes', () => {
   };
   const linkIn = (text: string) => /https?:\/\/\S+\/key#[A-Za-z0-9_-]{43}/.exec(text)?.[0];
   const nodeVersion = () => system.dp.node.readiness().version ?? 0;
-  const call = (secret: string) =>
-    new OpenAI({ apiKey: secret, baseURL: `${system.dp.url}/v1`, maxRetries: 0 }).chat.completions
-      .create({ model: 'gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] })
-      .then(
-        () => null,
-        (e: unknown) => e as InstanceType<typeof OpenAI.APIError>,
-      );
+  const call = (secret: string) => chatThrough(system.dp.url, secret);
 
   beforeAll(async () => {
     inbox = await startSmtpInbox();

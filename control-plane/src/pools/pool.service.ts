@@ -97,6 +97,7 @@ export async function expirePool(ctx: GraphQLContext, id: string): Promise<PoolT
     if (!pool.expiresAt || pool.expiresAt > now) pool.expiresAt = now;
     return pool;
   });
+  ctx.services.poolExpiry.wake();
   const [view] = await toPoolTypes(ctx.em, orgId, [pool]);
   return view;
 }

@@ -15,6 +15,7 @@ import { orgCallerOf } from '../sessions/caller.js';
 import { normalizeEmail } from '../users/email.js';
 import { issueLink, sendLinks, type IssuedLink } from './delivery.js';
 import { KeyPool, PoolRecipient } from './pool.entity.js';
+import { poolKeyEvent, recordPoolKeyEvent, requestSource } from './pool-key-events.js';
 import type { AddRecipientInput } from './pool.input.js';
 import { findPool, parseLimits, recipientsOf } from './pool.service.js';
 import { effectiveExpiry, limitsView, orgTimeZone, poolStatusOf, recipientStatusOf } from './pool-views.js';
@@ -86,14 +87,16 @@ export async function updateRecipients(
   for (const id of recipientIds) assertUuid(id, 'a recipient id');
   if (action === 'extend' && !expiresAt)
     throw new AppError('BAD_USER_INPUT', 'expiresAt is required to extend keys.', { fields: { expiresAt: ['is required'] } });
-  const { pool, recipients } = await applyConfigChange(ctx.services, ctx.em, orgId, `pool recipients: ${action}`, async (tx) => {
+  const { pool, recipients, revoked } = await applyConfigChange(ctx.services, ctx.em, orgId, `pool recipients: ${action}`, async (tx) => {
     const pool = await findPool(tx, poolId);
     const recipients = await tx.find(PoolRecipient, { pool: pool.id, id: { $in: [...new Set(recipientIds)] } }, { populate: ['key'] });
     if (recipients.length !== new Set(recipientIds).size) throw new AppError('NOT_FOUND', 'One of recipientIds is not a recipient of this pool.');
     const now = new Date();
+    const revoked: PoolRecipient[] = [];
     for (const recipient of recipients) {
       const key = recipient.key.getEntity();
       if (action === 'revoke') {
+        if (key.status !== 'revoked') revoked.push(recipient);
         await revokeKeyIn(tx, key, now);
         recipient.linkHash = null;
         continue;
@@ -103,8 +106,10 @@ export async function updateRecipients(
       if (action === 'pause') recipient.pausedAt ??= now;
       if (action === 'resume') recipient.pausedAt = null;
     }
-    return { pool, recipients };
+    return { pool, recipients, revoked };
   });
+  if (action === 'extend') ctx.services.poolExpiry.wake();
+  for (const recipient of revoked) await recordPoolKeyEvent(ctx.services, poolKeyEvent('revoked', recipient, pool), requestSource(ctx));
   return toRecipientTypes(ctx.em, orgId, pool, recipients);
 }
 
@@ -124,6 +129,7 @@ export async function resendLink(ctx: GraphQLContext, recipientId: string): Prom
   const link = issueLink(recipient, ctx.services.config.keyPepper, new Date());
   await ctx.em.flush();
   await sendLinks(ctx.services, ctx.em, pool, [link]);
+  await recordPoolKeyEvent(ctx.services, poolKeyEvent('link_resent', recipient, pool, { emailed: recipient.linkSentAt ? 'yes' : 'no' }), requestSource(ctx));
   const [view] = await toRecipientTypes(ctx.em, orgId, pool, [recipient]);
   return view;
 }
@@ -152,6 +158,7 @@ async function issue(
     return { pool, issued };
   });
   await sendLinks(ctx.services, ctx.em, pool, issued);
+  ctx.services.poolExpiry.wake();
   return toRecipientTypes(
     ctx.em,
     orgId,
