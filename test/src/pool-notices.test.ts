@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { chatThrough } from './support/openai-call.js';
-import { startSmtpInbox, type SmtpInbox } from './support/smtp-inbox.js';
-import { eventually, startTestSystem, type TestSystem } from './support/system.js';
+import { startPoolSystem, type PoolSystem } from './support/pool-system.js';
+import type { SmtpInbox } from './support/smtp-inbox.js';
+import { eventually, type TestSystem } from './support/system.js';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.js';
 
 type Notice = Record<string, unknown> & { summary: string; email: string };
@@ -26,6 +27,7 @@ const ACTIONS = ['poolKeyRevealed', 'poolKeyLinkResent', 'poolKeyRotated', 'pool
 describe('audit records and notifications of pool keys', () => {
   let system: TestSystem;
   let inbox: SmtpInbox;
+  let world: PoolSystem;
   let receiver: WebhookReceiver<Notice>;
   let deliveries: WebhookReceiver<Notice>['deliveries'];
   const secrets: string[] = [];
@@ -76,17 +78,14 @@ describe('audit records and notifications of pool keys', () => {
   const reachesNode = async (before: number) => eventually(() => (nodeVersion() > before ? true : undefined), 10_000, 'the change to reach the node');
 
   beforeAll(async () => {
-    inbox = await startSmtpInbox();
-    system = await startTestSystem(inject('pgAdminUrl'), { controlPlaneEnv: { SMTP_URL: inbox.url, SMTP_FROM: 'Keyward <keys@keyward.test>' } });
+    let credentialId: string;
+    ({ system, inbox, credentialId } = world = await startPoolSystem(inject('pgAdminUrl')));
     receiver = await startWebhookReceiver<Notice>();
     deliveries = receiver.deliveries;
     const hook = await system.owner.gql(`mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { secret } }`, {
       input: { url: receiver.url, events: POOL_KEY_EVENTS },
     });
     expect(hook.errors).toBeUndefined();
-    const credentialId = await system.addMockCredential();
-    // gpt-4o-mini: each call of 1,000 tokens in and out costs 750 micro-dollars.
-    system.mock.setBehaviour({ usage: { inputTokens: 1_000, outputTokens: 1_000 } });
     const pool = await system.owner.gql<{ createPool: { id: string } }>('mutation($input: CreatePoolInput!) { createPool(input: $input) { id } }', {
       input: { name: 'Lab', credentialIds: [credentialId], allowedModels: ['gpt-4o-mini'], budgetPeriod: 'DAY' },
     });
@@ -100,8 +99,7 @@ describe('audit records and notifications of pool keys', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await system?.close();
-    await inbox?.close();
+    await world?.close();
     await receiver?.close();
   });
 

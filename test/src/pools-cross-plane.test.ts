@@ -1,8 +1,9 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { chatThrough } from './support/openai-call.js';
-import { startSmtpInbox, type SmtpInbox } from './support/smtp-inbox.js';
-import { eventually, startTestSystem, type TestSystem } from './support/system.js';
+import { startPoolSystem, type PoolSystem } from './support/pool-system.js';
+import type { SmtpInbox } from './support/smtp-inbox.js';
+import { eventually, type TestSystem } from './support/system.js';
 
 /**
  * Key pools across the planes: an owner creates a pool and imports recipients from a CSV, each
@@ -71,18 +72,13 @@ describe('key pools across the planes', () => {
   const nodeVersion = () => system.dp.node.readiness().version ?? 0;
   const call = (secret: string) => chatThrough(system.dp.url, secret);
 
+  let world: PoolSystem;
+
   beforeAll(async () => {
-    inbox = await startSmtpInbox();
-    system = await startTestSystem(inject('pgAdminUrl'), { controlPlaneEnv: { SMTP_URL: inbox.url, SMTP_FROM: 'Keyward <keys@keyward.test>' } });
-    credentialId = await system.addMockCredential();
-    // gpt-4o-mini: $0.15 in and $0.60 out per million tokens, so each call costs 750 micro-dollars.
-    system.mock.setBehaviour({ usage: { inputTokens: 1_000, outputTokens: 1_000 } });
+    ({ system, inbox, credentialId } = world = await startPoolSystem(inject('pgAdminUrl')));
   }, 60_000);
 
-  afterAll(async () => {
-    await system?.close();
-    await inbox?.close();
-  });
+  afterAll(() => world?.close());
 
   it('refuses a CSV with bad lines as a whole, listing each line, and adds nobody', async () => {
     const pool = await createPool({ name: 'refused import' });

@@ -22,6 +22,7 @@ import { Migration20261208130000 } from './Migration20261208130000.js';
 import { Migration20261208131000 } from './Migration20261208131000.js';
 import { Migration20261208140000 } from './Migration20261208140000.js';
 import { Migration20261209150000 } from './Migration20261209150000.js';
+import { Migration20261209151000 } from './Migration20261209151000.js';
 import { Migration20261208110000 } from './Migration20261208110000.js';
 import { Migration20261208111000 } from './Migration20261208111000.js';
 
@@ -51,4 +52,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261208110000', class: Migration20261208110000 },
   { name: 'Migration20261208111000', class: Migration20261208111000 },
   { name: 'Migration20261209150000', class: Migration20261209150000 },
+  { name: 'Migration20261209151000', class: Migration20261209151000 },
 ];

@@ -5,6 +5,7 @@ import { periodDays } from '../budgets/periods.js';
 import { RateLimit } from '../budgets/rate-limit.entity.js';
 import { sumSpend } from '../budgets/spend.js';
 import { formatUsd } from '../budgets/money.js';
+import { auditActor } from '../audit/audit.service.js';
 import { applyConfigChange } from '../config-publish/publish.js';
 import { AppError } from '../errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
@@ -17,7 +18,7 @@ import { issueLink, sendLinks, type IssuedLink } from './delivery.js';
 import { KeyPool, PoolRecipient } from './pool.entity.js';
 import { poolKeyEvent, recordPoolKeyEvent, requestSource } from './pool-key-events.js';
 import type { AddRecipientInput } from './pool.input.js';
-import { findPool, parseLimits, recipientsOf } from './pool.service.js';
+import { bindToPoolRoute, findPool, parseLimits, recipientsOf } from './pool.service.js';
 import { effectiveExpiry, limitsView, orgTimeZone, poolStatusOf, recipientStatusOf } from './pool-views.js';
 import type { CsvPreview, RecipientType } from './pool.type.js';
 import { readRecipientsCsv, type LimitOverrides, type LineError, type RecipientLine } from './recipients-csv.js';
@@ -154,7 +155,8 @@ async function issue(
     if (poolStatusOf(pool, now) === 'expired') throw new AppError('CONFLICT', `Pool "${pool.name}" has expired; it gives no more keys.`);
     const taken = await alreadyInPool(tx, pool, lines);
     if (taken.length > 0) refuse(taken[0], taken);
-    const issued = lines.map((line) => issueOne(tx, ctx.services.config.keyPepper, orgId, pool, line, now));
+    const actor = auditActor(ctx);
+    const issued = lines.map((line) => issueOne(tx, ctx.services.config.keyPepper, orgId, pool, line, now, actor));
     return { pool, issued };
   });
   await sendLinks(ctx.services, ctx.em, pool, issued);
@@ -167,7 +169,7 @@ async function issue(
   );
 }
 
-function issueOne(tx: EntityManager, pepper: Buffer, orgId: string, pool: KeyPool, line: RecipientLine, now: Date): IssuedLink {
+function issueOne(tx: EntityManager, pepper: Buffer, orgId: string, pool: KeyPool, line: RecipientLine, now: Date, actor: string): IssuedLink {
   const limits = limitsOf(pool, line.overrides, now);
   // A placeholder secret, thrown away at once: the key works only after its link is opened.
   const placeholder = generateSecret('key');
@@ -182,6 +184,7 @@ function issueOne(tx: EntityManager, pepper: Buffer, orgId: string, pool: KeyPoo
     credentialIds: pool.credentialIds,
     labels: pool.labels,
   });
+  bindToPoolRoute(tx, orgId, pool, key, actor);
   const budget =
     limits.budgetMicros === null
       ? null
