@@ -159,6 +159,49 @@ describe("an owner's management of a key pool", () => {
     expect(gone.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
   });
 
+  it('gives a recipient no way to widen their own limits, signed in to their page or holding their key', async () => {
+    const pool = await createPool({ name: 'Locked', credentialIds: [credentialId], limits: { budget: '0.50', requestsPerMinute: 5 } });
+    const secret = await keyFor(pool.id, 'xan@example.com');
+    const [xan] = await recipientsOf(pool.id);
+    const as = async (headers: Record<string, string>, query: string, variables: Record<string, unknown> = {}) => {
+      const res = await fetch(`${system.cp.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { res, body: (await res.json()) as { data?: Record<string, unknown> | null; errors?: { extensions: { code: string } }[] } };
+    };
+    await as({}, 'mutation { requestRecipientCode(email: "xan@example.com") }');
+    const mail = await eventually(() => inbox.messages.find((m) => m.to.includes('xan@example.com') && /Your code is: \d{6}/.test(m.text)), 10_000, 'the code');
+    const signedIn = await as({}, 'mutation($c: String!) { signInAsRecipient(email: "xan@example.com", code: $c) }', {
+      c: /Your code is: (\d{6})/.exec(mail.text)![1],
+    });
+    const cookie = signedIn.res.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('kw_recipient='))!
+      .split(';')[0];
+
+    const widenings: [string, Record<string, unknown>][] = [
+      ['mutation($id: ID!) { updatePool(id: $id, input: { limits: { budget: "1000.00" }, applyLimitsToRecipients: true }) { id } }', { id: pool.id }],
+      [
+        'mutation($p: ID!, $r: [ID!]!) { updatePoolRecipients(poolId: $p, recipientIds: $r, action: EXTEND, expiresAt: "2030-01-01T00:00:00Z") { id } }',
+        { p: pool.id, r: [xan.id] },
+      ],
+      ['mutation($p: ID!) { addPoolRecipient(poolId: $p, input: { email: "xan2@example.com", limits: { budget: "1000.00" } }) { id } }', { p: pool.id }],
+      ['mutation($id: ID!) { resumePool(id: $id) { id } }', { id: pool.id }],
+    ];
+    for (const headers of [{ cookie }, { authorization: `Bearer ${secret}` }] as Record<string, string>[]) {
+      for (const [query, variables] of widenings) {
+        const { body } = await as(headers, query, variables);
+        expect(body.data ?? null).toBeNull();
+        expect(['UNAUTHENTICATED', 'FORBIDDEN']).toContain(body.errors![0].extensions.code);
+      }
+    }
+    const mine = await as({ cookie }, '{ myPoolKeys { recipient { limits { budget requestsPerMinute } expiresAt } } }');
+    expect(mine.body.data).toEqual({ myPoolKeys: [{ recipient: { limits: { budget: '0.50', requestsPerMinute: 5 }, expiresAt: null } }] });
+    expect((await recipientsOf(pool.id)).map((r) => r.email)).toEqual(['xan@example.com']);
+  });
+
   it('never writes a key or a link token to the logs', () => {
     const logs = system.allLogs().join('\n');
     for (const secret of secrets) expect(logs).not.toContain(secret);
