@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** One notification as Keyward POSTs it to a webhook. */
-export interface WebhookDelivery<T = Record<string, unknown>> {
+interface WebhookDelivery<T = Record<string, unknown>> {
   readonly type: string;
   readonly data: T;
 }
