@@ -135,4 +135,22 @@ describe('single sign-on on a service installation', () => {
     const enterprise = await createOrgWithOwner(cp, { plan: 'enterprise' });
     expectOk(await cp.gql(SET_SSO, { input: ssoInput('enterprise.example', false) }, { session: enterprise.owner.session }));
   });
+
+  it('makes SCIM an Enterprise-plan feature: tokens, and every request, refused on another plan', async () => {
+    const CREATE_TOKEN = 'mutation($name: String!) { createScimToken(name: $name) { secret } }';
+    const pro = await createOrgWithOwner(cp, { plan: 'pro' });
+    expectError(await cp.gql(CREATE_TOKEN, { name: 'Okta' }, { session: pro.owner.session }), 'PLAN_REQUIRED', /Enterprise plan/);
+
+    const enterprise = await createOrgWithOwner(cp, { plan: 'enterprise' });
+    const created = await cp.gql<{ createScimToken: { secret: string } }>(CREATE_TOKEN, { name: 'Okta' }, { session: enterprise.owner.session });
+    expectOk(created);
+    const users = () => fetch(`${cp.url}/scim/v2/Users`, { headers: { authorization: `Bearer ${created.data!.createScimToken.secret}` } });
+    expect((await users()).status).toBe(200);
+
+    // Moved to a plan without SCIM, the organization's token stops working.
+    await cp.services.orm.em.fork().execute("update organizations set plan = 'pro' where id = ?", [enterprise.orgId]);
+    const refused = await users();
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '403' });
+  });
 });
