@@ -6,6 +6,7 @@ import { createStripeBilling } from './billing/stripe/stripe-client.js';
 import { AlertScheduler } from './budgets/alerts.js';
 import { ConfigStore } from './config-publish/config-store.js';
 import { ConnectedNodes } from './nodes/connected-nodes.js';
+import { PoolExpiryNotices } from './pools/expiry-notices.js';
 import type { CoreServices, Services } from './services.js';
 import { DeliveryWorker } from './webhooks/delivery-worker.js';
 import { SinkWorker } from './audit-sinks/sink-worker.js';
@@ -25,6 +26,7 @@ export function createServices(core: CoreServices): Services {
   services.decisionHub = new DecisionHub();
   services.expirySweeper = new ExpirySweeper(services);
   services.alerts = new AlertScheduler(services, ALERT_DELAY_MS);
+  services.poolExpiry = new PoolExpiryNotices(services);
   services.deliveryWorker = new DeliveryWorker(services);
   services.sinkWorker = new SinkWorker(services);
   services.auditSigner = new AuditSigner(core.kms, () => core.orm.em.fork({ clear: true }) as EntityManager);

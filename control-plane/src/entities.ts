@@ -14,6 +14,7 @@ import { McpAccessGrant } from './mcp/mcp-access-grant.entity.js';
 import { UsageEventRecord } from './events/usage-event.entity.js';
 import { Key } from './keys/key.entity.js';
 import { KeyPool, PoolRecipient } from './pools/pool.entity.js';
+import { PoolKeyNotice } from './pools/pool-key-notice.entity.js';
 import { RecipientCode, RecipientSession } from './pools/recipient-access.entity.js';
 import { PolicyAttachment } from './policies/policy-attachment.entity.js';
 import { Policy } from './policies/policy.entity.js';
@@ -73,6 +74,7 @@ export const ENTITIES = [
   KeySecret,
   KeyPool,
   PoolRecipient,
+  PoolKeyNotice,
   RecipientCode,
   RecipientSession,
   Credential,

@@ -10,6 +10,7 @@ import type { AuditSigner } from './audit-chain/signing-key.js';
 import type { ExpirySweeper } from './approvals/expiry-sweeper.js';
 import type { StripeBilling } from './billing/stripe/stripe-client.js';
 import type { AlertScheduler } from './budgets/alerts.js';
+import type { PoolExpiryNotices } from './pools/expiry-notices.js';
 import type { ConfigStore } from './config-publish/config-store.js';
 import type { ConnectedNodes } from './nodes/connected-nodes.js';
 import type { DeliveryWorker } from './webhooks/delivery-worker.js';
@@ -44,6 +45,8 @@ export interface Services extends CoreServices {
   readonly decisionHub: DecisionHub;
   /** Expires held requests on time (started by a start-up task). */
   readonly expirySweeper: ExpirySweeper;
+  /** Reports expiries of pool recipients' keys (started by a start-up task). */
+  readonly poolExpiry: PoolExpiryNotices;
   /** Checks budget alerts after spend grows. */
   readonly alerts: AlertScheduler;
   /** Delivers webhook and Slack notifications (started by a start-up task). */

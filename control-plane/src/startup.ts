@@ -5,6 +5,7 @@ import { loadPublishedConfig } from './config-publish/publish.js';
 import { publishStoredEvents } from './events/ingest.js';
 import { startRetentionSweeper } from './events/retention.js';
 import { registerBootstrapNodeToken } from './nodes/bootstrap-node-token.js';
+import { startPoolExpiryNotices } from './pools/expiry-notices.js';
 import { createFirstOwner } from './sessions/first-start.js';
 import { startOrganizationDeletionJob } from './privacy/organization-deletion-job.js';
 import { startSignInPruner } from './sessions/prune.js';
@@ -50,6 +51,8 @@ export const STARTUP_TASKS: StartupTask[] = [
   // Held approvals and queued notifications are rows: these pick up where the last run stopped.
   startExpirySweeper,
   startDeliveryWorker,
+  // Expiries of pool keys while the control plane was down are reported first.
+  startPoolExpiryNotices,
   // Audit sinks resume from their stored cursors.
   startSinkWorker,
   // Events and admin-log entries older than their organization's retention.

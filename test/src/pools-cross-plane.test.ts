@@ -1,8 +1,9 @@
-import OpenAI from 'openai';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startSmtpInbox, type SmtpInbox } from './support/smtp-inbox.js';
-import { eventually, startTestSystem, type TestSystem } from './support/system.js';
+import { chatThrough } from './support/openai-call.js';
+import { startPoolSystem, type PoolSystem } from './support/pool-system.js';
+import type { SmtpInbox } from './support/smtp-inbox.js';
+import { eventually, type TestSystem } from './support/system.js';
 
 /**
  * Key pools across the planes: an owner creates a pool and imports recipients from a CSV, each
@@ -69,26 +70,15 @@ describe('key pools across the planes', () => {
   };
   const linkIn = (text: string) => /https?:\/\/\S+\/key#[A-Za-z0-9_-]{43}/.exec(text)?.[0];
   const nodeVersion = () => system.dp.node.readiness().version ?? 0;
-  const call = (secret: string) =>
-    new OpenAI({ apiKey: secret, baseURL: `${system.dp.url}/v1`, maxRetries: 0 }).chat.completions
-      .create({ model: 'gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] })
-      .then(
-        () => null,
-        (e: unknown) => e as InstanceType<typeof OpenAI.APIError>,
-      );
+  const call = (secret: string) => chatThrough(system.dp.url, secret);
+
+  let world: PoolSystem;
 
   beforeAll(async () => {
-    inbox = await startSmtpInbox();
-    system = await startTestSystem(inject('pgAdminUrl'), { controlPlaneEnv: { SMTP_URL: inbox.url, SMTP_FROM: 'Keyward <keys@keyward.test>' } });
-    credentialId = await system.addMockCredential();
-    // gpt-4o-mini: $0.15 in and $0.60 out per million tokens, so each call costs 750 micro-dollars.
-    system.mock.setBehaviour({ usage: { inputTokens: 1_000, outputTokens: 1_000 } });
+    ({ system, inbox, credentialId } = world = await startPoolSystem(inject('pgAdminUrl')));
   }, 60_000);
 
-  afterAll(async () => {
-    await system?.close();
-    await inbox?.close();
-  });
+  afterAll(() => world?.close());
 
   it('refuses a CSV with bad lines as a whole, listing each line, and adds nobody', async () => {
     const pool = await createPool({ name: 'refused import' });

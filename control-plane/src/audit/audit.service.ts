@@ -41,6 +41,8 @@ export interface AuditRecord {
   readonly errorCode: string | null;
   readonly args: Record<string, unknown>;
   readonly ip: string;
+  /** The address already hashed (a node hashed it): stored instead of hashing `ip`. */
+  readonly ipHash?: string;
   readonly userAgent: string;
   readonly requestId: string;
 }
@@ -62,7 +64,7 @@ export async function recordAudit(services: Services, record: AuditRecord): Prom
         outcome: record.outcome,
         errorCode: record.errorCode?.slice(0, 64) ?? null,
         args: redactArgs(record.args),
-        ipHash: hashClientAddress(record.ip, services.config.hashSalt),
+        ipHash: record.ipHash?.slice(0, 32) ?? hashClientAddress(record.ip, services.config.hashSalt),
         userAgent: record.userAgent.slice(0, 300),
         requestId: record.requestId.slice(0, 128),
       });

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { USAGE_CHAIN } from '../audit-chain/chain-kinds.js';
 import { appendPrepared, prepareLinks } from '../audit-chain/chain-append.js';
 import { addToSpendRollups } from '../budgets/spend.js';
+import { notePoolLimitHits } from '../pools/limit-notices.js';
 import type { Services } from '../services.js';
 import { contentCaptured, eventSelectList, insertEventsStatement, storedEventMessage, toUsageEventMessage, type UsageEventRow } from './event-columns.js';
 import type { UsageEventMessage } from './usage-event.type.js';
@@ -76,6 +77,7 @@ export async function storeEventBatch(services: Services, batch: EventBatch): Pr
   }
   for (const event of inserted) void services.pubSub.publish(usageEventTopic(event.orgId), event);
   services.alerts.schedule(new Set(inserted.filter((event) => event.costMicros > 0).map((event) => event.orgId)));
+  await notePoolLimitHits(services, inserted);
   if (inserted.length > 0) await services.clusterBus.announce({ kind: 'events', ids: inserted.map((event) => event.id) });
   return { accepted: inserted.length, duplicates: known - inserted.length };
 }

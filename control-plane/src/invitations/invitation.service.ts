@@ -2,6 +2,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { noteAudit } from '../audit/audit.service.js';
 import { roleIncludes, type Role } from '../auth/roles.js';
+import { enforceRequiredSso } from '../sso/require-sso.js';
 import { AppError } from '../errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { invitationMessage } from '../mail/messages.js';
@@ -136,7 +137,8 @@ export async function acceptInvitation(ctx: GraphQLContext, input: { token: stri
     throw error;
   }
   ctx.log.info({ invitationId: inv.id, userId: user.id }, 'invitation accepted');
-  const viewer = await establishSession(ctx, user, orgId);
   noteAudit(ctx, { targetId: inv.id });
-  return viewer;
+  // The membership stands; a session starts only where single sign-on is not required (or for owners, audited).
+  await enforceRequiredSso(ctx, user.id, 'invitation');
+  return establishSession(ctx, user, orgId);
 }

@@ -23,6 +23,8 @@ import { Migration20261208131000 } from './Migration20261208131000.js';
 import { Migration20261208140000 } from './Migration20261208140000.js';
 import { Migration20261209140000 } from './Migration20261209140000.js';
 import { Migration20261209141000 } from './Migration20261209141000.js';
+import { Migration20261209150000 } from './Migration20261209150000.js';
+import { Migration20261209151000 } from './Migration20261209151000.js';
 import { Migration20261208110000 } from './Migration20261208110000.js';
 import { Migration20261208111000 } from './Migration20261208111000.js';
 import { Migration20261209110000 } from './Migration20261209110000.js';
@@ -59,4 +61,6 @@ export const MIGRATIONS = [
   { name: 'Migration20261209112000', class: Migration20261209112000 },
   { name: 'Migration20261209140000', class: Migration20261209140000 },
   { name: 'Migration20261209141000', class: Migration20261209141000 },
+  { name: 'Migration20261209150000', class: Migration20261209150000 },
+  { name: 'Migration20261209151000', class: Migration20261209151000 },
 ];

@@ -29,6 +29,7 @@ export class KeyPool extends OrgScopedEntity {
     | 'keyExpiresAt'
     | 'keyLifetimeDays'
     | 'capBudgetId'
+    | 'routeId'
     | 'status'
     | 'expiresAt';
 
@@ -76,6 +77,10 @@ export class KeyPool extends OrgScopedEntity {
   /** The pool-wide budget (scope `pool`), when the pool has a cap. */
   @Property({ type: 'uuid', nullable: true })
   capBudgetId: string | null = null;
+
+  /** The route every key of the pool takes (bound to each key), instead of `credentialIds`; null: none. */
+  @Property({ type: 'uuid', nullable: true })
+  routeId: string | null = null;
 
   @Enum({ items: ['active', 'paused'], type: 'string', default: 'active' })
   status: PoolRecordStatus = 'active';

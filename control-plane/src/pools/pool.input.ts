@@ -65,6 +65,11 @@ export class CreatePoolInput {
   @IsUUID('all', { each: true, message: 'must be credential ids' })
   credentialIds!: string[];
 
+  @Field(() => ID, { nullable: true, description: 'A route every key of the pool takes (bound to each key), instead of credentials.' })
+  @IsOptional()
+  @IsUUID('all', { message: 'must be a route id' })
+  routeId?: string | null;
+
   @Field(() => [String], { defaultValue: [], description: 'Model globs the keys may use; empty allows any.' })
   @IsModelGlobList()
   allowedModels!: string[];
@@ -100,6 +105,61 @@ export class CreatePoolInput {
   capPeriod!: 'day' | 'week' | 'month' | 'lifetime';
 
   @Field(() => Date, { nullable: true, description: 'When every key of the pool stops working.' })
+  @IsOptional()
+  @IsFutureDate()
+  @MaxDate(LATEST_EXPIRY, { message: 'must be within ten years' })
+  expiresAt?: Date | null;
+}
+
+@InputType({ description: 'Changes to a key pool; a field left out stays as it is.' })
+export class UpdatePoolInput {
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 120)
+  @Matches(PRINTABLE, { message: 'must not contain control characters' })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Shown to recipients with their key; null or empty removes it.' })
+  @IsOptional()
+  @MaxLength(2000)
+  note?: string | null;
+
+  @Field(() => [ID], { nullable: true, description: 'Credentials the keys route to, in order; empty means any of the organization.' })
+  @IsOptional()
+  @ArrayMaxSize(MAX_GLOBS)
+  @IsUUID('all', { each: true, message: 'must be credential ids' })
+  credentialIds?: string[] | null;
+
+  @Field(() => ID, { nullable: true, description: 'The route every key of the pool takes, bound to each key; null unbinds it.' })
+  @IsOptional()
+  @IsUUID('all', { message: 'must be a route id' })
+  routeId?: string | null;
+
+  @Field(() => RecipientLimitsInput, {
+    nullable: true,
+    description: "New default limits (each field given replaces the pool's; expiresAt is the keys' expiry date).",
+  })
+  @IsOptional()
+  @ValidateNested()
+  limits?: RecipientLimitsInput | null;
+
+  @Field(() => Boolean, {
+    defaultValue: false,
+    description: "Also give every recipient whose key is not revoked the pool's budget and rate limits (their overrides are replaced).",
+  })
+  applyLimitsToRecipients!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'The pool-wide cap in US dollars; null removes it.' })
+  @IsOptional()
+  @Matches(USD_INPUT, { message: USD_MESSAGE })
+  cap?: string | null;
+
+  @Field(() => BudgetPeriodEnum, { nullable: true, description: 'The period of the pool-wide cap.' })
+  @IsOptional()
+  @IsIn(Object.values(BudgetPeriodEnum))
+  capPeriod?: 'day' | 'week' | 'month' | 'lifetime' | null;
+
+  @Field(() => Date, { nullable: true, description: 'When every key of the pool stops working; null: never (an expired pool works again).' })
   @IsOptional()
   @IsFutureDate()
   @MaxDate(LATEST_EXPIRY, { message: 'must be within ten years' })

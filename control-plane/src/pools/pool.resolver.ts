@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver, registerEnumType } from 'type-graphql';
 import type { GraphQLContext } from '../graphql/context.js';
-import { AddRecipientInput, CreatePoolInput } from './pool.input.js';
+import { AddRecipientInput, CreatePoolInput, UpdatePoolInput } from './pool.input.js';
 import * as pools from './pool.service.js';
 import { CsvPreview, PoolType, RecipientType, RevealedPoolKey } from './pool.type.js';
 import * as recipients from './recipient.service.js';
@@ -43,6 +43,22 @@ export class PoolResolver {
   @Mutation(() => PoolType, { description: 'Creates a key pool.' })
   createPool(@Ctx() ctx: GraphQLContext, @Arg('input', () => CreatePoolInput) input: CreatePoolInput): Promise<PoolType> {
     return pools.createPool(ctx, input);
+  }
+
+  @Authorized('keys:write')
+  @Mutation(() => PoolType, {
+    description: "Changes a pool's name, note, credentials or route, default limits (applyLimitsToRecipients: for every recipient too), cap or expiry.",
+  })
+  updatePool(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string, @Arg('input', () => UpdatePoolInput) input: UpdatePoolInput): Promise<PoolType> {
+    return pools.updatePool(ctx, id, input);
+  }
+
+  @Authorized('keys:write')
+  @Mutation(() => ID, {
+    description: 'Deletes a pool: its keys are revoked (their usage stays), its recipients, their limits and the cap removed. Returns its id.',
+  })
+  deletePool(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<string> {
+    return pools.deletePool(ctx, id);
   }
 
   @Authorized('keys:write')

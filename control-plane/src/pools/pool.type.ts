@@ -80,6 +80,9 @@ export class PoolType {
   @Field(() => GraphQLJSONObject)
   labels!: Record<string, string>;
 
+  @Field(() => ID, { nullable: true, description: 'The route every key of the pool takes, instead of credentials; null: none.' })
+  routeId!: string | null;
+
   @Field(() => RecipientLimits, { description: "Each recipient's limits unless overridden." })
   limits!: RecipientLimits;
 

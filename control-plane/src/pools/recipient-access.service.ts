@@ -12,6 +12,7 @@ import { requireCookies } from '../sessions/sign-in.service.js';
 import { clearThrottle, hitWindow, lockedFor, recordFailure, throttleKey } from '../sessions/throttle.js';
 import { normalizeEmail } from '../users/email.js';
 import { PoolRecipient } from './pool.entity.js';
+import { poolKeyEvent, recordPoolKeyEvent, requestSource } from './pool-key-events.js';
 import type { MyPoolKey, RotatedPoolKey } from './pool.type.js';
 import { RecipientCode, RecipientSession } from './recipient-access.entity.js';
 import { toRecipientTypes } from './recipient.service.js';
@@ -129,6 +130,7 @@ export async function rotateMyPoolKey(ctx: GraphQLContext, recipientId: string):
     await tx.nativeDelete(KeySecret, { key: key.id });
     return recipient;
   });
+  await recordPoolKeyEvent(ctx.services, poolKeyEvent('rotated', recipient, recipient.pool.getEntity()), requestSource(ctx));
   return { secret, key: await myKey(ctx, recipient) };
 }
 

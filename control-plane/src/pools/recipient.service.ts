@@ -5,6 +5,7 @@ import { periodDays } from '../budgets/periods.js';
 import { RateLimit } from '../budgets/rate-limit.entity.js';
 import { sumSpend } from '../budgets/spend.js';
 import { formatUsd } from '../budgets/money.js';
+import { auditActor } from '../audit/audit.service.js';
 import { applyConfigChange } from '../config-publish/publish.js';
 import { AppError } from '../errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
@@ -15,8 +16,9 @@ import { orgCallerOf } from '../sessions/caller.js';
 import { normalizeEmail } from '../users/email.js';
 import { issueLink, sendLinks, type IssuedLink } from './delivery.js';
 import { KeyPool, PoolRecipient } from './pool.entity.js';
+import { poolKeyEvent, recordPoolKeyEvent, requestSource } from './pool-key-events.js';
 import type { AddRecipientInput } from './pool.input.js';
-import { findPool, parseLimits, recipientsOf } from './pool.service.js';
+import { bindToPoolRoute, findPool, parseLimits, recipientsOf } from './pool.service.js';
 import { effectiveExpiry, limitsView, orgTimeZone, poolStatusOf, recipientStatusOf } from './pool-views.js';
 import type { CsvPreview, RecipientType } from './pool.type.js';
 import { readRecipientsCsv, type LimitOverrides, type LineError, type RecipientLine } from './recipients-csv.js';
@@ -86,14 +88,16 @@ export async function updateRecipients(
   for (const id of recipientIds) assertUuid(id, 'a recipient id');
   if (action === 'extend' && !expiresAt)
     throw new AppError('BAD_USER_INPUT', 'expiresAt is required to extend keys.', { fields: { expiresAt: ['is required'] } });
-  const { pool, recipients } = await applyConfigChange(ctx.services, ctx.em, orgId, `pool recipients: ${action}`, async (tx) => {
+  const { pool, recipients, revoked } = await applyConfigChange(ctx.services, ctx.em, orgId, `pool recipients: ${action}`, async (tx) => {
     const pool = await findPool(tx, poolId);
     const recipients = await tx.find(PoolRecipient, { pool: pool.id, id: { $in: [...new Set(recipientIds)] } }, { populate: ['key'] });
     if (recipients.length !== new Set(recipientIds).size) throw new AppError('NOT_FOUND', 'One of recipientIds is not a recipient of this pool.');
     const now = new Date();
+    const revoked: PoolRecipient[] = [];
     for (const recipient of recipients) {
       const key = recipient.key.getEntity();
       if (action === 'revoke') {
+        if (key.status !== 'revoked') revoked.push(recipient);
         await revokeKeyIn(tx, key, now);
         recipient.linkHash = null;
         continue;
@@ -103,8 +107,10 @@ export async function updateRecipients(
       if (action === 'pause') recipient.pausedAt ??= now;
       if (action === 'resume') recipient.pausedAt = null;
     }
-    return { pool, recipients };
+    return { pool, recipients, revoked };
   });
+  if (action === 'extend') ctx.services.poolExpiry.wake();
+  for (const recipient of revoked) await recordPoolKeyEvent(ctx.services, poolKeyEvent('revoked', recipient, pool), requestSource(ctx));
   return toRecipientTypes(ctx.em, orgId, pool, recipients);
 }
 
@@ -124,6 +130,7 @@ export async function resendLink(ctx: GraphQLContext, recipientId: string): Prom
   const link = issueLink(recipient, ctx.services.config.keyPepper, new Date());
   await ctx.em.flush();
   await sendLinks(ctx.services, ctx.em, pool, [link]);
+  await recordPoolKeyEvent(ctx.services, poolKeyEvent('link_resent', recipient, pool, { emailed: recipient.linkSentAt ? 'yes' : 'no' }), requestSource(ctx));
   const [view] = await toRecipientTypes(ctx.em, orgId, pool, [recipient]);
   return view;
 }
@@ -148,10 +155,12 @@ async function issue(
     if (poolStatusOf(pool, now) === 'expired') throw new AppError('CONFLICT', `Pool "${pool.name}" has expired; it gives no more keys.`);
     const taken = await alreadyInPool(tx, pool, lines);
     if (taken.length > 0) refuse(taken[0], taken);
-    const issued = lines.map((line) => issueOne(tx, ctx.services.config.keyPepper, orgId, pool, line, now));
+    const actor = auditActor(ctx);
+    const issued = lines.map((line) => issueOne(tx, ctx.services.config.keyPepper, orgId, pool, line, now, actor));
     return { pool, issued };
   });
   await sendLinks(ctx.services, ctx.em, pool, issued);
+  ctx.services.poolExpiry.wake();
   return toRecipientTypes(
     ctx.em,
     orgId,
@@ -160,7 +169,7 @@ async function issue(
   );
 }
 
-function issueOne(tx: EntityManager, pepper: Buffer, orgId: string, pool: KeyPool, line: RecipientLine, now: Date): IssuedLink {
+function issueOne(tx: EntityManager, pepper: Buffer, orgId: string, pool: KeyPool, line: RecipientLine, now: Date, actor: string): IssuedLink {
   const limits = limitsOf(pool, line.overrides, now);
   // A placeholder secret, thrown away at once: the key works only after its link is opened.
   const placeholder = generateSecret('key');
@@ -175,6 +184,7 @@ function issueOne(tx: EntityManager, pepper: Buffer, orgId: string, pool: KeyPoo
     credentialIds: pool.credentialIds,
     labels: pool.labels,
   });
+  bindToPoolRoute(tx, orgId, pool, key, actor);
   const budget =
     limits.budgetMicros === null
       ? null

@@ -10,6 +10,7 @@ import { KeySecret } from '../keys/key-secret.entity.js';
 import { hashOpaqueToken, isOpaqueToken } from '../sessions/opaque-token.js';
 import { hitWindow, throttleKey } from '../sessions/throttle.js';
 import { PoolRecipient } from './pool.entity.js';
+import { poolKeyEvent, recordPoolKeyEvent, requestSource } from './pool-key-events.js';
 import { effectiveExpiry, limitsView, recipientStatusOf } from './pool-views.js';
 import type { RevealedPoolKey } from './pool.type.js';
 
@@ -64,6 +65,7 @@ export async function revealPoolKey(ctx: GraphQLContext, token: string): Promise
     await tx.nativeDelete(KeySecret, { key: key.id });
     return recipient;
   });
+  await recordPoolKeyEvent(services, poolKeyEvent('revealed', recipient, pool), requestSource(ctx));
   const key = recipient.key.getEntity();
   const budget = recipient.budgetId ? await em.findOne(Budget, { id: recipient.budgetId }, { filters: { tenant: false } }) : null;
   const rates = recipient.rateLimitId ? await em.findOne(RateLimit, { id: recipient.rateLimitId }, { filters: { tenant: false } }) : null;

@@ -10,6 +10,7 @@ import { assertUuid } from '../keys/validators.js';
 import type { ScopeInput } from '../policies/policy.input.js';
 import { resolveScope } from '../policies/policy.service.js';
 import type { PolicyScopeType } from '../policies/policy.type.js';
+import { KeyPool } from '../pools/pool.entity.js';
 import { Route, RouteBinding, RouteRole, RouteVersion } from './route.entity.js';
 import type { RoleInput, RouteInput } from './route.input.js';
 import type { RoleType, RouteType, RouteVersionType } from './route.type.js';
@@ -115,6 +116,8 @@ export async function deleteRoute(ctx: GraphQLContext, id: string): Promise<stri
     const route = await findRoute(tx, id, true);
     const role = await tx.findOne(RouteRole, { route: route.id });
     if (role) throw new AppError('CONFLICT', `Route "${route.name}" is used by role "${role.name}"; give the role another route or delete it first.`);
+    const pool = await tx.findOne(KeyPool, { routeId: route.id });
+    if (pool) throw new AppError('CONFLICT', `Route "${route.name}" is used by key pool "${pool.name}"; give the pool another route or delete it first.`);
     await tx.nativeDelete(RouteBinding, { route: route.id });
     await tx.nativeDelete(RouteVersion, { route: route.id });
     tx.remove(route);

@@ -152,3 +152,57 @@ describe('the /signin page', () => {
     expect(rows.map((r) => r.outcome)).toEqual(expect.arrayContaining(['success', 'failure']));
   });
 });
+
+describe('the first-start link and required single sign-on', () => {
+  const useLink = async () => {
+    await reopenLink();
+    return fetch(`${cp.url}/signin`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: cp.url },
+      body: new URLSearchParams({ token: bannerToken() }).toString(),
+    });
+  };
+
+  it('lets the owner in past required SSO only as an audited break-glass sign-in, and nobody else', async () => {
+    const session = sessionCookieOf(await useLink())!;
+    secrets.push(session, 'client-secret-of-the-link-test');
+    expectOk(
+      await cp.gql(
+        'mutation($input: SsoConnectionInput!) { setSsoConnection(input: $input) { requireSso } }',
+        {
+          input: {
+            issuer: 'http://127.0.0.1:9/realms/corp',
+            clientId: 'keyward',
+            clientSecret: 'client-secret-of-the-link-test',
+            emailDomains: ['example.test'],
+            defaultRole: 'DEVELOPER',
+            requireSso: true,
+          },
+        },
+        { session },
+      ),
+    );
+
+    const owner = await useLink();
+    expect(owner.status).toBe(303);
+    const audit = await cp.gql<{ auditLog: { entries: { args: Record<string, unknown> }[] } }>(
+      '{ auditLog(filter: { action: "breakGlassSignIn" }) { entries { args } } }',
+      {},
+      { session },
+    );
+    expect(audit.data!.auditLog.entries.map((e) => e.args)).toEqual([{ method: 'link' }]);
+
+    // The same link held by someone who is no longer an owner starts no session.
+    const db = cp.services.orm.em.fork();
+    await db.execute("update memberships set role = 'developer'");
+    try {
+      const member = await useLink();
+      expect(member.status).toBe(403);
+      expect(member.headers.getSetCookie().join()).not.toContain('kw_session=');
+      expect(await member.text()).toContain('Your organization requires single sign-on');
+    } finally {
+      await db.execute("update memberships set role = 'owner'");
+    }
+  });
+});

@@ -1,9 +1,11 @@
 import express, { type Express, type Request, type Response } from 'express';
 import { recordAudit } from '../audit/audit.service.js';
+import { AppError } from '../errors.js';
 import { clientAddress } from '../http/client-address.js';
 import { sendPlainPage } from '../http/plain-page.js';
 import { isSameOrigin } from '../http/same-origin.js';
 import type { Services } from '../services.js';
+import { enforceRequiredSso } from '../sso/require-sso.js';
 import { isOpaqueToken } from './opaque-token.js';
 import { startBrowserSession } from './browser-session.js';
 import { consumeSignInLink } from './sign-in.service.js';
@@ -49,6 +51,12 @@ export function registerSignInLinkRoutes(app: Express, services: Services): void
         requestId,
       });
       return sendPlainPage(res, 400, 'This sign-in link does not work', '<p>It was already used, or it expired. Ask for a sign-in code instead.</p>');
+    }
+    try {
+      await enforceRequiredSso({ services, log: services.log, ip, userAgent, requestId }, user.id, 'link');
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      return sendPlainPage(res, 403, 'Sign in with single sign-on', `<p>${error.message.replace(/"/g, '&quot;')}</p>`);
     }
     const orgId = await startBrowserSession(services, em, req, res, user.id, null);
     await recordAudit(services, {

@@ -6,6 +6,8 @@ const SIGN_IN = 'mutation($email: String!, $password: String!) { signInWithPassw
 const REQUEST_CODE = 'mutation($email: String!) { requestSignInCode(email: $email) }';
 const SIGN_IN_CODE = 'mutation($email: String!, $code: String!) { signInWithCode(email: $email, code: $code) { role } }';
 const SET_SSO = 'mutation($input: SsoConnectionInput!) { setSsoConnection(input: $input) { requireSso } }';
+const INVITE = 'mutation($email: String!, $role: Role!) { inviteMember(email: $email, role: $role) { id } }';
+const ACCEPT = 'mutation($token: String!, $name: String, $password: String) { acceptInvitation(token: $token, name: $name, password: $password) { role } }';
 const AUDIT = 'query($action: String) { auditLog(filter: { action: $action }) { entries { actor action outcome args } } }';
 
 /** An identity provider nobody calls here: requiring SSO is about the other sign-ins. */
@@ -82,6 +84,28 @@ describe('requiring single sign-on', () => {
     ]);
   });
 
+  it('makes an accepted invitation a membership but no session: the newcomer signs in with SSO', async () => {
+    const invited = await cp.gql(INVITE, { email: 'newcomer@required.example', role: 'DEVELOPER' }, { session: org.owner.session });
+    expectOk(invited);
+    const mail = [...(cp.services.mailer.outbox ?? [])].reverse().find((m) => m.to === 'newcomer@required.example');
+    const token = /accept-invitation\?token=([A-Za-z0-9_-]{43})/.exec(mail!.text)![1];
+    const password = 'Violet-harbour-5678';
+    secrets.push(token, password);
+
+    const accepted = await cp.gql(ACCEPT, { token, name: 'Newcomer', password });
+    expectError(accepted, 'FORBIDDEN', /^Your invitation is accepted, but your organization requires single sign-on: choose "Sign in with SSO"/);
+    expect(accepted.errors![0].extensions!.reason).toBe('SSO_REQUIRED');
+    expect(accepted.headers.getSetCookie().join()).not.toContain('kw_session=');
+    const members = await cp.gql<{ members: { user: { email: string }; role: string }[] }>(
+      '{ members { user { email } role } }',
+      {},
+      { session: org.owner.session },
+    );
+    expect(members.data!.members).toContainEqual({ user: { email: 'newcomer@required.example' }, role: 'DEVELOPER' });
+    // The password the invitation set opens nothing either.
+    expectError(await cp.gql(SIGN_IN, { email: 'newcomer@required.example', password }), 'FORBIDDEN', /requires single sign-on/);
+  });
+
   it('lets members sign in with passwords again once the requirement is off', async () => {
     const member = await addMember(cp, org.orgId, 'developer');
     secrets.push(member.password, member.session);
@@ -110,5 +134,23 @@ describe('single sign-on on a service installation', () => {
     );
     const enterprise = await createOrgWithOwner(cp, { plan: 'enterprise' });
     expectOk(await cp.gql(SET_SSO, { input: ssoInput('enterprise.example', false) }, { session: enterprise.owner.session }));
+  });
+
+  it('makes SCIM an Enterprise-plan feature: tokens, and every request, refused on another plan', async () => {
+    const CREATE_TOKEN = 'mutation($name: String!) { createScimToken(name: $name) { secret } }';
+    const pro = await createOrgWithOwner(cp, { plan: 'pro' });
+    expectError(await cp.gql(CREATE_TOKEN, { name: 'Okta' }, { session: pro.owner.session }), 'PLAN_REQUIRED', /Enterprise plan/);
+
+    const enterprise = await createOrgWithOwner(cp, { plan: 'enterprise' });
+    const created = await cp.gql<{ createScimToken: { secret: string } }>(CREATE_TOKEN, { name: 'Okta' }, { session: enterprise.owner.session });
+    expectOk(created);
+    const users = () => fetch(`${cp.url}/scim/v2/Users`, { headers: { authorization: `Bearer ${created.data!.createScimToken.secret}` } });
+    expect((await users()).status).toBe(200);
+
+    // Moved to a plan without SCIM, the organization's token stops working.
+    await cp.services.orm.em.fork().execute("update organizations set plan = 'pro' where id = ?", [enterprise.orgId]);
+    const refused = await users();
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '403' });
   });
 });

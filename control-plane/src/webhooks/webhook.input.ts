@@ -7,7 +7,9 @@ export class CreateWebhookInput {
   @Length(1, 2000)
   url!: string;
 
-  @Field(() => [String], { description: 'approval.requested, approval.decided and/or budget.threshold.' })
+  @Field(() => [String], {
+    description: 'approval.requested, approval.decided, budget.threshold and/or pool_key.revealed, .link_resent, .rotated, .revoked, .expired, .limit_hit.',
+  })
   @ArrayMinSize(1)
   @ArrayMaxSize(10)
   events!: string[];

@@ -202,6 +202,43 @@ describe('key pools in the console', () => {
     await visitor.context.close();
   }, 90_000);
 
+  it("changes a pool's limits for every recipient, binds it to a route, and deletes it", async () => {
+    const { page } = owner;
+    const credentialId = (await world.system.owner.gql<{ credentials: { id: string }[] }>('{ credentials { id } }')).data!.credentials[0].id;
+    const route = await world.system.owner.gql('mutation($input: RouteInput!) { createRoute(input: $input) { id } }', {
+      input: { name: 'Class route', match: ['gpt-4o-mini'], targets: [{ credentialId, model: 'gpt-4o-mini' }] },
+    });
+    expect(route.errors).toBeUndefined();
+    await page.reload();
+    await page.locator('[data-test=pool-detail] h2', { hasText: 'Course 101' }).waitFor();
+
+    await page.locator('[data-test=edit-pool]').click();
+    const form = page.locator('[data-test=pool-form]');
+    await form.waitFor();
+    expect(await form.locator('[data-test=pool-name] input').inputValue()).toBe('Course 101');
+    expect(await form.locator('[data-test=pool-note] textarea').inputValue()).toBe('For the exercises of week 3.');
+    await form.locator('[data-test=pool-budget] input').fill('0.01');
+    await pick(page, 'pool-route', 'Class route');
+    await form.locator('[data-test=pool-apply-limits]').click();
+    await settle(page);
+    await saveScreenshot(page, 'pools-edit');
+    await form.locator('[data-test=pool-create]').click();
+    await form.waitFor({ state: 'hidden' });
+    await page.locator('[data-test=pool-route-name]', { hasText: 'Route: Class route' }).waitFor();
+    for (const email of ['alice@example.com', 'bob@example.com', 'carol@example.com']) {
+      await tableRows(page, email).filter({ hasText: '$0.01 a day' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    }
+
+    await page.locator('[data-test=delete-pool]').click();
+    const confirm = page.locator('.n-dialog', { hasText: 'Delete pool "Course 101"?' });
+    await confirm.waitFor();
+    await confirm.locator('button', { hasText: 'Delete pool' }).click();
+    await page.getByText('No key pools yet').waitFor({ timeout: UI_TIMEOUT_MS });
+    const pools = await world.system.owner.gql<{ pools: unknown[] }>('{ pools { id } }');
+    expect(pools.data!.pools).toEqual([]);
+    expect(owner.errors).toEqual([]);
+  }, 120_000);
+
   it('never leaves a key or a link token in the logs', () => {
     const logs = world.system.allLogs().join('\n');
     for (const mail of inbox.messages) {

@@ -1,8 +1,7 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually, startTestSystem, type TestSystem } from '../support/system.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 /** A response rule that holds any `drop_table` call the model asks for until a person approves. */
 const POLICY = JSON.stringify({
@@ -17,9 +16,9 @@ const POLICY = JSON.stringify({
   ],
 });
 
-interface Delivery {
-  type: string;
-  data: { links?: { approve: string; reject: string }; approval?: { id: string } };
+interface ApprovalNotice {
+  links?: { approve: string; reject: string };
+  approval?: { id: string };
 }
 
 /**
@@ -30,23 +29,16 @@ interface Delivery {
  */
 describe('a streamed destructive tool call', () => {
   let system: TestSystem;
-  let receiver: Server;
-  const deliveries: Delivery[] = [];
+  let receiver: WebhookReceiver<ApprovalNotice>;
+  let deliveries: WebhookReceiver<ApprovalNotice>['deliveries'];
   let key: { id: string; secret: string };
 
   beforeAll(async () => {
     system = await startTestSystem(inject('pgAdminUrl'));
-    receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        deliveries.push(JSON.parse(body) as Delivery);
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    receiver = await startWebhookReceiver<ApprovalNotice>();
+    deliveries = receiver.deliveries;
     const hook = await system.owner.gql(`mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { secret } }`, {
-      input: { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/keyward`, events: ['approval.requested'] },
+      input: { url: receiver.url, events: ['approval.requested'] },
     });
     expect(hook.errors).toBeUndefined();
     await system.addMockCredential();
@@ -62,7 +54,7 @@ describe('a streamed destructive tool call', () => {
 
   afterAll(async () => {
     await system?.close();
-    await new Promise((r) => receiver?.close(r));
+    await receiver?.close();
   });
 
   it('is held until a person approves it from a signed link, then delivered', { timeout: 90_000 }, async () => {

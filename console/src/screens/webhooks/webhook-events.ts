@@ -3,6 +3,16 @@ export const WEBHOOK_EVENTS = [
   { value: 'approval.requested', label: 'A request is held for approval', hint: 'With signed approve and reject links.' },
   { value: 'approval.decided', label: 'A held request is approved, rejected or expires', hint: '' },
   { value: 'budget.threshold', label: 'A budget crosses an alert threshold', hint: 'Once per threshold and period.' },
+  { value: 'pool_key.revealed', label: 'A pool recipient opens their key link', hint: 'With the hashed address it was opened from.' },
+  { value: 'pool_key.link_resent', label: 'A new key link is emailed to a pool recipient', hint: '' },
+  { value: 'pool_key.rotated', label: 'A pool recipient rotates their key', hint: '' },
+  { value: 'pool_key.revoked', label: "A pool recipient's key is revoked", hint: '' },
+  { value: 'pool_key.expired', label: "A pool recipient's key expires", hint: 'Its own expiry or its pool’s.' },
+  {
+    value: 'pool_key.limit_hit',
+    label: "A pool recipient's key is refused by its budget or rate limit",
+    hint: 'Once per key and budget period (rate limits: per hour).',
+  },
 ] as const;
 
 /** "approval.requested" → "A request is held for approval". */
