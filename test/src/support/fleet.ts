@@ -127,19 +127,26 @@ export async function prepareFleetGround(pgAdminUrl: string, env: Record<string,
 }
 
 /** GraphQL as the fleet's owner, through one control plane; throws with the errors on failure. */
-async function fleetGql<T>(cp: PlaneProcess, token: string, query: string, variables?: Record<string, unknown>): Promise<T> {
+export async function fleetGql<T>(cp: PlaneProcess, token: string, query: string, variables?: Record<string, unknown>): Promise<T> {
   const res = await gqlRequest<T>(cp.url, query, variables, { token });
   if (!res.data) throw new Error(`${query.slice(0, 40)}… failed: ${JSON.stringify(res.errors)}`);
   return res.data;
 }
 
-/** The mock provider as the organization's credential, and a key for it; returns the key's secret. */
-export async function fleetKey(cp: PlaneProcess, token: string, mock: MockProvider, name: string): Promise<string> {
+/** Registers the mock provider as the organization's credential. */
+export async function fleetCredential(cp: PlaneProcess, token: string, mock: MockProvider): Promise<void> {
   await fleetGql(cp, token, `mutation($input: CreateCredentialInput!) { createCredential(input: $input) { id } }`, {
-    input: { provider: 'OPENAI_COMPATIBLE', name: `mock for ${name}`, apiKey: `sk-mock-${randomBytes(12).toString('hex')}`, baseUrl: `${mock.url}/v1` },
+    input: { provider: 'OPENAI_COMPATIBLE', name: 'mock', apiKey: `sk-mock-${randomBytes(12).toString('hex')}`, baseUrl: `${mock.url}/v1` },
   });
-  const created = await fleetGql<{ createKey: { secret: string } }>(cp, token, `mutation($input: CreateKeyInput!) { createKey(input: $input) { secret } }`, {
-    input: { name, ownerLabel: 'fleet', allowedModels: [] },
-  });
-  return created.createKey.secret;
+}
+
+/** A key of the organization, with its secret. */
+export async function fleetKey(cp: PlaneProcess, token: string, name: string): Promise<{ id: string; secret: string }> {
+  const created = await fleetGql<{ createKey: { key: { id: string }; secret: string } }>(
+    cp,
+    token,
+    `mutation($input: CreateKeyInput!) { createKey(input: $input) { key { id } secret } }`,
+    { input: { name, ownerLabel: 'fleet', allowedModels: [] } },
+  );
+  return { id: created.createKey.key.id, secret: created.createKey.secret };
 }

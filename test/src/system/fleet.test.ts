@@ -1,16 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import OpenAI from 'openai';
-import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { generateSecret, LocalFileKms } from '@keyward/shared';
-import { gqlRequest, startReceiver, type Receiver } from '@keyward/control-plane/testing';
-import { startRedisServer, type RedisServer } from '@keyward/data-plane/testing';
-import { startMockProvider, type MockProvider } from '../mock-provider/index.js';
-import { firstOwnerToken, startPlaneProcess, type PlaneProcess } from '../support/plane-process.js';
-import { eventually, freePort } from '../support/system.js';
+import { startReceiver, type Receiver } from '@keyward/control-plane/testing';
+import { fleetCredential, fleetGql, fleetKey, prepareFleetGround } from '../support/fleet.js';
+import type { PlaneProcess } from '../support/plane-process.js';
+import { eventually } from '../support/system.js';
 
 const HOLD_SHELL = JSON.stringify({
   name: 'Shell needs a human',
@@ -40,77 +33,23 @@ describe('a fleet of two control planes and three data planes', () => {
     const started = Date.now();
     const phases: string[] = [];
     const mark = (phase: string) => phases.push(`${phase} ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    const admin = new pg.Client({ connectionString: inject('pgAdminUrl') });
-    await admin.connect();
-    const dbName = `kw_fleet_${randomBytes(4).toString('hex')}`;
-    await admin.query(`create database "${dbName}"`);
-    cleanups.push(async () => {
-      await admin.query(`drop database if exists "${dbName}" with (force)`);
-      await admin.end();
-    });
-    const databaseUrl = inject('pgAdminUrl').replace(/\/[^/?]*(\?|$)/, `/${dbName}$1`);
-    const dir = await mkdtemp(join(tmpdir(), 'keyward-fleet-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    await LocalFileKms.open(join(dir, 'kek.json'), { create: true });
-    const shared = {
-      KEYWARD_KMS: `local:${join(dir, 'kek.json')}`,
-      KEYWARD_KEY_PEPPER: randomBytes(32).toString('base64'),
-      KEYWARD_HASH_SALT: randomBytes(32).toString('base64'),
-      KEYWARD_NODE_TOKEN: generateSecret('node_token'),
-      KEYWARD_ALLOW_LOOPBACK_UPSTREAMS: 'true',
-      KEYWARD_DRAIN_SECONDS: '5',
-      LOG_LEVEL: 'info',
-    };
-    const redis: RedisServer = await startRedisServer();
-    cleanups.push(() => redis.stop());
-    const mock: MockProvider = await startMockProvider();
-    cleanups.push(() => mock.close());
+    const ground = await prepareFleetGround(inject('pgAdminUrl'));
+    cleanups.push(() => ground.close());
+    const { mock, db } = ground;
     const receiver: Receiver = await startReceiver();
     cleanups.push(() => receiver.close());
 
     // Two control planes started together: one migrates the database while the other waits for its lock.
-    const controlPlanes = await Promise.all(
-      [0, 1].map(async (i) => {
-        const port = await freePort();
-        const cp = await startPlaneProcess('control-plane', port, {
-          ...shared,
-          DATABASE_URL: databaseUrl,
-          KEYWARD_CP_PORT: String(port),
-          KEYWARD_STATE_DIR: join(dir, `cp-${i}`),
-        });
-        cleanups.push(() => cp.stop());
-        return cp;
-      }),
-    );
+    const cpSettings = [await ground.controlPlane(0), await ground.controlPlane(1)];
+    const [doomedCp, survivorCp] = (await Promise.all(cpSettings.map((settings) => settings.start()))) as [PlaneProcess, PlaneProcess];
     mark('control planes ready');
-    const [doomedCp, survivorCp] = controlPlanes as [PlaneProcess, PlaneProcess];
-
-    const db = new pg.Client({ connectionString: databaseUrl });
-    await db.connect();
-    cleanups.push(() => db.end());
-    const { token } = await firstOwnerToken(db, shared.KEYWARD_KEY_PEPPER);
-    const gql = async <T>(cp: PlaneProcess, query: string, variables?: Record<string, unknown>): Promise<T> => {
-      const res = await gqlRequest<T>(cp.url, query, variables, { token });
-      if (!res.data) throw new Error(`${query.slice(0, 40)}… failed: ${JSON.stringify(res.errors)}`);
-      return res.data;
-    };
+    const token = await ground.ownerToken();
+    const gql = <T>(cp: PlaneProcess, query: string, variables?: Record<string, unknown>) => fleetGql<T>(cp, token, query, variables);
 
     // Everything is set up through the control plane that will be killed.
-    await gql(doomedCp, `mutation($input: CreateCredentialInput!) { createCredential(input: $input) { id } }`, {
-      input: { provider: 'OPENAI_COMPATIBLE', name: 'mock', apiKey: `sk-mock-${randomBytes(12).toString('hex')}`, baseUrl: `${mock.url}/v1` },
-    });
-    const createKey = async (name: string) =>
-      (
-        await gql<{ createKey: { key: { id: string }; secret: string } }>(
-          doomedCp,
-          `mutation($input: CreateKeyInput!) { createKey(input: $input) { key { id } secret } }`,
-          {
-            input: { name, ownerLabel: 'fleet', allowedModels: [] },
-          },
-        )
-      ).createKey;
-    const steady = await createKey('steady traffic');
-    const doomedKey = await createKey('revoked mid-run');
+    await fleetCredential(doomedCp, token, mock);
+    const steady = await fleetKey(doomedCp, token, 'steady traffic');
+    const doomedKey = await fleetKey(doomedCp, token, 'revoked mid-run');
     const policy = await gql<{ createPolicy: { id: string } }>(doomedCp, `mutation($input: CreatePolicyInput!) { createPolicy(input: $input) { id } }`, {
       input: { source: HOLD_SHELL },
     });
@@ -120,34 +59,13 @@ describe('a fleet of two control planes and three data planes', () => {
     });
 
     // Three nodes, each given both control planes (in different orders), sharing Redis.
-    const cpList = (first: PlaneProcess, second: PlaneProcess) => `${first.url},${second.url}`;
-    const nodeEnv = async (i: number, controlPlaneUrls: string) => {
-      const port = await freePort();
-      return {
-        port,
-        env: {
-          ...shared,
-          KEYWARD_CONTROL_PLANE_URL: controlPlaneUrls,
-          KEYWARD_DP_PORT: String(port),
-          KEYWARD_DP_HOST: '127.0.0.1',
-          KEYWARD_NODE_ID: `fleet-node-${i}`,
-          KEYWARD_DP_STATE_DIR: join(dir, `dp-${i}`),
-          REDIS_URL: redis.url,
-          KEYWARD_EVENT_FLUSH_MS: '20',
-          KEYWARD_EVENT_RETRY_MAX_MS: '300',
-          KEYWARD_CONFIG_RETRY_MAX_MS: '300',
-        },
-      };
-    };
-    const orders = [cpList(doomedCp, survivorCp), cpList(survivorCp, doomedCp), cpList(doomedCp, survivorCp)];
-    const nodeSettings = await Promise.all(orders.map((order, i) => nodeEnv(i, order)));
-    const nodes = await Promise.all(
-      nodeSettings.map(async ({ port, env }) => {
-        const node = await startPlaneProcess('data-plane', port, env);
-        cleanups.push(() => node.stop());
-        return node;
-      }),
-    );
+    const orders = [
+      [doomedCp.url, survivorCp.url],
+      [survivorCp.url, doomedCp.url],
+      [doomedCp.url, survivorCp.url],
+    ];
+    const nodeSettings = await Promise.all(orders.map((order, i) => ground.dataPlane(i, order)));
+    const nodes = await Promise.all(nodeSettings.map((settings) => settings.start()));
     mark('data planes ready');
     const [holder, doomedNode, third] = nodes as [PlaneProcess, PlaneProcess, PlaneProcess];
     const client = (node: PlaneProcess, secret: string) => new OpenAI({ apiKey: secret, baseURL: `${node.url}/v1`, maxRetries: 0, timeout: 60_000 });
@@ -192,7 +110,7 @@ describe('a fleet of two control planes and three data planes', () => {
     const completedBeforeKill = traffic.map((t) => t.completed.length);
 
     // A config change and an approval, both on the control plane left.
-    await gql(survivorCp, `mutation($id: ID!) { revokeKey(id: $id) { id } }`, { id: doomedKey.key.id });
+    await gql(survivorCp, `mutation($id: ID!) { revokeKey(id: $id) { id } }`, { id: doomedKey.id });
     for (const node of [holder, third]) {
       const status = await eventually(
         () =>
@@ -221,8 +139,7 @@ describe('a fleet of two control planes and three data planes', () => {
     await Promise.all(loops);
 
     // The killed node comes back on its state directory and ships what its spool still held.
-    const revived = await startPlaneProcess('data-plane', nodeSettings[1]!.port, nodeSettings[1]!.env);
-    cleanups.push(() => revived.stop());
+    await nodeSettings[1]!.start();
 
     const completed = [...traffic.flatMap((t) => t.completed), heldResponse.headers.get('x-request-id')!];
     expect(new Set(completed).size).toBe(completed.length);

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { fleetKey, prepareFleetGround, type FleetGround } from '../support/fleet.js';
+import { fleetCredential, fleetKey, prepareFleetGround, type FleetGround } from '../support/fleet.js';
 import { startLoadBalancer, type LoadBalancer } from '../support/load-balancer.js';
 import type { PlaneProcess } from '../support/plane-process.js';
 import { eventually } from '../support/system.js';
@@ -30,7 +30,8 @@ describe('a rolling restart of every control plane and data plane, one at a time
     const cpSettings = [await ground.controlPlane(0), await ground.controlPlane(1)];
     const controlPlanes: PlaneProcess[] = await Promise.all(cpSettings.map((s) => s.start()));
     const token = await ground.ownerToken();
-    const secret = await fleetKey(controlPlanes[0]!, token, mock, 'rolling');
+    await fleetCredential(controlPlanes[0]!, token, mock);
+    const { secret } = await fleetKey(controlPlanes[0]!, token, 'rolling');
     const cpUrls = controlPlanes.map((cp) => cp.url);
     const dpSettings = [await ground.dataPlane(0, cpUrls), await ground.dataPlane(1, [...cpUrls].reverse())];
     const dataPlanes: PlaneProcess[] = await Promise.all(dpSettings.map((s) => s.start()));
