@@ -64,6 +64,7 @@ describe('the request inspector', () => {
   let operator: ConsolePage;
   let captured: StoredEvent;
   let approval: { decidedByName: string | null; decisionReason: string | null };
+  let inspectedKeyId = '';
 
   const chatEvents = async (keyId: string) => {
     const res = await world.system.owner.gql<{ usageEvents: { nodes: StoredEvent[] } }>(
@@ -82,6 +83,7 @@ describe('the request inspector', () => {
     const early = await system.createKey({ name: 'early-agent' });
     const inspected = await system.createKey({ name: 'inspected-agent' });
     const held = await system.createKey({ name: 'ops-agent' });
+    inspectedKeyId = inspected.id;
     await waitForKeyOnNode(system, early.secret);
     const client = (secret: string) => new OpenAI({ apiKey: secret, baseURL: `${system.dp.url}/v1`, maxRetries: 0, timeout: 120_000 });
 
@@ -243,6 +245,25 @@ describe('the request inspector', () => {
     expect(await section.locator('[data-test=approver]').textContent()).toBe(approval.decidedByName ?? 'an API token');
     await saveScreenshot(page, 'request-drawer-approval');
     await page.keyboard.press('Escape');
+    expect(operator.errors).toEqual([]);
+  });
+
+  it('keeps the tab and the filters in the URL, so a link reproduces the view', async () => {
+    const { page } = operator;
+    await page.goto(`${world.consoleUrl}/audit?tab=history&key=${inspectedKeyId}&decision=ALLOWED`);
+    await tableRows(page, 'inspected-agent').first().waitFor();
+    expect(await page.locator('.n-tabs-tab--active').textContent()).toContain('History');
+    expect(await tableRows(page, /early-agent|ops-agent/).count()).toBe(0);
+    const pickers = page.locator('.filters .n-base-selection');
+    // The key picker comes first; the decision picker shows the link's decision.
+    expect(await pickers.first().textContent()).toContain('inspected-agent');
+    const decision = pickers.filter({ hasText: 'Allowed' });
+    expect(await decision.count()).toBe(1);
+    // Changing a filter in the page changes the link.
+    await decision.click();
+    await page.locator('.n-base-select-option', { hasText: 'Blocked' }).first().click();
+    await page.waitForURL((url) => url.searchParams.get('decision') === 'BLOCKED');
+    expect(new URL(page.url()).searchParams.get('key')).toBe(inspectedKeyId);
     expect(operator.errors).toEqual([]);
   });
 });
