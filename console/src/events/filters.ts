@@ -1,3 +1,4 @@
+import type { LocationQuery, LocationQueryRaw } from 'vue-router';
 import type { Decision, UsageEventFieldsFragment, UsageEventFilter } from '@/gql/graphql';
 
 /** The filters the request views share: by key, team, model, decision and matched policy rule. Null means "any". */
@@ -15,6 +16,35 @@ export interface EventFilter {
 /** A filter that lets everything through. */
 export function emptyFilter(): EventFilter {
   return { keyId: null, teamId: null, model: null, decision: null, policyId: null, ruleId: null };
+}
+
+/** URL query parameter of each filter field, so a link reproduces the view. */
+const QUERY_NAMES: Record<keyof EventFilter, string> = {
+  keyId: 'key',
+  teamId: 'team',
+  model: 'model',
+  decision: 'decision',
+  policyId: 'policy',
+  ruleId: 'rule',
+};
+
+/** The filter a URL's query names; unknown decisions and repeated parameters are ignored. */
+export function filterFromQuery(query: LocationQuery): EventFilter {
+  const filter = emptyFilter();
+  for (const [field, name] of Object.entries(QUERY_NAMES) as [keyof EventFilter, string][]) {
+    const value = query[name];
+    if (typeof value !== 'string' || value === '') continue;
+    if (field === 'decision') filter.decision = (DECISIONS as readonly string[]).includes(value) ? (value as Decision) : null;
+    else filter[field] = value;
+  }
+  return filter;
+}
+
+/** The query parameters of a filter (only the fields it sets). */
+export function filterToQuery(filter: EventFilter): LocationQueryRaw {
+  const query: LocationQueryRaw = {};
+  for (const [field, name] of Object.entries(QUERY_NAMES) as [keyof EventFilter, string][]) if (filter[field]) query[name] = filter[field];
+  return query;
 }
 
 /** Whether an event passes a filter (the live feed filters on the client). */

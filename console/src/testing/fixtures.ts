@@ -52,6 +52,9 @@ export function usageEvent(overrides: Partial<UsageEventFieldsFragment> = {}): U
     hdpPrincipalId: null,
     hdpPrincipalType: null,
     hdpChain: [],
+    gatewayMs: 30,
+    upstreamTtfbMs: 180,
+    streamMs: 630,
     content: null,
     ...overrides,
   };

@@ -1,11 +1,13 @@
 import { BigIntType, Entity, Index, OptionalProps, Property } from '@mikro-orm/core';
-import type { AnomalyReason, ApiFamily, AttemptRecord, Decision, HdpHopRecord, PolicyMatchRecord, ProviderKind } from '@keyward/shared';
+import type { AnomalyReason, ApiFamily, AttemptRecord, Decision, HdpHopRecord, PolicyMatchRecord, ProviderKind, TranscriptMessage } from '@keyward/shared';
 import { OrgScopedEntity } from '../db/base.entity.js';
 
 /** Prompt and completion text, kept only for organizations with content capture on. */
 export interface UsageEventContent {
   request: string;
   response: string;
+  /** The conversation message by message (events of nodes that capture it). */
+  messages?: TranscriptMessage[];
 }
 
 /**
@@ -67,7 +69,10 @@ export class UsageEventRecord extends OrgScopedEntity {
     | 'hdpTokenId'
     | 'hdpPrincipalId'
     | 'hdpPrincipalType'
-    | 'hdpChain';
+    | 'hdpChain'
+    | 'gatewayMs'
+    | 'upstreamTtfbMs'
+    | 'streamMs';
 
   @Property({ type: 'uuid' })
   keyId!: string;
@@ -223,4 +228,17 @@ export class UsageEventRecord extends OrgScopedEntity {
   /** The verified delegation chain, hop by hop. */
   @Property({ type: 'json', default: "'[]'::jsonb" })
   hdpChain: HdpHopRecord[] = [];
+  // Latency breakdown.
+
+  /** Keyward's own time: the latency less the time spent waiting on providers. */
+  @Property({ type: new BigIntType('number'), nullable: true })
+  gatewayMs: number | null = null;
+
+  /** From sending the answering attempt to the first byte of its body. */
+  @Property({ type: new BigIntType('number'), nullable: true })
+  upstreamTtfbMs: number | null = null;
+
+  /** From the answer's first byte to its last. */
+  @Property({ type: new BigIntType('number'), nullable: true })
+  streamMs: number | null = null;
 }

@@ -10,6 +10,8 @@ import {
   type HdpHopRecord,
   type PolicyMatchRecord,
   type ProviderKind,
+  type TranscriptMessage,
+  type TranscriptToolCall,
 } from '@keyward/shared';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ProviderKindEnum } from '../credentials/credential.type.js';
@@ -33,6 +35,30 @@ registerEnumType(DecisionEnum, {
   description: 'What happened to a request, from the agent’s point of view (DENIED: bad key, model not allowed, or a model without a price under a budget).',
 });
 
+@ObjectType('TranscriptToolCall', { description: 'A tool call a captured message made.' })
+export class TranscriptToolCallType implements TranscriptToolCall {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String, { description: 'Its arguments as JSON text.' })
+  arguments!: string;
+}
+
+@ObjectType('TranscriptMessage', { description: 'One message of a captured conversation.' })
+export class TranscriptMessageType implements TranscriptMessage {
+  @Field(() => String, { description: 'system, user, assistant, tool (a tool’s result), or the API’s own role name.' })
+  role!: string;
+
+  @Field(() => String)
+  text!: string;
+
+  @Field(() => [TranscriptToolCallType])
+  toolCalls!: TranscriptToolCallType[];
+
+  @Field(() => Int, { description: 'Images and other media parts the message carried (never stored).' })
+  images!: number;
+}
+
 @ObjectType({ description: 'Prompt and completion text, present only when the organization captures content.' })
 export class UsageEventContentType {
   @Field(() => String)
@@ -40,6 +66,12 @@ export class UsageEventContentType {
 
   @Field(() => String)
   response!: string;
+
+  @Field(() => [TranscriptMessageType], {
+    nullable: true,
+    description: 'The conversation sent upstream (after redaction) and the answer, message by message; null for events of nodes that did not record it.',
+  })
+  messages!: TranscriptMessageType[] | null;
 }
 
 @ObjectType('PolicyMatch', { description: 'A policy rule that matched a request or its answer.' })
@@ -254,6 +286,19 @@ export class UsageEventType {
     description: 'The verified delegation chain, from the principal’s first agent to the calling one; empty without a verified token.',
   })
   hdpChain!: HdpHopType[];
+  // Latency breakdown.
+
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Keyward’s own time: the latency less the time spent waiting on providers (holds for approval and retry waits included).',
+  })
+  gatewayMs!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'From sending the answering attempt to the first byte of its body; null when no provider answered.' })
+  upstreamTtfbMs!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'From the answer’s first byte to its last; null when no provider answered.' })
+  streamMs!: number | null;
 }
 
 /** A stored event as subscriptions carry it: the GraphQL view plus its organization. */

@@ -30,6 +30,7 @@ import { Migration20261208111000 } from './Migration20261208111000.js';
 import { Migration20261209110000 } from './Migration20261209110000.js';
 import { Migration20261209111000 } from './Migration20261209111000.js';
 import { Migration20261209112000 } from './Migration20261209112000.js';
+import { Migration20261209120000 } from './Migration20261209120000.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261123034852', class: Migration20261123034852 },
@@ -63,4 +64,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261209141000', class: Migration20261209141000 },
   { name: 'Migration20261209150000', class: Migration20261209150000 },
   { name: 'Migration20261209151000', class: Migration20261209151000 },
+  { name: 'Migration20261209120000', class: Migration20261209120000 },
 ];

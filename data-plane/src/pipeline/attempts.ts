@@ -98,6 +98,7 @@ export async function attemptUpstream(gw: Gateway, req: ForwardRequest, signal: 
       if (record.trace) Object.assign(headers, record.trace.startUpstream({ url, credential: target.credential }));
       if (health) health.outstanding += 1;
       let response: Dispatcher.ResponseData;
+      record.markAttemptSent();
       try {
         response = await gw.upstream.request({
           origin: url.origin,
@@ -111,6 +112,7 @@ export async function attemptUpstream(gw: Gateway, req: ForwardRequest, signal: 
         });
       } catch (err) {
         if (health) health.outstanding -= 1;
+        record.markAttemptFailed();
         if (req.client.aborted) throw new GatewayError('client_closed', 499, 'The client closed the connection.');
         const mapped = mapUpstreamFailure(err, 'connect');
         gw.metrics.upstreamErrors.inc({ provider: target.credential.provider, code: mapped.code });
@@ -141,6 +143,7 @@ export async function attemptUpstream(gw: Gateway, req: ForwardRequest, signal: 
       }
       note(status === 429 ? 'rate_limited' : rejected ? 'rejected' : 'server_error', status);
       if (finalTry) return { response, target };
+      record.markAttemptFailed();
       const retryAfter = retryAfterMs(response.headers['retry-after']);
       await response.body.dump().catch(() => undefined);
       if (health) health.outstanding -= 1;

@@ -3,7 +3,8 @@ import { AnswerCopy, decodeAnswer, encodeAnswer, type CachedAnswer } from '../ca
 import { responseCacheKey, type CacheKeyInput } from '../cache/cache-key.js';
 import { parseData } from '../providers/types.js';
 import { SseParser } from '../streaming/sse-parser.js';
-import type { ForwardRequest, ResponseText } from './forward.js';
+import { streamedAnswer, wholeAnswer, type AnswerContent, type ResponseText } from './answer-content.js';
+import type { ForwardRequest } from './forward.js';
 import type { Gateway } from './gateway.js';
 
 /** Largest answer kept: an answer over it is relayed as usual and not cached. */
@@ -86,19 +87,20 @@ export function storeAnswer(gw: Gateway, req: ForwardRequest, use: CacheUse): vo
   gw.metrics.responseCache.inc({ outcome: 'stored' });
 }
 
-/** The completion text of a replayed answer, for content capture. */
-function answerText(req: ForwardRequest, answer: CachedAnswer): string {
+/** The content of a replayed answer, for content capture. */
+function answerText(req: ForwardRequest, answer: CachedAnswer): AnswerContent {
   const { op } = req;
   if (!answer.contentType.includes('text/event-stream')) {
     const json = parseData(answer.body);
-    return json === undefined ? answer.body.toString('utf8') : op.responseText(json);
+    return json === undefined ? { text: answer.body.toString('utf8'), reply: '', toolCalls: [] } : wholeAnswer(op, json, req.capture);
   }
   const parser = new SseParser();
   const events = [...parser.push(answer.body)];
   const rest = parser.end();
   if (rest) events.push(rest);
-  return events
-    .filter((e) => e.data)
-    .map((e) => op.streamText(parseData(e.data!)))
-    .join('');
+  return streamedAnswer(
+    op,
+    events.filter((e) => e.data).map((e) => parseData(e.data!)),
+    req.capture,
+  );
 }

@@ -2,7 +2,8 @@ import type { Dispatcher } from 'undici';
 import { GatewayError, mapUpstreamFailure } from '../errors.js';
 import { parseData } from '../providers/types.js';
 import { ByteCollector } from '../streaming/collector.js';
-import type { ForwardRequest, ResponseText } from './forward.js';
+import { NO_ANSWER, wholeAnswer, type ResponseText } from './answer-content.js';
+import type { ForwardRequest } from './forward.js';
 import type { Gateway } from './gateway.js';
 import type { ResponseFilter } from '../steps/response-filter.js';
 import type { Translator } from '../translate/index.js';
@@ -55,6 +56,7 @@ export async function relayWholeBody(
     filter?.abandon();
     throw new GatewayError('client_closed', 499, 'The client closed the connection.');
   }
+  record.markAnswerEnded();
   const raw = collected.concat();
   let text = raw.toString('utf8');
   let json = parseData(raw);
@@ -79,5 +81,5 @@ export async function relayWholeBody(
   }
   client.send(record.status, headers, body);
   if (client.aborted) record.errorCode = 'client_closed';
-  return () => (req.capture && json !== undefined ? op.responseText(json) : '');
+  return json !== undefined && req.capture ? () => wholeAnswer(op, json, true) : NO_ANSWER;
 }

@@ -9,6 +9,7 @@ import { ByteCollector } from '../streaming/collector.js';
 import { SseParser } from '../streaming/sse-parser.js';
 import { TailWindow } from '../streaming/tail-window.js';
 import { clientResponseHeaders } from '../upstream/headers.js';
+import { NO_ANSWER, streamedAnswer, wholeAnswer, type ResponseText } from './answer-content.js';
 import { attemptUpstream, type Answered, type AttemptPlan } from './attempts.js';
 import { relayWholeBody } from './filtered-body.js';
 import type { TranslatedCall, TranslatedCalls } from './translation.js';
@@ -39,9 +40,6 @@ export interface ForwardRequest {
   /** The request translated for each target of another API family (`translateCalls`). */
   readonly translated: TranslatedCalls;
 }
-
-/** The completion text, computed only if someone asks (capture, usage estimate). */
-export type ResponseText = () => string;
 
 const ESTIMATE_BYTES = 256 * 1024;
 const CAPTURE_BYTES = 1024 * 1024;
@@ -143,7 +141,7 @@ async function relayTranslatedError(
   const raw = await response.body.text().catch(() => '');
   const body = translated.translator.error(response.statusCode, parseData(Buffer.from(raw)) ?? null);
   client.send(response.statusCode, [...headers.filter(([name]) => name !== 'content-type'), ['content-type', 'application/json']], body);
-  return () => '';
+  return NO_ANSWER;
 }
 
 /** The target's SSE bytes as the agent's, whatever the chunk boundaries; the target's own events go to `usage`. */
@@ -229,13 +227,14 @@ async function relaySse(
       client.end();
     }
   } finally {
+    record.markAnswerEnded();
     filter?.abandon();
     gw.metrics.activeStreams.dec();
   }
   const counted = usageObserver ?? observer;
   if (counted.usageFinal()) record.usage = counted.usage();
   else record.partialUsage = counted.usage();
-  return () => kept.buffers.map((data) => op.streamText(parseData(data))).join('');
+  return () => streamedAnswer(op, kept.buffers.map(parseData), req.capture);
 }
 
 async function relayBody(gw: Gateway, req: ForwardRequest, response: Dispatcher.ResponseData): Promise<ResponseText> {
@@ -264,6 +263,7 @@ async function relayBody(gw: Gateway, req: ForwardRequest, response: Dispatcher.
       client.destroy();
     }
   } finally {
+    record.markAnswerEnded();
     if (req.stream) gw.metrics.activeStreams.dec();
   }
   if (record.status < 300) {
@@ -275,10 +275,10 @@ async function relayBody(gw: Gateway, req: ForwardRequest, response: Dispatcher.
     else record.partialUsage = usage;
   }
   return () => {
-    if (!kept) return '';
+    if (!kept) return { text: '', reply: '', toolCalls: [] };
     const body = kept.concat();
     const json = kept.truncated ? undefined : parseData(body);
-    return json === undefined ? body.toString('utf8') : op.responseText(json);
+    return json === undefined ? { text: body.toString('utf8'), reply: '', toolCalls: [] } : wholeAnswer(op, json, req.capture);
   };
 }
 

@@ -1,4 +1,4 @@
-import { userAgentFamily, type ApiFamily, type Decision, type EventApi } from '@keyward/shared';
+import { userAgentFamily, type ApiFamily, type Decision, type EventApi, type TranscriptMessage } from '@keyward/shared';
 import { authenticateKey } from '../auth/authenticate.js';
 import { GatewayError, type GatewayErrorCode } from '../errors.js';
 import { traceIdOf } from '../observability/tracing.js';
@@ -6,12 +6,14 @@ import type { ErrorShape, ProxyRoute } from '../providers/index.js';
 import { copyRequest, readBody, type IncomingRequest, type RequestBody } from '../server/request.js';
 import { ClientResponse } from '../server/response.js';
 import type { HttpRequest, HttpResponse } from '../server/uws.js';
+import { capturedTranscript } from '../providers/codec/transcript.js';
 import { truncateText } from '../streaming/collector.js';
 import { agentConnection } from '../steps/agent-connection.js';
 import type { EnforcementContext, EnforcementOutcome, EnforcementStep } from '../steps/contract.js';
 import { runEnforcement, settleEnforcement } from './enforcement.js';
 import { cacheUseFor, replayCachedAnswer, storeAnswer } from './cached-answers.js';
-import { forward, type ForwardRequest, type ResponseText } from './forward.js';
+import { NO_ANSWER, type ResponseText } from './answer-content.js';
+import { forward, type ForwardRequest } from './forward.js';
 import type { Gateway } from './gateway.js';
 import { estimateMissingUsage, priceRecord } from './metering.js';
 import { RequestRecord } from './record.js';
@@ -79,8 +81,9 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
   const record = newRecord(gw, route.family, resolved instanceof GatewayError ? 'unknown' : resolved.op.endpoint, incoming, route.pattern);
   const body = requestBody.bytes;
   let settle: ((outcome: EnforcementOutcome) => Promise<void>) | null = null;
-  let responseText: ResponseText = () => '';
+  let responseText: ResponseText = NO_ANSWER;
   let requestText = () => '';
+  let transcript = (): TranscriptMessage[] => [];
   gw.tracker.add(client);
   // The agent sees its answer end only once the request's event is in the spool (`finish`).
   client.holdEnd();
@@ -100,6 +103,7 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
     const agentJson = parseJsonObject(await body);
     record.toolsOffered = op.request.extract(agentJson, TOOLS_ONLY).toolsOffered;
     requestText = () => op.requestText(agentJson);
+    transcript = () => op.request.transcript(agentJson);
     const shape = op.describe({ body: agentJson, pathModel, query: incoming.query });
     record.model = shape.model || null;
     record.stream = shape.stream;
@@ -144,7 +148,10 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
     }
     record.decision = ctx.decision;
     // Capture and usage estimates describe what left the gateway: the redacted body.
-    if (ctx.body !== agentJson) requestText = () => op.requestText(ctx.body);
+    if (ctx.body !== agentJson) {
+      requestText = () => op.requestText(ctx.body);
+      transcript = () => op.request.transcript(ctx.body);
+    }
     const plan = planAttempts(gw, destination, ctx);
 
     const input = { body: ctx.body, pathModel, query: incoming.query };
@@ -196,9 +203,14 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
   record.trace?.endUpstream();
   // The request stays tracked until its event is spooled, so a drain does not close the spool under it.
   try {
-    estimateMissingUsage(record, requestText, responseText);
+    estimateMissingUsage(record, requestText, () => responseText().text);
     if (record.org?.contentCapture && record.key) {
-      record.content = { request: truncateText(requestText(), CAPTURE_CHARS), response: truncateText(responseText(), CAPTURE_CHARS) };
+      const answer = responseText();
+      record.content = {
+        request: truncateText(requestText(), CAPTURE_CHARS),
+        response: truncateText(answer.text, CAPTURE_CHARS),
+        messages: capturedTranscript(transcript(), answer, CAPTURE_CHARS),
+      };
     }
     await finish(gw, record, settle, () => client.releaseEnd());
   } catch (err) {

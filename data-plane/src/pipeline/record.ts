@@ -2,6 +2,7 @@ import {
   uuidv7,
   type AnomalyScore,
   type AttemptRecord,
+  type CapturedContent,
   type CredentialConfig,
   type Decision,
   type EventApi,
@@ -41,7 +42,7 @@ export class RequestRecord {
   readonly attempts: AttemptRecord[] = [];
   readonly policy: PolicyTrail = { matches: [], approvalId: null };
   readonly provenance: ProvenanceTrail = { result: 'unchecked', token: null };
-  content: { request: string; response: string } | null = null;
+  content: CapturedContent | null = null;
   /** The request's spans, when tracing is on. */
   trace: RequestTrace | null = null;
   /** The W3C trace id: the spans', or without tracing the one in the agent's `traceparent`. */
@@ -75,6 +76,41 @@ export class RequestRecord {
     if (this.ttftMs === null) this.ttftMs = this.elapsedMs();
   }
 
+  /** Milliseconds spent on attempts that did not answer (connect errors, timeouts, retried failures). */
+  private failedAttemptsMs = 0;
+  /** When the current attempt was sent, and when the answer's body ended (ms since arrival). */
+  private attemptSentAt: number | null = null;
+  private answerEndedAt: number | null = null;
+
+  /** Notes that an attempt was sent upstream. */
+  markAttemptSent(): void {
+    this.attemptSentAt = this.elapsedMs();
+  }
+
+  /** Notes that the attempt sent last failed without an answer to relay. */
+  markAttemptFailed(): void {
+    if (this.attemptSentAt === null) return;
+    this.failedAttemptsMs += this.elapsedMs() - this.attemptSentAt;
+    this.attemptSentAt = null;
+  }
+
+  /** Notes the end of the answering provider's body (or of the relay, when it stopped early). */
+  markAnswerEnded(): void {
+    if (this.answerEndedAt === null) this.answerEndedAt = this.elapsedMs();
+  }
+
+  /** Where the time went: Keyward's own, the answering provider's time to first byte, and streaming. */
+  private latencyBreakdown(latencyMs: number): Pick<UsageEvent, 'gatewayMs' | 'upstreamTtfbMs' | 'streamMs'> {
+    const sent = this.attemptSentAt;
+    // The cache answers without a provider: its first byte is Keyward's own.
+    const firstByte = this.cacheHit ? null : this.ttftMs;
+    const ended = this.answerEndedAt ?? firstByte;
+    const upstreamTtfbMs = sent !== null && firstByte !== null ? Math.max(0, Math.round(firstByte - sent)) : null;
+    const streamMs = firstByte !== null && ended !== null ? Math.max(0, Math.round(ended - firstByte)) : null;
+    const waitedMs = this.failedAttemptsMs + (sent !== null ? (ended ?? this.elapsedMs()) - sent : 0);
+    return { gatewayMs: Math.max(0, Math.round(latencyMs - waitedMs)), upstreamTtfbMs, streamMs };
+  }
+
   /** Records a failure with its stable code; `decision` defaults to `error`. */
   fail(status: number, code: string, decision: Decision = 'error'): void {
     this.status = status;
@@ -86,6 +122,7 @@ export class RequestRecord {
   toEvent(nodeId: string): UsageEvent | null {
     if (!this.key || !this.org) return null;
     const usage = this.usage ?? { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
+    const latencyMs = Math.round(this.elapsedMs());
     return {
       id: uuidv7(),
       orgId: this.org.id,
@@ -103,7 +140,7 @@ export class RequestRecord {
       decision: this.decision,
       errorCode: this.errorCode,
       startedAt: new Date(this.startedAt).toISOString(),
-      latencyMs: Math.round(this.elapsedMs()),
+      latencyMs,
       ttftMs: this.ttftMs === null ? null : Math.round(this.ttftMs),
       inputTokens: usage.inputTokens,
       outputTokens: usage.outputTokens,
@@ -129,6 +166,7 @@ export class RequestRecord {
       mcpTool: this.mcpTool,
       resultBytes: this.resultBytes,
       ...provenanceFields(this.provenance),
+      ...this.latencyBreakdown(latencyMs),
     };
   }
 }

@@ -45,6 +45,7 @@ describe('the operation registry', () => {
     expect(op.errors.streamErrorEvent(error)).toMatch(/\n\n$/);
     expect(op.request.extract({}, EXTRACT_ALL)).toEqual({ messages: [], systemText: '', toolsOffered: [], toolCalls: [] });
     expect(op.request.mapTexts({}, (t) => t)).toEqual({});
+    expect(op.request.transcript({})).toEqual([]);
     expect(op.answers.restorer(new Map()).end()).toEqual([]);
     expect(op.answers.inspector().toolCalls()).toEqual([]);
     expect(op.maxOutputTokens({}) ?? null).toSatisfy((cap) => cap === null || cap === 0);

@@ -6,7 +6,16 @@
  */
 import { ANOMALY_REASON_CODES, type AnomalyReason } from '../anomaly/score.js';
 import { PROVIDER_KINDS } from './config.js';
-import { ATTEMPT_OUTCOMES, DECISIONS, EVENT_APIS, type AttemptRecord, type HdpHopRecord, type PolicyMatchRecord, type UsageEvent } from './events.js';
+import {
+  ATTEMPT_OUTCOMES,
+  DECISIONS,
+  EVENT_APIS,
+  type AttemptRecord,
+  type HdpHopRecord,
+  type PolicyMatchRecord,
+  type TranscriptMessage,
+  type UsageEvent,
+} from './events.js';
 import { arrayOf, boolean, child, count, hex, integerIn, isoDateTime, nonEmptyString, nullable, object, oneOf, string, uuid } from './field-checks.js';
 
 /** PostgreSQL column types an event field can be stored as. */
@@ -70,10 +79,25 @@ function hdpHop(value: unknown, path: string): HdpHopRecord {
   return hop as unknown as HdpHopRecord;
 }
 
+function transcriptMessage(value: unknown, path: string): TranscriptMessage {
+  const message = object(value, path);
+  nonEmptyString(message.role, child(path, 'role'));
+  string(message.text, child(path, 'text'));
+  arrayOf(message.toolCalls, child(path, 'toolCalls'), (call, callPath) => {
+    const c = object(call, callPath);
+    string(c.name, child(callPath, 'name'));
+    string(c.arguments, child(callPath, 'arguments'));
+    return c;
+  });
+  count(message.images, child(path, 'images'));
+  return message as unknown as TranscriptMessage;
+}
+
 function content(value: unknown, path: string): unknown {
   const text = object(value, path);
   string(text.request, child(path, 'request'));
   string(text.response, child(path, 'response'));
+  if (text.messages !== undefined) arrayOf(text.messages, child(path, 'messages'), transcriptMessage);
   return text;
 }
 
@@ -220,6 +244,11 @@ export const USAGE_EVENT_FIELDS = [
     canonicalWhenSet: true,
     graphql: true,
   },
+
+  // Latency breakdown: where a request's time went.
+  { name: 'gatewayMs', column: 'gateway_ms', columnType: 'bigint', check: nullableOf(count), optional: true, canonicalWhenSet: true, graphql: true },
+  { name: 'upstreamTtfbMs', column: 'upstream_ttfb_ms', columnType: 'bigint', check: nullableOf(count), optional: true, canonicalWhenSet: true, graphql: true },
+  { name: 'streamMs', column: 'stream_ms', columnType: 'bigint', check: nullableOf(count), optional: true, canonicalWhenSet: true, graphql: true },
 ] as const satisfies readonly EventFieldSpec[];
 
 /** The name of a usage-event field. */

@@ -66,7 +66,7 @@ export interface UsageEvent {
   /** Every upstream attempt in order, the last one the answer (or the final failure); empty when none was made. */
   readonly attempts?: readonly AttemptRecord[];
   /** Prompt and completion text, only when the organization turned content capture on. */
-  readonly content: { readonly request: string; readonly response: string } | null;
+  readonly content: CapturedContent | null;
   /**
    * The W3C trace id (32 lower-case hex digits): of the node's spans when it exports traces,
    * else of the agent's `traceparent`; null when neither. Optional for older nodes.
@@ -102,6 +102,40 @@ export interface UsageEvent {
   readonly hdpPrincipalType?: string | null;
   /** The delegation chain, hop by hop from the principal to the calling agent. */
   readonly hdpChain?: readonly HdpHopRecord[];
+  // Latency breakdown (optional for older nodes); with `latencyMs` and `ttftMs` these say where the time went.
+  /** Keyward's own time: the whole latency less the time spent waiting on providers (holds for approval included). */
+  readonly gatewayMs?: number | null;
+  /** From sending the answering attempt upstream to the first byte of its body; null when no provider answered. */
+  readonly upstreamTtfbMs?: number | null;
+  /** From the answer's first byte to its last; null when no provider answered. */
+  readonly streamMs?: number | null;
+}
+
+/** Captured prompt and completion text, with the conversation when the node could read it. */
+export interface CapturedContent {
+  readonly request: string;
+  readonly response: string;
+  /**
+   * The conversation as sent upstream (after redaction) and the answer, message by message.
+   * Absent from events of older nodes and of endpoints without messages.
+   */
+  readonly messages?: readonly TranscriptMessage[];
+}
+
+/** One message of a captured conversation. Images and other binary parts are counted, never kept. */
+export interface TranscriptMessage {
+  /** `system`, `user`, `assistant`, `tool` (a tool's result), or the API's own role name. */
+  readonly role: string;
+  readonly text: string;
+  /** Tool calls the message made, with their arguments as JSON text. */
+  readonly toolCalls: readonly TranscriptToolCall[];
+  /** Image (and other non-text media) parts the message carried, shown as placeholders. */
+  readonly images: number;
+}
+
+export interface TranscriptToolCall {
+  readonly name: string;
+  readonly arguments: string;
 }
 
 /** One hop of a verified delegation chain, as recorded on an event. */

@@ -108,7 +108,15 @@ describe('the request pipeline', () => {
       .withResponse();
     for await (const _chunk of stream);
     const event = await eventFor(collector, response.headers.get('x-request-id'));
-    expect(event.content).toEqual({ request: 'be brief\nsay hello', response: 'Hello from the mock provider.' });
+    expect(event.content).toEqual({
+      request: 'be brief\nsay hello',
+      response: 'Hello from the mock provider.',
+      messages: [
+        { role: 'system', text: 'be brief', toolCalls: [], images: 0 },
+        { role: 'user', text: 'say hello', toolCalls: [], images: 0 },
+        { role: 'assistant', text: 'Hello from the mock provider.', toolCalls: [], images: 0 },
+      ],
+    });
   });
 
   it('exposes request, latency, time-to-first-token, stream, upstream, config and backlog metrics', async () => {

@@ -108,7 +108,15 @@ describe('restoring redacted values in answers', () => {
         .withResponse();
       const event = await eventFor(collector, response.headers.get('x-request-id'));
       expect(event.decision).toBe('redacted');
-      expect(event.content).toEqual({ request: 'Please write to [EMAIL_1].', response: ANSWER });
+      // The conversation is recorded as it went upstream: redacted.
+      expect(event.content).toEqual({
+        request: 'Please write to [EMAIL_1].',
+        response: ANSWER,
+        messages: [
+          { role: 'user', text: 'Please write to [EMAIL_1].', toolCalls: [], images: 0 },
+          { role: 'assistant', text: ANSWER, toolCalls: [], images: 0 },
+        ],
+      });
     });
   });
 

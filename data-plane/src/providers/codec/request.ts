@@ -1,4 +1,4 @@
-import type { NormalizedMessage, ToolCall } from '@keyward/shared';
+import type { NormalizedMessage, ToolCall, TranscriptMessage } from '@keyward/shared';
 import { joinTexts, type TextMap } from './walk.js';
 
 /** What to read from a request body; anything not asked for is left empty. */
@@ -23,6 +23,12 @@ export interface ExtractedRequest {
 /** How one endpoint's request body carries texts and tools: what policies read and redact. */
 export interface RequestCodec {
   extract(body: Record<string, unknown>, needs: ExtractNeeds): ExtractedRequest;
+  /**
+   * The conversation message by message, for content capture: roles as the API names them
+   * (the system prompt as a `system` message), tool calls with their arguments, media parts
+   * counted. Empty for a body without messages.
+   */
+  transcript(body: Record<string, unknown>): TranscriptMessage[];
   /**
    * The body with every text the agent wrote passed through `f` (messages, system prompt,
    * tool results, tool-call arguments); the very same object when nothing changed. Signed or

@@ -1,3 +1,4 @@
+import { MEDIA_PART_TYPES } from '../codec/transcript.js';
 import { get, list, mapList, mapStringField, str, joinTexts, type TextMap } from '../codec/walk.js';
 
 /** Roles whose messages are the system prompt. */
@@ -7,6 +8,11 @@ export const SYSTEM_ROLES = new Set(['system', 'developer']);
 export function partsText(content: unknown): string {
   if (typeof content === 'string') return content;
   return joinTexts(list(content).map((part) => str(get(part, 'text'))));
+}
+
+/** How many media parts (images, audio, files) a `content` carries. */
+export function partsMedia(content: unknown): number {
+  return list(content).filter((part) => MEDIA_PART_TYPES.has(str(get(part, 'type')))).length;
 }
 
 /** Rewrites a `content` that is a string or a list of parts carrying `text`. */

@@ -1,4 +1,5 @@
 import { emptyExtraction, finishExtraction, prependText, withDefaults, type RequestCodec } from '../../codec/request.js';
+import { argumentsText, MEDIA_PART_TYPES, transcriptMessage } from '../../codec/transcript.js';
 import { get, joinTexts, list, mapField, mapList, mapStringField, mapStrings, str, withField, type TextMap } from '../../codec/walk.js';
 
 /** Text of a `system` or `tool_result.content`: a string or a list of text blocks. */
@@ -45,6 +46,31 @@ export const messagesCodec: RequestCodec = {
       }
     }
     return finishExtraction(out, needs);
+  },
+  transcript(body) {
+    const system = blocksText(body.system);
+    const out = system === '' ? [] : [transcriptMessage('system', system)];
+    for (const message of list(body.messages)) {
+      const role = str(get(message, 'role')) || 'user';
+      const content = get(message, 'content');
+      if (typeof content === 'string') {
+        out.push(transcriptMessage(role, content));
+        continue;
+      }
+      // Tool results travel in user messages; each is shown as a message of the tool's own.
+      const texts: string[] = [];
+      const calls: { name: string; arguments: string }[] = [];
+      let media = 0;
+      for (const block of list(content)) {
+        const type = str(get(block, 'type'));
+        if (type === 'text') texts.push(str(get(block, 'text')));
+        else if (type === 'tool_use') calls.push({ name: str(get(block, 'name')), arguments: argumentsText(get(block, 'input') ?? {}) });
+        else if (type === 'tool_result') out.push(transcriptMessage('tool', blocksText(get(block, 'content'))));
+        else if (MEDIA_PART_TYPES.has(type)) media += 1;
+      }
+      if (texts.length > 0 || calls.length > 0 || media > 0) out.push(transcriptMessage(role, joinTexts(texts), calls, media));
+    }
+    return out;
   },
   mapTexts(body, f) {
     let out = mapField(body, 'system', (system) => mapBlocksText(system, f)) as Record<string, unknown>;

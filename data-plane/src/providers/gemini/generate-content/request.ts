@@ -1,4 +1,5 @@
 import { emptyExtraction, finishExtraction, withDefaults, type RequestCodec } from '../../codec/request.js';
+import { argumentsText, transcriptMessage } from '../../codec/transcript.js';
 import { get, getEither, isObject, joinTexts, list, mapArray, mapField, mapList, mapStrings, str, withField, type TextMap } from '../../codec/walk.js';
 
 /** Tool entries other than function declarations (`googleSearch`, `codeExecution`…) count as tools by their key. */
@@ -69,6 +70,26 @@ export const generateContentCodec: RequestCodec = {
       }
     }
     return finishExtraction(out, needs);
+  },
+  transcript(body) {
+    const system = systemText(getEither(body, 'systemInstruction', 'system_instruction'));
+    const out = system === '' ? [] : [transcriptMessage('system', system)];
+    for (const content of list(body.contents)) {
+      // Gemini calls the assistant `model`; the console shows the common name.
+      const role = str(get(content, 'role')) === 'model' ? 'assistant' : str(get(content, 'role')) || 'user';
+      const calls: { name: string; arguments: string }[] = [];
+      let media = 0;
+      for (const part of list(get(content, 'parts'))) {
+        const call = getEither(part, 'functionCall', 'function_call');
+        if (isObject(call)) calls.push({ name: str(call.name), arguments: argumentsText(call.args ?? {}) });
+        const response = getEither(part, 'functionResponse', 'function_response');
+        if (isObject(response)) out.push(transcriptMessage('tool', JSON.stringify(response.response ?? null)));
+        if (getEither(part, 'inlineData', 'inline_data') !== undefined || getEither(part, 'fileData', 'file_data') !== undefined) media += 1;
+      }
+      const text = partsText(get(content, 'parts'));
+      if (text !== '' || calls.length > 0 || media > 0) out.push(transcriptMessage(role, text, calls, media));
+    }
+    return out;
   },
   mapTexts(body, f) {
     let out = body;

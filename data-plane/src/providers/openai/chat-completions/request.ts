@@ -1,6 +1,7 @@
 import { emptyExtraction, finishExtraction, withDefaults, type RequestCodec } from '../../codec/request.js';
 import { get, isObject, list, mapArray, mapField, mapList, mapStringField, str, withField } from '../../codec/walk.js';
-import { mapPartsText, partsText, SYSTEM_ROLES, toolName } from '../parts.js';
+import { argumentsText, transcriptMessage } from '../../codec/transcript.js';
+import { mapPartsText, partsMedia, partsText, SYSTEM_ROLES, toolName } from '../parts.js';
 
 /** `POST /v1/chat/completions`: `messages` with content parts and assistant `tool_calls`, `tools`, `functions`. */
 export const chatCompletionsCodec: RequestCodec = {
@@ -29,6 +30,18 @@ export const chatCompletionsCodec: RequestCodec = {
       }
     }
     return finishExtraction(out, needs);
+  },
+  transcript(body) {
+    return list(body.messages).map((message) => {
+      const content = get(message, 'content');
+      const calls = list(get(message, 'tool_calls')).map((call) => {
+        const fn = get(call, 'function');
+        return { name: str(get(fn, 'name')), arguments: argumentsText(get(fn, 'arguments')) };
+      });
+      const legacy = get(message, 'function_call');
+      if (isObject(legacy)) calls.push({ name: str(legacy.name), arguments: argumentsText(legacy.arguments) });
+      return transcriptMessage(str(get(message, 'role')) || 'user', partsText(content), calls, partsMedia(content));
+    });
   },
   mapTexts(body, f) {
     if (!Array.isArray(body.messages)) return body;

@@ -1,6 +1,7 @@
 import { emptyExtraction, finishExtraction, prependText, withDefaults, type RequestCodec } from '../../codec/request.js';
 import { get, list, mapField, mapList, mapStringField, str, withField } from '../../codec/walk.js';
-import { mapPartsText, partsText, SYSTEM_ROLES, toolName } from '../parts.js';
+import { argumentsText, transcriptMessage } from '../../codec/transcript.js';
+import { mapPartsText, partsMedia, partsText, SYSTEM_ROLES, toolName } from '../parts.js';
 
 /** `POST /v1/responses`: `instructions`, `input` (a string or items: messages, function calls and their outputs), `tools`. */
 export const responsesCodec: RequestCodec = {
@@ -33,6 +34,26 @@ export const responsesCodec: RequestCodec = {
       }
     }
     return finishExtraction(out, needs);
+  },
+  transcript(body) {
+    const out = typeof body.instructions === 'string' && body.instructions !== '' ? [transcriptMessage('system', body.instructions)] : [];
+    if (typeof body.input === 'string') return [...out, transcriptMessage('user', body.input)];
+    for (const item of list(body.input)) {
+      const type = str(get(item, 'type'));
+      if (type === 'function_call' || type === 'custom_tool_call') {
+        const call = { name: str(get(item, 'name')), arguments: argumentsText(get(item, 'arguments') ?? get(item, 'input')) };
+        // Consecutive calls belong to one assistant turn.
+        const last = out.at(-1);
+        if (last?.role === 'assistant' && last.text === '') out[out.length - 1] = { ...last, toolCalls: [...last.toolCalls, call] };
+        else out.push(transcriptMessage('assistant', '', [call]));
+      } else if (type === 'function_call_output' || type === 'custom_tool_call_output') {
+        out.push(transcriptMessage('tool', partsText(get(item, 'output'))));
+      } else if (type === 'message' || (type === '' && get(item, 'role') !== undefined)) {
+        const content = get(item, 'content');
+        out.push(transcriptMessage(str(get(item, 'role')) || 'user', partsText(content), [], partsMedia(content)));
+      }
+    }
+    return out;
   },
   mapTexts(body, f) {
     let out = mapStringField(body, 'instructions', f) as Record<string, unknown>;
