@@ -1,5 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { wireBaseline } from '@keyward/shared';
 import type {
+  AnomalyBaseline,
   ConfigCollections,
   CredentialConfig,
   KeyConfig,
@@ -151,6 +153,19 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
     'select kid, public_key as "publicKey", agent_id as "agentId" from hdp_trusted_issuers where organization_id = ? order by kid',
     [orgId],
   );
+  const baselines = new Map(
+    (
+      await sqlRows<{ scope_id: string; baseline: AnomalyBaseline }>(
+        em,
+        `select scope_id, baseline from anomaly_baselines where organization_id = ? and scope in ('key', 'organization')`,
+        [orgId],
+      )
+    ).map((row) => [row.scope_id, wireBaseline(row.baseline)]),
+  );
+  const anomalyBaselineOf = (id: string) => {
+    const baseline = baselines.get(id);
+    return baseline === undefined ? {} : { anomalyBaseline: baseline };
+  };
 
   const settings = { ...DEFAULT_ORGANIZATION_SETTINGS, ...org.settings };
   const orgConfig: OrgConfig = {
@@ -161,6 +176,7 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
     limiterFailMode: settings.limiterFailMode,
     ...pricingOf(settings),
     ...(hdpTrustedKeys.length > 0 ? { hdpTrustedKeys } : {}),
+    ...anomalyBaselineOf(org.id),
   };
 
   const keys: Record<string, KeyConfig> = {};
@@ -187,6 +203,7 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
       // Left out when empty, so keys without MCP access compile as they did before it existed.
       ...(row.mcp_access?.length ? { mcpAccess: row.mcp_access } : {}),
       ...(row.require_provenance ? { requireProvenance: true } : {}),
+      ...anomalyBaselineOf(row.id),
     };
     keys[entry.hash] = entry;
     byId.set(row.id, entry);

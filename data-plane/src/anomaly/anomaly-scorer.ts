@@ -1,7 +1,4 @@
-import { ActivityWindow, scoreRequest, type AnomalyScore, type KeyConfig, type OrgConfig, type RequestFacts } from '@keyward/shared';
-
-/** Decisions where Keyward refused the request itself (policies, budgets, limits, the key). */
-const REFUSALS = new Set(['blocked', 'rejected', 'rate_limited', 'budget_exceeded', 'denied']);
+import { ActivityWindow, requestOutcome, scoreRequest, type AnomalyScore, type KeyConfig, type OrgConfig, type RequestFacts } from '@keyward/shared';
 
 /** Requests between sweeps of windows idle for a minute. */
 const SWEEP_EVERY = 4096;
@@ -39,8 +36,7 @@ export class AnomalyScorer {
       window = new ActivityWindow();
       this.windows.set(request.key.id, window);
     }
-    const blocked = REFUSALS.has(request.decision);
-    const failed = !blocked && request.status >= 400;
+    const { failed, blocked } = requestOutcome(request.status, request.decision);
     window.record(request.at, request.costMicros, failed, blocked);
     const facts: RequestFacts = {
       at: request.at,
