@@ -2,6 +2,7 @@ import type { EventBatch, EventBatchAck, UsageEvent } from '@keyward/shared';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { USAGE_CHAIN } from '../audit-chain/chain-kinds.js';
 import { appendPrepared, prepareLinks } from '../audit-chain/chain-append.js';
+import { actOnAnomalies } from '../anomaly/anomaly-actions.js';
 import { addToSpendRollups } from '../budgets/spend.js';
 import type { Services } from '../services.js';
 import { contentCaptured, eventSelectList, insertEventsStatement, storedEventMessage, toUsageEventMessage, type UsageEventRow } from './event-columns.js';
@@ -77,6 +78,7 @@ export async function storeEventBatch(services: Services, batch: EventBatch): Pr
   for (const event of inserted) void services.pubSub.publish(usageEventTopic(event.orgId), event);
   services.alerts.schedule(new Set(inserted.filter((event) => event.costMicros > 0).map((event) => event.orgId)));
   if (inserted.length > 0) await services.clusterBus.announce({ kind: 'events', ids: inserted.map((event) => event.id) });
+  await actOnAnomalies(services, inserted);
   return { accepted: inserted.length, duplicates: known - inserted.length };
 }
 

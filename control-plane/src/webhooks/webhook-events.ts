@@ -1,8 +1,9 @@
 /**
  * Notification events an organization can subscribe a webhook to. Approvals send the first two;
- * budgets send `budget.threshold` when settled spend crosses one of a budget's alert thresholds.
+ * budgets send `budget.threshold` when settled spend crosses one of a budget's alert thresholds;
+ * anomaly actions send `anomaly.detected` when a key's request sets off notify, hold or freeze.
  */
-export const WEBHOOK_EVENTS = ['approval.requested', 'approval.decided', 'budget.threshold'] as const;
+export const WEBHOOK_EVENTS = ['approval.requested', 'approval.decided', 'budget.threshold', 'anomaly.detected'] as const;
 
 /** One notification event name. */
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];

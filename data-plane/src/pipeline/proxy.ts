@@ -1,4 +1,4 @@
-import { userAgentFamily, type ApiFamily, type Decision, type EventApi } from '@keyward/shared';
+import { userAgentFamily, type ApiFamily, type Decision, type EventApi, type KeyConfig } from '@keyward/shared';
 import { authenticateKey } from '../auth/authenticate.js';
 import { GatewayError, type GatewayErrorCode } from '../errors.js';
 import { traceIdOf } from '../observability/tracing.js';
@@ -28,6 +28,7 @@ const DECISIONS: Partial<Record<GatewayErrorCode, Decision>> = {
   key_revoked: 'denied',
   key_expired: 'denied',
   key_paused: 'denied',
+  key_frozen: 'denied',
   model_not_allowed: 'denied',
   rate_limited: 'rate_limited',
   budget_exceeded: 'budget_exceeded',
@@ -94,6 +95,7 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
     record.org = check.org;
     if (!check.ok) throw check.error;
     const { key, org } = check;
+    refuseFrozenKey(gw, key);
 
     const agentJson = parseJsonObject(await body);
     record.toolsOffered = op.request.extract(agentJson, TOOLS_ONLY).toolsOffered;
@@ -302,6 +304,17 @@ export async function finish(gw: Gateway, record: RequestRecord, settle: ((outco
   const event = record.toEvent(gw.config.nodeId);
   if (event) gw.emit(event);
   if (record.trace) endTrace(gw, record);
+}
+
+/** A key frozen after an anomaly is refused until a person unfreezes it. */
+function refuseFrozenKey(gw: Gateway, key: KeyConfig): void {
+  const stop = gw.anomaly.stopOf(key);
+  if (stop?.kind !== 'frozen') return;
+  throw new GatewayError(
+    'key_frozen',
+    403,
+    `This Keyward key was frozen at ${stop.at} after unusual activity (${stop.reason}). A person must review it and unfreeze it in the Keyward console.`,
+  );
 }
 
 /** Scores a request of a known key against its baselines; a failure costs the request only its score. */

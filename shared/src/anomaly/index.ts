@@ -5,3 +5,4 @@ export * from './activity-window.js';
 export * from './score.js';
 export * from './user-agent.js';
 export * from './wire-baseline.js';
+export * from './actions.js';

@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { generateSecret, LocalFileKms } from '@keyward/shared';
+import { generateSecret } from '@keyward/shared';
 import { gqlRequest, startReceiver, type Receiver } from '@keyward/control-plane/testing';
 import { startRedisServer, type RedisServer } from '@keyward/data-plane/testing';
 import { startMockProvider, type MockProvider } from '../mock-provider/index.js';
-import { firstOwnerToken, startPlaneProcess, type PlaneProcess } from '../support/plane-process.js';
+import { firstOwnerToken, processSystemBase, startPlaneProcess, type PlaneProcess } from '../support/plane-process.js';
 import { eventually, freePort } from '../support/system.js';
 
 const HOLD_SHELL = JSON.stringify({
@@ -40,20 +38,9 @@ describe('a fleet of two control planes and three data planes', () => {
     const started = Date.now();
     const phases: string[] = [];
     const mark = (phase: string) => phases.push(`${phase} ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    const admin = new pg.Client({ connectionString: inject('pgAdminUrl') });
-    await admin.connect();
-    const dbName = `kw_fleet_${randomBytes(4).toString('hex')}`;
-    await admin.query(`create database "${dbName}"`);
-    cleanups.push(async () => {
-      await admin.query(`drop database if exists "${dbName}" with (force)`);
-      await admin.end();
-    });
-    const databaseUrl = inject('pgAdminUrl').replace(/\/[^/?]*(\?|$)/, `/${dbName}$1`);
-    const dir = await mkdtemp(join(tmpdir(), 'keyward-fleet-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    await LocalFileKms.open(join(dir, 'kek.json'), { create: true });
+    const { databaseUrl, dir, kmsSpec } = await processSystemBase(inject('pgAdminUrl'), 'fleet', cleanups);
     const shared = {
-      KEYWARD_KMS: `local:${join(dir, 'kek.json')}`,
+      KEYWARD_KMS: kmsSpec,
       KEYWARD_KEY_PEPPER: randomBytes(32).toString('base64'),
       KEYWARD_HASH_SALT: randomBytes(32).toString('base64'),
       KEYWARD_NODE_TOKEN: generateSecret('node_token'),
