@@ -25,6 +25,7 @@ import { Migration20261208110000 } from './Migration20261208110000.js';
 import { Migration20261208111000 } from './Migration20261208111000.js';
 import { Migration20261209100000 } from './Migration20261209100000.js';
 import { Migration20261209101000 } from './Migration20261209101000.js';
+import { Migration20261209102000 } from './Migration20261209102000.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261123034852', class: Migration20261123034852 },
@@ -53,4 +54,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261208111000', class: Migration20261208111000 },
   { name: 'Migration20261209100000', class: Migration20261209100000 },
   { name: 'Migration20261209101000', class: Migration20261209101000 },
+  { name: 'Migration20261209102000', class: Migration20261209102000 },
 ];
