@@ -4,6 +4,7 @@ import {
   requestOutcome,
   scoreRequest,
   type AnomalyAction,
+  type AnomalyBaselines,
   type AnomalyScore,
   type AnomalyStop,
   type KeyConfig,
@@ -64,26 +65,9 @@ export class AnomalyScorer {
 
   score(request: ScoredRequest): ActedScore {
     const state = this.stateOf(request.key);
-    const { failed, blocked } = requestOutcome(request.status, request.decision);
-    state.window.record(request.at, request.costMicros, failed, blocked);
-    const facts: RequestFacts = {
-      at: request.at,
-      model: request.model,
-      endpoint: request.endpoint,
-      tools: request.toolsOffered,
-      clientIpHash: request.clientIpHash,
-      userAgentHash: request.userAgentHash,
-      userAgentFamilyHash: request.userAgentFamilyHash,
-      promptTokens: request.inputTokens,
-      completionTokens: request.outputTokens,
-      costMicros: request.costMicros,
-      failed,
-      blocked,
-    };
-    const score = scoreRequest(facts, state.window, {
-      key: request.key.anomalyBaseline ?? undefined,
-      organization: request.org.anomalyBaseline ?? undefined,
-    });
+    const facts = factsOf(request);
+    state.window.record(request.at, request.costMicros, facts.failed, facts.blocked);
+    const score = scoreRequest(facts, state.window, baselinesOf(request));
     if (++this.sinceSweep >= SWEEP_EVERY) this.sweep(request.at);
     const response = request.key.anomalyResponse ?? { action: 'record', threshold: DEFAULT_ANOMALY_THRESHOLD };
     if (score.score < response.threshold) return { ...score, action: null };
@@ -97,6 +81,15 @@ export class AnomalyScorer {
       };
     }
     return { ...score, action: response.action };
+  }
+
+  /**
+   * The score of a request as it arrives, for policies: the key's counters so far (this request
+   * not yet among them) and what is known before the call (no answer, no cost yet). Records nothing.
+   */
+  preview(request: ScoredRequest): AnomalyScore {
+    const window = this.keys.get(request.key.id)?.window ?? new ActivityWindow();
+    return scoreRequest(factsOf(request), window, baselinesOf(request));
   }
 
   /**
@@ -129,4 +122,24 @@ export class AnomalyScorer {
     this.sinceSweep = 0;
     for (const [keyId, state] of this.keys) if (state.stop === null && state.window.idleAt(at)) this.keys.delete(keyId);
   }
+}
+
+function factsOf(request: ScoredRequest): RequestFacts {
+  return {
+    at: request.at,
+    model: request.model,
+    endpoint: request.endpoint,
+    tools: request.toolsOffered,
+    clientIpHash: request.clientIpHash,
+    userAgentHash: request.userAgentHash,
+    userAgentFamilyHash: request.userAgentFamilyHash,
+    promptTokens: request.inputTokens,
+    completionTokens: request.outputTokens,
+    costMicros: request.costMicros,
+    ...requestOutcome(request.status, request.decision),
+  };
+}
+
+function baselinesOf(request: ScoredRequest): AnomalyBaselines {
+  return { key: request.key.anomalyBaseline ?? undefined, organization: request.org.anomalyBaseline ?? undefined };
 }

@@ -1,4 +1,5 @@
-import { userAgentFamily, type ApiFamily, type Decision, type EventApi, type KeyConfig } from '@keyward/shared';
+import { userAgentFamily, type ApiFamily, type Decision, type EventApi, type KeyConfig, type OrgConfig } from '@keyward/shared';
+import type { ScoredRequest } from '../anomaly/anomaly-scorer.js';
 import { authenticateKey } from '../auth/authenticate.js';
 import { GatewayError, type GatewayErrorCode } from '../errors.js';
 import { traceIdOf } from '../observability/tracing.js';
@@ -133,6 +134,7 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
       responseFilters: [],
       policy: record.policy,
       provenance: record.provenance,
+      anomalyPreview: () => gw.anomaly.preview(scoredRequestOf(record, key, org)),
       translatedOutputCap: translatedCap,
     };
     const passed: EnforcementStep[] = [];
@@ -321,25 +323,30 @@ function refuseFrozenKey(gw: Gateway, key: KeyConfig): void {
 function scoreAnomaly(gw: Gateway, record: RequestRecord): void {
   if (!record.key || !record.org) return;
   try {
-    record.anomaly = gw.anomaly.score({
-      key: record.key,
-      org: record.org,
-      at: record.startedAt,
-      model: record.model,
-      endpoint: record.endpoint,
-      toolsOffered: record.toolsOffered,
-      clientIpHash: record.clientIpHash,
-      userAgentHash: record.userAgentHash,
-      userAgentFamilyHash: record.userAgentFamilyHash,
-      inputTokens: record.usage?.inputTokens ?? 0,
-      outputTokens: record.usage?.outputTokens ?? 0,
-      costMicros: record.costMicros,
-      status: record.status,
-      decision: record.decision,
-    });
+    record.anomaly = gw.anomaly.score(scoredRequestOf(record, record.key, record.org));
   } catch (err) {
     gw.log.error({ requestId: record.requestId, reason: (err as Error).message }, 'could not score a request for anomalies');
   }
+}
+
+/** What the anomaly scorer reads of a request, as far as the record has it. */
+function scoredRequestOf(record: RequestRecord, key: KeyConfig, org: OrgConfig): ScoredRequest {
+  return {
+    key,
+    org,
+    at: record.startedAt,
+    model: record.model,
+    endpoint: record.endpoint,
+    toolsOffered: record.toolsOffered,
+    clientIpHash: record.clientIpHash,
+    userAgentHash: record.userAgentHash,
+    userAgentFamilyHash: record.userAgentFamilyHash,
+    inputTokens: record.usage?.inputTokens ?? 0,
+    outputTokens: record.usage?.outputTokens ?? 0,
+    costMicros: record.costMicros,
+    status: record.status,
+    decision: record.decision,
+  };
 }
 
 /** Ends the request's spans, after its event is spooled: tracing never costs a request its event. */

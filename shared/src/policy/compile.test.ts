@@ -314,6 +314,7 @@ describe('compiled needs', () => {
       responseRules: true,
       responseText: false,
       responseToolCalls: true,
+      anomaly: false,
     });
   });
 

@@ -42,6 +42,8 @@ export interface PolicyNeeds {
   readonly responseText: boolean;
   /** Response rules read the answer's tool calls: assemble them from the stream. */
   readonly responseToolCalls: boolean;
+  /** The request's anomaly score (`anomaly` conditions). */
+  readonly anomaly: boolean;
 }
 
 /** Policies compiled for fast, repeated evaluation. */
@@ -157,6 +159,7 @@ export function emptyNeeds(): MutableNeeds {
     estimatedCostMicros: false,
     responseText: false,
     responseToolCalls: false,
+    anomaly: false,
   };
 }
 

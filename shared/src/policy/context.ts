@@ -1,3 +1,4 @@
+import type { AnomalyReasonCode } from '../anomaly/score.js';
 import type { ApiFamily, ProviderKind } from '../wire/config.js';
 
 /** One message of the conversation, reduced to its text. */
@@ -43,6 +44,17 @@ export interface RequestContext {
   readonly now: Date;
   /** What the request's HDP delegation token proved; absent or null when no provenance check ran. */
   readonly provenance?: ProvenanceFacts | null;
+  /**
+   * The request's anomaly score as it arrives (the key's counters before it, the facts known
+   * before the call); absent or null when no policy reads it.
+   */
+  readonly anomaly?: AnomalyFacts | null;
+}
+
+/** What anomaly policies read: the score and the codes of its reasons. */
+export interface AnomalyFacts {
+  readonly score: number;
+  readonly reasons: readonly AnomalyReasonCode[];
 }
 
 /** The HDP facts policies read: the check's result and, for a verified token, its principal, scope and chain. */
