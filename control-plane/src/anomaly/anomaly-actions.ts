@@ -8,7 +8,7 @@ import type { Services } from '../services.js';
 import { notifyOrEmail } from '../webhooks/notify.js';
 
 /** The actor audit entries of automatic freezes and holds name. */
-export const ANOMALY_ACTOR = 'anomaly scoring';
+const ANOMALY_ACTOR = 'anomaly scoring';
 /** A key's anomalies notify people at most once in this long (a runaway loop scores high on every call). */
 const NOTIFY_EVERY_MS = 15 * 60_000;
 

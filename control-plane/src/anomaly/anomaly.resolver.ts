@@ -1,13 +1,19 @@
-import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../graphql/context.js';
 import { KeyType } from '../keys/key.type.js';
 import { SetAnomalyResponseInput } from './anomaly.input.js';
 import * as anomaly from './anomaly.service.js';
-import { AnomalyResponseType } from './anomaly.type.js';
+import { AnomalyResponseType, KeyAnomalyType } from './anomaly.type.js';
 
 /** Anomaly actions: what an anomalous request sets off, and a person's release of a stopped key. */
 @Resolver()
 export class AnomalyResolver {
+  @Authorized('keys:read')
+  @Query(() => KeyAnomalyType, { description: 'A key’s learned anomaly baseline and its anomaly scores over the last day.' })
+  keyAnomaly(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<KeyAnomalyType> {
+    return anomaly.keyAnomaly(ctx, id);
+  }
+
   @Authorized('policies:write')
   @Mutation(() => AnomalyResponseType, {
     nullable: true,

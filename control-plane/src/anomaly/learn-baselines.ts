@@ -48,7 +48,7 @@ type Baselines = Map<string, { scope: BaselineScope; scopeId: string; baseline: 
  * left out. An organization whose baselines moved is republished, so nodes get its keys'
  * baselines in the next config delta.
  */
-export async function learnBaselines(services: Services, now = Date.now()): Promise<string[]> {
+async function learnBaselines(services: Services, now = Date.now()): Promise<string[]> {
   const em = services.orm.em.fork({ clear: true }) as EntityManager;
   const until = Math.floor((now - SETTLE_MS) / MINUTE_MS) * MINUTE_MS;
   const started = Date.now();

@@ -101,7 +101,7 @@ describe('anomaly baselines learned on the control plane', () => {
         const { rows } = await db.query(`select version, collections from config_versions where org_id = $1 order by version desc limit 1`, [
           system.owner.orgId,
         ]);
-        const keys = Object.values((rows[0]?.collections as { keys: Record<string, { id: string; anomalyBaseline?: unknown }> }).keys);
+        const keys = Object.values((rows[0].collections as { keys: Record<string, { id: string; anomalyBaseline?: unknown }> }).keys);
         return keys.find((k) => k.id === looping.id)?.anomalyBaseline ? Number(rows[0].version) : undefined;
       },
       10_000,
