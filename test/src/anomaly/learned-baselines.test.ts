@@ -56,7 +56,8 @@ describe('anomaly baselines learned on the control plane', () => {
     const looping = await system.createKey();
     const steady = await system.createKey();
     // Three weeks of the loop key's quiet hours as a node would have reported them: two calls a minute.
-    const now = Date.now();
+    // Whole minutes, so both calls of a minute fall in the same minute.
+    const now = Math.floor(Date.now() / 60_000) * 60_000;
     const history: UsageEvent[] = [];
     for (let week = 1; week <= 3; week++) {
       for (let minute = 0; minute < 40; minute++) {

@@ -102,7 +102,8 @@ describe('a runaway loop frozen on every node', () => {
       'the probe event',
     );
     // Three weeks of the loop key's usual traffic, as nodes would have reported it: two calls a minute.
-    const now = Date.now();
+    // Whole minutes, so both calls of a minute fall in the same minute.
+    const now = Math.floor(Date.now() / 60_000) * 60_000;
     const history = [];
     for (let week = 1; week <= 3; week++) {
       for (let minute = 0; minute < 40; minute++) {
