@@ -47,6 +47,8 @@ export interface ControlPlaneConfig {
   readonly auditChain: AuditChainConfig;
   /** Exporting the audit trail to SIEMs (`audit-sinks/`). */
   readonly auditSinks: AuditSinksConfig;
+  /** Anomaly baselines (`anomaly/`). */
+  readonly anomaly: AnomalyConfig;
   /**
    * How long a stop (SIGTERM, SIGINT) may take (`KEYWARD_DRAIN_SECONDS`, 10): open requests finish,
    * background rounds end, then the process exits; past it, it exits at once with status 1.
@@ -54,6 +56,12 @@ export interface ControlPlaneConfig {
   readonly drainTimeoutMs: number;
   /** A newer price catalog loaded at start (`KEYWARD_PRICES_FILE`, shared with the data plane); null: the dataset pinned in the release. */
   readonly pricesFile: string | null;
+}
+
+/** How anomaly baselines are learned from stored events. */
+interface AnomalyConfig {
+  /** Time between two learning rounds (`KEYWARD_ANOMALY_LEARN_MS`, 60,000): how fresh pushed baselines are. */
+  readonly learnIntervalMs: number;
 }
 
 /** How the audit-sink worker paces itself. */
@@ -136,6 +144,7 @@ export function loadControlPlaneConfig(env: Env = process.env): ControlPlaneConf
       s3IntervalSeconds: integer(env, 'KEYWARD_AUDIT_SINK_S3_INTERVAL_SECONDS', 3_600, 1, 86_400),
       maxBackoffSeconds: integer(env, 'KEYWARD_AUDIT_SINK_MAX_BACKOFF_SECONDS', 300, 1, 3_600),
     },
+    anomaly: { learnIntervalMs: integer(env, 'KEYWARD_ANOMALY_LEARN_MS', 60_000, 100, 3_600_000) },
     drainTimeoutMs: integer(env, 'KEYWARD_DRAIN_SECONDS', 10, 1, 3_600) * 1000,
     pricesFile: pricesFile(env),
   };

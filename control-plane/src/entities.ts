@@ -1,3 +1,4 @@
+import { AnomalyBaselineRecord } from './anomaly/anomaly-baseline.entity.js';
 import { ApprovalEvent } from './approvals/approval-event.entity.js';
 import { ApprovalLinkUse } from './approvals/approval-link-use.entity.js';
 import { ApprovalRequest } from './approvals/approval.entity.js';
@@ -81,6 +82,7 @@ export const ENTITIES = [
   McpServer,
   McpAccessGrant,
   ConfigVersion,
+  AnomalyBaselineRecord,
   NodeToken,
   DataPlaneNode,
   UsageEventRecord,

@@ -12,6 +12,7 @@ import { ExportResolver } from './exports/export.resolver.js';
 import { InstallationResolver } from './installation/installation.resolver.js';
 import { InvitationResolver } from './invitations/invitation.resolver.js';
 import { KeyResolver } from './keys/key.resolver.js';
+import { AnomalyResolver } from './anomaly/anomaly.resolver.js';
 import { PoolResolver } from './pools/pool.resolver.js';
 import { RecipientAccessResolver } from './pools/recipient-access.resolver.js';
 import { NodeResolver } from './nodes/node.resolver.js';
@@ -47,6 +48,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   AuditResolver,
   AuditChainResolver,
   KeyResolver,
+  AnomalyResolver,
   PoolResolver,
   RecipientAccessResolver,
   TrustedIssuerResolver,

@@ -1,3 +1,4 @@
+import { startBaselineLearner } from './anomaly/learn-baselines.js';
 import { publishApprovalChange } from './approvals/approval-publish.js';
 import { startExpirySweeper } from './approvals/expiry-sweeper.js';
 import { startCheckpointSigner } from './audit-chain/checkpoints.js';
@@ -61,4 +62,6 @@ export const STARTUP_TASKS: StartupTask[] = [
   startOrganizationDeletionJob,
   // Signs the audit chains' checkpoints every N rows or M minutes.
   startCheckpointSigner,
+  // Learns anomaly baselines from stored events and republishes organizations whose baselines moved.
+  startBaselineLearner,
 ];

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGuardedAgent, createKms, preloadTokenizers, type Kms, type UsageEvent } from '@keyward/shared';
 import { Agent } from 'undici';
+import { createAnomalyHoldStep } from './anomaly/anomaly-hold-step.js';
 import { AnomalyScorer } from './anomaly/anomaly-scorer.js';
 import type { DataPlaneConfig } from './config.js';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './config/backoff.js';
@@ -138,15 +139,9 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     logger: log,
     backoff: retryPacing(config.eventRetryMaxMs),
   });
-  const policyStep = createPolicyStep({
-    sets: policySets,
-    view: () => sync.view,
-    approvals,
-    nodeId: config.nodeId,
-    keepAliveMs: config.holdKeepAliveMs,
-    unstreamedMaxSeconds: config.unstreamedHoldSeconds,
-    hashSecret: config.keyPepper,
-  });
+  // Every kind of hold (policy rules, budgets, keys held after an anomaly) waits for a person the same way.
+  const holdDeps = { approvals, nodeId: config.nodeId, keepAliveMs: config.holdKeepAliveMs, unstreamedMaxSeconds: config.unstreamedHoldSeconds };
+  const policyStep = createPolicyStep({ sets: policySets, view: () => sync.view, ...holdDeps, hashSecret: config.keyPepper });
   const health = new TargetHealthBoard();
   const metrics = createMetrics({ configVersion: () => sync.view?.version ?? null, eventBacklog: () => spool.backlog, targets: () => targetSamples(health) });
   const circuits = config.redisUrl === null ? null : shareCircuits(health, config.redisUrl, config.nodeId, log);
@@ -182,13 +177,9 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     view: () => sync.view,
     logger: log,
     // `hold` budgets wait for a person through the same approval protocol as policy holds.
-    holdForApproval: createBudgetHold({
-      approvals,
-      nodeId: config.nodeId,
-      keepAliveMs: config.holdKeepAliveMs,
-      unstreamedMaxSeconds: config.unstreamedHoldSeconds,
-    }),
+    holdForApproval: createBudgetHold(holdDeps),
   });
+  const anomaly = new AnomalyScorer();
   const gw: Gateway = {
     config,
     log,
@@ -210,13 +201,14 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     upstream,
     // Provenance comes first: a request no human authorized reserves nothing. Then limits: a request
     // over budget is refused before any policy work is spent on it.
-    enforcement: [createProvenanceStep(), limitsStep, ...(options.enforcement ?? []), policyStep],
+    // A key held after an anomaly waits for a person before anything else is spent on its request.
+    enforcement: [createProvenanceStep(), createAnomalyHoldStep(anomaly, holdDeps), limitsStep, ...(options.enforcement ?? []), policyStep],
     health,
     responseCache,
     emit,
     tracker,
     clientHasher: new ClientHasher(config.hashSalt),
-    anomaly: new AnomalyScorer(),
+    anomaly,
     draining: () => draining,
   };
   const readiness = (): Readiness => ({

@@ -11,6 +11,7 @@ export type GatewayErrorCode =
   | 'key_revoked'
   | 'key_expired'
   | 'key_paused'
+  | 'key_frozen'
   | 'model_required'
   | 'model_not_allowed'
   | 'model_unpriced'

@@ -44,6 +44,7 @@ export function usageEvent(overrides: Partial<UsageEventFieldsFragment> = {}): U
     toolsOffered: [],
     anomalyScore: 0,
     anomalyReasons: [],
+    anomalyAction: null,
     mcpServer: null,
     mcpTool: null,
     resultBytes: null,
@@ -79,6 +80,10 @@ export function key(overrides: Partial<KeyFieldsFragment> = {}): KeyFieldsFragme
     cache: null,
     graceSecrets: [],
     usage: { requests: 0, costMicros: 0 },
+    frozenAt: null,
+    frozenReason: null,
+    heldAt: null,
+    heldReason: null,
     ...overrides,
   };
 }

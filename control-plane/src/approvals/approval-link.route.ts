@@ -108,7 +108,14 @@ function describe(approval: ApprovalRequest): string {
   const rows = [
     ['Key', `${key.name} (${key.prefix}), ${key.ownerLabel}`],
     ['Call', `${approval.api} ${approval.endpoint}${approval.model ? `, ${approval.model}` : ''}`],
-    ['Held by', approval.reasonKind === 'policy' ? `policy rule ${approval.ruleId}` : 'a budget'],
+    [
+      'Held by',
+      approval.reasonKind === 'policy'
+        ? `policy rule ${approval.ruleId}`
+        : approval.reasonKind === 'budget'
+          ? 'a budget'
+          : 'the key’s hold after unusual activity',
+    ],
   ];
   const messages = approval.summary.messages
     .slice(-6)

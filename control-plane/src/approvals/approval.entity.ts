@@ -62,8 +62,8 @@ export class ApprovalRequest extends OrgScopedEntity {
   @Enum({ items: ['request', 'response'], type: 'string' })
   phase!: 'request' | 'response';
 
-  @Enum({ items: ['policy', 'budget'], type: 'string' })
-  reasonKind!: 'policy' | 'budget';
+  @Enum({ items: ['policy', 'budget', 'anomaly'], type: 'string' })
+  reasonKind!: 'policy' | 'budget' | 'anomaly';
 
   @Property({ type: 'uuid', nullable: true })
   policyId: string | null = null;

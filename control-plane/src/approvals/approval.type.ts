@@ -38,10 +38,10 @@ export class ApprovalKeyType {
   ownerLabel!: string;
 }
 
-@ObjectType('ApprovalReason', { description: 'What held the request: a policy rule, or a budget whose action is hold.' })
+@ObjectType('ApprovalReason', { description: 'What held the request: a policy rule, a budget whose action is hold, or the key’s hold after an anomaly.' })
 export class ApprovalReasonType {
-  @Field(() => String, { description: '`policy` or `budget`.' })
-  kind!: 'policy' | 'budget';
+  @Field(() => String, { description: '`policy`, `budget` or `anomaly`.' })
+  kind!: 'policy' | 'budget' | 'anomaly';
 
   @Field(() => ID, { nullable: true })
   policyId!: string | null;

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlRows } from '../config-publish/sql.js';
-import { runAlone } from '../db/job-lock.js';
+import { startAloneRounds } from '../workers/alone-rounds.js';
 import type { Services } from '../services.js';
 import type { StopBackgroundWork } from '../startup.js';
 import { canonicalJson } from '@keyward/shared';
@@ -83,20 +83,11 @@ export async function startCheckpointSigner(services: Services): Promise<StopBac
   await services.auditSigner
     .keyId()
     .catch((error: unknown) => services.log.error({ err: error }, 'could not open the audit signing key; checkpoints wait for it'));
-  let running: Promise<void> = Promise.resolve();
-  const tick = () => {
-    running = running.then(() =>
-      runAlone(services.orm, 'audit-checkpoints', () => signDueCheckpoints(services)).then(
-        () => undefined,
-        (error: unknown) => services.log.error({ err: error }, 'signing audit checkpoints failed; retrying shortly'),
-      ),
-    );
-  };
-  tick();
-  const timer = setInterval(tick, SIGNER_INTERVAL_MS);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
+  return startAloneRounds(
+    services,
+    'audit-checkpoints',
+    SIGNER_INTERVAL_MS,
+    () => signDueCheckpoints(services),
+    'signing audit checkpoints failed; retrying shortly',
+  );
 }

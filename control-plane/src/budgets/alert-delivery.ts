@@ -1,7 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sqlRows } from '../config-publish/sql.js';
 import type { Services } from '../services.js';
-import { notify } from '../webhooks/notify.js';
+import { notifyOrEmail } from '../webhooks/notify.js';
 import { formatUsd } from './money.js';
 
 /** A budget threshold crossed for the first time in its period. */
@@ -23,18 +22,6 @@ export interface BudgetAlertNotice {
  * by email to the owners and admins, so an alert is never sent nowhere.
  */
 export async function deliverBudgetAlert(services: Services, em: EntityManager, notice: BudgetAlertNotice): Promise<void> {
-  const queued = await notify(services, notice.orgId, 'budget.threshold', {
-    ...notice,
-    limit: formatUsd(notice.limitMicros),
-    spent: formatUsd(notice.spentMicros),
-  });
-  if (queued > 0) return;
-  const recipients = await sqlRows<{ email: string }>(
-    em,
-    `select u.email from memberships m join users u on u.id = m.user_id
-      where m.organization_id = ? and m.role in ('owner', 'admin') order by u.email`,
-    [notice.orgId],
-  );
   const what = notice.kind === 'credits' ? 'Prepaid credits' : `Budget ${notice.budgetId} (${notice.scope.kind} ${notice.scope.id}, ${notice.periodKey})`;
   const subject =
     notice.threshold >= 100
@@ -48,11 +35,12 @@ export async function deliverBudgetAlert(services: Services, em: EntityManager, 
   ]
     .filter(Boolean)
     .join('\n');
-  for (const { email } of recipients) {
-    try {
-      await services.mailer.send({ to: email, subject, text });
-    } catch (error) {
-      services.log.warn({ orgId: notice.orgId, budgetId: notice.budgetId, reason: (error as Error).message }, 'could not email a budget alert');
-    }
-  }
+  await notifyOrEmail(
+    services,
+    em,
+    notice.orgId,
+    'budget.threshold',
+    { ...notice, limit: formatUsd(notice.limitMicros), spent: formatUsd(notice.spentMicros) },
+    { subject, text },
+  );
 }

@@ -1,5 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { wireBaseline } from '@keyward/shared';
 import type {
+  AnomalyBaseline,
+  AnomalyResponse,
   ConfigCollections,
   CredentialConfig,
   KeyConfig,
@@ -70,6 +73,12 @@ interface KeyRow {
   paused: boolean;
   pool_expires_at: Date | null;
   mcp_access: McpAccess[];
+  anomaly_response: AnomalyResponse | null;
+  frozen_at: Date | null;
+  frozen_reason: string | null;
+  held_at: Date | null;
+  held_reason: string | null;
+  released_at: Date | null;
 }
 
 interface GraceRow {
@@ -126,6 +135,7 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
         em,
         `select k.id, k.name, k.owner_label, k.team_id, t.organization_id as team_org, k.prefix, k.secret_hash,
             k.expires_at, k.allowed_models, k.credential_ids, k.labels, k.cache_ttl_seconds, k.mcp_access, k.require_provenance,
+            coalesce(k.anomaly_response, t.anomaly_response) as anomaly_response, k.frozen_at, k.frozen_reason, k.held_at, k.held_reason, k.released_at,
             r.pool_id, coalesce(r.paused_at is not null or p.status = 'paused', false) as paused, p.expires_at as pool_expires_at
        from keys k left join teams t on t.id = k.team_id
             left join pool_recipients r on r.key_id = k.id left join key_pools p on p.id = r.pool_id
@@ -169,6 +179,19 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
     'select kid, public_key as "publicKey", agent_id as "agentId" from hdp_trusted_issuers where organization_id = ? order by kid',
     [orgId],
   );
+  const baselines = new Map(
+    (
+      await sqlRows<{ scope_id: string; baseline: AnomalyBaseline }>(
+        em,
+        `select scope_id, baseline from anomaly_baselines where organization_id = ? and scope in ('key', 'organization')`,
+        [orgId],
+      )
+    ).map((row) => [row.scope_id, wireBaseline(row.baseline)]),
+  );
+  const anomalyBaselineOf = (id: string) => {
+    const baseline = baselines.get(id);
+    return baseline === undefined ? {} : { anomalyBaseline: baseline };
+  };
 
   const settings = { ...DEFAULT_ORGANIZATION_SETTINGS, ...org.settings };
   const orgConfig: OrgConfig = {
@@ -179,6 +202,7 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
     limiterFailMode: settings.limiterFailMode,
     ...pricingOf(settings),
     ...(hdpTrustedKeys.length > 0 ? { hdpTrustedKeys } : {}),
+    ...anomalyBaselineOf(org.id),
   };
 
   const keys: Record<string, KeyConfig> = {};
@@ -206,6 +230,8 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
       // Left out when empty, so keys without MCP access compile as they did before it existed.
       ...(mcpAccess.length ? { mcpAccess } : {}),
       ...(row.require_provenance ? { requireProvenance: true } : {}),
+      ...anomalyBaselineOf(row.id),
+      ...anomalyStateOf(row, settings.anomalyResponse),
     };
     keys[entry.hash] = entry;
     byId.set(row.id, entry);
@@ -257,6 +283,20 @@ export async function compileOrg(em: EntityManager, orgId: string, now: Date): P
       mcpServers,
     },
     facts: { teamOrgOfKey },
+  };
+}
+
+/**
+ * A key's anomaly response (its own, its team's or its organization's; left out when none is
+ * chosen, so nodes record at 80), and its stops and last release, left out when it has none.
+ */
+function anomalyStateOf(row: KeyRow, organizationResponse: AnomalyResponse | undefined): Partial<KeyConfig> {
+  const response = row.anomaly_response ?? organizationResponse;
+  return {
+    ...(response ? { anomalyResponse: { action: response.action, threshold: response.threshold } } : {}),
+    ...(row.frozen_at ? { frozen: { at: iso(row.frozen_at)!, reason: row.frozen_reason ?? '' } } : {}),
+    ...(row.held_at ? { held: { at: iso(row.held_at)!, reason: row.held_reason ?? '' } } : {}),
+    ...(row.released_at ? { releasedAt: iso(row.released_at)! } : {}),
   };
 }
 

@@ -2,6 +2,7 @@ import type { EventBatch, EventBatchAck, UsageEvent } from '@keyward/shared';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { USAGE_CHAIN } from '../audit-chain/chain-kinds.js';
 import { appendPrepared, prepareLinks } from '../audit-chain/chain-append.js';
+import { actOnAnomalies } from '../anomaly/anomaly-actions.js';
 import { addToSpendRollups } from '../budgets/spend.js';
 import { notePoolLimitHits } from '../pools/limit-notices.js';
 import type { Services } from '../services.js';
@@ -79,6 +80,7 @@ export async function storeEventBatch(services: Services, batch: EventBatch): Pr
   services.alerts.schedule(new Set(inserted.filter((event) => event.costMicros > 0).map((event) => event.orgId)));
   await notePoolLimitHits(services, inserted);
   if (inserted.length > 0) await services.clusterBus.announce({ kind: 'events', ids: inserted.map((event) => event.id) });
+  await actOnAnomalies(services, inserted);
   return { accepted: inserted.length, duplicates: known - inserted.length };
 }
 

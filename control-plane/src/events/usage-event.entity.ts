@@ -1,5 +1,15 @@
 import { BigIntType, Entity, Index, OptionalProps, Property } from '@mikro-orm/core';
-import type { AnomalyReason, ApiFamily, AttemptRecord, Decision, HdpHopRecord, PolicyMatchRecord, ProviderKind, TranscriptMessage } from '@keyward/shared';
+import type {
+  AnomalyAction,
+  AnomalyReason,
+  ApiFamily,
+  AttemptRecord,
+  Decision,
+  HdpHopRecord,
+  PolicyMatchRecord,
+  ProviderKind,
+  TranscriptMessage,
+} from '@keyward/shared';
 import { OrgScopedEntity } from '../db/base.entity.js';
 
 /** Prompt and completion text, kept only for organizations with content capture on. */
@@ -62,6 +72,7 @@ export class UsageEventRecord extends OrgScopedEntity {
     | 'toolsOffered'
     | 'anomalyScore'
     | 'anomalyReasons'
+    | 'anomalyAction'
     | 'mcpServer'
     | 'mcpTool'
     | 'resultBytes'
@@ -198,6 +209,11 @@ export class UsageEventRecord extends OrgScopedEntity {
   /** Why it scored so, strongest first. */
   @Property({ type: 'json', default: "'[]'::jsonb" })
   anomalyReasons: AnomalyReason[] = [];
+
+  /** What the score set off: record, notify, hold or freeze; null below the key's threshold. */
+  @Property({ type: 'text', nullable: true })
+  anomalyAction: AnomalyAction | null = null;
+
   /** The MCP server of a tool call; null for model calls. */
   @Property({ type: 'text', nullable: true })
   mcpServer: string | null = null;

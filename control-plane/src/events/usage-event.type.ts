@@ -256,6 +256,10 @@ export class UsageEventType {
 
   @Field(() => [AnomalyReasonType], { description: 'Why the request scored so, strongest first.' })
   anomalyReasons!: AnomalyReasonType[];
+
+  @Field(() => String, { nullable: true, description: 'What the score set off (record, notify, hold, freeze); null below the key’s threshold.' })
+  anomalyAction!: string | null;
+
   @Field(() => String, { nullable: true, description: 'The MCP server of a tool call (api "mcp"); null for model calls.' })
   mcpServer!: string | null;
 

@@ -1,5 +1,5 @@
 import { BigIntType, Entity, Enum, Index, ManyToOne, OptionalProps, Property, type Ref } from '@mikro-orm/core';
-import type { McpAccess } from '@keyward/shared';
+import type { AnomalyResponse, McpAccess } from '@keyward/shared';
 import { OrgScopedEntity } from '../db/base.entity.js';
 import { Team } from '../teams/team.entity.js';
 
@@ -34,7 +34,14 @@ export class Key extends OrgScopedEntity {
     | 'inputTokens'
     | 'outputTokens'
     | 'cachedInputTokens'
-    | 'costMicros';
+    | 'costMicros'
+    | 'anomalyResponse'
+    | 'frozenAt'
+    | 'frozenReason'
+    | 'heldAt'
+    | 'heldReason'
+    | 'releasedAt'
+    | 'anomalyNotifiedAt';
 
   @Property({ type: 'string', length: 120 })
   name!: string;
@@ -113,4 +120,32 @@ export class Key extends OrgScopedEntity {
   /** Integer micro-dollars. */
   @Property({ type: new BigIntType('number'), default: 0 })
   costMicros = 0;
+
+  // Anomaly actions (`anomaly/`).
+
+  /** What an anomalous request of the key sets off; null: its team's, else its organization's choice. */
+  @Property({ type: 'json', nullable: true })
+  anomalyResponse: AnomalyResponse | null = null;
+
+  /** Set while the key is frozen after an anomaly: nodes refuse it until a person unfreezes it. */
+  @Property({ type: 'datetime', nullable: true })
+  frozenAt: Date | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  frozenReason: string | null = null;
+
+  /** Set while the key's requests are held for approval after an anomaly, until a person releases it. */
+  @Property({ type: 'datetime', nullable: true })
+  heldAt: Date | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  heldReason: string | null = null;
+
+  /** When a person last unfroze the key or ended its hold. */
+  @Property({ type: 'datetime', nullable: true })
+  releasedAt: Date | null = null;
+
+  /** When people were last notified of the key's anomalies (at most once in fifteen minutes). */
+  @Property({ type: 'datetime', nullable: true })
+  anomalyNotifiedAt: Date | null = null;
 }

@@ -182,7 +182,7 @@ export async function listKeys(
 }
 
 /** A key of the caller's organization (the tenant filter hides every other), with its team. */
-async function findKey(em: EntityManager, id: string): Promise<Key> {
+export async function findKey(em: EntityManager, id: string): Promise<Key> {
   assertUuid(id, 'a key id');
   const key = await em.findOne(Key, { id }, { populate: ['team'] });
   if (!key) throw new AppError('NOT_FOUND', `No key with id ${id} in this organization.`);

@@ -6,6 +6,7 @@ import type { Key } from './key.entity.js';
 import type { KeySecret } from './key-secret.entity.js';
 import { PageInfo } from './paging.js';
 import { ResponseCacheType } from '../routing/response-cache.type.js';
+import { AnomalyResponseType } from '../anomaly/anomaly.type.js';
 
 /** A key's state as people see it: expiry is derived from the time. */
 export type KeyStatus = 'active' | 'revoked' | 'expired';
@@ -107,6 +108,21 @@ export class KeyType {
 
   @Field(() => KeyUsage)
   usage!: KeyUsage;
+
+  @Field(() => AnomalyResponseType, { nullable: true, description: 'The key’s own anomaly response; null: its team’s, else its organization’s.' })
+  anomalyResponse!: AnomalyResponseType | null;
+
+  @Field(() => Date, { nullable: true, description: 'Set while the key is frozen after an anomaly; nodes refuse it until a person unfreezes it.' })
+  frozenAt!: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'Why it was frozen: the score and its reasons.' })
+  frozenReason!: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'Set while the key’s requests are held for approval after an anomaly.' })
+  heldAt!: Date | null;
+
+  @Field(() => String, { nullable: true })
+  heldReason!: string | null;
 }
 
 /** The API view of a key: never its hash. `team` must be loaded (or null). */
@@ -137,6 +153,11 @@ export function toKeyType(key: Key, graceSecrets: readonly KeySecret[], now = ne
       cachedInputTokens: key.cachedInputTokens,
       costMicros: key.costMicros,
     },
+    anomalyResponse: key.anomalyResponse,
+    frozenAt: key.frozenAt,
+    frozenReason: key.frozenReason,
+    heldAt: key.heldAt,
+    heldReason: key.heldReason,
   };
 }
 

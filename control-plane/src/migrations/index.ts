@@ -31,6 +31,9 @@ import { Migration20261209110000 } from './Migration20261209110000.js';
 import { Migration20261209111000 } from './Migration20261209111000.js';
 import { Migration20261209112000 } from './Migration20261209112000.js';
 import { Migration20261209120000 } from './Migration20261209120000.js';
+import { Migration20261209100000 } from './Migration20261209100000.js';
+import { Migration20261209101000 } from './Migration20261209101000.js';
+import { Migration20261209102000 } from './Migration20261209102000.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261123034852', class: Migration20261123034852 },
@@ -65,4 +68,7 @@ export const MIGRATIONS = [
   { name: 'Migration20261209150000', class: Migration20261209150000 },
   { name: 'Migration20261209151000', class: Migration20261209151000 },
   { name: 'Migration20261209120000', class: Migration20261209120000 },
+  { name: 'Migration20261209100000', class: Migration20261209100000 },
+  { name: 'Migration20261209101000', class: Migration20261209101000 },
+  { name: 'Migration20261209102000', class: Migration20261209102000 },
 ];

@@ -1,3 +1,4 @@
+import type { AnomalyResponse } from '@keyward/shared';
 import { Entity, Enum, Property, type Opt } from '@mikro-orm/core';
 import { Field, ID, ObjectType } from 'type-graphql';
 import type { Plan } from '@keyward/shared';
@@ -20,6 +21,8 @@ export interface OrganizationSettings {
   contentRetentionDays: number | null;
   /** What data-plane nodes do when shared rate-limit counters are unreachable. */
   limiterFailMode: 'closed' | 'open';
+  /** What an anomalous request of the organization's keys sets off, unless a team or key chooses otherwise; absent: record at 80. */
+  anomalyResponse?: AnomalyResponse;
 }
 
 /** Settings of a new organization. */

@@ -1,3 +1,4 @@
+import type { AnomalyResponse } from '@keyward/shared';
 import { Entity, Property, Unique, type Opt } from '@mikro-orm/core';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { OrgScopedEntity } from '../db/base.entity.js';
@@ -22,4 +23,8 @@ export class Team extends OrgScopedEntity {
   @Field(() => String, { nullable: true })
   @Property({ type: 'text', nullable: true })
   description: string | null = null;
+
+  /** What an anomalous request of the team's keys sets off, unless a key chooses otherwise; null: the organization's choice. */
+  @Property({ type: 'json', nullable: true })
+  anomalyResponse: AnomalyResponse | null = null;
 }

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { sqlRows } from '../config-publish/sql.js';
 import type { Services } from '../services.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
 import type { WebhookEvent } from './webhook-events.js';
@@ -64,4 +65,39 @@ export async function notify(
   const queued = await em.transactional((tx) => enqueueNotifications(tx as EntityManager, orgId, event, payload, options));
   if (queued > 0) wakeDeliveries(services);
   return queued;
+}
+
+/** The email sent when no webhook or Slack integration is subscribed to an event. */
+export interface FallbackEmail {
+  readonly subject: string;
+  readonly text: string;
+}
+
+/**
+ * Notifies the organization's webhooks and Slack integration subscribed to `event`, and, when
+ * none is, emails its owners and admins instead, so a notice is never sent nowhere. A failed
+ * email is logged.
+ */
+export async function notifyOrEmail(
+  services: Services,
+  em: EntityManager,
+  orgId: string,
+  event: WebhookEvent,
+  payload: Record<string, unknown>,
+  email: FallbackEmail,
+): Promise<void> {
+  if ((await notify(services, orgId, event, payload)) > 0) return;
+  const recipients = await sqlRows<{ email: string }>(
+    em,
+    `select u.email from memberships m join users u on u.id = m.user_id
+      where m.organization_id = ? and m.role in ('owner', 'admin') order by u.email`,
+    [orgId],
+  );
+  for (const { email: to } of recipients) {
+    try {
+      await services.mailer.send({ to, subject: email.subject, text: email.text });
+    } catch (error) {
+      services.log.warn({ orgId, event, reason: (error as Error).message }, 'could not email a notification');
+    }
+  }
 }

@@ -50,7 +50,14 @@ function requested(a: ApprovalPayload, links: ApprovalLinks | null): Record<stri
       fields: [
         field('Key', `${a.key.name} (${a.key.prefix})\n${a.key.ownerLabel}`),
         field('Call', `${a.api} ${a.endpoint}${a.model ? ` · ${a.model}` : ''}`),
-        field('Held by', a.reason.kind === 'policy' ? `policy ${a.reason.policyName ?? '(deleted)'} · rule ${a.reason.ruleId}` : `budget ${a.reason.budgetId}`),
+        field(
+          'Held by',
+          a.reason.kind === 'policy'
+            ? `policy ${a.reason.policyName ?? '(deleted)'} · rule ${a.reason.ruleId}`
+            : a.reason.kind === 'budget'
+              ? `budget ${a.reason.budgetId}`
+              : 'the key’s hold after unusual activity',
+        ),
         // Slack's date token shows the time in each reader's own zone; the ISO text is its fallback.
         rawField(
           'Expires',

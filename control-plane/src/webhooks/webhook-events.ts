@@ -2,7 +2,8 @@
  * Notification events an organization can subscribe a webhook to. Approvals send the first two;
  * budgets send `budget.threshold` when settled spend crosses one of a budget's alert thresholds;
  * key pools send `pool_key.*` for what happens to a recipient's key (limit hits and expiries once
- * per key and period).
+ * per key and period); anomaly actions send `anomaly.detected` when a key's request sets off
+ * notify, hold or freeze.
  */
 export const WEBHOOK_EVENTS = [
   'approval.requested',
@@ -14,6 +15,7 @@ export const WEBHOOK_EVENTS = [
   'pool_key.revoked',
   'pool_key.expired',
   'pool_key.limit_hit',
+  'anomaly.detected',
 ] as const;
 
 /** One notification event name. */

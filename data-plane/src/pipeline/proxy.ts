@@ -1,4 +1,5 @@
-import { userAgentFamily, type ApiFamily, type Decision, type EventApi, type TranscriptMessage } from '@keyward/shared';
+import { userAgentFamily, type ApiFamily, type Decision, type EventApi, type KeyConfig, type OrgConfig, type TranscriptMessage } from '@keyward/shared';
+import type { ScoredRequest } from '../anomaly/anomaly-scorer.js';
 import { authenticateKey } from '../auth/authenticate.js';
 import { GatewayError, type GatewayErrorCode } from '../errors.js';
 import { traceIdOf } from '../observability/tracing.js';
@@ -30,6 +31,7 @@ const DECISIONS: Partial<Record<GatewayErrorCode, Decision>> = {
   key_revoked: 'denied',
   key_expired: 'denied',
   key_paused: 'denied',
+  key_frozen: 'denied',
   model_not_allowed: 'denied',
   rate_limited: 'rate_limited',
   budget_exceeded: 'budget_exceeded',
@@ -99,6 +101,7 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
     record.org = check.org;
     if (!check.ok) throw check.error;
     const { key, org } = check;
+    refuseFrozenKey(gw, key);
 
     const agentJson = parseJsonObject(await body);
     record.toolsOffered = op.request.extract(agentJson, TOOLS_ONLY).toolsOffered;
@@ -137,6 +140,7 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
       responseFilters: [],
       policy: record.policy,
       provenance: record.provenance,
+      anomalyPreview: () => gw.anomaly.preview(scoredRequestOf(record, key, org)),
       translatedOutputCap: translatedCap,
     };
     const passed: EnforcementStep[] = [];
@@ -331,29 +335,45 @@ export async function finish(
   if (record.trace) endTrace(gw, record);
 }
 
+/** A key frozen after an anomaly is refused until a person unfreezes it. */
+function refuseFrozenKey(gw: Gateway, key: KeyConfig): void {
+  const stop = gw.anomaly.stopOf(key);
+  if (stop?.kind !== 'frozen') return;
+  throw new GatewayError(
+    'key_frozen',
+    403,
+    `This Keyward key was frozen at ${stop.at} after unusual activity (${stop.reason}). A person must review it and unfreeze it in the Keyward console.`,
+  );
+}
+
 /** Scores a request of a known key against its baselines; a failure costs the request only its score. */
 function scoreAnomaly(gw: Gateway, record: RequestRecord): void {
   if (!record.key || !record.org) return;
   try {
-    record.anomaly = gw.anomaly.score({
-      key: record.key,
-      org: record.org,
-      at: record.startedAt,
-      model: record.model,
-      endpoint: record.endpoint,
-      toolsOffered: record.toolsOffered,
-      clientIpHash: record.clientIpHash,
-      userAgentHash: record.userAgentHash,
-      userAgentFamilyHash: record.userAgentFamilyHash,
-      inputTokens: record.usage?.inputTokens ?? 0,
-      outputTokens: record.usage?.outputTokens ?? 0,
-      costMicros: record.costMicros,
-      status: record.status,
-      decision: record.decision,
-    });
+    record.anomaly = gw.anomaly.score(scoredRequestOf(record, record.key, record.org));
   } catch (err) {
     gw.log.error({ requestId: record.requestId, reason: (err as Error).message }, 'could not score a request for anomalies');
   }
+}
+
+/** What the anomaly scorer reads of a request, as far as the record has it. */
+function scoredRequestOf(record: RequestRecord, key: KeyConfig, org: OrgConfig): ScoredRequest {
+  return {
+    key,
+    org,
+    at: record.startedAt,
+    model: record.model,
+    endpoint: record.endpoint,
+    toolsOffered: record.toolsOffered,
+    clientIpHash: record.clientIpHash,
+    userAgentHash: record.userAgentHash,
+    userAgentFamilyHash: record.userAgentFamilyHash,
+    inputTokens: record.usage?.inputTokens ?? 0,
+    outputTokens: record.usage?.outputTokens ?? 0,
+    costMicros: record.costMicros,
+    status: record.status,
+    decision: record.decision,
+  };
 }
 
 /** Ends the request's spans, after its event is spooled: tracing never costs a request its event. */

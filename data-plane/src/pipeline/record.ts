@@ -1,6 +1,5 @@
 import {
   uuidv7,
-  type AnomalyScore,
   type AttemptRecord,
   type CapturedContent,
   type CredentialConfig,
@@ -10,6 +9,7 @@ import {
   type OrgConfig,
   type UsageEvent,
 } from '@keyward/shared';
+import type { ActedScore } from '../anomaly/anomaly-scorer.js';
 import type { RequestTrace } from '../observability/tracing.js';
 import type { TokenUsage } from '../providers/types.js';
 import type { PolicyTrail, ProvenanceTrail } from '../steps/contract.js';
@@ -52,7 +52,7 @@ export class RequestRecord {
   /** Names of the tools the request offered the model. */
   toolsOffered: readonly string[] = [];
   /** Its anomaly score, once finished (null when no key was identified). */
-  anomaly: AnomalyScore | null = null;
+  anomaly: ActedScore | null = null;
   /** The MCP server and tool of a tool call, and the size of its result. */
   mcpServer: string | null = null;
   mcpTool: string | null = null;
@@ -162,6 +162,7 @@ export class RequestRecord {
       toolsOffered: [...this.toolsOffered],
       anomalyScore: this.anomaly?.score ?? null,
       anomalyReasons: this.anomaly === null ? [] : [...this.anomaly.reasons],
+      anomalyAction: this.anomaly?.action ?? null,
       mcpServer: this.mcpServer,
       mcpTool: this.mcpTool,
       resultBytes: this.resultBytes,

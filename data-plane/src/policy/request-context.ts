@@ -1,4 +1,4 @@
-import type { PolicyNeeds, ProvenanceFacts, RequestContext } from '@keyward/shared';
+import type { AnomalyFacts, AnomalyScore, PolicyNeeds, ProvenanceFacts, RequestContext } from '@keyward/shared';
 import type { EnforcementContext, ProvenanceTrail } from '../steps/contract.js';
 import { maxCostOf } from '../estimate/max-cost.js';
 import type { ExtractNeeds, ExtractedRequest } from '../providers/index.js';
@@ -53,7 +53,12 @@ export function buildRequestContext(ctx: EnforcementContext, needs: PolicyNeeds,
     estimatedCostMicros: cost?.micros ?? 0,
     now,
     provenance: provenanceFacts(ctx.provenance),
+    anomaly: needs.anomaly && ctx.anomalyPreview ? anomalyFacts(ctx.anomalyPreview()) : null,
   };
+}
+
+function anomalyFacts(score: AnomalyScore): AnomalyFacts {
+  return { score: score.score, reasons: score.reasons.map((r) => r.code) };
 }
 
 /** The HDP facts of the request, as the provenance step (which runs first) left them. */

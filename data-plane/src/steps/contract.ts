@@ -3,7 +3,7 @@
  * policies, approvals): what a step sees of a request, what it may answer, and how the request
  * ended. Steps import it from here and nothing from the pipeline, which owns the request's life.
  */
-import type { ApiFamily, CredentialConfig, Decision, HdpToken, KeyConfig, OrgConfig, PolicyMatchRecord, ProvenanceReason } from '@keyward/shared';
+import type { AnomalyScore, ApiFamily, CredentialConfig, Decision, HdpToken, KeyConfig, OrgConfig, PolicyMatchRecord, ProvenanceReason } from '@keyward/shared';
 import type { GatewayError } from '../errors.js';
 import type { Operation, TokenUsage } from '../providers/types.js';
 import type { AgentConnection } from './agent-connection.js';
@@ -45,6 +45,8 @@ export interface EnforcementContext {
   readonly policy: PolicyTrail;
   /** The request's HDP delegation token as the provenance step found it, recorded on its event. */
   readonly provenance: ProvenanceTrail;
+  /** The request's anomaly score as it arrives (for `anomaly` policy conditions); absent where nothing scores. */
+  readonly anomalyPreview?: () => AnomalyScore;
 }
 
 /** A step's verdict before the request goes upstream. */

@@ -68,6 +68,15 @@ export interface RequestFacts {
   readonly blocked: boolean;
 }
 
+/** Decisions where Keyward refused the request itself (policies, budgets, limits, the key). */
+const REFUSALS: ReadonlySet<string> = new Set(['blocked', 'rejected', 'rate_limited', 'budget_exceeded', 'denied']);
+
+/** How a finished request ended, for the baselines and the scoring: refused by Keyward, or failed otherwise. */
+export function requestOutcome(status: number, decision: string): { readonly failed: boolean; readonly blocked: boolean } {
+  const blocked = REFUSALS.has(decision);
+  return { failed: !blocked && status >= 400, blocked };
+}
+
 /** One minute in which a key made at least one request. */
 export interface ActiveMinute {
   /** Epoch ms of any instant in the minute. */

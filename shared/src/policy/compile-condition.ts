@@ -3,7 +3,7 @@ import { CallSource, TextSource, type EvalState } from './eval-state.js';
 import { compileGlobs } from './glob.js';
 import { compileSafeRegex } from './safe-regex.js';
 import { compilePathTest, compileValueOperators, describeValueTest, list, quote } from './compile-value.js';
-import type { Condition, NumberTest, ProvenanceTest, RulePhase, TextTest, TimeOfDayTest, ValueTest } from './types.js';
+import type { AnomalyTest, Condition, NumberTest, ProvenanceTest, RulePhase, TextTest, TimeOfDayTest, ValueTest } from './types.js';
 import { WEEKDAYS } from './validate-condition.js';
 import { localWeekMinute } from '../time/zoned-time.js';
 
@@ -34,6 +34,7 @@ export interface MutableNeeds {
   estimatedCostMicros: boolean;
   responseText: boolean;
   responseToolCalls: boolean;
+  anomaly: boolean;
 }
 
 /** Compile-time settings of one policy's conditions. */
@@ -215,6 +216,22 @@ function compileProvenance(t: ProvenanceTest): CompiledCondition {
   });
 }
 
+/** The request's anomaly score above `scoreAbove`, and one of its reasons among `reasons`. */
+function compileAnomaly(t: AnomalyTest): CompiledCondition {
+  const reasons = t.reasons === undefined ? null : new Set<string>(t.reasons);
+  const test = (s: EvalState) => {
+    const a = s.request.anomaly;
+    if (!a) return false;
+    if (t.scoreAbove !== undefined && !(a.score > t.scoreAbove)) return false;
+    return reasons === null || a.reasons.some((r) => reasons.has(r));
+  };
+  return leaf(test, (s, matched) => {
+    const a = s.request.anomaly;
+    if (!a) return 'no anomaly score';
+    return `anomaly score ${a.score}${a.reasons.length > 0 ? ` (${a.reasons.join(', ')})` : ''} ${matched ? 'matches' : 'does not match'} the anomaly test`;
+  });
+}
+
 /** Compiles a condition tree and records what it reads in `opts.needs`. */
 export function compileCondition(c: Condition, opts: ConditionOptions): CompiledCondition {
   if ('all' in c) return compileAll(c.all.map((x) => compileCondition(x, opts)));
@@ -336,6 +353,10 @@ export function compileCondition(c: Condition, opts: ConditionOptions): Compiled
   if ('toolResult' in c) return compileText(TextSource.Completion, c.toolResult, opts, 'tool result');
   if ('timeOfDay' in c) return compileTimeOfDay(c.timeOfDay, opts);
   if ('provenance' in c) return compileProvenance(c.provenance);
+  if ('anomaly' in c) {
+    opts.needs.anomaly = true;
+    return compileAnomaly(c.anomaly);
+  }
   throw new Error(`unknown condition ${quote(Object.keys(c)[0])}`);
 }
 

@@ -316,6 +316,7 @@ describe('compiled needs', () => {
       responseToolCalls: true,
       toolCallRules: false,
       toolResultRules: false,
+      anomaly: false,
     });
   });
 

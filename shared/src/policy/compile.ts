@@ -46,6 +46,8 @@ export interface PolicyNeeds {
   readonly toolCallRules: boolean;
   /** Some rule inspects MCP tool results: call `evaluateToolResult` (and keep the result until it has). */
   readonly toolResultRules: boolean;
+  /** The request's anomaly score (`anomaly` conditions). */
+  readonly anomaly: boolean;
 }
 
 /** Policies compiled for fast, repeated evaluation. */
@@ -167,6 +169,7 @@ export function emptyNeeds(): MutableNeeds {
     estimatedCostMicros: false,
     responseText: false,
     responseToolCalls: false,
+    anomaly: false,
   };
 }
 

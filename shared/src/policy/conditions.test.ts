@@ -210,4 +210,19 @@ describe('conditions', () => {
     expect(matches({ not: { provenance: { principalId: '*' } } }, absent)).toBe(true);
     expect(matches({ provenance: { result: 'absent' } })).toBe(false);
   });
+
+  it('test the request’s anomaly score above a value and its reasons', () => {
+    const looping = request({ anomaly: { score: 91, reasons: ['request_rate', 'new_client'] } });
+    expect(matches({ anomaly: { scoreAbove: 80 } }, looping)).toBe(true);
+    expect(matches({ anomaly: { scoreAbove: 91 } }, looping)).toBe(false);
+    expect(matches({ anomaly: { scoreAbove: 80, reasons: ['new_tool', 'new_client'] } }, looping)).toBe(true);
+    expect(matches({ anomaly: { reasons: 'new_tool' } }, looping)).toBe(false);
+    expect(matches({ anomaly: { scoreAbove: 0 } }, request({ anomaly: { score: 0, reasons: [] } }))).toBe(false);
+    // Without a score (nothing scored the request) the condition does not match.
+    expect(matches({ anomaly: { scoreAbove: 0 } })).toBe(false);
+    const set = compilePolicies([
+      { id: 'p', version: 1, scope: 'org', document: { name: 'p', rules: [{ id: 'r', when: { anomaly: { scoreAbove: 80 } }, action: 'block' }] } },
+    ]);
+    expect(set.needs.anomaly).toBe(true);
+  });
 });

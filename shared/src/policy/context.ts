@@ -1,3 +1,4 @@
+import type { AnomalyReasonCode } from '../anomaly/score.js';
 import type { ApiFamily, ProviderKind } from '../wire/config.js';
 
 /** One message of the conversation, reduced to its text. */
@@ -45,6 +46,17 @@ export interface RequestContext {
   readonly provenance?: ProvenanceFacts | null;
   /** The MCP server and tool of a tool call (tool rules only). */
   readonly mcp?: { readonly server: string; readonly tool: string } | null;
+  /**
+   * The request's anomaly score as it arrives (the key's counters before it, the facts known
+   * before the call); absent or null when no policy reads it.
+   */
+  readonly anomaly?: AnomalyFacts | null;
+}
+
+/** What anomaly policies read: the score and the codes of its reasons. */
+export interface AnomalyFacts {
+  readonly score: number;
+  readonly reasons: readonly AnomalyReasonCode[];
 }
 
 /** The HDP facts policies read: the check's result and, for a verified token, its principal, scope and chain. */

@@ -11,6 +11,7 @@ export type {
   PolicyScope,
   PolicyValidationResult,
   ProvenanceTest,
+  AnomalyTest,
   RedactionPattern,
   RuleAction,
   RulePhase,
@@ -21,7 +22,16 @@ export type {
   ValueTest,
   Weekday,
 } from './types.js';
-export type { NormalizedMessage, ProvenanceFacts, RequestContext, ResponseContext, ToolCall, ToolCallContext, ToolResultContext } from './context.js';
+export type {
+  AnomalyFacts,
+  NormalizedMessage,
+  ProvenanceFacts,
+  RequestContext,
+  ResponseContext,
+  ToolCall,
+  ToolCallContext,
+  ToolResultContext,
+} from './context.js';
 export {
   ACTION_RANK,
   mergeHolds,

@@ -3,6 +3,7 @@
  * `compilePolicies` consumes. The authoring form accepted by the validator is a superset (single
  * values for lists, string shorthands for actions); see README.md.
  */
+import type { AnomalyReasonCode } from '../anomaly/score.js';
 import type { ApiFamily, ProviderKind } from '../wire/config.js';
 import type { DetectorName } from '../pii/types.js';
 import type { ReplacementStyle } from '../pii/mapping.js';
@@ -67,6 +68,14 @@ export interface ToolCallTest {
  * `absent`, `valid` or a refusal reason; the other fields need a verified token, so without one
  * they do not match.
  */
+/** The request's anomaly score as it arrives; every field given must hold. */
+export interface AnomalyTest {
+  /** Matches a score strictly above this (0–100). */
+  readonly scoreAbove?: number;
+  /** Matches when any of the score's reasons has one of these codes. */
+  readonly reasons?: readonly AnomalyReasonCode[];
+}
+
 export interface ProvenanceTest {
   readonly result?: readonly string[];
   /** Globs on the principal's id. */
@@ -123,7 +132,8 @@ export type Condition =
   /** Tool rules only: a text test of the call's arguments (every string value, one per line). */
   | { readonly toolArguments: TextTest }
   /** `tool_result` rules only: a text test of what the tool returned (its text content). */
-  | { readonly toolResult: TextTest };
+  | { readonly toolResult: TextTest }
+  | { readonly anomaly: AnomalyTest };
 
 /** A custom redaction pattern; its name becomes the placeholder label (`[EMPLOYEE_ID_1]`). */
 export interface RedactionPattern {

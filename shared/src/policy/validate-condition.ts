@@ -3,7 +3,9 @@ import { DETECTOR_GROUPS, DETECTOR_NAMES, expandDetectorRefs, type DetectorRef }
 import { describe, isRecord, readBoolean, readEnum, readNumber, readOneOrMany, readString, type Checker, type Path } from './checker.js';
 import { parseJsonPath } from './json-path.js';
 import { compileSafeRegex } from './safe-regex.js';
+import { ANOMALY_REASON_CODES, type AnomalyReasonCode } from '../anomaly/score.js';
 import type {
+  AnomalyTest,
   Condition,
   NamedValueTest,
   NumberTest,
@@ -50,6 +52,7 @@ export const CONDITION_KEYS = [
   'tool',
   'toolArguments',
   'toolResult',
+  'anomaly',
 ] as const;
 
 /** Conditions that read a model call, which tool rules cannot test. */
@@ -66,6 +69,7 @@ const MODEL_CALL_ONLY = new Set<string>([
   'maxOutputTokens',
   'costMicros',
   'provenance',
+  'anomaly',
 ]);
 /** Conditions that read an MCP tool call, which model-call rules cannot test. */
 const TOOL_CALL_ONLY = new Set<string>(['mcpServer', 'tool', 'toolArguments', 'toolResult']);
@@ -304,6 +308,32 @@ function readProvenanceTest(c: Checker, v: unknown, path: Path): ProvenanceTest 
   return ok ? test : undefined;
 }
 
+function readAnomalyTest(c: Checker, v: unknown, path: Path): AnomalyTest | undefined {
+  if (!isRecord(v)) {
+    c.fail(path, `must be an object such as { "scoreAbove": 80, "reasons": ["request_rate"] }, not ${describe(v)}`);
+    return undefined;
+  }
+  if (!c.knownKeys(v, path, ['scoreAbove', 'reasons'])) return undefined;
+  if (v.scoreAbove === undefined && v.reasons === undefined) {
+    c.fail(path, 'must have at least one of: scoreAbove, reasons');
+    return undefined;
+  }
+  const test: { -readonly [K in keyof AnomalyTest]: AnomalyTest[K] } = {};
+  let ok = true;
+  if (v.scoreAbove !== undefined) {
+    if (typeof v.scoreAbove !== 'number' || !Number.isInteger(v.scoreAbove) || v.scoreAbove < 0 || v.scoreAbove > 99) {
+      c.fail([...path, 'scoreAbove'], `must be a whole score from 0 to 99, not ${describe(v.scoreAbove)}`);
+      ok = false;
+    } else test.scoreAbove = v.scoreAbove;
+  }
+  if (v.reasons !== undefined) {
+    const reasons = readOneOrMany(c, v.reasons, [...path, 'reasons'], ANOMALY_REASON_CODES.length, (item, p) => readEnum(c, item, p, ANOMALY_REASON_CODES));
+    if (reasons === undefined) ok = false;
+    else test.reasons = reasons as AnomalyReasonCode[];
+  }
+  return ok ? test : undefined;
+}
+
 function readTimeOfDay(c: Checker, v: unknown, path: Path): TimeOfDayTest | undefined {
   if (!isRecord(v)) {
     c.fail(path, `must be an object such as { "between": ["09:00", "17:00"], "timeZone": "Europe/Paris" }, not ${describe(v)}`);
@@ -470,6 +500,10 @@ export function readCondition(c: Checker, v: unknown, path: Path, phase: RulePha
     case 'provenance': {
       const test = readProvenanceTest(c, value, at);
       return test === undefined ? undefined : { provenance: test };
+    }
+    case 'anomaly': {
+      const test = readAnomalyTest(c, value, at);
+      return test === undefined ? undefined : { anomaly: test };
     }
     default:
       c.fail(at, `is not a known condition; expected one of: ${CONDITION_KEYS.join(', ')}`);

@@ -138,11 +138,33 @@ describe('validatePolicyDocument', () => {
     });
     expect(errors.map((e) => e.message)).toEqual([
       '"name" must not be empty',
-      'rule "a" (#1): "when.modle" is not a known condition; expected one of: all, any, not, provider, api, endpoint, model, keyLabel, keyMetadata, header, prompt, system, completion, toolOffered, toolCall, inputTokens, maxOutputTokens, costMicros, timeOfDay, provenance, mcpServer, tool, toolArguments, toolResult',
+      'rule "a" (#1): "when.modle" is not a known condition; expected one of: all, any, not, provider, api, endpoint, model, keyLabel, keyMetadata, header, prompt, system, completion, toolOffered, toolCall, inputTokens, maxOutputTokens, costMicros, timeOfDay, provenance, mcpServer, tool, toolArguments, toolResult, anomaly',
       expect.stringMatching(/^rule "b" \(#2\): "when\.prompt\.regex" nests quantifiers/),
       'rule "b" (#2): "action.status" must be between 400 and 599, not 200',
       'rule "a" (#3): "id" repeats the id of rule #1; rule ids must be unique within a policy',
       'rule "a" (#3): "action" must be one of "allow", "block", "redact", "hold", "log", not the string "explode"',
+    ]);
+  });
+
+  it('reads anomaly conditions and names what is wrong in one', () => {
+    expect(
+      validatePolicyDocument({ name: 'p', rules: [{ id: 'r', when: { anomaly: { scoreAbove: 80, reasons: ['request_rate', 'new_tool'] } }, action: 'hold' }] })
+        .ok,
+    ).toBe(true);
+    const errors = errorsOf({
+      name: 'p',
+      rules: [
+        { id: 'a', when: { anomaly: { scoreAbove: 100 } }, action: 'block' },
+        { id: 'b', when: { anomaly: { reasons: ['too_fast'] } }, action: 'block' },
+        { id: 'c', when: { anomaly: {} }, action: 'block' },
+        { id: 'd', when: { anomaly: { score: 80 } }, action: 'block' },
+      ],
+    });
+    expect(errors.map((e) => e.message)).toEqual([
+      'rule "a" (#1): "when.anomaly.scoreAbove" must be a whole score from 0 to 99, not the number 100',
+      expect.stringMatching(/^rule "b" \(#2\): "when\.anomaly\.reasons\[0\]" must be one of "request_rate", .*, not the string "too_fast"$/),
+      'rule "c" (#3): "when.anomaly" must have at least one of: scoreAbove, reasons',
+      expect.stringMatching(/^rule "d" \(#4\): "when\.anomaly\.score" /),
     ]);
   });
 

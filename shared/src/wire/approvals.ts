@@ -29,10 +29,11 @@ export interface ApprovalRequestMessage {
   readonly requestId: string;
   /** `request`: held before forwarding; `response`: the model's answer (e.g. a tool call) is held. */
   readonly phase: 'request' | 'response';
-  /** What held it: a policy rule, or a budget whose action is `hold`. */
+  /** What held it: a policy rule, a budget whose action is `hold`, or the key's hold after an anomaly. */
   readonly reason:
     | { readonly kind: 'policy'; readonly policyId: string; readonly policyVersion: number; readonly ruleId: string }
-    | { readonly kind: 'budget'; readonly budgetId: string };
+    | { readonly kind: 'budget'; readonly budgetId: string }
+    | { readonly kind: 'anomaly' };
   /** The API family of a held model call, or `mcp` for a held MCP tool call. */
   readonly api: EventApi;
   readonly endpoint: string;

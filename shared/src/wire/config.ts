@@ -8,6 +8,7 @@
  * to a node whose current version equals `fromVersion`; otherwise the node resubscribes and
  * receives a fresh snapshot.
  */
+import type { AnomalyResponse, AnomalyStop } from '../anomaly/actions.js';
 import type { AnomalyBaseline } from '../anomaly/baseline.js';
 import type { McpAccess, McpServerConfig } from './mcp.js';
 import type { HdpTrustedKey } from '../provenance/keys.js';
@@ -116,6 +117,14 @@ export interface KeyConfig {
   readonly paused?: boolean;
   /** Anomaly scoring: what the control plane has learned of this key's usual behaviour. Absent: nothing yet. */
   readonly anomalyBaseline?: AnomalyBaseline | null;
+  /** What a request scoring at or above the threshold sets off (the key's, team's or organization's choice). Absent: record at 80. */
+  readonly anomalyResponse?: AnomalyResponse;
+  /** Set while the key is frozen after an anomaly: nodes refuse it until a person unfreezes it. */
+  readonly frozen?: AnomalyStop;
+  /** Set while the key's requests are held for approval after an anomaly, until a person releases it. */
+  readonly held?: AnomalyStop;
+  /** When a person last released the key (unfroze it or ended its hold): a node's own earlier stop of the key ends. */
+  readonly releasedAt?: string;
   /** The MCP servers and tools the key may call; absent or empty (older control planes too): none. */
   readonly mcpAccess?: readonly McpAccess[];
   /** Refuse requests without a valid HDP delegation token. Absent (an older control plane): false. */

@@ -4,6 +4,7 @@
  * GraphQL type, the entity and the console's fragment are checked against it by tests, so a
  * field added here that one of them misses fails the build's tests instead of being dropped.
  */
+import { ANOMALY_ACTIONS } from '../anomaly/actions.js';
 import { ANOMALY_REASON_CODES, type AnomalyReason } from '../anomaly/score.js';
 import { PROVIDER_KINDS } from './config.js';
 import {
@@ -206,6 +207,15 @@ export const USAGE_EVENT_FIELDS = [
     check: (v, p) => arrayOf(v, p, anomalyReason),
     optional: true,
     list: true,
+    canonicalWhenSet: true,
+    graphql: true,
+  },
+  {
+    name: 'anomalyAction',
+    column: 'anomaly_action',
+    columnType: 'text',
+    check: nullableOf((v, p) => oneOf(v, p, ANOMALY_ACTIONS)),
+    optional: true,
     canonicalWhenSet: true,
     graphql: true,
   },

@@ -3,6 +3,7 @@
  * request, shipped in `EventBatch`es. The control plane stores each event id once, so a batch
  * may be re-sent any number of times (after a timeout, or replayed from the node's spool).
  */
+import type { AnomalyAction } from '../anomaly/actions.js';
 import type { AnomalyReason } from '../anomaly/score.js';
 import { API_FAMILIES, type ProviderKind } from './config.js';
 
@@ -85,6 +86,8 @@ export interface UsageEvent {
   readonly anomalyScore?: number | null;
   /** Why it scored so, strongest first. */
   readonly anomalyReasons?: readonly AnomalyReason[];
+  /** What the score set off (`AnomalyResponse`); null below the key's threshold. */
+  readonly anomalyAction?: AnomalyAction | null;
   /** The MCP server of a tool call (`api` is `mcp`); null otherwise. Optional for older nodes. */
   readonly mcpServer?: string | null;
   /** The tool a `tools/call` named; null otherwise. Optional for older nodes. */

@@ -82,12 +82,12 @@ function run<T>(what: string, validate: () => T): T {
 
 function holdReason(value: unknown, path: string): ApprovalRequestMessage['reason'] {
   const reason = object(value, path);
-  const kind = oneOf(reason.kind, child(path, 'kind'), ['policy', 'budget'] as const);
+  const kind = oneOf(reason.kind, child(path, 'kind'), ['policy', 'budget', 'anomaly'] as const);
   if (kind === 'policy') {
     uuid(reason.policyId, child(path, 'policyId'));
     count(reason.policyVersion, child(path, 'policyVersion'));
     nonEmptyString(reason.ruleId, child(path, 'ruleId'));
-  } else {
+  } else if (kind === 'budget') {
     uuid(reason.budgetId, child(path, 'budgetId'));
   }
   return reason as unknown as ApprovalRequestMessage['reason'];

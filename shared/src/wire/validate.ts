@@ -33,6 +33,7 @@ import {
 } from './config.js';
 import type { EventBatch, UsageEvent } from './events.js';
 import { checkAnomalyBaseline } from '../anomaly/check-baseline.js';
+import { ANOMALY_ACTIONS } from '../anomaly/actions.js';
 import {
   checkCacheSettings,
   checkRoleFields,
@@ -259,6 +260,18 @@ function keyConfig(value: unknown, path: string, mapKey: string): KeyConfig {
   if (key.poolId !== undefined) nullable(key.poolId, child(path, 'poolId'), uuid);
   if (key.paused !== undefined) boolean(key.paused, child(path, 'paused'));
   if (key.anomalyBaseline != null) checkAnomalyBaseline(key.anomalyBaseline, child(path, 'anomalyBaseline'));
+  if (key.anomalyResponse !== undefined) {
+    const response = object(key.anomalyResponse, child(path, 'anomalyResponse'));
+    oneOf(response.action, child(child(path, 'anomalyResponse'), 'action'), ANOMALY_ACTIONS);
+    integerIn(response.threshold, child(child(path, 'anomalyResponse'), 'threshold'), 1, 100);
+  }
+  for (const name of ['frozen', 'held'] as const) {
+    if (key[name] === undefined) continue;
+    const stop = object(key[name], child(path, name));
+    isoDateTime(stop.at, child(child(path, name), 'at'));
+    string(stop.reason, child(child(path, name), 'reason'));
+  }
+  if (key.releasedAt !== undefined) isoDateTime(key.releasedAt, child(path, 'releasedAt'));
   if (key.mcpAccess !== undefined) checkMcpAccess(key.mcpAccess, child(path, 'mcpAccess'));
   if (key.requireProvenance !== undefined) boolean(key.requireProvenance, child(path, 'requireProvenance'));
   return key as unknown as KeyConfig;

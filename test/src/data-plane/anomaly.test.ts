@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startMockProvider, type MockProvider } from '../mock-provider/index.js';
 import { startTestDataPlane, type TestDataPlane } from './support/data-plane.js';
 import { startEventCollector, type EventCollector } from './support/event-collector.js';
+import { testPolicy, withPolicies } from './support/policies.js';
 import { createTestWorld, type TestCredential, type TestKey, type TestWorld } from './support/world.js';
 
 const WEEK_MS = 7 * 24 * 3_600_000;
@@ -122,5 +123,55 @@ describe('anomaly scores on usage events', () => {
     expect(last.anomalyReasons![0]!.message).toMatch(
       new RegExp(`^requests \\d+× the key's usual rate for ${hourOfWeekLabel(hourOfWeek(Date.parse(last.startedAt)))} \\(\\d+/min\\)$`),
     );
+  });
+
+  it('lets a policy block a request whose score as it arrives is above 80, naming the reason', { timeout: 120_000 }, async () => {
+    const learned = quietBaseline(eventsOf(looping).slice(0, 3), Date.now());
+    const withBaseline = (key: TestKey): TestKey => ({ ...key, config: { ...key.config, anomalyBaseline: learned } });
+    const policy = testPolicy(world, {
+      name: 'Stop runaway agents',
+      rules: [
+        {
+          id: 'runaway',
+          when: { anomaly: { scoreAbove: 80, reasons: ['request_rate'] } },
+          action: { type: 'block', status: 429, message: 'This agent is calling far more than usual.' },
+        },
+      ],
+    });
+    const dp = await startTestDataPlane({
+      world,
+      stateDir,
+      snapshot: withPolicies(world.snapshot({ keys: [withBaseline(looping), withBaseline(steady)], credentials: [credential] }), [policy]),
+      eventsUrl: collector.eventsUrl,
+      env: { KEYWARD_EVENT_RETRY_MAX_MS: '200' },
+      eventFlushTimeoutMs: 300,
+    });
+    nodes.push(dp);
+    await call(dp, steady, 2);
+    const client = new OpenAI({ apiKey: looping.secret, baseURL: `${dp.url}/v1`, maxRetries: 0 });
+    let answered = 0;
+    let refusal: unknown = null;
+    for (let i = 0; i < 80 && refusal === null; i++) {
+      try {
+        await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `again ${i}` }] });
+        answered += 1;
+      } catch (error) {
+        refusal = error;
+      }
+    }
+    expect(answered).toBeGreaterThan(5);
+    expect(refusal).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((refusal as Error).message).toContain('This agent is calling far more than usual.');
+    const blocked = await vi.waitFor(
+      () => {
+        const event = collector.events.find((e) => e.keyId === looping.config.id && e.decision === 'blocked');
+        expect(event).toBeDefined();
+        return event!;
+      },
+      { timeout: 10_000 },
+    );
+    expect(blocked.policyMatches).toEqual([expect.objectContaining({ policyId: policy.id, ruleId: 'runaway', action: 'block' })]);
+    // The steady key's usual calls do not match.
+    expect(collector.events.filter((e) => e.keyId === steady.config.id && e.decision === 'blocked')).toEqual([]);
   });
 });

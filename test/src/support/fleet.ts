@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { generateSecret, LocalFileKms } from '@keyward/shared';
+import { generateSecret } from '@keyward/shared';
 import { gqlRequest } from '@keyward/control-plane/testing';
 import { startRedisServer, type RedisServer } from '@keyward/data-plane/testing';
 import { startMockProvider, type MockProvider } from '../mock-provider/index.js';
-import { firstOwnerToken, startPlaneProcess, type PlaneProcess } from './plane-process.js';
+import { firstOwnerToken, processSystemBase, startPlaneProcess, type PlaneProcess } from './plane-process.js';
 import { freePort } from './system.js';
 
 /**
@@ -42,20 +40,9 @@ interface PlaneSettings {
 
 export async function prepareFleetGround(pgAdminUrl: string, env: Record<string, string> = {}): Promise<FleetGround> {
   const cleanups: (() => Promise<unknown>)[] = [];
-  const admin = new pg.Client({ connectionString: pgAdminUrl });
-  await admin.connect();
-  const dbName = `kw_fleet_${randomBytes(4).toString('hex')}`;
-  await admin.query(`create database "${dbName}"`);
-  cleanups.push(async () => {
-    await admin.query(`drop database if exists "${dbName}" with (force)`);
-    await admin.end();
-  });
-  const databaseUrl = pgAdminUrl.replace(/\/[^/?]*(\?|$)/, `/${dbName}$1`);
-  const dir = await mkdtemp(join(tmpdir(), 'keyward-fleet-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  await LocalFileKms.open(join(dir, 'kek.json'), { create: true });
+  const { databaseUrl, dir, kmsSpec } = await processSystemBase(pgAdminUrl, 'fleet', cleanups);
   const shared = {
-    KEYWARD_KMS: `local:${join(dir, 'kek.json')}`,
+    KEYWARD_KMS: kmsSpec,
     KEYWARD_KEY_PEPPER: randomBytes(32).toString('base64'),
     KEYWARD_HASH_SALT: randomBytes(32).toString('base64'),
     KEYWARD_NODE_TOKEN: generateSecret('node_token'),

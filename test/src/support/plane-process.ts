@@ -1,8 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type pg from 'pg';
-import { displayPrefix, generateSecret, hashSecret } from '@keyward/shared';
+import pg from 'pg';
+import { displayPrefix, generateSecret, hashSecret, LocalFileKms } from '@keyward/shared';
 
 /** The repository's root, where each plane's built `dist/main.js` lives. */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -94,4 +97,31 @@ export async function firstOwnerToken(db: pg.Client, keyPepperBase64: string): P
   );
   if (!rows[0]) throw new Error('the database has no first owner yet');
   return { token, orgId: rows[0].organization_id };
+}
+
+/** What processes of one test system share: a fresh database, a state directory and a local KMS key file in it. */
+export interface ProcessSystemBase {
+  readonly databaseUrl: string;
+  readonly dir: string;
+  /** `KEYWARD_KMS` for every plane. */
+  readonly kmsSpec: string;
+}
+
+/**
+ * Creates a database named `kw_<name>_…` on the test server and a temporary directory with a KMS
+ * key file; `cleanups` gets how to remove both.
+ */
+export async function processSystemBase(pgAdminUrl: string, name: string, cleanups: (() => Promise<unknown>)[]): Promise<ProcessSystemBase> {
+  const admin = new pg.Client({ connectionString: pgAdminUrl });
+  await admin.connect();
+  const dbName = `kw_${name}_${randomBytes(4).toString('hex')}`;
+  await admin.query(`create database "${dbName}"`);
+  cleanups.push(async () => {
+    await admin.query(`drop database if exists "${dbName}" with (force)`);
+    await admin.end();
+  });
+  const dir = await mkdtemp(join(tmpdir(), `keyward-${name}-`));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  await LocalFileKms.open(join(dir, 'kek.json'), { create: true });
+  return { databaseUrl: pgAdminUrl.replace(/\/[^/?]*(\?|$)/, `/${dbName}$1`), dir, kmsSpec: `local:${join(dir, 'kek.json')}` };
 }

@@ -1,14 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { generateSecret, LocalFileKms } from '@keyward/shared';
+import { generateSecret } from '@keyward/shared';
 import { gqlRequest, heldRequest, postApproval } from '@keyward/control-plane/testing';
-import { firstOwnerToken, startPlaneProcess } from '../support/plane-process.js';
+import { firstOwnerToken, processSystemBase, startPlaneProcess } from '../support/plane-process.js';
 import { freePort } from '../support/system.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -18,18 +15,7 @@ afterAll(async () => {
 
 describe('a control plane told to stop', () => {
   it('exits within KEYWARD_DRAIN_SECONDS while a webhook delivery hangs, saying why', async () => {
-    const admin = new pg.Client({ connectionString: inject('pgAdminUrl') });
-    await admin.connect();
-    const dbName = `kw_stop_${randomBytes(4).toString('hex')}`;
-    await admin.query(`create database "${dbName}"`);
-    cleanups.push(async () => {
-      await admin.query(`drop database if exists "${dbName}" with (force)`);
-      await admin.end();
-    });
-    const databaseUrl = inject('pgAdminUrl').replace(/\/[^/?]*(\?|$)/, `/${dbName}$1`);
-    const dir = await mkdtemp(join(tmpdir(), 'keyward-stop-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    await LocalFileKms.open(join(dir, 'kek.json'), { create: true });
+    const { databaseUrl, dir, kmsSpec } = await processSystemBase(inject('pgAdminUrl'), 'stop', cleanups);
 
     // A webhook receiver that accepts the request and never answers.
     let hung = 0;
@@ -44,7 +30,7 @@ describe('a control plane told to stop', () => {
       DATABASE_URL: databaseUrl,
       KEYWARD_CP_PORT: String(port),
       KEYWARD_STATE_DIR: dir,
-      KEYWARD_KMS: `local:${join(dir, 'kek.json')}`,
+      KEYWARD_KMS: kmsSpec,
       KEYWARD_KEY_PEPPER: pepper,
       KEYWARD_HASH_SALT: randomBytes(32).toString('base64'),
       KEYWARD_NODE_TOKEN: nodeToken,
