@@ -85,7 +85,7 @@ describe('exporting requests', () => {
     const [header, row] = eventsToCsv([event]).trimEnd().split('\r\n');
     expect(header!.split(',')).toContain('policyMatches');
     expect(row).toMatch(
-      /,pol_1@v4:contacts:redact pol_1@v4:trial:block:shadow,appr_1,route_1,cred_1\/gpt-4o:timeout:300ms cred_2\/gpt-4o-mini:answered:200:41ms,4bf92f3577b34da6a3ce929d0e0e4736,false,ua-family-hash,search_docs transfer_funds,91,new_tool: tool `transfer_funds` never seen for this key; new_client: first call from a new client,records,list_records,512,valid,tok_1,usr_alice,opaque,orchestrator-v2:orchestrator report-writer:tool-executor$/,
+      /,pol_1@v4:contacts:redact pol_1@v4:trial:block:shadow,appr_1,route_1,cred_1\/gpt-4o:timeout:300ms cred_2\/gpt-4o-mini:answered:200:41ms,4bf92f3577b34da6a3ce929d0e0e4736,false,ua-family-hash,search_docs transfer_funds,91,new_tool: tool `transfer_funds` never seen for this key; new_client: first call from a new client,,records,list_records,512,valid,tok_1,usr_alice,opaque,orchestrator-v2:orchestrator report-writer:tool-executor,30,180,630$/,
     );
     expect(header!.split(',')[0]).toBe('startedAt');
     const parsed = JSON.parse(eventsToJson([event]));

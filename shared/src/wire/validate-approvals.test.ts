@@ -71,7 +71,7 @@ describe('approval request validation', () => {
     ['a missing key', tweak(request, (r) => delete r.keyId), 'approval request "keyId" is missing'],
     ['an empty node id', tweak(request, (r) => (r.nodeId = '')), 'approval request "nodeId" must be a non-empty string'],
     ['an unknown phase', tweak(request, (r) => (r.phase = 'stream')), 'approval request "phase" must be one of "request", "response"'],
-    ['an unknown reason kind', tweak(request, (r) => (r.reason.kind = 'rate')), 'approval request "reason.kind" must be one of "policy", "budget"'],
+    ['an unknown reason kind', tweak(request, (r) => (r.reason.kind = 'rate')), 'approval request "reason.kind" must be one of "policy", "budget", "anomaly"'],
     ['a policy reason without a rule', tweak(request, (r) => delete r.reason.ruleId), 'approval request "reason.ruleId" is missing'],
     [
       'a fractional policy version',

@@ -298,7 +298,7 @@ describe('config message validation', () => {
     [
       'a route rule whose condition the policy language does not know',
       tweak(delta, (d) => (d.changed.routes = { [ROUTE]: { ...route, rules: [{ when: { promptSize: 3 }, strategy: 'lowest_cost' }] } })),
-      `config delta "changed.routes.${ROUTE}.rules[0].when" is not a valid condition: "promptSize" is not a known condition; expected one of: all, any, not, provider, api, endpoint, model, keyLabel, keyMetadata, header, prompt, system, completion, toolOffered, toolCall, inputTokens, maxOutputTokens, costMicros, timeOfDay, provenance, mcpServer, tool, toolArguments, toolResult`,
+      `config delta "changed.routes.${ROUTE}.rules[0].when" is not a valid condition: "promptSize" is not a known condition; expected one of: all, any, not, provider, api, endpoint, model, keyLabel, keyMetadata, header, prompt, system, completion, toolOffered, toolCall, inputTokens, maxOutputTokens, costMicros, timeOfDay, provenance, mcpServer, tool, toolArguments, toolResult, anomaly`,
     ],
     [
       'a route cache kept for no time',
