@@ -97,6 +97,22 @@ async function runMcp(gw: Gateway, incoming: IncomingRequest, client: ClientResp
   }
 }
 
+/**
+ * A key frozen or held after an anomaly calls no tool until a person has reviewed it: tool calls
+ * are where an agent does damage, so a held key's calls are refused here rather than queued.
+ */
+function refuseStoppedKey(gw: Gateway, key: KeyConfig): void {
+  const stop = gw.anomaly.stopOf(key);
+  if (!stop) return;
+  const state = stop.kind === 'frozen' ? 'frozen' : 'held for review';
+  throw new McpRefusal(
+    403,
+    RPC_ERRORS.refused,
+    `This Keyward key was ${state} at ${stop.at} after unusual activity (${stop.reason}); a person must review it in the Keyward console before it calls tools again.`,
+    stop.kind === 'frozen' ? 'key_frozen' : 'key_held',
+  );
+}
+
 /** Authenticates the key, finds the server and the key's access to it, and checks the agent's message. */
 async function readExchange(
   gw: Gateway,
@@ -122,6 +138,7 @@ async function readExchange(
   const { key, org } = check;
   record.key = key;
   record.org = org;
+  refuseStoppedKey(gw, key);
   if (aggregated) return readAggregated(gw, view, incoming, client, body, record);
   const name = decodeURIComponent(incoming.params[0] ?? '');
   const server = view.mcpServer(org.id, name);

@@ -121,6 +121,25 @@ describe('MCP servers behind Keyward', () => {
     await expect(connect('kw_not-a-key')).rejects.toThrow(/Invalid Keyward key/);
   });
 
+  it('turns away a key frozen after an anomaly until a person unfreezes it', async () => {
+    const frozen = await system.createKey({ mcpAccess: [{ server: 'records', tools: ['list_records'] }] });
+    const db = new pg.Client({ connectionString: system.cp.databaseUrl });
+    await db.connect();
+    try {
+      await db.query(`update keys set frozen_at = now(), frozen_reason = 'requests 40× the key''s usual rate' where id = $1`, [frozen.id]);
+    } finally {
+      await db.end();
+    }
+    // Any change publishes the organization again, the key's freeze with it.
+    await published(() => system.owner.gql('mutation { createKey(input: { name: "nudge", ownerLabel: "test" }) { secret } }'));
+    const calls = tools.log.calls.length;
+    await expect(connect(frozen.secret)).rejects.toThrow(/This Keyward key was frozen at .* after unusual activity \(requests 40× the key's usual rate\)/);
+    expect(tools.log.calls.length).toBe(calls);
+    await published(() => system.owner.gql('mutation($id: ID!) { unfreezeKey(id: $id) { id } }', { id: frozen.id }));
+    const { client } = await connect(frozen.secret);
+    expect((await client.callTool({ name: 'list_records', arguments: { table: 'orders' } })).content).toEqual([{ type: 'text', text: '3 records in orders' }]);
+  });
+
   it('answers malformed JSON-RPC and batches with JSON-RPC errors, and keeps serving', async () => {
     const post = (body: string) =>
       fetch(`${system.dp.url}/mcp/records`, {
