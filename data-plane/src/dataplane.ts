@@ -33,6 +33,7 @@ import { createPolicyStep } from './policy/policy-step.js';
 import { createMcpToolPolicy } from './mcp/tool-policy.js';
 import { AggregateSessions } from './mcp/aggregate.js';
 import { createProvenanceStep } from './provenance/provenance-step.js';
+import { SharedTokenSessions } from './provenance/shared-token-sessions.js';
 import { PolicySets } from './policy/policy-sets.js';
 import { createApp, type Readiness } from './server/app.js';
 import { RequestTracker } from './server/tracker.js';
@@ -146,6 +147,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
   const metrics = createMetrics({ configVersion: () => sync.view?.version ?? null, eventBacklog: () => spool.backlog, targets: () => targetSamples(health) });
   const circuits = config.redisUrl === null ? null : shareCircuits(health, config.redisUrl, config.nodeId, log);
   const responseCache = createResponseStore(config.redisUrl, config.responseCacheMaxBytes, log);
+  const tokenSessions = config.redisUrl === null ? null : new SharedTokenSessions(config.redisUrl, log);
   shipper = new EventShipper({
     spool,
     client: controlPlane,
@@ -202,7 +204,13 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     // Provenance comes first: a request no human authorized reserves nothing. Then limits: a request
     // over budget is refused before any policy work is spent on it.
     // A key held after an anomaly waits for a person before anything else is spent on its request.
-    enforcement: [createProvenanceStep(), createAnomalyHoldStep(anomaly, holdDeps), limitsStep, ...(options.enforcement ?? []), policyStep],
+    enforcement: [
+      createProvenanceStep({ sharedSessions: tokenSessions }),
+      createAnomalyHoldStep(anomaly, holdDeps),
+      limitsStep,
+      ...(options.enforcement ?? []),
+      policyStep,
+    ],
     health,
     responseCache,
     emit,
@@ -294,6 +302,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
       kms.close?.(),
       circuits?.close(),
       responseCache.close(),
+      tokenSessions?.close(),
       options.limiter ? undefined : limiter.close(),
     ]);
     // Spans still queued get one try; a collector that is down or slow does not hold the stop up.

@@ -5,9 +5,10 @@
  * key requires provenance. A refusal is a `GatewayError` `hdp_<reason>`: 400 for a header that
  * cannot be read, 401 for a token that proves nothing, 403 for a scope that does not allow it.
  */
-import { HDP_HEADER, hdpScopeRefusal, refusalStatus, refuse, type ProvenanceRefusal } from '@keyward/shared';
+import { HDP_HEADER, hdpScopeRefusal, refusalStatus, refuse, type HdpToken, type ProvenanceRefusal } from '@keyward/shared';
 import { GatewayError } from '../errors.js';
 import type { EnforcementContext, EnforcementStep, EnforcementVerdict } from '../steps/contract.js';
+import type { SharedTokenSessions } from './shared-token-sessions.js';
 import { VerifiedTokens } from './verified-tokens.js';
 
 /** The header an agent may name its current session in; a token of another session is refused. */
@@ -20,6 +21,8 @@ export interface ProvenanceStepOptions {
   readonly now?: () => number;
   /** Verified tokens kept per node. */
   readonly maxCachedTokens?: number;
+  /** Token ids' sessions shared between nodes (Redis); without it each node checks its own. */
+  readonly sharedSessions?: SharedTokenSessions | null;
 }
 
 /** Creates the step; its cache of verified tokens lives as long as the node. */
@@ -34,16 +37,30 @@ export function createProvenanceStep(options: ProvenanceStepOptions = {}): Enfor
         ctx.provenance.result = 'absent';
         return ctx.key.requireProvenance ? refusal(ctx, refuse('required', 'This key requires an HDP delegation token in the X-HDP-Token header.')) : undefined;
       }
-      const verification = tokens.verify(ctx.org, header, now(), ctx.headers[SESSION_HEADER]);
+      const at = now();
+      const verification = tokens.verify(ctx.org, header, at, ctx.headers[SESSION_HEADER]);
       if (!verification.ok) return refusal(ctx, verification);
-      ctx.provenance.token = verification.token;
-      const tools = ctx.operation.request.extract(ctx.body, TOOLS_ONLY).toolsOffered;
-      const outOfScope = hdpScopeRefusal(verification.token.scope, { tools, egress: true });
-      if (outOfScope) return refusal(ctx, outOfScope);
-      ctx.provenance.result = 'valid';
-      return undefined;
+      const { token } = verification;
+      const accept = () => {
+        tokens.accepted(ctx.org, token, at);
+        return withinScope(ctx, token);
+      };
+      const shared = options.sharedSessions;
+      if (!shared) return accept();
+      // Another node may have seen the token id first, in another session: one round trip per id.
+      return shared.check(ctx.org.id, token, at).then((replayed) => (replayed ? refusal(ctx, replayed) : accept()));
     },
   };
+}
+
+/** Records a verified token, refusing the request when it does what the token's scope does not allow. */
+function withinScope(ctx: EnforcementContext, token: HdpToken): EnforcementVerdict | undefined {
+  ctx.provenance.token = token;
+  const tools = ctx.operation.request.extract(ctx.body, TOOLS_ONLY).toolsOffered;
+  const outOfScope = hdpScopeRefusal(token.scope, { tools, egress: true });
+  if (outOfScope) return refusal(ctx, outOfScope);
+  ctx.provenance.result = 'valid';
+  return undefined;
 }
 
 function refusal(ctx: EnforcementContext, refused: ProvenanceRefusal): EnforcementVerdict {

@@ -4,7 +4,7 @@
  * and the session each token id was first seen in, so the same id sent for another session is a
  * replay. Bounded: the oldest entries go first.
  */
-import { hdpKeyRing, refuse, verifyHdpHeader, type HdpKeyRing, type HdpVerification, type OrgConfig } from '@keyward/shared';
+import { hdpKeyRing, refuse, verifyHdpHeader, type HdpKeyRing, type HdpToken, type HdpVerification, type OrgConfig } from '@keyward/shared';
 
 const DEFAULT_MAX_ENTRIES = 10_000;
 
@@ -43,8 +43,17 @@ export class VerifiedTokens {
     if (seen && seen.expiresAt >= now && seen.sessionId !== token.sessionId) {
       return refuse('session_mismatch', 'this HDP token id was already used in another session');
     }
-    if (!seen || seen.expiresAt < now) this.remember(this.sessions, tokenKey, { sessionId: token.sessionId, expiresAt: token.expiresAt });
     return verification;
+  }
+
+  /**
+   * Remembers the session a verified token id was accepted in, so the id sent later for another
+   * session is a replay. Called once the request is accepted, not when another check refused it.
+   */
+  accepted(org: OrgConfig, token: HdpToken, now: number): void {
+    const tokenKey = `${org.id}\n${token.tokenId}`;
+    const seen = this.sessions.get(tokenKey);
+    if (!seen || seen.expiresAt < now) this.remember(this.sessions, tokenKey, { sessionId: token.sessionId, expiresAt: token.expiresAt });
   }
 
   private keyRingOf(org: OrgConfig): HdpKeyRing {

@@ -2,6 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { startRedisServer, type RedisServer } from '@keyward/data-plane/testing';
 import { startMockProvider, type MockProvider } from '../mock-provider/index.js';
 import { startTestDataPlane, type TestDataPlane } from './support/data-plane.js';
 import { startEventCollector, type EventCollector } from './support/event-collector.js';
@@ -193,5 +194,51 @@ describe('HDP delegation provenance on the data plane', () => {
     const geminiError = await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi' }).catch((e: unknown) => e);
     expect(geminiError).toMatchObject({ status: 400, message: expect.stringContaining('hdp_encoding') });
     expect(mock.requests).toHaveLength(0);
+  });
+});
+
+describe('HDP token sessions shared by two nodes through Redis', () => {
+  const issuer = hdpSigner('idp-shared');
+  let world: TestWorld;
+  let mock: MockProvider;
+  let redis: RedisServer;
+  let key: TestKey;
+  const nodes: TestDataPlane[] = [];
+
+  beforeAll(async () => {
+    world = await createTestWorld({ hdpTrustedKeys: [{ kid: issuer.kid, publicKey: issuer.publicKey }] });
+    mock = await startMockProvider();
+    redis = await startRedisServer();
+    const credential = await world.credential('openai', `${mock.url}/v1`);
+    key = world.key();
+    for (let i = 0; i < 2; i++) {
+      nodes.push(await startTestDataPlane({ world, snapshot: world.snapshot({ keys: [key], credentials: [credential] }), env: { REDIS_URL: redis.url } }));
+    }
+  });
+
+  afterAll(async () => {
+    for (const node of nodes) await node.close();
+    await redis?.stop();
+    await mock?.close();
+  });
+
+  it('refuses on one node a token id first used on the other in another session, and serves its own session on both', async () => {
+    const tokenId = crypto.randomUUID();
+    const hops = [THREE_HOPS[0]];
+    const ask = (node: TestDataPlane, sessionId: string) =>
+      new OpenAI({
+        apiKey: key.secret,
+        baseURL: `${node.url}/v1`,
+        maxRetries: 0,
+        defaultHeaders: { 'X-HDP-Token': hdpHeader(hdpToken({ issuer, tokenId, sessionId, hops })) },
+      }).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Summarize Q1.' }] });
+    await ask(nodes[0]!, 'sess-a');
+    const refused = (await ask(nodes[1]!, 'sess-b').catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect(refused).toBeInstanceOf(OpenAI.APIError);
+    expect({ status: refused.status, code: refused.code }).toEqual({ status: 401, code: 'hdp_session_mismatch' });
+    // The session it belongs to goes on, on either node.
+    await ask(nodes[1]!, 'sess-a');
+    await ask(nodes[0]!, 'sess-a');
+    expect(mock.requests).toHaveLength(3);
   });
 });
