@@ -176,7 +176,7 @@ describe('webhooks', () => {
       [
         'https://hooks.example.com/x',
         ['approval.granted'],
-        /^events: "approval\.granted" is not an event \(expected approval\.requested, approval\.decided, budget\.threshold\)\.$/,
+        /^events: "approval\.granted" is not an event \(expected approval\.requested, approval\.decided, budget\.threshold, pool_key\.revealed, pool_key\.link_resent, pool_key\.rotated, pool_key\.revoked, pool_key\.expired, pool_key\.limit_hit, anomaly\.detected\)\.$/,
       ],
     ];
     for (const [url, events, message] of cases) {

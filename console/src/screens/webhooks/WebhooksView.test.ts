@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WebhookFieldsFragment } from '@/gql/graphql';
 import { mountScreen, settle } from '@/testing/mount';
+import { WEBHOOK_EVENTS } from './webhook-events';
 import WebhooksView from './WebhooksView.vue';
 
 const SECRET = 'whsec_9f8e7d6c5b4a39281706f5e4d3c2b1a0';
@@ -50,7 +51,8 @@ describe('webhooks and Slack', () => {
     await fill('[data-test="webhook-url"]', 'https://hooks.example.com/keyward');
     document.querySelector<HTMLButtonElement>('[data-test="create-webhook"]')!.click();
     await settle();
-    expect(sent).toEqual({ input: { url: 'https://hooks.example.com/keyward', events: ['approval.requested', 'approval.decided', 'budget.threshold'] } });
+    // A new webhook receives every event until the owner unticks some.
+    expect(sent).toEqual({ input: { url: 'https://hooks.example.com/keyward', events: WEBHOOK_EVENTS.map((e) => e.value) } });
 
     expect(document.querySelector('[data-test="secret"]')?.textContent).toBe(SECRET);
     expect(document.querySelector('[data-test="warning"]')?.textContent).toContain('keeps this secret sealed');

@@ -13,6 +13,11 @@ export const WEBHOOK_EVENTS = [
     label: "A pool recipient's key is refused by its budget or rate limit",
     hint: 'Once per key and budget period (rate limits: per hour).',
   },
+  {
+    value: 'anomaly.detected',
+    label: "A key's request sets off its anomaly response",
+    hint: 'With the score and reasons; at most once per key in fifteen minutes.',
+  },
 ] as const;
 
 /** "approval.requested" → "A request is held for approval". */
