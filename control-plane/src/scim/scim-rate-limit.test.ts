@@ -41,7 +41,7 @@ describe('SCIM rate limit', () => {
     const refused = await listUsers(token);
     expect(refused.status).toBe(429);
     expect(refused.headers.get('content-type')).toMatch(/^application\/scim\+json/);
-    const body = await refused.json();
+    const body = (await refused.json()) as { detail: string };
     expect(body).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '429', scimType: 'tooMany' });
     const seconds = Number(/try again in (\d+) seconds\.$/.exec(body.detail)?.[1]);
     expect(seconds).toBeGreaterThanOrEqual(1);
