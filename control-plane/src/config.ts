@@ -36,6 +36,8 @@ export interface ControlPlaneConfig {
   /** Days between an owner deleting an organization and its rows being deleted (`KEYWARD_ORG_DELETION_GRACE_DAYS`). */
   readonly orgDeletionGraceDays: number;
   readonly maxBodyBytes: number;
+  /** Requests one SCIM token may make per minute (`KEYWARD_SCIM_REQUESTS_PER_MINUTE`, 1200: a full Entra ID sync of a large directory stays under it). */
+  readonly scimRequestsPerMinute: number;
   readonly logLevel: string;
   /** A node token the start script hands to its local data plane (registered on start-up). */
   readonly bootstrapNodeToken: string | null;
@@ -130,6 +132,7 @@ export function loadControlPlaneConfig(env: Env = process.env): ControlPlaneConf
     sessionTtlSeconds: integer(env, 'KEYWARD_SESSION_TTL_SECONDS', 7 * 24 * 3600, 300, 90 * 24 * 3600),
     orgDeletionGraceDays: integer(env, 'KEYWARD_ORG_DELETION_GRACE_DAYS', 14, 0, 365),
     maxBodyBytes: integer(env, 'KEYWARD_CP_MAX_BODY_BYTES', 1_000_000, 1024, 100_000_000),
+    scimRequestsPerMinute: integer(env, 'KEYWARD_SCIM_REQUESTS_PER_MINUTE', 1_200, 1, 100_000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     bootstrapNodeToken: env.KEYWARD_NODE_TOKEN || null,
     consoleDir: env.KEYWARD_CONSOLE_DIR || null,

@@ -42,6 +42,8 @@ import { Webhook } from './webhooks/webhook.entity.js';
 import { User } from './users/user.entity.js';
 import { ScimGroup, ScimUser } from './scim/scim-resource.entity.js';
 import { ScimToken } from './scim/scim-token.entity.js';
+import { ScimGroupTeam } from './scim/scim-group-team.entity.js';
+import { TeamMember } from './teams/team-member.entity.js';
 import { SsoConnection } from './sso/sso-connection.entity.js';
 import { SsoSignInAttempt } from './sso/sso-sign-in-attempt.entity.js';
 import { AuditSink, AuditSinkCursor, AuditSinkDeadLetter } from './audit-sinks/sink.entity.js';
@@ -109,4 +111,6 @@ export const ENTITIES = [
   ScimToken,
   ScimUser,
   ScimGroup,
+  ScimGroupTeam,
+  TeamMember,
 ];

@@ -24,6 +24,7 @@ import { OrganizationResolver } from './organizations/organization.resolver.js';
 import { AccountResolver } from './sessions/account.resolver.js';
 import { SignInResolver } from './sessions/sign-in.resolver.js';
 import { SsoResolver } from './sso/sso.resolver.js';
+import { ScimGroupTeamResolver } from './scim/scim-group-team.resolver.js';
 import { ScimTokenResolver } from './scim/scim-token.resolver.js';
 import { TeamResolver } from './teams/team.resolver.js';
 import { TrustedIssuerResolver } from './provenance/trusted-issuer.resolver.js';
@@ -64,6 +65,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   AuditSinkResolver,
   SsoResolver,
   ScimTokenResolver,
+  ScimGroupTeamResolver,
   LimitsResolver,
   ModelPricesResolver,
   UnpricedModelsSettingResolver,

@@ -34,6 +34,7 @@ import { Migration20261209120000 } from './Migration20261209120000.js';
 import { Migration20261209100000 } from './Migration20261209100000.js';
 import { Migration20261209101000 } from './Migration20261209101000.js';
 import { Migration20261209102000 } from './Migration20261209102000.js';
+import { Migration20261209180000 } from './Migration20261209180000.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261123034852', class: Migration20261123034852 },
@@ -71,4 +72,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261209100000', class: Migration20261209100000 },
   { name: 'Migration20261209101000', class: Migration20261209101000 },
   { name: 'Migration20261209102000', class: Migration20261209102000 },
+  { name: 'Migration20261209180000', class: Migration20261209180000 },
 ];

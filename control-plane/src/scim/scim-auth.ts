@@ -7,8 +7,6 @@ import { hitWindow, throttleKey } from '../sessions/throttle.js';
 import { ScimError } from './scim-errors.js';
 import { ScimToken } from './scim-token.entity.js';
 
-/** Requests one SCIM token may make per minute (a full Entra ID sync of a large directory stays under it). */
-const REQUESTS_PER_MINUTE = 1200;
 /** `lastUsedAt` is written at most this often. */
 const TOUCH_INTERVAL_MS = 60_000;
 
@@ -31,8 +29,9 @@ export async function authenticateScim(services: Services, em: EntityManager, au
   // The token says which organization this is: the lookup happens before any tenant is known.
   const token = await em.findOne(ScimToken, { tokenHash: hashSecret(secret, services.config.keyPepper) }, { filters: { tenant: false } });
   if (!token || token.revokedAt) throw new ScimError(401, 'This SCIM token is unknown or revoked.');
-  const hit = await hitWindow(em, throttleKey('scim', [token.id], services.config.hashSalt), REQUESTS_PER_MINUTE, 60);
-  if (!hit.allowed) throw new ScimError(429, `Too many SCIM requests with this token; try again in ${hit.retryAfterSeconds} seconds.`, 'tooMany');
+  const hit = await hitWindow(em, throttleKey('scim', [token.id], services.config.hashSalt), services.config.scimRequestsPerMinute, 60);
+  if (!hit.allowed)
+    throw new ScimError(429, `Too many SCIM requests with this token; try again in ${hit.retryAfterSeconds} seconds.`, 'tooMany', hit.retryAfterSeconds);
   try {
     await requireOrgPlanFeature(services.config.edition, em, token.organization.id, 'scim');
   } catch (error) {

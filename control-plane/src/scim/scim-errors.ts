@@ -11,6 +11,8 @@ export class ScimError extends Error {
     message: string,
     /** `invalidFilter`, `uniqueness`, `invalidPath`, `invalidValue`, `mutability`… */
     readonly scimType?: string,
+    /** For a 429: when the client may try again, sent as `Retry-After`. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { isUuid } from '@keyward/shared';
 import { ScimError } from './scim-errors.js';
 import { listResponse, parseScimFilter, scimPage } from './scim-filter.js';
-import { syncRoles } from './scim-membership.js';
+import { syncGroupMembers } from './scim-membership.js';
 import { patchOperations, scimString } from './scim-patch.js';
 import { ScimGroup, ScimUser } from './scim-resource.entity.js';
 
@@ -63,7 +63,7 @@ export async function createScimGroup(em: EntityManager, orgId: string, body: Re
     memberIds: memberIds(body.members, users),
   });
   await em.flush();
-  await syncRoles(em, group.memberIds, users);
+  await syncGroupMembers(em, group.memberIds, users);
   return group;
 }
 
@@ -76,7 +76,7 @@ export async function replaceScimGroup(em: EntityManager, group: ScimGroup, body
   group.externalId = scimString(body.externalId, 'externalId', 300);
   group.memberIds = memberIds(body.members, users);
   await em.flush();
-  await syncRoles(em, [...before, ...group.memberIds], users);
+  await syncGroupMembers(em, [...before, ...group.memberIds], users);
   return group;
 }
 
@@ -113,7 +113,7 @@ export async function patchScimGroup(em: EntityManager, group: ScimGroup, body: 
   }
   group.memberIds = members;
   await em.flush();
-  await syncRoles(em, [...before, ...members], users);
+  await syncGroupMembers(em, [...before, ...members], users);
   return group;
 }
 
@@ -121,7 +121,7 @@ export async function patchScimGroup(em: EntityManager, group: ScimGroup, body: 
 export async function deleteScimGroup(em: EntityManager, group: ScimGroup, users: readonly ScimUser[]): Promise<void> {
   const members = group.memberIds;
   await em.remove(group).flush();
-  await syncRoles(em, members, users);
+  await syncGroupMembers(em, members, users);
 }
 
 /** The user ids of a `members` list, each one a user of this organization. */

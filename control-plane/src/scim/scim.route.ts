@@ -192,7 +192,7 @@ function found(body: unknown, what: string) {
 /** A SCIM error as it says; an unreachable database as 503; anything else a plain 500, logged. */
 function failure(services: Services, res: Response, error: unknown): void {
   if (error instanceof ScimError) {
-    if (error.status === 429) res.setHeader('retry-after', '60');
+    if (error.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(error.retryAfterSeconds));
     return sendScimError(res, error);
   }
   if (isDatabaseUnavailable(error)) return sendScimError(res, new ScimError(503, 'The database is unavailable; retry shortly.'));

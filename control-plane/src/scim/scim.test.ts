@@ -15,6 +15,9 @@ import type { TestControlPlane } from '../testing/test-control-plane.js';
 const CREATE_TOKEN = 'mutation($name: String!) { createScimToken(name: $name) { secret baseUrl token { id prefix } } }';
 const SET_SSO = 'mutation($input: SsoConnectionInput!) { setSsoConnection(input: $input) { id } }';
 const MEMBERS = '{ members { id role user { email } } }';
+const CREATE_TEAM = 'mutation($input: CreateTeamInput!) { createTeam(input: $input) { id } }';
+const SET_GROUP_TEAMS = 'mutation($mappings: [ScimGroupTeamInput!]!) { setScimGroupTeams(mappings: $mappings) { group team { name } } }';
+const TEAMS = '{ teams { name members { email } } }';
 const SCIM_JSON = 'application/scim+json';
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -121,6 +124,12 @@ describe('SCIM provisioning', () => {
     const res = await cp.gql<{ members: { role: string; user: { email: string } }[] }>(MEMBERS, {}, { session: org.owner.session });
     expectOk(res);
     return res.data!.members.find((m) => m.user.email === email)?.role ?? null;
+  }
+
+  async function teamMembers(name: string): Promise<string[]> {
+    const res = await cp.gql<{ teams: { name: string; members: { email: string }[] }[] }>(TEAMS, {}, { session: org.owner.session });
+    expectOk(res);
+    return res.data!.teams.find((t) => t.name === name)!.members.map((m) => m.email);
   }
 
   it('describes itself: ServiceProviderConfig, ResourceTypes and Schemas', async () => {
@@ -239,6 +248,116 @@ describe('SCIM provisioning', () => {
     expect(await roleOf('linus@corp.example')).toBe('DEVELOPER');
     expect((await scim('DELETE', `/Groups/${group.json.id}`)).status).toBe(204);
     expect((await scim('GET', `/Groups/${group.json.id}`)).status).toBe(404);
+  });
+
+  it('puts group members in the teams the organization maps their groups to, as Okta and Entra ID change them', async () => {
+    const teamIds: Record<string, string> = {};
+    for (const name of ['Platform', 'Research']) {
+      const team = await cp.gql<{ createTeam: { id: string } }>(CREATE_TEAM, { input: { name } }, { session: org.owner.session });
+      expectOk(team);
+      teamIds[name] = team.data!.createTeam.id;
+    }
+    // Okta sends a group's displayName; Entra ID's groups are matched by their object id, sent as externalId.
+    const mapped = await cp.gql<{ setScimGroupTeams: { group: string; team: { name: string } }[] }>(
+      SET_GROUP_TEAMS,
+      {
+        mappings: [
+          { group: 'Okta Platform', teamId: teamIds.Platform },
+          { group: '8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159', teamId: teamIds.Research },
+        ],
+      },
+      { session: org.owner.session },
+    );
+    expectOk(mapped);
+    expect(mapped.data!.setScimGroupTeams.map((m) => m.team.name)).toEqual(['Research', 'Platform']);
+
+    // Okta: the group is pushed empty, then members are added, replaced with PUT and removed by filter.
+    const kay = (await scim('POST', '/Users', oktaUser('kay@corp.example', 'Kay', 'Sievers'))).json;
+    const lee = (await scim('POST', '/Users', oktaUser('lee@corp.example', 'Lee', 'Felsenstein'))).json;
+    const okta = (await scim('POST', '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Okta Platform', members: [] })).json;
+    await scim('PATCH', `/Groups/${okta.id}`, {
+      schemas: [PATCH_SCHEMA],
+      Operations: [
+        {
+          op: 'add',
+          path: 'members',
+          value: [
+            { value: kay.id, display: kay.userName },
+            { value: lee.id, display: lee.userName },
+          ],
+        },
+      ],
+    });
+    expect(await teamMembers('Platform')).toEqual(['kay@corp.example', 'lee@corp.example']);
+    const replaced = await scim('PUT', `/Groups/${okta.id}`, {
+      schemas: [GROUP_SCHEMA],
+      id: okta.id,
+      displayName: 'Okta Platform',
+      members: [{ value: lee.id }],
+    });
+    expect(replaced.status).toBe(200);
+    expect(await teamMembers('Platform')).toEqual(['lee@corp.example']);
+    await scim('PATCH', `/Groups/${okta.id}`, { schemas: [PATCH_SCHEMA], Operations: [{ op: 'remove', path: `members[value eq "${lee.id}"]` }] });
+    expect(await teamMembers('Platform')).toEqual([]);
+    await scim('PATCH', `/Groups/${okta.id}`, { schemas: [PATCH_SCHEMA], Operations: [{ op: 'add', path: 'members', value: [{ value: kay.id }] }] });
+    expect(await teamMembers('Platform')).toEqual(['kay@corp.example']);
+    expect((await scim('DELETE', `/Groups/${okta.id}`)).status).toBe(204);
+    expect(await teamMembers('Platform')).toEqual([]);
+
+    // Entra ID: created with its object id as externalId, members added and removed with capitalised ops and value lists.
+    const ida = (await scim('POST', '/Users', entraUser('ida@corp.example', 'Ida', 'Rhodes'))).json;
+    const entra = await scim('POST', '/Groups', {
+      schemas: [GROUP_SCHEMA, 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group'],
+      externalId: '8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159',
+      displayName: 'Research Staff',
+      meta: { resourceType: 'Group' },
+    });
+    expect(entra.status).toBe(201);
+    const entraGroup = `/Groups/${entra.json.id}`;
+    await scim('PATCH', entraGroup, { schemas: [PATCH_SCHEMA], Operations: [{ op: 'Add', path: 'members', value: [{ value: ida.id }] }] });
+    expect(await teamMembers('Research')).toEqual(['ida@corp.example']);
+    // A rename keeps the externalId, so the mapping still holds.
+    await scim('PATCH', entraGroup, { schemas: [PATCH_SCHEMA], Operations: [{ op: 'Replace', path: 'displayName', value: 'Research (renamed)' }] });
+    expect(await teamMembers('Research')).toEqual(['ida@corp.example']);
+    await scim('PATCH', entraGroup, { schemas: [PATCH_SCHEMA], Operations: [{ op: 'Remove', path: 'members', value: [{ value: ida.id }] }] });
+    expect(await teamMembers('Research')).toEqual([]);
+    await scim('PATCH', entraGroup, { schemas: [PATCH_SCHEMA], Operations: [{ op: 'Add', path: 'members', value: [{ value: ida.id }] }] });
+    expect(await teamMembers('Research')).toEqual(['ida@corp.example']);
+    // Deactivating the person takes them out of every team.
+    await scim('PATCH', `/Users/${ida.id}`, { schemas: [PATCH_SCHEMA], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] });
+    expect(await teamMembers('Research')).toEqual([]);
+    await scim('PATCH', `/Users/${ida.id}`, { schemas: [PATCH_SCHEMA], Operations: [{ op: 'Replace', path: 'active', value: 'True' }] });
+    expect(await teamMembers('Research')).toEqual(['ida@corp.example']);
+
+    // Changing the setting moves people at once; a mapping the setting no longer has empties its team.
+    expectOk(await cp.gql(SET_GROUP_TEAMS, { mappings: [{ group: 'Research (renamed)', teamId: teamIds.Platform }] }, { session: org.owner.session }));
+    expect(await teamMembers('Research')).toEqual([]);
+    expect(await teamMembers('Platform')).toEqual(['ida@corp.example']);
+    expect((await scim('DELETE', entraGroup)).status).toBe(204);
+    expect(await teamMembers('Platform')).toEqual([]);
+
+    expectError(
+      await cp.gql(SET_GROUP_TEAMS, { mappings: [{ group: 'x', teamId: '00000000-0000-4000-8000-000000000000' }] }, { session: org.owner.session }),
+      'NOT_FOUND',
+      /^No team 00000000-0000-4000-8000-000000000000 in this organization\.$/,
+    );
+    expectError(
+      await cp.gql(
+        SET_GROUP_TEAMS,
+        {
+          mappings: [
+            { group: 'x', teamId: teamIds.Platform },
+            { group: 'x', teamId: teamIds.Research },
+          ],
+        },
+        { session: org.owner.session },
+      ),
+      'BAD_USER_INPUT',
+      /mapped twice/,
+    );
+    const developer: TestPerson = await addMember(cp, org.orgId, 'developer');
+    secrets.push(developer.password, developer.session);
+    expectError(await cp.gql(SET_GROUP_TEAMS, { mappings: [] }, { session: developer.session }), 'FORBIDDEN');
   });
 
   it('pages through users with startIndex and count', async () => {

@@ -1,6 +1,8 @@
-import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { GraphQLContext } from '../graphql/context.js';
 import { orgCallerOf } from '../sessions/caller.js';
+import { User } from '../users/user.entity.js';
+import { TeamMember } from './team-member.entity.js';
 import { Team } from './team.entity.js';
 import { CreateTeamInput, RenameTeamArgs, TeamIdArgs } from './team.input.js';
 import { createTeam, deleteTeam, renameTeam } from './team.service.js';
@@ -12,6 +14,12 @@ export class TeamResolver {
   @Query(() => [Team], { description: 'Teams of the organization, by name.' })
   teams(@Ctx() ctx: GraphQLContext): Promise<Team[]> {
     return ctx.em.find(Team, {}, { orderBy: { name: 'asc', id: 'asc' } });
+  }
+
+  @FieldResolver(() => [User], { description: "People in the team, by email; the organization's SCIM groups put them there." })
+  async members(@Root() team: Team, @Ctx() ctx: GraphQLContext): Promise<User[]> {
+    const members = await ctx.em.find(TeamMember, { team: team.id }, { populate: ['user'] });
+    return members.map((m) => m.user.getEntity()).sort((a, b) => a.email.localeCompare(b.email));
   }
 
   @Authorized('teams:manage')
