@@ -22,6 +22,8 @@ const SCREENS: readonly Screen[] = [
   { file: 'api-tokens', nav: 'API tokens', ready: (page, s) => tableRows(page, s.apiTokenName).waitFor() },
   { file: 'routes', nav: 'Routes', ready: (page) => page.locator('[data-test=route-test]').waitFor() },
   { file: 'nodes', nav: 'Data-plane nodes', ready: (page) => page.getByText('system-node').first().waitFor() },
+  { file: 'pools', nav: 'Key pools', ready: (page) => page.locator('[data-test=new-pool]').waitFor() },
+  { file: 'sso', nav: 'Single sign-on', ready: (page) => page.getByText('Single sign-on').nth(1).waitFor() },
   { file: 'settings', nav: 'Settings', ready: (page) => page.getByText('Time zone').first().waitFor() },
   { file: 'admin-activity', nav: 'Admin activity', ready: (page) => page.locator('.n-data-table-tbody .n-data-table-tr').first().waitFor() },
   { file: 'audit-trail', nav: 'Audit trail', ready: (page) => page.locator('[data-test=trail-rows] .n-data-table-tbody .n-data-table-tr').first().waitFor() },
