@@ -5,7 +5,7 @@ import { ProviderKindEnum } from '../credentials/credential.type.js';
 import { DecisionEnum } from './usage-event.type.js';
 
 /** A class of HTTP status: the hundreds digit of the answer's status. */
-export const StatusClassEnum = { SUCCESS_2XX: 2, CLIENT_ERROR_4XX: 4, SERVER_ERROR_5XX: 5 } as const;
+const StatusClassEnum = { SUCCESS_2XX: 2, CLIENT_ERROR_4XX: 4, SERVER_ERROR_5XX: 5 } as const;
 export type StatusClass = (typeof StatusClassEnum)[keyof typeof StatusClassEnum];
 registerEnumType(StatusClassEnum, { name: 'StatusClass', description: 'A class of HTTP status the gateway answered with: 2xx, 4xx or 5xx.' });
 
