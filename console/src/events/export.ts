@@ -54,6 +54,10 @@ function columnValue(event: UsageEventFieldsFragment, column: keyof UsageEventFi
     // HDP delegation chain, in order: `<agent id>:<agent type>` per hop.
     return csv ? event.hdpChain.map((h) => `${h.agentId}:${h.agentType}`) : event.hdpChain.map(({ agentId, agentType }) => ({ agentId, agentType }));
   }
+  if (column === 'meta') {
+    // Custom metadata headers: `<name>=<value>` per header.
+    return csv ? event.meta.map((m) => `${m.name}=${m.value}`) : event.meta.map(({ name, value }) => ({ name, value }));
+  }
   return event[column];
 }
 

@@ -56,6 +56,8 @@ export function usageEvent(overrides: Partial<UsageEventFieldsFragment> = {}): U
     gatewayMs: 30,
     upstreamTtfbMs: 180,
     streamMs: 630,
+    meta: [],
+    metaDropped: 0,
     content: null,
     ...overrides,
   };

@@ -36,7 +36,9 @@ const EVERY_EVENT_FIELD = [
             ? 'anomalyReasons { code message }'
             : f.name === 'hdpChain'
               ? 'hdpChain { agentId agentType }'
-              : f.name,
+              : f.name === 'meta'
+                ? 'meta { name value }'
+                : f.name,
   ),
 ].join(' ');
 
@@ -184,10 +186,6 @@ describe('storing event batches', () => {
       mcpServer: 'records',
       mcpTool: 'list_records',
       resultBytes: 2048,
-      // The latency breakdown.
-      gatewayMs: 3,
-      upstreamTtfbMs: 180,
-      streamMs: 620,
       // HDP delegation provenance.
       hdpResult: 'tool_unauthorized',
       hdpTokenId: 'b7d6a0f4-3c1e-4a57-9d2b-5e8f0a1c2d3e',
@@ -197,6 +195,16 @@ describe('storing event batches', () => {
         { agentId: 'orchestrator-v2', agentType: 'orchestrator' },
         { agentId: 'report-writer', agentType: 'tool-executor' },
       ],
+      // Latency breakdown.
+      gatewayMs: 3,
+      upstreamTtfbMs: 8,
+      streamMs: 1,
+      // Custom metadata.
+      meta: [
+        { name: 'customer', value: 'acme' },
+        { name: 'run-id', value: 'r-42' },
+      ],
+      metaDropped: 2,
     });
     await postEvents(cp, nodeToken, batch([event]));
     const res = await org.gql<{ usageEvents: { nodes: Record<string, unknown>[] } }>(`{ usageEvents { nodes { ${EVERY_EVENT_FIELD} } } }`);
@@ -411,6 +419,40 @@ describe('listing stored events', () => {
     const bad = await org.gql(query, { first: 500 });
     expect(bad.errors?.[0].message).toBe('`first` must be from 1 to 200.');
   });
+
+  it('filters by request id, provider, status class, tag and custom metadata', async () => {
+    const org = await createOrgWithMember(cp, 'owner');
+    const keyId = await keyOf(org);
+    const base = Date.now() - 60_000;
+    const at = (s: number) => new Date(base + s * 1000).toISOString();
+    const events = [
+      usageEvent(org.orgId, keyId, { startedAt: at(1), tags: ['pii', 'eu'], meta: [{ name: 'customer', value: 'acme' }] }),
+      usageEvent(org.orgId, keyId, { startedAt: at(2), status: 429, decision: 'rate_limited', meta: [{ name: 'customer', value: 'globex' }] }),
+      usageEvent(org.orgId, keyId, { startedAt: at(3), status: 502, decision: 'error', provider: 'anthropic', api: 'anthropic', tags: ['eu'] }),
+      usageEvent(org.orgId, keyId, { startedAt: at(4), meta: [{ name: 'run', value: 'acme' }] }),
+    ];
+    await postEvents(cp, nodeToken, batch(events));
+    const query = `query($filter: UsageEventFilter) { usageEvents(filter: $filter) { nodes { id } } }`;
+    const ids = async (filter: Record<string, unknown>) => {
+      const res = await org.gql<{ usageEvents: { nodes: { id: string }[] } }>(query, { filter });
+      expect(res.errors).toBeUndefined();
+      return res.data!.usageEvents.nodes.map((n) => n.id);
+    };
+    expect(await ids({ requestId: events[1].requestId })).toEqual([events[1].id]);
+    expect(await ids({ provider: 'ANTHROPIC' })).toEqual([events[2].id]);
+    expect(await ids({ statusClass: 'SUCCESS_2XX' })).toEqual([events[3].id, events[0].id]);
+    expect(await ids({ statusClass: 'CLIENT_ERROR_4XX' })).toEqual([events[1].id]);
+    expect(await ids({ statusClass: 'SERVER_ERROR_5XX' })).toEqual([events[2].id]);
+    expect(await ids({ tag: 'eu' })).toEqual([events[2].id, events[0].id]);
+    expect(await ids({ tag: 'e' })).toEqual([]);
+    expect(await ids({ meta: { name: 'Customer', value: 'acme' } })).toEqual([events[0].id]);
+    expect(await ids({ meta: { name: 'customer', value: 'acm' } })).toEqual([]);
+    expect(await ids({ tag: 'eu', statusClass: 'SUCCESS_2XX' })).toEqual([events[0].id]);
+
+    const tooLong = await org.gql(query, { filter: { meta: { name: 'n'.repeat(65), value: 'x' } } });
+    expect(tooLong.errors?.[0].message).toMatch(/name/);
+    expect(JSON.stringify(tooLong.errors)).not.toMatch(/at .*\.js:\d+/);
+  });
 });
 
 describe('finding events by the policy rule that matched', () => {
@@ -510,14 +552,16 @@ describe('events stored before policy matches were kept', () => {
         mcpServer: null,
         mcpTool: null,
         resultBytes: null,
-        gatewayMs: null,
-        upstreamTtfbMs: null,
-        streamMs: null,
         hdpResult: null,
         hdpTokenId: null,
         hdpPrincipalId: null,
         hdpPrincipalType: null,
         hdpChain: [],
+        gatewayMs: null,
+        upstreamTtfbMs: null,
+        streamMs: null,
+        meta: [],
+        metaDropped: null,
         receivedAt: event.startedAt,
       },
     ]);

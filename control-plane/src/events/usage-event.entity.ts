@@ -6,6 +6,7 @@ import type {
   AttemptRecord,
   Decision,
   HdpHopRecord,
+  MetaEntry,
   PolicyMatchRecord,
   ProviderKind,
   TranscriptMessage,
@@ -48,6 +49,16 @@ export interface UsageEventContent {
   name: 'usage_events_decision_time_idx',
   expression: 'create index "usage_events_decision_time_idx" on "usage_events" ("organization_id", "decision", "started_at" desc)',
 })
+@Index({ name: 'usage_events_meta_idx', expression: 'create index "usage_events_meta_idx" on "usage_events" using gin ("meta" jsonb_path_ops)' })
+@Index({ name: 'usage_events_tags_idx', expression: 'create index "usage_events_tags_idx" on "usage_events" using gin ("tags" jsonb_path_ops)' })
+@Index({
+  name: 'usage_events_request_id_idx',
+  expression: 'create index "usage_events_request_id_idx" on "usage_events" ("organization_id", "request_id")',
+})
+@Index({
+  name: 'usage_events_provider_time_idx',
+  expression: 'create index "usage_events_provider_time_idx" on "usage_events" ("organization_id", "provider", "started_at" desc)',
+})
 export class UsageEventRecord extends OrgScopedEntity {
   /** Properties with defaults, optional in `em.create`. */
   [OptionalProps]?:
@@ -83,7 +94,9 @@ export class UsageEventRecord extends OrgScopedEntity {
     | 'hdpChain'
     | 'gatewayMs'
     | 'upstreamTtfbMs'
-    | 'streamMs';
+    | 'streamMs'
+    | 'meta'
+    | 'metaDropped';
 
   @Property({ type: 'uuid' })
   keyId!: string;
@@ -257,4 +270,13 @@ export class UsageEventRecord extends OrgScopedEntity {
   /** From the answer's first byte to its last. */
   @Property({ type: new BigIntType('number'), nullable: true })
   streamMs: number | null = null;
+  // Custom metadata.
+
+  /** The request's `x-keyward-meta-<name>` headers. */
+  @Property({ type: 'json', default: "'[]'::jsonb" })
+  meta: MetaEntry[] = [];
+
+  /** Metadata headers left out (beyond the limits); null for events of older nodes. */
+  @Property({ type: 'smallint', nullable: true })
+  metaDropped: number | null = null;
 }

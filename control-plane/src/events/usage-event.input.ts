@@ -1,7 +1,24 @@
-import type { Decision } from '@keyward/shared';
-import { IsOptional, IsUUID, Length } from 'class-validator';
-import { Field, ID, InputType } from 'type-graphql';
+import { META_LIMITS, type Decision, type ProviderKind } from '@keyward/shared';
+import { IsOptional, IsUUID, Length, ValidateNested } from 'class-validator';
+import { Field, ID, InputType, registerEnumType } from 'type-graphql';
+import { ProviderKindEnum } from '../credentials/credential.type.js';
 import { DecisionEnum } from './usage-event.type.js';
+
+/** A class of HTTP status: the hundreds digit of the answer's status. */
+const StatusClassEnum = { SUCCESS_2XX: 2, CLIENT_ERROR_4XX: 4, SERVER_ERROR_5XX: 5 } as const;
+export type StatusClass = (typeof StatusClassEnum)[keyof typeof StatusClassEnum];
+registerEnumType(StatusClassEnum, { name: 'StatusClass', description: 'A class of HTTP status the gateway answered with: 2xx, 4xx or 5xx.' });
+
+@InputType({ description: 'One `x-keyward-meta-<name>` header a request carried, matched exactly (the name case-insensitively).' })
+export class MetaFilter {
+  @Field(() => String, { description: 'The header name after `x-keyward-meta-`.' })
+  @Length(1, META_LIMITS.nameChars)
+  name!: string;
+
+  @Field(() => String)
+  @Length(0, META_LIMITS.valueChars)
+  value!: string;
+}
 
 @InputType({ description: 'Which live usage events to receive; every field given must match.' })
 export class UsageEventStreamFilter {
@@ -33,6 +50,29 @@ export class UsageEventStreamFilter {
   @IsOptional()
   @Length(1, 200)
   ruleId?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The request id the gateway answered with (`x-request-id`).' })
+  @IsOptional()
+  @Length(1, 200)
+  requestId?: string | null;
+
+  @Field(() => ProviderKindEnum, { nullable: true, description: 'The provider kind of the credential that served the request.' })
+  @IsOptional()
+  provider?: ProviderKind | null;
+
+  @Field(() => StatusClassEnum, { nullable: true, description: 'Requests answered with a status of this class.' })
+  @IsOptional()
+  statusClass?: StatusClass | null;
+
+  @Field(() => String, { nullable: true, description: 'Requests carrying this tag.' })
+  @IsOptional()
+  @Length(1, 200)
+  tag?: string | null;
+
+  @Field(() => MetaFilter, { nullable: true, description: 'Requests that carried this custom metadata header.' })
+  @IsOptional()
+  @ValidateNested()
+  meta?: MetaFilter | null;
 }
 
 @InputType({ description: 'Which stored usage events to list; every field given must match.' })

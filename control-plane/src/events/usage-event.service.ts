@@ -1,5 +1,5 @@
 import { raw, type FilterQuery } from '@mikro-orm/core';
-import type { PolicyMatchRecord } from '@keyward/shared';
+import type { MetaEntry, PolicyMatchRecord } from '@keyward/shared';
 import { filter as filterStream, pipe } from '@graphql-yoga/subscription';
 import { AppError } from '../errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
@@ -7,7 +7,7 @@ import { orgOf } from '../keys/key.service.js';
 import { afterCursor, decodeCursor, encodeCursor, pageSize } from '../keys/paging.js';
 import { toUsageEventMessage } from './event-columns.js';
 import { usageEventTopic } from './ingest.js';
-import type { UsageEventFilter, UsageEventStreamFilter } from './usage-event.input.js';
+import type { MetaFilter, UsageEventFilter, UsageEventStreamFilter } from './usage-event.input.js';
 import { UsageEventRecord } from './usage-event.entity.js';
 import type { UsageEventConnection, UsageEventMessage, UsageEventType } from './usage-event.type.js';
 
@@ -30,8 +30,13 @@ export async function listUsageEvents(
   if (filter?.teamId) conditions.push({ teamId: filter.teamId });
   if (filter?.model) conditions.push({ model: filter.model });
   if (filter?.decision) conditions.push({ decision: filter.decision });
+  if (filter?.requestId) conditions.push({ requestId: filter.requestId });
+  if (filter?.provider) conditions.push({ provider: filter.provider });
+  if (filter?.statusClass) conditions.push({ status: { $gte: filter.statusClass * 100, $lt: filter.statusClass * 100 + 100 } });
   const match = policyMatchPattern(filter);
-  if (match) conditions.push({ [raw('policy_matches @> ?::jsonb', [JSON.stringify([match])])]: true } as FilterQuery<UsageEventRecord>);
+  if (match) conditions.push(jsonContains('policy_matches', [match]));
+  if (filter?.tag) conditions.push(jsonContains('tags', [filter.tag]));
+  if (filter?.meta) conditions.push(jsonContains('meta', [metaPattern(filter.meta)]));
   if (filter?.from) conditions.push({ startedAt: { $gte: filter.from } });
   if (filter?.to) conditions.push({ startedAt: { $lt: filter.to } });
   if (cursor) conditions.push(afterCursor('startedAt', cursor) as FilterQuery<UsageEventRecord>);
@@ -67,9 +72,30 @@ export function subscribeUsageEvents(ctx: GraphQLContext, filter: UsageEventStre
         (filter?.teamId == null || event.teamId === filter.teamId) &&
         (filter?.model == null || event.model === filter.model) &&
         (filter?.decision == null || event.decision === filter.decision) &&
+        (filter?.requestId == null || event.requestId === filter.requestId) &&
+        (filter?.provider == null || event.provider === filter.provider) &&
+        (filter?.statusClass == null || Math.floor(event.status / 100) === filter.statusClass) &&
+        (filter?.tag == null || event.tags.includes(filter.tag)) &&
+        matchesMetaFilter(event, filter?.meta) &&
         matchesPolicyFilter(event, filter),
     ),
   );
+}
+
+/** A condition that a jsonb column contains `pattern` (served by the column's `jsonb_path_ops` index). */
+function jsonContains(column: 'policy_matches' | 'tags' | 'meta', pattern: unknown[]): FilterQuery<UsageEventRecord> {
+  return { [raw(`${column} @> ?::jsonb`, [JSON.stringify(pattern)])]: true } as FilterQuery<UsageEventRecord>;
+}
+
+/** The metadata entry a filter asks for; header names are recorded in lower case. */
+function metaPattern(meta: MetaFilter): MetaEntry {
+  return { name: meta.name.toLowerCase(), value: meta.value };
+}
+
+function matchesMetaFilter(event: UsageEventMessage, meta: MetaFilter | null | undefined): boolean {
+  if (!meta) return true;
+  const wanted = metaPattern(meta);
+  return event.meta.some((m) => m.name === wanted.name && m.value === wanted.value);
 }
 
 /** The part of a policy match a filter asks for, or null when it asks for none. */

@@ -8,6 +8,7 @@ import {
   type AttemptRecord,
   type Decision,
   type HdpHopRecord,
+  type MetaEntry,
   type PolicyMatchRecord,
   type ProviderKind,
   type TranscriptMessage,
@@ -107,6 +108,15 @@ export class HdpHopType implements HdpHopRecord {
 
   @Field(() => String, { description: 'orchestrator, sub-agent, tool-executor or custom.' })
   agentType!: string;
+}
+
+@ObjectType('MetaEntry', { description: 'One `x-keyward-meta-<name>` header of a request: its name (lower case) and value.' })
+export class MetaEntryType implements MetaEntry {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String)
+  value!: string;
 }
 
 @ObjectType('Attempt', { description: 'One upstream attempt of a request: the target tried and how it ended.' })
@@ -303,6 +313,16 @@ export class UsageEventType {
 
   @Field(() => Float, { nullable: true, description: 'From the answer’s first byte to its last; null when no provider answered.' })
   streamMs!: number | null;
+  // Custom metadata.
+
+  @Field(() => [MetaEntryType], { description: 'The request’s `x-keyward-meta-<name>` headers, in the order they came (at most 16).' })
+  meta!: MetaEntryType[];
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Metadata headers left out: beyond 16, or with a name over 64 or a value over 256 characters; null for events of older nodes.',
+  })
+  metaDropped!: number | null;
 }
 
 /** A stored event as subscriptions carry it: the GraphQL view plus its organization. */

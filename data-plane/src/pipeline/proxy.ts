@@ -18,6 +18,7 @@ import { forward, type ForwardRequest } from './forward.js';
 import type { Gateway } from './gateway.js';
 import { estimateMissingUsage, priceRecord } from './metering.js';
 import { RequestRecord } from './record.js';
+import { requestMeta } from './request-meta.js';
 import { planAttempts, resolveRoute } from './route-plan.js';
 import { translateCalls, translatedOutputCap } from './translation.js';
 
@@ -53,8 +54,8 @@ export function proxyHandler(gw: Gateway, route: ProxyRoute): (res: HttpResponse
 
 /**
  * A record for a request, with the client's address (the first `X-Forwarded-For` hop when
- * trusted) and agent already hashed, and the trace id of the agent's `traceparent`: what every
- * request records, MCP messages included.
+ * trusted) and agent already hashed, the trace id of the agent's `traceparent` and its
+ * `x-keyward-meta-*` headers: what every request records, MCP messages included.
  */
 export function untracedRecord(gw: Gateway, api: EventApi, endpoint: string, incoming: IncomingRequest): RequestRecord {
   const forwarded = gw.config.trustForwardedFor ? incoming.headers['x-forwarded-for']?.split(',')[0]?.trim() : undefined;
@@ -62,6 +63,7 @@ export function untracedRecord(gw: Gateway, api: EventApi, endpoint: string, inc
   const userAgent = incoming.headers['user-agent'] ?? '';
   const record = new RequestRecord(api, endpoint, gw.clientHasher.hash(ip), gw.clientHasher.hash(userAgent), gw.clientHasher.hash(userAgentFamily(userAgent)));
   record.traceId = traceIdOf(incoming.headers.traceparent);
+  record.meta = requestMeta(incoming.headers);
   return record;
 }
 

@@ -12,6 +12,7 @@ import {
 import type { ActedScore } from '../anomaly/anomaly-scorer.js';
 import type { RequestTrace } from '../observability/tracing.js';
 import type { TokenUsage } from '../providers/types.js';
+import type { RequestMeta } from './request-meta.js';
 import type { PolicyTrail, ProvenanceTrail } from '../steps/contract.js';
 
 /**
@@ -57,6 +58,8 @@ export class RequestRecord {
   mcpServer: string | null = null;
   mcpTool: string | null = null;
   resultBytes: number | null = null;
+  /** The request's `x-keyward-meta-*` headers. */
+  meta: RequestMeta = { entries: [], dropped: 0 };
 
   constructor(
     readonly api: EventApi,
@@ -168,6 +171,8 @@ export class RequestRecord {
       resultBytes: this.resultBytes,
       ...provenanceFields(this.provenance),
       ...this.latencyBreakdown(latencyMs),
+      meta: [...this.meta.entries],
+      metaDropped: this.meta.dropped,
     };
   }
 }

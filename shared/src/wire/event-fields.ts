@@ -11,13 +11,30 @@ import {
   ATTEMPT_OUTCOMES,
   DECISIONS,
   EVENT_APIS,
+  META_LIMITS,
   type AttemptRecord,
   type HdpHopRecord,
+  type MetaEntry,
   type PolicyMatchRecord,
   type TranscriptMessage,
   type UsageEvent,
 } from './events.js';
-import { arrayOf, boolean, child, count, hex, integerIn, isoDateTime, nonEmptyString, nullable, object, oneOf, string, uuid } from './field-checks.js';
+import {
+  arrayOf,
+  boolean,
+  child,
+  count,
+  FieldError,
+  hex,
+  integerIn,
+  isoDateTime,
+  nonEmptyString,
+  nullable,
+  object,
+  oneOf,
+  string,
+  uuid,
+} from './field-checks.js';
 
 /** PostgreSQL column types an event field can be stored as. */
 export type EventColumnType = 'uuid' | 'text' | 'boolean' | 'smallint' | 'bigint' | 'timestamptz' | 'jsonb';
@@ -78,6 +95,23 @@ function hdpHop(value: unknown, path: string): HdpHopRecord {
   nonEmptyString(hop.agentId, child(path, 'agentId'));
   nonEmptyString(hop.agentType, child(path, 'agentType'));
   return hop as unknown as HdpHopRecord;
+}
+
+function metaEntry(value: unknown, path: string): MetaEntry {
+  const entry = object(value, path);
+  if (nonEmptyString(entry.name, child(path, 'name')).length > META_LIMITS.nameChars) {
+    throw new FieldError(child(path, 'name'), `must be at most ${META_LIMITS.nameChars} characters`);
+  }
+  if (string(entry.value, child(path, 'value')).length > META_LIMITS.valueChars) {
+    throw new FieldError(child(path, 'value'), `must be at most ${META_LIMITS.valueChars} characters`);
+  }
+  return entry as unknown as MetaEntry;
+}
+
+function metaEntries(value: unknown, path: string): readonly MetaEntry[] {
+  const entries = arrayOf(value, path, metaEntry);
+  if (entries.length > META_LIMITS.entries) throw new FieldError(path, `must have at most ${META_LIMITS.entries} entries`);
+  return entries;
 }
 
 function transcriptMessage(value: unknown, path: string): TranscriptMessage {
@@ -259,6 +293,18 @@ export const USAGE_EVENT_FIELDS = [
   { name: 'gatewayMs', column: 'gateway_ms', columnType: 'bigint', check: nullableOf(count), optional: true, canonicalWhenSet: true, graphql: true },
   { name: 'upstreamTtfbMs', column: 'upstream_ttfb_ms', columnType: 'bigint', check: nullableOf(count), optional: true, canonicalWhenSet: true, graphql: true },
   { name: 'streamMs', column: 'stream_ms', columnType: 'bigint', check: nullableOf(count), optional: true, canonicalWhenSet: true, graphql: true },
+
+  // Custom metadata: the request's `x-keyward-meta-<name>` headers.
+  { name: 'meta', column: 'meta', columnType: 'jsonb', check: metaEntries, optional: true, list: true, canonicalWhenSet: true, graphql: true },
+  {
+    name: 'metaDropped',
+    column: 'meta_dropped',
+    columnType: 'smallint',
+    check: nullableOf((v, p) => integerIn(v, p, 0, 32767)),
+    optional: true,
+    canonicalWhenSet: true,
+    graphql: true,
+  },
 ] as const satisfies readonly EventFieldSpec[];
 
 /** The name of a usage-event field. */

@@ -112,7 +112,22 @@ export interface UsageEvent {
   readonly upstreamTtfbMs?: number | null;
   /** From the answer's first byte to its last; null when no provider answered. */
   readonly streamMs?: number | null;
+  // Custom metadata: the request's `x-keyward-meta-<name>` headers (optional for older nodes).
+  /** At most `META_LIMITS.entries` entries, names lower case, in the order the headers came. */
+  readonly meta?: readonly MetaEntry[];
+  /** `x-keyward-meta-*` headers left out: beyond the entry limit, or with a name or value too long. */
+  readonly metaDropped?: number | null;
 }
+
+/** One `x-keyward-meta-<name>: <value>` header, as recorded on an event. */
+export interface MetaEntry {
+  readonly name: string;
+  readonly value: string;
+}
+
+/** The prefix of custom metadata headers, and how much of them an event keeps. */
+export const META_HEADER_PREFIX = 'x-keyward-meta-';
+export const META_LIMITS = { entries: 16, nameChars: 64, valueChars: 256 } as const;
 
 /** Captured prompt and completion text, with the conversation when the node could read it. */
 export interface CapturedContent {

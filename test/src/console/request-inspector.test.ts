@@ -40,6 +40,9 @@ const ANSWER = {
   intervalMs: 40,
 };
 
+/** Custom metadata an agent attaches to its call, as headers. */
+const META_HEADERS = { 'X-Keyward-Meta-Customer': 'acme', 'x-keyward-meta-run-id': 'nightly-42' };
+
 interface StoredEvent {
   requestId: string;
   decision: string;
@@ -65,6 +68,7 @@ describe('the request inspector', () => {
   let captured: StoredEvent;
   let approval: { decidedByName: string | null; decisionReason: string | null };
   let inspectedKeyId = '';
+  let earlyKeyId = '';
 
   const chatEvents = async (keyId: string) => {
     const res = await world.system.owner.gql<{ usageEvents: { nodes: StoredEvent[] } }>(
@@ -84,11 +88,15 @@ describe('the request inspector', () => {
     const inspected = await system.createKey({ name: 'inspected-agent' });
     const held = await system.createKey({ name: 'ops-agent' });
     inspectedKeyId = inspected.id;
+    earlyKeyId = early.id;
     await waitForKeyOnNode(system, early.secret);
     const client = (secret: string) => new OpenAI({ apiKey: secret, baseURL: `${system.dp.url}/v1`, maxRetries: 0, timeout: 120_000 });
 
-    // Before capture is turned on: only metadata.
-    await client(early.secret).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hi' }] });
+    // Before capture is turned on: only metadata, and the agent's own (one value too long to keep).
+    await client(early.secret).chat.completions.create(
+      { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hi' }] },
+      { headers: { ...META_HEADERS, 'X-Keyward-Meta-Notes': 'x'.repeat(257) } },
+    );
 
     const capture = await system.owner.gql('mutation { updateOrganizationSettings(input: { contentCapture: true }) { id } }');
     expect(capture.errors).toBeUndefined();
@@ -245,6 +253,58 @@ describe('the request inspector', () => {
     expect(await section.locator('[data-test=approver]').textContent()).toBe(approval.decidedByName ?? 'an API token');
     await saveScreenshot(page, 'request-drawer-approval');
     await page.keyboard.press('Escape');
+    expect(operator.errors).toEqual([]);
+  });
+
+  it('records x-keyward-meta-* headers sent through the OpenAI client, and finds the request by them', async () => {
+    const res = await world.system.owner.gql<{ usageEvents: { nodes: { keyId: string; meta: { name: string; value: string }[]; metaDropped: number }[] } }>(
+      'query($filter: UsageEventFilter) { usageEvents(filter: $filter) { nodes { keyId meta { name value } metaDropped } } }',
+      { filter: { meta: { name: 'customer', value: 'acme' } } },
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.usageEvents.nodes).toEqual([
+      {
+        keyId: earlyKeyId,
+        meta: [
+          { name: 'customer', value: 'acme' },
+          { name: 'run-id', value: 'nightly-42' },
+        ],
+        metaDropped: 1,
+      },
+    ]);
+    const other = await world.system.owner.gql<{ usageEvents: { nodes: unknown[] } }>(
+      'query($filter: UsageEventFilter) { usageEvents(filter: $filter) { nodes { id } } }',
+      { filter: { meta: { name: 'customer', value: 'globex' } } },
+    );
+    expect(other.data!.usageEvents.nodes).toEqual([]);
+  });
+
+  it('keeps the request id, provider, status class, tag, metadata and time range filters in the URL', async () => {
+    const { page } = operator;
+    await page.goto(`${world.consoleUrl}/audit?tab=history&meta=customer:acme&status=2xx&provider=OPENAI_COMPATIBLE&range=7d`);
+    await tableRows(page, 'early-agent').first().waitFor();
+    expect(await tableRows(page, /inspected-agent|ops-agent/).count()).toBe(0);
+    expect(await page.getByLabel('Metadata').inputValue()).toBe('customer:acme');
+    expect(await page.locator('.filters .n-base-selection', { hasText: '2xx' }).count()).toBe(1);
+    expect(await page.locator('.filters .n-base-selection', { hasText: 'OpenAI-compatible' }).count()).toBe(1);
+    expect(await page.locator('.n-base-selection', { hasText: 'Last 7 days' }).count()).toBe(1);
+
+    // A request id finds that request alone.
+    await page.goto(`${world.consoleUrl}/audit?tab=history&request=${captured.requestId}`);
+    await tableRows(page, 'inspected-agent').first().waitFor();
+    expect(await tableRows(page, /early-agent|ops-agent/).count()).toBe(0);
+    expect(await tableRows(page, 'inspected-agent').count()).toBe(1);
+
+    // Typing in the page changes the link; a status class nothing has shows no rows.
+    await page.getByLabel('Tag').fill('unpriced_model');
+    await page.waitForURL((url) => url.searchParams.get('tag') === 'unpriced_model');
+    await page.goto(`${world.consoleUrl}/audit?tab=history&status=5xx&range=1h`);
+    await page.getByText('No requests match').waitFor();
+    await page.locator('.n-base-selection', { hasText: 'Last hour' }).click();
+    await page.locator('.n-base-select-option', { hasText: 'Last 30 days' }).first().click();
+    await page.waitForURL((url) => url.searchParams.get('range') === '30d');
+    expect(new URL(page.url()).searchParams.get('status')).toBe('5xx');
+    await saveScreenshot(page, 'requests-search-filters');
     expect(operator.errors).toEqual([]);
   });
 
