@@ -1,7 +1,7 @@
 import type { LocationQuery, LocationQueryRaw } from 'vue-router';
 import type { Decision, UsageEventFieldsFragment, UsageEventFilter } from '@/gql/graphql';
 
-/** The filters the request views share: by key, team, model, decision and matched policy rule. Null means "any". */
+/** The filters the request views share: by key, team, model, decision, matched policy rule and MCP server and tool. Null means "any". */
 export interface EventFilter {
   keyId: string | null;
   teamId: string | null;
@@ -11,11 +11,15 @@ export interface EventFilter {
   policyId: string | null;
   /** A rule id that matched; with `policyId`, that policy's rule. */
   ruleId: string | null;
+  /** Tool calls through this MCP server (its name). */
+  mcpServer: string | null;
+  /** Tool calls of this tool. */
+  mcpTool: string | null;
 }
 
 /** A filter that lets everything through. */
 export function emptyFilter(): EventFilter {
-  return { keyId: null, teamId: null, model: null, decision: null, policyId: null, ruleId: null };
+  return { keyId: null, teamId: null, model: null, decision: null, policyId: null, ruleId: null, mcpServer: null, mcpTool: null };
 }
 
 /** URL query parameter of each filter field, so a link reproduces the view. */
@@ -26,6 +30,8 @@ const QUERY_NAMES: Record<keyof EventFilter, string> = {
   decision: 'decision',
   policyId: 'policy',
   ruleId: 'rule',
+  mcpServer: 'mcp-server',
+  mcpTool: 'mcp-tool',
 };
 
 /** The filter a URL's query names; unknown decisions and repeated parameters are ignored. */
@@ -54,6 +60,8 @@ export function matchesFilter(event: UsageEventFieldsFragment, filter: EventFilt
     (!filter.teamId || event.teamId === filter.teamId) &&
     (!filter.model || event.model === filter.model) &&
     (!filter.decision || event.decision === filter.decision) &&
+    (!filter.mcpServer || event.mcpServer === filter.mcpServer) &&
+    (!filter.mcpTool || event.mcpTool === filter.mcpTool) &&
     (!(filter.policyId || filter.ruleId) ||
       event.policyMatches.some((m) => (!filter.policyId || m.policyId === filter.policyId) && (!filter.ruleId || m.ruleId === filter.ruleId)))
   );
@@ -68,6 +76,8 @@ export function toApiFilter(filter: EventFilter, window: { from?: string | null;
   if (filter.decision) out.decision = filter.decision;
   if (filter.policyId) out.policyId = filter.policyId;
   if (filter.ruleId) out.ruleId = filter.ruleId;
+  if (filter.mcpServer) out.mcpServer = filter.mcpServer;
+  if (filter.mcpTool) out.mcpTool = filter.mcpTool;
   if (window.from) out.from = window.from;
   if (window.to) out.to = window.to;
   return out;

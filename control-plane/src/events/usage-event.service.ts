@@ -30,6 +30,8 @@ export async function listUsageEvents(
   if (filter?.teamId) conditions.push({ teamId: filter.teamId });
   if (filter?.model) conditions.push({ model: filter.model });
   if (filter?.decision) conditions.push({ decision: filter.decision });
+  if (filter?.mcpServer) conditions.push({ mcpServer: filter.mcpServer });
+  if (filter?.mcpTool) conditions.push({ mcpTool: filter.mcpTool });
   const match = policyMatchPattern(filter);
   if (match) conditions.push({ [raw('policy_matches @> ?::jsonb', [JSON.stringify([match])])]: true } as FilterQuery<UsageEventRecord>);
   if (filter?.from) conditions.push({ startedAt: { $gte: filter.from } });
@@ -67,6 +69,8 @@ export function subscribeUsageEvents(ctx: GraphQLContext, filter: UsageEventStre
         (filter?.teamId == null || event.teamId === filter.teamId) &&
         (filter?.model == null || event.model === filter.model) &&
         (filter?.decision == null || event.decision === filter.decision) &&
+        (filter?.mcpServer == null || event.mcpServer === filter.mcpServer) &&
+        (filter?.mcpTool == null || event.mcpTool === filter.mcpTool) &&
         matchesPolicyFilter(event, filter),
     ),
   );
