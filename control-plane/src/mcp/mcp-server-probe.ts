@@ -61,16 +61,20 @@ export async function probeMcpServer(services: Services, orgId: string, server: 
   }
 }
 
-/** The header that authenticates Keyward, an OAuth access token asked for with the client credentials grant. */
+/** The header that authenticates Keyward, an OAuth access token asked for as nodes do (client credentials grant, HTTP Basic client authentication). */
 async function authHeader(auth: McpServerAuth, secret: string, agent: Dispatcher, signal: AbortSignal, serverName: string): Promise<readonly [string, string]> {
   if (auth.kind === 'bearer') return ['authorization', `Bearer ${secret}`];
   if (auth.kind === 'header') return [auth.headerName, secret];
-  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: auth.clientId, client_secret: secret });
+  const form = new URLSearchParams({ grant_type: 'client_credentials' });
   if (auth.scope) form.set('scope', auth.scope);
   const failed = (why: string) => new AppError('UPSTREAM_UNREACHABLE', `Keyward could not get an access token for MCP server "${serverName}": ${why}.`);
   const response = await undiciFetch(auth.tokenUrl, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+      authorization: `Basic ${Buffer.from(`${encodeURIComponent(auth.clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`,
+    },
     body: form.toString(),
     dispatcher: agent,
     signal,
