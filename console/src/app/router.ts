@@ -76,6 +76,12 @@ const routes: RouteRecordRaw[] = [
     meta: { title: 'Provider credentials', permission: 'credentials:read' },
   },
   {
+    path: '/mcp-servers',
+    name: 'mcp-servers',
+    component: () => import('@/screens/mcp-servers/McpServersView.vue'),
+    meta: { title: 'MCP servers', permission: 'credentials:read' },
+  },
+  {
     path: '/policies',
     name: 'policies',
     component: () => import('@/screens/policies/PoliciesView.vue'),

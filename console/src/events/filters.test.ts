@@ -87,4 +87,12 @@ describe('request filters on events', () => {
       from: '2026-12-07T12:00:00.000Z',
     });
   });
+
+  it('keep the MCP server and tool of tool calls in the URL and in the API filter', () => {
+    const filter = { ...emptyFilter(), mcpServer: 'records', mcpTool: 'list_records' };
+    const query = filterToQuery(filter);
+    expect(query).toEqual({ 'mcp-server': 'records', 'mcp-tool': 'list_records' });
+    expect(filterFromQuery(query as Record<string, string>)).toEqual(filter);
+    expect(toApiFilter(filter)).toEqual({ mcpServer: 'records', mcpTool: 'list_records' });
+  });
 });

@@ -21,7 +21,7 @@ export type TimeRange = keyof typeof TIME_RANGES;
 /** The History tab's window when the URL names none. */
 export const DEFAULT_RANGE: TimeRange = '24h';
 
-/** The filters the request views share. Null means "any". */
+/** The filters the request views share: by key, team, model, decision, matched policy rule and MCP server and tool. Null means "any". */
 export interface EventFilter {
   keyId: string | null;
   teamId: string | null;
@@ -39,6 +39,10 @@ export interface EventFilter {
   meta: MetaMatch | null;
   /** History's time window; null is `DEFAULT_RANGE` (the live feed has none). */
   range: TimeRange | null;
+  /** Tool calls through this MCP server (its name). */
+  mcpServer: string | null;
+  /** Tool calls of this tool. */
+  mcpTool: string | null;
 }
 
 /** A filter that lets everything through. */
@@ -56,6 +60,8 @@ export function emptyFilter(): EventFilter {
     tag: null,
     meta: null,
     range: null,
+    mcpServer: null,
+    mcpTool: null,
   };
 }
 
@@ -80,6 +86,8 @@ const QUERY_NAMES: Record<keyof EventFilter, string> = {
   tag: 'tag',
   meta: 'meta',
   range: 'range',
+  mcpServer: 'mcp-server',
+  mcpTool: 'mcp-tool',
 };
 
 /** A metadata match as the URL writes it, `name:value`, and back (null when there is no name). */
@@ -146,6 +154,8 @@ export function matchesFilter(event: UsageEventFieldsFragment, filter: EventFilt
     (!statusClass || Math.floor(event.status / 100) === STATUS_CLASSES.find((s) => s.value === statusClass)?.digit) &&
     (!filter.tag || event.tags.includes(filter.tag)) &&
     (!meta || event.meta.some((m) => m.name === meta.name && m.value === meta.value)) &&
+    (!filter.mcpServer || event.mcpServer === filter.mcpServer) &&
+    (!filter.mcpTool || event.mcpTool === filter.mcpTool) &&
     (!(filter.policyId || filter.ruleId) ||
       event.policyMatches.some((m) => (!filter.policyId || m.policyId === filter.policyId) && (!filter.ruleId || m.ruleId === filter.ruleId)))
   );
@@ -165,6 +175,8 @@ export function toApiFilter(filter: EventFilter, window: { from?: string | null;
   if (filter.statusClass) out.statusClass = filter.statusClass;
   if (filter.tag) out.tag = filter.tag;
   if (filter.meta) out.meta = { name: filter.meta.name, value: filter.meta.value };
+  if (filter.mcpServer) out.mcpServer = filter.mcpServer;
+  if (filter.mcpTool) out.mcpTool = filter.mcpTool;
   if (window.from) out.from = window.from;
   if (window.to) out.to = window.to;
   return out;

@@ -79,6 +79,7 @@ export function key(overrides: Partial<KeyFieldsFragment> = {}): KeyFieldsFragme
     rotatedAt: null,
     allowedModels: [],
     credentialIds: [],
+    mcpAccess: [],
     cache: null,
     graceSecrets: [],
     usage: { requests: 0, costMicros: 0 },

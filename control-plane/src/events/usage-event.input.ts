@@ -73,6 +73,16 @@ export class UsageEventStreamFilter {
   @IsOptional()
   @ValidateNested()
   meta?: MetaFilter | null;
+
+  @Field(() => String, { nullable: true, description: 'Tool calls through this MCP server (by name).' })
+  @IsOptional()
+  @Length(1, 63)
+  mcpServer?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Tool calls of this tool (exact name), of any MCP server unless `mcpServer` is given.' })
+  @IsOptional()
+  @Length(1, 200)
+  mcpTool?: string | null;
 }
 
 @InputType({ description: 'Which stored usage events to list; every field given must match.' })

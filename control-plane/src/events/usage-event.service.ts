@@ -33,6 +33,8 @@ export async function listUsageEvents(
   if (filter?.requestId) conditions.push({ requestId: filter.requestId });
   if (filter?.provider) conditions.push({ provider: filter.provider });
   if (filter?.statusClass) conditions.push({ status: { $gte: filter.statusClass * 100, $lt: filter.statusClass * 100 + 100 } });
+  if (filter?.mcpServer) conditions.push({ mcpServer: filter.mcpServer });
+  if (filter?.mcpTool) conditions.push({ mcpTool: filter.mcpTool });
   const match = policyMatchPattern(filter);
   if (match) conditions.push(jsonContains('policy_matches', [match]));
   if (filter?.tag) conditions.push(jsonContains('tags', [filter.tag]));
@@ -77,6 +79,8 @@ export function subscribeUsageEvents(ctx: GraphQLContext, filter: UsageEventStre
         (filter?.statusClass == null || Math.floor(event.status / 100) === filter.statusClass) &&
         (filter?.tag == null || event.tags.includes(filter.tag)) &&
         matchesMetaFilter(event, filter?.meta) &&
+        (filter?.mcpServer == null || event.mcpServer === filter.mcpServer) &&
+        (filter?.mcpTool == null || event.mcpTool === filter.mcpTool) &&
         matchesPolicyFilter(event, filter),
     ),
   );

@@ -2,7 +2,7 @@ import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphq
 import type { GraphQLContext } from '../graphql/context.js';
 import { CreateMcpServerInput, UpdateMcpServerInput } from './mcp-server.input.js';
 import * as mcpServers from './mcp-server.service.js';
-import { McpAccessGrantType, McpServerType } from './mcp-server.type.js';
+import { McpAccessGrantType, McpServerType, McpToolType } from './mcp-server.type.js';
 import { McpAccessInput } from './mcp-server.input.js';
 import * as grants from './mcp-access-grant.service.js';
 
@@ -35,6 +35,15 @@ export class McpServerResolver {
   @Mutation(() => ID, { description: 'Deletes an MCP server; refused while active keys may call it. Returns its id.' })
   deleteMcpServer(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<string> {
     return mcpServers.deleteMcpServer(ctx, id);
+  }
+
+  @Authorized('credentials:read')
+  @Mutation(() => [McpToolType], {
+    description:
+      'Connects to an MCP server with its stored credential (public addresses only, as when saved) and lists the tools it offers. Fails with UPSTREAM_UNREACHABLE saying why in one sentence.',
+  })
+  testMcpServer(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<McpToolType[]> {
+    return mcpServers.testMcpServer(ctx, id);
   }
 
   @Authorized('keys:read')

@@ -21,7 +21,8 @@ import type { Services } from '../services.js';
 import { McpServer, mcpServerAad } from './mcp-server.entity.js';
 import { grantsNaming } from './mcp-access-grant.service.js';
 import type { CreateMcpServerInput, McpServerCredentialInput, McpToolSettingsInput, UpdateMcpServerInput } from './mcp-server.input.js';
-import type { McpServerType } from './mcp-server.type.js';
+import type { McpServerType, McpToolType } from './mcp-server.type.js';
+import { probeMcpServer } from './mcp-server-probe.js';
 
 /** A credential as stored: what is not secret, and the secret to seal. */
 interface CheckedCredential {
@@ -97,6 +98,12 @@ export async function deleteMcpServer(ctx: GraphQLContext, id: string): Promise<
 export async function listMcpServers(ctx: GraphQLContext): Promise<McpServerType[]> {
   const servers = await ctx.em.find(McpServer, {}, { orderBy: { name: 'asc', id: 'asc' } });
   return servers.map(toMcpServerType);
+}
+
+/** Connects to a server with its stored credential and lists the tools it offers. */
+export async function testMcpServer(ctx: GraphQLContext, id: string): Promise<McpToolType[]> {
+  const server = await findMcpServer(ctx.em, id);
+  return probeMcpServer(ctx.services, orgOf(ctx), server);
 }
 
 async function findMcpServer(em: EntityManager, id: string): Promise<McpServer> {

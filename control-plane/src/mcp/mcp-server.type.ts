@@ -1,4 +1,5 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { GraphQLJSON } from 'graphql-scalars';
 import type { McpAuthKind } from '@keyward/shared';
 
 const McpAuthKindEnum = { BEARER: 'bearer', HEADER: 'header', OAUTH_CLIENT_CREDENTIALS: 'oauth_client_credentials' } as const;
@@ -73,4 +74,16 @@ export class McpAccessGrantType {
 
   @Field(() => [McpAccessType])
   access!: McpAccessType[];
+}
+
+@ObjectType('McpTool', { description: 'A tool an MCP server offers, as its tools/list answer describes it.' })
+export class McpToolType {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String, { nullable: true })
+  description!: string | null;
+
+  @Field(() => GraphQLJSON, { description: "The JSON Schema of the tool's arguments." })
+  inputSchema!: Record<string, unknown>;
 }

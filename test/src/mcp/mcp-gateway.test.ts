@@ -392,6 +392,34 @@ describe('MCP servers behind Keyward', () => {
     expect(invalid.errors?.[0]?.message).toBe('tools "[1].name" repeats the tool "a".');
   });
 
+  it('tests the connection with the stored credential: the tools with their schemas, or why not in one sentence without the secret', async () => {
+    const tested = await system.owner.gql<{ testMcpServer: { name: string; inputSchema: unknown }[] }>(
+      `mutation($id: ID!) { testMcpServer(id: $id) { name description inputSchema } }`,
+      { id: serverId },
+    );
+    expect(tested.errors).toBeUndefined();
+    expect(tested.data!.testMcpServer.map((t) => t.name)).toEqual(['list_records', 'delete_records', 'slow_count', 'read_config']);
+    expect(tested.data!.testMcpServer[0]!.inputSchema).toMatchObject({ required: ['table'] });
+    expect(tools.log.requests.at(-1)?.authorization).toBe(`Bearer ${UPSTREAM_TOKEN}`);
+
+    // A server that is gone: nothing listens on its port any more.
+    const gone = await startToolServer();
+    await gone.close();
+    const created = await system.owner.gql<{ createMcpServer: { id: string } }>(
+      `mutation($input: CreateMcpServerInput!) { createMcpServer(input: $input) { id } }`,
+      {
+        input: { name: 'gone', url: gone.url, credential: { bearerToken: UPSTREAM_TOKEN } },
+      },
+    );
+    const failed = await system.owner.gql(`mutation($id: ID!) { testMcpServer(id: $id) { name } }`, { id: created.data!.createMcpServer.id });
+    expect(failed.errors?.[0]).toMatchObject({
+      message: 'Keyward could not list the tools of MCP server "gone": connection failed (ECONNREFUSED).',
+      extensions: { code: 'UPSTREAM_UNREACHABLE' },
+    });
+    expect(JSON.stringify(failed)).not.toContain(UPSTREAM_TOKEN);
+    await system.owner.gql(`mutation($id: ID!) { deleteMcpServer(id: $id) }`, { id: created.data!.createMcpServer.id });
+  });
+
   it('lets every key of a team, or of the whole organization, call the tools granted there', async () => {
     type Grant = { teamId: string | null; teamName: string | null; access: { server: string; tools: string[] }[] };
     const grant = (teamId: string | null, access: { server: string; tools: string[] }[]) =>
