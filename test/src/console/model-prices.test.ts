@@ -6,7 +6,7 @@ import { DESKTOP, launchBrowser, openConsolePage, saveScreenshot, UI_TIMEOUT_MS,
 import { dialog, openScreen, signIn, tableRows } from './support/console-actions.js';
 import { startConsoleSystem, waitForKeyOnNode, type ConsoleSystem } from './support/console-system.js';
 
-const FINE_TUNED = 'ft:gpt-4o-mini-2024-07-18:acme:support:7kQ2';
+const FINE_TUNED = 'ft:gpt-4.1-nano-2025-04-14:acme:support:7kQ2';
 
 /**
  * An operator finds, on the Budgets screen, the model their agent was refused for because it
