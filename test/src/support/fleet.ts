@@ -35,7 +35,8 @@ export interface FleetGround {
 interface PlaneSettings {
   readonly port: number;
   readonly env: Record<string, string>;
-  start(): Promise<PlaneProcess>;
+  /** Starts the plane from the repository's build, or from another release's under `root`. */
+  start(root?: string): Promise<PlaneProcess>;
 }
 
 export async function prepareFleetGround(pgAdminUrl: string, env: Record<string, string> = {}): Promise<FleetGround> {
@@ -61,8 +62,8 @@ export async function prepareFleetGround(pgAdminUrl: string, env: Record<string,
   const settings = (plane: 'control-plane' | 'data-plane', port: number, planeEnv: Record<string, string>): PlaneSettings => ({
     port,
     env: planeEnv,
-    async start() {
-      const process = await startPlaneProcess(plane, port, planeEnv);
+    async start(root) {
+      const process = await startPlaneProcess(plane, port, planeEnv, undefined, root);
       started.push(process);
       return process;
     },

@@ -26,14 +26,16 @@ export interface PlaneProcess {
  * Starts `node <plane>/dist/main.js` with exactly `env` (and PATH), listening on `port`, and
  * resolves once its `/readyz` answers 200: the control plane reaches its database, the data
  * plane serves a config. Rejects with its output when it exits first or is not ready in time.
+ * `root` is where the build is: the repository's, or another release's.
  */
 export async function startPlaneProcess(
   plane: 'control-plane' | 'data-plane',
   port: number,
   env: Record<string, string>,
   readyWithinMs = 60_000,
+  root = ROOT,
 ): Promise<PlaneProcess> {
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, plane, 'dist', 'main.js')], {
+  const child: ChildProcess = spawn(process.execPath, [join(root, plane, 'dist', 'main.js')], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -61,7 +63,7 @@ export async function startPlaneProcess(
       child.kill('SIGKILL');
       throw new Error(`${plane} on port ${port} was not ready within ${readyWithinMs} ms:\n${logs.slice(-20).join('\n')}`);
     }
-    const ready = await fetch(`${url}/readyz`).then(
+    const ready = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(5_000) }).then(
       (res) => res.ok,
       () => false,
     );
