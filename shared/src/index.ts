@@ -1,4 +1,5 @@
 export * from './ids.js';
+export * from './bounded-map.js';
 export * from './keys/index.js';
 export * from './crypto/index.js';
 export * from './net/index.js';

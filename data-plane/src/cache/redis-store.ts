@@ -1,4 +1,5 @@
 import { createLimiterRedis, type RedisClient } from '../limits/index.js';
+import { FailureStreak } from '../observability/failure-streak.js';
 import type { Logger } from '../observability/logger.js';
 import type { ResponseStore } from './store.js';
 
@@ -11,16 +12,15 @@ const PREFIX = 'keyward:cache:';
  */
 export class RedisResponseStore implements ResponseStore {
   private readonly redis: RedisClient;
-  private failing = false;
-  private readonly log: Logger;
+  private readonly outage: FailureStreak;
 
   constructor(url: string, logger: Logger) {
-    this.log = logger.child({ component: 'response-cache' });
-    this.redis = createLimiterRedis(url);
-    this.redis.on('ready', () => {
-      if (this.failing) this.log.info('response cache reachable again');
-      this.failing = false;
+    this.outage = new FailureStreak(logger.child({ component: 'response-cache' }), {
+      failing: 'response cache unreachable (Redis); requests go to the provider',
+      recovered: 'response cache reachable again',
     });
+    this.redis = createLimiterRedis(url);
+    this.redis.on('ready', () => this.outage.succeeded());
   }
 
   async get(key: string): Promise<Buffer | null> {
@@ -45,7 +45,6 @@ export class RedisResponseStore implements ResponseStore {
   }
 
   private failed(err: unknown): void {
-    if (!this.failing) this.log.warn({ reason: (err as Error).message }, 'response cache unreachable (Redis); requests go to the provider');
-    this.failing = true;
+    this.outage.failed((err as Error).message);
   }
 }

@@ -1,6 +1,7 @@
 import type { Limiter } from '../limits/index.js';
 import type { Logger } from '../observability/logger.js';
-import { FailureStreak, type ControlPlaneClient } from './client.js';
+import { FailureStreak } from '../observability/failure-streak.js';
+import type { ControlPlaneClient } from './client.js';
 
 /** The query a node sends to learn each budget's spend in its current period, as PostgreSQL has it. */
 const BUDGET_SPEND_QUERY = /* GraphQL */ `

@@ -4,7 +4,8 @@ import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../observability/logger.js';
 import { ControlPlaneEndpoints } from './endpoints.js';
-import { ControlPlaneClient, controlPlaneErrorMessage, FailureStreak } from './client.js';
+import { FailureStreak } from '../observability/failure-streak.js';
+import { ControlPlaneClient, controlPlaneErrorMessage } from './client.js';
 
 describe('the node’s client to its control plane', () => {
   let server: Server;

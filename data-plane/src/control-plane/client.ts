@@ -1,5 +1,4 @@
 import { request, type Dispatcher } from 'undici';
-import type { Logger } from '../observability/logger.js';
 import type { ControlPlaneEndpoints } from './endpoints.js';
 
 /** Statuses of a load balancer or a stopping control plane: the next control plane is tried. */
@@ -110,33 +109,5 @@ export function controlPlaneErrorMessage(text: string): string | null {
     return message === null ? null : message.slice(0, 300);
   } catch {
     return null;
-  }
-}
-
-/**
- * Logs a repeating call's trouble once when a streak of failures starts and once when it ends,
- * instead of on every attempt. `stop()` silences it for a node that is shutting down.
- */
-export class FailureStreak {
-  private failing = false;
-  private stopped = false;
-
-  constructor(
-    private readonly log: Logger,
-    private readonly said: { readonly failing: string; readonly recovered: string },
-  ) {}
-
-  failed(reason: string): void {
-    if (!this.failing && !this.stopped) this.log.warn({ reason }, this.said.failing);
-    this.failing = true;
-  }
-
-  succeeded(): void {
-    if (this.failing) this.log.info(this.said.recovered);
-    this.failing = false;
-  }
-
-  stop(): void {
-    this.stopped = true;
   }
 }

@@ -1,7 +1,8 @@
 import type { ReportedCircuit } from '@keyward/shared';
 import { hostname } from 'node:os';
 import type { Logger } from '../observability/logger.js';
-import { FailureStreak, type ControlPlaneClient } from './client.js';
+import { FailureStreak } from '../observability/failure-streak.js';
+import type { ControlPlaneClient } from './client.js';
 
 /** The mutation a node sends every interval so the control plane can show it alive, current and caught up. */
 export const HEARTBEAT_MUTATION = /* GraphQL */ `

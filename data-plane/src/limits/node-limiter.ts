@@ -1,3 +1,4 @@
+import { FailureStreak } from '../observability/failure-streak.js';
 import type { Logger } from '../observability/logger.js';
 import { MemoryLimiter } from './memory-limiter.js';
 import { RedisLimiter } from './redis-limiter.js';
@@ -16,19 +17,16 @@ export function createNodeLimiter(redisUrl: string | null, logger: Logger): Limi
     return new MemoryLimiter();
   }
   const log = logger.child({ component: 'limiter' });
-  let failing = false;
-  const shared = new RedisLimiter({ redis: redisUrl });
-  shared.redis.on('ready', () => {
-    if (failing) log.info('shared limit counters reachable again');
-    failing = false;
+  // Logged once per outage: during one, every request would otherwise log the same line.
+  const outage = new FailureStreak(log, {
+    failing: 'shared limit counters unreachable; applying each organization’s fail mode',
+    recovered: 'shared limit counters reachable again',
   });
+  const shared = new RedisLimiter({ redis: redisUrl });
+  shared.redis.on('ready', () => outage.succeeded());
   return new ResilientLimiter({
     shared,
-    onError: (error) => {
-      // Logged once per outage: during one, every request would otherwise log the same line.
-      if (!failing) log.warn({ reason: (error as Error).message }, 'shared limit counters unreachable; applying each organization’s fail mode');
-      failing = true;
-    },
+    onError: (error) => outage.failed((error as Error).message),
     onCrossed: (crossed) => log.info({ crossed: crossed.length }, 'budget thresholds crossed by settlements replayed after an outage'),
   });
 }

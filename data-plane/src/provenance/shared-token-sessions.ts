@@ -4,8 +4,9 @@
  * Each node asks once per token id and session (`SET … NX GET`, expiring with the token); while
  * Redis is away each node keeps its own check (logged once per outage).
  */
-import { refuse, type HdpToken, type ProvenanceRefusal } from '@keyward/shared';
+import { BoundedMap, refuse, type HdpToken, type ProvenanceRefusal } from '@keyward/shared';
 import { createLimiterRedis, type RedisClient } from '../limits/index.js';
+import { FailureStreak } from '../observability/failure-streak.js';
 import type { Logger } from '../observability/logger.js';
 
 const PREFIX = 'keyward:hdp-session:';
@@ -13,18 +14,17 @@ const MAX_REMEMBERED = 10_000;
 
 export class SharedTokenSessions {
   private readonly redis: RedisClient;
-  private readonly log: Logger;
+  private readonly outage: FailureStreak;
   /** Token ids this node already claimed for their session, with when the claim lapses. */
-  private readonly claimed = new Map<string, number>();
-  private failing = false;
+  private readonly claimed = new BoundedMap<string, number>(MAX_REMEMBERED);
 
   constructor(redisUrl: string, logger: Logger) {
-    this.log = logger.child({ component: 'hdp-sessions' });
-    this.redis = createLimiterRedis(redisUrl);
-    this.redis.on('ready', () => {
-      if (this.failing) this.log.info('HDP token sessions shared again');
-      this.failing = false;
+    this.outage = new FailureStreak(logger.child({ component: 'hdp-sessions' }), {
+      failing: 'HDP token sessions cannot be shared (Redis unreachable); each node checks its own',
+      recovered: 'HDP token sessions shared again',
     });
+    this.redis = createLimiterRedis(redisUrl);
+    this.redis.on('ready', () => this.outage.succeeded());
   }
 
   /** A refusal when another node saw `token`'s id first in another session; undefined otherwise. */
@@ -38,15 +38,11 @@ export class SharedTokenSessions {
       const previous = await this.redis.set(key, token.sessionId, 'PXAT', Math.max(token.expiresAt, now + 1), 'NX', 'GET');
       owner = previous ?? token.sessionId;
     } catch (error) {
-      if (!this.failing)
-        this.log.warn({ reason: (error as Error).message }, 'HDP token sessions cannot be shared (Redis unreachable); each node checks its own');
-      this.failing = true;
+      this.outage.failed((error as Error).message);
       return undefined;
     }
     if (owner !== token.sessionId) return refuse('session_mismatch', 'this HDP token id was already used in another session');
-    this.claimed.delete(mine);
-    this.claimed.set(mine, token.expiresAt);
-    if (this.claimed.size > MAX_REMEMBERED) this.claimed.delete(this.claimed.keys().next().value!);
+    this.claimed.remember(mine, token.expiresAt);
     return undefined;
   }
 

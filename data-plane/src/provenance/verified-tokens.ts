@@ -4,7 +4,7 @@
  * and the session each token id was first seen in, so the same id sent for another session is a
  * replay. Bounded: the oldest entries go first.
  */
-import { hdpKeyRing, refuse, verifyHdpHeader, type HdpKeyRing, type HdpToken, type HdpVerification, type OrgConfig } from '@keyward/shared';
+import { BoundedMap, hdpKeyRing, refuse, verifyHdpHeader, type HdpKeyRing, type HdpToken, type HdpVerification, type OrgConfig } from '@keyward/shared';
 
 const DEFAULT_MAX_ENTRIES = 10_000;
 
@@ -15,11 +15,14 @@ interface Verified {
 
 /** Verifies `X-HDP-Token` headers for an organization, remembering what it proved. */
 export class VerifiedTokens {
-  private readonly verified = new Map<string, Verified>();
-  private readonly sessions = new Map<string, { sessionId: string; expiresAt: number }>();
+  private readonly verified: BoundedMap<string, Verified>;
+  private readonly sessions: BoundedMap<string, { sessionId: string; expiresAt: number }>;
   private readonly rings = new WeakMap<OrgConfig, HdpKeyRing>();
 
-  constructor(private readonly maxEntries = DEFAULT_MAX_ENTRIES) {}
+  constructor(maxEntries = DEFAULT_MAX_ENTRIES) {
+    this.verified = new BoundedMap(maxEntries);
+    this.sessions = new BoundedMap(maxEntries);
+  }
 
   /** The header's verification at `now`; `sessionId` is the session the agent says it is in, if it says. */
   verify(org: OrgConfig, header: string, now: number, sessionId?: string): HdpVerification {
@@ -32,7 +35,7 @@ export class VerifiedTokens {
     } else {
       this.verified.delete(cacheKey);
       verification = verifyHdpHeader(header, { keys, now });
-      if (verification.ok) this.remember(this.verified, cacheKey, { keys, verification });
+      if (verification.ok) this.verified.remember(cacheKey, { keys, verification });
     }
     if (!verification.ok) return verification;
     const { token } = verification;
@@ -53,7 +56,7 @@ export class VerifiedTokens {
   accepted(org: OrgConfig, token: HdpToken, now: number): void {
     const tokenKey = `${org.id}\n${token.tokenId}`;
     const seen = this.sessions.get(tokenKey);
-    if (!seen || seen.expiresAt < now) this.remember(this.sessions, tokenKey, { sessionId: token.sessionId, expiresAt: token.expiresAt });
+    if (!seen || seen.expiresAt < now) this.sessions.remember(tokenKey, { sessionId: token.sessionId, expiresAt: token.expiresAt });
   }
 
   private keyRingOf(org: OrgConfig): HdpKeyRing {
@@ -63,11 +66,5 @@ export class VerifiedTokens {
       this.rings.set(org, ring);
     }
     return ring;
-  }
-
-  private remember<T>(map: Map<string, T>, key: string, value: T): void {
-    map.delete(key);
-    map.set(key, value);
-    if (map.size > this.maxEntries) map.delete(map.keys().next().value!);
   }
 }

@@ -1,3 +1,4 @@
+import { FailureStreak } from '../observability/failure-streak.js';
 import type { Logger } from '../observability/logger.js';
 import { createLimiterRedis, type RedisClient } from '../limits/index.js';
 import type { TargetHealthBoard } from './target-health.js';
@@ -27,15 +28,12 @@ export function shareCircuits(board: TargetHealthBoard, redisUrl: string, nodeId
   const log = logger.child({ component: 'circuits' });
   const publisher: RedisClient = createLimiterRedis(redisUrl);
   const subscriber: RedisClient = createLimiterRedis(redisUrl, { enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
-  let failing = false;
-  const failed = (error: unknown) => {
-    if (!failing) log.warn({ reason: (error as Error).message }, 'circuit states cannot be shared (Redis unreachable); each node decides on its own failures');
-    failing = true;
-  };
-  publisher.on('ready', () => {
-    if (failing) log.info('circuit states shared again');
-    failing = false;
+  const outage = new FailureStreak(log, {
+    failing: 'circuit states cannot be shared (Redis unreachable); each node decides on its own failures',
+    recovered: 'circuit states shared again',
   });
+  const failed = (error: unknown) => outage.failed((error as Error).message);
+  publisher.on('ready', () => outage.succeeded());
   const publish = (id: string, openUntil: number) => {
     const message: CircuitMessage = { node: nodeId, id, openUntil };
     publisher.publish(CHANNEL, JSON.stringify(message)).catch(failed);
