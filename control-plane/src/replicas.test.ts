@@ -29,7 +29,7 @@ const secrets: string[] = [];
 /** A control plane on the shared database, with the shared secrets and KMS key. */
 function replica(): Promise<RunningControlPlane> {
   return startControlPlane(
-    { ...ground.config, bootstrapNodeToken: globalToken },
+    { ...ground.config, port: 0, bootstrapNodeToken: globalToken },
     { databaseUrl: ground.databaseUrl, logDestination: ground.sink, terminal: () => undefined },
   );
 }

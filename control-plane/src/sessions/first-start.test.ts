@@ -48,12 +48,15 @@ describe('first start', () => {
 
   it('prints nothing on a later start against the same database', async () => {
     const output: string[] = [];
-    const again = await startControlPlane(cp.config, {
-      databaseUrl: cp.databaseUrl,
-      kms: cp.services.kms,
-      logDestination: new Writable({ write: (_c, _e, done) => done() }),
-      terminal: (t) => void output.push(t),
-    });
+    const again = await startControlPlane(
+      { ...cp.config, port: 0 },
+      {
+        databaseUrl: cp.databaseUrl,
+        kms: cp.services.kms,
+        logDestination: new Writable({ write: (_c, _e, done) => done() }),
+        terminal: (t) => void output.push(t),
+      },
+    );
     await again.close();
     expect(output).toEqual([]);
     const users = await cp.services.orm.em.fork().execute('select count(*)::int as n from users');

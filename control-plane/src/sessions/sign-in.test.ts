@@ -86,7 +86,10 @@ describe('signing in with a password', () => {
     expect(longer.errors![0].extensions!.retryAfterSeconds).toBeGreaterThan(50);
 
     // The lock lives in PostgreSQL: another control plane on the same database (a restart, or a replica) honours it.
-    const replica = await startControlPlane(cp.config, { databaseUrl: cp.databaseUrl, kms: cp.services.kms, logDestination: sink(), terminal: () => {} });
+    const replica = await startControlPlane(
+      { ...cp.config, port: 0 },
+      { databaseUrl: cp.databaseUrl, kms: cp.services.kms, logDestination: sink(), terminal: () => {} },
+    );
     try {
       expectError(await gqlRequest(replica.url, SIGN_IN, { email: victim.email, password: victim.password }), 'RATE_LIMITED');
     } finally {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import { loadControlPlaneConfig, type ControlPlaneConfig } from '../config.js';
+import { freePort } from '../db/embedded-postgres.js';
 import { startControlPlane, type RunningControlPlane } from '../server.js';
 
 export interface TestControlPlane extends RunningControlPlane {
@@ -108,9 +109,12 @@ export async function prepareTestControlPlane(
   }
   const databaseUrl = options.databaseUrl ?? pgAdminUrl.replace(/\/[^/?]*(\?|$)/, `/${dbName}$1`);
   const stateDir = await mkdtemp(join(tmpdir(), 'keyward-cp-'));
+  // A port known before start, so the links the control plane prints and shows (sign-in links,
+  // the SCIM base URL, the SSO redirect) name the address it really listens on.
+  const port = String(await freePort());
   const config = loadControlPlaneConfig({
     NODE_ENV: 'test',
-    KEYWARD_CP_PORT: '0',
+    KEYWARD_CP_PORT: port,
     KEYWARD_STATE_DIR: stateDir,
     KEYWARD_KMS: `local:${join(stateDir, 'kek.json')}`,
     KEYWARD_KEY_PEPPER: randomBytes(32).toString('base64'),

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSecret, LocalFileKms } from '@keyward/shared';
+import { freePort } from '@keyward/control-plane';
 import {
   createOrgWithMember,
   startTestControlPlane,
@@ -66,13 +66,7 @@ export interface TestSystemOptions {
 }
 
 /** A port nothing listens on right now (the kernel's pick for an ephemeral listener). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { freePort };
 
 /** Starts the whole system in-process on free ports, on a fresh database of the test server. */
 export async function startTestSystem(pgAdminUrl: string, options: TestSystemOptions = {}): Promise<TestSystem> {
