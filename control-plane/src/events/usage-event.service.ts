@@ -11,6 +11,14 @@ import type { MetaFilter, UsageEventFilter, UsageEventStreamFilter } from './usa
 import { UsageEventRecord } from './usage-event.entity.js';
 import type { UsageEventConnection, UsageEventMessage, UsageEventType } from './usage-event.type.js';
 
+/** Filter fields an event matches by being equal to them, the same for stored and live events. */
+const EXACT_FIELDS = ['keyId', 'teamId', 'model', 'decision', 'requestId', 'provider', 'mcpServer', 'mcpTool'] as const;
+
+/** Whether a filter field was given (an empty text asks for nothing, as an absent one). */
+function given<T>(value: T | null | undefined): value is T {
+  return value != null && value !== '';
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A page of the organization's stored events, newest first (by start time, then id). */
@@ -26,18 +34,14 @@ export async function listUsageEvents(
     throw new AppError('BAD_USER_INPUT', '`filter.from` must be before `filter.to`.');
   }
   const conditions: FilterQuery<UsageEventRecord>[] = [];
-  if (filter?.keyId) conditions.push({ keyId: filter.keyId });
-  if (filter?.teamId) conditions.push({ teamId: filter.teamId });
-  if (filter?.model) conditions.push({ model: filter.model });
-  if (filter?.decision) conditions.push({ decision: filter.decision });
-  if (filter?.requestId) conditions.push({ requestId: filter.requestId });
-  if (filter?.provider) conditions.push({ provider: filter.provider });
-  if (filter?.statusClass) conditions.push({ status: { $gte: filter.statusClass * 100, $lt: filter.statusClass * 100 + 100 } });
-  if (filter?.mcpServer) conditions.push({ mcpServer: filter.mcpServer });
-  if (filter?.mcpTool) conditions.push({ mcpTool: filter.mcpTool });
+  for (const field of EXACT_FIELDS) {
+    const value = filter?.[field];
+    if (given(value)) conditions.push({ [field]: value });
+  }
+  if (given(filter?.statusClass)) conditions.push({ status: { $gte: filter.statusClass * 100, $lt: filter.statusClass * 100 + 100 } });
   const match = policyMatchPattern(filter);
   if (match) conditions.push(jsonContains('policy_matches', [match]));
-  if (filter?.tag) conditions.push(jsonContains('tags', [filter.tag]));
+  if (given(filter?.tag)) conditions.push(jsonContains('tags', [filter.tag]));
   if (filter?.meta) conditions.push(jsonContains('meta', [metaPattern(filter.meta)]));
   if (filter?.from) conditions.push({ startedAt: { $gte: filter.from } });
   if (filter?.to) conditions.push({ startedAt: { $lt: filter.to } });
@@ -70,17 +74,10 @@ export function subscribeUsageEvents(ctx: GraphQLContext, filter: UsageEventStre
     filterStream(
       (event: UsageEventMessage) =>
         event.orgId === orgId &&
-        (filter?.keyId == null || event.keyId === filter.keyId) &&
-        (filter?.teamId == null || event.teamId === filter.teamId) &&
-        (filter?.model == null || event.model === filter.model) &&
-        (filter?.decision == null || event.decision === filter.decision) &&
-        (filter?.requestId == null || event.requestId === filter.requestId) &&
-        (filter?.provider == null || event.provider === filter.provider) &&
-        (filter?.statusClass == null || Math.floor(event.status / 100) === filter.statusClass) &&
-        (filter?.tag == null || event.tags.includes(filter.tag)) &&
+        EXACT_FIELDS.every((field) => !given(filter?.[field]) || event[field] === filter[field]) &&
+        (!given(filter?.statusClass) || Math.floor(event.status / 100) === filter.statusClass) &&
+        (!given(filter?.tag) || event.tags.includes(filter.tag)) &&
         matchesMetaFilter(event, filter?.meta) &&
-        (filter?.mcpServer == null || event.mcpServer === filter.mcpServer) &&
-        (filter?.mcpTool == null || event.mcpTool === filter.mcpTool) &&
         matchesPolicyFilter(event, filter),
     ),
   );
