@@ -71,8 +71,7 @@ async function runMcp(gw: Gateway, incoming: IncomingRequest, client: ClientResp
     if (read === null) return;
     messageId = idOf(read.message);
     const exchange = await applyToolPolicy(gw, incoming, client, read);
-    const view = gw.view();
-    const charge = exchange.record.mcpTool !== null && view ? await admitToolCall(gw, view, record, exchange.server, exchange.record.mcpTool, messageId) : null;
+    const charge = exchange.record.mcpTool !== null ? await admitToolCall(gw, record, exchange.server, exchange.record.mcpTool, messageId) : null;
     try {
       await forward(gw, incoming, client, exchange);
     } finally {
