@@ -27,6 +27,7 @@ import { createNodeLimiter, type Limiter } from './limits/index.js';
 import type { EnforcementStep } from './steps/contract.js';
 import type { Gateway } from './pipeline/gateway.js';
 import { createLimitsStep } from './limits/limits-step.js';
+import { createOrgLimitBook } from './limits/org-limits.js';
 import { ApprovalClient } from './approvals/client.js';
 import { createBudgetHold } from './policy/budget-hold.js';
 import { createPolicyStep } from './policy/policy-step.js';
@@ -174,9 +175,10 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     });
   const tracker = new RequestTracker();
   const limiter = options.limiter ?? createNodeLimiter(config.redisUrl, log);
+  const limits = createOrgLimitBook({ limiter, view: () => sync.view, logger: log });
   const limitsStep = createLimitsStep({
     limiter,
-    view: () => sync.view,
+    limits,
     logger: log,
     // `hold` budgets wait for a person through the same approval protocol as policy holds.
     holdForApproval: createBudgetHold(holdDeps),
@@ -192,6 +194,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     mcpAuth: new McpUpstreamAuth(secrets, upstream, config.upstreamFirstByteTimeoutMs),
     mcpSessions: new AggregateSessions(),
     limiter,
+    limits,
     mcpPolicy: createMcpToolPolicy({
       sets: policySets,
       approvals,

@@ -12,6 +12,7 @@ export type GatewayErrorCode =
   | 'key_expired'
   | 'key_paused'
   | 'key_frozen'
+  | 'key_held'
   | 'model_required'
   | 'model_not_allowed'
   | 'model_unpriced'

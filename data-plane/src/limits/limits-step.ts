@@ -1,10 +1,8 @@
-import type { BudgetConfig, BudgetPeriod, Decision, RateLimitConfig } from '@keyward/shared';
-import type { ConfigView } from '../config/view.js';
+import type { BudgetPeriod, Decision } from '@keyward/shared';
 import { GatewayError } from '../errors.js';
 import {
   appliesTo,
   localMinute,
-  periodWindow,
   rateLimitHeaders,
   type Admission,
   type BudgetRefusal,
@@ -14,14 +12,15 @@ import {
   type Ticket,
 } from './index.js';
 import type { Logger } from '../observability/logger.js';
+import type { OrgLimitBook, OrgLimits } from './org-limits.js';
 import { maxCostOf, UNPRICED_TAG } from '../estimate/max-cost.js';
 import type { EnforcementContext, EnforcementOutcome, EnforcementStep, EnforcementVerdict, HoldVerdict } from '../steps/contract.js';
 
 /** Options of `createLimitsStep`. */
 export interface LimitsStepOptions {
   readonly limiter: Limiter;
-  /** The config being served: budgets and rate limits are read from it per request. */
-  readonly view: () => ConfigView | null;
+  /** Budgets and rate limits per organization, seeded with their spend (shared with MCP tool calls). */
+  readonly limits: OrgLimitBook;
   readonly logger: Logger;
   /**
    * Holds a request that a `hold` budget refused until a person decides. Without it, such a
@@ -31,16 +30,6 @@ export interface LimitsStepOptions {
   /** Epoch ms; the limiter's periods follow it. */
   readonly clock?: () => number;
 }
-
-/** One organization's budgets and rate limits, as the config carries them. */
-interface OrgLimits {
-  readonly budgets: BudgetConfig[];
-  readonly rateLimits: RateLimitConfig[];
-  /** Applying the spend figures new budgets arrived with; null once done (or when there were none). */
-  seeding: Promise<void> | null;
-}
-
-const NO_LIMITS: OrgLimits = Object.freeze({ budgets: [], rateLimits: [], seeding: null });
 
 /**
  * The enforcement step for budgets and rate limits. Before forwarding it reserves the request's
@@ -55,52 +44,6 @@ const NO_LIMITS: OrgLimits = Object.freeze({ budgets: [], rateLimits: [], seedin
 export function createLimitsStep(options: LimitsStepOptions): EnforcementStep {
   const clock = options.clock ?? Date.now;
   const tickets = new WeakMap<EnforcementContext, Ticket>();
-  // By the view's budgets collection, which stays the same object while budgets do not change.
-  const indexes = new WeakMap<ConfigView['budgets'], { rateLimits: ConfigView['rateLimits']; index: Map<string, OrgLimits> }>();
-
-  // Spend figures already given to the limiter, per budget: each is applied once, not per snapshot.
-  const seeded = new Map<string, string>();
-
-  const limitsOf = (orgId: string): OrgLimits => {
-    const view = options.view();
-    if (!view) return NO_LIMITS;
-    let entry = indexes.get(view.budgets);
-    if (entry?.rateLimits !== view.rateLimits) {
-      const index = indexLimits(view);
-      for (const [id, limits] of index) limits.seeding = seedSpend(id, view.org(id)?.timeZone ?? 'UTC', limits);
-      entry = { rateLimits: view.rateLimits, index };
-      indexes.set(view.budgets, entry);
-    }
-    return entry.index.get(orgId) ?? NO_LIMITS;
-  };
-
-  /**
-   * Counts a budget that arrived with its period's spend (`BudgetConfig.spend`) from that figure,
-   * so a budget created below what its scope already spent refuses at once rather than after
-   * the next re-sync. `seed` never lowers a counter, so a figure this node already counted is
-   * not counted twice; figures of a period that has ended are skipped.
-   */
-  const seedSpend = (orgId: string, timeZone: string, limits: OrgLimits): Promise<void> | null => {
-    const now = clock();
-    const pending: Promise<void>[] = [];
-    for (const budget of limits.budgets) {
-      const spend = budget.spend;
-      if (!spend || spend.spentMicros === 0) continue;
-      const mark = `${spend.periodKey}:${spend.spentMicros}`;
-      if (seeded.get(budget.id) === mark || periodWindow(budget.period, now, timeZone).key !== spend.periodKey) continue;
-      seeded.set(budget.id, mark);
-      pending.push(
-        options.limiter.seed(orgId, budget.id, spend.periodKey, spend.spentMicros).catch((err: unknown) => {
-          seeded.delete(budget.id);
-          options.logger.warn({ budgetId: budget.id, reason: (err as Error).message }, 'could not seed a budget with its spend; the next re-sync will');
-        }),
-      );
-    }
-    if (pending.length === 0) return null;
-    return Promise.all(pending).then(() => {
-      limits.seeding = null;
-    });
-  };
 
   const admit = (ctx: EnforcementContext, limits: OrgLimits, cost: { micros: number; tokens: number }, exempt: readonly string[]) =>
     options.limiter.admit({
@@ -121,9 +64,8 @@ export function createLimitsStep(options: LimitsStepOptions): EnforcementStep {
   return {
     name: 'limits',
     async before(ctx): Promise<EnforcementVerdict | void> {
-      const limits = limitsOf(ctx.org.id);
+      const limits = await options.limits.of(ctx.org.id);
       if (limits.budgets.length === 0 && limits.rateLimits.length === 0) return;
-      if (limits.seeding) await limits.seeding;
       const cost = maxCostOf(ctx.operation, ctx.body, ctx.model, ctx.org, ctx.translatedOutputCap);
       if (!cost.priced && (ctx.org.unpricedModels?.mode ?? 'refuse') === 'refuse' && limits.budgets.some((b) => appliesTo(b.scope, requestScope(ctx)))) {
         ctx.tags.push(UNPRICED_TAG);
@@ -236,20 +178,4 @@ function tagOf(refusal: Refusal): string {
 
 function applyHeaders(ctx: EnforcementContext, admission: Admission): void {
   for (const [name, value] of Object.entries(rateLimitHeaders(admission))) ctx.setResponseHeader(name, value);
-}
-
-/** Budgets and rate limits grouped by organization, in id order so refusals name a stable one. */
-function indexLimits(snapshot: Pick<ConfigView, 'budgets' | 'rateLimits'>): Map<string, OrgLimits> {
-  const index = new Map<string, OrgLimits>();
-  const of = (orgId: string) => {
-    let entry = index.get(orgId);
-    if (!entry) {
-      entry = { budgets: [], rateLimits: [], seeding: null };
-      index.set(orgId, entry);
-    }
-    return entry;
-  };
-  for (const id of Object.keys(snapshot.budgets).sort()) of(snapshot.budgets[id].orgId).budgets.push(snapshot.budgets[id]);
-  for (const id of Object.keys(snapshot.rateLimits).sort()) of(snapshot.rateLimits[id].orgId).rateLimits.push(snapshot.rateLimits[id]);
-  return index;
 }

@@ -1,5 +1,6 @@
 import { mcpToolAllowed, type Decision, type KeyConfig, type McpServerConfig, type OrgConfig } from '@keyward/shared';
 import type { Dispatcher } from 'undici';
+import { stoppedKeyError } from '../anomaly/key-stop.js';
 import { authenticateKey } from '../auth/authenticate.js';
 import { GatewayError } from '../errors.js';
 import type { Gateway } from '../pipeline/gateway.js';
@@ -58,7 +59,7 @@ export function mcpHandler(gw: Gateway, aggregated = false): (res: HttpResponse,
 }
 
 /** Refusals that are the key's lack of access rather than a failure. */
-const DENIALS = new Set(['invalid_api_key', 'key_revoked', 'key_expired', 'server_not_allowed', 'tool_not_allowed']);
+const DENIALS = new Set(['invalid_api_key', 'key_revoked', 'key_expired', 'key_paused', 'key_frozen', 'key_held', 'server_not_allowed', 'tool_not_allowed']);
 const CAPTURE_CHARS = 64 * 1024;
 
 async function runMcp(gw: Gateway, incoming: IncomingRequest, client: ClientResponse, body: RequestBody | null, aggregated: boolean): Promise<void> {
@@ -71,8 +72,7 @@ async function runMcp(gw: Gateway, incoming: IncomingRequest, client: ClientResp
     if (read === null) return;
     messageId = idOf(read.message);
     const exchange = await applyToolPolicy(gw, incoming, client, read);
-    const view = gw.view();
-    const charge = exchange.record.mcpTool !== null && view ? await admitToolCall(gw, view, record, exchange.server, exchange.record.mcpTool, messageId) : null;
+    const charge = exchange.record.mcpTool !== null ? await admitToolCall(gw, record, exchange.server, exchange.record.mcpTool, messageId) : null;
     try {
       await forward(gw, incoming, client, exchange);
     } finally {
@@ -95,22 +95,6 @@ async function runMcp(gw: Gateway, incoming: IncomingRequest, client: ClientResp
     }
     gw.tracker.delete(client);
   }
-}
-
-/**
- * A key frozen or held after an anomaly calls no tool until a person has reviewed it: tool calls
- * are where an agent does damage, so a held key's calls are refused here rather than queued.
- */
-function refuseStoppedKey(gw: Gateway, key: KeyConfig): void {
-  const stop = gw.anomaly.stopOf(key);
-  if (!stop) return;
-  const state = stop.kind === 'frozen' ? 'frozen' : 'held for review';
-  throw new McpRefusal(
-    403,
-    RPC_ERRORS.refused,
-    `This Keyward key was ${state} at ${stop.at} after unusual activity (${stop.reason}); a person must review it in the Keyward console before it calls tools again.`,
-    stop.kind === 'frozen' ? 'key_frozen' : 'key_held',
-  );
 }
 
 /** Authenticates the key, finds the server and the key's access to it, and checks the agent's message. */
@@ -138,7 +122,9 @@ async function readExchange(
   const { key, org } = check;
   record.key = key;
   record.org = org;
-  refuseStoppedKey(gw, key);
+  // A key frozen or held after an anomaly calls no tool until a person has reviewed it: refused here rather than queued.
+  const stopped = stoppedKeyError(gw.anomaly, key, true);
+  if (stopped) throw new McpRefusal(stopped.status, RPC_ERRORS.refused, stopped.message, stopped.code);
   if (aggregated) return readAggregated(gw, view, incoming, client, body, record);
   const name = decodeURIComponent(incoming.params[0] ?? '');
   const server = view.mcpServer(org.id, name);

@@ -1,13 +1,13 @@
 import type { McpServerConfig } from '@keyward/shared';
-import type { ConfigView } from '../config/view.js';
 import type { Ticket } from '../limits/index.js';
 import type { Gateway } from '../pipeline/gateway.js';
 import type { RequestRecord } from '../pipeline/record.js';
 import { McpRefusal, RPC_ERRORS, type JsonRpcId } from './json-rpc.js';
 
-/** What a tool call reserved: settled with its price once the server answered, released otherwise. */
+/** What a tool call costs and reserved: settled with its price once the server answered, released otherwise. */
 export interface ToolCharge {
-  readonly ticket: Ticket;
+  /** Null when no budget or rate limit applies: the price is still the call's cost in its event. */
+  readonly ticket: Ticket | null;
   readonly costMicros: number;
 }
 
@@ -15,11 +15,11 @@ export interface ToolCharge {
  * Admits a `tools/call` like a model call: the tool's price (its `costMicros`) is reserved on
  * every budget of the key's organization, team, pool and key, and its `callsPerMinute` is a
  * requests-per-minute limit of the key for that tool. Refusals are JSON-RPC errors for the call.
- * Returns null when no price or limit applies.
+ * Returns null when no price or limit applies. A priced call is its price in its event whether or
+ * not a budget counts it, so the spend a budget created later starts from includes it.
  */
 export async function admitToolCall(
   gw: Gateway,
-  view: ConfigView,
   record: RequestRecord,
   server: McpServerConfig,
   tool: string,
@@ -32,8 +32,10 @@ export async function admitToolCall(
   const rateLimits = settings?.callsPerMinute
     ? [{ id: `mcp:${server.id}:${tool}:${key.id}`, orgId: org.id, scope: { kind: 'key' as const, id: key.id }, requestsPerMinute: settings.callsPerMinute }]
     : [];
-  const budgets = costMicros > 0 ? Object.values(view.budgets).filter((b) => b.orgId === org.id) : [];
-  if (rateLimits.length === 0 && budgets.length === 0) return null;
+  if (rateLimits.length === 0 && costMicros === 0) return null;
+  // The organization's budgets as the model path sees them: seeded with the spend they arrived with.
+  const budgets = costMicros > 0 ? (await gw.limits.of(org.id)).budgets : [];
+  if (rateLimits.length === 0 && budgets.length === 0) return { ticket: null, costMicros };
   const admission = await gw.limiter.admit({
     orgId: org.id,
     teamId: key.teamId,
@@ -75,7 +77,7 @@ export async function admitToolCall(
 
 /** Settles a call the server answered at its price (the tool ran, whatever it returned), or releases one it never answered. */
 export async function settleToolCall(gw: Gateway, charge: ToolCharge, record: RequestRecord): Promise<void> {
-  if (record.ttftMs === null) return gw.limiter.release(charge.ticket);
+  if (record.ttftMs === null) return charge.ticket ? gw.limiter.release(charge.ticket) : undefined;
   record.costMicros = charge.costMicros;
-  await gw.limiter.settle(charge.ticket, { costMicros: charge.costMicros, tokens: 0 });
+  if (charge.ticket) await gw.limiter.settle(charge.ticket, { costMicros: charge.costMicros, tokens: 0 });
 }

@@ -16,6 +16,7 @@ import type { McpUpstreamAuth } from '../mcp/upstream-auth.js';
 import type { McpToolPolicy } from '../mcp/tool-policy.js';
 import type { AggregateSessions } from '../mcp/aggregate.js';
 import type { Limiter } from '../limits/index.js';
+import type { OrgLimitBook } from '../limits/org-limits.js';
 
 /** What request handlers need from the running node, built once at start. */
 export interface Gateway {
@@ -35,6 +36,8 @@ export interface Gateway {
   readonly mcpSessions: AggregateSessions;
   /** Budgets and rate limits: MCP tool calls are admitted and settled here, model calls by the limits step. */
   readonly limiter: Limiter;
+  /** Each organization's budgets and rate limits, seeded with their spend: what model and tool calls are admitted against. */
+  readonly limits: OrgLimitBook;
   /** The guarded undici agent for provider calls (one keep-alive pool per origin). */
   readonly upstream: Dispatcher;
   readonly enforcement: readonly EnforcementStep[];

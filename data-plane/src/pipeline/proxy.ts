@@ -1,6 +1,7 @@
 import { userAgentFamily, type ApiFamily, type Decision, type EventApi, type KeyConfig, type OrgConfig, type TranscriptMessage } from '@keyward/shared';
 import type { ScoredRequest } from '../anomaly/anomaly-scorer.js';
 import { authenticateKey } from '../auth/authenticate.js';
+import { stoppedKeyError } from '../anomaly/key-stop.js';
 import { GatewayError, type GatewayErrorCode } from '../errors.js';
 import { traceIdOf } from '../observability/tracing.js';
 import type { ErrorShape, ProxyRoute } from '../providers/index.js';
@@ -103,7 +104,8 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
     record.org = check.org;
     if (!check.ok) throw check.error;
     const { key, org } = check;
-    refuseFrozenKey(gw, key);
+    const stopped = stoppedKeyError(gw.anomaly, key, false);
+    if (stopped) throw stopped;
 
     const agentJson = parseJsonObject(await body);
     record.toolsOffered = op.request.extract(agentJson, TOOLS_ONLY).toolsOffered;
@@ -335,17 +337,6 @@ export async function finish(
     'request',
   );
   if (record.trace) endTrace(gw, record);
-}
-
-/** A key frozen after an anomaly is refused until a person unfreezes it. */
-function refuseFrozenKey(gw: Gateway, key: KeyConfig): void {
-  const stop = gw.anomaly.stopOf(key);
-  if (stop?.kind !== 'frozen') return;
-  throw new GatewayError(
-    'key_frozen',
-    403,
-    `This Keyward key was frozen at ${stop.at} after unusual activity (${stop.reason}). A person must review it and unfreeze it in the Keyward console.`,
-  );
 }
 
 /** Scores a request of a known key against its baselines; a failure costs the request only its score. */

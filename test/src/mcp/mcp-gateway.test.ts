@@ -42,8 +42,11 @@ describe('MCP servers behind Keyward', () => {
   };
 
   beforeAll(async () => {
-    // A short wait for the first byte, for the server that never answers.
-    system = await startTestSystem(inject('pgAdminUrl'), { dataPlaneEnv: { KEYWARD_UPSTREAM_FIRST_BYTE_TIMEOUT_MS: '2000' } });
+    // A short wait for the first byte, for the server that never answers; no periodic spend reconciliation, so a
+    // budget's spend reaches the node's counters only through the figure the budget is published with.
+    system = await startTestSystem(inject('pgAdminUrl'), {
+      dataPlaneEnv: { KEYWARD_UPSTREAM_FIRST_BYTE_TIMEOUT_MS: '2000', KEYWARD_SPEND_RECONCILE_SECONDS: '0' },
+    });
     tools = await startToolServer();
     faults = await startFaultProxy(tools.url);
     const created = await published(() =>
@@ -390,6 +393,56 @@ describe('MCP servers behind Keyward', () => {
       },
     );
     expect(invalid.errors?.[0]?.message).toBe('tools "[1].name" repeats the tool "a".');
+  });
+
+  it('charges a tool’s price with or without a budget, and counts a new budget from that spend from its first tool call', async () => {
+    await published(() =>
+      system.owner.gql(`mutation($id: ID!) { updateMcpServer(id: $id, input: { tools: [{ name: "read_config", costMicros: 400000 }] }) { id } }`, {
+        id: serverId,
+      }),
+    );
+    const key = await system.createKey({ name: 'spending agent', mcpAccess: [{ server: 'records', tools: ['read_config'] }] });
+    const budget = (limit: string) =>
+      published(() =>
+        system.owner.gql('mutation($key: ID!, $limit: String!) { createBudget(input: { scopeKind: KEY, scopeId: $key, period: DAY, limit: $limit }) { id } }', {
+          key: key.id,
+          limit,
+        }),
+      );
+    const { client } = await connect(key.secret);
+    const call = () => client.callTool({ name: 'read_config', arguments: {} }).catch((e: unknown) => e as McpError);
+    // No budget counts the first call, a roomy one the second: both are the tool's price in their events.
+    expect(((await call()) as { content: unknown[] }).content).toHaveLength(1);
+    await budget('10.00');
+    expect(((await call()) as { content: unknown[] }).content).toHaveLength(1);
+    const db = new pg.Client({ connectionString: system.cp.databaseUrl });
+    await db.connect();
+    try {
+      const costs = await eventually(
+        async () => {
+          const { rows } = await db.query<{ cost_micros: string }>(
+            `select cost_micros from usage_events where key_id = $1 and endpoint = 'tools/call' order by started_at`,
+            [key.id],
+          );
+          return rows.length === 2 ? rows.map((r) => Number(r.cost_micros)) : undefined;
+        },
+        10_000,
+        'the two paid calls to be stored',
+      );
+      expect(costs).toEqual([400000, 400000]);
+    } finally {
+      await db.end();
+    }
+    // A new budget arrives with the $0.80 already spent today, which this node never counted on it (spend
+    // reconciliation is off here): the very next tool call is measured against that spend, not against zero.
+    await budget('1.00');
+    const reads = tools.log.calls.filter((c) => c.tool === 'read_config').length;
+    const refused = await call();
+    expect(refused).toBeInstanceOf(McpError);
+    expect((refused as McpError).message).toContain(
+      'A call of the tool "read_config" of MCP server "records" costs 400000 micro-dollars, and a key budget has 200000 of 1000000 left this period.',
+    );
+    expect(tools.log.calls.filter((c) => c.tool === 'read_config')).toHaveLength(reads);
   });
 
   it('tests the connection with the stored credential: the tools with their schemas, or why not in one sentence without the secret', async () => {
