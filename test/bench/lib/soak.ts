@@ -22,7 +22,7 @@ export interface SoakOptions {
 export const DEFAULT_SOAK: Omit<SoakOptions, 'durationMs'> = { loadShare: 0.7, streamEvery: 10, sampleIntervalMs: 10_000, warmupShare: 0.2 };
 
 /** One memory reading. */
-export interface SoakSample {
+interface SoakSample {
   /** Seconds since the load started. */
   readonly atSeconds: number;
   readonly keywardRssBytes: number;
