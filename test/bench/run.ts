@@ -8,6 +8,7 @@
  *                               [--cpu-prof]   (profile the Keyward data plane and the control plane; profiles land in
  *                                               DIR/profiles/data-plane and DIR/profiles/control-plane)
  *                               [--pg-admin-url URL]   (an existing PostgreSQL instead of the embedded one)
+ *   node test/dist/bench/run.js --soak 10m   (hold 70% of Keyward's peak load, streams mixed in, sampling memory every 10 s)
  *   node test/dist/bench/run.js --render bench-results/bench-….json   (print a saved run's report again)
  */
 import { readFile } from 'node:fs/promises';
@@ -18,6 +19,7 @@ import { renderMarkdown } from './lib/markdown.js';
 import { ALL_SCENARIOS, runBenchmark, type BenchResults, type Scenario } from './lib/orchestrate.js';
 import { FULL_PROFILE, QUICK_PROFILE } from './lib/profile.js';
 import { ratios, summarizeRows } from './lib/report.js';
+import { DEFAULT_SOAK } from './lib/soak.js';
 import { layout, TARGET_IDS, type TargetId } from './lib/targets.js';
 
 function fail(message: string): never {
@@ -40,6 +42,14 @@ function revive<T>(value: T): T {
   return JSON.parse(JSON.stringify(value), (_key, v: unknown) => (v === null ? Number.NaN : v)) as T;
 }
 
+/** `90s`, `10m`, `1h` (or a number of seconds) in milliseconds. */
+function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(text.trim());
+  const seconds = match ? Number(match[1]) * { s: 1, m: 60, h: 3600 }[(match[2] ?? 's') as 's' | 'm' | 'h'] : Number.NaN;
+  if (!(seconds >= 30 && seconds <= 24 * 3600)) fail('--soak takes a duration from 30s to 24h, such as 90s, 10m or 1h.');
+  return seconds * 1000;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -52,6 +62,7 @@ async function main(): Promise<void> {
       'cpu-prof': { type: 'boolean', default: false },
       'pg-admin-url': { type: 'string' },
       render: { type: 'string' },
+      soak: { type: 'string' },
     },
   });
   if (values.render !== undefined) {
@@ -69,14 +80,18 @@ async function main(): Promise<void> {
   }
   const root = layout('').root;
   const outDir = values.out ?? join(root, 'bench-results');
-  const scenarios = list<Scenario>(values.scenarios, ALL_SCENARIOS, '--scenarios');
+  const soakMs = values.soak === undefined ? null : parseDuration(values.soak);
+  // A soak runs Keyward alone and no scenario unless asked for.
+  const scenarios = list<Scenario>(values.scenarios, ALL_SCENARIOS, '--scenarios') ?? (soakMs === null ? undefined : []);
+  const targets = list<TargetId>(values.targets, TARGET_IDS, '--targets') ?? (soakMs === null ? undefined : ['keyward' as TargetId]);
   const run = await runBenchmark({
     profile: { ...base, rounds },
     outDir,
     pin: !values['no-pin'],
     pgAdminUrl: values['pg-admin-url'] ?? null,
-    targets: list<TargetId>(values.targets, TARGET_IDS, '--targets'),
+    targets,
     scenarios,
+    soak: soakMs === null ? null : { ...DEFAULT_SOAK, durationMs: soakMs },
     keywardNodeFlags: values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(outDir, 'profiles', 'data-plane')}`] : [],
     controlPlaneNodeFlags: values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(outDir, 'profiles', 'control-plane')}`] : [],
     command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),

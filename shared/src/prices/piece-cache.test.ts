@@ -90,6 +90,19 @@ describe('piece cache', () => {
     pieces.forEach((piece, i) => expect(lookup(cache, piece)).toBe(1 + (i % 64)));
   });
 
+  it('grows from a small table as pieces come, finding every piece remembered before each doubling', () => {
+    const cache = new PieceCache(100_000, 64);
+    const pieces = Array.from({ length: 20_000 }, (_, i) => (i % 3 === 0 ? ` w${i}` : `${i}-`.padEnd(9 + (i % 50), 'abcdefgh'[i % 8])));
+    pieces.forEach((piece, i) => {
+      remember(cache, piece, 1 + (i % 200));
+      // The pieces remembered before the table doubled are still found after.
+      if ((i & (i - 1)) === 0) for (let j = 0; j <= i; j++) expect(lookup(cache, pieces[j])).toBe(1 + (j % 200));
+    });
+    pieces.forEach((piece, i) => expect(lookup(cache, piece, i % 4)).toBe(1 + (i % 200)));
+    expect(lookup(cache, ' w1')).toBe(0);
+    expect(cache.size).toBe(pieces.length);
+  });
+
   it('forgets everything when full, then starts over', () => {
     const cache = new PieceCache(4, 64);
     for (const piece of ['one', 'two', 'three', 'four']) remember(cache, piece, 1);

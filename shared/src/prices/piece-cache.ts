@@ -8,6 +8,8 @@ const REST_OFFSET = 3;
 const SLOT_SIZE = 4;
 const LENGTH_BITS = 0xff;
 const TOKENS_SHIFT = 8;
+/** log2 of the slots a new cache starts with (1,024 slots, 16 KiB). */
+const INITIAL_BITS = 10;
 
 /** The bits of a word (four little-endian bytes) that belong to a piece, by how many of its bytes do (0 to 4). */
 const TAIL_MASKS = Int32Array.of(0, 0xff, 0xffff, 0xffffff, -1);
@@ -30,15 +32,18 @@ const SECOND_WORD_MASKS = Int32Array.from({ length: 256 }, (_, length) => TAIL_M
  * The text is read through a DataView four bytes at a time, so the view must extend at least
  * 8 bytes past the end of the text (`asciiBytes` pads it); bytes beyond a piece are masked off.
  *
- * Memory: 16 bytes per slot, twice as many slots as entries (4 MiB for 100,000 entries),
- * allocated up front, plus the words past the eighth byte of longer pieces.
+ * Memory: 16 bytes per slot, up to twice as many slots as entries (4 MiB for 100,000 entries),
+ * plus the words past the eighth byte of longer pieces. The table starts small (16 KiB) and
+ * doubles as pieces come, so an idle node does not hold the full size.
  */
 export class PieceCache {
-  private readonly mask: number;
+  private mask: number;
   /** The first slot tried for a hash is given by its top bits (the best mixed). */
-  private readonly shift: number;
+  private shift: number;
   /** `SLOT_SIZE` int32s per slot: see `FIRST_WORD` and the following constants. */
-  private readonly slots: Int32Array;
+  private slots: Int32Array;
+  /** log2 of the slots once full grown: enough to hold `maxEntries` at most half full. */
+  private readonly maxBits: number;
   /** The words after the first two of longer pieces, one piece after another. */
   private rest = new Int32Array(1024);
   private restUsed = 0;
@@ -55,9 +60,11 @@ export class PieceCache {
     if (maxPieceLength > 255) throw new RangeError('pieces are at most 255 bytes');
     let bits = 4;
     while (2 ** bits < maxEntries * 2) bits++;
-    this.mask = 2 ** bits - 1;
-    this.shift = 32 - bits;
-    this.slots = new Int32Array(SLOT_SIZE * 2 ** bits);
+    this.maxBits = bits;
+    const initialBits = Math.min(bits, INITIAL_BITS);
+    this.mask = 2 ** initialBits - 1;
+    this.shift = 32 - initialBits;
+    this.slots = new Int32Array(SLOT_SIZE * 2 ** initialBits);
   }
 
   /** Pieces remembered now. */
@@ -95,6 +102,7 @@ export class PieceCache {
     if (length > this.maxPieceLength) throw new RangeError(`piece longer than ${this.maxPieceLength} bytes`);
     // A crude bound: clearing now and then costs one cold prompt, never unbounded memory.
     if (this.entries >= this.maxEntries) this.clear();
+    else if (this.entries * 2 >= this.mask + 1) this.grow();
     const first = view.getInt32(start, true) & FIRST_WORD_MASKS[length];
     const second = view.getInt32(start + 4, true) & SECOND_WORD_MASKS[length];
     const { slots, mask } = this;
@@ -106,6 +114,30 @@ export class PieceCache {
     slots[at + META] = length | (tokens << TOKENS_SHIFT);
     slots[at + REST_OFFSET] = length > 8 ? this.appendRest(view, start + 8, end) : 0;
     this.entries++;
+  }
+
+  /** Doubles the slots (up to `maxBits`) and puts every piece back where the new size hashes it. */
+  private grow(): void {
+    const bits = 32 - this.shift + 1;
+    if (bits > this.maxBits) return;
+    const old = this.slots;
+    const slots = new Int32Array(SLOT_SIZE * 2 ** bits);
+    const mask = 2 ** bits - 1;
+    const shift = 32 - bits;
+    for (let at = 0; at < old.length; at += SLOT_SIZE) {
+      const meta = old[at + META];
+      if (meta === 0) continue;
+      const length = meta & LENGTH_BITS;
+      let hash = firstHash(old[at + FIRST_WORD], old[at + SECOND_WORD], length);
+      const offset = old[at + REST_OFFSET];
+      for (let word = 0; word * 4 < length - 8; word++) hash = mixWord(hash, this.rest[offset + word]);
+      let slot = finalHash(hash) >>> shift;
+      while (slots[slot * SLOT_SIZE + META] !== 0) slot = (slot + 1) & mask;
+      slots.set(old.subarray(at, at + SLOT_SIZE), slot * SLOT_SIZE);
+    }
+    this.slots = slots;
+    this.mask = mask;
+    this.shift = shift;
   }
 
   /** Whether the words of `view` from `start` to `end` are those kept in `rest` at `offset`. */
@@ -145,8 +177,21 @@ function wordAt(view: DataView, at: number, end: number): number {
 
 /** A 32-bit hash of a piece, from its first two words (given), its length and its other words. */
 function hashPiece(view: DataView, start: number, end: number, first: number, second: number): number {
-  let hash = Math.imul(first, 0xcc9e2d51) ^ Math.imul(second ^ (end - start), 0x1b873593);
-  for (let at = start + 8; at < end; at += 4) hash = Math.imul(hash ^ wordAt(view, at, end), 0x9e3779b1);
-  hash = Math.imul(hash ^ (hash >>> 15), 0x85ebca6b);
-  return hash ^ (hash >>> 13);
+  let hash = firstHash(first, second, end - start);
+  for (let at = start + 8; at < end; at += 4) hash = mixWord(hash, wordAt(view, at, end));
+  return finalHash(hash);
+}
+
+/** `hashPiece`'s steps, also used to place remembered pieces again when the table grows. */
+function firstHash(first: number, second: number, length: number): number {
+  return Math.imul(first, 0xcc9e2d51) ^ Math.imul(second ^ length, 0x1b873593);
+}
+
+function mixWord(hash: number, word: number): number {
+  return Math.imul(hash ^ word, 0x9e3779b1);
+}
+
+function finalHash(hash: number): number {
+  const mixed = Math.imul(hash ^ (hash >>> 15), 0x85ebca6b);
+  return mixed ^ (mixed >>> 13);
 }

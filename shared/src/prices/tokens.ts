@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import type { Tiktoken, TiktokenBPE } from 'js-tiktoken/lite';
+import type { TiktokenBPE } from 'js-tiktoken/lite';
+import { BpeCounter } from './bpe-counter.js';
 import { PieceCache } from './piece-cache.js';
 import { asciiBytes, asciiScannerFor, type AsciiBytes, type AsciiScanner } from './pretokenize-ascii.js';
 
@@ -17,13 +18,13 @@ const SAMPLE_CHARS = 1024;
 const MAX_CACHED_PIECE = 64;
 /**
  * Remembered pieces per encoding, in each of its two memories (pieces of ASCII text, pieces of
- * other text), before that memory is cleared: a few MB each.
+ * other text), before that memory is cleared: a few MB each when full; they grow as pieces come.
  */
 const PIECE_CACHE_ENTRIES = 100_000;
 
 /** An encoder with the pattern it splits text by and the token counts of pieces seen so far. */
 interface Encoding {
-  readonly encoder: Tiktoken;
+  readonly encoder: BpeCounter;
   readonly split: RegExp;
   /** Token counts of the pieces of non-ASCII text (split by `split`). */
   readonly pieces: Map<string, number>;
@@ -70,7 +71,7 @@ export function preloadTokenizers(): void {
  * Tokens of `text`, without special tokens (a prompt that contains "<|endoftext|>" is ordinary
  * text, not an error). tiktoken splits text with its pattern and byte-pair encodes each piece on
  * its own, so the count is the sum over pieces; pieces (words, mostly) repeat endlessly across
- * prompts, so each piece's count is remembered instead of running js-tiktoken's pure-JS BPE
+ * prompts, so each piece's count is remembered instead of running the pure-JS BPE (`BpeCounter`)
  * again, as OpenAI's original GPT-2 encoder did. Same result, a fraction of the cost.
  *
  * With the counts remembered, splitting costs more than the BPE: ASCII text (nearly every
@@ -94,11 +95,11 @@ function countAscii(encoding: Encoding, pieceEnd: AsciiScanner, text: string, as
   for (let start = 0; start < length;) {
     const end = pieceEnd(bytes, start);
     if (end - start > MAX_CACHED_PIECE) {
-      total += encoder.encode(text.slice(start, end), [], []).length;
+      total += encoder.count(text.slice(start, end));
     } else {
       let tokens = asciiPieces.get(view, start, end);
       if (tokens === 0) {
-        tokens = encoder.encode(text.slice(start, end), [], []).length;
+        tokens = encoder.count(text.slice(start, end));
         asciiPieces.set(view, start, end, tokens);
       }
       total += tokens;
@@ -117,7 +118,7 @@ function countWithPattern(encoding: Encoding, text: string): number {
     const piece = match[0];
     let tokens = pieces.get(piece);
     if (tokens === undefined) {
-      tokens = encoder.encode(piece, [], []).length;
+      tokens = encoder.count(piece);
       if (piece.length <= MAX_CACHED_PIECE) {
         // A crude bound: clearing now and then costs one cold prompt, never unbounded memory.
         if (pieces.size >= PIECE_CACHE_ENTRIES) pieces.clear();
@@ -133,11 +134,13 @@ function encoderFor(name: EncodingName): Encoding {
   let encoding = encodings.get(name);
   if (!encoding) {
     // Loaded synchronously on first use: the rank tables are megabytes, and callers are synchronous.
-    const { Tiktoken: TiktokenClass } = require('js-tiktoken/lite') as { Tiktoken: new (ranks: TiktokenBPE) => Tiktoken };
-    const loaded = require(`js-tiktoken/ranks/${name}`) as TiktokenBPE | { default: TiktokenBPE };
+    // Only their pattern and ranks are kept, so the module itself is dropped once read.
+    const path = require.resolve(`js-tiktoken/ranks/${name}`);
+    const loaded = require(path) as TiktokenBPE | { default: TiktokenBPE };
+    delete require.cache[path];
     const ranks = 'default' in loaded ? loaded.default : loaded;
     encoding = {
-      encoder: new TiktokenClass(ranks),
+      encoder: new BpeCounter(ranks.bpe_ranks),
       split: new RegExp(ranks.pat_str, 'gu'),
       pieces: new Map(),
       asciiPieceEnd: asciiScannerFor(ranks.pat_str),

@@ -19,6 +19,7 @@ import type { BenchProfile } from './profile.js';
 import { renderMarkdown } from './markdown.js';
 import { ratios, summarizeRows, type Round, type RowSummary } from './report.js';
 import { measureCapacity, measureCeiling, measureLatency, measureStreamLatency, measureThroughput, type CapacityResult } from './scenarios.js';
+import { renderSoak, runSoak, type SoakOptions, type SoakResult } from './soak.js';
 import { shuffled } from './stats.js';
 import {
   layout,
@@ -62,6 +63,8 @@ export interface BenchOptions {
   readonly controlPlaneNodeFlags?: readonly string[];
   /** The command line to record in the report. */
   readonly command: string;
+  /** Soak mode: hold part of Keyward's peak load this long and watch its memory (`soak.ts`). */
+  readonly soak?: SoakOptions | null;
   readonly log?: (line: string) => void;
 }
 
@@ -101,6 +104,8 @@ export interface BenchResults {
   readonly tracingCost: TracingCostResult | null;
   /** Names of secrets found in any server's log (should be empty). */
   readonly secretsInLogs: readonly string[];
+  /** Soak mode's memory samples and slopes (absent otherwise). */
+  readonly soak?: SoakResult | null;
 }
 
 /** What `runBenchmark` returns. */
@@ -170,7 +175,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
   let eventsByDecision: Record<string, number> = {};
   let sampleEvent: Record<string, unknown> | null = null;
   let otlpSink: { child: Child; received: { exports: number; spans: number } | null } | null = null;
-  const runsLoad = ['latency', 'throughput', 'streams', 'capacity'].some((s) => scenarios.has(s as Scenario));
+  let soak: SoakResult | null = null;
+  const runsLoad = ['latency', 'throughput', 'streams', 'capacity'].some((s) => scenarios.has(s as Scenario)) || Boolean(options.soak);
   try {
     if (runsLoad) {
       log('starting the mock provider and measuring its ceiling…');
@@ -217,6 +223,10 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
       }
       for (const target of targets.values()) await checkTarget(target, body, streamBody, profile);
       for (const target of targets.values()) idleRssBytes[target.id] = rssBytes(target.pid);
+      const keywardTarget = targets.get('keyward');
+      if (options.soak && keywardTarget && cp) {
+        soak = await runSoak(keywardTarget.endpoint, keywardTarget.pid, cp.child.pid, body, streamBody, options.soak, log);
+      }
 
       const ids = [...targets.keys()];
       for (let r = 0; r < profile.rounds && (scenarios.has('latency') || scenarios.has('throughput') || scenarios.has('streams')); r++) {
@@ -297,6 +307,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
     limits,
     limitsError,
     tracingCost,
+    soak,
     secretsInLogs: secretsInLogs(
       children.map((c) => c.logFile),
       {
@@ -309,7 +320,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
       },
     ),
   };
-  const markdown = renderMarkdown(results);
+  const markdown = soak ? `${renderMarkdown(results)}\n${renderSoak(soak)}` : renderMarkdown(results);
   await mkdir(options.outDir, { recursive: true });
   const stamp = started.toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19);
   const jsonPath = join(options.outDir, `bench-${stamp}.json`);
