@@ -7,6 +7,7 @@ import { LimitsResolver } from './budgets/budget.resolver.js';
 import { ModelPricesResolver, UnpricedModelsSettingResolver } from './budgets/model-price.resolver.js';
 import { CredentialResolver } from './credentials/credential.resolver.js';
 import { McpServerResolver } from './mcp/mcp-server.resolver.js';
+import { ModelCatalogueResolver } from './models/model-catalogue.resolver.js';
 import { UsageEventResolver } from './events/usage-event.resolver.js';
 import { ExportResolver } from './exports/export.resolver.js';
 import { InstallationResolver } from './installation/installation.resolver.js';
@@ -68,6 +69,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   ScimGroupTeamResolver,
   LimitsResolver,
   ModelPricesResolver,
+  ModelCatalogueResolver,
   UnpricedModelsSettingResolver,
   BillingResolver,
 ];

@@ -76,6 +76,12 @@ const routes: RouteRecordRaw[] = [
     meta: { title: 'Provider credentials', permission: 'credentials:read' },
   },
   {
+    path: '/models',
+    name: 'models',
+    component: () => import('@/screens/models/ModelsView.vue'),
+    meta: { title: 'Models', permission: 'credentials:read' },
+  },
+  {
     path: '/mcp-servers',
     name: 'mcp-servers',
     component: () => import('@/screens/mcp-servers/McpServersView.vue'),

@@ -10,7 +10,7 @@ describe('request filters in the URL', () => {
     expect(filterFromQuery(query as Record<string, string>)).toEqual(filter);
   });
 
-  it('round-trip the request id, provider, status class, tag, metadata and time range', () => {
+  it('round-trip the request id, provider, status class, tag, metadata, time range and content search', () => {
     const filter: EventFilter = {
       ...emptyFilter(),
       requestId: '0193a6f0-7c1e-7000-8000-000000000001',
@@ -19,6 +19,7 @@ describe('request filters in the URL', () => {
       tag: 'pii',
       meta: { name: 'customer', value: 'acme:eu' },
       range: '7d',
+      search: '"refund order" -test',
     };
     const query = filterToQuery(filter);
     expect(query).toEqual({
@@ -28,6 +29,7 @@ describe('request filters in the URL', () => {
       tag: 'pii',
       meta: 'customer:acme:eu',
       range: '7d',
+      q: '"refund order" -test',
     });
     expect(filterFromQuery(query as Record<string, string>)).toEqual(filter);
   });
@@ -68,6 +70,7 @@ describe('request filters on events', () => {
     expect(matchesFilter(event, { ...all, tag: 'us' })).toBe(false);
     expect(matchesFilter(event, { ...all, meta: { name: 'customer', value: 'globex' } })).toBe(false);
     expect(matchesFilter(event, { ...all, range: '1h' })).toBe(true);
+    expect(matchesFilter(event, { ...all, search: 'anything' })).toBe(true);
   });
 
   it('become the API filter, the time range as a window rather than a field', () => {
@@ -78,12 +81,14 @@ describe('request filters on events', () => {
       tag: 'eu',
       meta: { name: 'run', value: '7' },
       range: '1h',
+      search: 'refund',
     };
     expect(toApiFilter(filter, { from: '2026-12-07T12:00:00.000Z' })).toEqual({
       provider: 'OPENAI',
       statusClass: 'SERVER_ERROR_5XX',
       tag: 'eu',
       meta: { name: 'run', value: '7' },
+      search: 'refund',
       from: '2026-12-07T12:00:00.000Z',
     });
   });

@@ -43,6 +43,8 @@ export interface EventFilter {
   mcpServer: string | null;
   /** Tool calls of this tool. */
   mcpTool: string | null;
+  /** Words to find in captured prompts and completions (History only: the live feed carries no search). */
+  search: string | null;
 }
 
 /** A filter that lets everything through. */
@@ -62,6 +64,7 @@ export function emptyFilter(): EventFilter {
     range: null,
     mcpServer: null,
     mcpTool: null,
+    search: null,
   };
 }
 
@@ -88,6 +91,7 @@ const QUERY_NAMES: Record<keyof EventFilter, string> = {
   range: 'range',
   mcpServer: 'mcp-server',
   mcpTool: 'mcp-tool',
+  search: 'q',
 };
 
 /** A metadata match as the URL writes it, `name:value`, and back (null when there is no name). */
@@ -141,7 +145,7 @@ export function filterToQuery(filter: EventFilter): LocationQueryRaw {
   return query;
 }
 
-/** Whether an event passes a filter (the live feed filters on the client). */
+/** Whether an event passes a filter (the live feed filters on the client; content search is the history's alone). */
 export function matchesFilter(event: UsageEventFieldsFragment, filter: EventFilter): boolean {
   const { meta, statusClass } = filter;
   return (
@@ -177,6 +181,7 @@ export function toApiFilter(filter: EventFilter, window: { from?: string | null;
   if (filter.meta) out.meta = { name: filter.meta.name, value: filter.meta.value };
   if (filter.mcpServer) out.mcpServer = filter.mcpServer;
   if (filter.mcpTool) out.mcpTool = filter.mcpTool;
+  if (filter.search) out.search = filter.search;
   if (window.from) out.from = window.from;
   if (window.to) out.to = window.to;
   return out;

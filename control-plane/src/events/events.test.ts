@@ -18,6 +18,7 @@ import {
 } from '../testing/enforcement-fixtures.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/test-control-plane.js';
 import { ormOptions } from '../database.js';
+import { CONTENT_WORDS } from './content-search.js';
 
 /** The last migration before usage events kept policy matches and approvals. */
 const PREVIOUS_MIGRATION = 'Migration20261123043150';
@@ -452,6 +453,58 @@ describe('listing stored events', () => {
     const tooLong = await org.gql(query, { filter: { meta: { name: 'n'.repeat(65), value: 'x' } } });
     expect(tooLong.errors?.[0].message).toMatch(/name/);
     expect(JSON.stringify(tooLong.errors)).not.toMatch(/at .*\.js:\d+/);
+  });
+
+  it('finds requests by the words of their captured content, through the full-text index', async () => {
+    const capturing = await createOrgWithMember(cp, 'owner', { contentCapture: true });
+    const plain = await createOrgWithMember(cp, 'owner');
+    const capturingKey = await keyOf(capturing);
+    const base = Date.now() - 60_000;
+    const at = (s: number) => new Date(base + s * 1000).toISOString();
+    const refund = { request: 'Please refund order 1234 for the customer', response: 'Refunds are processed within five days.' };
+    const events = [
+      usageEvent(capturing.orgId, capturingKey, { startedAt: at(1), content: refund }),
+      usageEvent(capturing.orgId, capturingKey, { startedAt: at(2), content: { request: 'Summarise the quarterly report', response: 'Revenue grew.' } }),
+      usageEvent(capturing.orgId, capturingKey, { startedAt: at(3) }),
+    ];
+    await postEvents(cp, nodeToken, batch(events));
+    await postEvents(cp, nodeToken, batch([usageEvent(plain.orgId, await keyOf(plain), { startedAt: at(4), content: refund })]));
+    const query = `query($filter: UsageEventFilter) { usageEvents(filter: $filter) { nodes { id } } }`;
+    const ids = async (member: OrgMember, filter: Record<string, unknown>) => {
+      const res = await member.gql<{ usageEvents: { nodes: { id: string }[] } }>(query, { filter });
+      expect(res.errors).toBeUndefined();
+      return res.data!.usageEvents.nodes.map((n) => n.id);
+    };
+    // Stemmed words from the prompt or the completion, phrases, exclusions and `or`.
+    expect(await ids(capturing, { search: 'refunded' })).toEqual([events[0].id]);
+    expect(await ids(capturing, { search: 'processed days' })).toEqual([events[0].id]);
+    expect(await ids(capturing, { search: '"quarterly report"' })).toEqual([events[1].id]);
+    expect(await ids(capturing, { search: '"report quarterly"' })).toEqual([]);
+    expect(await ids(capturing, { search: 'refund or revenue' })).toEqual([events[1].id, events[0].id]);
+    expect(await ids(capturing, { search: 'refund -customer' })).toEqual([]);
+    expect(await ids(capturing, { search: 'refund', keyId: capturingKey, from: at(0) })).toEqual([events[0].id]);
+    // Content that was never captured (capture off) is never found.
+    expect(await ids(plain, { search: 'refund' })).toEqual([]);
+    // Punctuation alone searches for nothing rather than failing.
+    expect(await ids(capturing, { search: '!!!' })).toEqual([]);
+
+    const tooLong = await capturing.gql(query, { filter: { search: 'x'.repeat(501) } });
+    expect(tooLong.errors?.[0].message).toMatch(/search/);
+
+    // The search condition the service writes is served by the expression index (shown without
+    // the organization condition: on a table this small the organization's own index is cheaper).
+    const db = new pg.Client({ connectionString: cp.databaseUrl });
+    await db.connect();
+    try {
+      await db.query('set enable_seqscan = off');
+      const plan = await db.query<{ 'QUERY PLAN': string }>(
+        `explain select id from usage_events where "content" is not null and ${CONTENT_WORDS} @@ websearch_to_tsquery('english'::regconfig, $1)`,
+        ['refund'],
+      );
+      expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toContain('usage_events_content_search_idx');
+    } finally {
+      await db.end();
+    }
   });
 });
 

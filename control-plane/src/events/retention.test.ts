@@ -121,6 +121,9 @@ describe('event retention', () => {
       [older.id]: [null, true],
       [newer.id]: [content, false],
     });
+    // Full-text search is bounded by it: cleared content is no longer found.
+    const found = await forever.gql<{ usageEvents: { nodes: { id: string }[] } }>('{ usageEvents(filter: { search: "hello world" }) { nodes { id } } }');
+    expect(found.data!.usageEvents.nodes.map((n) => n.id)).toEqual([newer.id]);
     expect(await remaining('audit_entries', [entry])).toEqual([entry]);
     // The admin log stays append-only for it: not even an old row can be deleted by hand.
     await expect(db.query('delete from audit_entries where id = $1', [entry])).rejects.toThrow(/append-only/);

@@ -12,6 +12,7 @@ import type {
   TranscriptMessage,
 } from '@keyward/shared';
 import { OrgScopedEntity } from '../db/base.entity.js';
+import { CONTENT_SEARCH_INDEX } from './content-search.js';
 
 /** Prompt and completion text, kept only for organizations with content capture on. */
 export interface UsageEventContent {
@@ -59,6 +60,7 @@ export interface UsageEventContent {
   name: 'usage_events_provider_time_idx',
   expression: 'create index "usage_events_provider_time_idx" on "usage_events" ("organization_id", "provider", "started_at" desc)',
 })
+@Index({ name: 'usage_events_content_search_idx', expression: CONTENT_SEARCH_INDEX })
 export class UsageEventRecord extends OrgScopedEntity {
   /** Properties with defaults, optional in `em.create`. */
   [OptionalProps]?:

@@ -94,4 +94,13 @@ export class UsageEventFilter extends UsageEventStreamFilter {
   @Field(() => Date, { nullable: true, description: 'Requests started before this time.' })
   @IsOptional()
   to?: Date | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Requests whose captured prompt or completion has these words (English stemming; "quoted phrases", `or` and `-word` work as in a web search). Only requests with captured content that retention has not cleared are found.',
+  })
+  @IsOptional()
+  @Length(1, 500)
+  search?: string | null;
 }

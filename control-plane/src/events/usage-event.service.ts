@@ -5,6 +5,7 @@ import { AppError } from '../errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { orgOf } from '../keys/key.service.js';
 import { afterCursor, decodeCursor, encodeCursor, pageSize } from '../keys/paging.js';
+import { contentMatches } from './content-search.js';
 import { toUsageEventMessage } from './event-columns.js';
 import { usageEventTopic } from './ingest.js';
 import type { MetaFilter, UsageEventFilter, UsageEventStreamFilter } from './usage-event.input.js';
@@ -43,6 +44,7 @@ export async function listUsageEvents(
   if (match) conditions.push(jsonContains('policy_matches', [match]));
   if (given(filter?.tag)) conditions.push(jsonContains('tags', [filter.tag]));
   if (filter?.meta) conditions.push(jsonContains('meta', [metaPattern(filter.meta)]));
+  if (filter?.search?.trim()) conditions.push(contentMatches(filter.search));
   if (filter?.from) conditions.push({ startedAt: { $gte: filter.from } });
   if (filter?.to) conditions.push({ startedAt: { $lt: filter.to } });
   if (cursor) conditions.push(afterCursor('startedAt', cursor) as FilterQuery<UsageEventRecord>);

@@ -36,6 +36,7 @@ import { Migration20261209100000 } from './Migration20261209100000.js';
 import { Migration20261209101000 } from './Migration20261209101000.js';
 import { Migration20261209102000 } from './Migration20261209102000.js';
 import { Migration20261209180000 } from './Migration20261209180000.js';
+import { Migration20261209203000 } from './Migration20261209203000.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261123034852', class: Migration20261123034852 },
@@ -75,4 +76,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261209102000', class: Migration20261209102000 },
   { name: 'Migration20261209180000', class: Migration20261209180000 },
   { name: 'Migration20261209190000', class: Migration20261209190000 },
+  { name: 'Migration20261209203000', class: Migration20261209203000 },
 ];

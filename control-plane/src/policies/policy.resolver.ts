@@ -1,9 +1,10 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { PolicyFormat } from '@keyward/shared';
+import { POLICY_LANGUAGE, type PolicyFormat } from '@keyward/shared';
 import type { GraphQLContext } from '../graphql/context.js';
 import { CreatePolicyInput, ScopeInput, TestPolicyInput } from './policy.input.js';
 import * as policies from './policy.service.js';
 import { runPolicyTest } from './policy-test.service.js';
+import { PolicyLanguageObjectType } from './policy-language.type.js';
 import { PolicyTestResultType } from './policy-test.type.js';
 import { PolicyFormatEnum, PolicyType, PolicyVersionType } from './policy.type.js';
 import { toPolicyVersionTypes } from './policy-view.js';
@@ -21,6 +22,12 @@ export class PolicyResolver {
   @Query(() => PolicyType, { description: 'One policy, with its versions and attachments.' })
   policy(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<PolicyType> {
     return policies.getPolicy(ctx, id);
+  }
+
+  @Authorized('policies:read')
+  @Query(() => [PolicyLanguageObjectType], { description: 'The policy language: every object a policy holds, its fields, their meaning and values.' })
+  policyLanguage(): readonly PolicyLanguageObjectType[] {
+    return POLICY_LANGUAGE;
   }
 
   @Authorized('policies:read')

@@ -1,16 +1,8 @@
-import { catalogModels, findPrice, type ApiFamily, type KeyConfig, type ModelPriceEntry, type OrgConfig, type ProviderKind } from '@keyward/shared';
+import { findPrice, modelsServedBy, providerNamesOf, type ApiFamily, type KeyConfig, type OrgConfig, type ProviderKind } from '@keyward/shared';
 import type { ConfigView } from '../config/view.js';
 import type { ModelEntry } from '../providers/index.js';
 import { anyGlobMatches, isGlob } from '@keyward/shared';
 import { familyCredentials, modelAllowed, routeCandidates } from './route.js';
-
-/**
- * The providers whose model names a credential of this kind answers to: an OpenAI-compatible
- * host speaks OpenAI's API, so a request naming an OpenAI model is forwarded to it.
- */
-function namesOf(provider: ProviderKind): readonly ProviderKind[] {
-  return provider === 'openai_compatible' ? ['openai_compatible', 'openai'] : [provider];
-}
 
 /**
  * The models a key may use through an API family: for each credential the key can reach in
@@ -20,21 +12,16 @@ function namesOf(provider: ProviderKind): readonly ProviderKind[] {
  * provider; all intersected with the key's allow-list. Sorted by id.
  */
 export function availableModels(view: ConfigView, key: KeyConfig, org: OrgConfig, family: ApiFamily): ModelEntry[] {
-  const known: readonly Pick<ModelPriceEntry, 'model' | 'provider'>[] = [...org.customModels, ...catalogModels()];
   const found = new Map<string, ModelEntry>();
   const add = (id: string, provider: ProviderKind) => {
     const lower = id.toLowerCase();
     if (!found.has(lower) && modelAllowed(key, id)) found.set(lower, { id, provider });
   };
   for (const credential of familyCredentials(view, key, family)) {
-    const serves = (model: string) => anyGlobMatches(credential.models, model);
-    const names = namesOf(credential.provider);
-    for (const pattern of credential.models) if (!isGlob(pattern)) add(pattern, credential.provider);
-    for (const entry of known) {
-      if (names.includes(entry.provider) && serves(entry.model)) add(entry.model, credential.provider);
-    }
+    for (const model of modelsServedBy(credential, org.customModels)) add(model, credential.provider);
+    const names = providerNamesOf(credential.provider);
     for (const allowed of key.allowedModels) {
-      if (!isGlob(allowed) && serves(allowed) && ownedBy(allowed, org, names, credential.models)) add(allowed, credential.provider);
+      if (!isGlob(allowed) && anyGlobMatches(credential.models, allowed) && ownedBy(allowed, org, names, credential.models)) add(allowed, credential.provider);
     }
   }
   return [...found.values()].sort((a, b) => a.id.localeCompare(b.id));
@@ -51,7 +38,7 @@ export function callableModel(view: ConfigView, key: KeyConfig, org: OrgConfig, 
   const listed = availableModels(view, key, org, family).find((m) => m.id.toLowerCase() === wanted);
   if (listed) return listed;
   if (id === '' || !modelAllowed(key, id)) return null;
-  const credential = routeCandidates(view, key, family, id).find((c) => ownedBy(id, org, namesOf(c.provider), c.models));
+  const credential = routeCandidates(view, key, family, id).find((c) => ownedBy(id, org, providerNamesOf(c.provider), c.models));
   return credential ? { id, provider: credential.provider } : null;
 }
 

@@ -52,3 +52,4 @@ export { compileSafeRegex, MAX_REGEX_LENGTH, type SafeRegexResult } from './safe
 export { argumentsText, compilePolicies, PolicyCompileError, type CompiledPolicySet, type PolicyNeeds } from './compile.js';
 export { createRedactor, type Redactor } from './redaction.js';
 export { testPolicy, type PhaseTestResult, type PolicyTestResult, type RuleTrace, type SampleRequest } from './test-policy.js';
+export { POLICY_LANGUAGE, type PolicyLanguageField, type PolicyLanguageObject, type PolicyObjectName } from './language.js';

@@ -40,6 +40,11 @@ export function catalogPrice(name: string, at: Date): ModelPrice | null {
   return rates && { model: listed.info.id, provider: listed.provider, ...rates };
 }
 
+/** The context window (tokens) the catalog gives a model, or null when it gives none or does not list the model. */
+export function catalogContextWindow(name: string): number | null {
+  return lookup(name.trim().toLowerCase())?.info.context_window ?? null;
+}
+
 /** Ids the catalog uses for patterns rather than models (`ft:gpt-4o-`, `gpt-4o:extended`). */
 const MODEL_ID = /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/;
 

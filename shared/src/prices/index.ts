@@ -5,3 +5,4 @@ export * from './cost.js';
 export * from './tokens.js';
 export * from './org-price.js';
 export * from './request-ceiling.js';
+export * from './served-models.js';

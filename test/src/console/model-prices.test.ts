@@ -90,4 +90,51 @@ describe('model prices in the console', () => {
     );
     expect(res.data!.organization.settings.unpricedModels).toEqual({ mode: 'CHARGE', inputPrice: '5.00', outputPrice: '15.50' });
   });
+
+  it('lists the models the credentials serve with prices, context windows and credentials, flags the unpriced and prices them', async () => {
+    const { system } = world;
+    const created = await system.owner.gql(`mutation($input: CreateCredentialInput!) { createCredential(input: $input) { id } }`, {
+      input: {
+        provider: 'OPENAI_COMPATIBLE',
+        name: 'house',
+        apiKey: 'sk-house-0123456789',
+        baseUrl: 'http://127.0.0.1:9/v1',
+        models: ['house-llm-7b', 'gpt-4o'],
+      },
+    });
+    expect(created.errors).toBeUndefined();
+    const { page } = operator;
+    await openScreen(page, 'Models');
+    const find = page.getByLabel('Find a model');
+
+    await find.fill('house-llm');
+    const house = tableRows(page, 'house-llm-7b');
+    await house.waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await house.locator('[data-test=unpriced]').textContent()).toBe('No price');
+    expect(await house.textContent()).toContain('house');
+
+    // A built-in price with the catalog's context window, served by both credentials.
+    await find.fill('gpt-4o');
+    const builtIn = tableRows(page, /^gpt-4o\s*OpenAI/);
+    await builtIn.waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await builtIn.textContent()).toMatch(/\$2\.50 \/ \$10\.00 \/ \$1\.25Built-in price[\d,]+ tokens(house|mock){2}/);
+
+    // The organization's own price of the fine-tune set earlier.
+    await find.fill(FINE_TUNED);
+    expect(await tableRows(page, FINE_TUNED).textContent()).toContain('$0.30 / $1.20 / $0.30Your price');
+    await saveScreenshot(page, 'models');
+
+    // Pricing the unpriced model from here, with the Budgets screen's form.
+    await find.fill('house-llm');
+    await house.getByRole('button', { name: 'Set price of house-llm-7b' }).click();
+    const form = dialog(page, 'Add a model price');
+    await form.waitFor();
+    expect(await form.locator('[data-test=price-model] input').inputValue()).toBe('house-llm-7b');
+    await form.locator('[data-test=price-input] input').fill('0.10');
+    await form.locator('[data-test=price-output] input').fill('0.40');
+    await form.locator('[data-test=save-price]').click();
+    await form.waitFor({ state: 'hidden' });
+    await tableRows(page, /house-llm-7b.*\$0\.10 \/ \$0\.40 \/ \$0\.10Your price/).waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(operator.errors).toEqual([]);
+  });
 });

@@ -3,7 +3,7 @@ import OpenAI from 'openai';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually } from '../support/system.js';
-import { DESKTOP, launchBrowser, openConsolePage, saveScreenshot, type ConsolePage } from './support/browser.js';
+import { DESKTOP, launchBrowser, openConsolePage, saveScreenshot, UI_TIMEOUT_MS, type ConsolePage } from './support/browser.js';
 import { openScreen, signIn, tableRows } from './support/console-actions.js';
 import { startConsoleSystem, waitForKeyOnNode, type ConsoleSystem } from './support/console-system.js';
 
@@ -136,5 +136,58 @@ describe('the policy rules that matched a request', () => {
     expect(header!.split(',')).toContain('policyMatches');
     const row = rows.find((r) => r.includes(',chat.completions,'));
     expect(row).toContain(`${policyId}@v1:contacts:redact ${policyId}@v1:trial-block:block:shadow ${policyId}@v1:known-agents:allow`);
+  });
+
+  it('are written in an editor that completes, explains and marks errors in place, from a gallery of starting points', async () => {
+    const { page } = operator;
+    await page.goto(`${world.consoleUrl}/policies/new`);
+    const editor = page.locator('.cm-content[data-test=policy-source]');
+    await editor.waitFor();
+    const status = page.locator('.save-bar .muted');
+    const replaceText = async (text: string) => {
+      await editor.click();
+      await page.keyboard.press('Control+A');
+      await page.keyboard.insertText(text);
+    };
+
+    // Every starting point is a valid policy the control plane accepts as it stands.
+    for (const title of ['PII redaction', 'Secret blocking', 'Destructive tool holds', 'Model allow-list', 'Spend caps', 'Business hours']) {
+      await page.getByRole('button', { name: `Start from ${title}` }).click();
+      await page.getByRole('button', { name: 'Show' }).click();
+      await editor.getByText(`name: ${title}`).waitFor();
+      await page.waitForTimeout(700);
+      await expect.poll(() => status.textContent(), { timeout: UI_TIMEOUT_MS }).toBe('YAML');
+      expect(await page.locator('[data-test=annotation]').count()).toBe(0);
+    }
+
+    // An error is underlined where its path points and listed with its line.
+    await replaceText('name: Tidy\nrules:\n  - id: no-shell\n    when: { toolOffered: "shell*" }\n    action: { type: block, colour: red }\n');
+    await page.locator('.cm-lintRange-error').first().waitFor({ timeout: UI_TIMEOUT_MS });
+    expect((await page.locator('.cm-lintRange-error').allTextContents()).join('')).toBe('colour: red');
+    const note = page.locator('[data-test=annotation]');
+    expect(await note.getAttribute('data-line')).toBe('5');
+    expect(await note.textContent()).toContain('is not a known field of a "block" action');
+    await saveScreenshot(page, 'policy-editor-error');
+
+    // Completion offers the values of the field being written, from the policy language.
+    await replaceText('name: Tidy\nrules:\n  - id: no-shell\n    on: ');
+    await page.keyboard.press('Control+Space');
+    const options = page.locator('.cm-tooltip-autocomplete li');
+    await options.first().waitFor();
+    expect(await options.allTextContents()).toEqual(['request', 'response', 'tool_call', 'tool_result']);
+    await options.filter({ hasText: 'request' }).click();
+    await expect.poll(() => editor.textContent(), { timeout: UI_TIMEOUT_MS }).toContain('on: request');
+    // And the fields of the object being written, as it is typed.
+    await page.keyboard.insertText('\n    act');
+    await page.keyboard.press('Control+Space');
+    await page.locator('.cm-tooltip-autocomplete li', { hasText: 'action' }).click();
+    await expect.poll(() => editor.textContent(), { timeout: UI_TIMEOUT_MS }).toContain('on: request    action: ');
+
+    // Hovering a field name explains it.
+    await page.locator('.cm-line', { hasText: 'on: request' }).hover({ position: { x: 38, y: 8 } });
+    const hover = page.locator('.cm-policy-doc');
+    await hover.waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await hover.textContent()).toContain('What the rule inspects');
+    expect(operator.errors).toEqual([]);
   });
 });

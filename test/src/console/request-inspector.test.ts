@@ -172,7 +172,8 @@ describe('the request inspector', () => {
 
     operator = await openConsolePage(browser, DESKTOP);
     await signIn(operator.page, world.consoleUrl, world.operator);
-  });
+    // Three kinds of calls, each waiting for the node and the record: longer than most set-ups on two busy cores.
+  }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -305,6 +306,24 @@ describe('the request inspector', () => {
     await page.waitForURL((url) => url.searchParams.get('range') === '30d');
     expect(new URL(page.url()).searchParams.get('status')).toBe('5xx');
     await saveScreenshot(page, 'requests-search-filters');
+    expect(operator.errors).toEqual([]);
+  });
+
+  it('finds requests by the words of their captured conversation, the search kept in the URL', async () => {
+    const { page } = operator;
+    await page.goto(`${world.consoleUrl}/audit?tab=history&q=invoices`);
+    await tableRows(page, 'inspected-agent').first().waitFor();
+    // The call made before capture was on has no content to find.
+    expect(await tableRows(page, /early-agent|ops-agent/).count()).toBe(0);
+    const box = page.getByLabel('Search captured content');
+    expect(await box.inputValue()).toBe('invoices');
+    await box.fill('"billing assistant" -weather');
+    await box.press('Enter');
+    await page.waitForURL((url) => url.searchParams.get('q') === '"billing assistant" -weather');
+    await page.getByText('No captured prompt or answer in this window has these words', { exact: false }).waitFor();
+    await box.fill('billing assistant');
+    await box.press('Enter');
+    await tableRows(page, 'inspected-agent').first().waitFor();
     expect(operator.errors).toEqual([]);
   });
 

@@ -1,10 +1,10 @@
-import { mount } from '@vue/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineComponent, h, ref } from 'vue';
 import { createMemoryHistory, createRouter, RouterView } from 'vue-router';
 import { mountScreen, settle } from '@/testing/mount';
 import type { PolicyErrorItem } from './policy-errors';
 import PolicyCreateView from './PolicyCreateView.vue';
+import { policyEditorView, typeInEditor } from './editor/testing';
 import PolicyEditor from './PolicyEditor.vue';
 
 const SOURCE = `name: Guardrails
@@ -30,7 +30,7 @@ function mountEditor(errors: PolicyErrorItem[], source = SOURCE) {
   const Host = defineComponent({
     setup: () => () => h(PolicyEditor, { modelValue: text.value, 'onUpdate:modelValue': (v: string) => (text.value = v), format: 'YAML', errors }),
   });
-  return { wrapper: mount(Host, { attachTo: document.body }), text };
+  return { wrapper: mountScreen(Host).wrapper, text };
 }
 
 afterEach(() => {
@@ -38,49 +38,28 @@ afterEach(() => {
 });
 
 describe('the policy editor', () => {
-  it('numbers every line of the text', () => {
-    const { wrapper } = mountEditor([]);
-    expect(wrapper.findAll('[data-gutter-line]')).toHaveLength(SOURCE.split('\n').length);
-    expect((wrapper.get('[data-test="policy-source"]').element as HTMLTextAreaElement).value).toBe(SOURCE);
-  });
-
-  it('shows a rule error beside the first line of that rule, not the first rule', () => {
-    const { wrapper } = mountEditor([REGEX_ERROR]);
-    const notes = wrapper.findAll('[data-test="annotation"]');
-    expect(notes).toHaveLength(1);
-    expect(notes[0]!.attributes('data-line')).toBe('6');
-    expect(notes[0]!.attributes('data-rule')).toBe('1');
-    expect(notes[0]!.text()).toContain('Rule #2 · block-secrets');
-    expect(notes[0]!.text()).toContain('"when.prompt.regex" is not a valid regular expression');
-    expect(notes[0]!.text()).not.toContain('rule "block-secrets" (#2)');
-  });
-
-  it('marks the rule lines in the gutter and leaves the others alone', () => {
-    const { wrapper } = mountEditor([REGEX_ERROR]);
-    expect(wrapper.get('[data-gutter-line="6"]').classes()).toContain('is-error-start');
-    expect(wrapper.get('[data-gutter-line="10"]').classes()).toContain('is-error');
-    expect(wrapper.get('[data-gutter-line="3"]').classes()).not.toContain('is-error');
-  });
-
-  it('lists errors about the whole document above the text', () => {
-    const { wrapper } = mountEditor([{ path: 'name', rule: null, message: '"name" must be at most 120 characters' }, REGEX_ERROR]);
-    expect(wrapper.get('[data-test="general-errors"]').text()).toBe('"name" must be at most 120 characters');
-    expect(wrapper.findAll('[data-test="annotation"]')).toHaveLength(1);
-  });
-
-  it('moves an error with its rule when lines are added above it', async () => {
-    const { wrapper, text } = mountEditor([REGEX_ERROR]);
+  it('shows the text and keeps it in step both ways', async () => {
+    const { wrapper, text } = mountEditor([]);
+    await settle();
+    expect((await policyEditorView(wrapper)).state.doc.toString()).toBe(SOURCE);
+    await typeInEditor(wrapper, 'name: other\nrules: []\n');
+    expect(text.value).toBe('name: other\nrules: []\n');
     text.value = `# a comment on top\n${SOURCE}`;
     await settle();
-    expect(wrapper.get('[data-test="annotation"]').attributes('data-line')).toBe('7');
+    expect((await policyEditorView(wrapper)).state.doc.toString()).toBe(`# a comment on top\n${SOURCE}`);
   });
 
-  it('indents with Tab instead of leaving the editor', async () => {
-    const { wrapper, text } = mountEditor([], 'a');
-    const area = wrapper.get('[data-test="policy-source"]');
-    (area.element as HTMLTextAreaElement).setSelectionRange(0, 0);
-    await area.trigger('keydown', { key: 'Tab' });
-    expect(text.value).toBe('  a');
+  it('lists each error under the text at the line its path points to, and whole-document errors above', async () => {
+    const { wrapper } = mountEditor([
+      { path: 'name', rule: null, message: '"name" must be at most 120 characters' },
+      REGEX_ERROR,
+      { path: '', message: 'the policy must have "rules"' },
+    ]);
+    await settle();
+    expect(wrapper.get('[data-test="general-errors"]').text()).toBe('the policy must have "rules"');
+    const notes = wrapper.findAll('[data-test="annotation"]');
+    expect(notes.map((n) => n.attributes('data-line'))).toEqual(['1', '9']);
+    expect(notes[1]!.text()).toContain('is not a valid regular expression');
   });
 });
 
@@ -105,17 +84,17 @@ async function openCreateScreen(responses: Record<string, unknown>) {
 }
 
 describe('creating a policy', () => {
-  it('shows each error the control plane returns beside its rule', async () => {
+  it('shows each error the control plane returns where its path points', async () => {
     const refused = Object.assign(new Error('The policy is not valid: rule "block-secrets" (#2): …'), {
       extensions: { code: 'BAD_USER_INPUT', errors: [REGEX_ERROR] },
     });
     const { wrapper, router } = await openCreateScreen({ CreatePolicy: refused });
-    await wrapper.get('[data-test="policy-source"]').setValue(SOURCE);
+    await typeInEditor(wrapper, SOURCE);
     await wrapper.get('[data-test="create-policy"]').trigger('click');
     await settle();
-    expect(wrapper.get('[data-test="save-error"]').text()).toContain('fix the errors shown beside the rules');
+    expect(wrapper.get('[data-test="save-error"]').text()).toContain('fix the errors marked in the text');
     const note = wrapper.get('[data-test="annotation"]');
-    expect(note.attributes('data-line')).toBe('6');
+    expect(note.attributes('data-line')).toBe('9');
     expect(note.text()).toContain('is not a valid regular expression');
     expect(router.currentRoute.value.name).toBe('policy-new');
   });

@@ -1,6 +1,6 @@
 import { CombinedError } from '@urql/vue';
 import { describe, expect, it } from 'vitest';
-import { locateRules, placeErrors, policyErrorsOf, withoutRulePrefix } from './policy-errors';
+import { locateRules, policyErrorsOf } from './policy-errors';
 
 const YAML = `# Guardrails for every key
 name: Guardrails
@@ -55,35 +55,6 @@ describe('finding rules in the text', () => {
 
   it('finds nothing in a flow-style list rather than guessing', () => {
     expect(locateRules('name: x\nrules: [{ id: a, action: block }]\n')).toEqual([]);
-  });
-});
-
-describe('placing errors', () => {
-  it('puts a rule error at the first line of its rule, without repeating the rule name', () => {
-    const placed = placeErrors(YAML, 'YAML', [
-      {
-        path: 'rules[1].when.prompt.regex',
-        rule: { index: 1, id: 'block-secrets' },
-        message: 'rule "block-secrets" (#2): "when.prompt.regex" is not a valid regular expression',
-      },
-      { path: 'name', rule: null, message: '"name" must be at most 120 characters' },
-    ]);
-    expect(placed.annotations).toEqual([
-      { line: 9, endLine: 13, rule: { index: 1, id: 'block-secrets' }, messages: ['"when.prompt.regex" is not a valid regular expression'] },
-    ]);
-    expect(placed.general.map((e) => e.path)).toEqual(['name']);
-  });
-
-  it('puts a syntax error at the line it names', () => {
-    const placed = placeErrors('name: x\nrules:\n  - id: [\n', 'YAML', [
-      { path: '', message: 'the policy is not valid YAML (line 3, column 9): Missing closing ]' },
-    ]);
-    expect(placed.annotations[0]).toMatchObject({ line: 3, rule: null });
-  });
-
-  it('strips the rule prefix for rules without an id too', () => {
-    expect(withoutRulePrefix('rule #3 must have an action')).toBe('must have an action');
-    expect(withoutRulePrefix('rule "a" (#1) must have an action')).toBe('must have an action');
   });
 });
 

@@ -16,23 +16,6 @@ export interface RuleSpan {
   readonly endLine: number;
 }
 
-/** Errors gathered where the editor shows them: at a rule's first line, or at a line a syntax error names. */
-export interface Annotation {
-  /** The line the messages sit next to. */
-  readonly line: number;
-  /** The last line of the rule (equal to `line` for a syntax error). */
-  readonly endLine: number;
-  /** The rule, when the errors are in one. */
-  readonly rule: { readonly index: number; readonly id?: string | null } | null;
-  readonly messages: readonly string[];
-}
-
-/** Errors placed in the text, and those about the document as a whole (or a rule the text does not show). */
-export interface PlacedErrors {
-  readonly annotations: readonly Annotation[];
-  readonly general: readonly PolicyErrorItem[];
-}
-
 /**
  * The policy errors of a failed `createPolicy`, `updatePolicy` or `testPolicy`: the
  * `BAD_USER_INPUT` whose `extensions.errors` lists every problem. Null for any other failure.
@@ -146,39 +129,4 @@ function locateJsonRules(source: string): RuleSpan[] {
   }
   close();
   return spans;
-}
-
-/** "rule "block-secrets" (#2): "when.regex" is not…" → "\"when.regex\" is not…": beside the rule, its name is already there. */
-export function withoutRulePrefix(message: string): string {
-  return message.replace(/^rule (?:"(?:[^"\\]|\\.)*" )?\(#\d+\):? /, '').replace(/^rule #\d+:? /, '');
-}
-
-const SYNTAX_LINE = /\(line (\d+), column \d+\)/;
-
-/**
- * Places each error in the text: errors in a rule sit at that rule's first line (all of a rule's
- * errors together); syntax errors at the line they name; anything else is general.
- */
-export function placeErrors(source: string, format: 'JSON' | 'YAML' | null, errors: readonly PolicyErrorItem[]): PlacedErrors {
-  const spans = new Map(locateRules(source, format).map((s) => [s.index, s]));
-  const lineCount = source.split('\n').length;
-  const byLine = new Map<number, { endLine: number; rule: Annotation['rule']; messages: string[] }>();
-  const general: PolicyErrorItem[] = [];
-  for (const error of errors) {
-    const span = error.rule ? spans.get(error.rule.index) : undefined;
-    const syntaxLine = Number(SYNTAX_LINE.exec(error.message)?.[1] ?? NaN);
-    if (span && error.rule) {
-      const entry = byLine.get(span.startLine) ?? { endLine: span.endLine, rule: error.rule, messages: [] };
-      entry.messages.push(withoutRulePrefix(error.message));
-      byLine.set(span.startLine, entry);
-    } else if (!error.rule && syntaxLine >= 1 && syntaxLine <= lineCount) {
-      const entry = byLine.get(syntaxLine) ?? { endLine: syntaxLine, rule: null, messages: [] };
-      entry.messages.push(error.message);
-      byLine.set(syntaxLine, entry);
-    } else {
-      general.push(error);
-    }
-  }
-  const annotations = [...byLine.entries()].sort(([a], [b]) => a - b).map(([line, a]) => ({ line, endLine: a.endLine, rule: a.rule, messages: a.messages }));
-  return { annotations, general };
 }
