@@ -66,6 +66,8 @@ async function runMcp(gw: Gateway, incoming: IncomingRequest, client: ClientResp
   const record = untracedRecord(gw, 'mcp', incoming.method === 'POST' ? 'invalid' : incoming.method, incoming);
   client.setHeader('x-request-id', record.requestId);
   gw.tracker.add(client);
+  // As for model calls: the answer ends only once its event is spooled (see \`finish\`).
+  client.holdEnd();
   let messageId: JsonRpcId | null = null;
   try {
     const read = await readExchange(gw, incoming, client, body, record, aggregated);
@@ -91,8 +93,11 @@ async function runMcp(gw: Gateway, incoming: IncomingRequest, client: ClientResp
   } finally {
     // Every tool call is recorded, and every message Keyward refused or failed; the rest of the protocol's chatter is not.
     if (record.endpoint === 'tools/call' || record.errorCode !== null) {
-      await finish(gw, record, null).catch((err: unknown) => gw.log.error({ requestId: record.requestId, err }, 'could not record an MCP request'));
+      await finish(gw, record, null, () => client.releaseEnd()).catch((err: unknown) =>
+        gw.log.error({ requestId: record.requestId, err }, 'could not record an MCP request'),
+      );
     }
+    client.releaseEnd();
     gw.tracker.delete(client);
   }
 }
