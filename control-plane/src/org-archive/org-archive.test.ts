@@ -209,5 +209,5 @@ describe('organization export and import', () => {
     await expect(importOrganization(target.url, file)).rejects.toThrow(
       `This database already holds organization ${a.orgId}: import the archive into a Keyward that does not.`,
     );
-  });
+  }, 120_000);
 });
