@@ -76,7 +76,7 @@ function readHeader(line: string | undefined, file: string): ArchiveHeader {
 /**
  * Imports an organization archive into the Keyward database at `databaseUrl` (its schema
  * migrated: a control plane has run on it), in one transaction: all of it or nothing. The
- * organization keeps its id — so its audit chains and checkpoints verify unchanged — and an
+ * organization keeps its id — so its audit chain links hash as they did — and an
  * import over an organization this database already holds is refused. People keep their ids and
  * come without passwords (they sign in with an emailed code or link); one who already has an
  * account here under the same id keeps it. Rows whose secret stayed behind are not inserted but
