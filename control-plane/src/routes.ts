@@ -5,6 +5,7 @@ import { registerStatementRoutes } from './billing/statement.route.js';
 import { registerStripeWebhookRoute } from './billing/stripe/webhook.route.js';
 import { registerEventRoutes } from './events/events.route.js';
 import { registerExportRoutes } from './exports/export.route.js';
+import { registerArchiveRoutes } from './org-archive/archive.route.js';
 import { registerSignInLinkRoutes } from './sessions/sign-in-link.route.js';
 import { registerSsoRoutes } from './sso/sso.route.js';
 import { registerScimRoutes } from './scim/scim.route.js';
@@ -22,4 +23,5 @@ export const ROUTES: RouteRegistrar[] = [
   registerApprovalLinkRoutes,
   registerAuditChainRoutes,
   registerExportRoutes,
+  registerArchiveRoutes,
 ];

@@ -101,6 +101,8 @@ export function viewer(permissions: string[], overrides: Partial<SessionViewer> 
       id: 'org_1',
       name: 'Acme',
       slug: 'acme',
+      deletionDueAt: null,
+      deletionGraceDays: 14,
       settings: { timeZone: 'UTC', contentCapture: false, retentionDays: 30, limiterFailMode: 'CLOSED' },
     },
     organizations: [{ role: 'DEVELOPER', organization: { id: 'org_1', name: 'Acme' } }],

@@ -10,6 +10,7 @@ export const PERMISSIONS = [
   'org:read',
   'org:manage',
   'org:delete',
+  'org:export',
   'billing:manage',
   'members:read',
   'members:manage',
@@ -49,8 +50,8 @@ const READ: Permission[] = [
   'events:read',
 ];
 
-/** Permissions only owners hold: billing, re-wrapping every credential under a new KEK, and deleting the organization. */
-const OWNER_ONLY: readonly Permission[] = ['billing:manage', 'credentials:rewrap', 'org:delete'];
+/** Permissions only owners hold: billing, re-wrapping every credential under a new KEK, and deleting or exporting the whole organization. */
+const OWNER_ONLY: readonly Permission[] = ['billing:manage', 'credentials:rewrap', 'org:delete', 'org:export'];
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   owner: new Set(PERMISSIONS),

@@ -7,11 +7,14 @@ import { generateSecret } from '@keyward/shared';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedPostgres, type RunningPostgres } from '../db/embedded-postgres.js';
+import { freePort, startEmbeddedPostgres, type RunningPostgres } from '../db/embedded-postgres.js';
 import { postEvents, usageEvent } from '../testing/enforcement-fixtures.js';
 import { createOrgWithOwner, expectOk, type TestOrg } from '../testing/fixtures.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/test-control-plane.js';
+import S3rver from 's3rver';
 import { restoreBackup, writeBackup } from './backup.js';
+import { runBackupsEvery } from './backup-run.js';
+import { backupBucketFrom, listBackups } from './s3-bucket.js';
 
 /** The system's newest PostgreSQL server, so its own pg_dump and pg_restore (the embedded PostgreSQL ships none) can serve it. */
 const SYSTEM_PG = join(
@@ -121,7 +124,7 @@ describe('encrypted backups', () => {
     await restoreBackup({ databaseUrl: server.urlFor(restored), identity: await readFile(identityFile, 'utf8'), file, pgBinDir: null });
     cp = await startTestControlPlane(server.adminUrl, env, { databaseName: restored });
     expect(await answers(cp)).toEqual(before);
-  });
+  }, 120_000);
 
   it('refuses another identity, and a database that is not empty', async () => {
     const dir = join(work, 'backups');
@@ -143,5 +146,40 @@ describe('encrypted backups', () => {
     await expect(writeBackup({ databaseUrl: cp!.databaseUrl, recipients: ['ssh-ed25519 AAAA'], dir: work, pgBinDir: null })).rejects.toThrow(
       /KEYWARD_BACKUP_RECIPIENTS holds "ssh-ed25519 …", which is not an age public key/,
     );
+  });
+
+  it('writes to a folder and an S3-compatible bucket on a schedule, keeping the newest two in each', async () => {
+    const port = await freePort();
+    const s3 = new S3rver({ port, address: '127.0.0.1', silent: true, directory: join(work, 's3'), configureBuckets: [{ name: 'backups', configs: [] }] });
+    await s3.run();
+    try {
+      const bucket = backupBucketFrom({
+        KEYWARD_BACKUP_S3_URL: `http://127.0.0.1:${port}/backups/nightly`,
+        AWS_ACCESS_KEY_ID: 'S3RVER',
+        AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      })!;
+      const dir = join(work, 'rotated');
+      const written: string[][] = [];
+      const failures: Error[] = [];
+      const stop = new AbortController();
+      // Names carry the second: a round every 1.1 s gives each backup its own.
+      await runBackupsEvery({ databaseUrl: cp!.databaseUrl, recipients, pgBinDir: null, dir, bucket, keep: 2 }, 1_100, stop.signal, (outcome) => {
+        if ('error' in outcome) failures.push(outcome.error);
+        else written.push(outcome.written);
+        if (written.length + failures.length === 3) stop.abort();
+      });
+      expect(failures).toEqual([]);
+      const names = written.map(([path]) => path!.split('/').pop()!);
+      expect(new Set(names).size).toBe(3);
+      expect(written.map((w) => w[1])).toEqual(names.map((n) => `http://127.0.0.1:${port}/backups/nightly/${n}`));
+      expect((await readdir(dir)).sort()).toEqual(names.slice(1));
+      expect((await listBackups(bucket, 'keyward-')).sort()).toEqual(names.slice(1));
+      // The object is the encrypted file, byte for byte.
+      const object = Buffer.from(await (await fetch(written[2]![1]!)).arrayBuffer());
+      expect(object.equals(await readFile(written[2]![0]!))).toBe(true);
+      expect(object.subarray(0, 21).toString()).toBe('age-encryption.org/v1');
+    } finally {
+      await s3.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import type { Plan } from '@keyward/shared';
-import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { noteAudit } from '../audit/audit.service.js';
 import { plansApply } from '../billing/plans.js';
 import type { GraphQLContext } from '../graphql/context.js';
@@ -44,6 +44,11 @@ export class OrganizationResolver {
   retention(@Root() org: Organization, @Ctx() ctx: GraphQLContext): RetentionPeriodsType {
     const periods = retentionPeriods(ctx.services.config.edition, org);
     return { ...periods, fixedByPlan: periods.eventSource === 'plan' };
+  }
+
+  @FieldResolver(() => Int, { description: 'Days between an owner asking to delete the organization and its deletion (KEYWARD_ORG_DELETION_GRACE_DAYS).' })
+  deletionGraceDays(@Ctx() ctx: GraphQLContext): number {
+    return ctx.services.config.orgDeletionGraceDays;
   }
 
   @FieldResolver(() => PlanEnum, { nullable: true, description: "The organization's plan; null on a self-hosted installation, which has no plans." })

@@ -11,6 +11,8 @@ import { requireRecentSignIn } from '../sessions/recent-sign-in.js';
 import { deleteAccount } from './account-deletion.js';
 import { cancelOrganizationDeletion, requestOrganizationDeletion } from './organization-deletion.js';
 import { personalData } from './personal-data.js';
+import { ExportLink } from '../exports/export.type.js';
+import { archiveFileName, signArchiveLink } from '../org-archive/archive-link.js';
 
 /** A person's rights over their own data: a copy of it, and its deletion. People at the console only. */
 @Resolver()
@@ -43,6 +45,22 @@ export class PrivacyResolver {
     ctx.log.info({ userId: person.userId }, 'account deleted');
     for (const orgId of relabelledOrgIds) await requestConfigPublish(ctx.services, orgId, 'key owner deleted their account');
     return true;
+  }
+
+  @Authorized('org:export')
+  @Mutation(() => ExportLink, {
+    description:
+      'Signs a download link (15 minutes) for an archive of your whole organization as gzipped NDJSON: configuration, keys (metadata), policies and routes with their versions, ' +
+      'budgets, teams, members, usage events, the audit trail with its chain, approvals and billing records — never a secret — that `npm run org:import` loads into another Keyward. Owners only; needs a recent sign-in.',
+  })
+  async exportOrganization(@Ctx() ctx: GraphQLContext): Promise<ExportLink> {
+    personOf(ctx);
+    await requireRecentSignIn(ctx, 'export the organization');
+    const orgId = orgOf(ctx);
+    const org = await ctx.em.findOneOrFail(Organization, { id: orgId });
+    noteAudit(ctx, { targetId: orgId });
+    const { url, expiresAt } = signArchiveLink(ctx.services.config.publicUrl, ctx.services.config.keyPepper, orgId);
+    return { url, expiresAt, fileName: archiveFileName(org.slug, new Date()) };
   }
 
   @Authorized('org:delete')

@@ -1,16 +1,18 @@
 import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import type { TestPerson } from '@keyward/control-plane/testing';
 import pg from 'pg';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchBrowser, openConsolePage, UI_TIMEOUT_MS, type ConsolePage } from './support/browser.js';
-import { fillSignIn, screenTitle, settle, signIn } from './support/console-actions.js';
+import { fillSignIn, openScreen, screenTitle, settle, signIn } from './support/console-actions.js';
 import { startConsoleSystem, type ConsoleSystem } from './support/console-system.js';
 
 /**
  * A member's rights on the account page: they download everything Keyward holds about them as
  * JSON, are asked for their password when their sign-in is older than 10 minutes, and delete
- * their account, after which their password signs nobody in.
+ * their account, after which their password signs nobody in. An owner, on the organization's
+ * settings, downloads its archive and schedules its deletion (typed confirmation), then cancels it.
  */
 describe('your data on the account page', () => {
   let world: ConsoleSystem;
@@ -57,7 +59,7 @@ describe('your data on the account page', () => {
     const { page } = member;
     await db.query(`update sessions set authenticated_at = now() - interval '11 minutes' where user_id = $1`, [person.userId]);
     await page.locator('[data-test=download-my-data]').click();
-    const warning = page.locator('[data-test=data-rights-error]');
+    const warning = page.locator('[data-test=recent-sign-in-error]');
     await warning.waitFor({ timeout: UI_TIMEOUT_MS });
     expect(await warning.textContent()).toMatch(/confirm it is you/);
     await page.locator('input[name=reauthenticate-password]').fill(person.password);
@@ -80,4 +82,45 @@ describe('your data on the account page', () => {
     await fillSignIn(page, person);
     await page.getByText('The email or password is incorrect.').waitFor({ timeout: UI_TIMEOUT_MS });
   });
+
+  it('an owner downloads the organization archive, schedules its deletion with a typed confirmation, and cancels it', async () => {
+    const owner = await openConsolePage(browser);
+    const { page } = owner;
+    const orgId = world.system.owner.orgId;
+    await signIn(page, world.consoleUrl, world.operator);
+    await openScreen(page, 'Settings');
+
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: UI_TIMEOUT_MS }), page.locator('[data-test=export-organization]').click()]);
+    expect(download.suggestedFilename()).toMatch(/^keyward-organization-.+-\d{8}T\d{6}Z\.ndjson\.gz$/);
+    const lines = gunzipSync(await readFile((await download.path())!))
+      .toString('utf8')
+      .trimEnd()
+      .split('\n');
+    expect(JSON.parse(lines[0]!)).toMatchObject({ format: 'keyward-organization-archive', organizationId: orgId });
+    expect(JSON.parse(lines.at(-1)!)).toEqual({ end: true, rows: lines.length - 2 });
+
+    await page.locator('[data-test=delete-organization]').click();
+    const modal = page.locator('.n-card').filter({ hasText: 'Delete this organization?' });
+    await modal.waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await modal.innerText()).toMatch(/grace period of 14 days/);
+    const confirm = modal.locator('[data-test=confirm-delete-organization]');
+    expect(await confirm.isDisabled()).toBe(true);
+    const { rows: orgs } = await db.query<{ slug: string }>('select slug from organizations where id = $1', [orgId]);
+    await modal.locator('input[name=confirm-organization]').fill('not-the-slug');
+    expect(await confirm.isDisabled()).toBe(true);
+    await modal.locator('input[name=confirm-organization]').fill(orgs[0]!.slug);
+    await confirm.click();
+    const scheduled = page.locator('[data-test=deletion-scheduled]');
+    await scheduled.waitFor({ timeout: UI_TIMEOUT_MS });
+    const { rows: due } = await db.query<{ due: Date }>('select deletion_due_at as due from organizations where id = $1', [orgId]);
+    expect(due[0]!.due.getTime() - Date.now()).toBeGreaterThan(13.9 * 86_400_000);
+    const dueDay = new Intl.DateTimeFormat('en-US', { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' }).format(due[0]!.due);
+    expect(await scheduled.innerText()).toContain(dueDay);
+
+    await page.locator('[data-test=cancel-deletion]').click();
+    await page.locator('[data-test=delete-organization]').waitFor({ timeout: UI_TIMEOUT_MS });
+    const { rows: after } = await db.query('select deletion_due_at from organizations where id = $1', [orgId]);
+    expect(after).toEqual([{ deletion_due_at: null }]);
+    expect(owner.errors).toEqual([]);
+  }, 120_000);
 });
