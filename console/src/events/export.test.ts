@@ -30,7 +30,7 @@ describe('exporting requests', () => {
     expect(parsed[0].costMicros).toBe('42');
   });
 
-  it('exports every field the console reads except captured content, the matched policy rules, upstream attempts, anomaly score, MCP tool, HDP chain and custom metadata included', () => {
+  it('exports every field the console reads except captured content (when retention removed it included), the matched policy rules, upstream attempts, anomaly score, MCP tool, HDP chain and custom metadata included', () => {
     expect(EXPORT_COLUMNS).toEqual(
       expect.arrayContaining([
         'policyMatches',
@@ -39,6 +39,7 @@ describe('exporting requests', () => {
         'attempts',
         'traceId',
         'receivedAt',
+        'contentPurgedAt',
         'clientIpHash',
         'mcpServer',
         'mcpTool',
@@ -89,11 +90,12 @@ describe('exporting requests', () => {
         { name: 'run-id', value: 'r-42' },
       ],
       metaDropped: 1,
+      contentPurgedAt: '2026-12-01T04:00:00.000Z',
     });
     const [header, row] = eventsToCsv([event]).trimEnd().split('\r\n');
     expect(header!.split(',')).toContain('policyMatches');
     expect(row).toMatch(
-      /,pol_1@v4:contacts:redact pol_1@v4:trial:block:shadow,appr_1,route_1,cred_1\/gpt-4o:timeout:300ms cred_2\/gpt-4o-mini:answered:200:41ms,4bf92f3577b34da6a3ce929d0e0e4736,false,ua-family-hash,search_docs transfer_funds,91,new_tool: tool `transfer_funds` never seen for this key; new_client: first call from a new client,,records,list_records,512,valid,tok_1,usr_alice,opaque,orchestrator-v2:orchestrator report-writer:tool-executor,30,180,630,customer=acme run-id=r-42,1$/,
+      /,pol_1@v4:contacts:redact pol_1@v4:trial:block:shadow,appr_1,route_1,cred_1\/gpt-4o:timeout:300ms cred_2\/gpt-4o-mini:answered:200:41ms,4bf92f3577b34da6a3ce929d0e0e4736,false,ua-family-hash,search_docs transfer_funds,91,new_tool: tool `transfer_funds` never seen for this key; new_client: first call from a new client,,records,list_records,512,valid,tok_1,usr_alice,opaque,orchestrator-v2:orchestrator report-writer:tool-executor,30,180,630,customer=acme run-id=r-42,1,2026-12-01T04:00:00.000Z$/,
     );
     expect(header!.split(',')[0]).toBe('startedAt');
     const parsed = JSON.parse(eventsToJson([event]));
@@ -111,5 +113,6 @@ describe('exporting requests', () => {
       { name: 'run-id', value: 'r-42' },
     ]);
     expect(parsed[0].policyMatches[1]).toEqual({ policyId: 'pol_1', policyVersion: 4, ruleId: 'trial', action: 'BLOCK', phase: 'REQUEST', shadow: true });
+    expect(parsed[0].contentPurgedAt).toBe('2026-12-01T04:00:00.000Z');
   });
 });

@@ -58,6 +58,7 @@ export function usageEvent(overrides: Partial<UsageEventFieldsFragment> = {}): U
     streamMs: 630,
     meta: [],
     metaDropped: 0,
+    contentPurgedAt: null,
     content: null,
     ...overrides,
   };

@@ -200,6 +200,8 @@ function usageCanonicalText(fields: readonly CanonicalField[], row: Record<strin
 /** The row under its API names, without the fields marked `canonicalWhenSet` while they are unset. */
 function usageCanonicalRow(row: Record<string, unknown>): Record<string, unknown> {
   const view = plainJson(toUsageEventMessage(row as UsageEventRow) as unknown as Record<string, unknown>);
+  // Retention's mark is not part of the row it hashed: the trail shows it beside the row.
+  delete view.contentPurgedAt;
   for (const name of USAGE_FIELDS_WHEN_SET) if (isUnset(view[name])) delete view[name];
   return view;
 }

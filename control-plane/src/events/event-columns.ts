@@ -54,9 +54,10 @@ export type UsageEventRow = Record<string, unknown>;
  * The GraphQL view of a stored event, from a row selected with `eventSelectList` or from an
  * entity (whose properties carry the same names). Bigints become numbers, times become dates,
  * ids are read as PostgreSQL prints them (lower case), absent lists become empty ones and absent flags false.
+ * `contentPurgedAt` is read when the row has it (entities do; `eventSelectList` leaves it out).
  */
 export function toUsageEventMessage(row: UsageEventRow, fields: readonly EventFieldSpec[] = USAGE_EVENT_FIELDS): UsageEventMessage {
-  return messageOf(row, row.receivedAt as string | Date, true, fields);
+  return messageOf(row, row.receivedAt as string | Date, true, fields, row.contentPurgedAt as string | Date | null | undefined);
 }
 
 /**
@@ -70,11 +71,17 @@ export function storedEventMessage(
   captured: boolean,
   fields: readonly EventFieldSpec[] = USAGE_EVENT_FIELDS,
 ): UsageEventMessage {
-  return messageOf(event as unknown as UsageEventRow, receivedAt, captured, fields);
+  return messageOf(event as unknown as UsageEventRow, receivedAt, captured, fields, null);
 }
 
-function messageOf(source: UsageEventRow, receivedAt: string | Date, captured: boolean, fields: readonly EventFieldSpec[]): UsageEventMessage {
-  const view: Record<string, unknown> = { receivedAt: new Date(receivedAt) };
+function messageOf(
+  source: UsageEventRow,
+  receivedAt: string | Date,
+  captured: boolean,
+  fields: readonly EventFieldSpec[],
+  purgedAt: string | Date | null | undefined,
+): UsageEventMessage {
+  const view: Record<string, unknown> = { receivedAt: new Date(receivedAt), contentPurgedAt: purgedAt ? new Date(purgedAt) : null };
   for (const field of fields) {
     const value = field.content && !captured ? null : source[field.name];
     if (value === undefined || value === null) view[field.name] = field.list ? [] : field.columnType === 'boolean' ? false : null;

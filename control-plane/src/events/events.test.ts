@@ -26,6 +26,7 @@ const PREVIOUS_MIGRATION = 'Migration20261123043150';
 /** A selection of every field the field table exposes through GraphQL, sub-fields included. */
 const EVERY_EVENT_FIELD = [
   'receivedAt',
+  'contentPurgedAt',
   ...USAGE_EVENT_FIELDS.filter((f) => f.graphql).map((f) =>
     f.name === 'policyMatches'
       ? 'policyMatches { policyId policyVersion ruleId action phase shadow }'
@@ -217,6 +218,7 @@ describe('storing event batches', () => {
       policyMatches: event.policyMatches!.map((m) => ({ ...m, action: m.action.toUpperCase(), phase: m.phase.toUpperCase() })),
       attempts: [],
       content: null,
+      contentPurgedAt: null,
       receivedAt: expect.any(String),
     });
   });
@@ -616,6 +618,7 @@ describe('events stored before policy matches were kept', () => {
         meta: [],
         metaDropped: null,
         receivedAt: event.startedAt,
+        contentPurgedAt: null,
       },
     ]);
   });

@@ -124,6 +124,13 @@ describe('event retention', () => {
     // Full-text search is bounded by it: cleared content is no longer found.
     const found = await forever.gql<{ usageEvents: { nodes: { id: string }[] } }>('{ usageEvents(filter: { search: "hello world" }) { nodes { id } } }');
     expect(found.data!.usageEvents.nodes.map((n) => n.id)).toEqual([newer.id]);
+    // The event in GraphQL says when its content went.
+    const events = await forever.gql<{ usageEvents: { nodes: { id: string; content: unknown; contentPurgedAt: string | null }[] } }>(
+      '{ usageEvents { nodes { id content { request } contentPurgedAt } } }',
+    );
+    const shown = Object.fromEntries(events.data!.usageEvents.nodes.map((e) => [e.id, e]));
+    expect(shown[older.id]).toEqual({ id: older.id, content: null, contentPurgedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    expect(shown[newer.id]).toEqual({ id: newer.id, content: { request: 'hello' }, contentPurgedAt: null });
     expect(await remaining('audit_entries', [entry])).toEqual([entry]);
     // The admin log stays append-only for it: not even an old row can be deleted by hand.
     await expect(db.query('delete from audit_entries where id = $1', [entry])).rejects.toThrow(/append-only/);

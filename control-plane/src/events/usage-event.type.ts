@@ -244,6 +244,13 @@ export class UsageEventType {
   @Field(() => UsageEventContentType, { nullable: true })
   content!: UsageEventContentType | null;
 
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      "When content retention removed the event's prompt and completion text (`content` is null since); null while it is kept or was never captured.",
+  })
+  contentPurgedAt!: Date | null;
+
   @Field(() => String, {
     nullable: true,
     description: "The W3C trace id: of the data plane's spans when it exports OpenTelemetry traces, else of the agent's traceparent.",
