@@ -5,7 +5,7 @@ import { expect } from 'vitest';
 import type { TestSystem } from './system.js';
 
 /** Every row of every table of the control plane's database, as text. */
-export async function databaseText(db: pg.Client): Promise<string> {
+async function databaseText(db: pg.Client): Promise<string> {
   const { rows: tables } = await db.query<{ name: string }>(
     `select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`,
   );
@@ -18,7 +18,7 @@ export async function databaseText(db: pg.Client): Promise<string> {
 }
 
 /** Every file under `dir`, as Latin-1 text. */
-export async function filesText(dir: string): Promise<string> {
+async function filesText(dir: string): Promise<string> {
   const parts: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
     if (entry.isFile()) parts.push(await readFile(join(entry.parentPath, entry.name), 'latin1'));
@@ -27,7 +27,7 @@ export async function filesText(dir: string): Promise<string> {
 }
 
 /** A usage-event export of the last and next hour, downloaded as the owner. */
-export async function exportText(system: TestSystem): Promise<string> {
+async function exportText(system: TestSystem): Promise<string> {
   const res = await system.owner.gql<{ createExport: { url: string } }>(
     'mutation($from: DateTimeISO!, $to: DateTimeISO!) { createExport(input: { kind: USAGE_EVENTS, format: NDJSON, from: $from, to: $to }) { url } }',
     { from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString() },
