@@ -33,7 +33,7 @@ export const MAX_REGEX_LENGTH = 512;
  * character of text grows with it in the worst case (text that makes it build a new state at
  * every character), so this cap is what bounds a search through a 1 MB prompt.
  */
-const MAX_REGEX_POSITIONS = 50;
+const MAX_REGEX_POSITIONS = 32;
 
 /** A compiled policy regex: `test` is unanchored, like `RegExp.prototype.test`, and keeps no state. */
 export type SafeRegex = RE2JS;
