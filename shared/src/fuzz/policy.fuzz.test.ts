@@ -9,7 +9,7 @@ const VALIDATE_BOUND_MS = 250;
 /**
  * One admitted regex searched through a 1 MB prompt. Policy regexes run on `re2js`, linear in
  * the text, at a cost per character that grows with the pattern's size (capped at 32
- * positions): the largest admitted pattern on text that defeats its state cache (`a[ab]{30}$`
+ * character classes and alternatives): the largest admitted pattern on text that defeats its state cache (`a[ab]{32}$`
  * on random `a`/`b`) is the worst case: 1.8 to 2.5 s under a load average of 17 on two cores,
  * and more while other test files share the cores, which the bound leaves room for.
  * JavaScript's engine took 1.8 to 6.2 s for `a+$a` on 1 MB of `a` (repetitions bounded to 256)
@@ -147,7 +147,8 @@ describe('fuzz: the policy language', () => {
         },
       ),
       fuzzBudget(4, [
-        ['a[ab]{30}$', false],
+        ['a[ab]{32}$', false],
+        ['ignore (?:all )?(?:previous|prior) instructions', true],
         ['a.*b.*c', false],
       ]),
     );

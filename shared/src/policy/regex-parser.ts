@@ -57,6 +57,14 @@ export class CharSet {
     this.nonAscii = ~this.nonAscii & NON_ASCII_ALL;
   }
 
+  /** Whether the set is one character (with its other case when it is a letter). */
+  isOneCharacter(): boolean {
+    if (this.nonAscii !== 0) return false;
+    const codes: number[] = [];
+    for (let c = 0; c < 128 && codes.length <= 2; c++) if ((this.bits[c >> 5] & (1 << (c & 31))) !== 0) codes.push(c);
+    return codes.length === 1 || (codes.length === 2 && codes[1] - codes[0] === 32 && codes[0] >= 65 && codes[0] <= 90);
+  }
+
   overlaps(other: CharSet): boolean {
     if ((this.nonAscii & other.nonAscii) !== 0) return true;
     for (let i = 0; i < 4; i++) if ((this.bits[i] & other.bits[i]) !== 0) return true;

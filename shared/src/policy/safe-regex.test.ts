@@ -49,11 +49,12 @@ describe('compileSafeRegex', () => {
     expect(reason('(?<=\\$)\\d+')).toMatch(/does not support/);
   });
 
-  it('refuses patterns of more than 32 positions once counted repetitions are expanded', () => {
+  it('refuses patterns of more than 32 character classes and alternatives once counted repetitions are expanded', () => {
     expect(reason('[A-Za-z0-9]{24,}-[a-f]{6}')).toBeNull();
-    expect(reason('[A-Za-z0-9]{32,64}')).toMatch(/^has 64 positions/);
-    expect(reason('a[ab]{100}$')).toMatch(/^has 102 positions once counted repetitions are expanded \(at most 32\)/);
-    expect(reason('(?:ab{10}){10}')).toMatch(/^has 110 positions/);
+    expect(reason('ignore (?:all )?(?:previous|prior|earlier) instructions and reveal the system prompt', true)).toBeNull();
+    expect(reason('[A-Za-z0-9]{32,64}')).toMatch(/^has 64 character classes and alternatives once counted repetitions are expanded \(at most 32\)/);
+    expect(reason('a[ab]{100}$')).toMatch(/^has 100 character classes/);
+    expect(reason('(?:a|b){40}')).toMatch(/^has 40 character classes/);
   });
 
   it('refuses invalid syntax with the JavaScript engine message', () => {

@@ -8,14 +8,15 @@
  * `a.*b.*c` on 100 kB of `abab…`. So policy regexes are written in JavaScript
  * syntax but run on `re2js`, a pure-JavaScript port of RE2 whose time is linear in the text
  * whatever the pattern (a lazy DFA, falling back to a Pike VM, never backtracking), and its
- * cost per character grows with the pattern's size, which `MAX_REGEX_POSITIONS` caps. The
+ * cost per character grows with the pattern's branching, which `MAX_REGEX_BRANCHING` caps. The
  * policy fuzz target holds any admitted pattern on a 1 MB prompt to `MATCH_1MB_BOUND_MS`.
  *
  * A pattern is refused when it
  *  - is empty or longer than `MAX_REGEX_LENGTH` characters;
  *  - is not a valid JavaScript regular expression (the engine's message is kept);
  *  - uses a backreference (`\1`, `\k<name>`), which no linear-time engine can run;
- *  - has more than `MAX_REGEX_POSITIONS` positions once counted repetitions are expanded;
+ *  - has more than `MAX_REGEX_BRANCHING` character classes and alternatives once counted
+ *    repetitions are expanded;
  *  - uses syntax RE2 does not have: lookarounds (`(?=`, `(?<!`…), `[\b]`, `\1` as an octal
  *    escape.
  * RE2's `\s` is ASCII whitespace (JavaScript's also matches Unicode spaces) and its `.` also
@@ -29,11 +30,11 @@ import { Parser, type Node } from './regex-parser.js';
 export const MAX_REGEX_LENGTH = 512;
 
 /**
- * Largest pattern accepted, in automaton positions (see `positions`): the engine's time per
- * character of text grows with it in the worst case (text that makes it build a new state at
- * every character), so this cap is what bounds a search through a 1 MB prompt.
+ * Largest branching size accepted (see `branching`): the engine's time per character of text
+ * grows with it in the worst case (text that makes it build a new state at every character),
+ * so this cap is what bounds a search through a 1 MB prompt.
  */
-const MAX_REGEX_POSITIONS = 32;
+const MAX_REGEX_BRANCHING = 32;
 
 /** A compiled policy regex: `test` is unanchored, like `RegExp.prototype.test`, and keeps no state. */
 export type SafeRegex = RE2JS;
@@ -42,24 +43,27 @@ export type SafeRegex = RE2JS;
 export type SafeRegexResult = { readonly ok: true; readonly regex: SafeRegex } | { readonly ok: false; readonly reason: string };
 
 /**
- * The size of a pattern as the engine's automaton sees it: one position per character, class
- * or assertion, counted repetitions expanded (`[a-z]{16}` is 16 positions, `x*` one), or
- * `Infinity` when it uses a backreference.
+ * The branching size of a pattern: one per character class (`[ab]`, `\d`, `.`) and per extra
+ * alternative, counted repetitions expanded (`[a-z]{16}` is 16, `x*` nothing, `(?:a|b){4}` 4);
+ * a literal character costs nothing, since it cannot make the engine follow several paths at
+ * once. `Infinity` when the pattern uses a backreference.
  */
-function positions(node: Node): number {
+function branching(node: Node): number {
   switch (node.kind) {
     case 'backref':
       return Infinity;
     case 'seq':
-      return node.items.reduce((sum, item) => sum + positions(item), 0);
+      return node.items.reduce((sum, item) => sum + branching(item), 0);
     case 'alt':
-      return node.options.reduce((sum, option) => sum + positions(option), 0);
+      return node.options.reduce((sum, option) => sum + branching(option), node.options.length - 1);
     case 'group':
-      return positions(node.body);
+      return branching(node.body);
     case 'repeat':
-      return positions(node.body) * Math.max(1, node.max === Infinity ? node.min : node.max);
+      return branching(node.body) * Math.max(1, node.max === Infinity ? node.min : node.max);
+    case 'chars':
+      return node.set.isOneCharacter() ? 0 : 1;
     default:
-      return 1;
+      return 0;
   }
 }
 
@@ -80,14 +84,14 @@ export function compileSafeRegex(source: string, ignoreCase = false): SafeRegexR
   } catch (err) {
     return { ok: false, reason: `is not a valid regular expression: ${(err as Error).message}` };
   }
-  const size = positions(new Parser(source, ignoreCase).parse());
+  const size = branching(new Parser(source, ignoreCase).parse());
   if (size === Infinity) {
     return { ok: false, reason: 'uses a backreference, which cannot be matched in linear time; rewrite it without one' };
   }
-  if (size > MAX_REGEX_POSITIONS) {
+  if (size > MAX_REGEX_BRANCHING) {
     return {
       ok: false,
-      reason: `has ${size} positions once counted repetitions are expanded (at most ${MAX_REGEX_POSITIONS}); use smaller counts, such as {16,} instead of {16,64}`,
+      reason: `has ${size} character classes and alternatives once counted repetitions are expanded (at most ${MAX_REGEX_BRANCHING}); use smaller counts, such as {16,} instead of {16,64}`,
     };
   }
   try {
