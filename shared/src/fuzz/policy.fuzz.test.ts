@@ -7,11 +7,16 @@ import { fuzzBudget } from './budget.js';
 /** A document that takes longer than this to check is a denial of service on the control plane (generous: first calls of a code path compile it, and tests share two cores). */
 const VALIDATE_BOUND_MS = 250;
 /**
- * One admitted regex against a 10 kB prompt. Admission promises linear time, at most
- * `MAX_REPEAT` (256) steps per character: `a+b` on 10 kB of `a` takes about 40 ms (and a 1 MB
- * prompt about 4 s, which this bound does not prevent); a quadratic pattern takes far longer.
+ * One admitted regex searched through a 1 MB prompt. Policy regexes run on `re2js`, linear in
+ * the text, at a cost per character that grows with the pattern's size (capped at 32
+ * character classes and alternatives): the largest admitted pattern on text that defeats its state cache (`a[ab]{32}$`
+ * on random `a`/`b`) is the worst case: 1.8 to 2.5 s under a load average of 17 on two cores,
+ * and more while other test files share the cores, which the bound leaves room for.
+ * JavaScript's engine took 1.8 to 6.2 s for `a+$a` on 1 MB of `a` (repetitions bounded to 256)
+ * and 15 s for `a.*b.*c` on 100 kB of `abab…` (about 150 s on 1 MB).
  */
-const MATCH_BOUND_MS = 250;
+const MATCH_1MB_BOUND_MS = 8_000;
+const MB = 1_000_000;
 
 const condition = fc.oneof(
   fc.record({ model: fc.oneof(fc.string(), fc.array(fc.string(), { maxLength: 3 })) }),
@@ -41,6 +46,19 @@ const document = fc.oneof(
   ),
   fc.jsonValue({ maxDepth: 4 }),
 );
+
+/** `length` characters of `a` and `b` from a fixed-seed xorshift generator, ending with `b`. */
+function randomAb(length: number): string {
+  let state = 21;
+  const chars: string[] = [];
+  for (let i = 0; i < length - 1; i++) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    chars.push(state & 1 ? 'a' : 'b');
+  }
+  return `${chars.join('')}b`;
+}
 
 /**
  * The result of `run` and its time: the least of up to three runs while over `bound`, so a
@@ -90,9 +108,31 @@ describe('fuzz: the policy language', () => {
     );
   });
 
-  it('admits only regexes that match a long prompt within the bound', () => {
-    const pieces = fc.constantFrom('a', 'b', '.', '*', '+', '?', '(', ')', '|', '[ab]', '\\d', '\\s', '{2,}', '^', '$', '(?:', '\\1', 'x');
-    const prompts = ['a'.repeat(10_000), 'ab'.repeat(5_000) + '!', `${'a '.repeat(5_000)}x`];
+  it('searches 1 MB of hostile prompt with any admitted regex within the bound', () => {
+    const pieces = fc.constantFrom(
+      'a',
+      'b',
+      '.',
+      '*',
+      '+',
+      '?',
+      '(',
+      ')',
+      '|',
+      '[ab]',
+      '\\d',
+      '\\s',
+      '{2,}',
+      '{9}',
+      '^',
+      '$',
+      '(?:',
+      '(?<=a)',
+      '\\b',
+      '\\1',
+      'x',
+    );
+    const prompts = ['a'.repeat(MB), 'ab'.repeat(MB / 2 - 1) + '!', `${'a '.repeat(MB / 2 - 1)}x`, randomAb(MB)];
     fc.assert(
       fc.property(
         fc.array(pieces, { minLength: 1, maxLength: 16 }).map((p) => p.join('')),
@@ -103,10 +143,14 @@ describe('fuzz: the policy language', () => {
             expect(compiled.reason.length).toBeGreaterThan(0);
             return;
           }
-          for (const prompt of prompts) expect(timed(() => compiled.regex.test(prompt), MATCH_BOUND_MS).ms).toBeLessThan(MATCH_BOUND_MS);
+          for (const prompt of prompts) expect(timed(() => compiled.regex.test(prompt), MATCH_1MB_BOUND_MS).ms).toBeLessThan(MATCH_1MB_BOUND_MS);
         },
       ),
-      fuzzBudget(500),
+      fuzzBudget(4, [
+        ['a[ab]{32}$', false],
+        ['ignore (?:all )?(?:previous|prior) instructions', true],
+        ['a.*b.*c', false],
+      ]),
     );
   });
 });

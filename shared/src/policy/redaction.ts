@@ -3,7 +3,7 @@ import { RedactionMapping, type RedactionMappingOptions, type ReplacementStyle }
 import { replaceFindings, type FindingTreatment } from '../pii/redact.js';
 import type { Finding } from '../pii/types.js';
 import type { RedactionSpec } from './decision.js';
-import { compileSafeRegex } from './safe-regex.js';
+import { compileSafeRegex, type SafeRegex } from './safe-regex.js';
 
 /** Applies a decision's redactions to the texts of one request. */
 export interface Redactor {
@@ -23,20 +23,20 @@ const STRENGTH: Readonly<Record<ReplacementStyle, number>> = { placeholder: 0, h
 
 interface Pattern {
   readonly detector: `custom:${string}`;
-  readonly regex: RegExp;
+  readonly regex: SafeRegex;
 }
 
-const patternCache = new Map<string, RegExp>();
+const patternCache = new Map<string, SafeRegex>();
 const PATTERN_CACHE_LIMIT = 1000;
 
-/** Compiles a custom pattern for scanning (global flag), memoized across requests. */
-function scanningRegex(source: string, ignoreCase: boolean): RegExp {
+/** Compiles a custom pattern for scanning, memoized across requests. */
+function scanningRegex(source: string, ignoreCase: boolean): SafeRegex {
   const key = `${ignoreCase ? 'i' : '-'}${source}`;
   let re = patternCache.get(key);
   if (re === undefined) {
     const checked = compileSafeRegex(source, ignoreCase);
     if (!checked.ok) throw new Error(`redaction pattern ${JSON.stringify(source)} ${checked.reason}`);
-    re = new RegExp(checked.regex.source, ignoreCase ? 'gi' : 'g');
+    re = checked.regex;
     if (patternCache.size >= PATTERN_CACHE_LIMIT) patternCache.clear();
     patternCache.set(key, re);
   }
@@ -77,13 +77,8 @@ export function createRedactor(specs: readonly RedactionSpec[], options: Redacti
       const findings: Finding[] = [];
       for (const d of detectors) d.scan(text, findings, Number.POSITIVE_INFINITY);
       for (const p of patterns) {
-        p.regex.lastIndex = 0;
-        for (let m = p.regex.exec(text); m !== null; m = p.regex.exec(text)) {
-          if (m[0].length === 0) {
-            p.regex.lastIndex++;
-            continue;
-          }
-          findings.push({ detector: p.detector, start: m.index, end: m.index + m[0].length, value: m[0] });
+        for (const m of p.regex.matchAll(text)) {
+          if (m.index !== undefined && m[0].length > 0) findings.push({ detector: p.detector, start: m.index, end: m.index + m[0].length, value: m[0] });
         }
       }
       return replaceFindings(text, findings, treat, mapping);

@@ -1,15 +1,8 @@
 /**
- * A reader of JavaScript regular expression sources (without the `u` flag) into the small tree
- * that the admission rules of `safe-regex.ts` inspect. Sources are syntax-checked by the engine
+ * A reader of JavaScript regular expression sources (without the `u` flag) into a small tree,
+ * in which the admission rules of `safe-regex.ts` find backreferences. Sources are syntax-checked by the engine
  * first, so the reader can be lenient.
  */
-
-/** Where an unbounded quantifier sits in the source, for rewriting it with a bound. */
-export interface UnboundedQuantifier {
-  readonly from: number;
-  readonly to: number;
-  readonly min: number;
-}
 
 /** Non-ASCII characters fall in two buckets: whitespace (what `\s` adds) and everything else. */
 const NON_ASCII_SPACE = 1;
@@ -64,6 +57,14 @@ export class CharSet {
     this.nonAscii = ~this.nonAscii & NON_ASCII_ALL;
   }
 
+  /** Whether the set is one character (with its other case when it is a letter). */
+  isOneCharacter(): boolean {
+    if (this.nonAscii !== 0) return false;
+    const codes: number[] = [];
+    for (let c = 0; c < 128 && codes.length <= 2; c++) if ((this.bits[c >> 5] & (1 << (c & 31))) !== 0) codes.push(c);
+    return codes.length === 1 || (codes.length === 2 && codes[1] - codes[0] === 32 && codes[0] >= 65 && codes[0] <= 90);
+  }
+
   overlaps(other: CharSet): boolean {
     if ((this.nonAscii & other.nonAscii) !== 0) return true;
     for (let i = 0; i < 4; i++) if ((this.bits[i] & other.bits[i]) !== 0) return true;
@@ -103,8 +104,6 @@ const CONTROL_ESCAPES: Readonly<Record<string, number>> = { n: 10, r: 13, t: 9, 
  * `\1` is a backreference only when that many groups exist.
  */
 export class Parser {
-  /** Unbounded quantifiers, in source order. */
-  readonly unbounded: UnboundedQuantifier[] = [];
   private pos = 0;
   private readonly groupCount: number;
   private readonly hasNamedGroups: boolean;
@@ -140,7 +139,6 @@ export class Parser {
 
   private quantified(atom: Node): Node {
     const rest = this.src.slice(this.pos);
-    const from = this.pos;
     let min: number;
     let max: number;
     const c = rest[0];
@@ -154,7 +152,6 @@ export class Parser {
       max = m[2] === undefined ? min : m[3] === '' ? Infinity : Number(m[3]);
       this.pos += m[0].length;
     }
-    if (max === Infinity) this.unbounded.push({ from, to: this.pos, min });
     if (this.src[this.pos] === '?') this.pos++; // lazy: same backtracking, different order
     return { kind: 'repeat', body: atom, min, max };
   }

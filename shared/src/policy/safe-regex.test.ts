@@ -13,47 +13,29 @@ describe('compileSafeRegex', () => {
     ['.*foo.*bar'],
     ['^rm\\s+-rf\\s+/'],
     ['(?:[a-z]{2}\\d)+'],
-    ['(?:foo|bar)+'],
-    ['(?:\\w|-)+'],
-    ['(?:a|bc)+'],
     ['https?://[^\\s/]+'],
     ['\\d{3}-\\d{2}-\\d{4}'],
-    ['colou?r'],
-    ['[A-Z]{2}\\d{2}'],
     ['(?<name>x)[\\d-z]'],
-    ['\\w+@\\w+\\.com'],
-    ['(?=\\d+)\\d'],
-    ['a{2,5}b'],
+    ['sk_live_[A-Za-z0-9]{16,}'],
     ['[\\s\\S]*?end'],
-    ['\\s*\\S+'],
-    ['[^"]*"'],
+    ['\\u00e9t\\u00e9'],
+    // Exponential or polynomial under a backtracking engine, linear here.
+    ['(a+)+'],
+    ['(a|ab)*c'],
+    ['\\d+\\d*'],
+    ['.*.*x'],
   ])('accepts %s', (source) => {
     expect(reason(source)).toBeNull();
   });
 
-  it('returns a regex without stateful flags, case-insensitive on request', () => {
-    const result = compileSafeRegex('abc', true);
-    expect(result.ok && result.regex.flags).toBe('i');
-  });
-
-  it.each([['(a+)+'], ['(a*)*b'], ['(\\w+\\.)*'], ['(ab?)+'], ['(?:\\d+\\s?)+'], ['((a+))+'], ['(a{1,3}){2,}']])(
-    'refuses the nested quantifiers of %s',
-    (source) => {
-      expect(reason(source)).toMatch(/nests quantifiers/);
-    },
-  );
-
-  it.each([['(a|ab)*'], ['(\\w|\\d)+'], ['(a|)+'], ['(?:x|[a-z])+'], ['(a|a)+']])('refuses the ambiguous repeated alternation %s', (source) => {
-    expect(reason(source)).toMatch(/repeats an alternation/);
-  });
-
-  it('treats letters of both cases as the same character when ignoring case', () => {
-    expect(reason('(?:A|b)+', false)).toBeNull();
-    expect(reason('(?:A|a)+', true)).toMatch(/repeats an alternation/);
-  });
-
-  it.each([['\\d+\\d*'], ['.*.*x'], ['\\w+\\s?\\w+'], ['(?:x\\d+)\\d+'], ['[a-z]+\\d*[a-z]*']])('refuses the adjacent repetitions of %s', (source) => {
-    expect(reason(source)).toMatch(/side by side/);
+  it('matches anywhere in the text, case-insensitively on request, keeping no state between calls', () => {
+    const result = compileSafeRegex('ignore (?:all )?previous.*instructions', true);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    for (let i = 0; i < 2; i++) expect(result.regex.test('Please IGNORE all previous, earlier instructions.')).toBe(true);
+    expect(result.regex.test('Please ignore this.')).toBe(false);
+    const strict = compileSafeRegex('abc');
+    expect(strict.ok && strict.regex.test('xABC')).toBe(false);
   });
 
   it('refuses backreferences, numbered and named', () => {
@@ -61,11 +43,21 @@ describe('compileSafeRegex', () => {
     expect(reason('(?<q>["\'])x\\k<q>')).toMatch(/backreference/);
   });
 
-  it('reads \\1 without a group as a legacy escape, not a backreference', () => {
-    expect(reason('a\\1')).toBeNull();
+  it('refuses lookarounds and other syntax the linear-time engine lacks, with its message', () => {
+    expect(reason('(?=\\d+)\\d')).toMatch(/^uses syntax the linear-time regex engine does not support .*\(\?=/);
+    expect(reason('x(?!y)')).toMatch(/does not support/);
+    expect(reason('(?<=\\$)\\d+')).toMatch(/does not support/);
   });
 
-  it('refuses invalid syntax with the engine message', () => {
+  it('refuses patterns of more than 32 character classes and alternatives once counted repetitions are expanded', () => {
+    expect(reason('[A-Za-z0-9]{24,}-[a-f]{6}')).toBeNull();
+    expect(reason('ignore (?:all )?(?:previous|prior|earlier) instructions and reveal the system prompt', true)).toBeNull();
+    expect(reason('[A-Za-z0-9]{32,64}')).toMatch(/^has 64 character classes and alternatives once counted repetitions are expanded \(at most 32\)/);
+    expect(reason('a[ab]{100}$')).toMatch(/^has 100 character classes/);
+    expect(reason('(?:a|b){40}')).toMatch(/^has 40 character classes/);
+  });
+
+  it('refuses invalid syntax with the JavaScript engine message', () => {
     expect(reason('(')).toMatch(/^is not a valid regular expression: .*Unterminated group/);
   });
 
@@ -74,28 +66,19 @@ describe('compileSafeRegex', () => {
     expect(reason('a'.repeat(MAX_REGEX_LENGTH + 1))).toMatch(/is longer than 512 characters/);
   });
 
-  it('bounds unbounded repetitions so that a search stays linear', () => {
-    const result = compileSafeRegex('ignore.*instructions|a+?b{2,}c\\*[x*]');
-    expect(result.ok && result.regex.source).toBe('ignore.{0,256}instructions|a{1,256}?b{2,256}c\\*[x*]');
-    const slow = compileSafeRegex('ignore.*instructions');
-    const hostile = 'ignore'.repeat(100_000);
-    const started = performance.now();
-    expect(slow.ok && slow.regex.test(hostile)).toBe(false);
-    expect(performance.now() - started).toBeLessThan(5000);
-  });
-
-  it('keeps the meaning of a bounded pattern on ordinary text', () => {
-    const result = compileSafeRegex('ignore (?:all )?previous.*instructions', true);
-    expect(result.ok && result.regex.test('Please IGNORE all previous, earlier instructions.')).toBe(true);
-  });
-
-  it('accepts patterns whose refused cousins really are slow', () => {
-    const hostile = 'a'.repeat(28) + '!';
-    const accepted = compileSafeRegex('(?:a|b)+c');
-    expect(accepted.ok).toBe(true);
-    const started = performance.now();
-    if (accepted.ok) accepted.regex.test(hostile.repeat(1000));
-    // Linear time is milliseconds here; a backtracking pattern would take minutes. The bound is loose for shared CI machines.
-    expect(performance.now() - started).toBeLessThan(2_000);
+  it('searches a hostile 1 MB prompt in linear time, where a backtracking engine takes seconds or minutes', () => {
+    const cases: [string, string][] = [
+      ['a+$a', 'a'.repeat(1_000_000)],
+      ['ignore.*instructions', 'ignore'.repeat(170_000)],
+      ['(a+)+!', `${'a'.repeat(1_000_000)}?`],
+    ];
+    for (const [source, prompt] of cases) {
+      const compiled = compileSafeRegex(source);
+      expect(compiled.ok).toBe(true);
+      const started = performance.now();
+      expect(compiled.ok && compiled.regex.test(prompt)).toBe(false);
+      // Linear time is well under a second here; the bound is loose for shared CI machines.
+      expect(performance.now() - started).toBeLessThan(3_000);
+    }
   });
 });

@@ -87,4 +87,52 @@ describe('graceful drain on SIGTERM', () => {
     await vi.waitFor(() => expect(process.exits).toEqual([0]));
     await dp.close();
   });
+
+  it('with 200 open streams: the 100 that end within the deadline finish whole, the 100 that outlive it are cut at it, and all 200 are metered once', async () => {
+    const dp = await startNode({ KEYWARD_DRAIN_SECONDS: '2' });
+    const process = signals(dp);
+    /** Opens a stream and resolves once its first bytes arrived, with the rest still to read. */
+    const open = async (chunks: number) => {
+      const res = await fetch(`${dp.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${key.secret}`,
+          'content-type': 'application/json',
+          [BEHAVIOUR_HEADER]: JSON.stringify({ text: 'x'.repeat(chunks), chunks, intervalMs: 100 }),
+        },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true }),
+      });
+      expect(res.status).toBe(200);
+      const reader = res.body!.getReader();
+      const first = await reader.read();
+      const rest = (async () => {
+        let text = new TextDecoder().decode(first.value);
+        for (let r = await reader.read(); !r.done; r = await reader.read()) text += new TextDecoder().decode(r.value);
+        return text;
+      })();
+      return { requestId: res.headers.get('x-request-id')!, rest };
+    };
+    // Short streams last a second and a half; long ones would last a minute, far past the deadline.
+    const streams = await Promise.all(Array.from({ length: 200 }, (_, i) => open(i % 2 === 0 ? 15 : 600)));
+    const signalled = Date.now();
+    process.send('SIGTERM');
+    const outcomes = await Promise.allSettled(streams.map((s) => s.rest));
+    const elapsed = Date.now() - signalled;
+    const short = outcomes.filter((_, i) => i % 2 === 0);
+    const long = outcomes.filter((_, i) => i % 2 === 1);
+    expect(short.filter((o) => o.status === 'fulfilled' && o.value.includes('[DONE]')).length).toBe(100);
+    expect(long.filter((o) => o.status === 'rejected' || !o.value.includes('[DONE]')).length).toBe(100);
+    // Cut at the 2 s deadline, plus the time to close 100 connections on a busy machine.
+    expect(elapsed).toBeLessThan(6_000);
+    await vi.waitFor(() => expect(process.exits).toEqual([0]), { timeout: 10_000 });
+    const ids = streams.map((s) => s.requestId);
+    await vi.waitFor(() => expect(collector.events.filter((e) => ids.includes(e.requestId)).length).toBe(200), { timeout: 10_000 });
+    const events = collector.events.filter((e) => ids.includes(e.requestId));
+    expect(new Set(events.map((e) => e.requestId)).size).toBe(200);
+    const shortIds = new Set(ids.filter((_, i) => i % 2 === 0));
+    expect(events.filter((e) => shortIds.has(e.requestId) && e.status === 200 && e.errorCode === null).length).toBe(100);
+    // A stream cut at the deadline is metered as cut, with what it had streamed.
+    expect(events.filter((e) => !shortIds.has(e.requestId) && e.errorCode !== null).length).toBe(100);
+    await dp.close();
+  }, 90_000);
 });

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import OpenAI from 'openai';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { storesHolding, storesText } from '../support/stores.js';
 import { eventually, startTestSystem, type TestSystem } from '../support/system.js';
 
 /** What the mock provider answers every chat with: the completion text to look for. */
@@ -53,51 +52,9 @@ describe('content capture off', () => {
     return ids;
   }
 
-  /** Every row of every table, as text. */
-  async function databaseText(): Promise<string> {
-    const { rows: tables } = await db.query<{ name: string }>(
-      `select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`,
-    );
-    const parts: string[] = [];
-    for (const { name } of tables) {
-      const { rows } = await db.query<{ t: string }>(`select t::text as t from ${db.escapeIdentifier(name)} t`);
-      parts.push(...rows.map((r) => r.t));
-    }
-    return parts.join('\n');
-  }
-
-  async function filesText(dir: string): Promise<string> {
-    const parts: string[] = [];
-    for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-      if (entry.isFile()) parts.push(await readFile(join(entry.parentPath, entry.name), 'latin1'));
-    }
-    return parts.join('\n');
-  }
-
-  async function exportText(): Promise<string> {
-    const res = await system.owner.gql<{ createExport: { url: string } }>(
-      'mutation($from: DateTimeISO!, $to: DateTimeISO!) { createExport(input: { kind: USAGE_EVENTS, format: NDJSON, from: $from, to: $to }) { url } }',
-      { from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString() },
-    );
-    expect(res.errors).toBeUndefined();
-    // The link names the public address; the test control plane listens on a port of its own.
-    const link = new URL(res.data!.createExport.url);
-    const download = await fetch(new URL(`${link.pathname}${link.search}`, system.cp.url));
-    expect(download.status).toBe(200);
-    return download.text();
-  }
-
   /** Where `needle` was found, store by store. */
-  async function storesHolding(needle: string): Promise<string[]> {
-    const stores: Record<string, string> = {
-      postgresql: await databaseText(),
-      logs: system.allLogs().join('\n'),
-      'data-plane state (spool, config)': await filesText(system.dataPlaneStateDir),
-      'usage-event export': await exportText(),
-    };
-    return Object.entries(stores)
-      .filter(([, text]) => text.includes(needle))
-      .map(([store]) => store);
+  async function storesWith(needle: string): Promise<string[]> {
+    return storesHolding(await storesText(system, db), needle);
   }
 
   it('keeps no prompt or completion byte in PostgreSQL, the logs, the spool or exports', async () => {
@@ -105,8 +62,8 @@ describe('content capture off', () => {
     const ids = await send(prompt);
     const { rows } = await db.query('select content from usage_events where request_id = any($1)', [ids]);
     expect(rows).toEqual([{ content: null }, { content: null }]);
-    expect(await storesHolding(prompt)).toEqual([]);
-    expect(await storesHolding(COMPLETION)).toEqual([]);
+    expect(await storesWith(prompt)).toEqual([]);
+    expect(await storesWith(COMPLETION)).toEqual([]);
   });
 
   it('finds the prompt once capture is turned on, so the scan is not blind', async () => {
@@ -116,6 +73,6 @@ describe('content capture off', () => {
     await eventually(() => ((system.dp.node.readiness().version ?? 0) > before ? true : undefined), 10_000, 'capture on to reach the node');
     const prompt = `privacy-prompt-${randomBytes(8).toString('hex')}`;
     await send(prompt);
-    expect(await storesHolding(prompt)).toEqual(expect.arrayContaining(['postgresql', 'usage-event export']));
+    expect(await storesWith(prompt)).toEqual(expect.arrayContaining(['postgresql', 'usage-event export']));
   });
 });
