@@ -43,13 +43,13 @@ export interface PerformanceFigures {
 }
 
 /** One bucket of a performance series. */
-export interface PerformancePoint extends PerformanceFigures {
+interface PerformancePoint extends PerformanceFigures {
   readonly start: Date;
   readonly end: Date;
 }
 
 /** One provider's figures over the whole range; `provider` is null for requests decided before one was chosen. */
-export interface ProviderPerformance extends PerformanceFigures {
+interface ProviderPerformance extends PerformanceFigures {
   readonly provider: string | null;
 }
 

@@ -1,5 +1,5 @@
 import type { Decision } from '@keyward/shared';
-import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, Int, InterfaceType, ObjectType, registerEnumType } from 'type-graphql';
 import { DecisionEnum } from '../events/usage-event.type.js';
 import type { PerformanceBucket } from './performance.js';
 
@@ -11,7 +11,7 @@ registerEnumType(PerformanceBucketEnum, {
 });
 
 @ObjectType('DecisionCount', { description: 'How many requests ended with one decision.' })
-export class DecisionCountType {
+class DecisionCountType {
   @Field(() => DecisionEnum)
   decision!: Decision;
 
@@ -20,8 +20,8 @@ export class DecisionCountType {
 }
 
 /** Fields every set of performance figures has; points and providers add what they are about. */
-@ObjectType('PerformanceFigures', { description: 'Request counts, error rates, token throughput and latency percentiles over some stretch of time.' })
-export class PerformanceFiguresType {
+@InterfaceType('PerformanceFigures', { description: 'Request counts, error rates, token throughput and latency percentiles over some stretch of time.' })
+abstract class PerformanceFiguresType {
   @Field(() => Float)
   requests!: number;
 
@@ -68,7 +68,10 @@ export class PerformanceFiguresType {
   decisions!: DecisionCountType[];
 }
 
-@ObjectType('PerformancePoint', { description: 'Performance over one bucket.' })
+@ObjectType('PerformanceTotals', { implements: PerformanceFiguresType, description: 'Performance over a whole range.' })
+export class PerformanceTotalsType extends PerformanceFiguresType {}
+
+@ObjectType('PerformancePoint', { implements: PerformanceFiguresType, description: 'Performance over one bucket.' })
 export class PerformancePointType extends PerformanceFiguresType {
   @Field(() => Date)
   start!: Date;
@@ -77,7 +80,7 @@ export class PerformancePointType extends PerformanceFiguresType {
   end!: Date;
 }
 
-@ObjectType('ProviderPerformance', { description: 'One provider’s performance over the whole range.' })
+@ObjectType('ProviderPerformance', { implements: PerformanceFiguresType, description: 'One provider’s performance over the whole range.' })
 export class ProviderPerformanceType extends PerformanceFiguresType {
   @Field(() => String, { nullable: true, description: 'The provider kind; null for requests decided before a provider was chosen.' })
   provider!: string | null;
@@ -97,8 +100,8 @@ export class PerformanceReportType {
   @Field(() => [PerformancePointType])
   points!: PerformancePointType[];
 
-  @Field(() => PerformanceFiguresType)
-  totals!: PerformanceFiguresType;
+  @Field(() => PerformanceTotalsType)
+  totals!: PerformanceTotalsType;
 
   @Field(() => [ProviderPerformanceType], { description: 'Each provider over the whole range, busiest first.' })
   providers!: ProviderPerformanceType[];
