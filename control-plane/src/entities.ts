@@ -8,6 +8,7 @@ import { BudgetAlert } from './budgets/budget-alert.entity.js';
 import { Budget } from './budgets/budget.entity.js';
 import { RateLimit } from './budgets/rate-limit.entity.js';
 import { SpendRollup } from './budgets/spend-rollup.entity.js';
+import { PerformanceRollup } from './performance/performance-rollup.entity.js';
 import { ConfigVersion } from './config-publish/config-version.entity.js';
 import { Credential } from './credentials/credential.entity.js';
 import { McpServer } from './mcp/mcp-server.entity.js';
@@ -103,6 +104,7 @@ export const ENTITIES = [
   Budget,
   RateLimit,
   SpendRollup,
+  PerformanceRollup,
   BudgetAlert,
   BillingAccount,
   CreditLedgerEntry,

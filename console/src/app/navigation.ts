@@ -25,6 +25,7 @@ const NAVIGATION: readonly NavGroup[] = [
     items: [
       { route: 'overview', label: 'Overview', icon: 'overview', permission: 'events:read' },
       { route: 'audit', label: 'Requests', icon: 'activity', permission: 'events:read' },
+      { route: 'performance', label: 'Performance', icon: 'clock', permission: 'events:read' },
     ],
   },
   {

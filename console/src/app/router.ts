@@ -58,10 +58,30 @@ const routes: RouteRecordRaw[] = [
     meta: { title: 'Requests', permission: 'events:read' },
   },
   {
+    path: '/performance',
+    name: 'performance',
+    component: () => import('@/screens/performance/PerformanceView.vue'),
+    meta: { title: 'Performance', permission: 'events:read' },
+  },
+  {
     path: '/keys',
     name: 'keys',
     component: () => import('@/screens/keys/KeysView.vue'),
     meta: { title: 'Keys', permission: 'keys:read' },
+  },
+  {
+    path: '/keys/:id',
+    name: 'key',
+    component: () => import('@/screens/scope/KeyDetailView.vue'),
+    props: true,
+    meta: { title: 'Key', permission: 'keys:read', nav: 'keys' },
+  },
+  {
+    path: '/teams/:id',
+    name: 'team',
+    component: () => import('@/screens/scope/TeamDetailView.vue'),
+    props: true,
+    meta: { title: 'Team', permission: 'keys:read', nav: 'keys' },
   },
   {
     path: '/pools',

@@ -1,5 +1,5 @@
-import type { Plan } from '@keyward/shared';
-import { Arg, Authorized, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { isUuid, type Plan } from '@keyward/shared';
+import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { actorOf } from '../auth/viewer.js';
 import { formatUsd } from '../budgets/money.js';
 import { AppError } from '../errors.js';
@@ -129,8 +129,16 @@ export class BillingResolver {
     @Arg('groupBy', () => UsageGroupByEnum) groupBy: UsageGroupBy,
     @Arg('from', () => String) from: string,
     @Arg('to', () => String) to: string,
+    @Arg('keyId', () => ID, { nullable: true, description: 'Only this key’s usage.' }) keyId?: string | null,
+    @Arg('teamId', () => ID, { nullable: true, description: 'Only the usage of keys while in this team.' }) teamId?: string | null,
   ): Promise<UsageRollupType[]> {
-    const rows = await usageRollups(ctx.em, orgCallerOf(ctx).orgId, groupBy, from, to);
+    for (const [name, id] of [
+      ['keyId', keyId],
+      ['teamId', teamId],
+    ] as const) {
+      if (id && !isUuid(id)) throw new AppError('BAD_USER_INPUT', `${name} must be a UUID.`, { fields: { [name]: ['must be a UUID'] } });
+    }
+    const rows = await usageRollups(ctx.em, orgCallerOf(ctx).orgId, groupBy, from, to, { keyId, teamId });
     return rows.map((row) => ({ ...row, cost: formatUsd(row.costMicros) }));
   }
 

@@ -175,6 +175,14 @@ describe('spend from stored usage events', () => {
       { from: today, to: today },
     );
     expect(byModel.data!.usageRollups).toEqual(expect.arrayContaining([{ group: 'gpt-4o', costMicros: 2_000 }]));
+    const oneKey = await owner.gql<{ usageRollups: { group: string; requests: number; costMicros: number }[] }>(
+      'query($from: String!, $to: String!, $keyId: ID) { usageRollups(groupBy: DAY, from: $from, to: $to, keyId: $keyId) { group requests costMicros } }',
+      { from: today, to: today, keyId: otherKeyId },
+    );
+    const keyRow = res.data!.usageRollups.find((r) => r.group === otherKeyId)!;
+    expect(oneKey.data!.usageRollups).toEqual([{ group: today, requests: keyRow.requests, costMicros: keyRow.costMicros }]);
+    const badKey = await owner.gql('{ usageRollups(groupBy: DAY, from: "2025-03-01", to: "2025-03-01", keyId: "k1") { group } }');
+    expect(badKey.errors?.[0]).toMatchObject({ message: 'keyId must be a UUID.', extensions: { code: 'BAD_USER_INPUT' } });
     const bad = await owner.gql('{ usageRollups(groupBy: DAY, from: "2025-02-30", to: "2025-03-01") { group } }');
     expect(bad.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
   });

@@ -47,22 +47,37 @@ function checkDayRange(from: string, to: string): { fromDay: string; toDay: stri
   return { fromDay: from, toDay: new Date(end + 86_400_000).toISOString().slice(0, 10) };
 }
 
+/** Limits usage to one key's or one team's. */
+export interface UsageScope {
+  readonly keyId?: string | null;
+  readonly teamId?: string | null;
+}
+
 /**
  * Sums the organization's usage over local days `from` to `to` (inclusive, in its time zone),
- * grouped as asked, biggest cost first (days in order when grouped by day).
+ * grouped as asked, biggest cost first (days in order when grouped by day), optionally of one
+ * key or one team only.
  */
-export async function usageRollups(em: EntityManager, orgId: string, groupBy: UsageGroupBy, from: string, to: string): Promise<UsageRow[]> {
+export async function usageRollups(
+  em: EntityManager,
+  orgId: string,
+  groupBy: UsageGroupBy,
+  from: string,
+  to: string,
+  scope: UsageScope = {},
+): Promise<UsageRow[]> {
   const { fromDay, toDay } = checkDayRange(from, to);
   const group = GROUP_SQL[groupBy];
+  const filters = [scope.keyId ? 'and r.key_id = ?' : '', scope.teamId ? 'and r.team_id = ?' : ''].join(' ');
   const rows = await sqlRows<{ grp: string | null; label: string | null; requests: string; input: string; output: string; cached: string; cost: string }>(
     em,
     `select ${group.key} as grp, ${group.label} as label, sum(r.requests) as requests, sum(r.input_tokens) as input,
             sum(r.output_tokens) as output, sum(r.cached_input_tokens) as cached, sum(r.cost_micros) as cost
        from spend_rollups r ${group.join}
-      where r.organization_id = ? and r.day >= ? and r.day < ?
+      where r.organization_id = ? and r.day >= ? and r.day < ? ${filters}
       group by 1
       order by ${groupBy === 'day' ? '1 asc' : '7 desc, 1 asc'}`,
-    [orgId, fromDay, toDay],
+    [orgId, fromDay, toDay, ...[scope.keyId, scope.teamId].filter(Boolean)],
   );
   return rows.map((row) => ({
     group: row.grp === '' && groupBy === 'model' ? '' : row.grp,

@@ -4,6 +4,7 @@ import { USAGE_CHAIN } from '../audit-chain/chain-kinds.js';
 import { appendPrepared, prepareLinks } from '../audit-chain/chain-append.js';
 import { actOnAnomalies } from '../anomaly/anomaly-actions.js';
 import { addToSpendRollups } from '../budgets/spend.js';
+import { addToPerformanceRollups } from '../performance/performance-rollups.js';
 import { notePoolLimitHits } from '../pools/limit-notices.js';
 import type { Services } from '../services.js';
 import { contentCaptured, eventSelectList, insertEventsStatement, storedEventMessage, toUsageEventMessage, type UsageEventRow } from './event-columns.js';
@@ -65,6 +66,7 @@ export async function storeEventBatch(services: Services, batch: EventBatch): Pr
       trx,
       stored.map((event) => event.id),
     );
+    await addToPerformanceRollups(trx, stored);
     // Tamper evidence, second half: the new rows join their organizations' hash chains before the
     // commit. A stored event's message carries every stored field under its API name, as the chain
     // hashes it. Last in the transaction: the chain heads stay locked until the commit, and every

@@ -4,3 +4,4 @@ export * from './enforcement-fixtures.js';
 export * from './approval-fixtures.js';
 // People who sign in with a password (browser tests); renamed beside enforcement-fixtures' token-only `addMember`.
 export { addMember as addPersonWithPassword, type TestPerson } from './fixtures.js';
+export { seedUsageEvents, type EventSeed } from './seed-events.js';

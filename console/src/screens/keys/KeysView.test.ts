@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { createMemoryHistory, createRouter } from 'vue-router';
 import { key } from '@/testing/fixtures';
 import { mountScreen, settle } from '@/testing/mount';
 import KeysView from './KeysView.vue';
@@ -12,36 +13,44 @@ const responses = {
   KeyFormOptions: options,
 };
 
+/** The routes the keys list links to. */
+const keyPages = () =>
+  createRouter({
+    history: createMemoryHistory(),
+    routes: ['/keys', '/keys/:id'].map((path, i) => ({ path, name: i === 0 ? 'keys' : 'key', component: { render: () => null } })),
+  });
+
 afterEach(() => {
   document.body.innerHTML = '';
 });
 
 describe('the keys screen', () => {
   it('lists keys with their team, spend and request count', async () => {
-    const { wrapper } = mountScreen(KeysView, { permissions: ['keys:read'], responses });
+    const { wrapper } = mountScreen(KeysView, { plugins: [keyPages()], permissions: ['keys:read'], responses });
     await settle();
     expect(wrapper.text()).toContain('support-agent');
     expect(wrapper.text()).toContain('Support');
     expect(wrapper.text()).toContain('$12.50');
     expect(wrapper.text()).toContain('1,234 requests');
+    expect(wrapper.find('a.key-name').attributes('href')).toMatch(/^\/keys\/[^/]+$/);
   });
 
   it('hides create and row actions from roles that cannot change keys', async () => {
-    const { wrapper } = mountScreen(KeysView, { permissions: ['keys:read'], responses });
+    const { wrapper } = mountScreen(KeysView, { plugins: [keyPages()], permissions: ['keys:read'], responses });
     await settle();
     expect(wrapper.find('[data-test="create-key"]').exists()).toBe(false);
     expect(wrapper.find('[aria-label="Actions for support-agent"]').exists()).toBe(false);
   });
 
   it('offers create and row actions to roles that can', async () => {
-    const { wrapper } = mountScreen(KeysView, { permissions: ['keys:read', 'keys:write'], responses });
+    const { wrapper } = mountScreen(KeysView, { plugins: [keyPages()], permissions: ['keys:read', 'keys:write'], responses });
     await settle();
     expect(wrapper.find('[data-test="create-key"]').exists()).toBe(true);
     expect(wrapper.find('[aria-label="Actions for support-agent"]').exists()).toBe(true);
   });
 
   it('explains an empty list and offers the first key', async () => {
-    const { wrapper } = mountScreen(KeysView, { permissions: ['keys:read', 'keys:write'], responses: { ...responses, Keys: page([]) } });
+    const { wrapper } = mountScreen(KeysView, { plugins: [keyPages()], permissions: ['keys:read', 'keys:write'], responses: { ...responses, Keys: page([]) } });
     await settle();
     // Active keys are shown by default; with no key at all the filter is cleared first.
     expect(wrapper.text()).toContain('No key matches these filters');
@@ -53,6 +62,7 @@ describe('the keys screen', () => {
 
   it('shows why the list could not load', async () => {
     const { wrapper } = mountScreen(KeysView, {
+      plugins: [keyPages()],
       permissions: ['keys:read'],
       responses: { ...responses, Keys: new Error('Your role (auditor) does not allow keys:read.') },
     });
@@ -62,7 +72,7 @@ describe('the keys screen', () => {
   });
 
   it("shows the gateway's address and snippets for each client that read the key from $KEYWARD_KEY", async () => {
-    const { wrapper } = mountScreen(KeysView, { permissions: ['keys:read'], responses });
+    const { wrapper } = mountScreen(KeysView, { plugins: [keyPages()], permissions: ['keys:read'], responses });
     await settle();
     expect(wrapper.get('[data-test="gateway-url"]').text()).toBe('https://gw.example.com');
     const snippet = (client: string) => wrapper.get(`[data-test="snippet-${client}"]`).text();
@@ -77,7 +87,11 @@ describe('the keys screen', () => {
   });
 
   it('says the gateway address is not configured rather than guessing one', async () => {
-    const { wrapper } = mountScreen(KeysView, { permissions: ['keys:read'], responses: { ...responses, Installation: installation(null) } });
+    const { wrapper } = mountScreen(KeysView, {
+      plugins: [keyPages()],
+      permissions: ['keys:read'],
+      responses: { ...responses, Installation: installation(null) },
+    });
     await settle();
     expect(wrapper.get('[data-test="gateway-unknown"]').text()).toContain('Set KEYWARD_GATEWAY_URL on the control plane');
     expect(wrapper.find('[data-test^="snippet-"]').exists()).toBe(false);

@@ -1,0 +1,47 @@
+import { ArrayType, BigIntType, Entity, Index, Property, Unique } from '@mikro-orm/core';
+import { OrgScopedEntity } from '../db/base.entity.js';
+
+/**
+ * Request counts, error counts, tokens and latency histograms per organization, UTC hour and
+ * provider, maintained by event ingestion in the same transaction as the events (each event
+ * counted once). The Performance screen reads these rows instead of scanning events; hours merge
+ * into days because histograms share fixed buckets (see `histogram.ts`). `provider` is `''` for
+ * requests decided before a provider was chosen.
+ */
+@Entity({ tableName: 'performance_rollups' })
+@Unique({ name: 'performance_rollups_bucket_unique', properties: ['organization', 'hour', 'provider'] })
+@Index({ name: 'performance_rollups_org_hour_idx', properties: ['organization', 'hour'] })
+export class PerformanceRollup extends OrgScopedEntity {
+  @Property({ type: 'datetime' })
+  hour!: Date;
+
+  @Property({ type: 'text' })
+  provider!: string;
+
+  @Property({ type: new BigIntType('number') })
+  requests!: number;
+
+  /** Requests answered with a 4xx status. */
+  @Property({ type: new BigIntType('number') })
+  clientErrors!: number;
+
+  /** Requests answered with a 5xx status. */
+  @Property({ type: new BigIntType('number') })
+  serverErrors!: number;
+
+  @Property({ type: new BigIntType('number') })
+  inputTokens!: number;
+
+  @Property({ type: new BigIntType('number') })
+  outputTokens!: number;
+
+  /** Requests per decision, in the order of the shared `DECISIONS` list (new decisions are appended). */
+  @Property({ type: ArrayType, columnType: 'bigint[]' })
+  decisionCounts!: string[];
+
+  @Property({ type: ArrayType, columnType: 'bigint[]' })
+  latencyHistogram!: string[];
+
+  @Property({ type: ArrayType, columnType: 'bigint[]' })
+  ttftHistogram!: string[];
+}

@@ -1,0 +1,78 @@
+import { DECISIONS, type Decision, type ProviderKind } from '@keyward/shared';
+import { histogramOf } from './histogram.js';
+
+/** What a performance rollup needs of a stored event. */
+export interface TimedEvent {
+  readonly orgId: string;
+  readonly provider: ProviderKind | null;
+  readonly status: number;
+  readonly decision: Decision;
+  readonly startedAt: Date;
+  readonly latencyMs: number;
+  readonly ttftMs: number | null;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+}
+
+/** Decisions whose requests went to a provider or failed trying: their times are the ones worth charting. */
+export const TIMED_DECISIONS: ReadonlySet<Decision> = new Set(['allowed', 'redacted', 'approved', 'error']);
+
+/** The sums one organization's events add to one hour and provider, as the rollup table stores them. */
+export interface PerformanceRollupRow {
+  readonly org_id: string;
+  /** Start of the UTC hour, ISO 8601. */
+  readonly hour: string;
+  /** `''` for requests decided before a provider was chosen. */
+  readonly provider: string;
+  readonly requests: number;
+  readonly client_errors: number;
+  readonly server_errors: number;
+  readonly input_tokens: number;
+  readonly output_tokens: number;
+  /** Requests per decision, in the order of `DECISIONS`, without trailing zeros (as histograms). */
+  readonly decision_counts: number[];
+  readonly latency_histogram: number[];
+  readonly ttft_histogram: number[];
+}
+
+const HOUR = 3_600_000;
+
+/**
+ * Groups events by organization, UTC hour and provider, in that order (so concurrent batches
+ * lock rollup rows in the same order). Latency and time to first token are counted for requests
+ * that were forwarded or failed (a blocked request's few milliseconds would hide the providers').
+ */
+export function performanceRollupRows(events: readonly TimedEvent[]): PerformanceRollupRow[] {
+  const groups = new Map<string, TimedEvent[]>();
+  for (const event of events) {
+    const hour = new Date(Math.floor(event.startedAt.getTime() / HOUR) * HOUR).toISOString();
+    const id = `${event.orgId}|${hour}|${event.provider ?? ''}`;
+    const group = groups.get(id);
+    if (group) group.push(event);
+    else groups.set(id, [event]);
+  }
+  return [...groups.keys()].sort().map((id) => {
+    const [org_id, hour, provider] = id.split('|') as [string, string, string];
+    const group = groups.get(id)!;
+    const timed = group.filter((e) => TIMED_DECISIONS.has(e.decision));
+    return {
+      org_id,
+      hour,
+      provider,
+      requests: group.length,
+      client_errors: group.filter((e) => e.status >= 400 && e.status < 500).length,
+      server_errors: group.filter((e) => e.status >= 500).length,
+      input_tokens: group.reduce((sum, e) => sum + e.inputTokens, 0),
+      output_tokens: group.reduce((sum, e) => sum + e.outputTokens, 0),
+      decision_counts: withoutTrailingZeros(DECISIONS.map((decision) => group.filter((e) => e.decision === decision).length)),
+      latency_histogram: histogramOf(timed.map((e) => e.latencyMs)),
+      ttft_histogram: histogramOf(timed.flatMap((e) => (e.ttftMs === null ? [] : [e.ttftMs]))),
+    };
+  });
+}
+
+function withoutTrailingZeros(counts: number[]): number[] {
+  let length = counts.length;
+  while (length > 0 && counts[length - 1] === 0) length -= 1;
+  return counts.slice(0, length);
+}
