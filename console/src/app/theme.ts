@@ -44,10 +44,18 @@ export const THEME_OVERRIDES: GlobalThemeOverrides = {
     itemIconColorActive: '#2449c4',
     itemTextColorActiveHover: '#2449c4',
     itemIconColorActiveHover: '#2449c4',
-    groupTextColor: '#8a909c',
+    // The sidebar's group titles: the muted text colour, which keeps 4.5:1 on white.
+    groupTextColor: 'var(--kw-text-muted)',
   },
   Card: { borderColor: '#e4e6eb', paddingMedium: '20px 22px' },
-  Tag: { borderRadius: '999px' },
+  // Status tags: the text in a darker shade of its tint's colour, for a 4.5:1 contrast (styles.css).
+  Tag: {
+    borderRadius: '999px',
+    textColorSuccess: 'var(--kw-success-text)',
+    textColorWarning: 'var(--kw-warning-text)',
+    textColorError: 'var(--kw-danger-text)',
+    textColorInfo: 'var(--kw-info-text)',
+  },
 };
 
 /**
