@@ -26,6 +26,8 @@ export interface DataPlaneConfig {
   readonly stateDir: string;
   /** KMS spec (`local:<path>`, `local-key:<base64>`, `gcp:<resource>`). */
   readonly kms: string;
+  /** A Cloud KMS endpoint to use instead of Google's (`KEYWARD_GCP_KMS_ENDPOINT`, emulators and tests). */
+  readonly gcpKmsEndpoint: string | null;
   /** Pepper for the keyed hash under which Keyward keys are looked up. */
   readonly keyPepper: Buffer;
   /** Salt for the client IP and user-agent hashes in events. */
@@ -99,6 +101,7 @@ export function loadDataPlaneConfig(env: Env = process.env): DataPlaneConfig {
     nodeId: nodeId(env),
     stateDir: resolve(text(env, 'KEYWARD_DP_STATE_DIR', '.keyward/data-plane')),
     kms: kms(env),
+    gcpKmsEndpoint: env.KEYWARD_GCP_KMS_ENDPOINT || null,
     keyPepper,
     hashSalt: hashSalt(env, keyPepper),
     allowLoopbackUpstreams: bool(env, 'KEYWARD_ALLOW_LOOPBACK_UPSTREAMS', false),

@@ -35,6 +35,7 @@ export type GatewayErrorCode =
   | 'policy_unavailable'
   | 'response_too_large'
   | 'credential_unavailable'
+  | 'kms_unavailable'
   | 'upstream_timeout'
   | 'upstream_stalled'
   | 'upstream_unavailable'

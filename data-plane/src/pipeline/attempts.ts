@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AttemptOutcome, BreakerSettings, CredentialConfig } from '@keyward/shared';
+import { KmsError, type AttemptOutcome, type BreakerSettings, type CredentialConfig } from '@keyward/shared';
 import type { Dispatcher } from 'undici';
 import { GatewayError, isRetryableConnectFailure, mapUpstreamFailure } from '../errors.js';
 import type { ProviderApi } from '../providers/index.js';
@@ -89,7 +89,11 @@ export async function attemptUpstream(gw: Gateway, req: ForwardRequest, signal: 
         gw.metrics.upstreamErrors.inc({ provider: target.credential.provider, code: 'credential_unavailable' });
         gw.log.error({ requestId: record.requestId, credentialId: target.credential.id, reason: (err as Error).name }, 'could not unwrap provider credential');
         note('credential_unavailable', null);
-        lastError = new GatewayError('credential_unavailable', 502, 'The provider credential for this key could not be unlocked.');
+        // The key service being away is a passing outage (503, retry); a secret that does not open is not.
+        lastError =
+          err instanceof KmsError
+            ? new GatewayError('kms_unavailable', 503, 'The key service that unlocks provider credentials cannot be reached; retry shortly.', 5)
+            : new GatewayError('credential_unavailable', 502, 'The provider credential for this key could not be unlocked.');
         break;
       }
       const { url, body, api } = upstreamRequest(req, target, bodies);
