@@ -81,6 +81,7 @@ export const ARCHIVE_TABLES: readonly ArchiveTable[] = [
   { table: 'billing_accounts' },
   { table: 'credit_ledger' },
   { table: 'spend_rollups' },
+  { table: 'performance_rollups' },
   { table: 'approval_requests' },
   { table: 'approval_events' },
   { table: 'approval_link_uses' },
