@@ -95,6 +95,8 @@ export class AuditCheckpoint extends OrgScopedEntity {
  * The installation's Ed25519 key for checkpoints. The public key is published; the private key
  * (PKCS#8 PEM) is envelope-encrypted under the KMS exactly like a provider credential, with
  * `audit-signing-key:<keyId>` as associated data, and never leaves the process that opens it.
+ * A key imported with an organization archive has no private half (the sealed columns are null):
+ * it is published and verifies that organization's checkpoints, and never signs.
  */
 @Entity({ tableName: 'audit_signing_keys' })
 export class AuditSigningKey extends BaseEntity {
@@ -106,18 +108,18 @@ export class AuditSigningKey extends BaseEntity {
   @Property({ type: 'text' })
   publicKey!: string;
 
-  @Property({ type: 'string', length: 300, hidden: true })
-  kekId!: string;
+  @Property({ type: 'string', length: 300, hidden: true, nullable: true })
+  kekId: string | null = null;
 
-  @Property({ type: 'text', hidden: true })
-  wrappedKey!: string;
+  @Property({ type: 'text', hidden: true, nullable: true })
+  wrappedKey: string | null = null;
 
-  @Property({ type: 'string', length: 32, hidden: true })
-  iv!: string;
+  @Property({ type: 'string', length: 32, hidden: true, nullable: true })
+  iv: string | null = null;
 
-  @Property({ type: 'text', hidden: true })
-  ciphertext!: string;
+  @Property({ type: 'text', hidden: true, nullable: true })
+  ciphertext: string | null = null;
 
-  @Property({ type: 'string', length: 32, hidden: true })
-  tag!: string;
+  @Property({ type: 'string', length: 32, hidden: true, nullable: true })
+  tag: string | null = null;
 }

@@ -60,7 +60,7 @@ export class AuditSigner {
       await sqlRows(tx as EntityManager, KEY_LOCK);
       const [stored] = await sqlRows<{ keyId: string; kekId: string; wrappedKey: string; iv: string; ciphertext: string; tag: string }>(
         tx as EntityManager,
-        'select key_id as "keyId", kek_id as "kekId", wrapped_key as "wrappedKey", iv, ciphertext, tag from audit_signing_keys order by created_at desc limit 1',
+        'select key_id as "keyId", kek_id as "kekId", wrapped_key as "wrappedKey", iv, ciphertext, tag from audit_signing_keys where ciphertext is not null order by created_at desc limit 1',
       );
       if (stored) {
         const pem = await openSecret(this.kms, stored, signingKeyAad(stored.keyId));

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeBackup } from './backup.js';
-import { deleteBackup, listBackups, uploadBackup, type BackupBucket } from './s3-bucket.js';
+import { deleteObject, listObjects, type S3Bucket } from '../s3/s3-bucket.js';
+import { uploadBackup } from './s3-bucket.js';
 
 /** What `npm run backup` does once: where it writes, and how many backups it keeps there. */
 export interface BackupRun {
@@ -12,7 +13,7 @@ export interface BackupRun {
   readonly pgBinDir: string | null;
   /** A folder that keeps the backups; null: written to a temporary folder and removed once uploaded. */
   readonly dir: string | null;
-  readonly bucket: BackupBucket | null;
+  readonly bucket: S3Bucket | null;
   /** Keep the newest this many backups in each place (older ones are deleted); null: keep all. */
   readonly keep: number | null;
 }
@@ -39,7 +40,7 @@ export async function runBackup(run: BackupRun): Promise<string[]> {
     if (run.bucket) written.push(await uploadBackup(run.bucket, path, basename(path)));
     if (run.keep !== null) {
       if (run.dir) for (const old of beyondNewest(await readdir(run.dir), run.keep)) await rm(join(run.dir, old), { force: true });
-      if (run.bucket) for (const old of beyondNewest(await listBackups(run.bucket, 'keyward-'), run.keep)) await deleteBackup(run.bucket, old);
+      if (run.bucket) for (const old of beyondNewest(await listObjects(run.bucket, 'keyward-'), run.keep)) await deleteObject(run.bucket, old);
     }
     return written;
   } finally {

@@ -14,7 +14,8 @@ import { startTestControlPlane, type TestControlPlane } from '../testing/test-co
 import S3rver from 's3rver';
 import { restoreBackup, writeBackup } from './backup.js';
 import { runBackupsEvery } from './backup-run.js';
-import { backupBucketFrom, listBackups } from './s3-bucket.js';
+import { listObjects } from '../s3/s3-bucket.js';
+import { backupBucketFrom } from './s3-bucket.js';
 
 /** The system's newest PostgreSQL server, so its own pg_dump and pg_restore (the embedded PostgreSQL ships none) can serve it. */
 const SYSTEM_PG = join(
@@ -173,7 +174,7 @@ describe('encrypted backups', () => {
       expect(new Set(names).size).toBe(3);
       expect(written.map((w) => w[1])).toEqual(names.map((n) => `http://127.0.0.1:${port}/backups/nightly/${n}`));
       expect((await readdir(dir)).sort()).toEqual(names.slice(1));
-      expect((await listBackups(bucket, 'keyward-')).sort()).toEqual(names.slice(1));
+      expect((await listObjects(bucket, 'keyward-')).sort()).toEqual(names.slice(1));
       // The object is the encrypted file, byte for byte.
       const object = Buffer.from(await (await fetch(written[2]![1]!)).arrayBuffer());
       expect(object.equals(await readFile(written[2]![0]!))).toBe(true);

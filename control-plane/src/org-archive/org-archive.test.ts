@@ -6,7 +6,11 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { generateSecret } from '@keyward/shared';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { signDueCheckpoints } from '../audit-chain/checkpoints.js';
+import { AuditSigner, publicSigningKeys } from '../audit-chain/signing-key.js';
+import { trailLines } from '../audit-chain/trail-lines.js';
+import { verifyTrailLines } from '../audit-chain/verify.js';
 import { openDatabase } from '../database.js';
 import { postEvents, usageEvent } from '../testing/enforcement-fixtures.js';
 import { addMember, createOrgWithOwner, expectError, expectNoSecretsInLogs, expectOk, startPlane, type TestOrg } from '../testing/fixtures.js';
@@ -151,7 +155,8 @@ describe('organization export and import', () => {
     await writeFile(file, archive.body);
     const text = gunzipSync(archive.body).toString('utf8');
     const lines = text.trimEnd().split('\n');
-    const header = JSON.parse(lines[0]!) as { organizationId: string; notExported: string };
+    const header = JSON.parse(lines[0]!) as { organizationId: string; notExported: string; signingKeys: { keyId: string }[] };
+    expect(header.signingKeys.length).toBeGreaterThan(0);
     expect(header.organizationId).toBe(a.orgId);
     expect(header.notExported).toMatch(/Secrets are never exported/);
     expect(JSON.parse(lines.at(-1)!)).toEqual({ end: true, rows: lines.length - 2 });
@@ -204,6 +209,23 @@ describe('organization export and import', () => {
     const { rows: others } = await client.query('select count(*)::int as n from organizations where id <> $1', [a.orgId]);
     await client.end();
     expect(others).toEqual([{ n: 0 }]);
+
+    // The source's checkpoint-signing keys arrive verification-only: published here, so the trail verifies, and never used to sign.
+    const orm = await openDatabase(target.url);
+    try {
+      const em = orm.em.fork() as EntityManager;
+      const installed = await em.execute<{ key_id: string; sealed: boolean }[]>(
+        'select key_id, ciphertext is not null as sealed from audit_signing_keys order by key_id',
+      );
+      expect(installed).toEqual(header.signingKeys.map((k) => ({ key_id: k.keyId, sealed: false })).sort((x, y) => x.key_id.localeCompare(y.key_id)));
+      const verification = await verifyTrailLines(trailLines(em, await publicSigningKeys(em), { orgId: a.orgId, from: null, to: null }));
+      expect(verification).toMatchObject({ ok: true, problems: [] });
+      expect(verification.chains.reduce((n, c) => n + c.checkpointsChecked, 0)).toBeGreaterThan(0);
+      const signer = new AuditSigner(cp.services.kms, () => orm.em.fork() as EntityManager);
+      expect(header.signingKeys.map((k) => k.keyId)).not.toContain(await signer.keyId());
+    } finally {
+      await orm.close(true);
+    }
 
     // A second import over the organization is refused in one sentence.
     await expect(importOrganization(target.url, file)).rejects.toThrow(

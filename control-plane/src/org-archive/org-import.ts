@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -49,6 +50,23 @@ function insertStatement(plan: ArchiveTable): string {
   const conflict = plan.table === 'users' ? ' on conflict (id) do nothing' : '';
   return `insert into "${plan.table}" select p.* from jsonb_array_elements($1::jsonb) e
      cross join lateral (select e -> 'row' as r) a cross join lateral jsonb_populate_record(null::"${plan.table}", ${row}) p${conflict}`;
+}
+
+/**
+ * Installs the public keys the archive's checkpoints were signed with as verification-only keys
+ * (no private half: published, never used to sign), so `verifyAuditTrail` here accepts those
+ * checkpoints. A key whose id is not the hash of its public key is refused; one already here is kept.
+ */
+async function installSigningKeys(client: pg.Client, header: ArchiveHeader, file: string): Promise<void> {
+  for (const key of header.signingKeys ?? []) {
+    const der = Buffer.from(String(key.publicKey), 'base64');
+    if (createHash('sha256').update(der).digest('hex').slice(0, 16) !== key.keyId)
+      throw new ConfigError(`${file} names a signing key ${String(key.keyId)} that is not its public key's; nothing was imported.`);
+    await client.query('insert into audit_signing_keys (id, key_id, public_key) values (gen_random_uuid(), $1, $2) on conflict (key_id) do nothing', [
+      key.keyId,
+      key.publicKey,
+    ]);
+  }
 }
 
 /** The one sentence a database refusal becomes: which row of the archive clashes with what is here. */
@@ -130,6 +148,7 @@ export async function importOrganization(databaseUrl: string, file: string): Pro
     }
     if (!end || end.rows !== seen) throw new ConfigError(`${file} is cut short (no end line, or fewer rows than it announced); nothing was imported.`);
     await flush();
+    await installSigningKeys(client, header, file);
     await client.query('commit');
     return { organizationId: header.organizationId, rows: counts, toRecreate };
   } catch (error) {

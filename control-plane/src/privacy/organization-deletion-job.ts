@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { deleteSinkObjects, type SinkObjectsLeft } from '../audit-sinks/sink-objects.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { applyConfigChange } from '../config-publish/publish.js';
 import { sqlRows } from '../config-publish/sql.js';
@@ -13,6 +14,12 @@ const ROUND_INTERVAL_MS = 15 * 60_000;
 const BATCH = 5_000;
 /** Passes over the tables before giving up for this round (a table waits for the rows that point at it to go first). */
 const MAX_PASSES = 5;
+/**
+ * How long after its due date an organization waits for its S3 sinks' buckets to be emptied:
+ * every round until then tries again (96 rounds a day); after it, deletion goes ahead and the
+ * audit entry names the buckets that still hold objects.
+ */
+const SINK_OBJECTS_RETRY_MS = 24 * 3_600_000;
 
 /** Config versions of deleted organizations before their last (empty) one: they held credentials and policies. */
 const PRUNE_DELETED_CONFIGS = `delete from config_versions v where not exists (select 1 from organizations o where o.id = v.org_id)
@@ -25,11 +32,15 @@ export interface DeletionRound {
 }
 
 /**
- * Deletes every row of every organization whose deletion is due, table by table in batches,
+ * Deletes every row of every organization whose deletion is due: first the objects Keyward
+ * wrote into its S3 sinks' buckets (`deleteSinkObjects`; while a bucket cannot be reached the
+ * organization waits for the next round, up to `SINK_OBJECTS_RETRY_MS` after its due date),
+ * then its rows, table by table in batches,
  * then the organization row itself (its remaining rows follow by their foreign keys' cascades)
  * together with publishing its empty config (so nodes drop what they held of it), prunes its
  * earlier config versions, and writes one audit entry of no organization: actor `system`, action `organizationDeleted`,
- * the organization's id and how many rows went — no name, no person. Nothing is remembered
+ * the organization's id, how many rows went and the sink buckets whose objects could not be
+ * deleted — no name, no person. Nothing is remembered
  * between statements but the rows themselves, so a round cut short (a crash, or `budget`
  * statements spent) leaves the organization due, and the next round carries on where it stopped.
  * The tables are every table with an `organization_id` or `org_id` column, so a table added
@@ -53,6 +64,12 @@ export async function deleteDueOrganizations(services: Services, budget = Number
   const deleted: string[] = [];
   let left = budget;
   for (const org of due) {
+    const sinkObjectsLeft: SinkObjectsLeft[] = await deleteSinkObjects(services, em, org.id);
+    if (sinkObjectsLeft.length > 0) {
+      const waiting = new Date(org.dueAt).getTime() + SINK_OBJECTS_RETRY_MS > Date.now();
+      services.log.warn({ orgId: org.id, sinkObjectsLeft, waiting }, 'could not delete the objects of an organization in its audit sinks');
+      if (waiting) continue;
+    }
     let rows = 0;
     for (let pass = 0; pass < MAX_PASSES; pass++) {
       let blocked = false;
@@ -94,7 +111,7 @@ export async function deleteDueOrganizations(services: Services, budget = Number
       targetId: org.id,
       outcome: 'success',
       errorCode: null,
-      args: { requestedAt: new Date(org.requestedAt).toISOString(), dueAt: new Date(org.dueAt).toISOString(), rowsDeleted: rows + 1 },
+      args: { requestedAt: new Date(org.requestedAt).toISOString(), dueAt: new Date(org.dueAt).toISOString(), rowsDeleted: rows + 1, sinkObjectsLeft },
       ip: '',
       userAgent: 'keyward organization deletion',
       requestId: randomUUID(),

@@ -1,5 +1,14 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { generateSecret } from '@keyward/shared';
+import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isSinkObjectName } from '../audit-sinks/transports/s3.js';
+import { freePort } from '../db/embedded-postgres.js';
+import { bucketBase, listObjects, putObject, type S3Bucket } from '../s3/s3-bucket.js';
 import { postEvents, usageEvent } from '../testing/enforcement-fixtures.js';
 import { addMember, createOrgWithOwner, expectError, expectNoSecretsInLogs, expectOk, startPlane, type TestOrg } from '../testing/fixtures.js';
 import type { TestControlPlane } from '../testing/test-control-plane.js';
@@ -18,12 +27,22 @@ interface DeletionAnswer {
 const nodeToken = generateSecret('node_token');
 const secrets: string[] = [nodeToken];
 let cp: TestControlPlane;
+let s3: S3rver;
+let s3Dir: string;
+let s3Endpoint: string;
 
 beforeAll(async () => {
-  cp = await startPlane({ KEYWARD_NODE_TOKEN: nodeToken });
+  s3Dir = await mkdtemp(join(tmpdir(), 'keyward-org-deletion-s3-'));
+  const port = await freePort();
+  s3 = new S3rver({ port, address: '127.0.0.1', silent: true, directory: s3Dir, configureBuckets: [{ name: 'audit-exports', configs: [] }] });
+  await s3.run();
+  s3Endpoint = `http://127.0.0.1:${port}`;
+  cp = await startPlane({ KEYWARD_NODE_TOKEN: nodeToken, KEYWARD_AUDIT_SINK_POLL_MS: '100' });
 });
 
 afterAll(async () => {
+  await s3?.close();
+  if (s3Dir) await rm(s3Dir, { recursive: true, force: true });
   if (!cp) return;
   expectNoSecretsInLogs(cp, secrets);
   await cp.close();
@@ -145,8 +164,64 @@ describe('organization deletion', () => {
       [org.orgId],
     );
     expect(record).toMatchObject({ organization_id: null, actor: 'system', target_id: org.orgId });
-    expect(Object.keys(record!.args).sort()).toEqual(['dueAt', 'requestedAt', 'rowsDeleted']);
+    expect(Object.keys(record!.args).sort()).toEqual(['dueAt', 'requestedAt', 'rowsDeleted', 'sinkObjectsLeft']);
+    expect(record!.args.sinkObjectsLeft).toEqual([]);
     const text = JSON.stringify(record);
     for (const personal of [org.name, org.owner.email, org.owner.name, org.slug]) expect(text).not.toContain(personal);
+  });
+
+  it("deletes the objects Keyward wrote in the organization's S3 sinks, and waits a day for a bucket it cannot reach", async () => {
+    const org = await populatedOrg();
+    const bystander = await populatedOrg();
+    const s3Sink = async (session: string, name: string, endpoint: string) => {
+      const secretAccessKey = 'S3RVER';
+      const input = { name, kind: 'S3', endpoint, bucket: 'audit-exports', accessKeyId: 'S3RVER', secretAccessKey, backfill: true };
+      expectOk(await cp.gql('mutation($input: CreateAuditSinkInput!) { createAuditSink(input: $input) { sink { id } } }', { input }, { session }));
+    };
+    await s3Sink(org.owner.session, 'Bucket', s3Endpoint);
+    await s3Sink(bystander.owner.session, 'Bucket', s3Endpoint);
+    const folder = (orgId: string): S3Bucket => ({
+      base: bucketBase(s3Endpoint, 'audit-exports', 'us-east-1'),
+      prefix: `keyward/${orgId}/`,
+      region: 'us-east-1',
+      accessKeyId: 'S3RVER',
+      secretAccessKey: 'S3RVER',
+    });
+    // The sink worker exports both chains of each organization as hourly objects.
+    const exported = async (orgId: string) => {
+      for (let i = 0; i < 100; i++) {
+        const names = await listObjects(folder(orgId));
+        if (names.some((n) => n.startsWith('usage/')) && names.some((n) => n.startsWith('audit/'))) return names;
+        await sleep(100);
+      }
+      throw new Error(`no objects were exported for ${orgId}`);
+    };
+    expect((await exported(org.orgId)).every(isSinkObjectName)).toBe(true);
+    const bystanderObjects = await exported(bystander.orgId);
+    // Something of the customer's own beside Keyward's objects stays.
+    const note = Buffer.from('kept by the customer');
+    await putObject(folder(org.orgId), 'notes/readme.txt', note, { sha256: createHash('sha256').update(note).digest('hex'), length: note.length });
+    // A second sink whose bucket cannot be reached (nothing listens on the port).
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    await s3Sink(org.owner.session, 'Gone bucket', closed);
+
+    expectOk(await cp.gql(DELETE, {}, { session: org.owner.session }));
+    await rows(`update organizations set deletion_due_at = now() - interval '1 second' where id = ?`, [org.orgId]);
+    // The reachable bucket is emptied of Keyward's objects, but the organization waits for the other one.
+    expect(await deleteDueOrganizations(cp.services)).toEqual({ deleted: [], unfinished: false });
+    expect(await listObjects(folder(org.orgId))).toEqual(['notes/readme.txt']);
+    expect(await rows('select 1 from organizations where id = ?', [org.orgId])).toHaveLength(1);
+    expect(await rows('select paused from audit_sinks where organization_id = ?', [org.orgId])).toEqual([{ paused: true }, { paused: true }]);
+
+    // A day after the due date it goes ahead, and the audit entry names the bucket that may still hold objects.
+    await rows(`update organizations set deletion_due_at = now() - interval '25 hours' where id = ?`, [org.orgId]);
+    expect(await deleteDueOrganizations(cp.services)).toEqual({ deleted: [org.orgId], unfinished: false });
+    const [record] = await rows<{ args: { sinkObjectsLeft: unknown[] } }>(
+      `select args from audit_entries where action = 'organizationDeleted' and target_id = ?`,
+      [org.orgId],
+    );
+    expect(record!.args.sinkObjectsLeft).toEqual([{ bucket: 'audit-exports', folder: `keyward/${org.orgId}/`, error: expect.stringMatching(/^ECONNREFUSED/) }]);
+    expect(await listObjects(folder(org.orgId))).toEqual(['notes/readme.txt']);
+    expect(await listObjects(folder(bystander.orgId))).toEqual(expect.arrayContaining(bystanderObjects));
   });
 });
