@@ -299,7 +299,10 @@ describe('key pools across the planes', () => {
     expect((await importCsv(pool.id, 'hal@example.com\nivy@example.com\n')).errors).toBeUndefined();
     const hal = (await reveal(linkIn((await inbox.mailTo('hal@example.com')).text)!)).data!.revealPoolKey.secret;
     const ivy = (await reveal(linkIn((await inbox.mailTo('ivy@example.com')).text)!)).data!.revealPoolKey.secret;
-    const [halRow, ivyRow] = await recipientsOf(pool.id);
+    // Both were imported in one transaction, possibly in the same millisecond: find each by address, not by position.
+    const rows = await recipientsOf(pool.id);
+    const halRow = rows.find((r) => r.email === 'hal@example.com')!;
+    const ivyRow = rows.find((r) => r.email === 'ivy@example.com')!;
     const bulk = async (action: string, ids: string[], expiresAt?: string) => {
       const before = nodeVersion();
       const res = await system.owner.gql<{ updatePoolRecipients: { email: string; status: string; expiresAt: string | null }[] }>(
