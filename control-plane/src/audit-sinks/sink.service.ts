@@ -25,8 +25,10 @@ export async function listSinks(ctx: GraphQLContext): Promise<AuditSinkType[]> {
   const sinks = await ctx.em.find(AuditSink, {}, { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
   if (sinks.length === 0) return [];
   const heads = await chainHeads(ctx.em, orgId);
-  const cursors = await ctx.em.find(AuditSinkCursor, { sink: { $in: sinks.map((s) => s.id) } });
+  // Letters before cursors: a batch is dead-lettered and its cursor moved past it in one transaction, so a
+  // listing that shows the letter also shows the cursor beyond it, never the cursor still retrying it.
   const letters = await ctx.em.find(AuditSinkDeadLetter, { sink: { $in: sinks.map((s) => s.id) } }, { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+  const cursors = await ctx.em.find(AuditSinkCursor, { sink: { $in: sinks.map((s) => s.id) } });
   return sinks.map((sink) => {
     const own = cursors
       .filter((c) => c.sink.id === sink.id)

@@ -200,7 +200,10 @@ describe('MCP servers behind Keyward', () => {
       const rows = await eventually(
         async () => {
           const { rows } = await db.query<Row>(`select * from usage_events where api = 'mcp' order by started_at`);
-          return rows.filter((r) => r.endpoint === 'tools/call').length >= 8 && rows.some((r) => r.error_code === 'invalid_json') ? rows : undefined;
+          const calls = rows.filter((r) => r.endpoint === 'tools/call');
+          const flakyCalls = calls.filter((r) => r.mcp_server === 'flaky');
+          // Each test's last call is recorded after its answer, so wait for all of them, the flaky server's four included.
+          return calls.length >= 8 && flakyCalls.length >= 4 && rows.some((r) => r.error_code === 'invalid_json') ? rows : undefined;
         },
         10_000,
         'the MCP events to be stored',
