@@ -28,6 +28,8 @@ export interface DataPlaneConfig {
   readonly kms: string;
   /** A Cloud KMS endpoint to use instead of Google's (`KEYWARD_GCP_KMS_ENDPOINT`, emulators and tests). */
   readonly gcpKmsEndpoint: string | null;
+  /** Deadline of one Cloud KMS call (retries included): an unwrap sits in front of an agent's request. */
+  readonly kmsTimeoutMs: number;
   /** Pepper for the keyed hash under which Keyward keys are looked up. */
   readonly keyPepper: Buffer;
   /** Salt for the client IP and user-agent hashes in events. */
@@ -102,6 +104,7 @@ export function loadDataPlaneConfig(env: Env = process.env): DataPlaneConfig {
     stateDir: resolve(text(env, 'KEYWARD_DP_STATE_DIR', '.keyward/data-plane')),
     kms: kms(env),
     gcpKmsEndpoint: env.KEYWARD_GCP_KMS_ENDPOINT || null,
+    kmsTimeoutMs: number(env, 'KEYWARD_KMS_TIMEOUT_MS', 3_000, { min: 100, max: 60_000, integer: true }),
     keyPepper,
     hashSalt: hashSalt(env, keyPepper),
     allowLoopbackUpstreams: bool(env, 'KEYWARD_ALLOW_LOOPBACK_UPSTREAMS', false),

@@ -95,7 +95,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
   else log.warn('uWebSockets.js native binding did not load; serving with the slow pure-JS fallback');
 
   await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
-  const kms = options.kms ?? (await createKms(config.kms, { gcpEndpoint: config.gcpKmsEndpoint ?? undefined }));
+  const kms = options.kms ?? (await createKms(config.kms, { gcpEndpoint: config.gcpKmsEndpoint ?? undefined, gcpTimeoutMs: config.kmsTimeoutMs }));
   const controlPlaneAgent = new Agent({ keepAliveTimeout: 30_000, connect: { timeout: 10_000 } });
   // Every call to the control plane (events, approvals, heartbeats, spend) goes through this one client.
   const endpoints = new ControlPlaneEndpoints(config.controlPlaneUrls, log);
