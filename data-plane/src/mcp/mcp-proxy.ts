@@ -466,7 +466,7 @@ async function relaySse(
     failure = upstreamRefusal(server, err, id);
   }
   if (!client.open) {
-    record.fail(499, 'client_closed');
+    record.fail(499, client.closeCode);
     return;
   }
   // The agent's request still gets an answer, an error, so its client stops waiting.
