@@ -48,7 +48,7 @@ export function proxyHandler(gw: Gateway, route: ProxyRoute): (res: HttpResponse
   return (res, req) => {
     const incoming = copyRequest(req, res, route.params);
     const client = new ClientResponse(res);
-    const body = readBody(res, incoming.headers['content-length'], gw.config.maxBodyBytes);
+    const body = readBody(res, client, incoming.headers['content-length'], gw.config.maxBodyBytes);
     void runProxy(gw, route, incoming, client, body);
   };
 }
@@ -283,7 +283,7 @@ export function respondWithError(gw: Gateway, errors: ErrorShape, client: Client
   ];
   if (error.status === 503) headers.push(['retry-after', String(error.retryAfterSeconds ?? 1)]);
   if (body && !body.complete) body.discardThen(() => client.send(error.status, headers, errors.errorBody(error), true));
-  else client.send(error.status, headers, errors.errorBody(error), error.code === 'draining');
+  else client.send(error.status, headers, errors.errorBody(error), error.code === 'draining' || body?.ambiguous === true);
 }
 
 /**
