@@ -4,7 +4,7 @@ import { stoppedKeyError } from '../anomaly/key-stop.js';
 import { authenticateKey } from '../auth/authenticate.js';
 import { GatewayError } from '../errors.js';
 import type { Gateway } from '../pipeline/gateway.js';
-import { finish, untracedRecord } from '../pipeline/proxy.js';
+import { finish, spoolUnavailable, untracedRecord } from '../pipeline/proxy.js';
 import type { RequestRecord } from '../pipeline/record.js';
 import { truncateText } from '../streaming/collector.js';
 import { copyRequest, readBody, type IncomingRequest, type RequestBody } from '../server/request.js';
@@ -112,6 +112,7 @@ async function readExchange(
   aggregated: boolean,
 ): Promise<McpExchange | null> {
   if (gw.draining()) throw new McpRefusal(503, RPC_ERRORS.refused, 'This gateway node is shutting down; retry the request.', 'draining');
+  if (gw.spoolFailure()) throw new McpRefusal(503, RPC_ERRORS.refused, spoolUnavailable().message, 'spool_unavailable');
   const view = gw.view();
   if (!view) throw new McpRefusal(503, RPC_ERRORS.refused, 'The gateway has not received its configuration yet; retry shortly.', 'not_ready');
   if (!['POST', 'GET', 'DELETE'].includes(incoming.method)) {

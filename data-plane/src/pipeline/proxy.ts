@@ -54,6 +54,14 @@ export function proxyHandler(gw: Gateway, route: ProxyRoute): (res: HttpResponse
 }
 
 /**
+ * The refusal while the node cannot write its event spool (a full disk): serving would spend
+ * money no record would show, so a request is refused before anything else, and not recorded.
+ */
+export function spoolUnavailable(): GatewayError {
+  return new GatewayError('spool_unavailable', 503, 'This gateway node cannot record usage right now (no space for its event log); retry shortly.', 5);
+}
+
+/**
  * A record for a request, with the client's address (the first `X-Forwarded-For` hop when
  * trusted) and agent already hashed, the trace id of the agent's `traceparent` and its
  * `x-keyward-meta-*` headers: what every request records, MCP messages included.
@@ -96,6 +104,7 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
     if (resolved instanceof GatewayError) throw resolved;
     const { op, pathModel } = resolved;
     if (gw.draining()) throw new GatewayError('draining', 503, 'This gateway node is shutting down; retry the request.');
+    if (gw.spoolFailure()) throw spoolUnavailable();
     const view = gw.view();
     if (!view) throw new GatewayError('not_ready', 503, 'The gateway has not received its configuration yet; retry shortly.');
 
