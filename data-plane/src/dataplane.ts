@@ -115,6 +115,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     dir: join(config.stateDir, 'spool'),
     logger: log,
     syncIntervalMs: config.spoolSyncIntervalMs,
+    segmentBytes: config.spoolSegmentBytes,
     onDurable: () => shipper?.notify(),
   });
   const configSource =
@@ -221,9 +222,10 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     clientHasher: new ClientHasher(config.hashSalt),
     anomaly,
     draining: () => draining,
+    spoolFailure: () => spool.failure,
   };
   const readiness = (): Readiness => ({
-    ready: sync.view !== null && !draining,
+    ready: sync.view !== null && !draining && spool.failure === null,
     version: sync.view?.version ?? null,
     source: sync.origin,
     draining,
@@ -291,6 +293,8 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     await configSource.close();
     // Handlers finish their records just after their response ends; give them that turn.
     await new Promise((resolve) => setImmediate(resolve));
+    // Events held after a failed spool write get a last attempt; what still fails is logged as lost.
+    await spool.giveUpHeld();
     await flushAppends();
     const shipped = await shipper!.drain(options.eventFlushTimeoutMs ?? 5_000);
     if (!shipped) log.warn({ backlog: spool.backlog }, 'events left in the spool for the next start');

@@ -25,6 +25,7 @@ export type GatewayErrorCode =
   | 'method_not_allowed'
   | 'not_ready'
   | 'draining'
+  | 'spool_unavailable'
   | 'rate_limited'
   | 'budget_exceeded'
   | 'limiter_unavailable'
