@@ -40,8 +40,9 @@ let seeded: SeededOrganization;
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  // With the gateway's address, so Keys shows the client snippets and the playground can call it.
-  world = await startConsoleSystem(inject('pgAdminUrl'), { advertiseGateway: true });
+  // With the gateway's address, so Keys shows the client snippets and the playground can call it;
+  // a held stream's first keep-alive soon, so the playground shows the hold at once.
+  world = await startConsoleSystem(inject('pgAdminUrl'), { advertiseGateway: true, dataPlaneEnv: { KEYWARD_HOLD_KEEPALIVE_SECONDS: '0.2' } });
   seeded = await seedOrganization(world);
 }, 120_000);
 
@@ -135,13 +136,16 @@ function horizontalOverflow(page: Page): Promise<number> {
   return page.evaluate(() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth));
 }
 
-/** Blocks prompts that ask for a password: the playground's refused turn. */
-const NO_PASSWORDS = `
+/** Blocks prompts that ask for a password and holds deploys for a person: the playground's refused and held turns. */
+const PLAYGROUND_POLICY = `
 name: No passwords
 rules:
   - id: no-passwords
     when: { prompt: { contains: password } }
     action: block
+  - id: deploys-need-a-human
+    when: { prompt: { contains: deploy } }
+    action: { type: hold, timeoutSeconds: 300, onTimeout: block }
 `;
 
 /**
@@ -156,7 +160,7 @@ describe('the playground', () => {
     const policy = await world.system.owner.gql<{ createPolicy: { id: string } }>(
       'mutation($input: CreatePolicyInput!) { createPolicy(input: $input) { id } }',
       {
-        input: { source: NO_PASSWORDS },
+        input: { source: PLAYGROUND_POLICY },
       },
     );
     expect(policy.errors).toBeUndefined();
@@ -208,13 +212,29 @@ describe('the playground', () => {
       await saveScreenshot(page, 'desktop-playground-chat');
       await checkAccessible(page, 'desktop playground chat');
 
+      // A held turn says so while it waits, and streams once someone approves it.
+      world.system.mock.setBehaviour({ text: 'Deploy started.', chunks: 2, intervalMs: 30 });
+      await prompt.fill('Please deploy the release');
+      await page.keyboard.press('Enter');
+      await page.locator('[data-test=turn-held]').waitFor();
+      const pending = async () =>
+        (await world.system.owner.gql<{ approvals: { nodes: { id: string }[] } }>('{ approvals(filter: { status: [PENDING] }) { nodes { id } } }')).data
+          ?.approvals.nodes[0]?.id;
+      await expect.poll(pending).toBeTruthy();
+      const approved = await world.system.owner.gql('mutation($id: ID!) { approveRequest(id: $id, reason: "release window") { id } }', {
+        id: await pending(),
+      });
+      expect(approved.errors).toBeUndefined();
+      await transcript.getByText('Deploy started.').waitFor();
+      await expect.poll(() => decision.textContent(), { timeout: UI_TIMEOUT_MS }).toContain('Approved');
+
       // Each turn is the key's own usage event, naming the member who chatted as it.
       const events = await world.system.owner.gql<{ usageEvents: { nodes: { decision: string; keyId: string; meta: { name: string; value: string }[] }[] } }>(
         'query($f: UsageEventFilter) { usageEvents(filter: $f) { nodes { decision keyId meta { name value } } } }',
         { f: { keyId: key.id } },
       );
       const turns = (events.data?.usageEvents.nodes ?? []).filter((e) => e.meta.some((m) => m.name === 'playground-member'));
-      expect(turns.map((e) => e.decision).sort()).toEqual(['ALLOWED', 'BLOCKED']);
+      expect(turns.map((e) => e.decision).sort()).toEqual(['ALLOWED', 'APPROVED', 'BLOCKED']);
       await page.locator('[data-test=turn-event-link]').click();
       await page.waitForURL(/\/audit\?tab=history&request=/);
 

@@ -2,12 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { chatRequest, SseParser, type ChatMessage } from './chat-stream';
 
 describe('the playground stream parser', () => {
-  it('hands on each event’s data once it is whole, across chunk boundaries', () => {
+  it('hands on each event’s data and comments once whole, across chunk boundaries', () => {
     const seen: string[] = [];
-    const parser = new SseParser((data) => seen.push(data));
-    parser.push('data: {"a":');
+    const comments: string[] = [];
+    const parser = new SseParser(
+      (data) => seen.push(data),
+      (comment) => comments.push(comment),
+    );
+    parser.push(': keyward-hold\n\ndata: {"a":');
     expect(seen).toEqual([]);
-    parser.push('1}\r\n\r\n: keep-alive\n\ndata: [DONE]\n');
+    expect(comments).toEqual(['keyward-hold']);
+    parser.push('1}\r\n\r\ndata: [DONE]\n');
     parser.push('\n');
     expect(seen).toEqual(['{"a":1}', '[DONE]']);
   });

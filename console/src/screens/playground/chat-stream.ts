@@ -13,6 +13,17 @@ export interface ChatMessage {
   errorCode: string | null;
 }
 
+/** The SSE comment a stream held for approval receives while it waits (the data plane's `HOLD_COMMENT`). */
+const HOLD_COMMENT = 'keyward-hold';
+
+/** What a turn reports while it streams. */
+export interface TurnListener {
+  /** The answer so far, after each text delta. */
+  text(sofar: string): void;
+  /** The gateway holds the request until someone decides it in Approvals. */
+  held(): void;
+}
+
 /** What the gateway did with one turn: its answer as it streamed, or its refusal. */
 export interface TurnOutcome {
   readonly status: number;
@@ -56,11 +67,12 @@ function answeredTurns(messages: readonly ChatMessage[]): ChatMessage[] {
 }
 
 /**
- * Sends one turn and reads the answer: each streamed text delta goes to `onText` as it arrives;
- * a refusal (a JSON error body, or an error event in the stream) comes back as its code and
- * message. `signal` stops reading (the relay then stops the gateway call).
+ * Sends one turn and reads the answer: the text so far goes to `listener.text` as each delta
+ * arrives, a hold to `listener.held`; a refusal (a JSON error body, or an error event in the
+ * stream) comes back as its code and message. `signal` stops reading (the relay then stops the
+ * gateway call).
  */
-export async function streamTurn(turn: TurnRequest, onText: (text: string) => void, signal?: AbortSignal): Promise<TurnOutcome> {
+export async function streamTurn(turn: TurnRequest, listener: TurnListener, signal?: AbortSignal): Promise<TurnOutcome> {
   const res = await fetch(PLAYGROUND_CHAT_PATH, {
     method: 'POST',
     credentials: 'same-origin',
@@ -76,16 +88,21 @@ export async function streamTurn(turn: TurnRequest, onText: (text: string) => vo
   }
   let text = '';
   let error: { code: string | null; message: string } | null = null;
-  const parser = new SseParser((data) => {
-    if (data === '[DONE]') return;
-    const failure = errorOf(data);
-    if (failure) return void (error = failure);
-    const delta = deltaOf(data);
-    if (delta) {
-      text += delta;
-      onText(text);
-    }
-  });
+  const parser = new SseParser(
+    (data) => {
+      if (data === '[DONE]') return;
+      const failure = errorOf(data);
+      if (failure) return void (error = failure);
+      const delta = deltaOf(data);
+      if (delta) {
+        text += delta;
+        listener.text(text);
+      }
+    },
+    (comment) => {
+      if (comment === HOLD_COMMENT) listener.held();
+    },
+  );
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
   for (;;) {
     const { done, value } = await reader.read();
@@ -96,20 +113,23 @@ export async function streamTurn(turn: TurnRequest, onText: (text: string) => vo
   return { status: res.status, requestId, text, errorCode: failed?.code ?? null, errorMessage: failed?.message ?? null };
 }
 
-/** Splits server-sent events into their `data:` payloads, across chunk boundaries. */
+/** Splits server-sent events into their `data:` payloads and comments, across chunk boundaries. */
 export class SseParser {
   private buffer = '';
-  constructor(private readonly onData: (data: string) => void) {}
+  constructor(
+    private readonly onData: (data: string) => void,
+    private readonly onComment: (comment: string) => void = () => undefined,
+  ) {}
 
   /** Feeds the next piece of the stream; whole events are handed on, the rest waits for more. */
   push(chunk: string): void {
     this.buffer += chunk.replace(/\r\n/g, '\n');
     let end = this.buffer.indexOf('\n\n');
     while (end >= 0) {
-      const event = this.buffer.slice(0, end);
+      const lines = this.buffer.slice(0, end).split('\n');
       this.buffer = this.buffer.slice(end + 2);
-      const data = event
-        .split('\n')
+      for (const line of lines) if (line.startsWith(':')) this.onComment(line.slice(1).trim());
+      const data = lines
         .filter((line) => line.startsWith('data:'))
         .map((line) => line.slice(5).replace(/^ /, ''))
         .join('\n');
