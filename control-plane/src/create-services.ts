@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { DecisionHub } from './approvals/decision-stream.js';
 import { ExpirySweeper } from './approvals/expiry-sweeper.js';
 import { AuditSigner } from './audit-chain/signing-key.js';
+import { ChainTips } from './audit-chain/chain-tips.js';
 import { createStripeBilling } from './billing/stripe/stripe-client.js';
 import { AlertScheduler } from './budgets/alerts.js';
 import { ConfigStore } from './config-publish/config-store.js';
@@ -29,6 +30,7 @@ export function createServices(core: CoreServices): Services {
   services.poolExpiry = new PoolExpiryNotices(services);
   services.deliveryWorker = new DeliveryWorker(services);
   services.sinkWorker = new SinkWorker(services);
+  services.chainTips = new ChainTips();
   services.auditSigner = new AuditSigner(core.kms, () => core.orm.em.fork({ clear: true }) as EntityManager);
   services.stripe = createStripeBilling(core.config.stripe);
   return services;

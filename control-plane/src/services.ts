@@ -7,6 +7,7 @@ import type { ClusterBus } from './db/cluster-bus.js';
 import type { Mailer, TerminalWriter } from './mail/mailer.js';
 import type { DecisionHub } from './approvals/decision-stream.js';
 import type { AuditSigner } from './audit-chain/signing-key.js';
+import type { ChainTips } from './audit-chain/chain-tips.js';
 import type { ExpirySweeper } from './approvals/expiry-sweeper.js';
 import type { StripeBilling } from './billing/stripe/stripe-client.js';
 import type { AlertScheduler } from './budgets/alerts.js';
@@ -53,6 +54,8 @@ export interface Services extends CoreServices {
   readonly deliveryWorker: DeliveryWorker;
   /** Exports the audit chains to each organization's sinks (started by a start-up task). */
   readonly sinkWorker: SinkWorker;
+  /** Where this process expects each organization's usage chain to end: ingestion hashes batches onto it before locking. */
+  readonly chainTips: ChainTips;
   /** Signs audit checkpoints with the installation's Ed25519 key, kept under the KMS. */
   readonly auditSigner: AuditSigner;
   /** Stripe, when configured. */

@@ -17,6 +17,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEmbeddedPostgres } from '@keyward/control-plane';
 import { createNodeTokenFor, createOrgWithMember, postEvents, startTestControlPlane, usageEvent } from '@keyward/control-plane/testing';
+import { cpuSeconds, cpuSecondsOf, processTree } from './lib/proc.js';
+import { spread } from './lib/stats.js';
 
 const BATCH = 200;
 
@@ -32,8 +34,21 @@ const events = Number(values.events);
 const rounds = Number(values.rounds);
 const nodes = Number(values.nodes);
 
-/** Stores `events` events with chaining on or off; returns events per second. */
-async function round(pgAdminUrl: string, chain: boolean): Promise<number> {
+/** One round's figures: events per second, and CPU milliseconds per 1,000 events of this process (the control plane and the posting nodes) and of the embedded PostgreSQL. */
+interface RoundResult {
+  readonly rate: number;
+  readonly cpMs: number;
+  readonly pgMs: number;
+}
+
+/** CPU seconds so far of this process and of its child processes (the embedded PostgreSQL, when it runs here). */
+function cpuNow(): { own: number; children: number } {
+  const own = cpuSeconds(process.pid);
+  return { own, children: cpuSecondsOf(processTree(process.pid).filter((pid) => pid !== process.pid)) };
+}
+
+/** Stores `events` events with chaining on or off. */
+async function round(pgAdminUrl: string, chain: boolean): Promise<RoundResult> {
   const cp = await startTestControlPlane(pgAdminUrl, { KEYWARD_AUDIT_CHAIN: String(chain), LOG_LEVEL: 'warn' });
   try {
     const owner = await createOrgWithMember(cp, 'owner');
@@ -46,6 +61,7 @@ async function round(pgAdminUrl: string, chain: boolean): Promise<number> {
     // One warm-up batch, not counted.
     await postEvents(cp, tokens[0]!, { type: 'events', nodeId: 'bench-0', events: [usageEvent(owner.orgId, keyId)] });
     const started = process.hrtime.bigint();
+    const cpuBefore = cpuNow();
     let next = 0;
     await Promise.all(
       tokens.map(async (token, node) => {
@@ -57,7 +73,9 @@ async function round(pgAdminUrl: string, chain: boolean): Promise<number> {
       }),
     );
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    return events / seconds;
+    const cpuAfter = cpuNow();
+    const perThousand = (cpu: number) => (cpu * 1e6) / events;
+    return { rate: events / seconds, cpMs: perThousand(cpuAfter.own - cpuBefore.own), pgMs: perThousand(cpuAfter.children - cpuBefore.children) };
   } finally {
     await cp.close();
   }
@@ -78,21 +96,31 @@ async function main() {
     };
   }
   try {
-    const results: Record<'off' | 'on', number[]> = { off: [], on: [] };
+    const results: Record<'off' | 'on', RoundResult[]> = { off: [], on: [] };
     for (let r = 0; r < rounds; r += 1) {
       for (const chain of r % 2 ? [true, false] : [false, true]) {
-        const rate = await round(pgAdminUrl, chain);
-        results[chain ? 'on' : 'off'].push(rate);
-        console.log(`round ${r + 1}, chain ${chain ? 'on ' : 'off'}: ${Math.round(rate).toLocaleString('en')} events/s`);
+        const result = await round(pgAdminUrl, chain);
+        results[chain ? 'on' : 'off'].push(result);
+        console.log(
+          `round ${r + 1}, chain ${chain ? 'on ' : 'off'}: ${Math.round(result.rate).toLocaleString('en')} events/s, CPU per 1,000 events ${result.cpMs.toFixed(0)} ms here + ${result.pgMs.toFixed(0)} ms PostgreSQL`,
+        );
       }
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    const [off, on] = [median(results.off), median(results.on)];
-    console.log(`\n| audit chain | events/s (median of ${rounds}) |\n| --- | --- |`);
-    console.log(`| off | ${Math.round(off).toLocaleString('en')} |\n| on | ${Math.round(on).toLocaleString('en')} |`);
+    const cell = (values: number[], digits = 0) => {
+      const { median, min, max } = spread(values);
+      const f = (v: number) => v.toLocaleString('en', { maximumFractionDigits: digits });
+      return `${f(median)} (${f(min)}–${f(max)})`;
+    };
+    console.log(`\n| audit chain | events/s | CPU ms per 1,000 events: control plane | PostgreSQL |\n| --- | --- | --- | --- |`);
+    for (const mode of ['off', 'on'] as const) {
+      const rs = results[mode];
+      console.log(`| ${mode} | ${cell(rs.map((x) => x.rate))} | ${cell(rs.map((x) => x.cpMs))} | ${cell(rs.map((x) => x.pgMs))} |`);
+    }
+    const [off, on] = [spread(results.off.map((x) => x.rate)).median, spread(results.on.map((x) => x.rate)).median];
     console.log(
-      `\n${events.toLocaleString('en')} events, ${nodes} nodes, batches of ${BATCH}: chaining costs ${(((off - on) / off) * 100).toFixed(1)}% of ingest throughput.`,
+      `\nMedians (ranges) of ${rounds} rounds; ${events.toLocaleString('en')} events, ${nodes} nodes, batches of ${BATCH}: chaining costs ${(((off - on) / off) * 100).toFixed(1)}% of ingest throughput.`,
     );
+    if (values['pg-admin-url']) console.log('PostgreSQL runs elsewhere (--pg-admin-url): its CPU is not measured.');
   } finally {
     await stop();
   }

@@ -1,6 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, USAGE_EVENT_FIELDS, type EventFieldSpec } from '@keyward/shared';
-import { AUDIT_CHAIN, contentDigestOf, linkedRow, USAGE_CHAIN } from './chain-kinds.js';
+import { AUDIT_CHAIN, contentDigestOf, GENESIS_HASH, linkedRow, linkHash, USAGE_CHAIN } from './chain-kinds.js';
+import { prepareLinks } from './chain-append.js';
+import { ChainTips } from './chain-tips.js';
 
 /** The usage event fields the chain began with (Migration20261207000500 linked rows holding these). */
 const FIELDS_AT_CHAIN_START = [
@@ -36,7 +39,83 @@ const FIELDS_AT_CHAIN_START = [
   'content',
 ];
 
+/** Text of every kind JSON escapes or keeps: quotes, backslashes, control characters, lone surrogates, astral characters. */
+const anyText = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'binary' }),
+  fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code)) }),
+  fc.constantFrom('', '"', '\\', '\u2028', 'é', '\ud83d\ude00', '\ud800'),
+);
+
+/** A value of a column as a stored event's message or a selected row carries it (bigints as numbers or strings, times as dates or strings; booleans never null: they are stored false). */
+function columnValue(field: EventFieldSpec): fc.Arbitrary<unknown> {
+  const orNull = <T>(value: fc.Arbitrary<T>) => fc.option(value, { nil: null, freq: 3 });
+  if (field.list) return orNull(fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 3 }));
+  switch (field.columnType) {
+    case 'uuid':
+      return orNull(fc.uuid());
+    case 'boolean':
+      return fc.boolean();
+    case 'smallint':
+      return orNull(fc.integer({ min: 0, max: 32_767 }));
+    case 'bigint': {
+      // PostgreSQL's client reads bigints as strings; a message carries them as numbers.
+      const count = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
+      return orNull(fc.oneof(count, count.map(String)));
+    }
+    case 'timestamptz': {
+      const time = fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true });
+      return fc.oneof(
+        time,
+        time.map((date) => date.toISOString()),
+      );
+    }
+    case 'jsonb':
+      return orNull(fc.jsonValue({ maxDepth: 3 }));
+    default:
+      return orNull(anyText);
+  }
+}
+
+/** Random usage event rows: every field of the event table plus `receivedAt`. */
+const usageRows = fc.record(
+  Object.fromEntries([
+    ['receivedAt', columnValue({ name: 'receivedAt', columnType: 'timestamptz' } as EventFieldSpec)],
+    ...(USAGE_EVENT_FIELDS as readonly EventFieldSpec[]).map((field) => [field.name, columnValue(field)]),
+  ]) as Record<string, fc.Arbitrary<unknown>>,
+);
+
 describe('canonical JSON (RFC 8785)', () => {
+  it("writes random usage event rows byte for byte as the generic encoder writes the trail's object, and links them with the same hashes", () => {
+    fc.assert(
+      fc.property(fc.array(usageRows, { minLength: 1, maxLength: 4 }), fc.uuid(), (rows, orgId) => {
+        // Hashed onto a known tip, as ingestion hashes a batch before it locks the chain's head.
+        const tips = new ChainTips();
+        tips.set(orgId, { seq: 0, hash: GENESIS_HASH, digest: Buffer.from(GENESIS_HASH, 'hex') });
+        const prepared = prepareLinks(
+          USAGE_CHAIN,
+          rows.map((row) => ({ ...row, orgId })),
+          tips,
+        );
+        let prevHash = GENESIS_HASH;
+        rows.forEach((generated, i) => {
+          const row = { ...generated, orgId };
+          const view = USAGE_CHAIN.trailView(row, 2);
+          const contentDigest = contentDigestOf(view.content!);
+          const generic = canonicalJson(linkedRow(view.row, contentDigest));
+          expect(USAGE_CHAIN.canonicalForm(row)).toEqual({ text: generic, contentDigest });
+          expect(prepared.framed[i]!.subarray(32).toString()).toBe(generic);
+          expect(prepared.guessed?.prev[i]).toBe(prevHash);
+          prevHash = linkHash(prevHash, generic);
+          expect(prepared.guessed?.hash[i]).toBe(prevHash);
+          expect(prepared.guessed?.seq[i]).toBe(i + 1);
+        });
+        expect(tips.get(orgId)).toMatchObject({ seq: rows.length, hash: prevHash });
+      }),
+      { numRuns: 50 },
+    );
+  });
+
   it('leaves every field added after the chain began out of a row while it is unset, so older links keep verifying', () => {
     const added = (USAGE_EVENT_FIELDS as readonly EventFieldSpec[]).filter((field) => !FIELDS_AT_CHAIN_START.includes(field.name));
     expect(added.filter((field) => !field.canonicalWhenSet).map((field) => field.name)).toEqual([]);

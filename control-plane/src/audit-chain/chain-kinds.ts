@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { canonicalJson, USAGE_EVENT_FIELDS, type EventFieldSpec } from '@keyward/shared';
 import { eventSelectList, toUsageEventMessage, type UsageEventRow } from '../events/event-columns.js';
 import { AppError } from '../errors.js';
@@ -255,12 +255,26 @@ export const CHAIN_KINDS: Record<ChainKindName, ChainKind> = { usage: USAGE_CHAI
 
 /** `sha256(prev ‖ canonical JSON of row)` in hex, the link every chained row stores; `row` as `canonicalRow` returns it, or its canonical text. */
 export function linkHash(prevHash: string, row: Record<string, unknown> | string): string {
-  return linkDigest(Buffer.from(prevHash, 'hex'), typeof row === 'string' ? row : canonicalJson(row)).toString('hex');
+  return linkDigest(Buffer.from(prevHash, 'hex'), framedCanonical(typeof row === 'string' ? row : canonicalJson(row))).toString('hex');
 }
 
-/** `linkHash` on raw bytes: the previous hash's 32 bytes and the canonical text (UTF-8 when a string). */
-export function linkDigest(prev: Buffer, canonical: Buffer | string): Buffer {
-  return createHash('sha256').update(prev).update(canonical).digest();
+/** Bytes of a link's hashed message before the canonical row: the previous link's raw hash. */
+const PREV_BYTES = 32;
+
+/**
+ * A canonical row's UTF-8 bytes behind room for the previous hash: `linkDigest` writes the
+ * previous hash in front and hashes the whole in one call, whichever previous hash it is given.
+ */
+export function framedCanonical(text: string): Buffer {
+  const framed = Buffer.allocUnsafe(PREV_BYTES + Buffer.byteLength(text));
+  framed.write(text, PREV_BYTES);
+  return framed;
+}
+
+/** `linkHash` on raw bytes: the previous hash's 32 bytes, written into the front of a `framedCanonical` row. */
+export function linkDigest(prev: Buffer, framed: Buffer): Buffer {
+  prev.copy(framed, 0, 0, PREV_BYTES);
+  return hash('sha256', framed, 'buffer');
 }
 
 /** Dates as ISO strings, bigints given as strings left alone, `undefined` as null: what JSON carries. */

@@ -58,7 +58,7 @@ export async function storeEventBatch(services: Services, batch: EventBatch): Pr
     });
     // Tamper evidence, first half: the new rows' canonical bytes, before this transaction takes
     // any lock another batch of the organization waits on (the keys' totals, the chain heads).
-    const links = services.config.auditChain.enabled ? prepareLinks(USAGE_CHAIN, stored as unknown as Record<string, unknown>[]) : null;
+    const links = services.config.auditChain.enabled ? prepareLinks(USAGE_CHAIN, stored as unknown as Record<string, unknown>[], services.chainTips) : null;
     const totals = keyTotals(stored);
     if (totals.length > 0) await trx.raw(ADD_KEY_TOTALS, [JSON.stringify(totals)]);
     // Budget spend is authoritative here: only newly inserted events reach the rollups.
@@ -71,7 +71,7 @@ export async function storeEventBatch(services: Services, batch: EventBatch): Pr
     // commit. A stored event's message carries every stored field under its API name, as the chain
     // hashes it. Last in the transaction: the chain heads stay locked until the commit, and every
     // other batch of the same organization waits for them, so nothing else runs while they are held.
-    if (links) await appendPrepared(trx, links);
+    if (links) await appendPrepared(trx, links, services.chainTips);
     return { inserted: stored, known };
   });
   const skipped = batch.events.length - known;

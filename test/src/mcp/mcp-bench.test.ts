@@ -2,26 +2,22 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually, startTestSystem, type TestSystem } from '../support/system.js';
+import { EMAIL_TOOL_POLICY, timeInterleavedCalls } from './support/call-timing.js';
 import { startToolServer, type ToolServer } from './support/tool-server.js';
 
 const TOKEN = 'mcp-bench-upstream-token-0123456789';
-/** Calls measured per path (`KEYWARD_MCP_BENCH_CALLS`; 200 inside `npm test`, 2,000 with `npm run bench:mcp`), after a warm-up of a tenth as many. */
+/** Calls measured per path (`KEYWARD_MCP_BENCH_CALLS`, 200), after a warm-up of a tenth as many. */
 const CALLS = Number(process.env.KEYWARD_MCP_BENCH_CALLS ?? 200);
-
-/** The one tool policy every call through Keyward is evaluated against: e-mail addresses in arguments are redacted. */
-const POLICY = {
-  name: 'No e-mail addresses to tools',
-  rules: [{ id: 'emails', on: 'tool_call', when: { toolArguments: { pii: 'email' } }, action: { type: 'redact', detectors: ['email'] } }],
-};
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 /**
- * `npm run bench:mcp`: one `tools/call` by the official SDK's client, straight to the official
- * SDK's server and through Keyward (key, tool access, one tool policy, event), interleaved call by
- * call in one run so both see the same machine load; prints p50 and p99 side by side.
+ * The short run inside `npm test` (everything in this one process, from source): one `tools/call`
+ * by the official SDK's client, straight to the official SDK's server and through Keyward (key,
+ * tool access, one tool policy, event), interleaved call by call; prints p50 and p99 side by side.
+ * `npm run bench:mcp` (`test/bench/mcp-overhead.ts`) measures the same with every party its own process.
  */
 describe('MCP tools/call latency, direct and through Keyward', () => {
   let system: TestSystem;
@@ -38,7 +34,7 @@ describe('MCP tools/call latency, direct and through Keyward', () => {
     expect(server.errors).toBeUndefined();
     const key = await system.createKey({ mcpAccess: [{ server: 'records', tools: ['list_records'] }] });
     const policy = await system.owner.gql<{ createPolicy: { id: string } }>(`mutation($input: CreatePolicyInput!) { createPolicy(input: $input) { id } }`, {
-      input: { source: JSON.stringify(POLICY) },
+      input: { source: JSON.stringify(EMAIL_TOOL_POLICY) },
     });
     const before = system.dp.node.readiness().version ?? 0;
     await system.owner.gql(`mutation($id: ID!) { attachPolicy(id: $id, scope: { kind: ORG }) { id } }`, { id: policy.data!.createPolicy.id });
@@ -60,28 +56,7 @@ describe('MCP tools/call latency, direct and through Keyward', () => {
   });
 
   it('measures a tools/call straight to the server and through Keyward with one tool policy, in one run', { timeout: 600_000 }, async () => {
-    const call = async (client: Client) => {
-      const started = performance.now();
-      const result = await client.callTool({ name: 'list_records', arguments: { table: 'customers' } });
-      const elapsed = performance.now() - started;
-      expect(result.content).toEqual([{ type: 'text', text: '3 records in customers' }]);
-      return elapsed;
-    };
-    for (let i = 0; i < Math.ceil(CALLS / 10); i++) {
-      await call(direct);
-      await call(proxied);
-    }
-    const times = { direct: [] as number[], keyward: [] as number[] };
-    for (let i = 0; i < CALLS; i++) {
-      // Alternating which goes first keeps any ordering effect out of the difference.
-      if (i % 2 === 0) {
-        times.direct.push(await call(direct));
-        times.keyward.push(await call(proxied));
-      } else {
-        times.keyward.push(await call(proxied));
-        times.direct.push(await call(direct));
-      }
-    }
+    const times = await timeInterleavedCalls(direct, proxied, CALLS);
     const row = (name: string, samples: number[]) => {
       const sorted = [...samples].sort((a, b) => a - b);
       return { path: name, calls: sorted.length, p50Ms: +percentile(sorted, 50).toFixed(3), p99Ms: +percentile(sorted, 99).toFixed(3) };
