@@ -8,7 +8,8 @@ import { BudgetAlert } from './budgets/budget-alert.entity.js';
 import { Budget } from './budgets/budget.entity.js';
 import { RateLimit } from './budgets/rate-limit.entity.js';
 import { SpendRollup } from './budgets/spend-rollup.entity.js';
-import { PerformanceRollup } from './performance/performance-rollup.entity.js';
+import { PerformanceMinuteRollup, PerformanceRollup } from './performance/performance-rollup.entity.js';
+import { UsageHourRollup } from './performance/usage-hour-rollup.entity.js';
 import { ConfigVersion } from './config-publish/config-version.entity.js';
 import { Credential } from './credentials/credential.entity.js';
 import { McpServer } from './mcp/mcp-server.entity.js';
@@ -107,6 +108,8 @@ export const ENTITIES = [
   RateLimit,
   SpendRollup,
   PerformanceRollup,
+  PerformanceMinuteRollup,
+  UsageHourRollup,
   BudgetAlert,
   BillingAccount,
   CreditLedgerEntry,

@@ -18,6 +18,7 @@ import { PoolResolver } from './pools/pool.resolver.js';
 import { RecipientAccessResolver } from './pools/recipient-access.resolver.js';
 import { NodeResolver } from './nodes/node.resolver.js';
 import { MemberResolver } from './organizations/member.resolver.js';
+import { OverviewResolver } from './performance/overview.resolver.js';
 import { PerformanceResolver } from './performance/performance.resolver.js';
 import { PolicyResolver } from './policies/policy.resolver.js';
 import { PrivacyResolver } from './privacy/privacy.resolver.js';
@@ -60,6 +61,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   McpServerResolver,
   NodeResolver,
   UsageEventResolver,
+  OverviewResolver,
   PerformanceResolver,
   ExportResolver,
   PolicyResolver,

@@ -1,5 +1,5 @@
 import { mount } from '@vue/test-utils';
-import { NTabPane, NTabs } from 'naive-ui';
+import { NCard, NTabPane, NTabs } from 'naive-ui';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defineComponent, h, ref } from 'vue';
 import { watchWidgetAccessibility } from './widget-accessibility';
@@ -53,6 +53,21 @@ describe('tabs for keyboard and screen readers', () => {
     press(tab('Exports'), 'Home');
     await expect.poll(() => tab('Live').getAttribute('aria-selected')).toBe('true');
     expect(tab('Exports').getAttribute('tabindex')).toBe('-1');
+    wrapper.unmount();
+  });
+});
+
+describe('card dialogs for screen readers', () => {
+  it('makes a card title one level-2 heading and names the dialog it heads by it', async () => {
+    const wrapper = mount(
+      defineComponent(() => () => h('div', { role: 'dialog' }, [h(NCard, { title: 'New key' }, () => 'form')])),
+      { attachTo: document.body },
+    );
+    await expect.poll(() => document.querySelector('.n-card-header__main')?.getAttribute('aria-level')).toBe('2');
+    const title = document.querySelector<HTMLElement>('.n-card-header__main')!;
+    expect(document.querySelector('.n-card-header')!.getAttribute('role')).toBe('none');
+    expect(document.querySelector('[role=dialog]')!.getAttribute('aria-labelledby')).toBe(title.id);
+    expect(title.textContent).toBe('New key');
     wrapper.unmount();
   });
 });

@@ -1,19 +1,26 @@
 /**
  * What Naive UI's widgets leave out for keyboard and screen-reader users, added once for the
  * whole console by watching the document:
- * - regions that scroll sideways (data tables, tab bars on phones) become named tab stops while
+ * - regions that scroll sideways (data tables, tab bars and code editors on phones) become named tab stops while
  *   their content overflows (WCAG 2.1.1); a table's separate header only follows its body
  *   (`styles.css`), so it is not a second tab stop;
  * - tabs get the ARIA tabs pattern: `tablist`, `tab` with `aria-selected`, `tabpanel`, one tab stop
  *   on the selected tab, arrow keys, Home and End to move, Enter or Space to select.
- * Dialogs and drawers need nothing here: Naive UI gives them `role="dialog"` and closes them on Escape.
+ * - a card's title (a card dialog's, above all) is one level-2 heading: Naive UI marks both the
+ *   header and the title inside it `role="heading"` without a level; the header becomes a plain box;
+ * - a dialog is named by its title (`aria-labelledby`).
+ * Naive UI gives dialogs and drawers `role="dialog"`, keeps focus inside while open and closes them on Escape.
  */
 const SCROLL_REGIONS: readonly { selector: string; label: string }[] = [
   { selector: '.n-data-table-base-table-body > .n-scrollbar-container', label: 'Table, scrolls sideways' },
   { selector: '.n-tabs-nav .v-x-scroll', label: 'Tabs, scroll sideways' },
+  { selector: '.cm-scroller', label: 'Code, scrolls sideways' },
 ];
 
-/** Marks a region made focusable here, so it is unmarked when it stops overflowing. */
+/**
+ * Marks a region made focusable here, so it is unmarked when it stops overflowing; its value is the
+ * `tabindex` the region had before (CodeMirror gives its scroller -1), put back then.
+ */
 const SCROLL_MARK = 'data-kw-scroll-region';
 
 const TAB = '.n-tabs-tab';
@@ -27,6 +34,7 @@ export function watchWidgetAccessibility(root: HTMLElement): void {
       for (const el of root.querySelectorAll<HTMLElement>(region.selector)) syncScrollRegion(el, region.label);
     }
     for (const tabs of root.querySelectorAll<HTMLElement>('.n-tabs')) syncTabs(tabs);
+    for (const header of root.querySelectorAll<HTMLElement>('.n-card-header')) syncCardHeader(header);
   };
   const schedule = () => {
     if (frame === 0) frame = requestAnimationFrame(update);
@@ -40,17 +48,33 @@ export function watchWidgetAccessibility(root: HTMLElement): void {
 
 function syncScrollRegion(el: HTMLElement, label: string): void {
   const overflows = el.scrollWidth > el.clientWidth;
-  if (overflows && !el.hasAttribute('tabindex')) {
+  const before = el.getAttribute('tabindex');
+  if (overflows && !el.hasAttribute(SCROLL_MARK) && (before === null || before === '-1')) {
     el.setAttribute('tabindex', '0');
-    el.setAttribute(SCROLL_MARK, '');
+    el.setAttribute(SCROLL_MARK, before ?? '');
     el.setAttribute('role', 'region');
     el.setAttribute('aria-label', label);
   } else if (!overflows && el.hasAttribute(SCROLL_MARK)) {
-    el.removeAttribute('tabindex');
+    const previous = el.getAttribute(SCROLL_MARK);
+    if (previous) el.setAttribute('tabindex', previous);
+    else el.removeAttribute('tabindex');
     el.removeAttribute(SCROLL_MARK);
     el.setAttribute('role', 'none');
     el.removeAttribute('aria-label');
   }
+}
+
+let titles = 0;
+
+function syncCardHeader(header: HTMLElement): void {
+  setAttr(header, 'role', 'none');
+  const title = header.querySelector<HTMLElement>(':scope > .n-card-header__main');
+  if (title === null) return;
+  setAttr(title, 'aria-level', '2');
+  const dialog = header.closest<HTMLElement>('[role="dialog"]');
+  if (dialog === null || dialog.hasAttribute('aria-labelledby') || dialog.hasAttribute('aria-label')) return;
+  if (!title.id) title.id = `kw-dialog-title-${++titles}`;
+  dialog.setAttribute('aria-labelledby', title.id);
 }
 
 function syncTabs(tabs: HTMLElement): void {

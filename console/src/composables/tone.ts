@@ -16,9 +16,6 @@ const DECISION_TONES: Record<Decision, Tone> = {
   ERROR: 'error',
 };
 
-/** Decisions that stopped a request at the gateway (the "blocked" count). */
-export const BLOCKING_DECISIONS: ReadonlySet<Decision> = new Set<Decision>(['BLOCKED', 'REJECTED', 'DENIED', 'RATE_LIMITED', 'BUDGET_EXCEEDED']);
-
 /** Colour of a request decision. */
 export function decisionTone(decision: Decision): Tone {
   return DECISION_TONES[decision] ?? 'default';

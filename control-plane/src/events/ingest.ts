@@ -4,6 +4,7 @@ import { USAGE_CHAIN } from '../audit-chain/chain-kinds.js';
 import { appendPrepared, prepareLinks } from '../audit-chain/chain-append.js';
 import { actOnAnomalies } from '../anomaly/anomaly-actions.js';
 import { addToSpendRollups } from '../budgets/spend.js';
+import { addToUsageHourRollups } from '../performance/usage-hour-rollups.js';
 import { addToPerformanceRollups } from '../performance/performance-rollups.js';
 import { notePoolLimitHits } from '../pools/limit-notices.js';
 import type { Services } from '../services.js';
@@ -62,10 +63,9 @@ export async function storeEventBatch(services: Services, batch: EventBatch): Pr
     const totals = keyTotals(stored);
     if (totals.length > 0) await trx.raw(ADD_KEY_TOTALS, [JSON.stringify(totals)]);
     // Budget spend is authoritative here: only newly inserted events reach the rollups.
-    await addToSpendRollups(
-      trx,
-      stored.map((event) => event.id),
-    );
+    const storedIds = stored.map((event) => event.id);
+    await addToSpendRollups(trx, storedIds);
+    await addToUsageHourRollups(trx, storedIds);
     await addToPerformanceRollups(trx, stored);
     // Tamper evidence, second half: the new rows join their organizations' hash chains before the
     // commit. A stored event's message carries every stored field under its API name, as the chain

@@ -8,6 +8,7 @@ import { clampRetentionToPlans } from '../organizations/retention-periods.js';
 import type { Services } from '../services.js';
 import type { StopBackgroundWork } from '../startup.js';
 import { runAlone } from '../db/job-lock.js';
+import { MINUTE_ROLLUP_HOURS } from '../performance/rollup-rows.js';
 
 /** How often old events are looked for. */
 const SWEEP_INTERVAL_MS = 3_600_000;
@@ -114,12 +115,17 @@ const BOUNDARIES = [
   unmarkedBoundaries('audit_entries', 'audit', 'created_at', 365),
 ];
 
+/** Minute performance rollups past the hours they serve (the hourly rollups keep the figures). */
+const DELETE_OLD_MINUTE_ROLLUPS = `delete from performance_minute_rollups where id in (
+  select id from performance_minute_rollups where minute < now() - interval '${MINUTE_ROLLUP_HOURS} hours' limit ${BATCH})`;
+
 /** What one sweep deleted or cleared. */
 interface RetentionSweep {
   readonly usageEvents: number;
   readonly auditEntries: number;
   /** Events whose content was cleared (the events stay). */
   readonly contentPurged: number;
+  readonly minuteRollups: number;
 }
 
 /**
@@ -129,7 +135,8 @@ interface RetentionSweep {
  * organizations first (`clampRetentionToPlans`). Chained rows go a prefix at a time, each ending
  * at a signed checkpoint (signed here first when none marks the boundary), so what remains of
  * every chain verifies from that checkpoint. Spend, budgets, usage charts and statements read
- * the spend rollups, not the events, so they keep their figures.
+ * the spend rollups, not the events, so they keep their figures. Minute performance rollups older
+ * than `MINUTE_ROLLUP_HOURS` go too.
  */
 export async function sweepExpiredEvents(services: Services): Promise<RetentionSweep> {
   const em = services.orm.em.fork({ clear: true }) as EntityManager;
@@ -144,7 +151,8 @@ export async function sweepExpiredEvents(services: Services): Promise<RetentionS
   for (const statement of DELETE_USAGE_EVENTS) usageEvents += await inBatches(em, statement);
   for (const statement of DELETE_AUDIT_ENTRIES) auditEntries += await inBatches(em, statement);
   const contentPurged = await inBatches(em, PURGE_CONTENT);
-  return { usageEvents, auditEntries, contentPurged };
+  const minuteRollups = await inBatches(em, DELETE_OLD_MINUTE_ROLLUPS);
+  return { usageEvents, auditEntries, contentPurged, minuteRollups };
 }
 
 /** Runs a statement that touches at most `BATCH` rows until one touches fewer; returns how many it touched. */

@@ -84,6 +84,8 @@ export const ARCHIVE_TABLES: readonly ArchiveTable[] = [
   { table: 'credit_ledger' },
   { table: 'spend_rollups' },
   { table: 'performance_rollups' },
+  { table: 'performance_minute_rollups' },
+  { table: 'usage_hour_rollups' },
   { table: 'approval_requests' },
   { table: 'approval_events' },
   { table: 'approval_link_uses' },

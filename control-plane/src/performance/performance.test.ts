@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { createNodeTokenFor, createOrgWithMember, postEvents, usageEvent, type OrgMember } from '../testing/enforcement-fixtures.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/test-control-plane.js';
 import { rebuildPerformanceRollups } from './rebuild.js';
+import { rebuildUsageHourRollups } from './usage-hour-rollups.js';
+import { sweepExpiredEvents } from '../events/retention.js';
 
 const FIGURES =
   'requests clientErrors serverErrors clientErrorRate serverErrorRate tokensPerMinute latencyP50 latencyP95 latencyP99 ttftP50 ttftP99 decisions { decision requests }';
@@ -32,6 +34,21 @@ type Report = {
   totals: Figures;
   providers: { provider: string | null; requests: number; serverErrors: number; latencyP50: number | null }[];
   previous: { from: string; to: string; points: { start: string; requests: number; latencyP50: number | null }[]; totals: { requests: number } } | null;
+};
+
+const OVERVIEW = `query($from: DateTimeISO!, $to: DateTimeISO!, $bucket: OverviewBucket!, $groupBy: OverviewGroupBy!) {
+  overview(from: $from, to: $to, bucket: $bucket, groupBy: $groupBy) {
+    from
+    points { start requests costMicros blocked errors }
+    series { group label requests costMicros }
+    topKeys { keyId name prefix requests costMicros blocked }
+  }
+}`;
+type Overview = {
+  from: string;
+  points: { start: string; requests: number; costMicros: number; blocked: number; errors: number }[];
+  series: { group: string | null; label: string | null; requests: number[]; costMicros: number[] }[];
+  topKeys: { keyId: string; name: string | null; prefix: string | null; requests: number; costMicros: number; blocked: number }[];
 };
 
 let cp: TestControlPlane;
@@ -154,5 +171,115 @@ describe('performance query', () => {
     expect(backwards.errors?.[0]).toMatchObject({ message: 'to must be after from.', extensions: { code: 'BAD_USER_INPUT' } });
     const long = await utc.gql(PERFORMANCE, { from: '2026-01-01T00:00:00Z', to: '2026-12-01T00:00:00Z', bucket: 'HOUR' });
     expect(long.errors?.[0]?.message).toBe('A performance query returns at most 800 points; choose a shorter range or a larger bucket.');
+  });
+});
+
+describe('minute buckets', () => {
+  it('charts the last hour minute by minute from the minute rollups, which the retention sweep prunes after 48 hours', async () => {
+    const key = await keyOf(utc);
+    const t0 = Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    await store(utc, [
+      usageEvent(utc.orgId, key, { startedAt: iso(t0 + 5_000), latencyMs: 200 }),
+      usageEvent(utc.orgId, key, { startedAt: iso(t0 + 20_000), latencyMs: 200, status: 502, decision: 'error' }),
+      usageEvent(utc.orgId, key, { startedAt: iso(t0 + 2 * 60_000 + 1_000), latencyMs: 200 }),
+      // Too old for minute rollups: counted by the hour only.
+      usageEvent(utc.orgId, key, { startedAt: iso(t0 - 50 * 3_600_000) }),
+    ]);
+    const res = await utc.gql<{ performance: Report }>(PERFORMANCE, { from: iso(t0 - 5 * 60_000), to: iso(t0 + 5 * 60_000), bucket: 'MINUTE' });
+    expect(res.errors).toBeUndefined();
+    const points = res.data!.performance.points;
+    expect(points).toHaveLength(10);
+    expect(points.map((p) => p.requests)).toEqual([0, 0, 0, 0, 0, 2, 0, 1, 0, 0]);
+    expect(points[5]).toMatchObject({ start: iso(t0), end: iso(t0 + 60_000), serverErrors: 1 });
+    near(points[7]!.latencyP50, 200);
+
+    const old = await utc.gql(PERFORMANCE, { from: iso(t0 - 50 * 3_600_000), to: iso(t0 - 49 * 3_600_000), bucket: 'MINUTE' });
+    expect(old.errors?.[0]).toMatchObject({
+      message: 'Minute buckets cover the last 48 hours; choose hours or days for an earlier range.',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+    const knex = (cp.services.orm.em.fork() as EntityManager).getKnex();
+    const minutes = async () =>
+      Number((await knex.raw('select count(*) as n from performance_minute_rollups where organization_id = ?', [utc.orgId])).rows[0].n);
+    expect(await minutes()).toBe(2);
+    await knex.raw(`update performance_minute_rollups set minute = minute - interval '3 days' where organization_id = ? and minute = ?`, [utc.orgId, iso(t0)]);
+    expect((await sweepExpiredEvents(cp.services)).minuteRollups).toBeGreaterThanOrEqual(1);
+    expect(await minutes()).toBe(1);
+  });
+});
+
+describe('overview query', () => {
+  it('sums requests, spend, blocked requests and errors per bucket and ranks models and keys by spend', async () => {
+    const key = await keyOf(utc);
+    const at = (iso: string, model: string, costMicros: number, overrides: Partial<UsageEvent> = {}) =>
+      usageEvent(utc.orgId, key, { startedAt: iso, model, costMicros, ...overrides });
+    // Seven models on 2026-11-20: the five that spent the most get a series each, the last two are added up.
+    await store(utc, [
+      at('2026-11-20T09:10:00Z', 'm-a', 700),
+      at('2026-11-20T09:20:00Z', 'm-a', 700, { decision: 'blocked', status: 403 }),
+      at('2026-11-20T10:10:00Z', 'm-b', 600),
+      at('2026-11-20T10:20:00Z', 'm-c', 500, { decision: 'error', status: 502 }),
+      at('2026-11-20T10:30:00Z', 'm-d', 400),
+      at('2026-11-20T10:40:00Z', 'm-e', 300),
+      at('2026-11-20T10:50:00Z', 'm-f', 200),
+      at('2026-11-20T11:00:00Z', 'm-g', 100, { model: null } as Partial<UsageEvent>),
+    ]);
+    const res = await utc.gql<{ overview: Overview }>(OVERVIEW, { from: '2026-11-20T09:30:00Z', to: '2026-11-20T12:00:00Z', bucket: 'HOUR', groupBy: 'MODEL' });
+    expect(res.errors).toBeUndefined();
+    const report = res.data!.overview;
+    expect(report.from).toBe('2026-11-20T09:00:00.000Z');
+    expect(report.points).toEqual([
+      { start: '2026-11-20T09:00:00.000Z', requests: 2, costMicros: 1_400, blocked: 1, errors: 0 },
+      { start: '2026-11-20T10:00:00.000Z', requests: 5, costMicros: 2_000, blocked: 0, errors: 1 },
+      { start: '2026-11-20T11:00:00.000Z', requests: 1, costMicros: 100, blocked: 0, errors: 0 },
+    ]);
+    expect(report.series.map((s) => [s.group, s.requests, s.costMicros])).toEqual([
+      ['m-a', [2, 0, 0], [1_400, 0, 0]],
+      ['m-b', [0, 1, 0], [0, 600, 0]],
+      ['m-c', [0, 1, 0], [0, 500, 0]],
+      ['m-d', [0, 1, 0], [0, 400, 0]],
+      ['m-e', [0, 1, 0], [0, 300, 0]],
+      [null, [0, 1, 1], [0, 200, 100]],
+    ]);
+    const byKey = await utc.gql<{ overview: Overview }>(OVERVIEW, { from: '2026-11-20T00:00:00Z', to: '2026-11-21T00:00:00Z', bucket: 'DAY', groupBy: 'KEY' });
+    expect(byKey.errors).toBeUndefined();
+    expect(byKey.data!.overview.series).toEqual([{ group: key, label: 'agent', requests: [8], costMicros: [3_500] }]);
+    expect(byKey.data!.overview.topKeys).toEqual([{ keyId: key, name: 'agent', prefix: expect.any(String), requests: 8, costMicros: 3_500, blocked: 1 }]);
+  });
+
+  it("groups hours into the organization's local days and rebuilds the same rows from stored events", async () => {
+    const res = await eastern.gql<{ overview: Overview }>(OVERVIEW, {
+      from: '2026-11-29T05:00:00Z',
+      to: '2026-12-01T05:00:00Z',
+      bucket: 'DAY',
+      groupBy: 'MODEL',
+    });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.overview.points.map((p) => [p.start, p.requests])).toEqual([
+      ['2026-11-29T05:00:00.000Z', 1],
+      ['2026-11-30T05:00:00.000Z', 2],
+    ]);
+    const knex = (cp.services.orm.em.fork() as EntityManager).getKnex();
+    const rows = async () =>
+      (
+        await knex.raw(
+          `select hour, key_id, model, provider, decision, requests, input_tokens, output_tokens, cost_micros from usage_hour_rollups
+            where organization_id = ? order by hour, key_id, model, provider, decision`,
+          [utc.orgId],
+        )
+      ).rows;
+    const written = await rows();
+    expect(written.length).toBeGreaterThan(10);
+    await rebuildUsageHourRollups(knex, utc.orgId);
+    expect(await rows()).toEqual(written);
+  });
+
+  it('refuses a range that holds too many points', async () => {
+    const long = await utc.gql(OVERVIEW, { from: '2026-01-01T00:00:00Z', to: '2026-12-01T00:00:00Z', bucket: 'HOUR', groupBy: 'KEY' });
+    expect(long.errors?.[0]).toMatchObject({
+      message: 'An overview query returns at most 800 points; choose a shorter range or a larger bucket.',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
   });
 });

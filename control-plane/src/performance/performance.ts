@@ -2,12 +2,11 @@ import { DECISIONS, type Decision } from '@keyward/shared';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../errors.js';
 import { mergeHistograms, quantile, type Histogram } from './histogram.js';
+import { bucketBindings, bucketStartOf, checkBucketRange, LOCAL_BUCKETS, namedRows, type ChartBucket } from './local-buckets.js';
+import { MINUTE_ROLLUP_HOURS, ROLLUP_GRAINS } from './rollup-rows.js';
 
-/** How long one chart point lasts: a clock hour or a local day (the organization's time zone). */
-export type PerformanceBucket = 'hour' | 'day';
-
-/** The most points one query returns (a month of hours, a year of days). */
-const MAX_POINTS = 800;
+/** How long one chart point lasts: a clock minute or hour, or a local day (the organization's time zone). */
+export type PerformanceBucket = ChartBucket;
 
 /** Summed rollups over some stretch of time. */
 export interface PerformanceSums {
@@ -121,49 +120,34 @@ function sumsOf(row: SumsRow): PerformanceSums {
   };
 }
 
-/** Checks a range and its bucket count before any query runs. */
-function checkRange(from: Date, to: Date, bucket: PerformanceBucket): void {
-  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new AppError('BAD_USER_INPUT', 'from and to must be times.');
-  if (to.getTime() <= from.getTime()) throw new AppError('BAD_USER_INPUT', 'to must be after from.');
-  const points = (to.getTime() - from.getTime()) / (bucket === 'hour' ? 3_600_000 : 86_400_000);
-  if (points > MAX_POINTS) {
-    throw new AppError('BAD_USER_INPUT', `A performance query returns at most ${MAX_POINTS} points; choose a shorter range or a larger bucket.`);
-  }
-}
-
 /**
- * The organization's performance from `from` to `to` (exclusive), from its hourly rollups: one
- * point per bucket (empty buckets included), the totals, and each provider's figures. Hours are
- * grouped into the organization's local hours or days.
+ * The organization's performance from `from` to `to` (exclusive), from its minute or hourly
+ * rollups: one point per bucket (empty buckets included), the totals, and each provider's
+ * figures. Hours are grouped into the organization's local hours or days.
  */
 export async function performanceReport(em: EntityManager, orgId: string, from: Date, to: Date, bucket: PerformanceBucket): Promise<PerformanceReport> {
-  checkRange(from, to, bucket);
-  const zone = `(select coalesce(o.settings ->> 'timeZone', 'UTC') from organizations o where o.id = :org)`;
-  const bindings = { org: orgId, from: from.toISOString(), to: to.toISOString(), unit: bucket };
-  const knex = em.getKnex();
-  const trx = em.getTransactionContext();
-  const run = async <T>(sql: string) => {
-    const query = knex.raw(sql, bindings);
-    if (trx) query.transacting(trx);
-    return ((await query) as { rows: T[] }).rows;
-  };
-  // The first bucket starts at `from` rounded down in the organization's time zone.
-  const range = `with z as (select ${zone} as tz),
-    lim as (select date_trunc(:unit, :from::timestamptz at time zone z.tz) at time zone z.tz as lo, :to::timestamptz as hi, z.tz from z)`;
-  const rollups = `performance_rollups r, lim where r.organization_id = :org and r.hour >= lim.lo and r.hour < lim.hi`;
+  checkBucketRange(from, to, bucket, 'A performance query');
+  if (bucket === 'minute' && from.getTime() < Date.now() - (MINUTE_ROLLUP_HOURS + 1) * 3_600_000) {
+    throw new AppError('BAD_USER_INPUT', `Minute buckets cover the last ${MINUTE_ROLLUP_HOURS} hours; choose hours or days for an earlier range.`);
+  }
+  const bindings = bucketBindings(orgId, from, to, bucket);
+  const { table, column } = ROLLUP_GRAINS[bucket === 'minute' ? 'minute' : 'hour'];
+  const rollups = `${table} r, lim where r.organization_id = :org and r.${column} >= lim.lo and r.${column} < lim.hi`;
   const [points, providers] = await Promise.all([
-    run<SumsRow & { start: Date; end: Date }>(
-      `${range},
-       b as (select s at time zone lim.tz as start, (s + ('1 ' || :unit)::interval) at time zone lim.tz as "end"
-               from lim, generate_series(lim.lo at time zone lim.tz, lim.hi at time zone lim.tz - interval '1 microsecond', ('1 ' || :unit)::interval) s),
-       p as (select date_trunc(:unit, r.hour at time zone lim.tz) at time zone lim.tz as start, ${SUMS_SQL} from ${rollups} group by 1)
+    namedRows<SumsRow & { start: Date; end: Date }>(
+      em,
+      `${LOCAL_BUCKETS},
+       p as (select ${bucketStartOf(`r.${column}`)} as start, ${SUMS_SQL} from ${rollups} group by 1)
        select b.start, b."end", coalesce(p.requests, 0) as requests, coalesce(p.client, 0) as client, coalesce(p.server, 0) as server,
               coalesce(p.input, 0) as input, coalesce(p.output, 0) as output, coalesce(p.decisions, '{}') as decisions,
               coalesce(p.latency, '{}') as latency, coalesce(p.ttft, '{}') as ttft
          from b left join p on p.start = b.start order by b.start`,
+      bindings,
     ),
-    run<SumsRow & { provider: string }>(
-      `${range} select r.provider, ${SUMS_SQL} from ${rollups} group by r.provider order by sum(r.requests) desc, r.provider`,
+    namedRows<SumsRow & { provider: string }>(
+      em,
+      `${LOCAL_BUCKETS} select r.provider, ${SUMS_SQL} from ${rollups} group by r.provider order by sum(r.requests) desc, r.provider`,
+      bindings,
     ),
   ]);
   const start = points[0] ? new Date(points[0].start) : from;

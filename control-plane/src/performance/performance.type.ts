@@ -4,10 +4,10 @@ import { DecisionEnum } from '../events/usage-event.type.js';
 import type { PerformanceBucket } from './performance.js';
 
 /** How long one chart point lasts. */
-export const PerformanceBucketEnum = { HOUR: 'hour', DAY: 'day' } as const satisfies Record<string, PerformanceBucket>;
+export const PerformanceBucketEnum = { MINUTE: 'minute', HOUR: 'hour', DAY: 'day' } as const satisfies Record<string, PerformanceBucket>;
 registerEnumType(PerformanceBucketEnum, {
   name: 'PerformanceBucket',
-  description: "HOUR: clock hours; DAY: local days in the organization's time zone.",
+  description: "MINUTE: clock minutes (the last 48 hours); HOUR: clock hours; DAY: local days in the organization's time zone.",
 });
 
 @ObjectType('DecisionCount', { description: 'How many requests ended with one decision.' })

@@ -25,7 +25,7 @@ describe('performance rollup rows', () => {
       event({ provider: null, status: 403, decision: 'blocked', latencyMs: 2, inputTokens: 0, outputTokens: 0 }),
       event({ startedAt: new Date('2026-12-01T11:00:00Z'), provider: 'anthropic', latencyMs: 300, ttftMs: 90 }),
     ]);
-    expect(rows.map((r) => [r.hour, r.provider, r.requests, r.client_errors, r.server_errors, r.input_tokens, r.output_tokens])).toEqual([
+    expect(rows.map((r) => [r.start, r.provider, r.requests, r.client_errors, r.server_errors, r.input_tokens, r.output_tokens])).toEqual([
       ['2026-12-01T10:00:00.000Z', '', 1, 1, 0, 0, 0],
       ['2026-12-01T10:00:00.000Z', 'openai', 2, 0, 1, 20, 10],
       ['2026-12-01T11:00:00.000Z', 'anthropic', 1, 0, 0, 10, 5],

@@ -17,11 +17,21 @@ export interface TimedEvent {
 /** Decisions whose requests went to a provider or failed trying: their times are the ones worth charting. */
 export const TIMED_DECISIONS: ReadonlySet<Decision> = new Set(['allowed', 'redacted', 'approved', 'error']);
 
-/** The sums one organization's events add to one hour and provider, as the rollup table stores them. */
+/** The stretches performance rollups sum over: each one's table, time column and length. */
+export const ROLLUP_GRAINS = {
+  hour: { table: 'performance_rollups', column: 'hour', ms: 3_600_000 },
+  minute: { table: 'performance_minute_rollups', column: 'minute', ms: 60_000 },
+} as const;
+export type RollupGrain = keyof typeof ROLLUP_GRAINS;
+
+/** How long minute rollups are kept: the Performance screen's minute buckets reach this far back. */
+export const MINUTE_ROLLUP_HOURS = 48;
+
+/** The sums one organization's events add to one hour (or minute) and provider, as the rollup tables store them. */
 export interface PerformanceRollupRow {
   readonly org_id: string;
-  /** Start of the UTC hour, ISO 8601. */
-  readonly hour: string;
+  /** Start of the UTC hour or minute, ISO 8601. */
+  readonly start: string;
   /** `''` for requests decided before a provider was chosen. */
   readonly provider: string;
   readonly requests: number;
@@ -35,29 +45,28 @@ export interface PerformanceRollupRow {
   readonly ttft_histogram: number[];
 }
 
-const HOUR = 3_600_000;
-
 /**
- * Groups events by organization, UTC hour and provider, in that order (so concurrent batches
+ * Groups events by organization, UTC hour (or minute) and provider, in that order (so concurrent batches
  * lock rollup rows in the same order). Latency and time to first token are counted for requests
  * that were forwarded or failed (a blocked request's few milliseconds would hide the providers').
  */
-export function performanceRollupRows(events: readonly TimedEvent[]): PerformanceRollupRow[] {
+export function performanceRollupRows(events: readonly TimedEvent[], grain: RollupGrain = 'hour'): PerformanceRollupRow[] {
+  const { ms } = ROLLUP_GRAINS[grain];
   const groups = new Map<string, TimedEvent[]>();
   for (const event of events) {
-    const hour = new Date(Math.floor(event.startedAt.getTime() / HOUR) * HOUR).toISOString();
-    const id = `${event.orgId}|${hour}|${event.provider ?? ''}`;
+    const start = new Date(Math.floor(event.startedAt.getTime() / ms) * ms).toISOString();
+    const id = `${event.orgId}|${start}|${event.provider ?? ''}`;
     const group = groups.get(id);
     if (group) group.push(event);
     else groups.set(id, [event]);
   }
   return [...groups.keys()].sort().map((id) => {
-    const [org_id, hour, provider] = id.split('|') as [string, string, string];
+    const [org_id, start, provider] = id.split('|') as [string, string, string];
     const group = groups.get(id)!;
     const timed = group.filter((e) => TIMED_DECISIONS.has(e.decision));
     return {
       org_id,
-      hour,
+      start,
       provider,
       requests: group.length,
       client_errors: group.filter((e) => e.status >= 400 && e.status < 500).length,

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { rebuildUsageHourRollups } from '../performance/usage-hour-rollups.js';
 import { rebuildPerformanceRollups } from '../performance/rebuild.js';
 import type { RunningControlPlane } from '../server.js';
 
@@ -14,7 +15,7 @@ export interface EventSeed {
  * Writes `count` usage events straight into PostgreSQL with `generate_series` (a benchmark's
  * million rows in seconds, not through ingestion), spread evenly over the last `days`, four
  * models on three providers, mostly allowed with some blocked, rate-limited, redacted and failed
- * requests, then builds the organization's spend and performance rollups from them.
+ * requests, then builds the organization's spend, performance and hourly usage rollups from them.
  */
 export async function seedUsageEvents(cp: RunningControlPlane, seed: EventSeed): Promise<void> {
   const knex = (cp.services.orm.em as EntityManager).getKnex();
@@ -45,4 +46,5 @@ export async function seedUsageEvents(cp: RunningControlPlane, seed: EventSeed):
     [seed.orgId],
   );
   await rebuildPerformanceRollups(knex, seed.orgId);
+  await rebuildUsageHourRollups(knex, seed.orgId);
 }

@@ -20,6 +20,13 @@ const PERFORMANCE = `query($from: DateTimeISO!, $to: DateTimeISO!, $bucket: Perf
     previous { points { requests latencyP95 } totals { requests } }
   }
 }`;
+const OVERVIEW = `query($from: DateTimeISO!, $to: DateTimeISO!, $bucket: OverviewBucket!, $groupBy: OverviewGroupBy!) {
+  overview(from: $from, to: $to, bucket: $bucket, groupBy: $groupBy) {
+    points { start requests costMicros blocked errors }
+    series { group label requests costMicros }
+    topKeys { keyId name prefix requests costMicros blocked }
+  }
+}`;
 const SPEND = `query($from: String!, $to: String!) { usageRollups(groupBy: DAY, from: $from, to: $to) { group requests costMicros } }`;
 
 let cp: TestControlPlane;
@@ -63,7 +70,7 @@ async function median(query: string, variables: Record<string, unknown>): Promis
 }
 
 describe(`console queries over ${EVENTS.toLocaleString('en-US')} events in 30 days`, () => {
-  it('answers the performance and spend charts from rollups, over the seeded events exactly', { timeout: 300_000 }, async () => {
+  it('answers the performance, overview and spend charts from rollups, over the seeded events exactly', { timeout: 300_000 }, async () => {
     const now = Date.now();
     const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
     const ranges = {
@@ -73,6 +80,18 @@ describe(`console queries over ${EVENTS.toLocaleString('en-US')} events in 30 da
         PERFORMANCE,
         { from: new Date(now - 31 * 86_400_000).toISOString(), to: new Date(now + 60_000).toISOString(), bucket: 'DAY' },
       ],
+      'overview, 24 hours by hour and model': [
+        OVERVIEW,
+        { from: new Date(now - 86_400_000).toISOString(), to: new Date(now).toISOString(), bucket: 'HOUR', groupBy: 'MODEL' },
+      ],
+      'overview, 7 days by day and key': [
+        OVERVIEW,
+        { from: new Date(now - 7 * 86_400_000).toISOString(), to: new Date(now).toISOString(), bucket: 'DAY', groupBy: 'KEY' },
+      ],
+      'overview, 30 days by day and key': [
+        OVERVIEW,
+        { from: new Date(now - 31 * 86_400_000).toISOString(), to: new Date(now + 60_000).toISOString(), bucket: 'DAY', groupBy: 'KEY' },
+      ],
       'spend, 30 days by day': [SPEND, { from: day(now - 31 * 86_400_000), to: day(now) }],
     } as const;
     const figures: string[] = [];
@@ -81,6 +100,11 @@ describe(`console queries over ${EVENTS.toLocaleString('en-US')} events in 30 da
       figures.push(`${name}: ${ms.toFixed(0)} ms${ms < TARGET_MS ? '' : ` (over the ${TARGET_MS} ms target)`}`);
       if (name === 'performance, 30 days by day') {
         expect((data as { performance: { totals: { requests: number } } }).performance.totals.requests).toBe(EVENTS);
+      }
+      if (name === 'overview, 30 days by day and key') {
+        const overview = (data as { overview: { points: { requests: number }[]; topKeys: { requests: number }[] } }).overview;
+        expect(overview.points.reduce((sum, p) => sum + p.requests, 0)).toBe(EVENTS);
+        expect(overview.topKeys).toHaveLength(5);
       }
       if (name === 'spend, 30 days by day') {
         const rows = (data as { usageRollups: { requests: number }[] }).usageRollups;

@@ -93,6 +93,13 @@ describe('performance and key and team pages in the console', () => {
     expect(await latency.innerText()).toContain('p95, previous period');
     await page.locator('[data-test=compare]').click();
     await expect.poll(() => latency.innerText()).not.toContain('previous period');
+    // The last hour in minute buckets, from the minute rollups written as the requests were stored.
+    const minuteReport = page.waitForResponse((r) => r.url().includes('/graphql') && (r.request().postData() ?? '').includes('"MINUTE"'));
+    await page.getByRole('radio', { name: '1 hour' }).check({ force: true });
+    const minutes = ((await (await minuteReport).json()) as { data: { performance: { points: { requests: number }[] } } }).data.performance.points;
+    expect(minutes.length).toBeGreaterThanOrEqual(60);
+    expect(minutes.reduce((sum, p) => sum + p.requests, 0)).toBe(requests);
+    await expect.poll(() => decisions.innerText()).toContain(`Requests\n${requests}`);
     await page.getByRole('radio', { name: '30 days' }).check({ force: true });
     await expect.poll(() => decisions.innerText()).toContain(`Allowed\n${allowed}`);
     await saveScreenshot(page, 'performance');

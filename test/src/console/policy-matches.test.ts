@@ -152,7 +152,7 @@ describe('the policy rules that matched a request', () => {
 
     // Every starting point is a valid policy the control plane accepts as it stands.
     for (const title of ['PII redaction', 'Secret blocking', 'Destructive tool holds', 'Model allow-list', 'Spend caps', 'Business hours']) {
-      await page.getByRole('button', { name: `Start from ${title}` }).click();
+      await page.getByRole('button', { name: `Use this: ${title}` }).click();
       await page.getByRole('button', { name: 'Show' }).click();
       await editor.getByText(`name: ${title}`).waitFor();
       await page.waitForTimeout(700);

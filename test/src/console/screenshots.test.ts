@@ -6,21 +6,82 @@ import { openScreen, settle, signIn, tableRows } from './support/console-actions
 import { startConsoleSystem, waitForKeyOnNode, type ConsoleSystem } from './support/console-system.js';
 import { seedOrganization, type SeededOrganization } from './support/seed.js';
 
-/** A main screen: how to reach it and what shows that its data has loaded. */
+/** Saves the page as `<size>-<name>` and checks it with axe-core. */
+type Shoot = (name: string) => Promise<void>;
+
+/**
+ * A main screen: how to reach it, what shows that its data has loaded, and the pages, dialogs
+ * and drawers opened from it that are photographed and checked too (`more`, which leaves the
+ * screen as it found it or on another screen).
+ */
 interface Screen {
   readonly file: string;
   readonly nav: string;
   readonly title?: string;
   ready(page: Page, seeded: SeededOrganization): Promise<void>;
+  more?(page: Page, seeded: SeededOrganization, shoot: Shoot): Promise<void>;
+}
+
+/** A screen whose title is all there is to wait for (`settle` waits out its loading). */
+const titled = () => Promise.resolve();
+
+/** Where the keyboard focus is: in a dialog, or the `data-test` of the focused element. */
+const focusIn = (page: Page) =>
+  page.evaluate(() => (document.activeElement?.closest('[role=dialog]') ? 'dialog' : document.activeElement?.getAttribute('data-test')));
+
+/**
+ * Opens a dialog with the button `button` (its `data-test`), photographs it, and closes it with
+ * Escape: focus moves into the dialog while it is open and back to the button after.
+ */
+async function shootDialog(page: Page, button: string, name: string, shoot: Shoot): Promise<void> {
+  await page.locator(`[data-test=${button}]`).click();
+  await page.getByRole('dialog').last().waitFor();
+  await expect.poll(() => focusIn(page)).toBe('dialog');
+  await shoot(name);
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog').waitFor({ state: 'hidden' });
+  await expect.poll(() => focusIn(page)).toBe(button);
 }
 
 const SCREENS: readonly Screen[] = [
-  { file: 'overview', nav: 'Overview', ready: (page) => page.locator('canvas').first().waitFor() },
-  { file: 'keys', nav: 'Keys', ready: (page, s) => tableRows(page, s.keyNames[0]!).waitFor() },
+  {
+    file: 'overview',
+    nav: 'Overview',
+    ready: async (page, s) => {
+      await page.locator('canvas').first().waitFor();
+      await tableRows(page, s.keyNames[1]!).waitFor();
+    },
+  },
+  {
+    file: 'keys',
+    nav: 'Keys',
+    ready: (page, s) => tableRows(page, s.keyNames[0]!).waitFor(),
+    more: async (page, s, shoot) => {
+      await shootDialog(page, 'create-key', 'keys-new-key', shoot);
+      await page.getByRole('link', { name: s.keyNames[1]!, exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: s.keyNames[1]! }).waitFor();
+      await page.locator('[data-test=recent-request]').first().waitFor();
+      await shoot('key-page');
+      if ((page.viewportSize()?.width ?? 0) < 600) expect(await unhintedWideTables(page), 'the key page has tables wider than the phone').toEqual([]);
+      // The key's facts sit side by side where there is room, one under another on a phone.
+      const columns = await page.locator('[data-test=key-facts] dl').evaluate((el) => getComputedStyle(el).gridTemplateColumns.split(' ').length);
+      if ((page.viewportSize()?.width ?? 0) > 600) expect(columns).toBeGreaterThan(2);
+      else expect(columns).toBe(1);
+    },
+  },
   { file: 'credentials', nav: 'Provider credentials', ready: (page, s) => tableRows(page, s.credentialName).waitFor() },
   { file: 'models', nav: 'Models', ready: (page) => page.locator('.n-data-table-tbody .n-data-table-tr').first().waitFor() },
   { file: 'playground', nav: 'Playground', ready: (page) => page.getByText('None yet: your chats are saved here.').waitFor() },
-  { file: 'policies', nav: 'Policies', ready: (page) => page.getByText('New policy').first().waitFor() },
+  {
+    file: 'policies',
+    nav: 'Policies',
+    ready: (page) => page.getByText('New policy').first().waitFor(),
+    more: async (page, _s, shoot) => {
+      await page.locator('[data-test=new-policy]').click();
+      await page.locator('[data-test=create-policy]').waitFor();
+      await shoot('policy-new');
+    },
+  },
   { file: 'requests-live', nav: 'Requests', ready: (page, s) => tableRows(page, s.keyNames[0]!).first().waitFor() },
   { file: 'members', nav: 'Members', ready: (page, s) => page.getByText(s.invitedEmail).first().waitFor() },
   { file: 'api-tokens', nav: 'API tokens', ready: (page, s) => tableRows(page, s.apiTokenName).waitFor() },
@@ -31,6 +92,28 @@ const SCREENS: readonly Screen[] = [
   { file: 'settings', nav: 'Settings', ready: (page) => page.getByText('Time zone').first().waitFor() },
   { file: 'admin-activity', nav: 'Admin activity', ready: (page) => page.locator('.n-data-table-tbody .n-data-table-tr').first().waitFor() },
   { file: 'audit-trail', nav: 'Audit trail', ready: (page) => page.locator('[data-test=trail-rows] .n-data-table-tbody .n-data-table-tr').first().waitFor() },
+  { file: 'performance', nav: 'Performance', ready: (page) => page.getByRole('region', { name: 'Requests by decision' }).locator('canvas').first().waitFor() },
+  { file: 'approvals', nav: 'Approvals', ready: titled },
+  {
+    file: 'budgets',
+    nav: 'Budgets & limits',
+    ready: titled,
+    more: async (page, _s, shoot) => {
+      await shootDialog(page, 'add-budget', 'budgets-new-budget', shoot);
+      await shootDialog(page, 'add-rate-limit', 'budgets-new-rate-limit', shoot);
+    },
+  },
+  { file: 'mcp-servers', nav: 'MCP servers', ready: titled, more: (page, _s, shoot) => shootDialog(page, 'add-mcp-server', 'mcp-servers-new', shoot) },
+  {
+    file: 'webhooks',
+    nav: 'Webhooks & Slack',
+    ready: titled,
+    more: async (page, _s, shoot) => {
+      await shootDialog(page, 'add-webhook', 'webhooks-new', shoot);
+      await shootDialog(page, 'connect-slack', 'webhooks-slack', shoot);
+    },
+  },
+  { file: 'billing', nav: 'Usage & billing', ready: (page) => page.getByRole('heading', { name: 'Statements' }).waitFor() },
 ];
 
 /** One seeded organization serves every test here: the screenshots and the playground's chat. */
@@ -82,16 +165,28 @@ describe('console screenshots', () => {
           await page.locator('.n-drawer').waitFor({ state: 'hidden' });
         }
 
+        const shoot: Shoot = async (name) => {
+          await settle(page);
+          await saveScreenshot(page, `${size}-${name}`);
+          await checkAccessible(page, `${size} ${name}`);
+        };
         for (const screen of SCREENS) {
           await openScreen(page, screen.nav, screen.title);
           await screen.ready(page, seeded);
           await settle(page);
-          await saveScreenshot(page, `${size}-${screen.file}`);
-          await checkAccessible(page, `${size} ${screen.file}`);
+          await shoot(screen.file);
           expect(await horizontalOverflow(page), `${screen.file} scrolls sideways at ${size} size`).toBe(0);
-          if (size === 'phone' && screen.file === 'keys') {
-            // A table too wide for a phone scrolls inside itself and says so.
-            await expect.poll(() => swipeHintShown(page)).toBe(true);
+          if (size === 'phone') {
+            // A table too wide for a phone scrolls inside itself and says so, on every screen.
+            expect(await unhintedWideTables(page), `${screen.file} has tables wider than the phone without a hint`).toEqual([]);
+            if (screen.file === 'keys') await expect.poll(() => swipeHintShown(page)).toBe(true);
+          }
+          if (screen.file === 'overview') {
+            // The figures come from the rollups written as the seeded calls were stored.
+            const requestsToday = page.locator('.card', { hasText: 'Requests today' }).locator('.card__value');
+            expect(Number((await requestsToday.textContent())!.replace(/,/g, ''))).toBeGreaterThanOrEqual(seeded.calls);
+            await page.getByRole('radio', { name: 'By key' }).check({ force: true });
+            await page.locator('.chart__legend', { hasText: seeded.keyNames[1]! }).first().waitFor();
           }
           if (screen.file === 'requests-live') {
             // Tabs follow the ARIA tabs pattern: the selected tab is the tab stop, arrow keys move.
@@ -110,7 +205,15 @@ describe('console screenshots', () => {
             await page.keyboard.press('Escape');
             await page.locator('.n-drawer').waitFor({ state: 'hidden' });
           }
+          await screen.more?.(page, seeded, shoot);
         }
+        // The account page, from the user menu (in the menu drawer on a phone).
+        const menuButton = page.locator('[data-test=open-menu]');
+        if (await menuButton.isVisible()) await menuButton.click();
+        await page.locator('[data-test=account]').click();
+        await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
+        await page.locator('.n-drawer').waitFor({ state: 'hidden' });
+        await shoot('account');
         expect(tab.errors).toEqual([]);
       } finally {
         await tab.context.close();
@@ -129,6 +232,25 @@ function swipeHintShown(page: Page): Promise<boolean> {
   return page.evaluate(() =>
     [...document.querySelectorAll('.n-data-table')].some((table) => getComputedStyle(table, '::before').content.includes('Swipe sideways')),
   );
+}
+
+/**
+ * The column titles of each table wider than its place: a data table without the "swipe sideways"
+ * hint above it, or a plain table (which should turn into cards on a phone instead).
+ */
+function unhintedWideTables(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const titles = (table: Element) => [...table.querySelectorAll('th')].map((th) => th.textContent?.trim()).join(' | ');
+    const dataTables = [...document.querySelectorAll('.n-data-table')].filter((table) => {
+      const body = table.querySelector('.n-data-table-base-table-body table');
+      const wide = body !== null && body.getBoundingClientRect().width > table.getBoundingClientRect().width + 1;
+      return wide && !getComputedStyle(table, '::before').content.includes('Swipe sideways');
+    });
+    const plainTables = [...document.querySelectorAll('table')].filter(
+      (table) => !table.closest('.n-data-table') && table.parentElement !== null && table.getBoundingClientRect().width > table.parentElement.clientWidth + 1,
+    );
+    return [...dataTables, ...plainTables].map(titles);
+  });
 }
 
 /** How many pixels the page scrolls sideways (a phone layout should not). */

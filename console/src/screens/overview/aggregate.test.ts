@@ -1,46 +1,41 @@
 import { describe, expect, it } from 'vitest';
-import { usageEvent } from '@/testing/fixtures';
-import { bucketize, OTHER, summarize, topKeys } from './aggregate';
+import type { OverviewQuery } from '@/gql/graphql';
+import { bucketsOf, OTHER, summaryOf, topKeysOf } from './aggregate';
 
-const at = (hour: number) => new Date(Date.UTC(2026, 10, 23, hour, 30)).toISOString();
-const hour = (h: number) => Date.UTC(2026, 10, 23, h);
+const hour = (h: number) => new Date(Date.UTC(2026, 10, 23, h)).toISOString();
+const point = (h: number, requests: number, costMicros: number, blocked = 0, errors = 0) => ({ start: hour(h), requests, costMicros, blocked, errors });
+
+const report: OverviewQuery['overview'] = {
+  points: [point(0, 1, 1_000), point(1, 3, 4_000_000_000_000, 1, 1), point(2, 2, 7, 1, 0)],
+  series: [
+    { group: 'gpt-4o', label: null, requests: [1, 2, 0], costMicros: [1_000, 4_000_000_000_000, 0] },
+    { group: '', label: null, requests: [0, 1, 0], costMicros: [0, 0, 0] },
+    { group: null, label: null, requests: [0, 0, 2], costMicros: [0, 0, 7] },
+  ],
+  topKeys: [
+    { keyId: 'k1', name: 'ci-agent', prefix: 'kw_1', requests: 4, costMicros: 4_000_000_000_007, blocked: 2 },
+    { keyId: 'k2', name: null, prefix: 'kw_2', requests: 2, costMicros: 1_000, blocked: 0 },
+  ],
+};
 
 describe('overview numbers', () => {
-  it('counts requests, spend, blocked and failed requests since a moment', () => {
-    const events = [
-      usageEvent({ startedAt: at(1), costMicros: 4_000_000_000_000 }),
-      usageEvent({ startedAt: at(2), costMicros: 7, decision: 'BLOCKED' }),
-      usageEvent({ startedAt: at(3), costMicros: 0, decision: 'RATE_LIMITED' }),
-      usageEvent({ startedAt: at(3), costMicros: 0, decision: 'ERROR' }),
-      usageEvent({ startedAt: at(0), costMicros: 1000 }),
-    ];
-    expect(summarize(events, hour(1))).toEqual({ requests: 4, spendMicros: 4_000_000_000_007n, blocked: 2, errors: 1 });
+  it('adds up requests, spend, blocked and failed requests of the points since a moment, exactly', () => {
+    expect(summaryOf(report.points, Date.parse(hour(1)))).toEqual({ requests: 5, spendMicros: 4_000_000_000_007n, blocked: 2, errors: 1 });
   });
 
-  it('puts events in time buckets by group, folding small groups into Other', () => {
-    const events = [
-      usageEvent({ startedAt: at(0), model: 'a', costMicros: 100 }),
-      usageEvent({ startedAt: at(1), model: 'a', costMicros: 100 }),
-      usageEvent({ startedAt: at(1), model: 'b', costMicros: 50 }),
-      usageEvent({ startedAt: at(1), model: 'c', costMicros: 10 }),
-      usageEvent({ startedAt: at(5), model: 'a', costMicros: 100 }),
-    ];
-    const result = bucketize(events, [hour(0), hour(1), hour(2)], (e) => e.model ?? '', 2);
-    expect(result.starts).toEqual([hour(0), hour(1)]);
-    expect(result.series.map((s) => s.name)).toEqual(['a', 'b', OTHER]);
-    expect(result.series[0]!.requests).toEqual([1, 1]);
-    expect(result.series[0]!.spendMicros).toEqual([100n, 100n]);
-    expect(result.series[2]!.requests).toEqual([0, 1]);
+  it('names the series for people: the model, "No model", a key, or Other', () => {
+    const buckets = bucketsOf(report, 'model');
+    expect(buckets.starts).toEqual([0, 1, 2].map((h) => Date.parse(hour(h))));
+    expect(buckets.series.map((s) => s.name)).toEqual(['gpt-4o', 'No model', OTHER]);
+    expect(buckets.series[0]!.spendMicros).toEqual([1_000n, 4_000_000_000_000n, 0n]);
+    const byKey = bucketsOf({ ...report, series: [{ group: 'k1', label: 'ci-agent', requests: [1, 0, 0], costMicros: [5, 0, 0] }] }, 'key');
+    expect(byKey.series[0]!.name).toBe('ci-agent');
   });
 
-  it('ranks keys by spend', () => {
-    const events = [
-      usageEvent({ keyId: 'cheap', costMicros: 1 }),
-      usageEvent({ keyId: 'dear', costMicros: 500 }),
-      usageEvent({ keyId: 'cheap', costMicros: 1, decision: 'DENIED' }),
-    ];
-    const ranked = topKeys(events);
-    expect(ranked.map((k) => k.keyId)).toEqual(['dear', 'cheap']);
-    expect(ranked[1]).toMatchObject({ requests: 2, spendMicros: 2n, blocked: 1 });
+  it('lists the top keys by name, or by prefix once a key is deleted', () => {
+    expect(topKeysOf(report).map((k) => [k.name, k.spendMicros, k.blocked])).toEqual([
+      ['ci-agent', 4_000_000_000_007n, 2],
+      ['kw_2…', 1_000n, 0],
+    ]);
   });
 });

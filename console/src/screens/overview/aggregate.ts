@@ -1,10 +1,9 @@
-import { toMicros } from '@/composables/money';
-import { BLOCKING_DECISIONS } from '@/composables/tone';
-import type { UsageEventFieldsFragment } from '@/gql/graphql';
+import { sumMicros, toMicros } from '@/composables/money';
+import type { OverviewQuery } from '@/gql/graphql';
 
-type Event = Pick<UsageEventFieldsFragment, 'keyId' | 'keyPrefix' | 'ownerLabel' | 'model' | 'decision' | 'costMicros' | 'startedAt'>;
+type Report = OverviewQuery['overview'];
 
-/** Headline numbers for a set of requests. */
+/** Headline numbers for a stretch of time. */
 export interface Summary {
   readonly requests: number;
   readonly spendMicros: bigint;
@@ -13,20 +12,15 @@ export interface Summary {
   readonly errors: number;
 }
 
-/** Totals of the events that started at or after `since`. */
-export function summarize(events: readonly Event[], since: number): Summary {
-  let requests = 0;
-  let spendMicros = 0n;
-  let blocked = 0;
-  let errors = 0;
-  for (const e of events) {
-    if (Date.parse(e.startedAt) < since) continue;
-    requests += 1;
-    spendMicros += toMicros(e.costMicros);
-    if (BLOCKING_DECISIONS.has(e.decision)) blocked += 1;
-    if (e.decision === 'ERROR') errors += 1;
-  }
-  return { requests, spendMicros, blocked, errors };
+/** Totals of the report's points that start at or after `since`. */
+export function summaryOf(points: Report['points'], since: number): Summary {
+  const kept = points.filter((p) => Date.parse(p.start) >= since);
+  return {
+    requests: kept.reduce((sum, p) => sum + p.requests, 0),
+    spendMicros: sumMicros(kept.map((p) => p.costMicros)),
+    blocked: kept.reduce((sum, p) => sum + p.blocked, 0),
+    errors: kept.reduce((sum, p) => sum + p.errors, 0),
+  };
 }
 
 /** Per-bucket totals for one group (a model, a key, or "Other"). */
@@ -46,72 +40,37 @@ export interface Buckets {
 /** Name of the series that collects every group outside the top ones. */
 export const OTHER = 'Other';
 
-/**
- * Splits events into time buckets (`edges` holds n+1 boundaries for n buckets) and groups them
- * by `groupOf`. The `top` groups by spend (then requests) get their own series; the rest are
- * added up as "Other", so a chart stays readable with hundreds of keys.
- */
-export function bucketize(events: readonly Event[], edges: readonly number[], groupOf: (e: Event) => string, top = 5): Buckets {
-  const n = edges.length - 1;
-  const totals = new Map<string, { requests: number; spend: bigint }>();
-  const placed: { group: string; bucket: number; spend: bigint }[] = [];
-  for (const e of events) {
-    const at = Date.parse(e.startedAt);
-    const bucket = bucketOf(at, edges);
-    if (bucket < 0) continue;
-    const group = groupOf(e);
-    const spend = toMicros(e.costMicros);
-    const t = totals.get(group) ?? { requests: 0, spend: 0n };
-    t.requests += 1;
-    t.spend += spend;
-    totals.set(group, t);
-    placed.push({ group, bucket, spend });
-  }
-  const ranked = [...totals.entries()]
-    .sort(([, a], [, b]) => (a.spend === b.spend ? b.requests - a.requests : a.spend > b.spend ? -1 : 1))
-    .map(([name]) => name);
-  const kept = new Set(ranked.slice(0, top));
-  const names = [...ranked.slice(0, top), ...(ranked.length > top ? [OTHER] : [])];
-  const series = new Map(names.map((name) => [name, { name, requests: Array.from({ length: n }, () => 0), spendMicros: Array.from({ length: n }, () => 0n) }]));
-  for (const p of placed) {
-    const s = series.get(kept.has(p.group) ? p.group : OTHER)!;
-    s.requests[p.bucket]! += 1;
-    s.spendMicros[p.bucket]! += p.spend;
-  }
-  return { starts: edges.slice(0, n), series: [...series.values()] };
-}
-
-function bucketOf(at: number, edges: readonly number[]): number {
-  if (at < edges[0]! || at >= edges[edges.length - 1]!) return -1;
-  let lo = 0;
-  let hi = edges.length - 1;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if (at >= edges[mid]!) lo = mid;
-    else hi = mid;
-  }
-  return lo;
+/** The report's series for a stacked chart, named for people: the model, the key's name, or "Other". */
+export function bucketsOf(report: Report, groupBy: 'model' | 'key'): Buckets {
+  return {
+    starts: report.points.map((p) => Date.parse(p.start)),
+    series: report.series.map((s) => ({
+      name: s.group === null ? OTHER : groupBy === 'model' ? s.group || 'No model' : (s.label ?? s.group),
+      requests: s.requests,
+      spendMicros: s.costMicros.map((c) => toMicros(c)),
+    })),
+  };
 }
 
 /** One key's share of the traffic. */
 export interface KeyUsage {
   readonly keyId: string;
-  readonly keyPrefix: string;
-  readonly ownerLabel: string;
+  /** The key's name, or its prefix once it is deleted. */
+  readonly name: string;
+  readonly prefix: string | null;
   readonly requests: number;
   readonly spendMicros: bigint;
   readonly blocked: number;
 }
 
-/** The keys that spent the most (then made the most requests), highest first. */
-export function topKeys(events: readonly Event[], n = 5): KeyUsage[] {
-  const byKey = new Map<string, { keyId: string; keyPrefix: string; ownerLabel: string; requests: number; spendMicros: bigint; blocked: number }>();
-  for (const e of events) {
-    const k = byKey.get(e.keyId) ?? { keyId: e.keyId, keyPrefix: e.keyPrefix, ownerLabel: e.ownerLabel, requests: 0, spendMicros: 0n, blocked: 0 };
-    k.requests += 1;
-    k.spendMicros += toMicros(e.costMicros);
-    if (BLOCKING_DECISIONS.has(e.decision)) k.blocked += 1;
-    byKey.set(e.keyId, k);
-  }
-  return [...byKey.values()].sort((a, b) => (a.spendMicros === b.spendMicros ? b.requests - a.requests : a.spendMicros > b.spendMicros ? -1 : 1)).slice(0, n);
+/** The keys that spent the most, highest first. */
+export function topKeysOf(report: Report): KeyUsage[] {
+  return report.topKeys.map((k) => ({
+    keyId: k.keyId,
+    name: k.name ?? (k.prefix ? `${k.prefix}…` : 'Deleted key'),
+    prefix: k.prefix,
+    requests: k.requests,
+    spendMicros: toMicros(k.costMicros),
+    blocked: k.blocked,
+  }));
 }

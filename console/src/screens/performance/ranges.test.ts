@@ -4,11 +4,19 @@ import { changeOf, formatCount, formatMs, formatRate, PERFORMANCE_RANGES, rangeV
 describe('performance ranges', () => {
   it('asks for the chosen window ending now, in its bucket', () => {
     const now = Date.parse('2026-12-07T15:30:00Z');
-    expect(rangeVariables(PERFORMANCE_RANGES[2]!, now, true)).toEqual({
+    const range = (id: string) => PERFORMANCE_RANGES.find((r) => r.id === id)!;
+    expect(rangeVariables(range('30d'), now, true)).toEqual({
       from: '2026-11-07T15:30:00.000Z',
       to: '2026-12-07T15:30:00.000Z',
       bucket: 'DAY',
       compare: true,
+    });
+    // The last hour in minutes, so its chart is not a single point.
+    expect(rangeVariables(range('1h'), now, false)).toEqual({
+      from: '2026-12-07T14:30:00.000Z',
+      to: '2026-12-07T15:30:00.000Z',
+      bucket: 'MINUTE',
+      compare: false,
     });
   });
 

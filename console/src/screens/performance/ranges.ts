@@ -2,14 +2,15 @@ import type { PerformanceBucket } from '@/gql/graphql';
 
 /** A window the Performance screen can show, and the bucket its points use. */
 export interface PerformanceRange {
-  readonly id: '24h' | '7d' | '30d';
+  readonly id: '1h' | '24h' | '7d' | '30d';
   readonly label: string;
   readonly hours: number;
   readonly bucket: PerformanceBucket;
 }
 
-/** The windows on offer: hours for a day or a week, local days for a month. */
+/** The windows on offer: minutes for an hour, hours for a day or a week, local days for a month. */
 export const PERFORMANCE_RANGES: readonly PerformanceRange[] = [
+  { id: '1h', label: '1 hour', hours: 1, bucket: 'MINUTE' },
   { id: '24h', label: '24 hours', hours: 24, bucket: 'HOUR' },
   { id: '7d', label: '7 days', hours: 24 * 7, bucket: 'HOUR' },
   { id: '30d', label: '30 days', hours: 24 * 30, bucket: 'DAY' },
