@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGuardedAgent, createKms, preloadTokenizers, type Kms, type UsageEvent } from '@keyward/shared';
+import type { Registry } from 'prom-client';
 import { Agent } from 'undici';
 import { createAnomalyHoldStep } from './anomaly/anomaly-hold-step.js';
 import { AnomalyScorer } from './anomaly/anomaly-scorer.js';
@@ -60,6 +61,8 @@ export interface StartDataPlaneOptions {
   readonly heartbeat?: boolean;
   /** How long `close` keeps trying to ship spooled events (default 5 s). */
   readonly eventFlushTimeoutMs?: number;
+  /** What `/metrics` serves instead of this node's registry (a worker: every worker's metrics added up). */
+  readonly metricsText?: () => Promise<string>;
 }
 
 /** A running data-plane node. */
@@ -74,6 +77,8 @@ export interface DataPlane {
   readiness(): Readiness;
   /** Usage events spooled and not yet acknowledged. */
   eventBacklog(): number;
+  /** This node's metrics as prom-client JSON, for a worker pool to add up. */
+  metricsJson(): ReturnType<Registry['getMetricsAsJSON']>;
   /** Ships spooled events now; resolves true once none are left, false after `timeoutMs`. */
   flushEvents(timeoutMs?: number): Promise<boolean>;
   /**
@@ -235,7 +240,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
   const tokenizersStarted = performance.now();
   preloadTokenizers();
   log.debug({ ms: Math.round(performance.now() - tokenizersStarted) }, 'tokenizers loaded');
-  const app = createApp(gw, readiness);
+  const app = createApp(gw, readiness, options.metricsText ?? (() => metrics.registry.metrics()));
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
     app.listen(config.host, config.port, (socket) => {
       if (socket) resolve(socket);
@@ -321,6 +326,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     ready: () => sync.whenReady(),
     readiness,
     eventBacklog: () => spool.backlog,
+    metricsJson: () => metrics.registry.getMetricsAsJSON(),
     async flushEvents(timeoutMs = 5_000) {
       await flushAppends();
       return shipper!.drain(timeoutMs);

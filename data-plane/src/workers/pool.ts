@@ -4,6 +4,7 @@ import { MemoryLimiter } from '../limits/memory-limiter.js';
 import type { Logger } from '../observability/logger.js';
 import { startAcceptor, type Acceptor } from './acceptor.js';
 import { SharedLimiterHost } from './limiter-channel.js';
+import { PoolMetrics } from './pool-metrics.js';
 import type { ToSupervisor, ToWorker, WorkerData } from './protocol.js';
 
 /** A data-plane process serving on several threads. */
@@ -39,6 +40,11 @@ export async function startWorkerPool(config: DataPlaneConfig, log: Logger, onFa
     );
   let draining = false;
   const started: RunningWorker[] = [];
+  const metrics = new PoolMetrics(() => started.map((worker) => worker.thread));
+  const onMessage = (thread: Worker, message: ToSupervisor) => {
+    if (message.type === 'collected') metrics.collected(message.id, message.metrics);
+    else if (message.type === 'metrics') void metrics.text().then((text) => thread.postMessage({ type: 'metrics', id: message.id, text } satisfies ToWorker));
+  };
   const stopAll = async () => {
     draining = true;
     for (const worker of started) worker.thread.postMessage({ type: 'drain' } satisfies ToWorker);
@@ -47,7 +53,7 @@ export async function startWorkerPool(config: DataPlaneConfig, log: Logger, onFa
   };
   try {
     for (let index = 0; index < config.workers; index++) {
-      started.push(await startWorker({ index, count: config.workers, host }, () => draining, onFatal));
+      started.push(await startWorker({ index, count: config.workers, host }, { draining: () => draining, onFatal, onMessage }));
     }
   } catch (err) {
     await stopAll();
@@ -85,9 +91,9 @@ export async function startWorkerPool(config: DataPlaneConfig, log: Logger, onFa
 /** Starts one worker and resolves once it listens; rejects with its reason when it cannot start. */
 function startWorker(
   options: { index: number; count: number; host: SharedLimiterHost | null },
-  draining: () => boolean,
-  onFatal: (reason: string) => void,
+  events: { draining: () => boolean; onFatal: (reason: string) => void; onMessage: (thread: Worker, message: ToSupervisor) => void },
 ): Promise<RunningWorker> {
+  const { draining, onFatal } = events;
   const channel = options.host ? new MessageChannel() : null;
   if (channel) options.host!.serve(channel.port1);
   const data: WorkerData = { index: options.index, count: options.count, limiterPort: channel?.port2 ?? null };
@@ -100,6 +106,8 @@ function startWorker(
       if (message.type === 'listening') {
         listening = true;
         resolve({ thread, port: message.port, stopped });
+      } else if (message.type === 'collected' || message.type === 'metrics') {
+        events.onMessage(thread, message);
       } else if (message.type === 'failed') {
         if (listening) onFatal(`worker ${options.index}: ${message.reason}`);
         else {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
+import type { Registry } from 'prom-client';
 import type { DataPlaneConfig } from '../config.js';
 
 /** What a worker is started with. */
@@ -11,12 +12,23 @@ export interface WorkerData {
   readonly limiterPort: MessagePort | null;
 }
 
-/** Messages from the supervisor to a worker. */
-export type ToWorker = { readonly type: 'drain' };
+/** One worker's metrics as prom-client JSON. */
+export type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
+
+/**
+ * Messages from the supervisor to a worker: drain; send your metrics (`collect`); here are
+ * every worker's metrics added up, for the `/metrics` request you asked about (`metrics`).
+ */
+export type ToWorker =
+  { readonly type: 'drain' } | { readonly type: 'collect'; readonly id: number } | { readonly type: 'metrics'; readonly id: number; readonly text: string };
 
 /** Messages from a worker to the supervisor. */
 export type ToSupervisor =
-  { readonly type: 'listening'; readonly port: number } | { readonly type: 'stopped' } | { readonly type: 'failed'; readonly reason: string };
+  | { readonly type: 'listening'; readonly port: number }
+  | { readonly type: 'stopped' }
+  | { readonly type: 'failed'; readonly reason: string }
+  | { readonly type: 'metrics'; readonly id: number }
+  | { readonly type: 'collected'; readonly id: number; readonly metrics: MetricsJson };
 
 /**
  * A worker's own view of the node's configuration: it listens on a loopback port of its own

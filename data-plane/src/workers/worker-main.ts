@@ -22,9 +22,26 @@ process.on('unhandledRejection', (reason) => {
 const limiter = data.limiterPort === null ? undefined : new PortLimiter(data.limiterPort);
 try {
   // One worker speaks for the node: its heartbeat, and its spend reconciliation of the counters all share.
-  const node = await startDataPlane(config, { logger: log, limiter, heartbeat: data.index === 0, spendReconcile: data.index === 0 });
+  const asked = new Map<number, (text: string) => void>();
+  let nextAsk = 0;
+  // `/metrics` on any worker answers for all of them: the supervisor collects and adds them up.
+  const metricsText = () =>
+    new Promise<string>((resolve) => {
+      const id = nextAsk++;
+      asked.set(id, resolve);
+      post({ type: 'metrics', id });
+    });
+  const node = await startDataPlane(config, { logger: log, limiter, heartbeat: data.index === 0, spendReconcile: data.index === 0, metricsText });
   port.on('message', (message: ToWorker) => {
-    if (message.type !== 'drain') return;
+    if (message.type === 'collect') {
+      void node.metricsJson().then((metrics) => post({ type: 'collected', id: message.id, metrics }));
+      return;
+    }
+    if (message.type === 'metrics') {
+      asked.get(message.id)?.(message.text);
+      asked.delete(message.id);
+      return;
+    }
     node.close().then(
       async () => {
         await limiter?.close();

@@ -13,8 +13,8 @@ const SENT = 12;
 
 /**
  * A data-plane process with `KEYWARD_DP_WORKERS=2` (built, `npm run build` first): connections
- * go to both worker threads, the in-memory rate-limit counters are one set for both, and SIGTERM
- * drains every worker, ships their events and exits 0.
+ * go to both worker threads, the in-memory rate-limit counters are one set for both, `/metrics`
+ * adds both up, and SIGTERM drains every worker, ships their events and exits 0.
  */
 describe('a data-plane process with two workers', () => {
   let system: TestSystem;
@@ -38,6 +38,14 @@ describe('a data-plane process with two workers', () => {
   });
 
   it('serves on both threads, admits exactly what one shared rate limit allows, and drains on SIGTERM', async () => {
+    // Made before the node starts, so every worker's first config has them.
+    const key = await system.createKey();
+    const limited = await system.createKey();
+    const created = await system.owner.gql<{ createRateLimit: { id: string } }>(
+      `mutation($key: ID!) { createRateLimit(input: { name: "four a minute", scopeKind: KEY, scopeId: $key, requestsPerMinute: ${ALLOWED} }) { id } }`,
+      { key: limited.id },
+    );
+    expect(created.errors).toBeUndefined();
     const port = await freePort();
     node = await startPlaneProcess('data-plane', port, {
       KEYWARD_CONTROL_PLANE_URL: system.cp.url,
@@ -55,15 +63,8 @@ describe('a data-plane process with two workers', () => {
       KEYWARD_DRAIN_SECONDS: '10',
       LOG_LEVEL: 'info',
     });
-    const key = await system.createKey();
-    const limited = await system.createKey();
-    const created = await system.owner.gql<{ createRateLimit: { id: string } }>(
-      `mutation($key: ID!) { createRateLimit(input: { name: "four a minute", scopeKind: KEY, scopeId: $key, requestsPerMinute: ${ALLOWED} }) { id } }`,
-      { key: limited.id },
-    );
-    expect(created.errors).toBeUndefined();
     const openai = (secret: string) => new OpenAI({ apiKey: secret, baseURL: `${node!.url}/v1`, maxRetries: 0 });
-    // Each worker subscribes to the config on its own: wait until both serve both keys.
+    // Each worker subscribes to the config on its own: both serve the keys once ready.
     await eventually(
       async () => {
         const lists = await Promise.all(
@@ -96,6 +97,12 @@ describe('a data-plane process with two workers', () => {
     expect(statuses.filter((s) => s === 429)).toHaveLength(SENT - ALLOWED);
     const served = node.logs.filter((line) => line.includes('"requestId"') && line.includes('"status":'));
     expect(new Set(served.map((line) => (JSON.parse(line) as { worker: number }).worker))).toEqual(new Set([0, 1]));
+    // Whichever worker answers /metrics, it counts the refusals of both.
+    for (let i = 0; i < 2; i++) {
+      const metrics = await (await fetch(`${node.url}/metrics`, { headers: { connection: 'close' } })).text();
+      const refused = [...metrics.matchAll(/^keyward_dp_requests_total\{[^}]*status="429"[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+      expect(refused).toBe(SENT - ALLOWED);
+    }
 
     // SIGTERM while a stream is open: it finishes, its event is shipped, the process exits 0.
     const { data: stream, response } = await openai(key.secret)
