@@ -18,6 +18,7 @@ import { startHeartbeat, type Heartbeat } from './control-plane/heartbeat.js';
 import { ClientHasher } from './events/client-hash.js';
 import { EventShipper } from './events/shipper.js';
 import { EventSpool } from './events/spool.js';
+import { LeftoverSpools } from './events/leftover-spools.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { startTracing } from './observability/tracing.js';
@@ -150,22 +151,29 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
   const holdDeps = { approvals, nodeId: config.nodeId, keepAliveMs: config.holdKeepAliveMs, unstreamedMaxSeconds: config.unstreamedHoldSeconds };
   const policyStep = createPolicyStep({ sets: policySets, view: () => sync.view, ...holdDeps, hashSecret: config.keyPepper });
   const health = new TargetHealthBoard();
-  const metrics = createMetrics({ configVersion: () => sync.view?.version ?? null, eventBacklog: () => spool.backlog, targets: () => targetSamples(health) });
+  const metrics = createMetrics({
+    configVersion: () => sync.view?.version ?? null,
+    eventBacklog: () => spool.backlog + leftovers.backlog,
+    targets: () => targetSamples(health),
+  });
   const circuits = config.redisUrl === null ? null : shareCircuits(health, config.redisUrl, config.nodeId, log);
   const responseCache = createResponseStore(config.redisUrl, config.responseCacheMaxBytes, log);
   const tokenSessions = config.redisUrl === null ? null : new SharedTokenSessions(config.redisUrl, log);
-  shipper = new EventShipper({
-    spool,
-    client: controlPlane,
-    target: config.eventsUrl ?? '/v1/node/events',
-    nodeId: config.nodeId,
-    batchSize: config.eventBatchSize,
-    flushIntervalMs: config.eventFlushIntervalMs,
-    logger: log,
-    backoff: retryPacing(config.eventRetryMaxMs),
-    onAcknowledged: ({ sent }) => metrics.eventsShipped.inc(sent),
-    onDeadLettered: (count) => metrics.eventsDeadLettered.inc(count),
-  });
+  const shipperFor = (from: EventSpool) =>
+    new EventShipper({
+      spool: from,
+      client: controlPlane,
+      target: config.eventsUrl ?? '/v1/node/events',
+      nodeId: config.nodeId,
+      batchSize: config.eventBatchSize,
+      flushIntervalMs: config.eventFlushIntervalMs,
+      logger: log,
+      backoff: retryPacing(config.eventRetryMaxMs),
+      onAcknowledged: ({ sent }) => metrics.eventsShipped.inc(sent),
+      onDeadLettered: (count) => metrics.eventsDeadLettered.inc(count),
+    });
+  shipper = shipperFor(spool);
+  const leftovers = await LeftoverSpools.open(config.stateDir, config.workers, shipperFor, log);
 
   let draining = false;
   const appends = new Set<Promise<void>>();
@@ -301,6 +309,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     if (!shipped) log.warn({ backlog: spool.backlog }, 'events left in the spool for the next start');
     await shipper!.close();
     await spool.close();
+    await leftovers.close(options.eventFlushTimeoutMs ?? 5_000);
     await sync.flush();
     (app as unknown as { close(): void }).close();
     secrets.clear();
@@ -325,7 +334,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     server,
     ready: () => sync.whenReady(),
     readiness,
-    eventBacklog: () => spool.backlog,
+    eventBacklog: () => spool.backlog + leftovers.backlog,
     metricsJson: () => metrics.registry.getMetricsAsJSON(),
     async flushEvents(timeoutMs = 5_000) {
       await flushAppends();

@@ -1,7 +1,7 @@
-import { join } from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
 import type { Registry } from 'prom-client';
 import type { DataPlaneConfig } from '../config.js';
+import { workerStateDir } from '../events/leftover-spools.js';
 
 /** What a worker is started with. */
 export interface WorkerData {
@@ -46,9 +46,4 @@ export function workerConfig(config: DataPlaneConfig, data: Pick<WorkerData, 'in
     stateDir: workerStateDir(config.stateDir, data.index),
     responseCacheMaxBytes: Math.floor(config.responseCacheMaxBytes / data.count),
   });
-}
-
-/** Where worker `index` keeps its state. */
-function workerStateDir(stateDir: string, index: number): string {
-  return index === 0 ? stateDir : join(stateDir, `worker-${index}`);
 }
