@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
  */
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const runner = join(root, 'test', 'dist', 'bench', 'run.js');
-const TARGETS = ['mock', 'bare', 'keyward', 'keyward-2w', 'keyward-otel', 'portkey'] as const;
+const TARGETS = ['mock', 'bare', 'keyward', 'keyward-otel', 'portkey'] as const;
 
 interface Run {
   readonly code: number | null;
