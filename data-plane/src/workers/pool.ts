@@ -51,13 +51,15 @@ export async function startWorkerPool(config: DataPlaneConfig, log: Logger, onFa
     await Promise.all(started.map((worker) => worker.stopped));
     await host?.close();
   };
-  try {
-    for (let index = 0; index < config.workers; index++) {
-      started.push(await startWorker({ index, count: config.workers, host }, { draining: () => draining, onFatal, onMessage }));
-    }
-  } catch (err) {
+  // Workers start together: each builds its tokenizers, which takes a second or two.
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: config.workers }, (_, index) => startWorker({ index, count: config.workers, host }, { draining: () => draining, onFatal, onMessage })),
+  );
+  for (const outcome of outcomes) if (outcome.status === 'fulfilled') started.push(outcome.value);
+  const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failed) {
     await stopAll();
-    throw err;
+    throw failed.reason;
   }
   let acceptor: Acceptor;
   try {
