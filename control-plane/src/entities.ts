@@ -37,6 +37,7 @@ import { SignInCode } from './sessions/sign-in-code.entity.js';
 import { SignInLink } from './sessions/sign-in-link.entity.js';
 import { Team } from './teams/team.entity.js';
 import { TrustedIssuer } from './provenance/trusted-issuer.entity.js';
+import { PlaygroundConversation } from './playground/conversation.entity.js';
 import { ApiToken } from './tokens/api-token.entity.js';
 import { WebhookDelivery } from './webhooks/webhook-delivery.entity.js';
 import { Webhook } from './webhooks/webhook.entity.js';
@@ -59,6 +60,7 @@ export const ENTITIES = [
   Membership,
   Team,
   TrustedIssuer,
+  PlaygroundConversation,
   Session,
   SignInCode,
   EmailChange,

@@ -30,6 +30,7 @@ import { ScimGroupTeamResolver } from './scim/scim-group-team.resolver.js';
 import { ScimTokenResolver } from './scim/scim-token.resolver.js';
 import { TeamResolver } from './teams/team.resolver.js';
 import { TrustedIssuerResolver } from './provenance/trusted-issuer.resolver.js';
+import { PlaygroundConversationResolver } from './playground/conversation.resolver.js';
 import { ApiTokenResolver } from './tokens/api-token.resolver.js';
 import { WebhookResolver } from './webhooks/webhook.resolver.js';
 import { AuditSinkResolver } from './audit-sinks/sink.resolver.js';
@@ -72,6 +73,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   LimitsResolver,
   ModelPricesResolver,
   ModelCatalogueResolver,
+  PlaygroundConversationResolver,
   UnpricedModelsSettingResolver,
   BillingResolver,
 ];

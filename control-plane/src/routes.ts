@@ -5,6 +5,7 @@ import { registerStatementRoutes } from './billing/statement.route.js';
 import { registerStripeWebhookRoute } from './billing/stripe/webhook.route.js';
 import { registerEventRoutes } from './events/events.route.js';
 import { registerExportRoutes } from './exports/export.route.js';
+import { registerPlaygroundRoutes } from './playground/playground.route.js';
 import { registerArchiveRoutes } from './org-archive/archive.route.js';
 import { registerSignInLinkRoutes } from './sessions/sign-in-link.route.js';
 import { registerSsoRoutes } from './sso/sso.route.js';
@@ -24,4 +25,5 @@ export const ROUTES: RouteRegistrar[] = [
   registerAuditChainRoutes,
   registerExportRoutes,
   registerArchiveRoutes,
+  registerPlaygroundRoutes,
 ];

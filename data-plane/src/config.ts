@@ -28,6 +28,8 @@ export interface DataPlaneConfig {
   readonly kms: string;
   /** A Cloud KMS endpoint to use instead of Google's (`KEYWARD_GCP_KMS_ENDPOINT`, emulators and tests). */
   readonly gcpKmsEndpoint: string | null;
+  /** Deadline of one Cloud KMS call (retries included): an unwrap sits in front of an agent's request. */
+  readonly kmsTimeoutMs: number;
   /** Pepper for the keyed hash under which Keyward keys are looked up. */
   readonly keyPepper: Buffer;
   /** Salt for the client IP and user-agent hashes in events. */
@@ -56,6 +58,8 @@ export interface DataPlaneConfig {
   readonly eventFlushIntervalMs: number;
   /** Least milliseconds between two fsyncs of the event spool (0: every event-loop turn). */
   readonly spoolSyncIntervalMs: number;
+  /** Size past which the spool starts a new segment file (a shipped segment is deleted whole). */
+  readonly spoolSegmentBytes: number;
   /** Longest pause between attempts to ship events. */
   readonly eventRetryMaxMs: number;
   /** Longest pause between attempts to reach the config stream. */
@@ -111,6 +115,7 @@ export function loadDataPlaneConfig(env: Env = process.env): DataPlaneConfig {
     stateDir: resolve(text(env, 'KEYWARD_DP_STATE_DIR', '.keyward/data-plane')),
     kms: kms(env),
     gcpKmsEndpoint: env.KEYWARD_GCP_KMS_ENDPOINT || null,
+    kmsTimeoutMs: number(env, 'KEYWARD_KMS_TIMEOUT_MS', 3_000, { min: 100, max: 60_000, integer: true }),
     keyPepper,
     hashSalt: hashSalt(env, keyPepper),
     allowLoopbackUpstreams: bool(env, 'KEYWARD_ALLOW_LOOPBACK_UPSTREAMS', false),
@@ -126,6 +131,7 @@ export function loadDataPlaneConfig(env: Env = process.env): DataPlaneConfig {
     eventBatchSize: number(env, 'KEYWARD_EVENT_BATCH_SIZE', 200, { min: 1, max: 10_000, integer: true }),
     eventFlushIntervalMs: number(env, 'KEYWARD_EVENT_FLUSH_MS', 250, { min: 1, max: 60_000, integer: true }),
     spoolSyncIntervalMs: number(env, 'KEYWARD_SPOOL_SYNC_MS', 10, { min: 0, max: 1_000, integer: true }),
+    spoolSegmentBytes: number(env, 'KEYWARD_SPOOL_SEGMENT_BYTES', 8 * 1024 * 1024, { min: 4096, max: 1024 ** 3, integer: true }),
     eventRetryMaxMs: number(env, 'KEYWARD_EVENT_RETRY_MAX_MS', 30_000, { min: 10, max: 3_600_000, integer: true }),
     configRetryMaxMs: number(env, 'KEYWARD_CONFIG_RETRY_MAX_MS', 30_000, { min: 10, max: 3_600_000, integer: true }),
     credentialCacheTtlMs: number(env, 'KEYWARD_CREDENTIAL_CACHE_SECONDS', 300, { min: 0, max: 86_400 }) * 1000,

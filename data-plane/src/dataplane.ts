@@ -101,7 +101,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
   else log.warn('uWebSockets.js native binding did not load; serving with the slow pure-JS fallback');
 
   await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
-  const kms = options.kms ?? (await createKms(config.kms, { gcpEndpoint: config.gcpKmsEndpoint ?? undefined }));
+  const kms = options.kms ?? (await createKms(config.kms, { gcpEndpoint: config.gcpKmsEndpoint ?? undefined, gcpTimeoutMs: config.kmsTimeoutMs }));
   const controlPlaneAgent = new Agent({ keepAliveTimeout: 30_000, connect: { timeout: 10_000 } });
   // Every call to the control plane (events, approvals, heartbeats, spend) goes through this one client.
   const endpoints = new ControlPlaneEndpoints(config.controlPlaneUrls, log);
@@ -121,6 +121,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     dir: join(config.stateDir, 'spool'),
     logger: log,
     syncIntervalMs: config.spoolSyncIntervalMs,
+    segmentBytes: config.spoolSegmentBytes,
     onDurable: () => shipper?.notify(),
   });
   const configSource =
@@ -234,9 +235,10 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     clientHasher: new ClientHasher(config.hashSalt),
     anomaly,
     draining: () => draining,
+    spoolFailure: () => spool.failure,
   };
   const readiness = (): Readiness => ({
-    ready: sync.view !== null && !draining,
+    ready: sync.view !== null && !draining && spool.failure === null,
     version: sync.view?.version ?? null,
     source: sync.origin,
     draining,
@@ -304,6 +306,8 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     await configSource.close();
     // Handlers finish their records just after their response ends; give them that turn.
     await new Promise((resolve) => setImmediate(resolve));
+    // Events held after a failed spool write get a last attempt; what still fails is logged as lost.
+    await spool.giveUpHeld();
     await flushAppends();
     const shipped = await shipper!.drain(options.eventFlushTimeoutMs ?? 5_000);
     if (!shipped) log.warn({ backlog: spool.backlog }, 'events left in the spool for the next start');

@@ -25,6 +25,7 @@ export type GatewayErrorCode =
   | 'method_not_allowed'
   | 'not_ready'
   | 'draining'
+  | 'spool_unavailable'
   | 'rate_limited'
   | 'budget_exceeded'
   | 'limiter_unavailable'
@@ -45,6 +46,7 @@ export type GatewayErrorCode =
   | 'upstream_error'
   | 'stream_interrupted'
   | 'client_closed'
+  | 'drain_deadline'
   | 'internal_error';
 
 /** A failure with a stable code, an HTTP status and a message safe to show the agent. */
@@ -59,6 +61,13 @@ export class GatewayError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The error of a request whose connection closed before its answer ended (`ClientResponse.closeCode`). */
+export function connectionClosed(code: 'client_closed' | 'drain_deadline'): GatewayError {
+  return code === 'drain_deadline'
+    ? new GatewayError('drain_deadline', 503, 'The node stopped before the answer was complete: its drain deadline passed.')
+    : new GatewayError('client_closed', 499, 'The client closed the connection.');
 }
 
 /** Which step of an upstream call failed; the same undici error means different things in each. */

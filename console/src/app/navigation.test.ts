@@ -9,7 +9,7 @@ const canOnly =
 describe('the sidebar', () => {
   it('leaves out screens a role cannot open', () => {
     const routes = visibleNavigation(canOnly('keys:read', 'events:read')).flatMap((g) => g.items.map((i) => i.route));
-    expect(routes).toEqual(['overview', 'audit', 'performance', 'keys', 'pools']);
+    expect(routes).toEqual(['overview', 'audit', 'performance', 'keys', 'pools', 'playground']);
   });
 
   it('lands a role without usage access on the first screen it may open', () => {

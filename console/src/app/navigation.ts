@@ -35,6 +35,7 @@ const NAVIGATION: readonly NavGroup[] = [
       { route: 'pools', label: 'Key pools', icon: 'users', permission: 'keys:read' },
       { route: 'credentials', label: 'Provider credentials', icon: 'lock', permission: 'credentials:read' },
       { route: 'models', label: 'Models', icon: 'list', permission: 'credentials:read' },
+      { route: 'playground', label: 'Playground', icon: 'play', permission: 'keys:read' },
       { route: 'mcp-servers', label: 'MCP servers', icon: 'server', permission: 'credentials:read' },
       { route: 'policies', label: 'Policies', icon: 'shield', permission: 'policies:read' },
       { route: 'routes', label: 'Routes', icon: 'chain', permission: 'routes:read' },

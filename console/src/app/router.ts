@@ -102,6 +102,12 @@ const routes: RouteRecordRaw[] = [
     meta: { title: 'Models', permission: 'credentials:read' },
   },
   {
+    path: '/playground',
+    name: 'playground',
+    component: () => import('@/screens/playground/PlaygroundView.vue'),
+    meta: { title: 'Playground', permission: 'keys:read' },
+  },
+  {
     path: '/mcp-servers',
     name: 'mcp-servers',
     component: () => import('@/screens/mcp-servers/McpServersView.vue'),

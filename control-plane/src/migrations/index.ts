@@ -27,6 +27,7 @@ import { Migration20261209150000 } from './Migration20261209150000.js';
 import { Migration20261209190000 } from './Migration20261209190000.js';
 import { Migration20261210090000 } from './Migration20261210090000.js';
 import { Migration20261211090000 } from './Migration20261211090000.js';
+import { Migration20261212090000 } from './Migration20261212090000.js';
 import { Migration20261209151000 } from './Migration20261209151000.js';
 import { Migration20261208110000 } from './Migration20261208110000.js';
 import { Migration20261208111000 } from './Migration20261208111000.js';
@@ -81,4 +82,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261209203000', class: Migration20261209203000 },
   { name: 'Migration20261210090000', class: Migration20261210090000 },
   { name: 'Migration20261211090000', class: Migration20261211090000 },
+  { name: 'Migration20261212090000', class: Migration20261212090000 },
 ];

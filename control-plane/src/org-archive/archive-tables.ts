@@ -33,7 +33,8 @@ export const ARCHIVE_TABLES: readonly ArchiveTable[] = [
     table: 'users',
     where: (org) =>
       `id in (select user_id from memberships where organization_id = ${org} union select user_id from team_members where organization_id = ${org}
-        union select invited_by_id from invitations where organization_id = ${org} union select user_id from scim_users where organization_id = ${org})`,
+        union select invited_by_id from invitations where organization_id = ${org} union select user_id from scim_users where organization_id = ${org}
+        union select user_id from playground_conversations where organization_id = ${org})`,
     omit: ['password_hash'],
   },
   { table: 'memberships' },
@@ -65,6 +66,7 @@ export const ARCHIVE_TABLES: readonly ArchiveTable[] = [
     // Without its secret's hash a key cannot authenticate: it is imported revoked, with its history.
     onImport: { secret_hash: UNUSABLE_HASH, status: `'"revoked"'::jsonb`, revoked_at: `coalesce(nullif(r -> 'revoked_at', 'null'), to_jsonb(now()))` },
   },
+  { table: 'playground_conversations' },
   { table: 'key_pools' },
   { table: 'pool_recipients', omit: ['link_hash'] },
   { table: 'pool_key_notices' },

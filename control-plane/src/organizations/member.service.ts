@@ -1,6 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { roleIncludes, type Role } from '../auth/roles.js';
+import { PlaygroundConversation } from '../playground/conversation.entity.js';
 import { AppError } from '../errors.js';
 import type { OrgCaller } from '../sessions/caller.js';
 import { ApiToken } from '../tokens/api-token.entity.js';
@@ -24,7 +25,7 @@ export async function changeMemberRole(em: EntityManager, caller: OrgCaller, mem
 
 /**
  * Removes a member (a member may also remove themself). Their API tokens in this organization
- * are revoked with them. The last owner cannot leave.
+ * are revoked and their playground conversations deleted with them. The last owner cannot leave.
  */
 export async function removeMember(em: EntityManager, caller: OrgCaller, memberId: string): Promise<string> {
   return em.transactional(async (tx) => {
@@ -33,6 +34,7 @@ export async function removeMember(em: EntityManager, caller: OrgCaller, memberI
     if (member.user.id !== caller.userId) assertMayManage(caller, member.role, member.role);
     if (member.role === 'owner') await assertAnotherOwner(tx, member.id);
     await tx.nativeUpdate(ApiToken, { createdBy: member.user.id, revokedAt: null }, { revokedAt: new Date() });
+    await tx.nativeDelete(PlaygroundConversation, { user: member.user.id });
     tx.remove(member);
     return member.id;
   });

@@ -27,7 +27,7 @@ export function pseudonymOf(pepper: Buffer, userId: string): string {
  * are locked for the check, so two last owners cannot both leave.
  *
  * At once: every session ends, every API token they created is revoked, their memberships,
- * pending email change, sign-in links and codes, invitations to their address and SCIM records
+ * pending email change, sign-in links and codes, playground conversations, invitations to their address and SCIM records
  * are deleted. The `users` row stays, so the organization's records (audit entries `user:<id>`,
  * invitations they sent, tokens they created) still point at one person, but it is erased: the
  * name becomes the pseudonym, the email `<pseudonym>@deleted.invalid`, the password is removed.
@@ -53,7 +53,7 @@ export async function deleteAccount(em: EntityManager, pepper: Buffer, userId: s
       );
     }
     const pseudonym = pseudonymOf(pepper, userId);
-    for (const table of ['sessions', 'email_changes', 'sign_in_links', 'scim_users', 'memberships']) {
+    for (const table of ['sessions', 'email_changes', 'sign_in_links', 'scim_users', 'playground_conversations', 'memberships']) {
       await tx.execute(`delete from "${table}" where user_id = ?`, [userId]);
     }
     await tx.execute('update api_tokens set revoked_at = now() where created_by_id = ? and revoked_at is null', [userId]);

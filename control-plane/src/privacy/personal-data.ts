@@ -10,7 +10,7 @@ const PERSONAL_DATA_FORMAT = 'keyward-personal-data v1';
  * memberships, unexpired and expired sessions, API tokens' metadata (never their hashes), the
  * audit entries they wrote (as themself or through their tokens), the keys issued to them (a
  * key's owner is the person whose email is its `ownerLabel`) and those keys' usage events, each
- * as the audit trail's canonical row. Raw statements on purpose: they cross organizations, and
+ * as the audit trail's canonical row, and their playground conversations. Raw statements on purpose: they cross organizations, and
  * each names the person itself.
  */
 export async function personalData(em: EntityManager, userId: string): Promise<Record<string, unknown>> {
@@ -54,6 +54,12 @@ export async function personalData(em: EntityManager, userId: string): Promise<R
   const usageEvents = await sqlRows(em, `select ${USAGE_CHAIN.selectList('t')} from usage_events t where t.key_id = any(?) order by t.started_at, t.id`, [
     keys.map((k) => k.id),
   ]);
+  const playgroundConversations = await sqlRows(
+    em,
+    `select id, organization_id as "orgId", key_id as "keyId", model, title, messages, created_at as "createdAt", updated_at as "updatedAt"
+       from playground_conversations where user_id = ? order by created_at`,
+    [userId],
+  );
   return {
     format: PERSONAL_DATA_FORMAT,
     exportedAt: new Date().toISOString(),
@@ -64,5 +70,6 @@ export async function personalData(em: EntityManager, userId: string): Promise<R
     auditEntries: auditEntries.map((row) => AUDIT_CHAIN.canonicalRow(row)),
     keys,
     usageEvents: usageEvents.map((row) => USAGE_CHAIN.canonicalRow(row)),
+    playgroundConversations,
   };
 }

@@ -2,6 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Role } from '../auth/roles.js';
 import { Membership } from '../organizations/membership.entity.js';
+import { PlaygroundConversation } from '../playground/conversation.entity.js';
 import { Session } from '../sessions/session.entity.js';
 import { SsoConnection } from '../sso/sso-connection.entity.js';
 import { roleFromGroups } from '../sso/sso-membership.js';
@@ -18,7 +19,7 @@ const DEFAULT_PROVISIONED_ROLE: Role = 'developer';
  * Makes the person's membership follow their SCIM state. Active: a member, with the most
  * powerful role their groups map to in the SSO settings, else the settings' default role (an
  * owner stays owner), and in exactly the teams their groups map to. Inactive: not a member nor
- * in any team, their API tokens here revoked and their sessions ended at once. `em` is scoped to the organization by the tenant filter.
+ * in any team, their API tokens here revoked, their playground conversations here deleted and their sessions ended at once. `em` is scoped to the organization by the tenant filter.
  */
 export async function syncMembership(em: EntityManager, scimUser: ScimUser): Promise<void> {
   const orgId = scimUser.organization.id;
@@ -41,6 +42,7 @@ export async function syncMembership(em: EntityManager, scimUser: ScimUser): Pro
   }
   await em.nativeUpdate(ApiToken, { createdBy: userId, revokedAt: null }, { revokedAt: new Date() });
   await em.nativeDelete(TeamMember, { user: userId });
+  await em.nativeDelete(PlaygroundConversation, { user: userId });
   // Sessions belong to the person, not to one organization: all of them end, so nothing signed in keeps acting on what it read here.
   await em.nativeDelete(Session, { user: userId });
   await em.remove(existing).flush();

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   addMember,
@@ -184,7 +185,7 @@ describe('SCIM provisioning', () => {
     expect(await roleOf('ada@corp.example')).toBe('DEVELOPER');
   });
 
-  it("follows Entra ID's PATCH quirks, and deactivating ends the member's sessions and API tokens at once", async () => {
+  it("follows Entra ID's PATCH quirks, and deactivating ends the member's sessions, API tokens and playground conversations at once", async () => {
     const member: TestPerson = await addMember(cp, org.orgId, 'developer', { email: 'grace@corp.example' });
     secrets.push(member.password, member.session);
     const apiToken = await createApiToken(cp, member);
@@ -208,6 +209,21 @@ describe('SCIM provisioning', () => {
 
     expectOk(await cp.gql('{ viewer { kind } }', {}, { session: member.session }));
     expectOk(await cp.gql('{ viewer { kind } }', {}, { token: apiToken.secret }));
+    const key = await cp.gql<{ createKey: { key: { id: string } } }>(
+      'mutation { createKey(input: { name: "grace", ownerLabel: "grace" }) { key { id } } }',
+      {},
+      {
+        session: org.owner.session,
+      },
+    );
+    expectOk(key);
+    expectOk(
+      await cp.gql(
+        'mutation($k: ID!) { savePlaygroundConversation(input: { keyId: $k, model: "gpt-4o-mini", messages: [{ role: "user", content: "hello" }] }) { id } }',
+        { k: key.data!.createKey.key.id },
+        { session: member.session },
+      ),
+    );
     const deactivated = await scim('PATCH', `/Users/${id}`, { schemas: [PATCH_SCHEMA], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] });
     expect(deactivated.status).toBe(200);
     expect(deactivated.json.active).toBe(false);
@@ -215,6 +231,14 @@ describe('SCIM provisioning', () => {
     const viewer = await cp.gql<{ viewer: unknown }>('{ viewer { kind } }', {}, { session: member.session });
     expect(viewer.data?.viewer ?? null).toBeNull();
     expectError(await cp.gql('{ viewer { kind } }', {}, { token: apiToken.secret }), 'UNAUTHENTICATED');
+    // Their playground conversations here went with the membership.
+    const db = new pg.Client({ connectionString: cp.databaseUrl });
+    await db.connect();
+    try {
+      expect((await db.query('select count(*)::int as n from playground_conversations where user_id = $1', [member.userId])).rows[0].n).toBe(0);
+    } finally {
+      await db.end();
+    }
 
     const bad = await scim('PATCH', `/Users/${id}`, { schemas: [PATCH_SCHEMA], Operations: [{ op: 'Replace', path: 'active', value: 'maybe' }] });
     expect(bad.json).toMatchObject({ status: '400', scimType: 'invalidValue', detail: 'active must be true or false.' });

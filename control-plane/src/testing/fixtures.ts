@@ -282,6 +282,27 @@ export const ORG_OBJECT_FIXTURES: OrgObjectFixture[] = [
     snapshot: (cp, org) => ownerQuery(cp, org, '{ credentials { id name baseUrl models lastFour secretVersion } }'),
   },
   {
+    kind: 'playgroundConversation',
+    matches: /playground|conversation/i,
+    async create(cp, org) {
+      const key = await cp.gql<{ createKey: { key: { id: string } } }>(
+        'mutation { createKey(input: { name: "playground probe", ownerLabel: "isolation probe" }) { key { id } } }',
+        {},
+        { session: org.owner.session },
+      );
+      expectOk(key);
+      const prompt = uniqueWord('prompt ');
+      const res = await cp.gql<{ savePlaygroundConversation: { id: string } }>(
+        'mutation($k: ID!, $p: String!) { savePlaygroundConversation(input: { keyId: $k, model: "gpt-4o-mini", messages: [{ role: "user", content: $p }] }) { id } }',
+        { k: key.data!.createKey.key.id, p: prompt },
+        { session: org.owner.session },
+      );
+      expectOk(res);
+      return { id: res.data!.savePlaygroundConversation.id, markers: [res.data!.savePlaygroundConversation.id, prompt] };
+    },
+    snapshot: (cp, org) => ownerQuery(cp, org, '{ playgroundConversations { id title model keyId messages { role content } } }'),
+  },
+  {
     kind: 'key',
     matches: /key/i,
     async create(cp, org) {

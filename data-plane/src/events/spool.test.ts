@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { uuidv7, type UsageEvent } from '@keyward/shared';
@@ -78,6 +78,40 @@ describe('the event spool', () => {
     expect(lines.map((line) => (JSON.parse(line) as UsageEvent).requestId)).toEqual(['req-1', 'req-2', 'req-3', 'req-4']);
     await Promise.all([second, third, fourth]);
     expect(durable).toBe(true);
+    await spool.close();
+  });
+
+  it('holds the events a full disk refused, in order, and writes them once there is room again', async () => {
+    const spool = await EventSpool.open({ dir, logger, segmentBytes: 4096, retryMs: 50 });
+    // The next segment is /dev/full: the kernel fails every write to it with ENOSPC.
+    const full = join(dir, 'segment-000000000002.ndjson');
+    await symlink('/dev/full', full);
+    const durable: Promise<void>[] = [];
+    const append = (n: number) => new Promise<void>((written) => durable.push(spool.append(event(n), written)));
+    let n = 0;
+    while (spool.failure === null && n < 50) await append(++n);
+    expect(spool.failure).toBe('ENOSPC');
+    const spooled = n - 1;
+    await append(++n);
+    await append(++n);
+    expect(spool.backlog).toBe(n);
+    // What was on disk before the disk filled stays readable, whole.
+    const first = await spool.readBatch(100);
+    expect(requestIds(first)).toEqual(Array.from({ length: spooled }, (_, i) => `req-${i + 1}`));
+    await spool.acknowledge(first!);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(spool.failure).toBe('ENOSPC');
+
+    await unlink(full); // room again
+    await Promise.all(durable);
+    expect(spool.failure).toBeNull();
+    const ids: string[] = [];
+    for (let batch = await spool.readBatch(100); batch; batch = await spool.readBatch(100)) {
+      ids.push(...requestIds(batch));
+      await spool.acknowledge(batch);
+    }
+    expect(ids).toEqual(Array.from({ length: n - spooled }, (_, i) => `req-${spooled + i + 1}`));
+    expect(spool.backlog).toBe(0);
     await spool.close();
   });
 

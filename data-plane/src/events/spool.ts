@@ -1,4 +1,4 @@
-import { writeSync } from 'node:fs';
+import { fstatSync, ftruncateSync, writeSync } from 'node:fs';
 import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
@@ -42,6 +42,8 @@ export interface SpoolOptions {
    * already ended: the gateway waits for `written`); a power cut at most one interval's events.
    */
   readonly syncIntervalMs?: number;
+  /** How long after a failed write (a full disk) the spool tries again (1 s by default). */
+  readonly retryMs?: number;
 }
 
 interface PendingAppend {
@@ -52,6 +54,7 @@ interface PendingAppend {
 }
 
 const DEAD_LETTER_FILE = 'dead-letter.ndjson';
+const RETRY_MS = 1_000;
 const READ_CHUNK = 1024 * 1024;
 const NEWLINE = 0x0a;
 
@@ -62,6 +65,10 @@ const NEWLINE = 0x0a;
  * were fsync'd. The cursor moves (and fully shipped segments are deleted) only after an
  * acknowledgement, so a crash replays at most the batches whose acknowledgement it lost, which
  * the control plane deduplicates by id.
+ *
+ * A write or fsync that fails (no space left on the device, an I/O error) is cut from the file,
+ * and its events are held in memory, in order, and written again every `retryMs` on a freshly
+ * opened segment; meanwhile `failure` names the error, so the gateway can refuse new requests.
  */
 export class EventSpool {
   private queue: PendingAppend[] = [];
@@ -75,6 +82,15 @@ export class EventSpool {
    * the interval), and the fsync at the interval's end covers it.
    */
   private waiting: { readonly written: PendingAppend[]; bytes: number } | null = null;
+  /** Bytes in the active segment: the durable `activeSize` plus what was written since the last fsync. */
+  private fileEnd: number;
+  /** Appends whose write or fsync failed, oldest first, waiting for the retry. */
+  private held: PendingAppend[] = [];
+  /** The error code of the last failed write, until a retry succeeds. */
+  private failed: string | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  /** Set by `giveUpHeld`: no further retries are scheduled. */
+  private retriesStopped = false;
 
   private constructor(
     private readonly options: SpoolOptions,
@@ -83,7 +99,9 @@ export class EventSpool {
     private activeSize: number,
     private cursor: SpoolPosition,
     private pendingLines: number,
-  ) {}
+  ) {
+    this.fileEnd = activeSize;
+  }
 
   /** Opens (or creates) the spool in `dir`, repairing a torn last line left by a crash. */
   static async open(options: SpoolOptions): Promise<EventSpool> {
@@ -106,14 +124,20 @@ export class EventSpool {
     return new EventSpool(options, active, activeSegment, activeSize, cursor, pending);
   }
 
-  /** Events written and not yet acknowledged (including ones still being fsync'd). */
+  /** Events written and not yet acknowledged (including ones still being fsync'd or held after a failed write). */
   get backlog(): number {
-    return this.pendingLines + this.queue.length;
+    return this.pendingLines + this.queue.length + this.held.length;
+  }
+
+  /** The error code (`ENOSPC`, `EIO`…) that keeps events from being written, or null while writes succeed. */
+  get failure(): string | null {
+    return this.failed;
   }
 
   /**
    * Appends an event; resolves once it is on disk. `written` runs once it is in the file (the
-   * kernel's page cache), which a killed process no longer loses, before the fsync.
+   * kernel's page cache), which a killed process no longer loses, before the fsync; or once a
+   * failed write left it held in memory for the retry (lost if the process dies before that).
    */
   append(event: UsageEvent, written?: () => void): Promise<void> {
     if (this.closed) return Promise.reject(new Error('event spool is closed'));
@@ -209,14 +233,36 @@ export class EventSpool {
     await this.acknowledge(batch);
   }
 
-  /** Writes out appends still queued and closes the active segment. */
+  /**
+   * Writes out appends still queued and closes the active segment. Events still held after a
+   * failed write get one last attempt; if that fails too their appends reject (they are lost).
+   */
   async close(): Promise<void> {
     this.closed = true;
+    await this.giveUpHeld();
     while (this.flushing || this.queue.length > 0) {
-      if (!this.flushing) this.flushing = this.flushQueue();
+      if (!this.flushing) this.startFlush();
       await this.flushing;
     }
+    await this.giveUpHeld();
     await this.active.close();
+  }
+
+  /**
+   * For a shutdown: events held after a failed write get one last attempt, and those that still
+   * cannot be written reject their appends (logged as lost), so nothing waits for a disk that
+   * stays full.
+   */
+  async giveUpHeld(): Promise<void> {
+    this.retriesStopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    if (this.held.length === 0) return;
+    await this.retry();
+    const lost = this.held.splice(0);
+    if (lost.length === 0) return;
+    this.options.logger.error({ events: lost.length, code: this.failed }, 'events lost: the event spool could not be written before shutdown');
+    for (const p of lost) p.reject(new Error(`event spool could not be written (${this.failed ?? 'unknown error'})`));
   }
 
   private scheduleFlush(): void {
@@ -225,7 +271,7 @@ export class EventSpool {
     // Waiting one turn of the event loop lets every append from this tick share the fsync.
     setImmediate(() => {
       this.flushScheduled = false;
-      if (!this.flushing) this.flushing = this.flushQueue();
+      if (!this.flushing) this.startFlush();
     });
   }
 
@@ -250,7 +296,8 @@ export class EventSpool {
           this.pendingLines += written.length;
           for (const p of written) p.resolve();
         } catch (err) {
-          for (const p of written) p.reject(err);
+          // After a failed fsync the kernel may have dropped the pages: none of these is durable.
+          this.fail(err, written);
         }
         if (this.activeSize >= (this.options.segmentBytes ?? 8 * 1024 * 1024)) await this.rotate();
       }
@@ -260,20 +307,101 @@ export class EventSpool {
     this.options.onDurable?.();
   }
 
-  /** Writes `group` to the active segment (adding it to `written`) and returns the bytes written; a failed write rejects its appends. */
+  /**
+   * Runs `flushQueue` as the one flush in progress. The field is set before the flush can end:
+   * a flush that awaits nothing (every write held after a failure) clears it in its own call.
+   */
+  private startFlush(): Promise<void> {
+    const flush = Promise.resolve().then(() => this.flushQueue());
+    this.flushing = flush;
+    return flush;
+  }
+
+  /** Writes `group` to the active segment (adding it to `written`) and returns the bytes written; a failed write holds its appends for the retry. */
   private write(group: PendingAppend[], written: PendingAppend[]): number {
     if (group.length === 0) return 0;
+    if (this.failed !== null) {
+      // Nothing is written past events still held, so the file keeps the order of appends.
+      this.release(group);
+      this.held.push(...group);
+      return 0;
+    }
     const data = Buffer.from(group.map((p) => p.line).join(''), 'utf8');
     try {
       // A synchronous write to the page cache costs microseconds; the thread-pool round trip of an asynchronous one cost more.
       writeAll(this.active.fd, data);
     } catch (err) {
-      for (const p of group) p.reject(err);
+      this.release(group);
+      this.fail(err, group);
       return 0;
     }
+    this.fileEnd += data.length;
     written.push(...group);
-    for (const p of group) p.written?.();
+    this.release(group);
     return data.length;
+  }
+
+  /**
+   * Records a failed write or fsync: cuts whatever the file holds past its durable size (a torn
+   * line, or lines whose fsync failed) and holds `group` and every other append not yet durable
+   * for the retry (their `written` already ran).
+   */
+  private fail(err: unknown, group: readonly PendingAppend[]): void {
+    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    if (this.failed === null)
+      this.options.logger.error({ code, reason: (err as Error).message }, 'the event spool cannot be written; refusing new requests until it can');
+    this.failed = code;
+    try {
+      ftruncateSync(this.active.fd, this.activeSize);
+    } catch {
+      // A segment that cannot even be cut (a device, not a file) is replaced by the retry's fresh open.
+    }
+    this.fileEnd = this.activeSize;
+    const unsynced = this.waiting ? this.waiting.written.splice(0) : [];
+    this.held.push(...unsynced.filter((p) => !group.includes(p)), ...group);
+    this.scheduleRetry();
+  }
+
+  /** Runs the appends' `written`, which lets their answers end: the events are in the file, or held in memory after a failed write. */
+  private release(group: readonly PendingAppend[]): void {
+    for (const p of group) p.written?.();
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer || this.retriesStopped) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.retry();
+    }, this.options.retryMs ?? RETRY_MS);
+    this.retryTimer.unref();
+  }
+
+  /**
+   * Reopens the active segment (a fresh handle on whatever the path now is) and writes the held
+   * events again, ahead of anything newer; on failure they stay held for the next attempt.
+   */
+  private async retry(): Promise<void> {
+    const path = join(this.options.dir, segmentName(this.activeSegment));
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'a', 0o600);
+    } catch (err) {
+      this.options.logger.warn({ reason: (err as Error).message }, 'could not reopen the event spool segment');
+      this.scheduleRetry();
+      return;
+    }
+    // A flush running now only adds to the held events (writes wait while the spool is failed).
+    while (this.flushing) await this.flushing;
+    void this.active.close().catch(() => undefined);
+    this.active = handle;
+    this.activeSize = fstatSync(handle.fd).size;
+    this.fileEnd = this.activeSize;
+    const held = this.held.splice(0);
+    this.failed = null;
+    // Held appends already ran `written`: drop it so an answer is not released twice.
+    this.queue.unshift(...held.map((p) => ({ ...p, written: undefined })));
+    await this.startFlush();
+    if (this.failed === null) this.options.logger.info({ events: held.length }, 'the event spool is writable again');
   }
 
   private async rotate(): Promise<void> {
@@ -283,6 +411,7 @@ export class EventSpool {
     this.active = handle;
     this.activeSegment = next;
     this.activeSize = 0;
+    this.fileEnd = 0;
     await syncDirectory(this.options.dir);
   }
 

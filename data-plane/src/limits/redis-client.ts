@@ -1,4 +1,8 @@
-import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+
+// ioredis is loaded by the first connection: a node without REDIS_URL never pays its memory.
+const require = createRequire(import.meta.url);
 
 /** A connection to Redis as every shared-state user on a node sees it: one server, or a cluster. */
 export type RedisClient = Redis | Cluster;
@@ -70,6 +74,7 @@ export function parseRedisUrl(value: string): RedisTarget {
  * node's connection and follows slot moves.
  */
 export function connectRedis(target: RedisTarget, options: RedisOptions): RedisClient {
+  const { Cluster, Redis } = require('ioredis') as typeof import('ioredis');
   if (target.mode === 'standalone') return new Redis(target.url, options);
   const tls = target.tls ? { tls: {} } : {};
   if (target.mode === 'sentinel') {

@@ -4,7 +4,7 @@ import { stoppedKeyError } from '../anomaly/key-stop.js';
 import { authenticateKey } from '../auth/authenticate.js';
 import { GatewayError } from '../errors.js';
 import type { Gateway } from '../pipeline/gateway.js';
-import { finish, untracedRecord } from '../pipeline/proxy.js';
+import { finish, spoolUnavailable, untracedRecord } from '../pipeline/proxy.js';
 import type { RequestRecord } from '../pipeline/record.js';
 import { truncateText } from '../streaming/collector.js';
 import { copyRequest, readBody, type IncomingRequest, type RequestBody } from '../server/request.js';
@@ -53,7 +53,7 @@ export function mcpHandler(gw: Gateway, aggregated = false): (res: HttpResponse,
   return (res, req) => {
     const incoming = copyRequest(req, res, aggregated ? 0 : 1);
     const client = new ClientResponse(res);
-    const body = incoming.method === 'POST' ? readBody(res, incoming.headers['content-length'], gw.config.maxBodyBytes) : null;
+    const body = incoming.method === 'POST' ? readBody(res, client, incoming.headers['content-length'], gw.config.maxBodyBytes) : null;
     void runMcp(gw, incoming, client, body, aggregated);
   };
 }
@@ -87,7 +87,7 @@ async function runMcp(gw: Gateway, incoming: IncomingRequest, client: ClientResp
     const refusal = asRefusal(err, messageId);
     if (refusal.code === 'internal_error') gw.log.error({ requestId: record.requestId, err }, 'MCP request failed');
     record.fail(refusal.status, refusal.code, refusal.decision ?? ((DENIALS.has(refusal.code) ? 'denied' : 'error') satisfies Decision));
-    const answer = () => answerRefusal(client, refusal);
+    const answer = () => answerRefusal(client, refusal, body?.ambiguous === true);
     if (body && !body.complete) body.discardThen(answer);
     else answer();
   } finally {
@@ -112,6 +112,7 @@ async function readExchange(
   aggregated: boolean,
 ): Promise<McpExchange | null> {
   if (gw.draining()) throw new McpRefusal(503, RPC_ERRORS.refused, 'This gateway node is shutting down; retry the request.', 'draining');
+  if (gw.spoolFailure()) throw new McpRefusal(503, RPC_ERRORS.refused, spoolUnavailable().message, 'spool_unavailable');
   const view = gw.view();
   if (!view) throw new McpRefusal(503, RPC_ERRORS.refused, 'The gateway has not received its configuration yet; retry shortly.', 'not_ready');
   if (!['POST', 'GET', 'DELETE'].includes(incoming.method)) {
@@ -466,7 +467,7 @@ async function relaySse(
     failure = upstreamRefusal(server, err, id);
   }
   if (!client.open) {
-    record.fail(499, 'client_closed');
+    record.fail(499, client.closeCode);
     return;
   }
   // The agent's request still gets an answer, an error, so its client stops waiting.
@@ -508,7 +509,7 @@ function idOf(message: JsonRpcMessage | null): JsonRpcId | null {
   return message && isRequest(message) ? message.id : null;
 }
 
-function answerRefusal(client: ClientResponse, refusal: McpRefusal): void {
+function answerRefusal(client: ClientResponse, refusal: McpRefusal, closeConnection: boolean): void {
   if (client.headersSent) {
     // A held call's stream is open: the refusal is its answer.
     void client.write(`event: message\ndata: ${rpcErrorBody(refusal.id, refusal.rpcCode, refusal.message)}\n\n`);
@@ -517,7 +518,7 @@ function answerRefusal(client: ClientResponse, refusal: McpRefusal): void {
   }
   const headers: [string, string][] = [['content-type', 'application/json']];
   if (refusal.status === 503) headers.push(['retry-after', '1']);
-  client.send(refusal.status, headers, rpcErrorBody(refusal.id, refusal.rpcCode, refusal.message));
+  client.send(refusal.status, headers, rpcErrorBody(refusal.id, refusal.rpcCode, refusal.message), closeConnection);
 }
 
 /** The token of `Authorization: Bearer <token>`, or null. */

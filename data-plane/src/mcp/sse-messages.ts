@@ -1,55 +1,55 @@
+import { SseParser, type SseEvent } from '../streaming/sse-parser.js';
 import type { JsonRpcMessage } from './json-rpc.js';
 
 /** Sees each JSON-RPC message an MCP server sends back, and may replace it (null keeps it as it came). */
 export type MessageRewrite = (message: JsonRpcMessage) => JsonRpcMessage | null;
 
-const EVENT_END = /\r\n\r\n|\n\n|\r\r/;
+/** The line end of an event's last field and the blank line after it, whichever of LF, CRLF and CR they use. */
+const EVENT_END = /(?:\r\n|\r|\n)+$/;
 
 /**
- * An MCP server's SSE answer, event by event, whatever the chunk boundaries: each event's
- * `data` is read as a JSON-RPC message and handed to `rewrite`; events it keeps (and events
- * that hold no JSON, such as comments or a priming event) go out byte for byte, the others with
- * their `data` replaced. `push` returns the text to send the agent now.
+ * An MCP server's SSE answer, event by event, whatever the chunk boundaries and line ends (the
+ * gateway's one SSE parser splits it): each event's `data` is read as a JSON-RPC message and
+ * handed to `rewrite`; events it keeps (and events that hold no JSON, such as comments or a
+ * priming event) go out byte for byte, the others with their `data` replaced. `push` returns
+ * the text to send the agent now.
  */
 export class SseMessages {
-  private readonly decoder = new TextDecoder();
-  private pending = '';
+  private readonly parser = new SseParser();
 
   constructor(private readonly rewrite: MessageRewrite) {}
 
   push(chunk: Uint8Array): string {
-    this.pending += this.decoder.decode(chunk, { stream: true });
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let out = '';
-    for (;;) {
-      const end = EVENT_END.exec(this.pending);
-      if (!end) break;
-      const event = this.pending.slice(0, end.index);
-      out += this.event(event) + end[0];
-      this.pending = this.pending.slice(end.index + end[0].length);
-    }
+    // An event ends at a line end, so its bytes never split a UTF-8 character.
+    for (const event of this.parser.push(bytes)) out += this.event(event);
     return out;
   }
 
-  /** What is left when the stream ends (an event without its blank line goes out as it is). */
+  /**
+   * What is left when the stream ends: an event without its blank line is still read, so no
+   * message reaches the agent without passing the rewrite (a result policy, say).
+   */
   end(): string {
-    const rest = this.pending + this.decoder.decode();
-    this.pending = '';
-    return rest;
+    const rest = this.parser.end();
+    return rest === null ? '' : this.event(rest);
   }
 
-  private event(text: string): string {
-    const lines = text.split(/\r\n|\n|\r/);
-    const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(l.startsWith('data: ') ? 6 : 5));
-    if (data.length === 0) return text;
+  private event(event: SseEvent): string {
+    const raw = event.raw.toString('utf8');
+    if (event.data === null) return raw;
     let message: JsonRpcMessage;
     try {
-      message = JSON.parse(data.join('\n')) as JsonRpcMessage;
+      message = JSON.parse(event.data.toString('utf8')) as JsonRpcMessage;
     } catch {
-      return text;
+      return raw;
     }
-    if (typeof message !== 'object' || message === null) return text;
+    if (typeof message !== 'object' || message === null) return raw;
     const replaced = this.rewrite(message);
-    if (replaced === null) return text;
-    return [...lines.filter((l) => !l.startsWith('data:')), `data: ${JSON.stringify(replaced)}`].join('\n');
+    if (replaced === null) return raw;
+    const end = EVENT_END.exec(raw)?.[0] ?? '';
+    const fields = raw.slice(0, raw.length - end.length).split(/\r\n|\n|\r/);
+    return [...fields.filter((l) => !l.startsWith('data:')), `data: ${JSON.stringify(replaced)}`].join('\n') + end;
   }
 }

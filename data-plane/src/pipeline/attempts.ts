@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KmsError, type AttemptOutcome, type BreakerSettings, type CredentialConfig } from '@keyward/shared';
 import type { Dispatcher } from 'undici';
-import { GatewayError, isRetryableConnectFailure, mapUpstreamFailure } from '../errors.js';
+import { connectionClosed, GatewayError, isRetryableConnectFailure, mapUpstreamFailure } from '../errors.js';
 import type { ProviderApi } from '../providers/index.js';
 import { upstreamRequestHeaders } from '../upstream/headers.js';
+import type { ClientResponse } from '../server/response.js';
 import type { ForwardRequest } from './forward.js';
 import type { Gateway } from './gateway.js';
 
@@ -117,7 +118,7 @@ export async function attemptUpstream(gw: Gateway, req: ForwardRequest, signal: 
       } catch (err) {
         if (health) health.outstanding -= 1;
         record.markAttemptFailed();
-        if (req.client.aborted) throw new GatewayError('client_closed', 499, 'The client closed the connection.');
+        if (req.client.aborted) throw connectionClosed(req.client.closeCode);
         const mapped = mapUpstreamFailure(err, 'connect');
         gw.metrics.upstreamErrors.inc({ provider: target.credential.provider, code: mapped.code });
         note(mapped.code === 'upstream_timeout' ? 'timeout' : 'connect_error', null);
@@ -132,7 +133,7 @@ export async function attemptUpstream(gw: Gateway, req: ForwardRequest, signal: 
         }
         if (finalTry) throw mapped;
         if (retry < retries && mapped.code !== 'upstream_blocked') {
-          await wait(backoffMs(retry), signal);
+          await wait(backoffMs(retry), signal, req.client);
           continue;
         }
         break;
@@ -157,7 +158,7 @@ export async function attemptUpstream(gw: Gateway, req: ForwardRequest, signal: 
       });
       lastError = new GatewayError('upstream_error', 502, `The provider answered with status ${status}.`);
       if (rejected || retry >= retries || (retryAfter !== null && retryAfter > MAX_RETRY_WAIT_MS)) break;
-      await wait(Math.max(retryAfter ?? 0, backoffMs(retry)), signal);
+      await wait(Math.max(retryAfter ?? 0, backoffMs(retry)), signal, req.client);
     }
   }
   if (tried === 0 && plan.targets.length > 0) {
@@ -210,10 +211,10 @@ function backoffMs(retry: number): number {
   return Math.min(2_000, BASE_BACKOFF_MS * 2 ** retry);
 }
 
-async function wait(ms: number, signal: AbortSignal): Promise<void> {
+async function wait(ms: number, signal: AbortSignal, client: ClientResponse): Promise<void> {
   try {
     await sleep(ms, undefined, { signal });
   } catch {
-    throw new GatewayError('client_closed', 499, 'The client closed the connection.');
+    throw connectionClosed(client.closeCode);
   }
 }

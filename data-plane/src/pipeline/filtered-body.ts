@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { GatewayError, mapUpstreamFailure } from '../errors.js';
+import { connectionClosed, GatewayError, mapUpstreamFailure } from '../errors.js';
 import { parseData } from '../providers/types.js';
 import { ByteCollector } from '../streaming/collector.js';
 import { NO_ANSWER, wholeAnswer, type ResponseText } from './answer-content.js';
@@ -47,14 +47,14 @@ export async function relayWholeBody(
   } catch (err) {
     filter?.abandon();
     if (err instanceof GatewayError) throw err;
-    if (client.aborted) throw new GatewayError('client_closed', 499, 'The client closed the connection.');
+    if (client.aborted) throw connectionClosed(client.closeCode);
     const failure = mapUpstreamFailure(err, 'body');
     gw.metrics.upstreamErrors.inc({ provider: record.credential!.provider, code: failure.code });
     throw failure;
   }
   if (!client.open) {
     filter?.abandon();
-    throw new GatewayError('client_closed', 499, 'The client closed the connection.');
+    throw connectionClosed(client.closeCode);
   }
   record.markAnswerEnded();
   const raw = collected.concat();
@@ -80,6 +80,6 @@ export async function relayWholeBody(
     if (step.json !== json) body = JSON.stringify(step.json);
   }
   client.send(record.status, headers, body);
-  if (client.aborted) record.errorCode = 'client_closed';
+  if (client.aborted) record.errorCode = client.closeCode;
   return json !== undefined && req.capture ? () => wholeAnswer(op, json, true) : NO_ANSWER;
 }

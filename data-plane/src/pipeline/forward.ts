@@ -214,11 +214,11 @@ async function relaySse(
       record.fail(record.status, stop.error.code, stop.decision);
       client.write(op.errors.streamErrorEvent(stop.error));
     }
-    if (client.aborted) record.errorCode = 'client_closed';
+    if (client.aborted) record.errorCode = client.closeCode;
     client.end();
   } catch (err) {
     if (client.aborted) {
-      record.errorCode = 'client_closed';
+      record.errorCode = client.closeCode;
     } else {
       const failure = mapUpstreamFailure(err, 'body');
       record.fail(record.status, failure.code);
@@ -250,11 +250,11 @@ async function relayBody(gw: Gateway, req: ForwardRequest, response: Dispatcher.
       await relayWrite(gw, client, chunk);
       if (!client.open) break;
     }
-    if (client.aborted) record.errorCode = 'client_closed';
+    if (client.aborted) record.errorCode = client.closeCode;
     client.end();
   } catch (err) {
     if (client.aborted) {
-      record.errorCode = 'client_closed';
+      record.errorCode = client.closeCode;
     } else {
       // Half a JSON body cannot be repaired; cutting the connection tells the client it is incomplete.
       const failure = mapUpstreamFailure(err, 'body');

@@ -54,4 +54,6 @@ export interface Gateway {
   readonly anomaly: AnomalyScorer;
   /** True once shutdown began: new requests are turned away. */
   draining(): boolean;
+  /** The error code (`ENOSPC`…) while the event spool cannot be written: new requests are turned away. */
+  spoolFailure(): string | null;
 }

@@ -85,7 +85,7 @@ export function fallbackHandler(gw: Gateway): (res: HttpResponse, req: HttpReque
       : new GatewayError('not_found', 404, `Unknown route ${incoming.method} ${incoming.path}.`);
     // Nothing here wants a body: one that comes is read and dropped, and the connection closed after it.
     const hasBody = (incoming.headers['content-length'] ?? '0') !== '0' || incoming.headers['transfer-encoding'] !== undefined;
-    respondWithError(gw, PROVIDER_APIS[family], client, record, error, hasBody ? readBody(res, incoming.headers['content-length'], 0) : null);
+    respondWithError(gw, PROVIDER_APIS[family], client, record, error, hasBody ? readBody(res, client, incoming.headers['content-length'], 0) : null);
     finish(gw, record, null).catch((err: unknown) => gw.log.error({ requestId: record.requestId, err }, 'could not record a finished request'));
   };
 }

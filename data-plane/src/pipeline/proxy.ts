@@ -48,15 +48,24 @@ export function proxyHandler(gw: Gateway, route: ProxyRoute): (res: HttpResponse
   return (res, req) => {
     const incoming = copyRequest(req, res, route.params);
     const client = new ClientResponse(res);
-    const body = readBody(res, incoming.headers['content-length'], gw.config.maxBodyBytes);
+    const body = readBody(res, client, incoming.headers['content-length'], gw.config.maxBodyBytes);
     void runProxy(gw, route, incoming, client, body);
   };
 }
 
 /**
+ * The refusal while the node cannot write its event spool (a full disk): serving would spend
+ * money no record would show, so a request is refused before anything else, and not recorded.
+ */
+export function spoolUnavailable(): GatewayError {
+  return new GatewayError('spool_unavailable', 503, 'This gateway node cannot record usage right now (no space for its event log); retry shortly.', 5);
+}
+
+/**
  * A record for a request, with the client's address (the first `X-Forwarded-For` hop or the
- * PROXY protocol header's address, when trusted) and agent already hashed, the trace id of the agent's `traceparent` and its
- * `x-keyward-meta-*` headers: what every request records, MCP messages included.
+ * PROXY protocol header's address, when trusted) and agent already hashed, the trace id of the
+ * agent's `traceparent` and its `x-keyward-meta-*` headers: what every request records, MCP
+ * messages included.
  */
 export function untracedRecord(gw: Gateway, api: EventApi, endpoint: string, incoming: IncomingRequest): RequestRecord {
   const forwarded = gw.config.trustForwardedFor ? incoming.headers['x-forwarded-for']?.split(',')[0]?.trim() : undefined;
@@ -97,6 +106,7 @@ async function runProxy(gw: Gateway, route: ProxyRoute, incoming: IncomingReques
     if (resolved instanceof GatewayError) throw resolved;
     const { op, pathModel } = resolved;
     if (gw.draining()) throw new GatewayError('draining', 503, 'This gateway node is shutting down; retry the request.');
+    if (gw.spoolFailure()) throw spoolUnavailable();
     const view = gw.view();
     if (!view) throw new GatewayError('not_ready', 503, 'The gateway has not received its configuration yet; retry shortly.');
 
@@ -284,7 +294,7 @@ export function respondWithError(gw: Gateway, errors: ErrorShape, client: Client
   ];
   if (error.status === 503) headers.push(['retry-after', String(error.retryAfterSeconds ?? 1)]);
   if (body && !body.complete) body.discardThen(() => client.send(error.status, headers, errors.errorBody(error), true));
-  else client.send(error.status, headers, errors.errorBody(error), error.code === 'draining');
+  else client.send(error.status, headers, errors.errorBody(error), error.code === 'draining' || body?.ambiguous === true);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { GatewayError } from '../errors.js';
+import type { ClientResponse } from './response.js';
 import type { HttpRequest, HttpResponse } from './uws.js';
 
 /** What the gateway keeps of a uWS request: uWS allocates `HttpRequest` on the stack, so it is copied before any await. */
@@ -54,6 +55,12 @@ export interface RequestBody {
   /** True once the last chunk arrived. */
   readonly complete: boolean;
   /**
+   * True when the request's length is ambiguous (repeated `Content-Length` headers, or one that
+   * is not a number): `bytes` rejects, and the answer must close the connection, since a proxy in
+   * front may have framed the body, and so the next request, differently (request smuggling).
+   */
+  readonly ambiguous: boolean;
+  /**
    * Stops keeping the body and runs `answer` once the client sent the rest (read and dropped),
    * or at once if it already did, or after `DISCARD_BYTES`. The answer should close the
    * connection. Answering and closing with unread bytes in the socket makes the kernel send a
@@ -69,10 +76,13 @@ export interface RequestBody {
  * Starts reading the request body; must be called inside the route handler, before any await,
  * because uWS delivers body chunks only to a handler registered by then. Chunks are copied
  * (uWS reuses their memory after the callback). Over `limit` (declared or received), `bytes`
- * rejects with `body_too_large` and the rest of the body is dropped as it arrives.
+ * rejects with `body_too_large` and the rest of the body is dropped as it arrives. A client that
+ * leaves before its body is whole (uWS closes one that sends it too slowly: see data-plane/README.md,
+ * "Slow and abusive clients") rejects `bytes` with `client_closed`, so its request ends and is recorded.
  */
-export function readBody(res: HttpResponse, declaredLength: string | undefined, limit: number): RequestBody {
-  const declared = declaredLength === undefined || declaredLength === '' ? NaN : Number(declaredLength);
+export function readBody(res: HttpResponse, client: Pick<ClientResponse, 'onAbort'>, declaredLength: string | undefined, limit: number): RequestBody {
+  const ambiguous = declaredLength !== undefined && !/^\d+$/.test(declaredLength);
+  const declared = declaredLength === undefined || ambiguous ? NaN : Number(declaredLength);
   let resolveBytes!: (body: Buffer) => void;
   let rejectBytes!: (err: GatewayError) => void;
   const bytes = new Promise<Buffer>((resolve, reject) => {
@@ -94,7 +104,10 @@ export function readBody(res: HttpResponse, declaredLength: string | undefined, 
     exact = null;
     chunks = [];
   };
-  if (declared > limit) {
+  if (ambiguous) {
+    discard();
+    rejectBytes(new GatewayError('invalid_request', 400, 'The request has more than one Content-Length header, or one that is not a number.'));
+  } else if (declared > limit) {
     discard();
     rejectBytes(tooLarge());
   }
@@ -116,11 +129,15 @@ export function readBody(res: HttpResponse, declaredLength: string | undefined, 
       answer();
     }
   });
+  client.onAbort(() => {
+    if (!complete) rejectBytes(new GatewayError('client_closed', 499, 'The client closed the connection before its request body arrived.'));
+  });
   return {
     bytes,
     get complete() {
       return complete;
     },
+    ambiguous,
     discardThen(answer) {
       if (complete) return answer();
       discard();

@@ -1,6 +1,9 @@
 import { STATUS_CODES } from 'node:http';
 import type { HttpResponse } from './uws.js';
 
+/** Why a connection closed before its answer ended: the agent left, or the node cut it at its drain deadline. */
+export type ClosedConnectionCode = 'client_closed' | 'drain_deadline';
+
 /** Sees what goes out to the agent (the response cache keeps a copy of an answer this way). */
 export interface ResponseTap {
   head(status: number, headers: readonly (readonly [string, string])[]): void;
@@ -25,6 +28,8 @@ export class ClientResponse {
   private endHeld = false;
   /** The held end, run by `releaseEnd` unless the client left first. */
   private heldEnd: (() => void) | null = null;
+  /** Set when the node cut the connection itself (drain deadline). */
+  private cutByNode = false;
 
   constructor(private readonly res: HttpResponse) {
     res.onAborted(() => {
@@ -142,6 +147,20 @@ export class ClientResponse {
       if (writeHead) this.writeStatusAndHeaders(status, headers);
       this.res.end(body, closeConnection);
     });
+  }
+
+  /**
+   * Cuts the connection at the node's drain deadline; the request's record then says
+   * `drain_deadline` rather than `client_closed`.
+   */
+  cutAtDrainDeadline(): void {
+    this.cutByNode = true;
+    this.destroy();
+  }
+
+  /** Why the connection closed before the answer ended: the agent left, or the node cut it at its drain deadline. */
+  get closeCode(): ClosedConnectionCode {
+    return this.cutByNode ? 'drain_deadline' : 'client_closed';
   }
 
   /** Cuts the connection: the only honest end for a non-SSE body that failed half way. */

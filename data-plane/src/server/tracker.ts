@@ -36,6 +36,6 @@ export class RequestTracker {
 
   /** Cuts every connection still in flight (their upstream requests are aborted through `onAbort`). */
   destroyAll(): void {
-    for (const response of this.active) response.destroy();
+    for (const response of this.active) response.cutAtDrainDeadline();
   }
 }

@@ -1,6 +1,10 @@
-import { parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
 import type { PolicyValidationResult } from './types.js';
 import { validatePolicyDocument } from './validate.js';
+
+// Loaded on the first YAML text: data-plane nodes receive policies as JSON and never pay the parser's 8 MiB.
+const require = createRequire(import.meta.url);
+let yaml: typeof import('yaml') | null = null;
 
 /** Largest policy text accepted (a policy of 200 rules fits in a fraction of this). */
 export const MAX_POLICY_TEXT = 256 * 1024;
@@ -28,7 +32,8 @@ export function parsePolicyDocument(text: string, format?: PolicyFormat): Policy
   } else {
     // YAML 1.2 core schema: `on`, `no` and `09:00` stay strings. Aliases are capped so a small
     // document cannot expand into a huge one.
-    const doc = parseDocument(text, { version: '1.2', schema: 'core', uniqueKeys: true });
+    yaml ??= require('yaml') as typeof import('yaml');
+    const doc = yaml.parseDocument(text, { version: '1.2', schema: 'core', uniqueKeys: true });
     if (doc.errors.length > 0) {
       return {
         ok: false,

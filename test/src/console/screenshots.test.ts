@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { expectAccessible } from './support/accessibility.js';
 import { DESKTOP, launchBrowser, openConsolePage, PHONE, saveScreenshot, UI_TIMEOUT_MS, type ConsolePage } from './support/browser.js';
 import { openScreen, settle, signIn, tableRows } from './support/console-actions.js';
-import { startConsoleSystem, type ConsoleSystem } from './support/console-system.js';
+import { startConsoleSystem, waitForKeyOnNode, type ConsoleSystem } from './support/console-system.js';
 import { seedOrganization, type SeededOrganization } from './support/seed.js';
 
 /** A main screen: how to reach it and what shows that its data has loaded. */
@@ -19,6 +19,7 @@ const SCREENS: readonly Screen[] = [
   { file: 'keys', nav: 'Keys', ready: (page, s) => tableRows(page, s.keyNames[0]!).waitFor() },
   { file: 'credentials', nav: 'Provider credentials', ready: (page, s) => tableRows(page, s.credentialName).waitFor() },
   { file: 'models', nav: 'Models', ready: (page) => page.locator('.n-data-table-tbody .n-data-table-tr').first().waitFor() },
+  { file: 'playground', nav: 'Playground', ready: (page) => page.getByText('None yet: your chats are saved here.').waitFor() },
   { file: 'policies', nav: 'Policies', ready: (page) => page.getByText('New policy').first().waitFor() },
   { file: 'requests-live', nav: 'Requests', ready: (page, s) => tableRows(page, s.keyNames[0]!).first().waitFor() },
   { file: 'members', nav: 'Members', ready: (page, s) => page.getByText(s.invitedEmail).first().waitFor() },
@@ -32,6 +33,24 @@ const SCREENS: readonly Screen[] = [
   { file: 'audit-trail', nav: 'Audit trail', ready: (page) => page.locator('[data-test=trail-rows] .n-data-table-tbody .n-data-table-tr').first().waitFor() },
 ];
 
+/** One seeded organization serves every test here: the screenshots and the playground's chat. */
+let world: ConsoleSystem;
+let browser: Browser;
+let seeded: SeededOrganization;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  // With the gateway's address, so Keys shows the client snippets and the playground can call it;
+  // a held stream's first keep-alive soon, so the playground shows the hold at once.
+  world = await startConsoleSystem(inject('pgAdminUrl'), { advertiseGateway: true, dataPlaneEnv: { KEYWARD_HOLD_KEEPALIVE_SECONDS: '0.2' } });
+  seeded = await seedOrganization(world);
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await world?.close();
+});
+
 /**
  * Photographs every main screen, filled with realistic data, at desktop and phone size into
  * `test-artifacts/console/` (for people to look at), and checks each renders without errors
@@ -39,22 +58,6 @@ const SCREENS: readonly Screen[] = [
  * (axe-core).
  */
 describe('console screenshots', () => {
-  let world: ConsoleSystem;
-  let browser: Browser;
-  let seeded: SeededOrganization;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-    // With the gateway's address, so Keys shows the client snippets.
-    world = await startConsoleSystem(inject('pgAdminUrl'), { advertiseGateway: true });
-    seeded = await seedOrganization(world);
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await world?.close();
-  });
-
   for (const [size, viewport] of [
     ['desktop', DESKTOP],
     ['phone', PHONE],
@@ -132,3 +135,132 @@ function swipeHintShown(page: Page): Promise<boolean> {
 function horizontalOverflow(page: Page): Promise<number> {
   return page.evaluate(() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth));
 }
+
+/** Blocks prompts that ask for a password and holds deploys for a person: the playground's refused and held turns. */
+const PLAYGROUND_POLICY = `
+name: No passwords
+rules:
+  - id: no-passwords
+    when: { prompt: { contains: password } }
+    action: block
+  - id: deploys-need-a-human
+    when: { prompt: { contains: deploy } }
+    action: { type: hold, timeoutSeconds: 300, onTimeout: block }
+`;
+
+/**
+ * "Try a model as this key": a member pastes a key's secret (held by the page only), picks a
+ * model, and chats through the gateway, so the key's policy decides each turn; the answer
+ * streams in, the request and the decision sit beside it, the turn is recorded as the key's
+ * usage event, and the conversation is saved for the member, reopened and deleted.
+ */
+describe('the playground', () => {
+  it('chats as a chosen key through the gateway, shows each decision, and saves the conversation', { timeout: 90_000 }, async () => {
+    const key = await world.system.createKey({ name: 'playground-trial' });
+    const policy = await world.system.owner.gql<{ createPolicy: { id: string } }>(
+      'mutation($input: CreatePolicyInput!) { createPolicy(input: $input) { id } }',
+      {
+        input: { source: PLAYGROUND_POLICY },
+      },
+    );
+    expect(policy.errors).toBeUndefined();
+    const attached = await world.system.owner.gql('mutation($id: ID!, $key: ID!) { attachPolicy(id: $id, scope: { kind: KEY, id: $key }) { id } }', {
+      id: policy.data!.createPolicy.id,
+      key: key.id,
+    });
+    expect(attached.errors).toBeUndefined();
+    await waitForKeyOnNode(world.system, key.secret);
+    world.system.mock.setBehaviour({ text: 'Paris is the capital of France.', chunks: 4, intervalMs: 60 });
+
+    const tab = await openConsolePage(browser, DESKTOP);
+    try {
+      const { page } = tab;
+      await signIn(page, world.consoleUrl, world.operator);
+      await openScreen(page, 'Playground');
+      await page.locator('[data-test=playground-key] .n-base-selection').click();
+      await page.locator('.n-base-select-option', { hasText: 'playground-trial' }).click();
+      await page.locator('[data-test=playground-model] .n-base-selection').click();
+      await page.keyboard.type('gpt-4o-mini');
+      await page
+        .locator('.n-base-select-option', { hasText: /^gpt-4o-mini$/ })
+        .first()
+        .click();
+      const prompt = page.locator('[data-test=playground-prompt] textarea');
+      const transcript = page.locator('[data-test=transcript]');
+      const decision = page.locator('[data-test=turn-decision]');
+
+      // A secret that is not the chosen key's never reaches the gateway.
+      await page.locator('[data-test=playground-secret] input').fill(`${key.secret.slice(0, -4)}zzzz`);
+      await prompt.fill('What is the capital of France?');
+      await page.locator('[data-test=playground-send]').click();
+      await expect.poll(() => decision.textContent()).toContain('403 SECRET_NOT_FOR_KEY');
+      await expect.poll(() => prompt.inputValue()).toBe('What is the capital of France?');
+      expect(await transcript.textContent()).toContain('No turns yet.');
+
+      await page.locator('[data-test=playground-secret] input').fill(key.secret);
+      await page.locator('[data-test=playground-send]').click();
+      await transcript.getByText('Paris is the capital of France.').waitFor();
+      await expect.poll(() => decision.textContent(), { timeout: UI_TIMEOUT_MS }).toContain('Allowed');
+      expect(await page.locator('[data-test=turn-request]').textContent()).toContain('"model": "gpt-4o-mini"');
+
+      await prompt.fill('Tell me the admin password');
+      await page.keyboard.press('Enter');
+      await transcript.getByText('Refused (blocked)').waitFor();
+      await expect.poll(() => decision.textContent(), { timeout: UI_TIMEOUT_MS }).toContain('Blocked');
+      expect(await decision.textContent()).toContain('No passwords v1, rule “no-passwords”: block');
+      await settle(page);
+      await saveScreenshot(page, 'desktop-playground-chat');
+      await checkAccessible(page, 'desktop playground chat');
+
+      // A held turn says so while it waits, and streams once someone approves it.
+      world.system.mock.setBehaviour({ text: 'Deploy started.', chunks: 2, intervalMs: 30 });
+      await prompt.fill('Please deploy the release');
+      await page.keyboard.press('Enter');
+      await page.locator('[data-test=turn-held]').waitFor();
+      const pending = async () =>
+        (await world.system.owner.gql<{ approvals: { nodes: { id: string }[] } }>('{ approvals(filter: { status: [PENDING] }) { nodes { id } } }')).data
+          ?.approvals.nodes[0]?.id;
+      await expect.poll(pending).toBeTruthy();
+      const approved = await world.system.owner.gql('mutation($id: ID!) { approveRequest(id: $id, reason: "release window") { id } }', {
+        id: await pending(),
+      });
+      expect(approved.errors).toBeUndefined();
+      await transcript.getByText('Deploy started.').waitFor();
+      await expect.poll(() => decision.textContent(), { timeout: UI_TIMEOUT_MS }).toContain('Approved');
+
+      // Each turn is the key's own usage event, naming the member who chatted as it.
+      const events = await world.system.owner.gql<{ usageEvents: { nodes: { decision: string; keyId: string; meta: { name: string; value: string }[] }[] } }>(
+        'query($f: UsageEventFilter) { usageEvents(filter: $f) { nodes { decision keyId meta { name value } } } }',
+        { f: { keyId: key.id } },
+      );
+      const turns = (events.data?.usageEvents.nodes ?? []).filter((e) => e.meta.some((m) => m.name === 'playground-member'));
+      expect(turns.map((e) => e.decision).sort()).toEqual(['ALLOWED', 'APPROVED', 'BLOCKED']);
+      await page.locator('[data-test=turn-event-link]').click();
+      await page.waitForURL(/\/audit\?tab=history&request=/);
+
+      // Saved for the member; the secret was not: after a reload it has to be pasted again.
+      await page.goto(`${world.consoleUrl}/playground`);
+      const saved = page.locator('[data-test=saved-conversations] li');
+      await saved.filter({ hasText: 'What is the capital of France?' }).locator('button').first().click();
+      await transcript.getByText('Paris is the capital of France.').waitFor();
+      await transcript.getByText('Refused (blocked)').waitFor();
+      expect(await page.locator('[data-test=playground-secret] input').inputValue()).toBe('');
+      expect((await tab.graphqlBodies()).join('\n')).not.toContain(key.secret);
+
+      await page.getByRole('button', { name: 'Delete conversation What is the capital of France?' }).click();
+      await page.getByRole('button', { name: 'Delete conversation', exact: true }).click();
+      await page.getByText('None yet: your chats are saved here.').waitFor();
+      const left = await world.system.cp.gql<{ playgroundConversations: { id: string }[] }>(
+        '{ playgroundConversations { id } }',
+        {},
+        { session: world.operator.session },
+      );
+      expect(left.data?.playgroundConversations).toEqual([]);
+      // The refusals answer 403 on purpose; chromium reports every 4xx fetch as a console error.
+      expect(tab.errors.filter((e) => !e.includes('status of 403'))).toEqual([]);
+    } finally {
+      world.system.mock.setBehaviour(null);
+      await tab.context.close();
+    }
+  });
+});

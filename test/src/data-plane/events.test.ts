@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
@@ -82,6 +82,50 @@ describe('usage events on their way to the control plane', () => {
     await vi.waitFor(() => expect(second.node.eventBacklog()).toBe(0), { timeout: 5_000 });
     expect(collector.events.map((e) => e.requestId).sort()).toEqual([...before, ...after].sort());
     expect(new Set(collector.events.map((e) => e.id)).size).toBe(26);
+    expect(collector.duplicates).toBe(0);
+  });
+
+  it('refuses new requests with 503 while the disk under the spool is full, and loses no answered request', async () => {
+    await collector.pause();
+    const dp = await start({ KEYWARD_SPOOL_SEGMENT_BYTES: '4096' });
+    // The spool's second segment is /dev/full: once the first is full, the kernel fails every write with ENOSPC.
+    const full = join(stateDir, 'spool', 'segment-000000000002.ndjson');
+    await symlink('/dev/full', full);
+    const chat = async () => {
+      const res = await fetch(`${dp.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key.secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      return { status: res.status, requestId: res.headers.get('x-request-id')!, retryAfter: res.headers.get('retry-after'), body: await res.text() };
+    };
+    const answered: string[] = [];
+    let refusal: Awaited<ReturnType<typeof chat>> | null = null;
+    while (refusal === null && answered.length < 50) {
+      const result = await chat();
+      if (result.status === 200) answered.push(result.requestId);
+      else refusal = result;
+    }
+    expect(refusal).toMatchObject({ status: 503, retryAfter: '5' });
+    expect(JSON.parse(refusal!.body)).toMatchObject({ error: { code: 'spool_unavailable', message: expect.stringContaining('cannot record usage') } });
+    const answeredWhileFilling = answered.length;
+    const providerCalls = mock.requests.length;
+    const whileFull = await Promise.all(Array.from({ length: 20 }, chat));
+    expect(whileFull.map((r) => r.status)).toEqual(Array<number>(20).fill(503));
+    expect(mock.requests.length).toBe(providerCalls);
+    expect((await fetch(`${dp.url}/readyz`)).status).toBe(503);
+
+    await unlink(full); // room on the disk again
+    await vi.waitFor(() => expect(dp.node.readiness().ready).toBe(true), { timeout: 5_000 });
+    for (let i = 0; i < 5; i++) {
+      const result = await chat();
+      expect(result.status).toBe(200);
+      answered.push(result.requestId);
+    }
+    await collector.resume();
+    await vi.waitFor(() => expect(collector.events.length).toBeGreaterThanOrEqual(answered.length), { timeout: 10_000 });
+    console.info('full spool disk:', { answeredWhileFilling, refused: 1 + whileFull.length, answeredAfter: 5, stored: collector.events.length });
+    expect(collector.events.map((e) => e.requestId).sort()).toEqual([...answered].sort());
     expect(collector.duplicates).toBe(0);
   });
 

@@ -14,7 +14,8 @@ beforeAll(async () => {
   system = await startTestSystem(inject('pgAdminUrl'), {
     controlPlaneEnv: kmsEnv,
     // Unwrapped credentials are kept 2 s, so the test sees the cache serve and then run out.
-    dataPlaneEnv: { ...kmsEnv, KEYWARD_CREDENTIAL_CACHE_SECONDS: '2' },
+    // A 1.5 s KMS deadline (3 s by default) bounds how long the agent waits for the refusal.
+    dataPlaneEnv: { ...kmsEnv, KEYWARD_CREDENTIAL_CACHE_SECONDS: '2', KEYWARD_KMS_TIMEOUT_MS: '1500' },
   });
   await system.addMockCredential();
   const { secret } = await system.createKey();
@@ -51,6 +52,7 @@ describe('the KMS out of reach', () => {
 
     await new Promise((resolve) => setTimeout(resolve, 2_100));
     const providerCalls = system.mock.requests.length;
+    const asked = Date.now();
     const refused = await ask().then(
       () => null,
       (error: unknown) => error as { status?: number; headers?: Headers; error?: { code?: string; message?: string } },
@@ -59,6 +61,7 @@ describe('the KMS out of reach', () => {
     expect(refused?.error?.code).toBe('kms_unavailable');
     expect(refused?.error?.message).toBe('The key service that unlocks provider credentials cannot be reached; retry shortly.');
     expect(refused?.headers?.get('retry-after')).toBe('5');
+    expect(Date.now() - asked).toBeLessThan(5_000);
     expect(system.mock.requests.length).toBe(providerCalls);
   }, 60_000);
 });

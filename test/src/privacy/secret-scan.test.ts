@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import OpenAI from 'openai';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { sessionCookieOf } from '@keyward/control-plane/testing';
 import { storesHolding, storesText } from '../support/stores.js';
 import { eventually, startTestSystem, type TestSystem } from '../support/system.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
@@ -9,7 +10,8 @@ import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-r
 /**
  * Every secret a realistic session creates — a provider credential, Keyward keys, the owner's
  * API token, the node token and a node token created through GraphQL, a webhook signing
- * secret — is looked for, after requests (plain and streamed, one refused), in every sink:
+ * secret, two emailed sign-in codes (one used, one left pending) and the session the used one
+ * opened — is looked for, after requests (plain and streamed, one refused), in every sink:
  * PostgreSQL (every row of every table as text), both planes' logs, the node's state directory
  * (event spool, last known good config), a usage-event export, the webhook payloads and the
  * node's metrics. Only hashes may be stored, so none may be found.
@@ -19,6 +21,8 @@ describe('secrets in every sink', () => {
   let db: pg.Client;
   let receiver: WebhookReceiver<Record<string, unknown>>;
   const secrets: Record<string, string> = {};
+  /** Six digits: looked for as a number of their own, not inside longer ones or a timestamp's microseconds. */
+  const codes: Record<string, string> = {};
 
   beforeAll(async () => {
     system = await startTestSystem(inject('pgAdminUrl'));
@@ -54,6 +58,21 @@ describe('secrets in every sink', () => {
     });
     secrets['Keyward key'] = (await system.createKey()).secret;
     secrets['Keyward key (unused)'] = (await system.createKey({ name: 'second' })).secret;
+    // Sign-in codes: one used (it opens a session), one requested and left pending.
+    const email = (await db.query<{ email: string }>('select email from users where id = $1', [system.owner.userId])).rows[0]!.email;
+    const requestCode = async () => {
+      const res = await system.cp.gql('mutation($email: String!) { requestSignInCode(email: $email) }', { email });
+      if (res.errors) throw new Error(JSON.stringify(res.errors));
+      const mail = system.cp.services.mailer.outbox!.filter((m) => m.to === email).at(-1)!;
+      return /code is: (\d{6})/.exec(mail.text)![1]!;
+    };
+    codes['sign-in code (used)'] = await requestCode();
+    const signedIn = await system.cp.gql('mutation($email: String!, $code: String!) { signInWithCode(email: $email, code: $code) { role } }', {
+      email,
+      code: codes['sign-in code (used)'],
+    });
+    secrets['session cookie'] = sessionCookieOf(signedIn)!;
+    codes['sign-in code (pending)'] = await requestCode();
   }, 120_000);
 
   afterAll(async () => {
@@ -98,7 +117,12 @@ describe('secrets in every sink', () => {
     for (const [store, text] of Object.entries(stores)) expect(text.length, store).toBeGreaterThan(0);
     expect(stores.postgresql).toContain(secrets['provider credential'].slice(-4));
     expect(stores['webhook payloads']).toContain('budget.threshold');
-    const found = Object.fromEntries(Object.entries(secrets).map(([name, secret]) => [name, storesHolding(stores, secret)]));
-    expect(found).toEqual(Object.fromEntries(Object.keys(secrets).map((name) => [name, []])));
+    const needles: Record<string, string | RegExp> = {
+      ...secrets,
+      ...Object.fromEntries(Object.entries(codes).map(([name, code]) => [name, new RegExp(`(?<![\\d.])${code}(?!\\d)`)])),
+    };
+    expect(Object.keys(needles)).toHaveLength(10);
+    const found = Object.fromEntries(Object.entries(needles).map(([name, needle]) => [name, storesHolding(stores, needle)]));
+    expect(found).toEqual(Object.fromEntries(Object.keys(needles).map((name) => [name, []])));
   });
 });

@@ -50,9 +50,9 @@ export async function storesText(system: TestSystem, db: pg.Client): Promise<Rec
   };
 }
 
-/** The names of the stores whose text holds `needle`. */
-export function storesHolding(stores: Record<string, string>, needle: string): string[] {
+/** The names of the stores whose text holds `needle` (a pattern, for secrets too short to look for as bare text). */
+export function storesHolding(stores: Record<string, string>, needle: string | RegExp): string[] {
   return Object.entries(stores)
-    .filter(([, text]) => text.includes(needle))
+    .filter(([, text]) => (typeof needle === 'string' ? text.includes(needle) : needle.test(text)))
     .map(([store]) => store);
 }
