@@ -21,6 +21,8 @@ describe('data-plane configuration from the environment', () => {
       allowLoopbackUpstreams: false,
       heartbeatIntervalMs: 10_000,
       logLevel: 'info',
+      trustProxyProtocol: false,
+      workers: 1,
     });
     expect(config.nodeId).toMatch(/^dp-/);
     expect(config.hashSalt.length).toBe(32);
@@ -44,6 +46,8 @@ describe('data-plane configuration from the environment', () => {
       KEYWARD_UPSTREAM_FIRST_BYTE_TIMEOUT_MS: '2000',
       KEYWARD_UPSTREAM_IDLE_TIMEOUT_MS: '3000',
       KEYWARD_DRAIN_SECONDS: '2.5',
+      KEYWARD_TRUST_PROXY_PROTOCOL: 'true',
+      KEYWARD_DP_WORKERS: '4',
       LOG_LEVEL: 'DEBUG',
     });
     expect(config).toMatchObject({
@@ -59,6 +63,8 @@ describe('data-plane configuration from the environment', () => {
       upstreamFirstByteTimeoutMs: 2000,
       upstreamIdleTimeoutMs: 3000,
       drainTimeoutMs: 2500,
+      trustProxyProtocol: true,
+      workers: 4,
       logLevel: 'debug',
     });
     expect(config.hashSalt.toString()).toBe('a salt of some length');
@@ -118,6 +124,8 @@ describe('data-plane configuration from the environment', () => {
     [{ KEYWARD_CONTROL_PLANE_URL: 'ftp://x' }, /^KEYWARD_CONTROL_PLANE_URL must be an http or https URL/],
     [{ KEYWARD_ALLOW_LOOPBACK_UPSTREAMS: 'maybe' }, /^KEYWARD_ALLOW_LOOPBACK_UPSTREAMS must be true or false/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],
+    [{ KEYWARD_DP_WORKERS: '0' }, /^KEYWARD_DP_WORKERS must be an integer from 1 to 64, got "0"/],
+    [{ KEYWARD_DP_WORKERS: '1.5' }, /^KEYWARD_DP_WORKERS must be an integer from 1 to 64/],
     [{ KEYWARD_HASH_SALT: 'short' }, /^KEYWARD_HASH_SALT must be at least 16 characters/],
     [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, /^OTEL_EXPORTER_OTLP_ENDPOINT must be an http or https URL/],
     [{ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'grpc://collector:4317' }, /^OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http or https URL/],

@@ -38,6 +38,13 @@ export interface DataPlaneConfig {
   readonly allowLoopbackUpstreams: boolean;
   /** Trust the first `X-Forwarded-For` entry as the client address (behind a load balancer). */
   readonly trustForwardedFor: boolean;
+  /**
+   * Take the client address from a PROXY protocol v2 header (`KEYWARD_TRUST_PROXY_PROTOCOL`):
+   * behind a load balancer that sends one, and always for workers behind the node's own acceptor.
+   */
+  readonly trustProxyProtocol: boolean;
+  /** How many threads serve requests (`KEYWARD_DP_WORKERS`); above 1, an acceptor hands connections to them. */
+  readonly workers: number;
   readonly maxBodyBytes: number;
   readonly upstreamConnectTimeoutMs: number;
   /** Time allowed until the upstream's response headers (the first byte). */
@@ -86,6 +93,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const KMS_SCHEMES = ['local:', 'local-key:', 'gcp:'];
 const MIN_PEPPER_BYTES = 32;
+/** More threads than this only add contention: the acceptor and the shared counters live on one. */
+const MAX_WORKERS = 64;
 
 /**
  * Reads the data plane's configuration from environment variables. Throws `ConfigError` naming
@@ -111,6 +120,8 @@ export function loadDataPlaneConfig(env: Env = process.env): DataPlaneConfig {
     hashSalt: hashSalt(env, keyPepper),
     allowLoopbackUpstreams: bool(env, 'KEYWARD_ALLOW_LOOPBACK_UPSTREAMS', false),
     trustForwardedFor: bool(env, 'KEYWARD_TRUST_FORWARDED_FOR', false),
+    trustProxyProtocol: bool(env, 'KEYWARD_TRUST_PROXY_PROTOCOL', false),
+    workers: number(env, 'KEYWARD_DP_WORKERS', 1, { min: 1, max: MAX_WORKERS, integer: true }),
     maxBodyBytes: number(env, 'KEYWARD_MAX_BODY_BYTES', 10 * 1024 * 1024, { min: 1024, max: 1024 ** 3, integer: true }),
     upstreamConnectTimeoutMs: number(env, 'KEYWARD_UPSTREAM_CONNECT_TIMEOUT_MS', 10_000, { min: 1, integer: true }),
     upstreamFirstByteTimeoutMs: number(env, 'KEYWARD_UPSTREAM_FIRST_BYTE_TIMEOUT_MS', 300_000, { min: 1, integer: true }),

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGuardedAgent, createKms, preloadTokenizers, type Kms, type UsageEvent } from '@keyward/shared';
+import type { Registry } from 'prom-client';
 import { Agent } from 'undici';
 import { createAnomalyHoldStep } from './anomaly/anomaly-hold-step.js';
 import { AnomalyScorer } from './anomaly/anomaly-scorer.js';
@@ -17,6 +18,7 @@ import { startHeartbeat, type Heartbeat } from './control-plane/heartbeat.js';
 import { ClientHasher } from './events/client-hash.js';
 import { EventShipper } from './events/shipper.js';
 import { EventSpool } from './events/spool.js';
+import { LeftoverSpools } from './events/leftover-spools.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { startTracing } from './observability/tracing.js';
@@ -60,6 +62,8 @@ export interface StartDataPlaneOptions {
   readonly heartbeat?: boolean;
   /** How long `close` keeps trying to ship spooled events (default 5 s). */
   readonly eventFlushTimeoutMs?: number;
+  /** What `/metrics` serves instead of this node's registry (a worker: every worker's metrics added up). */
+  readonly metricsText?: () => Promise<string>;
 }
 
 /** A running data-plane node. */
@@ -74,6 +78,8 @@ export interface DataPlane {
   readiness(): Readiness;
   /** Usage events spooled and not yet acknowledged. */
   eventBacklog(): number;
+  /** This node's metrics as prom-client JSON, for a worker pool to add up. */
+  metricsJson(): ReturnType<Registry['getMetricsAsJSON']>;
   /** Ships spooled events now; resolves true once none are left, false after `timeoutMs`. */
   flushEvents(timeoutMs?: number): Promise<boolean>;
   /**
@@ -146,22 +152,29 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
   const holdDeps = { approvals, nodeId: config.nodeId, keepAliveMs: config.holdKeepAliveMs, unstreamedMaxSeconds: config.unstreamedHoldSeconds };
   const policyStep = createPolicyStep({ sets: policySets, view: () => sync.view, ...holdDeps, hashSecret: config.keyPepper });
   const health = new TargetHealthBoard();
-  const metrics = createMetrics({ configVersion: () => sync.view?.version ?? null, eventBacklog: () => spool.backlog, targets: () => targetSamples(health) });
+  const metrics = createMetrics({
+    configVersion: () => sync.view?.version ?? null,
+    eventBacklog: () => spool.backlog + leftovers.backlog,
+    targets: () => targetSamples(health),
+  });
   const circuits = config.redisUrl === null ? null : shareCircuits(health, config.redisUrl, config.nodeId, log);
   const responseCache = createResponseStore(config.redisUrl, config.responseCacheMaxBytes, log);
   const tokenSessions = config.redisUrl === null ? null : new SharedTokenSessions(config.redisUrl, log);
-  shipper = new EventShipper({
-    spool,
-    client: controlPlane,
-    target: config.eventsUrl ?? '/v1/node/events',
-    nodeId: config.nodeId,
-    batchSize: config.eventBatchSize,
-    flushIntervalMs: config.eventFlushIntervalMs,
-    logger: log,
-    backoff: retryPacing(config.eventRetryMaxMs),
-    onAcknowledged: ({ sent }) => metrics.eventsShipped.inc(sent),
-    onDeadLettered: (count) => metrics.eventsDeadLettered.inc(count),
-  });
+  const shipperFor = (from: EventSpool) =>
+    new EventShipper({
+      spool: from,
+      client: controlPlane,
+      target: config.eventsUrl ?? '/v1/node/events',
+      nodeId: config.nodeId,
+      batchSize: config.eventBatchSize,
+      flushIntervalMs: config.eventFlushIntervalMs,
+      logger: log,
+      backoff: retryPacing(config.eventRetryMaxMs),
+      onAcknowledged: ({ sent }) => metrics.eventsShipped.inc(sent),
+      onDeadLettered: (count) => metrics.eventsDeadLettered.inc(count),
+    });
+  shipper = shipperFor(spool);
+  const leftovers = await LeftoverSpools.open(config.stateDir, config.workers, shipperFor, log);
 
   let draining = false;
   const appends = new Set<Promise<void>>();
@@ -237,7 +250,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
   const tokenizersStarted = performance.now();
   preloadTokenizers();
   log.debug({ ms: Math.round(performance.now() - tokenizersStarted) }, 'tokenizers loaded');
-  const app = createApp(gw, readiness);
+  const app = createApp(gw, readiness, options.metricsText ?? (() => metrics.registry.metrics()));
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
     app.listen(config.host, config.port, (socket) => {
       if (socket) resolve(socket);
@@ -300,6 +313,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     if (!shipped) log.warn({ backlog: spool.backlog }, 'events left in the spool for the next start');
     await shipper!.close();
     await spool.close();
+    await leftovers.close(options.eventFlushTimeoutMs ?? 5_000);
     await sync.flush();
     (app as unknown as { close(): void }).close();
     secrets.clear();
@@ -324,7 +338,8 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     server,
     ready: () => sync.whenReady(),
     readiness,
-    eventBacklog: () => spool.backlog,
+    eventBacklog: () => spool.backlog + leftovers.backlog,
+    metricsJson: () => metrics.registry.getMetricsAsJSON(),
     async flushEvents(timeoutMs = 5_000) {
       await flushAppends();
       return shipper!.drain(timeoutMs);

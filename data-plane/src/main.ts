@@ -4,9 +4,10 @@
  * over IPC (`npm start`) goes away.
  */
 import { ConfigError, loadDataPlaneConfig, type DataPlaneConfig } from './config.js';
-import { startDataPlane } from './dataplane.js';
+import { startDataPlane, type DataPlane } from './dataplane.js';
 import { createLogger } from './observability/logger.js';
 import { stopOnSignals } from './process.js';
+import { startWorkerPool } from './workers/pool.js';
 
 let config: DataPlaneConfig;
 try {
@@ -22,8 +23,17 @@ process.on('unhandledRejection', (reason) => {
   log.error({ reason: reason instanceof Error ? reason.message : String(reason) }, 'unhandled promise rejection');
 });
 
+/** One node on this thread, or (`KEYWARD_DP_WORKERS` above 1) one on each worker thread behind an acceptor. */
+async function start(): Promise<Pick<DataPlane, 'close'>> {
+  if (config.workers === 1) return startDataPlane(config, { logger: log });
+  return startWorkerPool(config, log, (reason) => {
+    log.fatal({ reason }, 'a data-plane worker failed; stopping');
+    process.exit(1);
+  });
+}
+
 try {
-  const node = await startDataPlane(config, { logger: log });
+  const node = await start();
   stopOnSignals(node, log, { exit: (code) => process.exit(code) });
   // Run by `npm start` over an IPC channel: when the start script is gone, drain and stop as on SIGTERM.
   process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));

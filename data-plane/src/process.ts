@@ -14,11 +14,11 @@ export interface StopOnSignalsOptions {
 }
 
 /**
- * Wires SIGTERM and SIGINT to a graceful stop: the node drains (listen socket closed, open
+ * Wires SIGTERM and SIGINT to a graceful stop: the node (or every worker of it) drains (listen socket closed, open
  * requests finish until the deadline, events shipped) and then `exit(0)`. A second signal
  * exits at once with 1, for an operator who does not want to wait. Returns an uninstaller.
  */
-export function stopOnSignals(node: DataPlane, log: Logger, options: StopOnSignalsOptions): () => void {
+export function stopOnSignals(node: Pick<DataPlane, 'close'>, log: Logger, options: StopOnSignalsOptions): () => void {
   const target = options.target ?? process;
   let stopping = false;
   const handle = (signal: 'SIGTERM' | 'SIGINT') => () => {

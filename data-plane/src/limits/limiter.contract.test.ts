@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { MessageChannel } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rateLimitHeaders } from './headers.js';
 import { MemoryLimiter } from './memory-limiter.js';
@@ -6,6 +7,7 @@ import { createLimiterRedis, RedisLimiter } from './redis-limiter.js';
 import { budget, KEY, ORG, rateLimit, request, T0, TEAM } from './testing/fixtures.js';
 import { startRedisCluster, startRedisSentinel, startRedisServer } from './testing/redis-server.js';
 import type { Admission, Limiter, Ticket } from './types.js';
+import { PortLimiter, SharedLimiterHost } from '../workers/limiter-channel.js';
 
 /** The behaviour every backend must share; each runs the same sentences. */
 interface Backend {
@@ -20,6 +22,25 @@ const backends: { name: string; setup: () => Promise<Backend> }[] = [
       create: (options) => new MemoryLimiter({ ...options, sweepIntervalMs: 0 }),
       teardown: async () => {},
     }),
+  },
+  {
+    // What a worker thread uses: the counters live with the host, calls cross a message port.
+    name: 'PortLimiter to a SharedLimiterHost',
+    setup: async () => {
+      const channels: MessageChannel[] = [];
+      return {
+        create: (options) => {
+          const host = new SharedLimiterHost(new MemoryLimiter({ ...options, sweepIntervalMs: 0 }));
+          const channel = new MessageChannel();
+          channels.push(channel);
+          host.serve(channel.port1);
+          return new PortLimiter(channel.port2);
+        },
+        teardown: async () => {
+          for (const channel of channels) channel.port1.close();
+        },
+      };
+    },
   },
   redisBackend('RedisLimiter', startRedisServer),
   redisBackend('RedisLimiter on Redis Cluster', startRedisCluster),

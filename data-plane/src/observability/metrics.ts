@@ -46,6 +46,8 @@ export function createMetrics(sources: MetricsSources): Metrics {
   collectDefaultMetrics({ register: registry, prefix: 'keyward_dp_' });
   new Gauge({
     name: 'keyward_dp_config_version',
+    // Across workers: the version every one of them serves.
+    aggregator: 'min',
     help: 'Version of the config snapshot being served (-1 before any).',
     registers: [registry],
     collect() {
@@ -62,6 +64,8 @@ export function createMetrics(sources: MetricsSources): Metrics {
   });
   new Gauge({
     name: 'keyward_dp_target_circuit_state',
+    // Across workers: the most open circuit.
+    aggregator: 'max',
     help: 'Circuit breaker of each route target: 0 closed, 1 half-open, 2 open.',
     labelNames: ['target'],
     registers: [registry],
@@ -71,6 +75,8 @@ export function createMetrics(sources: MetricsSources): Metrics {
   });
   new Gauge({
     name: 'keyward_dp_target_latency_seconds',
+    // Across workers: the mean of their quantiles.
+    aggregator: 'average',
     help: 'Observed time to the status line of each route target over the last five minutes, as quantiles (the lowest-latency strategy uses the median).',
     labelNames: ['target', 'quantile'],
     registers: [registry],

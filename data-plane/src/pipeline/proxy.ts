@@ -62,13 +62,15 @@ export function spoolUnavailable(): GatewayError {
 }
 
 /**
- * A record for a request, with the client's address (the first `X-Forwarded-For` hop when
- * trusted) and agent already hashed, the trace id of the agent's `traceparent` and its
- * `x-keyward-meta-*` headers: what every request records, MCP messages included.
+ * A record for a request, with the client's address (the first `X-Forwarded-For` hop or the
+ * PROXY protocol header's address, when trusted) and agent already hashed, the trace id of the
+ * agent's `traceparent` and its `x-keyward-meta-*` headers: what every request records, MCP
+ * messages included.
  */
 export function untracedRecord(gw: Gateway, api: EventApi, endpoint: string, incoming: IncomingRequest): RequestRecord {
   const forwarded = gw.config.trustForwardedFor ? incoming.headers['x-forwarded-for']?.split(',')[0]?.trim() : undefined;
-  const ip = forwarded || incoming.remoteAddress;
+  const proxied = gw.config.trustProxyProtocol ? incoming.proxiedAddress : '';
+  const ip = forwarded || proxied || incoming.remoteAddress;
   const userAgent = incoming.headers['user-agent'] ?? '';
   const record = new RequestRecord(api, endpoint, gw.clientHasher.hash(ip), gw.clientHasher.hash(userAgent), gw.clientHasher.hash(userAgentFamily(userAgent)));
   record.traceId = traceIdOf(incoming.headers.traceparent);

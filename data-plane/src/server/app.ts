@@ -14,8 +14,11 @@ export interface Readiness {
   readonly draining: boolean;
 }
 
-/** Builds the uWS app: the proxied endpoints of the three API families, model listing, health, readiness and metrics. */
-export function createApp(gw: Gateway, readiness: () => Readiness): TemplatedApp {
+/**
+ * Builds the uWS app: the proxied endpoints of the three API families, model listing, health,
+ * readiness and metrics (`metricsText`: this node's registry, or every worker's added up).
+ */
+export function createApp(gw: Gateway, readiness: () => Readiness, metricsText: () => Promise<string>): TemplatedApp {
   const app = uws.App();
   for (const route of PROXY_ROUTES) app.post(route.pattern, proxyHandler(gw, route));
   app.get('/v1/models', modelsHandler(gw, { family: 'by-headers', single: false }));
@@ -34,14 +37,14 @@ export function createApp(gw: Gateway, readiness: () => Readiness): TemplatedApp
     const status = state.ready ? '200 OK' : '503 Service Unavailable';
     res.cork(() => res.writeStatus(status).writeHeader('content-type', 'application/json').end(JSON.stringify(state)));
   });
-  app.get('/metrics', (res) => serveMetrics(gw, res));
+  app.get('/metrics', (res) => serveMetrics(gw, res, metricsText));
   app.any('/*', fallbackHandler(gw));
   return app;
 }
 
-function serveMetrics(gw: Gateway, res: HttpResponse): void {
+function serveMetrics(gw: Gateway, res: HttpResponse, metricsText: () => Promise<string>): void {
   const client = new ClientResponse(res);
-  gw.metrics.registry.metrics().then(
+  metricsText().then(
     (text) => client.send(200, [['content-type', gw.metrics.registry.contentType]], text),
     (err: unknown) => {
       gw.log.error({ reason: (err as Error).message }, 'could not collect metrics');

@@ -14,6 +14,8 @@ export interface IncomingRequest {
   readonly params: readonly string[];
   /** The peer address as text. */
   readonly remoteAddress: string;
+  /** The client address a PROXY protocol header gave (empty without one); used only when trusted. */
+  readonly proxiedAddress: string;
 }
 
 const MAX_HEADERS = 100;
@@ -35,6 +37,7 @@ export function copyRequest(req: HttpRequest, res: HttpResponse, paramCount = 0)
     headers,
     params,
     remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString('utf8'),
+    proxiedAddress: Buffer.from(res.getProxiedRemoteAddressAsText()).toString('utf8'),
   };
 }
 

@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './check-base-url.js';
 export * from './guarded-lookup.js';
 export * from './guarded-agent.js';
+export { parseIPv4, parseIPv6 } from './ip.js';

@@ -45,6 +45,15 @@ export function renderMarkdown(r: BenchResults): string {
     markdownTables(r.rows, r.ratios),
     '',
   );
+  const one = r.rows.keyward;
+  const two = r.rows['keyward-2w'];
+  if (one && two && one.peakRps.median > 0) {
+    const times = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : '–');
+    lines.push(
+      `${TARGET_LABELS['keyward-2w']} ÷ one worker: peak req/s ${times(two.peakRps.median, one.peakRps.median)}, req/s with p99 < 5 ms ${times(two.rpsUnderP99Limit.median, one.rpsUnderP99Limit.median)}${r.pinning.enabled ? ' (pinned: the two workers share core 0 with the load generator, the mock, the control plane and PostgreSQL)' : ''}.`,
+      '',
+    );
+  }
   if (r.policyEval) {
     const p = r.policyEval;
     lines.push(

@@ -195,14 +195,14 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
         children.push(bare.child);
         targets.set('bare', bare.target);
       }
-      if (wanted.has('keyward') || wanted.has('keyward-otel') || wanted.has('keyward-routed')) {
+      if (wanted.has('keyward') || wanted.has('keyward-2w') || wanted.has('keyward-otel') || wanted.has('keyward-routed')) {
         log('starting PostgreSQL, the control plane and Keyward data-plane nodes…');
         cp = await startBenchControlPlane(l, loadCores, secrets, mockUrl, options.pgAdminUrl ?? null, options.controlPlaneNodeFlags);
         children.push(cp.child);
         for (const note of cp.hello.setup.notes) log(`note: ${note}`);
       }
       if (cp && (wanted.has('keyward') || wanted.has('keyward-routed'))) {
-        const keyward = await startKeyward(l, gatewayCores, secrets, cp, options.keywardNodeFlags);
+        const keyward = await startKeyward(l, gatewayCores, secrets, cp, { nodeFlags: options.keywardNodeFlags });
         children.push(keyward.child);
         if (wanted.has('keyward')) targets.set('keyward', keyward.target);
         if (wanted.has('keyward-routed') && cp.hello.setup.routeId !== null) targets.set('keyward-routed', routedKeywardTarget(keyward.target, cp));
@@ -211,9 +211,15 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
         // The same node with OTEL_EXPORTER_OTLP_ENDPOINT set, exporting to a sink beside the load generator.
         otlpSink = { child: await startOtlpSink(l, loadCores), received: null };
         children.push(otlpSink.child);
-        const traced = await startKeyward(l, gatewayCores, secrets, cp, [], String(otlpSink.child.hello!.url));
+        const traced = await startKeyward(l, gatewayCores, secrets, cp, { otlpEndpoint: String(otlpSink.child.hello!.url) });
         children.push(traced.child);
         targets.set('keyward-otel', traced.target);
+      }
+      if (cp && wanted.has('keyward-2w')) {
+        // Two workers need two cores: pinned, it shares the load generator's core with the rest.
+        const twoWorkers = await startKeyward(l, pinning.enabled ? `${LOAD_CORE},${GATEWAY_CORE}` : null, secrets, cp, { workers: 2 });
+        children.push(twoWorkers.child);
+        targets.set('keyward-2w', twoWorkers.target);
       }
       if (wanted.has('portkey')) {
         log("starting Portkey's gateway…");

@@ -17,7 +17,7 @@ import { AGENT_HEADERS } from './workload.js';
 import type { KeywardSetup } from './keyward-config.js';
 
 /** The rows, in table order. */
-export const TARGET_IDS = ['mock', 'bare', 'keyward', 'keyward-otel', 'keyward-routed', 'portkey'] as const;
+export const TARGET_IDS = ['mock', 'bare', 'keyward', 'keyward-2w', 'keyward-otel', 'keyward-routed', 'portkey'] as const;
 /** One of the rows. */
 export type TargetId = (typeof TARGET_IDS)[number];
 
@@ -26,6 +26,7 @@ export const TARGET_LABELS: Record<TargetId, string> = {
   mock: 'mock provider (floor)',
   bare: 'bare uWS + undici pass-through',
   keyward: 'Keyward data plane',
+  'keyward-2w': 'Keyward data plane, 2 workers',
   'keyward-otel': 'Keyward data plane, traces exported over OTLP',
   'keyward-routed': 'Keyward, key bound to a 3-target fallback route',
   portkey: 'Portkey gateway',
@@ -212,26 +213,35 @@ export function startOtlpSink(l: Layout, cores: string | null): Promise<Child> {
   });
 }
 
+/** How a Keyward row's node differs from the plain one. */
+export interface KeywardNodeOptions {
+  /** Flags for `node` (e.g. `--cpu-prof`). */
+  readonly nodeFlags?: readonly string[];
+  /** Export traces over OTLP to this base URL: the `keyward-otel` row. */
+  readonly otlpEndpoint?: string;
+  /** `KEYWARD_DP_WORKERS` above 1: the `keyward-2w` row. */
+  readonly workers?: number;
+}
+
 /**
  * Starts a data-plane node as the real process (`data-plane/dist/main.js`), subscribed to the
- * control plane and shipping events to it, and waits until the benchmark key is served. With
- * `otlpEndpoint` it is the `keyward-otel` row: the same node exporting its traces there.
+ * control plane and shipping events to it, and waits until the benchmark key is served.
  */
 export async function startKeyward(
   l: Layout,
   cores: string | null,
   secrets: PlaneSecrets,
   cp: { child: Child; hello: ControlPlaneHello },
-  nodeFlags: readonly string[] = [],
-  otlpEndpoint: string | null = null,
+  options: KeywardNodeOptions = {},
 ): Promise<{ child: Child; target: Target }> {
   const port = await freePort();
-  const id = otlpEndpoint ? 'keyward-otel' : 'keyward';
+  const workers = options.workers ?? 1;
+  const id: TargetId = options.otlpEndpoint ? 'keyward-otel' : workers > 1 ? 'keyward-2w' : 'keyward';
   const child = await startChild({
     name: TARGET_LABELS[id],
     script: join(l.root, 'data-plane', 'dist', 'main.js'),
     cores,
-    nodeFlags,
+    nodeFlags: options.nodeFlags ?? [],
     logFile: join(l.workDir, `${id}.log`),
     env: {
       ...secrets,
@@ -242,8 +252,9 @@ export async function startKeyward(
       KEYWARD_NODE_ID: `bench-${id}`,
       KEYWARD_DP_STATE_DIR: join(l.workDir, `${id}-state`),
       KEYWARD_ALLOW_LOOPBACK_UPSTREAMS: 'true',
+      KEYWARD_DP_WORKERS: String(workers),
       LOG_LEVEL: 'info',
-      ...(otlpEndpoint ? { OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint } : {}),
+      ...(options.otlpEndpoint ? { OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpEndpoint } : {}),
     },
   });
   const origin = `http://127.0.0.1:${port}`;

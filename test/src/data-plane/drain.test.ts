@@ -1,4 +1,7 @@
 import { EventEmitter } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { stopOnSignals } from '@keyward/data-plane';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -14,8 +17,8 @@ describe('graceful drain on SIGTERM', () => {
   let key: TestKey;
   let credential: TestCredential;
 
-  const startNode = (env: Record<string, string> = {}) =>
-    startTestDataPlane({ world, snapshot: world.snapshot({ keys: [key], credentials: [credential] }), eventsUrl: collector.eventsUrl, env });
+  const startNode = (env: Record<string, string> = {}, stateDir?: string) =>
+    startTestDataPlane({ world, snapshot: world.snapshot({ keys: [key], credentials: [credential] }), eventsUrl: collector.eventsUrl, env, stateDir });
 
   /** Installs the process's signal handling on a stand-in emitter and records the exit code. */
   const signals = (dp: TestDataPlane) => {
@@ -135,4 +138,27 @@ describe('graceful drain on SIGTERM', () => {
     expect(events.filter((e) => !shortIds.has(e.requestId) && e.errorCode === 'drain_deadline').length).toBe(100);
     await dp.close();
   }, 90_000);
+
+  it('ships the events a worker beyond the current KEYWARD_DP_WORKERS left spooled', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'keyward-leftover-'));
+    try {
+      // A former third worker answered and spooled its event, with nowhere to ship it.
+      const former = await startTestDataPlane({
+        world,
+        snapshot: world.snapshot({ keys: [key], credentials: [credential] }),
+        stateDir: join(root, 'worker-2'),
+      });
+      const client = new OpenAI({ apiKey: key.secret, baseURL: `${former.url}/v1`, maxRetries: 0 });
+      const { response } = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+      await former.close();
+      const requestId = response.headers.get('x-request-id');
+
+      const dp = await startNode({}, root);
+      await vi.waitFor(() => expect(collector.events.find((e) => e.requestId === requestId)).toMatchObject({ status: 200 }), { timeout: 5_000 });
+      await vi.waitFor(() => expect(dp.node.eventBacklog()).toBe(0));
+      await dp.close();
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
 });

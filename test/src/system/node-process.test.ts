@@ -1,0 +1,192 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { BEHAVIOUR_HEADER } from '../mock-provider/index.js';
+import { startPlaneProcess, type PlaneProcess } from '../support/plane-process.js';
+import { eventually, freePort, startTestSystem, type TestSystem } from '../support/system.js';
+
+/**
+ * The data plane run as the real process (`npm run build` first), against one control plane
+ * and mock provider shared by every test here.
+ */
+let system: TestSystem;
+let db: pg.Client;
+let dir: string;
+let node: PlaneProcess | null = null;
+
+beforeAll(async () => {
+  system = await startTestSystem(inject('pgAdminUrl'));
+  await system.addMockCredential();
+  db = new pg.Client({ connectionString: system.cp.databaseUrl });
+  await db.connect();
+  dir = await mkdtemp(join(tmpdir(), 'keyward-node-process-'));
+});
+
+afterAll(async () => {
+  await node?.stop();
+  await db?.end();
+  await system?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** The environment of a node process on `port`, subscribed to the test system. */
+function nodeEnv(port: number, nodeId: string, extra: Record<string, string>): Record<string, string> {
+  return {
+    KEYWARD_CONTROL_PLANE_URL: system.cp.url,
+    KEYWARD_NODE_TOKEN: system.secrets.nodeToken,
+    KEYWARD_KMS: system.secrets.kmsSpec,
+    KEYWARD_KEY_PEPPER: system.secrets.pepper,
+    KEYWARD_HASH_SALT: system.secrets.hashSalt,
+    KEYWARD_ALLOW_LOOPBACK_UPSTREAMS: 'true',
+    KEYWARD_DP_PORT: String(port),
+    KEYWARD_DP_HOST: '127.0.0.1',
+    KEYWARD_NODE_ID: nodeId,
+    KEYWARD_DP_STATE_DIR: join(dir, nodeId),
+    KEYWARD_EVENT_FLUSH_MS: '20',
+    LOG_LEVEL: 'info',
+    ...extra,
+  };
+}
+
+/**
+ * A node killed with SIGKILL the moment an agent has its whole answer loses no record of it: the
+ * answer's end goes out only once the request's event is in the spool file, so the node started
+ * again on its state directory ships it. The node is a process of its own (`npm run build`
+ * first); its spool waits a second between fsyncs, which keeps events of back-to-back requests
+ * in memory for up to that long unless the answer waits for them.
+ */
+describe('a node killed right after an answer', () => {
+  it('ships the event of every answered request after a restart, the last one included', async () => {
+    const port = await freePort();
+    const env = nodeEnv(port, 'killed-node', { KEYWARD_SPOOL_SYNC_MS: '1000', KEYWARD_EVENT_RETRY_MAX_MS: '200' });
+    const key = await system.createKey();
+    node = await startPlaneProcess('data-plane', port, env);
+    const openai = new OpenAI({ apiKey: key.secret, baseURL: `${node.url}/v1`, maxRetries: 0 });
+    await eventually(() => openai.models.list().then(() => true), 20_000, 'the key served by the node');
+
+    const answered: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { response } = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }] }).withResponse();
+      answered.push(response.headers.get('x-request-id')!);
+    }
+    const { data: stream, response } = await openai.chat.completions
+      .create({ model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hello' }] })
+      .withResponse();
+    for await (const _chunk of stream) {
+      // read the whole answer
+    }
+    answered.push(response.headers.get('x-request-id')!);
+    // Killed in the same turn as the last answer ended for the agent.
+    node.kill('SIGKILL');
+    await node.exited;
+
+    node = await startPlaneProcess('data-plane', port, env);
+    const rows = await eventually(
+      async () => {
+        const { rows } = await db.query<{ request_id: string; cost_micros: string }>(
+          'select request_id, cost_micros from usage_events where request_id = any($1)',
+          [answered],
+        );
+        return rows.length === answered.length ? rows : undefined;
+      },
+      20_000,
+      'an event for each answered request',
+    ).catch(async (error: Error) => {
+      const { rows } = await db.query<{ request_id: string }>('select request_id from usage_events where request_id = any($1)', [answered]);
+      const stored = new Set(rows.map((r) => r.request_id));
+      throw new Error(`${error.message}; missing: ${answered.filter((id) => !stored.has(id)).join(', ')} of ${answered.join(', ')}`);
+    });
+    expect(new Set(rows.map((r) => r.request_id))).toEqual(new Set(answered));
+    for (const row of rows) expect(Number(row.cost_micros)).toBeGreaterThan(0);
+    await node.stop();
+    node = null;
+  }, 120_000);
+});
+
+const ALLOWED = 4;
+const SENT = 12;
+
+/**
+ * A data-plane process with `KEYWARD_DP_WORKERS=2` (built, `npm run build` first): connections
+ * go to both worker threads, the in-memory rate-limit counters are one set for both, `/metrics`
+ * adds both up, and SIGTERM drains every worker, ships their events and exits 0.
+ */
+describe('a data-plane process with two workers', () => {
+  it('serves on both threads, admits exactly what one shared rate limit allows, and drains on SIGTERM', async () => {
+    // Made before the node starts, so every worker's first config has them.
+    const key = await system.createKey();
+    const limited = await system.createKey();
+    const created = await system.owner.gql<{ createRateLimit: { id: string } }>(
+      `mutation($key: ID!) { createRateLimit(input: { name: "four a minute", scopeKind: KEY, scopeId: $key, requestsPerMinute: ${ALLOWED} }) { id } }`,
+      { key: limited.id },
+    );
+    expect(created.errors).toBeUndefined();
+    const port = await freePort();
+    node = await startPlaneProcess('data-plane', port, nodeEnv(port, 'two-worker-node', { KEYWARD_DP_WORKERS: '2', KEYWARD_DRAIN_SECONDS: '10' }));
+    const openai = (secret: string) => new OpenAI({ apiKey: secret, baseURL: `${node!.url}/v1`, maxRetries: 0 });
+    // Each worker subscribes to the config on its own: both serve the keys once ready.
+    await eventually(
+      async () => {
+        const lists = await Promise.all(
+          Array.from({ length: 8 }, () =>
+            openai(key.secret)
+              .models.list()
+              .then(
+                () => true,
+                () => false,
+              ),
+          ),
+        );
+        return lists.every(Boolean) || undefined;
+      },
+      20_000,
+      'both workers serving the key',
+    );
+
+    // Fresh connections, one per request: the acceptor hands them to the workers in turn.
+    const statuses = await Promise.all(
+      Array.from({ length: SENT }, () =>
+        fetch(`${node!.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${limited.secret}`, 'content-type': 'application/json', connection: 'close' },
+          body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+        }).then(async (res) => (await res.text(), res.status)),
+      ),
+    );
+    expect(statuses.filter((s) => s === 200)).toHaveLength(ALLOWED);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(SENT - ALLOWED);
+    const served = node.logs.filter((line) => line.includes('"requestId"') && line.includes('"status":'));
+    expect(new Set(served.map((line) => (JSON.parse(line) as { worker: number }).worker))).toEqual(new Set([0, 1]));
+    // Whichever worker answers /metrics, it counts the refusals of both.
+    for (let i = 0; i < 2; i++) {
+      const metrics = await (await fetch(`${node.url}/metrics`, { headers: { connection: 'close' } })).text();
+      const refused = [...metrics.matchAll(/^keyward_dp_requests_total\{[^}]*status="429"[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+      expect(refused).toBe(SENT - ALLOWED);
+    }
+
+    // SIGTERM while a stream is open: it finishes, its event is shipped, the process exits 0.
+    const { data: stream, response } = await openai(key.secret)
+      .chat.completions.create(
+        { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true },
+        { headers: { [BEHAVIOUR_HEADER]: JSON.stringify({ text: 'abcdefgh', chunks: 8, intervalMs: 60 }) } },
+      )
+      .withResponse();
+    let text = '';
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      if (text.length === 1) node.kill('SIGTERM');
+    }
+    expect(text).toBe('abcdefgh');
+    expect(await node.exited).toBe(0);
+    node = null;
+    const requestId = response.headers.get('x-request-id')!;
+    await eventually(
+      async () => ((await db.query('select 1 from usage_events where request_id = $1', [requestId])).rowCount === 1 ? true : undefined),
+      10_000,
+      'the drained stream’s event stored',
+    );
+  }, 60_000);
+});
