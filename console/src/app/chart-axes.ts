@@ -21,3 +21,14 @@ export function valueAxis(format: (value: number) => string, options: Record<str
     axisLabel: { ...AXIS_LABEL, formatter: format },
   };
 }
+
+/**
+ * The smallest round number (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten) at or above `value`: a value
+ * axis ending on it gets a top label of its own, rather than one printed over the tick below.
+ */
+export function roundCeiling(value: number): number {
+  if (!(value > 0)) return 0;
+  const power = 10 ** Math.floor(Math.log10(value));
+  const step = [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].find((m) => m * power >= value * (1 - 1e-12))!;
+  return Number((step * power).toPrecision(12));
+}

@@ -67,6 +67,14 @@ const SCREENS: readonly Screen[] = [
       const columns = await page.locator('[data-test=key-facts] dl').evaluate((el) => getComputedStyle(el).gridTemplateColumns.split(' ').length);
       if ((page.viewportSize()?.width ?? 0) > 600) expect(columns).toBeGreaterThan(2);
       else expect(columns).toBe(1);
+      // The team page, from the page of a key in a team.
+      await page.goBack();
+      await page.getByRole('link', { name: s.keyNames[0]!, exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: s.keyNames[0]! }).waitFor();
+      await page.getByRole('link', { name: s.teamName, exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: s.teamName }).waitFor();
+      await page.locator('[data-test=team-keys]').getByText(s.keyNames[0]!).first().waitFor();
+      await shoot('team-page');
     },
   },
   { file: 'credentials', nav: 'Provider credentials', ready: (page, s) => tableRows(page, s.credentialName).waitFor() },
