@@ -1,3 +1,4 @@
+import { isUuid } from '@keyward/shared';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import express, { type Request, type Response } from 'express';
 import { recordAudit } from '../audit/audit.service.js';
@@ -12,7 +13,6 @@ import { checkedReason, settleApproval } from './approval-decide.js';
 import { ApprovalLinkUse } from './approval-link-use.entity.js';
 import { verifyApprovalLinkToken, type LinkAction, type VerifiedLink } from './approval-links.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const VERB: Record<LinkAction, { button: string; done: string; decision: 'approved' | 'rejected' }> = {
   approve: { button: 'Approve request', done: 'Approved', decision: 'approved' },
   reject: { button: 'Reject request', done: 'Rejected', decision: 'rejected' },
@@ -78,7 +78,7 @@ type LinkCheck = { ok: true; approval: ApprovalRequest; action: LinkAction; link
 async function checkLink(services: Services, req: Request): Promise<LinkCheck> {
   const id = String(req.params.id);
   const action = String(req.params.action);
-  if (!UUID.test(id) || (action !== 'approve' && action !== 'reject')) {
+  if (!isUuid(id) || (action !== 'approve' && action !== 'reject')) {
     return { ok: false, status: 404, title: 'Not found', body: '<p>This is not an approval link.</p>' };
   }
   const token = typeof req.query.t === 'string' ? req.query.t : '';

@@ -1,4 +1,4 @@
-import { validateApprovalOutcome, validateApprovalRequest, WireError } from '@keyward/shared';
+import { validateApprovalOutcome, validateApprovalRequest, WireError, isUuid } from '@keyward/shared';
 import express, { type Response } from 'express';
 import { answerRouteFailure, jsonBodyErrors, sendRouteError } from '../http/rest-errors.js';
 import type { RouteRegistrar } from '../http/route-registrar.js';
@@ -11,7 +11,6 @@ import { receiveApprovalRequest, recordApprovalOutcome } from './approval-node.s
 const APPROVALS_PATH = '/v1/node/approvals';
 /** Largest request body: a summary of a long conversation fits easily. */
 const MAX_BODY_BYTES = 512 * 1024;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The node side of approvals, with a node token in `Authorization: Bearer kwn_…`:
@@ -38,7 +37,7 @@ export const registerNodeApprovalRoutes: RouteRegistrar = (app, services) => {
 
   app.post(`${APPROVALS_PATH}/:id/outcome`, requireNodeToken(services), json, async (req, res) => {
     const id = String(req.params.id);
-    if (!UUID.test(id)) {
+    if (!isUuid(id)) {
       sendRouteError(res, 400, 'INVALID_APPROVAL_OUTCOME', 'the approval id in the path must be a UUID.');
       return;
     }

@@ -1,3 +1,4 @@
+import { isUuid } from '@keyward/shared';
 import { raw, type FilterQuery } from '@mikro-orm/core';
 import type { MetaEntry, PolicyMatchRecord } from '@keyward/shared';
 import { filter as filterStream, pipe } from '@graphql-yoga/subscription';
@@ -19,8 +20,6 @@ const EXACT_FIELDS = ['keyId', 'teamId', 'model', 'decision', 'requestId', 'prov
 function given<T>(value: T | null | undefined): value is T {
   return value != null && value !== '';
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A page of the organization's stored events, newest first (by start time, then id). */
 export async function listUsageEvents(
@@ -68,7 +67,7 @@ export function subscribeUsageEvents(ctx: GraphQLContext, filter: UsageEventStre
   const orgId = orgOf(ctx);
   for (const field of ['keyId', 'teamId', 'policyId'] as const) {
     const value = filter?.[field];
-    if (value != null && !UUID.test(value)) throw new AppError('BAD_USER_INPUT', `filter.${field} must be an id.`);
+    if (value != null && !isUuid(value)) throw new AppError('BAD_USER_INPUT', `filter.${field} must be an id.`);
   }
   const source = ctx.services.pubSub.subscribe(usageEventTopic(orgId)) as AsyncIterable<UsageEventMessage>;
   return pipe(

@@ -1,3 +1,4 @@
+import { isUuid } from '@keyward/shared';
 import { ValidateBy, type ValidationArguments, type ValidationOptions } from 'class-validator';
 import { AppError } from '../errors.js';
 
@@ -91,7 +92,5 @@ export function IsFutureDate(options?: ValidationOptions): PropertyDecorator {
  * uuid with an internal error). `what` names the thing in the message: "a key id".
  */
 export function assertUuid(value: string, what: string): void {
-  if (!UUID.test(value)) throw new AppError('BAD_USER_INPUT', `"${value.slice(0, 64)}" is not ${what}.`);
+  if (!isUuid(value)) throw new AppError('BAD_USER_INPUT', `"${String(value).slice(0, 64)}" is not ${what}.`);
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { hashSecret } from '@keyward/shared';
+import { hashSecret, isUuid } from '@keyward/shared';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { answerDownloadFailure, routeCaller } from '../auth/route-caller.js';
 import { forkForOrg } from '../graphql/context.js';
@@ -30,8 +30,6 @@ interface PlaygroundTurn {
   readonly secret: string;
   readonly request: Record<string, unknown>;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * `POST /v1/playground/chat`: a console member's chat turn, relayed to the gateway
@@ -80,7 +78,7 @@ export const registerPlaygroundRoutes: RouteRegistrar = (app, services) => {
 /** The posted turn, or a 400 naming the bad field. */
 function readTurn(body: unknown): PlaygroundTurn {
   const turn = (body ?? {}) as Record<string, unknown>;
-  if (typeof turn.keyId !== 'string' || !UUID.test(turn.keyId)) throw new RouteError(400, 'BAD_REQUEST', 'keyId must be a key id.');
+  if (typeof turn.keyId !== 'string' || !isUuid(turn.keyId)) throw new RouteError(400, 'BAD_REQUEST', 'keyId must be a key id.');
   if (typeof turn.secret !== 'string' || turn.secret.length === 0 || turn.secret.length > 200) {
     throw new RouteError(400, 'BAD_REQUEST', 'secret must be the key’s secret (1 to 200 characters).');
   }

@@ -1,8 +1,7 @@
+import { isUuid } from '@keyward/shared';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApiToken } from '../tokens/api-token.entity.js';
 import { User } from '../users/user.entity.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Display names for audit actors (`user:<id>`, `token:<id>`, `link:<channel>`), looked up in one
@@ -18,8 +17,8 @@ export async function actorNames(em: EntityManager, actors: readonly (string | n
     if (!actor || names.has(actor)) continue;
     names.set(actor, null);
     const [kind, id = ''] = splitActor(actor);
-    if (kind === 'user' && UUID.test(id)) userIds.add(id);
-    else if (kind === 'token' && UUID.test(id)) tokenIds.add(id);
+    if (kind === 'user' && isUuid(id)) userIds.add(id);
+    else if (kind === 'token' && isUuid(id)) tokenIds.add(id);
     else if (kind === 'link') names.set(actor, `signed ${id} link`);
   }
   if (userIds.size > 0) {
