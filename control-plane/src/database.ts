@@ -25,7 +25,15 @@ export function ormOptions(clientUrl: string, log?: Logger): Options {
     pool: { min: 0, max: 20 },
     debug: false,
     logger: (message: string) => log?.debug({ orm: message }, 'orm'),
+    // The query builder's own notices ("Connection Error: …" while PostgreSQL is down) go to the
+    // JSON log too, instead of being printed to stdout beside it.
+    driverOptions: { log: driverLog(log) },
   };
+}
+
+function driverLog(log: Logger | undefined) {
+  const to = (level: 'debug' | 'warn' | 'error') => (message: unknown) => log?.[level]({ driver: String(message) }, 'database driver');
+  return { debug: to('debug'), warn: to('warn'), error: to('error'), deprecate: to('warn') };
 }
 
 /** Held while migrating, so control planes starting together on one database migrate one at a time. */
