@@ -37,6 +37,7 @@ import { createMcpToolPolicy } from './mcp/tool-policy.js';
 import { AggregateSessions } from './mcp/aggregate.js';
 import { createProvenanceStep } from './provenance/provenance-step.js';
 import { SharedTokenSessions } from './provenance/shared-token-sessions.js';
+import { MemorySessionTable, type SessionTable } from './storage/session-table.js';
 import { PolicySets } from './policy/policy-sets.js';
 import { createApp, type Readiness } from './server/app.js';
 import { RequestTracker } from './server/tracker.js';
@@ -54,6 +55,11 @@ export interface StartDataPlaneOptions {
   readonly enforcement?: readonly EnforcementStep[];
   /** Budget and rate-limit counters; by default Redis (`REDIS_URL`) behind a `ResilientLimiter`, else memory. Not closed by the node. */
   readonly limiter?: Limiter;
+  /**
+   * Sessions every thread of the process must see (HDP token ids' sessions without Redis, `/mcp`
+   * aggregate sessions); by default this node's memory. Not closed by the node.
+   */
+  readonly sessionTable?: SessionTable;
   /** Reset budget counters from the control plane's spend every `KEYWARD_SPEND_RECONCILE_SECONDS` (default true). */
   readonly spendReconcile?: boolean;
   /** A KMS to use instead of building one from `config.kms`. */
@@ -159,7 +165,10 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
   });
   const circuits = config.redisUrl === null ? null : shareCircuits(health, config.redisUrl, config.nodeId, log);
   const responseCache = createResponseStore(config.redisUrl, config.responseCacheMaxBytes, log);
-  const tokenSessions = config.redisUrl === null ? null : new SharedTokenSessions(config.redisUrl, log);
+  const sessionTable = options.sessionTable ?? new MemorySessionTable();
+  // Without Redis a lone node's token sessions are the provenance step's own; a worker's are shared with the other workers.
+  const tokenSessions =
+    config.redisUrl !== null ? new SharedTokenSessions(config.redisUrl, log) : options.sessionTable ? new SharedTokenSessions(options.sessionTable, log) : null;
   const shipperFor = (from: EventSpool) =>
     new EventShipper({
       spool: from,
@@ -206,7 +215,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
     view: () => sync.view,
     secrets,
     mcpAuth: new McpUpstreamAuth(secrets, upstream, config.upstreamFirstByteTimeoutMs),
-    mcpSessions: new AggregateSessions(),
+    mcpSessions: new AggregateSessions(sessionTable),
     limiter,
     limits,
     mcpPolicy: createMcpToolPolicy({

@@ -7,6 +7,7 @@
  *                               [--targets bare,keyward,portkey] [--scenarios latency,throughput,streams,capacity,micro]
  *                               [--cpu-prof]   (profile the Keyward data plane and the control plane; profiles land in
  *                                               DIR/profiles/data-plane and DIR/profiles/control-plane)
+ *                               [--dp-node-flags "--max-semi-space-size=2"]   (Node flags for every Keyward data-plane row)
  *                               [--pg-admin-url URL]   (an existing PostgreSQL instead of the embedded one)
  *   node test/dist/bench/run.js --soak 10m   (hold 70% of Keyward's peak load, streams mixed in, sampling memory every 10 s)
  *   node test/dist/bench/run.js --render bench-results/bench-….json   (print a saved run's report again)
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
       targets: { type: 'string' },
       scenarios: { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
+      'dp-node-flags': { type: 'string' },
       'pg-admin-url': { type: 'string' },
       render: { type: 'string' },
       soak: { type: 'string' },
@@ -92,7 +94,10 @@ async function main(): Promise<void> {
     targets,
     scenarios,
     soak: soakMs === null ? null : { ...DEFAULT_SOAK, durationMs: soakMs },
-    keywardNodeFlags: values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(outDir, 'profiles', 'data-plane')}`] : [],
+    keywardNodeFlags: [
+      ...(values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(outDir, 'profiles', 'data-plane')}`] : []),
+      ...(values['dp-node-flags']?.split(/\s+/).filter(Boolean) ?? []),
+    ],
     controlPlaneNodeFlags: values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(outDir, 'profiles', 'control-plane')}`] : [],
     command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
   });

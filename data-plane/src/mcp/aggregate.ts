@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mcpToolAllowed, type KeyConfig, type McpServerConfig } from '@keyward/shared';
 import type { ConfigView } from '../config/view.js';
 import type { Gateway } from '../pipeline/gateway.js';
+import type { SessionTable } from '../storage/session-table.js';
 import { McpRefusal, RPC_ERRORS, type JsonRpcMessage } from './json-rpc.js';
 import { SseMessages } from './sse-messages.js';
 
@@ -11,7 +12,6 @@ const SEPARATOR = '__';
 const PROTOCOL_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'];
 /** An agent's aggregated session ends after this long without a message. */
 const IDLE_MS = 60 * 60 * 1000;
-const MAX_SESSIONS = 10_000;
 
 /** Keyward's session with one MCP server, opened for one agent session of the aggregated endpoint. */
 interface UpstreamSession {
@@ -19,48 +19,75 @@ interface UpstreamSession {
   readonly protocolVersion: string;
 }
 
-/** One agent's session of the aggregated endpoint: its key, its version, and Keyward's sessions with each server. */
+/** What the session table keeps of an agent's session: its key, its version, and Keyward's sessions with each server opened so far. */
+interface StoredSession {
+  readonly keyId: string;
+  readonly protocolVersion: string;
+  readonly upstream: Record<string, UpstreamSession>;
+}
+
+/** One agent's session of the aggregated endpoint, as one request sees it. */
 export interface AggregateSession {
   readonly id: string;
   readonly keyId: string;
   readonly protocolVersion: string;
-  lastUsed: number;
+  /** Keyward's sessions with each server, opened or being opened. */
   readonly upstream: Map<string, Promise<UpstreamSession>>;
 }
 
+const TABLE_PREFIX = 'mcp-aggregate:';
+
 /**
- * The aggregated endpoint's sessions, in the node's memory: an agent's `/mcp` session lives on the
- * node that answered its `initialize` (route `/mcp` with session affinity when nodes are several).
+ * The aggregated endpoint's sessions, in the node's session table: on one thread its memory; on
+ * several workers the table the main thread keeps, so a session opened on one worker is found on
+ * every other (route `/mcp` with session affinity when nodes are several). A session ends after
+ * an hour without a message.
  */
 export class AggregateSessions {
-  private readonly sessions = new Map<string, AggregateSession>();
+  constructor(
+    private readonly table: SessionTable,
+    private readonly now: () => number = Date.now,
+  ) {}
 
-  constructor(private readonly now: () => number = Date.now) {}
-
-  open(keyId: string, requestedVersion: unknown): AggregateSession {
-    this.prune();
+  async open(keyId: string, requestedVersion: unknown): Promise<AggregateSession> {
     const protocolVersion = typeof requestedVersion === 'string' && PROTOCOL_VERSIONS.includes(requestedVersion) ? requestedVersion : PROTOCOL_VERSIONS[0]!;
-    const session: AggregateSession = { id: randomUUID(), keyId, protocolVersion, lastUsed: this.now(), upstream: new Map() };
-    this.sessions.set(session.id, session);
-    return session;
+    const stored: StoredSession = { keyId, protocolVersion, upstream: {} };
+    const id = randomUUID();
+    const now = this.now();
+    await this.table.claim(TABLE_PREFIX + id, JSON.stringify(stored), now + IDLE_MS, now);
+    return { id, keyId, protocolVersion, upstream: new Map() };
   }
 
-  /** The key's session of that id, or null (unknown, expired or another key's). */
-  find(id: string | undefined, keyId: string): AggregateSession | null {
-    const session = id === undefined ? undefined : this.sessions.get(id);
-    if (!session || session.keyId !== keyId || this.now() - session.lastUsed > IDLE_MS) return null;
-    session.lastUsed = this.now();
-    return session;
+  /** The key's session of that id, or null (unknown, expired or another key's); using it keeps it open. */
+  async find(id: string | undefined, keyId: string): Promise<AggregateSession | null> {
+    if (id === undefined) return null;
+    const now = this.now();
+    const text = await this.table.get(TABLE_PREFIX + id, now, now + IDLE_MS);
+    if (text === null) return null;
+    const stored = JSON.parse(text) as StoredSession;
+    if (stored.keyId !== keyId) return null;
+    const upstream = new Map(Object.entries(stored.upstream).map(([server, opened]) => [server, Promise.resolve(opened)]));
+    return { id, keyId, protocolVersion: stored.protocolVersion, upstream };
   }
 
-  close(session: AggregateSession): void {
-    this.sessions.delete(session.id);
+  close(session: AggregateSession): Promise<void> {
+    return this.table.delete(TABLE_PREFIX + session.id);
   }
 
-  private prune(): void {
-    const cutoff = this.now() - IDLE_MS;
-    for (const [id, session] of this.sessions) if (session.lastUsed < cutoff) this.sessions.delete(id);
-    if (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
+  /**
+   * Stores the session's upstream sessions opened so far, for its next request on any thread. Two
+   * requests of one session that open servers at once may each store only theirs: the other's is
+   * opened again when next used.
+   */
+  async save(session: AggregateSession): Promise<void> {
+    const upstream: Record<string, UpstreamSession> = {};
+    for (const [server, opened] of session.upstream) {
+      const settled = await opened.catch(() => null);
+      if (settled) upstream[server] = settled;
+    }
+    const now = this.now();
+    const stored: StoredSession = { keyId: session.keyId, protocolVersion: session.protocolVersion, upstream };
+    await this.table.replace(TABLE_PREFIX + session.id, JSON.stringify(stored), now + IDLE_MS, now);
   }
 }
 
@@ -97,7 +124,8 @@ export async function aggregatedTools(gw: Gateway, view: ConfigView, key: KeyCon
           .map((t: { name: string }) => ({ ...t, name: `${server.name}${SEPARATOR}${t.name}` }));
       } catch (err) {
         gw.log.warn({ server: server.name, reason: (err as Error).message }, 'an MCP server left out of the aggregated tool list');
-        session.upstream.delete(server.name);
+        // A stored session the server no longer knows is opened afresh next time.
+        if (session.upstream.delete(server.name)) await gw.mcpSessions.save(session);
         return [];
       }
     }),
@@ -105,14 +133,23 @@ export async function aggregatedTools(gw: Gateway, view: ConfigView, key: KeyCon
   return lists.flat();
 }
 
-/** Keyward's session with `server` for this agent session, opened (`initialize`, then `notifications/initialized`) on first use. */
-export function upstreamSession(gw: Gateway, server: McpServerConfig, session: AggregateSession): Promise<UpstreamSession> {
-  let opened = session.upstream.get(server.name);
-  if (!opened) {
-    opened = openUpstream(gw, server, session.protocolVersion);
-    session.upstream.set(server.name, opened);
-    opened.catch(() => session.upstream.delete(server.name));
+/**
+ * Keyward's session with `server` for this agent session, opened (`initialize`, then
+ * `notifications/initialized`) on first use and stored with the agent's session for its next requests.
+ */
+export async function upstreamSession(gw: Gateway, server: McpServerConfig, session: AggregateSession): Promise<UpstreamSession> {
+  const known = session.upstream.get(server.name);
+  if (known) return known;
+  const opening = openUpstream(gw, server, session.protocolVersion);
+  session.upstream.set(server.name, opening);
+  let opened: UpstreamSession;
+  try {
+    opened = await opening;
+  } catch (err) {
+    session.upstream.delete(server.name);
+    throw err;
   }
+  await gw.mcpSessions.save(session);
   return opened;
 }
 

@@ -197,16 +197,16 @@ async function readAggregated(
       'method_not_allowed',
     );
   }
-  const session = gw.mcpSessions.find(incoming.headers['mcp-session-id'], key.id);
   const json = (message: JsonRpcMessage, extra: [string, string][] = []) =>
     client.send(200, [['content-type', 'application/json'], ...extra], JSON.stringify(message));
   const message = body ? await readMessage(body, record) : null;
   if (message?.method === 'initialize' && isRequest(message)) {
-    const opened = gw.mcpSessions.open(key.id, (message.params as { protocolVersion?: unknown } | undefined)?.protocolVersion);
+    const opened = await gw.mcpSessions.open(key.id, (message.params as { protocolVersion?: unknown } | undefined)?.protocolVersion);
     json({ jsonrpc: '2.0', id: message.id, result: initializeResult(opened, SOFTWARE_VERSION) }, [['mcp-session-id', opened.id]]);
     return null;
   }
   const id = idOf(message);
+  const session = await gw.mcpSessions.find(incoming.headers['mcp-session-id'], key.id);
   // 404 tells an MCP client to initialize again (the session expired, or lived on another node).
   if (!session)
     throw new McpRefusal(
@@ -217,7 +217,7 @@ async function readAggregated(
       id,
     );
   if (incoming.method === 'DELETE') {
-    gw.mcpSessions.close(session);
+    await gw.mcpSessions.close(session);
     client.send(200, [], '');
     return null;
   }

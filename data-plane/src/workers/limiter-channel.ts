@@ -1,6 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { MemoryLimiter } from '../limits/memory-limiter.js';
 import type { ActualUsage, Admission, AdmissionRequest, BudgetUsage, Limiter, SettleResult, Ticket } from '../limits/types.js';
+import { PortCaller, servePort } from './port-rpc.js';
 
 /** A call a worker makes to the shared counters; `id` pairs it with its reply. */
 type LimiterCall =
@@ -9,9 +10,6 @@ type LimiterCall =
   | { readonly id: number; readonly op: 'release'; readonly ticket: Ticket }
   | { readonly id: number; readonly op: 'reconcile' | 'seed'; readonly args: readonly [string, string, string, number] }
   | { readonly id: number; readonly op: 'usage'; readonly args: readonly [string, string, string, number | undefined] };
-
-/** A failure crosses as the error itself: structured cloning keeps its class (a `RangeError` stays one). */
-type LimiterReply = { readonly id: number; readonly value: unknown } | { readonly id: number; readonly error: Error };
 
 /** A ticket nobody settled is forgotten this long after its lease lapsed; a later settlement still charges. */
 const FORGET_AFTER_MS = 3_600_000;
@@ -34,16 +32,7 @@ export class SharedLimiterHost {
 
   /** Answers the calls a worker sends on `port`. */
   serve(port: MessagePort): void {
-    const answer = (reply: LimiterReply) => port.postMessage(reply);
-    port.on('message', (call: LimiterCall) => {
-      // Each call runs whole in one turn, so no other worker's call can come between its check and its charge.
-      Promise.resolve()
-        .then(() => this.run(call))
-        .then(
-          (value) => answer({ id: call.id, value }),
-          (err: unknown) => answer({ id: call.id, error: err as Error }),
-        );
-    });
+    servePort<LimiterCall>(port, (call) => this.run(call));
   }
 
   close(): Promise<void> {
@@ -89,64 +78,42 @@ export class SharedLimiterHost {
  * nothing and cross no port.
  */
 export class PortLimiter implements Limiter {
-  private nextId = 0;
-  private readonly waiting = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  private readonly port: PortCaller<LimiterCall>;
   private readonly finished = new WeakSet<Ticket>();
-  private closed = false;
 
-  constructor(private readonly port: MessagePort) {
-    port.on('message', (reply: LimiterReply) => {
-      const waiter = this.waiting.get(reply.id);
-      if (waiter === undefined) return;
-      this.waiting.delete(reply.id);
-      if ('error' in reply) waiter.reject(reply.error);
-      else waiter.resolve(reply.value);
-    });
+  constructor(port: MessagePort) {
+    this.port = new PortCaller(port, 'the shared limit counters were closed');
   }
 
   admit(req: AdmissionRequest): Promise<Admission> {
-    return this.call({ op: 'admit', req }) as Promise<Admission>;
+    return this.port.call({ op: 'admit', req }) as Promise<Admission>;
   }
 
   async settle(ticket: Ticket, actual: ActualUsage): Promise<SettleResult> {
     if (this.finished.has(ticket)) return { crossed: [], budgets: [] };
     this.finished.add(ticket);
-    return (await this.call({ op: 'settle', ticket, actual })) as SettleResult;
+    return (await this.port.call({ op: 'settle', ticket, actual })) as SettleResult;
   }
 
   async release(ticket: Ticket): Promise<void> {
     if (this.finished.has(ticket)) return;
     this.finished.add(ticket);
-    await this.call({ op: 'release', ticket });
+    await this.port.call({ op: 'release', ticket });
   }
 
   async reconcile(orgId: string, budgetId: string, periodKey: string, spentMicros: number): Promise<void> {
-    await this.call({ op: 'reconcile', args: [orgId, budgetId, periodKey, spentMicros] });
+    await this.port.call({ op: 'reconcile', args: [orgId, budgetId, periodKey, spentMicros] });
   }
 
   async seed(orgId: string, budgetId: string, periodKey: string, spentMicros: number): Promise<void> {
-    await this.call({ op: 'seed', args: [orgId, budgetId, periodKey, spentMicros] });
+    await this.port.call({ op: 'seed', args: [orgId, budgetId, periodKey, spentMicros] });
   }
 
   usage(orgId: string, budgetId: string, periodKey: string, now?: number): Promise<BudgetUsage> {
-    return this.call({ op: 'usage', args: [orgId, budgetId, periodKey, now] }) as Promise<BudgetUsage>;
+    return this.port.call({ op: 'usage', args: [orgId, budgetId, periodKey, now] }) as Promise<BudgetUsage>;
   }
 
   async close(): Promise<void> {
-    this.closed = true;
     this.port.close();
-    for (const waiter of this.waiting.values()) waiter.reject(new Error('the shared limit counters were closed'));
-    this.waiting.clear();
-  }
-
-  private call(call: DistributiveOmit<LimiterCall, 'id'>): Promise<unknown> {
-    if (this.closed) return Promise.reject(new Error('the shared limit counters were closed'));
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      this.port.postMessage({ ...call, id });
-    });
   }
 }
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

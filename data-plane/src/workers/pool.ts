@@ -3,9 +3,11 @@ import type { DataPlaneConfig } from '../config.js';
 import { MemoryLimiter } from '../limits/memory-limiter.js';
 import type { Logger } from '../observability/logger.js';
 import { startAcceptor, type Acceptor } from './acceptor.js';
+import { MemorySessionTable } from '../storage/session-table.js';
 import { SharedLimiterHost } from './limiter-channel.js';
 import { PoolMetrics } from './pool-metrics.js';
 import type { ToSupervisor, ToWorker, WorkerData } from './protocol.js';
+import { serveSessionTable } from './session-table-channel.js';
 
 /** A data-plane process serving on several threads. */
 export interface WorkerPool {
@@ -29,10 +31,12 @@ interface RunningWorker {
  * Starts `config.workers` worker threads, each a whole node on a loopback port, and the acceptor
  * that hands them the connections of `config.port`. Without `REDIS_URL` the budget and
  * rate-limit counters live here, on the main thread, and every worker admits and settles through
- * a port to them. A worker that dies outside a drain is fatal: `onFatal` hears why.
+ * a port to them; the session table (HDP token sessions without Redis, `/mcp` aggregate sessions)
+ * lives here in every case. A worker that dies outside a drain is fatal: `onFatal` hears why.
  */
 export async function startWorkerPool(config: DataPlaneConfig, log: Logger, onFatal: (reason: string) => void): Promise<WorkerPool> {
   const host = config.redisUrl === null ? new SharedLimiterHost(new MemoryLimiter()) : null;
+  const sessions = new MemorySessionTable();
   if (host)
     log.info(
       { workers: config.workers },
@@ -53,7 +57,9 @@ export async function startWorkerPool(config: DataPlaneConfig, log: Logger, onFa
   };
   // Workers start together: each builds its tokenizers, which takes a second or two.
   const outcomes = await Promise.allSettled(
-    Array.from({ length: config.workers }, (_, index) => startWorker({ index, count: config.workers, host }, { draining: () => draining, onFatal, onMessage })),
+    Array.from({ length: config.workers }, (_, index) =>
+      startWorker({ index, count: config.workers, host, sessions }, { draining: () => draining, onFatal, onMessage }),
+    ),
   );
   for (const outcome of outcomes) if (outcome.status === 'fulfilled') started.push(outcome.value);
   const failed = outcomes.find((outcome) => outcome.status === 'rejected');
@@ -92,16 +98,24 @@ export async function startWorkerPool(config: DataPlaneConfig, log: Logger, onFa
 
 /** Starts one worker and resolves once it listens; rejects with its reason when it cannot start. */
 function startWorker(
-  options: { index: number; count: number; host: SharedLimiterHost | null },
+  options: { index: number; count: number; host: SharedLimiterHost | null; sessions: MemorySessionTable },
   events: { draining: () => boolean; onFatal: (reason: string) => void; onMessage: (thread: Worker, message: ToSupervisor) => void },
 ): Promise<RunningWorker> {
   const { draining, onFatal } = events;
   const channel = options.host ? new MessageChannel() : null;
   if (channel) options.host!.serve(channel.port1);
-  const data: WorkerData = { index: options.index, count: options.count, limiterPort: channel?.port2 ?? null };
-  const thread = new Worker(new URL('./worker-main.js', import.meta.url), { workerData: data, transferList: channel ? [channel.port2] : [] });
+  const sessionChannel = new MessageChannel();
+  serveSessionTable(options.sessions, sessionChannel.port1);
+  const data: WorkerData = { index: options.index, count: options.count, limiterPort: channel?.port2 ?? null, sessionPort: sessionChannel.port2 };
+  const thread = new Worker(new URL('./worker-main.js', import.meta.url), {
+    workerData: data,
+    transferList: channel ? [channel.port2, sessionChannel.port2] : [sessionChannel.port2],
+  });
   const stopped = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
-  void stopped.then(() => channel?.port1.close());
+  void stopped.then(() => {
+    channel?.port1.close();
+    sessionChannel.port1.close();
+  });
   return new Promise<RunningWorker>((resolve, reject) => {
     let listening = false;
     thread.on('message', (message: ToSupervisor) => {

@@ -10,6 +10,8 @@ export interface WorkerData {
   readonly count: number;
   /** The shared in-memory counters (no `REDIS_URL`); null: the worker uses Redis itself. */
   readonly limiterPort: MessagePort | null;
+  /** The session table every worker shares (HDP token sessions without Redis, `/mcp` aggregate sessions). */
+  readonly sessionPort: MessagePort;
 }
 
 /** One worker's metrics as prom-client JSON. */

@@ -8,6 +8,7 @@ import { loadDataPlaneConfig } from '../config.js';
 import { startDataPlane } from '../dataplane.js';
 import { createLogger } from '../observability/logger.js';
 import { PortLimiter } from './limiter-channel.js';
+import { PortSessionTable } from './session-table-channel.js';
 import { workerConfig, type ToSupervisor, type ToWorker, type WorkerData } from './protocol.js';
 
 const data = workerData as WorkerData;
@@ -20,6 +21,7 @@ process.on('unhandledRejection', (reason) => {
 });
 
 const limiter = data.limiterPort === null ? undefined : new PortLimiter(data.limiterPort);
+const sessionTable = new PortSessionTable(data.sessionPort);
 try {
   // One worker speaks for the node: its heartbeat, and its spend reconciliation of the counters all share.
   const asked = new Map<number, (text: string) => void>();
@@ -31,7 +33,7 @@ try {
       asked.set(id, resolve);
       post({ type: 'metrics', id });
     });
-  const node = await startDataPlane(config, { logger: log, limiter, heartbeat: data.index === 0, spendReconcile: data.index === 0, metricsText });
+  const node = await startDataPlane(config, { logger: log, limiter, sessionTable, heartbeat: data.index === 0, spendReconcile: data.index === 0, metricsText });
   port.on('message', (message: ToWorker) => {
     if (message.type === 'collect') {
       void node.metricsJson().then((metrics) => post({ type: 'collected', id: message.id, metrics }));
@@ -45,6 +47,7 @@ try {
     node.close().then(
       async () => {
         await limiter?.close();
+        sessionTable.close();
         post({ type: 'stopped' });
         port.close();
       },
@@ -55,5 +58,6 @@ try {
 } catch (err) {
   post({ type: 'failed', reason: (err as Error).message });
   await limiter?.close();
+  sessionTable.close();
   port.close();
 }

@@ -217,7 +217,10 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
       }
       if (cp && wanted.has('keyward-2w')) {
         // Two workers need two cores: pinned, it shares the load generator's core with the rest.
-        const twoWorkers = await startKeyward(l, pinning.enabled ? `${LOAD_CORE},${GATEWAY_CORE}` : null, secrets, cp, { workers: 2 });
+        const twoWorkers = await startKeyward(l, pinning.enabled ? `${LOAD_CORE},${GATEWAY_CORE}` : null, secrets, cp, {
+          workers: 2,
+          nodeFlags: options.keywardNodeFlags,
+        });
         children.push(twoWorkers.child);
         targets.set('keyward-2w', twoWorkers.target);
       }

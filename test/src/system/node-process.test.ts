@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { hdpHeader, hdpSigner, hdpToken } from '../data-plane/support/hdp-tokens.js';
+import { startToolServer } from '../mcp/support/tool-server.js';
 import { BEHAVIOUR_HEADER } from '../mock-provider/index.js';
 import { startPlaneProcess, type PlaneProcess } from '../support/plane-process.js';
 import { eventually, freePort, startTestSystem, type TestSystem } from '../support/system.js';
@@ -111,13 +113,29 @@ const SENT = 12;
 
 /**
  * A data-plane process with `KEYWARD_DP_WORKERS=2` (built, `npm run build` first): connections
- * go to both worker threads, the in-memory rate-limit counters are one set for both, `/metrics`
+ * go to both worker threads, the in-memory rate-limit counters are one set for both, a session
+ * opened on one worker (an HDP token's, an aggregated `/mcp` one) is known to the other, `/metrics`
  * adds both up, and SIGTERM drains every worker, ships their events and exits 0.
  */
 describe('a data-plane process with two workers', () => {
-  it('serves on both threads, admits exactly what one shared rate limit allows, and drains on SIGTERM', async () => {
+  const issuer = hdpSigner('idp-workers');
+  let tools: Awaited<ReturnType<typeof startToolServer>> | null = null;
+  afterAll(() => tools?.close());
+
+  it('serves on both threads, admits exactly what one shared rate limit allows, shares sessions, and drains on SIGTERM', async () => {
     // Made before the node starts, so every worker's first config has them.
-    const key = await system.createKey();
+    tools = await startToolServer();
+    const trusted = await system.owner.gql(
+      'mutation($k: String!) { addTrustedIssuer(input: { name: "Workers IdP", kid: "idp-workers", publicKey: $k }) { id } }',
+      {
+        k: issuer.publicKey,
+      },
+    );
+    const server = await system.owner.gql(`mutation($input: CreateMcpServerInput!) { createMcpServer(input: $input) { id } }`, {
+      input: { name: 'records', url: tools.url, credential: { bearerToken: 'mcp-upstream-token-workers' } },
+    });
+    expect([trusted.errors, server.errors]).toEqual([undefined, undefined]);
+    const key = await system.createKey({ mcpAccess: [{ server: 'records', tools: ['list_records'] }] });
     const limited = await system.createKey();
     const created = await system.owner.gql<{ createRateLimit: { id: string } }>(
       `mutation($key: ID!) { createRateLimit(input: { name: "four a minute", scopeKind: KEY, scopeId: $key, requestsPerMinute: ${ALLOWED} }) { id } }`,
@@ -166,6 +184,41 @@ describe('a data-plane process with two workers', () => {
       const refused = [...metrics.matchAll(/^keyward_dp_requests_total\{[^}]*status="429"[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
       expect(refused).toBe(SENT - ALLOWED);
     }
+
+    // Each request on a fresh connection, so consecutive ones go to different workers.
+    const post = (path: string, headers: Record<string, string>, body: unknown) =>
+      fetch(`${node!.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key.secret}`, 'content-type': 'application/json', connection: 'close', ...headers },
+        body: JSON.stringify(body),
+      });
+    // An HDP token id used in one session is refused in another on either worker.
+    const tokenId = crypto.randomUUID();
+    const chat = async (sessionId: string) => {
+      const res = await post(
+        '/v1/chat/completions',
+        { 'x-hdp-token': hdpHeader(hdpToken({ issuer, tokenId, sessionId })) },
+        {
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: 'hi' }],
+        },
+      );
+      return { status: res.status, code: ((await res.json()) as { error?: { code?: string } }).error?.code };
+    };
+    expect(await chat('sess-a')).toEqual({ status: 200, code: undefined });
+    for (let i = 0; i < 2; i++) expect(await chat('sess-b')).toEqual({ status: 401, code: 'hdp_session_mismatch' });
+    // An aggregated /mcp session opened on one worker serves on both, reusing Keyward's session with the server.
+    const mcp = { accept: 'application/json, text/event-stream' };
+    const initialize = { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'two-worker-test', version: '1' } };
+    const opened = await post('/mcp', mcp, { jsonrpc: '2.0', id: 1, method: 'initialize', params: initialize });
+    const sessionId = opened.headers.get('mcp-session-id')!;
+    expect([opened.status, sessionId]).toEqual([200, expect.stringMatching(/^[0-9a-f-]{36}$/)]);
+    for (let i = 0; i < 2; i++) {
+      const listed = await post('/mcp', { ...mcp, 'mcp-session-id': sessionId }, { jsonrpc: '2.0', id: 2 + i, method: 'tools/list' });
+      expect(listed.status).toBe(200);
+      expect(((await listed.json()) as { result: { tools: { name: string }[] } }).result.tools.map((t) => t.name)).toEqual(['records__list_records']);
+    }
+    expect(new Set(tools.log.requests.map((r) => r.sessionId).filter(Boolean)).size).toBe(1);
 
     // SIGTERM while a stream is open: it finishes, its event is shipped, the process exits 0.
     const { data: stream, response } = await openai(key.secret)
