@@ -37,6 +37,9 @@ export interface AggregateSession {
 
 const TABLE_PREFIX = 'mcp-aggregate:';
 
+/** A session's place in the table is under its key, so another key's request with its id finds nothing and keeps nothing open. */
+const slot = (keyId: string, id: string) => `${TABLE_PREFIX}${keyId}/${id}`;
+
 /**
  * The aggregated endpoint's sessions, in the node's session table: on one thread its memory; on
  * several workers the table the main thread keeps, so a session opened on one worker is found on
@@ -54,7 +57,7 @@ export class AggregateSessions {
     const stored: StoredSession = { keyId, protocolVersion, upstream: {} };
     const id = randomUUID();
     const now = this.now();
-    await this.table.claim(TABLE_PREFIX + id, JSON.stringify(stored), now + IDLE_MS, now);
+    await this.table.claim(slot(keyId, id), JSON.stringify(stored), now + IDLE_MS, now);
     return { id, keyId, protocolVersion, upstream: new Map() };
   }
 
@@ -62,16 +65,15 @@ export class AggregateSessions {
   async find(id: string | undefined, keyId: string): Promise<AggregateSession | null> {
     if (id === undefined) return null;
     const now = this.now();
-    const text = await this.table.get(TABLE_PREFIX + id, now, now + IDLE_MS);
+    const text = await this.table.get(slot(keyId, id), now, now + IDLE_MS);
     if (text === null) return null;
     const stored = JSON.parse(text) as StoredSession;
-    if (stored.keyId !== keyId) return null;
     const upstream = new Map(Object.entries(stored.upstream).map(([server, opened]) => [server, Promise.resolve(opened)]));
     return { id, keyId, protocolVersion: stored.protocolVersion, upstream };
   }
 
   close(session: AggregateSession): Promise<void> {
-    return this.table.delete(TABLE_PREFIX + session.id);
+    return this.table.delete(slot(session.keyId, session.id));
   }
 
   /**
@@ -87,7 +89,7 @@ export class AggregateSessions {
     }
     const now = this.now();
     const stored: StoredSession = { keyId: session.keyId, protocolVersion: session.protocolVersion, upstream };
-    await this.table.replace(TABLE_PREFIX + session.id, JSON.stringify(stored), now + IDLE_MS, now);
+    await this.table.replace(slot(session.keyId, session.id), JSON.stringify(stored), now + IDLE_MS, now);
   }
 }
 
