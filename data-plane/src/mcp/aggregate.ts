@@ -4,6 +4,7 @@ import type { ConfigView } from '../config/view.js';
 import type { Gateway } from '../pipeline/gateway.js';
 import { McpRefusal, RPC_ERRORS, type JsonRpcMessage } from './json-rpc.js';
 import { SseMessages } from './sse-messages.js';
+import { fleetNow } from '../clock/fleet-clock.js';
 
 /** Separates the server from the tool in the aggregated endpoint's tool names; server names hold no underscore, so the first one splits. */
 const SEPARATOR = '__';
@@ -35,7 +36,7 @@ export interface AggregateSession {
 export class AggregateSessions {
   private readonly sessions = new Map<string, AggregateSession>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly now: () => number = fleetNow) {}
 
   open(keyId: string, requestedVersion: unknown): AggregateSession {
     this.prune();
