@@ -111,7 +111,12 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
   const controlPlaneAgent = new Agent({ keepAliveTimeout: 30_000, connect: { timeout: 10_000 } });
   // Every call to the control plane (events, approvals, heartbeats, spend) goes through this one client.
   const endpoints = new ControlPlaneEndpoints(config.controlPlaneUrls, log);
-  const controlPlane = new ControlPlaneClient({ endpoints, nodeToken: config.nodeToken, dispatcher: controlPlaneAgent });
+  const controlPlane = new ControlPlaneClient({
+    endpoints,
+    nodeToken: config.nodeToken,
+    dispatcher: controlPlaneAgent,
+    onClockCorrected: ({ stepMs }) => log.warn({ stepMs }, "this node's time differed from the control plane's; enforcing on the control plane's time"),
+  });
   const upstream = createGuardedAgent({
     allowLoopback: config.allowLoopbackUpstreams,
     connect: { timeout: config.upstreamConnectTimeoutMs },

@@ -4,6 +4,7 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../config/ba
 import type { Logger } from '../observability/logger.js';
 import { createDecisionStream, type DecisionStream } from './decision-stream.js';
 import { InFlightApprovals, type ApprovalOutcome } from './in-flight.js';
+import { fleetNow } from '../clock/fleet-clock.js';
 
 /** Where a node posts approval requests (`POST`) and, below it, outcomes. */
 const APPROVALS_PATH = '/v1/node/approvals';
@@ -109,7 +110,7 @@ export class ApprovalClient {
    */
   async request(message: ApprovalRequestMessage, signal?: AbortSignal): Promise<void> {
     await this.store.add(message.id);
-    const deadline = Date.now() + (this.options.requestRetryMs ?? 15_000);
+    const deadline = fleetNow() + (this.options.requestRetryMs ?? 15_000);
     const body = JSON.stringify(message);
     for (let attempt = 0; ; attempt++) {
       let failure: string;
@@ -127,7 +128,7 @@ export class ApprovalClient {
         failure = (err as Error).message;
       }
       const delay = backoffDelay(attempt, this.options.backoff ?? DEFAULT_BACKOFF);
-      if (signal?.aborted || Date.now() + delay > deadline) {
+      if (signal?.aborted || fleetNow() + delay > deadline) {
         this.log.warn({ approvalId: message.id, reason: failure }, 'could not reach the control plane to request an approval');
         throw new ApprovalUnavailableError(`the control plane could not be reached (${failure})`);
       }
@@ -155,7 +156,7 @@ export class ApprovalClient {
       };
       const waiter: Waiter = { resolve: finish };
       const onAbort = () => finish({ decision: 'cancelled' });
-      const timer = setTimeout(() => finish({ decision: 'deadline' }), Math.max(0, deadline - Date.now()));
+      const timer = setTimeout(() => finish({ decision: 'deadline' }), Math.max(0, deadline - fleetNow()));
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.set(id, waiter);
@@ -185,15 +186,15 @@ export class ApprovalClient {
     this.closing = true;
     // A copy: resolving a waiter removes it from the map.
     for (const waiter of Array.from(this.waiters.values())) waiter.resolve({ decision: 'cancelled' });
-    const until = Date.now() + timeoutMs;
-    while (this.hasDeliverable() && Date.now() < until) {
+    const until = fleetNow() + timeoutMs;
+    while (this.hasDeliverable() && fleetNow() < until) {
       if (this.deliveryTimer) {
         clearTimeout(this.deliveryTimer);
         this.deliveryTimer = null;
       }
       this.deliver();
       await this.delivering;
-      if (this.hasDeliverable()) await sleep(Math.min(200, Math.max(0, until - Date.now())));
+      if (this.hasDeliverable()) await sleep(Math.min(200, Math.max(0, until - fleetNow())));
     }
     if (this.deliveryTimer) clearTimeout(this.deliveryTimer);
     this.deliveryTimer = null;

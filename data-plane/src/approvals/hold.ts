@@ -2,6 +2,7 @@ import { uuidv7, type ApprovalRequestMessage } from '@keyward/shared';
 import type { AgentConnection } from '../steps/agent-connection.js';
 import { ApprovalUnavailableError, type ApprovalClient } from './client.js';
 import type { ApprovalOutcome } from './in-flight.js';
+import { fleetNow } from '../clock/fleet-clock.js';
 
 /** The comment line a held stream receives while it waits. */
 export const HOLD_COMMENT = 'keyward-hold';
@@ -47,7 +48,7 @@ export type HoldResult =
 export async function holdForApproval(options: HoldOptions): Promise<HoldResult> {
   const { approvals, connection } = options;
   const approvalId = uuidv7();
-  const own = Date.now() + options.timeoutSeconds * 1000;
+  const own = fleetNow() + options.timeoutSeconds * 1000;
   const limit = connection.sse ? Infinity : connection.arrivedAt + options.unstreamedMaxSeconds * 1000;
   const cut = limit < own;
   const expires = Math.min(own, limit);

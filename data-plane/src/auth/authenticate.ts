@@ -1,6 +1,7 @@
 import { hashSecret, parseSecret, type KeyConfig, type OrgConfig } from '@keyward/shared';
 import type { ConfigView } from '../config/view.js';
 import { GatewayError } from '../errors.js';
+import { fleetNow } from '../clock/fleet-clock.js';
 
 /** The outcome of a key check. A refused key that was found still names its key and org, so the denial is recorded. */
 export type KeyCheck =
@@ -20,7 +21,7 @@ const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
  * (look-alikes and other secrets are refused without a lookup), then the keyed hash, then the
  * snapshot's entry for status, expiry and rotation grace. Messages never repeat the key.
  */
-export function authenticateKey(secret: string | null, view: ConfigView, pepper: Buffer, now = Date.now()): KeyCheck {
+export function authenticateKey(secret: string | null, view: ConfigView, pepper: Buffer, now = fleetNow()): KeyCheck {
   const refuse = (error: GatewayError, key: KeyConfig | null = null, org: OrgConfig | null = null): KeyCheck => ({ ok: false, error, key, org });
   if (!secret) return refuse(new GatewayError('invalid_api_key', 401, 'Missing Keyward key. Send it where your client sends its API key.'));
   if (!PRINTABLE_ASCII.test(secret)) return refuse(new GatewayError('invalid_api_key', 401, UNPRINTABLE));

@@ -1,4 +1,5 @@
 import type { ResponseStore } from './store.js';
+import { fleetNow } from '../clock/fleet-clock.js';
 
 interface Entry {
   readonly value: Buffer;
@@ -16,7 +17,7 @@ export class MemoryResponseStore implements ResponseStore {
 
   constructor(
     private readonly maxBytes: number,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: () => number = fleetNow,
   ) {}
 
   async get(key: string): Promise<Buffer | null> {

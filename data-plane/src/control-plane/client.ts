@@ -1,4 +1,5 @@
 import { request, type Dispatcher } from 'undici';
+import { fleetClock, type ClockCorrection } from '../clock/fleet-clock.js';
 import type { ControlPlaneEndpoints } from './endpoints.js';
 
 /** Statuses of a load balancer or a stopping control plane: the next control plane is tried. */
@@ -12,6 +13,8 @@ export interface ControlPlaneClientOptions {
   readonly nodeToken: string;
   /** The keep-alive pool for control-plane calls (never the providers' pool). */
   readonly dispatcher: Dispatcher;
+  /** Called when an answer's `Date` header moved the node's fleet clock (its own time was off). */
+  readonly onClockCorrected?: (correction: ClockCorrection) => void;
 }
 
 /** What the control plane answered: any status, with its body as text. */
@@ -38,13 +41,13 @@ export class ControlPlaneClient {
 
   /** POSTs a JSON text to a path of the control plane (`/v1/node/…`) or to an absolute URL. */
   async post(target: string, json: string, timeoutMs: number): Promise<ControlPlaneAnswer> {
-    if (/^https?:\/\//.test(target)) return this.send(target, json, timeoutMs);
+    if (/^https?:\/\//.test(target)) return this.send(target, json, timeoutMs, false);
     const { endpoints } = this.options;
     for (let tried = 1; ; tried++) {
       const base = endpoints.current;
       const last = tried >= endpoints.urls.length;
       try {
-        const answer = await this.send(`${base}${target}`, json, timeoutMs);
+        const answer = await this.send(`${base}${target}`, json, timeoutMs, true);
         if (!UNAVAILABLE.has(answer.status)) return answer;
         endpoints.unreachable(base);
         if (last) return answer;
@@ -55,7 +58,8 @@ export class ControlPlaneClient {
     }
   }
 
-  private async send(url: string, json: string, timeoutMs: number): Promise<ControlPlaneAnswer> {
+  private async send(url: string, json: string, timeoutMs: number, controlPlane: boolean): Promise<ControlPlaneAnswer> {
+    const sentAt = fleetClock.mark();
     const res = await request(url, {
       method: 'POST',
       dispatcher: this.options.dispatcher,
@@ -64,6 +68,11 @@ export class ControlPlaneClient {
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
+    // The control plane's answers carry its time: the node enforces on it, not on its wall clock
+    // (an absolute events URL is some other collector, whose time is not the fleet's).
+    const date = res.headers.date;
+    const correction = controlPlane ? fleetClock.observe(typeof date === 'string' ? date : undefined, sentAt) : null;
+    if (correction !== null) this.options.onClockCorrected?.(correction);
     return { status: res.statusCode, text: await res.body.text().catch(() => '') };
   }
 

@@ -2,6 +2,7 @@ import { controlPlaneErrorMessage, type ControlPlaneClient } from '../control-pl
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../config/backoff.js';
 import type { Logger } from '../observability/logger.js';
 import type { EventSpool, SpoolBatch } from './spool.js';
+import { fleetNow } from '../clock/fleet-clock.js';
 
 /** Where and how an `EventShipper` sends batches. */
 export interface ShipperOptions {
@@ -56,7 +57,7 @@ export class EventShipper {
    * instead of the backoff (used when shutting down). Resolves true when everything shipped.
    */
   async drain(timeoutMs: number): Promise<boolean> {
-    const until = Date.now() + timeoutMs;
+    const until = fleetNow() + timeoutMs;
     this.clearTimer();
     this.inBackoff = false;
     for (;;) {
@@ -67,7 +68,7 @@ export class EventShipper {
       }
       this.clearTimer();
       this.inBackoff = false;
-      const remaining = until - Date.now();
+      const remaining = until - fleetNow();
       if (this.options.spool.backlog === 0) return true;
       if (remaining <= 0) return false;
       await new Promise((resolve) => setTimeout(resolve, Math.min(250, remaining)));

@@ -6,6 +6,7 @@ import type { UsageEvent } from '@keyward/shared';
 import type { Logger } from '../observability/logger.js';
 import { syncDirectory, writeFileAtomic } from '../storage/atomic-write.js';
 import { countLines, CURSOR_FILE, fileSize, listSegments, readCursor, repairTornTail, segmentName } from './spool-files.js';
+import { fleetNow } from '../clock/fleet-clock.js';
 
 /** A place in the spool: a segment number and a byte offset in it. */
 export interface SpoolPosition {
@@ -416,7 +417,7 @@ export class EventSpool {
   }
 
   private async appendDeadLetters(entries: readonly Record<string, unknown>[]): Promise<void> {
-    const at = new Date().toISOString();
+    const at = new Date(fleetNow()).toISOString();
     const data = entries.map((e) => `${JSON.stringify({ deadLetteredAt: at, ...e })}\n`).join('');
     const handle = await open(join(this.options.dir, DEAD_LETTER_FILE), 'a', 0o600);
     try {

@@ -15,6 +15,7 @@ import type { Logger } from '../observability/logger.js';
 import type { OrgLimitBook, OrgLimits } from './org-limits.js';
 import { maxCostOf, UNPRICED_TAG } from '../estimate/max-cost.js';
 import type { EnforcementContext, EnforcementOutcome, EnforcementStep, EnforcementVerdict, HoldVerdict } from '../steps/contract.js';
+import { fleetNow } from '../clock/fleet-clock.js';
 
 /** Options of `createLimitsStep`. */
 export interface LimitsStepOptions {
@@ -42,7 +43,7 @@ export interface LimitsStepOptions {
  * stream), or releases it when the provider never answered successfully and nothing was used.
  */
 export function createLimitsStep(options: LimitsStepOptions): EnforcementStep {
-  const clock = options.clock ?? Date.now;
+  const clock = options.clock ?? fleetNow;
   const tickets = new WeakMap<EnforcementContext, Ticket>();
 
   const admit = (ctx: EnforcementContext, limits: OrgLimits, cost: { micros: number; tokens: number }, exempt: readonly string[]) =>

@@ -5,6 +5,7 @@ import { withDefaults } from './options.js';
 import { planAdmission, requireAmount, ticketFor } from './plan.js';
 import { windowCorrection } from './rate-window.js';
 import type { ActualUsage, Admission, AdmissionRequest, BudgetStanding, BudgetUsage, Limiter, SettleResult, ThresholdCrossing, Ticket } from './types.js';
+import { fleetNow } from '../clock/fleet-clock.js';
 
 /** Options of `MemoryLimiter`; every field has a default. */
 export interface MemoryLimiterOptions {
@@ -22,7 +23,7 @@ const DEFAULTS = {
   leaseMs: 600_000,
   sweepIntervalMs: 5_000,
   retentionMs: 2 * 86_400_000,
-  clock: Date.now,
+  clock: fleetNow,
 } satisfies Required<MemoryLimiterOptions>;
 
 interface BudgetState {

@@ -2,6 +2,7 @@ import type { BudgetConfig, RateLimitConfig } from '@keyward/shared';
 import type { ConfigView } from '../config/view.js';
 import type { Logger } from '../observability/logger.js';
 import { periodWindow, type Limiter } from './index.js';
+import { fleetNow } from '../clock/fleet-clock.js';
 
 /** One organization's budgets and rate limits, as the config carries them, in id order so refusals name a stable one. */
 export interface OrgLimits {
@@ -46,7 +47,7 @@ const NO_LIMITS: OrgLimits = Object.freeze({ budgets: [], rateLimits: [] });
  * twice; figures of a period that has ended are skipped.
  */
 export function createOrgLimitBook(options: OrgLimitBookOptions): OrgLimitBook {
-  const clock = options.clock ?? Date.now;
+  const clock = options.clock ?? fleetNow;
   // By the view's budgets collection, which stays the same object while budgets do not change.
   const indexes = new WeakMap<ConfigView['budgets'], { rateLimits: ConfigView['rateLimits']; index: Map<string, IndexedLimits> }>();
   // Spend figures already given to the limiter, per budget: each is applied once, not per snapshot.

@@ -8,6 +8,7 @@ import { connectRedis, parseRedisUrl, type RedisClient } from './redis-client.js
 import { ADD_SPEND_LUA, ADMIT_LUA, RECONCILE_LUA, SEED_LUA, SETTLE_LUA, USAGE_LUA } from './redis-scripts.js';
 import { windowCorrection } from './rate-window.js';
 import type { ActualUsage, Admission, AdmissionRequest, BudgetStanding, BudgetUsage, Limiter, SettleResult, ThresholdCrossing, Ticket } from './types.js';
+import { fleetNow } from '../clock/fleet-clock.js';
 
 /** Options of `RedisLimiter`. */
 export interface RedisLimiterOptions {
@@ -38,7 +39,7 @@ const DEFAULTS = {
   leaseMs: 600_000,
   retentionMs: 2 * 86_400_000,
   lifetimeTtlMs: 400 * 86_400_000,
-  clock: Date.now,
+  clock: fleetNow,
 } satisfies Omit<Required<RedisLimiterOptions>, 'redis'>;
 
 const COMMANDS = {

@@ -5,6 +5,7 @@ import type { Gateway } from '../pipeline/gateway.js';
 import type { SessionTable } from '../storage/session-table.js';
 import { McpRefusal, RPC_ERRORS, type JsonRpcMessage } from './json-rpc.js';
 import { SseMessages } from './sse-messages.js';
+import { fleetNow } from '../clock/fleet-clock.js';
 
 /** Separates the server from the tool in the aggregated endpoint's tool names; server names hold no underscore, so the first one splits. */
 const SEPARATOR = '__';
@@ -49,7 +50,7 @@ const slot = (keyId: string, id: string) => `${TABLE_PREFIX}${keyId}/${id}`;
 export class AggregateSessions {
   constructor(
     private readonly table: SessionTable,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = fleetNow,
   ) {}
 
   async open(keyId: string, requestedVersion: unknown): Promise<AggregateSession> {

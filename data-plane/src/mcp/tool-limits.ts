@@ -3,6 +3,7 @@ import type { Ticket } from '../limits/index.js';
 import type { Gateway } from '../pipeline/gateway.js';
 import type { RequestRecord } from '../pipeline/record.js';
 import { McpRefusal, RPC_ERRORS, type JsonRpcId } from './json-rpc.js';
+import { fleetNow } from '../clock/fleet-clock.js';
 
 /** What a tool call costs and reserved: settled with its price once the server answered, released otherwise. */
 export interface ToolCharge {
@@ -41,7 +42,7 @@ export async function admitToolCall(
     teamId: key.teamId,
     keyId: key.id,
     poolId: key.poolId ?? null,
-    now: Date.now(),
+    now: fleetNow(),
     timeZone: org.timeZone,
     failMode: org.limiterFailMode,
     budgets,

@@ -18,6 +18,7 @@ import { keywardHeaders } from '../policy/request-context.js';
 import type { AgentConnection } from '../steps/agent-connection.js';
 import type { PolicyTrail } from '../steps/contract.js';
 import { McpRefusal, RPC_ERRORS, type JsonRpcId, type JsonRpcMessage } from './json-rpc.js';
+import { fleetNow } from '../clock/fleet-clock.js';
 
 /** What the tool policy needs from the node. */
 export interface McpToolPolicyOptions extends HoldDeps {
@@ -85,7 +86,7 @@ export function createMcpToolPolicy(options: McpToolPolicyOptions): McpToolPolic
         keyLabels: call.key.labels,
         keyMetadata: call.key.labels,
         headers: keywardHeaders(call.headers),
-        now: options.now?.() ?? new Date(),
+        now: options.now?.() ?? new Date(fleetNow()),
       };
       let args = call.arguments;
       if (set.needs.toolCallRules) {

@@ -2,6 +2,7 @@ import type { McpServerConfig } from '@keyward/shared';
 import type { Dispatcher } from 'undici';
 import type { CredentialSecrets } from '../upstream/credential-secrets.js';
 import { McpRefusal, RPC_ERRORS } from './json-rpc.js';
+import { fleetNow } from '../clock/fleet-clock.js';
 
 interface CachedToken {
   readonly value: Promise<string>;
@@ -24,7 +25,7 @@ export class McpUpstreamAuth {
     private readonly secrets: CredentialSecrets,
     private readonly dispatcher: Dispatcher,
     private readonly timeoutMs: number,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = fleetNow,
   ) {}
 
   async header(server: McpServerConfig): Promise<readonly [string, string]> {

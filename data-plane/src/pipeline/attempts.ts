@@ -7,6 +7,7 @@ import { upstreamRequestHeaders } from '../upstream/headers.js';
 import type { ClientResponse } from '../server/response.js';
 import type { ForwardRequest } from './forward.js';
 import type { Gateway } from './gateway.js';
+import { fleetNow } from '../clock/fleet-clock.js';
 
 /** One place a request may be sent: a credential and the provider model to ask there. */
 interface AttemptTarget {
@@ -59,7 +60,7 @@ export async function attemptUpstream(gw: Gateway, req: ForwardRequest, signal: 
     const lastTarget = t === plan.targets.length - 1;
     // Only route targets keep health (a key without a route keeps no per-target state).
     const health = target.breaker === null ? null : gw.health.get(target.id);
-    if (health !== null && health.admit(Date.now()) === 'open') {
+    if (health !== null && health.admit(fleetNow()) === 'open') {
       record.attempts.push({ credentialId: target.credential.id, model: target.model, outcome: 'circuit_open', status: null, latencyMs: 0 });
       continue;
     }
@@ -73,7 +74,7 @@ export async function attemptUpstream(gw: Gateway, req: ForwardRequest, signal: 
         const latencyMs = Math.round(performance.now() - started);
         record.attempts.push({ credentialId: target.credential.id, model: target.model, outcome, status, latencyMs });
         if (health === null || target.breaker === null) return;
-        const now = Date.now();
+        const now = fleetNow();
         gw.metrics.targetAttempts.inc({ target: target.id, outcome });
         if (outcome === 'answered') {
           gw.metrics.targetLatency.observe({ target: target.id }, latencyMs / 1000);
@@ -162,7 +163,7 @@ export async function attemptUpstream(gw: Gateway, req: ForwardRequest, signal: 
     }
   }
   if (tried === 0 && plan.targets.length > 0) {
-    const now = Date.now();
+    const now = fleetNow();
     const reopen = Math.min(...plan.targets.map((t) => gw.health.get(t.id).openUntil));
     const seconds = Math.max(1, Math.ceil((reopen - now) / 1000));
     throw new GatewayError(
@@ -204,7 +205,7 @@ function retryAfterMs(value: string | string[] | undefined): number | null {
   if (text === undefined || text === '') return null;
   if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
   const at = Date.parse(text);
-  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
+  return Number.isNaN(at) ? null : Math.max(0, at - fleetNow());
 }
 
 function backoffMs(retry: number): number {

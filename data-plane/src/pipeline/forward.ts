@@ -16,6 +16,7 @@ import type { TranslatedCall, TranslatedCalls } from './translation.js';
 import type { Gateway } from './gateway.js';
 import type { RequestRecord } from './record.js';
 import { chainFilters, type FilterStep, type FilterStop, type ResponseFilter } from '../steps/response-filter.js';
+import { fleetNow } from '../clock/fleet-clock.js';
 
 /** Everything the upstream leg of a request needs. */
 export interface ForwardRequest {
@@ -77,7 +78,7 @@ function settleTarget(gw: Gateway, req: ForwardRequest, answered: Answered): voi
   if (last?.outcome !== 'answered' || !PROVIDER_FAILED_MID_ANSWER.has(record.errorCode ?? '')) return;
   record.attempts[record.attempts.length - 1] = { ...last, outcome: 'failed_mid_stream' };
   gw.metrics.targetAttempts.inc({ target: answered.target.id, outcome: 'failed_mid_stream' });
-  gw.health.failure(answered.target.id, answered.target.breaker, Date.now());
+  gw.health.failure(answered.target.id, answered.target.breaker, fleetNow());
 }
 
 /**

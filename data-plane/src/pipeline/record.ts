@@ -14,6 +14,7 @@ import type { RequestTrace } from '../observability/tracing.js';
 import type { TokenUsage } from '../providers/types.js';
 import type { RequestMeta } from './request-meta.js';
 import type { PolicyTrail, ProvenanceTrail } from '../steps/contract.js';
+import { fleetNow } from '../clock/fleet-clock.js';
 
 /**
  * Everything learnt about one request while it runs, turned into its `UsageEvent` at the end.
@@ -21,7 +22,7 @@ import type { PolicyTrail, ProvenanceTrail } from '../steps/contract.js';
  */
 export class RequestRecord {
   readonly requestId = uuidv7();
-  readonly startedAt = Date.now();
+  readonly startedAt = fleetNow();
   private readonly startedMono = performance.now();
   key: KeyConfig | null = null;
   org: OrgConfig | null = null;

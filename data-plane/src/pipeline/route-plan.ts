@@ -9,6 +9,7 @@ import type { Operation } from '../providers/index.js';
 import type { EnforcementContext } from '../steps/contract.js';
 import type { AttemptPlan } from './attempts.js';
 import type { Gateway } from './gateway.js';
+import { fleetNow } from '../clock/fleet-clock.js';
 
 /** Where a request may go, known before enforcement: a route's targets, or (no route) the key's credentials. */
 export type RequestRoute =
@@ -83,14 +84,15 @@ export function planAttempts(gw: Gateway, resolved: RequestRoute, ctx: Enforceme
       );
     }
   }
-  const matched = route.rules === null ? [] : route.rules.evaluateRequest(buildRequestContext(ctx, route.rules.needs, new Date())).matches.map((m) => m.ruleId);
+  const matched =
+    route.rules === null ? [] : route.rules.evaluateRequest(buildRequestContext(ctx, route.rules.needs, new Date(fleetNow()))).matches.map((m) => m.ruleId);
   const strategy = strategyOf(route.config, matched);
   const ordered = orderTargets(targets, {
     strategy,
     board: gw.health,
     costOf: (t) => (strategy === 'lowest_cost' ? costFor(ctx, t.model) : 0),
     maxLatencyMs: route.config.maxLatencyMs,
-    now: Date.now(),
+    now: fleetNow(),
     random: Math.random,
   });
   return { routed: true, targets: ordered };

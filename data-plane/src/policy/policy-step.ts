@@ -11,6 +11,7 @@ import type { PolicySets } from './policy-sets.js';
 import { buildRequestContext } from './request-context.js';
 import { restoreFilter } from './restore-filter.js';
 import { requestSummary } from './summary.js';
+import { fleetNow } from '../clock/fleet-clock.js';
 
 /** What the policy step needs from the node. */
 export interface PolicyStepOptions extends HoldDeps {
@@ -54,7 +55,7 @@ export function createPolicyStep(options: PolicyStepOptions): EnforcementStep {
         );
       }
       const { request: codec, answers } = ctx.operation;
-      const request = buildRequestContext(ctx, set.needs, options.now?.() ?? new Date());
+      const request = buildRequestContext(ctx, set.needs, options.now?.() ?? new Date(fleetNow()));
       const decision = set.evaluateRequest(request);
       recordMatches(ctx.policy, decision.matches, 'request');
       addTags(ctx.tags, decision.tags);

@@ -1,3 +1,4 @@
+import { fleetNow } from '../clock/fleet-clock.js';
 /**
  * The first enforcement step: the request's HDP delegation token (`X-HDP-Token`). A present
  * token must verify against the organization's trusted keys and allow what the request does
@@ -28,7 +29,7 @@ export interface ProvenanceStepOptions {
 /** Creates the step; its cache of verified tokens lives as long as the node. */
 export function createProvenanceStep(options: ProvenanceStepOptions = {}): EnforcementStep {
   const tokens = new VerifiedTokens(options.maxCachedTokens);
-  const now = options.now ?? Date.now;
+  const now = options.now ?? fleetNow;
   return {
     name: 'provenance',
     before(ctx) {

@@ -2,6 +2,7 @@ import { FailureStreak } from '../observability/failure-streak.js';
 import type { Logger } from '../observability/logger.js';
 import { createLimiterRedis, type RedisClient } from '../limits/index.js';
 import type { TargetHealthBoard } from './target-health.js';
+import { fleetNow } from '../clock/fleet-clock.js';
 
 /** The channel nodes announce circuit changes on. */
 const CHANNEL = 'keyward:circuits';
@@ -44,7 +45,7 @@ export function shareCircuits(board: TargetHealthBoard, redisUrl: string, nodeId
     try {
       const message = JSON.parse(text) as CircuitMessage;
       if (message.node === nodeId || typeof message.id !== 'string' || typeof message.openUntil !== 'number') return;
-      board.applyRemote(message.id, message.openUntil, Date.now());
+      board.applyRemote(message.id, message.openUntil, fleetNow());
     } catch {
       log.warn('ignored a malformed circuit message');
     }

@@ -1,5 +1,6 @@
 import { MAX_REPORTED_CIRCUITS, type BreakerSettings, type ReportedCircuit } from '@keyward/shared';
 import type { TargetSample } from '../observability/metrics.js';
+import { fleetNow } from '../clock/fleet-clock.js';
 
 /** A target's circuit: `closed` lets requests through, `open` refuses them, `half_open` lets one probe through. */
 export type CircuitState = 'closed' | 'open' | 'half_open';
@@ -164,7 +165,7 @@ const CIRCUIT_GAUGE: Readonly<Record<CircuitState, number>> = { closed: 0, half_
 
 /** The board as metrics show it, read at scrape time. */
 export function* targetSamples(board: TargetHealthBoard): Iterable<TargetSample> {
-  const now = Date.now();
+  const now = fleetNow();
   for (const t of board.all()) {
     const p50 = t.latencyPercentile(0.5, now);
     const p95 = t.latencyPercentile(0.95, now);

@@ -3,6 +3,7 @@ import type { TokenUsage } from '../providers/index.js';
 import { untranslatable } from './contract.js';
 import { isTrue, nonEmptyObject, nonZero, present, type FieldRule } from './fields.js';
 import { sse } from './event-stream.js';
+import { fleetNow } from '../clock/fleet-clock.js';
 
 /**
  * The OpenAI Chat Completions side of the pairs where the agent speaks it: which request fields
@@ -184,7 +185,7 @@ export function chatCompletion(
   return {
     id: head.id,
     object: 'chat.completion',
-    created: Math.floor(Date.now() / 1000),
+    created: Math.floor(fleetNow() / 1000),
     model: head.model,
     choices: choices.map((choice, index) => ({
       index,
@@ -207,7 +208,7 @@ export function chatCompletion(
  * OpenAI does), and that chunk then `data: [DONE]` at the end.
  */
 export class ChatChunkWriter {
-  private readonly created = Math.floor(Date.now() / 1000);
+  private readonly created = Math.floor(fleetNow() / 1000);
   id = '';
   model = '';
 

@@ -20,6 +20,7 @@ import {
   stopSequences,
   type ChatPart,
 } from './openai-chat.js';
+import { fleetNow } from '../clock/fleet-clock.js';
 
 const TARGET = 'Gemini generateContent';
 
@@ -202,7 +203,7 @@ function candidateParts(candidate: unknown, responseId: string, index: number, f
 }
 
 function responseIdOf(json: unknown): string {
-  return str(get(json, 'responseId')) || Date.now().toString(36);
+  return str(get(json, 'responseId')) || fleetNow().toString(36);
 }
 
 function answer(json: unknown): unknown {

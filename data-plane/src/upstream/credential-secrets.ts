@@ -1,4 +1,5 @@
 import { openSecret, type CredentialConfig, type Kms } from '@keyward/shared';
+import { fleetNow } from '../clock/fleet-clock.js';
 
 /** Anything sealed like a provider credential, with `orgId:id` as associated data: provider credentials and MCP servers. */
 export type SealedEntry = Pick<CredentialConfig, 'id' | 'orgId' | 'secret' | 'secretVersion'>;
@@ -19,7 +20,7 @@ export class CredentialSecrets {
   constructor(
     private readonly kms: Kms,
     private readonly ttlMs: number,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = fleetNow,
   ) {}
 
   /** The plaintext credential; the associated data binds it to its organization and id. */

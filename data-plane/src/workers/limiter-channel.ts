@@ -1,6 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { MemoryLimiter } from '../limits/memory-limiter.js';
 import type { ActualUsage, Admission, AdmissionRequest, BudgetUsage, Limiter, SettleResult, Ticket } from '../limits/types.js';
+import { fleetNow } from '../clock/fleet-clock.js';
 import { PortCaller, servePort } from './port-rpc.js';
 
 /** A call a worker makes to the shared counters; `id` pairs it with its reply. */
@@ -27,7 +28,7 @@ export class SharedLimiterHost {
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly limiter: MemoryLimiter) {
-    this.timer = setInterval(() => this.forgetLapsed(Date.now()), SWEEP_INTERVAL_MS).unref();
+    this.timer = setInterval(() => this.forgetLapsed(fleetNow()), SWEEP_INTERVAL_MS).unref();
   }
 
   /** Answers the calls a worker sends on `port`. */

@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
@@ -241,5 +242,156 @@ describe('a data-plane process with two workers', () => {
       10_000,
       'the drained stream’s event stored',
     );
+  }, 60_000);
+});
+
+/** Debian's libfaketime (`apt-get install faketime`; `.ci/run` installs it). */
+const LIBFAKETIME = ['/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1'];
+/** Spend on the budget: 3 calls of 1,000 tokens in and out on gpt-4o-mini ($0.15 and $0.60 per million) cost 750 micro-dollars each. */
+const CALL_COST = 750;
+const BUDGET_CALLS = 3;
+const PER_MINUTE = 3;
+const HOLD_SECONDS = 2;
+
+/** One chat completion with `secret`: its status, error code and request id. */
+async function chat(url: string, secret: string, headers: Record<string, string> = {}) {
+  const res = await fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${secret}`,
+      'content-type': 'application/json',
+      [BEHAVIOUR_HEADER]: JSON.stringify({ usage: { inputTokens: 1_000, outputTokens: 1_000 } }),
+      ...headers,
+    },
+    body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  const body = (await res.json()) as { error?: { code?: string } };
+  return { status: res.status, code: body.error?.code ?? null, requestId: res.headers.get('x-request-id')! };
+}
+
+/**
+ * A node whose wall clock steps, as an NTP correction or a person setting the date would step
+ * it: the node runs under libfaketime with only `CLOCK_REALTIME` faked (`DONT_FAKE_MONOTONIC=1`),
+ * its offset re-read from a file on every read, so `Date.now()` jumps two days ahead and then
+ * three hours behind mid-run while timers and `performance.now()` keep real time. The node
+ * enforces on its fleet clock (monotonic, anchored to the control plane's time), so neither jump
+ * opens a new budget period, reopens a rate-limit window, expires a key early or late, or
+ * stretches an approval hold, and every event carries the real time.
+ */
+describe('a node whose wall clock jumps two days ahead, then three hours behind', () => {
+  it('keeps budgets, rate limits, key expiry and approval holds on real time, and records every request once', async () => {
+    const lib = LIBFAKETIME.find((path) => existsSync(path));
+    if (lib === undefined) throw new Error('libfaketime is not installed: run `apt-get install faketime` (.ci/run installs it) to test clock jumps.');
+    const budgetKey = await system.createKey();
+    const budget = await system.owner.gql(
+      'mutation($key: ID!) { createBudget(input: { scopeKind: KEY, scopeId: $key, period: DAY, limit: "0.00225" }) { id } }',
+      {
+        key: budgetKey.id,
+      },
+    );
+    expect(budget.errors).toBeUndefined();
+    const rateKey = await system.createKey();
+    const holdKey = await system.createKey();
+    const limit = await system.owner.gql(
+      `mutation($key: ID!) { createRateLimit(input: { name: "three a minute", scopeKind: KEY, scopeId: $key, requestsPerMinute: ${PER_MINUTE} }) { id } }`,
+      { key: rateKey.id },
+    );
+    expect(limit.errors).toBeUndefined();
+    const policy = await system.owner.gql<{ createPolicy: { id: string } }>('mutation($input: CreatePolicyInput!) { createPolicy(input: $input) { id } }', {
+      input: {
+        source: JSON.stringify({
+          name: 'clock jump hold',
+          rules: [
+            {
+              id: 'hold',
+              when: { header: { name: 'x-keyward-clock', eq: 'hold' } },
+              action: { type: 'hold', timeoutSeconds: HOLD_SECONDS, onTimeout: 'block' },
+            },
+          ],
+        }),
+      },
+    });
+    expect(policy.errors).toBeUndefined();
+    const attached = await system.owner.gql('mutation($id: ID!) { attachPolicy(id: $id, scope: { kind: ORG }) { id } }', { id: policy.data!.createPolicy.id });
+    expect(attached.errors).toBeUndefined();
+
+    const offsetFile = join(dir, 'faketime-offset');
+    await writeFile(offsetFile, '+0\n');
+    const port = await freePort();
+    node = await startPlaneProcess(
+      'data-plane',
+      port,
+      nodeEnv(port, 'jumping-clock-node', {
+        LD_PRELOAD: lib,
+        FAKETIME_TIMESTAMP_FILE: offsetFile,
+        FAKETIME_NO_CACHE: '1',
+        DONT_FAKE_MONOTONIC: '1',
+        KEYWARD_HEARTBEAT_SECONDS: '1',
+      }),
+    );
+    const url = node.url;
+    const startedAt = Date.now();
+    // Expires in real time a few seconds from now, while the node's wall clock is elsewhere.
+    const expiresAt = startedAt + 6_000;
+    const expiringKey = await system.createKey({ expiresAt: new Date(expiresAt).toISOString() });
+    await eventually(async () => ((await chat(url, expiringKey.secret)).status === 200 ? true : undefined), 5_000, 'the expiring key served');
+
+    const sent: string[] = [];
+    const statuses = async (secret: string, count: number) => {
+      const answers = [];
+      for (let i = 0; i < count; i++) answers.push(await chat(url, secret));
+      sent.push(...answers.map((a) => a.requestId));
+      return answers.map((a) => `${a.status} ${a.code ?? ''}`.trim());
+    };
+    // Real time: the budget admits its three calls, the window its three.
+    expect(await statuses(budgetKey.secret, BUDGET_CALLS + 1)).toEqual([...Array(BUDGET_CALLS).fill('200'), '429 budget_exceeded']);
+    expect(await statuses(rateKey.secret, PER_MINUTE + 1)).toEqual([...Array(PER_MINUTE).fill('200'), '429 rate_limited']);
+
+    // Two days ahead: past the budget's day and the key's expiry on the node's wall clock.
+    await writeFile(offsetFile, '+2d\n');
+    expect(await statuses(budgetKey.secret, 2)).toEqual(['429 budget_exceeded', '429 budget_exceeded']);
+    expect(await statuses(rateKey.secret, 2)).toEqual(['429 rate_limited', '429 rate_limited']);
+    expect(await statuses(expiringKey.secret, 1)).toEqual(['200']);
+
+    // Three hours behind: a hold lasts its real two seconds, and the control plane gets its real deadline.
+    await writeFile(offsetFile, '-3h\n');
+    const holdFrom = Date.now();
+    const held = await chat(url, holdKey.secret, { 'x-keyward-clock': 'hold' });
+    const heldFor = Date.now() - holdFrom;
+    sent.push(held.requestId);
+    expect(held.status).toBe(403);
+    expect(held.code).toBe('approval_timeout');
+    expect(heldFor).toBeGreaterThanOrEqual(HOLD_SECONDS * 1000 - 100);
+    expect(heldFor).toBeLessThan(HOLD_SECONDS * 1000 + 3_000);
+    const { rows: approvals } = await db.query<{ created_at: Date; expires_at: Date }>(
+      'select created_at, expires_at from approval_requests where request_id = $1',
+      [held.requestId],
+    );
+    expect(approvals).toHaveLength(1);
+    expect(Math.abs(approvals[0]!.expires_at.getTime() - (holdFrom + HOLD_SECONDS * 1000))).toBeLessThan(1_500);
+    expect(await statuses(budgetKey.secret, 1)).toEqual(['429 budget_exceeded']);
+    expect(await statuses(rateKey.secret, 1)).toEqual(['429 rate_limited']);
+    // The key expires at its real time, not three hours later.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt + 200 - Date.now())));
+    expect(await statuses(expiringKey.secret, 1)).toEqual(['401 key_expired']);
+
+    // Every request recorded once, at its real time; the budget's spend is its three calls exactly.
+    const { rows } = await eventually(
+      async () => {
+        const found = await db.query<{ request_id: string; started_at: Date }>('select request_id, started_at from usage_events where request_id = any($1)', [
+          sent,
+        ]);
+        return found.rows.length >= sent.length ? found : undefined;
+      },
+      10_000,
+      'an event for every request',
+    );
+    expect(rows.map((r) => r.request_id).sort()).toEqual([...sent].sort());
+    for (const row of rows) expect(Math.abs(row.started_at.getTime() - startedAt)).toBeLessThan(60_000);
+    const spend = await db.query<{ cost: string }>('select coalesce(sum(cost_micros), 0) as cost from usage_events where key_id = $1', [budgetKey.id]);
+    expect(Number(spend.rows[0]!.cost)).toBe(BUDGET_CALLS * CALL_COST);
+    expect(node.logs.filter((line) => line.includes("differed from the control plane's"))).toEqual([]);
+    await node.stop();
+    node = null;
   }, 60_000);
 });
