@@ -220,10 +220,12 @@ describe('secrets in every sink', () => {
     // The live feed is open when a request arrives, so the subscription's frames carry its event.
     await openScreen(page, 'Requests');
     await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
-    const seen = await tableRows(page, 'agent key').count();
     const openai = new OpenAI({ apiKey: secrets['Keyward key'], baseURL: `${system.dp.url}/v1`, maxRetries: 0 });
     await openai.chat.completions.create({ model: 'gpt-4o-mini', max_tokens: 16, messages: [{ role: 'user', content: 'watched live' }] });
-    await expect.poll(() => tableRows(page, 'agent key').count()).toBeGreaterThan(seen);
+    const liveEvent = (payload: string) =>
+      payload.includes('"type":"next"') && payload.includes('"usageEvents"') && payload.includes(`"keyPrefix":"${displayPrefix(secrets['Keyward key']!)}"`);
+    await expect.poll(() => owner.frames.some((f) => !f.sent && liveEvent(f.payload))).toBe(true);
+    await tableRows(page, 'agent key').first().waitFor();
     await page.locator('.n-tabs-tab', { hasText: 'History' }).click();
     await tableRows(page, 'agent key').first().click();
     await page.locator('[data-test=event-key]').waitFor();
@@ -249,7 +251,7 @@ describe('secrets in every sink', () => {
     // The scan is not blind: every answer but a redirect was read, the live feed's frames carry the request, the answers carry the credential's last four characters and the new key's prefix.
     expect((await owner.responses()).filter((r) => r.body === null && (r.status < 300 || r.status >= 400)).map((r) => r.url)).toEqual([]);
     expect(responses.length).toBeGreaterThan(100);
-    expect(frames.filter((f) => places[f]!.includes('"next"') && places[f]!.includes('agent key')).length).toBeGreaterThan(0);
+    expect(frames.filter((f) => liveEvent(places[f]!)).length).toBeGreaterThan(0);
     const text = Object.values(places).join('\n');
     expect(text.includes(`"lastFour":"${secrets['provider credential']!.slice(-4)}"`)).toBe(true);
     expect(text.includes(`"prefix":"${displayPrefix(shownOnce['Keyward key (console)']!)}"`)).toBe(true);
