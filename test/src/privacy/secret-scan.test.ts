@@ -251,6 +251,7 @@ describe('secrets in every sink', () => {
     // The scan is not blind: every answer but a redirect was read, the live feed's frames carry the request, the answers carry the credential's last four characters and the new key's prefix.
     expect((await owner.responses()).filter((r) => r.body === null && (r.status < 300 || r.status >= 400)).map((r) => r.url)).toEqual([]);
     expect(responses.length).toBeGreaterThan(100);
+    expect(frames.length).toBeGreaterThanOrEqual(5);
     expect(frames.filter((f) => liveEvent(places[f]!)).length).toBeGreaterThan(0);
     const text = Object.values(places).join('\n');
     expect(text.includes(`"lastFour":"${secrets['provider credential']!.slice(-4)}"`)).toBe(true);
