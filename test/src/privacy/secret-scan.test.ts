@@ -1,31 +1,63 @@
 import { randomBytes } from 'node:crypto';
 import OpenAI from 'openai';
 import pg from 'pg';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sessionCookieOf } from '@keyward/control-plane/testing';
+import { displayPrefix } from '@keyward/shared';
+import { DESKTOP, launchBrowser, openConsolePage, placesSeen } from '../console/support/browser.js';
+import { createWithSecretShownOnce, dialog, fillSignIn, openScreen, screenTitle, settle, tableRows } from '../console/support/console-actions.js';
+import { startConsoleSystem, waitForKeyOnNode, type ConsoleSystem } from '../console/support/console-system.js';
 import { storesHolding, storesText } from '../support/stores.js';
-import { eventually, startTestSystem, type TestSystem } from '../support/system.js';
+import { eventually, type TestSystem } from '../support/system.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+
+/** Holds every request that offers the model a shell tool, so the Approvals screen has a request to decide. */
+const HOLD_POLICY = JSON.stringify({
+  name: 'Shell needs a human',
+  rules: [{ id: 'shell', when: { toolOffered: 'shell*' }, action: { type: 'hold', timeoutSeconds: 300, onTimeout: 'block' } }],
+});
+
+/** The creation mutations whose answers may carry the secret they create, by the name of that secret. */
+const CREATION_ANSWERS = {
+  'Keyward key (console)': 'createKey',
+  'API token (console)': 'createApiToken',
+  'node token (console)': 'createNodeToken',
+  'webhook secret (console)': 'createWebhook',
+} as const;
 
 /**
  * Every secret a realistic session creates — a provider credential, Keyward keys, the owner's
  * API token, the node token and a node token created through GraphQL, a webhook signing
  * secret, two emailed sign-in codes (one used, one left pending) and the session the used one
- * opened — is looked for, after requests (plain and streamed, one refused), in every sink:
- * PostgreSQL (every row of every table as text), both planes' logs, the node's state directory
- * (event spool, last known good config), a usage-event export, the webhook payloads and the
- * node's metrics. Only hashes may be stored, so none may be found.
+ * opened, a person's password and session — is looked for, after requests (plain, streamed,
+ * refused, held), in every sink. First in the console's traffic: that person signs in through
+ * the browser, creates a key, an API token, a node token and a webhook through the dialogs,
+ * and opens every screen that shows or manages secrets or their owners; each secret the
+ * console created may be in its one creation answer and nowhere else. Then in PostgreSQL
+ * (every row of every table as text), both planes' logs, the node's state directory (event
+ * spool, last known good config), a usage-event export, the webhook payloads and the node's
+ * metrics, where only hashes may be stored, so none may be found.
  */
 describe('secrets in every sink', () => {
+  let world: ConsoleSystem;
   let system: TestSystem;
   let db: pg.Client;
+  let browser: Browser;
   let receiver: WebhookReceiver<Record<string, unknown>>;
+  let heldCall: Promise<'answered' | 'failed'>;
+  /** The session the browser signs in with, kept in its cookie jar. */
+  let browserSession = '';
   const secrets: Record<string, string> = {};
   /** Six digits: looked for as a number of their own, not inside longer ones or a timestamp's microseconds. */
   const codes: Record<string, string> = {};
+  /** Secrets created through the console's dialogs, each shown once in its creation answer. */
+  const shownOnce: Partial<Record<keyof typeof CREATION_ANSWERS, string>> = {};
 
   beforeAll(async () => {
-    system = await startTestSystem(inject('pgAdminUrl'));
+    browser = await launchBrowser();
+    world = await startConsoleSystem(inject('pgAdminUrl'));
+    system = world.system;
     receiver = await startWebhookReceiver();
     db = new pg.Client({ connectionString: system.cp.databaseUrl });
     await db.connect();
@@ -73,22 +105,13 @@ describe('secrets in every sink', () => {
     });
     secrets['session cookie'] = sessionCookieOf(signedIn)!;
     codes['sign-in code (pending)'] = await requestCode();
-  }, 120_000);
+    // The person who signs in to the console: their password, and a session of theirs the browser never holds.
+    secrets['password'] = world.operator.password;
+    secrets['session (another device)'] = world.operator.session;
 
-  afterAll(async () => {
-    await db?.end();
-    await receiver?.close();
-    await system?.close();
-  });
-
-  it('finds none of them in PostgreSQL, the logs, the spool, exports, webhook payloads or metrics', async () => {
     const key = secrets['Keyward key'];
-    await eventually(
-      async () => ((await fetch(`${system.dp.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).status === 200 ? true : undefined),
-      10_000,
-      'the key to reach the node',
-    );
-    const openai = new OpenAI({ apiKey: key, baseURL: `${system.dp.url}/v1`, maxRetries: 0 });
+    await waitForKeyOnNode(system, key);
+    const openai = new OpenAI({ apiKey: key, baseURL: `${system.dp.url}/v1`, maxRetries: 0, timeout: 120_000 });
     await openai.chat.completions.create({ model: 'gpt-4o-mini', max_tokens: 16, messages: [{ role: 'user', content: 'hello' }] });
     const stream = await openai.chat.completions.create({ model: 'gpt-4o-mini', max_tokens: 16, stream: true, messages: [{ role: 'user', content: 'hello' }] });
     for await (const chunk of stream) void chunk;
@@ -99,13 +122,164 @@ describe('secrets in every sink', () => {
       body: '{}',
     });
     expect(wrong.status).toBe(401);
+    ({ call: heldCall } = await holdOneCall(openai));
+    await eventually(() => (receiver.deliveries.length > 0 ? true : undefined), 15_000, 'the budget alert webhook');
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await db?.end();
+    await receiver?.close();
+    await world?.close();
+  });
+
+  /**
+   * Attaches the hold policy and calls with a shell tool until a call is held (the policy
+   * reaches the node a moment after it is attached); resolves with that call, still waiting
+   * (wrapped: an async function returning the promise itself would wait for it).
+   */
+  async function holdOneCall(openai: OpenAI): Promise<{ call: Promise<'answered' | 'failed'> }> {
+    const policy = await system.owner.gql<{ createPolicy: { id: string } }>('mutation($input: CreatePolicyInput!) { createPolicy(input: $input) { id } }', {
+      input: { source: HOLD_POLICY },
+    });
+    const attached = await system.owner.gql('mutation($id: ID!) { attachPolicy(id: $id, scope: { kind: ORG }) { id } }', { id: policy.data!.createPolicy.id });
+    expect(attached.errors).toBeUndefined();
+    const pending = async () =>
+      (await system.owner.gql<{ approvals: { nodes: unknown[] } }>('{ approvals(filter: { status: [PENDING] }, first: 1) { nodes { id } } }')).data!.approvals
+        .nodes.length > 0;
+    return eventually(
+      async () => {
+        const call = openai.chat.completions
+          .create({
+            model: 'gpt-4o-mini',
+            max_tokens: 16,
+            tools: [{ type: 'function', function: { name: 'shell_exec', parameters: { type: 'object', properties: {} } } }],
+            messages: [{ role: 'user', content: 'Free some disk space' }],
+          })
+          .then(
+            () => 'answered' as const,
+            () => 'failed' as const,
+          );
+        const outcome = await eventually(
+          async () => ((await pending()) ? 'held' : await Promise.race([call, new Promise<undefined>((r) => setTimeout(r, 100))])),
+          10_000,
+          'the call to be held or answered',
+        );
+        return outcome === 'held' ? { call } : undefined;
+      },
+      30_000,
+      'a held call',
+    );
+  }
+
+  it('shows the console’s owner none of them, and each secret the console creates only in its creation answer', { timeout: 120_000 }, async () => {
+    const started = performance.now();
+    const owner = await openConsolePage(browser, DESKTOP);
+    const { page } = owner;
+    // Signed out, the console sends Keys to Sign-in and back after the password.
+    await page.goto(`${world.consoleUrl}/keys`);
+    await page.waitForURL(/\/login/);
+    await fillSignIn(page, world.operator);
+    await screenTitle(page, 'Keys').waitFor();
+    shownOnce['Keyward key (console)'] = await createWithSecretShownOnce(page, 'create-key', 'Create a key', { Name: 'console key', Owner: 'scan-agent' });
+    await tableRows(page, 'console key').waitFor();
+    await page.getByRole('link', { name: 'agent key', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'agent key' }).waitFor();
+    await page.locator('[data-test=recent-request]').first().waitFor();
+
+    await openScreen(page, 'Provider credentials');
+    await tableRows(page, `••••${secrets['provider credential']!.slice(-4)}`).waitFor();
+
+    await openScreen(page, 'API tokens');
+    shownOnce['API token (console)'] = await createWithSecretShownOnce(page, 'create-token', 'Create an API token', { Name: 'console token' });
+    await tableRows(page, 'console token').waitFor();
+
+    await openScreen(page, 'Data-plane nodes');
+    shownOnce['node token (console)'] = await createWithSecretShownOnce(page, 'create-node-token', 'Create a node token', { Name: 'console node' });
+    await tableRows(page, 'console node').waitFor();
+    await page.getByText('system-node').first().waitFor();
+
+    await openScreen(page, 'Webhooks & Slack');
+    shownOnce['webhook secret (console)'] = await createWithSecretShownOnce(page, 'add-webhook', 'Add a webhook', {
+      'Endpoint URL': `${receiver.url}/console`,
+    });
+    await page.getByRole('button', { name: `Actions for ${receiver.url}`, exact: true }).click();
+    await page.locator('.n-dropdown-option', { hasText: 'Deliveries' }).click();
+    await page.locator('[data-test=deliveries] li').first().waitFor();
+    await page.keyboard.press('Escape');
+
+    await openScreen(page, 'Approvals');
+    const card = page.locator('[data-test^="approval-"]').first();
+    await card.locator('[data-test=approve]').click();
+    const confirm = dialog(page, 'Approve this request?');
+    await confirm.locator('[data-test=decision-reason]').locator('textarea, input').first().fill('Scanned, go ahead');
+    await confirm.locator('[data-test=confirm-decision]').click();
+    expect(await heldCall).toBe('answered');
+    await page.getByText('Nothing is waiting').waitFor();
+
+    // The live feed is open when a request arrives, so the subscription's frames carry its event.
+    await openScreen(page, 'Requests');
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    const openai = new OpenAI({ apiKey: secrets['Keyward key'], baseURL: `${system.dp.url}/v1`, maxRetries: 0 });
+    await openai.chat.completions.create({ model: 'gpt-4o-mini', max_tokens: 16, messages: [{ role: 'user', content: 'watched live' }] });
+    const liveEvent = (payload: string) =>
+      payload.includes('"type":"next"') && payload.includes('"usageEvents"') && payload.includes(`"keyPrefix":"${displayPrefix(secrets['Keyward key']!)}"`);
+    await expect.poll(() => owner.frames.some((f) => !f.sent && liveEvent(f.payload))).toBe(true);
+    await tableRows(page, 'agent key').first().waitFor();
+    await page.locator('.n-tabs-tab', { hasText: 'History' }).click();
+    await tableRows(page, 'agent key').first().click();
+    await page.locator('[data-test=event-key]').waitFor();
+    await page.keyboard.press('Escape');
+
+    await openScreen(page, 'Admin activity');
+    await page.locator('.n-data-table-tbody .n-data-table-tr').first().waitFor();
+    await openScreen(page, 'Audit trail');
+    await page.locator('[data-test=trail-rows] .n-data-table-tbody .n-data-table-tr').first().waitFor();
+    await openScreen(page, 'Members');
+    await page.getByText(world.operator.email).first().waitFor();
+    await page.locator('[data-test=account]').click();
+    await screenTitle(page, 'Your account').waitFor();
+    await page.locator('[data-test=session-current]').waitFor();
+    await settle(page);
+
+    const places = await placesSeen(owner);
+    const responses = Object.keys(places).filter((p) => p.startsWith('response '));
+    const frames = Object.keys(places).filter((p) => p.startsWith('frame '));
+    console.log(
+      `console traffic scan: ${responses.length} responses and ${frames.length} WebSocket frames in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+    // The scan is not blind: every answer but a redirect was read, the live feed's frames carry the request, the answers carry the credential's last four characters and the new key's prefix.
+    expect((await owner.responses()).filter((r) => r.body === null && (r.status < 300 || r.status >= 400)).map((r) => r.url)).toEqual([]);
+    expect(responses.length).toBeGreaterThan(100);
+    expect(frames.length).toBeGreaterThanOrEqual(5);
+    expect(frames.filter((f) => liveEvent(places[f]!)).length).toBeGreaterThan(0);
+    const text = Object.values(places).join('\n');
+    expect(text.includes(`"lastFour":"${secrets['provider credential']!.slice(-4)}"`)).toBe(true);
+    expect(text.includes(`"prefix":"${displayPrefix(shownOnce['Keyward key (console)']!)}"`)).toBe(true);
+
+    browserSession = (await owner.context.cookies()).find((c) => c.name === 'kw_session')!.value;
+    const found = Object.fromEntries(
+      Object.entries({ ...needles(), 'browser session': browserSession, ...shownOnce }).map(([name, needle]) => [name, storesHolding(places, needle)]),
+    );
+    // A GraphQL answer to `mutation`: its body (after the headers' line) opens with that field.
+    const answersOf = (mutation: string) => responses.filter((p) => places[p]!.includes(`\n{"data":{"${mutation}":`));
+    expect(found).toEqual({
+      ...Object.fromEntries(Object.keys(needles()).map((name) => [name, []])),
+      // The browser's own session: set by the sign-in answer, kept in the cookie jar, sent only in requests.
+      'browser session': [...answersOf('signInWithPassword'), 'cookies'],
+      ...Object.fromEntries(Object.entries(CREATION_ANSWERS).map(([name, mutation]) => [name, answersOf(mutation)])),
+    });
+    for (const mutation of Object.values(CREATION_ANSWERS)) expect(answersOf(mutation), mutation).toHaveLength(1);
+    expect(owner.errors).toEqual([]);
+    await owner.context.close();
+  });
+
+  it('finds none of them in PostgreSQL, the logs, the spool, exports, webhook payloads or metrics', async () => {
     await eventually(
       async () => ((await db.query('select count(*)::int as n from usage_events')).rows[0].n >= 2 ? true : undefined),
       15_000,
       'the events to be stored',
     );
-    await eventually(() => (receiver.deliveries.length > 0 ? true : undefined), 15_000, 'the budget alert webhook');
-
     const metrics = await fetch(`${system.dp.url}/metrics`);
     expect(metrics.status).toBe(200);
     const stores: Record<string, string> = {
@@ -115,14 +289,20 @@ describe('secrets in every sink', () => {
     };
     // The scan is not blind: each sink has content, the credential's row (its last four characters shown in the console) is in the database text, and the alert was delivered.
     for (const [store, text] of Object.entries(stores)) expect(text.length, store).toBeGreaterThan(0);
-    expect(stores.postgresql).toContain(secrets['provider credential'].slice(-4));
+    expect(stores.postgresql).toContain(secrets['provider credential']!.slice(-4));
     expect(stores['webhook payloads']).toContain('budget.threshold');
-    const needles: Record<string, string | RegExp> = {
+    const all = { ...needles(), 'browser session': browserSession, ...shownOnce };
+    expect(Object.keys(all)).toHaveLength(17);
+    expect(browserSession).not.toBe('');
+    const found = Object.fromEntries(Object.entries(all).map(([name, needle]) => [name, storesHolding(stores, needle)]));
+    expect(found).toEqual(Object.fromEntries(Object.keys(all).map((name) => [name, []])));
+  });
+
+  /** The secrets made before the console opened, and the codes as patterns. */
+  function needles(): Record<string, string | RegExp> {
+    return {
       ...secrets,
       ...Object.fromEntries(Object.entries(codes).map(([name, code]) => [name, new RegExp(`(?<![\\d.])${code}(?!\\d)`)])),
     };
-    expect(Object.keys(needles)).toHaveLength(10);
-    const found = Object.fromEntries(Object.entries(needles).map(([name, needle]) => [name, storesHolding(stores, needle)]));
-    expect(found).toEqual(Object.fromEntries(Object.keys(needles).map((name) => [name, []])));
-  });
+  }
 });

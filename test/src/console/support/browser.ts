@@ -67,12 +67,30 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
 }
 
+/** One HTTP answer the page received, as text: its headers and body (null when the body could not be read). */
+interface RecordedResponse {
+  readonly url: string;
+  readonly status: number;
+  readonly headers: string;
+  readonly body: string | null;
+}
+
+/** One WebSocket frame, in either direction. */
+interface RecordedFrame {
+  readonly sent: boolean;
+  readonly payload: string;
+}
+
 /** A page of its own browser context (cookies are per context, so each context is one signed-in person). */
 export interface ConsolePage {
   readonly context: BrowserContext;
   readonly page: Page;
+  /** Every HTTP answer (documents, scripts, GraphQL, downloads) since the page opened or the last `forgetTraffic()`. */
+  responses(): Promise<RecordedResponse[]>;
   /** Bodies of every GraphQL answer (HTTP) since the page opened or the last `forgetTraffic()`. */
   graphqlBodies(): Promise<string[]>;
+  /** Every WebSocket frame sent or received since the page opened or the last `forgetTraffic()`. */
+  readonly frames: readonly RecordedFrame[];
   /** Frames received over the graphql-ws socket since the page opened or the last `forgetTraffic()`. */
   readonly socketFrames: string[];
   /** Starts the traffic record afresh (e.g. once a shown-once secret is meant to be gone). */
@@ -82,38 +100,55 @@ export interface ConsolePage {
 }
 
 /**
- * Opens a fresh context and page at `viewport`, recording the GraphQL traffic (so a test can
- * prove a secret never comes back over the wire) and the page's errors.
+ * Opens a fresh context and page at `viewport`, recording its traffic (so a test can prove a
+ * secret never comes back over the wire) and the page's errors. Each answer's body is read as
+ * it arrives: once the page moves on, the browser may no longer hold it.
  */
 export async function openConsolePage(browser: Browser, viewport: { width: number; height: number } = DESKTOP): Promise<ConsolePage> {
   const context = await browser.newContext({ viewport, locale: 'en-US', timezoneId: 'UTC' });
   context.setDefaultTimeout(UI_TIMEOUT_MS);
   const page = await context.newPage();
-  let responses: Response[] = [];
-  const socketFrames: string[] = [];
+  let responses: { url: string; record: Promise<RecordedResponse> }[] = [];
+  const frames: RecordedFrame[] = [];
   const errors: string[] = [];
-  page.on('response', (res) => {
-    if (new URL(res.url()).pathname === '/graphql') responses.push(res);
+  page.on('response', (res) => void responses.push({ url: res.url(), record: recordResponse(res) }));
+  page.on('websocket', (ws) => {
+    ws.on('framereceived', (frame) => void frames.push({ sent: false, payload: String(frame.payload) }));
+    ws.on('framesent', (frame) => void frames.push({ sent: true, payload: String(frame.payload) }));
   });
-  page.on('websocket', (ws) => ws.on('framereceived', (frame) => void socketFrames.push(String(frame.payload))));
   page.on('pageerror', (error) => void errors.push(`pageerror: ${error.message}`));
   page.on('console', (msg) => {
     if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
   });
+  const recorded = (path?: string) => Promise.all(responses.filter((r) => path === undefined || new URL(r.url).pathname === path).map((r) => r.record));
   return {
     context,
     page,
-    socketFrames,
+    frames,
+    get socketFrames() {
+      return frames.filter((f) => !f.sent).map((f) => f.payload);
+    },
     errors,
+    responses: () => recorded(),
     async graphqlBodies() {
-      const bodies = await Promise.all(responses.map((r) => r.text().catch(() => '')));
-      return bodies;
+      return (await recorded('/graphql')).map((r) => r.body ?? '');
     },
     forgetTraffic() {
       responses = [];
-      socketFrames.length = 0;
+      frames.length = 0;
     },
   };
+}
+
+async function recordResponse(res: Response): Promise<RecordedResponse> {
+  const [headers, body] = await Promise.all([
+    res.allHeaders().catch(() => ({})),
+    res.body().then(
+      (bytes) => bytes.toString('utf8'),
+      () => null,
+    ),
+  ]);
+  return { url: res.url(), status: res.status(), headers: JSON.stringify(headers), body };
 }
 
 /** Saves a full-page screenshot as `test-artifacts/console/<name>.png` and returns its path. */
@@ -125,4 +160,25 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
   // Animations (the live dot's pulse, row highlights) would make screenshots differ run to run.
   await page.screenshot({ path, fullPage: true, animations: 'disabled' });
   return path;
+}
+
+/**
+ * Everything a console page was given or kept, as text by place, for secret scans: each HTTP
+ * answer (headers and body), each WebSocket frame either way, localStorage, sessionStorage,
+ * the context's cookie jar and the page as it is now.
+ */
+export async function placesSeen(owner: ConsolePage): Promise<Record<string, string>> {
+  const { page, context } = owner;
+  const places: Record<string, string> = {};
+  for (const [i, res] of (await owner.responses()).entries()) {
+    const url = new URL(res.url);
+    places[`response ${i + 1}: ${res.status} ${url.pathname}${url.search}`] = `${res.headers}\n${res.body ?? ''}`;
+  }
+  for (const [i, frame] of owner.frames.entries()) places[`frame ${i + 1} (${frame.sent ? 'sent' : 'received'})`] = frame.payload;
+  const storage = await page.evaluate(() => ({ local: JSON.stringify({ ...localStorage }), session: JSON.stringify({ ...sessionStorage }) }));
+  places.localStorage = storage.local;
+  places.sessionStorage = storage.session;
+  places.cookies = JSON.stringify(await context.cookies());
+  places['page'] = await page.content();
+  return places;
 }

@@ -87,3 +87,22 @@ export async function domContains(page: Page, needle: string): Promise<boolean> 
   // `content()` shows attributes as written; typed input values live only in properties.
   return page.evaluate((n) => Array.from(document.querySelectorAll('input, textarea')).some((el) => (el as HTMLInputElement).value.includes(n)), needle);
 }
+
+/**
+ * Creates something through its dialog: clicks the button `button` (its `data-test`), fills the
+ * dialog titled `title` (`fields`: value by form label) and submits it. Resolves with the secret
+ * the answer shows once, after ticking "I have stored this" and closing it, once it is gone from
+ * the page.
+ */
+export async function createWithSecretShownOnce(page: Page, button: string, title: string, fields: Record<string, string>): Promise<string> {
+  await page.locator(`[data-test=${button}]`).click();
+  const form = dialog(page, title);
+  for (const [label, value] of Object.entries(fields)) await formItem(form, label).locator('input').fill(value);
+  await form.locator('button[type=submit]').click();
+  const shown = page.locator('[data-test=secret]');
+  const secret = ((await shown.textContent({ timeout: UI_TIMEOUT_MS })) ?? '').trim();
+  await page.locator('[data-test=stored]').click();
+  await page.locator('[data-test=done]').click();
+  await shown.waitFor({ state: 'detached', timeout: UI_TIMEOUT_MS });
+  return secret;
+}
