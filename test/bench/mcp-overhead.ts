@@ -6,23 +6,37 @@
  * and one `tool_call` policy (scan the arguments for e-mail addresses) applies to every call;
  * each call is an event the node ships to the control plane. Calls straight to the server and
  * through Keyward alternate call by call, so both see the same machine load. Prints p50 and p99
- * of each path and what Keyward adds.
+ * of each path, what Keyward adds, the node's CPU milliseconds per call (from `/proc`) and the
+ * load average.
  *
- *   node test/dist/bench/mcp-overhead.js [--calls 2000] [--pg-admin-url URL]
+ *   node test/dist/bench/mcp-overhead.js [--calls 2000] [--pg-admin-url URL] [--cpu-prof] [--baseline DIR]
+ *
+ * `--cpu-prof` writes the node's CPU profile to `bench-results/profiles/mcp-data-plane`.
+ * `--baseline DIR` runs a second node from another build (a copy of an earlier `data-plane/dist`
+ * inside `data-plane/`, e.g. `data-plane/before/dist`, which git ignores) in the same
+ * interleaving: before and after a change, measured under the same load.
  */
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { gqlRequest } from '@keyward/control-plane/testing';
 import { EMAIL_TOOL_POLICY, timeInterleavedCalls } from '../src/mcp/support/call-timing.js';
 import { startChild, stopAllChildren } from './lib/children.js';
+import { cpuSeconds } from './lib/proc.js';
 import { summarize } from './lib/stats.js';
 import { layout, planeSecrets, startBenchControlPlane, startFastMock, startKeyward } from './lib/targets.js';
 
-const { values } = parseArgs({ options: { calls: { type: 'string', default: '2000' }, 'pg-admin-url': { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    calls: { type: 'string', default: '2000' },
+    'pg-admin-url': { type: 'string' },
+    'cpu-prof': { type: 'boolean', default: false },
+    baseline: { type: 'string' },
+  },
+});
 const calls = Number(values.calls);
 
 /** The upstream credential Keyward holds for the server (the server accepts any bearer). */
@@ -67,20 +81,37 @@ async function main() {
       input: { source: JSON.stringify(EMAIL_TOOL_POLICY) },
     });
     await gql(`mutation($id: ID!) { attachPolicy(id: $id, scope: { kind: ORG }) { id } }`, { id: policy.createPolicy.id });
-    // Configured before the node starts: its first snapshot carries the server, the key and the policy.
-    const keyward = await startKeyward(l, null, secrets, cp);
+    // Configured before the nodes start: their first snapshot carries the server, the key and the policy.
+    const profileDir = join(l.root, 'bench-results', 'profiles', 'mcp-data-plane');
+    const keyward = await startKeyward(l, null, secrets, cp, { nodeFlags: values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [] });
+    const baseline = values.baseline ? await startKeyward(l, null, secrets, cp, { build: { dist: resolve(values.baseline), name: 'baseline' } }) : null;
 
-    const direct = await connect(toolsUrl, UPSTREAM_TOKEN);
-    const proxied = await connect(`${keyward.target.endpoint.origin}/mcp/records`, key.createKey.secret);
-    const times = await timeInterleavedCalls(direct, proxied, calls);
-    await direct.close();
-    await proxied.close();
-    const [d, k] = [summarize(times.direct), summarize(times.keyward)];
+    const nodes = [
+      { name: 'keyward', pid: keyward.child.pid, origin: keyward.target.endpoint.origin, label: 'through Keyward (key, tool access, one tool policy, event)' },
+      ...(baseline
+        ? [{ name: 'baseline', pid: baseline.child.pid, origin: baseline.target.endpoint.origin, label: `through Keyward, ${values.baseline}` }]
+        : []),
+    ];
+    const clients: Record<string, Client> = { direct: await connect(toolsUrl, UPSTREAM_TOKEN) };
+    for (const node of nodes) clients[node.name] = await connect(`${node.origin}/mcp/records`, key.createKey.secret);
+    const loadBefore = loadavg()[0]!;
+    const cpuBefore = nodes.map((node) => cpuSeconds(node.pid));
+    const times = await timeInterleavedCalls(clients, calls);
+    // Every node served the warm-up too: a tenth as many calls again.
+    const cpuMsPerCall = nodes.map((node, i) => ((cpuSeconds(node.pid) - cpuBefore[i]!) * 1000) / (calls + Math.ceil(calls / 10)));
+    const loadAfter = loadavg()[0]!;
+    for (const client of Object.values(clients)) await client.close();
+    const d = summarize(times.direct!);
     const ms = (v: number) => v.toFixed(2);
-    console.log(`\n| tools/call (${calls.toLocaleString('en')} each, interleaved) | p50 ms | p99 ms |\n| --- | --- | --- |`);
-    console.log(`| straight to the MCP server | ${ms(d.p50)} | ${ms(d.p99)} |`);
-    console.log(`| through Keyward (key, tool access, one tool policy, event) | ${ms(k.p50)} | ${ms(k.p99)} |`);
-    console.log(`| **added by Keyward** | **${ms(k.p50 - d.p50)}** | **${ms(k.p99 - d.p99)}** |`);
+    console.log(`\n| tools/call (${calls.toLocaleString('en')} each, interleaved) | p50 ms | p99 ms | added p50 ms | added p99 ms | node CPU ms per call |`);
+    console.log('| --- | --- | --- | --- | --- | --- |');
+    console.log(`| straight to the MCP server | ${ms(d.p50)} | ${ms(d.p99)} | | | |`);
+    nodes.forEach((node, i) => {
+      const k = summarize(times[node.name]!);
+      console.log(`| ${node.label} | ${ms(k.p50)} | ${ms(k.p99)} | **${ms(k.p50 - d.p50)}** | ${ms(k.p99 - d.p99)} | ${cpuMsPerCall[i]!.toFixed(3)} |`);
+    });
+    console.log(`\nload average (1 min) ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`);
+    if (values['cpu-prof']) console.log(`CPU profile of the node: ${profileDir} (written when it stops)`);
   } finally {
     await stopAllChildren();
     await rm(workDir, { recursive: true, force: true });

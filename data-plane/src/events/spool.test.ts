@@ -1,8 +1,8 @@
-import { appendFile, mkdtemp, readdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, open as openFile, readdir, readFile, rm, symlink, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { uuidv7, type UsageEvent } from '@keyward/shared';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../observability/logger.js';
 import { EventSpool, type SpoolBatch } from './spool.js';
 
@@ -79,6 +79,75 @@ describe('the event spool', () => {
     await Promise.all([second, third, fourth]);
     expect(durable).toBe(true);
     await spool.close();
+  });
+
+  it('writes an event at once while an fsync is in progress, and shows it to readers only after its own', async () => {
+    // Every fsync waits until the test lets it go, as on a busy disk; then it runs for real.
+    const probe = await openFile(join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as FileHandle;
+    await probe.close();
+    const datasync = proto.datasync;
+    let letGo = () => {};
+    const spy = vi.spyOn(proto, 'datasync').mockImplementation(async function (this: FileHandle) {
+      await new Promise<void>((resolve) => (letGo = resolve));
+      return datasync.call(this);
+    });
+    try {
+      const spool = await EventSpool.open({ dir, logger });
+      const first = spool.append(event(1));
+      await vi.waitFor(() => expect(spy).toHaveBeenCalledTimes(1));
+      let written = false;
+      let durable = false;
+      const second = spool.append(event(2), () => (written = true)).then(() => (durable = true));
+      // The answer waiting for `written` goes on while the first fsync still runs.
+      expect(written).toBe(true);
+      letGo();
+      await first;
+      expect(requestIds(await spool.readBatch(10))).toEqual(['req-1']);
+      await vi.waitFor(() => expect(spy).toHaveBeenCalledTimes(2));
+      expect(durable).toBe(false);
+      letGo();
+      await second;
+      expect(requestIds(await spool.readBatch(10))).toEqual(['req-1', 'req-2']);
+      await spool.close();
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('holds, in order, the events written while an fsync that fails was in progress', async () => {
+    const probe = await openFile(join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as FileHandle;
+    await probe.close();
+    const datasync = proto.datasync;
+    let failNext = true;
+    let letGo = () => {};
+    const spy = vi.spyOn(proto, 'datasync').mockImplementation(async function (this: FileHandle) {
+      await new Promise<void>((resolve) => (letGo = resolve));
+      if (failNext) {
+        failNext = false;
+        throw Object.assign(new Error('I/O error'), { code: 'EIO' });
+      }
+      return datasync.call(this);
+    });
+    try {
+      const spool = await EventSpool.open({ dir, logger, retryMs: 300 });
+      const appends = [spool.append(event(1))];
+      await vi.waitFor(() => expect(spy).toHaveBeenCalledTimes(1));
+      appends.push(spool.append(event(2)), spool.append(event(3)));
+      letGo();
+      await vi.waitFor(() => expect(spool.failure).toBe('EIO'));
+      expect(spool.backlog).toBe(3);
+      // The retry writes all three again, oldest first, and its fsync succeeds.
+      await vi.waitFor(() => expect(spy).toHaveBeenCalledTimes(2));
+      letGo();
+      await Promise.all(appends);
+      expect(spool.failure).toBeNull();
+      expect(requestIds(await spool.readBatch(10))).toEqual(['req-1', 'req-2', 'req-3']);
+      await spool.close();
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('holds the events a full disk refused, in order, and writes them once there is room again', async () => {

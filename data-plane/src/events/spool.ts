@@ -37,8 +37,9 @@ export interface SpoolOptions {
   readonly onDurable?: () => void;
   /**
    * Least time between two fsyncs of the active segment (0: one per event-loop turn). Events
-   * are written to the file in the next event-loop turn, or at once while a flush waits out the
-   * interval since the last fsync; one fsync then covers every event of a busy interval. A
+   * are written to the file in the next event-loop turn, or at once while a flush runs (waits
+   * out the interval since the last fsync, or waits for an fsync); one fsync then covers every
+   * event of a busy interval, and no event's `written` waits for an fsync. A
    * crashed process loses at most the appends of its last event-loop turn (none whose answer
    * already ended: the gateway waits for `written`); a power cut at most one interval's events.
    */
@@ -78,11 +79,15 @@ export class EventSpool {
   private closed = false;
   private lastSyncAt = -Infinity;
   /**
-   * While a flush waits out the sync interval: the appends it has written so far. An append
-   * arriving then is written at once and joins them (its `written` runs without waiting for
-   * the interval), and the fsync at the interval's end covers it.
+   * While a flush runs: the appends written since its last fsync began, which its next fsync
+   * makes durable. An append arriving then is written at once and joins them, so its `written`
+   * waits neither for the sync interval nor for an fsync in progress (on a busy disk one takes
+   * tens of milliseconds, and every answer waiting for `written` would wait as long). Appends
+   * to a full segment queue instead, for the next one.
    */
-  private waiting: { readonly written: PendingAppend[]; bytes: number } | null = null;
+  private unsynced: { readonly written: PendingAppend[]; bytes: number } | null = null;
+  /** The appends the fsync in progress covers, until it succeeded. */
+  private syncing: PendingAppend[] | null = null;
   /** Bytes in the active segment: the durable `activeSize` plus what was written since the last fsync. */
   private fileEnd: number;
   /** Appends whose write or fsync failed, oldest first, waiting for the retry. */
@@ -127,7 +132,7 @@ export class EventSpool {
 
   /** Events written and not yet acknowledged (including ones still being fsync'd or held after a failed write). */
   get backlog(): number {
-    return this.pendingLines + this.queue.length + this.held.length;
+    return this.pendingLines + this.queue.length + this.held.length + (this.syncing?.length ?? 0) + (this.unsynced?.written.length ?? 0);
   }
 
   /** The error code (`ENOSPC`, `EIO`…) that keeps events from being written, or null while writes succeed. */
@@ -144,8 +149,8 @@ export class EventSpool {
     if (this.closed) return Promise.reject(new Error('event spool is closed'));
     return new Promise<void>((resolve, reject) => {
       const pending = { line: `${JSON.stringify(event)}\n`, written, resolve, reject };
-      if (this.waiting) {
-        this.waiting.bytes += this.write([pending], this.waiting.written);
+      if (this.unsynced && this.fileEnd < this.segmentBytes) {
+        this.unsynced.bytes += this.write([pending], this.unsynced.written);
         return;
       }
       this.queue.push(pending);
@@ -277,32 +282,44 @@ export class EventSpool {
   }
 
   private async flushQueue(): Promise<void> {
+    let group: { readonly written: PendingAppend[]; bytes: number } = { written: [], bytes: 0 };
     try {
-      while (this.queue.length > 0) {
-        const written: PendingAppend[] = [];
-        let bytes = this.write(this.queue.splice(0), written);
+      for (;;) {
+        // A full segment is replaced once everything written to it is durable.
+        if (group.written.length === 0 && this.activeSize >= this.segmentBytes) {
+          this.unsynced = null;
+          await this.rotate();
+        }
+        this.unsynced = group;
+        group.bytes += this.write(this.queue.splice(0), group.written);
+        if (group.written.length === 0) break;
         // Appends that arrive while the sync interval runs out are written at once, before the fsync too.
         const wait = this.lastSyncAt + (this.options.syncIntervalMs ?? 0) - performance.now();
-        if (wait > 0 && !this.closed) {
-          this.waiting = { written, bytes: 0 };
-          await sleep(wait);
-          bytes += this.waiting.bytes;
-          this.waiting = null;
-        }
-        if (written.length === 0) continue;
+        if (wait > 0 && !this.closed) await sleep(wait);
+        // A write that failed meanwhile cut the group from the file and holds it (`fail`).
+        if (group.written.length === 0) break;
+        // Appends during the fsync are written at once too, for the next one (while the segment has room).
+        const next = { written: [] as PendingAppend[], bytes: 0 };
+        this.unsynced = next;
+        this.syncing = group.written;
         try {
           await this.active.datasync();
           this.lastSyncAt = performance.now();
-          this.activeSize += bytes;
-          this.pendingLines += written.length;
-          for (const p of written) p.resolve();
+          // A write that failed meanwhile cut these from the file and holds them (`fail`).
+          if (group.written.length > 0) {
+            this.activeSize += group.bytes;
+            this.pendingLines += group.written.length;
+            for (const p of group.written) p.resolve();
+          }
         } catch (err) {
           // After a failed fsync the kernel may have dropped the pages: none of these is durable.
-          this.fail(err, written);
+          this.fail(err);
         }
-        if (this.activeSize >= (this.options.segmentBytes ?? 8 * 1024 * 1024)) await this.rotate();
+        this.syncing = null;
+        group = next;
       }
     } finally {
+      this.unsynced = null;
       this.flushing = null;
     }
     this.options.onDurable?.();
@@ -316,6 +333,11 @@ export class EventSpool {
     const flush = Promise.resolve().then(() => this.flushQueue());
     this.flushing = flush;
     return flush;
+  }
+
+  /** A segment is replaced once it holds this many bytes. */
+  private get segmentBytes(): number {
+    return this.options.segmentBytes ?? 8 * 1024 * 1024;
   }
 
   /** Writes `group` to the active segment (adding it to `written`) and returns the bytes written; a failed write holds its appends for the retry. */
@@ -344,10 +366,10 @@ export class EventSpool {
 
   /**
    * Records a failed write or fsync: cuts whatever the file holds past its durable size (a torn
-   * line, or lines whose fsync failed) and holds `group` and every other append not yet durable
-   * for the retry (their `written` already ran).
+   * line, or lines whose fsync failed) and holds every append not yet durable, then `group` (a
+   * write that failed), for the retry, oldest first (their `written` already ran).
    */
-  private fail(err: unknown, group: readonly PendingAppend[]): void {
+  private fail(err: unknown, group: readonly PendingAppend[] = []): void {
     const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
     if (this.failed === null)
       this.options.logger.error({ code, reason: (err as Error).message }, 'the event spool cannot be written; refusing new requests until it can');
@@ -358,8 +380,8 @@ export class EventSpool {
       // A segment that cannot even be cut (a device, not a file) is replaced by the retry's fresh open.
     }
     this.fileEnd = this.activeSize;
-    const unsynced = this.waiting ? this.waiting.written.splice(0) : [];
-    this.held.push(...unsynced.filter((p) => !group.includes(p)), ...group);
+    this.held.push(...(this.syncing?.splice(0) ?? []), ...(this.unsynced?.written.splice(0) ?? []), ...group);
+    if (this.unsynced) this.unsynced.bytes = 0;
     this.scheduleRetry();
   }
 

@@ -30,6 +30,8 @@ export class ClientResponse {
   private heldEnd: (() => void) | null = null;
   /** Set when the node cut the connection itself (drain deadline). */
   private cutByNode = false;
+  /** The status line and headers `writeHead` took, until they go out (see `writeHead`). */
+  private pendingHead: { readonly status: number; readonly headers: readonly (readonly [string, string])[] } | null = null;
 
   constructor(private readonly res: HttpResponse) {
     res.onAborted(() => {
@@ -92,16 +94,20 @@ export class ClientResponse {
     end?.();
   }
 
-  /** Writes the status line and headers (sent with the first body bytes). */
+  /**
+   * Writes the status line and headers. They go out with the first body bytes written in this
+   * turn of the event loop, in one packet (an upstream answer often arrives whole: head and first
+   * chunk then cost the agent one wake-up instead of two), or on their own at the end of the turn.
+   */
   writeHead(status: number, headers: Iterable<readonly [string, string]>): void {
     if (this.state !== 'open' || this.headWritten) return;
     this.headWritten = true;
-    if (this.tap) {
-      const list = [...headers];
-      this.tap.head(status, list);
-      headers = list;
-    }
-    this.res.cork(() => this.writeStatusAndHeaders(status, headers));
+    const list = [...headers];
+    this.tap?.head(status, list);
+    this.pendingHead = { status, headers: list };
+    setImmediate(() => {
+      if (this.pendingHead && this.state === 'open') this.res.cork(() => this.writePendingHead());
+    });
   }
 
   /**
@@ -114,6 +120,7 @@ export class ClientResponse {
     this.tap?.body(chunk);
     let accepted = true;
     this.res.cork(() => {
+      this.writePendingHead();
       accepted = this.res.write(chunk);
     });
     if (accepted) return;
@@ -133,7 +140,10 @@ export class ClientResponse {
     this.state = 'ended';
     this.releaseWaiter();
     if (body !== undefined) this.tap?.body(body);
-    this.finally(() => this.res.end(body, closeConnection));
+    this.finally(() => {
+      this.writePendingHead();
+      this.res.end(body, closeConnection);
+    });
   }
 
   /** Writes a whole small response (status, headers, body) in one corked call. */
@@ -145,6 +155,7 @@ export class ClientResponse {
     this.headWritten = true;
     this.finally(() => {
       if (writeHead) this.writeStatusAndHeaders(status, headers);
+      else this.writePendingHead();
       this.res.end(body, closeConnection);
     });
   }
@@ -176,6 +187,12 @@ export class ClientResponse {
     const run = () => this.res.cork(last);
     if (this.endHeld) this.heldEnd = run;
     else run();
+  }
+
+  private writePendingHead(): void {
+    const head = this.pendingHead;
+    this.pendingHead = null;
+    if (head) this.writeStatusAndHeaders(head.status, head.headers);
   }
 
   private writeStatusAndHeaders(status: number, headers: Iterable<readonly [string, string]>): void {

@@ -221,6 +221,11 @@ export interface KeywardNodeOptions {
   readonly otlpEndpoint?: string;
   /** `KEYWARD_DP_WORKERS` above 1: the `keyward-2w` row. */
   readonly workers?: number;
+  /**
+   * Another build of the data plane to run instead of `data-plane/dist` (a copy of an earlier
+   * `dist` inside `data-plane/`, e.g. `data-plane/before/dist`, so it resolves the same packages), under this name.
+   */
+  readonly build?: { readonly dist: string; readonly name: string };
 }
 
 /**
@@ -237,20 +242,21 @@ export async function startKeyward(
   const port = await freePort();
   const workers = options.workers ?? 1;
   const id: TargetId = options.otlpEndpoint ? 'keyward-otel' : workers > 1 ? 'keyward-2w' : 'keyward';
+  const instance = options.build ? `${id}-${options.build.name}` : id;
   const child = await startChild({
-    name: TARGET_LABELS[id],
-    script: join(l.root, 'data-plane', 'dist', 'main.js'),
+    name: options.build ? `${TARGET_LABELS[id]} (${options.build.name})` : TARGET_LABELS[id],
+    script: join(options.build?.dist ?? join(l.root, 'data-plane', 'dist'), 'main.js'),
     cores,
     nodeFlags: options.nodeFlags ?? [],
-    logFile: join(l.workDir, `${id}.log`),
+    logFile: join(l.workDir, `${instance}.log`),
     env: {
       ...secrets,
       NODE_ENV: 'production',
       KEYWARD_DP_PORT: String(port),
       KEYWARD_DP_HOST: '127.0.0.1',
       KEYWARD_CONTROL_PLANE_URL: cp.hello.url,
-      KEYWARD_NODE_ID: `bench-${id}`,
-      KEYWARD_DP_STATE_DIR: join(l.workDir, `${id}-state`),
+      KEYWARD_NODE_ID: `bench-${instance}`,
+      KEYWARD_DP_STATE_DIR: join(l.workDir, `${instance}-state`),
       KEYWARD_ALLOW_LOOPBACK_UPSTREAMS: 'true',
       KEYWARD_DP_WORKERS: String(workers),
       LOG_LEVEL: 'info',

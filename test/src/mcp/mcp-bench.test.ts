@@ -56,7 +56,7 @@ describe('MCP tools/call latency, direct and through Keyward', () => {
   });
 
   it('measures a tools/call straight to the server and through Keyward with one tool policy, in one run', { timeout: 600_000 }, async () => {
-    const times = await timeInterleavedCalls(direct, proxied, CALLS);
+    const times = await timeInterleavedCalls({ direct, keyward: proxied }, CALLS);
     const row = (name: string, samples: number[]) => {
       const sorted = [...samples].sort((a, b) => a - b);
       return { path: name, calls: sorted.length, p50Ms: +percentile(sorted, 50).toFixed(3), p99Ms: +percentile(sorted, 99).toFixed(3) };

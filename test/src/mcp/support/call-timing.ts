@@ -10,12 +10,12 @@ export const EMAIL_TOOL_POLICY = {
 const EXPECTED_CONTENT = JSON.stringify([{ type: 'text', text: '3 records in customers' }]);
 
 /**
- * Calls `list_records` `calls` times straight to the server (`direct`) and through Keyward
- * (`proxied`), interleaved call by call so both see the same machine load, after a warm-up of a
- * tenth as many; returns each path's durations in milliseconds. Throws on an answer that is not
- * the tool's.
+ * Calls `list_records` `calls` times on each client (say, straight to the server and through
+ * Keyward), interleaved call by call so all see the same machine load, after a warm-up of a
+ * tenth as many; returns each client's durations in milliseconds, by the same names. Throws on
+ * an answer that is not the tool's.
  */
-export async function timeInterleavedCalls(direct: Client, proxied: Client, calls: number): Promise<{ direct: number[]; keyward: number[] }> {
+export async function timeInterleavedCalls<Name extends string>(clients: Readonly<Record<Name, Client>>, calls: number): Promise<Record<Name, number[]>> {
   const call = async (client: Client) => {
     const started = performance.now();
     const result = await client.callTool({ name: 'list_records', arguments: { table: 'customers' } });
@@ -23,19 +23,14 @@ export async function timeInterleavedCalls(direct: Client, proxied: Client, call
     if (JSON.stringify(result.content) !== EXPECTED_CONTENT) throw new Error(`unexpected tool result: ${JSON.stringify(result)}`);
     return elapsed;
   };
-  for (let i = 0; i < Math.ceil(calls / 10); i++) {
-    await call(direct);
-    await call(proxied);
-  }
-  const times = { direct: [] as number[], keyward: [] as number[] };
+  const names = Object.keys(clients) as Name[];
+  for (let i = 0; i < Math.ceil(calls / 10); i++) for (const name of names) await call(clients[name]);
+  const times = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<Name, number[]>;
   for (let i = 0; i < calls; i++) {
-    // Alternating which goes first keeps any ordering effect out of the difference.
-    if (i % 2 === 0) {
-      times.direct.push(await call(direct));
-      times.keyward.push(await call(proxied));
-    } else {
-      times.keyward.push(await call(proxied));
-      times.direct.push(await call(direct));
+    // Rotating which goes first keeps any ordering effect out of the differences.
+    for (let j = 0; j < names.length; j++) {
+      const name = names[(i + j) % names.length]!;
+      times[name].push(await call(clients[name]));
     }
   }
   return times;
