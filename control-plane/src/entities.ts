@@ -9,7 +9,7 @@ import { Budget } from './budgets/budget.entity.js';
 import { RateLimit } from './budgets/rate-limit.entity.js';
 import { SpendRollup } from './budgets/spend-rollup.entity.js';
 import { PerformanceMinuteRollup, PerformanceRollup } from './performance/performance-rollup.entity.js';
-import { UsageHourRollup } from './performance/usage-hour-rollup.entity.js';
+import { UsageHourRollup, UsageQuarterRollup } from './performance/usage-hour-rollup.entity.js';
 import { ConfigVersion } from './config-publish/config-version.entity.js';
 import { Credential } from './credentials/credential.entity.js';
 import { McpServer } from './mcp/mcp-server.entity.js';
@@ -110,6 +110,7 @@ export const ENTITIES = [
   PerformanceRollup,
   PerformanceMinuteRollup,
   UsageHourRollup,
+  UsageQuarterRollup,
   BudgetAlert,
   BillingAccount,
   CreditLedgerEntry,

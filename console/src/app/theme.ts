@@ -18,7 +18,7 @@ export const THEME_OVERRIDES: GlobalThemeOverrides = {
     textColorBase: '#111318',
     textColor1: '#111318',
     textColor2: '#2b2f38',
-    textColor3: '#6b7180',
+    textColor3: '#646a79',
     borderColor: '#e4e6eb',
     dividerColor: '#eceef2',
     bodyColor: '#f7f8fa',
@@ -27,7 +27,7 @@ export const THEME_OVERRIDES: GlobalThemeOverrides = {
   },
   DataTable: {
     thColor: '#fafbfc',
-    thTextColor: '#6b7180',
+    thTextColor: '#646a79',
     thFontWeight: '500',
     tdColorHover: '#f8f9fb',
     borderColor: '#eceef2',

@@ -86,6 +86,7 @@ export const ARCHIVE_TABLES: readonly ArchiveTable[] = [
   { table: 'performance_rollups' },
   { table: 'performance_minute_rollups' },
   { table: 'usage_hour_rollups' },
+  { table: 'usage_quarter_rollups' },
   { table: 'approval_requests' },
   { table: 'approval_events' },
   { table: 'approval_link_uses' },

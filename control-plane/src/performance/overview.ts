@@ -57,9 +57,33 @@ type PointRow = Sums & { start: string; end: string; blocked: number; errors: nu
 type SeriesRow = Sums & { start: string; grp: string | null; label: string | null };
 type KeyRow = Sums & { keyId: string; name: string | null; prefix: string | null; blocked: number };
 
+/** SQL: the start of an hour in UTC, whatever the session's time zone. */
+const utcHourOf = (instant: string) => `date_bin('1 hour', ${instant}, timestamptz '2000-01-01 00:00:00+00')`;
+
+/**
+ * SQL (after `LOCAL_BUCKETS`): `r`, the usage rows of the range each with the start of its
+ * bucket. An hourly row counts in the bucket holding the hour's end. Where a bucket edge falls
+ * inside an hour (a local day starting at 18:30 UTC in India, 18:15 in Nepal), the hour's quarters
+ * before the edge move back to the bucket before it: added there, taken from the one after.
+ */
+const SPLIT_HOURS = `edges as (
+    select e.at from (select b.start as at from b union all select lim.hi from lim) e where e.at <> ${utcHourOf('e.at')}),
+  r as (
+    select ${bucketStartOf("(h.hour + interval '1 hour' - interval '1 microsecond')")} as start, h.key_id, h.model, h.decision, h.requests, h.cost_micros
+      from usage_hour_rollups h, lim
+     where h.organization_id = :org and h.hour > lim.lo - interval '1 hour' and h.hour < lim.hi
+    union all
+    select ${bucketStartOf('x.at')}, q.key_id, q.model, q.decision, x.sign * q.requests, x.sign * q.cost_micros
+      from edges cross join lim
+      -- \`offset 0\` keeps this a lookup per edge (an index range of its hour) rather than a scan of every quarter.
+      cross join lateral (select * from usage_quarter_rollups q
+                           where q.organization_id = :org and q.quarter >= ${utcHourOf('edges.at')} and q.quarter < edges.at offset 0) q
+      cross join lateral (values (edges.at - interval '1 microsecond', 1), (edges.at, -1)) x(at, sign))`;
+
 /**
  * The organization's requests, spend, blocked requests and errors from `from` to `to`
- * (exclusive), from its hourly usage rollups: one point per bucket (empty ones included), the top
+ * (exclusive), from its hourly usage rollups (split at quarter hours where a bucket starts
+ * inside an hour): one point per bucket (empty ones included), the top
  * models or keys by spend as series with the rest added up, and the keys that spent the most.
  */
 export async function overviewReport(
@@ -77,11 +101,12 @@ export async function overviewReport(
   const [result] = await namedRows<{ points: PointRow[]; series: SeriesRow[]; keys: KeyRow[] }>(
     em,
     `${LOCAL_BUCKETS},
+     ${SPLIT_HOURS},
      u as materialized (
-       select ${bucketStartOf('r.hour')} as start, ${group} as grp, r.key_id, sum(r.requests) as requests, sum(r.cost_micros) as cost,
+       select r.start, ${group} as grp, r.key_id, sum(r.requests) as requests, sum(r.cost_micros) as cost,
               coalesce(sum(r.requests) filter (where r.decision = any(${BLOCKING})), 0) as blocked,
               coalesce(sum(r.requests) filter (where r.decision = 'error'), 0) as errors
-         from usage_hour_rollups r, lim where r.organization_id = :org and r.hour >= lim.lo and r.hour < lim.hi
+         from r, lim where r.start >= lim.lo and r.start < lim.hi
         group by 1, 2, 3),
      p as (select start, sum(requests) as requests, sum(cost) as cost, sum(blocked) as blocked, sum(errors) as errors from u group by 1),
      g as (select grp, row_number() over (order by sum(cost) desc, sum(requests) desc, grp) as rank from u group by 1),

@@ -275,6 +275,55 @@ describe('overview query', () => {
     expect(await rows()).toEqual(written);
   });
 
+  it('splits the hour where a local day or hour starts inside it, in India and Nepal', async () => {
+    // Local midnight is 18:30 UTC in Asia/Kolkata (+5:30) and 18:15 UTC in Asia/Kathmandu (+5:45).
+    for (const [timeZone, minutes] of [
+      ['Asia/Kolkata', ['18:10', '18:40', '18:20', '18:35']],
+      ['Asia/Kathmandu', ['18:05', '18:20', '18:10', '18:16']],
+    ] as const) {
+      const member = await createOrgWithMember(cp, 'owner', { timeZone });
+      const key = await keyOf(member);
+      // The day before, the local 20th twice (its first and last minutes), the 21st.
+      const [before, first, last, after] = minutes;
+      await store(member, [
+        usageEvent(member.orgId, key, { startedAt: `2026-11-19T${before}:00Z`, costMicros: 1 }),
+        usageEvent(member.orgId, key, { startedAt: `2026-11-19T${first}:00Z`, costMicros: 10 }),
+        usageEvent(member.orgId, key, { startedAt: `2026-11-20T${last}:00Z`, costMicros: 100, decision: 'blocked', status: 403 }),
+        usageEvent(member.orgId, key, { startedAt: `2026-11-20T${after}:00Z`, costMicros: 1_000 }),
+      ]);
+      const midnight = timeZone === 'Asia/Kolkata' ? '18:30' : '18:15';
+      const days = await member.gql<{ overview: Overview }>(OVERVIEW, {
+        from: `2026-11-19T${midnight}:00Z`,
+        to: `2026-11-21T${midnight}:00Z`,
+        bucket: 'DAY',
+        groupBy: 'KEY',
+      });
+      expect(days.errors).toBeUndefined();
+      expect(days.data!.overview.points, timeZone).toEqual([
+        { start: `2026-11-19T${midnight}:00.000Z`, requests: 2, costMicros: 110, blocked: 1, errors: 0 },
+        { start: `2026-11-20T${midnight}:00.000Z`, requests: 1, costMicros: 1_000, blocked: 0, errors: 0 },
+      ]);
+      expect(days.data!.overview.series, timeZone).toEqual([{ group: key, label: 'agent', requests: [2, 1], costMicros: [110, 1_000] }]);
+      expect(days.data!.overview.topKeys, timeZone).toEqual([
+        { keyId: key, name: 'agent', prefix: expect.any(String), requests: 3, costMicros: 1_110, blocked: 1 },
+      ]);
+      // Local hours start inside UTC hours too: the last local hour of the 20th and the first of the 21st.
+      const hours = await member.gql<{ overview: Overview }>(OVERVIEW, {
+        from: `2026-11-20T${timeZone === 'Asia/Kolkata' ? '17:30' : '17:15'}:00Z`,
+        to: `2026-11-20T${timeZone === 'Asia/Kolkata' ? '19:30' : '19:15'}:00Z`,
+        bucket: 'HOUR',
+        groupBy: 'MODEL',
+      });
+      expect(
+        hours.data!.overview.points.map((p) => [p.start.slice(11, 16), p.requests, p.costMicros]),
+        timeZone,
+      ).toEqual([
+        [timeZone === 'Asia/Kolkata' ? '17:30' : '17:15', 1, 100],
+        [midnight, 1, 1_000],
+      ]);
+    }
+  });
+
   it('refuses a range that holds too many points', async () => {
     const long = await utc.gql(OVERVIEW, { from: '2026-01-01T00:00:00Z', to: '2026-12-01T00:00:00Z', bucket: 'HOUR', groupBy: 'KEY' });
     expect(long.errors?.[0]).toMatchObject({

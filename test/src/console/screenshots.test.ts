@@ -4,7 +4,7 @@ import { expectAccessible } from './support/accessibility.js';
 import { DESKTOP, launchBrowser, openConsolePage, PHONE, saveScreenshot, UI_TIMEOUT_MS, type ConsolePage } from './support/browser.js';
 import { openScreen, settle, signIn, tableRows } from './support/console-actions.js';
 import { startConsoleSystem, waitForKeyOnNode, type ConsoleSystem } from './support/console-system.js';
-import { seedOrganization, type SeededOrganization } from './support/seed.js';
+import { HOLD_POLICY_NAME, seedHeldRequests, seedOrganization, type SeededHolds, type SeededOrganization } from './support/seed.js';
 
 /** Saves the page as `<size>-<name>` and checks it with axe-core. */
 type Shoot = (name: string) => Promise<void>;
@@ -83,8 +83,13 @@ const SCREENS: readonly Screen[] = [
   {
     file: 'policies',
     nav: 'Policies',
-    ready: (page) => page.getByText('New policy').first().waitFor(),
+    ready: (page) => page.getByRole('link', { name: HOLD_POLICY_NAME }).waitFor(),
     more: async (page, _s, shoot) => {
+      await page.getByRole('link', { name: HOLD_POLICY_NAME }).click();
+      await page.getByRole('heading', { level: 1, name: HOLD_POLICY_NAME }).waitFor();
+      await page.locator('.cm-editor .cm-line').first().waitFor();
+      await shoot('policy-page');
+      await page.getByRole('link', { name: '← Policies' }).click();
       await page.locator('[data-test=new-policy]').click();
       await page.locator('[data-test=create-policy]').waitFor();
       await shoot('policy-new');
@@ -101,7 +106,20 @@ const SCREENS: readonly Screen[] = [
   { file: 'admin-activity', nav: 'Admin activity', ready: (page) => page.locator('.n-data-table-tbody .n-data-table-tr').first().waitFor() },
   { file: 'audit-trail', nav: 'Audit trail', ready: (page) => page.locator('[data-test=trail-rows] .n-data-table-tbody .n-data-table-tr').first().waitFor() },
   { file: 'performance', nav: 'Performance', ready: (page) => page.getByRole('region', { name: 'Requests by decision' }).locator('canvas').first().waitFor() },
-  { file: 'approvals', nav: 'Approvals', ready: titled },
+  {
+    file: 'approvals',
+    nav: 'Approvals',
+    ready: (page) => page.locator('[data-test^="approval-"]').first().waitFor(),
+    more: async (page, _s, shoot) => {
+      // A decided request's drawer, from the History tab: what was held, by what, and who decided.
+      await page.getByRole('tab', { name: 'History' }).click();
+      await page.locator('.n-data-table-tbody .n-data-table-tr').first().click();
+      await page.locator('.n-drawer .n-timeline-item').first().waitFor();
+      await shoot('approvals-drawer');
+      await page.keyboard.press('Escape');
+      await page.locator('.n-drawer').waitFor({ state: 'hidden' });
+    },
+  },
   {
     file: 'budgets',
     nav: 'Budgets & limits',
@@ -128,6 +146,8 @@ const SCREENS: readonly Screen[] = [
 let world: ConsoleSystem;
 let browser: Browser;
 let seeded: SeededOrganization;
+/** A policy holding a key's requests: one decided, one waiting in the queue. */
+let holds: SeededHolds | undefined;
 
 beforeAll(async () => {
   browser = await launchBrowser();
@@ -135,9 +155,11 @@ beforeAll(async () => {
   // a held stream's first keep-alive soon, so the playground shows the hold at once.
   world = await startConsoleSystem(inject('pgAdminUrl'), { advertiseGateway: true, dataPlaneEnv: { KEYWARD_HOLD_KEEPALIVE_SECONDS: '0.2' } });
   seeded = await seedOrganization(world);
+  holds = await seedHeldRequests(world);
 }, 120_000);
 
 afterAll(async () => {
+  holds?.cancel();
   await browser?.close();
   await world?.close();
 });
@@ -153,7 +175,7 @@ describe('console screenshots', () => {
     ['desktop', DESKTOP],
     ['phone', PHONE],
   ] as const) {
-    it(`shows every main screen at ${size} size`, { timeout: 180_000 }, async () => {
+    it(`shows every main screen at ${size} size`, { timeout: 240_000 }, async () => {
       const tab: ConsolePage = await openConsolePage(browser, viewport);
       try {
         const { page } = tab;
@@ -347,9 +369,13 @@ describe('the playground', () => {
       await prompt.fill('Please deploy the release');
       await page.keyboard.press('Enter');
       await page.locator('[data-test=turn-held]').waitFor();
+      // The playground key's request, not the one the screenshots keep waiting.
       const pending = async () =>
-        (await world.system.owner.gql<{ approvals: { nodes: { id: string }[] } }>('{ approvals(filter: { status: [PENDING] }) { nodes { id } } }')).data
-          ?.approvals.nodes[0]?.id;
+        (
+          await world.system.owner.gql<{ approvals: { nodes: { id: string; key: { name: string } }[] } }>(
+            '{ approvals(filter: { status: [PENDING] }) { nodes { id key { name } } } }',
+          )
+        ).data?.approvals.nodes.find((a) => a.key.name === 'playground-trial')?.id;
       await expect.poll(pending).toBeTruthy();
       const approved = await world.system.owner.gql('mutation($id: ID!) { approveRequest(id: $id, reason: "release window") { id } }', {
         id: await pending(),

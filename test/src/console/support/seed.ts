@@ -113,3 +113,96 @@ async function must<T = Record<string, unknown>>(member: OrgMember, query: strin
   if (!res.data || res.errors) throw new Error(`seeding failed: ${JSON.stringify(res.errors)}`);
   return res.data;
 }
+
+/** The name of the policy `seedHeldRequests` adds. */
+export const HOLD_POLICY_NAME = 'Shell needs a human';
+
+/** What `seedHeldRequests` made: a policy that holds, one request decided and one still waiting. */
+export interface SeededHolds {
+  /** Gives up the request still waiting (its agent hangs up), so no call outlives the test. */
+  cancel(): void;
+}
+
+/** Long enough to run below the fold on a phone, so the editor is checked there too. */
+const HOLD_POLICY = `# Agents with a shell wait for a person; destructive tools are held, the rest logged.
+name: ${HOLD_POLICY_NAME}
+description: Requests that offer the model a shell wait for a person.
+rules:
+  # An approver has an hour; nobody answering blocks the request.
+  - id: shell
+    when: { toolOffered: "shell*" }
+    action: { type: hold, timeoutSeconds: 3600, onTimeout: block }
+  - id: destructive-tools
+    on: tool_call
+    when: { tool: ["delete_*", "drop_*", "*_transfer"] }
+    action: { type: hold, timeoutSeconds: 600, onTimeout: block }
+  - id: tag-tool-calls
+    on: tool_call
+    action: { type: log, tags: [tool-call] }
+  - id: costly
+    when: { costMicros: { gt: 2000000 } }
+    action: { type: log, tags: [costly] }
+  - id: no-huge-answers
+    when: { maxOutputTokens: { gt: 32000 } }
+    action: { type: block, status: 422, message: "Ask for at most 32000 output tokens." }
+`;
+
+/**
+ * Adds a key and a policy on it that holds requests offering a shell tool, and makes two of the
+ * key's calls wait for a person: one is approved with a reason (the Approvals history and its
+ * drawer have something to show), the other stays in the queue until `cancel`.
+ */
+export async function seedHeldRequests(world: ConsoleSystem): Promise<SeededHolds> {
+  const { system } = world;
+  const owner = system.owner;
+  const key = await system.createKey({ name: 'ops-agent' });
+  const policy = await must<{ createPolicy: { id: string } }>(owner, 'mutation($input: CreatePolicyInput!) { createPolicy(input: $input) { id } }', {
+    input: { source: HOLD_POLICY },
+  });
+  await must(owner, 'mutation($id: ID!, $key: ID!) { attachPolicy(id: $id, scope: { kind: KEY, id: $key }) { id } }', {
+    id: policy.createPolicy.id,
+    key: key.id,
+  });
+  await waitForKeyOnNode(system, key.secret);
+
+  const agent = new AbortController();
+  const openai = new OpenAI({ apiKey: key.secret, baseURL: `${system.dp.url}/v1`, maxRetries: 0, timeout: 3_600_000 });
+  // A held stream waits out the policy's hour (an unstreamed request is let go sooner), kept open by keep-alives.
+  const ask = (stream: boolean) =>
+    openai.chat.completions
+      .create(
+        {
+          model: 'gpt-4o-mini',
+          stream,
+          tools: [{ type: 'function', function: { name: 'shell_exec', parameters: { type: 'object', properties: {} } } }],
+          messages: [{ role: 'user', content: 'Free some disk space on the build box' }],
+        },
+        { signal: agent.signal },
+      )
+      .then(async (answer) => {
+        if (Symbol.asyncIterator in answer) for await (const _ of answer);
+        return 'answered';
+      })
+      .catch(() => 'refused');
+  const pending = async () =>
+    (await must<{ approvals: { nodes: { id: string }[] } }>(owner, '{ approvals(filter: { status: [PENDING] }) { nodes { id } } }', {})).approvals.nodes;
+  // The policy reaches the node a moment after the mutation: ask until a call is held, then hold a second.
+  const first = await eventually(
+    async () => {
+      const call = ask(false);
+      const held = await Promise.race([
+        eventually(async () => ((await pending()).length > 0 ? true : undefined), 3_000).catch(() => false),
+        call.then(() => false),
+      ]);
+      return held ? { call } : undefined;
+    },
+    30_000,
+    'a request held by the policy',
+  );
+  const [decided] = await pending();
+  void ask(true);
+  await eventually(async () => ((await pending()).length === 2 ? true : undefined), 10_000, 'a second held request');
+  await must(owner, 'mutation($id: ID!) { approveRequest(id: $id, reason: "Routine clean-up, go ahead") { id } }', { id: decided!.id });
+  if ((await first.call) !== 'answered') throw new Error('the approved request was not answered');
+  return { cancel: () => agent.abort() };
+}
