@@ -30,7 +30,8 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'shared', include: ['shared/src/**/*.test.ts'] } },
       // Two files at a time: each control-plane test file has a database of its own, and most of its time is import and I/O.
-      { extends: true, test: { name: 'control-plane', include: ['control-plane/src/**/*.test.ts'], maxWorkers: 2 } },
+      // Projects whose worker counts differ run as groups, one after another.
+      { extends: true, test: { name: 'control-plane', include: ['control-plane/src/**/*.test.ts'], maxWorkers: 2, sequence: { groupOrder: 1 } } },
       { extends: true, test: { name: 'data-plane', include: ['data-plane/src/**/*.test.ts'] } },
       { extends: true, test: { name: 'e2e', include: ['test/src/**/*.test.ts'], fileParallelism: false } },
       // The console is a browser app: its own config (Vue plugin, happy-dom) and none of the server setup above.
