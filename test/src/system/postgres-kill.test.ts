@@ -10,8 +10,10 @@ import { eventually, startTestSystem, type TestSystem } from '../support/system.
 /**
  * PostgreSQL SIGKILLed under the control plane while a node's events flow in, then started again
  * on the same data directory. This file runs its own PostgreSQL: the shared test server is not
- * one to kill.
+ * one to kill. It stays down a second inside `npm test`; `npm run fault:pg-outage` keeps it down
+ * five minutes (`KEYWARD_PG_OUTAGE_SECONDS`).
  */
+const OUTAGE_MS = Number(process.env.KEYWARD_PG_OUTAGE_SECONDS ?? '1') * 1000;
 describe('PostgreSQL killed with SIGKILL during ingestion', () => {
   let dir: string;
   let dataDir: string;
@@ -82,7 +84,7 @@ describe('PostgreSQL killed with SIGKILL during ingestion', () => {
     process.kill(pid, 'SIGKILL');
     expect(await postgres.exited).toBe('SIGKILL');
     phase = 'down';
-    await sleep(1_000);
+    await sleep(OUTAGE_MS);
     // The control plane cannot store what the node sends meanwhile: the node keeps it in its spool.
     const backlogWhileDown = system.dp.node.eventBacklog();
     expect(backlogWhileDown).toBeGreaterThan(0);
@@ -108,12 +110,12 @@ describe('PostgreSQL killed with SIGKILL during ingestion', () => {
           const counts = await copies();
           return counts.distinct === served.length ? counts : undefined;
         },
-        30_000,
+        30_000 + OUTAGE_MS / 2,
         'every served request stored',
       ).catch(async (error: Error) => {
         throw new Error(`${error.message}: ${JSON.stringify(await copies())} of ${served.length}`);
       });
-      console.info('PostgreSQL kill:', { ...servedIn, refused: refused.length, backlogWhileDown, ...stored });
+      console.info('PostgreSQL kill:', { outageSeconds: OUTAGE_MS / 1000, ...servedIn, refused: refused.length, backlogWhileDown, ...stored });
       expect(stored).toEqual({ stored: served.length, distinct: served.length });
       expect(servedIn.down).toBeGreaterThan(0);
       expect(refused).toEqual([]);
@@ -121,5 +123,5 @@ describe('PostgreSQL killed with SIGKILL during ingestion', () => {
     } finally {
       await db.end();
     }
-  }, 60_000);
+  }, 60_000 + 2 * OUTAGE_MS);
 });
