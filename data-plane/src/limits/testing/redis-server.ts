@@ -135,10 +135,16 @@ export interface RedisClusterServers {
 export async function startRedisCluster(masters = 3): Promise<RedisClusterServers> {
   const dir = await mkdtemp(join(tmpdir(), 'keyward-redis-cluster-'));
   const ports = await Promise.all(Array.from({ length: masters }, () => freePort()));
+  // Each node's cluster bus gets a free port of its own too: by default it is the port plus 10,000, which may be taken (or past 65535).
+  const busPorts = await Promise.all(ports.map(() => freePort()));
   const group = await launchGroup(
-    ports.map((port) => ({
+    ports.map((port, i) => ({
       port,
-      args: [...serverArgs(port), '--dir', dir, '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000'],
+      args: [
+        ...serverArgs(port),
+        ...['--dir', dir, '--cluster-enabled', 'yes', '--cluster-port', String(busPorts[i]), '--cluster-config-file', `nodes-${port}.conf`],
+        ...['--cluster-node-timeout', '2000'],
+      ],
     })),
     dir,
   );
