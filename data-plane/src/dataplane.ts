@@ -36,7 +36,7 @@ import { createPolicyStep } from './policy/policy-step.js';
 import { createMcpToolPolicy } from './mcp/tool-policy.js';
 import { AggregateSessions } from './mcp/aggregate.js';
 import { createProvenanceStep } from './provenance/provenance-step.js';
-import { SharedTokenSessions } from './provenance/shared-token-sessions.js';
+import { tokenSessionsFor } from './provenance/shared-token-sessions.js';
 import { MemorySessionTable, type SessionTable } from './storage/session-table.js';
 import { PolicySets } from './policy/policy-sets.js';
 import { createApp, type Readiness } from './server/app.js';
@@ -171,9 +171,7 @@ export async function startDataPlane(config: DataPlaneConfig, options: StartData
   const circuits = config.redisUrl === null ? null : shareCircuits(health, config.redisUrl, config.nodeId, log);
   const responseCache = createResponseStore(config.redisUrl, config.responseCacheMaxBytes, log);
   const sessionTable = options.sessionTable ?? new MemorySessionTable();
-  // Without Redis a lone node's token sessions are the provenance step's own; a worker's are shared with the other workers.
-  const tokenSessions =
-    config.redisUrl !== null ? new SharedTokenSessions(config.redisUrl, log) : options.sessionTable ? new SharedTokenSessions(options.sessionTable, log) : null;
+  const tokenSessions = tokenSessionsFor(config, options, log);
   const shipperFor = (from: EventSpool) =>
     new EventShipper({
       spool: from,

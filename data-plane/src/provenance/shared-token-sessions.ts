@@ -68,3 +68,18 @@ export class SharedTokenSessions {
     this.redis?.close();
   }
 }
+
+/**
+ * Where a node shares HDP token ids' sessions: in Redis when it has one (every node on it sees
+ * them), else in the session table its worker threads share, else nowhere (null): a lone
+ * node's provenance step keeps them in its own memory.
+ */
+export function tokenSessionsFor(
+  config: { readonly redisUrl: string | null },
+  options: { readonly sessionTable?: SessionTable },
+  logger: Logger,
+): SharedTokenSessions | null {
+  if (config.redisUrl !== null) return new SharedTokenSessions(config.redisUrl, logger);
+  if (options.sessionTable) return new SharedTokenSessions(options.sessionTable, logger);
+  return null;
+}
