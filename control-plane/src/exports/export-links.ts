@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { isUuid } from '@keyward/shared';
 import type { RowFilterName } from '../audit-chain/chain-kinds.js';
 import { derivedKey } from '../auth/derived-key.js';
 import { RouteError } from '../http/rest-errors.js';
@@ -14,7 +15,6 @@ const EXPORT_LINKS_PURPOSE = 'export-links v1';
 export const EXPORT_ROUTE = '/v1/exports/:file';
 
 const FILE = new RegExp(`^(${EXPORT_KIND_NAMES.join('|')})\\.(${EXPORT_FORMATS.join('|')})$`);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 const SIGNATURE = /^[A-Za-z0-9_-]{43}$/;
 const FIXED_PARAMS = ['org', 'from', 'to', 'expires', 'signature'] as const;
@@ -78,7 +78,7 @@ export function readExportLink(pepper: Buffer, file: string, query: Record<strin
     params[name] = value;
   }
   for (const name of FIXED_PARAMS) if (!params[name]) throw malformed(`\`${name}\` is missing.`);
-  if (!UUID.test(params.org!)) throw malformed('`org` must be an organization id.');
+  if (!isUuid(params.org)) throw malformed('`org` must be an organization id.');
   const from = isoTime(params, 'from');
   const to = isoTime(params, 'to');
   if (!/^\d{1,12}$/.test(params.expires!)) throw malformed('`expires` must be a time in whole seconds since 1970.');
@@ -86,7 +86,8 @@ export function readExportLink(pepper: Buffer, file: string, query: Record<strin
   if (from.getTime() >= to.getTime()) throw new RouteError(400, 'BAD_RANGE', '`from` must be before `to`.');
   const filters: Partial<Record<RowFilterName, string>> = {};
   for (const name of accepted) if (params[name] !== undefined) filters[name as RowFilterName] = params[name];
-  const request: ExportRequest = { orgId: params.org!, kind, format, from, to, filters, expiresAt: new Date(Number(params.expires) * 1000) };
+  // A UUID is the same in either case; the link was signed with it in lower case.
+  const request: ExportRequest = { orgId: params.org.toLowerCase(), kind, format, from, to, filters, expiresAt: new Date(Number(params.expires) * 1000) };
   const expected = Buffer.from(signatureOf(pepper, request));
   if (!timingSafeEqual(expected, Buffer.from(params.signature!))) {
     throw new RouteError(

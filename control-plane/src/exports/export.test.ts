@@ -265,6 +265,10 @@ describe('bulk export', () => {
       },
     };
     expect(await answer(withParam('org', other.orgId))).toEqual(forged);
+    // An organization id is a UUID, the same in either case: upper-cased, the link still opens, and another's is still forged.
+    const upperCased = await fetch(withParam('org', owner.orgId.toUpperCase()));
+    expect({ status: upperCased.status, body: await upperCased.text() }).toEqual({ status: 200, body: await (await fetch(url)).text() });
+    expect(await answer(withParam('org', other.orgId.toUpperCase()))).toEqual(forged);
     expect(await answer(withParam('to', new Date(base + 30 * HOUR).toISOString()))).toEqual(forged);
     expect(await answer(withParam('decision', 'allowed'))).toEqual(forged);
     const otherKind = new URL(url);

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { isUuid } from '@keyward/shared';
 import { derivedKey } from '../auth/derived-key.js';
 import { RouteError } from '../http/rest-errors.js';
 
@@ -6,7 +7,6 @@ import { RouteError } from '../http/rest-errors.js';
 const LINK_TTL_MS = 15 * 60_000;
 /** What the link-signing key is derived for (from the key pepper, never the pepper itself). */
 const PURPOSE = 'organization-archive-links v1';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SIGNATURE = /^[A-Za-z0-9_-]{43}$/;
 
 /** Where organization archives download from. */
@@ -28,25 +28,20 @@ export function signArchiveLink(publicUrl: string, pepper: Buffer, orgId: string
 /** Checks a download link: its shape (400), its signature (403) and its expiry (410). Returns the organization's id. */
 export function readArchiveLink(pepper: Buffer, query: Record<string, unknown>, now: Date = new Date()): string {
   const { org, expires, signature } = query;
-  if (
-    typeof org !== 'string' ||
-    !UUID.test(org) ||
-    typeof expires !== 'string' ||
-    !/^\d{1,12}$/.test(expires) ||
-    typeof signature !== 'string' ||
-    !SIGNATURE.test(signature)
-  )
+  if (!isUuid(org) || typeof expires !== 'string' || !/^\d{1,12}$/.test(expires) || typeof signature !== 'string' || !SIGNATURE.test(signature))
     throw new RouteError(
       400,
       'ARCHIVE_LINK_MALFORMED',
       'The archive link is malformed: it needs `org` (an organization id), `expires` and `signature`, once each.',
     );
   const expiresAt = new Date(Number(expires) * 1000);
-  if (!timingSafeEqual(Buffer.from(signatureOf(pepper, org, expiresAt)), Buffer.from(signature)))
+  // A UUID is the same in either case; the link was signed with it in lower case.
+  const orgId = org.toLowerCase();
+  if (!timingSafeEqual(Buffer.from(signatureOf(pepper, orgId, expiresAt)), Buffer.from(signature)))
     throw new RouteError(403, 'ARCHIVE_LINK_FORGED', 'The archive link was changed or not issued by this Keyward: its signature does not match. Export again.');
   if (expiresAt.getTime() <= now.getTime())
     throw new RouteError(410, 'ARCHIVE_LINK_EXPIRED', `The archive link expired at ${expiresAt.toISOString()}. Export again.`);
-  return org;
+  return orgId;
 }
 
 /** `keyward-organization-<slug>-20261207T143000Z.ndjson.gz`: what the download is saved as. */
