@@ -12,6 +12,7 @@ import { startOrganizationDeletionJob } from './privacy/organization-deletion-jo
 import { startSignInPruner } from './sessions/prune.js';
 import type { Services } from './services.js';
 import { startDeliveryWorker } from './webhooks/delivery-worker.js';
+import { sealPlainWebhookUrls } from './webhooks/webhook-url.js';
 import { startSinkWorker } from './audit-sinks/sink-worker.js';
 
 /** Stops background work a start-up task began; awaited when the control plane closes, before the database. */
@@ -51,6 +52,8 @@ export const STARTUP_TASKS: StartupTask[] = [
   listenToReplicas,
   // Held approvals and queued notifications are rows: these pick up where the last run stopped.
   startExpirySweeper,
+  // Before deliveries start: URLs an earlier release stored in plain text are sealed.
+  sealPlainWebhookUrls,
   startDeliveryWorker,
   // Expiries of pool keys while the control plane was down are reported first.
   startPoolExpiryNotices,

@@ -1,4 +1,4 @@
-import { parseSecret } from '@keyward/shared';
+import { maskedUrl, parseSecret } from '@keyward/shared';
 
 /**
  * Field names whose values are secrets (or may hold one) and never enter the audit trail:
@@ -35,7 +35,10 @@ export function redactArgs(args: Record<string, unknown>): Record<string, unknow
 function redactObject(obj: Record<string, unknown>, depth: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(obj)) {
-    out[name] = isSecretFieldName(name) && value !== null && value !== undefined ? REDACTED : redactValue(value, depth + 1);
+    if (isSecretFieldName(name) && value !== null && value !== undefined) out[name] = REDACTED;
+    // A `url` (a webhook's, a sink's, an MCP server's) may carry a token in its path or query: its scheme and host are kept.
+    else if (name === 'url' && typeof value === 'string') out[name] = maskedUrl(value);
+    else out[name] = redactValue(value, depth + 1);
   }
   return out;
 }

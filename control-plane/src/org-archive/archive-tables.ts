@@ -54,7 +54,8 @@ export const ARCHIVE_TABLES: readonly ArchiveTable[] = [
   { table: 'scim_group_teams' },
   { table: 'credentials', omit: SEALED, secretHeld: true },
   { table: 'mcp_servers', omit: SEALED, secretHeld: true },
-  { table: 'webhooks', omit: SEALED, secretHeld: true },
+  // A webhook URL is a secret too (a token in its path or query): its plain copy of earlier releases is left out with the sealed one.
+  { table: 'webhooks', omit: [...SEALED, 'sealed_url', 'url'], secretHeld: true },
   { table: 'audit_sinks', omit: SEALED, secretHeld: true },
   { table: 'sso_connections', omit: SEALED, secretHeld: true },
   { table: 'routes' },

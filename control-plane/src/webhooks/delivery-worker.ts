@@ -11,6 +11,7 @@ import { signatureHeader } from './signing.js';
 import { slackMessage, type ApprovalLinks } from './slack-message.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
 import { webhookAad, type Webhook } from './webhook.entity.js';
+import { deliveryUrlOf } from './webhook-url.js';
 
 /** Attempts per delivery, the first included. */
 export const MAX_DELIVERY_ATTEMPTS = 5;
@@ -134,16 +135,14 @@ export class DeliveryWorker {
 
   private async send(em: EntityManager, delivery: WebhookDelivery, webhook: Webhook): Promise<{ ok: boolean; status: number | null; error: string | null }> {
     const orgId = delivery.organization.id;
-    const secret = await openSecret(this.services.kms, webhook.sealed(), webhookAad(orgId, webhook.id));
+    const url = await deliveryUrlOf(this.services.kms, webhook, orgId);
     const links = await this.linksFor(em, delivery, webhook.kind === 'slack' ? 'slack' : 'webhook');
-    let url: string;
     let body: string;
     const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'Keyward-Webhooks/1' };
     if (webhook.kind === 'slack') {
-      url = secret;
       body = JSON.stringify(slackMessage(delivery.event, delivery.payload, links));
     } else {
-      url = webhook.url!;
+      const secret = await openSecret(this.services.kms, webhook.sealed(), webhookAad(orgId, webhook.id));
       body = JSON.stringify({
         id: delivery.id,
         type: delivery.event,
@@ -196,15 +195,14 @@ export class DeliveryWorker {
   }
 }
 
-/** One line about a network failure, with the URL (a secret, for Slack) cut out. */
+/** One line about a network failure, with the URL (a secret) and its path, query and credentials cut out. */
 function describeFailure(error: unknown, url: string): string {
   const e = error as { code?: string; name?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = e.code ?? e.cause?.code ?? e.name ?? 'Error';
   let message = `${e.message ?? ''}${e.cause?.message ? `: ${e.cause.message}` : ''}`;
   const parsed = URL.canParse(url) ? new URL(url) : null;
-  for (const secretPart of [url, parsed?.pathname && parsed.pathname.length > 1 ? parsed.pathname : null]) {
-    if (secretPart) message = message.split(secretPart).join('…');
-  }
+  const parts = [url, parsed?.pathname, parsed?.search, parsed?.username, parsed?.password].filter((part): part is string => !!part && part.length > 1);
+  for (const secretPart of parts) message = message.split(secretPart).join('…');
   return `${code}: ${message}`.slice(0, 300);
 }
 

@@ -1,29 +1,38 @@
 import { Entity, Enum, Index, OptionalProps, Property } from '@mikro-orm/core';
+import type { SealedSecret } from '@keyward/shared';
 import { SealedSecretEntity } from '../db/sealed-secret.entity.js';
 
 /** A generic signed HTTPS webhook, or a Slack incoming webhook. */
 export type WebhookKind = 'webhook' | 'slack';
 
 /**
- * Where an organization's notifications go. For a `webhook` the URL is stored as given and the
- * sealed secret is the HMAC signing secret (shown once, at creation). For `slack` the URL itself
- * is the secret (anyone holding it can post to the channel), so only the sealed copy and a
- * short hint are kept. Sealed with the KMS, `orgId:webhook:id` as associated data.
+ * Where an organization's notifications go. A webhook URL is a secret (a token in its path or
+ * query lets anyone post), so only sealed copies and a masked hint are kept. For a `webhook` the
+ * sealed secret is the HMAC signing secret (shown once, at creation) and the URL is sealed apart
+ * (`sealedUrl`); for `slack` the sealed secret is the URL. Sealed with the KMS,
+ * `orgId:webhook:id` (`orgId:webhook-url:id` for the URL) as associated data.
  */
 @Entity({ tableName: 'webhooks' })
 @Index({ properties: ['organization', 'createdAt'] })
 export class Webhook extends SealedSecretEntity {
   /** Properties with defaults, optional in `em.create`. */
-  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'url';
+  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'url' | 'sealedUrl';
 
   @Enum({ items: ['webhook', 'slack'], type: 'string' })
   kind!: WebhookKind;
 
-  /** The delivery URL of a generic webhook; null for Slack, whose URL is secret. */
+  /**
+   * The delivery URL in plain text, as releases before `sealedUrl` stored it: null once sealed
+   * (at start-up), and never written now.
+   */
   @Property({ type: 'text', nullable: true })
   url: string | null = null;
 
-  /** What people see in lists: the URL's origin and path with the secret part cut. */
+  /** A generic webhook's delivery URL, sealed; null for Slack (its URL is the sealed secret) and rows not sealed yet. */
+  @Property({ type: 'json', nullable: true, hidden: true })
+  sealedUrl: SealedSecret | null = null;
+
+  /** What people see in lists: the URL with its secret part cut (`https://hooks.example.com/…`). */
   @Property({ type: 'string', length: 300 })
   urlHint!: string;
 

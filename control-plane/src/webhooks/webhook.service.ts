@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { checkBaseUrl, sealSecret, UnsafeUrlError } from '@keyward/shared';
+import { checkBaseUrl, maskedUrl, sealSecret, UnsafeUrlError } from '@keyward/shared';
 import { actorOf } from '../auth/viewer.js';
 import { AppError } from '../errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
@@ -12,6 +12,7 @@ import { Webhook, webhookAad } from './webhook.entity.js';
 import type { CreateWebhookInput, SlackIntegrationInput } from './webhook.input.js';
 import type { CreatedWebhook, WebhookDeliveryType, WebhookType } from './webhook.type.js';
 import { generateWebhookSecret } from './signing.js';
+import { sealWebhookUrl } from './webhook-url.js';
 import { requireOrgPlanFeature } from '../billing/plan-gates.js';
 
 /** Most webhooks (Slack included) one organization may have. */
@@ -24,7 +25,7 @@ export async function listWebhooks(ctx: GraphQLContext): Promise<WebhookType[]> 
   return rows.map(toWebhookType);
 }
 
-/** Creates a webhook with a fresh signing secret, returned this once and stored sealed. */
+/** Creates a webhook with a fresh signing secret, returned this once; the secret and the URL are stored sealed. */
 export async function createWebhook(ctx: GraphQLContext, input: CreateWebhookInput): Promise<CreatedWebhook> {
   const orgId = orgOf(ctx);
   await requireOrgPlanFeature(ctx.services.config.edition, ctx.em, orgId, 'webhooks');
@@ -33,15 +34,15 @@ export async function createWebhook(ctx: GraphQLContext, input: CreateWebhookInp
   const id = randomUUID();
   const secret = generateWebhookSecret();
   const sealed = await sealSecret(ctx.services.kms, secret, webhookAad(orgId, id));
+  const sealedUrl = await sealWebhookUrl(ctx.services.kms, url, orgId, id);
   const webhook = await ctx.em.transactional(async (tx) => {
     await assertRoom(tx.count(Webhook, {}));
-    const hint = new URL(url);
     return tx.create(Webhook, {
       id,
       organization: orgId,
       kind: 'webhook',
-      url,
-      urlHint: `${hint.origin}${hint.pathname}`.slice(0, 300),
+      sealedUrl,
+      urlHint: maskedUrl(url).slice(0, 300),
       events,
       createdBy: actorOf(ctx.viewer!),
       ...sealed,
@@ -124,8 +125,9 @@ function toWebhookType(webhook: Webhook): WebhookType {
   return {
     id: webhook.id,
     kind: webhook.kind,
-    url: webhook.kind === 'slack' ? null : webhook.url,
-    urlHint: webhook.urlHint,
+    url: null,
+    // A row a previous release wrote keeps its URL's path in the hint until it is sealed at start-up.
+    urlHint: webhook.kind === 'slack' ? webhook.urlHint : maskedUrl(webhook.urlHint),
     events: webhook.events,
     createdBy: webhook.createdBy,
     createdAt: webhook.createdAt,

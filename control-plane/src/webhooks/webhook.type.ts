@@ -23,10 +23,14 @@ export class WebhookType {
   @Field(() => WebhookKindEnum)
   kind!: WebhookKind;
 
-  @Field(() => String, { nullable: true, description: 'The delivery URL of a WEBHOOK; null for SLACK, whose URL is a secret.' })
-  url!: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Always null: a webhook URL may hold a token, so it is stored sealed and never returned.',
+    deprecationReason: 'A webhook URL is a secret; read urlHint.',
+  })
+  url!: null;
 
-  @Field(() => String, { description: 'The URL with any secret part cut, to recognize it.' })
+  @Field(() => String, { description: 'What is shown of the URL: its scheme and host, the rest masked (https://hooks.example.com/…).' })
   urlHint!: string;
 
   @Field(() => [String], { description: 'Events delivered, e.g. approval.requested.' })

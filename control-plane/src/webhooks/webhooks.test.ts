@@ -14,6 +14,7 @@ import { startTestControlPlane, type TestControlPlane } from '../testing/test-co
 import { MAX_DELIVERY_ATTEMPTS } from './delivery-worker.js';
 import { notify } from './notify.js';
 import { verifyWebhookSignature } from './signing.js';
+import { sealPlainWebhookUrls } from './webhook-url.js';
 
 const CREATE =
   'mutation($url: String!, $events: [String!]!) { createWebhook(input: { url: $url, events: $events }) { secret webhook { id kind url urlHint events } } }';
@@ -92,7 +93,7 @@ describe('webhooks', () => {
     const path = `/budget/${randomUUID()}`;
     const { secret, webhook } = await createWebhook(owner, path, ['budget.threshold', 'budget.threshold']);
     expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
-    expect(webhook).toMatchObject({ kind: 'WEBHOOK', url: `${receiver.url}${path}`, urlHint: `${receiver.url}${path}`, events: ['budget.threshold'] });
+    expect(webhook).toMatchObject({ kind: 'WEBHOOK', url: null, urlHint: `${new URL(receiver.url).origin}/…`, events: ['budget.threshold'] });
 
     const listed = await owner.gql<{ webhooks: unknown[] }>('{ webhooks { id kind url urlHint events createdBy createdAt } }');
     expect(JSON.stringify(listed.data)).not.toContain(secret);
@@ -113,6 +114,41 @@ describe('webhooks', () => {
       (d) => d[0]?.status === 'DELIVERED',
     );
     expect(delivery).toMatchObject({ id: got.json.id, event: 'budget.threshold', attempts: 1, lastStatusCode: 200, lastError: null, nextAttemptAt: null });
+  });
+
+  it('keep a token in their URL secret: sealed, shown as scheme and host, never audited or logged', async () => {
+    const owner = await createOrgWithMember(cp, 'owner');
+    const [pathToken, queryToken] = [randomUUID(), randomUUID()];
+    secrets.push(owner.token, pathToken, queryToken);
+    const path = `/hooks/${pathToken}?token=${queryToken}`;
+    const { webhook } = await createWebhook(owner, path);
+    const shown = `${new URL(receiver.url).origin}/…`;
+    expect(webhook).toMatchObject({ url: null, urlHint: shown });
+    const listed = await owner.gql<{ webhooks: { url: string | null; urlHint: string }[] }>('{ webhooks { url urlHint } }');
+    expect(listed.data!.webhooks).toEqual([{ url: null, urlHint: shown }]);
+    const audit = await owner.gql<{ auditLog: { entries: { args: any }[] } }>('{ auditLog(filter: { action: "createWebhook" }) { entries { args } } }');
+    expect(audit.data!.auditLog.entries[0]!.args.input.url).toBe(shown);
+    const rowText = async (id: string) => JSON.stringify(await cp.services.orm.em.fork().getConnection().execute('select * from webhooks where id = ?', [id]));
+    for (const token of [pathToken, queryToken]) expect(await rowText(webhook.id)).not.toContain(token);
+
+    await notify(cp.services, owner.orgId, 'budget.threshold', { budgetId: randomUUID(), threshold: 80, spentMicros: 8_000_000 });
+    await receiver.waitFor((r) => r.path === path);
+
+    // A row an earlier release wrote, with its URL in plain text: shown masked, delivered, and sealed at the next start.
+    const legacyToken = randomUUID();
+    secrets.push(legacyToken);
+    const legacyUrl = `${receiver.url}/legacy/${legacyToken}`;
+    const legacy = await createWebhook(owner, '/to-be-replaced');
+    await cp.services.orm.em
+      .fork()
+      .getConnection()
+      .execute('update webhooks set url = ?, url_hint = ?, sealed_url = null where id = ?', [legacyUrl, legacyUrl, legacy.webhook.id]);
+    const before = await owner.gql<{ webhooks: { id: string; urlHint: string }[] }>('{ webhooks { id urlHint } }');
+    expect(before.data!.webhooks.find((w) => w.id === legacy.webhook.id)!.urlHint).toBe(shown);
+    await sealPlainWebhookUrls(cp.services);
+    expect(await rowText(legacy.webhook.id)).not.toContain(legacyToken);
+    await notify(cp.services, owner.orgId, 'budget.threshold', { budgetId: randomUUID(), threshold: 90, spentMicros: 9_000_000 });
+    await receiver.waitFor((r) => r.path === `/legacy/${legacyToken}`);
   });
 
   it('retry a failed delivery with backoff, keep the same delivery id, and give up after the last attempt', async () => {

@@ -29,7 +29,7 @@ const CREATION_ANSWERS = {
 /**
  * Every secret a realistic session creates — a provider credential, Keyward keys, the owner's
  * API token, the node token and a node token created through GraphQL, a webhook signing
- * secret, two emailed sign-in codes (one used, one left pending) and the session the used one
+ * secret and the tokens in its URL, two emailed sign-in codes (one used, one left pending) and the session the used one
  * opened, a person's password and session — is looked for, after requests (plain, streamed,
  * refused, held), in every sink. First in the console's traffic: that person signs in through
  * the browser, creates a key, an API token, a node token and a webhook through the dialogs,
@@ -75,9 +75,12 @@ describe('secrets in every sink', () => {
     secrets['node token (created)'] = (
       await gql<{ createNodeToken: { secret: string } }>(`mutation { createNodeToken(name: "edge") { secret } }`, {})
     ).createNodeToken.secret;
+    // A webhook URL holding tokens in its path and query, as Slack, Discord or Teams URLs do: a secret too.
+    secrets['webhook URL token (path)'] = randomBytes(16).toString('hex');
+    secrets['webhook URL token (query)'] = randomBytes(16).toString('hex');
     secrets['webhook secret'] = (
       await gql<{ createWebhook: { secret: string } }>(`mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { secret } }`, {
-        input: { url: receiver.url, events: ['budget.threshold'] },
+        input: { url: `${receiver.url}/${secrets['webhook URL token (path)']}?token=${secrets['webhook URL token (query)']}`, events: ['budget.threshold'] },
       })
     ).createWebhook.secret;
     // A dollar a token, so one answer (output capped at 16 tokens) crosses the budget's 1% alert and a webhook is delivered.
@@ -203,7 +206,11 @@ describe('secrets in every sink', () => {
     shownOnce['webhook secret (console)'] = await createWithSecretShownOnce(page, 'add-webhook', 'Add a webhook', {
       'Endpoint URL': `${receiver.url}/console`,
     });
-    await page.getByRole('button', { name: `Actions for ${receiver.url}`, exact: true }).click();
+    // Both webhooks show as the receiver's scheme and host; the first listed (oldest) is the one alerts went to.
+    await page
+      .getByRole('button', { name: `Actions for ${new URL(receiver.url).origin}/…`, exact: true })
+      .first()
+      .click();
     await page.locator('.n-dropdown-option', { hasText: 'Deliveries' }).click();
     await page.locator('[data-test=deliveries] li').first().waitFor();
     await page.keyboard.press('Escape');
@@ -292,7 +299,7 @@ describe('secrets in every sink', () => {
     expect(stores.postgresql).toContain(secrets['provider credential']!.slice(-4));
     expect(stores['webhook payloads']).toContain('budget.threshold');
     const all = { ...needles(), 'browser session': browserSession, ...shownOnce };
-    expect(Object.keys(all)).toHaveLength(17);
+    expect(Object.keys(all)).toHaveLength(19);
     expect(browserSession).not.toBe('');
     const found = Object.fromEntries(Object.entries(all).map(([name, needle]) => [name, storesHolding(stores, needle)]));
     expect(found).toEqual(Object.fromEntries(Object.keys(all).map((name) => [name, []])));

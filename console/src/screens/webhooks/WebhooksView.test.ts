@@ -9,13 +9,12 @@ const SECRET = 'whsec_9f8e7d6c5b4a39281706f5e4d3c2b1a0';
 const hook: WebhookFieldsFragment = {
   id: 'wh_1',
   kind: 'WEBHOOK',
-  url: 'https://hooks.example.com/keyward',
-  urlHint: 'https://hooks.example.com/keyward',
+  urlHint: 'https://hooks.example.com/…',
   events: ['approval.requested', 'budget.threshold'],
   createdBy: 'user:user_1',
   createdAt: '2026-11-20T10:00:00Z',
 };
-const slack: WebhookFieldsFragment = { ...hook, id: 'wh_slack', kind: 'SLACK', url: null, urlHint: 'https://hooks.slack.com/services/T000/…' };
+const slack: WebhookFieldsFragment = { ...hook, id: 'wh_slack', kind: 'SLACK', urlHint: 'https://hooks.slack.com/services/T000/…' };
 const list = (webhooks: WebhookFieldsFragment[]) => ({ webhooks, organization: { id: 'org_1', plan: 'PRO' } });
 
 async function fill(selector: string, value: string) {
@@ -33,7 +32,7 @@ describe('webhooks and Slack', () => {
   it('lists webhooks and the Slack integration without any secret', async () => {
     const { wrapper } = mountScreen(WebhooksView, { permissions: ['webhooks:manage'], responses: { Webhooks: list([hook, slack]) } });
     await settle();
-    expect(wrapper.text()).toContain('https://hooks.example.com/keyward');
+    expect(wrapper.text()).toContain('https://hooks.example.com/…');
     expect(wrapper.text()).toContain('A request is held for approval');
     expect(wrapper.get('[data-test="slack"]').text()).toContain('Connected');
     expect(wrapper.get('[data-test="slack"]').text()).toContain('https://hooks.slack.com/services/T000/…');
