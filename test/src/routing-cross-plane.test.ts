@@ -84,7 +84,7 @@ describe('routes from the README, across the planes', () => {
       );
       expect(event).toMatchObject({ route_id: routeId, model: 'gpt-4o-mini', status: 200 });
       // Settled on the attempt that answered: its model's price for its usage.
-      expect(Number(event.cost_micros)).toBe(costMicros(findPrice('gpt-4o-mini', [])!, { inputTokens: 12, outputTokens: 7, cachedInputTokens: 0 }));
+      expect(Number(event.cost_micros)).toBe(costMicros(findPrice('gpt-4o-mini', [], new Date())!, { inputTokens: 12, outputTokens: 7, cachedInputTokens: 0 }));
       expect(event.attempts.map((a: { model: string; outcome: string; status: number }) => [a.model, a.outcome, a.status])).toEqual([
         ['gpt-4o', 'server_error', 503],
         ['gpt-4o', 'server_error', 503],

@@ -70,8 +70,9 @@ export async function listUnpricedModels(ctx: GraphQLContext, days: number): Pro
     [orgId, days],
   );
   const { customModels } = pricingOf(org.settings);
+  const now = new Date();
   return rows
-    .filter((row) => !orgPrice(row.model, { customModels }).listed)
+    .filter((row) => !orgPrice(row.model, { customModels }, now).listed)
     .map((row) => ({
       model: row.model,
       refused: Number(row.refused),

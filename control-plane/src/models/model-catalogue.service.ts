@@ -18,8 +18,9 @@ export async function listModelCatalogue(ctx: GraphQLContext): Promise<Catalogue
   const { customModels } = pricingOf(org.settings);
   const credentials = await ctx.em.find(Credential, {}, { orderBy: { name: 'asc', id: 'asc' } });
   const byModel = new Map<string, { model: string; credentials: Credential[] }>();
+  const now = new Date();
   for (const credential of credentials) {
-    for (const model of modelsServedBy(credential, customModels)) {
+    for (const model of modelsServedBy(credential, customModels, now)) {
       const entry = byModel.get(model.toLowerCase()) ?? { model, credentials: [] };
       entry.credentials.push(credential);
       byModel.set(model.toLowerCase(), entry);
@@ -27,7 +28,7 @@ export async function listModelCatalogue(ctx: GraphQLContext): Promise<Catalogue
   }
   return [...byModel.values()]
     .map(({ model, credentials: serving }) => {
-      const price = findPrice(model, customModels);
+      const price = findPrice(model, customModels, now);
       return {
         model,
         provider: price?.provider ?? serving[0]!.provider,

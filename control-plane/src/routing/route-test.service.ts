@@ -103,8 +103,9 @@ export async function testRoute(ctx: GraphQLContext, input: RouteTestInput): Pro
   if (aliased.length > 0) steps.push(`Alias targets are replaced by the targets of ${aliased.map((n) => `"${n}"`).join(', ')}.`);
 
   const pricing = pricingOf(org.settings);
+  const now = new Date();
   const reserveModel = expanded[0]?.model ?? model;
-  const ceiling = requestCeiling(input.estimatedInputTokens, input.maxOutputTokens ?? null, reserveModel, pricing);
+  const ceiling = requestCeiling(input.estimatedInputTokens, input.maxOutputTokens ?? null, reserveModel, pricing, now);
   const fitting = targetsFitting(expanded, ceiling.tokens);
   const skipped = expanded
     .filter((t) => !fitting.includes(t))
@@ -148,7 +149,7 @@ export async function testRoute(ctx: GraphQLContext, input: RouteTestInput): Pro
     strategy,
     board,
     costOf: (t) => {
-      const cost = requestCeiling(input.estimatedInputTokens, input.maxOutputTokens ?? null, t.model, pricing);
+      const cost = requestCeiling(input.estimatedInputTokens, input.maxOutputTokens ?? null, t.model, pricing, now);
       return cost.priced ? cost.micros : Number.MAX_SAFE_INTEGER;
     },
     maxLatencyMs: route.maxLatencyMs,

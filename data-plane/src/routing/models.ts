@@ -2,6 +2,7 @@ import { findPrice, modelsServedBy, providerNamesOf, type ApiFamily, type KeyCon
 import type { ConfigView } from '../config/view.js';
 import type { ModelEntry } from '../providers/index.js';
 import { anyGlobMatches, isGlob } from '@keyward/shared';
+import { fleetNow } from '../clock/fleet-clock.js';
 import { familyCredentials, modelAllowed, routeCandidates } from './route.js';
 
 /**
@@ -13,12 +14,13 @@ import { familyCredentials, modelAllowed, routeCandidates } from './route.js';
  */
 export function availableModels(view: ConfigView, key: KeyConfig, org: OrgConfig, family: ApiFamily): ModelEntry[] {
   const found = new Map<string, ModelEntry>();
+  const now = new Date(fleetNow());
   const add = (id: string, provider: ProviderKind) => {
     const lower = id.toLowerCase();
     if (!found.has(lower) && modelAllowed(key, id)) found.set(lower, { id, provider });
   };
   for (const credential of familyCredentials(view, key, family)) {
-    for (const model of modelsServedBy(credential, org.customModels)) add(model, credential.provider);
+    for (const model of modelsServedBy(credential, org.customModels, now)) add(model, credential.provider);
     const names = providerNamesOf(credential.provider);
     for (const allowed of key.allowedModels) {
       if (!isGlob(allowed) && anyGlobMatches(credential.models, allowed) && ownedBy(allowed, org, names, credential.models)) add(allowed, credential.provider);
@@ -45,6 +47,6 @@ export function callableModel(view: ConfigView, key: KeyConfig, org: OrgConfig, 
 /** True unless a credential serving "any model" is offered a name the prices give to another provider. */
 function ownedBy(model: string, org: OrgConfig, names: readonly ProviderKind[], credentialModels: readonly string[]): boolean {
   if (credentialModels.length > 0) return true;
-  const owner = findPrice(model, org.customModels)?.provider;
+  const owner = findPrice(model, org.customModels, new Date(fleetNow()))?.provider;
   return owner === undefined || names.includes(owner);
 }

@@ -1,11 +1,21 @@
-import type { ConfigSnapshot, CredentialConfig, KeyConfig, RoleConfig, RouteConfig, RouteTarget as WireTarget, ScopeRef } from '@keyward/shared';
+import {
+  findPrice,
+  type ConfigSnapshot,
+  type CredentialConfig,
+  type KeyConfig,
+  type RoleConfig,
+  type RouteConfig,
+  type RouteTarget as WireTarget,
+  type ScopeRef,
+} from '@keyward/shared';
 import { describe, expect, it } from 'vitest';
 import { ConfigView } from '../config/view.js';
 import { messages } from '../providers/anthropic/messages/index.js';
 import { generateContent } from '../providers/gemini/generate-content/index.js';
 import { chatCompletions } from '../providers/openai/chat-completions/index.js';
 import { embeddings } from '../providers/openai/embeddings/index.js';
-import { routeTable, targetsFor } from './route-table.js';
+import { fleetClock } from '../clock/fleet-clock.js';
+import { priciest, routeTable, targetsFor, type RouteTarget } from './route-table.js';
 
 const ORG = '00000000-0000-7000-8000-000000000001';
 const TEAM = '00000000-0000-7000-8000-0000000000a1';
@@ -113,5 +123,31 @@ describe('the route table', () => {
     expect(roles.resolve(key, 'role:reviewer')).toMatchObject({ role: reviewer, route: { config: { id: onOrg.id } } });
     expect(roles.resolve(key, 'role:writer')).toBeUndefined();
     expect(roles.resolve({ ...key, orgId: '00000000-0000-7000-8000-000000000009' }, 'role:reviewer')).toBeUndefined();
+  });
+});
+
+describe('the model budgets reserve for a route', () => {
+  it("is the priciest target at the fleet's time, not the machine's, when a price changes on a date", () => {
+    // gemini-3.6-flash's input price doubles on 2027-01-01; the fleet's time is put on the other side of that date from the machine's.
+    const change = Date.parse('2027-01-01T00:00:00Z');
+    const fleetTime = Date.now() < change ? change + 86_400_000 : change - 86_400_000;
+    const perToken = (at: number) => {
+      const price = findPrice('gemini-3.6-flash', [], new Date(at))!;
+      return price.inputPerMTok + price.outputPerMTok;
+    };
+    expect(perToken(fleetTime)).not.toBe(perToken(Date.now()));
+    // A custom model priced between gemini's two prices: the priciest on one side of the date, not on the other.
+    const between = Math.round((perToken(fleetTime) + perToken(Date.now())) / 2);
+    const house = { model: 'house-model', provider: 'gemini' as const, inputPerMTok: between, outputPerMTok: 0, cachedInputPerMTok: between };
+    const target = (model: string) => ({ model }) as RouteTarget;
+    const expected = perToken(fleetTime) > between ? 'gemini-3.6-flash' : 'house-model';
+
+    fleetClock.observe(new Date(fleetTime).toUTCString(), fleetClock.mark());
+    try {
+      expect(priciest([target('house-model'), target('gemini-3.6-flash')], [house])).toBe(expected);
+    } finally {
+      fleetClock.observe(new Date().toUTCString(), fleetClock.mark());
+    }
+    expect(priciest([target('house-model'), target('gemini-3.6-flash')], [house])).not.toBe(expected);
   });
 });

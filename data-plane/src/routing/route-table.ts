@@ -17,6 +17,7 @@ import {
   type RouteCredentialTarget,
   type RouteNames,
 } from '@keyward/shared';
+import { fleetNow } from '../clock/fleet-clock.js';
 import type { ConfigView } from '../config/view.js';
 import { speaks, type Operation } from '../providers/index.js';
 import { translatorToFamily } from '../translate/index.js';
@@ -104,12 +105,16 @@ export class RouteTable {
   }
 }
 
-/** The target model with the highest price per token (the first target's when none is priced): what budgets reserve for a route. */
+/**
+ * The target model with the highest price per token at the fleet's time (prices change on a date
+ * or by the hour; the first target's when none is priced): what budgets reserve for a route.
+ */
 export function priciest(targets: readonly RouteTarget[], customModels: readonly ModelPriceEntry[]): string {
   let best = targets[0]?.model ?? '';
   let bestPrice = -1;
+  const now = new Date(fleetNow());
   for (const t of targets) {
-    const price = findPrice(t.model, customModels);
+    const price = findPrice(t.model, customModels, now);
     const perToken = price ? price.inputPerMTok + price.outputPerMTok : -1;
     if (perToken > bestPrice) {
       best = t.model;

@@ -42,7 +42,7 @@ describe('a newer price file loaded at start', () => {
       provider('google'),
     ];
     expect(() => usePriceFile(file('bad-date.json', badDate))).toThrow(/^its prices are not valid \(Expected a start-date or time-of-day price constraint/);
-    expect(findPrice('claude-sonnet-4-5', [])).toMatchObject({ inputPerMTok: 3_000_000 });
+    expect(findPrice('claude-sonnet-4-5', [], new Date())).toMatchObject({ inputPerMTok: 3_000_000 });
   });
 
   it('prices from the newer file, dated prices included', () => {
@@ -55,6 +55,6 @@ describe('a newer price file loaded at start', () => {
       cacheWritePerMTok: 2_500_000,
     });
     expect(findPrice('claude-sonnet-4-5', [], new Date('2030-01-01T00:00:00Z'))).toMatchObject({ inputPerMTok: 4_000_000, cachedInputPerMTok: 4_000_000 });
-    expect(findPrice('gpt-4o', [])).toBeNull();
+    expect(findPrice('gpt-4o', [], new Date())).toBeNull();
   });
 });

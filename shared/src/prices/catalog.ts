@@ -48,14 +48,13 @@ export function catalogContextWindow(name: string): number | null {
 /** Ids the catalog uses for patterns rather than models (`ft:gpt-4o-`, `gpt-4o:extended`). */
 const MODEL_ID = /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/;
 
-/** Every model the catalog prices per token under an id that resolves to itself, for model discovery. */
-export function catalogModels(): readonly { readonly model: string; readonly provider: ProviderKind }[] {
+/** Every model the catalog prices per token at `at` under an id that resolves to itself, for model discovery. */
+export function catalogModels(at: Date): readonly { readonly model: string; readonly provider: ProviderKind }[] {
   const models: { model: string; provider: ProviderKind }[] = [];
-  const now = new Date();
   for (const { id } of CATALOG_PROVIDERS) {
     for (const info of findProvider({ providerId: id })?.models ?? []) {
       const listed = MODEL_ID.test(info.id) ? lookup(info.id) : null;
-      if (listed?.info !== info || convert(ratesAt(info, now)) === null) continue;
+      if (listed?.info !== info || convert(ratesAt(info, at)) === null) continue;
       if (!models.some((m) => m.model === info.id)) models.push({ model: info.id, provider: listed.provider });
     }
   }

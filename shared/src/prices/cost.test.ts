@@ -37,7 +37,7 @@ describe('request cost', () => {
   });
 
   it('charges Anthropic cache writes at their own price, apart from reads and uncached input', () => {
-    const sonnet = findPrice('claude-sonnet-4-5', [])!;
+    const sonnet = findPrice('claude-sonnet-4-5', [], new Date())!;
     // 3,000 uncached × $3 + 2,000 read × $0.30 + 5,000 written × $3.75 + 500 output × $15 per million.
     expect(costMicros(sonnet, { inputTokens: 10_000, outputTokens: 500, cachedInputTokens: 2_000, cacheWriteInputTokens: 5_000 })).toBe(
       9_000 + 600 + 18_750 + 7_500,
@@ -45,7 +45,7 @@ describe('request cost', () => {
   });
 
   it("charges a whole Gemini request at the long-context tier once its prompt is above the tier's threshold", () => {
-    const pro = findPrice('gemini-2.5-pro', [])!;
+    const pro = findPrice('gemini-2.5-pro', [], new Date())!;
     expect(costMicros(pro, { inputTokens: 200_000, outputTokens: 1_000, cachedInputTokens: 0 })).toBe(250_000 + 10_000);
     expect(costMicros(pro, { inputTokens: 200_001, outputTokens: 1_000, cachedInputTokens: 0 })).toBe(500_003 + 15_000);
   });

@@ -3,7 +3,7 @@ import type { ModelPriceEntry } from '../wire/config.js';
 import { findPrice } from './find-price.js';
 import { catalogModels } from './catalog.js';
 
-const modelOf = (name: string) => findPrice(name, [])?.model ?? null;
+const modelOf = (name: string) => findPrice(name, [], new Date())?.model ?? null;
 
 describe('price lookup', () => {
   it.each([
@@ -33,27 +33,27 @@ describe('price lookup', () => {
   });
 
   it.each(['gpt-5-codex-max', 'whisper-1', 'llama-3-70b', 'mock-model', ''])('has no token price for %s', (name) => {
-    expect(findPrice(name, [])).toBeNull();
+    expect(findPrice(name, [], new Date())).toBeNull();
   });
 
   it("prefers an organization's custom entry over the built-in one", () => {
     const negotiated: ModelPriceEntry = { model: 'gpt-4o', provider: 'openai', inputPerMTok: 1, outputPerMTok: 2, cachedInputPerMTok: 1 };
-    expect(findPrice('gpt-4o-2024-08-06', [negotiated])).toBe(negotiated);
+    expect(findPrice('gpt-4o-2024-08-06', [negotiated], new Date())).toBe(negotiated);
   });
 
   it('finds custom models the table does not know', () => {
     const local: ModelPriceEntry = { model: 'llama-3-70b', provider: 'openai_compatible', inputPerMTok: 0, outputPerMTok: 0, cachedInputPerMTok: 0 };
-    expect(findPrice('llama-3-70b', [local])).toBe(local);
-    expect(findPrice('gpt-4o', [local])?.model).toBe('gpt-4o');
+    expect(findPrice('llama-3-70b', [local], new Date())).toBe(local);
+    expect(findPrice('gpt-4o', [local], new Date())?.model).toBe('gpt-4o');
   });
 
   it('lists every catalog model once for discovery, each priced in integer micro-dollars', () => {
-    const models = catalogModels();
+    const models = catalogModels(new Date());
     const names = models.map((p) => p.model);
     expect(new Set(names).size).toBe(names.length);
     expect(names).toEqual(expect.arrayContaining(['gpt-4o', 'claude-sonnet-4-5', 'gemini-2.5-pro']));
     for (const { model, provider } of models) {
-      const price = findPrice(model, [])!;
+      const price = findPrice(model, [], new Date())!;
       expect(price.provider).toBe(provider);
       for (const value of [price.inputPerMTok, price.outputPerMTok, price.cachedInputPerMTok, price.cacheWritePerMTok])
         expect(Number.isSafeInteger(value)).toBe(true);
@@ -61,14 +61,14 @@ describe('price lookup', () => {
   });
 
   it('carries list prices in micro-dollars per million tokens, with cache writes and long-context tiers', () => {
-    expect(findPrice('gpt-4o', [])).toMatchObject({ inputPerMTok: 2_500_000, outputPerMTok: 10_000_000, cachedInputPerMTok: 1_250_000 });
-    expect(findPrice('claude-haiku-4-5', [])).toMatchObject({
+    expect(findPrice('gpt-4o', [], new Date())).toMatchObject({ inputPerMTok: 2_500_000, outputPerMTok: 10_000_000, cachedInputPerMTok: 1_250_000 });
+    expect(findPrice('claude-haiku-4-5', [], new Date())).toMatchObject({
       provider: 'anthropic',
       inputPerMTok: 1_000_000,
       cacheWritePerMTok: 1_250_000,
       cachedInputPerMTok: 100_000,
     });
-    expect(findPrice('gemini-2.5-pro', [])).toMatchObject({
+    expect(findPrice('gemini-2.5-pro', [], new Date())).toMatchObject({
       provider: 'gemini',
       inputPerMTok: 1_250_000,
       outputPerMTok: 10_000_000,

@@ -19,14 +19,15 @@ interface Indexed {
 const customIndexes = new WeakMap<readonly ModelPriceEntry[], Indexed>();
 
 /**
- * The price for a model name as an agent sent it, at `at` (prices that change on a date). The
+ * The price for a model name as an agent sent it, at `at` (prices that change on a date or by the
+ * hour; the caller's clock: a node's fleet time, the control plane's own). The
  * organization's custom models come first: an exact name wins, then the longest entry the name
  * extends by a release suffix (`gpt-4o-2024-08-06` → `gpt-4o`, `claude-sonnet-4-20250514` or
  * `claude-sonnet-4@20250514` → `claude-sonnet-4`). Then the built-in catalog, with its own
  * matching rules. Gemini's `models/` prefix and letter case are ignored. Null when nothing
  * matches.
  */
-export function findPrice(model: string, customModels: readonly ModelPriceEntry[], at: Date = new Date()): ModelPrice | null {
+export function findPrice(model: string, customModels: readonly ModelPriceEntry[], at: Date): ModelPrice | null {
   const name = normalize(model);
   if (name === '') return null;
   return (customModels.length > 0 ? match(customIndex(customModels), name) : null) ?? catalogPrice(name, at);

@@ -15,7 +15,7 @@ export interface OrgPrice {
  * for a model neither prices, the organization's `charge` fallback (`unpricedModels`). Budgets
  * reserve and metering charges through this one function, so both agree on every model.
  */
-export function orgPrice(model: string, org: Pick<OrgConfig, 'customModels' | 'unpricedModels'>, at: Date = new Date()): OrgPrice {
+export function orgPrice(model: string, org: Pick<OrgConfig, 'customModels' | 'unpricedModels'>, at: Date): OrgPrice {
   const price = findPrice(model, org.customModels, at);
   if (price) return { price, listed: true };
   const fallback = org.unpricedModels;

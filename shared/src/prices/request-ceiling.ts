@@ -36,7 +36,7 @@ export interface RequestCeiling {
  * The most a request of `inputTokens` prompt tokens can cost: plus the output it asks for at
  * most (`requestedOutput`, otherwise `DEFAULT_MAX_OUTPUT_TOKENS`; raised to `translatedCap`, what
  * a target of another API family will be asked for; at most `MAX_BELIEVED_OUTPUT`), at the
- * model's price for the organization (`orgPrice`: custom models, the built-in catalog, then the
+ * model's price for the organization at `at` (`orgPrice`: custom models, the built-in catalog, then the
  * organization's fallback for unpriced models).
  */
 export function requestCeiling(
@@ -44,11 +44,12 @@ export function requestCeiling(
   requestedOutput: number | null,
   model: string,
   org: Pick<OrgConfig, 'customModels' | 'unpricedModels'>,
+  at: Date,
   translatedCap: number | null = null,
 ): RequestCeiling {
   const own = requestedOutput === null ? defaultMaxOutput(model) : requestedOutput;
   const maxOutputTokens = Math.min(Math.max(own, translatedCap ?? 0), MAX_BELIEVED_OUTPUT);
-  const { price, listed } = orgPrice(model, org);
+  const { price, listed } = orgPrice(model, org, at);
   const micros = price ? costMicros(price, { inputTokens, outputTokens: maxOutputTokens, cachedInputTokens: 0 }) : 0;
   return { inputTokens, maxOutputTokens, tokens: inputTokens + maxOutputTokens, micros, priced: listed };
 }

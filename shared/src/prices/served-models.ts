@@ -15,14 +15,18 @@ export function providerNamesOf(provider: ProviderKind): readonly ProviderKind[]
  * organization's custom models, then the built-in price catalog) of its provider that its globs
  * cover, or all of them when it lists none ("any model"). In that order, without repeats.
  */
-export function modelsServedBy(credential: { provider: ProviderKind; models: readonly string[] }, customModels: readonly ModelPriceEntry[]): string[] {
+export function modelsServedBy(
+  credential: { provider: ProviderKind; models: readonly string[] },
+  customModels: readonly ModelPriceEntry[],
+  at: Date,
+): string[] {
   const names = providerNamesOf(credential.provider);
   const found = new Map<string, string>();
   const add = (model: string) => {
     if (!found.has(model.toLowerCase())) found.set(model.toLowerCase(), model);
   };
   for (const pattern of credential.models) if (!isGlob(pattern)) add(pattern);
-  for (const entry of [...customModels, ...catalogModels()]) {
+  for (const entry of [...customModels, ...catalogModels(at)]) {
     if (names.includes(entry.provider) && anyGlobMatches(credential.models, entry.model)) add(entry.model);
   }
   return [...found.values()];

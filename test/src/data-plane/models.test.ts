@@ -11,7 +11,7 @@ const price = { inputPerMTok: 1_000_000, outputPerMTok: 2_000_000, cachedInputPe
 
 /** The built-in catalog's models of a provider whose names start with `prefix`, sorted like the gateway sorts them. */
 const builtIn = (provider: string, prefix: string) =>
-  catalogModels()
+  catalogModels(new Date())
     .filter((p) => p.provider === provider && p.model.startsWith(prefix))
     .map((p) => p.model)
     .sort((a, b) => a.localeCompare(b));

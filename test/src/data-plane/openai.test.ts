@@ -71,7 +71,7 @@ describe('the OpenAI API through the gateway', () => {
         nodeId: 'test-node',
         content: null,
       });
-      const expected = costMicros(findPrice('gpt-4o-mini', [])!, { inputTokens: 1200, outputTokens: 300, cachedInputTokens: 200 });
+      const expected = costMicros(findPrice('gpt-4o-mini', [], new Date())!, { inputTokens: 1200, outputTokens: 300, cachedInputTokens: 200 });
       expect(expected).toBeGreaterThan(0);
       expect(event.costMicros).toBe(expected);
       expect(event.clientIpHash).toMatch(/^[0-9a-f]{64}$/);
