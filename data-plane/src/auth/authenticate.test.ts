@@ -2,6 +2,7 @@ import { displayPrefix, generateSecret, hashSecret, type ConfigSnapshot, type Ke
 import { describe, expect, it } from 'vitest';
 import { ConfigView } from '../config/view.js';
 import { authenticateKey } from './authenticate.js';
+import { KeyHashes } from './key-hashes.js';
 
 const ORG = '00000000-0000-7000-8000-000000000001';
 const pepper = Buffer.alloc(32, 3);
@@ -39,7 +40,7 @@ function setup(over: Partial<KeyConfig> = {}) {
     roles: {},
     mcpServers: {},
   };
-  return { secret, view: new ConfigView(snapshot) };
+  return { secret, config, snapshot, view: new ConfigView(snapshot) };
 }
 
 describe('the key check', () => {
@@ -96,5 +97,51 @@ describe('the key check', () => {
     const { secret, view } = setup({ status: 'revoked' });
     const check = authenticateKey(secret, view, pepper, now);
     expect(check.ok ? '' : check.error.message).not.toContain(secret);
+  });
+
+  it('applies a revocation, an expiry and a configuration change to the call right after an accepted one', () => {
+    const { secret, config, snapshot, view } = setup();
+    expect(authenticateKey(secret, view, pepper, now).ok).toBe(true);
+    const changed = (keys: ConfigSnapshot['keys']) => new ConfigView({ ...snapshot, version: snapshot.version + 1, keys });
+    expect(authenticateKey(secret, changed({ [config.hash]: { ...config, status: 'revoked' } }), pepper, now)).toMatchObject({
+      ok: false,
+      error: { code: 'key_revoked' },
+    });
+    expect(authenticateKey(secret, changed({ [config.hash]: { ...config, expiresAt: '2029-12-31T23:59:59Z' } }), pepper, now)).toMatchObject({
+      ok: false,
+      error: { code: 'key_expired' },
+    });
+    expect(authenticateKey(secret, changed({}), pepper, now)).toMatchObject({ ok: false, error: { code: 'invalid_api_key' } });
+    expect(authenticateKey(secret, view, pepper, now).ok).toBe(true);
+    // Another pepper hashes the key afresh: the key does not match the entry stored under this pepper's hash.
+    expect(authenticateKey(secret, view, Buffer.alloc(32, 4), now)).toMatchObject({ ok: false, error: { code: 'invalid_api_key' } });
+  });
+});
+
+describe('remembered key hashes', () => {
+  it('hash a well-formed key as hashSecret does, keep at most their capacity and forget the least recently used first', () => {
+    const hashes = new KeyHashes(pepper, 2);
+    const [a, b, c] = [generateSecret('key'), generateSecret('key'), generateSecret('key')];
+    let checks = 0;
+    const wellFormed = () => {
+      checks++;
+      return true;
+    };
+    expect(hashes.keyedHash(a, wellFormed)).toBe(hashSecret(a, pepper));
+    hashes.keyedHash(b, wellFormed);
+    hashes.keyedHash(a, wellFormed);
+    expect(checks).toBe(2);
+    hashes.keyedHash(c, wellFormed);
+    // b was the least recently used: it is checked and hashed again, a is still remembered.
+    hashes.keyedHash(a, wellFormed);
+    expect(checks).toBe(3);
+    expect(hashes.keyedHash(b, wellFormed)).toBe(hashSecret(b, pepper));
+    expect(checks).toBe(4);
+  });
+
+  it('neither hash nor keep a key that fails the format check', () => {
+    const hashes = new KeyHashes(pepper, 2);
+    expect(hashes.keyedHash('kw_not-a-key', () => false)).toBeNull();
+    expect(hashes.keyedHash('kw_not-a-key', () => false)).toBeNull();
   });
 });

@@ -1,7 +1,8 @@
-import { hashSecret, parseSecret, type KeyConfig, type OrgConfig } from '@keyward/shared';
+import { parseSecret, type KeyConfig, type OrgConfig } from '@keyward/shared';
 import type { ConfigView } from '../config/view.js';
 import { GatewayError } from '../errors.js';
 import { fleetNow } from '../clock/fleet-clock.js';
+import { keyHashesFor } from './key-hashes.js';
 
 /** The outcome of a key check. A refused key that was found still names its key and org, so the denial is recorded. */
 export type KeyCheck =
@@ -18,15 +19,17 @@ const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
  * Checks a presented Keyward key exactly as the client sent it (nothing is trimmed or
  * normalized here): printable ASCII only, with its own message for anything else (a space or a
  * non-ASCII look-alike pasted with the key), then a cheap format and checksum check
- * (look-alikes and other secrets are refused without a lookup), then the keyed hash, then the
- * snapshot's entry for status, expiry and rotation grace. Messages never repeat the key.
+ * (look-alikes and other secrets are refused without a lookup), then the keyed hash (remembered
+ * for keys presented before), then the current snapshot's entry for status, expiry and rotation grace. Messages never repeat the key.
  */
 export function authenticateKey(secret: string | null, view: ConfigView, pepper: Buffer, now = fleetNow()): KeyCheck {
   const refuse = (error: GatewayError, key: KeyConfig | null = null, org: OrgConfig | null = null): KeyCheck => ({ ok: false, error, key, org });
   if (!secret) return refuse(new GatewayError('invalid_api_key', 401, 'Missing Keyward key. Send it where your client sends its API key.'));
   if (!PRINTABLE_ASCII.test(secret)) return refuse(new GatewayError('invalid_api_key', 401, UNPRINTABLE));
-  if (parseSecret(secret)?.kind !== 'key') return refuse(new GatewayError('invalid_api_key', 401, INVALID));
-  const key = view.keyByHash(hashSecret(secret, pepper));
+  // A key presented before passed the format check then; its keyed hash is remembered (`KeyHashes`).
+  const keyed = keyHashesFor(pepper).keyedHash(secret, (value) => parseSecret(value)?.kind === 'key');
+  if (keyed === null) return refuse(new GatewayError('invalid_api_key', 401, INVALID));
+  const key = view.keyByHash(keyed);
   const org = key ? view.org(key.orgId) : undefined;
   if (!key || !org) return refuse(new GatewayError('invalid_api_key', 401, INVALID));
   if (key.status !== 'active') {
