@@ -97,4 +97,36 @@ describe('the key check', () => {
     const check = authenticateKey(secret, view, pepper, now);
     expect(check.ok ? '' : check.error.message).not.toContain(secret);
   });
+
+  it('applies a revocation, an expiry, a removal and a new pepper at once to a key it has checked before', () => {
+    const { secret, view } = setup();
+    expect(authenticateKey(secret, view, pepper, now).ok).toBe(true);
+    expect(authenticateKey(secret, view, pepper, now).ok).toBe(true);
+    const hash = hashSecret(secret, pepper);
+    const entry = view.keyByHash(hash)!;
+    const next = (version: number, changed: Record<string, KeyConfig>, removed: string[] = []) =>
+      view.applying({ version, generatedAt: new Date(now).toISOString(), changed: { keys: changed }, removed: { keys: removed } });
+    expect(authenticateKey(secret, next(2, { [hash]: { ...entry, status: 'revoked' } }), pepper, now)).toMatchObject({
+      ok: false,
+      error: { code: 'key_revoked' },
+    });
+    expect(authenticateKey(secret, next(3, { [hash]: { ...entry, expiresAt: '2030-01-01T00:00:00Z' } }), pepper, now)).toMatchObject({
+      ok: false,
+      error: { code: 'key_expired' },
+    });
+    expect(authenticateKey(secret, next(4, {}, [hash]), pepper, now)).toMatchObject({ ok: false, key: null, error: { code: 'invalid_api_key' } });
+    expect(authenticateKey(secret, view, Buffer.alloc(32, 4), now)).toMatchObject({ ok: false, key: null, error: { code: 'invalid_api_key' } });
+    expect(authenticateKey(secret, view, pepper, now).ok).toBe(true);
+  });
+
+  it('checks the format of a key again once 10,000 others pushed it out of the cache', () => {
+    const { secret, view } = setup();
+    expect(authenticateKey(secret, view, pepper, now).ok).toBe(true);
+    for (let i = 0; i < 10_001; i++) authenticateKey(generateSecret('key'), view, pepper, now);
+    expect(authenticateKey(secret, view, pepper, now).ok).toBe(true);
+    expect(authenticateKey(` ${secret}`, view, pepper, now)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_api_key', message: expect.stringContaining('a space') },
+    });
+  });
 });
