@@ -46,6 +46,20 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   return pino(options, destination ?? bufferedStdout());
 }
 
+const unredactedChildren = new WeakMap<Logger, Logger>();
+
+/**
+ * `log` without the redaction pass, for the per-request line: its fields are ids, names, codes
+ * and counts the gateway sets, none of them at a path of `REDACT_PATHS`, so redaction only cost
+ * time there (a third of the line's). Any line that may carry a header or config object uses the
+ * redacting logger.
+ */
+export function withoutRedaction(log: Logger): Logger {
+  let plain = unredactedChildren.get(log);
+  if (!plain) unredactedChildren.set(log, (plain = log.child({}, { redact: { paths: [] } })));
+  return plain;
+}
+
 let stdout: ReturnType<typeof pino.destination> | null = null;
 
 /** The process's one buffered stdout stream, written out when the process exits. */

@@ -4,6 +4,7 @@ import { authenticateKey } from '../auth/authenticate.js';
 import { stoppedKeyError } from '../anomaly/key-stop.js';
 import { GatewayError, type GatewayErrorCode } from '../errors.js';
 import { traceIdOf } from '../observability/tracing.js';
+import { withoutRedaction } from '../observability/logger.js';
 import type { ErrorShape, ProxyRoute } from '../providers/index.js';
 import { copyRequest, readBody, type IncomingRequest, type RequestBody } from '../server/request.js';
 import { ClientResponse } from '../server/response.js';
@@ -329,7 +330,7 @@ export async function finish(
   gw.metrics.requests.inc({ ...labels, status: String(record.status) });
   gw.metrics.latency.observe({ ...labels, stream: String(record.stream) }, seconds);
   if (record.ttftMs !== null) gw.metrics.ttft.observe(labels, record.ttftMs / 1000);
-  gw.log.info(
+  withoutRedaction(gw.log).info(
     {
       requestId: record.requestId,
       api: record.api,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { calcPrice, findProvider, updatePrices, type ModelInfo, type ModelPrice as CatalogRates, type TieredPrices } from '@pydantic/genai-prices';
+import { createRequire } from 'node:module';
+import type { ModelInfo, ModelPrice as CatalogRates, TieredPrices } from '@pydantic/genai-prices';
 import type { ProviderKind } from '../wire/config.js';
 import type { ModelPrice, PriceTier } from './model-price.js';
 
@@ -23,6 +24,19 @@ interface Listed {
 /** Model names as agents send them are unbounded, so the memo of lookups is cleared when it grows past this. */
 const MEMO_LIMIT = 10_000;
 const NO_USAGE = Object.freeze({ input_tokens: 0, output_tokens: 0 });
+
+type CatalogModule = typeof import('@pydantic/genai-prices');
+
+let loaded: CatalogModule | null = null;
+
+/**
+ * The dataset's module, loaded on first use: it holds some 16 MiB once imported, which a node
+ * that has not yet priced an answer (or looked up a model) need not carry.
+ */
+function catalog(): CatalogModule {
+  loaded ??= createRequire(import.meta.url)('@pydantic/genai-prices') as CatalogModule;
+  return loaded;
+}
 
 let lookups = new Map<string, Listed | null>();
 const converted = new WeakMap<CatalogRates, Omit<ModelPrice, 'model' | 'provider'> | null>();
@@ -52,7 +66,7 @@ const MODEL_ID = /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/;
 export function catalogModels(at: Date): readonly { readonly model: string; readonly provider: ProviderKind }[] {
   const models: { model: string; provider: ProviderKind }[] = [];
   for (const { id } of CATALOG_PROVIDERS) {
-    for (const info of findProvider({ providerId: id })?.models ?? []) {
+    for (const info of catalog().findProvider({ providerId: id })?.models ?? []) {
       const listed = MODEL_ID.test(info.id) ? lookup(info.id) : null;
       if (listed?.info !== info || convert(ratesAt(info, at)) === null) continue;
       if (!models.some((m) => m.model === info.id)) models.push({ model: info.id, provider: listed.provider });
@@ -78,7 +92,7 @@ export function usePriceFile(path: string): void {
   const missing = CATALOG_PROVIDERS.filter((p) => !ids.has(p.id)).map((p) => p.id);
   if (missing.length > 0) throw new Error(`it lists no ${missing.join(', ')} provider`);
   try {
-    updatePrices(({ setProviderData }) => setProviderData(data as Parameters<typeof setProviderData>[0]));
+    catalog().updatePrices(({ setProviderData }) => setProviderData(data as Parameters<typeof setProviderData>[0]));
   } catch (err) {
     throw new Error(`its prices are not valid (${(err as Error).message})`);
   }
@@ -103,7 +117,7 @@ function lookup(name: string): Listed | null {
 
 function safeCalc(name: string, providerId: string) {
   try {
-    return calcPrice(NO_USAGE, name, { providerId });
+    return catalog().calcPrice(NO_USAGE, name, { providerId });
   } catch {
     // A malformed entry in a loaded dataset prices nothing rather than failing the request.
     return null;
