@@ -1,7 +1,8 @@
 /**
- * The in-process load generator: undici pools with keep-alive, one connection per concurrent
- * request, timed with `process.hrtime.bigint()`. Every loop is bounded by a count and a
- * deadline, and only loopback targets are accepted.
+ * The load generator: undici pools with keep-alive, one connection per concurrent request,
+ * timed with `process.hrtime.bigint()`. Every loop is bounded by a count and a deadline, and
+ * only loopback targets are accepted. The stream-capacity ramp runs `openStreams` in child
+ * processes (`servers/stream-load.ts`), so the bench's own process does not limit it.
  */
 import { Pool } from 'undici';
 
@@ -25,6 +26,8 @@ export interface RequestBatch {
 }
 
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
+/** Milliseconds on a clock every process of the machine shares (for overlap across load generators). */
+export const wallMs = (): number => performance.timeOrigin + performance.now();
 
 function assertLoopback(origin: string): void {
   const host = new URL(origin).hostname;
@@ -87,7 +90,7 @@ export async function closedLoop(
 }
 
 /** One SSE stream as the client saw it. */
-interface StreamObservation {
+export interface StreamObservation {
   readonly status: number;
   /** Milliseconds from sending the request to the first SSE event. */
   readonly ttftMs: number;
@@ -97,6 +100,36 @@ interface StreamObservation {
   readonly gapsMs: number[];
   readonly sawDone: boolean;
   readonly error: string | null;
+  /** `wallMs()` when its headers arrived and when it ended; NaN when it never opened. */
+  readonly openedAt: number;
+  readonly closedAt: number;
+}
+
+/** A stream's observation without its gaps, as a load-generator child reports it. */
+export type StreamOutcome = Omit<StreamObservation, 'gapsMs'> & { readonly maxGapMs: number };
+
+/** Drops the gaps, keeping the largest. */
+export function outcomeOf(s: StreamObservation): StreamOutcome {
+  const { gapsMs, ...rest } = s;
+  return { ...rest, maxGapMs: Math.max(0, ...gapsMs) };
+}
+
+/** The most streams open at the same time, from their open and close times. */
+export function peakOverlap(streams: readonly Pick<StreamObservation, 'openedAt' | 'closedAt'>[]): number {
+  const edges: [number, number][] = [];
+  for (const s of streams) {
+    if (Number.isNaN(s.openedAt)) continue;
+    edges.push([s.openedAt, 1], [s.closedAt, -1]);
+  }
+  // At equal times a close comes before an open: a stream that ended is not counted with its successor.
+  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let open = 0;
+  let peak = 0;
+  for (const [, delta] of edges) {
+    open += delta;
+    if (open > peak) peak = open;
+  }
+  return peak;
 }
 
 /** What opening `count` streams at once measured. */
@@ -115,8 +148,6 @@ export interface StreamBatch {
 export async function openStreams(endpoint: Endpoint, body: string, options: { count: number; spreadMs: number; timeoutMs: number }): Promise<StreamBatch> {
   const pool = openPool(endpoint, options.count);
   const headers = { ...endpoint.headers, 'content-type': 'application/json', accept: 'text/event-stream' };
-  let open = 0;
-  let peakOpen = 0;
   const started = nowMs();
   const one = async (index: number): Promise<StreamObservation> => {
     if (options.spreadMs > 0) await new Promise((resolve) => setTimeout(resolve, (index * options.spreadMs) / options.count));
@@ -128,13 +159,21 @@ export async function openStreams(endpoint: Endpoint, body: string, options: { c
     let lastContent = Number.NaN;
     const gapsMs: number[] = [];
     let status = 0;
-    let counted = false;
+    let openedAt = Number.NaN;
+    const seen = (error: string | null): StreamObservation => ({
+      status,
+      ttftMs,
+      contentEvents,
+      gapsMs,
+      sawDone,
+      error,
+      openedAt,
+      closedAt: Number.isNaN(openedAt) ? Number.NaN : wallMs(),
+    });
     try {
       const res = await pool.request({ path: endpoint.path, method: 'POST', headers, body, signal });
       status = res.statusCode;
-      open++;
-      counted = true;
-      if (open > peakOpen) peakOpen = open;
+      openedAt = wallMs();
       let pending = '';
       for await (const chunk of res.body as AsyncIterable<Buffer>) {
         const at = nowMs();
@@ -152,16 +191,14 @@ export async function openStreams(endpoint: Endpoint, body: string, options: { c
           }
         }
       }
-      return { status, ttftMs, contentEvents, gapsMs, sawDone, error: status === 200 ? null : `status ${status}: ${pending.slice(0, 160)}` };
+      return seen(status === 200 ? null : `status ${status}: ${pending.slice(0, 160)}`);
     } catch (err) {
-      return { status, ttftMs, contentEvents, gapsMs, sawDone, error: (err as Error).message };
-    } finally {
-      if (counted) open--;
+      return seen((err as Error).message);
     }
   };
   try {
     const streams = await Promise.all(Array.from({ length: options.count }, (_, i) => one(i)));
-    return { streams, peakOpen, elapsedSeconds: (nowMs() - started) / 1000 };
+    return { streams, peakOpen: peakOverlap(streams), elapsedSeconds: (nowMs() - started) / 1000 };
   } finally {
     await pool.destroy();
   }

@@ -12,7 +12,9 @@ export function renderMarkdown(r: BenchResults): string {
     `- command: \`${r.command}\` (profile ${r.profile.name}, ${r.profile.rounds} round${r.profile.rounds === 1 ? '' : 's'}, ${r.durationSeconds} s)`,
     `- machine: ${r.machine.cores} cores (${r.machine.cpuModel}), ${mib(r.machine.memoryBytes)}, Node ${r.machine.node}, ${r.machine.os}; load average ${r.machine.loadAverageAtStart.join(' ')} at start, ${r.machine.loadAverageAtEnd.join(' ')} at end`,
     `- pinning: ${r.pinning.detail}`,
-    `- workload: OpenAI chat completion, ${r.workload.requestBytes}-byte request (4 KB conversation with a contact e-mail, two tools), model ${r.workload.model}; streams: a first chunk, then ${r.profile.stream.chunks} chunks ${r.profile.stream.intervalMs} ms apart`,
+    `- workload: OpenAI chat completion, ${r.workload.requestBytes}-byte request (4 KB conversation with a contact e-mail, two tools), model ${r.workload.model}; streams: a first chunk, then ${r.profile.stream.chunks} chunks ${r.profile.stream.intervalMs} ms apart${
+      r.profile.capacity.stream ? ` (capacity ramp: ${r.profile.capacity.stream.chunks} chunks ${r.profile.capacity.stream.intervalMs} ms apart)` : ''
+    }`,
   ];
   if (r.keyward) {
     const k = r.keyward;
@@ -26,6 +28,14 @@ export function renderMarkdown(r: BenchResults): string {
             .join(', ') || 'none'
         })`,
     );
+    if (k.ingestion) {
+      const g = k.ingestion;
+      lines.push(
+        `- event ingestion: ${g.events} events stored in ${g.seconds.toFixed(0)} s (${Math.round(g.eventsPerSecond)}/s at the bench's load); ` +
+          `the control plane used ${g.controlPlaneCpuSeconds.toFixed(1)} CPU s and PostgreSQL ${g.postgresCpuSeconds.toFixed(1)}: ` +
+          `**${Math.round(g.eventsPerControlPlaneCpuSecond)} events per CPU second of the control plane, ${Math.round(g.eventsPerCpuSecond)} with PostgreSQL's** (per core; target ≥ 5,000)`,
+      );
+    }
     if (k.otlpSink) {
       lines.push(
         `- ${TARGET_LABELS['keyward-otel']}: the same node with \`OTEL_EXPORTER_OTLP_ENDPOINT\` set, exporting to a local OTLP/HTTP sink beside the load generator (received ${k.otlpSink.spans} spans in ${k.otlpSink.exports} exports)`,
@@ -78,11 +88,15 @@ export function renderMarkdown(r: BenchResults): string {
   }
   const capIds = TARGET_IDS.filter((id) => r.capacity[id]);
   if (capIds.length > 0) {
-    lines.push('Stream capacity steps (streams: peak open, lost, stalled, max chunk gap, max TTFT, RSS per stream):', '');
+    lines.push(
+      'Stream capacity steps, opened by separate load-generator processes (streams: peak open, lost, stalled, max chunk gap, max TTFT, RSS per stream, CPU s of the row and of the load generators during the step; the first error of a failed step):',
+      '',
+    );
     for (const id of capIds) {
       const steps = r.capacity[id]!.steps.map(
         (s) =>
-          `${s.streams}: ${s.peakOpen} open, ${s.lost} lost, ${s.stalled} stalled, ${s.maxGapMs.toFixed(0)} ms, ${s.maxTtftMs.toFixed(0)} ms, ${(s.rssPerStreamBytes / 1024).toFixed(1)} KiB`,
+          `${s.streams}: ${s.peakOpen} open, ${s.lost} lost, ${s.stalled} stalled, ${s.maxGapMs.toFixed(0)} ms, ${s.maxTtftMs.toFixed(0)} ms, ${(s.rssPerStreamBytes / 1024).toFixed(1)} KiB, ${(s.targetCpuSeconds ?? Number.NaN).toFixed(2)} / ${(s.generatorCpuSeconds ?? Number.NaN).toFixed(2)} s CPU` +
+          (s.passed || s.errorExamples.length === 0 ? '' : ` (${s.errorExamples[0].slice(0, 80)})`),
       );
       lines.push(`- ${TARGET_LABELS[id]}: ${steps.join('; ')}`);
     }

@@ -14,7 +14,7 @@ import { runTracingCostBench, type TracingCostResult } from '../tracing-cost.js'
 import { canPin, pinSelf, stopAllChildren, type Child } from './children.js';
 import { loadAverage, machineInfo, secretsInLogs, type MachineInfo } from './machine.js';
 import { openStreams, closedLoop, openPool } from './load.js';
-import { rssBytes } from './proc.js';
+import { cpuSeconds, processTree, rssBytes } from './proc.js';
 import type { BenchProfile } from './profile.js';
 import { renderMarkdown } from './markdown.js';
 import { ratios, summarizeRows, type Round, type RowSummary } from './report.js';
@@ -90,6 +90,8 @@ export interface BenchResults {
     readonly sampleEvent: Readonly<Record<string, unknown>> | null;
     /** What the `keyward-otel` row's OTLP sink received (null without that row). */
     readonly otlpSink: { readonly exports: number; readonly spans: number } | null;
+    /** Events the control plane stored while the rows were measured, and what storing them cost. */
+    readonly ingestion: Ingestion | null;
   } | null;
   readonly ceilings: { readonly fastMock: { rps: number; concurrency: number } | null; readonly nodeMock: { rps: number; concurrency: number } | null };
   readonly rounds: readonly Round[];
@@ -106,6 +108,20 @@ export interface BenchResults {
   readonly secretsInLogs: readonly string[];
   /** Soak mode's memory samples and slopes (absent otherwise). */
   readonly soak?: SoakResult | null;
+}
+
+/** Event ingestion at the bench's load: everything the control plane stored between the rows' first and last request. */
+interface Ingestion {
+  readonly events: number;
+  readonly seconds: number;
+  /** CPU seconds over the same span of the control plane's process and of its PostgreSQL's processes. */
+  readonly controlPlaneCpuSeconds: number;
+  readonly postgresCpuSeconds: number;
+  /** Events stored per second of wall time (bounded by the load the rows drove). */
+  readonly eventsPerSecond: number;
+  /** Events stored per CPU second of the control plane alone, and of the control plane and PostgreSQL together: rates per core. */
+  readonly eventsPerControlPlaneCpuSecond: number;
+  readonly eventsPerCpuSecond: number;
 }
 
 /** What `runBenchmark` returns. */
@@ -174,6 +190,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
   const idleRssBytes: Partial<Record<TargetId, number>> = {};
   let eventsByDecision: Record<string, number> = {};
   let sampleEvent: Record<string, unknown> | null = null;
+  let ingestion: Ingestion | null = null;
   let otlpSink: { child: Child; received: { exports: number; spans: number } | null } | null = null;
   let soak: SoakResult | null = null;
   const runsLoad = ['latency', 'throughput', 'streams', 'capacity'].some((s) => scenarios.has(s as Scenario)) || Boolean(options.soak);
@@ -232,6 +249,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
       }
       for (const target of targets.values()) await checkTarget(target, body, streamBody, profile);
       for (const target of targets.values()) idleRssBytes[target.id] = rssBytes(target.pid);
+      const ingestStart = cp ? await ingestMark(cp) : null;
       const keywardTarget = targets.get('keyward');
       if (options.soak && keywardTarget && cp) {
         soak = await runSoak(keywardTarget.endpoint, keywardTarget.pid, cp.child.pid, body, streamBody, options.soak, log);
@@ -260,7 +278,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
       if (scenarios.has('capacity')) {
         for (const id of shuffled(ids)) {
           log(`stream capacity: ${id}…`);
-          capacity[id] = await measureCapacity(targets.get(id)!, streamBody, profile);
+          capacity[id] = await measureCapacity(targets.get(id)!, chatBody(true, profile.capacity.stream), profile, { layout: l, cores: loadCores });
           const c = capacity[id]!;
           log(
             `  ${id}: held ${c.maxStreams} streams; ${(c.rssPerStreamBytes / 1024).toFixed(1)} KiB RSS per stream; steps ${c.steps.map((s) => `${s.streams}:${s.passed ? 'ok' : `lost ${s.lost}, stalled ${s.stalled}`}`).join(' ')}`,
@@ -269,6 +287,12 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
       }
 
       if (cp) ({ eventsByDecision, sampleEvent } = await storedEvents(cp, cp.hello.setup.keyId));
+      if (cp && ingestStart) {
+        ingestion = ingestionBetween(ingestStart, await ingestMark(cp));
+        log(
+          `event ingestion: ${ingestion.events} events stored, ${Math.round(ingestion.eventsPerSecond)}/s at the bench's load, ${Math.round(ingestion.eventsPerControlPlaneCpuSecond)} per CPU second of the control plane, ${Math.round(ingestion.eventsPerCpuSecond)} with PostgreSQL's`,
+        );
+      }
       if (otlpSink) {
         // Spans still queued go out within the batch processor's 5 s delay.
         await new Promise((resolve) => setTimeout(resolve, 6_000));
@@ -304,6 +328,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
           eventsByDecision,
           sampleEvent,
           otlpSink: otlpSink?.received ?? null,
+          ingestion,
         }
       : null,
     ceilings,
@@ -378,15 +403,65 @@ async function checkTarget(target: Target, body: string, streamBody: string, pro
   }
 }
 
+/** A connection to the bench's Keyward database. */
+async function benchDatabase(hello: ControlPlaneHello): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: hello.adminUrl.replace(/\/[^/?]*(\?|$)/, `/${hello.database}$1`) });
+  await client.connect();
+  return client;
+}
+
+/** A point of the ingestion measurement: events stored so far, CPU seconds by process, the time. */
+interface IngestMark {
+  readonly events: number;
+  readonly controlPlaneCpuSeconds: number;
+  /** The embedded PostgreSQL's processes (it runs under the control plane), by pid. */
+  readonly postgresCpuSeconds: ReadonlyMap<number, number>;
+  readonly at: number;
+}
+
+async function ingestMark(cp: { child: Child; hello: ControlPlaneHello }): Promise<IngestMark> {
+  // CPU first: the backend serving the count below must not be among the processes measured.
+  const controlPlaneCpuSeconds = cpuSeconds(cp.child.pid);
+  const postgresCpuSeconds = new Map(
+    processTree(cp.child.pid)
+      .filter((pid) => pid !== cp.child.pid)
+      .map((pid) => [pid, cpuSeconds(pid)]),
+  );
+  const at = performance.now();
+  const client = await benchDatabase(cp.hello);
+  try {
+    const { rows } = await client.query<{ n: string }>('select count(*)::text as n from usage_events');
+    return { events: Number(rows[0]!.n), controlPlaneCpuSeconds, postgresCpuSeconds, at };
+  } finally {
+    await client.end();
+  }
+}
+
+/** What was stored between two marks; a PostgreSQL backend that exited in between takes its CPU with it (a lower bound). */
+function ingestionBetween(start: IngestMark, end: IngestMark): Ingestion {
+  const events = end.events - start.events;
+  const controlPlaneCpuSeconds = end.controlPlaneCpuSeconds - start.controlPlaneCpuSeconds;
+  let postgresCpuSeconds = 0;
+  for (const [pid, seconds] of end.postgresCpuSeconds) postgresCpuSeconds += seconds - (start.postgresCpuSeconds.get(pid) ?? 0);
+  const perCpu = (cpu: number) => (cpu > 0 ? events / cpu : Number.NaN);
+  return {
+    events,
+    seconds: (end.at - start.at) / 1000,
+    controlPlaneCpuSeconds,
+    postgresCpuSeconds,
+    eventsPerSecond: (events * 1000) / (end.at - start.at),
+    eventsPerControlPlaneCpuSecond: perCpu(controlPlaneCpuSeconds),
+    eventsPerCpuSecond: perCpu(controlPlaneCpuSeconds + postgresCpuSeconds),
+  };
+}
+
 async function storedEvents(
   cp: { hello: ControlPlaneHello },
   keyId: string,
 ): Promise<{ eventsByDecision: Record<string, number>; sampleEvent: Record<string, unknown> | null }> {
-  const hello = cp.hello;
   // The node ships every ~250 ms; give the last batch time to land.
   await new Promise((resolve) => setTimeout(resolve, 2_000));
-  const client = new pg.Client({ connectionString: hello.adminUrl.replace(/\/[^/?]*(\?|$)/, `/${hello.database}$1`) });
-  await client.connect();
+  const client = await benchDatabase(cp.hello);
   try {
     const counts = await client.query<{ decision: string; n: string }>(
       'select decision, count(*)::text as n from usage_events where key_id = $1 group by decision',

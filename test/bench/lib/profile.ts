@@ -23,8 +23,18 @@ export interface BenchProfile {
   readonly stream: { readonly chunks: number; readonly intervalMs: number };
   /** Streams opened together per round to time TTFT and chunk gaps. */
   readonly streamLatency: { readonly streams: number };
-  /** Concurrent-stream capacity: steps tried in order until one loses a chunk or stalls. */
-  readonly capacity: { readonly steps: readonly number[]; readonly spreadMs: number; readonly settleMs: number };
+  /**
+   * Concurrent-stream capacity: steps tried in order until one loses a chunk or stalls. Its
+   * streams have their own shape (`stream`): long enough that a step's streams overlap while
+   * the gateway is still opening the last of them, sparse enough that the mock can write every
+   * chunk of 5,000 streams on its one core.
+   */
+  readonly capacity: {
+    readonly steps: readonly number[];
+    readonly spreadMs: number;
+    readonly settleMs: number;
+    readonly stream: { readonly chunks: number; readonly intervalMs: number };
+  };
   /** The mock's own ceiling: concurrency levels tried, each for `durationMs`. */
   readonly ceiling: { readonly concurrency: readonly number[]; readonly durationMs: number };
   readonly policyEvalIterations: number;
@@ -41,7 +51,7 @@ export const FULL_PROFILE: BenchProfile = {
   throughput: { steps: [1, 2, 4, 8, 16, 32, 64, 128], stepMs: 1_500, warmupMs: 300, p99LimitMs: 5, cpuConcurrency: 8 },
   stream: { chunks: 64, intervalMs: 20 },
   streamLatency: { streams: 16 },
-  capacity: { steps: [250, 500, 1_000, 2_000, 5_000], spreadMs: 250, settleMs: 1_500 },
+  capacity: { steps: [250, 500, 1_000, 2_000, 5_000], spreadMs: 250, settleMs: 1_500, stream: { chunks: 30, intervalMs: 500 } },
   ceiling: { concurrency: [16, 32, 64, 128], durationMs: 1_500 },
   policyEvalIterations: 100_000,
   limitsIterations: 5_000,
@@ -56,7 +66,7 @@ export const QUICK_PROFILE: BenchProfile = {
   throughput: { steps: [1, 2, 4], stepMs: 200, warmupMs: 50, p99LimitMs: 5, cpuConcurrency: 2 },
   stream: { chunks: 4, intervalMs: 5 },
   streamLatency: { streams: 3 },
-  capacity: { steps: [4, 8], spreadMs: 10, settleMs: 100 },
+  capacity: { steps: [8], spreadMs: 10, settleMs: 100, stream: { chunks: 4, intervalMs: 50 } },
   ceiling: { concurrency: [4], durationMs: 200 },
   policyEvalIterations: 2_000,
   limitsIterations: 50,

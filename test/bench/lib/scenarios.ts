@@ -4,10 +4,11 @@
  * resident memory per open stream.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { closedLoop, openPool, openStreams, type Endpoint, type StreamBatch } from './load.js';
+import { closedLoop, openPool, openStreams, type Endpoint, type StreamOutcome } from './load.js';
 import { cpuSeconds, cpuSecondsOf, rssBytes, RssSampler } from './proc.js';
 import type { BenchProfile } from './profile.js';
 import { summarize, type LatencySummary } from './stats.js';
+import { openStreamsFromChildren, type GeneratorPlace } from './stream-generators.js';
 import type { Target } from './targets.js';
 
 /** Concurrency-1, non-streamed latency of one round. */
@@ -60,6 +61,12 @@ interface CapacityStep {
   readonly maxGapMs: number;
   /** The slowest first event (connecting under load included). */
   readonly maxTtftMs: number;
+  /** Load-generator processes that opened the step's streams. */
+  readonly generators: number;
+  /** CPU seconds the target used during the step (its busy share over the step's ~1.3 s of streaming shows a CPU limit). */
+  readonly targetCpuSeconds: number;
+  /** CPU seconds the load generators used (if near the step's length, they may be what limited it). */
+  readonly generatorCpuSeconds: number;
   readonly idleRssBytes: number;
   readonly peakRssBytes: number;
   /** (peak RSS − idle RSS) / peak open streams. */
@@ -139,7 +146,7 @@ export async function measureThroughput(target: Target, body: string, profile: B
 /** Opens a few streams together and times the first event and every chunk gap. */
 export async function measureStreamLatency(target: Target, body: string, profile: BenchProfile): Promise<StreamLatencyResult> {
   const streams = profile.streamLatency.streams;
-  const timeoutMs = streamTimeout(profile);
+  const timeoutMs = streamTimeout(profile.stream);
   // One unmeasured stream first: it opens the upstream connection the measured ones reuse.
   await openStreams(target.endpoint, body, { count: 1, spreadMs: 0, timeoutMs });
   const batch = await openStreams(target.endpoint, body, { count: streams, spreadMs: 0, timeoutMs });
@@ -151,27 +158,27 @@ export async function measureStreamLatency(target: Target, body: string, profile
   };
 }
 
-function streamTimeout(profile: BenchProfile): number {
-  return profile.stream.chunks * profile.stream.intervalMs + 30_000;
+function streamTimeout(shape: BenchProfile['stream']): number {
+  return shape.chunks * shape.intervalMs + 30_000;
 }
 
 function judge(
-  batch: StreamBatch,
-  profile: BenchProfile,
+  streams: readonly StreamOutcome[],
+  shape: BenchProfile['stream'],
 ): { completed: number; lost: number; stalled: number; maxGapMs: number; maxTtftMs: number; errors: string[] } {
-  const stallMs = profile.stream.intervalMs * 10;
+  const stallMs = shape.intervalMs * 10;
   let lost = 0;
   let stalled = 0;
   let maxGapMs = 0;
   let completed = 0;
   let maxTtftMs = 0;
   const errors: string[] = [];
-  for (const s of batch.streams) {
-    const gap = Math.max(0, ...s.gapsMs);
+  for (const s of streams) {
+    const gap = s.maxGapMs;
     if (gap > maxGapMs) maxGapMs = gap;
-    if (s.error !== null || s.contentEvents !== profile.stream.chunks || !s.sawDone) {
+    if (s.error !== null || s.contentEvents !== shape.chunks || !s.sawDone) {
       lost++;
-      if (errors.length < 3) errors.push(s.error ?? `${s.contentEvents}/${profile.stream.chunks} chunks${s.sawDone ? '' : ', no [DONE]'}`);
+      if (errors.length < 3) errors.push(s.error ?? `${s.contentEvents}/${shape.chunks} chunks${s.sawDone ? '' : ', no [DONE]'}`);
     } else {
       completed++;
     }
@@ -185,17 +192,24 @@ function judge(
 /**
  * Steps the number of simultaneous streams up until one step loses a chunk, stalls or cannot
  * keep nine in ten of its streams open at once, sampling the target's RSS to price each open
- * stream.
+ * stream. The streams are opened by load-generator children placed by `generators`; `body`
+ * asks for the profile's capacity stream shape (`chatBody(true, profile.capacity.stream)`).
  */
-export async function measureCapacity(target: Target, body: string, profile: BenchProfile): Promise<CapacityResult> {
+export async function measureCapacity(target: Target, body: string, profile: BenchProfile, generators: GeneratorPlace): Promise<CapacityResult> {
   const steps: CapacityStep[] = [];
   for (const streams of profile.capacity.steps) {
     await sleep(profile.capacity.settleMs);
     const idleRssBytes = rssBytes(target.pid);
     const sampler = new RssSampler(target.pid);
-    const batch = await openStreams(target.endpoint, body, { count: streams, spreadMs: profile.capacity.spreadMs, timeoutMs: streamTimeout(profile) });
+    const cpuBefore = cpuSeconds(target.pid);
+    const batch = await openStreamsFromChildren(generators, target.endpoint, body, {
+      count: streams,
+      spreadMs: profile.capacity.spreadMs,
+      timeoutMs: streamTimeout(profile.capacity.stream),
+    });
     const peakRssBytes = sampler.stop();
-    const verdict = judge(batch, profile);
+    const targetCpuSeconds = cpuSeconds(target.pid) - cpuBefore;
+    const verdict = judge(batch.streams, profile.capacity.stream);
     // Streams answered one after another are not held at once: nine in ten must overlap.
     const passed = verdict.lost === 0 && verdict.stalled === 0 && batch.peakOpen >= 0.9 * streams;
     steps.push({
@@ -206,6 +220,9 @@ export async function measureCapacity(target: Target, body: string, profile: Ben
       stalled: verdict.stalled,
       maxGapMs: verdict.maxGapMs,
       maxTtftMs: verdict.maxTtftMs,
+      generators: batch.generators,
+      targetCpuSeconds,
+      generatorCpuSeconds: batch.generatorCpuSeconds,
       idleRssBytes,
       peakRssBytes,
       rssPerStreamBytes: batch.peakOpen > 0 ? Math.max(0, peakRssBytes - idleRssBytes) / batch.peakOpen : Number.NaN,

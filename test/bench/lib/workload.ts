@@ -11,8 +11,11 @@ const BENCH_MODEL = 'gpt-4o';
 /** Headers every target gets besides its own authentication (the policy tags the agent id). */
 export const AGENT_HEADERS: Readonly<Record<string, string>> = { 'x-keyward-agent-id': 'billing-refactor', 'user-agent': 'keyward-bench/1' };
 
-/** The request body; `stream` selects a streamed answer. */
-export function chatBody(stream: boolean): string {
+/**
+ * The request body; `stream` selects a streamed answer, and `streamShape` asks the bench's mock
+ * for another stream shape through `metadata` (which gateways pass on like any other field).
+ */
+export function chatBody(stream: boolean, streamShape?: { readonly chunks: number; readonly intervalMs: number }): string {
   const ctx = benchRequest();
   const body = {
     model: BENCH_MODEL,
@@ -29,6 +32,7 @@ export function chatBody(stream: boolean): string {
       },
     })),
     ...(stream ? { stream: true } : {}),
+    ...(streamShape ? { metadata: { bench_chunks: String(streamShape.chunks), bench_interval_ms: String(streamShape.intervalMs) } } : {}),
   };
   return JSON.stringify(body);
 }

@@ -2,7 +2,9 @@
  * A minimal OpenAI-compatible provider on uWebSockets.js, for the benchmark's floor: it answers
  * `POST /v1/chat/completions` with a fixed completion, or (with `"stream":true`) with a first
  * chunk at once and then `--chunks` content chunks `--interval-ms` apart, a finish chunk, the
- * usage chunk when `stream_options.include_usage` was asked, and `[DONE]`. It does as little as
+ * usage chunk when `stream_options.include_usage` was asked, and `[DONE]`. A request's
+ * `metadata` may set another shape for its own stream (`"bench_chunks":"30"`,
+ * `"bench_interval_ms":"500"`; the stream-capacity ramp's). It does as little as
  * possible per request so that it is never what limits a measurement; the node:http mock of
  * the end-to-end tests is measured beside it to show why.
  *
@@ -51,6 +53,16 @@ function chunk(model: string, id: number, delta: unknown, finish: string | null,
   return `data: ${JSON.stringify(body)}\n\n`;
 }
 
+/** A stream shape the request's metadata asks for (1–1,000 chunks, 1–10,000 ms apart), else the defaults. */
+function shapeOf(body: string): { chunks: number; intervalMs: number } {
+  const chunks = Number(/"bench_chunks"\s*:\s*"(\d{1,4})"/.exec(body)?.[1] ?? CHUNKS);
+  const intervalMs = Number(/"bench_interval_ms"\s*:\s*"(\d{1,5})"/.exec(body)?.[1] ?? INTERVAL_MS);
+  return {
+    chunks: chunks >= 1 && chunks <= 1_000 ? chunks : CHUNKS,
+    intervalMs: intervalMs >= 1 && intervalMs <= 10_000 ? intervalMs : INTERVAL_MS,
+  };
+}
+
 /** Pulls `"model":"…"` out of the body without parsing all of it (the mock's work must stay negligible). */
 function modelOf(body: string): string {
   const match = /"model"\s*:\s*"([^"]{1,200})"/.exec(body);
@@ -90,6 +102,7 @@ app.post('/v1/chat/completions', (res, req) => {
       return;
     }
     const includeUsage = body.includes('"include_usage":true');
+    const shape = shapeOf(body);
     const content = chunk(model, id, { content: 'tok ' }, null, includeUsage);
     let sent = 0;
     const tick = (): void => {
@@ -99,22 +112,22 @@ app.post('/v1/chat/completions', (res, req) => {
       res.cork(() => {
         ok = res.write(content);
         sent++;
-        if (sent < CHUNKS) return;
+        if (sent < shape.chunks) return;
         res.write(chunk(model, id, {}, 'stop', includeUsage));
         if (includeUsage) {
           res.write(`data: ${JSON.stringify({ id: `chatcmpl-bench${id}`, object: 'chat.completion.chunk', created, model, choices: [], usage: USAGE })}\n\n`);
         }
         res.end('data: [DONE]\n\n');
       });
-      if (sent >= CHUNKS) {
+      if (sent >= shape.chunks) {
         aborted = true; // ended: nothing may touch the response any more
         return;
       }
       // When the reader falls behind, wait for the socket to drain rather than queueing more.
-      if (ok) timer = setTimeout(tick, INTERVAL_MS);
+      if (ok) timer = setTimeout(tick, shape.intervalMs);
       else
         res.onWritable(() => {
-          if (!aborted && timer === null) timer = setTimeout(tick, INTERVAL_MS);
+          if (!aborted && timer === null) timer = setTimeout(tick, shape.intervalMs);
           return true;
         });
     };
@@ -122,7 +135,7 @@ app.post('/v1/chat/completions', (res, req) => {
       res.writeStatus('200 OK').writeHeader('content-type', 'text/event-stream; charset=utf-8').writeHeader('cache-control', 'no-cache');
       res.write(chunk(model, id, { role: 'assistant', content: '', refusal: null }, null, includeUsage));
     });
-    timer = setTimeout(tick, INTERVAL_MS);
+    timer = setTimeout(tick, shape.intervalMs);
   });
 });
 
