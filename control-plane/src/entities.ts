@@ -8,7 +8,7 @@ import { BudgetAlert } from './budgets/budget-alert.entity.js';
 import { Budget } from './budgets/budget.entity.js';
 import { RateLimit } from './budgets/rate-limit.entity.js';
 import { SpendRollup } from './budgets/spend-rollup.entity.js';
-import { PerformanceMinuteRollup, PerformanceRollup } from './performance/performance-rollup.entity.js';
+import { PerformanceMinuteRollup, PerformanceQuarterRollup, PerformanceRollup } from './performance/performance-rollup.entity.js';
 import { UsageHourRollup, UsageQuarterRollup } from './performance/usage-hour-rollup.entity.js';
 import { ConfigVersion } from './config-publish/config-version.entity.js';
 import { Credential } from './credentials/credential.entity.js';
@@ -109,6 +109,7 @@ export const ENTITIES = [
   SpendRollup,
   PerformanceRollup,
   PerformanceMinuteRollup,
+  PerformanceQuarterRollup,
   UsageHourRollup,
   UsageQuarterRollup,
   BudgetAlert,

@@ -32,6 +32,7 @@ import { Migration20261212100000 } from './Migration20261212100000.js';
 import { Migration20261212110000 } from './Migration20261212110000.js';
 import { Migration20261213100000 } from './Migration20261213100000.js';
 import { Migration20261213120000 } from './Migration20261213120000.js';
+import { Migration20261214090000 } from './Migration20261214090000.js';
 import { Migration20261209151000 } from './Migration20261209151000.js';
 import { Migration20261208110000 } from './Migration20261208110000.js';
 import { Migration20261208111000 } from './Migration20261208111000.js';
@@ -91,4 +92,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261212110000', class: Migration20261212110000 },
   { name: 'Migration20261213100000', class: Migration20261213100000 },
   { name: 'Migration20261213120000', class: Migration20261213120000 },
+  { name: 'Migration20261214090000', class: Migration20261214090000 },
 ];

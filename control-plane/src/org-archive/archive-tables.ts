@@ -86,6 +86,7 @@ export const ARCHIVE_TABLES: readonly ArchiveTable[] = [
   { table: 'spend_rollups' },
   { table: 'performance_rollups' },
   { table: 'performance_minute_rollups' },
+  { table: 'performance_quarter_rollups' },
   { table: 'usage_hour_rollups' },
   { table: 'usage_quarter_rollups' },
   { table: 'approval_requests' },

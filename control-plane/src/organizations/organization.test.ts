@@ -118,10 +118,24 @@ describe('organization settings', () => {
     });
   });
 
+  it('takes the current IANA names that the runtime lists under their older ones (Asia/Kolkata, Asia/Kathmandu)', async () => {
+    for (const timeZone of ['Asia/Kolkata', 'Asia/Kathmandu', 'Europe/Kyiv']) {
+      const res = await cp.gql<{ updateOrganizationSettings: { settings: { timeZone: string } } }>(
+        SETTINGS,
+        { input: { timeZone } },
+        { session: org.owner.session },
+      );
+      expectOk(res);
+      expect(res.data!.updateOrganizationSettings.settings.timeZone).toBe(timeZone);
+    }
+    expectOk(await cp.gql(SETTINGS, { input: { timeZone: 'Europe/Paris' } }, { session: org.owner.session }));
+  });
+
   it('refuses a time zone that is not IANA and a retention out of range, naming the field', async () => {
     const zone = await cp.gql(SETTINGS, { input: { timeZone: 'Mars/Olympus' } }, { session: org.owner.session });
     expectError(zone, 'BAD_USER_INPUT', /timeZone must be an IANA time zone/);
     expect(zone.errors![0].extensions!.fields).toHaveProperty('timeZone');
+    expectError(await cp.gql(SETTINGS, { input: { timeZone: '+05:30' } }, { session: org.owner.session }), 'BAD_USER_INPUT', /timeZone/);
     expectError(await cp.gql(SETTINGS, { input: { retentionDays: 0 } }, { session: org.owner.session }), 'BAD_USER_INPUT', /retentionDays/);
     expectError(await cp.gql(SETTINGS, { input: { retentionDays: 4000 } }, { session: org.owner.session }), 'BAD_USER_INPUT', /retentionDays/);
     expectError(await cp.gql(SETTINGS, { input: { limiterFailMode: 'SOMETIMES' } }, { session: org.owner.session }), 'BAD_USER_INPUT');

@@ -31,6 +31,50 @@ export const LOCAL_BUCKETS = `with z as (select (select coalesce(o.settings ->> 
 /** SQL: the start of the bucket holding the instant `column` (needs `lim`). */
 export const bucketStartOf = (column: string) => `date_trunc(:unit, ${column} at time zone lim.tz) at time zone lim.tz`;
 
+/** SQL: the start of an hour in UTC, whatever the session's time zone. */
+const utcHourOf = (instant: string) => `date_bin('1 hour', ${instant}, timestamptz '2000-01-01 00:00:00+00')`;
+
+/** A pair of rollup tables (one row per UTC `hour`, one per UTC `quarter`) and the columns a split carries. */
+export interface HourAndQuarterRollups {
+  readonly hours: string;
+  readonly quarters: string;
+  /** Columns copied as they are (what a row is about: key, model, provider…). */
+  readonly kept: readonly string[];
+  /** Number columns, negated where quarters move out of a bucket. */
+  readonly sums: readonly string[];
+  /** Count arrays (`bigint[]`, added index by index by `keyward_sum_counts`), negated likewise. */
+  readonly counts?: readonly string[];
+}
+
+/**
+ * SQL (after `LOCAL_BUCKETS`): `r`, the rollup rows of the range each with the `start` of its
+ * bucket (rows of the hours around the range included: filter on `start`). An hourly row counts
+ * in the bucket holding the hour's end. Where a bucket edge falls inside an hour (a local day
+ * starting at 18:30 UTC in India, 18:15 in Nepal), the hour's quarters before the edge move back
+ * to the bucket before it: added there, taken from the one after.
+ */
+export function splitHours({ hours, quarters, kept, sums, counts = [] }: HourAndQuarterRollups): string {
+  const columns = (row: string, sign: string) =>
+    [
+      ...kept.map((c) => `${row}.${c}`),
+      ...sums.map((c) => `${sign}${row}.${c} as ${c}`),
+      ...counts.map((c) => (sign === '' ? `${row}.${c}` : `array(select ${sign}v from unnest(${row}.${c}) with ordinality u(v, i) order by i) as ${c}`)),
+    ].join(', ');
+  return `edges as (
+    select e.at from (select b.start as at from b union all select lim.hi from lim) e where e.at <> ${utcHourOf('e.at')}),
+  r as (
+    select ${bucketStartOf("(h.hour + interval '1 hour' - interval '1 microsecond')")} as start, ${columns('h', '')}
+      from ${hours} h, lim
+     where h.organization_id = :org and h.hour > lim.lo - interval '1 hour' and h.hour < lim.hi
+    union all
+    select ${bucketStartOf('x.at')}, ${columns('q', 'x.sign * ')}
+      from edges cross join lim
+      -- \`offset 0\` keeps this a lookup per edge (an index range of its hour) rather than a scan of every quarter.
+      cross join lateral (select * from ${quarters} q
+                           where q.organization_id = :org and q.quarter >= ${utcHourOf('edges.at')} and q.quarter < edges.at offset 0) q
+      cross join lateral (values (edges.at - interval '1 microsecond', 1), (edges.at, -1)) x(at, sign))`;
+}
+
 /** The named bindings `LOCAL_BUCKETS` reads. */
 export function bucketBindings(orgId: string, from: Date, to: Date, bucket: ChartBucket): Record<string, string> {
   return { org: orgId, from: from.toISOString(), to: to.toISOString(), unit: bucket };

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { bucketBindings, bucketStartOf, checkBucketRange, LOCAL_BUCKETS, namedRows } from './local-buckets.js';
+import { bucketBindings, checkBucketRange, LOCAL_BUCKETS, namedRows, splitHours } from './local-buckets.js';
 
 /** How long one overview point lasts: a clock hour or a local day (the organization's time zone). */
 export type OverviewBucket = 'hour' | 'day';
@@ -57,28 +57,13 @@ type PointRow = Sums & { start: string; end: string; blocked: number; errors: nu
 type SeriesRow = Sums & { start: string; grp: string | null; label: string | null };
 type KeyRow = Sums & { keyId: string; name: string | null; prefix: string | null; blocked: number };
 
-/** SQL: the start of an hour in UTC, whatever the session's time zone. */
-const utcHourOf = (instant: string) => `date_bin('1 hour', ${instant}, timestamptz '2000-01-01 00:00:00+00')`;
-
-/**
- * SQL (after `LOCAL_BUCKETS`): `r`, the usage rows of the range each with the start of its
- * bucket. An hourly row counts in the bucket holding the hour's end. Where a bucket edge falls
- * inside an hour (a local day starting at 18:30 UTC in India, 18:15 in Nepal), the hour's quarters
- * before the edge move back to the bucket before it: added there, taken from the one after.
- */
-const SPLIT_HOURS = `edges as (
-    select e.at from (select b.start as at from b union all select lim.hi from lim) e where e.at <> ${utcHourOf('e.at')}),
-  r as (
-    select ${bucketStartOf("(h.hour + interval '1 hour' - interval '1 microsecond')")} as start, h.key_id, h.model, h.decision, h.requests, h.cost_micros
-      from usage_hour_rollups h, lim
-     where h.organization_id = :org and h.hour > lim.lo - interval '1 hour' and h.hour < lim.hi
-    union all
-    select ${bucketStartOf('x.at')}, q.key_id, q.model, q.decision, x.sign * q.requests, x.sign * q.cost_micros
-      from edges cross join lim
-      -- \`offset 0\` keeps this a lookup per edge (an index range of its hour) rather than a scan of every quarter.
-      cross join lateral (select * from usage_quarter_rollups q
-                           where q.organization_id = :org and q.quarter >= ${utcHourOf('edges.at')} and q.quarter < edges.at offset 0) q
-      cross join lateral (values (edges.at - interval '1 microsecond', 1), (edges.at, -1)) x(at, sign))`;
+/** Usage rollups split at quarter hours where a bucket starts inside an hour. */
+const SPLIT_HOURS = splitHours({
+  hours: 'usage_hour_rollups',
+  quarters: 'usage_quarter_rollups',
+  kept: ['key_id', 'model', 'decision'],
+  sums: ['requests', 'cost_micros'],
+});
 
 /**
  * The organization's requests, spend, blocked requests and errors from `from` to `to`

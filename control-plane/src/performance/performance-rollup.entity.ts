@@ -50,6 +50,17 @@ export class PerformanceRollup extends PerformanceSums {
 }
 
 /**
+ * The same sums per UTC quarter hour. Where a local day or hour starts inside a UTC hour (India,
+ * Nepal, Newfoundland…), the Performance screen splits that hour at the edge with these rows.
+ */
+@Entity({ tableName: 'performance_quarter_rollups' })
+@Unique({ name: 'performance_quarter_rollups_bucket_unique', properties: ['organization', 'quarter', 'provider'] })
+export class PerformanceQuarterRollup extends PerformanceSums {
+  @Property({ type: 'datetime' })
+  quarter!: Date;
+}
+
+/**
  * The same sums per UTC minute, for the Performance screen's short ranges; kept for
  * `MINUTE_ROLLUP_HOURS` (the retention sweep deletes older ones).
  */

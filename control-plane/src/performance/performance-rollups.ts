@@ -2,7 +2,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import { MINUTE_ROLLUP_HOURS, performanceRollupRows, ROLLUP_GRAINS, type RollupGrain, type TimedEvent } from './rollup-rows.js';
 
 /**
- * Adds rows to the hourly or minute performance rollups: counts and token sums add up,
+ * Adds rows to one grain's performance rollups: counts and token sums add up,
  * histograms and per-decision counts add index by index (`keyward_add_counts`).
  */
 const addRollups = (grain: RollupGrain) => {
@@ -26,15 +26,17 @@ on conflict (organization_id, ${column}, provider) do update set
   updated_at = now()`;
 };
 const ADD_HOURS = addRollups('hour');
+const ADD_QUARTERS = addRollups('quarter');
 const ADD_MINUTES = addRollups('minute');
 
 /**
- * Adds newly stored events (inserted by `trx`, never seen before) to the hourly performance
- * rollups, and those of the last `MINUTE_ROLLUP_HOURS` to the minute rollups too.
+ * Adds newly stored events (inserted by `trx`, never seen before) to the hourly and quarter-hour
+ * performance rollups, and those of the last `MINUTE_ROLLUP_HOURS` to the minute rollups too.
  */
 export async function addToPerformanceRollups(trx: Knex.Transaction, events: readonly TimedEvent[]): Promise<void> {
   if (events.length === 0) return;
   await trx.raw(ADD_HOURS, [JSON.stringify(performanceRollupRows(events))]);
+  await trx.raw(ADD_QUARTERS, [JSON.stringify(performanceRollupRows(events, 'quarter'))]);
   const recent = Date.now() - MINUTE_ROLLUP_HOURS * 3_600_000;
   const minuteEvents = events.filter((event) => event.startedAt.getTime() >= recent);
   if (minuteEvents.length > 0) await trx.raw(ADD_MINUTES, [JSON.stringify(performanceRollupRows(minuteEvents, 'minute'))]);

@@ -149,19 +149,80 @@ describe('performance query', () => {
     expect(res.data!.performance.previous).toBeNull();
   });
 
+  it('splits the hour where a local day or hour starts inside it, in India and Nepal', async () => {
+    // Local midnight is 18:30 UTC in Asia/Kolkata (+5:30) and 18:15 UTC in Asia/Kathmandu (+5:45).
+    for (const [timeZone, midnight, lastHour, minutes] of [
+      ['Asia/Kolkata', '18:30', '17:30', ['18:10', '18:40', '18:20', '18:35']],
+      ['Asia/Kathmandu', '18:15', '17:15', ['18:05', '18:20', '18:10', '18:16']],
+    ] as const) {
+      const member = await createOrgWithMember(cp, 'owner', { timeZone });
+      const key = await keyOf(member);
+      // The day before, the local 20th twice (its first and last minutes: slow, one failed), the 21st.
+      const [before, first, last, after] = minutes;
+      await store(member, [
+        usageEvent(member.orgId, key, { startedAt: `2026-11-19T${before}:00Z`, latencyMs: 100 }),
+        usageEvent(member.orgId, key, { startedAt: `2026-11-19T${first}:00Z`, latencyMs: 1_000, status: 502, decision: 'error', ttftMs: null }),
+        usageEvent(member.orgId, key, { startedAt: `2026-11-20T${last}:00Z`, latencyMs: 1_000, provider: 'anthropic', api: 'anthropic' }),
+        usageEvent(member.orgId, key, { startedAt: `2026-11-20T${after}:00Z`, latencyMs: 100 }),
+      ]);
+      const days = await member.gql<{ performance: Report }>(PERFORMANCE, {
+        from: `2026-11-19T${midnight}:00Z`,
+        to: `2026-11-21T${midnight}:00Z`,
+        bucket: 'DAY',
+      });
+      expect(days.errors).toBeUndefined();
+      const report = days.data!.performance;
+      expect(
+        report.points.map((p) => [p.start, p.requests, p.serverErrors]),
+        timeZone,
+      ).toEqual([
+        [`2026-11-19T${midnight}:00.000Z`, 2, 1],
+        [`2026-11-20T${midnight}:00.000Z`, 1, 0],
+      ]);
+      near(report.points[0]!.latencyP50, 1_000);
+      near(report.points[1]!.latencyP99 as number, 100);
+      expect(report.totals.requests, timeZone).toBe(3);
+      expect(
+        report.providers.map((p) => [p.provider, p.requests]),
+        timeZone,
+      ).toEqual([
+        ['openai', 2],
+        ['anthropic', 1],
+      ]);
+      // Local hours start inside UTC hours too: the last local hour of the 20th and the first of the 21st.
+      const hours = await member.gql<{ performance: Report }>(PERFORMANCE, {
+        from: `2026-11-20T${lastHour}:00Z`,
+        to: `2026-11-20T19:${midnight.slice(3)}:00Z`,
+        bucket: 'HOUR',
+      });
+      expect(hours.errors).toBeUndefined();
+      expect(
+        hours.data!.performance.points.map((p) => [p.start.slice(11, 16), p.requests, p.latencyP50 === null ? null : Math.round(p.latencyP50 / 100) * 100]),
+        timeZone,
+      ).toEqual([
+        [lastHour, 1, 1_000],
+        [midnight, 1, 100],
+      ]);
+    }
+  });
+
   it('rebuilds from stored events in SQL the same rows ingestion wrote', async () => {
     const em = cp.services.orm.em.fork() as EntityManager;
     const knex = em.getKnex();
     const rows = async () =>
       (
         await knex.raw(
-          `select hour, provider, requests, client_errors, server_errors, input_tokens, output_tokens, decision_counts, latency_histogram, ttft_histogram
-             from performance_rollups where organization_id = ? order by hour, provider`,
-          [utc.orgId],
+          `select 'hour' as grain, hour as start, provider, requests, client_errors, server_errors, input_tokens, output_tokens, decision_counts, latency_histogram, ttft_histogram
+             from performance_rollups where organization_id = ?
+           union all
+           select 'quarter', quarter, provider, requests, client_errors, server_errors, input_tokens, output_tokens, decision_counts, latency_histogram, ttft_histogram
+             from performance_quarter_rollups where organization_id = ?
+           order by 1, 2, 3`,
+          [utc.orgId, utc.orgId],
         )
       ).rows;
     const written = await rows();
-    expect(written).toHaveLength(5);
+    expect(written).toHaveLength(5 + 8);
     await rebuildPerformanceRollups(knex, utc.orgId);
     expect(await rows()).toEqual(written);
   });

@@ -2,7 +2,7 @@ import { DECISIONS, type Decision } from '@keyward/shared';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../errors.js';
 import { mergeHistograms, quantile, type Histogram } from './histogram.js';
-import { bucketBindings, bucketStartOf, checkBucketRange, LOCAL_BUCKETS, namedRows, type ChartBucket } from './local-buckets.js';
+import { bucketBindings, bucketStartOf, checkBucketRange, LOCAL_BUCKETS, namedRows, splitHours, type ChartBucket } from './local-buckets.js';
 import { MINUTE_ROLLUP_HOURS, ROLLUP_GRAINS } from './rollup-rows.js';
 
 /** How long one chart point lasts: a clock minute or hour, or a local day (the organization's time zone). */
@@ -107,6 +107,19 @@ const SUMS_SQL = `coalesce(sum(r.requests), 0) as requests, coalesce(sum(r.clien
   coalesce(sum(r.input_tokens), 0) as input, coalesce(sum(r.output_tokens), 0) as output, keyward_sum_counts(r.decision_counts) as decisions,
   keyward_sum_counts(r.latency_histogram) as latency, keyward_sum_counts(r.ttft_histogram) as ttft`;
 
+const SUMMED = {
+  sums: ['requests', 'client_errors', 'server_errors', 'input_tokens', 'output_tokens'],
+  counts: ['decision_counts', 'latency_histogram', 'ttft_histogram'],
+};
+
+/** SQL (after `LOCAL_BUCKETS`): `r`, the minute rollups of the range, each with the start of its bucket. */
+const MINUTE_ROWS = `r as (
+    select ${bucketStartOf('m.minute')} as start, m.provider, ${[...SUMMED.sums, ...SUMMED.counts].map((c) => `m.${c}`).join(', ')}
+      from ${ROLLUP_GRAINS.minute.table} m, lim where m.organization_id = :org and m.minute >= lim.lo and m.minute < lim.hi)`;
+
+/** SQL (after `LOCAL_BUCKETS`): `r`, the hourly rollups of the range split at quarter hours where a bucket starts inside an hour. */
+const SPLIT_HOURS = splitHours({ hours: ROLLUP_GRAINS.hour.table, quarters: ROLLUP_GRAINS.quarter.table, kept: ['provider'], ...SUMMED });
+
 function sumsOf(row: SumsRow): PerformanceSums {
   return {
     requests: Number(row.requests),
@@ -123,21 +136,21 @@ function sumsOf(row: SumsRow): PerformanceSums {
 /**
  * The organization's performance from `from` to `to` (exclusive), from its minute or hourly
  * rollups: one point per bucket (empty buckets included), the totals, and each provider's
- * figures. Hours are grouped into the organization's local hours or days.
+ * figures. Hours are grouped into the organization's local hours or days, split at quarter hours
+ * where one of those starts inside a UTC hour.
  */
 export async function performanceReport(em: EntityManager, orgId: string, from: Date, to: Date, bucket: PerformanceBucket): Promise<PerformanceReport> {
   checkBucketRange(from, to, bucket, 'A performance query');
   if (bucket === 'minute' && from.getTime() < Date.now() - (MINUTE_ROLLUP_HOURS + 1) * 3_600_000) {
     throw new AppError('BAD_USER_INPUT', `Minute buckets cover the last ${MINUTE_ROLLUP_HOURS} hours; choose hours or days for an earlier range.`);
   }
+  const rows = `${LOCAL_BUCKETS}, ${bucket === 'minute' ? MINUTE_ROWS : SPLIT_HOURS}, rr as (select r.* from r, lim where r.start >= lim.lo and r.start < lim.hi)`;
   const bindings = bucketBindings(orgId, from, to, bucket);
-  const { table, column } = ROLLUP_GRAINS[bucket === 'minute' ? 'minute' : 'hour'];
-  const rollups = `${table} r, lim where r.organization_id = :org and r.${column} >= lim.lo and r.${column} < lim.hi`;
   const [points, providers] = await Promise.all([
     namedRows<SumsRow & { start: Date; end: Date }>(
       em,
-      `${LOCAL_BUCKETS},
-       p as (select ${bucketStartOf(`r.${column}`)} as start, ${SUMS_SQL} from ${rollups} group by 1)
+      `${rows},
+       p as (select r.start, ${SUMS_SQL} from rr r group by 1)
        select b.start, b."end", coalesce(p.requests, 0) as requests, coalesce(p.client, 0) as client, coalesce(p.server, 0) as server,
               coalesce(p.input, 0) as input, coalesce(p.output, 0) as output, coalesce(p.decisions, '{}') as decisions,
               coalesce(p.latency, '{}') as latency, coalesce(p.ttft, '{}') as ttft
@@ -146,7 +159,7 @@ export async function performanceReport(em: EntityManager, orgId: string, from: 
     ),
     namedRows<SumsRow & { provider: string }>(
       em,
-      `${LOCAL_BUCKETS} select r.provider, ${SUMS_SQL} from ${rollups} group by r.provider order by sum(r.requests) desc, r.provider`,
+      `${rows} select r.provider, ${SUMS_SQL} from rr r group by r.provider having sum(r.requests) <> 0 order by sum(r.requests) desc, r.provider`,
       bindings,
     ),
   ]);

@@ -10,7 +10,7 @@ const bucketCount = (ms: string) =>
 const list = (values: Iterable<string>) => `array[${[...values].map((v) => `'${v}'`).join(', ')}]::text[]`;
 
 /**
- * Replaces one organization's hourly and minute performance rollups (minutes of the last
+ * Replaces one organization's hourly, quarter-hour and minute performance rollups (minutes of the last
  * `MINUTE_ROLLUP_HOURS` only) with sums computed from its stored events, in SQL. Ingestion keeps
  * the rollups current; this is for events written straight into the table (a seeded benchmark
  * database) and gives the same rows `performanceRollupRows` would.
@@ -18,14 +18,14 @@ const list = (values: Iterable<string>) => `array[${[...values].map((v) => `'${v
 export async function rebuildPerformanceRollups(knex: Knex, orgId: string): Promise<void> {
   const timed = `e.decision = any(${list(TIMED_DECISIONS)})`;
   await knex.transaction(async (trx) => {
-    for (const grain of ['hour', 'minute'] as const) {
-      const { table, column } = ROLLUP_GRAINS[grain];
+    for (const grain of ['hour', 'quarter', 'minute'] as const) {
+      const { table, column, ms } = ROLLUP_GRAINS[grain];
       const recent = grain === 'minute' ? `and e.started_at >= now() - interval '${MINUTE_ROLLUP_HOURS} hours'` : '';
       await trx.raw(`delete from ${table} where organization_id = ?`, [orgId]);
       await trx.raw(
         `insert into ${table} (id, created_at, updated_at, organization_id, ${column}, provider, requests, client_errors, server_errors,
            input_tokens, output_tokens, decision_counts, latency_histogram, ttft_histogram)
-         select gen_random_uuid(), now(), now(), e.organization_id, date_trunc('${grain}', e.started_at at time zone 'UTC') at time zone 'UTC',
+         select gen_random_uuid(), now(), now(), e.organization_id, date_bin(interval '${ms / 1000} seconds', e.started_at, timestamptz '2000-01-01 00:00:00+00'),
            coalesce(e.provider, ''), count(*), count(*) filter (where e.status between 400 and 499), count(*) filter (where e.status >= 500),
            sum(e.input_tokens), sum(e.output_tokens),
            keyward_sum_counts(array_fill(0::bigint, array[array_position(${list(DECISIONS)}, e.decision) - 1]) || 1::bigint),

@@ -20,6 +20,7 @@ export const TIMED_DECISIONS: ReadonlySet<Decision> = new Set(['allowed', 'redac
 /** The stretches performance rollups sum over: each one's table, time column and length. */
 export const ROLLUP_GRAINS = {
   hour: { table: 'performance_rollups', column: 'hour', ms: 3_600_000 },
+  quarter: { table: 'performance_quarter_rollups', column: 'quarter', ms: 900_000 },
   minute: { table: 'performance_minute_rollups', column: 'minute', ms: 60_000 },
 } as const;
 export type RollupGrain = keyof typeof ROLLUP_GRAINS;
@@ -27,10 +28,10 @@ export type RollupGrain = keyof typeof ROLLUP_GRAINS;
 /** How long minute rollups are kept: the Performance screen's minute buckets reach this far back. */
 export const MINUTE_ROLLUP_HOURS = 48;
 
-/** The sums one organization's events add to one hour (or minute) and provider, as the rollup tables store them. */
+/** The sums one organization's events add to one hour (quarter hour, minute) and provider, as the rollup tables store them. */
 export interface PerformanceRollupRow {
   readonly org_id: string;
-  /** Start of the UTC hour or minute, ISO 8601. */
+  /** Start of the UTC hour, quarter hour or minute, ISO 8601. */
   readonly start: string;
   /** `''` for requests decided before a provider was chosen. */
   readonly provider: string;
@@ -46,7 +47,7 @@ export interface PerformanceRollupRow {
 }
 
 /**
- * Groups events by organization, UTC hour (or minute) and provider, in that order (so concurrent batches
+ * Groups events by organization, UTC hour (quarter hour, minute) and provider, in that order (so concurrent batches
  * lock rollup rows in the same order). Latency and time to first token are counted for requests
  * that were forwarded or failed (a blocked request's few milliseconds would hide the providers').
  */

@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
-import type { Browser } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { postEvents, usageEvent } from '@keyward/control-plane/testing';
 import { eventually } from '../support/system.js';
 import { DESKTOP, launchBrowser, openConsolePage, PHONE, saveScreenshot, UI_TIMEOUT_MS, type ConsolePage } from './support/browser.js';
 import { openScreen, screenTitle, signIn } from './support/console-actions.js';
@@ -13,6 +14,26 @@ rules:
     when: { prompt: { contains: do-not-send-this } }
     action: block
 `;
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The tooltip text of each bucket of a chart, by its axis label, for the labels asked: the mouse
+ * sweeps the chart's canvas from left to right (the canvas itself says nothing to the page).
+ */
+async function chartTooltips(page: Page, chart: Locator, labels: readonly string[]): Promise<Map<string, string>> {
+  const box = (await chart.locator('canvas').first().boundingBox())!;
+  const found = new Map<string, string>();
+  for (let x = box.x + 1; x < box.x + box.width && found.size < labels.length; x += 4) {
+    await page.mouse.move(x, box.y + box.height / 2);
+    const texts = await chart.locator('.trend__canvas div').allInnerTexts();
+    for (const text of texts) {
+      const label = labels.find((l) => text.startsWith(`${l}\n`));
+      if (label && !found.has(label)) found.set(label, text);
+    }
+  }
+  return found;
+}
 
 /**
  * An operator reads how fast the gateway answered on the Performance screen, then follows a key
@@ -154,5 +175,50 @@ describe('performance and key and team pages in the console', () => {
     await phone.page.locator('[data-test=recent-request]').first().waitFor();
     await saveScreenshot(phone.page, 'key-page-phone');
     expect(phone.errors).toEqual([]);
+  });
+
+  it('puts requests either side of a local midnight on their own days in India and Nepal, though they share a UTC hour', { timeout: 120_000 }, async () => {
+    const { page } = operator;
+    const { system } = world;
+    const { orgId } = system.owner;
+    // Local midnight is 18:30 UTC in Asia/Kolkata (+5:30) and 18:15 UTC in Asia/Kathmandu (+5:45); days apart so neither sees the other's.
+    for (const [timeZone, offsetMinutes, daysAgo] of [
+      ['Asia/Kolkata', 330, 3],
+      ['Asia/Kathmandu', 345, 6],
+    ] as const) {
+      const settings = await system.owner.gql('mutation($tz: String!) { updateOrganizationSettings(input: { timeZone: $tz }) { id } }', { tz: timeZone });
+      expect(settings.errors).toBeUndefined();
+      const offset = offsetMinutes * 60_000;
+      const midnight = Math.floor((Date.now() + offset) / DAY_MS) * DAY_MS - offset - daysAgo * DAY_MS;
+      const at = (minutes: number) => new Date(midnight + minutes * 60_000).toISOString();
+      // One failed request ten minutes before the local midnight, two answered after it.
+      const events = [
+        usageEvent(orgId, keyId, { startedAt: at(-10), status: 502, decision: 'error', latencyMs: 900, ttftMs: null }),
+        usageEvent(orgId, keyId, { startedAt: at(5) }),
+        usageEvent(orgId, keyId, { startedAt: at(10) }),
+      ];
+      expect((await postEvents(system.cp, system.secrets.nodeToken, { type: 'events', nodeId: 'node-a', events })).status).toBe(200);
+
+      await page.goto(`${world.consoleUrl}/performance`);
+      await page.getByRole('region', { name: 'Latency', exact: true }).waitFor();
+      const dayReport = page.waitForResponse((r) => r.url().includes('/graphql') && (r.request().postData() ?? '').includes('"DAY"'));
+      await page.getByRole('radio', { name: '30 days' }).check({ force: true });
+      type Point = { start: string; requests: number; serverErrors: number };
+      const points = ((await (await dayReport).json()) as { data: { performance: { points: Point[] } } }).data.performance.points;
+      const dayOf = (start: number) => points.find((p) => p.start === new Date(start).toISOString());
+      expect(dayOf(midnight - DAY_MS), timeZone).toMatchObject({ requests: 1, serverErrors: 1 });
+      expect(dayOf(midnight), timeZone).toMatchObject({ requests: 2, serverErrors: 0 });
+
+      const label = (ms: number) => new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', timeZone }).format(new Date(ms));
+      const [before, after] = [label(midnight - 1), label(midnight)];
+      const decisions = page.getByRole('region', { name: 'Requests by decision' });
+      await expect.poll(() => decisions.innerText(), { timeout: UI_TIMEOUT_MS }).toContain('Error\n');
+      const tooltips = await chartTooltips(page, decisions, [before, after]);
+      expect(tooltips.get(before), `${timeZone} ${before}`).toMatch(/Error\s*1(?!\d)/);
+      expect(tooltips.get(before), `${timeZone} ${before}`).not.toMatch(/Allowed\s*[1-9]/);
+      expect(tooltips.get(after), `${timeZone} ${after}`).toMatch(/Allowed\s*2(?!\d)/);
+      expect(tooltips.get(after), `${timeZone} ${after}`).not.toMatch(/Error\s*[1-9]/);
+    }
+    expect(operator.errors).toEqual([]);
   });
 });

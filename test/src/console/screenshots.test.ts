@@ -88,11 +88,15 @@ const SCREENS: readonly Screen[] = [
       await page.getByRole('link', { name: HOLD_POLICY_NAME }).click();
       await page.getByRole('heading', { level: 1, name: HOLD_POLICY_NAME }).waitFor();
       await page.locator('.cm-editor .cm-line').first().waitFor();
+      await expectGutterBesideLines(page);
       await shoot('policy-page');
       await page.getByRole('link', { name: '← Policies' }).click();
       await page.locator('[data-test=new-policy]').click();
       await page.locator('[data-test=create-policy]').waitFor();
+      await expectGutterBesideLines(page);
       await shoot('policy-new');
+      // The picture is taken scrolled to the top, the editor out of view again: its numbers stay put.
+      expect((await gutterDrift(page)).drift).toBeLessThanOrEqual(1);
     },
   },
   { file: 'requests-live', nav: 'Requests', ready: (page, s) => tableRows(page, s.keyNames[0]!).first().waitFor() },
@@ -255,6 +259,33 @@ describe('console screenshots', () => {
 /** Checks the screen with axe-core; a soft failure, so one run lists every screen's violations. */
 async function checkAccessible(page: Page, screenName: string): Promise<void> {
   await expect.soft(expectAccessible(page, screenName)).resolves.toBeUndefined();
+}
+
+/**
+ * How far the policy editor's line numbers stand from their lines (the most, in whole pixels)
+ * and how many numbers it shows, measured on the page (bounding boxes), not by eye.
+ */
+function gutterDrift(page: Page): Promise<{ numbered: number; drift: number }> {
+  return page.evaluate(() => {
+    const editor = document.querySelector('.cm-editor')!;
+    const lines = [...editor.querySelectorAll('.cm-content .cm-line')];
+    // The gutter's hidden spacer (the widest number it may need) is no line's.
+    const numbers = [...editor.querySelectorAll('.cm-lineNumbers .cm-gutterElement')].filter(
+      (n) => /^\d+$/.test(n.textContent ?? '') && getComputedStyle(n).visibility !== 'hidden',
+    );
+    const drifts = numbers.map((n) => {
+      const line = lines[Number(n.textContent) - 1];
+      return line ? Math.abs(line.getBoundingClientRect().top - n.getBoundingClientRect().top) : Number.POSITIVE_INFINITY;
+    });
+    return { numbered: numbers.length, drift: Math.round(Math.max(0, ...drifts)) };
+  });
+}
+
+/** Scrolls the policy editor into view, as a person does, and checks each line number stands beside its line. */
+async function expectGutterBesideLines(page: Page): Promise<void> {
+  await page.locator('.cm-editor').scrollIntoViewIfNeeded();
+  await expect.poll(async () => (await gutterDrift(page)).drift).toBeLessThanOrEqual(1);
+  expect((await gutterDrift(page)).numbered).toBeGreaterThan(5);
 }
 
 /** Whether a data table shows the "swipe sideways" hint (a `::before` of the table, from styles.css). */

@@ -151,12 +151,32 @@ async function recordResponse(res: Response): Promise<RecordedResponse> {
   return { url: res.url(), status: res.status(), headers: JSON.stringify(headers), body };
 }
 
+/**
+ * Scrolls the window down the page a screen at a time, as a person reading the page would, and
+ * back to the top (where a full-page picture has the sticky header in its place). A full-page
+ * picture shows parts no one scrolled to, and some parts lay themselves out only once visible:
+ * CodeMirror measures its line heights only while the editor is in view, so below the fold on a
+ * phone its gutter numbers stood at estimated 14 px heights beside 20 px text lines.
+ */
+async function scrollThrough(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    const frame = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    for (let y = 0; y < document.documentElement.scrollHeight; y += window.innerHeight) {
+      window.scrollTo(0, y);
+      await frame();
+    }
+    window.scrollTo(0, 0);
+    await frame();
+  });
+}
+
 /** Saves a full-page screenshot as `test-artifacts/console/<name>.png` and returns its path. */
 export async function saveScreenshot(page: Page, name: string): Promise<string> {
   await mkdir(ARTIFACTS_DIR, { recursive: true });
   const path = join(ARTIFACTS_DIR, `${name}.png`);
   // The pointer stays where the last click left it; its hover styles would be noise in the picture.
   await page.mouse.move(0, 0);
+  await scrollThrough(page);
   // Animations (the live dot's pulse, row highlights) would make screenshots differ run to run.
   await page.screenshot({ path, fullPage: true, animations: 'disabled' });
   return path;
