@@ -546,7 +546,16 @@ describe('events stored before policy matches were kept', () => {
     const orm = await MikroORM.init(ormOptions(cp.databaseUrl));
     try {
       const migrator = orm.getMigrator();
-      await migrator.down({ to: PREVIOUS_MIGRATION });
+      // The running control plane's background jobs (the checkpoint signer) may hold locks on a table a
+      // down-migration drops; PostgreSQL then aborts one side as a deadlock, and the migration is tried again.
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await migrator.down({ to: PREVIOUS_MIGRATION });
+          break;
+        } catch (error) {
+          if (attempt === 5 || !String(error).includes('deadlock detected')) throw error;
+        }
+      }
       const db = orm.em.getKnex();
       const row = {
         id: event.id,
