@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { hashSecret } from '@keyward/shared';
+import { BoundedMap, hashSecret } from '@keyward/shared';
 
 /** Keys remembered per pepper: the least recently presented one is forgotten first. */
 const REMEMBERED = 4096;
@@ -13,12 +13,14 @@ const REMEMBERED = 4096;
  * a configuration change applies to the very next call.
  */
 export class KeyHashes {
-  private readonly known = new Map<string, string>();
+  private readonly known: BoundedMap<string, string>;
 
   constructor(
     private readonly pepper: Buffer,
-    private readonly capacity = REMEMBERED,
-  ) {}
+    capacity = REMEMBERED,
+  ) {
+    this.known = new BoundedMap(capacity);
+  }
 
   /**
    * The keyed hash of `secret`: remembered, or computed and remembered when `wellFormed` says
@@ -27,15 +29,12 @@ export class KeyHashes {
   keyedHash(secret: string, wellFormed: (secret: string) => boolean): string | null {
     const digest = hash('sha256', secret);
     let keyed = this.known.get(digest);
-    if (keyed !== undefined) {
-      // Moved to the end: the Map's order is the order of last use.
-      this.known.delete(digest);
-    } else {
+    if (keyed === undefined) {
       if (!wellFormed(secret)) return null;
       keyed = hashSecret(secret, this.pepper);
-      if (this.known.size >= this.capacity) this.known.delete(this.known.keys().next().value!);
     }
-    this.known.set(digest, keyed);
+    // Remembered last: the map's order is the order of last use, the oldest forgotten first.
+    this.known.remember(digest, keyed);
     return keyed;
   }
 }
