@@ -43,7 +43,8 @@ describe('config sync', () => {
     lines.length = 0;
   });
   afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
+    // A sync may still be writing its last known good file: rm retries ENOTEMPTY until that write lands.
+    await rm(dir, { recursive: true, force: true, maxRetries: 10 });
   });
 
   it('applies a delta only on top of the version it was made from, asking for a snapshot otherwise', async () => {
